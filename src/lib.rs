@@ -1,0 +1,18 @@
+//! nvm — a tiered virtual machine for nk, a small statically typed array language.
+//!
+//! | module      | role                                                             |
+//! |-------------|------------------------------------------------------------------|
+//! | `syntax`    | lexer (logos), parser (lalrpop), AST, spans — knows no types     |
+//! | `diag`      | every compile-time diagnostic and its rendering                  |
+//! | `types`     | modules, name resolution, inference, specialization → typed IR   |
+//! | `ir`        | the typed IR shared by every tier; operator vocabularies         |
+//! | `interp`    | bytecode compiler + interpreter tier; calls only through slots   |
+//! | `runtime`   | arrays, scalar semantics, print format, RNG — shared by tiers    |
+//! | `driver`    | loads a program from disk and runs it (used by the CLI and tests) |
+
+pub mod diag;
+pub mod interp;
+pub mod ir;
+// pub mod runtime;
+pub mod syntax;
+pub mod types;

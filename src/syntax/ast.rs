@@ -1,0 +1,157 @@
+//! The nk abstract syntax tree. Plain data with spans; knows nothing about types.
+
+use super::span::Span;
+use crate::ir::ops::BinOp;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Module {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// `import a.b.c;` — the last segment names the module in this file.
+    Import { path: Vec<Ident>, span: Span },
+    Const(ConstDef),
+    Fn(FnDef),
+    Stmt(Stmt),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConstDef {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+    pub value: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FnDef {
+    pub name: Ident,
+    pub params: Vec<Param>,
+    pub ret: Option<TypeExpr>,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeExpr {
+    /// `f64`, `i64`, `bool`, or with `dims` > 0 an array type `f64[,]`.
+    Named { name: Ident, dims: usize },
+    Tuple(Vec<TypeExpr>, Span),
+}
+
+impl TypeExpr {
+    pub fn span(&self) -> Span {
+        match self {
+            TypeExpr::Named { name, .. } => name.span,
+            TypeExpr::Tuple(_, s) => *s,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pattern {
+    Name(Ident),
+    Tuple(Vec<Pattern>, Span),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StmtKind {
+    Let {
+        pat: Pattern,
+        ty: Option<TypeExpr>,
+        value: Expr,
+    },
+    /// `target = value` or, with `op`, `target op= value`.
+    Assign {
+        target: Expr,
+        op: Option<BinOp>,
+        value: Expr,
+    },
+    Expr(Expr),
+    If {
+        cond: Expr,
+        then: Block,
+        els: Option<Block>,
+    },
+    While {
+        cond: Expr,
+        body: Block,
+    },
+    /// `for var in a..b` (iter = Range) or `for var in expr` (range(...) call or an array).
+    For {
+        var: Ident,
+        iter: ForIter,
+        body: Block,
+    },
+    Return(Option<Expr>),
+    Break,
+    Continue,
+    Block(Block),
+    /// Placeholder left by parser error recovery; never reaches the type checker.
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ForIter {
+    Range(Expr, Expr),
+    Expr(Expr),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexArg {
+    At(Expr),
+    Slice(Option<Expr>, Option<Expr>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(String),
+    Name(String),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    Call(Box<Expr>, Vec<Expr>),
+    Index(Box<Expr>, Vec<IndexArg>),
+    /// `module.member`
+    Member(Box<Expr>, Ident),
+    /// `t.0`
+    TupleField(Box<Expr>, usize),
+    Tuple(Vec<Expr>),
+}

@@ -1,0 +1,267 @@
+//! Source text to AST: the logos lexer, the lalrpop parser (grammar/nk.lalrpop), spans.
+//! Invariant: parsing never fails as a whole — `parse` returns a module (possibly with
+//! `StmtKind::Error` holes) and every syntax error found, so the user sees them all.
+//! The generated parser is reachable only through `parse`, so it could be replaced.
+
+pub mod ast;
+pub mod lexer;
+pub mod span;
+
+pub use span::{FileId, SourceMap, Span};
+
+use crate::diag::Diagnostic;
+use lalrpop_util::{lalrpop_mod, ParseError};
+use lexer::{LexError, Token};
+
+lalrpop_mod!(
+    #[allow(clippy::all, unused_parens, dead_code)]
+    grammar,
+    "/nk.rs"
+);
+
+/// The deepest nesting of brackets accepted. The generated LR parser keeps its own stack,
+/// but later passes recurse over the tree; this bound keeps them far from stack overflow.
+pub const MAX_NESTING: usize = 256;
+
+/// Parses one file. Always returns a module; `diags` is empty iff the file is well formed.
+pub fn parse(file: FileId, src: &str) -> (ast::Module, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    if let Some(d) = check_nesting(file, src) {
+        return (ast::Module { items: vec![] }, vec![d]);
+    }
+    let mut recovered = Vec::new();
+    let tokens = lex_all(file, src, &mut diags);
+    let result = grammar::ModuleParser::new().parse(file, &mut recovered, tokens.into_iter());
+    for e in recovered {
+        diags.push(parse_error_diag(file, e.error));
+    }
+    let module = match result {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(parse_error_diag(file, e));
+            ast::Module { items: vec![] }
+        }
+    };
+    dedup_by_span(&mut diags);
+    (module, diags)
+}
+
+/// Parses a single expression (used by the REPL's `:type` and by tests).
+pub fn parse_expr(file: FileId, src: &str) -> Result<ast::Expr, Vec<Diagnostic>> {
+    if let Some(d) = check_nesting(file, src) {
+        return Err(vec![d]);
+    }
+    let mut recovered = Vec::new();
+    let mut diags = Vec::new();
+    let tokens = lex_all(file, src, &mut diags);
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    match grammar::ExprParser::new().parse(file, &mut recovered, tokens.into_iter()) {
+        Ok(e) if recovered.is_empty() => Ok(e),
+        Ok(_) => Err(recovered
+            .into_iter()
+            .map(|e| parse_error_diag(file, e.error))
+            .collect()),
+        Err(e) => Err(vec![parse_error_diag(file, e)]),
+    }
+}
+
+type ParserItem = Result<(usize, Token, usize), LexError>;
+
+/// Lexes the whole file. A bad token becomes a diagnostic and is replaced by a harmless
+/// stand-in (or dropped), so the parser goes on and reports the errors after it too.
+fn lex_all(file: FileId, src: &str, diags: &mut Vec<Diagnostic>) -> Vec<ParserItem> {
+    let mut out = Vec::new();
+    for item in lexer::lex(src) {
+        match item {
+            Ok(t) => out.push(Ok(t)),
+            Err((lo, e, hi)) => {
+                diags.push(Diagnostic::error(
+                    Span::new(file, lo, hi),
+                    e.message(src.get(lo..hi).unwrap_or("")),
+                ));
+                let stand_in = match e {
+                    LexError::IntTooLarge => Some(Token::Int(0)),
+                    LexError::BadEscape | LexError::UnterminatedString => {
+                        Some(Token::Str(String::new()))
+                    }
+                    LexError::InvalidToken => None,
+                };
+                if let Some(t) = stand_in {
+                    out.push(Ok((lo, t, hi)));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_nesting(file: FileId, src: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    for (i, b) in src.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(Diagnostic::error(
+                        Span::new(file, i, i + 1),
+                        format!("syntax error: brackets nested more than {MAX_NESTING} deep"),
+                    ));
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'#' | b'"' => {} // conservative: comments and strings only over-count
+            _ => {}
+        }
+    }
+    None
+}
+
+fn dedup_by_span(diags: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::HashSet::new();
+    diags.retain(|d| seen.insert((d.span, d.message.clone())));
+}
+
+fn expected_list(expected: &[String]) -> String {
+    let shown: Vec<&str> = expected.iter().take(6).map(|s| s.as_str()).collect();
+    let mut s = shown.join(", ");
+    if expected.len() > 6 {
+        s.push_str(", ...");
+    }
+    s.replace('"', "`")
+}
+
+fn parse_error_diag(file: FileId, e: ParseError<usize, Token, LexError>) -> Diagnostic {
+    match e {
+        ParseError::InvalidToken { location } => Diagnostic::error(
+            Span::new(file, location, location + 1),
+            "syntax error: invalid token".to_string(),
+        ),
+        ParseError::UnrecognizedEof { location, expected } => Diagnostic::error(
+            Span::new(file, location, location),
+            format!(
+                "syntax error: unexpected end of file, expected one of {}",
+                expected_list(&expected)
+            ),
+        ),
+        ParseError::UnrecognizedToken {
+            token: (lo, tok, hi),
+            expected,
+        } => {
+            let msg = match tok {
+                Token::UnterminatedStr => "syntax error: unterminated string literal".to_string(),
+                _ => format!(
+                    "syntax error: expected one of {} but found {}",
+                    expected_list(&expected),
+                    tok.describe()
+                ),
+            };
+            Diagnostic::error(Span::new(file, lo, hi), msg)
+        }
+        ParseError::ExtraToken { token: (lo, tok, hi) } => Diagnostic::error(
+            Span::new(file, lo, hi),
+            format!("syntax error: unexpected {}", tok.describe()),
+        ),
+        ParseError::User { error } => {
+            Diagnostic::error(Span::new(file, 0, 0), error.message(""))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::ops::BinOp;
+    use ast::*;
+
+    fn parse_ok(src: &str) -> Module {
+        let (m, d) = parse(0, src);
+        assert!(d.is_empty(), "unexpected errors: {d:?}");
+        m
+    }
+
+    fn stmt_expr(src: &str) -> ExprKind {
+        match &parse_ok(src).items[0] {
+            Item::Stmt(Stmt {
+                kind: StmtKind::Expr(e),
+                ..
+            }) => e.kind.clone(),
+            other => panic!("not an expression statement: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn power_binds_tighter_than_unary_minus() {
+        match stmt_expr("-2 ** 2;") {
+            ExprKind::Neg(inner) => {
+                assert!(matches!(inner.kind, ExprKind::Binary(BinOp::Pow, _, _)))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn power_is_right_associative() {
+        match stmt_expr("2 ** 3 ** 2;") {
+            ExprKind::Binary(BinOp::Pow, a, b) => {
+                assert!(matches!(a.kind, ExprKind::Int(2)));
+                assert!(matches!(b.kind, ExprKind::Binary(BinOp::Pow, _, _)));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn nested_tuple_field_splits_float_token() {
+        match stmt_expr("t.0.1;") {
+            ExprKind::TupleField(inner, 1) => {
+                assert!(matches!(inner.kind, ExprKind::TupleField(_, 0)))
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn items_and_statements() {
+        let m = parse_ok(
+            "import a.b; const N = 3; fn f(x: f64[,], y) -> (i64, f64) { return (1, 2.0); }\n\
+             for i in 0..N { if i > 1 { break; } else if i == 0 { continue; } else { } }\n\
+             let (q, r) = divmod(7, 2); a[1:, :2] += 1; m[i, j] = 2;",
+        );
+        assert_eq!(m.items.len(), 7);
+        match &m.items[2] {
+            Item::Fn(f) => {
+                assert_eq!(f.params.len(), 2);
+                assert!(matches!(
+                    f.params[0].ty,
+                    Some(TypeExpr::Named { dims: 2, .. })
+                ));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn reports_several_syntax_errors() {
+        let (_, d) = parse(0, "let x = 1\nlet y = 2;\nlet z = ;\nprint(y);");
+        assert!(d.len() >= 2, "{d:?}");
+        assert!(d.iter().all(|d| d.message.starts_with("syntax error")));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = format!("{}1{};", "(".repeat(100_000), ")".repeat(100_000));
+        let (_, d) = parse(0, &src);
+        assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn binary_junk_does_not_panic() {
+        let junk: String = (0u32..2000)
+            .map(|i| char::from_u32((i * 7919) % 0x250).unwrap_or('?'))
+            .collect();
+        let (_, d) = parse(0, &junk);
+        assert!(!d.is_empty());
+    }
+}
