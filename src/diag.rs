@@ -57,8 +57,11 @@ pub fn render(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String 
         for (s, t) in &d.labels {
             let len = sources.files[s.file as usize].text.len();
             labels.push(
-                Label::secondary(s.file as usize, clamp(s.lo as usize, len)..clamp(s.hi as usize, len))
-                    .with_message(t.clone()),
+                Label::secondary(
+                    s.file as usize,
+                    clamp(s.lo as usize, len)..clamp(s.hi as usize, len),
+                )
+                .with_message(t.clone()),
             );
         }
         let cs = CsDiag::error()

@@ -13,6 +13,7 @@
 pub mod diag;
 pub mod interp;
 pub mod ir;
-// pub mod runtime;
+pub mod loader;
+pub mod runtime;
 pub mod syntax;
 pub mod types;

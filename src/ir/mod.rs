@@ -1,1 +1,273 @@
+//! The typed IR: the one representation of a checked program that every tier consumes
+//! (the interpreter's bytecode compiler now, the Cranelift tier next).
+//!
+//! Invariants (established by `types`, relied on by every consumer):
+//! - Every expression's `ty` is concrete: no `Type::Unknown` survives a successful check.
+//! - Scalar binary operations have operands of one primitive type, except comparisons of
+//!   bools and the shift-free integer ops; mixed `i64`/`f64` operands were made explicit
+//!   with `Cast`. So a tier never decides a promotion itself.
+//! - Every call names a specialization (`FuncId`), which is also its slot in the
+//!   indirection table: a tier calls through the slot, never into a callee's body.
+//! - The IR knows no AST and no tier.
+
 pub mod ops;
+
+use crate::syntax::Span;
+use ops::{BinOp, MathFn, MathFn2, Prim};
+use std::fmt;
+
+/// Index of a specialization in `Program::funcs` — and its indirection-table slot.
+pub type FuncId = u32;
+/// Index of a local variable in `Func::locals`.
+pub type LocalId = u32;
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Type {
+    Prim(Prim),
+    /// Element type and number of dimensions (1..=3).
+    Array(Prim, u8),
+    Tuple(Vec<Type>),
+    /// The "type" of a call to a function that returns nothing.
+    Unit,
+    /// String literals (only as `print`/`assert` arguments).
+    Str,
+    /// Not yet known (a recursive call still being inferred) or already reported as an
+    /// error; operations on it yield `Unknown` silently so one mistake gives one message.
+    Unknown,
+}
+
+impl Type {
+    pub const I64: Type = Type::Prim(Prim::I64);
+    pub const F64: Type = Type::Prim(Prim::F64);
+    pub const BOOL: Type = Type::Prim(Prim::Bool);
+
+    pub fn prim(&self) -> Option<Prim> {
+        match self {
+            Type::Prim(p) => Some(*p),
+            _ => None,
+        }
+    }
+    pub fn is_numeric(&self) -> bool {
+        matches!(self, Type::Prim(Prim::I64) | Type::Prim(Prim::F64))
+    }
+    pub fn is_array(&self) -> bool {
+        matches!(self, Type::Array(..))
+    }
+    pub fn is_unknown(&self) -> bool {
+        match self {
+            Type::Unknown => true,
+            Type::Tuple(ts) => ts.iter().any(Type::is_unknown),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Type::Prim(p) => write!(f, "{}", p.name()),
+            Type::Array(p, n) => {
+                write!(
+                    f,
+                    "{}[{}]",
+                    p.name(),
+                    ",".repeat((*n as usize).saturating_sub(1))
+                )
+            }
+            Type::Tuple(ts) => {
+                write!(f, "(")?;
+                for (i, t) in ts.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write!(f, "{t}")?;
+                }
+                if ts.len() == 1 {
+                    write!(f, ",")?;
+                }
+                write!(f, ")")
+            }
+            Type::Unit => write!(f, "nothing"),
+            Type::Str => write!(f, "string"),
+            Type::Unknown => write!(f, "?"),
+        }
+    }
+}
+
+/// A checked program: every reachable specialization, the script body and `main`.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub funcs: Vec<Func>,
+    /// The script's top-level statements, as a function of no arguments.
+    pub script: FuncId,
+    /// `fn main(...)` of the script, if any, with its parameters' names and types.
+    pub main: Option<MainFn>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MainFn {
+    pub func: FuncId,
+    pub params: Vec<(String, Prim)>,
+}
+
+/// One specialization of one nk function.
+#[derive(Debug, Clone)]
+pub struct Func {
+    /// For messages and call chains: `mean(f64[])`, `stats.mean(f64[])`, `<script>`.
+    pub name: String,
+    pub params: Vec<LocalId>,
+    pub locals: Vec<Local>,
+    pub ret: Type,
+    pub body: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    pub ty: Type,
+}
+
+#[derive(Debug, Clone)]
+pub enum Stmt {
+    Assign(LocalId, Expr),
+    /// `array[index...] = value`, one index per dimension; value has the element type.
+    Store {
+        array: Expr,
+        index: Vec<Expr>,
+        value: Expr,
+        span: Span,
+    },
+    /// `array[index...] = value` where the target is a view; value is a scalar of the
+    /// element type (fill) or an array of the view's shape. Empty `index` = whole array.
+    StoreSlice {
+        array: Expr,
+        index: Vec<SliceIdx>,
+        value: Expr,
+        span: Span,
+    },
+    Expr(Expr),
+    If(Expr, Vec<Stmt>, Vec<Stmt>),
+    While(Expr, Vec<Stmt>),
+    /// `for var in start..end` (step 1) or `range(start, end, step)`; `end` and `step`
+    /// are evaluated once, before the first iteration; `var` is only read by the body.
+    ForRange {
+        var: LocalId,
+        start: Expr,
+        end: Expr,
+        step: Option<Expr>,
+        body: Vec<Stmt>,
+        span: Span,
+    },
+    Break,
+    Continue,
+    Return(Option<Expr>),
+    Print(Vec<Expr>),
+    Assert(Expr, Option<String>, Span),
+}
+
+#[derive(Debug, Clone)]
+pub enum SliceIdx {
+    At(Expr),
+    Range(Option<Expr>, Option<Expr>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub ty: Type,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(String),
+    Local(LocalId),
+    Unary(UnOp, Box<Expr>),
+    /// Scalar⊕scalar (operands of one prim, see module invariant), array⊕array,
+    /// array⊕scalar or scalar⊕array (elementwise, result a new array).
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    /// Scalar conversion (`i64`→`f64` widening, `f64`→`i64` truncation, `bool`→`i64`)
+    /// or, on an array, an elementwise conversion to a new array.
+    Cast(Prim, Box<Expr>),
+    /// A call through the indirection table slot of a specialization.
+    Call(FuncId, Vec<Expr>),
+    Builtin(Builtin, Vec<Expr>),
+    /// Element load: one `i64` index per dimension.
+    Index(Box<Expr>, Vec<Expr>),
+    /// A view sharing the array's storage.
+    Slice(Box<Expr>, Vec<SliceIdx>),
+    Tuple(Vec<Expr>),
+    Field(Box<Expr>, usize),
+}
+
+/// Operations implemented by the runtime (Rust) rather than in `stdlib/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    Math1(MathFn),
+    Math2(MathFn2),
+    /// `zeros`/`ones`/`empty`/`full` with the result's element type; the shape argument is
+    /// one `i64` or a tuple of them.
+    Zeros(Prim),
+    Ones(Prim),
+    Full,
+    Arange(Prim),
+    Copy,
+    Reshape,
+    Transpose,
+    Ravel,
+    Sort,
+    Len,
+    Shape,
+    Size,
+    Ndim,
+    MinScalar,
+    MaxScalar,
+    IsNan,
+    IsInf,
+    Seed,
+    Rand,
+    Randn,
+    Random,
+}
+
+impl Builtin {
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Math1(f) => f.name(),
+            Builtin::Math2(f) => f.name(),
+            Builtin::Zeros(_) => "zeros",
+            Builtin::Ones(_) => "ones",
+            Builtin::Full => "full",
+            Builtin::Arange(_) => "arange",
+            Builtin::Copy => "copy",
+            Builtin::Reshape => "reshape",
+            Builtin::Transpose => "transpose",
+            Builtin::Ravel => "ravel",
+            Builtin::Sort => "sort",
+            Builtin::Len => "len",
+            Builtin::Shape => "shape",
+            Builtin::Size => "size",
+            Builtin::Ndim => "ndim",
+            Builtin::MinScalar => "min",
+            Builtin::MaxScalar => "max",
+            Builtin::IsNan => "isnan",
+            Builtin::IsInf => "isinf",
+            Builtin::Seed => "seed",
+            Builtin::Rand => "rand",
+            Builtin::Randn => "randn",
+            Builtin::Random => "random",
+        }
+    }
+}

@@ -17,7 +17,10 @@ pub struct Module {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
     /// `import a.b.c;` — the last segment names the module in this file.
-    Import { path: Vec<Ident>, span: Span },
+    Import {
+        path: Vec<Ident>,
+        span: Span,
+    },
     Const(ConstDef),
     Fn(FnDef),
     Stmt(Stmt),
@@ -49,7 +52,10 @@ pub struct Param {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeExpr {
     /// `f64`, `i64`, `bool`, or with `dims` > 0 an array type `f64[,]`.
-    Named { name: Ident, dims: usize },
+    Named {
+        name: Ident,
+        dims: usize,
+    },
     Tuple(Vec<TypeExpr>, Span),
 }
 

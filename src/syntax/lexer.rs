@@ -28,8 +28,7 @@ impl LexError {
                 "integer literal is too large for i64 (max 9223372036854775807)".to_string()
             }
             LexError::BadEscape => {
-                "syntax error: unknown escape in string literal (use \\n \\t \\\\ \\\")"
-                    .to_string()
+                "syntax error: unknown escape in string literal (use \\n \\t \\\\ \\\")".to_string()
             }
             LexError::UnterminatedString => "syntax error: unterminated string literal".to_string(),
         }
@@ -301,7 +300,10 @@ mod tests {
         let items: Vec<_> = lex("1 @ 99999999999999999999 \"abc").collect();
         assert!(matches!(items[1], Err((2, LexError::InvalidToken, 3))));
         assert!(matches!(items[2], Err((_, LexError::IntTooLarge, _))));
-        assert!(matches!(items[3], Err((_, LexError::UnterminatedString, _))));
+        assert!(matches!(
+            items[3],
+            Err((_, LexError::UnterminatedString, _))
+        ));
     }
 
     #[test]

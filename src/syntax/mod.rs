@@ -159,13 +159,13 @@ fn parse_error_diag(file: FileId, e: ParseError<usize, Token, LexError>) -> Diag
             };
             Diagnostic::error(Span::new(file, lo, hi), msg)
         }
-        ParseError::ExtraToken { token: (lo, tok, hi) } => Diagnostic::error(
+        ParseError::ExtraToken {
+            token: (lo, tok, hi),
+        } => Diagnostic::error(
             Span::new(file, lo, hi),
             format!("syntax error: unexpected {}", tok.describe()),
         ),
-        ParseError::User { error } => {
-            Diagnostic::error(Span::new(file, 0, 0), error.message(""))
-        }
+        ParseError::User { error } => Diagnostic::error(Span::new(file, 0, 0), error.message("")),
     }
 }
 

@@ -1,0 +1,248 @@
+//! Finds, reads and parses every file of a program: the script, what it imports
+//! (transitively; cycles allowed; each file loaded once), and the prelude.
+//!
+//! Lookup for `import a.b;` from file F: `F's folder/a/b.nk`, then each folder of
+//! `NVM_PATH`, then the standard library, which is embedded in the binary so nvm finds it
+//! whatever the working directory.
+
+use crate::diag::Diagnostic;
+use crate::syntax::ast::{Item, Module};
+use crate::syntax::{self, FileId, SourceMap, Span};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// The standard library, embedded at build time: (module path, source).
+pub const STDLIB: &[(&str, &str)] = &[
+    ("prelude", include_str!("../stdlib/prelude.nk")),
+    ("linalg", include_str!("../stdlib/linalg.nk")),
+];
+
+/// Index into `Loaded::modules`.
+pub type ModuleId = usize;
+
+#[derive(Debug, Clone)]
+pub struct LoadedModule {
+    pub file: FileId,
+    /// Name used in messages: `<script>` file stem, or the import path `linalg.solvers`.
+    pub name: String,
+    pub ast: Module,
+    /// Import alias (last path segment) → module.
+    pub imports: HashMap<String, ModuleId>,
+    pub is_script: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub modules: Vec<LoadedModule>,
+    /// The script (always module 0) and the prelude, whose functions every module sees.
+    pub script: ModuleId,
+    pub prelude: ModuleId,
+}
+
+/// Where a module's text comes from; its identity for "load each file once".
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Origin {
+    File(PathBuf),
+    Stdlib(&'static str),
+}
+
+struct Loader {
+    sources: SourceMap,
+    modules: Vec<LoadedModule>,
+    by_origin: HashMap<Origin, ModuleId>,
+    dirs: HashMap<ModuleId, Option<PathBuf>>,
+    search_path: Vec<PathBuf>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Reads a file as text. Bytes that are not UTF-8 become U+FFFD, which the lexer then
+/// reports as an invalid character at its place.
+pub fn read_source(path: &Path) -> std::io::Result<String> {
+    let bytes = std::fs::read(path)?;
+    Ok(match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
+/// Loads a script from disk with everything it imports.
+pub fn load_file(path: &Path) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
+    let text = read_source(path).map_err(|e| {
+        let mut sm = SourceMap::default();
+        let f = sm.add(path.display().to_string(), String::new());
+        (
+            sm,
+            vec![Diagnostic::error(
+                Span::new(f, 0, 0),
+                format!("cannot read `{}`: {e}", path.display()),
+            )],
+        )
+    })?;
+    let dir = path.parent().map(|p| p.to_path_buf());
+    load_source(&path.display().to_string(), text, dir)
+}
+
+/// Loads a script given as text (`name` is used in messages); imports are looked up in
+/// `dir` (if any), `NVM_PATH` and the standard library.
+pub fn load_source(
+    name: &str,
+    text: String,
+    dir: Option<PathBuf>,
+) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
+    let search_path = std::env::var_os("NVM_PATH")
+        .map(|v| std::env::split_paths(&v).collect())
+        .unwrap_or_default();
+    let mut l = Loader {
+        sources: SourceMap::default(),
+        modules: Vec::new(),
+        by_origin: HashMap::new(),
+        dirs: HashMap::new(),
+        search_path,
+        diags: Vec::new(),
+    };
+    let script = l.add_module(name.to_string(), text, None, dir, true);
+    let prelude = l.load_stdlib("prelude").expect("prelude is embedded");
+    // Resolve imports breadth-first; new modules are appended as they are found.
+    let mut next = 0;
+    while next < l.modules.len() {
+        l.resolve_imports(next);
+        next += 1;
+    }
+    if l.diags.is_empty() {
+        Ok(Loaded {
+            sources: l.sources,
+            modules: l.modules,
+            script,
+            prelude,
+        })
+    } else {
+        Err((l.sources, l.diags))
+    }
+}
+
+impl Loader {
+    fn add_module(
+        &mut self,
+        name: String,
+        text: String,
+        origin: Option<Origin>,
+        dir: Option<PathBuf>,
+        is_script: bool,
+    ) -> ModuleId {
+        let display = match &origin {
+            Some(Origin::File(p)) => p.display().to_string(),
+            Some(Origin::Stdlib(n)) => format!("<stdlib>/{n}.nk"),
+            None => name.clone(),
+        };
+        let file = self.sources.add(display, text);
+        let (ast, diags) = syntax::parse(file, &self.sources.get(file).text);
+        self.diags.extend(diags);
+        if !is_script {
+            for item in &ast.items {
+                if let Item::Stmt(s) = item {
+                    self.diags.push(Diagnostic::error(
+                        s.span,
+                        "a module may contain only `import`, `const` and `fn`; statements belong in the script",
+                    ));
+                }
+            }
+        }
+        let id = self.modules.len();
+        self.modules.push(LoadedModule {
+            file,
+            name,
+            ast,
+            imports: HashMap::new(),
+            is_script,
+        });
+        if let Some(o) = origin {
+            self.by_origin.insert(o, id);
+        }
+        self.dirs.insert(id, dir);
+        id
+    }
+
+    fn load_stdlib(&mut self, path: &str) -> Option<ModuleId> {
+        let (name, text) = STDLIB.iter().find(|(n, _)| *n == path)?;
+        let origin = Origin::Stdlib(name);
+        if let Some(&id) = self.by_origin.get(&origin) {
+            return Some(id);
+        }
+        Some(self.add_module(
+            name.to_string(),
+            text.to_string(),
+            Some(origin),
+            None,
+            false,
+        ))
+    }
+
+    fn resolve_imports(&mut self, id: ModuleId) {
+        let imports: Vec<(Vec<String>, Span)> = self.modules[id]
+            .ast
+            .items
+            .iter()
+            .filter_map(|it| match it {
+                Item::Import { path, span } => {
+                    Some((path.iter().map(|i| i.name.clone()).collect(), *span))
+                }
+                _ => None,
+            })
+            .collect();
+        for (path, span) in imports {
+            let alias = path.last().cloned().unwrap_or_default();
+            match self.find_module(id, &path) {
+                Ok(target) => {
+                    if let Some(&prev) = self.modules[id].imports.get(&alias) {
+                        if prev != target {
+                            self.diags.push(Diagnostic::error(
+                                span,
+                                format!(
+                                    "two imported modules are both named `{alias}` in this file"
+                                ),
+                            ));
+                        }
+                    }
+                    self.modules[id].imports.insert(alias, target);
+                }
+                Err(looked) => self.diags.push(
+                    Diagnostic::error(span, format!("cannot find module `{}`", path.join(".")))
+                        .with_note(format!("looked in: {}", looked.join(", "))),
+                ),
+            }
+        }
+    }
+
+    fn find_module(&mut self, from: ModuleId, path: &[String]) -> Result<ModuleId, Vec<String>> {
+        let rel: PathBuf = path.iter().collect::<PathBuf>().with_extension("nk");
+        let mut dirs: Vec<PathBuf> = Vec::new();
+        if let Some(Some(d)) = self.dirs.get(&from) {
+            dirs.push(d.clone());
+        }
+        dirs.extend(self.search_path.iter().cloned());
+        let mut looked = Vec::new();
+        for d in dirs {
+            let candidate = d.join(&rel);
+            looked.push(candidate.display().to_string());
+            if candidate.is_file() {
+                let canon = candidate.canonicalize().unwrap_or(candidate.clone());
+                let origin = Origin::File(canon.clone());
+                if let Some(&id) = self.by_origin.get(&origin) {
+                    return Ok(id);
+                }
+                let text = match read_source(&candidate) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        looked.push(format!("{} (unreadable: {e})", candidate.display()));
+                        continue;
+                    }
+                };
+                let dir = canon.parent().map(|p| p.to_path_buf());
+                return Ok(self.add_module(path.join("."), text, Some(origin), dir, false));
+            }
+        }
+        looked.push("the standard library".to_string());
+        self.load_stdlib(&path.join("/")).ok_or(looked)
+    }
+}

@@ -1,0 +1,24 @@
+//! The runtime shared by every execution tier: n-dimensional arrays, scalar arithmetic
+//! semantics, value formatting for `print`, the random number generator and runtime errors.
+//!
+//! Invariants:
+//! - Nothing here panics on any user-controlled input (indices, shapes, sizes, values): every
+//!   failure is an [`RtError`] carrying the user-facing message. Allocation of user-sized
+//!   arrays is fallible.
+//! - Scalar and elementwise array arithmetic go through the same functions in [`ops`], so a
+//!   scalar loop and the equivalent array expression can never disagree.
+//! - No `unsafe`: array storage is `Rc<Storage>` over `Cell<u64>` elements, so views share
+//!   storage and writes through one view are seen by all.
+//! - This module knows nothing about syntax, types, bytecode or the JIT.
+
+#![forbid(unsafe_code)]
+
+pub mod array;
+pub mod error;
+pub mod format;
+pub mod ops;
+pub mod random;
+
+pub use array::{Array, ArrayRef, Index};
+pub use error::RtError;
+pub use ops::Scalar;

@@ -1,0 +1,432 @@
+//! Typing of the built-in functions implemented by the runtime, and of the built-ins that
+//! dispatch to prelude functions written in nk (`min(a)` → `amin`, `dot` → `__dot21`, ...).
+
+use super::check::{cast, Checker};
+use crate::ir::ops::{MathFn, MathFn2, Prim};
+use crate::ir::{Builtin, Expr, ExprKind, Type};
+use crate::syntax::Span;
+
+const NAMES: &[&str] = &[
+    "zeros",
+    "ones",
+    "empty",
+    "full",
+    "arange",
+    "copy",
+    "reshape",
+    "transpose",
+    "ravel",
+    "sort",
+    "len",
+    "shape",
+    "size",
+    "ndim",
+    "min",
+    "max",
+    "int",
+    "float",
+    "isnan",
+    "isinf",
+    "to_int",
+    "to_float",
+    "seed",
+    "rand",
+    "randn",
+    "random",
+    "dot",
+    "atan2",
+    "pow",
+    "minimum",
+    "maximum",
+    "__zero",
+    "__num",
+];
+
+pub fn is_builtin_name(n: &str) -> bool {
+    NAMES.contains(&n) || MathFn::ALL.iter().any(|f| f.name() == n)
+}
+
+fn math2_by_name(n: &str) -> Option<MathFn2> {
+    [
+        MathFn2::Atan2,
+        MathFn2::Pow,
+        MathFn2::Minimum,
+        MathFn2::Maximum,
+    ]
+    .into_iter()
+    .find(|f| f.name() == n)
+}
+
+/// Lowers a call of built-in `name`; `None` if `name` is not a built-in.
+pub(super) fn lower(ch: &mut Checker, name: &str, args: Vec<Expr>, span: Span) -> Option<Expr> {
+    if !is_builtin_name(name) {
+        return None;
+    }
+    if args.iter().any(|a| a.ty.is_unknown()) {
+        return Some(Expr {
+            kind: ExprKind::Int(0),
+            ty: Type::Unknown,
+            span,
+        });
+    }
+    Some(lower_known(ch, name, args, span).unwrap_or_else(|msg| ch.err(span, msg)))
+}
+
+fn arity(name: &str, args: &[Expr], lo: usize, hi: usize) -> Result<(), String> {
+    if args.len() < lo || args.len() > hi {
+        let want = if lo == hi {
+            format!("{lo}")
+        } else {
+            format!("{lo} to {hi}")
+        };
+        return Err(format!(
+            "`{name}` takes {want} argument{} but {} were given",
+            if hi == 1 { "" } else { "s" },
+            args.len()
+        ));
+    }
+    Ok(())
+}
+
+fn mk(kind: ExprKind, ty: Type, span: Span) -> Expr {
+    Expr { kind, ty, span }
+}
+
+fn builtin(b: Builtin, args: Vec<Expr>, ty: Type, span: Span) -> Expr {
+    mk(ExprKind::Builtin(b, args), ty, span)
+}
+
+fn mismatch(name: &str, what: &str, got: &Type) -> String {
+    format!("type mismatch: `{name}` expects {what}, found {got}")
+}
+
+/// The number of dimensions a shape argument describes: an `i64` or a tuple of 1–3 `i64`.
+fn shape_dims(name: &str, shape: &Expr) -> Result<u8, String> {
+    match &shape.ty {
+        Type::Prim(Prim::I64) => Ok(1),
+        Type::Tuple(ts) if (1..=3).contains(&ts.len()) && ts.iter().all(|t| *t == Type::I64) => {
+            Ok(ts.len() as u8)
+        }
+        other => Err(mismatch(
+            name,
+            "a length (i64) or a shape tuple of 1 to 3 i64",
+            other,
+        )),
+    }
+}
+
+fn array_arg<'e>(name: &str, e: &'e Expr) -> Result<(Prim, u8), String> {
+    match e.ty {
+        Type::Array(p, n) => Ok((p, n)),
+        ref other => Err(mismatch(name, "an array", other)),
+    }
+}
+
+fn lower_known(
+    ch: &mut Checker,
+    name: &str,
+    mut args: Vec<Expr>,
+    span: Span,
+) -> Result<Expr, String> {
+    if let Some(f) = MathFn::ALL.iter().copied().find(|f| f.name() == name) {
+        arity(name, &args, 1, 1)?;
+        let a = args.remove(0);
+        let out = |p: Prim| {
+            if f.keeps_int() && p == Prim::I64 {
+                Prim::I64
+            } else {
+                Prim::F64
+            }
+        };
+        return match a.ty {
+            Type::Prim(p @ (Prim::I64 | Prim::F64)) => {
+                let o = out(p);
+                let a = if o == Prim::F64 && p == Prim::I64 {
+                    cast(Prim::F64, a)
+                } else {
+                    a
+                };
+                Ok(builtin(Builtin::Math1(f), vec![a], Type::Prim(o), span))
+            }
+            Type::Array(p @ (Prim::I64 | Prim::F64), n) => Ok(builtin(
+                Builtin::Math1(f),
+                vec![a],
+                Type::Array(out(p), n),
+                span,
+            )),
+            ref other => Err(mismatch(name, "a number or a numeric array", other)),
+        };
+    }
+    if let Some(f) = math2_by_name(name) {
+        arity(name, &args, 2, 2)?;
+        return math2(f, args, span);
+    }
+    match name {
+        "min" | "max" => {
+            arity(name, &args, 1, 2)?;
+            if args.len() == 1 {
+                array_arg(name, &args[0])?;
+                let prelude_fn = if name == "min" { "amin" } else { "amax" };
+                return Ok(ch.call_prelude(prelude_fn, args, span));
+            }
+            let (a, b) = (args.remove(0), args.remove(0));
+            let (pa, pb) = match (&a.ty, &b.ty) {
+                (Type::Prim(x @ (Prim::I64 | Prim::F64)), Type::Prim(y @ (Prim::I64 | Prim::F64))) => (*x, *y),
+                _ => {
+                    return Err(format!(
+                        "type mismatch: `{name}` of two values needs two numbers, found {} and {} (use `minimum`/`maximum` for arrays)",
+                        a.ty, b.ty
+                    ))
+                }
+            };
+            let p = if pa == Prim::F64 || pb == Prim::F64 {
+                Prim::F64
+            } else {
+                Prim::I64
+            };
+            let fix = |e: Expr| if e.ty == Type::Prim(p) { e } else { cast(p, e) };
+            let b_ = if name == "min" {
+                Builtin::MinScalar
+            } else {
+                Builtin::MaxScalar
+            };
+            Ok(builtin(b_, vec![fix(a), fix(b)], Type::Prim(p), span))
+        }
+        "zeros" | "ones" | "empty" => {
+            arity(name, &args, 1, 1)?;
+            let n = shape_dims(name, &args[0])?;
+            let b = if name == "ones" {
+                Builtin::Ones(Prim::F64)
+            } else {
+                Builtin::Zeros(Prim::F64)
+            };
+            Ok(builtin(b, args, Type::Array(Prim::F64, n), span))
+        }
+        "full" => {
+            arity(name, &args, 2, 2)?;
+            let n = shape_dims(name, &args[0])?;
+            let p = args[1]
+                .ty
+                .prim()
+                .ok_or_else(|| mismatch(name, "a scalar fill value", &args[1].ty))?;
+            Ok(builtin(Builtin::Full, args, Type::Array(p, n), span))
+        }
+        "rand" | "randn" => {
+            arity(name, &args, 1, 1)?;
+            let n = shape_dims(name, &args[0])?;
+            let b = if name == "rand" {
+                Builtin::Rand
+            } else {
+                Builtin::Randn
+            };
+            Ok(builtin(b, args, Type::Array(Prim::F64, n), span))
+        }
+        "random" => {
+            arity(name, &args, 0, 0)?;
+            Ok(builtin(Builtin::Random, args, Type::F64, span))
+        }
+        "seed" => {
+            arity(name, &args, 1, 1)?;
+            if args[0].ty != Type::I64 {
+                return Err(mismatch(name, "an i64 seed", &args[0].ty));
+            }
+            Ok(builtin(Builtin::Seed, args, Type::Unit, span))
+        }
+        "arange" => {
+            arity(name, &args, 1, 3)?;
+            for a in &args {
+                if !a.ty.is_numeric() {
+                    return Err(mismatch(name, "numbers", &a.ty));
+                }
+            }
+            let p = if args.iter().all(|a| a.ty == Type::I64) {
+                Prim::I64
+            } else {
+                Prim::F64
+            };
+            let lit = |x: i64| {
+                if p == Prim::I64 {
+                    mk(ExprKind::Int(x), Type::I64, span)
+                } else {
+                    mk(ExprKind::Float(x as f64), Type::F64, span)
+                }
+            };
+            let fix = |e: Expr| if e.ty == Type::Prim(p) { e } else { cast(p, e) };
+            let mut it = args.into_iter().map(fix);
+            let (a, b, s) = match it.len() {
+                1 => (lit(0), it.next().expect("1 arg"), lit(1)),
+                2 => (
+                    it.next().expect("2 args"),
+                    it.next().expect("2 args"),
+                    lit(1),
+                ),
+                _ => (
+                    it.next().expect("3 args"),
+                    it.next().expect("3 args"),
+                    it.next().expect("3 args"),
+                ),
+            };
+            Ok(builtin(
+                Builtin::Arange(p),
+                vec![a, b, s],
+                Type::Array(p, 1),
+                span,
+            ))
+        }
+        "copy" | "transpose" | "sort" | "ravel" => {
+            arity(name, &args, 1, 1)?;
+            let (p, n) = array_arg(name, &args[0])?;
+            let (b, ty) = match name {
+                "copy" => (Builtin::Copy, Type::Array(p, n)),
+                "transpose" => (Builtin::Transpose, Type::Array(p, n)),
+                "sort" => (Builtin::Sort, Type::Array(p, n)),
+                _ => (Builtin::Ravel, Type::Array(p, 1)),
+            };
+            Ok(builtin(b, args, ty, span))
+        }
+        "reshape" => {
+            arity(name, &args, 2, 2)?;
+            let (p, _) = array_arg(name, &args[0])?;
+            let n = shape_dims(name, &args[1])?;
+            Ok(builtin(Builtin::Reshape, args, Type::Array(p, n), span))
+        }
+        "len" | "size" | "ndim" | "shape" => {
+            arity(name, &args, 1, 1)?;
+            let (_, n) = array_arg(name, &args[0])?;
+            let (b, ty) = match name {
+                "len" => (Builtin::Len, Type::I64),
+                "size" => (Builtin::Size, Type::I64),
+                "ndim" => (Builtin::Ndim, Type::I64),
+                _ => (Builtin::Shape, Type::Tuple(vec![Type::I64; n as usize])),
+            };
+            Ok(builtin(b, args, ty, span))
+        }
+        "int" | "float" => {
+            arity(name, &args, 1, 1)?;
+            let a = args.remove(0);
+            let p = if name == "int" { Prim::I64 } else { Prim::F64 };
+            match a.ty {
+                Type::Prim(q) if q == p => Ok(a),
+                Type::Prim(_) => Ok(cast(p, a)),
+                ref other => Err(mismatch(
+                    name,
+                    "a scalar (use to_int/to_float for arrays)",
+                    other,
+                )),
+            }
+        }
+        "to_int" | "to_float" => {
+            arity(name, &args, 1, 1)?;
+            let (q, _) = array_arg(name, &args[0])?;
+            let p = if name == "to_int" {
+                Prim::I64
+            } else {
+                Prim::F64
+            };
+            let a = args.remove(0);
+            // Always a new array, even when the element type is already right (NumPy's astype).
+            if q == p {
+                let ty = a.ty.clone();
+                return Ok(builtin(Builtin::Copy, vec![a], ty, span));
+            }
+            Ok(cast(p, a))
+        }
+        "isnan" | "isinf" => {
+            arity(name, &args, 1, 1)?;
+            let b = if name == "isnan" {
+                Builtin::IsNan
+            } else {
+                Builtin::IsInf
+            };
+            let a = args.remove(0);
+            match a.ty {
+                Type::Prim(Prim::I64) => Ok(builtin(b, vec![cast(Prim::F64, a)], Type::BOOL, span)),
+                Type::Prim(Prim::F64) => Ok(builtin(b, vec![a], Type::BOOL, span)),
+                Type::Array(Prim::I64 | Prim::F64, n) => {
+                    Ok(builtin(b, vec![a], Type::Array(Prim::Bool, n), span))
+                }
+                ref other => Err(mismatch(name, "a number or numeric array", other)),
+            }
+        }
+        "dot" => {
+            arity(name, &args, 2, 2)?;
+            let (pa, na) = array_arg(name, &args[0])?;
+            let (pb, nb) = array_arg(name, &args[1])?;
+            if pa == Prim::Bool || pb == Prim::Bool {
+                return Err("type mismatch: `dot` needs numeric arrays".to_string());
+            }
+            let f = match (na, nb) {
+                (1, 1) => "__dot11",
+                (2, 1) => "__dot21",
+                (2, 2) => "__dot22",
+                _ => {
+                    return Err(format!(
+                        "`dot` supports 1-D·1-D, 2-D·1-D and 2-D·2-D, not {na}-D·{nb}-D"
+                    ))
+                }
+            };
+            Ok(ch.call_prelude(f, args, span))
+        }
+        "__zero" => {
+            arity(name, &args, 1, 1)?;
+            let (p, _) = array_arg(name, &args[0])?;
+            Ok(match p {
+                Prim::F64 => mk(ExprKind::Float(0.0), Type::F64, span),
+                _ => mk(ExprKind::Int(0), Type::I64, span),
+            })
+        }
+        "__num" => {
+            arity(name, &args, 1, 1)?;
+            let a = args.remove(0);
+            match a.ty {
+                Type::Prim(Prim::Bool) => Ok(cast(Prim::I64, a)),
+                Type::Prim(_) => Ok(a),
+                ref other => Err(mismatch(name, "a scalar", other)),
+            }
+        }
+        _ => Err(format!("internal: built-in `{name}` has no typing rule")),
+    }
+}
+
+fn math2(f: MathFn2, mut args: Vec<Expr>, span: Span) -> Result<Expr, String> {
+    let (a, b) = (args.remove(0), args.remove(0));
+    let parts = |t: &Type| match t {
+        Type::Prim(p @ (Prim::I64 | Prim::F64)) => Some((*p, None)),
+        Type::Array(p @ (Prim::I64 | Prim::F64), n) => Some((*p, Some(*n))),
+        _ => None,
+    };
+    let (Some((pa, na)), Some((pb, nb))) = (parts(&a.ty), parts(&b.ty)) else {
+        return Err(format!(
+            "type mismatch: `{}` needs numbers or numeric arrays, found {} and {}",
+            f.name(),
+            a.ty,
+            b.ty
+        ));
+    };
+    if let (Some(x), Some(y)) = (na, nb) {
+        if x != y {
+            return Err(format!(
+                "shape mismatch: `{}` of arrays of {x} and {y} dimensions",
+                f.name()
+            ));
+        }
+    }
+    let p = if f.keeps_int() && pa == Prim::I64 && pb == Prim::I64 {
+        Prim::I64
+    } else {
+        Prim::F64
+    };
+    let ty = match na.or(nb) {
+        Some(n) => Type::Array(p, n),
+        None => Type::Prim(p),
+    };
+    // Scalars are converted to the computation type; arrays convert element-wise at run time.
+    let fix = |e: Expr| {
+        if e.ty == Type::I64 && p == Prim::F64 {
+            cast(Prim::F64, e)
+        } else {
+            e
+        }
+    };
+    Ok(builtin(Builtin::Math2(f), vec![fix(a), fix(b)], ty, span))
+}

@@ -1,0 +1,1520 @@
+//! The checker proper: scopes, statements, expressions, calls and the specialization table.
+
+use super::builtins;
+use crate::diag::Diagnostic;
+use crate::ir::ops::{BinOp, Prim};
+use crate::ir::{
+    Builtin, Expr, ExprKind, Func, FuncId, Local, LocalId, MainFn, Program, SliceIdx, Stmt, Type,
+    UnOp,
+};
+use crate::loader::{Loaded, ModuleId};
+use crate::syntax::ast::{self, FnDef, IndexArg, Item, Pattern, StmtKind, TypeExpr};
+use crate::syntax::Span;
+use std::collections::{HashMap, HashSet};
+
+/// Deepest expression nesting lowered; deeper input is reported, not overflowed.
+const MAX_EXPR_DEPTH: usize = 2_000;
+/// Phase-1 rounds before giving up on a return-type fixpoint.
+const MAX_INFER_ROUNDS: usize = 32;
+
+/// What a specialization's body is.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Fn(ModuleId, &'a FnDef),
+    Script(ModuleId),
+}
+
+struct Spec<'a> {
+    body: Body<'a>,
+    args: Vec<Type>,
+}
+
+pub struct Checker<'a> {
+    loaded: &'a Loaded,
+    fns: Vec<HashMap<&'a str, &'a FnDef>>,
+    consts: Vec<HashMap<&'a str, &'a ast::ConstDef>>,
+    specs: Vec<Spec<'a>>,
+    spec_index: HashMap<(ModuleId, &'a str, Vec<Type>), FuncId>,
+    rets: Vec<Option<Type>>,
+    diags: Vec<Diagnostic>,
+    /// Consts being lowered, to report `const A = B; const B = A;`.
+    consts_in_progress: HashSet<(ModuleId, String)>,
+}
+
+/// Per-specialization lowering state.
+struct FnCx {
+    module: ModuleId,
+    locals: Vec<Local>,
+    scopes: Vec<HashMap<String, LocalId>>,
+    declared_ret: Option<Type>,
+    returns: Vec<(Type, Span)>,
+    loop_depth: usize,
+    is_script: bool,
+    depth: usize,
+}
+
+impl FnCx {
+    fn new_local(&mut self, name: &str, ty: Type) -> LocalId {
+        self.locals.push(Local {
+            name: name.to_string(),
+            ty,
+        });
+        (self.locals.len() - 1) as LocalId
+    }
+    fn bind(&mut self, name: &str, ty: Type) -> LocalId {
+        let id = self.new_local(name, ty);
+        self.scopes
+            .last_mut()
+            .expect("a scope is always open")
+            .insert(name.to_string(), id);
+        id
+    }
+    fn temp(&mut self, ty: Type) -> LocalId {
+        self.new_local("", ty)
+    }
+    fn lookup(&self, name: &str) -> Option<LocalId> {
+        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+    }
+}
+
+fn local(id: LocalId, ty: Type, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Local(id),
+        ty,
+        span,
+    }
+}
+
+fn unknown(span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Int(0),
+        ty: Type::Unknown,
+        span,
+    }
+}
+
+/// Is the expression free of effects and cheap, so it may be evaluated twice?
+fn is_trivial(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::Local(_) | ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_)
+    )
+}
+
+fn always_returns(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::Return(_) => true,
+        Stmt::If(_, a, b) => always_returns(a) && always_returns(b),
+        Stmt::While(c, body) => matches!(c.kind, ExprKind::Bool(true)) && !contains_break(body),
+        _ => false,
+    })
+}
+
+fn contains_break(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::Break => true,
+        Stmt::If(_, a, b) => contains_break(a) || contains_break(b),
+        _ => false,
+    })
+}
+
+/// Does the block assign to `name` (syntactically)? Decides whether a `for` variable can
+/// double as the loop counter.
+fn assigns_name(block: &ast::Block, name: &str) -> bool {
+    block.stmts.iter().any(|s| match &s.kind {
+        StmtKind::Assign { target, .. } => {
+            matches!(&target.kind, ast::ExprKind::Name(n) if n == name)
+        }
+        StmtKind::If { then, els, .. } => {
+            assigns_name(then, name) || els.as_ref().is_some_and(|b| assigns_name(b, name))
+        }
+        StmtKind::While { body, .. } | StmtKind::For { body, .. } => assigns_name(body, name),
+        StmtKind::Block(b) => assigns_name(b, name),
+        _ => false,
+    })
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(loaded: &'a Loaded) -> Self {
+        let mut fns = Vec::new();
+        let mut consts = Vec::new();
+        let mut diags = Vec::new();
+        for m in &loaded.modules {
+            let mut f: HashMap<&str, &FnDef> = HashMap::new();
+            let mut c: HashMap<&str, &ast::ConstDef> = HashMap::new();
+            for item in &m.ast.items {
+                match item {
+                    Item::Fn(def) => {
+                        if let Some(prev) = f.insert(def.name.name.as_str(), def) {
+                            diags.push(
+                                Diagnostic::error(
+                                    def.name.span,
+                                    format!("function `{}` is defined twice", def.name.name),
+                                )
+                                .with_label(prev.name.span, "first defined here"),
+                            );
+                        }
+                    }
+                    Item::Const(def) => {
+                        if let Some(prev) = c.insert(def.name.name.as_str(), def) {
+                            diags.push(
+                                Diagnostic::error(
+                                    def.name.span,
+                                    format!("constant `{}` is defined twice", def.name.name),
+                                )
+                                .with_label(prev.name.span, "first defined here"),
+                            );
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            fns.push(f);
+            consts.push(c);
+        }
+        Checker {
+            loaded,
+            fns,
+            consts,
+            specs: Vec::new(),
+            spec_index: HashMap::new(),
+            rets: Vec::new(),
+            diags,
+            consts_in_progress: HashSet::new(),
+        }
+    }
+
+    pub fn run(mut self) -> Result<Program, Vec<Diagnostic>> {
+        let script_mod = self.loaded.script;
+        self.specs.push(Spec {
+            body: Body::Script(script_mod),
+            args: vec![],
+        });
+        self.rets.push(Some(Type::Unit));
+        let script: FuncId = 0;
+
+        // Roots: the script body, `main`, and every fully annotated function of the
+        // script (so its errors are reported even if nothing calls it).
+        let mut main = None;
+        let module_fns: Vec<&'a FnDef> = {
+            let mut v: Vec<&FnDef> = self.fns[script_mod].values().copied().collect();
+            v.sort_by_key(|d| d.span.lo);
+            v
+        };
+        let pre_diags = std::mem::take(&mut self.diags);
+        for def in module_fns {
+            let annotated: Option<Vec<Type>> = def
+                .params
+                .iter()
+                .map(|p| p.ty.as_ref().map(|t| self.resolve_type(t)))
+                .collect();
+            if def.name.name == "main" {
+                let mut params = Vec::new();
+                let mut ok = true;
+                for p in &def.params {
+                    match p.ty.as_ref().map(|t| self.resolve_type(t)) {
+                        Some(Type::Prim(prim)) => params.push((p.name.name.clone(), prim)),
+                        _ => {
+                            ok = false;
+                            self.diags.push(Diagnostic::error(
+                                p.name.span,
+                                format!(
+                                    "parameter `{}` of `main` needs a type: i64, f64 or bool",
+                                    p.name.name
+                                ),
+                            ));
+                        }
+                    }
+                }
+                if ok {
+                    let args = params.iter().map(|(_, p)| Type::Prim(*p)).collect();
+                    let id = self.instantiate(script_mod, def, args);
+                    main = Some(MainFn { func: id, params });
+                }
+            } else if let Some(args) = annotated {
+                if !args.iter().any(Type::is_unknown) {
+                    self.instantiate(script_mod, def, args);
+                }
+            }
+        }
+        let type_diags = std::mem::take(&mut self.diags);
+
+        // Phase 1: find every specialization and its return type.
+        for _round in 0..MAX_INFER_ROUNDS {
+            let mut changed = false;
+            let mut id = 0;
+            while id < self.specs.len() {
+                let (_, ret) = self.lower_spec(id as FuncId);
+                if self.rets[id] != ret {
+                    self.rets[id] = ret;
+                    changed = true;
+                }
+                id += 1;
+            }
+            self.diags.clear();
+            if !changed {
+                break;
+            }
+        }
+
+        // Phase 2: final IR with the final return types; keep these errors.
+        self.diags = pre_diags;
+        self.diags.extend(type_diags);
+        let mut funcs = Vec::new();
+        let mut id = 0;
+        while id < self.specs.len() {
+            let (func, ret) = self.lower_spec(id as FuncId);
+            if ret.is_none() {
+                self.diags.push(Diagnostic::error(
+                    func.span,
+                    format!(
+                        "cannot infer the return type of `{}`: every `return` depends on a recursive call",
+                        func.name
+                    ),
+                ));
+            }
+            funcs.push(func);
+            id += 1;
+        }
+        let mut seen = HashSet::new();
+        let mut diags: Vec<Diagnostic> = self
+            .diags
+            .into_iter()
+            .filter(|d| seen.insert((d.span, d.message.clone())))
+            .collect();
+        if diags.is_empty() {
+            Ok(Program {
+                funcs,
+                script,
+                main,
+            })
+        } else {
+            diags.sort_by_key(|d| (d.span.file, d.span.lo));
+            Err(diags)
+        }
+    }
+
+    pub(super) fn err(&mut self, span: Span, msg: impl Into<String>) -> Expr {
+        self.diags.push(Diagnostic::error(span, msg));
+        unknown(span)
+    }
+
+    fn instantiate(&mut self, module: ModuleId, def: &'a FnDef, args: Vec<Type>) -> FuncId {
+        let key = (module, def.name.name.as_str(), args.clone());
+        if let Some(&id) = self.spec_index.get(&key) {
+            return id;
+        }
+        let id = self.specs.len() as FuncId;
+        self.specs.push(Spec {
+            body: Body::Fn(module, def),
+            args,
+        });
+        self.rets.push(None);
+        self.spec_index.insert(key, id);
+        id
+    }
+
+    fn spec_name(&self, id: FuncId) -> String {
+        let spec = &self.specs[id as usize];
+        match spec.body {
+            Body::Script(_) => "<script>".to_string(),
+            Body::Fn(m, def) => {
+                let module = &self.loaded.modules[m];
+                let prefix = if module.is_script || m == self.loaded.prelude {
+                    String::new()
+                } else {
+                    format!("{}.", module.name)
+                };
+                let args: Vec<String> = spec.args.iter().map(|t| t.to_string()).collect();
+                format!("{prefix}{}({})", def.name.name, args.join(", "))
+            }
+        }
+    }
+
+    /// Lowers one specialization with the current return-type table.
+    fn lower_spec(&mut self, id: FuncId) -> (Func, Option<Type>) {
+        let body = self.specs[id as usize].body;
+        let args = self.specs[id as usize].args.clone();
+        let name = self.spec_name(id);
+        match body {
+            Body::Script(m) => {
+                let mut cx = FnCx {
+                    module: m,
+                    locals: vec![],
+                    scopes: vec![HashMap::new()],
+                    declared_ret: Some(Type::Unit),
+                    returns: vec![],
+                    loop_depth: 0,
+                    is_script: true,
+                    depth: 0,
+                };
+                let mut out = Vec::new();
+                for item in &self.loaded.modules[m].ast.items {
+                    if let Item::Stmt(s) = item {
+                        self.stmt(&mut cx, s, &mut out);
+                    }
+                }
+                let file = self.loaded.modules[m].file;
+                let func = Func {
+                    name,
+                    params: vec![],
+                    locals: cx.locals,
+                    ret: Type::Unit,
+                    body: out,
+                    span: Span::new(file, 0, 0),
+                };
+                (func, Some(Type::Unit))
+            }
+            Body::Fn(m, def) => {
+                let declared_ret = def.ret.as_ref().map(|t| self.resolve_type(t));
+                let mut cx = FnCx {
+                    module: m,
+                    locals: vec![],
+                    scopes: vec![HashMap::new()],
+                    declared_ret: declared_ret.clone(),
+                    returns: vec![],
+                    loop_depth: 0,
+                    is_script: false,
+                    depth: 0,
+                };
+                let params: Vec<LocalId> = def
+                    .params
+                    .iter()
+                    .zip(&args)
+                    .map(|(p, t)| cx.bind(&p.name.name, t.clone()))
+                    .collect();
+                let mut out = Vec::new();
+                for s in &def.body.stmts {
+                    self.stmt(&mut cx, s, &mut out);
+                }
+                let ret = match declared_ret {
+                    Some(t) => Some(t),
+                    None => self.join_returns(&cx.returns, id),
+                };
+                let ret_ty = ret.clone().unwrap_or(Type::Unknown);
+                if ret_ty != Type::Unit && !ret_ty.is_unknown() && !always_returns(&out) {
+                    self.diags.push(Diagnostic::error(
+                        def.name.span,
+                        format!(
+                            "function `{}` returns {ret_ty} but may reach its end without a `return`",
+                            def.name.name
+                        ),
+                    ));
+                }
+                let func = Func {
+                    name,
+                    params,
+                    locals: cx.locals,
+                    ret: ret_ty,
+                    body: out,
+                    span: def.name.span,
+                };
+                (func, ret)
+            }
+        }
+    }
+
+    /// The inferred return type: all `return`s whose type is known must agree.
+    fn join_returns(&mut self, returns: &[(Type, Span)], id: FuncId) -> Option<Type> {
+        if returns.is_empty() {
+            return Some(Type::Unit);
+        }
+        let mut known = returns.iter().filter(|(t, _)| !t.is_unknown());
+        let (first, first_span) = known.next()?.clone();
+        for (t, span) in known {
+            if *t != first {
+                let name = self.spec_name(id);
+                self.diags.push(
+                    Diagnostic::error(
+                        *span,
+                        format!("type mismatch: `{name}` returns {t} here but {first} elsewhere"),
+                    )
+                    .with_label(first_span, format!("returns {first} here")),
+                );
+            }
+        }
+        Some(first)
+    }
+
+    pub(super) fn resolve_type(&mut self, t: &TypeExpr) -> Type {
+        match t {
+            TypeExpr::Named { name, dims } => {
+                let prim = match name.name.as_str() {
+                    "i64" => Prim::I64,
+                    "f64" => Prim::F64,
+                    "bool" => Prim::Bool,
+                    other => {
+                        self.err(
+                            name.span,
+                            format!("unknown type `{other}` (expected i64, f64 or bool)"),
+                        );
+                        return Type::Unknown;
+                    }
+                };
+                match *dims {
+                    0 => Type::Prim(prim),
+                    1..=3 => Type::Array(prim, *dims as u8),
+                    _ => {
+                        self.err(name.span, "arrays have at most 3 dimensions");
+                        Type::Unknown
+                    }
+                }
+            }
+            TypeExpr::Tuple(ts, _) => {
+                Type::Tuple(ts.iter().map(|t| self.resolve_type(t)).collect())
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    fn block(&mut self, cx: &mut FnCx, b: &ast::Block) -> Vec<Stmt> {
+        cx.scopes.push(HashMap::new());
+        let mut out = Vec::new();
+        for s in &b.stmts {
+            self.stmt(cx, s, &mut out);
+        }
+        cx.scopes.pop();
+        out
+    }
+
+    fn stmt(&mut self, cx: &mut FnCx, s: &ast::Stmt, out: &mut Vec<Stmt>) {
+        match &s.kind {
+            StmtKind::Error => {}
+            StmtKind::Let { pat, ty, value } => {
+                let mut v = self.value(cx, value);
+                if let Some(t) = ty {
+                    let want = self.resolve_type(t);
+                    v = self.coerce(v, &want, "this `let`");
+                }
+                self.bind_pattern(cx, pat, v, out);
+            }
+            StmtKind::Assign { target, op, value } => {
+                self.assign(cx, target, *op, value, s.span, out)
+            }
+            StmtKind::Expr(e) => {
+                if let ast::ExprKind::Call(callee, args) = &e.kind {
+                    if let ast::ExprKind::Name(n) = &callee.kind {
+                        if cx.lookup(n).is_none() && !self.fns[cx.module].contains_key(n.as_str()) {
+                            match n.as_str() {
+                                "print" => {
+                                    let args = args.iter().map(|a| self.printable(cx, a)).collect();
+                                    out.push(Stmt::Print(args));
+                                    return;
+                                }
+                                "assert" => {
+                                    self.assert(cx, args, e.span, out);
+                                    return;
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                let e = self.expr(cx, e);
+                out.push(Stmt::Expr(e));
+            }
+            StmtKind::If { cond, then, els } => {
+                let c = self.condition(cx, cond);
+                let t = self.block(cx, then);
+                let e = els.as_ref().map(|b| self.block(cx, b)).unwrap_or_default();
+                out.push(Stmt::If(c, t, e));
+            }
+            StmtKind::While { cond, body } => {
+                let c = self.condition(cx, cond);
+                cx.loop_depth += 1;
+                let b = self.block(cx, body);
+                cx.loop_depth -= 1;
+                out.push(Stmt::While(c, b));
+            }
+            StmtKind::For { var, iter, body } => self.for_loop(cx, var, iter, body, s.span, out),
+            StmtKind::Return(e) => {
+                if cx.is_script {
+                    self.err(s.span, "`return` outside of a function");
+                    return;
+                }
+                let v = match e {
+                    Some(e) => {
+                        let v = self.value(cx, e);
+                        Some(match cx.declared_ret.clone() {
+                            Some(want) => self.coerce(v, &want, "the declared return type"),
+                            None => v,
+                        })
+                    }
+                    None => {
+                        if let Some(want) = cx.declared_ret.clone() {
+                            if want != Type::Unit {
+                                self.err(s.span, format!("type mismatch: expected a value of type {want} after `return`"));
+                            }
+                        }
+                        None
+                    }
+                };
+                let ty = v.as_ref().map_or(Type::Unit, |v| v.ty.clone());
+                cx.returns.push((ty, s.span));
+                out.push(Stmt::Return(v));
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                if cx.loop_depth == 0 {
+                    self.err(s.span, "`break`/`continue` outside of a loop");
+                } else if matches!(s.kind, StmtKind::Break) {
+                    out.push(Stmt::Break);
+                } else {
+                    out.push(Stmt::Continue);
+                }
+            }
+            StmtKind::Block(b) => {
+                let stmts = self.block(cx, b);
+                out.push(Stmt::If(
+                    Expr {
+                        kind: ExprKind::Bool(true),
+                        ty: Type::BOOL,
+                        span: b.span,
+                    },
+                    stmts,
+                    vec![],
+                ));
+            }
+        }
+    }
+
+    fn assert(&mut self, cx: &mut FnCx, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
+        if args.is_empty() || args.len() > 2 {
+            self.err(
+                span,
+                format!(
+                    "`assert` takes 1 or 2 arguments but {} were given",
+                    args.len()
+                ),
+            );
+            return;
+        }
+        let c = self.condition(cx, &args[0]);
+        let msg = match args.get(1).map(|a| &a.kind) {
+            None => None,
+            Some(ast::ExprKind::Str(s)) => Some(s.clone()),
+            Some(_) => {
+                self.err(
+                    args[1].span,
+                    "type mismatch: the message of `assert` must be a string literal",
+                );
+                None
+            }
+        };
+        out.push(Stmt::Assert(c, msg, span));
+    }
+
+    fn printable(&mut self, cx: &mut FnCx, a: &ast::Expr) -> Expr {
+        if let ast::ExprKind::Str(s) = &a.kind {
+            return Expr {
+                kind: ExprKind::Str(s.clone()),
+                ty: Type::Str,
+                span: a.span,
+            };
+        }
+        self.value(cx, a)
+    }
+
+    fn condition(&mut self, cx: &mut FnCx, e: &ast::Expr) -> Expr {
+        let c = self.value(cx, e);
+        if c.ty != Type::BOOL && !c.ty.is_unknown() {
+            return self.err(
+                e.span,
+                format!("type mismatch: a condition must be bool, found {}", c.ty),
+            );
+        }
+        c
+    }
+
+    fn bind_pattern(&mut self, cx: &mut FnCx, pat: &Pattern, v: Expr, out: &mut Vec<Stmt>) {
+        match pat {
+            Pattern::Name(id) => {
+                let l = cx.bind(&id.name, v.ty.clone());
+                out.push(Stmt::Assign(l, v));
+            }
+            Pattern::Tuple(pats, span) => {
+                let elems = match &v.ty {
+                    Type::Tuple(ts) if ts.len() == pats.len() => ts.clone(),
+                    Type::Unknown => vec![Type::Unknown; pats.len()],
+                    other => {
+                        self.err(
+                            *span,
+                            format!(
+                                "type mismatch: cannot unpack {other} into {} names",
+                                pats.len()
+                            ),
+                        );
+                        vec![Type::Unknown; pats.len()]
+                    }
+                };
+                let tmp = cx.temp(v.ty.clone());
+                let vspan = v.span;
+                out.push(Stmt::Assign(tmp, v));
+                for (i, (p, t)) in pats.iter().zip(elems).enumerate() {
+                    let field = Expr {
+                        kind: ExprKind::Field(
+                            Box::new(local(tmp, cx.locals[tmp as usize].ty.clone(), vspan)),
+                            i,
+                        ),
+                        ty: t,
+                        span: vspan,
+                    };
+                    self.bind_pattern(cx, p, field, out);
+                }
+            }
+        }
+    }
+
+    fn assign(
+        &mut self,
+        cx: &mut FnCx,
+        target: &ast::Expr,
+        op: Option<BinOp>,
+        value: &ast::Expr,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) {
+        match &target.kind {
+            ast::ExprKind::Name(n) => {
+                let Some(id) = cx.lookup(n) else {
+                    let msg = if self.consts[cx.module].contains_key(n.as_str()) {
+                        format!("cannot assign to constant `{n}`")
+                    } else {
+                        format!("undefined variable `{n}`")
+                    };
+                    self.err(target.span, msg);
+                    return;
+                };
+                let ty = cx.locals[id as usize].ty.clone();
+                let cur = local(id, ty.clone(), target.span);
+                let v = self.value(cx, value);
+                match op {
+                    None => {
+                        let v = self.coerce(v, &ty, &format!("variable `{n}`"));
+                        out.push(Stmt::Assign(id, v));
+                    }
+                    Some(op) if ty.is_array() => {
+                        // `a += b` on an array variable updates `a` in place, as NumPy does.
+                        let new = self.binary(op, cur.clone(), v, span);
+                        let new = self.coerce_elementwise(new, &ty, span);
+                        out.push(Stmt::StoreSlice {
+                            array: cur,
+                            index: vec![],
+                            value: new,
+                            span,
+                        });
+                    }
+                    Some(op) => {
+                        let new = self.binary(op, cur, v, span);
+                        let new = self.coerce(new, &ty, &format!("variable `{n}`"));
+                        out.push(Stmt::Assign(id, new));
+                    }
+                }
+            }
+            ast::ExprKind::Index(base, idx) => {
+                let arr = self.value(cx, base);
+                let arr = self.spill(cx, arr, out);
+                let (ndim, elem) = match arr.ty {
+                    Type::Array(p, n) => (n as usize, p),
+                    Type::Unknown => {
+                        self.value(cx, value);
+                        return;
+                    }
+                    ref other => {
+                        self.err(
+                            base.span,
+                            format!("type mismatch: cannot index into {other}"),
+                        );
+                        return;
+                    }
+                };
+                let (is_elem, index) = self.index_args(cx, idx, ndim, target.span);
+                let index: Vec<SliceIdx> = index
+                    .into_iter()
+                    .map(|i| match i {
+                        SliceIdx::At(e) => SliceIdx::At(self.spill(cx, e, out)),
+                        SliceIdx::Range(a, b) => SliceIdx::Range(
+                            a.map(|e| self.spill(cx, e, out)),
+                            b.map(|e| self.spill(cx, e, out)),
+                        ),
+                    })
+                    .collect();
+                let v = self.value(cx, value);
+                if is_elem {
+                    let index: Vec<Expr> = index
+                        .into_iter()
+                        .map(|i| match i {
+                            SliceIdx::At(e) => e,
+                            SliceIdx::Range(..) => unreachable!("element index has no ranges"),
+                        })
+                        .collect();
+                    let v = match op {
+                        None => v,
+                        Some(op) => {
+                            let cur = Expr {
+                                kind: ExprKind::Index(Box::new(arr.clone()), index.clone()),
+                                ty: Type::Prim(elem),
+                                span: target.span,
+                            };
+                            self.binary(op, cur, v, span)
+                        }
+                    };
+                    let v = self.coerce(v, &Type::Prim(elem), "this array element");
+                    out.push(Stmt::Store {
+                        array: arr,
+                        index,
+                        value: v,
+                        span,
+                    });
+                } else {
+                    let view_ndim = index
+                        .iter()
+                        .filter(|i| matches!(i, SliceIdx::Range(..)))
+                        .count()
+                        + (ndim - index.len());
+                    let view_ty = Type::Array(elem, view_ndim as u8);
+                    let (array, index, v) = match op {
+                        None => (arr, index, v),
+                        Some(op) => {
+                            let view = Expr {
+                                kind: ExprKind::Slice(Box::new(arr), index),
+                                ty: view_ty.clone(),
+                                span: target.span,
+                            };
+                            let view = self.spill(cx, view, out);
+                            let new = self.binary(op, view.clone(), v, span);
+                            (view, vec![], new)
+                        }
+                    };
+                    let v = self.slice_value(v, &view_ty, span);
+                    out.push(Stmt::StoreSlice {
+                        array,
+                        index,
+                        value: v,
+                        span,
+                    });
+                }
+            }
+            ast::ExprKind::TupleField(..) => {
+                self.err(
+                    target.span,
+                    "tuples cannot be changed; build a new tuple instead",
+                );
+            }
+            _ => {
+                self.err(target.span, "cannot assign to this expression");
+            }
+        }
+    }
+
+    /// A value stored into a view: a scalar of the element type (filled) or an array of
+    /// the view's dimensions.
+    fn slice_value(&mut self, v: Expr, view_ty: &Type, span: Span) -> Expr {
+        let Type::Array(elem, n) = *view_ty else {
+            return v;
+        };
+        match &v.ty {
+            Type::Prim(_) => self.coerce(v, &Type::Prim(elem), "this slice"),
+            Type::Array(p, m)
+                if *m == n && (*p == elem || (*p == Prim::I64 && elem == Prim::F64)) =>
+            {
+                v
+            }
+            Type::Unknown => v,
+            other => self.err(
+                span,
+                format!("type mismatch: cannot store {other} into a slice of type {view_ty}"),
+            ),
+        }
+    }
+
+    /// After `a op= b` on an array `a`: the new value must fit `a`'s element type.
+    fn coerce_elementwise(&mut self, v: Expr, want: &Type, span: Span) -> Expr {
+        match (&v.ty, want) {
+            (Type::Array(p, n), Type::Array(q, m))
+                if n == m && (p == q || (*p == Prim::I64 && *q == Prim::F64)) =>
+            {
+                v
+            }
+            (Type::Unknown, _) => v,
+            (got, _) => self.err(
+                span,
+                format!("type mismatch: the result is {got}, which cannot be stored in {want}"),
+            ),
+        }
+    }
+
+    /// Moves a non-trivial expression into a temporary so it can be used twice.
+    fn spill(&mut self, cx: &mut FnCx, e: Expr, out: &mut Vec<Stmt>) -> Expr {
+        if is_trivial(&e) || e.ty.is_unknown() {
+            return e;
+        }
+        let t = cx.temp(e.ty.clone());
+        let (ty, span) = (e.ty.clone(), e.span);
+        out.push(Stmt::Assign(t, e));
+        local(t, ty, span)
+    }
+
+    fn for_loop(
+        &mut self,
+        cx: &mut FnCx,
+        var: &ast::Ident,
+        iter: &ast::ForIter,
+        body: &ast::Block,
+        span: Span,
+        out: &mut Vec<Stmt>,
+    ) {
+        // (start, end, step) of an integer range, or an array to iterate over.
+        let range: Result<(Expr, Expr, Option<Expr>), Expr> = match iter {
+            ast::ForIter::Range(a, b) => Ok((self.int_value(cx, a), self.int_value(cx, b), None)),
+            ast::ForIter::Expr(e) => match &e.kind {
+                ast::ExprKind::Call(c, args) if matches!(&c.kind, ast::ExprKind::Name(n) if n == "range" && cx.lookup(n).is_none()) =>
+                {
+                    let a: Vec<Expr> = args.iter().map(|a| self.int_value(cx, a)).collect();
+                    let zero = Expr {
+                        kind: ExprKind::Int(0),
+                        ty: Type::I64,
+                        span: e.span,
+                    };
+                    match a.len() {
+                        1 => Ok((zero, a[0].clone(), None)),
+                        2 => Ok((a[0].clone(), a[1].clone(), None)),
+                        3 => Ok((a[0].clone(), a[1].clone(), Some(a[2].clone()))),
+                        n => {
+                            self.err(
+                                e.span,
+                                format!("`range` takes 1 to 3 arguments but {n} were given"),
+                            );
+                            Ok((zero.clone(), zero, None))
+                        }
+                    }
+                }
+                _ => Err(self.value(cx, e)),
+            },
+        };
+        cx.scopes.push(HashMap::new());
+        cx.loop_depth += 1;
+        match range {
+            Ok((start, end, step)) => {
+                let needs_counter = assigns_name(body, &var.name);
+                let counter = if needs_counter { cx.temp(Type::I64) } else { 0 };
+                let v = cx.bind(&var.name, Type::I64);
+                let mut stmts = Vec::new();
+                if needs_counter {
+                    stmts.push(Stmt::Assign(v, local(counter, Type::I64, var.span)));
+                }
+                stmts.extend(self.block(cx, body));
+                out.push(Stmt::ForRange {
+                    var: if needs_counter { counter } else { v },
+                    start,
+                    end,
+                    step,
+                    body: stmts,
+                    span,
+                });
+            }
+            Err(arr) => {
+                let (elem_ty, ndim) = match arr.ty {
+                    Type::Array(p, 1) => (Type::Prim(p), 1),
+                    Type::Array(p, n) => (Type::Array(p, n - 1), n),
+                    Type::Unknown => (Type::Unknown, 1),
+                    ref other => {
+                        let msg = format!(
+                            "type mismatch: `for ... in` needs a range or an array, found {other}"
+                        );
+                        self.err(arr.span, msg);
+                        (Type::Unknown, 1)
+                    }
+                };
+                let arr_span = arr.span;
+                let arr_ty = arr.ty.clone();
+                let a = cx.temp(arr_ty.clone());
+                out.push(Stmt::Assign(a, arr));
+                let counter = cx.temp(Type::I64);
+                let v = cx.bind(&var.name, elem_ty.clone());
+                let arr_e = local(a, arr_ty, arr_span);
+                let i_e = local(counter, Type::I64, var.span);
+                let element = if ndim == 1 {
+                    ExprKind::Index(Box::new(arr_e.clone()), vec![i_e])
+                } else {
+                    ExprKind::Slice(Box::new(arr_e.clone()), vec![SliceIdx::At(i_e)])
+                };
+                let mut stmts = vec![Stmt::Assign(
+                    v,
+                    Expr {
+                        kind: element,
+                        ty: elem_ty,
+                        span: var.span,
+                    },
+                )];
+                stmts.extend(self.block(cx, body));
+                let len = Expr {
+                    kind: ExprKind::Builtin(Builtin::Len, vec![arr_e]),
+                    ty: Type::I64,
+                    span: arr_span,
+                };
+                out.push(Stmt::ForRange {
+                    var: counter,
+                    start: Expr {
+                        kind: ExprKind::Int(0),
+                        ty: Type::I64,
+                        span,
+                    },
+                    end: len,
+                    step: None,
+                    body: stmts,
+                    span,
+                });
+            }
+        }
+        cx.loop_depth -= 1;
+        cx.scopes.pop();
+    }
+
+    // ---------------------------------------------------------------- expressions
+
+    /// An expression whose value is used: a call that returns nothing is an error here.
+    fn value(&mut self, cx: &mut FnCx, e: &ast::Expr) -> Expr {
+        let v = self.expr(cx, e);
+        match v.ty {
+            Type::Unit => self.err(e.span, "type mismatch: this call returns no value"),
+            Type::Str => self.err(
+                e.span,
+                "type mismatch: strings can only be passed to `print` and `assert`",
+            ),
+            _ => v,
+        }
+    }
+
+    fn int_value(&mut self, cx: &mut FnCx, e: &ast::Expr) -> Expr {
+        let v = self.value(cx, e);
+        if v.ty != Type::I64 && !v.ty.is_unknown() {
+            return self.err(
+                e.span,
+                format!("type mismatch: expected i64, found {}", v.ty),
+            );
+        }
+        v
+    }
+
+    /// Converts `e` to `want` where nk allows it (i64 → f64, element-wise in tuples), or
+    /// reports a mismatch naming `what`.
+    pub(super) fn coerce(&mut self, e: Expr, want: &Type, what: &str) -> Expr {
+        if &e.ty == want || e.ty.is_unknown() || want.is_unknown() {
+            return e;
+        }
+        match (&e.ty, want) {
+            (Type::Prim(Prim::I64), Type::Prim(Prim::F64)) => cast(Prim::F64, e),
+            (Type::Tuple(ts), Type::Tuple(ws)) if ts.len() == ws.len() => {
+                if let ExprKind::Tuple(items) = e.kind {
+                    let items: Vec<Expr> = items
+                        .into_iter()
+                        .zip(ws)
+                        .map(|(x, w)| self.coerce(x, w, what))
+                        .collect();
+                    let ty = Type::Tuple(items.iter().map(|x| x.ty.clone()).collect());
+                    Expr {
+                        kind: ExprKind::Tuple(items),
+                        ty,
+                        span: e.span,
+                    }
+                } else {
+                    self.err(
+                        e.span,
+                        format!("type mismatch: expected {want} for {what}, found {}", e.ty),
+                    )
+                }
+            }
+            _ => self.err(
+                e.span,
+                format!("type mismatch: expected {want} for {what}, found {}", e.ty),
+            ),
+        }
+    }
+
+    fn expr(&mut self, cx: &mut FnCx, e: &ast::Expr) -> Expr {
+        cx.depth += 1;
+        let r = if cx.depth > MAX_EXPR_DEPTH {
+            self.err(
+                e.span,
+                format!("expression nested more than {MAX_EXPR_DEPTH} deep"),
+            )
+        } else {
+            self.expr_inner(cx, e)
+        };
+        cx.depth -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self, cx: &mut FnCx, e: &ast::Expr) -> Expr {
+        let span = e.span;
+        let mk = |kind, ty| Expr { kind, ty, span };
+        match &e.kind {
+            ast::ExprKind::Int(i) => mk(ExprKind::Int(*i), Type::I64),
+            ast::ExprKind::Float(f) => mk(ExprKind::Float(*f), Type::F64),
+            ast::ExprKind::Bool(b) => mk(ExprKind::Bool(*b), Type::BOOL),
+            ast::ExprKind::Str(s) => mk(ExprKind::Str(s.clone()), Type::Str),
+            ast::ExprKind::Name(n) => {
+                if let Some(id) = cx.lookup(n) {
+                    let ty = cx.locals[id as usize].ty.clone();
+                    return mk(ExprKind::Local(id), ty);
+                }
+                if let Some(c) = self.const_value(cx.module, n, span) {
+                    return c;
+                }
+                if self.fns[cx.module].contains_key(n.as_str()) || builtins::is_builtin_name(n) {
+                    return self.err(
+                        span,
+                        format!("`{n}` is a function; functions are not values (call it)"),
+                    );
+                }
+                self.err(span, format!("undefined variable `{n}`"))
+            }
+            ast::ExprKind::Binary(op, a, b) => {
+                let a = self.value(cx, a);
+                let b = self.value(cx, b);
+                self.binary(*op, a, b, span)
+            }
+            ast::ExprKind::And(a, b) | ast::ExprKind::Or(a, b) => {
+                let a = self.condition(cx, a);
+                let b = self.condition(cx, b);
+                let kind = if matches!(e.kind, ast::ExprKind::And(..)) {
+                    ExprKind::And(Box::new(a), Box::new(b))
+                } else {
+                    ExprKind::Or(Box::new(a), Box::new(b))
+                };
+                mk(kind, Type::BOOL)
+            }
+            ast::ExprKind::Not(a) => {
+                let a = self.value(cx, a);
+                match a.ty {
+                    Type::Prim(Prim::Bool) | Type::Array(Prim::Bool, _) | Type::Unknown => {
+                        let ty = a.ty.clone();
+                        mk(ExprKind::Unary(UnOp::Not, Box::new(a)), ty)
+                    }
+                    ref other => self.err(
+                        span,
+                        format!("type mismatch: `not` needs bool, found {other}"),
+                    ),
+                }
+            }
+            ast::ExprKind::Neg(a) => {
+                let a = self.value(cx, a);
+                if let (ExprKind::Int(i), true) = (&a.kind, true) {
+                    return mk(ExprKind::Int(i.wrapping_neg()), Type::I64);
+                }
+                if let ExprKind::Float(f) = a.kind {
+                    return mk(ExprKind::Float(-f), Type::F64);
+                }
+                match a.ty {
+                    Type::Prim(Prim::I64 | Prim::F64)
+                    | Type::Array(Prim::I64 | Prim::F64, _)
+                    | Type::Unknown => {
+                        let ty = a.ty.clone();
+                        mk(ExprKind::Unary(UnOp::Neg, Box::new(a)), ty)
+                    }
+                    ref other => self.err(span, format!("type mismatch: cannot negate {other}")),
+                }
+            }
+            ast::ExprKind::Call(callee, args) => self.call(cx, callee, args, span),
+            ast::ExprKind::Index(base, idx) => {
+                let arr = self.value(cx, base);
+                let (ndim, elem) = match arr.ty {
+                    Type::Array(p, n) => (n as usize, p),
+                    Type::Unknown => return unknown(span),
+                    ref other => {
+                        let hint = if matches!(other, Type::Tuple(_)) {
+                            " (use `t.0` for tuple fields)"
+                        } else {
+                            ""
+                        };
+                        return self.err(
+                            base.span,
+                            format!("type mismatch: cannot index into {other}{hint}"),
+                        );
+                    }
+                };
+                let (is_elem, index) = self.index_args(cx, idx, ndim, span);
+                if is_elem {
+                    let index = index
+                        .into_iter()
+                        .map(|i| match i {
+                            SliceIdx::At(e) => e,
+                            SliceIdx::Range(..) => unreachable!("element index has no ranges"),
+                        })
+                        .collect();
+                    mk(ExprKind::Index(Box::new(arr), index), Type::Prim(elem))
+                } else {
+                    let n = index
+                        .iter()
+                        .filter(|i| matches!(i, SliceIdx::Range(..)))
+                        .count()
+                        + (ndim - index.len());
+                    mk(
+                        ExprKind::Slice(Box::new(arr), index),
+                        Type::Array(elem, n as u8),
+                    )
+                }
+            }
+            ast::ExprKind::Member(base, member) => {
+                if let ast::ExprKind::Name(m) = &base.kind {
+                    if cx.lookup(m).is_none() {
+                        if let Some(&target) =
+                            self.loaded.modules[cx.module].imports.get(m.as_str())
+                        {
+                            if let Some(c) = self.const_value(target, &member.name, span) {
+                                return c;
+                            }
+                            return self.err(
+                                member.span,
+                                format!("module `{m}` has no constant `{}`", member.name),
+                            );
+                        }
+                        return self.err(
+                            base.span,
+                            format!(
+                                "undefined variable `{m}` (no module of that name is imported)"
+                            ),
+                        );
+                    }
+                }
+                let v = self.value(cx, base);
+                if v.ty.is_unknown() {
+                    return v;
+                }
+                self.err(
+                    member.span,
+                    format!("type mismatch: {} has no member `{}`", v.ty, member.name),
+                )
+            }
+            ast::ExprKind::TupleField(base, i) => {
+                let v = self.value(cx, base);
+                match &v.ty {
+                    Type::Tuple(ts) if *i < ts.len() => {
+                        let ty = ts[*i].clone();
+                        mk(ExprKind::Field(Box::new(v), *i), ty)
+                    }
+                    Type::Tuple(ts) => {
+                        let msg = format!(
+                            "tuple index {i} is out of range for a tuple of {} elements",
+                            ts.len()
+                        );
+                        self.err(span, msg)
+                    }
+                    Type::Unknown => v,
+                    other => {
+                        let msg = format!("type mismatch: `.{i}` needs a tuple, found {other}");
+                        self.err(span, msg)
+                    }
+                }
+            }
+            ast::ExprKind::Tuple(items) => {
+                let items: Vec<Expr> = items.iter().map(|x| self.value(cx, x)).collect();
+                let ty = Type::Tuple(items.iter().map(|x| x.ty.clone()).collect());
+                mk(ExprKind::Tuple(items), ty)
+            }
+        }
+    }
+
+    /// Lowers index arguments; returns whether they select one element.
+    fn index_args(
+        &mut self,
+        cx: &mut FnCx,
+        idx: &[IndexArg],
+        ndim: usize,
+        span: Span,
+    ) -> (bool, Vec<SliceIdx>) {
+        if idx.len() > ndim {
+            self.err(
+                span,
+                format!(
+                    "too many indices: the array has {ndim} dimension{} but {} were given",
+                    if ndim == 1 { "" } else { "s" },
+                    idx.len()
+                ),
+            );
+        }
+        let out: Vec<SliceIdx> = idx
+            .iter()
+            .take(ndim)
+            .map(|a| match a {
+                IndexArg::At(e) => SliceIdx::At(self.int_value(cx, e)),
+                IndexArg::Slice(lo, hi) => SliceIdx::Range(
+                    lo.as_ref().map(|e| self.int_value(cx, e)),
+                    hi.as_ref().map(|e| self.int_value(cx, e)),
+                ),
+            })
+            .collect();
+        let is_elem = out.len() == ndim && out.iter().all(|i| matches!(i, SliceIdx::At(_)));
+        (is_elem, out)
+    }
+
+    fn const_value(&mut self, module: ModuleId, name: &str, span: Span) -> Option<Expr> {
+        let def = *self.consts[module].get(name)?;
+        let key = (module, name.to_string());
+        if !self.consts_in_progress.insert(key.clone()) {
+            return Some(self.err(
+                span,
+                format!("constant `{name}` is defined in terms of itself"),
+            ));
+        }
+        if !is_const_expr(&def.value) {
+            self.consts_in_progress.remove(&key);
+            return Some(self.err(
+                def.value.span,
+                "a `const` must be computed from literals, operators and other constants",
+            ));
+        }
+        // Lowered in the defining module's scope (no locals), at the use site.
+        let mut cx = FnCx {
+            module,
+            locals: vec![],
+            scopes: vec![HashMap::new()],
+            declared_ret: None,
+            returns: vec![],
+            loop_depth: 0,
+            is_script: false,
+            depth: 0,
+        };
+        let mut v = self.value(&mut cx, &def.value);
+        if let Some(t) = &def.ty {
+            let want = self.resolve_type(t);
+            v = self.coerce(v, &want, "this constant");
+        }
+        self.consts_in_progress.remove(&key);
+        v.span = span;
+        Some(v)
+    }
+
+    pub(super) fn binary(&mut self, op: BinOp, a: Expr, b: Expr, span: Span) -> Expr {
+        if a.ty.is_unknown() || b.ty.is_unknown() {
+            return unknown(span);
+        }
+        let mismatch = |this: &mut Self, a: &Expr, b: &Expr| {
+            this.err(
+                span,
+                format!(
+                    "type mismatch: cannot apply `{}` to {} and {}",
+                    op.symbol(),
+                    a.ty,
+                    b.ty
+                ),
+            )
+        };
+        let elem = |t: &Type| match t {
+            Type::Prim(p) => Some((*p, None)),
+            Type::Array(p, n) => Some((*p, Some(*n))),
+            _ => None,
+        };
+        let (Some((pa, na)), Some((pb, nb))) = (elem(&a.ty), elem(&b.ty)) else {
+            return mismatch(self, &a, &b);
+        };
+        if let (Some(x), Some(y)) = (na, nb) {
+            if x != y {
+                return self.err(
+                    span,
+                    format!(
+                        "shape mismatch: cannot apply `{}` to arrays of {x} and {y} dimensions",
+                        op.symbol()
+                    ),
+                );
+            }
+        }
+        let ndim = na.or(nb);
+        let both_bool = pa == Prim::Bool && pb == Prim::Bool;
+        let any_bool = pa == Prim::Bool || pb == Prim::Bool;
+        let result_prim = if op.is_comparison() {
+            if any_bool && !(both_bool && matches!(op, BinOp::Eq | BinOp::Ne)) {
+                return mismatch(self, &a, &b);
+            }
+            Prim::Bool
+        } else {
+            if any_bool {
+                return mismatch(self, &a, &b);
+            }
+            if op == BinOp::Div || pa == Prim::F64 || pb == Prim::F64 {
+                Prim::F64
+            } else {
+                Prim::I64
+            }
+        };
+        let ty = match ndim {
+            Some(n) => Type::Array(result_prim, n),
+            None => Type::Prim(result_prim),
+        };
+        // Scalar ⊕ scalar: make the operand type explicit (see the IR's invariant).
+        let (a, b) = if ndim.is_none() && !both_bool {
+            let operand = if op == BinOp::Div || pa == Prim::F64 || pb == Prim::F64 {
+                Prim::F64
+            } else {
+                Prim::I64
+            };
+            (cast_to(operand, a), cast_to(operand, b))
+        } else {
+            (a, b)
+        };
+        Expr {
+            kind: ExprKind::Binary(op, Box::new(a), Box::new(b)),
+            ty,
+            span,
+        }
+    }
+
+    fn call(&mut self, cx: &mut FnCx, callee: &ast::Expr, args: &[ast::Expr], span: Span) -> Expr {
+        match &callee.kind {
+            ast::ExprKind::Name(n) => {
+                if cx.lookup(n).is_some() {
+                    return self.err(callee.span, format!("`{n}` is a variable, not a function"));
+                }
+                if let Some(&def) = self.fns[cx.module].get(n.as_str()) {
+                    let args = args.iter().map(|a| self.value(cx, a)).collect();
+                    return self.call_user(cx.module, def, args, span);
+                }
+                if matches!(n.as_str(), "print" | "assert") {
+                    return self.err(
+                        span,
+                        format!("`{n}` returns no value; use it as a statement"),
+                    );
+                }
+                if n == "range" {
+                    return self.err(
+                        span,
+                        "`range(...)` can only be used in `for ... in range(...)`",
+                    );
+                }
+                let args: Vec<Expr> = args.iter().map(|a| self.value(cx, a)).collect();
+                if let Some(r) = builtins::lower(self, n, args.clone(), span) {
+                    return r;
+                }
+                let prelude = self.loaded.prelude;
+                if let Some(&def) = self.fns[prelude].get(n.as_str()) {
+                    return self.call_user(prelude, def, args, span);
+                }
+                self.err(callee.span, format!("undefined function `{n}`"))
+            }
+            ast::ExprKind::Member(base, f) => {
+                if let ast::ExprKind::Name(m) = &base.kind {
+                    if cx.lookup(m).is_none() {
+                        if let Some(&target) =
+                            self.loaded.modules[cx.module].imports.get(m.as_str())
+                        {
+                            let args = args.iter().map(|a| self.value(cx, a)).collect();
+                            if let Some(&def) = self.fns[target].get(f.name.as_str()) {
+                                return self.call_user(target, def, args, span);
+                            }
+                            return self
+                                .err(f.span, format!("undefined function `{m}.{}`", f.name));
+                        }
+                        return self.err(
+                            base.span,
+                            format!(
+                                "undefined variable `{m}` (no module of that name is imported)"
+                            ),
+                        );
+                    }
+                }
+                self.err(callee.span, "only functions can be called")
+            }
+            _ => self.err(callee.span, "only functions can be called"),
+        }
+    }
+
+    /// Calls the prelude function `name` (used by built-ins that dispatch to nk code).
+    pub(super) fn call_prelude(&mut self, name: &str, args: Vec<Expr>, span: Span) -> Expr {
+        let prelude = self.loaded.prelude;
+        match self.fns[prelude].get(name) {
+            Some(&def) => self.call_user(prelude, def, args, span),
+            None => self.err(
+                span,
+                format!("internal: prelude function `{name}` is missing"),
+            ),
+        }
+    }
+
+    fn call_user(&mut self, module: ModuleId, def: &'a FnDef, args: Vec<Expr>, span: Span) -> Expr {
+        let name = &def.name.name;
+        if args.len() != def.params.len() {
+            let n = def.params.len();
+            return self.err(
+                span,
+                format!(
+                    "`{name}` takes {n} argument{} but {} were given",
+                    if n == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            );
+        }
+        let mut lowered = Vec::new();
+        for (a, p) in args.into_iter().zip(&def.params) {
+            let a = match &p.ty {
+                Some(t) => {
+                    let want = self.resolve_type(t);
+                    self.coerce(
+                        a,
+                        &want,
+                        &format!("parameter `{}` of `{name}`", p.name.name),
+                    )
+                }
+                None => a,
+            };
+            lowered.push(a);
+        }
+        if lowered.iter().any(|a| a.ty.is_unknown()) {
+            return unknown(span);
+        }
+        let tys = lowered.iter().map(|a| a.ty.clone()).collect();
+        let id = self.instantiate(module, def, tys);
+        match self.rets[id as usize].clone() {
+            Some(ret) => Expr {
+                kind: ExprKind::Call(id, lowered),
+                ty: ret,
+                span,
+            },
+            None => unknown(span),
+        }
+    }
+}
+
+fn is_const_expr(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Int(_)
+        | ast::ExprKind::Float(_)
+        | ast::ExprKind::Bool(_)
+        | ast::ExprKind::Name(_) => true,
+        ast::ExprKind::Member(b, _) => matches!(b.kind, ast::ExprKind::Name(_)),
+        ast::ExprKind::Binary(_, a, b) | ast::ExprKind::And(a, b) | ast::ExprKind::Or(a, b) => {
+            is_const_expr(a) && is_const_expr(b)
+        }
+        ast::ExprKind::Neg(a) | ast::ExprKind::Not(a) => is_const_expr(a),
+        ast::ExprKind::Tuple(items) => items.iter().all(is_const_expr),
+        _ => false,
+    }
+}
+
+pub(super) fn cast(p: Prim, e: Expr) -> Expr {
+    let ty = match &e.ty {
+        Type::Array(_, n) => Type::Array(p, *n),
+        _ => Type::Prim(p),
+    };
+    if let (Prim::F64, ExprKind::Int(i)) = (p, &e.kind) {
+        return Expr {
+            kind: ExprKind::Float(*i as f64),
+            ty,
+            span: e.span,
+        };
+    }
+    let span = e.span;
+    Expr {
+        kind: ExprKind::Cast(p, Box::new(e)),
+        ty,
+        span,
+    }
+}
+
+fn cast_to(p: Prim, e: Expr) -> Expr {
+    if e.ty == Type::Prim(p) {
+        e
+    } else {
+        cast(p, e)
+    }
+}
