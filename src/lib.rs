@@ -14,6 +14,7 @@ pub mod diag;
 pub mod interp;
 pub mod ir;
 pub mod loader;
+pub mod driver;
 pub mod runtime;
 pub mod syntax;
 pub mod types;

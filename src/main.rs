@@ -1,1 +1,112 @@
-fn main() {}
+//! The `nvm` command line: the only code that reads arguments, prints to the terminal
+//! and chooses exit codes (0 ok, 1 runtime error, 2 compile or usage error, 101 bug).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use nvm::driver::{self, Failure, RunOptions};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "nvm", version, about = "A tiered virtual machine for nk, a statically typed array language")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Colour diagnostics: auto (when stderr is a terminal), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug)]
+enum Tier {
+    /// Interpret everything (the only tier in this version).
+    Interp,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a script: its top-level statements, then `main(ARGS...)` if it defines one.
+    Run {
+        /// Execution tier.
+        #[arg(long, value_enum, default_value_t = Tier::Interp)]
+        tier: Tier,
+        /// Print execution statistics to stderr when the program ends.
+        #[arg(long)]
+        stats: bool,
+        /// The script to run.
+        file: PathBuf,
+        /// Arguments for the script's `main`, parsed by its parameter types.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Check a script for syntax and type errors without running it.
+    Check {
+        file: PathBuf,
+    },
+}
+
+/// Compiling recurses over expression trees; a big stack keeps absurdly deep (but
+/// accepted) input from overflowing it. Memory is reserved lazily.
+const STACK_SIZE: usize = 512 * 1024 * 1024;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("nvm: internal error (this is a bug in nvm, please report it): {info}");
+    }));
+    let cli = Cli::parse();
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK_SIZE)
+        .spawn(move || run_cli(cli));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => ExitCode::from(101),
+    }
+}
+
+fn run_cli(cli: Cli) -> u8 {
+    let color = match cli.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stderr().is_terminal(),
+    };
+    let result = match cli.command {
+        Command::Check { file } => driver::check_file(&file, color).map(|_| ()),
+        Command::Run { tier: _, stats, file, args } => {
+            driver::check_file(&file, color).and_then(|checked| {
+                let stdout = std::io::stdout();
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                let opts = RunOptions { color, args };
+                let r = driver::run(&checked, &opts, &mut out);
+                let _ = out.flush();
+                if stats {
+                    if let Ok(s) = &r {
+                        eprintln!(
+                            "stats: {} nk calls, {} specializations compiled to bytecode, 0 Cranelift compilations",
+                            s.calls, s.compiled
+                        );
+                    }
+                }
+                r.map(|_| ())
+            })
+        }
+    };
+    match result {
+        Ok(()) => 0,
+        Err(f) => {
+            report(&f);
+            f.exit_code() as u8
+        }
+    }
+}
+
+fn report(f: &Failure) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(f.message().as_bytes());
+}

@@ -1,1 +1,472 @@
+//! The interpreter tier: runs bytecode compiled from the typed IR.
+//!
+//! Every nk call goes through the indirection table (`table`), one slot per
+//! specialization. A slot starts `Unresolved`; the first call resolves it (compiles the
+//! specialization's bytecode) and patches the slot, so later calls go straight to the
+//! code. The next tiers patch the same slots with native code.
+//!
+//! Invariants: nk calls never recurse on the Rust stack (frames are a `Vec`, the depth is
+//! bounded and reported as "recursion too deep"); no nk error panics or aborts — it
+//! becomes a `RuntimeError` with the message and the chain of nk calls.
 
+pub mod bytecode;
+mod compile;
+mod values;
+
+use crate::ir::ops::{self as irops, Prim};
+use crate::ir::{FuncId, Program};
+use crate::runtime::ops as rops;
+use crate::runtime::random::Rng;
+use crate::runtime::{Array, RtError};
+use crate::syntax::Span;
+use bytecode::{CompiledFn, Ext, Op, PrintArg};
+use std::io::Write;
+use std::rc::Rc;
+use values::Value;
+
+pub use values::Value as NkValue;
+
+/// Deepest nk call nesting before "recursion too deep" (checked at each call).
+pub const MAX_CALL_DEPTH: usize = 20_000;
+
+pub type ARef = Rc<Array>;
+
+/// What a table slot points at.
+#[derive(Clone)]
+pub enum Slot {
+    /// Not called yet: the first call compiles and patches.
+    Unresolved,
+    Interp(Rc<CompiledFn>),
+}
+
+/// A runtime error: the message, where it happened, and the nk call chain (outermost
+/// first) as (function name, call-site span).
+#[derive(Debug, Clone)]
+pub struct RuntimeError {
+    pub message: String,
+    pub span: Span,
+    pub chain: Vec<(String, Span)>,
+}
+
+struct Frame {
+    f: Rc<CompiledFn>,
+    /// Where to continue in this frame's code.
+    pc: usize,
+    base_s: usize,
+    base_a: usize,
+}
+
+/// Counters shown by `--stats`.
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    pub calls: u64,
+    pub compiled: u64,
+}
+
+pub struct Interp<'p> {
+    prog: &'p Program,
+    table: Vec<Slot>,
+    s: Vec<u64>,
+    a: Vec<Option<ARef>>,
+    rng: Rng,
+    out: Box<dyn Write + 'p>,
+    pub stats: Stats,
+}
+
+impl<'p> Interp<'p> {
+    pub fn new(prog: &'p Program, out: Box<dyn Write + 'p>) -> Self {
+        Interp {
+            prog,
+            table: vec![Slot::Unresolved; prog.funcs.len()],
+            s: Vec::new(),
+            a: Vec::new(),
+            rng: Rng::new(crate::runtime::random::DEFAULT_SEED),
+            out,
+            stats: Stats::default(),
+        }
+    }
+
+    /// The bytecode of a specialization (compiling it if needed), for the inspector.
+    pub fn bytecode(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, String> {
+        self.resolve(id)
+    }
+
+    fn resolve(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, String> {
+        if let Slot::Interp(f) = &self.table[id as usize] {
+            return Ok(f.clone());
+        }
+        let f = Rc::new(compile::compile(self.prog, id)?);
+        self.stats.compiled += 1;
+        self.table[id as usize] = Slot::Interp(f.clone());
+        Ok(f)
+    }
+
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    /// Calls specialization `id` with `args` and returns its result.
+    pub fn call(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
+        let func = &self.prog.funcs[id as usize];
+        let err_at = |message: String| RuntimeError { message, span: func.span, chain: vec![] };
+        let f = self.resolve(id).map_err(err_at)?;
+        // Lay the arguments out as the callee's window at the bottom of the stacks.
+        self.s.clear();
+        self.a.clear();
+        self.s.resize(f.n_s.max(1), 0);
+        self.a.resize(f.n_a.max(1), None);
+        let (mut ns, mut na) = (0usize, 0usize);
+        for v in args {
+            v.write_leaves(&mut self.s, &mut self.a, &mut ns, &mut na);
+        }
+        self.run(f)?;
+        let ret = self.prog.funcs[id as usize].ret.clone();
+        let (mut ns, mut na) = (0usize, 0usize);
+        let v = Value::read_leaves(&ret, &self.s, &self.a, &mut ns, &mut na);
+        self.s.clear();
+        self.a.clear();
+        Ok(v)
+    }
+
+    fn error(&self, frames: &[Frame], cur: &Frame, pc: usize, message: String) -> RuntimeError {
+        let name = |f: &CompiledFn| self.prog.funcs[f.func as usize].name.clone();
+        let span_at = |f: &CompiledFn, pc: usize| f.spans.get(pc).copied().unwrap_or_default();
+        let mut chain: Vec<(String, Span)> = frames
+            .iter()
+            .map(|fr| (name(&fr.f), span_at(&fr.f, fr.pc.saturating_sub(1))))
+            .collect();
+        let span = span_at(&cur.f, pc);
+        chain.push((name(&cur.f), span));
+        RuntimeError { message, span, chain }
+    }
+
+    /// The dispatch loop. `pc`, the code and the frame bases live in locals; the frame
+    /// stack is touched only at calls and returns.
+    fn run(&mut self, entry: Rc<CompiledFn>) -> Result<(), RuntimeError> {
+        let mut frames: Vec<Frame> = Vec::new();
+        let mut cur = Frame { f: entry, pc: 0, base_s: 0, base_a: 0 };
+        loop {
+            let f = cur.f.clone();
+            let code = &f.code[..];
+            let consts = &f.consts[..];
+            let (bs, ba) = (cur.base_s, cur.base_a);
+            let mut pc = cur.pc;
+            // Runs until a call, a return or an error; `Err` carries (pc, message).
+            let step: Result<Transfer, (usize, String)> = (|| {
+                let s = &mut self.s;
+                let a = &mut self.a;
+                macro_rules! r {
+                    ($x:expr) => {
+                        s[bs + $x as usize]
+                    };
+                }
+                macro_rules! fr {
+                    ($x:expr) => {
+                        f64::from_bits(s[bs + $x as usize])
+                    };
+                }
+                macro_rules! arr {
+                    ($x:expr) => {
+                        match &a[ba + $x as usize] {
+                            Some(arr) => arr,
+                            None => return Err((pc, "internal: empty array register".to_string())),
+                        }
+                    };
+                }
+                macro_rules! tryrt {
+                    ($e:expr) => {
+                        match $e {
+                            Ok(v) => v,
+                            Err(e) => return Err((pc, RtError::from(e).msg)),
+                        }
+                    };
+                }
+                loop {
+                    let op = code[pc];
+                    pc += 1;
+                    match op {
+                        Op::LoadK { dst, k } => r!(dst) = consts[k as usize],
+                        Op::Mov { dst, src } => r!(dst) = r!(src),
+                        Op::MovA { dst, src } => a[ba + dst as usize] = a[ba + src as usize].clone(),
+                        Op::AddI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).wrapping_add(r!(y) as i64) as u64,
+                        Op::SubI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).wrapping_sub(r!(y) as i64) as u64,
+                        Op::MulI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).wrapping_mul(r!(y) as i64) as u64,
+                        Op::FloorDivI { dst, a: x, b: y } => {
+                            r!(dst) = tryrt!(rops::int_floordiv(r!(x) as i64, r!(y) as i64)) as u64
+                        }
+                        Op::ModI { dst, a: x, b: y } => r!(dst) = tryrt!(rops::int_mod(r!(x) as i64, r!(y) as i64)) as u64,
+                        Op::PowI { dst, a: x, b: y } => r!(dst) = tryrt!(rops::int_pow(r!(x) as i64, r!(y) as i64)) as u64,
+                        Op::AddIImm { dst, a: x, imm } => r!(dst) = (r!(x) as i64).wrapping_add(imm as i64) as u64,
+                        Op::AddF { dst, a: x, b: y } => r!(dst) = (fr!(x) + fr!(y)).to_bits(),
+                        Op::SubF { dst, a: x, b: y } => r!(dst) = (fr!(x) - fr!(y)).to_bits(),
+                        Op::MulF { dst, a: x, b: y } => r!(dst) = (fr!(x) * fr!(y)).to_bits(),
+                        Op::DivF { dst, a: x, b: y } => r!(dst) = (fr!(x) / fr!(y)).to_bits(),
+                        Op::FloorDivF { dst, a: x, b: y } => r!(dst) = rops::float_floordiv(fr!(x), fr!(y)).to_bits(),
+                        Op::ModF { dst, a: x, b: y } => r!(dst) = rops::float_mod(fr!(x), fr!(y)).to_bits(),
+                        Op::PowF { dst, a: x, b: y } => r!(dst) = fr!(x).powf(fr!(y)).to_bits(),
+                        Op::NegI { dst, a: x } => r!(dst) = (r!(x) as i64).wrapping_neg() as u64,
+                        Op::NegF { dst, a: x } => r!(dst) = (-fr!(x)).to_bits(),
+                        Op::Not { dst, a: x } => r!(dst) = (r!(x) == 0) as u64,
+                        Op::LtI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) < (r!(y) as i64)) as u64,
+                        Op::LeI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) <= (r!(y) as i64)) as u64,
+                        Op::EqI { dst, a: x, b: y } => r!(dst) = (r!(x) == r!(y)) as u64,
+                        Op::NeI { dst, a: x, b: y } => r!(dst) = (r!(x) != r!(y)) as u64,
+                        Op::LtF { dst, a: x, b: y } => r!(dst) = (fr!(x) < fr!(y)) as u64,
+                        Op::LeF { dst, a: x, b: y } => r!(dst) = (fr!(x) <= fr!(y)) as u64,
+                        Op::EqF { dst, a: x, b: y } => r!(dst) = (fr!(x) == fr!(y)) as u64,
+                        Op::NeF { dst, a: x, b: y } => r!(dst) = (fr!(x) != fr!(y)) as u64,
+                        Op::I2F { dst, a: x } => r!(dst) = (r!(x) as i64 as f64).to_bits(),
+                        Op::F2I { dst, a: x } => r!(dst) = rops::f64_to_i64(fr!(x)) as u64,
+                        Op::Math1 { f, dst, a: x } => r!(dst) = rops::math1(f, fr!(x)).to_bits(),
+                        Op::AbsI { dst, a: x } => r!(dst) = rops::int_abs(r!(x) as i64) as u64,
+                        Op::Math2 { f, dst, a: x, b: y } => r!(dst) = rops::math2(f, fr!(x), fr!(y)).to_bits(),
+                        Op::MinI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).min(r!(y) as i64) as u64,
+                        Op::MaxI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).max(r!(y) as i64) as u64,
+                        Op::IsNan { dst, a: x } => r!(dst) = fr!(x).is_nan() as u64,
+                        Op::IsInf { dst, a: x } => r!(dst) = fr!(x).is_infinite() as u64,
+                        Op::Jmp { target } => pc = target as usize,
+                        Op::JmpIf { c, target } => {
+                            if r!(c) != 0 {
+                                pc = target as usize
+                            }
+                        }
+                        Op::JmpIfNot { c, target } => {
+                            if r!(c) == 0 {
+                                pc = target as usize
+                            }
+                        }
+                        Op::JmpNotLtI { a: x, b: y, target } => {
+                            if (r!(x) as i64) >= (r!(y) as i64) {
+                                pc = target as usize
+                            }
+                        }
+                        Op::JmpNotLeI { a: x, b: y, target } => {
+                            if (r!(x) as i64) > (r!(y) as i64) {
+                                pc = target as usize
+                            }
+                        }
+                        Op::JmpNotLtF { a: x, b: y, target } => {
+                            if !(fr!(x) < fr!(y)) {
+                                pc = target as usize
+                            }
+                        }
+                        Op::JmpNotLeF { a: x, b: y, target } => {
+                            if !(fr!(x) <= fr!(y)) {
+                                pc = target as usize
+                            }
+                        }
+                        Op::ForLoop { i, end, target } => {
+                            let n = (r!(i) as i64).wrapping_add(1);
+                            r!(i) = n as u64;
+                            if n < r!(end) as i64 {
+                                pc = target as usize
+                            }
+                        }
+                        Op::ForStepPrep { i, end, step, target } => {
+                            let (iv, ev, sv) = (r!(i) as i64, r!(end) as i64, r!(step) as i64);
+                            if sv == 0 {
+                                return Err((pc, "range() step must not be zero".to_string()));
+                            }
+                            if !((sv > 0 && iv < ev) || (sv < 0 && iv > ev)) {
+                                pc = target as usize
+                            }
+                        }
+                        Op::ForStep { i, end, step, target } => {
+                            let sv = r!(step) as i64;
+                            let Some(n) = (r!(i) as i64).checked_add(sv) else { continue };
+                            r!(i) = n as u64;
+                            let ev = r!(end) as i64;
+                            if (sv > 0 && n < ev) || (sv < 0 && n > ev) {
+                                pc = target as usize
+                            }
+                        }
+                        Op::ALoad1 { dst, arr: x, i } => r!(dst) = tryrt!(arr!(x).get1(r!(i) as i64)),
+                        Op::ALoad2 { dst, arr: x, i, j } => r!(dst) = tryrt!(arr!(x).get2(r!(i) as i64, r!(j) as i64)),
+                        Op::ALoad3 { dst, arr: x, idx } => {
+                            let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
+                            r!(dst) = tryrt!(arr!(x).get(&ix))
+                        }
+                        Op::AStore1 { arr: x, i, src } => tryrt!(arr!(x).set1(r!(i) as i64, r!(src))),
+                        Op::AStore2 { arr: x, i, j, src } => tryrt!(arr!(x).set2(r!(i) as i64, r!(j) as i64, r!(src))),
+                        Op::AStore3 { arr: x, idx, src } => {
+                            let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
+                            tryrt!(arr!(x).set(&ix, r!(src)))
+                        }
+                        Op::Len { dst, arr: x } => r!(dst) = arr!(x).len() as u64,
+                        Op::Call { slot, s: ws, a: wa } => return Ok(Transfer::Call { slot, pc, ws, wa }),
+                        Op::Ret { s: rs, ns, a: ra, na } => {
+                            s.copy_within(bs + rs as usize..bs + rs as usize + ns as usize, bs);
+                            for k in 0..na as usize {
+                                a[ba + k] = a[ba + ra as usize + k].take();
+                            }
+                            // Release the frame's other arrays now, not when reused.
+                            let top = (ba + f.n_a).min(a.len());
+                            for slot in &mut a[ba + na as usize..top] {
+                                *slot = None;
+                            }
+                            return Ok(Transfer::Ret);
+                        }
+                        Op::Ext { i } => return Ok(Transfer::Ext { i, pc }),
+                    }
+                }
+            })();
+            match step {
+                Ok(Transfer::Call { slot, pc: ret_pc, ws, wa }) => {
+                    self.stats.calls += 1;
+                    if frames.len() >= MAX_CALL_DEPTH {
+                        cur.pc = ret_pc;
+                        let msg = format!("recursion too deep (more than {MAX_CALL_DEPTH} nested calls)");
+                        return Err(self.error(&frames, &cur, ret_pc - 1, msg));
+                    }
+                    let callee = match &self.table[slot as usize] {
+                        Slot::Interp(c) => c.clone(),
+                        Slot::Unresolved => match self.resolve(slot) {
+                            Ok(c) => c,
+                            Err(m) => return Err(self.error(&frames, &cur, ret_pc - 1, m)),
+                        },
+                    };
+                    let nbs = bs + ws as usize;
+                    let nba = ba + wa as usize;
+                    if self.s.len() < nbs + callee.n_s + 1 {
+                        self.s.resize((nbs + callee.n_s + 1).max(self.s.len() * 2), 0);
+                    }
+                    if self.a.len() < nba + callee.n_a + 1 {
+                        let n = (nba + callee.n_a + 1).max(self.a.len() * 2);
+                        self.a.resize(n, None);
+                    }
+                    cur.pc = ret_pc;
+                    let caller = std::mem::replace(&mut cur, Frame { f: callee, pc: 0, base_s: nbs, base_a: nba });
+                    frames.push(caller);
+                }
+                Ok(Transfer::Ret) => match frames.pop() {
+                    Some(fr) => cur = fr,
+                    None => return Ok(()),
+                },
+                Ok(Transfer::Ext { i, pc: next }) => {
+                    pc = next;
+                    if let Err(m) = self.exec_ext(&f, i as usize, bs, ba) {
+                        return Err(self.error(&frames, &cur, pc - 1, m));
+                    }
+                    cur.pc = pc;
+                }
+                Err((at, m)) => return Err(self.error(&frames, &cur, at - 1, m)),
+            }
+        }
+    }
+
+    fn exec_ext(&mut self, f: &CompiledFn, i: usize, bs: usize, ba: usize) -> Result<(), String> {
+        let s = &mut self.s;
+        let a = &mut self.a;
+        let get_a = |a: &Vec<Option<ARef>>, r: u16| -> Result<ARef, String> {
+            a[ba + r as usize].clone().ok_or_else(|| "internal: empty array register".to_string())
+        };
+        match &f.ext[i] {
+            Ext::Print(args) => {
+                let mut line = String::new();
+                for (k, arg) in args.iter().enumerate() {
+                    if k > 0 {
+                        line.push(' ');
+                    }
+                    match arg {
+                        PrintArg::Str(t) => line.push_str(t),
+                        PrintArg::Value(ty, loc) => {
+                            let v = Value::read(ty, loc, s, a, bs, ba);
+                            line.push_str(&v.format());
+                        }
+                    }
+                }
+                line.push('\n');
+                self.out.write_all(line.as_bytes()).map_err(|e| format!("cannot write output: {e}"))?;
+            }
+            Ext::Assert { c, msg } => {
+                if s[bs + *c as usize] == 0 {
+                    return Err(match msg {
+                        Some(m) => format!("assertion failed: {m}"),
+                        None => "assertion failed".to_string(),
+                    });
+                }
+            }
+            Ext::ArrayBin { op, a: x, b: y, dst } => {
+                let r = match (x, y) {
+                    (bytecode::Operand::Array(x), bytecode::Operand::Array(y)) => {
+                        Array::binop(*op, &*get_a(a, *x)?, &*get_a(a, *y)?)
+                    }
+                    (bytecode::Operand::Array(x), bytecode::Operand::Scalar(y, p)) => {
+                        let sc = rops::Scalar::from_bits(*p, s[bs + *y as usize]);
+                        Array::binop_scalar(*op, &*get_a(a, *x)?, sc, false)
+                    }
+                    (bytecode::Operand::Scalar(x, p), bytecode::Operand::Array(y)) => {
+                        let sc = rops::Scalar::from_bits(*p, s[bs + *x as usize]);
+                        Array::binop_scalar(*op, &*get_a(a, *y)?, sc, true)
+                    }
+                    _ => return Err("internal: scalar operands in an array operation".to_string()),
+                }
+                .map_err(|e| e.msg)?;
+                a[ba + *dst as usize] = Some(Rc::new(r));
+            }
+            Ext::ArrayNeg { src, dst } => {
+                let r = Array::neg(&*get_a(a, *src)?);
+                a[ba + *dst as usize] = Some(Rc::new(r));
+            }
+            Ext::ArrayNot { src, dst } => {
+                let r = Array::not(&*get_a(a, *src)?);
+                a[ba + *dst as usize] = Some(Rc::new(r));
+            }
+            Ext::ArrayCast { to, src, dst } => {
+                let r = get_a(a, *src)?.astype(*to);
+                a[ba + *dst as usize] = Some(Rc::new(r));
+            }
+            Ext::Slice { arr, index, dst } => {
+                let spec = values::slice_spec(index, s, bs);
+                let r = get_a(a, *arr)?.slice(&spec).map_err(|e| e.msg)?;
+                a[ba + *dst as usize] = Some(Rc::new(r));
+            }
+            Ext::StoreSlice { arr, index, value } => {
+                let base = get_a(a, *arr)?;
+                let view = if index.is_empty() {
+                    (*base).clone()
+                } else {
+                    base.slice(&values::slice_spec(index, s, bs)).map_err(|e| e.msg)?
+                };
+                match value {
+                    bytecode::Operand::Scalar(r, p) => {
+                        view.fill(rops::Scalar::from_bits(*p, s[bs + *r as usize]));
+                    }
+                    bytecode::Operand::Array(r) => view.assign(&*get_a(a, *r)?).map_err(|e| e.msg)?,
+                }
+            }
+            Ext::Builtin { b, args, dst } => {
+                let vals: Vec<Value> = args.iter().map(|(t, l)| Value::read(t, l, s, a, bs, ba)).collect();
+                let v = values::builtin(*b, vals, &mut self.rng).map_err(|e| e.msg)?;
+                v.write(dst, s, a, bs, ba);
+            }
+        }
+        Ok(())
+    }
+}
+
+enum Transfer {
+    Call { slot: FuncId, pc: usize, ws: u16, wa: u16 },
+    Ret,
+    Ext { i: u32, pc: usize },
+}
+
+/// Parses a command-line argument for a `main` parameter of type `p`.
+pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
+    match p {
+        Prim::I64 => text.parse::<i64>().ok().map(|v| Value::S(rops::Scalar::I64(v))),
+        Prim::F64 => text.parse::<f64>().ok().map(|v| Value::S(rops::Scalar::F64(v))),
+        Prim::Bool => match text {
+            "true" => Some(Value::S(rops::Scalar::Bool(true))),
+            "false" => Some(Value::S(rops::Scalar::Bool(false))),
+            _ => None,
+        },
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_ops_are_small() {
+    // Keep the hot instruction compact: a size regression here slows every program.
+    const _: () = assert!(std::mem::size_of::<Op>() <= 12);
+    let _ = irops::BinOp::Add;
+}

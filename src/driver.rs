@@ -1,0 +1,158 @@
+//! Loads, checks and runs a program: the pipeline from a path (or text) to its output,
+//! shared by the CLI, the embedding API and the test harness. Performs no process I/O
+//! beyond the output sink it is given.
+
+use crate::diag::{self, Diagnostic};
+use crate::interp::{self, Interp, NkValue, RuntimeError};
+use crate::ir::Program;
+use crate::loader::{self, Loaded};
+use crate::syntax::SourceMap;
+use std::io::Write;
+use std::path::Path;
+
+/// A program that passed the front end.
+pub struct Checked {
+    pub sources: SourceMap,
+    pub program: Program,
+}
+
+/// Why a program did not run to completion.
+#[derive(Debug)]
+pub enum Failure {
+    /// Syntax or type errors (exit status 2), rendered.
+    Compile(String),
+    /// Bad command-line arguments for `main` (exit status 2).
+    Usage(String),
+    /// A runtime error (exit status 1), rendered with its call chain.
+    Runtime(String),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Compile(_) | Failure::Usage(_) => 2,
+            Failure::Runtime(_) => 1,
+        }
+    }
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Compile(m) | Failure::Usage(m) | Failure::Runtime(m) => m,
+        }
+    }
+}
+
+fn compile_failure(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> Failure {
+    let n = diags.len();
+    let mut text = diag::render(sources, diags, color);
+    text.push_str(&format!(
+        "{n} error{} found; nothing was run\n",
+        if n == 1 { "" } else { "s" }
+    ));
+    Failure::Compile(text)
+}
+
+/// Loads and checks a script file with everything it imports.
+pub fn check_file(path: &Path, color: bool) -> Result<Checked, Failure> {
+    finish_check(loader::load_file(path), color)
+}
+
+/// Loads and checks a script given as text.
+pub fn check_source(name: &str, text: &str, color: bool) -> Result<Checked, Failure> {
+    finish_check(loader::load_source(name, text.to_string(), None), color)
+}
+
+fn finish_check(
+    loaded: Result<Loaded, (SourceMap, Vec<Diagnostic>)>,
+    color: bool,
+) -> Result<Checked, Failure> {
+    let loaded = loaded.map_err(|(sm, d)| compile_failure(&sm, &d, color))?;
+    match crate::types::check_program(&loaded) {
+        Ok(program) => Ok(Checked { sources: loaded.sources, program }),
+        Err(d) => Err(compile_failure(&loaded.sources, &d, color)),
+    }
+}
+
+/// Renders a runtime error: the message at its place, then the nk call chain.
+pub fn render_runtime_error(sources: &SourceMap, e: &RuntimeError, color: bool) -> String {
+    let mut d = Diagnostic::error(e.span, e.message.clone());
+    if !e.chain.is_empty() {
+        let mut note = String::from("call chain (most recent call last):");
+        for (name, span) in &e.chain {
+            note.push_str(&format!("\n  {} in {}", sources.location(*span), name));
+        }
+        d = d.with_note(note);
+    }
+    diag::render(sources, &[d], color)
+}
+
+/// Options for running a checked program.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub color: bool,
+    /// Arguments for `main`, as typed on the command line.
+    pub args: Vec<String>,
+}
+
+/// Runs the script body, then `main` with the parsed arguments.
+pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> Result<interp::Stats, Failure> {
+    let prog = &checked.program;
+    // Parse main's arguments before anything runs: a usage error runs nothing.
+    let main_args = match &prog.main {
+        None if !opts.args.is_empty() => {
+            return Err(Failure::Usage(format!(
+                "error: the script takes no arguments (it has no `fn main`), but {} were given\n",
+                opts.args.len()
+            )))
+        }
+        None => vec![],
+        Some(m) => {
+            if m.params.len() != opts.args.len() {
+                let names: Vec<String> = m.params.iter().map(|(n, p)| format!("{n}: {}", p.name())).collect();
+                return Err(Failure::Usage(format!(
+                    "error: `main({})` takes {} argument{} but {} were given\n",
+                    names.join(", "),
+                    m.params.len(),
+                    if m.params.len() == 1 { "" } else { "s" },
+                    opts.args.len()
+                )));
+            }
+            let mut vals = Vec::new();
+            for ((name, p), text) in m.params.iter().zip(&opts.args) {
+                match interp::parse_main_arg(*p, text) {
+                    Some(v) => vals.push(v),
+                    None => {
+                        return Err(Failure::Usage(format!(
+                            "error: invalid value `{text}` for parameter `{name}` of `main`: expected {}\n",
+                            p.name()
+                        )))
+                    }
+                }
+            }
+            vals
+        }
+    };
+    let mut it = Interp::new(prog, Box::new(out));
+    let result = (|| {
+        it.call(prog.script, &[])?;
+        if let Some(m) = &prog.main {
+            it.call(m.func, &main_args)?;
+        }
+        Ok::<(), RuntimeError>(())
+    })();
+    it.flush();
+    let stats = it.stats.clone();
+    drop(it);
+    result.map_err(|e| Failure::Runtime(render_runtime_error(&checked.sources, &e, opts.color)))?;
+    Ok(stats)
+}
+
+/// Convenience for tests and embedding: check and run source text, returning stdout.
+pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Failure> {
+    let checked = check_source(name, text, false)?;
+    let mut out = Vec::new();
+    run(&checked, &RunOptions { color: false, args: args.to_vec() }, &mut out)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+#[allow(unused_imports)]
+use NkValue as _;

@@ -1,0 +1,673 @@
+//! Typed IR → bytecode for one specialization.
+//!
+//! Register allocation is a stack: every IR local gets fixed registers at the bottom of
+//! the frame (parameters first, in the order of the calling convention); temporaries are
+//! allocated above them and released at the end of each statement. Invariant: a call's
+//! argument window is allocated last, so the callee's frame (which starts there) never
+//! overlaps a live register of the caller.
+
+use super::bytecode::*;
+use crate::ir::ops::{BinOp, Prim};
+use crate::ir::{Builtin, Expr, ExprKind, FuncId, Program, SliceIdx, Stmt, Type, UnOp};
+use crate::syntax::Span;
+
+/// Registers per frame and file; a function needing more is reported, not miscompiled.
+const MAX_REGS: usize = u16::MAX as usize - 8;
+
+pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
+    let func = &prog.funcs[id as usize];
+    let mut c = FnCompiler {
+        prog,
+        code: Vec::new(),
+        spans: Vec::new(),
+        consts: Vec::new(),
+        ext: Vec::new(),
+        locals: Vec::new(),
+        next_s: 0,
+        next_a: 0,
+        max_s: 0,
+        max_a: 0,
+        loops: Vec::new(),
+        span: func.span,
+        overflow: false,
+    };
+    // Parameters first, in order: this is the calling convention's window layout.
+    let mut locals = vec![Loc::Unit; func.locals.len()];
+    for &p in &func.params {
+        locals[p as usize] = c.alloc(&func.locals[p as usize].ty);
+    }
+    for (i, l) in func.locals.iter().enumerate() {
+        if !func.params.contains(&(i as u32)) {
+            locals[i] = c.alloc(&l.ty);
+        }
+    }
+    c.locals = locals;
+    c.block(&func.body);
+    // Falling off the end returns nothing.
+    c.emit(Op::Ret { s: 0, ns: 0, a: 0, na: 0 }, func.span);
+    if c.overflow {
+        return Err(format!("`{}` needs more than {MAX_REGS} registers", func.name));
+    }
+    Ok(CompiledFn {
+        func: id,
+        code: c.code,
+        spans: c.spans,
+        consts: c.consts,
+        ext: c.ext,
+        n_s: c.max_s as usize,
+        n_a: c.max_a as usize,
+    })
+}
+
+struct LoopCx {
+    breaks: Vec<usize>,
+    continues: Vec<usize>,
+}
+
+struct FnCompiler<'p> {
+    prog: &'p Program,
+    code: Vec<Op>,
+    spans: Vec<Span>,
+    consts: Vec<u64>,
+    ext: Vec<Ext>,
+    locals: Vec<Loc>,
+    next_s: usize,
+    next_a: usize,
+    max_s: usize,
+    max_a: usize,
+    loops: Vec<LoopCx>,
+    span: Span,
+    overflow: bool,
+}
+
+fn s_of(l: &Loc) -> Reg {
+    match l {
+        Loc::S(r) => *r,
+        other => unreachable!("expected a scalar location, got {other:?}"),
+    }
+}
+
+fn a_of(l: &Loc) -> Reg {
+    match l {
+        Loc::A(r) => *r,
+        other => unreachable!("expected an array location, got {other:?}"),
+    }
+}
+
+/// Counts of scalar and array leaves of a flattened value.
+fn leaves(l: &Loc) -> (usize, usize) {
+    match l {
+        Loc::S(_) => (1, 0),
+        Loc::A(_) => (0, 1),
+        Loc::Unit => (0, 0),
+        Loc::Tuple(ls) => ls.iter().fold((0, 0), |(s, a), l| {
+            let (x, y) = leaves(l);
+            (s + x, a + y)
+        }),
+    }
+}
+
+impl FnCompiler<'_> {
+    fn emit(&mut self, op: Op, span: Span) -> usize {
+        self.code.push(op);
+        self.spans.push(span);
+        self.code.len() - 1
+    }
+
+    fn ext(&mut self, e: Ext, span: Span) {
+        self.ext.push(e);
+        let i = (self.ext.len() - 1) as u32;
+        self.emit(Op::Ext { i }, span);
+    }
+
+    fn here(&self) -> u32 {
+        self.code.len() as u32
+    }
+
+    fn patch(&mut self, at: usize, target: u32) {
+        match &mut self.code[at] {
+            Op::Jmp { target: t }
+            | Op::JmpIf { target: t, .. }
+            | Op::JmpIfNot { target: t, .. }
+            | Op::JmpNotLtI { target: t, .. }
+            | Op::JmpNotLeI { target: t, .. }
+            | Op::JmpNotLtF { target: t, .. }
+            | Op::JmpNotLeF { target: t, .. }
+            | Op::ForStepPrep { target: t, .. } => *t = target,
+            other => unreachable!("patching a non-jump {other:?}"),
+        }
+    }
+
+    fn konst(&mut self, bits: u64) -> u32 {
+        if let Some(i) = self.consts.iter().position(|&b| b == bits) {
+            return i as u32;
+        }
+        self.consts.push(bits);
+        (self.consts.len() - 1) as u32
+    }
+
+    fn new_s(&mut self) -> Reg {
+        let r = self.next_s;
+        self.next_s += 1;
+        self.max_s = self.max_s.max(self.next_s);
+        if r >= MAX_REGS {
+            self.overflow = true;
+            return 0;
+        }
+        r as Reg
+    }
+
+    fn new_a(&mut self) -> Reg {
+        let r = self.next_a;
+        self.next_a += 1;
+        self.max_a = self.max_a.max(self.next_a);
+        if r >= MAX_REGS {
+            self.overflow = true;
+            return 0;
+        }
+        r as Reg
+    }
+
+    /// Fresh registers for a value of type `ty`, leaves in order.
+    fn alloc(&mut self, ty: &Type) -> Loc {
+        match ty {
+            Type::Prim(_) => Loc::S(self.new_s()),
+            Type::Array(..) => Loc::A(self.new_a()),
+            Type::Tuple(ts) => Loc::Tuple(ts.iter().map(|t| self.alloc(t)).collect()),
+            Type::Unit | Type::Str | Type::Unknown => Loc::Unit,
+        }
+    }
+
+    fn mov(&mut self, dst: &Loc, src: &Loc, span: Span) {
+        match (dst, src) {
+            (Loc::S(d), Loc::S(s)) if d != s => {
+                self.emit(Op::Mov { dst: *d, src: *s }, span);
+            }
+            (Loc::A(d), Loc::A(s)) if d != s => {
+                self.emit(Op::MovA { dst: *d, src: *s }, span);
+            }
+            (Loc::Tuple(ds), Loc::Tuple(ss)) => {
+                for (d, s) in ds.iter().zip(ss) {
+                    self.mov(d, s, span);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ------------------------------------------------------------ statements
+
+    fn block(&mut self, stmts: &[Stmt]) {
+        for s in stmts {
+            let (ms, ma) = (self.next_s, self.next_a);
+            self.stmt(s);
+            self.next_s = ms;
+            self.next_a = ma;
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt) {
+        match s {
+            Stmt::Assign(l, e) => {
+                let dst = self.locals[*l as usize].clone();
+                if matches!(dst, Loc::Tuple(_)) {
+                    // A tuple may read the variable it replaces: build it aside first.
+                    let v = self.expr_any(e);
+                    self.mov(&dst, &v, e.span);
+                } else {
+                    self.expr_to(e, &dst);
+                }
+            }
+            Stmt::Store { array, index, value, span } => {
+                let arr = a_of(&self.expr_any(array));
+                let idx = self.index_regs(index);
+                let v = s_of(&self.expr_any(value));
+                let op = match idx.as_slice() {
+                    [i] => Op::AStore1 { arr, i: *i, src: v },
+                    [i, j] => Op::AStore2 { arr, i: *i, j: *j, src: v },
+                    _ => Op::AStore3 { arr, idx: idx[0], src: v },
+                };
+                self.emit(op, *span);
+            }
+            Stmt::StoreSlice { array, index, value, span } => {
+                let arr = a_of(&self.expr_any(array));
+                let index = self.slice_operands(index);
+                let value = self.operand(value);
+                self.ext(Ext::StoreSlice { arr, index, value }, *span);
+            }
+            Stmt::Expr(e) => {
+                self.expr_any(e);
+            }
+            Stmt::If(c, then, els) => {
+                if let ExprKind::Bool(true) = c.kind {
+                    self.block(then);
+                    return;
+                }
+                let jf = self.jump_if_false(c);
+                self.block(then);
+                if els.is_empty() {
+                    let end = self.here();
+                    self.patch(jf, end);
+                } else {
+                    let jend = self.emit(Op::Jmp { target: 0 }, c.span);
+                    let e = self.here();
+                    self.patch(jf, e);
+                    self.block(els);
+                    let end = self.here();
+                    self.patch(jend, end);
+                }
+            }
+            Stmt::While(c, body) => {
+                let top = self.here();
+                let always = matches!(c.kind, ExprKind::Bool(true));
+                let jf = if always { None } else { Some(self.jump_if_false(c)) };
+                self.loops.push(LoopCx { breaks: vec![], continues: vec![] });
+                self.block(body);
+                self.emit(Op::Jmp { target: top }, c.span);
+                let end = self.here();
+                if let Some(jf) = jf {
+                    self.patch(jf, end);
+                }
+                let lp = self.loops.pop().expect("loop pushed above");
+                for b in lp.breaks {
+                    self.patch(b, end);
+                }
+                for c in lp.continues {
+                    self.patch(c, top);
+                }
+            }
+            Stmt::ForRange { var, start, end, step, body, span } => {
+                let i = s_of(&self.locals[*var as usize].clone());
+                self.expr_to(start, &Loc::S(i));
+                let end_r = self.new_s();
+                self.expr_to(end, &Loc::S(end_r));
+                let step_r = step.as_ref().map(|st| {
+                    let r = self.new_s();
+                    self.expr_to(st, &Loc::S(r));
+                    r
+                });
+                let prep = match step_r {
+                    None => self.emit(Op::JmpNotLtI { a: i, b: end_r, target: 0 }, *span),
+                    Some(st) => self.emit(Op::ForStepPrep { i, end: end_r, step: st, target: 0 }, *span),
+                };
+                let top = self.here();
+                self.loops.push(LoopCx { breaks: vec![], continues: vec![] });
+                self.block(body);
+                let cont = self.here();
+                match step_r {
+                    None => self.emit(Op::ForLoop { i, end: end_r, target: top }, *span),
+                    Some(st) => self.emit(Op::ForStep { i, end: end_r, step: st, target: top }, *span),
+                };
+                let exit = self.here();
+                self.patch(prep, exit);
+                let lp = self.loops.pop().expect("loop pushed above");
+                for b in lp.breaks {
+                    self.patch(b, exit);
+                }
+                for c in lp.continues {
+                    self.patch(c, cont);
+                }
+            }
+            Stmt::Break => {
+                let j = self.emit(Op::Jmp { target: 0 }, self.span);
+                if let Some(l) = self.loops.last_mut() {
+                    l.breaks.push(j);
+                }
+            }
+            Stmt::Continue => {
+                let j = self.emit(Op::Jmp { target: 0 }, self.span);
+                if let Some(l) = self.loops.last_mut() {
+                    l.continues.push(j);
+                }
+            }
+            Stmt::Return(e) => {
+                let span = e.as_ref().map_or(self.span, |e| e.span);
+                match e {
+                    None => {
+                        self.emit(Op::Ret { s: 0, ns: 0, a: 0, na: 0 }, span);
+                    }
+                    Some(e) => {
+                        // Evaluate into fresh, contiguous registers; Ret moves them down.
+                        let (s0, a0) = (self.next_s, self.next_a);
+                        let dst = self.alloc(&e.ty);
+                        self.expr_to(e, &dst);
+                        let (ns, na) = leaves(&dst);
+                        self.emit(
+                            Op::Ret { s: s0 as Reg, ns: ns as u16, a: a0 as Reg, na: na as u16 },
+                            span,
+                        );
+                    }
+                }
+            }
+            Stmt::Print(args) => {
+                let mut out = Vec::new();
+                for a in args {
+                    match &a.kind {
+                        ExprKind::Str(s) => out.push(PrintArg::Str(s.clone())),
+                        _ => {
+                            let l = self.expr_any(a);
+                            out.push(PrintArg::Value(a.ty.clone(), l));
+                        }
+                    }
+                }
+                let span = args.first().map_or(self.span, |a| a.span);
+                self.ext(Ext::Print(out), span);
+            }
+            Stmt::Assert(c, msg, span) => {
+                let r = s_of(&self.expr_any(c));
+                self.ext(Ext::Assert { c: r, msg: msg.clone() }, *span);
+            }
+        }
+    }
+
+    /// Emits a conditional jump taken when `c` is false; returns it for patching.
+    fn jump_if_false(&mut self, c: &Expr) -> usize {
+        if let ExprKind::Binary(op, a, b) = &c.kind {
+            let int = a.ty == Type::I64;
+            let float = a.ty == Type::F64;
+            if int || float {
+                let fused = match op {
+                    BinOp::Lt => Some((false, false)),
+                    BinOp::Le => Some((true, false)),
+                    BinOp::Gt => Some((false, true)),
+                    BinOp::Ge => Some((true, true)),
+                    _ => None,
+                };
+                if let Some((le, swap)) = fused {
+                    let x = s_of(&self.expr_any(a));
+                    let y = s_of(&self.expr_any(b));
+                    let (x, y) = if swap { (y, x) } else { (x, y) };
+                    let op = match (int, le) {
+                        (true, false) => Op::JmpNotLtI { a: x, b: y, target: 0 },
+                        (true, true) => Op::JmpNotLeI { a: x, b: y, target: 0 },
+                        (false, false) => Op::JmpNotLtF { a: x, b: y, target: 0 },
+                        (false, true) => Op::JmpNotLeF { a: x, b: y, target: 0 },
+                    };
+                    return self.emit(op, c.span);
+                }
+            }
+        }
+        let r = s_of(&self.expr_any(c));
+        self.emit(Op::JmpIfNot { c: r, target: 0 }, c.span)
+    }
+
+    fn index_regs(&mut self, index: &[Expr]) -> Vec<Reg> {
+        // ALoad3/AStore3 need the indices in consecutive registers.
+        if index.len() >= 3 {
+            let regs: Vec<Reg> = index.iter().map(|_| self.new_s()).collect();
+            for (e, r) in index.iter().zip(&regs) {
+                self.expr_to(e, &Loc::S(*r));
+            }
+            return regs;
+        }
+        index.iter().map(|e| s_of(&self.expr_any(e))).collect()
+    }
+
+    fn slice_operands(&mut self, index: &[SliceIdx]) -> Vec<SliceOperand> {
+        index
+            .iter()
+            .map(|i| match i {
+                SliceIdx::At(e) => SliceOperand::At(s_of(&self.expr_any(e))),
+                SliceIdx::Range(a, b) => SliceOperand::Range(
+                    a.as_ref().map(|e| s_of(&self.expr_any(e))),
+                    b.as_ref().map(|e| s_of(&self.expr_any(e))),
+                ),
+            })
+            .collect()
+    }
+
+    fn operand(&mut self, e: &Expr) -> Operand {
+        let l = self.expr_any(e);
+        match (&e.ty, l) {
+            (Type::Prim(p), Loc::S(r)) => Operand::Scalar(r, *p),
+            (_, Loc::A(r)) => Operand::Array(r),
+            (t, l) => unreachable!("operand of type {t} at {l:?}"),
+        }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    /// Evaluates `e` and returns where its value is (a local's own registers when `e` is
+    /// a local, so reading a variable copies nothing).
+    fn expr_any(&mut self, e: &Expr) -> Loc {
+        match &e.kind {
+            ExprKind::Local(l) => self.locals[*l as usize].clone(),
+            ExprKind::Field(t, i) => match self.expr_any(t) {
+                Loc::Tuple(mut ls) if *i < ls.len() => ls.swap_remove(*i),
+                other => unreachable!("field of non-tuple {other:?}"),
+            },
+            _ => {
+                let dst = self.alloc(&e.ty);
+                self.expr_to(e, &dst);
+                dst
+            }
+        }
+    }
+
+    fn expr_to(&mut self, e: &Expr, dst: &Loc) {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Int(i) => {
+                let k = self.konst(*i as u64);
+                self.emit(Op::LoadK { dst: s_of(dst), k }, span);
+            }
+            ExprKind::Float(f) => {
+                let k = self.konst(f.to_bits());
+                self.emit(Op::LoadK { dst: s_of(dst), k }, span);
+            }
+            ExprKind::Bool(b) => {
+                let k = self.konst(*b as u64);
+                self.emit(Op::LoadK { dst: s_of(dst), k }, span);
+            }
+            ExprKind::Str(_) => {}
+            ExprKind::Local(_) | ExprKind::Field(..) => {
+                let src = self.expr_any(e);
+                self.mov(dst, &src, span);
+            }
+            ExprKind::Unary(op, a) => {
+                let src = self.expr_any(a);
+                match (&a.ty, op, src) {
+                    (Type::Prim(Prim::I64), UnOp::Neg, Loc::S(r)) => {
+                        self.emit(Op::NegI { dst: s_of(dst), a: r }, span);
+                    }
+                    (Type::Prim(Prim::F64), UnOp::Neg, Loc::S(r)) => {
+                        self.emit(Op::NegF { dst: s_of(dst), a: r }, span);
+                    }
+                    (Type::Prim(_), UnOp::Not, Loc::S(r)) => {
+                        self.emit(Op::Not { dst: s_of(dst), a: r }, span);
+                    }
+                    (_, UnOp::Neg, Loc::A(r)) => self.ext(Ext::ArrayNeg { src: r, dst: a_of(dst) }, span),
+                    (_, UnOp::Not, Loc::A(r)) => self.ext(Ext::ArrayNot { src: r, dst: a_of(dst) }, span),
+                    (t, op, l) => unreachable!("unary {op:?} on {t} at {l:?}"),
+                }
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, dst, span),
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                let d = s_of(dst);
+                self.expr_to(a, dst);
+                let j = if matches!(e.kind, ExprKind::And(..)) {
+                    self.emit(Op::JmpIfNot { c: d, target: 0 }, span)
+                } else {
+                    self.emit(Op::JmpIf { c: d, target: 0 }, span)
+                };
+                self.expr_to(b, dst);
+                let end = self.here();
+                self.patch(j, end);
+            }
+            ExprKind::Cast(p, a) => {
+                let src = self.expr_any(a);
+                match (&a.ty, p, src) {
+                    (Type::Prim(Prim::I64), Prim::F64, Loc::S(r)) => {
+                        self.emit(Op::I2F { dst: s_of(dst), a: r }, span);
+                    }
+                    (Type::Prim(Prim::F64), Prim::I64, Loc::S(r)) => {
+                        self.emit(Op::F2I { dst: s_of(dst), a: r }, span);
+                    }
+                    (Type::Prim(Prim::Bool), Prim::F64, Loc::S(r)) => {
+                        // bool bits are 0/1, an i64 already
+                        self.emit(Op::I2F { dst: s_of(dst), a: r }, span);
+                    }
+                    (Type::Prim(_), _, Loc::S(r)) => {
+                        self.mov(dst, &Loc::S(r), span);
+                    }
+                    (_, _, Loc::A(r)) => self.ext(Ext::ArrayCast { to: *p, src: r, dst: a_of(dst) }, span),
+                    (t, p, l) => unreachable!("cast of {t} to {p:?} at {l:?}"),
+                }
+            }
+            ExprKind::Call(id, args) => {
+                // The window: fresh registers at the top of both files, params in order.
+                let (s0, a0) = (self.next_s, self.next_a);
+                let callee = &self.prog.funcs[*id as usize];
+                let param_locs: Vec<Loc> = callee
+                    .params
+                    .iter()
+                    .map(|p| callee.locals[*p as usize].ty.clone())
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(|t| self.alloc(t))
+                    .collect();
+                for (a, l) in args.iter().zip(&param_locs) {
+                    self.expr_to(a, l);
+                }
+                self.emit(Op::Call { slot: *id, s: s0 as Reg, a: a0 as Reg }, span);
+                // Results come back at the window's base, in the same leaf order.
+                let (ss, sa) = (self.next_s, self.next_a);
+                self.next_s = s0;
+                self.next_a = a0;
+                let ret = self.alloc(&e.ty);
+                self.next_s = self.next_s.max(ss);
+                self.next_a = self.next_a.max(sa);
+                self.mov(dst, &ret, span);
+            }
+            ExprKind::Builtin(b, args) => self.builtin(*b, args, dst, span),
+            ExprKind::Index(arr, index) => {
+                let a = a_of(&self.expr_any(arr));
+                let idx = self.index_regs(index);
+                let d = s_of(dst);
+                let op = match idx.as_slice() {
+                    [i] => Op::ALoad1 { dst: d, arr: a, i: *i },
+                    [i, j] => Op::ALoad2 { dst: d, arr: a, i: *i, j: *j },
+                    _ => Op::ALoad3 { dst: d, arr: a, idx: idx[0] },
+                };
+                self.emit(op, span);
+            }
+            ExprKind::Slice(arr, index) => {
+                let a = a_of(&self.expr_any(arr));
+                let index = self.slice_operands(index);
+                self.ext(Ext::Slice { arr: a, index, dst: a_of(dst) }, span);
+            }
+            ExprKind::Tuple(items) => {
+                let Loc::Tuple(ds) = dst else { unreachable!("tuple into {dst:?}") };
+                for (x, d) in items.iter().zip(ds.clone()) {
+                    self.expr_to(x, &d);
+                }
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, dst: &Loc, span: Span) {
+        if a.ty.is_array() || b.ty.is_array() {
+            let x = self.operand(a);
+            let y = self.operand(b);
+            self.ext(Ext::ArrayBin { op, a: x, b: y, dst: a_of(dst) }, span);
+            return;
+        }
+        let x = s_of(&self.expr_any(a));
+        let y = s_of(&self.expr_any(b));
+        let d = s_of(dst);
+        let int = a.ty != Type::F64; // i64, or bool for ==/!=
+        if int && op == BinOp::Add {
+            // x + small constant: one op instead of a constant load and an add.
+            if let ExprKind::Int(k) = b.kind {
+                if let Ok(imm) = i32::try_from(k) {
+                    // The constant was loaded into y already; drop that load.
+                    if matches!(self.code.last(), Some(Op::LoadK { dst, .. }) if *dst == y) {
+                        self.code.pop();
+                        self.spans.pop();
+                    }
+                    self.emit(Op::AddIImm { dst: d, a: x, imm }, span);
+                    return;
+                }
+            }
+        }
+        let o = match (op, int) {
+            (BinOp::Add, true) => Op::AddI { dst: d, a: x, b: y },
+            (BinOp::Sub, true) => Op::SubI { dst: d, a: x, b: y },
+            (BinOp::Mul, true) => Op::MulI { dst: d, a: x, b: y },
+            (BinOp::FloorDiv, true) => Op::FloorDivI { dst: d, a: x, b: y },
+            (BinOp::Mod, true) => Op::ModI { dst: d, a: x, b: y },
+            (BinOp::Pow, true) => Op::PowI { dst: d, a: x, b: y },
+            (BinOp::Add, false) => Op::AddF { dst: d, a: x, b: y },
+            (BinOp::Sub, false) => Op::SubF { dst: d, a: x, b: y },
+            (BinOp::Mul, false) => Op::MulF { dst: d, a: x, b: y },
+            (BinOp::Div, _) => Op::DivF { dst: d, a: x, b: y },
+            (BinOp::FloorDiv, false) => Op::FloorDivF { dst: d, a: x, b: y },
+            (BinOp::Mod, false) => Op::ModF { dst: d, a: x, b: y },
+            (BinOp::Pow, false) => Op::PowF { dst: d, a: x, b: y },
+            (BinOp::Lt, true) => Op::LtI { dst: d, a: x, b: y },
+            (BinOp::Le, true) => Op::LeI { dst: d, a: x, b: y },
+            (BinOp::Gt, true) => Op::LtI { dst: d, a: y, b: x },
+            (BinOp::Ge, true) => Op::LeI { dst: d, a: y, b: x },
+            (BinOp::Eq, true) => Op::EqI { dst: d, a: x, b: y },
+            (BinOp::Ne, true) => Op::NeI { dst: d, a: x, b: y },
+            (BinOp::Lt, false) => Op::LtF { dst: d, a: x, b: y },
+            (BinOp::Le, false) => Op::LeF { dst: d, a: x, b: y },
+            (BinOp::Gt, false) => Op::LtF { dst: d, a: y, b: x },
+            (BinOp::Ge, false) => Op::LeF { dst: d, a: y, b: x },
+            (BinOp::Eq, false) => Op::EqF { dst: d, a: x, b: y },
+            (BinOp::Ne, false) => Op::NeF { dst: d, a: x, b: y },
+        };
+        self.emit(o, span);
+    }
+
+    fn builtin(&mut self, b: Builtin, args: &[Expr], dst: &Loc, span: Span) {
+        let scalar_args = args.iter().all(|a| matches!(a.ty, Type::Prim(_)));
+        // Scalar fast paths: one op, no generic value path.
+        if scalar_args && !args.is_empty() {
+            let regs: Vec<Reg> = args.iter().map(|a| s_of(&self.expr_any(a))).collect();
+            let f64_args = args[0].ty == Type::F64;
+            let op = match (b, regs.as_slice()) {
+                (Builtin::Math1(crate::ir::ops::MathFn::Abs), [x]) if !f64_args => Some(Op::AbsI { dst: s_of(dst), a: *x }),
+                (Builtin::Math1(f), [x]) => Some(Op::Math1 { f, dst: s_of(dst), a: *x }),
+                (Builtin::Math2(f), [x, y]) if f64_args || !f.keeps_int() => {
+                    Some(Op::Math2 { f, dst: s_of(dst), a: *x, b: *y })
+                }
+                (Builtin::Math2(crate::ir::ops::MathFn2::Minimum) | Builtin::MinScalar, [x, y]) if !f64_args => {
+                    Some(Op::MinI { dst: s_of(dst), a: *x, b: *y })
+                }
+                (Builtin::Math2(crate::ir::ops::MathFn2::Maximum) | Builtin::MaxScalar, [x, y]) if !f64_args => {
+                    Some(Op::MaxI { dst: s_of(dst), a: *x, b: *y })
+                }
+                (Builtin::MinScalar, [x, y]) => Some(Op::Math2 {
+                    f: crate::ir::ops::MathFn2::Minimum,
+                    dst: s_of(dst),
+                    a: *x,
+                    b: *y,
+                }),
+                (Builtin::MaxScalar, [x, y]) => Some(Op::Math2 {
+                    f: crate::ir::ops::MathFn2::Maximum,
+                    dst: s_of(dst),
+                    a: *x,
+                    b: *y,
+                }),
+                (Builtin::IsNan, [x]) => Some(Op::IsNan { dst: s_of(dst), a: *x }),
+                (Builtin::IsInf, [x]) => Some(Op::IsInf { dst: s_of(dst), a: *x }),
+                _ => None,
+            };
+            if let Some(op) = op {
+                self.emit(op, span);
+                return;
+            }
+            let largs = args.iter().zip(regs).map(|(a, r)| (a.ty.clone(), Loc::S(r))).collect();
+            self.ext(Ext::Builtin { b, args: largs, dst: dst.clone() }, span);
+            return;
+        }
+        if b == Builtin::Len {
+            let a = a_of(&self.expr_any(&args[0]));
+            self.emit(Op::Len { dst: s_of(dst), arr: a }, span);
+            return;
+        }
+        let largs = args.iter().map(|a| (a.ty.clone(), self.expr_any(a))).collect();
+        self.ext(Ext::Builtin { b, args: largs, dst: dst.clone() }, span);
+    }
+}

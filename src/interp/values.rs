@@ -1,0 +1,226 @@
+//! The generic (slow) value path: reading and writing whole values — tuples included —
+//! from register locations, formatting them for `print`, and the runtime built-ins.
+//! Only rare operations come here; hot ones are single bytecode ops.
+
+use super::bytecode::{Loc, SliceOperand};
+use super::ARef;
+use crate::ir::ops::Prim;
+use crate::ir::{Builtin, Type};
+use crate::runtime::format::format_scalar;
+use crate::runtime::random::Rng;
+use crate::runtime::{Array, Index, RtError, Scalar};
+use std::rc::Rc;
+
+/// A whole nk value.
+#[derive(Clone, Debug)]
+pub enum Value {
+    S(Scalar),
+    A(ARef),
+    T(Vec<Value>),
+    Unit,
+}
+
+impl Value {
+    pub fn read(ty: &Type, loc: &Loc, s: &[u64], a: &[Option<ARef>], bs: usize, ba: usize) -> Value {
+        match (ty, loc) {
+            (Type::Prim(p), Loc::S(r)) => Value::S(Scalar::from_bits(*p, s[bs + *r as usize])),
+            (Type::Array(..), Loc::A(r)) => match &a[ba + *r as usize] {
+                Some(x) => Value::A(x.clone()),
+                None => Value::Unit,
+            },
+            (Type::Tuple(ts), Loc::Tuple(ls)) => {
+                Value::T(ts.iter().zip(ls).map(|(t, l)| Value::read(t, l, s, a, bs, ba)).collect())
+            }
+            _ => Value::Unit,
+        }
+    }
+
+    pub fn write(self, loc: &Loc, s: &mut [u64], a: &mut [Option<ARef>], bs: usize, ba: usize) {
+        match (self, loc) {
+            (Value::S(x), Loc::S(r)) => s[bs + *r as usize] = x.to_bits(),
+            (Value::A(x), Loc::A(r)) => a[ba + *r as usize] = Some(x),
+            (Value::T(vs), Loc::Tuple(ls)) => {
+                for (v, l) in vs.into_iter().zip(ls) {
+                    v.write(l, s, a, bs, ba);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Writes the value's leaves in calling-convention order (scalars and arrays each
+    /// numbered from the window's base).
+    pub fn write_leaves(&self, s: &mut Vec<u64>, a: &mut Vec<Option<ARef>>, ns: &mut usize, na: &mut usize) {
+        match self {
+            Value::S(x) => {
+                if s.len() <= *ns {
+                    s.resize(*ns + 1, 0);
+                }
+                s[*ns] = x.to_bits();
+                *ns += 1;
+            }
+            Value::A(x) => {
+                if a.len() <= *na {
+                    a.resize(*na + 1, None);
+                }
+                a[*na] = Some(x.clone());
+                *na += 1;
+            }
+            Value::T(vs) => vs.iter().for_each(|v| v.write_leaves(s, a, ns, na)),
+            Value::Unit => {}
+        }
+    }
+
+    pub fn read_leaves(ty: &Type, s: &[u64], a: &[Option<ARef>], ns: &mut usize, na: &mut usize) -> Value {
+        match ty {
+            Type::Prim(p) => {
+                let v = Value::S(Scalar::from_bits(*p, s.get(*ns).copied().unwrap_or(0)));
+                *ns += 1;
+                v
+            }
+            Type::Array(..) => {
+                let v = a.get(*na).cloned().flatten().map_or(Value::Unit, Value::A);
+                *na += 1;
+                v
+            }
+            Type::Tuple(ts) => Value::T(ts.iter().map(|t| Value::read_leaves(t, s, a, ns, na)).collect()),
+            _ => Value::Unit,
+        }
+    }
+
+    /// nk's `print` format: Python float repr, nested lists, Python tuples.
+    pub fn format(&self) -> String {
+        match self {
+            Value::S(x) => format_scalar(*x),
+            Value::A(x) => x.format(),
+            Value::T(vs) => {
+                let items: Vec<String> = vs.iter().map(Value::format).collect();
+                if items.len() == 1 {
+                    format!("({},)", items[0])
+                } else {
+                    format!("({})", items.join(", "))
+                }
+            }
+            Value::Unit => String::new(),
+        }
+    }
+
+    fn scalar(&self) -> Result<Scalar, RtError> {
+        match self {
+            Value::S(x) => Ok(*x),
+            _ => Err(RtError::new("internal: expected a scalar")),
+        }
+    }
+
+    fn array(&self) -> Result<&ARef, RtError> {
+        match self {
+            Value::A(x) => Ok(x),
+            _ => Err(RtError::new("internal: expected an array")),
+        }
+    }
+
+    /// A shape argument: one length or a tuple of lengths.
+    fn shape(&self) -> Result<Vec<i64>, RtError> {
+        match self {
+            Value::S(x) => Ok(vec![x.as_i64()]),
+            Value::T(vs) => vs.iter().map(|v| v.scalar().map(Scalar::as_i64)).collect(),
+            _ => Err(RtError::new("internal: expected a shape")),
+        }
+    }
+}
+
+pub fn slice_spec(index: &[SliceOperand], s: &[u64], bs: usize) -> Vec<Index> {
+    let get = |r: &u16| s[bs + *r as usize] as i64;
+    index
+        .iter()
+        .map(|i| match i {
+            SliceOperand::At(r) => Index::At(get(r)),
+            SliceOperand::Range(lo, hi) => Index::Range(lo.as_ref().map(get), hi.as_ref().map(get)),
+        })
+        .collect()
+}
+
+fn arr(x: Array) -> Value {
+    Value::A(Rc::new(x))
+}
+
+/// The runtime built-ins (those not written in nk and not single bytecode ops).
+pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtError> {
+    use crate::runtime::ops as rops;
+    let a0 = || args.first().ok_or_else(|| RtError::new("internal: missing argument"));
+    Ok(match b {
+        Builtin::Zeros(p) => arr(Array::zeros(p, &a0()?.shape()?)?),
+        Builtin::Ones(p) => {
+            let one = match p {
+                Prim::F64 => Scalar::F64(1.0),
+                Prim::I64 => Scalar::I64(1),
+                Prim::Bool => Scalar::Bool(true),
+            };
+            arr(Array::full(&a0()?.shape()?, one)?)
+        }
+        Builtin::Full => arr(Array::full(&a0()?.shape()?, args[1].scalar()?)?),
+        Builtin::Arange(Prim::F64) => arr(Array::arange_f64(
+            args[0].scalar()?.as_f64(),
+            args[1].scalar()?.as_f64(),
+            args[2].scalar()?.as_f64(),
+        )?),
+        Builtin::Arange(_) => arr(Array::arange_i64(
+            args[0].scalar()?.as_i64(),
+            args[1].scalar()?.as_i64(),
+            args[2].scalar()?.as_i64(),
+        )?),
+        Builtin::Copy => arr(a0()?.array()?.copy()),
+        Builtin::Reshape => arr(a0()?.array()?.reshape(&args[1].shape()?)?),
+        Builtin::Transpose => arr(a0()?.array()?.transpose()),
+        Builtin::Ravel => arr(a0()?.array()?.ravel()),
+        Builtin::Sort => arr(a0()?.array()?.sort()),
+        Builtin::Len => Value::S(Scalar::I64(a0()?.array()?.len() as i64)),
+        Builtin::Size => Value::S(Scalar::I64(a0()?.array()?.size() as i64)),
+        Builtin::Ndim => Value::S(Scalar::I64(a0()?.array()?.ndim() as i64)),
+        Builtin::Shape => Value::T(
+            a0()?
+                .array()?
+                .shape()
+                .iter()
+                .map(|&d| Value::S(Scalar::I64(d as i64)))
+                .collect(),
+        ),
+        Builtin::Math1(f) => match a0()? {
+            Value::A(x) => arr(Array::math1_array(f, x)),
+            v => Value::S(rops::scalar_math1(f, v.scalar()?)),
+        },
+        Builtin::Math2(f) => match (&args[0], &args[1]) {
+            (Value::A(x), Value::A(y)) => arr(Array::math2_aa(f, x, y)?),
+            (Value::A(x), y) => arr(Array::math2_as(f, x, y.scalar()?, false)),
+            (x, Value::A(y)) => arr(Array::math2_as(f, y, x.scalar()?, true)),
+            (x, y) => Value::S(rops::scalar_math2(f, x.scalar()?, y.scalar()?)),
+        },
+        Builtin::MinScalar | Builtin::MaxScalar => {
+            let f = if b == Builtin::MinScalar {
+                crate::ir::ops::MathFn2::Minimum
+            } else {
+                crate::ir::ops::MathFn2::Maximum
+            };
+            Value::S(rops::scalar_math2(f, args[0].scalar()?, args[1].scalar()?))
+        }
+        Builtin::IsNan | Builtin::IsInf => {
+            let test = |x: f64| if b == Builtin::IsNan { x.is_nan() } else { x.is_infinite() };
+            match a0()? {
+                Value::A(x) => {
+                    let bits: Vec<bool> = x.iter_scalars().map(|v| test(v.as_f64())).collect();
+                    let flat = Array::from_bools(&bits);
+                    let shape: Vec<i64> = x.shape().iter().map(|&d| d as i64).collect();
+                    arr(flat.reshape(&shape)?)
+                }
+                v => Value::S(Scalar::Bool(test(v.scalar()?.as_f64()))),
+            }
+        }
+        Builtin::Seed => {
+            rng.seed(a0()?.scalar()?.as_i64() as u64);
+            Value::Unit
+        }
+        Builtin::Rand => arr(rng.rand_shape(&a0()?.shape()?)?),
+        Builtin::Randn => arr(rng.randn_shape(&a0()?.shape()?)?),
+        Builtin::Random => Value::S(Scalar::F64(rng.next_f64())),
+    })
+}

@@ -1,0 +1,47 @@
+"""Reproduce nk's `print` output format in Python (used by the test twins).
+
+nkprint(*args): arguments formatted and separated by one space, then a newline.
+  - bool / numpy.bool_          -> true / false
+  - int / numpy integer         -> decimal
+  - float / numpy floating      -> repr(float(x))  (1.0, 1e-05, 1e+16, inf, nan, -0.0)
+  - str                         -> as is
+  - numpy.ndarray / list        -> nested lists, elements separated by ", "
+  - tuple                       -> (a, b), 1-tuple (a,), empty ()
+"""
+import sys
+
+import numpy as np
+
+
+def nkfmt(x):
+    if isinstance(x, (bool, np.bool_)):
+        return "true" if x else "false"
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    if isinstance(x, (float, np.floating)):
+        return repr(float(x))
+    if isinstance(x, str):
+        return x
+    if isinstance(x, np.ndarray):
+        if x.ndim == 0:
+            return nkfmt(x[()])
+        if x.dtype.kind not in "bif":
+            raise TypeError("nkfmt: unsupported array dtype %s" % x.dtype)
+        return nkfmt(x.tolist())
+    if isinstance(x, list):
+        return "[" + ", ".join(nkfmt(e) for e in x) + "]"
+    if isinstance(x, tuple):
+        if len(x) == 1:
+            return "(" + nkfmt(x[0]) + ",)"
+        return "(" + ", ".join(nkfmt(e) for e in x) + ")"
+    raise TypeError("nkfmt: cannot format %r of type %s" % (x, type(x).__name__))
+
+
+def nkprint(*args):
+    sys.stdout.write(" ".join(nkfmt(a) for a in args) + "\n")
+
+
+def wrap64(v):
+    """Wrap a Python int to a signed 64-bit two's-complement value (nk i64 semantics)."""
+    v &= (1 << 64) - 1
+    return v - (1 << 64) if v >= (1 << 63) else v

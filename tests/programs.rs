@@ -1,0 +1,168 @@
+//! The corpus harness: runs every program under tests/programs through the `nvm` binary,
+//! once per tier, and compares stdout with `NAME.out` or the failure with `NAME.err`
+//! (see tests/programs/README.md for the file conventions). All mismatches are reported
+//! together.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Tiers every program runs through; each must give identical results.
+const TIERS: &[&str] = &["interp"];
+/// A program that runs longer than this is reported as hanging.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Case {
+    nk: PathBuf,
+    expect: Expect,
+    args: Vec<String>,
+    env: Vec<(String, PathBuf)>,
+}
+
+enum Expect {
+    Out(String),
+    Err { status: i32, needles: Vec<String> },
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("readable test dir").flatten().collect();
+    entries.sort_by_key(|e| e.path());
+    for e in entries {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if p.extension().is_some_and(|x| x == "nk") {
+            out.push(p);
+        }
+    }
+}
+
+fn load_case(nk: PathBuf) -> Option<Case> {
+    let out = nk.with_extension("out");
+    let err = nk.with_extension("err");
+    let expect = if out.exists() {
+        Expect::Out(std::fs::read_to_string(&out).expect("readable .out"))
+    } else if err.exists() {
+        let text = std::fs::read_to_string(&err).expect("readable .err");
+        let mut lines = text.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.strip_prefix("status:"))
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{}: first line must be `status: N`", err.display()));
+        let needles = lines.filter(|l| !l.trim().is_empty()).map(|l| l.to_string()).collect();
+        Expect::Err { status, needles }
+    } else {
+        return None;
+    };
+    let args = std::fs::read_to_string(nk.with_extension("args"))
+        .map(|s| s.split_whitespace().map(String::from).collect())
+        .unwrap_or_default();
+    let dir = nk.parent().expect("file has a folder").to_path_buf();
+    let env = std::fs::read_to_string(nk.with_extension("env"))
+        .map(|s| {
+            s.lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), dir.join(v.trim())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Case { nk, expect, args, env })
+}
+
+fn run_case(case: &Case, tier: &str) -> Result<(), String> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nvm"));
+    cmd.arg("run")
+        .arg(format!("--tier={tier}"))
+        .arg("--color=never")
+        .arg(&case.nk)
+        .args(&case.args)
+        .env_remove("NVM_PATH")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in &case.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start nvm: {e}"))?;
+    let start = Instant::now();
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if start.elapsed() > TIMEOUT => {
+                let _ = child.kill();
+                return Err(format!("timed out after {TIMEOUT:?}"));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return Err(format!("wait failed: {e}")),
+        }
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let status = out.status.code().unwrap_or(-1);
+    if stderr.contains("internal error") {
+        return Err(format!("nvm panicked:\n{stderr}"));
+    }
+    match &case.expect {
+        Expect::Out(want) => {
+            if status != 0 {
+                return Err(format!("exit status {status}, expected 0\nstderr:\n{stderr}"));
+            }
+            if stdout != *want {
+                return Err(format!("stdout differs\n--- expected\n{want}--- got\n{stdout}"));
+            }
+        }
+        Expect::Err { status: want, needles } => {
+            if status != *want {
+                return Err(format!("exit status {status}, expected {want}\nstderr:\n{stderr}"));
+            }
+            for n in needles {
+                if !stderr.contains(n.as_str()) {
+                    return Err(format!("stderr lacks `{n}`\nstderr:\n{stderr}"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn corpus_runs_identically_on_every_tier() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs");
+    let mut files = Vec::new();
+    collect(&root, &mut files);
+    let cases: Vec<Case> = files.into_iter().filter_map(load_case).collect();
+    assert!(cases.len() >= 120, "the corpus shrank to {} programs", cases.len());
+
+    let failures = Mutex::new(Vec::new());
+    let next = Mutex::new(0usize);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = {
+                    let mut n = next.lock().unwrap();
+                    *n += 1;
+                    *n - 1
+                };
+                let Some(case) = cases.get(i) else { break };
+                for tier in TIERS {
+                    if let Err(e) = run_case(case, tier) {
+                        let rel = case.nk.strip_prefix(&root).unwrap_or(&case.nk);
+                        failures.lock().unwrap().push(format!("[{tier}] {}: {e}", rel.display()));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "{} of {} programs failed:\n\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n\n")
+    );
+}

@@ -1,0 +1,3 @@
+from nkfmt import nkprint
+import sys
+nkprint(float(sys.argv[1]), float(sys.argv[1]) / 2, sys.argv[2] == "true")

@@ -1,0 +1,3 @@
+from nkfmt import nkprint
+nkprint(101, 102, 100, 100)
+nkprint(1, 2)

@@ -1,0 +1,2 @@
+from nkfmt import nkprint
+nkprint("a"); nkprint(); nkprint("b")

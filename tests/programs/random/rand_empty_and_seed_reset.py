@@ -1,0 +1,3 @@
+from nkfmt import nkprint
+nkprint([], 0)
+nkprint(True)

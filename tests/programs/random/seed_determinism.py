@@ -1,0 +1,3 @@
+from nkfmt import nkprint
+nkprint(True, True, True)
+nkprint(True)
