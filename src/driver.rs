@@ -67,7 +67,10 @@ fn finish_check(
 ) -> Result<Checked, Failure> {
     let loaded = loaded.map_err(|(sm, d)| compile_failure(&sm, &d, color))?;
     match crate::types::check_program(&loaded) {
-        Ok(program) => Ok(Checked { sources: loaded.sources, program }),
+        Ok(program) => Ok(Checked {
+            sources: loaded.sources,
+            program,
+        }),
         Err(d) => Err(compile_failure(&loaded.sources, &d, color)),
     }
 }
@@ -77,8 +80,21 @@ pub fn render_runtime_error(sources: &SourceMap, e: &RuntimeError, color: bool) 
     let mut d = Diagnostic::error(e.span, e.message.clone());
     if !e.chain.is_empty() {
         let mut note = String::from("call chain (most recent call last):");
-        for (name, span) in &e.chain {
+        let mut i = 0;
+        while i < e.chain.len() {
+            let (name, span) = &e.chain[i];
+            let mut j = i + 1;
+            while j < e.chain.len() && e.chain[j] == e.chain[i] {
+                j += 1;
+            }
             note.push_str(&format!("\n  {} in {}", sources.location(*span), name));
+            if j - i > 1 {
+                note.push_str(&format!(
+                    "\n  [previous line repeated {} more times]",
+                    j - i - 1
+                ));
+            }
+            i = j;
         }
         d = d.with_note(note);
     }
@@ -94,7 +110,11 @@ pub struct RunOptions {
 }
 
 /// Runs the script body, then `main` with the parsed arguments.
-pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> Result<interp::Stats, Failure> {
+pub fn run(
+    checked: &Checked,
+    opts: &RunOptions,
+    out: &mut dyn Write,
+) -> Result<interp::Stats, Failure> {
     let prog = &checked.program;
     // Parse main's arguments before anything runs: a usage error runs nothing.
     let main_args = match &prog.main {
@@ -107,7 +127,11 @@ pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> Result<
         None => vec![],
         Some(m) => {
             if m.params.len() != opts.args.len() {
-                let names: Vec<String> = m.params.iter().map(|(n, p)| format!("{n}: {}", p.name())).collect();
+                let names: Vec<String> = m
+                    .params
+                    .iter()
+                    .map(|(n, p)| format!("{n}: {}", p.name()))
+                    .collect();
                 return Err(Failure::Usage(format!(
                     "error: `main({})` takes {} argument{} but {} were given\n",
                     names.join(", "),
@@ -150,7 +174,14 @@ pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> Result<
 pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Failure> {
     let checked = check_source(name, text, false)?;
     let mut out = Vec::new();
-    run(&checked, &RunOptions { color: false, args: args.to_vec() }, &mut out)?;
+    run(
+        &checked,
+        &RunOptions {
+            color: false,
+            args: args.to_vec(),
+        },
+        &mut out,
+    )?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 

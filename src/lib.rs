@@ -11,10 +11,10 @@
 //! | `driver`    | loads a program from disk and runs it (used by the CLI and tests) |
 
 pub mod diag;
+pub mod driver;
 pub mod interp;
 pub mod ir;
 pub mod loader;
-pub mod driver;
 pub mod runtime;
 pub mod syntax;
 pub mod types;

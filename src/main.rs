@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "nvm", version, about = "A tiered virtual machine for nk, a statically typed array language")]
+#[command(
+    name = "nvm",
+    version,
+    about = "A tiered virtual machine for nk, a statically typed array language"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -47,9 +51,7 @@ enum Command {
         args: Vec<String>,
     },
     /// Check a script for syntax and type errors without running it.
-    Check {
-        file: PathBuf,
-    },
+    Check { file: PathBuf },
 }
 
 /// Compiling recurses over expression trees; a big stack keeps absurdly deep (but

@@ -26,7 +26,10 @@ enum Expect {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("readable test dir").flatten().collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("readable test dir")
+        .flatten()
+        .collect();
     entries.sort_by_key(|e| e.path());
     for e in entries {
         let p = e.path();
@@ -51,7 +54,10 @@ fn load_case(nk: PathBuf) -> Option<Case> {
             .and_then(|l| l.strip_prefix("status:"))
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or_else(|| panic!("{}: first line must be `status: N`", err.display()));
-        let needles = lines.filter(|l| !l.trim().is_empty()).map(|l| l.to_string()).collect();
+        let needles = lines
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.to_string())
+            .collect();
         Expect::Err { status, needles }
     } else {
         return None;
@@ -68,7 +74,12 @@ fn load_case(nk: PathBuf) -> Option<Case> {
                 .collect()
         })
         .unwrap_or_default();
-    Some(Case { nk, expect, args, env })
+    Some(Case {
+        nk,
+        expect,
+        args,
+        env,
+    })
 }
 
 fn run_case(case: &Case, tier: &str) -> Result<(), String> {
@@ -108,15 +119,24 @@ fn run_case(case: &Case, tier: &str) -> Result<(), String> {
     match &case.expect {
         Expect::Out(want) => {
             if status != 0 {
-                return Err(format!("exit status {status}, expected 0\nstderr:\n{stderr}"));
+                return Err(format!(
+                    "exit status {status}, expected 0\nstderr:\n{stderr}"
+                ));
             }
             if stdout != *want {
-                return Err(format!("stdout differs\n--- expected\n{want}--- got\n{stdout}"));
+                return Err(format!(
+                    "stdout differs\n--- expected\n{want}--- got\n{stdout}"
+                ));
             }
         }
-        Expect::Err { status: want, needles } => {
+        Expect::Err {
+            status: want,
+            needles,
+        } => {
             if status != *want {
-                return Err(format!("exit status {status}, expected {want}\nstderr:\n{stderr}"));
+                return Err(format!(
+                    "exit status {status}, expected {want}\nstderr:\n{stderr}"
+                ));
             }
             for n in needles {
                 if !stderr.contains(n.as_str()) {
@@ -134,11 +154,17 @@ fn corpus_runs_identically_on_every_tier() {
     let mut files = Vec::new();
     collect(&root, &mut files);
     let cases: Vec<Case> = files.into_iter().filter_map(load_case).collect();
-    assert!(cases.len() >= 120, "the corpus shrank to {} programs", cases.len());
+    assert!(
+        cases.len() >= 120,
+        "the corpus shrank to {} programs",
+        cases.len()
+    );
 
     let failures = Mutex::new(Vec::new());
     let next = Mutex::new(0usize);
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
@@ -151,7 +177,10 @@ fn corpus_runs_identically_on_every_tier() {
                 for tier in TIERS {
                     if let Err(e) = run_case(case, tier) {
                         let rel = case.nk.strip_prefix(&root).unwrap_or(&case.nk);
-                        failures.lock().unwrap().push(format!("[{tier}] {}: {e}", rel.display()));
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("[{tier}] {}: {e}", rel.display()));
                     }
                 }
             });

@@ -44,9 +44,20 @@ pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
     c.locals = locals;
     c.block(&func.body);
     // Falling off the end returns nothing.
-    c.emit(Op::Ret { s: 0, ns: 0, a: 0, na: 0 }, func.span);
+    c.emit(
+        Op::Ret {
+            s: 0,
+            ns: 0,
+            a: 0,
+            na: 0,
+        },
+        func.span,
+    );
     if c.overflow {
-        return Err(format!("`{}` needs more than {MAX_REGS} registers", func.name));
+        return Err(format!(
+            "`{}` needs more than {MAX_REGS} registers",
+            func.name
+        ));
     }
     Ok(CompiledFn {
         func: id,
@@ -174,7 +185,7 @@ impl FnCompiler<'_> {
             Type::Prim(_) => Loc::S(self.new_s()),
             Type::Array(..) => Loc::A(self.new_a()),
             Type::Tuple(ts) => Loc::Tuple(ts.iter().map(|t| self.alloc(t)).collect()),
-            Type::Unit | Type::Str | Type::Unknown => Loc::Unit,
+            Type::Unit | Type::Str(_) | Type::Unknown => Loc::Unit,
         }
     }
 
@@ -218,18 +229,37 @@ impl FnCompiler<'_> {
                     self.expr_to(e, &dst);
                 }
             }
-            Stmt::Store { array, index, value, span } => {
+            Stmt::Store {
+                array,
+                index,
+                value,
+                span,
+            } => {
                 let arr = a_of(&self.expr_any(array));
                 let idx = self.index_regs(index);
                 let v = s_of(&self.expr_any(value));
                 let op = match idx.as_slice() {
                     [i] => Op::AStore1 { arr, i: *i, src: v },
-                    [i, j] => Op::AStore2 { arr, i: *i, j: *j, src: v },
-                    _ => Op::AStore3 { arr, idx: idx[0], src: v },
+                    [i, j] => Op::AStore2 {
+                        arr,
+                        i: *i,
+                        j: *j,
+                        src: v,
+                    },
+                    _ => Op::AStore3 {
+                        arr,
+                        idx: idx[0],
+                        src: v,
+                    },
                 };
                 self.emit(op, *span);
             }
-            Stmt::StoreSlice { array, index, value, span } => {
+            Stmt::StoreSlice {
+                array,
+                index,
+                value,
+                span,
+            } => {
                 let arr = a_of(&self.expr_any(array));
                 let index = self.slice_operands(index);
                 let value = self.operand(value);
@@ -260,8 +290,15 @@ impl FnCompiler<'_> {
             Stmt::While(c, body) => {
                 let top = self.here();
                 let always = matches!(c.kind, ExprKind::Bool(true));
-                let jf = if always { None } else { Some(self.jump_if_false(c)) };
-                self.loops.push(LoopCx { breaks: vec![], continues: vec![] });
+                let jf = if always {
+                    None
+                } else {
+                    Some(self.jump_if_false(c))
+                };
+                self.loops.push(LoopCx {
+                    breaks: vec![],
+                    continues: vec![],
+                });
                 self.block(body);
                 self.emit(Op::Jmp { target: top }, c.span);
                 let end = self.here();
@@ -276,7 +313,14 @@ impl FnCompiler<'_> {
                     self.patch(c, top);
                 }
             }
-            Stmt::ForRange { var, start, end, step, body, span } => {
+            Stmt::ForRange {
+                var,
+                start,
+                end,
+                step,
+                body,
+                span,
+            } => {
                 let i = s_of(&self.locals[*var as usize].clone());
                 self.expr_to(start, &Loc::S(i));
                 let end_r = self.new_s();
@@ -287,16 +331,49 @@ impl FnCompiler<'_> {
                     r
                 });
                 let prep = match step_r {
-                    None => self.emit(Op::JmpNotLtI { a: i, b: end_r, target: 0 }, *span),
-                    Some(st) => self.emit(Op::ForStepPrep { i, end: end_r, step: st, target: 0 }, *span),
+                    None => self.emit(
+                        Op::JmpNotLtI {
+                            a: i,
+                            b: end_r,
+                            target: 0,
+                        },
+                        *span,
+                    ),
+                    Some(st) => self.emit(
+                        Op::ForStepPrep {
+                            i,
+                            end: end_r,
+                            step: st,
+                            target: 0,
+                        },
+                        *span,
+                    ),
                 };
                 let top = self.here();
-                self.loops.push(LoopCx { breaks: vec![], continues: vec![] });
+                self.loops.push(LoopCx {
+                    breaks: vec![],
+                    continues: vec![],
+                });
                 self.block(body);
                 let cont = self.here();
                 match step_r {
-                    None => self.emit(Op::ForLoop { i, end: end_r, target: top }, *span),
-                    Some(st) => self.emit(Op::ForStep { i, end: end_r, step: st, target: top }, *span),
+                    None => self.emit(
+                        Op::ForLoop {
+                            i,
+                            end: end_r,
+                            target: top,
+                        },
+                        *span,
+                    ),
+                    Some(st) => self.emit(
+                        Op::ForStep {
+                            i,
+                            end: end_r,
+                            step: st,
+                            target: top,
+                        },
+                        *span,
+                    ),
                 };
                 let exit = self.here();
                 self.patch(prep, exit);
@@ -324,7 +401,15 @@ impl FnCompiler<'_> {
                 let span = e.as_ref().map_or(self.span, |e| e.span);
                 match e {
                     None => {
-                        self.emit(Op::Ret { s: 0, ns: 0, a: 0, na: 0 }, span);
+                        self.emit(
+                            Op::Ret {
+                                s: 0,
+                                ns: 0,
+                                a: 0,
+                                na: 0,
+                            },
+                            span,
+                        );
                     }
                     Some(e) => {
                         // Evaluate into fresh, contiguous registers; Ret moves them down.
@@ -333,7 +418,12 @@ impl FnCompiler<'_> {
                         self.expr_to(e, &dst);
                         let (ns, na) = leaves(&dst);
                         self.emit(
-                            Op::Ret { s: s0 as Reg, ns: ns as u16, a: a0 as Reg, na: na as u16 },
+                            Op::Ret {
+                                s: s0 as Reg,
+                                ns: ns as u16,
+                                a: a0 as Reg,
+                                na: na as u16,
+                            },
                             span,
                         );
                     }
@@ -342,8 +432,14 @@ impl FnCompiler<'_> {
             Stmt::Print(args) => {
                 let mut out = Vec::new();
                 for a in args {
-                    match &a.kind {
-                        ExprKind::Str(s) => out.push(PrintArg::Str(s.clone())),
+                    match &a.ty {
+                        Type::Str(s) => {
+                            // The text is known statically; still evaluate for effects.
+                            if !matches!(a.kind, ExprKind::Str(_)) {
+                                self.expr_any(a);
+                            }
+                            out.push(PrintArg::Str(s.clone()));
+                        }
                         _ => {
                             let l = self.expr_any(a);
                             out.push(PrintArg::Value(a.ty.clone(), l));
@@ -355,7 +451,13 @@ impl FnCompiler<'_> {
             }
             Stmt::Assert(c, msg, span) => {
                 let r = s_of(&self.expr_any(c));
-                self.ext(Ext::Assert { c: r, msg: msg.clone() }, *span);
+                self.ext(
+                    Ext::Assert {
+                        c: r,
+                        msg: msg.clone(),
+                    },
+                    *span,
+                );
             }
         }
     }
@@ -378,10 +480,26 @@ impl FnCompiler<'_> {
                     let y = s_of(&self.expr_any(b));
                     let (x, y) = if swap { (y, x) } else { (x, y) };
                     let op = match (int, le) {
-                        (true, false) => Op::JmpNotLtI { a: x, b: y, target: 0 },
-                        (true, true) => Op::JmpNotLeI { a: x, b: y, target: 0 },
-                        (false, false) => Op::JmpNotLtF { a: x, b: y, target: 0 },
-                        (false, true) => Op::JmpNotLeF { a: x, b: y, target: 0 },
+                        (true, false) => Op::JmpNotLtI {
+                            a: x,
+                            b: y,
+                            target: 0,
+                        },
+                        (true, true) => Op::JmpNotLeI {
+                            a: x,
+                            b: y,
+                            target: 0,
+                        },
+                        (false, false) => Op::JmpNotLtF {
+                            a: x,
+                            b: y,
+                            target: 0,
+                        },
+                        (false, true) => Op::JmpNotLeF {
+                            a: x,
+                            b: y,
+                            target: 0,
+                        },
                     };
                     return self.emit(op, c.span);
                 }
@@ -468,16 +586,46 @@ impl FnCompiler<'_> {
                 let src = self.expr_any(a);
                 match (&a.ty, op, src) {
                     (Type::Prim(Prim::I64), UnOp::Neg, Loc::S(r)) => {
-                        self.emit(Op::NegI { dst: s_of(dst), a: r }, span);
+                        self.emit(
+                            Op::NegI {
+                                dst: s_of(dst),
+                                a: r,
+                            },
+                            span,
+                        );
                     }
                     (Type::Prim(Prim::F64), UnOp::Neg, Loc::S(r)) => {
-                        self.emit(Op::NegF { dst: s_of(dst), a: r }, span);
+                        self.emit(
+                            Op::NegF {
+                                dst: s_of(dst),
+                                a: r,
+                            },
+                            span,
+                        );
                     }
                     (Type::Prim(_), UnOp::Not, Loc::S(r)) => {
-                        self.emit(Op::Not { dst: s_of(dst), a: r }, span);
+                        self.emit(
+                            Op::Not {
+                                dst: s_of(dst),
+                                a: r,
+                            },
+                            span,
+                        );
                     }
-                    (_, UnOp::Neg, Loc::A(r)) => self.ext(Ext::ArrayNeg { src: r, dst: a_of(dst) }, span),
-                    (_, UnOp::Not, Loc::A(r)) => self.ext(Ext::ArrayNot { src: r, dst: a_of(dst) }, span),
+                    (_, UnOp::Neg, Loc::A(r)) => self.ext(
+                        Ext::ArrayNeg {
+                            src: r,
+                            dst: a_of(dst),
+                        },
+                        span,
+                    ),
+                    (_, UnOp::Not, Loc::A(r)) => self.ext(
+                        Ext::ArrayNot {
+                            src: r,
+                            dst: a_of(dst),
+                        },
+                        span,
+                    ),
                     (t, op, l) => unreachable!("unary {op:?} on {t} at {l:?}"),
                 }
             }
@@ -498,19 +646,44 @@ impl FnCompiler<'_> {
                 let src = self.expr_any(a);
                 match (&a.ty, p, src) {
                     (Type::Prim(Prim::I64), Prim::F64, Loc::S(r)) => {
-                        self.emit(Op::I2F { dst: s_of(dst), a: r }, span);
+                        self.emit(
+                            Op::I2F {
+                                dst: s_of(dst),
+                                a: r,
+                            },
+                            span,
+                        );
                     }
                     (Type::Prim(Prim::F64), Prim::I64, Loc::S(r)) => {
-                        self.emit(Op::F2I { dst: s_of(dst), a: r }, span);
+                        self.emit(
+                            Op::F2I {
+                                dst: s_of(dst),
+                                a: r,
+                            },
+                            span,
+                        );
                     }
                     (Type::Prim(Prim::Bool), Prim::F64, Loc::S(r)) => {
                         // bool bits are 0/1, an i64 already
-                        self.emit(Op::I2F { dst: s_of(dst), a: r }, span);
+                        self.emit(
+                            Op::I2F {
+                                dst: s_of(dst),
+                                a: r,
+                            },
+                            span,
+                        );
                     }
                     (Type::Prim(_), _, Loc::S(r)) => {
                         self.mov(dst, &Loc::S(r), span);
                     }
-                    (_, _, Loc::A(r)) => self.ext(Ext::ArrayCast { to: *p, src: r, dst: a_of(dst) }, span),
+                    (_, _, Loc::A(r)) => self.ext(
+                        Ext::ArrayCast {
+                            to: *p,
+                            src: r,
+                            dst: a_of(dst),
+                        },
+                        span,
+                    ),
                     (t, p, l) => unreachable!("cast of {t} to {p:?} at {l:?}"),
                 }
             }
@@ -529,7 +702,14 @@ impl FnCompiler<'_> {
                 for (a, l) in args.iter().zip(&param_locs) {
                     self.expr_to(a, l);
                 }
-                self.emit(Op::Call { slot: *id, s: s0 as Reg, a: a0 as Reg }, span);
+                self.emit(
+                    Op::Call {
+                        slot: *id,
+                        s: s0 as Reg,
+                        a: a0 as Reg,
+                    },
+                    span,
+                );
                 // Results come back at the window's base, in the same leaf order.
                 let (ss, sa) = (self.next_s, self.next_a);
                 self.next_s = s0;
@@ -545,19 +725,41 @@ impl FnCompiler<'_> {
                 let idx = self.index_regs(index);
                 let d = s_of(dst);
                 let op = match idx.as_slice() {
-                    [i] => Op::ALoad1 { dst: d, arr: a, i: *i },
-                    [i, j] => Op::ALoad2 { dst: d, arr: a, i: *i, j: *j },
-                    _ => Op::ALoad3 { dst: d, arr: a, idx: idx[0] },
+                    [i] => Op::ALoad1 {
+                        dst: d,
+                        arr: a,
+                        i: *i,
+                    },
+                    [i, j] => Op::ALoad2 {
+                        dst: d,
+                        arr: a,
+                        i: *i,
+                        j: *j,
+                    },
+                    _ => Op::ALoad3 {
+                        dst: d,
+                        arr: a,
+                        idx: idx[0],
+                    },
                 };
                 self.emit(op, span);
             }
             ExprKind::Slice(arr, index) => {
                 let a = a_of(&self.expr_any(arr));
                 let index = self.slice_operands(index);
-                self.ext(Ext::Slice { arr: a, index, dst: a_of(dst) }, span);
+                self.ext(
+                    Ext::Slice {
+                        arr: a,
+                        index,
+                        dst: a_of(dst),
+                    },
+                    span,
+                );
             }
             ExprKind::Tuple(items) => {
-                let Loc::Tuple(ds) = dst else { unreachable!("tuple into {dst:?}") };
+                let Loc::Tuple(ds) = dst else {
+                    unreachable!("tuple into {dst:?}")
+                };
                 for (x, d) in items.iter().zip(ds.clone()) {
                     self.expr_to(x, &d);
                 }
@@ -569,7 +771,15 @@ impl FnCompiler<'_> {
         if a.ty.is_array() || b.ty.is_array() {
             let x = self.operand(a);
             let y = self.operand(b);
-            self.ext(Ext::ArrayBin { op, a: x, b: y, dst: a_of(dst) }, span);
+            self.ext(
+                Ext::ArrayBin {
+                    op,
+                    a: x,
+                    b: y,
+                    dst: a_of(dst),
+                },
+                span,
+            );
             return;
         }
         let x = s_of(&self.expr_any(a));
@@ -627,16 +837,38 @@ impl FnCompiler<'_> {
             let regs: Vec<Reg> = args.iter().map(|a| s_of(&self.expr_any(a))).collect();
             let f64_args = args[0].ty == Type::F64;
             let op = match (b, regs.as_slice()) {
-                (Builtin::Math1(crate::ir::ops::MathFn::Abs), [x]) if !f64_args => Some(Op::AbsI { dst: s_of(dst), a: *x }),
-                (Builtin::Math1(f), [x]) => Some(Op::Math1 { f, dst: s_of(dst), a: *x }),
-                (Builtin::Math2(f), [x, y]) if f64_args || !f.keeps_int() => {
-                    Some(Op::Math2 { f, dst: s_of(dst), a: *x, b: *y })
+                (Builtin::Math1(crate::ir::ops::MathFn::Abs), [x]) if !f64_args => Some(Op::AbsI {
+                    dst: s_of(dst),
+                    a: *x,
+                }),
+                (Builtin::Math1(f), [x]) => Some(Op::Math1 {
+                    f,
+                    dst: s_of(dst),
+                    a: *x,
+                }),
+                (Builtin::Math2(f), [x, y]) if f64_args || !f.keeps_int() => Some(Op::Math2 {
+                    f,
+                    dst: s_of(dst),
+                    a: *x,
+                    b: *y,
+                }),
+                (Builtin::Math2(crate::ir::ops::MathFn2::Minimum) | Builtin::MinScalar, [x, y])
+                    if !f64_args =>
+                {
+                    Some(Op::MinI {
+                        dst: s_of(dst),
+                        a: *x,
+                        b: *y,
+                    })
                 }
-                (Builtin::Math2(crate::ir::ops::MathFn2::Minimum) | Builtin::MinScalar, [x, y]) if !f64_args => {
-                    Some(Op::MinI { dst: s_of(dst), a: *x, b: *y })
-                }
-                (Builtin::Math2(crate::ir::ops::MathFn2::Maximum) | Builtin::MaxScalar, [x, y]) if !f64_args => {
-                    Some(Op::MaxI { dst: s_of(dst), a: *x, b: *y })
+                (Builtin::Math2(crate::ir::ops::MathFn2::Maximum) | Builtin::MaxScalar, [x, y])
+                    if !f64_args =>
+                {
+                    Some(Op::MaxI {
+                        dst: s_of(dst),
+                        a: *x,
+                        b: *y,
+                    })
                 }
                 (Builtin::MinScalar, [x, y]) => Some(Op::Math2 {
                     f: crate::ir::ops::MathFn2::Minimum,
@@ -650,24 +882,57 @@ impl FnCompiler<'_> {
                     a: *x,
                     b: *y,
                 }),
-                (Builtin::IsNan, [x]) => Some(Op::IsNan { dst: s_of(dst), a: *x }),
-                (Builtin::IsInf, [x]) => Some(Op::IsInf { dst: s_of(dst), a: *x }),
+                (Builtin::IsNan, [x]) => Some(Op::IsNan {
+                    dst: s_of(dst),
+                    a: *x,
+                }),
+                (Builtin::IsInf, [x]) => Some(Op::IsInf {
+                    dst: s_of(dst),
+                    a: *x,
+                }),
                 _ => None,
             };
             if let Some(op) = op {
                 self.emit(op, span);
                 return;
             }
-            let largs = args.iter().zip(regs).map(|(a, r)| (a.ty.clone(), Loc::S(r))).collect();
-            self.ext(Ext::Builtin { b, args: largs, dst: dst.clone() }, span);
+            let largs = args
+                .iter()
+                .zip(regs)
+                .map(|(a, r)| (a.ty.clone(), Loc::S(r)))
+                .collect();
+            self.ext(
+                Ext::Builtin {
+                    b,
+                    args: largs,
+                    dst: dst.clone(),
+                },
+                span,
+            );
             return;
         }
         if b == Builtin::Len {
             let a = a_of(&self.expr_any(&args[0]));
-            self.emit(Op::Len { dst: s_of(dst), arr: a }, span);
+            self.emit(
+                Op::Len {
+                    dst: s_of(dst),
+                    arr: a,
+                },
+                span,
+            );
             return;
         }
-        let largs = args.iter().map(|a| (a.ty.clone(), self.expr_any(a))).collect();
-        self.ext(Ext::Builtin { b, args: largs, dst: dst.clone() }, span);
+        let largs = args
+            .iter()
+            .map(|a| (a.ty.clone(), self.expr_any(a)))
+            .collect();
+        self.ext(
+            Ext::Builtin {
+                b,
+                args: largs,
+                dst: dst.clone(),
+            },
+            span,
+        );
     }
 }

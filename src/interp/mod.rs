@@ -108,7 +108,11 @@ impl<'p> Interp<'p> {
     /// Calls specialization `id` with `args` and returns its result.
     pub fn call(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
         let func = &self.prog.funcs[id as usize];
-        let err_at = |message: String| RuntimeError { message, span: func.span, chain: vec![] };
+        let err_at = |message: String| RuntimeError {
+            message,
+            span: func.span,
+            chain: vec![],
+        };
         let f = self.resolve(id).map_err(err_at)?;
         // Lay the arguments out as the callee's window at the bottom of the stacks.
         self.s.clear();
@@ -137,14 +141,23 @@ impl<'p> Interp<'p> {
             .collect();
         let span = span_at(&cur.f, pc);
         chain.push((name(&cur.f), span));
-        RuntimeError { message, span, chain }
+        RuntimeError {
+            message,
+            span,
+            chain,
+        }
     }
 
     /// The dispatch loop. `pc`, the code and the frame bases live in locals; the frame
     /// stack is touched only at calls and returns.
     fn run(&mut self, entry: Rc<CompiledFn>) -> Result<(), RuntimeError> {
         let mut frames: Vec<Frame> = Vec::new();
-        let mut cur = Frame { f: entry, pc: 0, base_s: 0, base_a: 0 };
+        let mut cur = Frame {
+            f: entry,
+            pc: 0,
+            base_s: 0,
+            base_a: 0,
+        };
         loop {
             let f = cur.f.clone();
             let code = &f.code[..];
@@ -187,28 +200,50 @@ impl<'p> Interp<'p> {
                     match op {
                         Op::LoadK { dst, k } => r!(dst) = consts[k as usize],
                         Op::Mov { dst, src } => r!(dst) = r!(src),
-                        Op::MovA { dst, src } => a[ba + dst as usize] = a[ba + src as usize].clone(),
-                        Op::AddI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).wrapping_add(r!(y) as i64) as u64,
-                        Op::SubI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).wrapping_sub(r!(y) as i64) as u64,
-                        Op::MulI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).wrapping_mul(r!(y) as i64) as u64,
+                        Op::MovA { dst, src } => {
+                            a[ba + dst as usize] = a[ba + src as usize].clone()
+                        }
+                        Op::AddI { dst, a: x, b: y } => {
+                            r!(dst) = (r!(x) as i64).wrapping_add(r!(y) as i64) as u64
+                        }
+                        Op::SubI { dst, a: x, b: y } => {
+                            r!(dst) = (r!(x) as i64).wrapping_sub(r!(y) as i64) as u64
+                        }
+                        Op::MulI { dst, a: x, b: y } => {
+                            r!(dst) = (r!(x) as i64).wrapping_mul(r!(y) as i64) as u64
+                        }
                         Op::FloorDivI { dst, a: x, b: y } => {
                             r!(dst) = tryrt!(rops::int_floordiv(r!(x) as i64, r!(y) as i64)) as u64
                         }
-                        Op::ModI { dst, a: x, b: y } => r!(dst) = tryrt!(rops::int_mod(r!(x) as i64, r!(y) as i64)) as u64,
-                        Op::PowI { dst, a: x, b: y } => r!(dst) = tryrt!(rops::int_pow(r!(x) as i64, r!(y) as i64)) as u64,
-                        Op::AddIImm { dst, a: x, imm } => r!(dst) = (r!(x) as i64).wrapping_add(imm as i64) as u64,
+                        Op::ModI { dst, a: x, b: y } => {
+                            r!(dst) = tryrt!(rops::int_mod(r!(x) as i64, r!(y) as i64)) as u64
+                        }
+                        Op::PowI { dst, a: x, b: y } => {
+                            r!(dst) = tryrt!(rops::int_pow(r!(x) as i64, r!(y) as i64)) as u64
+                        }
+                        Op::AddIImm { dst, a: x, imm } => {
+                            r!(dst) = (r!(x) as i64).wrapping_add(imm as i64) as u64
+                        }
                         Op::AddF { dst, a: x, b: y } => r!(dst) = (fr!(x) + fr!(y)).to_bits(),
                         Op::SubF { dst, a: x, b: y } => r!(dst) = (fr!(x) - fr!(y)).to_bits(),
                         Op::MulF { dst, a: x, b: y } => r!(dst) = (fr!(x) * fr!(y)).to_bits(),
                         Op::DivF { dst, a: x, b: y } => r!(dst) = (fr!(x) / fr!(y)).to_bits(),
-                        Op::FloorDivF { dst, a: x, b: y } => r!(dst) = rops::float_floordiv(fr!(x), fr!(y)).to_bits(),
-                        Op::ModF { dst, a: x, b: y } => r!(dst) = rops::float_mod(fr!(x), fr!(y)).to_bits(),
+                        Op::FloorDivF { dst, a: x, b: y } => {
+                            r!(dst) = rops::float_floordiv(fr!(x), fr!(y)).to_bits()
+                        }
+                        Op::ModF { dst, a: x, b: y } => {
+                            r!(dst) = rops::float_mod(fr!(x), fr!(y)).to_bits()
+                        }
                         Op::PowF { dst, a: x, b: y } => r!(dst) = fr!(x).powf(fr!(y)).to_bits(),
                         Op::NegI { dst, a: x } => r!(dst) = (r!(x) as i64).wrapping_neg() as u64,
                         Op::NegF { dst, a: x } => r!(dst) = (-fr!(x)).to_bits(),
                         Op::Not { dst, a: x } => r!(dst) = (r!(x) == 0) as u64,
-                        Op::LtI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) < (r!(y) as i64)) as u64,
-                        Op::LeI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) <= (r!(y) as i64)) as u64,
+                        Op::LtI { dst, a: x, b: y } => {
+                            r!(dst) = ((r!(x) as i64) < (r!(y) as i64)) as u64
+                        }
+                        Op::LeI { dst, a: x, b: y } => {
+                            r!(dst) = ((r!(x) as i64) <= (r!(y) as i64)) as u64
+                        }
                         Op::EqI { dst, a: x, b: y } => r!(dst) = (r!(x) == r!(y)) as u64,
                         Op::NeI { dst, a: x, b: y } => r!(dst) = (r!(x) != r!(y)) as u64,
                         Op::LtF { dst, a: x, b: y } => r!(dst) = (fr!(x) < fr!(y)) as u64,
@@ -219,9 +254,15 @@ impl<'p> Interp<'p> {
                         Op::F2I { dst, a: x } => r!(dst) = rops::f64_to_i64(fr!(x)) as u64,
                         Op::Math1 { f, dst, a: x } => r!(dst) = rops::math1(f, fr!(x)).to_bits(),
                         Op::AbsI { dst, a: x } => r!(dst) = rops::int_abs(r!(x) as i64) as u64,
-                        Op::Math2 { f, dst, a: x, b: y } => r!(dst) = rops::math2(f, fr!(x), fr!(y)).to_bits(),
-                        Op::MinI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).min(r!(y) as i64) as u64,
-                        Op::MaxI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).max(r!(y) as i64) as u64,
+                        Op::Math2 { f, dst, a: x, b: y } => {
+                            r!(dst) = rops::math2(f, fr!(x), fr!(y)).to_bits()
+                        }
+                        Op::MinI { dst, a: x, b: y } => {
+                            r!(dst) = (r!(x) as i64).min(r!(y) as i64) as u64
+                        }
+                        Op::MaxI { dst, a: x, b: y } => {
+                            r!(dst) = (r!(x) as i64).max(r!(y) as i64) as u64
+                        }
                         Op::IsNan { dst, a: x } => r!(dst) = fr!(x).is_nan() as u64,
                         Op::IsInf { dst, a: x } => r!(dst) = fr!(x).is_infinite() as u64,
                         Op::Jmp { target } => pc = target as usize,
@@ -262,7 +303,12 @@ impl<'p> Interp<'p> {
                                 pc = target as usize
                             }
                         }
-                        Op::ForStepPrep { i, end, step, target } => {
+                        Op::ForStepPrep {
+                            i,
+                            end,
+                            step,
+                            target,
+                        } => {
                             let (iv, ev, sv) = (r!(i) as i64, r!(end) as i64, r!(step) as i64);
                             if sv == 0 {
                                 return Err((pc, "range() step must not be zero".to_string()));
@@ -271,30 +317,52 @@ impl<'p> Interp<'p> {
                                 pc = target as usize
                             }
                         }
-                        Op::ForStep { i, end, step, target } => {
+                        Op::ForStep {
+                            i,
+                            end,
+                            step,
+                            target,
+                        } => {
                             let sv = r!(step) as i64;
-                            let Some(n) = (r!(i) as i64).checked_add(sv) else { continue };
+                            let Some(n) = (r!(i) as i64).checked_add(sv) else {
+                                continue;
+                            };
                             r!(i) = n as u64;
                             let ev = r!(end) as i64;
                             if (sv > 0 && n < ev) || (sv < 0 && n > ev) {
                                 pc = target as usize
                             }
                         }
-                        Op::ALoad1 { dst, arr: x, i } => r!(dst) = tryrt!(arr!(x).get1(r!(i) as i64)),
-                        Op::ALoad2 { dst, arr: x, i, j } => r!(dst) = tryrt!(arr!(x).get2(r!(i) as i64, r!(j) as i64)),
+                        Op::ALoad1 { dst, arr: x, i } => {
+                            r!(dst) = tryrt!(arr!(x).get1(r!(i) as i64))
+                        }
+                        Op::ALoad2 { dst, arr: x, i, j } => {
+                            r!(dst) = tryrt!(arr!(x).get2(r!(i) as i64, r!(j) as i64))
+                        }
                         Op::ALoad3 { dst, arr: x, idx } => {
                             let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
                             r!(dst) = tryrt!(arr!(x).get(&ix))
                         }
-                        Op::AStore1 { arr: x, i, src } => tryrt!(arr!(x).set1(r!(i) as i64, r!(src))),
-                        Op::AStore2 { arr: x, i, j, src } => tryrt!(arr!(x).set2(r!(i) as i64, r!(j) as i64, r!(src))),
+                        Op::AStore1 { arr: x, i, src } => {
+                            tryrt!(arr!(x).set1(r!(i) as i64, r!(src)))
+                        }
+                        Op::AStore2 { arr: x, i, j, src } => {
+                            tryrt!(arr!(x).set2(r!(i) as i64, r!(j) as i64, r!(src)))
+                        }
                         Op::AStore3 { arr: x, idx, src } => {
                             let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
                             tryrt!(arr!(x).set(&ix, r!(src)))
                         }
                         Op::Len { dst, arr: x } => r!(dst) = arr!(x).len() as u64,
-                        Op::Call { slot, s: ws, a: wa } => return Ok(Transfer::Call { slot, pc, ws, wa }),
-                        Op::Ret { s: rs, ns, a: ra, na } => {
+                        Op::Call { slot, s: ws, a: wa } => {
+                            return Ok(Transfer::Call { slot, pc, ws, wa })
+                        }
+                        Op::Ret {
+                            s: rs,
+                            ns,
+                            a: ra,
+                            na,
+                        } => {
                             s.copy_within(bs + rs as usize..bs + rs as usize + ns as usize, bs);
                             for k in 0..na as usize {
                                 a[ba + k] = a[ba + ra as usize + k].take();
@@ -311,11 +379,17 @@ impl<'p> Interp<'p> {
                 }
             })();
             match step {
-                Ok(Transfer::Call { slot, pc: ret_pc, ws, wa }) => {
+                Ok(Transfer::Call {
+                    slot,
+                    pc: ret_pc,
+                    ws,
+                    wa,
+                }) => {
                     self.stats.calls += 1;
                     if frames.len() >= MAX_CALL_DEPTH {
                         cur.pc = ret_pc;
-                        let msg = format!("recursion too deep (more than {MAX_CALL_DEPTH} nested calls)");
+                        let msg =
+                            format!("recursion too deep (more than {MAX_CALL_DEPTH} nested calls)");
                         return Err(self.error(&frames, &cur, ret_pc - 1, msg));
                     }
                     let callee = match &self.table[slot as usize] {
@@ -328,14 +402,23 @@ impl<'p> Interp<'p> {
                     let nbs = bs + ws as usize;
                     let nba = ba + wa as usize;
                     if self.s.len() < nbs + callee.n_s + 1 {
-                        self.s.resize((nbs + callee.n_s + 1).max(self.s.len() * 2), 0);
+                        self.s
+                            .resize((nbs + callee.n_s + 1).max(self.s.len() * 2), 0);
                     }
                     if self.a.len() < nba + callee.n_a + 1 {
                         let n = (nba + callee.n_a + 1).max(self.a.len() * 2);
                         self.a.resize(n, None);
                     }
                     cur.pc = ret_pc;
-                    let caller = std::mem::replace(&mut cur, Frame { f: callee, pc: 0, base_s: nbs, base_a: nba });
+                    let caller = std::mem::replace(
+                        &mut cur,
+                        Frame {
+                            f: callee,
+                            pc: 0,
+                            base_s: nbs,
+                            base_a: nba,
+                        },
+                    );
                     frames.push(caller);
                 }
                 Ok(Transfer::Ret) => match frames.pop() {
@@ -358,7 +441,9 @@ impl<'p> Interp<'p> {
         let s = &mut self.s;
         let a = &mut self.a;
         let get_a = |a: &Vec<Option<ARef>>, r: u16| -> Result<ARef, String> {
-            a[ba + r as usize].clone().ok_or_else(|| "internal: empty array register".to_string())
+            a[ba + r as usize]
+                .clone()
+                .ok_or_else(|| "internal: empty array register".to_string())
         };
         match &f.ext[i] {
             Ext::Print(args) => {
@@ -376,7 +461,9 @@ impl<'p> Interp<'p> {
                     }
                 }
                 line.push('\n');
-                self.out.write_all(line.as_bytes()).map_err(|e| format!("cannot write output: {e}"))?;
+                self.out
+                    .write_all(line.as_bytes())
+                    .map_err(|e| format!("cannot write output: {e}"))?;
             }
             Ext::Assert { c, msg } => {
                 if s[bs + *c as usize] == 0 {
@@ -386,7 +473,12 @@ impl<'p> Interp<'p> {
                     });
                 }
             }
-            Ext::ArrayBin { op, a: x, b: y, dst } => {
+            Ext::ArrayBin {
+                op,
+                a: x,
+                b: y,
+                dst,
+            } => {
                 let r = match (x, y) {
                     (bytecode::Operand::Array(x), bytecode::Operand::Array(y)) => {
                         Array::binop(*op, &*get_a(a, *x)?, &*get_a(a, *y)?)
@@ -426,17 +518,23 @@ impl<'p> Interp<'p> {
                 let view = if index.is_empty() {
                     (*base).clone()
                 } else {
-                    base.slice(&values::slice_spec(index, s, bs)).map_err(|e| e.msg)?
+                    base.slice(&values::slice_spec(index, s, bs))
+                        .map_err(|e| e.msg)?
                 };
                 match value {
                     bytecode::Operand::Scalar(r, p) => {
                         view.fill(rops::Scalar::from_bits(*p, s[bs + *r as usize]));
                     }
-                    bytecode::Operand::Array(r) => view.assign(&*get_a(a, *r)?).map_err(|e| e.msg)?,
+                    bytecode::Operand::Array(r) => {
+                        view.assign(&*get_a(a, *r)?).map_err(|e| e.msg)?
+                    }
                 }
             }
             Ext::Builtin { b, args, dst } => {
-                let vals: Vec<Value> = args.iter().map(|(t, l)| Value::read(t, l, s, a, bs, ba)).collect();
+                let vals: Vec<Value> = args
+                    .iter()
+                    .map(|(t, l)| Value::read(t, l, s, a, bs, ba))
+                    .collect();
                 let v = values::builtin(*b, vals, &mut self.rng).map_err(|e| e.msg)?;
                 v.write(dst, s, a, bs, ba);
             }
@@ -446,16 +544,30 @@ impl<'p> Interp<'p> {
 }
 
 enum Transfer {
-    Call { slot: FuncId, pc: usize, ws: u16, wa: u16 },
+    Call {
+        slot: FuncId,
+        pc: usize,
+        ws: u16,
+        wa: u16,
+    },
     Ret,
-    Ext { i: u32, pc: usize },
+    Ext {
+        i: u32,
+        pc: usize,
+    },
 }
 
 /// Parses a command-line argument for a `main` parameter of type `p`.
 pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
     match p {
-        Prim::I64 => text.parse::<i64>().ok().map(|v| Value::S(rops::Scalar::I64(v))),
-        Prim::F64 => text.parse::<f64>().ok().map(|v| Value::S(rops::Scalar::F64(v))),
+        Prim::I64 => text
+            .parse::<i64>()
+            .ok()
+            .map(|v| Value::S(rops::Scalar::I64(v))),
+        Prim::F64 => text
+            .parse::<f64>()
+            .ok()
+            .map(|v| Value::S(rops::Scalar::F64(v))),
         Prim::Bool => match text {
             "true" => Some(Value::S(rops::Scalar::Bool(true))),
             "false" => Some(Value::S(rops::Scalar::Bool(false))),

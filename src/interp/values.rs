@@ -21,16 +21,26 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn read(ty: &Type, loc: &Loc, s: &[u64], a: &[Option<ARef>], bs: usize, ba: usize) -> Value {
+    pub fn read(
+        ty: &Type,
+        loc: &Loc,
+        s: &[u64],
+        a: &[Option<ARef>],
+        bs: usize,
+        ba: usize,
+    ) -> Value {
         match (ty, loc) {
             (Type::Prim(p), Loc::S(r)) => Value::S(Scalar::from_bits(*p, s[bs + *r as usize])),
             (Type::Array(..), Loc::A(r)) => match &a[ba + *r as usize] {
                 Some(x) => Value::A(x.clone()),
                 None => Value::Unit,
             },
-            (Type::Tuple(ts), Loc::Tuple(ls)) => {
-                Value::T(ts.iter().zip(ls).map(|(t, l)| Value::read(t, l, s, a, bs, ba)).collect())
-            }
+            (Type::Tuple(ts), Loc::Tuple(ls)) => Value::T(
+                ts.iter()
+                    .zip(ls)
+                    .map(|(t, l)| Value::read(t, l, s, a, bs, ba))
+                    .collect(),
+            ),
             _ => Value::Unit,
         }
     }
@@ -50,7 +60,13 @@ impl Value {
 
     /// Writes the value's leaves in calling-convention order (scalars and arrays each
     /// numbered from the window's base).
-    pub fn write_leaves(&self, s: &mut Vec<u64>, a: &mut Vec<Option<ARef>>, ns: &mut usize, na: &mut usize) {
+    pub fn write_leaves(
+        &self,
+        s: &mut Vec<u64>,
+        a: &mut Vec<Option<ARef>>,
+        ns: &mut usize,
+        na: &mut usize,
+    ) {
         match self {
             Value::S(x) => {
                 if s.len() <= *ns {
@@ -71,7 +87,13 @@ impl Value {
         }
     }
 
-    pub fn read_leaves(ty: &Type, s: &[u64], a: &[Option<ARef>], ns: &mut usize, na: &mut usize) -> Value {
+    pub fn read_leaves(
+        ty: &Type,
+        s: &[u64],
+        a: &[Option<ARef>],
+        ns: &mut usize,
+        na: &mut usize,
+    ) -> Value {
         match ty {
             Type::Prim(p) => {
                 let v = Value::S(Scalar::from_bits(*p, s.get(*ns).copied().unwrap_or(0)));
@@ -83,7 +105,11 @@ impl Value {
                 *na += 1;
                 v
             }
-            Type::Tuple(ts) => Value::T(ts.iter().map(|t| Value::read_leaves(t, s, a, ns, na)).collect()),
+            Type::Tuple(ts) => Value::T(
+                ts.iter()
+                    .map(|t| Value::read_leaves(t, s, a, ns, na))
+                    .collect(),
+            ),
             _ => Value::Unit,
         }
     }
@@ -147,7 +173,10 @@ fn arr(x: Array) -> Value {
 /// The runtime built-ins (those not written in nk and not single bytecode ops).
 pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtError> {
     use crate::runtime::ops as rops;
-    let a0 = || args.first().ok_or_else(|| RtError::new("internal: missing argument"));
+    let a0 = || {
+        args.first()
+            .ok_or_else(|| RtError::new("internal: missing argument"))
+    };
     Ok(match b {
         Builtin::Zeros(p) => arr(Array::zeros(p, &a0()?.shape()?)?),
         Builtin::Ones(p) => {
@@ -204,7 +233,13 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
             Value::S(rops::scalar_math2(f, args[0].scalar()?, args[1].scalar()?))
         }
         Builtin::IsNan | Builtin::IsInf => {
-            let test = |x: f64| if b == Builtin::IsNan { x.is_nan() } else { x.is_infinite() };
+            let test = |x: f64| {
+                if b == Builtin::IsNan {
+                    x.is_nan()
+                } else {
+                    x.is_infinite()
+                }
+            };
             match a0()? {
                 Value::A(x) => {
                     let bits: Vec<bool> = x.iter_scalars().map(|v| test(v.as_f64())).collect();

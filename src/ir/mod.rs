@@ -29,8 +29,9 @@ pub enum Type {
     Tuple(Vec<Type>),
     /// The "type" of a call to a function that returns nothing.
     Unit,
-    /// String literals (only as `print`/`assert` arguments).
-    Str,
+    /// A string, known at compile time (strings are only ever printed): like Numba's
+    /// literal strings, a function taking one is specialized per distinct value.
+    Str(String),
     /// Not yet known (a recursive call still being inferred) or already reported as an
     /// error; operations on it yield `Unknown` silently so one mistake gives one message.
     Unknown,
@@ -88,7 +89,7 @@ impl fmt::Display for Type {
                 write!(f, ")")
             }
             Type::Unit => write!(f, "nothing"),
-            Type::Str => write!(f, "string"),
+            Type::Str(_) => write!(f, "str"),
             Type::Unknown => write!(f, "?"),
         }
     }

@@ -21,7 +21,7 @@ lalrpop_mod!(
 
 /// The deepest nesting of brackets accepted. The generated LR parser keeps its own stack,
 /// but later passes recurse over the tree; this bound keeps them far from stack overflow.
-pub const MAX_NESTING: usize = 256;
+pub const MAX_NESTING: usize = 1_000;
 
 /// Parses one file. Always returns a module; `diags` is empty iff the file is well formed.
 pub fn parse(file: FileId, src: &str) -> (ast::Module, Vec<Diagnostic>) {

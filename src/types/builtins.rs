@@ -80,7 +80,7 @@ fn arity(name: &str, args: &[Expr], lo: usize, hi: usize) -> Result<(), String> 
             format!("{lo} to {hi}")
         };
         return Err(format!(
-            "`{name}` takes {want} argument{} but {} were given",
+            "wrong number of arguments: `{name}` expected {want} argument{}, found {}",
             if hi == 1 { "" } else { "s" },
             args.len()
         ));

@@ -608,7 +608,7 @@ impl<'a> Checker<'a> {
         if let ast::ExprKind::Str(s) = &a.kind {
             return Expr {
                 kind: ExprKind::Str(s.clone()),
-                ty: Type::Str,
+                ty: Type::Str(s.clone()),
                 span: a.span,
             };
         }
@@ -620,7 +620,10 @@ impl<'a> Checker<'a> {
         if c.ty != Type::BOOL && !c.ty.is_unknown() {
             return self.err(
                 e.span,
-                format!("type mismatch: a condition must be bool, found {}", c.ty),
+                format!(
+                    "type mismatch: expected bool for a condition, found {}",
+                    c.ty
+                ),
             );
         }
         c
@@ -978,9 +981,9 @@ impl<'a> Checker<'a> {
         let v = self.expr(cx, e);
         match v.ty {
             Type::Unit => self.err(e.span, "type mismatch: this call returns no value"),
-            Type::Str => self.err(
+            Type::Str(_) => self.err(
                 e.span,
-                "type mismatch: strings can only be passed to `print` and `assert`",
+                "type mismatch: a string can only be an argument of `print` or `assert`",
             ),
             _ => v,
         }
@@ -1053,7 +1056,7 @@ impl<'a> Checker<'a> {
             ast::ExprKind::Int(i) => mk(ExprKind::Int(*i), Type::I64),
             ast::ExprKind::Float(f) => mk(ExprKind::Float(*f), Type::F64),
             ast::ExprKind::Bool(b) => mk(ExprKind::Bool(*b), Type::BOOL),
-            ast::ExprKind::Str(s) => mk(ExprKind::Str(s.clone()), Type::Str),
+            ast::ExprKind::Str(s) => mk(ExprKind::Str(s.clone()), Type::Str(s.clone())),
             ast::ExprKind::Name(n) => {
                 if let Some(id) = cx.lookup(n) {
                     let ty = cx.locals[id as usize].ty.clone();
@@ -1438,7 +1441,7 @@ impl<'a> Checker<'a> {
             return self.err(
                 span,
                 format!(
-                    "`{name}` takes {n} argument{} but {} were given",
+                    "wrong number of arguments: `{name}` expected {n} argument{}, found {}",
                     if n == 1 { "" } else { "s" },
                     args.len()
                 ),

@@ -1,3 +1,3 @@
 from nkfmt import nkprint
-nkprint("value", 42)
-nkprint("filled", [2.5, 2.5, 2.5])
+nkprint("label", 1, 42)
+nkprint("label", 2, [2.5, 2.5, 2.5])
