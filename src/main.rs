@@ -51,7 +51,10 @@ enum Command {
         args: Vec<String>,
     },
     /// Check a script for syntax and type errors without running it.
-    Check { file: PathBuf },
+    Check { file: PathBuf },    /// Panics on purpose: lets a test prove that a bug is reported, not a crash dump.
+    #[command(hide = true)]
+    InternalPanic,
+
 }
 
 /// Compiling recurses over expression trees; a big stack keeps absurdly deep (but
@@ -80,6 +83,7 @@ fn run_cli(cli: Cli) -> u8 {
     };
     let result = match cli.command {
         Command::Check { file } => driver::check_file(&file, color).map(|_| ()),
+        Command::InternalPanic => panic!("deliberate panic for the panic-reporting test"),
         Command::Run { tier: _, stats, file, args } => {
             driver::check_file(&file, color).and_then(|checked| {
                 let stdout = std::io::stdout();

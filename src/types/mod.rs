@@ -21,3 +21,92 @@ use crate::loader::Loaded;
 pub fn check_program(loaded: &Loaded) -> Result<Program, Vec<Diagnostic>> {
     check::Checker::new(loaded).run()
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{Program, Type};
+    use crate::loader::load_source;
+
+    fn check(src: &str) -> Result<Program, Vec<String>> {
+        let loaded = load_source("t.nk", src.to_string(), None).map_err(|(_, d)| {
+            d.into_iter().map(|d| d.message).collect::<Vec<_>>()
+        })?;
+        super::check_program(&loaded).map_err(|d| d.into_iter().map(|d| d.message).collect())
+    }
+
+    /// (name, return type) of every specialization of user functions, sorted.
+    fn specs(p: &Program) -> Vec<(String, String)> {
+        let mut v: Vec<_> = p
+            .funcs
+            .iter()
+            .filter(|f| !f.name.starts_with('<'))
+            .map(|f| (f.name.clone(), f.ret.to_string()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn one_specialization_per_argument_type_tuple() {
+        let p = check("fn twice(x) { return x + x; }\nprint(twice(1), twice(2), twice(1.5), twice(zeros(2)));")
+            .unwrap();
+        let s: Vec<_> = specs(&p).into_iter().filter(|(n, _)| n.starts_with("twice")).collect();
+        assert_eq!(
+            s,
+            vec![
+                ("twice(f64)".to_string(), "f64".to_string()),
+                ("twice(f64[])".to_string(), "f64[]".to_string()),
+                ("twice(i64)".to_string(), "i64".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn recursive_return_inferred_whichever_case_comes_first() {
+        let p = check(
+            "fn fact(n) { if n > 1 { return n * fact(n - 1); } else { return 1; } }\n\
+             fn even(n) { if n == 0 { return true; } return odd(n - 1); }\n\
+             fn odd(n) { if n == 0 { return false; } return even(n - 1); }\n\
+             print(fact(5), even(4));",
+        )
+        .unwrap();
+        let s = specs(&p);
+        assert!(s.contains(&("fact(i64)".to_string(), "i64".to_string())), "{s:?}");
+        assert!(s.contains(&("even(i64)".to_string(), "bool".to_string())), "{s:?}");
+        assert!(s.contains(&("odd(i64)".to_string(), "bool".to_string())), "{s:?}");
+    }
+
+    #[test]
+    fn pure_recursion_without_base_case_is_reported() {
+        let e = check("fn f(n) { return f(n); }\nprint(f(1));").unwrap_err();
+        assert!(e.iter().any(|m| m.contains("cannot infer the return type")), "{e:?}");
+    }
+
+    #[test]
+    fn all_type_errors_reported_at_once() {
+        let e = check("let a = 1 + true;\nif 3 { }\nlet b: i64 = 2.5;\nprint(nope);").unwrap_err();
+        assert_eq!(e.len(), 4, "{e:?}");
+    }
+
+    #[test]
+    fn int_widens_to_f64_but_not_back() {
+        assert!(check("let x: f64 = 0; x = 3; print(x);").is_ok());
+        let e = check("let i = 0; i = 0.5;").unwrap_err();
+        assert!(e[0].contains("type mismatch"), "{e:?}");
+    }
+
+    #[test]
+    fn returns_must_agree() {
+        let e = check("fn f(c) { if c { return 1; } return 2.0; }\nprint(f(true));").unwrap_err();
+        assert!(e[0].contains("returns f64 here but i64"), "{e:?}");
+    }
+
+    #[test]
+    fn mixed_scalar_operands_are_made_explicit() {
+        let p = check("fn f(a: i64, b: f64) { return a + b; }\nprint(f(1, 2.0));").unwrap();
+        let f = p.funcs.iter().find(|f| f.name == "f(i64, f64)").unwrap();
+        assert_eq!(f.ret, Type::F64);
+        let text = format!("{:?}", f.body);
+        assert!(text.contains("Cast(F64"), "the i64 operand must be cast explicitly: {text}");
+    }
+}

@@ -1,0 +1,117 @@
+//! No input crashes nvm: mutated corpus programs through the whole front end, binary
+//! junk, pathological nesting, and the panic guard of the `nvm` binary itself.
+
+use nvm::driver;
+use std::path::Path;
+use std::process::Command;
+
+/// A small deterministic generator (xorshift) so failures reproduce.
+struct Rand(u64);
+impl Rand {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn corpus() -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs")];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "nk") {
+                out.push(String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+const TOKENS: &[&str] = &[
+    "(", ")", "[", "]", "{", "}", ";", ",", ":", ".", "..", "=", "+=", "**", "-", "fn", "let",
+    "return", "if", "else", "for", "in", "while", "x", "0", "1.5", "\"s\"", "true", "zeros(3)",
+    "print", "import", "const", "99999999999999999999", "\u{0}", "é", "#",
+];
+
+#[test]
+fn mutated_programs_never_panic_the_front_end() {
+    let mut rng = Rand(0x9e37_79b9_7f4a_7c15);
+    for src in corpus() {
+        for _ in 0..12 {
+            let mut s: Vec<char> = src.chars().collect();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(s.len() + 1);
+                match rng.below(3) {
+                    0 if !s.is_empty() => {
+                        let end = (at + 1 + rng.below(8)).min(s.len());
+                        s.drain(at.min(s.len() - 1)..end);
+                    }
+                    _ => {
+                        let t = TOKENS[rng.below(TOKENS.len())];
+                        s.splice(at..at, t.chars());
+                    }
+                }
+            }
+            let text: String = s.into_iter().collect();
+            // Checking must return Ok or a rendered error — never panic.
+            let r = std::panic::catch_unwind(|| driver::check_source("m.nk", &text, false).is_ok());
+            assert!(r.is_ok(), "front end panicked on:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn binary_junk_is_a_syntax_error() {
+    let mut rng = Rand(42);
+    for _ in 0..200 {
+        let bytes: Vec<u8> = (0..rng.below(300)).map(|_| rng.next() as u8).collect();
+        let text = String::from_utf8_lossy(&bytes);
+        let r = std::panic::catch_unwind(|| driver::check_source("junk.nk", &text, false).is_ok());
+        assert!(r.is_ok(), "panicked on junk {bytes:?}");
+    }
+}
+
+#[test]
+fn long_operator_chains_are_fine() {
+    let src = format!("print({}1);", "1 + ".repeat(5_000));
+    // Big enough to need the CLI's large stack; run on one like it.
+    let out = std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(move || driver::run_source("chain.nk", &src, &[]))
+        .unwrap()
+        .join()
+        .unwrap();
+    match out {
+        Ok(o) => assert_eq!(o, "5001\n"),
+        Err(e) => assert!(e.message().contains("nested more than"), "{}", e.message()),
+    }
+}
+
+#[test]
+fn a_panic_is_reported_as_a_bug_not_a_crash() {
+    let out = Command::new(env!("CARGO_BIN_EXE_nvm")).arg("internal-panic").output().unwrap();
+    assert_eq!(out.status.code(), Some(101));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("internal error (this is a bug in nvm"), "{err}");
+}
+
+#[test]
+fn usage_errors_are_clear() {
+    let nvm = env!("CARGO_BIN_EXE_nvm");
+    let out = Command::new(nvm).args(["run", "/no/such/file.nk"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read `/no/such/file.nk`"));
+    let out = Command::new(nvm).arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(nvm).arg("--version").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("nvm "));
+}
