@@ -51,10 +51,10 @@ enum Command {
         args: Vec<String>,
     },
     /// Check a script for syntax and type errors without running it.
-    Check { file: PathBuf },    /// Panics on purpose: lets a test prove that a bug is reported, not a crash dump.
+    Check { file: PathBuf },
+    /// Panics on purpose: lets a test prove that a bug is reported, not a crash dump.
     #[command(hide = true)]
     InternalPanic,
-
 }
 
 /// Compiling recurses over expression trees; a big stack keeps absurdly deep (but

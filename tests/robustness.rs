@@ -37,9 +37,42 @@ fn corpus() -> Vec<String> {
 }
 
 const TOKENS: &[&str] = &[
-    "(", ")", "[", "]", "{", "}", ";", ",", ":", ".", "..", "=", "+=", "**", "-", "fn", "let",
-    "return", "if", "else", "for", "in", "while", "x", "0", "1.5", "\"s\"", "true", "zeros(3)",
-    "print", "import", "const", "99999999999999999999", "\u{0}", "é", "#",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ";",
+    ",",
+    ":",
+    ".",
+    "..",
+    "=",
+    "+=",
+    "**",
+    "-",
+    "fn",
+    "let",
+    "return",
+    "if",
+    "else",
+    "for",
+    "in",
+    "while",
+    "x",
+    "0",
+    "1.5",
+    "\"s\"",
+    "true",
+    "zeros(3)",
+    "print",
+    "import",
+    "const",
+    "99999999999999999999",
+    "\u{0}",
+    "é",
+    "#",
 ];
 
 #[test]
@@ -98,16 +131,25 @@ fn long_operator_chains_are_fine() {
 
 #[test]
 fn a_panic_is_reported_as_a_bug_not_a_crash() {
-    let out = Command::new(env!("CARGO_BIN_EXE_nvm")).arg("internal-panic").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
+        .arg("internal-panic")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(101));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("internal error (this is a bug in nvm"), "{err}");
+    assert!(
+        err.contains("internal error (this is a bug in nvm"),
+        "{err}"
+    );
 }
 
 #[test]
 fn usage_errors_are_clear() {
     let nvm = env!("CARGO_BIN_EXE_nvm");
-    let out = Command::new(nvm).args(["run", "/no/such/file.nk"]).output().unwrap();
+    let out = Command::new(nvm)
+        .args(["run", "/no/such/file.nk"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read `/no/such/file.nk`"));
     let out = Command::new(nvm).arg("frobnicate").output().unwrap();

@@ -30,6 +30,7 @@ pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
         loops: Vec::new(),
         span: func.span,
         overflow: false,
+        literal_regs: Vec::new(),
     };
     // Parameters first, in order: this is the calling convention's window layout.
     let mut locals = vec![Loc::Unit; func.locals.len()];
@@ -42,6 +43,19 @@ pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
         }
     }
     c.locals = locals;
+    // Literals get registers loaded once at entry, so loops do not reload them.
+    let mut lits = Vec::new();
+    for st in &func.body {
+        collect_literals_stmt(st, &mut lits);
+    }
+    for bits in lits {
+        if !c.literal_regs.iter().any(|(b, _)| *b == bits) {
+            let r = c.new_s();
+            let k = c.konst(bits);
+            c.emit(Op::LoadK { dst: r, k }, func.span);
+            c.literal_regs.push((bits, r));
+        }
+    }
     c.block(&func.body);
     // Falling off the end returns nothing.
     c.emit(
@@ -89,6 +103,117 @@ struct FnCompiler<'p> {
     loops: Vec<LoopCx>,
     span: Span,
     overflow: bool,
+    /// Registers holding each literal's bits, loaded at function entry.
+    literal_regs: Vec<(u64, Reg)>,
+}
+
+/// Bits of a scalar literal expression.
+fn literal_bits(e: &Expr) -> Option<u64> {
+    match e.kind {
+        ExprKind::Int(i) => Some(i as u64),
+        ExprKind::Float(f) => Some(f.to_bits()),
+        ExprKind::Bool(b) => Some(b as u64),
+        _ => None,
+    }
+}
+
+/// Literals used inside loops, where reloading them would cost every iteration.
+fn collect_literals_stmt(s: &Stmt, out: &mut Vec<u64>) {
+    match s {
+        Stmt::While(..) | Stmt::ForRange { .. } => visit_stmt_exprs(s, &mut |e| {
+            if let Some(b) = literal_bits(e) {
+                out.push(b);
+            }
+        }),
+        Stmt::If(_, a, b) => a
+            .iter()
+            .chain(b)
+            .for_each(|st| collect_literals_stmt(st, out)),
+        _ => {}
+    }
+}
+
+/// Calls `f` on every expression (and sub-expression) of a statement, nested ones included.
+fn visit_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
+    match s {
+        Stmt::Assign(_, e) | Stmt::Expr(e) => visit_expr(e, f),
+        Stmt::Store {
+            array,
+            index,
+            value,
+            ..
+        } => {
+            visit_expr(array, f);
+            index.iter().for_each(|e| visit_expr(e, f));
+            visit_expr(value, f);
+        }
+        Stmt::StoreSlice {
+            array,
+            index,
+            value,
+            ..
+        } => {
+            visit_expr(array, f);
+            visit_slice(index, f);
+            visit_expr(value, f);
+        }
+        Stmt::If(c, a, b) => {
+            visit_expr(c, f);
+            a.iter().chain(b).for_each(|st| visit_stmt_exprs(st, f));
+        }
+        Stmt::While(c, body) => {
+            visit_expr(c, f);
+            body.iter().for_each(|st| visit_stmt_exprs(st, f));
+        }
+        Stmt::ForRange {
+            start,
+            end,
+            step,
+            body,
+            ..
+        } => {
+            visit_expr(start, f);
+            visit_expr(end, f);
+            step.iter().for_each(|e| visit_expr(e, f));
+            body.iter().for_each(|st| visit_stmt_exprs(st, f));
+        }
+        Stmt::Return(e) => e.iter().for_each(|e| visit_expr(e, f)),
+        Stmt::Print(es) => es.iter().for_each(|e| visit_expr(e, f)),
+        Stmt::Assert(e, _, _) => visit_expr(e, f),
+        Stmt::Break | Stmt::Continue => {}
+    }
+}
+
+fn visit_slice(index: &[SliceIdx], f: &mut dyn FnMut(&Expr)) {
+    for i in index {
+        match i {
+            SliceIdx::At(e) => visit_expr(e, f),
+            SliceIdx::Range(a, b) => a.iter().chain(b).for_each(|e| visit_expr(e, f)),
+        }
+    }
+}
+
+fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Unary(_, a) | ExprKind::Cast(_, a) | ExprKind::Field(a, _) => visit_expr(a, f),
+        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+            visit_expr(a, f);
+            visit_expr(b, f);
+        }
+        ExprKind::Call(_, args) | ExprKind::Builtin(_, args) | ExprKind::Tuple(args) => {
+            args.iter().for_each(|a| visit_expr(a, f))
+        }
+        ExprKind::Index(a, idx) => {
+            visit_expr(a, f);
+            idx.iter().for_each(|i| visit_expr(i, f));
+        }
+        ExprKind::Slice(a, idx) => {
+            visit_expr(a, f);
+            visit_slice(idx, f);
+        }
+        _ => {}
+    }
 }
 
 fn s_of(l: &Loc) -> Reg {
@@ -548,6 +673,11 @@ impl FnCompiler<'_> {
     /// Evaluates `e` and returns where its value is (a local's own registers when `e` is
     /// a local, so reading a variable copies nothing).
     fn expr_any(&mut self, e: &Expr) -> Loc {
+        if let Some(bits) = literal_bits(e) {
+            if let Some((_, r)) = self.literal_regs.iter().find(|(b, _)| *b == bits) {
+                return Loc::S(*r);
+            }
+        }
         match &e.kind {
             ExprKind::Local(l) => self.locals[*l as usize].clone(),
             ExprKind::Field(t, i) => match self.expr_any(t) {
@@ -782,24 +912,18 @@ impl FnCompiler<'_> {
             );
             return;
         }
-        let x = s_of(&self.expr_any(a));
-        let y = s_of(&self.expr_any(b));
         let d = s_of(dst);
         let int = a.ty != Type::F64; // i64, or bool for ==/!=
-        if int && op == BinOp::Add {
-            // x + small constant: one op instead of a constant load and an add.
-            if let ExprKind::Int(k) = b.kind {
-                if let Ok(imm) = i32::try_from(k) {
-                    // The constant was loaded into y already; drop that load.
-                    if matches!(self.code.last(), Some(Op::LoadK { dst, .. }) if *dst == y) {
-                        self.code.pop();
-                        self.spans.pop();
-                    }
-                    self.emit(Op::AddIImm { dst: d, a: x, imm }, span);
-                    return;
-                }
+        if let (true, BinOp::Add, ExprKind::Int(k)) = (int, op, &b.kind) {
+            // x + small constant: one op.
+            if let Ok(imm) = i32::try_from(*k) {
+                let x = s_of(&self.expr_any(a));
+                self.emit(Op::AddIImm { dst: d, a: x, imm }, span);
+                return;
             }
         }
+        let x = s_of(&self.expr_any(a));
+        let y = s_of(&self.expr_any(b));
         let o = match (op, int) {
             (BinOp::Add, true) => Op::AddI { dst: d, a: x, b: y },
             (BinOp::Sub, true) => Op::SubI { dst: d, a: x, b: y },

@@ -111,6 +111,11 @@ pub fn int_floordiv(a: i64, b: i64) -> Result<i64, RtError> {
     if b == 0 {
         return Err(RtError::new("integer division by zero"));
     }
+    if (a | b) as u64 >> 31 == 0 {
+        // Both in [0, 2^31): 32-bit division is several times faster than 64-bit on
+        // many x86 cores, and floor equals truncation for non-negative operands.
+        return Ok(((a as u32) / (b as u32)) as i64);
+    }
     let q = a.wrapping_div(b);
     if a.wrapping_rem(b) != 0 && ((a < 0) != (b < 0)) {
         Ok(q - 1)
@@ -124,6 +129,10 @@ pub fn int_floordiv(a: i64, b: i64) -> Result<i64, RtError> {
 pub fn int_mod(a: i64, b: i64) -> Result<i64, RtError> {
     if b == 0 {
         return Err(RtError::new("integer modulo by zero"));
+    }
+    if (a | b) as u64 >> 31 == 0 {
+        // See `int_floordiv`: the 32-bit fast path for small non-negative operands.
+        return Ok(((a as u32) % (b as u32)) as i64);
     }
     let r = a.wrapping_rem(b);
     if r != 0 && ((r < 0) != (b < 0)) {

@@ -28,9 +28,8 @@ mod tests {
     use crate::loader::load_source;
 
     fn check(src: &str) -> Result<Program, Vec<String>> {
-        let loaded = load_source("t.nk", src.to_string(), None).map_err(|(_, d)| {
-            d.into_iter().map(|d| d.message).collect::<Vec<_>>()
-        })?;
+        let loaded = load_source("t.nk", src.to_string(), None)
+            .map_err(|(_, d)| d.into_iter().map(|d| d.message).collect::<Vec<_>>())?;
         super::check_program(&loaded).map_err(|d| d.into_iter().map(|d| d.message).collect())
     }
 
@@ -50,7 +49,10 @@ mod tests {
     fn one_specialization_per_argument_type_tuple() {
         let p = check("fn twice(x) { return x + x; }\nprint(twice(1), twice(2), twice(1.5), twice(zeros(2)));")
             .unwrap();
-        let s: Vec<_> = specs(&p).into_iter().filter(|(n, _)| n.starts_with("twice")).collect();
+        let s: Vec<_> = specs(&p)
+            .into_iter()
+            .filter(|(n, _)| n.starts_with("twice"))
+            .collect();
         assert_eq!(
             s,
             vec![
@@ -71,15 +73,27 @@ mod tests {
         )
         .unwrap();
         let s = specs(&p);
-        assert!(s.contains(&("fact(i64)".to_string(), "i64".to_string())), "{s:?}");
-        assert!(s.contains(&("even(i64)".to_string(), "bool".to_string())), "{s:?}");
-        assert!(s.contains(&("odd(i64)".to_string(), "bool".to_string())), "{s:?}");
+        assert!(
+            s.contains(&("fact(i64)".to_string(), "i64".to_string())),
+            "{s:?}"
+        );
+        assert!(
+            s.contains(&("even(i64)".to_string(), "bool".to_string())),
+            "{s:?}"
+        );
+        assert!(
+            s.contains(&("odd(i64)".to_string(), "bool".to_string())),
+            "{s:?}"
+        );
     }
 
     #[test]
     fn pure_recursion_without_base_case_is_reported() {
         let e = check("fn f(n) { return f(n); }\nprint(f(1));").unwrap_err();
-        assert!(e.iter().any(|m| m.contains("cannot infer the return type")), "{e:?}");
+        assert!(
+            e.iter().any(|m| m.contains("cannot infer the return type")),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -107,6 +121,9 @@ mod tests {
         let f = p.funcs.iter().find(|f| f.name == "f(i64, f64)").unwrap();
         assert_eq!(f.ret, Type::F64);
         let text = format!("{:?}", f.body);
-        assert!(text.contains("Cast(F64"), "the i64 operand must be cast explicitly: {text}");
+        assert!(
+            text.contains("Cast(F64"),
+            "the i64 operand must be cast explicitly: {text}"
+        );
     }
 }
