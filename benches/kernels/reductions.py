@@ -1,13 +1,18 @@
-# NumPy: same reductions.
+# NumPy: same reductions, 5 rounds.
 import sys
 import numpy as np
 
 def main(n):
     a = (np.arange(n) % 1000).astype(np.float64)
-    s = a.sum()
-    m = a.mean()
-    mx = a.max()
-    mn = (a - 1.0).min()
+    s = 0.0
+    m = 0.0
+    mx = 0.0
+    mn = 0.0
+    for r in range(5):
+        s += a.sum()
+        m += a.mean()
+        mx += a.max()
+        mn += (a - float(r)).min()
     print(repr(float(s)), repr(float(m)), repr(float(mx)), repr(float(mn)))
 
 main(int(sys.argv[1]))
