@@ -272,7 +272,7 @@ def write_report(path, cmd, repeat, npv, results, skipped):
         "(and, for NumPy, importing NumPy, roughly 0.1 s). It is the minimum over the repeats. "
         "The ratio is Python time / nvm time: above 1 means nvm is faster, below 1 means "
         "Python is faster. Both sides were measured side by side in one run, interleaved, on "
-        "a shared machine (2 cores here, other work possibly running), so the ratios are more "
+        f"a shared machine ({os.cpu_count()} cores here, other work possibly running), so the ratios are more "
         "trustworthy than the absolute times. Scalar kernels are compared with plain CPython "
         "running the same loops (lists stand in for arrays); array kernels with NumPy running "
         "the same whole-array operations. Each pair prints the same first line, which the "

@@ -79,8 +79,8 @@ pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
         spans: c.spans,
         consts: c.consts,
         ext: c.ext,
-        n_s: c.max_s as usize,
-        n_a: c.max_a as usize,
+        n_s: c.max_s,
+        n_a: c.max_a,
     })
 }
 

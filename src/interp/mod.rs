@@ -287,12 +287,15 @@ impl<'p> Interp<'p> {
                             }
                         }
                         Op::JmpNotLtF { a: x, b: y, target } => {
-                            if !(fr!(x) < fr!(y)) {
+                            if fr!(x).partial_cmp(&fr!(y)) != Some(std::cmp::Ordering::Less) {
                                 pc = target as usize
                             }
                         }
                         Op::JmpNotLeF { a: x, b: y, target } => {
-                            if !(fr!(x) <= fr!(y)) {
+                            if !matches!(
+                                fr!(x).partial_cmp(&fr!(y)),
+                                Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                            ) {
                                 pc = target as usize
                             }
                         }

@@ -31,7 +31,7 @@ pub fn parse(file: FileId, src: &str) -> (ast::Module, Vec<Diagnostic>) {
     }
     let mut recovered = Vec::new();
     let tokens = lex_all(file, src, &mut diags);
-    let result = grammar::ModuleParser::new().parse(file, &mut recovered, tokens.into_iter());
+    let result = grammar::ModuleParser::new().parse(file, &mut recovered, tokens);
     for e in recovered {
         diags.push(parse_error_diag(file, e.error));
     }
@@ -57,7 +57,7 @@ pub fn parse_expr(file: FileId, src: &str) -> Result<ast::Expr, Vec<Diagnostic>>
     if !diags.is_empty() {
         return Err(diags);
     }
-    match grammar::ExprParser::new().parse(file, &mut recovered, tokens.into_iter()) {
+    match grammar::ExprParser::new().parse(file, &mut recovered, tokens) {
         Ok(e) if recovered.is_empty() => Ok(e),
         Ok(_) => Err(recovered
             .into_iter()

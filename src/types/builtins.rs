@@ -115,7 +115,7 @@ fn shape_dims(name: &str, shape: &Expr) -> Result<u8, String> {
     }
 }
 
-fn array_arg<'e>(name: &str, e: &'e Expr) -> Result<(Prim, u8), String> {
+fn array_arg(name: &str, e: &Expr) -> Result<(Prim, u8), String> {
     match e.ty {
         Type::Array(p, n) => Ok((p, n)),
         ref other => Err(mismatch(name, "an array", other)),
