@@ -160,227 +160,10 @@ impl<'p> Interp<'p> {
         };
         loop {
             let f = cur.f.clone();
-            let code = &f.code[..];
-            let consts = &f.consts[..];
             let (bs, ba) = (cur.base_s, cur.base_a);
             let mut pc = cur.pc;
             // Runs until a call, a return or an error; `Err` carries (pc, message).
-            let step: Result<Transfer, (usize, String)> = (|| {
-                let s = &mut self.s;
-                let a = &mut self.a;
-                macro_rules! r {
-                    ($x:expr) => {
-                        s[bs + $x as usize]
-                    };
-                }
-                macro_rules! fr {
-                    ($x:expr) => {
-                        f64::from_bits(s[bs + $x as usize])
-                    };
-                }
-                macro_rules! arr {
-                    ($x:expr) => {
-                        match &a[ba + $x as usize] {
-                            Some(arr) => arr,
-                            None => return Err((pc, "internal: empty array register".to_string())),
-                        }
-                    };
-                }
-                macro_rules! tryrt {
-                    ($e:expr) => {
-                        match $e {
-                            Ok(v) => v,
-                            Err(e) => return Err((pc, RtError::from(e).msg)),
-                        }
-                    };
-                }
-                loop {
-                    let op = code[pc];
-                    pc += 1;
-                    match op {
-                        Op::LoadK { dst, k } => r!(dst) = consts[k as usize],
-                        Op::Mov { dst, src } => r!(dst) = r!(src),
-                        Op::MovA { dst, src } => {
-                            a[ba + dst as usize] = a[ba + src as usize].clone()
-                        }
-                        Op::AddI { dst, a: x, b: y } => {
-                            r!(dst) = (r!(x) as i64).wrapping_add(r!(y) as i64) as u64
-                        }
-                        Op::SubI { dst, a: x, b: y } => {
-                            r!(dst) = (r!(x) as i64).wrapping_sub(r!(y) as i64) as u64
-                        }
-                        Op::MulI { dst, a: x, b: y } => {
-                            r!(dst) = (r!(x) as i64).wrapping_mul(r!(y) as i64) as u64
-                        }
-                        Op::FloorDivI { dst, a: x, b: y } => {
-                            r!(dst) = tryrt!(rops::int_floordiv(r!(x) as i64, r!(y) as i64)) as u64
-                        }
-                        Op::ModI { dst, a: x, b: y } => {
-                            r!(dst) = tryrt!(rops::int_mod(r!(x) as i64, r!(y) as i64)) as u64
-                        }
-                        Op::PowI { dst, a: x, b: y } => {
-                            r!(dst) = tryrt!(rops::int_pow(r!(x) as i64, r!(y) as i64)) as u64
-                        }
-                        Op::AddIImm { dst, a: x, imm } => {
-                            r!(dst) = (r!(x) as i64).wrapping_add(imm as i64) as u64
-                        }
-                        Op::AddF { dst, a: x, b: y } => r!(dst) = (fr!(x) + fr!(y)).to_bits(),
-                        Op::SubF { dst, a: x, b: y } => r!(dst) = (fr!(x) - fr!(y)).to_bits(),
-                        Op::MulF { dst, a: x, b: y } => r!(dst) = (fr!(x) * fr!(y)).to_bits(),
-                        Op::DivF { dst, a: x, b: y } => r!(dst) = (fr!(x) / fr!(y)).to_bits(),
-                        Op::FloorDivF { dst, a: x, b: y } => {
-                            r!(dst) = rops::float_floordiv(fr!(x), fr!(y)).to_bits()
-                        }
-                        Op::ModF { dst, a: x, b: y } => {
-                            r!(dst) = rops::float_mod(fr!(x), fr!(y)).to_bits()
-                        }
-                        Op::PowF { dst, a: x, b: y } => r!(dst) = fr!(x).powf(fr!(y)).to_bits(),
-                        Op::NegI { dst, a: x } => r!(dst) = (r!(x) as i64).wrapping_neg() as u64,
-                        Op::NegF { dst, a: x } => r!(dst) = (-fr!(x)).to_bits(),
-                        Op::Not { dst, a: x } => r!(dst) = (r!(x) == 0) as u64,
-                        Op::LtI { dst, a: x, b: y } => {
-                            r!(dst) = ((r!(x) as i64) < (r!(y) as i64)) as u64
-                        }
-                        Op::LeI { dst, a: x, b: y } => {
-                            r!(dst) = ((r!(x) as i64) <= (r!(y) as i64)) as u64
-                        }
-                        Op::EqI { dst, a: x, b: y } => r!(dst) = (r!(x) == r!(y)) as u64,
-                        Op::NeI { dst, a: x, b: y } => r!(dst) = (r!(x) != r!(y)) as u64,
-                        Op::LtF { dst, a: x, b: y } => r!(dst) = (fr!(x) < fr!(y)) as u64,
-                        Op::LeF { dst, a: x, b: y } => r!(dst) = (fr!(x) <= fr!(y)) as u64,
-                        Op::EqF { dst, a: x, b: y } => r!(dst) = (fr!(x) == fr!(y)) as u64,
-                        Op::NeF { dst, a: x, b: y } => r!(dst) = (fr!(x) != fr!(y)) as u64,
-                        Op::I2F { dst, a: x } => r!(dst) = (r!(x) as i64 as f64).to_bits(),
-                        Op::F2I { dst, a: x } => r!(dst) = rops::f64_to_i64(fr!(x)) as u64,
-                        Op::Math1 { f, dst, a: x } => r!(dst) = rops::math1(f, fr!(x)).to_bits(),
-                        Op::AbsI { dst, a: x } => r!(dst) = rops::int_abs(r!(x) as i64) as u64,
-                        Op::Math2 { f, dst, a: x, b: y } => {
-                            r!(dst) = rops::math2(f, fr!(x), fr!(y)).to_bits()
-                        }
-                        Op::MinI { dst, a: x, b: y } => {
-                            r!(dst) = (r!(x) as i64).min(r!(y) as i64) as u64
-                        }
-                        Op::MaxI { dst, a: x, b: y } => {
-                            r!(dst) = (r!(x) as i64).max(r!(y) as i64) as u64
-                        }
-                        Op::IsNan { dst, a: x } => r!(dst) = fr!(x).is_nan() as u64,
-                        Op::IsInf { dst, a: x } => r!(dst) = fr!(x).is_infinite() as u64,
-                        Op::Jmp { target } => pc = target as usize,
-                        Op::JmpIf { c, target } => {
-                            if r!(c) != 0 {
-                                pc = target as usize
-                            }
-                        }
-                        Op::JmpIfNot { c, target } => {
-                            if r!(c) == 0 {
-                                pc = target as usize
-                            }
-                        }
-                        Op::JmpNotLtI { a: x, b: y, target } => {
-                            if (r!(x) as i64) >= (r!(y) as i64) {
-                                pc = target as usize
-                            }
-                        }
-                        Op::JmpNotLeI { a: x, b: y, target } => {
-                            if (r!(x) as i64) > (r!(y) as i64) {
-                                pc = target as usize
-                            }
-                        }
-                        Op::JmpNotLtF { a: x, b: y, target } => {
-                            if fr!(x).partial_cmp(&fr!(y)) != Some(std::cmp::Ordering::Less) {
-                                pc = target as usize
-                            }
-                        }
-                        Op::JmpNotLeF { a: x, b: y, target } => {
-                            if !matches!(
-                                fr!(x).partial_cmp(&fr!(y)),
-                                Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
-                            ) {
-                                pc = target as usize
-                            }
-                        }
-                        Op::ForLoop { i, end, target } => {
-                            let n = (r!(i) as i64).wrapping_add(1);
-                            r!(i) = n as u64;
-                            if n < r!(end) as i64 {
-                                pc = target as usize
-                            }
-                        }
-                        Op::ForStepPrep {
-                            i,
-                            end,
-                            step,
-                            target,
-                        } => {
-                            let (iv, ev, sv) = (r!(i) as i64, r!(end) as i64, r!(step) as i64);
-                            if sv == 0 {
-                                return Err((pc, "range() step must not be zero".to_string()));
-                            }
-                            if !((sv > 0 && iv < ev) || (sv < 0 && iv > ev)) {
-                                pc = target as usize
-                            }
-                        }
-                        Op::ForStep {
-                            i,
-                            end,
-                            step,
-                            target,
-                        } => {
-                            let sv = r!(step) as i64;
-                            let Some(n) = (r!(i) as i64).checked_add(sv) else {
-                                continue;
-                            };
-                            r!(i) = n as u64;
-                            let ev = r!(end) as i64;
-                            if (sv > 0 && n < ev) || (sv < 0 && n > ev) {
-                                pc = target as usize
-                            }
-                        }
-                        Op::ALoad1 { dst, arr: x, i } => {
-                            r!(dst) = tryrt!(arr!(x).get1(r!(i) as i64))
-                        }
-                        Op::ALoad2 { dst, arr: x, i, j } => {
-                            r!(dst) = tryrt!(arr!(x).get2(r!(i) as i64, r!(j) as i64))
-                        }
-                        Op::ALoad3 { dst, arr: x, idx } => {
-                            let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
-                            r!(dst) = tryrt!(arr!(x).get(&ix))
-                        }
-                        Op::AStore1 { arr: x, i, src } => {
-                            tryrt!(arr!(x).set1(r!(i) as i64, r!(src)))
-                        }
-                        Op::AStore2 { arr: x, i, j, src } => {
-                            tryrt!(arr!(x).set2(r!(i) as i64, r!(j) as i64, r!(src)))
-                        }
-                        Op::AStore3 { arr: x, idx, src } => {
-                            let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
-                            tryrt!(arr!(x).set(&ix, r!(src)))
-                        }
-                        Op::Len { dst, arr: x } => r!(dst) = arr!(x).len() as u64,
-                        Op::Call { slot, s: ws, a: wa } => {
-                            return Ok(Transfer::Call { slot, pc, ws, wa })
-                        }
-                        Op::Ret {
-                            s: rs,
-                            ns,
-                            a: ra,
-                            na,
-                        } => {
-                            s.copy_within(bs + rs as usize..bs + rs as usize + ns as usize, bs);
-                            for k in 0..na as usize {
-                                a[ba + k] = a[ba + ra as usize + k].take();
-                            }
-                            // Release the frame's other arrays now, not when reused.
-                            let top = (ba + f.n_a).min(a.len());
-                            for slot in &mut a[ba + na as usize..top] {
-                                *slot = None;
-                            }
-                            return Ok(Transfer::Ret);
-                        }
-                        Op::Ext { i } => return Ok(Transfer::Ext { i, pc }),
-                    }
-                }
-            })();
+            let step = exec(&mut self.s, &mut self.a, &f, bs, ba, pc);
             match step {
                 Ok(Transfer::Call {
                     slot,
@@ -543,6 +326,215 @@ impl<'p> Interp<'p> {
             }
         }
         Ok(())
+    }
+}
+
+/// Runs bytecode of one frame until a call, a return, an `Ext` op or an error. A plain
+/// function over slices so `pc` and the register bases stay in machine registers.
+/// `Err` carries (pc after the failing op, message).
+fn exec(
+    s: &mut [u64],
+    a: &mut [Option<ARef>],
+    f: &CompiledFn,
+    bs: usize,
+    ba: usize,
+    mut pc: usize,
+) -> Result<Transfer, (usize, String)> {
+    let code = &f.code[..];
+    let consts = &f.consts[..];
+    macro_rules! r {
+        ($x:expr) => {
+            s[bs + $x as usize]
+        };
+    }
+    macro_rules! fr {
+        ($x:expr) => {
+            f64::from_bits(s[bs + $x as usize])
+        };
+    }
+    macro_rules! arr {
+        ($x:expr) => {
+            match &a[ba + $x as usize] {
+                Some(arr) => arr,
+                None => return Err((pc, "internal: empty array register".to_string())),
+            }
+        };
+    }
+    macro_rules! tryrt {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => return Err((pc, RtError::from(e).msg)),
+            }
+        };
+    }
+    loop {
+        let op = code[pc];
+        pc += 1;
+        match op {
+            Op::LoadK { dst, k } => r!(dst) = consts[k as usize],
+            Op::Mov { dst, src } => r!(dst) = r!(src),
+            Op::MovA { dst, src } => a[ba + dst as usize] = a[ba + src as usize].clone(),
+            Op::AddI { dst, a: x, b: y } => {
+                r!(dst) = (r!(x) as i64).wrapping_add(r!(y) as i64) as u64
+            }
+            Op::SubI { dst, a: x, b: y } => {
+                r!(dst) = (r!(x) as i64).wrapping_sub(r!(y) as i64) as u64
+            }
+            Op::MulI { dst, a: x, b: y } => {
+                r!(dst) = (r!(x) as i64).wrapping_mul(r!(y) as i64) as u64
+            }
+            Op::FloorDivI { dst, a: x, b: y } => {
+                r!(dst) = tryrt!(rops::int_floordiv(r!(x) as i64, r!(y) as i64)) as u64
+            }
+            Op::ModI { dst, a: x, b: y } => {
+                r!(dst) = tryrt!(rops::int_mod(r!(x) as i64, r!(y) as i64)) as u64
+            }
+            Op::PowI { dst, a: x, b: y } => {
+                r!(dst) = tryrt!(rops::int_pow(r!(x) as i64, r!(y) as i64)) as u64
+            }
+            Op::AddIImm { dst, a: x, imm } => {
+                r!(dst) = (r!(x) as i64).wrapping_add(imm as i64) as u64
+            }
+            Op::AddF { dst, a: x, b: y } => r!(dst) = (fr!(x) + fr!(y)).to_bits(),
+            Op::SubF { dst, a: x, b: y } => r!(dst) = (fr!(x) - fr!(y)).to_bits(),
+            Op::MulF { dst, a: x, b: y } => r!(dst) = (fr!(x) * fr!(y)).to_bits(),
+            Op::DivF { dst, a: x, b: y } => r!(dst) = (fr!(x) / fr!(y)).to_bits(),
+            Op::FloorDivF { dst, a: x, b: y } => {
+                r!(dst) = rops::float_floordiv(fr!(x), fr!(y)).to_bits()
+            }
+            Op::ModF { dst, a: x, b: y } => r!(dst) = rops::float_mod(fr!(x), fr!(y)).to_bits(),
+            Op::PowF { dst, a: x, b: y } => r!(dst) = fr!(x).powf(fr!(y)).to_bits(),
+            Op::NegI { dst, a: x } => r!(dst) = (r!(x) as i64).wrapping_neg() as u64,
+            Op::NegF { dst, a: x } => r!(dst) = (-fr!(x)).to_bits(),
+            Op::Not { dst, a: x } => r!(dst) = (r!(x) == 0) as u64,
+            Op::LtI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) < (r!(y) as i64)) as u64,
+            Op::LeI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) <= (r!(y) as i64)) as u64,
+            Op::EqI { dst, a: x, b: y } => r!(dst) = (r!(x) == r!(y)) as u64,
+            Op::NeI { dst, a: x, b: y } => r!(dst) = (r!(x) != r!(y)) as u64,
+            Op::LtF { dst, a: x, b: y } => r!(dst) = (fr!(x) < fr!(y)) as u64,
+            Op::LeF { dst, a: x, b: y } => r!(dst) = (fr!(x) <= fr!(y)) as u64,
+            Op::EqF { dst, a: x, b: y } => r!(dst) = (fr!(x) == fr!(y)) as u64,
+            Op::NeF { dst, a: x, b: y } => r!(dst) = (fr!(x) != fr!(y)) as u64,
+            Op::I2F { dst, a: x } => r!(dst) = (r!(x) as i64 as f64).to_bits(),
+            Op::F2I { dst, a: x } => r!(dst) = rops::f64_to_i64(fr!(x)) as u64,
+            Op::Math1 { f, dst, a: x } => r!(dst) = rops::math1(f, fr!(x)).to_bits(),
+            Op::AbsI { dst, a: x } => r!(dst) = rops::int_abs(r!(x) as i64) as u64,
+            Op::Math2 { f, dst, a: x, b: y } => r!(dst) = rops::math2(f, fr!(x), fr!(y)).to_bits(),
+            Op::MinI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).min(r!(y) as i64) as u64,
+            Op::MaxI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).max(r!(y) as i64) as u64,
+            Op::IsNan { dst, a: x } => r!(dst) = fr!(x).is_nan() as u64,
+            Op::IsInf { dst, a: x } => r!(dst) = fr!(x).is_infinite() as u64,
+            Op::Jmp { target } => pc = target as usize,
+            Op::JmpIf { c, target } => {
+                if r!(c) != 0 {
+                    pc = target as usize
+                }
+            }
+            Op::JmpIfNot { c, target } => {
+                if r!(c) == 0 {
+                    pc = target as usize
+                }
+            }
+            Op::JmpNotLtI { a: x, b: y, target } => {
+                if (r!(x) as i64) >= (r!(y) as i64) {
+                    pc = target as usize
+                }
+            }
+            Op::JmpNotLeI { a: x, b: y, target } => {
+                if (r!(x) as i64) > (r!(y) as i64) {
+                    pc = target as usize
+                }
+            }
+            Op::JmpNotLtF { a: x, b: y, target } => {
+                if fr!(x).partial_cmp(&fr!(y)) != Some(std::cmp::Ordering::Less) {
+                    pc = target as usize
+                }
+            }
+            Op::JmpNotLeF { a: x, b: y, target } => {
+                if !matches!(
+                    fr!(x).partial_cmp(&fr!(y)),
+                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                ) {
+                    pc = target as usize
+                }
+            }
+            Op::ForLoop { i, end, target } => {
+                let n = (r!(i) as i64).wrapping_add(1);
+                r!(i) = n as u64;
+                if n < r!(end) as i64 {
+                    pc = target as usize
+                }
+            }
+            Op::ForStepPrep {
+                i,
+                end,
+                step,
+                target,
+            } => {
+                let (iv, ev, sv) = (r!(i) as i64, r!(end) as i64, r!(step) as i64);
+                if sv == 0 {
+                    return Err((pc, "range() step must not be zero".to_string()));
+                }
+                if !((sv > 0 && iv < ev) || (sv < 0 && iv > ev)) {
+                    pc = target as usize
+                }
+            }
+            Op::ForStep {
+                i,
+                end,
+                step,
+                target,
+            } => {
+                let sv = r!(step) as i64;
+                let Some(n) = (r!(i) as i64).checked_add(sv) else {
+                    continue;
+                };
+                r!(i) = n as u64;
+                let ev = r!(end) as i64;
+                if (sv > 0 && n < ev) || (sv < 0 && n > ev) {
+                    pc = target as usize
+                }
+            }
+            Op::ALoad1 { dst, arr: x, i } => r!(dst) = tryrt!(arr!(x).get1(r!(i) as i64)),
+            Op::ALoad2 { dst, arr: x, i, j } => {
+                r!(dst) = tryrt!(arr!(x).get2(r!(i) as i64, r!(j) as i64))
+            }
+            Op::ALoad3 { dst, arr: x, idx } => {
+                let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
+                r!(dst) = tryrt!(arr!(x).get(&ix))
+            }
+            Op::AStore1 { arr: x, i, src } => {
+                tryrt!(arr!(x).set1(r!(i) as i64, r!(src)))
+            }
+            Op::AStore2 { arr: x, i, j, src } => {
+                tryrt!(arr!(x).set2(r!(i) as i64, r!(j) as i64, r!(src)))
+            }
+            Op::AStore3 { arr: x, idx, src } => {
+                let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
+                tryrt!(arr!(x).set(&ix, r!(src)))
+            }
+            Op::Len { dst, arr: x } => r!(dst) = arr!(x).len() as u64,
+            Op::Call { slot, s: ws, a: wa } => return Ok(Transfer::Call { slot, pc, ws, wa }),
+            Op::Ret {
+                s: rs,
+                ns,
+                a: ra,
+                na,
+            } => {
+                s.copy_within(bs + rs as usize..bs + rs as usize + ns as usize, bs);
+                for k in 0..na as usize {
+                    a[ba + k] = a[ba + ra as usize + k].take();
+                }
+                // Release the frame's other arrays now, not when reused.
+                let top = (ba + f.n_a).min(a.len());
+                for slot in &mut a[ba + na as usize..top] {
+                    *slot = None;
+                }
+                return Ok(Transfer::Ret);
+            }
+            Op::Ext { i } => return Ok(Transfer::Ext { i, pc }),
+        }
     }
 }
 
