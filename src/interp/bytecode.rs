@@ -443,3 +443,175 @@ impl CompiledFn {
         out
     }
 }
+
+/// Checks that every operand of every op is inside its function's frame and tables, every
+/// jump lands inside the code, and the code cannot run off its end. The dispatch loop
+/// relies on this to index registers and code without bounds checks.
+pub fn verify(f: &CompiledFn) -> Result<(), String> {
+    let n_code = f.code.len();
+    let bad = |pc: usize, what: &str| {
+        Err(format!(
+            "bytecode verifier: op {pc} ({:?}): {what}",
+            f.code[pc]
+        ))
+    };
+    match f.code.last() {
+        Some(Op::Ret { .. }) | Some(Op::Jmp { .. }) => {}
+        _ => return Err("bytecode verifier: code may run off its end".to_string()),
+    }
+    if f.spans.len() != n_code {
+        return Err("bytecode verifier: one span per op is required".to_string());
+    }
+    for (pc, op) in f.code.iter().enumerate() {
+        let s_ok = |r: &[Reg]| r.iter().all(|&r| (r as usize) < f.n_s);
+        let a_ok = |r: &[Reg]| r.iter().all(|&r| (r as usize) < f.n_a);
+        let t_ok = |t: u32| (t as usize) < n_code;
+        let ok = match *op {
+            Op::LoadK { dst, k } => s_ok(&[dst]) && (k as usize) < f.consts.len(),
+            Op::Mov { dst, src } => s_ok(&[dst, src]),
+            Op::MovA { dst, src } => a_ok(&[dst, src]),
+            Op::AddI { dst, a, b }
+            | Op::SubI { dst, a, b }
+            | Op::MulI { dst, a, b }
+            | Op::FloorDivI { dst, a, b }
+            | Op::ModI { dst, a, b }
+            | Op::PowI { dst, a, b }
+            | Op::AddF { dst, a, b }
+            | Op::SubF { dst, a, b }
+            | Op::MulF { dst, a, b }
+            | Op::DivF { dst, a, b }
+            | Op::FloorDivF { dst, a, b }
+            | Op::ModF { dst, a, b }
+            | Op::PowF { dst, a, b }
+            | Op::LtI { dst, a, b }
+            | Op::LeI { dst, a, b }
+            | Op::EqI { dst, a, b }
+            | Op::NeI { dst, a, b }
+            | Op::LtF { dst, a, b }
+            | Op::LeF { dst, a, b }
+            | Op::EqF { dst, a, b }
+            | Op::NeF { dst, a, b }
+            | Op::MinI { dst, a, b }
+            | Op::MaxI { dst, a, b }
+            | Op::Math2 { dst, a, b, .. } => s_ok(&[dst, a, b]),
+            Op::AddIImm { dst, a, .. }
+            | Op::NegI { dst, a }
+            | Op::NegF { dst, a }
+            | Op::Not { dst, a }
+            | Op::I2F { dst, a }
+            | Op::F2I { dst, a }
+            | Op::Math1 { dst, a, .. }
+            | Op::AbsI { dst, a }
+            | Op::IsNan { dst, a }
+            | Op::IsInf { dst, a } => s_ok(&[dst, a]),
+            Op::Jmp { target } => t_ok(target),
+            Op::JmpIf { c, target } | Op::JmpIfNot { c, target } => s_ok(&[c]) && t_ok(target),
+            Op::JmpNotLtI { a, b, target }
+            | Op::JmpNotLeI { a, b, target }
+            | Op::JmpNotLtF { a, b, target }
+            | Op::JmpNotLeF { a, b, target } => s_ok(&[a, b]) && t_ok(target),
+            Op::ForLoop { i, end, target } => s_ok(&[i, end]) && t_ok(target),
+            Op::ForStepPrep {
+                i,
+                end,
+                step,
+                target,
+            }
+            | Op::ForStep {
+                i,
+                end,
+                step,
+                target,
+            } => s_ok(&[i, end, step]) && t_ok(target),
+            Op::ALoad1 { dst, arr, i } => s_ok(&[dst, i]) && a_ok(&[arr]),
+            Op::ALoad2 { dst, arr, i, j } => s_ok(&[dst, i, j]) && a_ok(&[arr]),
+            Op::ALoad3 { dst, arr, idx } => {
+                s_ok(&[dst]) && (idx as usize) + 2 < f.n_s && a_ok(&[arr])
+            }
+            Op::AStore1 { arr, i, src } => s_ok(&[i, src]) && a_ok(&[arr]),
+            Op::AStore2 { arr, i, j, src } => s_ok(&[i, j, src]) && a_ok(&[arr]),
+            Op::AStore3 { arr, idx, src } => {
+                s_ok(&[src]) && (idx as usize) + 2 < f.n_s && a_ok(&[arr])
+            }
+            Op::Len { dst, arr } => s_ok(&[dst]) && a_ok(&[arr]),
+            Op::Call { s, a, .. } => (s as usize) <= f.n_s && (a as usize) <= f.n_a,
+            Op::Ret { s, ns, a, na } => {
+                s as usize + ns as usize <= f.n_s && a as usize + na as usize <= f.n_a
+            }
+            Op::Ext { i } => (i as usize) < f.ext.len(),
+        };
+        if !ok {
+            return bad(pc, "operand outside the frame, tables or code");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn func(code: Vec<Op>, n_s: usize) -> CompiledFn {
+        CompiledFn {
+            func: 0,
+            spans: vec![Span::default(); code.len()],
+            code,
+            consts: vec![7],
+            ext: vec![],
+            n_s,
+            n_a: 0,
+        }
+    }
+
+    #[test]
+    fn verifier_accepts_well_formed_code() {
+        let f = func(
+            vec![
+                Op::LoadK { dst: 0, k: 0 },
+                Op::AddI { dst: 1, a: 0, b: 0 },
+                Op::Ret {
+                    s: 1,
+                    ns: 1,
+                    a: 0,
+                    na: 0,
+                },
+            ],
+            2,
+        );
+        assert!(verify(&f).is_ok());
+    }
+
+    #[test]
+    fn verifier_rejects_out_of_frame_registers_bad_jumps_and_fall_through() {
+        let reg = func(
+            vec![
+                Op::AddI { dst: 2, a: 0, b: 0 },
+                Op::Ret {
+                    s: 0,
+                    ns: 0,
+                    a: 0,
+                    na: 0,
+                },
+            ],
+            2,
+        );
+        assert!(verify(&reg).is_err());
+        let jump = func(vec![Op::Jmp { target: 5 }], 1);
+        assert!(verify(&jump).is_err());
+        let falls = func(vec![Op::Mov { dst: 0, src: 0 }], 1);
+        assert!(verify(&falls).is_err());
+        let konst = func(
+            vec![
+                Op::LoadK { dst: 0, k: 1 },
+                Op::Ret {
+                    s: 0,
+                    ns: 0,
+                    a: 0,
+                    na: 0,
+                },
+            ],
+            1,
+        );
+        assert!(verify(&konst).is_err());
+    }
+}

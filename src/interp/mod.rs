@@ -95,7 +95,10 @@ impl<'p> Interp<'p> {
         if let Slot::Interp(f) = &self.table[id as usize] {
             return Ok(f.clone());
         }
-        let f = Rc::new(compile::compile(self.prog, id)?);
+        let f = compile::compile(self.prog, id)?;
+        // The dispatch loop's unchecked register access relies on this check.
+        bytecode::verify(&f)?;
+        let f = Rc::new(f);
         self.stats.compiled += 1;
         self.table[id as usize] = Slot::Interp(f.clone());
         Ok(f)
@@ -342,19 +345,26 @@ fn exec(
 ) -> Result<Transfer, (usize, String)> {
     let code = &f.code[..];
     let consts = &f.consts[..];
+    // This frame's registers; `run` sized both files to hold every frame it enters.
+    let sf = &mut s[bs..bs + f.n_s];
+    let af = &mut a[ba..ba + f.n_a];
+    // Scalar register access without bounds checks.
+    // SAFETY: `f` passed `bytecode::verify` when it was compiled (see `Interp::resolve`),
+    // so every scalar register operand of every op is `< f.n_s == sf.len()`, and
+    // `ALoad3`/`AStore3` index registers up to `idx + 2 < f.n_s`.
     macro_rules! r {
         ($x:expr) => {
-            s[bs + $x as usize]
+            (*unsafe { sf.get_unchecked_mut($x as usize) })
         };
     }
     macro_rules! fr {
         ($x:expr) => {
-            f64::from_bits(s[bs + $x as usize])
+            f64::from_bits(r!($x))
         };
     }
     macro_rules! arr {
         ($x:expr) => {
-            match &a[ba + $x as usize] {
+            match &af[$x as usize] {
                 Some(arr) => arr,
                 None => return Err((pc, "internal: empty array register".to_string())),
             }
@@ -369,12 +379,15 @@ fn exec(
         };
     }
     loop {
-        let op = code[pc];
+        // SAFETY: `verify` checked that every jump target is `< code.len()` and that the
+        // last op is `Ret` or `Jmp`, so straight-line execution never passes the end;
+        // callers resume at `pc` after a `Call`/`Ext`, which are never the last op.
+        let op = unsafe { code.get_unchecked(pc) };
         pc += 1;
-        match op {
+        match *op {
             Op::LoadK { dst, k } => r!(dst) = consts[k as usize],
             Op::Mov { dst, src } => r!(dst) = r!(src),
-            Op::MovA { dst, src } => a[ba + dst as usize] = a[ba + src as usize].clone(),
+            Op::MovA { dst, src } => af[dst as usize] = af[src as usize].clone(),
             Op::AddI { dst, a: x, b: y } => {
                 r!(dst) = (r!(x) as i64).wrapping_add(r!(y) as i64) as u64
             }
@@ -522,13 +535,12 @@ fn exec(
                 a: ra,
                 na,
             } => {
-                s.copy_within(bs + rs as usize..bs + rs as usize + ns as usize, bs);
+                sf.copy_within(rs as usize..rs as usize + ns as usize, 0);
                 for k in 0..na as usize {
-                    a[ba + k] = a[ba + ra as usize + k].take();
+                    af[k] = af[ra as usize + k].take();
                 }
                 // Release the frame's other arrays now, not when reused.
-                let top = (ba + f.n_a).min(a.len());
-                for slot in &mut a[ba + na as usize..top] {
+                for slot in &mut af[na as usize..] {
                     *slot = None;
                 }
                 return Ok(Transfer::Ret);
