@@ -170,6 +170,35 @@ pub fn run(
     Ok(stats)
 }
 
+/// The inspector's text for every specialization whose name starts with `filter`: its
+/// typed IR and its bytecode (the Cranelift IR and disassembly join with the JIT tier).
+pub fn inspect(checked: &Checked, filter: &str) -> Result<String, String> {
+    let prog = &checked.program;
+    let mut sink = Vec::new();
+    let mut it = Interp::new(prog, Box::new(&mut sink));
+    let mut out = String::new();
+    for (id, f) in prog.funcs.iter().enumerate() {
+        if !f.name.starts_with(filter) {
+            continue;
+        }
+        out.push_str(&format!("== {} -> {} (slot {id})\n", f.name, f.ret));
+        out.push_str("-- typed IR\n");
+        for (i, l) in f.locals.iter().enumerate() {
+            let name = if l.name.is_empty() { "<temp>" } else { &l.name };
+            out.push_str(&format!("  local {i}: {name}: {}\n", l.ty));
+        }
+        out.push_str(&format!("{:#?}\n", f.body));
+        let code = it.bytecode(id as u32)?;
+        out.push_str(&format!(
+            "-- bytecode ({} scalar, {} array registers)\n{}\n",
+            code.n_s,
+            code.n_a,
+            code.disassemble()
+        ));
+    }
+    Ok(out)
+}
+
 /// Convenience for tests and embedding: check and run source text, returning stdout.
 pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Failure> {
     let checked = check_source(name, text, false)?;

@@ -52,6 +52,13 @@ enum Command {
     },
     /// Check a script for syntax and type errors without running it.
     Check { file: PathBuf },
+    /// Show the typed IR and bytecode of a script's specializations.
+    Inspect {
+        file: PathBuf,
+        /// Only specializations whose name starts with this (e.g. `norm2` or `stats.mean`).
+        #[arg(long, default_value = "")]
+        function: String,
+    },
     /// Panics on purpose: lets a test prove that a bug is reported, not a crash dump.
     #[command(hide = true)]
     InternalPanic,
@@ -83,6 +90,11 @@ fn run_cli(cli: Cli) -> u8 {
     };
     let result = match cli.command {
         Command::Check { file } => driver::check_file(&file, color).map(|_| ()),
+        Command::Inspect { file, function } => driver::check_file(&file, color).and_then(|c| {
+            driver::inspect(&c, &function)
+                .map(|text| print!("{text}"))
+                .map_err(|m| Failure::Runtime(format!("error: {m}\n")))
+        }),
         Command::InternalPanic => panic!("deliberate panic for the panic-reporting test"),
         Command::Run { tier: _, stats, file, args } => {
             driver::check_file(&file, color).and_then(|checked| {

@@ -536,6 +536,25 @@ impl FnCompiler<'_> {
                             span,
                         );
                     }
+                    Some(e) if matches!(e.ty, Type::Prim(_) | Type::Array(..)) => {
+                        // One leaf: return it from wherever it is.
+                        let op = match self.expr_any(e) {
+                            Loc::S(r) => Op::Ret {
+                                s: r,
+                                ns: 1,
+                                a: 0,
+                                na: 0,
+                            },
+                            Loc::A(r) => Op::Ret {
+                                s: 0,
+                                ns: 0,
+                                a: r,
+                                na: 1,
+                            },
+                            other => unreachable!("one-leaf value at {other:?}"),
+                        };
+                        self.emit(op, span);
+                    }
                     Some(e) => {
                         // Evaluate into fresh, contiguous registers; Ret moves them down.
                         let (s0, a0) = (self.next_s, self.next_a);
@@ -680,6 +699,7 @@ impl FnCompiler<'_> {
         }
         match &e.kind {
             ExprKind::Local(l) => self.locals[*l as usize].clone(),
+            ExprKind::Call(id, args) => self.call(*id, args, &e.ty, e.span),
             ExprKind::Field(t, i) => match self.expr_any(t) {
                 Loc::Tuple(mut ls) if *i < ls.len() => ls.swap_remove(*i),
                 other => unreachable!("field of non-tuple {other:?}"),
@@ -818,35 +838,7 @@ impl FnCompiler<'_> {
                 }
             }
             ExprKind::Call(id, args) => {
-                // The window: fresh registers at the top of both files, params in order.
-                let (s0, a0) = (self.next_s, self.next_a);
-                let callee = &self.prog.funcs[*id as usize];
-                let param_locs: Vec<Loc> = callee
-                    .params
-                    .iter()
-                    .map(|p| callee.locals[*p as usize].ty.clone())
-                    .collect::<Vec<_>>()
-                    .iter()
-                    .map(|t| self.alloc(t))
-                    .collect();
-                for (a, l) in args.iter().zip(&param_locs) {
-                    self.expr_to(a, l);
-                }
-                self.emit(
-                    Op::Call {
-                        slot: *id,
-                        s: s0 as Reg,
-                        a: a0 as Reg,
-                    },
-                    span,
-                );
-                // Results come back at the window's base, in the same leaf order.
-                let (ss, sa) = (self.next_s, self.next_a);
-                self.next_s = s0;
-                self.next_a = a0;
-                let ret = self.alloc(&e.ty);
-                self.next_s = self.next_s.max(ss);
-                self.next_a = self.next_a.max(sa);
+                let ret = self.call(*id, args, &e.ty, span);
                 self.mov(dst, &ret, span);
             }
             ExprKind::Builtin(b, args) => self.builtin(*b, args, dst, span),
@@ -897,6 +889,38 @@ impl FnCompiler<'_> {
         }
     }
 
+    /// Emits a call and returns where its result is: the window's base registers, in
+    /// the same leaf order as the callee's parameters (the calling convention).
+    fn call(&mut self, id: FuncId, args: &[Expr], ret_ty: &Type, span: Span) -> Loc {
+        // The window: fresh registers at the top of both files, params in order.
+        let (s0, a0) = (self.next_s, self.next_a);
+        let callee = &self.prog.funcs[id as usize];
+        let param_tys: Vec<Type> = callee
+            .params
+            .iter()
+            .map(|p| callee.locals[*p as usize].ty.clone())
+            .collect();
+        let param_locs: Vec<Loc> = param_tys.iter().map(|t| self.alloc(t)).collect();
+        for (a, l) in args.iter().zip(&param_locs) {
+            self.expr_to(a, l);
+        }
+        self.emit(
+            Op::Call {
+                slot: id,
+                s: s0 as Reg,
+                a: a0 as Reg,
+            },
+            span,
+        );
+        let (ss, sa) = (self.next_s, self.next_a);
+        self.next_s = s0;
+        self.next_a = a0;
+        let ret = self.alloc(ret_ty);
+        self.next_s = self.next_s.max(ss);
+        self.next_a = self.next_a.max(sa);
+        ret
+    }
+
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr, dst: &Loc, span: Span) {
         if a.ty.is_array() || b.ty.is_array() {
             let x = self.operand(a);
@@ -914,9 +938,14 @@ impl FnCompiler<'_> {
         }
         let d = s_of(dst);
         let int = a.ty != Type::F64; // i64, or bool for ==/!=
-        if let (true, BinOp::Add, ExprKind::Int(k)) = (int, op, &b.kind) {
-            // x + small constant: one op.
-            if let Ok(imm) = i32::try_from(*k) {
+        let imm = match (int, op, &b.kind) {
+            (true, BinOp::Add, ExprKind::Int(k)) => Some(*k),
+            (true, BinOp::Sub, ExprKind::Int(k)) => k.checked_neg(),
+            _ => None,
+        };
+        if let Some(k) = imm {
+            // x ± small constant: one op.
+            if let Ok(imm) = i32::try_from(k) {
                 let x = s_of(&self.expr_any(a));
                 self.emit(Op::AddIImm { dst: d, a: x, imm }, span);
                 return;

@@ -162,66 +162,36 @@ impl<'p> Interp<'p> {
             base_a: 0,
         };
         loop {
-            let f = cur.f.clone();
-            let (bs, ba) = (cur.base_s, cur.base_a);
-            let mut pc = cur.pc;
-            // Runs until a call, a return or an error; `Err` carries (pc, message).
-            let step = exec(&mut self.s, &mut self.a, &f, bs, ba, pc);
+            // Runs calls and returns itself; comes back only for what needs `self`.
+            let step = exec(
+                &mut self.s,
+                &mut self.a,
+                &self.table,
+                &mut frames,
+                &mut cur,
+                &mut self.stats.calls,
+            );
             match step {
-                Ok(Transfer::Call {
-                    slot,
-                    pc: ret_pc,
-                    ws,
-                    wa,
-                }) => {
-                    self.stats.calls += 1;
-                    if frames.len() >= MAX_CALL_DEPTH {
-                        cur.pc = ret_pc;
-                        let msg =
-                            format!("recursion too deep (more than {MAX_CALL_DEPTH} nested calls)");
-                        return Err(self.error(&frames, &cur, ret_pc - 1, msg));
+                Ok(Transfer::Done) => return Ok(()),
+                Ok(Transfer::Ext { i }) => {
+                    let f = cur.f.clone();
+                    if let Err(m) = self.exec_ext(&f, i as usize, cur.base_s, cur.base_a) {
+                        return Err(self.error(&frames, &cur, cur.pc - 1, m));
                     }
-                    let callee = match &self.table[slot as usize] {
-                        Slot::Interp(c) => c.clone(),
-                        Slot::Unresolved => match self.resolve(slot) {
-                            Ok(c) => c,
-                            Err(m) => return Err(self.error(&frames, &cur, ret_pc - 1, m)),
-                        },
-                    };
-                    let nbs = bs + ws as usize;
-                    let nba = ba + wa as usize;
-                    if self.s.len() < nbs + callee.n_s + 1 {
-                        self.s
-                            .resize((nbs + callee.n_s + 1).max(self.s.len() * 2), 0);
-                    }
-                    if self.a.len() < nba + callee.n_a + 1 {
-                        let n = (nba + callee.n_a + 1).max(self.a.len() * 2);
-                        self.a.resize(n, None);
-                    }
-                    cur.pc = ret_pc;
-                    let caller = std::mem::replace(
-                        &mut cur,
-                        Frame {
-                            f: callee,
-                            pc: 0,
-                            base_s: nbs,
-                            base_a: nba,
-                        },
-                    );
-                    frames.push(caller);
                 }
-                Ok(Transfer::Ret) => match frames.pop() {
-                    Some(fr) => cur = fr,
-                    None => return Ok(()),
-                },
-                Ok(Transfer::Ext { i, pc: next }) => {
-                    pc = next;
-                    if let Err(m) = self.exec_ext(&f, i as usize, bs, ba) {
-                        return Err(self.error(&frames, &cur, pc - 1, m));
+                Ok(Transfer::Resolve { slot }) => {
+                    // First call through this slot: compile, patch, then re-run the Call.
+                    if let Err(m) = self.resolve(slot) {
+                        return Err(self.error(&frames, &cur, cur.pc - 1, m));
                     }
-                    cur.pc = pc;
+                    cur.pc -= 1;
                 }
-                Err((at, m)) => return Err(self.error(&frames, &cur, at - 1, m)),
+                Ok(Transfer::TooDeep) => {
+                    let msg =
+                        format!("recursion too deep (more than {MAX_CALL_DEPTH} nested calls)");
+                    return Err(self.error(&frames, &cur, cur.pc - 1, msg));
+                }
+                Err(m) => return Err(self.error(&frames, &cur, cur.pc - 1, m)),
             }
         }
     }
@@ -332,236 +302,300 @@ impl<'p> Interp<'p> {
     }
 }
 
-/// Runs bytecode of one frame until a call, a return, an `Ext` op or an error. A plain
-/// function over slices so `pc` and the register bases stay in machine registers.
-/// `Err` carries (pc after the failing op, message).
+/// The dispatch loop. Runs bytecode — calls and returns included — until an `Ext` op, a
+/// call through an unresolved slot, the end of the entry frame, or an error; each of those
+/// goes back to `Interp::run`, with `cur.pc` just after the op concerned. `pc`, the code
+/// and the frame's register slices live in locals between calls.
 fn exec(
-    s: &mut [u64],
-    a: &mut [Option<ARef>],
-    f: &CompiledFn,
-    bs: usize,
-    ba: usize,
-    mut pc: usize,
-) -> Result<Transfer, (usize, String)> {
-    let code = &f.code[..];
-    let consts = &f.consts[..];
-    // This frame's registers; `run` sized both files to hold every frame it enters.
-    let sf = &mut s[bs..bs + f.n_s];
-    let af = &mut a[ba..ba + f.n_a];
-    // Scalar register access without bounds checks.
-    // SAFETY: `f` passed `bytecode::verify` when it was compiled (see `Interp::resolve`),
-    // so every scalar register operand of every op is `< f.n_s == sf.len()`, and
-    // `ALoad3`/`AStore3` index registers up to `idx + 2 < f.n_s`.
-    macro_rules! r {
-        ($x:expr) => {
-            (*unsafe { sf.get_unchecked_mut($x as usize) })
-        };
-    }
-    macro_rules! fr {
-        ($x:expr) => {
-            f64::from_bits(r!($x))
-        };
-    }
-    macro_rules! arr {
-        ($x:expr) => {
-            match &af[$x as usize] {
-                Some(arr) => arr,
-                None => return Err((pc, "internal: empty array register".to_string())),
-            }
-        };
-    }
-    macro_rules! tryrt {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(e) => return Err((pc, RtError::from(e).msg)),
-            }
-        };
-    }
+    s: &mut Vec<u64>,
+    a: &mut Vec<Option<ARef>>,
+    table: &[Slot],
+    frames: &mut Vec<Frame>,
+    cur: &mut Frame,
+    calls: &mut u64,
+) -> Result<Transfer, String> {
     loop {
-        // SAFETY: `verify` checked that every jump target is `< code.len()` and that the
-        // last op is `Ret` or `Jmp`, so straight-line execution never passes the end;
-        // callers resume at `pc` after a `Call`/`Ext`, which are never the last op.
-        let op = unsafe { code.get_unchecked(pc) };
-        pc += 1;
-        match *op {
-            Op::LoadK { dst, k } => r!(dst) = consts[k as usize],
-            Op::Mov { dst, src } => r!(dst) = r!(src),
-            Op::MovA { dst, src } => af[dst as usize] = af[src as usize].clone(),
-            Op::AddI { dst, a: x, b: y } => {
-                r!(dst) = (r!(x) as i64).wrapping_add(r!(y) as i64) as u64
-            }
-            Op::SubI { dst, a: x, b: y } => {
-                r!(dst) = (r!(x) as i64).wrapping_sub(r!(y) as i64) as u64
-            }
-            Op::MulI { dst, a: x, b: y } => {
-                r!(dst) = (r!(x) as i64).wrapping_mul(r!(y) as i64) as u64
-            }
-            Op::FloorDivI { dst, a: x, b: y } => {
-                r!(dst) = tryrt!(rops::int_floordiv(r!(x) as i64, r!(y) as i64)) as u64
-            }
-            Op::ModI { dst, a: x, b: y } => {
-                r!(dst) = tryrt!(rops::int_mod(r!(x) as i64, r!(y) as i64)) as u64
-            }
-            Op::PowI { dst, a: x, b: y } => {
-                r!(dst) = tryrt!(rops::int_pow(r!(x) as i64, r!(y) as i64)) as u64
-            }
-            Op::AddIImm { dst, a: x, imm } => {
-                r!(dst) = (r!(x) as i64).wrapping_add(imm as i64) as u64
-            }
-            Op::AddF { dst, a: x, b: y } => r!(dst) = (fr!(x) + fr!(y)).to_bits(),
-            Op::SubF { dst, a: x, b: y } => r!(dst) = (fr!(x) - fr!(y)).to_bits(),
-            Op::MulF { dst, a: x, b: y } => r!(dst) = (fr!(x) * fr!(y)).to_bits(),
-            Op::DivF { dst, a: x, b: y } => r!(dst) = (fr!(x) / fr!(y)).to_bits(),
-            Op::FloorDivF { dst, a: x, b: y } => {
-                r!(dst) = rops::float_floordiv(fr!(x), fr!(y)).to_bits()
-            }
-            Op::ModF { dst, a: x, b: y } => r!(dst) = rops::float_mod(fr!(x), fr!(y)).to_bits(),
-            Op::PowF { dst, a: x, b: y } => r!(dst) = fr!(x).powf(fr!(y)).to_bits(),
-            Op::NegI { dst, a: x } => r!(dst) = (r!(x) as i64).wrapping_neg() as u64,
-            Op::NegF { dst, a: x } => r!(dst) = (-fr!(x)).to_bits(),
-            Op::Not { dst, a: x } => r!(dst) = (r!(x) == 0) as u64,
-            Op::LtI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) < (r!(y) as i64)) as u64,
-            Op::LeI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) <= (r!(y) as i64)) as u64,
-            Op::EqI { dst, a: x, b: y } => r!(dst) = (r!(x) == r!(y)) as u64,
-            Op::NeI { dst, a: x, b: y } => r!(dst) = (r!(x) != r!(y)) as u64,
-            Op::LtF { dst, a: x, b: y } => r!(dst) = (fr!(x) < fr!(y)) as u64,
-            Op::LeF { dst, a: x, b: y } => r!(dst) = (fr!(x) <= fr!(y)) as u64,
-            Op::EqF { dst, a: x, b: y } => r!(dst) = (fr!(x) == fr!(y)) as u64,
-            Op::NeF { dst, a: x, b: y } => r!(dst) = (fr!(x) != fr!(y)) as u64,
-            Op::I2F { dst, a: x } => r!(dst) = (r!(x) as i64 as f64).to_bits(),
-            Op::F2I { dst, a: x } => r!(dst) = rops::f64_to_i64(fr!(x)) as u64,
-            Op::Math1 { f, dst, a: x } => r!(dst) = rops::math1(f, fr!(x)).to_bits(),
-            Op::AbsI { dst, a: x } => r!(dst) = rops::int_abs(r!(x) as i64) as u64,
-            Op::Math2 { f, dst, a: x, b: y } => r!(dst) = rops::math2(f, fr!(x), fr!(y)).to_bits(),
-            Op::MinI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).min(r!(y) as i64) as u64,
-            Op::MaxI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).max(r!(y) as i64) as u64,
-            Op::IsNan { dst, a: x } => r!(dst) = fr!(x).is_nan() as u64,
-            Op::IsInf { dst, a: x } => r!(dst) = fr!(x).is_infinite() as u64,
-            Op::Jmp { target } => pc = target as usize,
-            Op::JmpIf { c, target } => {
-                if r!(c) != 0 {
-                    pc = target as usize
+        let f = cur.f.clone();
+        let (bs, ba) = (cur.base_s, cur.base_a);
+        let mut pc = cur.pc;
+        let code = &f.code[..];
+        let consts = &f.consts[..];
+        // This frame's registers; every frame entered below was sized to fit first.
+        let sf = &mut s[bs..bs + f.n_s];
+        let af = &mut a[ba..ba + f.n_a];
+        // Scalar register access without bounds checks.
+        // SAFETY: `f` passed `bytecode::verify` when it was compiled (see `Interp::resolve`),
+        // so every scalar register operand of every op is `< f.n_s == sf.len()`, and
+        // `ALoad3`/`AStore3` index registers up to `idx + 2 < f.n_s`.
+        macro_rules! r {
+            ($x:expr) => {
+                (*unsafe { sf.get_unchecked_mut($x as usize) })
+            };
+        }
+        macro_rules! fr {
+            ($x:expr) => {
+                f64::from_bits(r!($x))
+            };
+        }
+        macro_rules! arr {
+            ($x:expr) => {
+                match &af[$x as usize] {
+                    Some(arr) => arr,
+                    None => {
+                        cur.pc = pc;
+                        return Err("internal: empty array register".to_string());
+                    }
+                }
+            };
+        }
+        macro_rules! tryrt {
+            ($e:expr) => {
+                match $e {
+                    Ok(v) => v,
+                    Err(e) => {
+                        cur.pc = pc;
+                        return Err(RtError::from(e).msg);
+                    }
+                }
+            };
+        }
+        let switch = loop {
+            // SAFETY: `verify` checked that every jump target is `< code.len()` and that the
+            // last op is `Ret` or `Jmp`, so straight-line execution never passes the end;
+            // callers resume at `pc` after a `Call`/`Ext`, which are never the last op.
+            let op = unsafe { code.get_unchecked(pc) };
+            pc += 1;
+            match *op {
+                Op::LoadK { dst, k } => r!(dst) = consts[k as usize],
+                Op::Mov { dst, src } => r!(dst) = r!(src),
+                Op::MovA { dst, src } => af[dst as usize] = af[src as usize].clone(),
+                Op::AddI { dst, a: x, b: y } => {
+                    r!(dst) = (r!(x) as i64).wrapping_add(r!(y) as i64) as u64
+                }
+                Op::SubI { dst, a: x, b: y } => {
+                    r!(dst) = (r!(x) as i64).wrapping_sub(r!(y) as i64) as u64
+                }
+                Op::MulI { dst, a: x, b: y } => {
+                    r!(dst) = (r!(x) as i64).wrapping_mul(r!(y) as i64) as u64
+                }
+                Op::FloorDivI { dst, a: x, b: y } => {
+                    r!(dst) = tryrt!(rops::int_floordiv(r!(x) as i64, r!(y) as i64)) as u64
+                }
+                Op::ModI { dst, a: x, b: y } => {
+                    r!(dst) = tryrt!(rops::int_mod(r!(x) as i64, r!(y) as i64)) as u64
+                }
+                Op::PowI { dst, a: x, b: y } => {
+                    r!(dst) = tryrt!(rops::int_pow(r!(x) as i64, r!(y) as i64)) as u64
+                }
+                Op::AddIImm { dst, a: x, imm } => {
+                    r!(dst) = (r!(x) as i64).wrapping_add(imm as i64) as u64
+                }
+                Op::AddF { dst, a: x, b: y } => r!(dst) = (fr!(x) + fr!(y)).to_bits(),
+                Op::SubF { dst, a: x, b: y } => r!(dst) = (fr!(x) - fr!(y)).to_bits(),
+                Op::MulF { dst, a: x, b: y } => r!(dst) = (fr!(x) * fr!(y)).to_bits(),
+                Op::DivF { dst, a: x, b: y } => r!(dst) = (fr!(x) / fr!(y)).to_bits(),
+                Op::FloorDivF { dst, a: x, b: y } => {
+                    r!(dst) = rops::float_floordiv(fr!(x), fr!(y)).to_bits()
+                }
+                Op::ModF { dst, a: x, b: y } => r!(dst) = rops::float_mod(fr!(x), fr!(y)).to_bits(),
+                Op::PowF { dst, a: x, b: y } => r!(dst) = fr!(x).powf(fr!(y)).to_bits(),
+                Op::NegI { dst, a: x } => r!(dst) = (r!(x) as i64).wrapping_neg() as u64,
+                Op::NegF { dst, a: x } => r!(dst) = (-fr!(x)).to_bits(),
+                Op::Not { dst, a: x } => r!(dst) = (r!(x) == 0) as u64,
+                Op::LtI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) < (r!(y) as i64)) as u64,
+                Op::LeI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) <= (r!(y) as i64)) as u64,
+                Op::EqI { dst, a: x, b: y } => r!(dst) = (r!(x) == r!(y)) as u64,
+                Op::NeI { dst, a: x, b: y } => r!(dst) = (r!(x) != r!(y)) as u64,
+                Op::LtF { dst, a: x, b: y } => r!(dst) = (fr!(x) < fr!(y)) as u64,
+                Op::LeF { dst, a: x, b: y } => r!(dst) = (fr!(x) <= fr!(y)) as u64,
+                Op::EqF { dst, a: x, b: y } => r!(dst) = (fr!(x) == fr!(y)) as u64,
+                Op::NeF { dst, a: x, b: y } => r!(dst) = (fr!(x) != fr!(y)) as u64,
+                Op::I2F { dst, a: x } => r!(dst) = (r!(x) as i64 as f64).to_bits(),
+                Op::F2I { dst, a: x } => r!(dst) = rops::f64_to_i64(fr!(x)) as u64,
+                Op::Math1 { f, dst, a: x } => r!(dst) = rops::math1(f, fr!(x)).to_bits(),
+                Op::AbsI { dst, a: x } => r!(dst) = rops::int_abs(r!(x) as i64) as u64,
+                Op::Math2 { f, dst, a: x, b: y } => {
+                    r!(dst) = rops::math2(f, fr!(x), fr!(y)).to_bits()
+                }
+                Op::MinI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).min(r!(y) as i64) as u64,
+                Op::MaxI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).max(r!(y) as i64) as u64,
+                Op::IsNan { dst, a: x } => r!(dst) = fr!(x).is_nan() as u64,
+                Op::IsInf { dst, a: x } => r!(dst) = fr!(x).is_infinite() as u64,
+                Op::Jmp { target } => pc = target as usize,
+                Op::JmpIf { c, target } => {
+                    if r!(c) != 0 {
+                        pc = target as usize
+                    }
+                }
+                Op::JmpIfNot { c, target } => {
+                    if r!(c) == 0 {
+                        pc = target as usize
+                    }
+                }
+                Op::JmpNotLtI { a: x, b: y, target } => {
+                    if (r!(x) as i64) >= (r!(y) as i64) {
+                        pc = target as usize
+                    }
+                }
+                Op::JmpNotLeI { a: x, b: y, target } => {
+                    if (r!(x) as i64) > (r!(y) as i64) {
+                        pc = target as usize
+                    }
+                }
+                Op::JmpNotLtF { a: x, b: y, target } => {
+                    if fr!(x).partial_cmp(&fr!(y)) != Some(std::cmp::Ordering::Less) {
+                        pc = target as usize
+                    }
+                }
+                Op::JmpNotLeF { a: x, b: y, target } => {
+                    if !matches!(
+                        fr!(x).partial_cmp(&fr!(y)),
+                        Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+                    ) {
+                        pc = target as usize
+                    }
+                }
+                Op::ForLoop { i, end, target } => {
+                    let n = (r!(i) as i64).wrapping_add(1);
+                    r!(i) = n as u64;
+                    if n < r!(end) as i64 {
+                        pc = target as usize
+                    }
+                }
+                Op::ForStepPrep {
+                    i,
+                    end,
+                    step,
+                    target,
+                } => {
+                    let (iv, ev, sv) = (r!(i) as i64, r!(end) as i64, r!(step) as i64);
+                    if sv == 0 {
+                        cur.pc = pc;
+                        return Err("range() step must not be zero".to_string());
+                    }
+                    if !((sv > 0 && iv < ev) || (sv < 0 && iv > ev)) {
+                        pc = target as usize
+                    }
+                }
+                Op::ForStep {
+                    i,
+                    end,
+                    step,
+                    target,
+                } => {
+                    let sv = r!(step) as i64;
+                    let Some(n) = (r!(i) as i64).checked_add(sv) else {
+                        continue;
+                    };
+                    r!(i) = n as u64;
+                    let ev = r!(end) as i64;
+                    if (sv > 0 && n < ev) || (sv < 0 && n > ev) {
+                        pc = target as usize
+                    }
+                }
+                Op::ALoad1 { dst, arr: x, i } => r!(dst) = tryrt!(arr!(x).get1(r!(i) as i64)),
+                Op::ALoad2 { dst, arr: x, i, j } => {
+                    r!(dst) = tryrt!(arr!(x).get2(r!(i) as i64, r!(j) as i64))
+                }
+                Op::ALoad3 { dst, arr: x, idx } => {
+                    let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
+                    r!(dst) = tryrt!(arr!(x).get(&ix))
+                }
+                Op::AStore1 { arr: x, i, src } => {
+                    tryrt!(arr!(x).set1(r!(i) as i64, r!(src)))
+                }
+                Op::AStore2 { arr: x, i, j, src } => {
+                    tryrt!(arr!(x).set2(r!(i) as i64, r!(j) as i64, r!(src)))
+                }
+                Op::AStore3 { arr: x, idx, src } => {
+                    let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
+                    tryrt!(arr!(x).set(&ix, r!(src)))
+                }
+                Op::Len { dst, arr: x } => r!(dst) = arr!(x).len() as u64,
+                Op::Call { slot, s: ws, a: wa } => break Switch::Call { slot, ws, wa },
+                Op::Ret {
+                    s: rs,
+                    ns,
+                    a: ra,
+                    na,
+                } => {
+                    sf.copy_within(rs as usize..rs as usize + ns as usize, 0);
+                    for k in 0..na as usize {
+                        af[k] = af[ra as usize + k].take();
+                    }
+                    // Release the frame's other arrays now, not when reused.
+                    for slot in &mut af[na as usize..] {
+                        *slot = None;
+                    }
+                    break Switch::Ret;
+                }
+                Op::Ext { i } => {
+                    cur.pc = pc;
+                    return Ok(Transfer::Ext { i });
                 }
             }
-            Op::JmpIfNot { c, target } => {
-                if r!(c) == 0 {
-                    pc = target as usize
-                }
-            }
-            Op::JmpNotLtI { a: x, b: y, target } => {
-                if (r!(x) as i64) >= (r!(y) as i64) {
-                    pc = target as usize
-                }
-            }
-            Op::JmpNotLeI { a: x, b: y, target } => {
-                if (r!(x) as i64) > (r!(y) as i64) {
-                    pc = target as usize
-                }
-            }
-            Op::JmpNotLtF { a: x, b: y, target } => {
-                if fr!(x).partial_cmp(&fr!(y)) != Some(std::cmp::Ordering::Less) {
-                    pc = target as usize
-                }
-            }
-            Op::JmpNotLeF { a: x, b: y, target } => {
-                if !matches!(
-                    fr!(x).partial_cmp(&fr!(y)),
-                    Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
-                ) {
-                    pc = target as usize
-                }
-            }
-            Op::ForLoop { i, end, target } => {
-                let n = (r!(i) as i64).wrapping_add(1);
-                r!(i) = n as u64;
-                if n < r!(end) as i64 {
-                    pc = target as usize
-                }
-            }
-            Op::ForStepPrep {
-                i,
-                end,
-                step,
-                target,
-            } => {
-                let (iv, ev, sv) = (r!(i) as i64, r!(end) as i64, r!(step) as i64);
-                if sv == 0 {
-                    return Err((pc, "range() step must not be zero".to_string()));
-                }
-                if !((sv > 0 && iv < ev) || (sv < 0 && iv > ev)) {
-                    pc = target as usize
-                }
-            }
-            Op::ForStep {
-                i,
-                end,
-                step,
-                target,
-            } => {
-                let sv = r!(step) as i64;
-                let Some(n) = (r!(i) as i64).checked_add(sv) else {
-                    continue;
+        };
+        // The frame's register slices are dead here, so the files may grow.
+        cur.pc = pc;
+        match switch {
+            Switch::Call { slot, ws, wa } => {
+                let callee = match &table[slot as usize] {
+                    Slot::Interp(c) => c.clone(),
+                    Slot::Unresolved => return Ok(Transfer::Resolve { slot }),
                 };
-                r!(i) = n as u64;
-                let ev = r!(end) as i64;
-                if (sv > 0 && n < ev) || (sv < 0 && n > ev) {
-                    pc = target as usize
+                if frames.len() >= MAX_CALL_DEPTH {
+                    return Ok(Transfer::TooDeep);
                 }
-            }
-            Op::ALoad1 { dst, arr: x, i } => r!(dst) = tryrt!(arr!(x).get1(r!(i) as i64)),
-            Op::ALoad2 { dst, arr: x, i, j } => {
-                r!(dst) = tryrt!(arr!(x).get2(r!(i) as i64, r!(j) as i64))
-            }
-            Op::ALoad3 { dst, arr: x, idx } => {
-                let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
-                r!(dst) = tryrt!(arr!(x).get(&ix))
-            }
-            Op::AStore1 { arr: x, i, src } => {
-                tryrt!(arr!(x).set1(r!(i) as i64, r!(src)))
-            }
-            Op::AStore2 { arr: x, i, j, src } => {
-                tryrt!(arr!(x).set2(r!(i) as i64, r!(j) as i64, r!(src)))
-            }
-            Op::AStore3 { arr: x, idx, src } => {
-                let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
-                tryrt!(arr!(x).set(&ix, r!(src)))
-            }
-            Op::Len { dst, arr: x } => r!(dst) = arr!(x).len() as u64,
-            Op::Call { slot, s: ws, a: wa } => return Ok(Transfer::Call { slot, pc, ws, wa }),
-            Op::Ret {
-                s: rs,
-                ns,
-                a: ra,
-                na,
-            } => {
-                sf.copy_within(rs as usize..rs as usize + ns as usize, 0);
-                for k in 0..na as usize {
-                    af[k] = af[ra as usize + k].take();
+                *calls += 1;
+                let nbs = bs + ws as usize;
+                let nba = ba + wa as usize;
+                if s.len() < nbs + callee.n_s + 1 {
+                    let n = (nbs + callee.n_s + 1).max(s.len() * 2);
+                    s.resize(n, 0);
                 }
-                // Release the frame's other arrays now, not when reused.
-                for slot in &mut af[na as usize..] {
-                    *slot = None;
+                if a.len() < nba + callee.n_a + 1 {
+                    let n = (nba + callee.n_a + 1).max(a.len() * 2);
+                    a.resize(n, None);
                 }
-                return Ok(Transfer::Ret);
+                let callee_frame = Frame {
+                    f: callee,
+                    pc: 0,
+                    base_s: nbs,
+                    base_a: nba,
+                };
+                frames.push(std::mem::replace(cur, callee_frame));
             }
-            Op::Ext { i } => return Ok(Transfer::Ext { i, pc }),
+            Switch::Ret => match frames.pop() {
+                Some(fr) => *cur = fr,
+                None => return Ok(Transfer::Done),
+            },
         }
     }
 }
 
-enum Transfer {
-    Call {
-        slot: FuncId,
-        pc: usize,
-        ws: u16,
-        wa: u16,
-    },
+/// How the inner dispatch loop left the current frame.
+enum Switch {
+    Call { slot: FuncId, ws: u16, wa: u16 },
     Ret,
-    Ext {
-        i: u32,
-        pc: usize,
-    },
+}
+
+/// Why the dispatch loop returned to `Interp::run`.
+enum Transfer {
+    /// The entry frame returned.
+    Done,
+    /// Run `ext[i]` of the current function.
+    Ext { i: u32 },
+    /// The call just executed goes through a slot not yet resolved.
+    Resolve { slot: FuncId },
+    /// The call just executed would exceed `MAX_CALL_DEPTH`.
+    TooDeep,
+}
+
+#[allow(dead_code)]
+fn _assert_ops_are_small() {
+    // Keep the hot instruction compact: a size regression here slows every program.
+    const _: () = assert!(std::mem::size_of::<Op>() <= 12);
+    let _ = irops::BinOp::Add;
 }
 
 /// Parses a command-line argument for a `main` parameter of type `p`.
@@ -581,11 +615,4 @@ pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
             _ => None,
         },
     }
-}
-
-#[allow(dead_code)]
-fn _assert_ops_are_small() {
-    // Keep the hot instruction compact: a size regression here slows every program.
-    const _: () = assert!(std::mem::size_of::<Op>() <= 12);
-    let _ = irops::BinOp::Add;
 }
