@@ -520,10 +520,10 @@ fn exec(
                     na,
                 } => {
                     if ns == 1 {
-                    sf[0] = sf[rs as usize]; // the common case, without a memmove call
-                } else {
-                    sf.copy_within(rs as usize..rs as usize + ns as usize, 0);
-                }
+                        sf[0] = sf[rs as usize]; // the common case, without a memmove call
+                    } else {
+                        sf.copy_within(rs as usize..rs as usize + ns as usize, 0);
+                    }
                     for k in 0..na as usize {
                         af[k] = af[ra as usize + k].take();
                     }

@@ -263,8 +263,18 @@ impl<'a> Checker<'a> {
         let mut funcs = Vec::new();
         let mut id = 0;
         while id < self.specs.len() {
+            let before = self.diags.len();
             let (func, ret) = self.lower_spec(id as FuncId);
-            if ret.is_none() {
+            if self.diags.len() > before && self.is_generic(id as FuncId) {
+                // Name the specialization: the same line can be fine for one argument
+                // type and wrong for another.
+                for d in &mut self.diags[before..] {
+                    d.notes
+                        .push(format!("while checking the specialization `{}`", func.name));
+                }
+            }
+            // An unknown return type after an error is that error's echo, not news.
+            if ret.is_none() && self.diags.len() == before {
                 self.diags.push(Diagnostic::error(
                     func.span,
                     format!(
@@ -280,7 +290,9 @@ impl<'a> Checker<'a> {
         let mut diags: Vec<Diagnostic> = self
             .diags
             .into_iter()
-            .filter(|d| seen.insert((d.span, d.message.clone())))
+            // One message per place: a generic function's error is reported for the
+            // first specialization that hits it, not once per specialization.
+            .filter(|d| seen.insert(d.span))
             .collect();
         if diags.is_empty() {
             Ok(Program {
@@ -312,6 +324,14 @@ impl<'a> Checker<'a> {
         self.rets.push(None);
         self.spec_index.insert(key, id);
         id
+    }
+
+    /// Has the specialization's function a parameter without a type annotation?
+    fn is_generic(&self, id: FuncId) -> bool {
+        match self.specs[id as usize].body {
+            Body::Fn(_, def) => def.params.iter().any(|p| p.ty.is_none()),
+            Body::Script(_) => false,
+        }
     }
 
     fn spec_name(&self, id: FuncId) -> String {

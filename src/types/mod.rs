@@ -103,6 +103,15 @@ mod tests {
     }
 
     #[test]
+    fn a_generic_error_is_reported_once_without_echoes() {
+        let e = check("fn f(x) { return x + true; }\nprint(f(1), f(2.0));").unwrap_err();
+        assert_eq!(
+            e,
+            vec!["type mismatch: cannot apply `+` to i64 and bool".to_string()]
+        );
+    }
+
+    #[test]
     fn int_widens_to_f64_but_not_back() {
         assert!(check("let x: f64 = 0; x = 3; print(x);").is_ok());
         let e = check("let i = 0; i = 0.5;").unwrap_err();
