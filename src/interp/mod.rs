@@ -104,6 +104,12 @@ impl<'p> Interp<'p> {
         Ok(f)
     }
 
+    /// Points `slot` at other code: how tier-up, recompilation and REPL redefinition
+    /// will replace a function. Every caller sees the new code on its next call.
+    pub fn patch_slot(&mut self, slot: FuncId, code: Rc<CompiledFn>) {
+        self.table[slot as usize] = Slot::Interp(code);
+    }
+
     pub fn flush(&mut self) {
         let _ = self.out.flush();
     }
@@ -618,5 +624,73 @@ pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
             "false" => Some(Value::S(rops::Scalar::Bool(false))),
             _ => None,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::load_source;
+
+    fn program(src: &str) -> Program {
+        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
+        crate::types::check_program(&loaded).expect("checks")
+    }
+
+    fn find(p: &Program, name: &str) -> FuncId {
+        p.funcs
+            .iter()
+            .position(|f| f.name == name)
+            .expect("specialization exists") as FuncId
+    }
+
+    #[test]
+    fn calls_go_through_the_slot_so_patching_it_redirects_every_caller() {
+        let p = program(
+            "fn one() -> i64 { return 1; }\nfn two() -> i64 { return 2; }\n\
+             fn twice() -> i64 { return one() + one(); }\nprint(twice(), two());",
+        );
+        let mut out = Vec::new();
+        let mut it = Interp::new(&p, Box::new(&mut out));
+        let twice = find(&p, "twice()");
+        let v = it.call(twice, &[]).expect("runs");
+        assert_eq!(v.format(), "2");
+        // Patch `one`'s slot with `two`'s code: the already-compiled caller follows.
+        let two_code = it.bytecode(find(&p, "two()")).expect("compiles");
+        it.patch_slot(find(&p, "one()"), two_code);
+        let v = it.call(twice, &[]).expect("runs");
+        assert_eq!(v.format(), "4");
+    }
+
+    #[test]
+    fn each_specialization_is_compiled_once_however_often_it_is_called() {
+        let p = program(
+            "fn sq(x) { return x * x; }\nfn many(n: i64) -> i64 { let s = 0; \
+             for i in 0..n { s += sq(i); } return s; }\nprint(many(100), sq(2.0));",
+        );
+        let mut out = Vec::new();
+        let mut it = Interp::new(&p, Box::new(&mut out));
+        it.call(p.script, &[]).expect("runs");
+        drop(it);
+        assert_eq!(String::from_utf8(out).unwrap(), "328350 4.0\n");
+        // <script>, many(i64), sq(i64), sq(f64): four slots resolved, one compile each.
+        let mut out = Vec::new();
+        let mut it = Interp::new(&p, Box::new(&mut out));
+        it.call(p.script, &[]).expect("runs");
+        assert_eq!(it.stats.compiled, 4);
+        assert_eq!(it.stats.calls, 102);
+    }
+
+    #[test]
+    fn runtime_errors_carry_the_nk_call_chain() {
+        let p = program(
+            "fn inner(a) { return a[5]; }\nfn outer() { return inner(zeros(3)); }\nprint(outer());",
+        );
+        let mut out = Vec::new();
+        let mut it = Interp::new(&p, Box::new(&mut out));
+        let e = it.call(p.script, &[]).unwrap_err();
+        assert_eq!(e.message, "index 5 is out of bounds for axis 0 with size 3");
+        let names: Vec<&str> = e.chain.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, vec!["<script>", "outer()", "inner(f64[])"]);
     }
 }

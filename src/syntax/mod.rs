@@ -129,7 +129,11 @@ fn expected_list(expected: &[String]) -> String {
     if expected.len() > 6 {
         s.push_str(", ...");
     }
-    s.replace('"', "`")
+    s.replace("\"ident\"", "identifier")
+        .replace("\"int\"", "integer")
+        .replace("\"float\"", "number")
+        .replace("\"string\"", "string")
+        .replace('"', "`")
 }
 
 fn parse_error_diag(file: FileId, e: ParseError<usize, Token, LexError>) -> Diagnostic {
