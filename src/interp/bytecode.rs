@@ -248,6 +248,18 @@ pub enum Op {
         b: Reg,
         target: u32,
     },
+    /// if s[a] != s[b] goto target (i64 or bool)
+    JmpNotEqI {
+        a: Reg,
+        b: Reg,
+        target: u32,
+    },
+    /// if s[a] == s[b] goto target (i64 or bool)
+    JmpNotNeI {
+        a: Reg,
+        b: Reg,
+        target: u32,
+    },
     /// if !(s[a] < s[b]) goto target (f64)
     JmpNotLtF {
         a: Reg,
@@ -508,6 +520,8 @@ pub fn verify(f: &CompiledFn) -> Result<(), String> {
             Op::JmpIf { c, target } | Op::JmpIfNot { c, target } => s_ok(&[c]) && t_ok(target),
             Op::JmpNotLtI { a, b, target }
             | Op::JmpNotLeI { a, b, target }
+            | Op::JmpNotEqI { a, b, target }
+            | Op::JmpNotNeI { a, b, target }
             | Op::JmpNotLtF { a, b, target }
             | Op::JmpNotLeF { a, b, target } => s_ok(&[a, b]) && t_ok(target),
             Op::ForLoop { i, end, target } => s_ok(&[i, end]) && t_ok(target),

@@ -267,6 +267,8 @@ impl FnCompiler<'_> {
             | Op::JmpIfNot { target: t, .. }
             | Op::JmpNotLtI { target: t, .. }
             | Op::JmpNotLeI { target: t, .. }
+            | Op::JmpNotEqI { target: t, .. }
+            | Op::JmpNotNeI { target: t, .. }
             | Op::JmpNotLtF { target: t, .. }
             | Op::JmpNotLeF { target: t, .. }
             | Op::ForStepPrep { target: t, .. } => *t = target,
@@ -413,21 +415,29 @@ impl FnCompiler<'_> {
                 }
             }
             Stmt::While(c, body) => {
-                let top = self.here();
+                // Rotated: test once on entry, then at the bottom, so each iteration
+                // runs one conditional jump and no unconditional one.
                 let always = matches!(c.kind, ExprKind::Bool(true));
-                let jf = if always {
+                let entry = if always {
                     None
                 } else {
                     Some(self.jump_if_false(c))
                 };
+                let top = self.here();
                 self.loops.push(LoopCx {
                     breaks: vec![],
                     continues: vec![],
                 });
                 self.block(body);
-                self.emit(Op::Jmp { target: top }, c.span);
+                let cont = self.here();
+                if always {
+                    self.emit(Op::Jmp { target: top }, c.span);
+                } else {
+                    let back = self.jump_if_true(c);
+                    self.patch(back, top);
+                }
                 let end = self.here();
-                if let Some(jf) = jf {
+                if let Some(jf) = entry {
                     self.patch(jf, end);
                 }
                 let lp = self.loops.pop().expect("loop pushed above");
@@ -435,7 +445,7 @@ impl FnCompiler<'_> {
                     self.patch(b, end);
                 }
                 for c in lp.continues {
-                    self.patch(c, top);
+                    self.patch(c, cont);
                 }
             }
             Stmt::ForRange {
@@ -606,8 +616,75 @@ impl FnCompiler<'_> {
         }
     }
 
+    /// Emits a conditional jump taken when `c` is true; returns it for patching.
+    fn jump_if_true(&mut self, c: &Expr) -> usize {
+        if let ExprKind::Binary(op, a, b) = &c.kind {
+            if a.ty == Type::I64 || a.ty == Type::BOOL {
+                // For integers, "jump if x < y" is "jump if not y <= x", and so on.
+                let x = s_of(&self.expr_any(a));
+                let y = s_of(&self.expr_any(b));
+                let op = match op {
+                    BinOp::Lt => Op::JmpNotLeI {
+                        a: y,
+                        b: x,
+                        target: 0,
+                    },
+                    BinOp::Le => Op::JmpNotLtI {
+                        a: y,
+                        b: x,
+                        target: 0,
+                    },
+                    BinOp::Gt => Op::JmpNotLeI {
+                        a: x,
+                        b: y,
+                        target: 0,
+                    },
+                    BinOp::Ge => Op::JmpNotLtI {
+                        a: x,
+                        b: y,
+                        target: 0,
+                    },
+                    BinOp::Eq => Op::JmpNotNeI {
+                        a: x,
+                        b: y,
+                        target: 0,
+                    },
+                    BinOp::Ne => Op::JmpNotEqI {
+                        a: x,
+                        b: y,
+                        target: 0,
+                    },
+                    _ => unreachable!("a bool-valued binary op is a comparison"),
+                };
+                return self.emit(op, c.span);
+            }
+        }
+        let r = s_of(&self.expr_any(c));
+        self.emit(Op::JmpIf { c: r, target: 0 }, c.span)
+    }
+
     /// Emits a conditional jump taken when `c` is false; returns it for patching.
     fn jump_if_false(&mut self, c: &Expr) -> usize {
+        if let ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) = &c.kind {
+            if a.ty == Type::I64 || a.ty == Type::BOOL {
+                let x = s_of(&self.expr_any(a));
+                let y = s_of(&self.expr_any(b));
+                let op = if *op == BinOp::Eq {
+                    Op::JmpNotEqI {
+                        a: x,
+                        b: y,
+                        target: 0,
+                    }
+                } else {
+                    Op::JmpNotNeI {
+                        a: x,
+                        b: y,
+                        target: 0,
+                    }
+                };
+                return self.emit(op, c.span);
+            }
+        }
         if let ExprKind::Binary(op, a, b) = &c.kind {
             let int = a.ty == Type::I64;
             let float = a.ty == Type::F64;

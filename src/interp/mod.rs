@@ -448,6 +448,16 @@ fn exec(
                         pc = target as usize
                     }
                 }
+                Op::JmpNotEqI { a: x, b: y, target } => {
+                    if r!(x) != r!(y) {
+                        pc = target as usize
+                    }
+                }
+                Op::JmpNotNeI { a: x, b: y, target } => {
+                    if r!(x) == r!(y) {
+                        pc = target as usize
+                    }
+                }
                 Op::JmpNotLtF { a: x, b: y, target } => {
                     if fr!(x).partial_cmp(&fr!(y)) != Some(std::cmp::Ordering::Less) {
                         pc = target as usize
