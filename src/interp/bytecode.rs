@@ -124,6 +124,48 @@ pub enum Op {
         a: Reg,
         b: Reg,
     },
+    /// s[dst] = s[a] * s[b] + s[c] (wrapping) — a superinstruction, like the five below
+    MulAddI {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// s[dst] = s[a] * s[b] - s[c]
+    MulSubI {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// s[dst] = s[c] - s[a] * s[b]
+    SubMulI {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// s[dst] = s[a] * s[b] + s[c], rounded twice (not a fused multiply-add)
+    MulAddF {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// s[dst] = s[a] * s[b] - s[c]
+    MulSubF {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
+    /// s[dst] = s[c] - s[a] * s[b]
+    SubMulF {
+        dst: Reg,
+        a: Reg,
+        b: Reg,
+        c: Reg,
+    },
     NegI {
         dst: Reg,
         a: Reg,
@@ -506,6 +548,12 @@ pub fn verify(f: &CompiledFn) -> Result<(), String> {
             | Op::MinI { dst, a, b }
             | Op::MaxI { dst, a, b }
             | Op::Math2 { dst, a, b, .. } => s_ok(&[dst, a, b]),
+            Op::MulAddI { dst, a, b, c }
+            | Op::MulSubI { dst, a, b, c }
+            | Op::SubMulI { dst, a, b, c }
+            | Op::MulAddF { dst, a, b, c }
+            | Op::MulSubF { dst, a, b, c }
+            | Op::SubMulF { dst, a, b, c } => s_ok(&[dst, a, b, c]),
             Op::AddIImm { dst, a, .. }
             | Op::NegI { dst, a }
             | Op::NegF { dst, a }

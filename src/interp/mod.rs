@@ -405,6 +405,53 @@ fn exec(
                 }
                 Op::ModF { dst, a: x, b: y } => r!(dst) = rops::float_mod(fr!(x), fr!(y)).to_bits(),
                 Op::PowF { dst, a: x, b: y } => r!(dst) = fr!(x).powf(fr!(y)).to_bits(),
+                Op::MulAddI {
+                    dst,
+                    a: x,
+                    b: y,
+                    c: z,
+                } => {
+                    r!(dst) = (r!(x) as i64)
+                        .wrapping_mul(r!(y) as i64)
+                        .wrapping_add(r!(z) as i64) as u64
+                }
+                Op::MulSubI {
+                    dst,
+                    a: x,
+                    b: y,
+                    c: z,
+                } => {
+                    r!(dst) = (r!(x) as i64)
+                        .wrapping_mul(r!(y) as i64)
+                        .wrapping_sub(r!(z) as i64) as u64
+                }
+                Op::SubMulI {
+                    dst,
+                    a: x,
+                    b: y,
+                    c: z,
+                } => {
+                    r!(dst) = (r!(z) as i64).wrapping_sub((r!(x) as i64).wrapping_mul(r!(y) as i64))
+                        as u64
+                }
+                Op::MulAddF {
+                    dst,
+                    a: x,
+                    b: y,
+                    c: z,
+                } => r!(dst) = (fr!(x) * fr!(y) + fr!(z)).to_bits(),
+                Op::MulSubF {
+                    dst,
+                    a: x,
+                    b: y,
+                    c: z,
+                } => r!(dst) = (fr!(x) * fr!(y) - fr!(z)).to_bits(),
+                Op::SubMulF {
+                    dst,
+                    a: x,
+                    b: y,
+                    c: z,
+                } => r!(dst) = (fr!(z) - fr!(x) * fr!(y)).to_bits(),
                 Op::NegI { dst, a: x } => r!(dst) = (r!(x) as i64).wrapping_neg() as u64,
                 Op::NegF { dst, a: x } => r!(dst) = (-fr!(x)).to_bits(),
                 Op::Not { dst, a: x } => r!(dst) = (r!(x) == 0) as u64,
