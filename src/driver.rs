@@ -3,7 +3,7 @@
 //! beyond the output sink it is given.
 
 use crate::diag::{self, Diagnostic};
-use crate::interp::{self, Interp, NkValue, RuntimeError};
+use crate::interp::{self, Interp, RuntimeError};
 use crate::ir::Program;
 use crate::loader::{self, Loaded};
 use crate::syntax::SourceMap;
@@ -213,6 +213,3 @@ pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Fai
     )?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
-
-#[allow(unused_imports)]
-use NkValue as _;

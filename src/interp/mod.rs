@@ -13,7 +13,7 @@ pub mod bytecode;
 mod compile;
 mod values;
 
-use crate::ir::ops::{self as irops, Prim};
+use crate::ir::ops::Prim;
 use crate::ir::{FuncId, Program};
 use crate::runtime::ops as rops;
 use crate::runtime::random::Rng;
@@ -22,9 +22,8 @@ use crate::syntax::Span;
 use bytecode::{CompiledFn, Ext, Op, PrintArg};
 use std::io::Write;
 use std::rc::Rc;
-use values::Value;
 
-pub use values::Value as NkValue;
+pub use values::Value;
 
 /// Deepest nk call nesting before "recursion too deep" (checked at each call).
 pub const MAX_CALL_DEPTH: usize = 20_000;
@@ -658,12 +657,8 @@ enum Transfer {
     TooDeep,
 }
 
-#[allow(dead_code)]
-fn _assert_ops_are_small() {
-    // Keep the hot instruction compact: a size regression here slows every program.
-    const _: () = assert!(std::mem::size_of::<Op>() <= 12);
-    let _ = irops::BinOp::Add;
-}
+// Keep the hot instruction compact: a size regression here slows every program.
+const _: () = assert!(std::mem::size_of::<Op>() <= 12);
 
 /// Parses a command-line argument for a `main` parameter of type `p`.
 pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
