@@ -1,0 +1,131 @@
+"""Writes tests/programs/arrays/random_array_exprs.nk and its NumPy twin: random
+elementwise expressions over arrays and scalars (both sides of the operator), with
+comparisons, exactly rounded math functions and small reductions. nk's results must equal
+NumPy's. Deterministic: re-running rewrites the same files.
+
+    python3 tests/generators/random_arrays.py && python3 tests/gen_expected.py
+"""
+import os
+import random
+
+import numpy as np
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "programs", "arrays")
+SETUP_NK = """let a = linspace(-2.5, 3.0, 6);
+let b = arange(6) - 2;
+let c = to_float(arange(6)) * 0.5 + 1.0;
+let m = reshape(arange(12), (3, 4));
+"""
+SETUP_PY = """a = np.linspace(-2.5, 3.0, 6)
+b = np.arange(6, dtype=np.int64) - 2
+c = np.arange(6).astype(np.float64) * 0.5 + 1.0
+m = np.arange(12, dtype=np.int64).reshape((3, 4))
+"""
+
+
+class N:
+    def __init__(self, nk, py, kind):
+        self.nk, self.py, self.kind = nk, py, kind  # kind: "f" float array, "i" int array
+
+
+def scalar(r, want_float):
+    if want_float:
+        v = r.choice([0.5, 2.0, 1.25, 3.0, 0.1])
+    else:
+        v = r.choice([1, 2, 3, 5])
+    return str(v)
+
+
+def arr(r, depth):
+    if depth == 0 or r.random() < 0.3:
+        name = r.choice(["a", "b", "c"])
+        return N(name, name, "i" if name == "b" else "f")
+    k = r.random()
+    x = arr(r, depth - 1)
+    if k < 0.55:
+        op = r.choice(["+", "-", "*", "/", "//", "%"])
+        if op in ("//", "%"):
+            # Divisors kept nonzero: a positive scalar, or c (1.0 .. 3.5).
+            if r.random() < 0.5:
+                s = scalar(r, x.kind == "f")
+                return N(f"({x.nk} {op} {s})", f"({x.py} {op} {s})", x.kind)
+            return N(f"({x.nk} {op} c)", f"({x.py} {op} c)", "f")
+        if r.random() < 0.5:
+            s = scalar(r, r.random() < 0.5)
+            kind = "f" if op == "/" or "." in s or x.kind == "f" else "i"
+            if r.random() < 0.5:
+                return N(f"({x.nk} {op} {s})", f"({x.py} {op} {s})", kind)
+            if op == "/":
+                # scalar / array: keep the array nonzero
+                return N(f"({s} / c)", f"({s} / c)", "f")
+            return N(f"({s} {op} {x.nk})", f"({s} {op} {x.py})", kind)
+        y = arr(r, depth - 1)
+        if op == "/":
+            y = N("c", "c", "f")
+        kind = "f" if op == "/" or x.kind == "f" or y.kind == "f" else "i"
+        return N(f"({x.nk} {op} {y.nk})", f"({x.py} {op} {y.py})", kind)
+    if k < 0.75:
+        f = r.choice(["abs", "floor", "ceil", "round", "sqrt"])
+        py = {"abs": "np.abs", "floor": "np.floor", "ceil": "np.ceil", "round": "np.round",
+              "sqrt": "np.sqrt"}[f]
+        if f == "sqrt":
+            return N(f"sqrt(abs({x.nk}))", f"np.sqrt(np.abs({x.py}).astype(np.float64))", "f")
+        kind = x.kind if f == "abs" else "f"
+        inner = x.py if f == "abs" or x.kind == "f" else f"{x.py}.astype(np.float64)"
+        return N(f"{f}({x.nk})", f"{py}({inner})", kind)
+    if k < 0.9:
+        y = arr(r, depth - 1)
+        f = r.choice(["minimum", "maximum"])
+        kind = "i" if x.kind == "i" and y.kind == "i" else "f"
+        return N(f"{f}({x.nk}, {y.nk})", f"np.{f}({x.py}, {y.py})", kind)
+    return N(f"(-{x.nk})", f"(-{x.py})", x.kind)
+
+
+def line(r):
+    x = arr(r, r.randint(1, 4))
+    k = r.random()
+    if k < 0.55:
+        return f"print({x.nk});", f"nkprint({x.py})"
+    if k < 0.7:
+        y = arr(r, 2)
+        op = r.choice(["<", "<=", ">", ">=", "==", "!="])
+        return f"print({x.nk} {op} {y.nk});", f"nkprint({x.py} {op} {y.py})"
+    f = r.choice(["sum", "min", "max", "mean", "argmax", "argmin"])
+    py = {"sum": "np.sum", "min": "np.min", "max": "np.max", "mean": "np.mean",
+          "argmax": "np.argmax", "argmin": "np.argmin"}[f]
+    return f"print({f}({x.nk}));", f"nkprint({py}({x.py}))"
+
+
+def main():
+    r = random.Random(7)
+    nk, py = [], []
+    env = {"np": np}
+    exec(SETUP_PY, env)
+    while len(nk) < 150:
+        a, b = line(r)
+        with np.errstate(all="raise"):
+            try:
+                v = eval(b[len("nkprint("):-1], env)
+            except (FloatingPointError, ZeroDivisionError):
+                continue
+        if a.startswith(("print(min(", "print(max(")):
+            # With +0.0 and -0.0 both present, NumPy's SIMD min/max may return either;
+            # nk returns the first, as Python's min/max do. Skip that unordered case.
+            flat = eval(b[len("nkprint(np.min("):-2], env).ravel().tolist()
+            first = min(flat) if a.startswith("print(min(") else max(flat)
+            if repr(float(first)) != repr(float(v)):
+                continue
+        nk.append(a)
+        py.append(b)
+    # 2-D rows and columns through views, reduced.
+    nk.append("print(m[1, :] * 2 + m[:, 2][0], sum(m[:, 1:3]), m[0:2, 1:3] // 2);")
+    py.append("nkprint(m[1, :] * 2 + m[:, 2][0], np.sum(m[:, 1:3]), m[0:2, 1:3] // 2)")
+    header = "# Generated by tests/generators/random_arrays.py; do not edit.\n"
+    with open(os.path.join(OUT, "random_array_exprs.nk"), "w") as f:
+        f.write(header + SETUP_NK + "\n".join(nk) + "\n")
+    with open(os.path.join(OUT, "random_array_exprs.py"), "w") as f:
+        f.write(header + "import numpy as np\nfrom nkfmt import nkprint\n" + SETUP_PY + "\n".join(py) + "\n")
+
+
+if __name__ == "__main__":
+    main()
