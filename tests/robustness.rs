@@ -157,3 +157,83 @@ fn usage_errors_are_clear() {
     let out = Command::new(nvm).arg("--version").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("nvm "));
 }
+
+/// Mutated programs that still pass the checker are run too: whatever they do, nvm must
+/// end with a result or a clean error — never a panic or a signal. (A mutation may loop
+/// forever; such a run is stopped after a few seconds and not counted against nvm.)
+#[test]
+fn mutated_programs_that_check_also_run_without_crashing() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let dir = std::env::temp_dir().join(format!("nvm-mutants-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = Rand(0x5eed);
+    let mut mutants = Vec::new();
+    let sources = corpus();
+    for src in &sources {
+        for _ in 0..6 {
+            let mut s: Vec<char> = src.chars().collect();
+            if s.is_empty() {
+                continue;
+            }
+            // Small, type-preserving-ish edits: swap a digit or an operator.
+            for _ in 0..2 {
+                let at = rng.below(s.len());
+                let c = s[at];
+                s[at] = match c {
+                    '0'..='9' => char::from(b'0' + rng.below(10) as u8),
+                    '+' | '-' | '*' => ['+', '-', '*'][rng.below(3)],
+                    '<' | '>' => ['<', '>'][rng.below(2)],
+                    _ => c,
+                };
+            }
+            let text: String = s.into_iter().collect();
+            if text != *src && driver::check_source("m.nk", &text, false).is_ok() {
+                mutants.push(text);
+            }
+        }
+    }
+    assert!(
+        mutants.len() > 100,
+        "too few runnable mutants: {}",
+        mutants.len()
+    );
+    for (i, text) in mutants.iter().enumerate().take(250) {
+        let path = dir.join(format!("m{i}.nk"));
+        std::fs::write(&path, text).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nvm"))
+            .arg("run")
+            .arg(&path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(st) = child.try_wait().unwrap() {
+                break Some(st);
+            }
+            if start.elapsed() > Duration::from_secs(3) {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        let Some(status) = status else { continue };
+        let mut err = String::new();
+        use std::io::Read;
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(
+            matches!(status.code(), Some(0..=2)),
+            "mutant {} ended with {status:?}:\n{err}\n--- program:\n{text}",
+            path.display()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
