@@ -77,7 +77,20 @@ fn finish_check(
 
 /// Renders a runtime error: the message at its place, then the nk call chain.
 pub fn render_runtime_error(sources: &SourceMap, e: &RuntimeError, color: bool) -> String {
-    let mut d = Diagnostic::error(e.span, e.message.clone());
+    // An error inside the standard library is shown at the user's call into it; the
+    // chain below still lists the library frames.
+    let in_stdlib = |sp: &crate::syntax::Span| sources.get(sp.file).name.starts_with("<stdlib>");
+    let span = if in_stdlib(&e.span) {
+        e.chain
+            .iter()
+            .rev()
+            .map(|(_, sp)| *sp)
+            .find(|sp| !in_stdlib(sp))
+            .unwrap_or(e.span)
+    } else {
+        e.span
+    };
+    let mut d = Diagnostic::error(span, e.message.clone());
     if !e.chain.is_empty() {
         let mut note = String::from("call chain (most recent call last):");
         let mut i = 0;

@@ -422,9 +422,10 @@ pub enum PrintArg {
 #[derive(Clone, Debug)]
 pub enum Ext {
     Print(Vec<PrintArg>),
+    /// error with `message` if s[c] is false
     Assert {
         c: Reg,
-        msg: Option<String>,
+        message: String,
     },
     /// a[dst] = elementwise a op b
     ArrayBin {

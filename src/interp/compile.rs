@@ -608,7 +608,7 @@ impl FnCompiler<'_> {
                 self.ext(
                     Ext::Assert {
                         c: r,
-                        msg: msg.clone(),
+                        message: msg.clone(),
                     },
                     *span,
                 );

@@ -229,12 +229,9 @@ impl<'p> Interp<'p> {
                     .write_all(line.as_bytes())
                     .map_err(|e| format!("cannot write output: {e}"))?;
             }
-            Ext::Assert { c, msg } => {
+            Ext::Assert { c, message } => {
                 if s[bs + *c as usize] == 0 {
-                    return Err(match msg {
-                        Some(m) => format!("assertion failed: {m}"),
-                        None => "assertion failed".to_string(),
-                    });
+                    return Err(message.clone());
                 }
             }
             Ext::ArrayBin {

@@ -164,7 +164,8 @@ pub enum Stmt {
     Continue,
     Return(Option<Expr>),
     Print(Vec<Expr>),
-    Assert(Expr, Option<String>, Span),
+    /// Stop with `message` as a runtime error when the condition is false.
+    Assert(Expr, String, Span),
 }
 
 #[derive(Debug, Clone)]

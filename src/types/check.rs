@@ -523,7 +523,13 @@ impl<'a> Checker<'a> {
                                     return;
                                 }
                                 "assert" => {
-                                    self.assert(cx, args, e.span, out);
+                                    self.assert(cx, args, e.span, out, false);
+                                    return;
+                                }
+                                // The prelude's checks: like `assert`, but the message
+                                // is the whole error (as NumPy words it).
+                                "__check" if cx.module == self.loaded.prelude => {
+                                    self.assert(cx, args, e.span, out, true);
                                     return;
                                 }
                                 _ => {}
@@ -598,7 +604,14 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn assert(&mut self, cx: &mut FnCx, args: &[ast::Expr], span: Span, out: &mut Vec<Stmt>) {
+    fn assert(
+        &mut self,
+        cx: &mut FnCx,
+        args: &[ast::Expr],
+        span: Span,
+        out: &mut Vec<Stmt>,
+        plain: bool,
+    ) {
         if args.is_empty() || args.len() > 2 {
             self.err(
                 span,
@@ -621,7 +634,12 @@ impl<'a> Checker<'a> {
                 None
             }
         };
-        out.push(Stmt::Assert(c, msg, span));
+        let message = match (msg, plain) {
+            (Some(m), true) => m,
+            (Some(m), false) => format!("assertion failed: {m}"),
+            (None, _) => "assertion failed".to_string(),
+        };
+        out.push(Stmt::Assert(c, message, span));
     }
 
     fn printable(&mut self, cx: &mut FnCx, a: &ast::Expr) -> Expr {
