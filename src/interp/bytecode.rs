@@ -83,6 +83,18 @@ pub enum Op {
         a: Reg,
         b: Reg,
     },
+    /// s[dst] = s[a] // divisors[d] — a positive constant divisor, by multiplication
+    FloorDivIK {
+        dst: Reg,
+        a: Reg,
+        d: u16,
+    },
+    /// s[dst] = s[a] % divisors[d] — a positive constant divisor, by multiplication
+    ModIK {
+        dst: Reg,
+        a: Reg,
+        d: u16,
+    },
     /// s[dst] = s[a] + imm
     AddIImm {
         dst: Reg,
@@ -475,6 +487,9 @@ pub struct CompiledFn {
     /// The source span of each op, for runtime errors.
     pub spans: Vec<Span>,
     pub consts: Vec<u64>,
+    /// Positive constant divisors with their precomputed reciprocals (`FloorDivIK`, `ModIK`):
+    /// a multiply and a shift instead of a 64-bit hardware division.
+    pub divisors: Vec<strength_reduce::StrengthReducedU64>,
     pub ext: Vec<Ext>,
     /// Frame sizes in both files.
     pub n_s: usize,
@@ -555,6 +570,9 @@ pub fn verify(f: &CompiledFn) -> Result<(), String> {
             | Op::MulAddF { dst, a, b, c }
             | Op::MulSubF { dst, a, b, c }
             | Op::SubMulF { dst, a, b, c } => s_ok(&[dst, a, b, c]),
+            Op::FloorDivIK { dst, a, d } | Op::ModIK { dst, a, d } => {
+                s_ok(&[dst, a]) && (d as usize) < f.divisors.len()
+            }
             Op::AddIImm { dst, a, .. }
             | Op::NegI { dst, a }
             | Op::NegF { dst, a }
@@ -620,6 +638,7 @@ mod tests {
             spans: vec![Span::default(); code.len()],
             code,
             consts: vec![7],
+            divisors: vec![],
             ext: vec![],
             n_s,
             n_a: 0,

@@ -31,6 +31,7 @@ pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
         span: func.span,
         overflow: false,
         literal_regs: Vec::new(),
+        divisors: Vec::new(),
     };
     // Parameters first, in order: this is the calling convention's window layout.
     let mut locals = vec![Loc::Unit; func.locals.len()];
@@ -78,6 +79,7 @@ pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
         code: c.code,
         spans: c.spans,
         consts: c.consts,
+        divisors: c.divisors,
         ext: c.ext,
         n_s: c.max_s,
         n_a: c.max_a,
@@ -105,6 +107,8 @@ struct FnCompiler<'p> {
     overflow: bool,
     /// Registers holding each literal's bits, loaded at function entry.
     literal_regs: Vec<(u64, Reg)>,
+    /// Constant divisors of `//` and `%` (see `Op::ModIK`).
+    divisors: Vec<strength_reduce::StrengthReducedU64>,
 }
 
 /// Bits of a scalar literal expression.
@@ -1082,6 +1086,7 @@ impl FnCompiler<'_> {
             return;
         }
         let d = s_of(dst);
+        let d_reg = d;
         let int = a.ty != Type::F64; // i64, or bool for ==/!=
         if let Some(fused) = self.multiply_add(op, a, b, d, span) {
             self.emit(fused, span);
@@ -1097,6 +1102,35 @@ impl FnCompiler<'_> {
             if let Ok(imm) = i32::try_from(k) {
                 let x = s_of(&self.expr_any(a));
                 self.emit(Op::AddIImm { dst: d, a: x, imm }, span);
+                return;
+            }
+        }
+        if let (true, BinOp::FloorDiv | BinOp::Mod, ExprKind::Int(k)) = (int, op, &b.kind) {
+            // Division by a positive constant: a precomputed reciprocal.
+            if *k > 0 && self.divisors.len() < u16::MAX as usize {
+                let x = s_of(&self.expr_any(a));
+                let reducer = strength_reduce::StrengthReducedU64::new(*k as u64);
+                let d = match self.divisors.iter().position(|r| r.get() == *k as u64) {
+                    Some(i) => i as u16,
+                    None => {
+                        self.divisors.push(reducer);
+                        (self.divisors.len() - 1) as u16
+                    }
+                };
+                let o = if op == BinOp::Mod {
+                    Op::ModIK {
+                        dst: d_reg,
+                        a: x,
+                        d,
+                    }
+                } else {
+                    Op::FloorDivIK {
+                        dst: d_reg,
+                        a: x,
+                        d,
+                    }
+                };
+                self.emit(o, span);
                 return;
             }
         }

@@ -389,6 +389,25 @@ fn exec(
                 Op::PowI { dst, a: x, b: y } => {
                     r!(dst) = tryrt!(rops::int_pow(r!(x) as i64, r!(y) as i64)) as u64
                 }
+                Op::FloorDivIK { dst, a: x, d } => {
+                    let n = r!(x) as i64;
+                    let div = &f.divisors[d as usize];
+                    r!(dst) = if n >= 0 {
+                        ((n as u64) / *div) as i64 as u64
+                    } else {
+                        // Negative dividend: the floor rules; the divisor is positive, never 0.
+                        tryrt!(rops::int_floordiv(n, div.get() as i64)) as u64
+                    }
+                }
+                Op::ModIK { dst, a: x, d } => {
+                    let n = r!(x) as i64;
+                    let div = &f.divisors[d as usize];
+                    r!(dst) = if n >= 0 {
+                        (n as u64) % *div
+                    } else {
+                        tryrt!(rops::int_mod(n, div.get() as i64)) as u64
+                    }
+                }
                 Op::AddIImm { dst, a: x, imm } => {
                     r!(dst) = (r!(x) as i64).wrapping_add(imm as i64) as u64
                 }
