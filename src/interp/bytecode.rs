@@ -440,11 +440,15 @@ pub enum Ext {
         message: String,
     },
     /// a[dst] = elementwise a op b
+    /// `a_temp`/`b_temp`: the operand's register holds a temporary (not a variable), so
+    /// if no one else holds the array the result may be written into it.
     ArrayBin {
         op: BinOp,
         a: Operand,
         b: Operand,
         dst: Reg,
+        a_temp: bool,
+        b_temp: bool,
     },
     ArrayNeg {
         src: Reg,

@@ -111,6 +111,12 @@ struct FnCompiler<'p> {
     divisors: Vec<strength_reduce::StrengthReducedU64>,
 }
 
+/// Does evaluating `e` leave an array in a register of its own (a temporary), rather than
+/// in a variable's register? Only such a register may be reused for the result.
+fn is_temporary_array(e: &Expr) -> bool {
+    e.ty.is_array() && !matches!(e.kind, ExprKind::Local(_) | ExprKind::Field(..))
+}
+
 /// Bits of a scalar literal expression.
 fn literal_bits(e: &Expr) -> Option<u64> {
     match e.kind {
@@ -1080,6 +1086,8 @@ impl FnCompiler<'_> {
                     a: x,
                     b: y,
                     dst: a_of(dst),
+                    a_temp: is_temporary_array(a),
+                    b_temp: is_temporary_array(b),
                 },
                 span,
             );

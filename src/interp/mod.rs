@@ -17,7 +17,7 @@ use crate::ir::ops::Prim;
 use crate::ir::{FuncId, Program};
 use crate::runtime::ops as rops;
 use crate::runtime::random::Rng;
-use crate::runtime::{Array, RtError};
+use crate::runtime::{Array, InPlace, RtError};
 use crate::syntax::Span;
 use bytecode::{CompiledFn, Ext, Op, PrintArg};
 use std::io::Write;
@@ -239,7 +239,41 @@ impl<'p> Interp<'p> {
                 a: x,
                 b: y,
                 dst,
+                a_temp,
+                b_temp,
             } => {
+                // Temporary elision: write into a temporary operand that nothing else holds.
+                let sole = |r: &u16| {
+                    a[ba + *r as usize]
+                        .as_ref()
+                        .is_some_and(|rc| Rc::strong_count(rc) == 1)
+                };
+                let target = match (x, y) {
+                    (bytecode::Operand::Array(r), _) if *a_temp && sole(r) => Some((true, *r)),
+                    (_, bytecode::Operand::Array(r)) if *b_temp && sole(r) => Some((false, *r)),
+                    _ => None,
+                };
+                if let Some((into_left, t)) = target {
+                    let view = |o: &bytecode::Operand| match o {
+                        bytecode::Operand::Array(r) => {
+                            a[ba + *r as usize].as_deref().map(InPlace::Array)
+                        }
+                        bytecode::Operand::Scalar(r, p) => Some(InPlace::Scalar(
+                            rops::Scalar::from_bits(*p, s[bs + *r as usize]),
+                        )),
+                    };
+                    let done = match (view(x), view(y)) {
+                        (Some(xv), Some(yv)) => {
+                            Array::binop_in_place(*op, xv, yv, into_left).map_err(|e| e.msg)?
+                        }
+                        _ => false,
+                    };
+                    if done {
+                        let v = a[ba + t as usize].take();
+                        a[ba + *dst as usize] = v;
+                        return Ok(());
+                    }
+                }
                 let r = match (x, y) {
                     (bytecode::Operand::Array(x), bytecode::Operand::Array(y)) => {
                         Array::binop(*op, &*get_a(a, *x)?, &*get_a(a, *y)?)

@@ -436,6 +436,44 @@ fn int_math2_kernel<D: Driver>(f: MathFn2, d: &D) -> Vec<u64> {
     }
 }
 
+/// An operand of [`Array::binop_in_place`].
+#[derive(Clone, Copy)]
+pub enum InPlace<'a> {
+    Array(&'a Array),
+    Scalar(Scalar),
+}
+
+/// The loop of [`Array::binop_in_place`]: `cells[i] = f(cells[i], other[i])` (or with the
+/// operands swapped), the other operand read as `f64`.
+#[inline(always)]
+fn in_place_kernel(
+    cells: &[Cell<u64>],
+    other: InPlace<'_>,
+    into_left: bool,
+    f: impl Fn(f64, f64) -> u64,
+) {
+    let apply = |c: &Cell<u64>, y: f64| {
+        let t = fv(c.get());
+        c.set(if into_left { f(t, y) } else { f(y, t) });
+    };
+    match other {
+        InPlace::Scalar(s) => {
+            let y = s.as_f64();
+            cells.iter().for_each(|c| apply(c, y));
+        }
+        InPlace::Array(o) => match (o.elem, o.contig_cells()) {
+            (Prim::F64, Some(ys)) => cells
+                .iter()
+                .zip(ys)
+                .for_each(|(c, y)| apply(c, fv(y.get()))),
+            (p, _) => cells
+                .iter()
+                .zip(o.iter_bits())
+                .for_each(|(c, y)| apply(c, Scalar::from_bits(p, y).as_f64())),
+        },
+    }
+}
+
 fn shape_mismatch(a: &Array, b: &Array) -> RtError {
     RtError::new(format!(
         "shape mismatch: operands have shapes {} and {}",
@@ -908,6 +946,69 @@ impl Array {
     }
 
     /// `a op s` (or `s op a` when `scalar_on_left`) elementwise.
+    /// `x op y` elementwise written into the storage of `x` (`into_left`) or of `y`,
+    /// instead of a new array: NumPy's temporary elision. Done only for an `f64` result
+    /// into a contiguous `f64` target whose storage no other array shares; the caller
+    /// guarantees that nothing else holds the target array itself. Returns `Ok(false)`, having
+    /// changed nothing, when those conditions do not hold.
+    pub fn binop_in_place(
+        op: BinOp,
+        x: InPlace<'_>,
+        y: InPlace<'_>,
+        into_left: bool,
+    ) -> Result<bool, RtError> {
+        let (target, other) = match (into_left, x, y) {
+            (true, InPlace::Array(t), o) | (false, o, InPlace::Array(t)) => (t, o),
+            _ => return Ok(false),
+        };
+        let prim = |o: &InPlace| match o {
+            InPlace::Array(a) => a.elem,
+            InPlace::Scalar(s) => s.prim(),
+        };
+        let (px, py) = if into_left {
+            (target.elem, prim(&other))
+        } else {
+            (prim(&other), target.elem)
+        };
+        if op.is_comparison()
+            || target.elem != Prim::F64
+            || binop_result(op, px, py) != Prim::F64
+            || Rc::strong_count(&target.data) != 1
+        {
+            return Ok(false);
+        }
+        if let InPlace::Array(o) = other {
+            if o.shape() != target.shape() {
+                return Err(if into_left {
+                    shape_mismatch(target, o)
+                } else {
+                    shape_mismatch(o, target)
+                });
+            }
+        }
+        let Some(cells) = target.contig_cells() else {
+            return Ok(false);
+        };
+        macro_rules! arm {
+            ($op:ident) => {
+                in_place_kernel(cells, other, into_left, |a, b| {
+                    float_binop_bits(BinOp::$op, a, b)
+                })
+            };
+        }
+        match op {
+            BinOp::Add => arm!(Add),
+            BinOp::Sub => arm!(Sub),
+            BinOp::Mul => arm!(Mul),
+            BinOp::Div => arm!(Div),
+            BinOp::FloorDiv => arm!(FloorDiv),
+            BinOp::Mod => arm!(Mod),
+            BinOp::Pow => arm!(Pow),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     pub fn binop_scalar(
         op: BinOp,
         a: &Array,
@@ -2043,5 +2144,77 @@ mod tests {
         );
         assert_eq!(f(&[1e-5, 1e16]).format(), "[1e-05, 1e+16]");
         assert_eq!(format!("{:?}", i(&[1])), "Array(i64, shape (1,), [1])");
+    }
+}
+
+#[cfg(test)]
+mod in_place_tests {
+    use super::*;
+
+    fn f64s(a: &Array) -> Vec<f64> {
+        a.iter_bits().map(f64::from_bits).collect()
+    }
+
+    #[test]
+    fn in_place_matches_the_allocating_operation() {
+        let x = Array::from_f64s(&[1.0, -2.5, 3.25]);
+        let y = Array::from_i64s(&[4, 5, -6]);
+        for op in [
+            BinOp::Add,
+            BinOp::Sub,
+            BinOp::Mul,
+            BinOp::Div,
+            BinOp::FloorDiv,
+            BinOp::Mod,
+        ] {
+            let want = Array::binop(op, &x, &y).unwrap();
+            let t = x.copy();
+            let done = Array::binop_in_place(op, InPlace::Array(&t), InPlace::Array(&y), true);
+            assert_eq!(done, Ok(true), "{op:?}");
+            assert_eq!(f64s(&t), f64s(&want), "{op:?}");
+            // Into the right operand, scalar on the left.
+            let want = Array::binop_scalar(op, &x, Scalar::F64(0.5), true).unwrap();
+            let t = x.copy();
+            let s = InPlace::Scalar(Scalar::F64(0.5));
+            assert_eq!(
+                Array::binop_in_place(op, s, InPlace::Array(&t), false),
+                Ok(true)
+            );
+            assert_eq!(f64s(&t), f64s(&want), "{op:?}");
+        }
+    }
+
+    #[test]
+    fn in_place_refuses_shared_storage_non_f64_targets_and_comparisons() {
+        let x = Array::from_f64s(&[1.0, 2.0, 3.0, 4.0]);
+        let view = x.slice(&[Index::Range(Some(1), Some(3))]).unwrap();
+        let one = InPlace::Scalar(Scalar::F64(1.0));
+        assert_eq!(
+            Array::binop_in_place(BinOp::Add, InPlace::Array(&view), one, true),
+            Ok(false)
+        );
+        assert_eq!(
+            f64s(&x),
+            vec![1.0, 2.0, 3.0, 4.0],
+            "a view's base must not change"
+        );
+        let ints = Array::from_i64s(&[1, 2]);
+        assert_eq!(
+            Array::binop_in_place(BinOp::Add, InPlace::Array(&ints), one, true),
+            Ok(false)
+        );
+        let fresh = x.copy();
+        assert_eq!(
+            Array::binop_in_place(BinOp::Lt, InPlace::Array(&fresh), one, true),
+            Ok(false)
+        );
+    }
+
+    #[test]
+    fn in_place_still_reports_shape_mismatch() {
+        let x = Array::from_f64s(&[1.0, 2.0]);
+        let y = Array::from_f64s(&[1.0, 2.0, 3.0]);
+        let e = Array::binop_in_place(BinOp::Add, InPlace::Array(&x), InPlace::Array(&y), true);
+        assert!(e.unwrap_err().msg.contains("shape mismatch"));
     }
 }
