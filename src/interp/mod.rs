@@ -179,8 +179,8 @@ impl<'p> Interp<'p> {
             match step {
                 Ok(Transfer::Done) => return Ok(()),
                 Ok(Transfer::Ext { i }) => {
-                    let f = cur.f.clone();
-                    if let Err(m) = self.exec_ext(&f, i as usize, cur.base_s, cur.base_a) {
+                    let f: &CompiledFn = &cur.f;
+                    if let Err(m) = self.exec_ext(f, i as usize, cur.base_s, cur.base_a) {
                         return Err(self.error(&frames, &cur, cur.pc - 1, m));
                     }
                 }
@@ -351,7 +351,7 @@ fn exec(
     calls: &mut u64,
 ) -> Result<Transfer, String> {
     loop {
-        let f = cur.f.clone();
+        let f: &CompiledFn = &cur.f;
         let (bs, ba) = (cur.base_s, cur.base_a);
         let mut pc = cur.pc;
         let code = &f.code[..];
