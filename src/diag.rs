@@ -49,7 +49,12 @@ pub fn render(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String 
     };
     let config = term::Config::default();
     let mut out = String::new();
-    for d in diags {
+    for d in diags.iter().take(MAX_SHOWN) {
+        if sources.files[d.span.file as usize].text.is_empty() {
+            // Nothing to point at (e.g. the file could not be read).
+            out.push_str(&format!("error: {}\n", d.message));
+            continue;
+        }
         let file = d.span.file as usize;
         let text_len = sources.files[file].text.len();
         let range = clamp(d.span.lo as usize, text_len)..clamp(d.span.hi as usize, text_len);
@@ -73,9 +78,56 @@ pub fn render(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> String 
             out.push_str(&String::from_utf8_lossy(buf.as_slice()));
         }
     }
+    if diags.len() > MAX_SHOWN {
+        out.push_str(&format!(
+            "... and {} more errors not shown\n",
+            diags.len() - MAX_SHOWN
+        ));
+    }
     out
 }
 
+/// Diagnostics rendered at most; the rest are counted (binary junk gives thousands).
+pub const MAX_SHOWN: usize = 50;
+
 fn clamp(i: usize, len: usize) -> usize {
     i.min(len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendering_shows_location_line_and_caret_and_caps_the_count() {
+        let mut sm = SourceMap::default();
+        let f = sm.add("t.nk".into(), "let x = 1;\nlet y = oops;\n".into());
+        let one = Diagnostic::error(Span::new(f, 19, 23), "undefined variable `oops`");
+        let text = render(&sm, &[one.clone()], false);
+        assert!(text.contains("error: undefined variable `oops`"), "{text}");
+        assert!(text.contains("t.nk:2:9"), "{text}");
+        assert!(
+            text.contains("let y = oops;") && text.contains("^^^^"),
+            "{text}"
+        );
+        let many = vec![one; MAX_SHOWN + 7];
+        let text = render(&sm, &many, false);
+        assert_eq!(text.matches("error: undefined").count(), MAX_SHOWN);
+        assert!(text.contains("... and 7 more errors not shown"), "{text}");
+    }
+
+    #[test]
+    fn an_error_without_source_is_one_line() {
+        let mut sm = SourceMap::default();
+        let f = sm.add("gone.nk".into(), String::new());
+        let text = render(
+            &sm,
+            &[Diagnostic::error(
+                Span::new(f, 0, 0),
+                "cannot read `gone.nk`",
+            )],
+            false,
+        );
+        assert_eq!(text, "error: cannot read `gone.nk`\n");
+    }
 }

@@ -16,6 +16,9 @@ pub enum LexError {
 impl LexError {
     pub fn message(&self, text: &str) -> String {
         match self {
+            LexError::InvalidToken if text.contains('\u{FFFD}') => {
+                "syntax error: invalid UTF-8 in source (nk source must be UTF-8 text)".to_string()
+            }
             LexError::InvalidToken => {
                 let shown: String = text.chars().take(12).collect();
                 if shown.chars().all(|c| !c.is_control()) && !shown.is_empty() {

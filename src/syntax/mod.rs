@@ -77,10 +77,20 @@ fn lex_all(file: FileId, src: &str, diags: &mut Vec<Diagnostic>) -> Vec<ParserIt
         match item {
             Ok(t) => out.push(Ok(t)),
             Err((lo, e, hi)) => {
-                diags.push(Diagnostic::error(
-                    Span::new(file, lo, hi),
-                    e.message(src.get(lo..hi).unwrap_or("")),
-                ));
+                // A run of bad characters (binary junk, broken UTF-8) is one error.
+                let previous = diags.last_mut().filter(|d| {
+                    matches!(e, LexError::InvalidToken)
+                        && d.span.file == file
+                        && d.span.hi as usize == lo
+                        && d.message.starts_with("syntax error: invalid")
+                });
+                match previous {
+                    Some(d) => d.span.hi = hi as u32,
+                    None => diags.push(Diagnostic::error(
+                        Span::new(file, lo, hi),
+                        e.message(src.get(lo..hi).unwrap_or("")),
+                    )),
+                }
                 let stand_in = match e {
                     LexError::IntTooLarge => Some(Token::Int(0)),
                     LexError::BadEscape | LexError::UnterminatedString => {
@@ -251,6 +261,13 @@ mod tests {
         let (_, d) = parse(0, "let x = 1\nlet y = 2;\nlet z = ;\nprint(y);");
         assert!(d.len() >= 2, "{d:?}");
         assert!(d.iter().all(|d| d.message.starts_with("syntax error")));
+    }
+
+    #[test]
+    fn a_run_of_bad_characters_is_one_error() {
+        let (_, d) = parse(0, "let x = 1; @@@\u{FFFD}\u{FFFD} let y = 2;");
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!((d[0].span.lo, d[0].span.hi), (11, 20));
     }
 
     #[test]
