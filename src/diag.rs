@@ -103,7 +103,7 @@ mod tests {
         let mut sm = SourceMap::default();
         let f = sm.add("t.nk".into(), "let x = 1;\nlet y = oops;\n".into());
         let one = Diagnostic::error(Span::new(f, 19, 23), "undefined variable `oops`");
-        let text = render(&sm, &[one.clone()], false);
+        let text = render(&sm, std::slice::from_ref(&one), false);
         assert!(text.contains("error: undefined variable `oops`"), "{text}");
         assert!(text.contains("t.nk:2:9"), "{text}");
         assert!(
