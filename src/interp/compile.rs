@@ -1011,8 +1011,7 @@ impl FnCompiler<'_> {
     /// `x*y + z`, `z + x*y`, `x*y - z` and `z - x*y` as one op (two roundings, exactly
     /// like the separate operations — not a fused multiply-add). Saves a dispatch and a
     /// register round trip in the most common numeric pattern (dot products, Horner, axpy).
-    fn multiply_add(&mut self, op: BinOp, a: &Expr, b: &Expr, d: Reg, span: Span) -> Option<Op> {
-        let _ = span;
+    fn multiply_add(&mut self, op: BinOp, a: &Expr, b: &Expr, d: Reg) -> Option<Op> {
         let is_mul = |e: &Expr| matches!(e.kind, ExprKind::Binary(BinOp::Mul, _, _));
         let (mul, other, mul_first) = match op {
             BinOp::Add | BinOp::Sub if is_mul(a) => (a, b, true),
@@ -1094,9 +1093,8 @@ impl FnCompiler<'_> {
             return;
         }
         let d = s_of(dst);
-        let d_reg = d;
         let int = a.ty != Type::F64; // i64, or bool for ==/!=
-        if let Some(fused) = self.multiply_add(op, a, b, d, span) {
+        if let Some(fused) = self.multiply_add(op, a, b, d) {
             self.emit(fused, span);
             return;
         }
@@ -1118,7 +1116,7 @@ impl FnCompiler<'_> {
             if *k > 0 && self.divisors.len() < u16::MAX as usize {
                 let x = s_of(&self.expr_any(a));
                 let reducer = strength_reduce::StrengthReducedU64::new(*k as u64);
-                let d = match self.divisors.iter().position(|r| r.get() == *k as u64) {
+                let k_idx = match self.divisors.iter().position(|r| r.get() == *k as u64) {
                     Some(i) => i as u16,
                     None => {
                         self.divisors.push(reducer);
@@ -1127,15 +1125,15 @@ impl FnCompiler<'_> {
                 };
                 let o = if op == BinOp::Mod {
                     Op::ModIK {
-                        dst: d_reg,
+                        dst: d,
                         a: x,
-                        d,
+                        d: k_idx,
                     }
                 } else {
                     Op::FloorDivIK {
-                        dst: d_reg,
+                        dst: d,
                         a: x,
-                        d,
+                        d: k_idx,
                     }
                 };
                 self.emit(o, span);
