@@ -111,6 +111,45 @@ struct FnCompiler<'p> {
     divisors: Vec<strength_reduce::StrengthReducedU64>,
 }
 
+/// The comparison that is true exactly when `op` is false (for integers and bools).
+fn negate(op: BinOp) -> BinOp {
+    match op {
+        BinOp::Lt => BinOp::Ge,
+        BinOp::Le => BinOp::Gt,
+        BinOp::Gt => BinOp::Le,
+        BinOp::Ge => BinOp::Lt,
+        BinOp::Eq => BinOp::Ne,
+        BinOp::Ne => BinOp::Eq,
+        other => unreachable!("`{}` is not a comparison", other.symbol()),
+    }
+}
+
+/// The fused "jump unless `x op y`" op for i64/bool operands; its target is patched later.
+fn int_jump_unless(op: BinOp, x: Reg, y: Reg) -> Op {
+    let target = 0;
+    match op {
+        BinOp::Lt => Op::JmpNotLtI { a: x, b: y, target },
+        BinOp::Le => Op::JmpNotLeI { a: x, b: y, target },
+        BinOp::Gt => Op::JmpNotLtI { a: y, b: x, target },
+        BinOp::Ge => Op::JmpNotLeI { a: y, b: x, target },
+        BinOp::Eq => Op::JmpNotEqI { a: x, b: y, target },
+        BinOp::Ne => Op::JmpNotNeI { a: x, b: y, target },
+        other => unreachable!("`{}` is not a comparison", other.symbol()),
+    }
+}
+
+/// The fused "jump unless `x op y`" op for f64 operands (`<`, `<=`, `>`, `>=` only).
+fn float_jump_unless(op: BinOp, x: Reg, y: Reg) -> Op {
+    let target = 0;
+    match op {
+        BinOp::Lt => Op::JmpNotLtF { a: x, b: y, target },
+        BinOp::Le => Op::JmpNotLeF { a: x, b: y, target },
+        BinOp::Gt => Op::JmpNotLtF { a: y, b: x, target },
+        BinOp::Ge => Op::JmpNotLeF { a: y, b: x, target },
+        other => unreachable!("no fused f64 jump for `{}`", other.symbol()),
+    }
+}
+
 /// Does evaluating `e` leave an array in a register of its own (a temporary), rather than
 /// in a variable's register? Only such a register may be reused for the result.
 fn is_temporary_array(e: &Expr) -> bool {
@@ -630,43 +669,10 @@ impl FnCompiler<'_> {
     fn jump_if_true(&mut self, c: &Expr) -> usize {
         if let ExprKind::Binary(op, a, b) = &c.kind {
             if a.ty == Type::I64 || a.ty == Type::BOOL {
-                // For integers, "jump if x < y" is "jump if not y <= x", and so on.
+                // For integers, "jump if x < y" is "jump unless x >= y", and so on.
                 let x = s_of(&self.expr_any(a));
                 let y = s_of(&self.expr_any(b));
-                let op = match op {
-                    BinOp::Lt => Op::JmpNotLeI {
-                        a: y,
-                        b: x,
-                        target: 0,
-                    },
-                    BinOp::Le => Op::JmpNotLtI {
-                        a: y,
-                        b: x,
-                        target: 0,
-                    },
-                    BinOp::Gt => Op::JmpNotLeI {
-                        a: x,
-                        b: y,
-                        target: 0,
-                    },
-                    BinOp::Ge => Op::JmpNotLtI {
-                        a: x,
-                        b: y,
-                        target: 0,
-                    },
-                    BinOp::Eq => Op::JmpNotNeI {
-                        a: x,
-                        b: y,
-                        target: 0,
-                    },
-                    BinOp::Ne => Op::JmpNotEqI {
-                        a: x,
-                        b: y,
-                        target: 0,
-                    },
-                    _ => unreachable!("a bool-valued binary op is a comparison"),
-                };
-                return self.emit(op, c.span);
+                return self.emit(int_jump_unless(negate(*op), x, y), c.span);
             }
         }
         let r = s_of(&self.expr_any(c));
@@ -675,65 +681,19 @@ impl FnCompiler<'_> {
 
     /// Emits a conditional jump taken when `c` is false; returns it for patching.
     fn jump_if_false(&mut self, c: &Expr) -> usize {
-        if let ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b) = &c.kind {
-            if a.ty == Type::I64 || a.ty == Type::BOOL {
+        if let ExprKind::Binary(op, a, b) = &c.kind {
+            let int = a.ty == Type::I64 || a.ty == Type::BOOL;
+            // f64 has no fused ==/!= (and negating a float comparison is wrong for NaN).
+            let float = a.ty == Type::F64 && !matches!(op, BinOp::Eq | BinOp::Ne);
+            if int || float {
                 let x = s_of(&self.expr_any(a));
                 let y = s_of(&self.expr_any(b));
-                let op = if *op == BinOp::Eq {
-                    Op::JmpNotEqI {
-                        a: x,
-                        b: y,
-                        target: 0,
-                    }
+                let jump = if int {
+                    int_jump_unless(*op, x, y)
                 } else {
-                    Op::JmpNotNeI {
-                        a: x,
-                        b: y,
-                        target: 0,
-                    }
+                    float_jump_unless(*op, x, y)
                 };
-                return self.emit(op, c.span);
-            }
-        }
-        if let ExprKind::Binary(op, a, b) = &c.kind {
-            let int = a.ty == Type::I64;
-            let float = a.ty == Type::F64;
-            if int || float {
-                let fused = match op {
-                    BinOp::Lt => Some((false, false)),
-                    BinOp::Le => Some((true, false)),
-                    BinOp::Gt => Some((false, true)),
-                    BinOp::Ge => Some((true, true)),
-                    _ => None,
-                };
-                if let Some((le, swap)) = fused {
-                    let x = s_of(&self.expr_any(a));
-                    let y = s_of(&self.expr_any(b));
-                    let (x, y) = if swap { (y, x) } else { (x, y) };
-                    let op = match (int, le) {
-                        (true, false) => Op::JmpNotLtI {
-                            a: x,
-                            b: y,
-                            target: 0,
-                        },
-                        (true, true) => Op::JmpNotLeI {
-                            a: x,
-                            b: y,
-                            target: 0,
-                        },
-                        (false, false) => Op::JmpNotLtF {
-                            a: x,
-                            b: y,
-                            target: 0,
-                        },
-                        (false, true) => Op::JmpNotLeF {
-                            a: x,
-                            b: y,
-                            target: 0,
-                        },
-                    };
-                    return self.emit(op, c.span);
-                }
+                return self.emit(jump, c.span);
             }
         }
         let r = s_of(&self.expr_any(c));
