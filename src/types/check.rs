@@ -16,6 +16,11 @@ use std::collections::{HashMap, HashSet};
 const MAX_EXPR_DEPTH: usize = 2_000;
 /// Phase-1 rounds before giving up on a return-type fixpoint.
 const MAX_INFER_ROUNDS: usize = 32;
+/// Largest tuple value, in scalar/array leaves. Recursion like `g((x, x))` would otherwise
+/// grow types (and specializations) without end.
+const MAX_TUPLE_LEAVES: usize = 256;
+/// Most specializations of one function before argument types are deemed runaway.
+const MAX_SPECS_PER_FN: usize = 200;
 
 /// What a specialization's body is.
 #[derive(Clone, Copy)]
@@ -39,6 +44,8 @@ pub struct Checker<'a> {
     diags: Vec<Diagnostic>,
     /// Consts being lowered, to report `const A = B; const B = A;`.
     consts_in_progress: HashSet<(ModuleId, String)>,
+    /// Specializations created per function, to stop runaway instantiation.
+    spec_counts: HashMap<(ModuleId, &'a str), usize>,
 }
 
 /// Per-specialization lowering state.
@@ -181,6 +188,7 @@ impl<'a> Checker<'a> {
             rets: Vec::new(),
             diags,
             consts_in_progress: HashSet::new(),
+            spec_counts: HashMap::new(),
         }
     }
 
@@ -1252,6 +1260,14 @@ impl<'a> Checker<'a> {
             ast::ExprKind::Tuple(items) => {
                 let items: Vec<Expr> = items.iter().map(|x| self.value(cx, x)).collect();
                 let ty = Type::Tuple(items.iter().map(|x| x.ty.clone()).collect());
+                if leaves(&ty) > MAX_TUPLE_LEAVES {
+                    return self.err(
+                        span,
+                        format!(
+                            "tuple too large: more than {MAX_TUPLE_LEAVES} values in one tuple"
+                        ),
+                    );
+                }
                 mk(ExprKind::Tuple(items), ty)
             }
         }
@@ -1503,7 +1519,23 @@ impl<'a> Checker<'a> {
         if lowered.iter().any(|a| a.ty.is_unknown()) {
             return unknown(span);
         }
-        let tys = lowered.iter().map(|a| a.ty.clone()).collect();
+        let tys: Vec<Type> = lowered.iter().map(|a| a.ty.clone()).collect();
+        let key = (module, name.as_str());
+        if !self
+            .spec_index
+            .contains_key(&(module, name.as_str(), tys.clone()))
+        {
+            let n = self.spec_counts.entry(key).or_insert(0);
+            *n += 1;
+            if *n > MAX_SPECS_PER_FN {
+                return self.err(
+                    span,
+                    format!(
+                        "`{name}` needs more than {MAX_SPECS_PER_FN} specializations: its argument types keep changing (recursion that builds ever larger types?)"
+                    ),
+                );
+            }
+        }
         let id = self.instantiate(module, def, tys);
         match self.rets[id as usize].clone() {
             Some(ret) => Expr {
@@ -1513,6 +1545,14 @@ impl<'a> Checker<'a> {
             },
             None => unknown(span),
         }
+    }
+}
+
+/// Scalar and array leaves of a value of type `t`.
+fn leaves(t: &Type) -> usize {
+    match t {
+        Type::Tuple(ts) => ts.iter().map(leaves).sum(),
+        _ => 1,
     }
 }
 

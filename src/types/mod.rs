@@ -112,6 +112,19 @@ mod tests {
     }
 
     #[test]
+    fn runaway_specialization_is_an_error_not_a_hang() {
+        let e = check("fn g(x) { return g((x, x)); }\nprint(g(1));").unwrap_err();
+        assert!(e.iter().any(|m| m.contains("tuple too large")), "{e:?}");
+        let e = check("fn h(x, n: i64) { if n == 0 { return 0; } return h(zeros(1), n - 1) + h((x, 1.5), n - 1); }\nprint(h(1, 3));")
+            .unwrap_err();
+        assert!(
+            e.iter()
+                .any(|m| m.contains("tuple too large") || m.contains("specializations")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
     fn int_widens_to_f64_but_not_back() {
         assert!(check("let x: f64 = 0; x = 3; print(x);").is_ok());
         let e = check("let i = 0; i = 0.5;").unwrap_err();
