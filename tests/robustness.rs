@@ -237,3 +237,23 @@ fn mutated_programs_that_check_also_run_without_crashing() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Regression: a long `else if` chain is one statement, whose condition temporaries once
+/// piled up until the script needed more than 65 536 registers (and name lookup walked
+/// every enclosing scope). It must compile and run.
+#[test]
+fn a_seventy_thousand_branch_else_if_chain_runs() {
+    let n = 70_000;
+    let mut src = String::from("let x = 69998;\nif x == 0 { print(0); }");
+    for i in 1..n {
+        src.push_str(&format!(" else if x == {i} {{ print({i}); }}"));
+    }
+    src.push_str(" else { print(-1); }\n");
+    let out = std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(move || driver::run_source("chain.nk", &src, &[]))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(out.map_err(|e| e.message().to_string()).unwrap(), "69998\n");
+}

@@ -10,6 +10,7 @@ use super::bytecode::*;
 use crate::ir::ops::{BinOp, Prim};
 use crate::ir::{Builtin, Expr, ExprKind, FuncId, Program, SliceIdx, Stmt, Type, UnOp};
 use crate::syntax::Span;
+use std::collections::HashMap;
 
 /// Registers per frame and file; a function needing more is reported, not miscompiled.
 const MAX_REGS: usize = u16::MAX as usize - 8;
@@ -30,7 +31,8 @@ pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
         loops: Vec::new(),
         span: func.span,
         overflow: false,
-        literal_regs: Vec::new(),
+        literal_regs: HashMap::new(),
+        const_index: HashMap::new(),
         divisors: Vec::new(),
     };
     // Parameters first, in order: this is the calling convention's window layout.
@@ -50,11 +52,11 @@ pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
         collect_literals_stmt(st, &mut lits);
     }
     for bits in lits {
-        if !c.literal_regs.iter().any(|(b, _)| *b == bits) {
+        if !c.literal_regs.contains_key(&bits) {
             let r = c.new_s();
             let k = c.konst(bits);
             c.emit(Op::LoadK { dst: r, k }, func.span);
-            c.literal_regs.push((bits, r));
+            c.literal_regs.insert(bits, r);
         }
     }
     c.block(&func.body);
@@ -106,7 +108,9 @@ struct FnCompiler<'p> {
     span: Span,
     overflow: bool,
     /// Registers holding each literal's bits, loaded at function entry.
-    literal_regs: Vec<(u64, Reg)>,
+    literal_regs: HashMap<u64, Reg>,
+    /// Position of each constant's bits in `consts`, so each is stored once.
+    const_index: HashMap<u64, u32>,
     /// Constant divisors of `//` and `%` (see `Op::ModIK`).
     divisors: Vec<strength_reduce::StrengthReducedU64>,
 }
@@ -326,11 +330,12 @@ impl FnCompiler<'_> {
     }
 
     fn konst(&mut self, bits: u64) -> u32 {
-        if let Some(i) = self.consts.iter().position(|&b| b == bits) {
-            return i as u32;
+        let next = self.consts.len() as u32;
+        let k = *self.const_index.entry(bits).or_insert(next);
+        if k == next {
+            self.consts.push(bits);
         }
-        self.consts.push(bits);
-        (self.consts.len() - 1) as u32
+        k
     }
 
     fn new_s(&mut self) -> Reg {
@@ -665,8 +670,17 @@ impl FnCompiler<'_> {
         }
     }
 
-    /// Emits a conditional jump taken when `c` is true; returns it for patching.
+    /// Emits a conditional jump taken when `c` is true; returns it for patching. The
+    /// condition's temporaries are released: the jump has consumed them.
     fn jump_if_true(&mut self, c: &Expr) -> usize {
+        let (ms, ma) = (self.next_s, self.next_a);
+        let j = self.jump_if_true_inner(c);
+        self.next_s = ms;
+        self.next_a = ma;
+        j
+    }
+
+    fn jump_if_true_inner(&mut self, c: &Expr) -> usize {
         if let ExprKind::Binary(op, a, b) = &c.kind {
             if a.ty == Type::I64 || a.ty == Type::BOOL {
                 // For integers, "jump if x < y" is "jump unless x >= y", and so on.
@@ -679,8 +693,17 @@ impl FnCompiler<'_> {
         self.emit(Op::JmpIf { c: r, target: 0 }, c.span)
     }
 
-    /// Emits a conditional jump taken when `c` is false; returns it for patching.
+    /// Emits a conditional jump taken when `c` is false; returns it for patching. The
+    /// condition's temporaries are released, as in `jump_if_true`.
     fn jump_if_false(&mut self, c: &Expr) -> usize {
+        let (ms, ma) = (self.next_s, self.next_a);
+        let j = self.jump_if_false_inner(c);
+        self.next_s = ms;
+        self.next_a = ma;
+        j
+    }
+
+    fn jump_if_false_inner(&mut self, c: &Expr) -> usize {
         if let ExprKind::Binary(op, a, b) = &c.kind {
             let int = a.ty == Type::I64 || a.ty == Type::BOOL;
             // f64 has no fused ==/!= (and negating a float comparison is wrong for NaN).
@@ -740,7 +763,7 @@ impl FnCompiler<'_> {
     /// a local, so reading a variable copies nothing).
     fn expr_any(&mut self, e: &Expr) -> Loc {
         if let Some(bits) = literal_bits(e) {
-            if let Some((_, r)) = self.literal_regs.iter().find(|(b, _)| *b == bits) {
+            if let Some(r) = self.literal_regs.get(&bits) {
                 return Loc::S(*r);
             }
         }

@@ -52,7 +52,11 @@ pub struct Checker<'a> {
 struct FnCx {
     module: ModuleId,
     locals: Vec<Local>,
-    scopes: Vec<HashMap<String, LocalId>>,
+    /// Each name's bindings, innermost last: lookup costs the same however deep the
+    /// nesting (a chain of 100 000 `else if`s must not make checking quadratic).
+    bindings: HashMap<String, Vec<LocalId>>,
+    /// The names bound in each open scope, unbound when it closes.
+    scopes: Vec<Vec<String>>,
     declared_ret: Option<Type>,
     returns: Vec<(Type, Span)>,
     loop_depth: usize,
@@ -61,6 +65,29 @@ struct FnCx {
 }
 
 impl FnCx {
+    fn new(module: ModuleId, declared_ret: Option<Type>, is_script: bool) -> FnCx {
+        FnCx {
+            module,
+            locals: vec![],
+            bindings: HashMap::new(),
+            scopes: vec![Vec::new()],
+            declared_ret,
+            returns: vec![],
+            loop_depth: 0,
+            is_script,
+            depth: 0,
+        }
+    }
+    fn open_scope(&mut self) {
+        self.scopes.push(Vec::new());
+    }
+    fn close_scope(&mut self) {
+        for name in self.scopes.pop().unwrap_or_default() {
+            if let Some(ids) = self.bindings.get_mut(&name) {
+                ids.pop();
+            }
+        }
+    }
     fn new_local(&mut self, name: &str, ty: Type) -> LocalId {
         self.locals.push(Local {
             name: name.to_string(),
@@ -70,17 +97,17 @@ impl FnCx {
     }
     fn bind(&mut self, name: &str, ty: Type) -> LocalId {
         let id = self.new_local(name, ty);
-        self.scopes
-            .last_mut()
-            .expect("a scope is always open")
-            .insert(name.to_string(), id);
+        self.bindings.entry(name.to_string()).or_default().push(id);
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.push(name.to_string());
+        }
         id
     }
     fn temp(&mut self, ty: Type) -> LocalId {
         self.new_local("", ty)
     }
     fn lookup(&self, name: &str) -> Option<LocalId> {
-        self.scopes.iter().rev().find_map(|s| s.get(name).copied())
+        self.bindings.get(name).and_then(|ids| ids.last().copied())
     }
 }
 
@@ -366,16 +393,7 @@ impl<'a> Checker<'a> {
         let name = self.spec_name(id);
         match body {
             Body::Script(m) => {
-                let mut cx = FnCx {
-                    module: m,
-                    locals: vec![],
-                    scopes: vec![HashMap::new()],
-                    declared_ret: Some(Type::Unit),
-                    returns: vec![],
-                    loop_depth: 0,
-                    is_script: true,
-                    depth: 0,
-                };
+                let mut cx = FnCx::new(m, Some(Type::Unit), true);
                 let mut out = Vec::new();
                 for item in &self.loaded.modules[m].ast.items {
                     if let Item::Stmt(s) = item {
@@ -395,16 +413,7 @@ impl<'a> Checker<'a> {
             }
             Body::Fn(m, def) => {
                 let declared_ret = def.ret.as_ref().map(|t| self.resolve_type(t));
-                let mut cx = FnCx {
-                    module: m,
-                    locals: vec![],
-                    scopes: vec![HashMap::new()],
-                    declared_ret: declared_ret.clone(),
-                    returns: vec![],
-                    loop_depth: 0,
-                    is_script: false,
-                    depth: 0,
-                };
+                let mut cx = FnCx::new(m, declared_ret.clone(), false);
                 let params: Vec<LocalId> = def
                     .params
                     .iter()
@@ -497,12 +506,12 @@ impl<'a> Checker<'a> {
     // ---------------------------------------------------------------- statements
 
     fn block(&mut self, cx: &mut FnCx, b: &ast::Block) -> Vec<Stmt> {
-        cx.scopes.push(HashMap::new());
+        cx.open_scope();
         let mut out = Vec::new();
         for s in &b.stmts {
             self.stmt(cx, s, &mut out);
         }
-        cx.scopes.pop();
+        cx.close_scope();
         out
     }
 
@@ -941,7 +950,7 @@ impl<'a> Checker<'a> {
                 _ => Err(self.value(cx, e)),
             },
         };
-        cx.scopes.push(HashMap::new());
+        cx.open_scope();
         cx.loop_depth += 1;
         match range {
             Ok((start, end, step)) => {
@@ -1017,7 +1026,7 @@ impl<'a> Checker<'a> {
             }
         }
         cx.loop_depth -= 1;
-        cx.scopes.pop();
+        cx.close_scope();
     }
 
     // ---------------------------------------------------------------- expressions
@@ -1323,16 +1332,7 @@ impl<'a> Checker<'a> {
             ));
         }
         // Lowered in the defining module's scope (no locals), at the use site.
-        let mut cx = FnCx {
-            module,
-            locals: vec![],
-            scopes: vec![HashMap::new()],
-            declared_ret: None,
-            returns: vec![],
-            loop_depth: 0,
-            is_script: false,
-            depth: 0,
-        };
+        let mut cx = FnCx::new(module, None, false);
         let mut v = self.value(&mut cx, &def.value);
         if let Some(t) = &def.ty {
             let want = self.resolve_type(t);
