@@ -109,7 +109,8 @@ fn lex_all(file: FileId, src: &str, diags: &mut Vec<Diagnostic>) -> Vec<ParserIt
 
 fn check_nesting(file: FileId, src: &str) -> Option<Diagnostic> {
     let mut depth = 0usize;
-    for (i, b) in src.bytes().enumerate() {
+    let mut bytes = src.bytes().enumerate();
+    while let Some((i, b)) = bytes.next() {
         match b {
             b'(' | b'[' | b'{' => {
                 depth += 1;
@@ -121,7 +122,25 @@ fn check_nesting(file: FileId, src: &str) -> Option<Diagnostic> {
                 }
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b'#' | b'"' => {} // conservative: comments and strings only over-count
+            // Brackets in comments and strings do not nest anything.
+            b'#' => {
+                for (_, c) in bytes.by_ref() {
+                    if c == b'\n' {
+                        break;
+                    }
+                }
+            }
+            b'"' => {
+                while let Some((_, c)) = bytes.next() {
+                    match c {
+                        b'\\' => {
+                            bytes.next();
+                        }
+                        b'"' | b'\n' => break,
+                        _ => {}
+                    }
+                }
+            }
             _ => {}
         }
     }
@@ -268,6 +287,17 @@ mod tests {
         let (_, d) = parse(0, "let x = 1; @@@\u{FFFD}\u{FFFD} let y = 2;");
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!((d[0].span.lo, d[0].span.hi), (11, 20));
+    }
+
+    #[test]
+    fn brackets_in_comments_and_strings_do_not_count_as_nesting() {
+        let src = format!(
+            "# {}\nprint(\"{}\", 1);",
+            "(".repeat(2000),
+            "[".repeat(2000)
+        );
+        let (_, d) = parse(0, &src);
+        assert!(d.is_empty(), "{d:?}");
     }
 
     #[test]
