@@ -96,10 +96,22 @@ fn run_cli(cli: Cli) -> u8 {
                 .map_err(|m| Failure::Runtime(format!("error: {m}\n")))
         }),
         Command::InternalPanic => panic!("deliberate panic for the panic-reporting test"),
-        Command::Run { tier: _, stats, file, args } => {
+        Command::Run {
+            tier: _,
+            stats,
+            file,
+            args,
+        } => {
             driver::check_file(&file, color).and_then(|checked| {
                 let stdout = std::io::stdout();
-                let mut out = std::io::BufWriter::new(stdout.lock());
+                let is_tty = stdout.is_terminal();
+                // Line by line on a terminal (progress shows as it happens), in large
+                // blocks into a pipe or file (fast).
+                let mut out: Box<dyn Write> = if is_tty {
+                    Box::new(std::io::LineWriter::new(stdout.lock()))
+                } else {
+                    Box::new(std::io::BufWriter::new(stdout.lock()))
+                };
                 let opts = RunOptions { color, args };
                 let r = driver::run(&checked, &opts, &mut out);
                 let _ = out.flush();
