@@ -27,6 +27,9 @@ pub use values::Value;
 
 /// Deepest nk call nesting before "recursion too deep" (checked at each call).
 pub const MAX_CALL_DEPTH: usize = 20_000;
+/// Largest register file (in 8-byte words, per file); deeper recursion through large frames
+/// is "recursion too deep" rather than an allocation failure.
+const MAX_STACK_WORDS: usize = 1 << 25;
 
 pub type ARef = Rc<Array>;
 
@@ -193,7 +196,10 @@ impl<'p> Interp<'p> {
                 }
                 Ok(Transfer::TooDeep) => {
                     let msg =
-                        format!("recursion too deep (more than {MAX_CALL_DEPTH} nested calls)");
+                        format!(
+                        "recursion too deep: the nk call stack is full ({MAX_CALL_DEPTH} nested calls or {} MiB of registers)",
+                        (MAX_STACK_WORDS * 8) >> 20
+                    );
                     return Err(self.error(&frames, &cur, cur.pc - 1, msg));
                 }
                 Err(m) => return Err(self.error(&frames, &cur, cur.pc - 1, m)),
@@ -665,13 +671,18 @@ fn exec(
                 *calls += 1;
                 let nbs = bs + ws as usize;
                 let nba = ba + wa as usize;
-                if s.len() < nbs + callee.n_s + 1 {
-                    let n = (nbs + callee.n_s + 1).max(s.len() * 2);
-                    s.resize(n, 0);
-                }
-                if a.len() < nba + callee.n_a + 1 {
-                    let n = (nba + callee.n_a + 1).max(a.len() * 2);
-                    a.resize(n, None);
+                if s.len() < nbs + callee.n_s + 1 || a.len() < nba + callee.n_a + 1 {
+                    let (need_s, need_a) = (nbs + callee.n_s + 1, nba + callee.n_a + 1);
+                    // Deep recursion through big frames: an nk error, not an abort.
+                    if need_s > MAX_STACK_WORDS || need_a > MAX_STACK_WORDS {
+                        return Ok(Transfer::TooDeep);
+                    }
+                    if s.len() < need_s {
+                        s.resize(need_s.max(s.len() * 2).min(MAX_STACK_WORDS), 0);
+                    }
+                    if a.len() < need_a {
+                        a.resize(need_a.max(a.len() * 2).min(MAX_STACK_WORDS), None);
+                    }
                 }
                 let callee_frame = Frame {
                     f: callee,

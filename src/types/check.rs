@@ -381,7 +381,12 @@ impl<'a> Checker<'a> {
                     format!("{}.", module.name)
                 };
                 let args: Vec<String> = spec.args.iter().map(|t| t.to_string()).collect();
-                format!("{prefix}{}({})", def.name.name, args.join(", "))
+                let mut args = args.join(", ");
+                if args.chars().count() > 100 {
+                    // Keep messages readable when a tuple type is huge.
+                    args = args.chars().take(97).collect::<String>() + "...";
+                }
+                format!("{prefix}{}({args})", def.name.name)
             }
         }
     }
