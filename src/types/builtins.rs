@@ -42,6 +42,16 @@ const NAMES: &[&str] = &[
     "__num",
 ];
 
+/// The built-ins users may call by name (for "did you mean" hints).
+pub fn public_names() -> impl Iterator<Item = &'static str> {
+    NAMES
+        .iter()
+        .copied()
+        .filter(|n| !n.starts_with("__"))
+        .chain(MathFn::ALL.iter().map(|f| f.name()))
+        .chain(["print", "assert", "range"])
+}
+
 pub fn is_builtin_name(n: &str) -> bool {
     NAMES.contains(&n) || MathFn::ALL.iter().any(|f| f.name() == n)
 }

@@ -1131,7 +1131,15 @@ impl<'a> Checker<'a> {
                         format!("`{n}` is a function; functions are not values (call it)"),
                     );
                 }
-                self.err(span, format!("undefined variable `{n}`"))
+                let names: Vec<&str> = cx
+                    .bindings
+                    .iter()
+                    .filter(|(_, ids)| !ids.is_empty())
+                    .map(|(k, _)| k.as_str())
+                    .chain(self.consts[cx.module].keys().copied())
+                    .collect();
+                let hint = did_you_mean(n, names);
+                self.err(span, format!("undefined variable `{n}`{hint}"))
             }
             ast::ExprKind::Binary(op, a, b) => {
                 let a = self.value(cx, a);
@@ -1452,7 +1460,15 @@ impl<'a> Checker<'a> {
                 if let Some(&def) = self.fns[prelude].get(n.as_str()) {
                     return self.call_user(prelude, def, args, span);
                 }
-                self.err(callee.span, format!("undefined function `{n}`"))
+                let prelude = self.loaded.prelude;
+                let names: Vec<String> = self.fns[cx.module]
+                    .keys()
+                    .chain(self.fns[prelude].keys().filter(|k| !k.starts_with("__")))
+                    .map(|k| k.to_string())
+                    .chain(builtins::public_names().map(String::from))
+                    .collect();
+                let hint = did_you_mean(n, names.iter().map(String::as_str));
+                self.err(callee.span, format!("undefined function `{n}`{hint}"))
             }
             ast::ExprKind::Member(base, f) => {
                 if let ast::ExprKind::Name(m) = &base.kind {
@@ -1551,6 +1567,34 @@ impl<'a> Checker<'a> {
             None => unknown(span),
         }
     }
+}
+
+/// ", did you mean `x`?" for the closest known name within a small edit distance.
+fn did_you_mean<'n>(name: &str, known: impl IntoIterator<Item = &'n str>) -> String {
+    let limit = if name.len() <= 3 { 1 } else { 2 };
+    known
+        .into_iter()
+        .filter(|k| !k.is_empty() && *k != name)
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, k)| format!(", did you mean `{k}`?"))
+        .unwrap_or_default()
+}
+
+/// Levenshtein distance (names are short; the quadratic table is fine).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let subst = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = subst.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// Scalar and array leaves of a value of type `t`.

@@ -125,6 +125,20 @@ mod tests {
     }
 
     #[test]
+    fn misspelled_names_get_a_suggestion() {
+        let e = check("let total = 1;\nprint(totl, lenn(zeros(2)), sqr(2.0), xyzzy);").unwrap_err();
+        assert_eq!(
+            e,
+            vec![
+                "undefined variable `totl`, did you mean `total`?".to_string(),
+                "undefined function `lenn`, did you mean `len`?".to_string(),
+                "undefined function `sqr`, did you mean `sqrt`?".to_string(),
+                "undefined variable `xyzzy`".to_string(),
+            ]
+        );
+    }
+
+    #[test]
     fn int_widens_to_f64_but_not_back() {
         assert!(check("let x: f64 = 0; x = 3; print(x);").is_ok());
         let e = check("let i = 0; i = 0.5;").unwrap_err();
