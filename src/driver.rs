@@ -79,7 +79,7 @@ fn finish_check(
 pub fn render_runtime_error(sources: &SourceMap, e: &RuntimeError, color: bool) -> String {
     // An error inside the standard library is shown at the user's call into it; the
     // chain below still lists the library frames.
-    let in_stdlib = |sp: &crate::syntax::Span| sources.get(sp.file).name.starts_with("<stdlib>");
+    let in_stdlib = |sp: &crate::syntax::Span| sources.get(sp.file).is_stdlib;
     let span = if in_stdlib(&e.span) {
         e.chain
             .iter()

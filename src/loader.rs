@@ -130,12 +130,11 @@ impl Loader {
         dir: Option<PathBuf>,
         is_script: bool,
     ) -> ModuleId {
-        let display = match &origin {
-            Some(Origin::File(p)) => p.display().to_string(),
-            Some(Origin::Stdlib(n)) => format!("<stdlib>/{n}.nk"),
-            None => name.clone(),
+        let file = match &origin {
+            Some(Origin::File(p)) => self.sources.add(p.display().to_string(), text),
+            Some(Origin::Stdlib(n)) => self.sources.add_stdlib(format!("<stdlib>/{n}.nk"), text),
+            None => self.sources.add(name.clone(), text),
         };
-        let file = self.sources.add(display, text);
         let (ast, diags) = syntax::parse(file, &self.sources.get(file).text);
         self.diags.extend(diags);
         if !is_script {

@@ -113,16 +113,20 @@ fn binary_junk_is_a_syntax_error() {
     }
 }
 
-#[test]
-fn long_operator_chains_are_fine() {
-    let src = format!("print({}1);", "1 + ".repeat(5_000));
-    // Big enough to need the CLI's large stack; run on one like it.
-    let out = std::thread::Builder::new()
+/// Runs source through the whole pipeline on a stack as large as the CLI's (pathological
+/// inputs are big enough to need it).
+fn run_on_cli_stack(src: String) -> Result<String, driver::Failure> {
+    std::thread::Builder::new()
         .stack_size(512 << 20)
         .spawn(move || driver::run_source("chain.nk", &src, &[]))
         .unwrap()
         .join()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn long_operator_chains_are_fine() {
+    let out = run_on_cli_stack(format!("print({}1);", "1 + ".repeat(5_000)));
     match out {
         Ok(o) => assert_eq!(o, "5001\n"),
         Err(e) => assert!(e.message().contains("nested more than"), "{}", e.message()),
@@ -249,11 +253,6 @@ fn a_seventy_thousand_branch_else_if_chain_runs() {
         src.push_str(&format!(" else if x == {i} {{ print({i}); }}"));
     }
     src.push_str(" else { print(-1); }\n");
-    let out = std::thread::Builder::new()
-        .stack_size(512 << 20)
-        .spawn(move || driver::run_source("chain.nk", &src, &[]))
-        .unwrap()
-        .join()
-        .unwrap();
+    let out = run_on_cli_stack(src);
     assert_eq!(out.map_err(|e| e.message().to_string()).unwrap(), "69998\n");
 }

@@ -128,29 +128,24 @@ fn negate(op: BinOp) -> BinOp {
     }
 }
 
-/// The fused "jump unless `x op y`" op for i64/bool operands; its target is patched later.
-fn int_jump_unless(op: BinOp, x: Reg, y: Reg) -> Op {
+/// The fused "jump unless `x op y`" op, its target patched later. `float` selects the
+/// f64 forms, which exist for `<`, `<=`, `>`, `>=` only; `>`/`>=` are `<`/`<=` with the
+/// operands swapped.
+fn jump_unless(op: BinOp, float: bool, x: Reg, y: Reg) -> Op {
     let target = 0;
-    match op {
-        BinOp::Lt => Op::JmpNotLtI { a: x, b: y, target },
-        BinOp::Le => Op::JmpNotLeI { a: x, b: y, target },
-        BinOp::Gt => Op::JmpNotLtI { a: y, b: x, target },
-        BinOp::Ge => Op::JmpNotLeI { a: y, b: x, target },
-        BinOp::Eq => Op::JmpNotEqI { a: x, b: y, target },
-        BinOp::Ne => Op::JmpNotNeI { a: x, b: y, target },
-        other => unreachable!("`{}` is not a comparison", other.symbol()),
-    }
-}
-
-/// The fused "jump unless `x op y`" op for f64 operands (`<`, `<=`, `>`, `>=` only).
-fn float_jump_unless(op: BinOp, x: Reg, y: Reg) -> Op {
-    let target = 0;
-    match op {
-        BinOp::Lt => Op::JmpNotLtF { a: x, b: y, target },
-        BinOp::Le => Op::JmpNotLeF { a: x, b: y, target },
-        BinOp::Gt => Op::JmpNotLtF { a: y, b: x, target },
-        BinOp::Ge => Op::JmpNotLeF { a: y, b: x, target },
-        other => unreachable!("no fused f64 jump for `{}`", other.symbol()),
+    let (op, a, b) = match op {
+        BinOp::Gt => (BinOp::Lt, y, x),
+        BinOp::Ge => (BinOp::Le, y, x),
+        _ => (op, x, y),
+    };
+    match (op, float) {
+        (BinOp::Lt, false) => Op::JmpNotLtI { a, b, target },
+        (BinOp::Le, false) => Op::JmpNotLeI { a, b, target },
+        (BinOp::Eq, false) => Op::JmpNotEqI { a, b, target },
+        (BinOp::Ne, false) => Op::JmpNotNeI { a, b, target },
+        (BinOp::Lt, true) => Op::JmpNotLtF { a, b, target },
+        (BinOp::Le, true) => Op::JmpNotLeF { a, b, target },
+        (other, _) => unreachable!("no fused jump for `{}`", other.symbol()),
     }
 }
 
@@ -686,7 +681,7 @@ impl FnCompiler<'_> {
                 // For integers, "jump if x < y" is "jump unless x >= y", and so on.
                 let x = s_of(&self.expr_any(a));
                 let y = s_of(&self.expr_any(b));
-                return self.emit(int_jump_unless(negate(*op), x, y), c.span);
+                return self.emit(jump_unless(negate(*op), false, x, y), c.span);
             }
         }
         let r = s_of(&self.expr_any(c));
@@ -711,12 +706,7 @@ impl FnCompiler<'_> {
             if int || float {
                 let x = s_of(&self.expr_any(a));
                 let y = s_of(&self.expr_any(b));
-                let jump = if int {
-                    int_jump_unless(*op, x, y)
-                } else {
-                    float_jump_unless(*op, x, y)
-                };
-                return self.emit(jump, c.span);
+                return self.emit(jump_unless(*op, float, x, y), c.span);
             }
         }
         let r = s_of(&self.expr_any(c));

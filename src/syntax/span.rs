@@ -34,6 +34,8 @@ impl Span {
 pub struct SourceFile {
     pub name: String,
     pub text: String,
+    /// Part of nvm's standard library (errors inside it are shown at the user's call).
+    pub is_stdlib: bool,
 }
 
 /// All files of one program (or REPL session), indexed by [`FileId`].
@@ -44,7 +46,21 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, name: String, text: String) -> FileId {
-        self.files.push(SourceFile { name, text });
+        self.push(SourceFile {
+            name,
+            text,
+            is_stdlib: false,
+        })
+    }
+    pub fn add_stdlib(&mut self, name: String, text: String) -> FileId {
+        self.push(SourceFile {
+            name,
+            text,
+            is_stdlib: true,
+        })
+    }
+    fn push(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
         (self.files.len() - 1) as FileId
     }
     pub fn get(&self, id: FileId) -> &SourceFile {

@@ -177,30 +177,23 @@ impl<'a> Checker<'a> {
             let mut f: HashMap<&str, &FnDef> = HashMap::new();
             let mut c: HashMap<&str, &ast::ConstDef> = HashMap::new();
             for item in &m.ast.items {
-                match item {
-                    Item::Fn(def) => {
-                        if let Some(prev) = f.insert(def.name.name.as_str(), def) {
-                            diags.push(
-                                Diagnostic::error(
-                                    def.name.span,
-                                    format!("function `{}` is defined twice", def.name.name),
-                                )
-                                .with_label(prev.name.span, "first defined here"),
-                            );
-                        }
-                    }
-                    Item::Const(def) => {
-                        if let Some(prev) = c.insert(def.name.name.as_str(), def) {
-                            diags.push(
-                                Diagnostic::error(
-                                    def.name.span,
-                                    format!("constant `{}` is defined twice", def.name.name),
-                                )
-                                .with_label(prev.name.span, "first defined here"),
-                            );
-                        }
-                    }
-                    _ => {}
+                let twice = match item {
+                    Item::Fn(def) => f
+                        .insert(&def.name.name, def)
+                        .map(|p| ("function", &def.name, &p.name)),
+                    Item::Const(def) => c
+                        .insert(&def.name.name, def)
+                        .map(|p| ("constant", &def.name, &p.name)),
+                    _ => None,
+                };
+                if let Some((what, name, prev)) = twice {
+                    diags.push(
+                        Diagnostic::error(
+                            name.span,
+                            format!("{what} `{}` is defined twice", name.name),
+                        )
+                        .with_label(prev.span, "first defined here"),
+                    );
                 }
             }
             fns.push(f);
