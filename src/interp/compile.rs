@@ -7,7 +7,7 @@
 //! overlaps a live register of the caller.
 
 use super::bytecode::*;
-use crate::ir::ops::{BinOp, Prim};
+use crate::ir::ops::{BinOp, MathFn, MathFn2, Prim};
 use crate::ir::{Builtin, Expr, ExprKind, FuncId, Program, SliceIdx, Stmt, Type, UnOp};
 use crate::syntax::Span;
 use std::collections::HashMap;
@@ -1151,60 +1151,38 @@ impl FnCompiler<'_> {
         if scalar_args && !args.is_empty() {
             let regs: Vec<Reg> = args.iter().map(|a| s_of(&self.expr_any(a))).collect();
             let f64_args = args[0].ty == Type::F64;
-            let op = match (b, regs.as_slice()) {
-                (Builtin::Math1(crate::ir::ops::MathFn::Abs), [x]) if !f64_args => Some(Op::AbsI {
-                    dst: s_of(dst),
-                    a: *x,
-                }),
-                (Builtin::Math1(f), [x]) => Some(Op::Math1 {
-                    f,
-                    dst: s_of(dst),
-                    a: *x,
-                }),
-                (Builtin::Math2(f), [x, y]) if f64_args || !f.keeps_int() => Some(Op::Math2 {
-                    f,
-                    dst: s_of(dst),
-                    a: *x,
-                    b: *y,
-                }),
-                (Builtin::Math2(crate::ir::ops::MathFn2::Minimum) | Builtin::MinScalar, [x, y])
-                    if !f64_args =>
-                {
-                    Some(Op::MinI {
-                        dst: s_of(dst),
+            // Scalar `min(x, y)`/`max(x, y)` are `minimum`/`maximum` on scalars.
+            let b1 = match b {
+                Builtin::MinScalar => Builtin::Math2(MathFn2::Minimum),
+                Builtin::MaxScalar => Builtin::Math2(MathFn2::Maximum),
+                other => other,
+            };
+            // Only built-ins with a scalar result have a one-op form.
+            let op = match (dst, b1, regs.as_slice()) {
+                (&Loc::S(d), Builtin::Math1(MathFn::Abs), [x]) if !f64_args => {
+                    Some(Op::AbsI { dst: d, a: *x })
+                }
+                (&Loc::S(d), Builtin::Math1(f), [x]) => Some(Op::Math1 { f, dst: d, a: *x }),
+                (&Loc::S(d), Builtin::Math2(f), [x, y]) if f64_args || !f.keeps_int() => {
+                    Some(Op::Math2 {
+                        f,
+                        dst: d,
                         a: *x,
                         b: *y,
                     })
                 }
-                (Builtin::Math2(crate::ir::ops::MathFn2::Maximum) | Builtin::MaxScalar, [x, y])
-                    if !f64_args =>
-                {
-                    Some(Op::MaxI {
-                        dst: s_of(dst),
-                        a: *x,
-                        b: *y,
-                    })
-                }
-                (Builtin::MinScalar, [x, y]) => Some(Op::Math2 {
-                    f: crate::ir::ops::MathFn2::Minimum,
-                    dst: s_of(dst),
+                (&Loc::S(d), Builtin::Math2(MathFn2::Minimum), [x, y]) => Some(Op::MinI {
+                    dst: d,
                     a: *x,
                     b: *y,
                 }),
-                (Builtin::MaxScalar, [x, y]) => Some(Op::Math2 {
-                    f: crate::ir::ops::MathFn2::Maximum,
-                    dst: s_of(dst),
+                (&Loc::S(d), Builtin::Math2(MathFn2::Maximum), [x, y]) => Some(Op::MaxI {
+                    dst: d,
                     a: *x,
                     b: *y,
                 }),
-                (Builtin::IsNan, [x]) => Some(Op::IsNan {
-                    dst: s_of(dst),
-                    a: *x,
-                }),
-                (Builtin::IsInf, [x]) => Some(Op::IsInf {
-                    dst: s_of(dst),
-                    a: *x,
-                }),
+                (&Loc::S(d), Builtin::IsNan, [x]) => Some(Op::IsNan { dst: d, a: *x }),
+                (&Loc::S(d), Builtin::IsInf, [x]) => Some(Op::IsInf { dst: d, a: *x }),
                 _ => None,
             };
             if let Some(op) = op {

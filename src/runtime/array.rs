@@ -269,6 +269,9 @@ impl ExactSizeIterator for BitsIter<'_> {}
 // Elementwise drivers: the kernel picks the closure (operator and kind matched once), the
 // driver runs it over array/array or array/scalar operands.
 
+/// `run` and `try_run` walk the operands the same way but stay separate on purpose: a
+/// plain `collect` keeps the exact-size, vectorizable fast path, which collecting into a
+/// `Result` loses — and only integer `//`, `%` and `**` can fail.
 trait Driver {
     fn run<F: Fn(u64, u64) -> u64>(&self, f: F) -> Vec<u64>;
     fn try_run<F: Fn(u64, u64) -> Result<u64, RtError>>(&self, f: F) -> Result<Vec<u64>, RtError>;
