@@ -1,27 +1,43 @@
 #!/usr/bin/env python3
 """nvm benchmark suite: one command, `python3 benches/run.py`.
 
-Builds nvm in release mode, then for each kernel in benches/kernels/ runs the nk
-version on nvm and the Python twin (plain CPython for scalar kernels, NumPy for array
-kernels) interleaved -- nvm, py, nvm, py, ... -- so machine noise hits both alike.
-Keeps the minimum wall time of N repeats of each, checks that both print the same
-first line (numbers compared with a relative tolerance), and writes BENCHMARKS.md.
+Builds nvm in release mode, then for each kernel in benches/kernels/ runs, interleaved
+(jit, auto, interp, python, numba, jit, auto, ...) so machine noise hits all alike:
+
+  nvm jit      target/release/nvm run --tier=jit --stats=json NAME.nk N
+  nvm auto     target/release/nvm run --tier=auto --stats=json NAME.nk N   (the default tier)
+  nvm interp   target/release/nvm run --tier=interp NAME.nk N
+  python       python3 NAME.py N            (plain CPython, or NumPy for array kernels)
+  numba        python3 NAME.py --numba N    (the same Python with numba.njit, cache=False)
+
+plus, not timed as a column, `python3 NAME.py --numba --compile-time N`, which reports
+Numba's compile time and the run time of a warm call on stderr. Keeps the minimum
+whole-process wall time of N repeats of each, checks that all print the same first line
+(numbers compared with a relative tolerance), and writes BENCHMARKS.md.
+
+A configuration that fails (an nvm tier that does not exist yet, a crash, a timeout)
+shows "error" in its cell and is not run again for that kernel; the others go on. If
+`import numba` fails, the Numba column says "not installed" (this script installs
+nothing: `python3 -m pip install numba` adds it).
 
 Options:
-  --quick        smaller sizes and 3 repeats (a smoke run, ~15 s)
-  --repeat N     repeats per kernel and side (default 5; 3 with --quick)
+  --quick        smaller sizes and 3 repeats (a smoke run, ~1.5 min; the full run ~5 min)
+  --repeat N     repeats per kernel and configuration (default 5; 3 with --quick)
   --out PATH     where to write the report (default: BENCHMARKS.md at the repo root)
   --only NAMES   comma-separated kernel names to run (the report then lists only those)
+  --timeout S    seconds before one run counts as failed (default 600)
   --no-build     skip `cargo build --release`
 """
 
 import argparse
 import datetime
+import json
 import math
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -29,17 +45,35 @@ ROOT = os.path.dirname(HERE)
 KERNELS_DIR = os.path.join(HERE, "kernels")
 NVM = os.path.join(ROOT, "target", "release", "nvm")
 
-# (name, python flavour, size, quick size, what it exercises)
+# (name, python flavour, kind, size, quick size, what it exercises)
+# kind "loops": scalar loops, where the native tier is meant to match Numba;
+# kind "array": whole-array operations or library routines.
 KERNELS = [
-    ("sum_squares", "cpython", 20_000_000, 1_000_000, "i64 for-loop, `s += i*i % 7`"),
-    ("float_loop", "cpython", 15_000_000, 1_000_000, "f64 accumulation, mul/add/div + branch"),
-    ("fib_rec", "cpython", 32, 24, "recursive fib(n), call-heavy"),
-    ("collatz", "cpython", 100_000, 10_000, "while loops, `%`, `//`, branches, calls"),
-    ("nested_loops", "cpython", 250, 60, "n x n matmul, explicit loops over 2-D arrays"),
-    ("sieve", "cpython", 5_000_000, 500_000, "bool[] stores/loads in while loops"),
-    ("array_expr", "numpy", 2_000_000, 300_000, "`a * 2.0 + b` etc. on large f64[], 20x"),
-    ("reductions", "numpy", 2_000_000, 300_000, "sum/mean/max/min over a large f64[], 5x"),
+    ("sum_squares", "cpython", "loops", 20_000_000, 1_000_000, "i64 for-loop, `s += i*i % 7`"),
+    ("float_loop", "cpython", "loops", 15_000_000, 1_000_000, "f64 accumulation, mul/add/div + branch"),
+    ("fib_rec", "cpython", "loops", 32, 24, "recursive fib(n), call-heavy"),
+    ("collatz", "cpython", "loops", 100_000, 10_000, "while loops, `%`, `//`, branches, calls"),
+    ("sieve", "cpython", "loops", 5_000_000, 500_000, "bool[] stores/loads in while loops"),
+    ("mandelbrot", "cpython", "loops", 600, 100, "n x n grid, f64 while loop (<= 100 iterations), a call per point"),
+    ("nbody", "cpython", "loops", 200_000, 10_000, "5-body simulation, n steps, f64[] loads/stores, sqrt"),
+    ("caller_callee", "cpython+numpy", "loops", 3_000, 300, "the user report's program: caller calls callee(i), arrays + loops + sum"),
+    ("matmul_loops", "cpython", "loops", 250, 60, "n x n matmul, explicit triple loop over 2-D arrays"),
+    ("matmul_dot", "numpy", "array", 250, 60, "the same matrices multiplied with `dot` (nk stdlib / NumPy BLAS)"),
+    ("array_expr", "numpy", "array", 2_000_000, 300_000, "`a * 2.0 + b` etc. on large f64[], 20x"),
+    ("reductions", "numpy", "array", 2_000_000, 300_000, "sum/mean/max/min over a large f64[], 5x"),
 ]
+
+FLAVOUR_LABEL = {"cpython": "CPython", "numpy": "NumPy", "cpython+numpy": "CPython+NumPy"}
+
+# The timed configurations, in the order they run within a round and appear in the table.
+CONFIGS = [("jit", "nvm jit"), ("auto", "nvm auto"), ("interp", "nvm interp"), ("py", "CPython / NumPy"), ("numba", "Numba")]
+NVM_CONFIGS = ("jit", "auto", "interp")
+NVM_EMPTY = "nvm (empty program)"
+
+# Targets for the native tier (see "How to read this" in the report).
+TARGET_NUMBA = 1.5  # nvm jit time <= 1.5 x Numba's on "loops" kernels
+TARGET_COMPILE = 10.0  # Numba compile time >= 10 x nvm's
+TARGET_AUTO = 2.0  # nvm auto time <= 2 x nvm jit's
 
 REL_TOL = 1e-9
 
@@ -62,12 +96,13 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
-def numpy_version():
+def module_version(name):
+    """The module's version if `import name` works here, else None (and why, on stderr)."""
     try:
-        import numpy
-
-        return numpy.__version__
-    except ImportError:
+        module = __import__(name)
+        return module.__version__
+    except Exception as e:  # ImportError, or a broken install raising something else
+        print(f"{name} is not usable by {sys.executable}: {type(e).__name__}: {e}", file=sys.stderr)
         return None
 
 
@@ -77,16 +112,45 @@ def git_commit():
     return rev + (" (+ uncommitted changes in src/stdlib)" if dirty else "")
 
 
-def run_once(cmd):
+def run_once(cmd, timeout):
+    """(wall seconds, error or None, stdout, stderr) of one whole-process run."""
     t0 = time.perf_counter()
-    p = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"timeout after {timeout} s", "", ""
+    except OSError as e:
+        return None, str(e), "", ""
     dt = time.perf_counter() - t0
-    return dt, p.returncode, p.stdout, p.stderr
+    if p.returncode == 0:
+        return dt, None, p.stdout, p.stderr
+    why = f"killed by signal {-p.returncode}" if p.returncode < 0 else f"exit {p.returncode}"
+    return None, why + error_line(p.stderr), p.stdout, p.stderr
+
+
+def error_line(stderr):
+    """The line of stderr that says what went wrong: a Python traceback's last line, else the first."""
+    lines = [l.strip() for l in stderr.splitlines() if l.strip()]
+    if not lines:
+        return ""
+    python = lines[0].startswith("Traceback") and ":" in lines[-1]
+    return ": " + (lines[-1] if python else lines[0])
 
 
 def first_line(s):
     lines = s.splitlines()
     return lines[0].strip() if lines else ""
+
+
+def json_stats(stderr):
+    """The last line of stderr that starts with `{`, parsed; {} if none or not JSON."""
+    for line in reversed(stderr.splitlines()):
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except ValueError:
+                return {}
+    return {}
 
 
 def outputs_agree(a, b):
@@ -111,78 +175,140 @@ def fmt_time(t):
     return "—" if t is None else f"{t:.3f} s"
 
 
-def bench(name, flavour, size, repeat):
+def fmt_ms(ms):
+    return "—" if ms is None else f"{ms:.1f} ms"
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def fmt_ratio(r):
+    return "—" if r is None else f"{r:.2f}"
+
+
+def commands(name, n, numba):
     nk = os.path.join(KERNELS_DIR, name + ".nk")
     py = os.path.join(KERNELS_DIR, name + ".py")
-    nvm_cmd = [NVM, "run", nk, str(size)]
-    py_cmd = [sys.executable, py, str(size)]
-    nvm_times, py_times = [], []
-    nvm_out = py_out = None
-    nvm_err = py_err = None
-    for _ in range(repeat):
-        dt, rc, out, err = run_once(nvm_cmd)
-        if rc != 0:
-            nvm_err = f"exit {rc}: " + (err.strip().splitlines() or [""])[0]
-            nvm_full_err = err
-        else:
-            nvm_times.append(dt)
-            nvm_out = first_line(out)
-        dt, rc, out, err = run_once(py_cmd)
-        if rc != 0:
-            py_err = f"exit {rc}: " + (err.strip().splitlines() or [""])[-1]
-        else:
-            py_times.append(dt)
-            py_out = first_line(out)
-        if nvm_err and py_err:
-            break
-    if nvm_err:
-        print(f"    nvm FAILED ({nvm_err})\n{nvm_full_err}", file=sys.stderr)
-    if py_err:
-        print(f"    python FAILED ({py_err})", file=sys.stderr)
-    res = {
-        "name": name,
-        "flavour": flavour,
-        "size": size,
-        "nvm": min(nvm_times) if nvm_times and not nvm_err else None,
-        "py": min(py_times) if py_times and not py_err else None,
-        "nvm_out": nvm_out,
-        "py_out": py_out,
-        "error": nvm_err or py_err,
+    cmds = {
+        "jit": [NVM, "run", "--tier=jit", "--stats=json", nk, str(n)],
+        "auto": [NVM, "run", "--tier=auto", "--stats=json", nk, str(n)],
+        "interp": [NVM, "run", "--tier=interp", nk, str(n)],
+        "py": [sys.executable, py, str(n)],
     }
-    if nvm_out is not None and py_out is not None:
-        res["agree"] = outputs_agree(nvm_out, py_out)
-    else:
-        res["agree"] = None
+    if numba:
+        cmds["numba"] = [sys.executable, py, "--numba", str(n)]
+        cmds["numba_compile"] = [sys.executable, py, "--numba", "--compile-time", str(n)]
+    return cmds
+
+
+def bench(name, n, repeat, numba, timeout):
+    """Run every configuration `repeat` times, interleaved; one result dict per configuration."""
+    cmds = commands(name, n, numba)
+    res = {key: {"times": [], "out": None, "error": None, "stats": []} for key in cmds}
+    for _ in range(repeat):
+        for key, cmd in cmds.items():
+            r = res[key]
+            if r["error"]:
+                continue  # failed once: don't spend time on it again
+            dt, err, out, errout = run_once(cmd, timeout)
+            if err:
+                r["error"] = err
+                continue
+            r["times"].append(dt)
+            r["out"] = first_line(out)
+            r["stats"].append(json_stats(errout))
+    for r in res.values():
+        r["time"] = min(r["times"]) if r["times"] and not r["error"] else None
     return res
+
+
+def summarize(name, flavour, kind, n, what, res, nvm_startup):
+    """The numbers the report shows for one kernel, from bench()'s raw results."""
+    row = {"name": name, "flavour": flavour, "kind": kind, "size": n, "what": what}
+    for key, _ in CONFIGS:
+        r = res.get(key)
+        row[key] = r["time"] if r else None
+        row[key + "_error"] = r["error"] if r else None
+    # Output check: every configuration that ran against Python's line (or interp's).
+    ref_key = "py" if res["py"]["out"] is not None else "interp"
+    ref = res[ref_key]["out"]
+    row["reference"] = ref
+    row["mismatch"] = {
+        key: r["out"] for key, r in res.items() if r["out"] is not None and ref is not None and not outputs_agree(r["out"], ref)
+    }
+    row["checked"] = ref is not None and any(r["out"] is not None for k, r in res.items() if k != ref_key)
+    # Compile time and warm run time. nvm: from --stats=json of each jit run (min of the
+    # repeats); the "run" part is that run's wall time minus its compile time and minus the
+    # startup of an empty nvm program, to compare with Numba's in-process warm call.
+    # Numba: compile = first call minus a warm second call.
+    jit = res["jit"]
+    compile_ms = [s.get("compile_ms") for s in jit["stats"] if isinstance(s.get("compile_ms"), (int, float))]
+    row["nvm_compile_ms"] = min(compile_ms) if compile_ms and not jit["error"] else None
+    if row["nvm_compile_ms"] is not None and len(compile_ms) == len(jit["times"]):
+        row["nvm_exec"] = max(min(t - c / 1e3 for t, c in zip(jit["times"], compile_ms)) - (nvm_startup or 0.0), 0.0)
+    else:
+        row["nvm_exec"] = None
+    row["jit_compiled"] = jit["stats"][-1].get("compiled") if jit["stats"] else None
+    row["jit_interpreted"] = jit["stats"][-1].get("interpreted") if jit["stats"] else None
+    auto = res["auto"]
+    row["auto_compiled"] = auto["stats"][-1].get("compiled") if auto["stats"] and not auto["error"] else None
+    nc = res.get("numba_compile")
+    row["numba_compile_error"] = nc["error"] if nc else None
+    stats = nc["stats"] if nc and not nc["error"] else []
+    cms = [s["numba_compile_ms"] for s in stats if "numba_compile_ms" in s]
+    rms = [s["numba_run_ms"] for s in stats if "numba_run_ms" in s]
+    row["numba_compile_ms"] = min(cms) if cms else None
+    row["numba_exec"] = min(rms) / 1e3 if rms else None
+    # A configuration that printed the wrong answer has no time worth comparing.
+    for key in row["mismatch"]:
+        if key in row:
+            row[key] = None
+    if "auto" in row["mismatch"]:
+        row["auto_compiled"] = None
+    if "jit" in row["mismatch"]:
+        row["nvm_compile_ms"] = row["nvm_exec"] = None
+    if "numba_compile" in row["mismatch"]:
+        row["numba_compile_ms"] = row["numba_exec"] = None
+    return row
+
+
+def measure_startup(repeat, numba, timeout):
+    """Whole-process time of doing nothing: nvm on an empty main, python3 (+ imports)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".nk", delete=False) as f:
+        f.write("fn main(n: i64) { }\n")
+        empty = f.name
+    probes = {
+        NVM_EMPTY: [NVM, "run", "--tier=interp", empty, "0"],
+        "python3": [sys.executable, "-c", "pass"],
+        "python3 + import numpy": [sys.executable, "-c", "import numpy"],
+    }
+    if numba:
+        probes["python3 + import numba"] = [sys.executable, "-c", "import numba"]
+    best = {}
+    try:
+        for _ in range(repeat):
+            for label, cmd in probes.items():
+                dt, err, _, _ = run_once(cmd, timeout)
+                if dt is not None:
+                    best[label] = min(dt, best.get(label, dt))
+    finally:
+        os.unlink(empty)
+    return best
 
 
 def main():
     ap = argparse.ArgumentParser(description="Run the nvm benchmark suite and write BENCHMARKS.md")
     ap.add_argument("--quick", action="store_true", help="small sizes, 3 repeats")
-    ap.add_argument("--repeat", type=int, default=None, help="repeats per kernel and side (default 5, 3 with --quick)")
+    ap.add_argument("--repeat", type=int, default=None, help="repeats per kernel and configuration (default 5, 3 with --quick)")
     ap.add_argument("--out", default=os.path.join(ROOT, "BENCHMARKS.md"), help="report path")
     ap.add_argument("--only", default=None, help="comma-separated kernel names")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds before one run counts as failed")
     ap.add_argument("--no-build", action="store_true", help="skip cargo build --release")
     args = ap.parse_args()
     repeat = args.repeat or (3 if args.quick else 5)
     if repeat < 1:
         ap.error("--repeat must be >= 1")
-
-    if not args.no_build:
-        print("building nvm: cargo build --release", flush=True)
-        p = subprocess.run(["cargo", "build", "--release"], cwd=ROOT)
-        if p.returncode != 0:
-            sys.exit("cargo build --release failed")
-    if not os.path.exists(NVM):
-        sys.exit(f"{NVM} not found (build with `cargo build --release`)")
-
-    npv = numpy_version()
-    if npv is None:
-        print(
-            "NumPy is not importable by " + sys.executable + "; skipping the NumPy kernels.\n"
-            "Install it with `python3 -m pip install numpy` (or `apt-get install python3-numpy`).",
-            file=sys.stderr,
-        )
 
     kernels = KERNELS
     if args.only:
@@ -192,22 +318,49 @@ def main():
             ap.error("unknown kernel(s): " + ", ".join(sorted(unknown)))
         kernels = [k for k in KERNELS if k[0] in wanted]
 
+    if not args.no_build:
+        print("building nvm: cargo build --release", flush=True)
+        p = subprocess.run(["cargo", "build", "--release"], cwd=ROOT)
+        if p.returncode != 0:
+            sys.exit("cargo build --release failed")
+    if not os.path.exists(NVM):
+        sys.exit(f"{NVM} not found (build with `cargo build --release`)")
+
+    versions = {"numpy": module_version("numpy"), "numba": None}
+    if versions["numpy"] is None:
+        print(
+            "Skipping the kernels that need NumPy. Install it with `python3 -m pip install numpy`.",
+            file=sys.stderr,
+        )
+    else:
+        versions["numba"] = module_version("numba")
+        if versions["numba"] is None:
+            print("The Numba column will say 'not installed'. Add it with `python3 -m pip install numba`.", file=sys.stderr)
+    numba = versions["numba"] is not None
+
+    print("process startup ... ", end="", flush=True)
+    startup = measure_startup(repeat, numba, args.timeout)
+    print(", ".join(f"{k} {fmt_time(v)}" for k, v in startup.items()), flush=True)
+
     results = []
     skipped = []
-    for name, flavour, size, qsize, what in kernels:
-        if flavour == "numpy" and npv is None:
+    for name, flavour, kind, size, qsize, what in kernels:
+        if flavour != "cpython" and versions["numpy"] is None:
             skipped.append(name)
             continue
         n = qsize if args.quick else size
         print(f"  {name:<14} n={n:<10} ", end="", flush=True)
-        r = bench(name, flavour, n, repeat)
-        r["what"] = what
-        results.append(r)
-        ratio = f"{r['py'] / r['nvm']:.2f}x" if r["nvm"] and r["py"] else "—"
-        status = {True: "ok", False: "MISMATCH", None: "FAILED"}[r["agree"]]
-        print(f"nvm {fmt_time(r['nvm'])}  py {fmt_time(r['py'])}  ratio {ratio}  {status}", flush=True)
-        if r["agree"] is False:
-            print(f"    nvm:    {r['nvm_out']}\n    python: {r['py_out']}", flush=True)
+        res = bench(name, n, repeat, numba, args.timeout)
+        row = summarize(name, flavour, kind, n, what, res, startup.get(NVM_EMPTY))
+        results.append(row)
+        cells = "  ".join(f"{key} {fmt_time(row[key]) if row[key] else cell_error(row, key, numba)}" for key, _ in CONFIGS)
+        status = "MISMATCH " + ",".join(row["mismatch"]) if row["mismatch"] else ("ok" if row["checked"] else "FAILED")
+        print(f"{cells}  {status}", flush=True)
+        for key in list(res):
+            if res[key]["error"]:
+                print(f"    {key} failed: {res[key]['error']}", flush=True)
+        for key, out in row["mismatch"].items():
+            print(f"    {key}: {out}\n    expected: {row['reference']}", flush=True)
 
     cmd = "python3 benches/run.py" + "".join(
         a for a in [
@@ -218,13 +371,57 @@ def main():
             "" if os.path.abspath(args.out) == os.path.join(ROOT, "BENCHMARKS.md") else f" --out {args.out}",
         ]
     )
-    write_report(args.out, cmd, repeat, npv, results, skipped)
+    write_report(args.out, cmd, repeat, versions, startup, results, skipped, args.quick)
     print(f"wrote {args.out}")
-    if any(r["agree"] is not True for r in results):
+    nvm_failed = any(r[k + "_error"] for r in results for k in NVM_CONFIGS)
+    if any(r["mismatch"] or not r["checked"] for r in results) or nvm_failed:
         sys.exit(1)
 
 
-def write_report(path, cmd, repeat, npv, results, skipped):
+def cell_error(row, key, numba):
+    if key == "numba" and not numba:
+        return "not installed"
+    if key in row["mismatch"]:
+        return "wrong output"
+    return "error" if row[key + "_error"] else "—"
+
+
+def verdicts(results, quick):
+    """One honest sentence per target, from the measured numbers."""
+    out = []
+    loops = [r for r in results if r["kind"] == "loops"]
+
+    def judge(rows, value, ok, describe):
+        measured = [(r, value(r)) for r in rows if value(r) is not None]
+        if not measured:
+            return "not measured (no kernel has both numbers)."
+        bad = [f"`{r['name']}` ({describe(v)})" for r, v in measured if not ok(v)]
+        missing = len(rows) - len(measured)
+        s = f"met on {len(measured) - len(bad)} of {len(measured)} kernels measured"
+        s += f" ({missing} without both numbers)" if missing else ""
+        return s + ("; not met on " + ", ".join(bad) + "." if bad else ".")
+
+    out.append(
+        f"- **Native tier within {TARGET_NUMBA}x of Numba on scalar-loop kernels** (the \"loops\" kernels). "
+        "Steady state (nvm jit run vs a warm Numba call, second table): "
+        + judge(loops, lambda r: ratio(r["nvm_exec"], r["numba_exec"]), lambda v: v <= TARGET_NUMBA, lambda v: f"nvm {v:.2f}x Numba's time")
+        + " Whole process (numba/jit column, which charges Numba its import and compile): "
+        + judge(loops, lambda r: ratio(r["jit"], r["numba"]), lambda v: v <= TARGET_NUMBA, lambda v: f"nvm {v:.2f}x Numba's time")
+    )
+    out.append(
+        f"- **Compile time at least {TARGET_COMPILE:.0f}x lower than Numba's**: "
+        + judge(results, lambda r: ratio(r["numba_compile_ms"], r["nvm_compile_ms"]), lambda v: v >= TARGET_COMPILE, lambda v: f"only {v:.1f}x lower")
+    )
+    out.append(
+        f"- **auto within {TARGET_AUTO:.0f}x of jit**: "
+        + judge(results, lambda r: ratio(r["auto"], r["jit"]), lambda v: v <= TARGET_AUTO, lambda v: f"auto {v:.2f}x jit's time")
+    )
+    if quick:
+        out.append("- This was a `--quick` run: the sizes are too small for these verdicts to mean much.")
+    return out
+
+
+def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     L = []
     L.append("# nvm benchmarks")
@@ -234,74 +431,144 @@ def write_report(path, cmd, repeat, npv, results, skipped):
     L.append(f"- Command: `{cmd}`")
     L.append(f"- Date: {now}")
     L.append(f"- Machine: {os.cpu_count()} CPUs (`nproc`: {sh(['nproc']) or '?'}), {cpu_model()}, {platform.system()} {platform.release()}")
-    L.append(f"- Python: {platform.python_version()} ({platform.python_implementation()}), NumPy: {npv or 'not installed'}")
-    L.append(f"- nvm: git commit {git_commit()}, `cargo build --release`, tier `interp`")
-    L.append(f"- Repeats: {repeat} per kernel and side, interleaved (nvm, python, nvm, python, ...); minimum kept")
+    L.append(
+        f"- Python: {platform.python_version()} ({platform.python_implementation()}), "
+        f"NumPy: {versions['numpy'] or 'not installed'}, Numba: {versions['numba'] or 'not installed'}"
+    )
+    L.append(f"- nvm: git commit {git_commit()}, `cargo build --release`, tiers `jit`, `auto`, `interp`")
+    L.append(f"- Repeats: {repeat} per kernel and configuration, interleaved (jit, auto, interp, Python, Numba, jit, ...); minimum kept")
+    if startup:
+        L.append("- Process startup alone: " + ", ".join(f"{k} {fmt_time(v)}" for k, v in startup.items()))
     L.append("")
     L.append("## Results")
     L.append("")
-    L.append("| kernel | size | what it exercises | nvm interp | CPython / NumPy | ratio (py / nvm) | output |")
-    L.append("|---|---:|---|---:|---:|---:|---|")
+    L.append("Whole-process wall time, minimum of the repeats. Ratios are the first time over nvm jit's: above 1, nvm jit is faster.")
+    L.append("")
+    L.append("| kernel | size | nvm jit | nvm auto | nvm interp | CPython / NumPy | Numba | interp/jit | python/jit | numba/jit | auto/jit | output |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    numba = versions["numba"] is not None
     for r in results:
-        py_label = "NumPy" if r["flavour"] == "numpy" else "CPython"
-        ratio = f"{r['py'] / r['nvm']:.2f}" if r["nvm"] and r["py"] else "—"
-        status = {True: "same", False: "**MISMATCH**", None: "**FAILED**"}[r["agree"]]
+        cells = []
+        for key, _ in CONFIGS:
+            cell = fmt_time(r[key]) if r[key] is not None else cell_error(r, key, numba)
+            if key == "py" and r[key] is not None:
+                cell += f" ({FLAVOUR_LABEL[r['flavour']]})"
+            cells.append(cell)
+        ratios = [fmt_ratio(ratio(r[k], r["jit"])) for k in ("interp", "py", "numba", "auto")]
+        if r["mismatch"]:
+            status = "**MISMATCH** (" + ", ".join(r["mismatch"]) + ")"
+        else:
+            status = "same" if r["checked"] else "**FAILED**"
+        L.append(f"| `{r['name']}` | {r['size']:,} | " + " | ".join(cells + ratios) + f" | {status} |")
+    L.append("")
+    L.append("## Compile time and steady-state speed")
+    L.append("")
+    L.append(
+        "nvm: `compile_ms` and the function counts from `--stats=json` of the `--tier=jit` runs; "
+        "\"run\" is a jit run's wall time minus its compile time and minus the startup of an empty "
+        "program (above), an estimate of the time spent running the kernel. Numba: `NAME.py --numba --compile-time N` calls the kernel twice in one process; "
+        "compile = first call minus second call, run = the second (warm) call."
+    )
+    L.append("")
+    L.append("| kernel | jit: compiled / interpreted fns | nvm compile | Numba compile | Numba / nvm compile | nvm jit run | Numba warm run | nvm / Numba run | auto: compiled fns |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        fns = "—" if r["jit_compiled"] is None else f"{r['jit_compiled']} / {r['jit_interpreted'] if r['jit_interpreted'] is not None else '?'}"
+        numba_compile = fmt_ms(r["numba_compile_ms"]) if numba else "not installed"
+        if numba and r["numba_compile_error"]:
+            numba_compile = "error"
         L.append(
-            f"| `{r['name']}` | {r['size']:,} | {r['what']} | {fmt_time(r['nvm'])} | "
-            f"{fmt_time(r['py'])} ({py_label}) | {ratio} | {status} |"
+            f"| `{r['name']}` | {fns} | {fmt_ms(r['nvm_compile_ms'])} | {numba_compile} | "
+            f"{fmt_ratio(ratio(r['numba_compile_ms'], r['nvm_compile_ms']))} | "
+            f"{fmt_ms(r['nvm_exec'] * 1e3 if r['nvm_exec'] is not None else None)} | "
+            f"{fmt_ms(r['numba_exec'] * 1e3 if r['numba_exec'] is not None else None)} | "
+            f"{fmt_ratio(ratio(r['nvm_exec'], r['numba_exec']))} | "
+            f"{'—' if r['auto_compiled'] is None else r['auto_compiled']} |"
         )
     if skipped:
         L.append("")
         L.append("Skipped (NumPy not installed): " + ", ".join(f"`{s}`" for s in skipped) + ".")
-    bad = [r for r in results if r["agree"] is not True]
-    if bad:
+    # One line per distinct failure (a missing tier fails every kernel the same way).
+    failures = {}
+    for r in results:
+        for key, title in CONFIGS + [("numba_compile", "Numba compile-time run")]:
+            err = r["numba_compile_error"] if key == "numba_compile" else r[key + "_error"]
+            if err and not (key == "numba_compile" and r["numba_error"]):
+                failures.setdefault((title, err), []).append(r["name"])
+    problems = []
+    for (title, err), names in failures.items():
+        where = "every kernel" if len(names) == len(results) > 1 else ", ".join(f"`{n}`" for n in names)
+        problems.append(f"- {title}, {where}: {err}")
+    for r in results:
+        for key, out in r["mismatch"].items():
+            problems.append(f"- `{r['name']}`, {dict(CONFIGS).get(key, key)} printed `{out}`, expected `{r['reference']}`")
+    if problems:
         L.append("")
         L.append("Failures and mismatches:")
         L.append("")
-        for r in bad:
-            if r["error"]:
-                L.append(f"- `{r['name']}`: {r['error']}")
-            else:
-                L.append(f"- `{r['name']}`: nvm printed `{r['nvm_out']}`, Python printed `{r['py_out']}`")
+        L.extend(problems)
+    L.append("")
+    L.append("## Targets")
+    L.append("")
+    L.extend(verdicts(results, quick))
     L.append("")
     L.append("## How to read this")
     L.append("")
     L.append(
-        "Each time is the whole-process wall time of one run (`nvm run kernel.nk N` or "
-        "`python3 kernel.py N`), so it includes process startup, parsing and compilation "
-        "(and, for NumPy, importing NumPy, roughly 0.1 s). It is the minimum over the repeats. "
-        "The ratio is Python time / nvm time: above 1 means nvm is faster, below 1 means "
-        "Python is faster. Both sides were measured side by side in one run, interleaved, on "
-        f"a shared machine ({os.cpu_count()} cores here, other work possibly running), so the ratios are more "
-        "trustworthy than the absolute times. Scalar kernels are compared with plain CPython "
-        "running the same loops (lists stand in for arrays); array kernels with NumPy running "
-        "the same whole-array operations. Each pair prints the same first line, which the "
-        "runner checks (numbers to a relative tolerance of 1e-9)."
+        "Each time in the first table is the whole-process wall time of one run, so it includes "
+        "process startup, parsing, compilation and, for Python, importing NumPy or Numba (see "
+        "\"Process startup alone\" above). It is the minimum over the "
+        "repeats. All configurations were measured side by side in one run, interleaved, on "
+        f"a shared machine ({os.cpu_count()} cores here, other work possibly running), so the ratios "
+        "are more trustworthy than the absolute times."
     )
     L.append("")
     L.append(
-        "`reductions` is expected to be slow in this tier: nk's `sum`, `mean`, `max`, `min` "
-        "are written in nk in `stdlib/prelude.nk` and run as interpreted loops, while NumPy's "
-        "are compiled C."
+        "The columns: **nvm jit** compiles every function with Cranelift before running it "
+        "(`--tier=jit`); **nvm auto** is the default, which starts in the interpreter and compiles "
+        "what runs hot (`--tier=auto`); **nvm interp** only interprets (`--tier=interp`); "
+        "**CPython / NumPy** is the Python twin as a Python programmer would write it: plain "
+        "CPython for the scalar kernels (lists stand in for arrays), NumPy whole-array operations "
+        "for the array kernels, and for `caller_callee` the user report's NumPy-plus-loops code; "
+        "**Numba** is the same Python with the kernel functions under `numba.njit` (`cache=False`, "
+        "so every run compiles; arrays instead of lists). The ratios divide each time by nvm jit's: "
+        "interp/jit is what the native tier buys over the interpreter, numba/jit above 1 means nvm "
+        "is faster than Numba, auto/jit is what tiering up late costs."
     )
     L.append("")
-    L.append("## Coming with the JIT")
+    L.append(
+        f"The targets: nvm's native tier within {TARGET_NUMBA}x of Numba on the scalar-loop kernels "
+        "(judged on steady-state time, since whole-process time charges Numba for its import and "
+        f"compile), nvm's compile time at least {TARGET_COMPILE:.0f}x lower than Numba's (from "
+        f"`--stats=json`; Numba's is measured as first call minus warm call), and `auto` within "
+        f"{TARGET_AUTO:.0f}x of `jit`. The verdicts above are computed from this run's numbers. "
+        "Each kernel's configurations print the same first line, which the runner checks "
+        "(numbers to a relative tolerance of 1e-9)."
+    )
     L.append("")
     L.append(
-        "Only the interpreter tier exists today. A `nvm cranelift` column will be added to "
-        "this table when the Cranelift JIT tier lands, and Numba (`@njit`) versions of the "
-        "kernels will be compared alongside it; the kernels and their sizes are meant to stay "
-        "the same so the columns line up."
+        "`matmul_loops` and `matmul_dot` multiply the same matrices, with hand-written loops and "
+        "with `dot`: nk's `dot` (and `sum`, `mean`, `max`, `min` in `reductions`) are written in nk "
+        "in `stdlib/prelude.nk`, so they run as interpreted loops in the interpreter tier and as "
+        "Cranelift code in the native tier, while NumPy's are compiled C and BLAS. Under Numba, "
+        "`np.dot` needs SciPy (`python3 -m pip install scipy`); without it that cell is an error."
     )
     L.append("")
     L.append("## Kernels")
     L.append("")
     L.append(
         "Sources are in `benches/kernels/`, one `NAME.nk` + `NAME.py` pair per kernel, each "
-        "taking its size as the single argument (`fn main(n: i64)` / `sys.argv[1]`). "
-        "Run one by hand with `target/release/nvm run benches/kernels/NAME.nk N`. "
-        "`--quick` uses smaller sizes for a smoke test; its numbers are dominated by startup."
+        "taking its size as the single argument (`fn main(n: i64)` / `sys.argv[1]`); `NAME.py "
+        "--numba N` is the Numba version and `benches/kernels/twin.py` holds what the Python "
+        "twins share. Run one by hand with `target/release/nvm run benches/kernels/NAME.nk N`. "
+        "`--quick` uses smaller sizes for a smoke test; its numbers are dominated by startup. "
+        "Numba is optional: `python3 -m pip install numba` (and `scipy` for `np.dot`)."
     )
+    L.append("")
+    L.append("| kernel | kind | what it exercises |")
+    L.append("|---|---|---|")
+    for r in results:
+        L.append(f"| `{r['name']}` | {r['kind']} | {r['what']} |")
     L.append("")
     with open(path, "w") as f:
         f.write("\n".join(L))

@@ -1,5 +1,8 @@
-import sys
+# Longest Collatz chain below n: while loops + branches.
+from twin import jit, run
 
+
+@jit
 def collatz_len(n):
     steps = 0
     while n != 1:
@@ -10,7 +13,9 @@ def collatz_len(n):
         steps += 1
     return steps
 
-def main(n):
+
+@jit
+def collatz(n):
     best = 0
     best_n = 0
     for k in range(1, n):
@@ -18,6 +23,7 @@ def main(n):
         if l > best:
             best = l
             best_n = k
-    print(best_n, best)
+    return best_n, best
 
-main(int(sys.argv[1]))
+
+run(collatz)

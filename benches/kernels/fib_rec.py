@@ -1,8 +1,12 @@
-import sys
+# Recursive Fibonacci: call-heavy.
+from twin import jit, run
 
+
+@jit
 def fib(n):
     if n < 2:
         return n
     return fib(n - 1) + fib(n - 2)
 
-print(fib(int(sys.argv[1])))
+
+run(fib)

@@ -1,6 +1,9 @@
-import sys
+# f64 accumulation, a few float ops per iteration (mul, add, div, sub).
+from twin import jit, run
 
-def main(n):
+
+@jit
+def float_loop(n):
     s = 0.0
     x = 0.5
     for i in range(n):
@@ -8,6 +11,7 @@ def main(n):
         if x > 1000.0:
             x = x / 3.0
         s += x * 0.5 - s * 1e-6
-    print(s)
+    return s
 
-main(int(sys.argv[1]))
+
+run(float_loop)

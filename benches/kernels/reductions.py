@@ -1,8 +1,10 @@
 # NumPy: same reductions, 5 rounds.
-import sys
 import numpy as np
+from twin import jit, run
 
-def main(n):
+
+@jit
+def reductions(n):
     a = (np.arange(n) % 1000).astype(np.float64)
     s = 0.0
     m = 0.0
@@ -13,6 +15,7 @@ def main(n):
         m += a.mean()
         mx += a.max()
         mn += (a - float(r)).min()
-    print(repr(float(s)), repr(float(m)), repr(float(mx)), repr(float(mn)))
+    return s, m, mx, mn
 
-main(int(sys.argv[1]))
+
+run(reductions)

@@ -1,8 +1,11 @@
-# Plain CPython: list of bools, same explicit loops.
-import sys
+# Sieve of Eratosthenes: count primes <= n. A list of bools on CPython, a bool array
+# under Numba (see twin.full).
+from twin import full, jit, run
 
-def main(n):
-    is_p = [True] * (n + 1)
+
+@jit
+def sieve(n):
+    is_p = full(n + 1, True)
     is_p[0] = False
     is_p[1] = False
     i = 2
@@ -17,6 +20,7 @@ def main(n):
     for k in range(n + 1):
         if is_p[k]:
             count += 1
-    print(count)
+    return count
 
-main(int(sys.argv[1]))
+
+run(sieve)

@@ -1,9 +1,13 @@
-import sys
+# Scalar i64 loop: s += i*i % 7.
+from twin import jit, run
 
-def main(n):
+
+@jit
+def sum_squares(n):
     s = 0
     for i in range(n):
         s += i * i % 7
-    print(s)
+    return s
 
-main(int(sys.argv[1]))
+
+run(sum_squares)
