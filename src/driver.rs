@@ -120,14 +120,29 @@ pub struct RunOptions {
     pub color: bool,
     /// Arguments for `main`, as typed on the command line.
     pub args: Vec<String>,
+    /// Which tier runs what.
+    pub policy: interp::TierPolicy,
+}
+
+/// The outcome of a run and what it took.
+pub struct RunReport {
+    pub stats: interp::Stats,
+    pub result: Result<(), Failure>,
 }
 
 /// Runs the script body, then `main` with the parsed arguments.
-pub fn run(
+pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunReport {
+    let mut stats = interp::Stats::default();
+    let result = run_inner(checked, opts, out, &mut stats);
+    RunReport { stats, result }
+}
+
+fn run_inner(
     checked: &Checked,
     opts: &RunOptions,
     out: &mut dyn Write,
-) -> Result<interp::Stats, Failure> {
+    stats_out: &mut interp::Stats,
+) -> Result<(), Failure> {
     let prog = &checked.program;
     // Parse main's arguments before anything runs: a usage error runs nothing.
     let main_args = match &prog.main {
@@ -168,7 +183,7 @@ pub fn run(
             vals
         }
     };
-    let mut it = Interp::new(prog, Box::new(out));
+    let mut it = Interp::with_policy(prog, Box::new(out), opts.policy);
     let result = (|| {
         it.call(prog.script, &[])?;
         if let Some(m) = &prog.main {
@@ -177,10 +192,74 @@ pub fn run(
         Ok::<(), RuntimeError>(())
     })();
     it.flush();
-    let stats = it.stats.clone();
+    *stats_out = std::mem::take(&mut it.stats);
     drop(it);
-    result.map_err(|e| Failure::Runtime(render_runtime_error(&checked.sources, &e, opts.color)))?;
-    Ok(stats)
+    result.map_err(|e| Failure::Runtime(render_runtime_error(&checked.sources, &e, opts.color)))
+}
+
+/// Peak resident memory of this process in KiB (Linux `VmHWM`), if known.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// `--stats` as text: one line per tier, then what stayed interpreted and why.
+pub fn stats_text(s: &interp::Stats, wall: std::time::Duration) -> String {
+    let mut t = format!(
+        "stats: {} specializations ran: {} interpreted, {} compiled by Cranelift ({:.2} ms, {} bytes of code)\n\
+         stats: {} interpreted calls, {:.1} ms wall",
+        s.compiled,
+        s.compiled - s.native.min(s.compiled),
+        s.native,
+        s.native_ns as f64 / 1e6,
+        s.native_bytes,
+        s.calls,
+        wall.as_secs_f64() * 1e3,
+    );
+    if let Some(kib) = peak_rss_kib() {
+        t.push_str(&format!(", peak RSS {:.1} MiB", kib as f64 / 1024.0));
+    }
+    t.push('\n');
+    for (name, why) in &s.not_compiled {
+        t.push_str(&format!("stats: not compiled: {name}: {why}\n"));
+    }
+    t
+}
+
+fn json_str(s: &str) -> String {
+    let mut o = String::from('"');
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("\\\""),
+            '\\' => o.push_str("\\\\"),
+            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o.push('"');
+    o
+}
+
+/// `--stats=json`: the same as one JSON object (keys documented in the README).
+pub fn stats_json(s: &interp::Stats, wall: std::time::Duration) -> String {
+    let not: Vec<String> = s
+        .not_compiled
+        .iter()
+        .map(|(n, w)| format!("{{\"function\":{},\"reason\":{}}}", json_str(n), json_str(w)))
+        .collect();
+    format!(
+        "{{\"specializations\":{},\"interpreted\":{},\"compiled\":{},\"compile_ms\":{:.3},\"code_bytes\":{},\"interpreted_calls\":{},\"wall_ms\":{:.3},\"peak_rss_kib\":{},\"not_compiled\":[{}]}}",
+        s.compiled,
+        s.compiled - s.native.min(s.compiled),
+        s.native,
+        s.native_ns as f64 / 1e6,
+        s.native_bytes,
+        s.calls,
+        wall.as_secs_f64() * 1e3,
+        peak_rss_kib().map_or("null".to_string(), |k| k.to_string()),
+        not.join(",")
+    )
 }
 
 /// The inspector's text for every specialization whose name starts with `filter`: its
@@ -221,8 +300,10 @@ pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Fai
         &RunOptions {
             color: false,
             args: args.to_vec(),
+            policy: Default::default(),
         },
         &mut out,
-    )?;
+    )
+    .result?;
     Ok(String::from_utf8_lossy(&out).into_owned())
 }

@@ -14,6 +14,7 @@ pub mod diag;
 pub mod driver;
 pub mod interp;
 pub mod ir;
+pub mod jit;
 pub mod loader;
 pub mod runtime;
 pub mod syntax;

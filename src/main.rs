@@ -30,8 +30,19 @@ enum Color {
 
 #[derive(Clone, Copy, ValueEnum, Debug)]
 enum Tier {
-    /// Interpret everything (the only tier in this version).
+    /// Interpret everything.
     Interp,
+    /// Compile every function with Cranelift before its first call.
+    Jit,
+    /// Start in the interpreter; compile functions with loops at their first call and
+    /// others once they are hot (see --jit-calls).
+    Auto,
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq)]
+enum StatsFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -39,11 +50,16 @@ enum Command {
     /// Run a script: its top-level statements, then `main(ARGS...)` if it defines one.
     Run {
         /// Execution tier.
-        #[arg(long, value_enum, default_value_t = Tier::Interp)]
+        #[arg(long, value_enum, default_value_t = Tier::Auto)]
         tier: Tier,
-        /// Print execution statistics to stderr when the program ends.
-        #[arg(long)]
-        stats: bool,
+        /// In auto mode, compile a loop-free function after this many interpreted calls
+        /// [default: $NVM_JIT_CALLS, else 50].
+        #[arg(long, value_name = "N")]
+        jit_calls: Option<u32>,
+        /// Print execution statistics to stderr when the program ends (`--stats=json`: one
+        /// JSON object on one line).
+        #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "text")]
+        stats: Option<StatsFormat>,
         /// The script to run.
         file: PathBuf,
         /// Arguments for the script's `main`, parsed by its parameter types.
@@ -97,11 +113,27 @@ fn run_cli(cli: Cli) -> u8 {
         }),
         Command::InternalPanic => panic!("deliberate panic for the panic-reporting test"),
         Command::Run {
-            tier: _,
+            tier,
+            jit_calls,
             stats,
             file,
             args,
         } => {
+            let jit_calls = match jit_calls_setting(jit_calls) {
+                Ok(n) => n,
+                Err(m) => {
+                    eprintln!("{m}");
+                    return 2;
+                }
+            };
+            let policy = nvm::interp::TierPolicy {
+                tier: match tier {
+                    Tier::Interp => nvm::interp::Tier::Interp,
+                    Tier::Jit => nvm::interp::Tier::Jit,
+                    Tier::Auto => nvm::interp::Tier::Auto,
+                },
+                jit_calls,
+            };
             driver::check_file(&file, color).and_then(|checked| {
                 let stdout = std::io::stdout();
                 let is_tty = stdout.is_terminal();
@@ -112,18 +144,21 @@ fn run_cli(cli: Cli) -> u8 {
                 } else {
                     Box::new(std::io::BufWriter::new(stdout.lock()))
                 };
-                let opts = RunOptions { color, args };
+                let opts = RunOptions {
+                    color,
+                    args,
+                    policy,
+                };
+                let started = std::time::Instant::now();
                 let r = driver::run(&checked, &opts, &mut out);
                 let _ = out.flush();
-                if stats {
-                    if let Ok(s) = &r {
-                        eprintln!(
-                            "stats: {} nk calls, {} specializations compiled to bytecode, 0 Cranelift compilations",
-                            s.calls, s.compiled
-                        );
-                    }
+                // Statistics are printed after failed runs too: they explain them.
+                match stats {
+                    Some(StatsFormat::Text) => eprint!("{}", driver::stats_text(&r.stats, started.elapsed())),
+                    Some(StatsFormat::Json) => eprintln!("{}", driver::stats_json(&r.stats, started.elapsed())),
+                    None => {}
                 }
-                r.map(|_| ())
+                r.result
             })
         }
     };
@@ -133,6 +168,19 @@ fn run_cli(cli: Cli) -> u8 {
             report(&f);
             f.exit_code() as u8
         }
+    }
+}
+
+/// `--jit-calls`, else `NVM_JIT_CALLS`, else the default.
+fn jit_calls_setting(flag: Option<u32>) -> Result<u32, String> {
+    if let Some(n) = flag {
+        return Ok(n);
+    }
+    match std::env::var("NVM_JIT_CALLS") {
+        Ok(v) => v.trim().parse().map_err(|_| {
+            format!("error: NVM_JIT_CALLS must be a non-negative integer, not `{v}`")
+        }),
+        Err(_) => Ok(nvm::interp::DEFAULT_JIT_CALLS),
     }
 }
 

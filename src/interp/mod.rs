@@ -11,6 +11,7 @@
 
 pub mod bytecode;
 mod compile;
+mod native;
 mod values;
 
 use crate::ir::ops::Prim;
@@ -20,12 +21,16 @@ use crate::runtime::random::Rng;
 use crate::runtime::{Array, InPlace, RtError};
 use crate::syntax::Span;
 use bytecode::{CompiledFn, Ext, Op, PrintArg};
+use crate::jit::abi::{Ctx, NativeFn, N_HELPERS};
 use std::io::Write;
+use std::ptr::NonNull;
 use std::rc::Rc;
+use std::time::Instant;
 
+pub use native::stack_overflow_message;
 pub use values::Value;
 
-/// Deepest nk call nesting before "recursion too deep" (checked at each call).
+/// Deepest nk call nesting before "stack overflow" (checked at each call, in both tiers).
 pub const MAX_CALL_DEPTH: usize = 20_000;
 /// Largest register file (in 8-byte words, per file); deeper recursion through large frames
 /// is "recursion too deep" rather than an allocation failure.
@@ -39,6 +44,40 @@ pub enum Slot {
     /// Not called yet: the first call compiles and patches.
     Unresolved,
     Interp(Rc<CompiledFn>),
+    /// Compiled by Cranelift (the bytecode stays for slow paths and error locations).
+    Native(Rc<CompiledFn>, NativeFn),
+}
+
+/// Which tier runs a specialization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// Everything in the interpreter.
+    Interp,
+    /// Everything compiled by Cranelift before its first call.
+    Jit,
+    /// Start interpreted; compile a function when it has a loop (at its first call) or
+    /// after `jit_calls` calls.
+    Auto,
+}
+
+/// How the tiers are chosen.
+#[derive(Debug, Clone, Copy)]
+pub struct TierPolicy {
+    pub tier: Tier,
+    /// Calls after which `Auto` compiles a loop-free function.
+    pub jit_calls: u32,
+}
+
+/// Default of [`TierPolicy::jit_calls`] (also `NVM_JIT_CALLS`, `--jit-calls`).
+pub const DEFAULT_JIT_CALLS: u32 = 50;
+
+impl Default for TierPolicy {
+    fn default() -> Self {
+        TierPolicy {
+            tier: Tier::Auto,
+            jit_calls: DEFAULT_JIT_CALLS,
+        }
+    }
 }
 
 /// A runtime error: the message, where it happened, and the nk call chain (outermost
@@ -61,8 +100,17 @@ struct Frame {
 /// Counters shown by `--stats`.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
+    /// Calls run by the interpreter.
     pub calls: u64,
+    /// Specializations lowered to bytecode (every one that ran).
     pub compiled: u64,
+    /// Specializations compiled to native code by Cranelift.
+    pub native: u64,
+    /// Time spent in Cranelift, and the machine code it produced.
+    pub native_ns: u64,
+    pub native_bytes: u64,
+    /// Specializations Cranelift could not compile, with the reason (they stay interpreted).
+    pub not_compiled: Vec<(String, String)>,
 }
 
 pub struct Interp<'p> {
@@ -73,18 +121,76 @@ pub struct Interp<'p> {
     rng: Rng,
     out: Box<dyn Write + 'p>,
     pub stats: Stats,
+    policy: TierPolicy,
+    /// Calls per slot while interpreted (`Auto` compiles past `jit_calls`).
+    hot: Vec<u32>,
+    /// Slots Cranelift refused (never retried).
+    refused: Vec<bool>,
+    /// The native entry of every slot, mirrored from `table` (`ctx.table` points here).
+    entries: Vec<usize>,
+    helpers: Box<[usize; N_HELPERS]>,
+    /// The context native code runs with (owned; freed in `Drop`).
+    ctx: NonNull<Ctx>,
+    jit: Option<crate::jit::Jit>,
+    /// Every native function compiled, by code id (kept alive while the interpreter is).
+    native: Vec<native::NativeCode>,
+    /// An error recorded by native code on its way out (chain innermost first).
+    pending: Option<RuntimeError>,
+    /// The pending error's place is the call site of the frame that `trace`s it first.
+    pending_at_caller: bool,
+}
+
+impl Drop for Interp<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `ctx` came from `Box::into_raw` in `with_policy` and is freed only here.
+        drop(unsafe { Box::from_raw(self.ctx.as_ptr()) });
+    }
 }
 
 impl<'p> Interp<'p> {
+    /// An interpreter that interprets everything.
     pub fn new(prog: &'p Program, out: Box<dyn Write + 'p>) -> Self {
+        Self::with_policy(
+            prog,
+            out,
+            TierPolicy {
+                tier: Tier::Interp,
+                jit_calls: DEFAULT_JIT_CALLS,
+            },
+        )
+    }
+
+    pub fn with_policy(prog: &'p Program, out: Box<dyn Write + 'p>, policy: TierPolicy) -> Self {
+        let n = prog.funcs.len();
+        let ctx = Box::new(Ctx {
+            s_ptr: std::ptr::null_mut(),
+            s_len: 0,
+            a_ptr: std::ptr::null_mut(),
+            a_len: 0,
+            table: std::ptr::null(),
+            helpers: std::ptr::null(),
+            depth: 0,
+            max_depth: MAX_CALL_DEPTH as u64 + 1,
+            interp: std::ptr::null_mut(),
+        });
         Interp {
             prog,
-            table: vec![Slot::Unresolved; prog.funcs.len()],
+            table: vec![Slot::Unresolved; n],
             s: Vec::new(),
             a: Vec::new(),
             rng: Rng::new(crate::runtime::random::DEFAULT_SEED),
             out,
             stats: Stats::default(),
+            policy,
+            hot: vec![0; n],
+            refused: vec![false; n],
+            entries: vec![native::interp_entry(); n],
+            helpers: Box::new(native::helper_table()),
+            ctx: NonNull::from(Box::leak(ctx)),
+            jit: None,
+            native: Vec::new(),
+            pending: None,
+            pending_at_caller: false,
         }
     }
 
@@ -94,8 +200,9 @@ impl<'p> Interp<'p> {
     }
 
     fn resolve(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, String> {
-        if let Slot::Interp(f) = &self.table[id as usize] {
-            return Ok(f.clone());
+        match &self.table[id as usize] {
+            Slot::Interp(f) | Slot::Native(f, _) => return Ok(f.clone()),
+            Slot::Unresolved => {}
         }
         let f = compile::compile(self.prog, id)?;
         // The dispatch loop's unchecked register access relies on this check.
@@ -103,13 +210,83 @@ impl<'p> Interp<'p> {
         let f = Rc::new(f);
         self.stats.compiled += 1;
         self.table[id as usize] = Slot::Interp(f.clone());
+        let early = match self.policy.tier {
+            Tier::Interp => false,
+            Tier::Jit => true,
+            // A loop may run long: compiling at the first call means it never runs
+            // interpreted (measured against on-stack replacement in BENCHMARKS.md).
+            Tier::Auto => has_loop(&f),
+        };
+        if early {
+            self.tier_up(id);
+        }
         Ok(f)
+    }
+
+    /// Counts an interpreted call of `slot`; past the threshold, compiles it.
+    fn note_call(&mut self, slot: FuncId) {
+        if self.policy.tier == Tier::Auto && matches!(self.table[slot as usize], Slot::Interp(_))
+        {
+            let h = &mut self.hot[slot as usize];
+            *h = h.saturating_add(1);
+            if *h > self.policy.jit_calls {
+                self.tier_up(slot);
+            }
+        }
+    }
+
+    /// Compiles `slot`'s bytecode with Cranelift and patches the slot; on failure the
+    /// function stays interpreted and the reason goes to the stats.
+    fn tier_up(&mut self, slot: FuncId) {
+        let Slot::Interp(bc) = &self.table[slot as usize] else {
+            return;
+        };
+        if self.refused[slot as usize] {
+            return;
+        }
+        let bc = bc.clone();
+        let start = Instant::now();
+        let jit = match &mut self.jit {
+            Some(j) => Ok(j),
+            None => crate::jit::Jit::new().map(|j| self.jit.insert(j)),
+        };
+        let code_id = self.native.len() as u32;
+        let r = jit.and_then(|j| j.compile(self.prog, &bc, code_id, false));
+        self.stats.native_ns += start.elapsed().as_nanos() as u64;
+        match r {
+            Ok(code) => {
+                let entry = code.code.entry();
+                self.stats.native += 1;
+                self.stats.native_bytes += code.size as u64;
+                self.native.push(native::NativeCode { bc: bc.clone(), code });
+                self.entries[slot as usize] = entry as usize;
+                self.table[slot as usize] = Slot::Native(bc, entry);
+            }
+            Err(reason) => {
+                self.refused[slot as usize] = true;
+                let name = self.prog.funcs[slot as usize].name.clone();
+                self.stats.not_compiled.push((name, reason));
+            }
+        }
+    }
+
+    /// Compiles specialization `id` (bytecode, then Cranelift) and returns its Cranelift
+    /// IR and disassembly, for the inspector.
+    pub fn native_listing(&mut self, id: FuncId) -> Result<(String, String), String> {
+        let bc = self.resolve(id)?;
+        let jit = match &mut self.jit {
+            Some(j) => j,
+            None => self.jit.insert(crate::jit::Jit::new()?),
+        };
+        let c = jit.compile(self.prog, &bc, u32::MAX, true)?;
+        Ok((c.clif.unwrap_or_default(), c.asm.unwrap_or_default()))
     }
 
     /// Points `slot` at other code: how tier-up, recompilation and REPL redefinition
     /// will replace a function. Every caller sees the new code on its next call.
     pub fn patch_slot(&mut self, slot: FuncId, code: Rc<CompiledFn>) {
         self.table[slot as usize] = Slot::Interp(code);
+        self.entries[slot as usize] = native::interp_entry();
     }
 
     pub fn flush(&mut self) {
@@ -128,13 +305,23 @@ impl<'p> Interp<'p> {
         // Lay the arguments out as the callee's window at the bottom of the stacks.
         self.s.clear();
         self.a.clear();
-        self.s.resize(f.n_s.max(1), 0);
-        self.a.resize(f.n_a.max(1), None);
+        self.s.resize(f.n_s + 1, 0);
+        self.a.resize(f.n_a + 1, None);
         let (mut ns, mut na) = (0usize, 0usize);
         for v in args {
             v.write_leaves(&mut self.s, &mut self.a, &mut ns, &mut na);
         }
-        self.run(f)?;
+        if matches!(self.table[id as usize], Slot::Native(..)) {
+            self.call_native(id, 0, 0, 0).map_err(|mut e| {
+                e.chain.reverse();
+                if self.pending_at_caller {
+                    e.span = func.span;
+                }
+                e
+            })?;
+        } else {
+            self.run(f, 0, 0, 0)?;
+        }
         let ret = self.prog.funcs[id as usize].ret.clone();
         let (mut ns, mut na) = (0usize, 0usize);
         let v = Value::read_leaves(&ret, &self.s, &self.a, &mut ns, &mut na);
@@ -160,27 +347,66 @@ impl<'p> Interp<'p> {
     }
 
     /// The dispatch loop. `pc`, the code and the frame bases live in locals; the frame
-    /// stack is touched only at calls and returns.
-    fn run(&mut self, entry: Rc<CompiledFn>) -> Result<(), RuntimeError> {
+    /// stack is touched only at calls and returns. The entry frame is at (`bs`, `ba`) and
+    /// `depth_base` nk frames are active outside this run.
+    fn run(
+        &mut self,
+        entry: Rc<CompiledFn>,
+        bs: usize,
+        ba: usize,
+        depth_base: usize,
+    ) -> Result<(), RuntimeError> {
         let mut frames: Vec<Frame> = Vec::new();
         let mut cur = Frame {
             f: entry,
             pc: 0,
-            base_s: 0,
-            base_a: 0,
+            base_s: bs,
+            base_a: ba,
+        };
+        let threshold = match self.policy.tier {
+            Tier::Auto => self.policy.jit_calls,
+            _ => u32::MAX,
         };
         loop {
             // Runs calls and returns itself; comes back only for what needs `self`.
             let step = exec(
                 &mut self.s,
                 &mut self.a,
-                &self.table,
                 &mut frames,
                 &mut cur,
-                &mut self.stats.calls,
+                Env {
+                    table: &self.table,
+                    calls: &mut self.stats.calls,
+                    hot: &mut self.hot,
+                    threshold,
+                    depth_base,
+                },
             );
             match step {
                 Ok(Transfer::Done) => return Ok(()),
+                Ok(Transfer::Native { slot, ws, wa }) => {
+                    let (nbs, nba) = (cur.base_s + ws as usize, cur.base_a + wa as usize);
+                    let depth = depth_base + frames.len() + 1;
+                    if let Err(mut e) = self.call_native(slot, nbs, nba, depth) {
+                        // The interpreted frames come first, then the native ones.
+                        let outer = self.error(&frames, &cur, cur.pc - 1, String::new());
+                        if self.pending_at_caller {
+                            e.span = outer.span;
+                            self.pending_at_caller = false;
+                        }
+                        e.chain.reverse();
+                        let mut chain = outer.chain;
+                        chain.extend(e.chain);
+                        e.chain = chain;
+                        return Err(e);
+                    }
+                }
+                Ok(Transfer::TierUp { slot }) => {
+                    // Hot: compile, then re-run the Call (now native, or counted afresh).
+                    self.hot[slot as usize] = 0;
+                    self.tier_up(slot);
+                    cur.pc -= 1;
+                }
                 Ok(Transfer::Ext { i }) => {
                     let f: &CompiledFn = &cur.f;
                     if let Err(m) = self.exec_ext(f, i as usize, cur.base_s, cur.base_a) {
@@ -195,11 +421,7 @@ impl<'p> Interp<'p> {
                     cur.pc -= 1;
                 }
                 Ok(Transfer::TooDeep) => {
-                    let msg =
-                        format!(
-                        "recursion too deep: the nk call stack is full ({MAX_CALL_DEPTH} nested calls or {} MiB of registers)",
-                        (MAX_STACK_WORDS * 8) >> 20
-                    );
+                    let msg = stack_overflow_message();
                     return Err(self.error(&frames, &cur, cur.pc - 1, msg));
                 }
                 Err(m) => return Err(self.error(&frames, &cur, cur.pc - 1, m)),
@@ -351,11 +573,17 @@ impl<'p> Interp<'p> {
 fn exec(
     s: &mut Vec<u64>,
     a: &mut Vec<Option<ARef>>,
-    table: &[Slot],
     frames: &mut Vec<Frame>,
     cur: &mut Frame,
-    calls: &mut u64,
+    env: Env<'_>,
 ) -> Result<Transfer, String> {
+    let Env {
+        table,
+        calls,
+        hot,
+        threshold,
+        depth_base,
+    } = env;
     loop {
         let f: &CompiledFn = &cur.f;
         let (bs, ba) = (cur.base_s, cur.base_a);
@@ -662,10 +890,18 @@ fn exec(
         match switch {
             Switch::Call { slot, ws, wa } => {
                 let callee = match &table[slot as usize] {
-                    Slot::Interp(c) => c.clone(),
+                    Slot::Interp(c) => {
+                        let h = &mut hot[slot as usize];
+                        *h += 1;
+                        if *h > threshold {
+                            return Ok(Transfer::TierUp { slot });
+                        }
+                        c.clone()
+                    }
+                    Slot::Native(..) => return Ok(Transfer::Native { slot, ws, wa }),
                     Slot::Unresolved => return Ok(Transfer::Resolve { slot }),
                 };
-                if frames.len() >= MAX_CALL_DEPTH {
+                if frames.len() + depth_base >= MAX_CALL_DEPTH {
                     return Ok(Transfer::TooDeep);
                 }
                 *calls += 1;
@@ -700,6 +936,36 @@ fn exec(
     }
 }
 
+/// What the dispatch loop needs besides the frames.
+struct Env<'a> {
+    table: &'a [Slot],
+    calls: &'a mut u64,
+    hot: &'a mut [u32],
+    /// Interpreted calls of one slot after which to tier up (`u32::MAX`: never).
+    threshold: u32,
+    /// nk frames active outside this run (for the depth limit).
+    depth_base: usize,
+}
+
+/// Whether the bytecode has a loop (a jump backwards).
+fn has_loop(f: &CompiledFn) -> bool {
+    f.code.iter().enumerate().any(|(pc, op)| match *op {
+        Op::Jmp { target }
+        | Op::JmpIf { target, .. }
+        | Op::JmpIfNot { target, .. }
+        | Op::JmpNotLtI { target, .. }
+        | Op::JmpNotLeI { target, .. }
+        | Op::JmpNotEqI { target, .. }
+        | Op::JmpNotNeI { target, .. }
+        | Op::JmpNotLtF { target, .. }
+        | Op::JmpNotLeF { target, .. }
+        | Op::ForLoop { target, .. }
+        | Op::ForStepPrep { target, .. }
+        | Op::ForStep { target, .. } => target as usize <= pc,
+        _ => false,
+    })
+}
+
 /// How the inner dispatch loop left the current frame.
 enum Switch {
     Call { slot: FuncId, ws: u16, wa: u16 },
@@ -714,6 +980,10 @@ enum Transfer {
     Ext { i: u32 },
     /// The call just executed goes through a slot not yet resolved.
     Resolve { slot: FuncId },
+    /// The call just executed goes to native code; its window is at (`ws`, `wa`).
+    Native { slot: FuncId, ws: u16, wa: u16 },
+    /// The call just executed made `slot` hot.
+    TierUp { slot: FuncId },
     /// The call just executed would exceed `MAX_CALL_DEPTH`.
     TooDeep,
 }

@@ -79,14 +79,29 @@ pub enum Index {
 
 /// An n-D view over shared [`Storage`]. `Clone` makes another view of the same elements;
 /// [`Array::copy`] copies them.
+///
+/// `repr(C)` with the fields native code reads first, at fixed offsets (see
+/// [`native_layout`]): `ptr` (the address of element `(0,0,0)`, i.e. `data[offset]`), the
+/// shape, the strides and `ndim`.
 #[derive(Clone)]
+#[repr(C)]
 pub struct Array {
-    elem: Prim,
-    ndim: usize,
+    ptr: *const Cell<u64>,
     shape: [usize; 3],
     strides: [isize; 3],
+    ndim: usize,
+    elem: Prim,
     offset: usize,
     data: Rc<Storage>,
+}
+
+/// Byte offsets of the fields native code reads inline: `(ptr, shape, strides, ndim)`.
+pub mod native_layout {
+    use super::Array;
+    pub const PTR: i32 = std::mem::offset_of!(Array, ptr) as i32;
+    pub const SHAPE: i32 = std::mem::offset_of!(Array, shape) as i32;
+    pub const STRIDES: i32 = std::mem::offset_of!(Array, strides) as i32;
+    pub const NDIM: i32 = std::mem::offset_of!(Array, ndim) as i32;
 }
 
 fn oom(shape: &str) -> RtError {
@@ -500,13 +515,28 @@ impl Array {
     // ----- constructors -----------------------------------------------------------------
 
     fn from_cells(elem: Prim, ndim: usize, shape: [usize; 3], cells: Vec<Cell<u64>>) -> Array {
+        let strides = c_strides(ndim, &shape);
+        Array::view_of(elem, ndim, shape, strides, 0, Rc::new(Storage { cells }))
+    }
+
+    /// The one place an `Array` is assembled: `ptr` is derived here from `data` and `offset`,
+    /// so it always agrees with them.
+    fn view_of(
+        elem: Prim,
+        ndim: usize,
+        shape: [usize; 3],
+        strides: [isize; 3],
+        offset: usize,
+        data: Rc<Storage>,
+    ) -> Array {
         Array {
-            elem,
-            ndim,
+            ptr: data.as_ptr().wrapping_add(offset),
             shape,
-            strides: c_strides(ndim, &shape),
-            offset: 0,
-            data: Rc::new(Storage { cells }),
+            strides,
+            ndim,
+            elem,
+            offset,
+            data,
         }
     }
 
@@ -841,14 +871,14 @@ impl Array {
                 "indexing every axis gives an element, not a view",
             ));
         }
-        Ok(Array {
-            elem: self.elem,
+        Ok(Array::view_of(
+            self.elem,
             ndim,
             shape,
             strides,
-            offset: offset as usize,
-            data: Rc::clone(&self.data),
-        })
+            offset as usize,
+            Rc::clone(&self.data),
+        ))
     }
 
     /// Copies `src` into this array (or view). Shapes must be equal; `i64`/`bool` elements
@@ -1169,14 +1199,14 @@ impl Array {
         } else {
             Cow::Owned(self.copy())
         };
-        Ok(Array {
-            elem: self.elem,
+        Ok(Array::view_of(
+            self.elem,
             ndim,
-            shape: dims,
-            strides: c_strides(ndim, &dims),
-            offset: base.offset,
-            data: Rc::clone(&base.data),
-        })
+            dims,
+            c_strides(ndim, &dims),
+            base.offset,
+            Rc::clone(&base.data),
+        ))
     }
 
     /// The view with reversed axes (a 1-D array is its own transpose).
@@ -1193,14 +1223,14 @@ impl Array {
     pub fn ravel(&self) -> Array {
         let n = self.size();
         if self.is_contiguous() {
-            Array {
-                elem: self.elem,
-                ndim: 1,
-                shape: [n, 1, 1],
-                strides: [1, 0, 0],
-                offset: self.offset,
-                data: Rc::clone(&self.data),
-            }
+            Array::view_of(
+                self.elem,
+                1,
+                [n, 1, 1],
+                [1, 0, 0],
+                self.offset,
+                Rc::clone(&self.data),
+            )
         } else {
             Array::from_vec(self.elem, &[n], self.to_vec_bits())
         }

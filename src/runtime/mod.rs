@@ -19,6 +19,6 @@ pub mod format;
 pub mod ops;
 pub mod random;
 
-pub use array::{Array, ArrayRef, InPlace, Index};
+pub use array::{native_layout, Array, ArrayRef, InPlace, Index};
 pub use error::RtError;
 pub use ops::Scalar;

@@ -1,0 +1,344 @@
+//! The bridge between the interpreter and native code: the context, the table of native
+//! entries, and the helpers compiled code calls (`extern "C"`, reached through
+//! `Ctx::helpers`). Every raw pointer the tiers share is handled here.
+//!
+//! Both tiers keep their frames in the same register files, so a call in either
+//! direction passes only frame bases. Errors never unwind through native code: a helper
+//! records the `RuntimeError` in `Interp::pending` and returns status 1; each native
+//! frame on the way out adds itself to the chain (`trace`), innermost first.
+
+use super::bytecode::{CompiledFn, Op};
+use super::{Interp, RuntimeError, Slot, MAX_CALL_DEPTH, MAX_STACK_WORDS};
+use crate::jit::abi::*;
+use crate::runtime::ops as rops;
+use crate::runtime::RtError;
+use crate::syntax::Span;
+use std::ffi::c_void;
+use std::rc::Rc;
+
+/// A function compiled by Cranelift, with the bytecode it came from (for slow paths and
+/// error locations).
+pub struct NativeCode {
+    pub bc: Rc<CompiledFn>,
+    /// Owns the mapping the slot's entry points into.
+    #[allow(dead_code)]
+    pub code: crate::jit::Compiled,
+}
+
+/// The message of every call-depth error, in both tiers.
+pub fn stack_overflow_message() -> String {
+    format!(
+        "stack overflow: recursion too deep (more than {MAX_CALL_DEPTH} nested calls, or {} MiB of registers)",
+        (MAX_STACK_WORDS * 8) >> 20
+    )
+}
+
+/// The helper table, in `H_*` order.
+pub fn helper_table() -> [usize; N_HELPERS] {
+    let mut h = [0usize; N_HELPERS];
+    h[H_EXEC_OP] = exec_op as *const () as usize;
+    h[H_ENTER] = enter as *const () as usize;
+    h[H_TRACE] = trace as *const () as usize;
+    h[H_MATH1] = crate::jit::helpers::math1 as *const () as usize;
+    h[H_MATH2] = crate::jit::helpers::math2 as *const () as usize;
+    h
+}
+
+/// The table entry of every slot without native code: enters the interpreter.
+pub fn interp_entry() -> usize {
+    call_interp as *const () as usize
+}
+
+/// The interpreter behind a context.
+///
+/// # Safety
+/// `ctx` must be the context of a live `Interp` that is currently running native code
+/// (`Interp::call_native` set `ctx.interp` and holds no borrow of the interpreter while
+/// the native code runs), so this is the only live reference to it.
+unsafe fn interp_of<'a>(ctx: *mut Ctx) -> &'a mut Interp<'static> {
+    // SAFETY: per this function's contract. The `'static` is never observed: the
+    // reference does not outlive the helper call.
+    unsafe { &mut *((*ctx).interp as *mut Interp<'static>) }
+}
+
+/// `H_EXEC_OP`: runs one bytecode op the interpreter's way on the frame in memory.
+extern "C" fn exec_op(ctx: *mut Ctx, code_id: u64, pc: u64, bs: u64, ba: u64) -> u64 {
+    // SAFETY: called only by native code, which passes the context it was given.
+    let it = unsafe { interp_of(ctx) };
+    let bc = it.native[code_id as usize].bc.clone();
+    let r = it.exec_single(&bc, pc as usize, bs as usize, ba as usize);
+    it.sync_ctx();
+    match r {
+        Ok(()) => 0,
+        Err(m) => {
+            it.raise_native(&bc, pc as usize, m);
+            1
+        }
+    }
+}
+
+/// `H_ENTER`: the prologue's slow path: too deep, or the register files need to grow.
+extern "C" fn enter(ctx: *mut Ctx, code_id: u64, bs: u64, ba: u64) -> u64 {
+    // SAFETY: as in `exec_op`.
+    let it = unsafe { interp_of(ctx) };
+    let bc = it.native[code_id as usize].bc.clone();
+    // SAFETY: `ctx` is valid (see above); plain reads of two words.
+    let (depth, max) = unsafe { ((*ctx).depth, (*ctx).max_depth) };
+    let ok = depth <= max && it.grow(bs as usize + bc.n_s + 1, ba as usize + bc.n_a + 1);
+    it.sync_ctx();
+    if ok {
+        0
+    } else {
+        it.raise_at_caller(stack_overflow_message());
+        1
+    }
+}
+
+/// `H_TRACE`: a call at op `pc` failed; add this frame to the error's chain.
+extern "C" fn trace(ctx: *mut Ctx, code_id: u64, pc: u64) {
+    // SAFETY: as in `exec_op`.
+    let it = unsafe { interp_of(ctx) };
+    let bc = it.native[code_id as usize].bc.clone();
+    let span = bc.spans.get(pc as usize).copied().unwrap_or_default();
+    let name = it.prog.funcs[bc.func as usize].name.clone();
+    if let Some(e) = &mut it.pending {
+        if it.pending_at_caller {
+            e.span = span;
+            it.pending_at_caller = false;
+        }
+        e.chain.push((name, span));
+    }
+}
+
+/// Table entry for slots that are not native: runs the callee in the interpreter (after
+/// resolving it, which may compile it to native code — then that runs instead).
+extern "C" fn call_interp(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
+    // SAFETY: as in `exec_op`.
+    let it = unsafe { interp_of(ctx) };
+    // SAFETY: `ctx` is valid; a plain read.
+    let depth = unsafe { (*ctx).depth };
+    let r = it.enter_from_native(slot as u32, bs as usize, ba as usize, depth as usize);
+    it.sync_ctx();
+    // SAFETY: `ctx` is valid; nested runs restore the depth they change, but be exact.
+    unsafe { (*ctx).depth = depth };
+    match r {
+        Ok(()) => 0,
+        Err(()) => 1,
+    }
+}
+
+impl Interp<'_> {
+    /// Points the context at the current register files and tables.
+    pub(super) fn sync_ctx(&mut self) {
+        let c = self.ctx.as_ptr();
+        // SAFETY: `self.ctx` is this interpreter's own live allocation; no reference to it
+        // exists while these plain stores run.
+        unsafe {
+            (*c).s_ptr = self.s.as_mut_ptr();
+            (*c).s_len = self.s.len() as u64;
+            (*c).a_ptr = self.a.as_mut_ptr() as *mut c_void;
+            (*c).a_len = self.a.len() as u64;
+            (*c).table = self.entries.as_ptr();
+            (*c).helpers = self.helpers.as_ptr();
+        }
+    }
+
+    /// Grows the register files to at least the given lengths; false if that is past the
+    /// limit (the caller reports a stack overflow).
+    pub(super) fn grow(&mut self, need_s: usize, need_a: usize) -> bool {
+        if need_s > MAX_STACK_WORDS || need_a > MAX_STACK_WORDS {
+            return false;
+        }
+        if self.s.len() < need_s {
+            self.s
+                .resize(need_s.max(self.s.len() * 2).min(MAX_STACK_WORDS), 0);
+        }
+        if self.a.len() < need_a {
+            self.a
+                .resize(need_a.max(self.a.len() * 2).min(MAX_STACK_WORDS), None);
+        }
+        true
+    }
+
+    /// Records an error raised by op `pc` of a native function (innermost frame first).
+    fn raise_native(&mut self, bc: &CompiledFn, pc: usize, message: String) {
+        let span = bc.spans.get(pc).copied().unwrap_or_default();
+        let name = self.prog.funcs[bc.func as usize].name.clone();
+        self.pending = Some(RuntimeError {
+            message,
+            span,
+            chain: vec![(name, span)],
+        });
+        self.pending_at_caller = false;
+    }
+
+    /// Records an error that belongs at the caller's call site (the callee has no frame
+    /// yet): the caller's `trace` supplies the place.
+    fn raise_at_caller(&mut self, message: String) {
+        self.pending = Some(RuntimeError {
+            message,
+            span: Span::default(),
+            chain: vec![],
+        });
+        self.pending_at_caller = true;
+    }
+
+    /// Calls the native code of `slot` on the frame at (`bs`, `ba`), with `depth` nk
+    /// frames active outside it. On error the result's chain is innermost-first and its
+    /// span may be the caller's to fill (`pending_at_caller`).
+    pub(super) fn call_native(
+        &mut self,
+        slot: u32,
+        bs: usize,
+        ba: usize,
+        depth: usize,
+    ) -> Result<(), RuntimeError> {
+        let Slot::Native(_, entry) = &self.table[slot as usize] else {
+            return Err(RuntimeError {
+                message: "internal: slot has no native code".into(),
+                span: Span::default(),
+                chain: vec![],
+            });
+        };
+        let entry = *entry;
+        self.sync_ctx();
+        let c = self.ctx.as_ptr();
+        // SAFETY: `c` is this interpreter's context. The pointer to `self` stays valid
+        // for the call: `self` is borrowed mutably here and not touched until it returns,
+        // so the helpers' `interp_of` is the only access meanwhile.
+        let status = unsafe {
+            let saved = (*c).depth;
+            (*c).depth = depth as u64;
+            (*c).interp = self as *mut Interp<'_> as *mut c_void;
+            // The frame bases are inside the files (the caller's window), and `entry` is
+            // native code compiled for this program's slots and helpers.
+            let st = entry(c, bs as u64, ba as u64, slot as u64);
+            (*c).depth = saved;
+            st
+        };
+        if status == 0 {
+            return Ok(());
+        }
+        Err(self.pending.take().unwrap_or_else(|| RuntimeError {
+            message: "internal: native code failed without an error".into(),
+            span: Span::default(),
+            chain: vec![],
+        }))
+    }
+
+    /// A call from native code into a slot that has no native code (yet).
+    fn enter_from_native(
+        &mut self,
+        slot: u32,
+        bs: usize,
+        ba: usize,
+        depth: usize,
+    ) -> Result<(), ()> {
+        if depth >= MAX_CALL_DEPTH + 1 {
+            self.raise_at_caller(stack_overflow_message());
+            return Err(());
+        }
+        let bc = match self.resolve(slot) {
+            Ok(bc) => bc,
+            Err(m) => {
+                self.raise_at_caller(m);
+                return Err(());
+            }
+        };
+        self.note_call(slot);
+        if matches!(self.table[slot as usize], Slot::Native(..)) {
+            return match self.call_native(slot, bs, ba, depth) {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    self.pending = Some(e);
+                    Err(())
+                }
+            };
+        }
+        if !self.grow(bs + bc.n_s + 1, ba + bc.n_a + 1) {
+            self.raise_at_caller(stack_overflow_message());
+            return Err(());
+        }
+        match self.run(bc, bs, ba, depth) {
+            Ok(()) => Ok(()),
+            Err(mut e) => {
+                // `run` gives the chain outermost first; native frames add theirs after.
+                e.chain.reverse();
+                self.pending = Some(e);
+                self.pending_at_caller = false;
+                Err(())
+            }
+        }
+    }
+
+    /// Runs op `pc` of `f` as the interpreter does, on the frame at (`bs`, `ba`) in memory.
+    fn exec_single(&mut self, f: &CompiledFn, pc: usize, bs: usize, ba: usize) -> Result<(), String> {
+        let rt = |e: RtError| e.msg;
+        let s = |it: &Self, r: u16| it.s[bs + r as usize];
+        let arr = |it: &Self, r: u16| {
+            it.a[ba + r as usize]
+                .clone()
+                .ok_or_else(|| "internal: empty array register".to_string())
+        };
+        let ix3 = |it: &Self, r: u16| [s(it, r) as i64, s(it, r + 1) as i64, s(it, r + 2) as i64];
+        let v = match f.code[pc] {
+            Op::Ext { i } => return self.exec_ext(f, i as usize, bs, ba),
+            Op::ALoad1 { dst, arr: x, i } => (dst, arr(self, x)?.get1(s(self, i) as i64).map_err(rt)?),
+            Op::ALoad2 { dst, arr: x, i, j } => (
+                dst,
+                arr(self, x)?
+                    .get2(s(self, i) as i64, s(self, j) as i64)
+                    .map_err(rt)?,
+            ),
+            Op::ALoad3 { dst, arr: x, idx } => (dst, arr(self, x)?.get(&ix3(self, idx)).map_err(rt)?),
+            Op::AStore1 { arr: x, i, src } => {
+                return arr(self, x)?.set1(s(self, i) as i64, s(self, src)).map_err(rt)
+            }
+            Op::AStore2 { arr: x, i, j, src } => {
+                return arr(self, x)?
+                    .set2(s(self, i) as i64, s(self, j) as i64, s(self, src))
+                    .map_err(rt)
+            }
+            Op::AStore3 { arr: x, idx, src } => {
+                return arr(self, x)?.set(&ix3(self, idx), s(self, src)).map_err(rt)
+            }
+            Op::Len { dst, arr: x } => (dst, arr(self, x)?.len() as u64),
+            Op::FloorDivI { dst, a, b } => (
+                dst,
+                rops::int_floordiv(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
+            ),
+            Op::ModI { dst, a, b } => (
+                dst,
+                rops::int_mod(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
+            ),
+            Op::PowI { dst, a, b } => (
+                dst,
+                rops::int_pow(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
+            ),
+            Op::ForStepPrep { step, .. } => {
+                return if s(self, step) == 0 {
+                    Err("range() step must not be zero".to_string())
+                } else {
+                    Ok(())
+                }
+            }
+            Op::MovA { dst, src } => {
+                self.a[ba + dst as usize] = self.a[ba + src as usize].clone();
+                return Ok(());
+            }
+            Op::Ret { a: ra, na, .. } => {
+                let af = &mut self.a[ba..ba + f.n_a];
+                for k in 0..na as usize {
+                    af[k] = af[ra as usize + k].take();
+                }
+                for x in &mut af[na as usize..] {
+                    *x = None;
+                }
+                return Ok(());
+            }
+            other => return Err(format!("internal: {other:?} has no slow path")),
+        };
+        self.s[bs + v.0 as usize] = v.1;
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+//! The native calling convention: what compiled code and the runtime agree on.
+//!
+//! Every compiled specialization has one signature, [`NativeFn`]:
+//! `fn(ctx, bs, ba, slot) -> status`. `bs`/`ba` are the absolute bases of the callee's
+//! frame in the interpreter's two register files — native frames live in the same files as
+//! interpreted ones (the window convention of `interp::bytecode`), so the tiers call each
+//! other without marshalling. `slot` is the callee's table slot (the interpreter
+//! trampoline needs it). `status` is 0, or 1 when an nk runtime error was recorded in the
+//! interpreter (never an unwind or a signal): the caller adds its frame to the error's
+//! call chain and returns 1 too.
+//!
+//! Compiled code reaches everything outside itself through [`Ctx`]: other nk functions
+//! through `table` (one entry per slot — the patchable indirection table), the runtime
+//! through `helpers`. It holds no absolute address: a function's bytes are the same in
+//! every process, which the persistent code heap relies on.
+
+use std::ffi::c_void;
+
+/// A compiled specialization's entry point.
+pub type NativeFn = unsafe extern "C" fn(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64;
+
+/// The context passed to every compiled function. `repr(C)`: native code reads the fields
+/// at the offsets below.
+#[repr(C)]
+pub struct Ctx {
+    /// Scalar register file (`u64` words) and its length. Reloaded after every call and
+    /// helper: a callee may grow (move) the files.
+    pub s_ptr: *mut u64,
+    pub s_len: u64,
+    /// Array register file: one word per register, an `Option<Rc<Array>>`.
+    pub a_ptr: *mut c_void,
+    pub a_len: u64,
+    /// Native entry of every slot: compiled code, or the interpreter trampoline.
+    pub table: *const usize,
+    /// Runtime helpers, indexed by the `H_*` constants.
+    pub helpers: *const usize,
+    /// Active nk frames (both tiers) and the most allowed; a prologue that finds
+    /// `depth + 1 > max_depth` reports "stack overflow".
+    pub depth: u64,
+    pub max_depth: u64,
+    /// The interpreter that owns this context (set before each entry into native code).
+    pub interp: *mut c_void,
+}
+
+pub const CTX_S_PTR: i32 = std::mem::offset_of!(Ctx, s_ptr) as i32;
+pub const CTX_S_LEN: i32 = std::mem::offset_of!(Ctx, s_len) as i32;
+pub const CTX_A_PTR: i32 = std::mem::offset_of!(Ctx, a_ptr) as i32;
+pub const CTX_A_LEN: i32 = std::mem::offset_of!(Ctx, a_len) as i32;
+pub const CTX_TABLE: i32 = std::mem::offset_of!(Ctx, table) as i32;
+pub const CTX_HELPERS: i32 = std::mem::offset_of!(Ctx, helpers) as i32;
+pub const CTX_DEPTH: i32 = std::mem::offset_of!(Ctx, depth) as i32;
+pub const CTX_MAX_DEPTH: i32 = std::mem::offset_of!(Ctx, max_depth) as i32;
+
+/// `fn(ctx, code_id, pc, bs, ba) -> status`: runs bytecode op `pc` of the function the
+/// way the interpreter does, on the frame in memory (slow paths, rare ops, errors).
+pub const H_EXEC_OP: usize = 0;
+/// `fn(ctx, code_id, bs, ba) -> status`: the prologue's slow path — grows the register
+/// files for the frame, or reports a stack overflow.
+pub const H_ENTER: usize = 1;
+/// `fn(ctx, code_id, pc)`: adds the frame of a failed call (at op `pc`) to the error chain.
+pub const H_TRACE: usize = 2;
+/// `fn(code, x: f64) -> f64`: a `MathFn` (by index) on a float.
+pub const H_MATH1: usize = 3;
+/// `fn(code, x: f64, y: f64) -> f64`: a `MathFn2` by index, or one of the `M2_*` below.
+pub const H_MATH2: usize = 4;
+pub const N_HELPERS: usize = 5;
+
+/// Extra `H_MATH2` codes after the `MathFn2` variants.
+pub const M2_POWF: i64 = 100;
+pub const M2_FLOORDIV: i64 = 101;
+pub const M2_MOD: i64 = 102;

@@ -1,0 +1,1026 @@
+//! Bytecode → Cranelift IR.
+//!
+//! The Cranelift tier compiles a specialization's *bytecode* (already register-allocated,
+//! tuples flattened, calls in windows), so both tiers share one lowering of the typed IR
+//! and one frame layout. Each scalar register becomes an SSA variable (typed `f64` when
+//! only float operations touch it, `i64` otherwise); its memory word in the register file
+//! is only a transport, written before a call or helper that reads it and read back after
+//! one that writes it. Array registers stay in memory (they are reference-counted).
+//!
+//! What runs inline: scalar arithmetic and comparisons, control flow, loops, element
+//! loads and stores with NumPy's negative indices and bounds checks, `len`, calls through
+//! the table. Everything else — the failing side of every check, integer `**`, array
+//! expressions, slicing, built-ins, `print` — calls `H_EXEC_OP`, which runs that one
+//! bytecode op exactly as the interpreter does. So an error message or an output can
+//! never differ between the tiers: the same Rust code produces it.
+
+use super::abi::*;
+use crate::interp::bytecode::{CompiledFn, Ext, Loc, Op, Operand, PrintArg, SliceOperand};
+use crate::ir::ops::{MathFn, MathFn2};
+use crate::ir::{Program, Type};
+use crate::runtime::native_layout as AL;
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    types, AbiParam, AliasRegionData, Block, Function, InstBuilder, MemFlagsData, SigRef,
+    Signature, Value as V,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+
+const I64: types::Type = types::I64;
+const F64: types::Type = types::F64;
+
+/// Number of scalar leaves of a value of type `t` (its registers in a call window).
+pub fn scalar_leaves(t: &Type) -> usize {
+    match t {
+        Type::Prim(_) => 1,
+        Type::Tuple(ts) => ts.iter().map(scalar_leaves).sum(),
+        _ => 0,
+    }
+}
+
+/// The signature every compiled specialization has (see [`NativeFn`]).
+pub fn native_signature(cc: CallConv) -> Signature {
+    let mut s = Signature::new(cc);
+    for _ in 0..4 {
+        s.params.push(AbiParam::new(I64));
+    }
+    s.returns.push(AbiParam::new(I64));
+    s
+}
+
+fn sig(cc: CallConv, params: &[types::Type], ret: Option<types::Type>) -> Signature {
+    let mut s = Signature::new(cc);
+    s.params.extend(params.iter().map(|t| AbiParam::new(*t)));
+    s.returns.extend(ret.map(AbiParam::new));
+    s
+}
+
+/// Register classes: `F64` for a register only float operations touch, else `I64`.
+fn classify(f: &CompiledFn) -> Vec<types::Type> {
+    #[derive(Clone, Copy, Default)]
+    struct Use {
+        float: bool,
+        int: bool,
+    }
+    let mut u = vec![Use::default(); f.n_s];
+    let mut fl = |rs: &[u16]| rs.iter().for_each(|&r| u[r as usize].float = true);
+    for op in &f.code {
+        match *op {
+            Op::AddF { dst, a, b }
+            | Op::SubF { dst, a, b }
+            | Op::MulF { dst, a, b }
+            | Op::DivF { dst, a, b }
+            | Op::FloorDivF { dst, a, b }
+            | Op::ModF { dst, a, b }
+            | Op::PowF { dst, a, b }
+            | Op::Math2 { dst, a, b, .. } => fl(&[dst, a, b]),
+            Op::MulAddF { dst, a, b, c }
+            | Op::MulSubF { dst, a, b, c }
+            | Op::SubMulF { dst, a, b, c } => fl(&[dst, a, b, c]),
+            Op::NegF { dst, a } | Op::Math1 { dst, a, .. } => fl(&[dst, a]),
+            Op::LtF { a, b, .. }
+            | Op::LeF { a, b, .. }
+            | Op::EqF { a, b, .. }
+            | Op::NeF { a, b, .. }
+            | Op::JmpNotLtF { a, b, .. }
+            | Op::JmpNotLeF { a, b, .. } => fl(&[a, b]),
+            Op::I2F { dst, .. } => fl(&[dst]),
+            Op::F2I { a, .. } | Op::IsNan { a, .. } | Op::IsInf { a, .. } => fl(&[a]),
+            _ => {}
+        }
+    }
+    let mut int = |rs: &[u16]| rs.iter().for_each(|&r| u[r as usize].int = true);
+    for op in &f.code {
+        match *op {
+            Op::AddI { dst, a, b }
+            | Op::SubI { dst, a, b }
+            | Op::MulI { dst, a, b }
+            | Op::FloorDivI { dst, a, b }
+            | Op::ModI { dst, a, b }
+            | Op::PowI { dst, a, b }
+            | Op::LtI { dst, a, b }
+            | Op::LeI { dst, a, b }
+            | Op::EqI { dst, a, b }
+            | Op::NeI { dst, a, b }
+            | Op::MinI { dst, a, b }
+            | Op::MaxI { dst, a, b } => int(&[dst, a, b]),
+            Op::MulAddI { dst, a, b, c }
+            | Op::MulSubI { dst, a, b, c }
+            | Op::SubMulI { dst, a, b, c } => int(&[dst, a, b, c]),
+            Op::FloorDivIK { dst, a, .. }
+            | Op::ModIK { dst, a, .. }
+            | Op::AddIImm { dst, a, .. }
+            | Op::NegI { dst, a }
+            | Op::Not { dst, a }
+            | Op::AbsI { dst, a } => int(&[dst, a]),
+            Op::LtF { dst, .. }
+            | Op::LeF { dst, .. }
+            | Op::EqF { dst, .. }
+            | Op::NeF { dst, .. }
+            | Op::IsNan { dst, .. }
+            | Op::IsInf { dst, .. }
+            | Op::F2I { dst, .. }
+            | Op::Len { dst, .. } => int(&[dst]),
+            Op::I2F { a, .. } | Op::JmpIf { c: a, .. } | Op::JmpIfNot { c: a, .. } => int(&[a]),
+            Op::JmpNotLtI { a, b, .. }
+            | Op::JmpNotLeI { a, b, .. }
+            | Op::JmpNotEqI { a, b, .. }
+            | Op::JmpNotNeI { a, b, .. }
+            | Op::ForLoop { i: a, end: b, .. } => int(&[a, b]),
+            Op::ForStepPrep { i, end, step, .. } | Op::ForStep { i, end, step, .. } => {
+                int(&[i, end, step])
+            }
+            Op::ALoad1 { i, .. } | Op::AStore1 { i, .. } => int(&[i]),
+            Op::ALoad2 { i, j, .. } | Op::AStore2 { i, j, .. } => int(&[i, j]),
+            Op::ALoad3 { idx, .. } | Op::AStore3 { idx, .. } => int(&[idx, idx + 1, idx + 2]),
+            _ => {}
+        }
+    }
+    // Moves and loads carry no type of their own: a register written only by moves from
+    // float registers (or read only into them) is a float register too.
+    let mut ty: Vec<types::Type> = u
+        .iter()
+        .map(|x| if x.float && !x.int { F64 } else { I64 })
+        .collect();
+    let free: Vec<bool> = u.iter().map(|x| !x.float && !x.int).collect();
+    for _ in 0..4 {
+        for op in &f.code {
+            if let Op::Mov { dst, src } = *op {
+                let (d, s) = (dst as usize, src as usize);
+                if free[d] && ty[s] == F64 {
+                    ty[d] = F64;
+                }
+                if free[s] && ty[d] == F64 {
+                    ty[s] = F64;
+                }
+            }
+        }
+    }
+    ty
+}
+
+/// First op of every basic block.
+fn block_starts(f: &CompiledFn) -> Vec<bool> {
+    let n = f.code.len();
+    let mut starts = vec![false; n];
+    starts[0] = true;
+    let mut mark = |pc: usize| {
+        if pc < n {
+            starts[pc] = true;
+        }
+    };
+    for (pc, op) in f.code.iter().enumerate() {
+        match *op {
+            Op::Jmp { target }
+            | Op::JmpIf { target, .. }
+            | Op::JmpIfNot { target, .. }
+            | Op::JmpNotLtI { target, .. }
+            | Op::JmpNotLeI { target, .. }
+            | Op::JmpNotEqI { target, .. }
+            | Op::JmpNotNeI { target, .. }
+            | Op::JmpNotLtF { target, .. }
+            | Op::JmpNotLeF { target, .. }
+            | Op::ForLoop { target, .. }
+            | Op::ForStepPrep { target, .. }
+            | Op::ForStep { target, .. } => {
+                mark(target as usize);
+                mark(pc + 1);
+            }
+            Op::Ret { .. } => mark(pc + 1),
+            _ => {}
+        }
+    }
+    starts
+}
+
+/// Scalar registers an `Ext` op reads and writes (flushed before, reloaded after).
+fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
+    fn loc(l: &Loc, out: &mut Vec<u16>) {
+        match l {
+            Loc::S(r) => out.push(*r),
+            Loc::Tuple(ls) => ls.iter().for_each(|l| loc(l, out)),
+            _ => {}
+        }
+    }
+    fn operand(o: &Operand, out: &mut Vec<u16>) {
+        if let Operand::Scalar(r, _) = o {
+            out.push(*r)
+        }
+    }
+    fn index(ix: &[SliceOperand], out: &mut Vec<u16>) {
+        for s in ix {
+            match s {
+                SliceOperand::At(r) => out.push(*r),
+                SliceOperand::Range(a, b) => out.extend(a.iter().chain(b.iter())),
+            }
+        }
+    }
+    let (mut r, mut w) = (Vec::new(), Vec::new());
+    match e {
+        Ext::Print(args) => args.iter().for_each(|a| {
+            if let PrintArg::Value(_, l) = a {
+                loc(l, &mut r)
+            }
+        }),
+        Ext::Assert { c, .. } => r.push(*c),
+        Ext::ArrayBin { a, b, .. } => {
+            operand(a, &mut r);
+            operand(b, &mut r);
+        }
+        Ext::ArrayNeg { .. } | Ext::ArrayNot { .. } | Ext::ArrayCast { .. } => {}
+        Ext::Slice { index: ix, .. } => index(ix, &mut r),
+        Ext::StoreSlice {
+            index: ix, value, ..
+        } => {
+            index(ix, &mut r);
+            operand(value, &mut r);
+        }
+        Ext::Builtin { args, dst, .. } => {
+            args.iter().for_each(|(_, l)| loc(l, &mut r));
+            loc(dst, &mut w);
+        }
+    }
+    (r, w)
+}
+
+fn math1_code(f: MathFn) -> i64 {
+    MathFn::ALL.iter().position(|&g| g == f).unwrap_or(0) as i64
+}
+
+fn math2_code(f: MathFn2) -> i64 {
+    match f {
+        MathFn2::Atan2 => 0,
+        MathFn2::Pow => 1,
+        MathFn2::Minimum => 2,
+        MathFn2::Maximum => 3,
+    }
+}
+
+/// Inverse of the codes above, for the helper.
+pub fn math2_from_code(c: i64) -> Option<MathFn2> {
+    Some(match c {
+        0 => MathFn2::Atan2,
+        1 => MathFn2::Pow,
+        2 => MathFn2::Minimum,
+        3 => MathFn2::Maximum,
+        _ => return None,
+    })
+}
+
+struct Sigs {
+    native: SigRef,
+    exec_op: SigRef,
+    enter: SigRef,
+    trace: SigRef,
+    math1: SigRef,
+    math2: SigRef,
+}
+
+/// Memory flags by region: accesses in different regions never alias, which lets
+/// Cranelift keep an array's header in registers across element stores.
+struct Mem {
+    ctx: MemFlagsData,
+    sfile: MemFlagsData,
+    afile: MemFlagsData,
+    header: MemFlagsData,
+    elem: MemFlagsData,
+}
+
+struct Lower<'a, 'b> {
+    b: FunctionBuilder<'b>,
+    f: &'a CompiledFn,
+    prog: &'a Program,
+    code_id: i64,
+    rc_off: i64,
+    vars: Vec<Variable>,
+    ty: Vec<types::Type>,
+    blocks: Vec<Option<Block>>,
+    ctx: V,
+    bs: V,
+    ba: V,
+    bs8: V,
+    ba8: V,
+    fail: Block,
+    sigs: Sigs,
+    mem: Mem,
+}
+
+/// Builds the Cranelift function for `f` into `func`. `code_id` names the function to the
+/// helpers; `rc_off` is the byte offset from an array register's word to its `Array`.
+pub fn lower(
+    func: &mut Function,
+    fctx: &mut FunctionBuilderContext,
+    frontend: TargetFrontendConfig,
+    prog: &Program,
+    f: &CompiledFn,
+    code_id: u32,
+    rc_off: i64,
+) -> Result<(), String> {
+    let cc = frontend.default_call_conv;
+    func.signature = native_signature(cc);
+    let mut region = |id: u32, name: &'static str| {
+        let r = func.dfg.alias_regions.insert(AliasRegionData {
+            user_id: id,
+            description: name.into(),
+        });
+        MemFlagsData::trusted().with_alias_region(Some(r))
+    };
+    let mem = Mem {
+        ctx: region(1, "ctx"),
+        sfile: region(2, "scalar registers"),
+        afile: region(3, "array registers"),
+        header: region(4, "array headers"),
+        elem: region(5, "array elements"),
+    };
+    let mut b = FunctionBuilder::new(func, fctx);
+    let sigs = Sigs {
+        native: b.import_signature(native_signature(cc)),
+        exec_op: b.import_signature(sig(cc, &[I64; 5], Some(I64))),
+        enter: b.import_signature(sig(cc, &[I64; 4], Some(I64))),
+        trace: b.import_signature(sig(cc, &[I64; 3], None)),
+        math1: b.import_signature(sig(cc, &[I64, F64], Some(F64))),
+        math2: b.import_signature(sig(cc, &[I64, F64, F64], Some(F64))),
+    };
+    let ty = classify(f);
+    let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
+    let starts = block_starts(f);
+    let blocks: Vec<Option<Block>> = starts
+        .iter()
+        .map(|&s| s.then(|| b.create_block()))
+        .collect();
+    let entry = b.create_block();
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    let p = b.block_params(entry).to_vec();
+    let (ctx, bs, ba) = (p[0], p[1], p[2]);
+    let bs8 = b.ins().ishl_imm_s(bs, 3);
+    let ba8 = b.ins().ishl_imm_s(ba, 3);
+    let fail = b.create_block();
+    b.set_cold_block(fail);
+    let mut l = Lower {
+        b,
+        f,
+        prog,
+        code_id: code_id as i64,
+        rc_off,
+        vars,
+        ty,
+        blocks,
+        ctx,
+        bs,
+        ba,
+        bs8,
+        ba8,
+        fail,
+        sigs,
+        mem,
+    };
+    l.prologue();
+    let mut open = false; // whether the current block still needs a terminator
+    for pc in 0..f.code.len() {
+        if let Some(blk) = l.blocks[pc] {
+            if open {
+                l.b.ins().jump(blk, &[]);
+            }
+            l.b.switch_to_block(blk);
+        }
+        open = l.op(pc)?;
+    }
+    if open {
+        return Err("internal: bytecode runs off its end".into());
+    }
+    // The shared error exit: leave the frame (depth - 1) and report failure.
+    l.b.switch_to_block(l.fail);
+    l.leave();
+    let one = l.b.ins().iconst(I64, 1);
+    l.b.ins().return_(&[one]);
+    l.b.seal_all_blocks();
+    l.b.finalize(frontend);
+    Ok(())
+}
+
+impl Lower<'_, '_> {
+    fn iconst(&mut self, v: i64) -> V {
+        self.b.ins().iconst(I64, v)
+    }
+
+    fn ctx_load(&mut self, off: i32) -> V {
+        let m = self.mem.ctx;
+        self.b.ins().load(I64, m, self.ctx, off)
+    }
+
+    /// Reads register `r` as type `want` (bit-casting between `i64` and `f64` as needed).
+    fn get(&mut self, r: u16, want: types::Type) -> V {
+        let v = self.b.use_var(self.vars[r as usize]);
+        if self.ty[r as usize] == want {
+            v
+        } else {
+            self.b.ins().bitcast(want, MemFlagsData::new(), v)
+        }
+    }
+    fn geti(&mut self, r: u16) -> V {
+        self.get(r, I64)
+    }
+    fn getf(&mut self, r: u16) -> V {
+        self.get(r, F64)
+    }
+    fn set(&mut self, r: u16, v: V) {
+        let have = self.b.func.dfg.value_type(v);
+        let want = self.ty[r as usize];
+        let v = if have == want {
+            v
+        } else {
+            self.b.ins().bitcast(want, MemFlagsData::new(), v)
+        };
+        self.b.def_var(self.vars[r as usize], v);
+    }
+    /// Sets `r` to a boolean (an `i8` 0/1 from a comparison) widened to a word.
+    fn set_bool(&mut self, r: u16, c: V) {
+        let w = self.b.ins().uextend(I64, c);
+        self.set(r, w);
+    }
+
+    /// Base address of this frame in the scalar file (reloaded: calls may move the file).
+    fn sframe(&mut self) -> V {
+        let p = self.ctx_load(CTX_S_PTR);
+        self.b.ins().iadd(p, self.bs8)
+    }
+    fn flush(&mut self, regs: &[u16]) {
+        if regs.is_empty() {
+            return;
+        }
+        let base = self.sframe();
+        for &r in regs {
+            let v = self.b.use_var(self.vars[r as usize]);
+            let m = self.mem.sfile;
+            self.b.ins().store(m, v, base, r as i32 * 8);
+        }
+    }
+    fn reload(&mut self, regs: &[u16]) {
+        if regs.is_empty() {
+            return;
+        }
+        let base = self.sframe();
+        for &r in regs {
+            let m = self.mem.sfile;
+            let v = self.b.ins().load(self.ty[r as usize], m, base, r as i32 * 8);
+            self.b.def_var(self.vars[r as usize], v);
+        }
+    }
+
+    fn helper(&mut self, k: usize) -> V {
+        let h = self.ctx_load(CTX_HELPERS);
+        let m = self.mem.ctx;
+        self.b.ins().load(I64, m, h, (k * 8) as i32)
+    }
+
+    /// Branches to the error exit when `status` is non-zero.
+    fn check(&mut self, status: V) {
+        let ok = self.b.create_block();
+        self.b.ins().brif(status, self.fail, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    /// Runs op `pc` through the interpreter's code on the in-memory frame: flushes
+    /// `reads`, calls `H_EXEC_OP`, fails on error, reloads `writes`.
+    fn via_interp(&mut self, pc: usize, reads: &[u16], writes: &[u16]) {
+        self.flush(reads);
+        let h = self.helper(H_EXEC_OP);
+        let args = [
+            self.ctx,
+            self.iconst(self.code_id),
+            self.iconst(pc as i64),
+            self.bs,
+            self.ba,
+        ];
+        let call = self.b.ins().call_indirect(self.sigs.exec_op, h, &args);
+        let st = self.b.inst_results(call)[0];
+        self.check(st);
+        self.reload(writes);
+    }
+
+    /// Emits `if cond { fast } else { slow via the interpreter }`, joining after.
+    fn fast_or_interp(
+        &mut self,
+        ok: V,
+        pc: usize,
+        reads: &[u16],
+        writes: &[u16],
+        fast: impl FnOnce(&mut Self),
+    ) {
+        let (fast_b, slow_b, join) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.set_cold_block(slow_b);
+        self.b.ins().brif(ok, fast_b, &[], slow_b, &[]);
+        self.b.switch_to_block(fast_b);
+        fast(self);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(slow_b);
+        self.via_interp(pc, reads, writes);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+    }
+
+    fn prologue(&mut self) {
+        let f = self.f;
+        let depth = self.ctx_load(CTX_DEPTH);
+        let d1 = self.b.ins().iadd_imm_s(depth, 1);
+        let m = self.mem.ctx;
+        self.b.ins().store(m, d1, self.ctx, CTX_DEPTH);
+        let max = self.ctx_load(CTX_MAX_DEPTH);
+        let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThan, d1, max);
+        let s_len = self.ctx_load(CTX_S_LEN);
+        let a_len = self.ctx_load(CTX_A_LEN);
+        let need_s = self.b.ins().iadd_imm_s(self.bs, f.n_s as i64 + 1);
+        let need_a = self.b.ins().iadd_imm_s(self.ba, f.n_a as i64 + 1);
+        let s_short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_s, s_len);
+        let a_short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_a, a_len);
+        let x = self.b.ins().bor(too_deep, s_short);
+        let slow = self.b.ins().bor(x, a_short);
+        let (slow_b, body) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow_b);
+        self.b.ins().brif(slow, slow_b, &[], body, &[]);
+        self.b.switch_to_block(slow_b);
+        let h = self.helper(H_ENTER);
+        let args = [self.ctx, self.iconst(self.code_id), self.bs, self.ba];
+        let call = self.b.ins().call_indirect(self.sigs.enter, h, &args);
+        let st = self.b.inst_results(call)[0];
+        self.b.ins().brif(st, self.fail, &[], body, &[]);
+        self.b.switch_to_block(body);
+        // Parameters arrive in the first registers of the frame; the rest start at 0.
+        let func = &self.prog.funcs[f.func as usize];
+        let n_params: usize = func
+            .params
+            .iter()
+            .map(|&p| scalar_leaves(&func.locals[p as usize].ty))
+            .sum();
+        let params: Vec<u16> = (0..n_params.min(f.n_s) as u16).collect();
+        self.reload(&params);
+        for r in n_params..f.n_s {
+            let z = if self.ty[r] == F64 {
+                self.b.ins().f64const(0.0)
+            } else {
+                self.iconst(0)
+            };
+            self.b.def_var(self.vars[r], z);
+        }
+        let first = self.blocks[0].expect("pc 0 starts a block");
+        self.b.ins().jump(first, &[]);
+    }
+
+    fn leave(&mut self) {
+        let depth = self.ctx_load(CTX_DEPTH);
+        let d = self.b.ins().iadd_imm_s(depth, -1);
+        let m = self.mem.ctx;
+        self.b.ins().store(m, d, self.ctx, CTX_DEPTH);
+    }
+
+    fn block(&self, pc: u32) -> Block {
+        self.blocks[pc as usize].expect("jump targets start blocks")
+    }
+
+    /// `brif cond → target, else fall through to pc + 1`.
+    fn branch(&mut self, cond: V, target: u32, pc: usize) {
+        let t = self.block(target);
+        let next = self.block(pc as u32 + 1);
+        self.b.ins().brif(cond, t, &[], next, &[]);
+    }
+
+    /// The array in register `r`: `(header address, null?)`.
+    fn array(&mut self, r: u16) -> (V, V) {
+        let a = self.ctx_load(CTX_A_PTR);
+        let a = self.b.ins().iadd(a, self.ba8);
+        let m = self.mem.afile;
+        let w = self.b.ins().load(I64, m, a, r as i32 * 8);
+        let null = self.b.ins().icmp_imm_s(IntCC::Equal, w, 0);
+        let hdr = self.b.ins().iadd_imm_s(w, self.rc_off);
+        (hdr, null)
+    }
+    fn header(&mut self, hdr: V, off: i32) -> V {
+        let m = self.mem.header;
+        self.b.ins().load(I64, m, hdr, off)
+    }
+
+    /// Element address for `arr[idx...]` and the condition under which it is valid (array
+    /// present, rank matches, every index in bounds after NumPy's negative wrap).
+    fn element(&mut self, arr: u16, idx: &[u16]) -> (V, V) {
+        let (hdr, null) = self.array(arr);
+        let mut ok = self.b.ins().bxor_imm_s(null, 1);
+        // The header is only read when the register holds an array.
+        let safe_hdr = {
+            let dummy = self.ctx; // any readable address: loads below are then harmless
+            let dummy = self.b.ins().iadd_imm_s(dummy, -(AL::PTR as i64));
+            self.b.ins().select(null, dummy, hdr)
+        };
+        let hdr = safe_hdr;
+        let ndim = self.header(hdr, AL::NDIM);
+        let rank_ok = self.b.ins().icmp_imm_s(IntCC::Equal, ndim, idx.len() as i64);
+        ok = self.b.ins().band(ok, rank_ok);
+        let mut off = self.iconst(0);
+        for (k, &r) in idx.iter().enumerate() {
+            let n = self.header(hdr, AL::SHAPE + 8 * k as i32);
+            let st = self.header(hdr, AL::STRIDES + 8 * k as i32);
+            let i = self.geti(r);
+            let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+            let wrapped = self.b.ins().iadd(i, n);
+            let j = self.b.ins().select(neg, wrapped, i);
+            let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
+            ok = self.b.ins().band(ok, inb);
+            let t = self.b.ins().imul(j, st);
+            off = self.b.ins().iadd(off, t);
+        }
+        let ptr = self.header(hdr, AL::PTR);
+        let bytes = self.b.ins().ishl_imm_s(off, 3);
+        let addr = self.b.ins().iadd(ptr, bytes);
+        (addr, ok)
+    }
+
+    fn int_bin(&mut self, dst: u16, a: u16, b: u16, f: impl FnOnce(&mut Self, V, V) -> V) {
+        let (x, y) = (self.geti(a), self.geti(b));
+        let v = f(self, x, y);
+        self.set(dst, v);
+    }
+    fn float_bin(&mut self, dst: u16, a: u16, b: u16, f: impl FnOnce(&mut Self, V, V) -> V) {
+        let (x, y) = (self.getf(a), self.getf(b));
+        let v = f(self, x, y);
+        self.set(dst, v);
+    }
+    fn icmp(&mut self, cc: IntCC, dst: u16, a: u16, b: u16) {
+        let (x, y) = (self.geti(a), self.geti(b));
+        let c = self.b.ins().icmp(cc, x, y);
+        self.set_bool(dst, c);
+    }
+    fn fcmp(&mut self, cc: FloatCC, dst: u16, a: u16, b: u16) {
+        let (x, y) = (self.getf(a), self.getf(b));
+        let c = self.b.ins().fcmp(cc, x, y);
+        self.set_bool(dst, c);
+    }
+    fn math2(&mut self, code: i64, x: V, y: V) -> V {
+        let h = self.helper(H_MATH2);
+        let c = self.iconst(code);
+        let call = self.b.ins().call_indirect(self.sigs.math2, h, &[c, x, y]);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Python's floor division and modulo for a positive divisor `y` (no trap possible).
+    fn floor_divmod(&mut self, x: V, y: V) -> (V, V) {
+        let q = self.b.ins().sdiv(x, y);
+        let r = self.b.ins().srem(x, y);
+        let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, r, 0);
+        let q1 = self.b.ins().iadd_imm_s(q, -1);
+        let r1 = self.b.ins().iadd(r, y);
+        let q = self.b.ins().select(neg, q1, q);
+        let r = self.b.ins().select(neg, r1, r);
+        (q, r)
+    }
+
+    /// Emits op `pc`; returns whether the current block is still open (falls through).
+    fn op(&mut self, pc: usize) -> Result<bool, String> {
+        let f = self.f;
+        match f.code[pc] {
+            Op::LoadK { dst, k } => {
+                let bits = f.consts[k as usize];
+                let v = if self.ty[dst as usize] == F64 {
+                    self.b.ins().f64const(f64::from_bits(bits))
+                } else {
+                    self.iconst(bits as i64)
+                };
+                self.b.def_var(self.vars[dst as usize], v);
+            }
+            Op::Mov { dst, src } => {
+                let v = self.get(src, self.ty[dst as usize]);
+                self.b.def_var(self.vars[dst as usize], v);
+            }
+            Op::AddI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().iadd(x, y)),
+            Op::SubI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().isub(x, y)),
+            Op::MulI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().imul(x, y)),
+            Op::FloorDivI { dst, a, b } | Op::ModI { dst, a, b } => {
+                let is_div = matches!(f.code[pc], Op::FloorDivI { .. });
+                let y = self.geti(b);
+                let pos = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, y, 0);
+                self.fast_or_interp(pos, pc, &[a, b], &[dst], |s| {
+                    let x = s.geti(a);
+                    let (q, r) = s.floor_divmod(x, y);
+                    s.set(dst, if is_div { q } else { r });
+                });
+            }
+            Op::FloorDivIK { dst, a, d } | Op::ModIK { dst, a, d } => {
+                let is_div = matches!(f.code[pc], Op::FloorDivIK { .. });
+                let x = self.geti(a);
+                let y = self.iconst(f.divisors[d as usize].get() as i64);
+                let (q, r) = self.floor_divmod(x, y);
+                self.set(dst, if is_div { q } else { r });
+            }
+            Op::PowI { dst, a, b } => self.via_interp(pc, &[a, b], &[dst]),
+            Op::AddIImm { dst, a, imm } => {
+                let x = self.geti(a);
+                let v = self.b.ins().iadd_imm_s(x, imm as i64);
+                self.set(dst, v);
+            }
+            Op::AddF { dst, a, b } => self.float_bin(dst, a, b, |s, x, y| s.b.ins().fadd(x, y)),
+            Op::SubF { dst, a, b } => self.float_bin(dst, a, b, |s, x, y| s.b.ins().fsub(x, y)),
+            Op::MulF { dst, a, b } => self.float_bin(dst, a, b, |s, x, y| s.b.ins().fmul(x, y)),
+            Op::DivF { dst, a, b } => self.float_bin(dst, a, b, |s, x, y| s.b.ins().fdiv(x, y)),
+            Op::FloorDivF { dst, a, b } => {
+                self.float_bin(dst, a, b, |s, x, y| s.math2(M2_FLOORDIV, x, y))
+            }
+            Op::ModF { dst, a, b } => self.float_bin(dst, a, b, |s, x, y| s.math2(M2_MOD, x, y)),
+            Op::PowF { dst, a, b } => self.float_bin(dst, a, b, |s, x, y| s.math2(M2_POWF, x, y)),
+            Op::MulAddI { dst, a, b, c }
+            | Op::MulSubI { dst, a, b, c }
+            | Op::SubMulI { dst, a, b, c } => {
+                let (x, y, z) = (self.geti(a), self.geti(b), self.geti(c));
+                let m = self.b.ins().imul(x, y);
+                let v = match f.code[pc] {
+                    Op::MulAddI { .. } => self.b.ins().iadd(m, z),
+                    Op::MulSubI { .. } => self.b.ins().isub(m, z),
+                    _ => self.b.ins().isub(z, m),
+                };
+                self.set(dst, v);
+            }
+            Op::MulAddF { dst, a, b, c }
+            | Op::MulSubF { dst, a, b, c }
+            | Op::SubMulF { dst, a, b, c } => {
+                // Rounded twice, as the interpreter does: never a fused multiply-add.
+                let (x, y, z) = (self.getf(a), self.getf(b), self.getf(c));
+                let m = self.b.ins().fmul(x, y);
+                let v = match f.code[pc] {
+                    Op::MulAddF { .. } => self.b.ins().fadd(m, z),
+                    Op::MulSubF { .. } => self.b.ins().fsub(m, z),
+                    _ => self.b.ins().fsub(z, m),
+                };
+                self.set(dst, v);
+            }
+            Op::NegI { dst, a } => {
+                let x = self.geti(a);
+                let v = self.b.ins().ineg(x);
+                self.set(dst, v);
+            }
+            Op::NegF { dst, a } => {
+                let x = self.getf(a);
+                let v = self.b.ins().fneg(x);
+                self.set(dst, v);
+            }
+            Op::Not { dst, a } => {
+                let x = self.geti(a);
+                let c = self.b.ins().icmp_imm_s(IntCC::Equal, x, 0);
+                self.set_bool(dst, c);
+            }
+            Op::LtI { dst, a, b } => self.icmp(IntCC::SignedLessThan, dst, a, b),
+            Op::LeI { dst, a, b } => self.icmp(IntCC::SignedLessThanOrEqual, dst, a, b),
+            Op::EqI { dst, a, b } => self.icmp(IntCC::Equal, dst, a, b),
+            Op::NeI { dst, a, b } => self.icmp(IntCC::NotEqual, dst, a, b),
+            Op::LtF { dst, a, b } => self.fcmp(FloatCC::LessThan, dst, a, b),
+            Op::LeF { dst, a, b } => self.fcmp(FloatCC::LessThanOrEqual, dst, a, b),
+            Op::EqF { dst, a, b } => self.fcmp(FloatCC::Equal, dst, a, b),
+            Op::NeF { dst, a, b } => self.fcmp(FloatCC::NotEqual, dst, a, b),
+            Op::I2F { dst, a } => {
+                let x = self.geti(a);
+                let v = self.b.ins().fcvt_from_sint(F64, x);
+                self.set(dst, v);
+            }
+            Op::F2I { dst, a } => {
+                // Truncation; NaN and out-of-range give i64::MIN (as `ops::f64_to_i64`).
+                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+                let x = self.getf(a);
+                let lo = self.b.ins().f64const(-LIMIT);
+                let hi = self.b.ins().f64const(LIMIT);
+                let ge = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, lo);
+                let lt = self.b.ins().fcmp(FloatCC::LessThan, x, hi);
+                let ok = self.b.ins().band(ge, lt);
+                let t = self.b.ins().fcvt_to_sint_sat(I64, x);
+                let min = self.iconst(i64::MIN);
+                let v = self.b.ins().select(ok, t, min);
+                self.set(dst, v);
+            }
+            Op::Math1 { f: mf, dst, a } => {
+                let x = self.getf(a);
+                let v = match mf {
+                    MathFn::Sqrt => self.b.ins().sqrt(x),
+                    MathFn::Abs => self.b.ins().fabs(x),
+                    _ => {
+                        let h = self.helper(H_MATH1);
+                        let c = self.iconst(math1_code(mf));
+                        let call = self.b.ins().call_indirect(self.sigs.math1, h, &[c, x]);
+                        self.b.inst_results(call)[0]
+                    }
+                };
+                self.set(dst, v);
+            }
+            Op::AbsI { dst, a } => {
+                let x = self.geti(a);
+                let v = self.b.ins().iabs(x);
+                self.set(dst, v);
+            }
+            Op::Math2 { f: mf, dst, a, b } => {
+                self.float_bin(dst, a, b, |s, x, y| s.math2(math2_code(mf), x, y))
+            }
+            Op::MinI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().smin(x, y)),
+            Op::MaxI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().smax(x, y)),
+            Op::IsNan { dst, a } => {
+                let x = self.getf(a);
+                let c = self.b.ins().fcmp(FloatCC::Unordered, x, x);
+                self.set_bool(dst, c);
+            }
+            Op::IsInf { dst, a } => {
+                let x = self.getf(a);
+                let ax = self.b.ins().fabs(x);
+                let inf = self.b.ins().f64const(f64::INFINITY);
+                let c = self.b.ins().fcmp(FloatCC::Equal, ax, inf);
+                self.set_bool(dst, c);
+            }
+            Op::Jmp { target } => {
+                let t = self.block(target);
+                self.b.ins().jump(t, &[]);
+                return Ok(false);
+            }
+            Op::JmpIf { c, target } | Op::JmpIfNot { c, target } => {
+                let x = self.geti(c);
+                let cond = if matches!(f.code[pc], Op::JmpIf { .. }) {
+                    self.b.ins().icmp_imm_s(IntCC::NotEqual, x, 0)
+                } else {
+                    self.b.ins().icmp_imm_s(IntCC::Equal, x, 0)
+                };
+                self.branch(cond, target, pc);
+                return Ok(false);
+            }
+            Op::JmpNotLtI { a, b, target }
+            | Op::JmpNotLeI { a, b, target }
+            | Op::JmpNotEqI { a, b, target }
+            | Op::JmpNotNeI { a, b, target } => {
+                let cc = match f.code[pc] {
+                    Op::JmpNotLtI { .. } => IntCC::SignedGreaterThanOrEqual,
+                    Op::JmpNotLeI { .. } => IntCC::SignedGreaterThan,
+                    Op::JmpNotEqI { .. } => IntCC::NotEqual,
+                    _ => IntCC::Equal,
+                };
+                let (x, y) = (self.geti(a), self.geti(b));
+                let cond = self.b.ins().icmp(cc, x, y);
+                self.branch(cond, target, pc);
+                return Ok(false);
+            }
+            Op::JmpNotLtF { a, b, target } | Op::JmpNotLeF { a, b, target } => {
+                // "not less" includes unordered (NaN) operands.
+                let cc = if matches!(f.code[pc], Op::JmpNotLtF { .. }) {
+                    FloatCC::UnorderedOrGreaterThanOrEqual
+                } else {
+                    FloatCC::UnorderedOrGreaterThan
+                };
+                let (x, y) = (self.getf(a), self.getf(b));
+                let cond = self.b.ins().fcmp(cc, x, y);
+                self.branch(cond, target, pc);
+                return Ok(false);
+            }
+            Op::ForLoop { i, end, target } => {
+                let x = self.geti(i);
+                let n = self.b.ins().iadd_imm_s(x, 1);
+                self.set(i, n);
+                let e = self.geti(end);
+                let cond = self.b.ins().icmp(IntCC::SignedLessThan, n, e);
+                self.branch(cond, target, pc);
+                return Ok(false);
+            }
+            Op::ForStepPrep {
+                i,
+                end,
+                step,
+                target,
+            } => {
+                let sv = self.geti(step);
+                let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, sv, 0);
+                // A zero step is the interpreter's error.
+                self.fast_or_interp(nz, pc, &[i, end, step], &[], |_| {});
+                let (iv, ev, sv) = (self.geti(i), self.geti(end), self.geti(step));
+                let cond = self.in_range(iv, ev, sv);
+                let empty = self.b.ins().bxor_imm_s(cond, 1);
+                self.branch(empty, target, pc);
+                return Ok(false);
+            }
+            Op::ForStep {
+                i,
+                end,
+                step,
+                target,
+            } => {
+                let (iv, sv) = (self.geti(i), self.geti(step));
+                let (n, ovf) = self.b.ins().sadd_overflow(iv, sv);
+                // On overflow the loop ends with `i` unchanged.
+                let go = self.b.create_block();
+                let next = self.block(pc as u32 + 1);
+                self.b.ins().brif(ovf, next, &[], go, &[]);
+                self.b.switch_to_block(go);
+                self.set(i, n);
+                let ev = self.geti(end);
+                let cond = self.in_range(n, ev, sv);
+                self.branch(cond, target, pc);
+                return Ok(false);
+            }
+            Op::ALoad1 { dst, arr, i } => self.load_elem(pc, dst, arr, &[i]),
+            Op::ALoad2 { dst, arr, i, j } => self.load_elem(pc, dst, arr, &[i, j]),
+            Op::ALoad3 { dst, arr, idx } => self.load_elem(pc, dst, arr, &[idx, idx + 1, idx + 2]),
+            Op::AStore1 { arr, i, src } => self.store_elem(pc, src, arr, &[i]),
+            Op::AStore2 { arr, i, j, src } => self.store_elem(pc, src, arr, &[i, j]),
+            Op::AStore3 { arr, idx, src } => {
+                self.store_elem(pc, src, arr, &[idx, idx + 1, idx + 2])
+            }
+            Op::Len { dst, arr } => {
+                let (hdr, null) = self.array(arr);
+                let ok = self.b.ins().bxor_imm_s(null, 1);
+                self.fast_or_interp(ok, pc, &[], &[dst], |s| {
+                    let n = s.header(hdr, AL::SHAPE);
+                    s.set(dst, n);
+                });
+            }
+            Op::MovA { .. } => self.via_interp(pc, &[], &[]),
+            Op::Call { slot, s: ws, a: wa } => {
+                let callee = &self.prog.funcs[slot as usize];
+                let n_args: usize = callee
+                    .params
+                    .iter()
+                    .map(|&p| scalar_leaves(&callee.locals[p as usize].ty))
+                    .sum();
+                let n_ret = scalar_leaves(&callee.ret);
+                let args: Vec<u16> = (ws..ws + n_args as u16).collect();
+                self.flush(&args);
+                let table = self.ctx_load(CTX_TABLE);
+                let m = self.mem.ctx;
+                let target = self.b.ins().load(I64, m, table, slot as i32 * 8);
+                let cbs = self.b.ins().iadd_imm_s(self.bs, ws as i64);
+                let cba = self.b.ins().iadd_imm_s(self.ba, wa as i64);
+                let sl = self.iconst(slot as i64);
+                let call =
+                    self.b
+                        .ins()
+                        .call_indirect(self.sigs.native, target, &[self.ctx, cbs, cba, sl]);
+                let st = self.b.inst_results(call)[0];
+                // On failure: add this frame to the chain, then fail too.
+                let (bad, ok) = (self.b.create_block(), self.b.create_block());
+                self.b.set_cold_block(bad);
+                self.b.ins().brif(st, bad, &[], ok, &[]);
+                self.b.switch_to_block(bad);
+                let h = self.helper(H_TRACE);
+                let args = [self.ctx, self.iconst(self.code_id), self.iconst(pc as i64)];
+                self.b.ins().call_indirect(self.sigs.trace, h, &args);
+                self.b.ins().jump(self.fail, &[]);
+                self.b.switch_to_block(ok);
+                let rets: Vec<u16> = (ws..ws + n_ret as u16).collect();
+                self.reload(&rets);
+            }
+            Op::Ret { s, ns, na, .. } => {
+                // Results go to the bottom of the frame, where the caller's window is.
+                let vals: Vec<V> = (s..s + ns).map(|r| self.b.use_var(self.vars[r as usize])).collect();
+                let base = self.sframe();
+                for (k, v) in vals.into_iter().enumerate() {
+                    let m = self.mem.sfile;
+                    self.b.ins().store(m, v, base, k as i32 * 8);
+                }
+                if f.n_a > 0 || na > 0 {
+                    // Moves the array results down and releases the frame's other arrays.
+                    self.via_interp(pc, &[], &[]);
+                }
+                self.leave();
+                let zero = self.iconst(0);
+                self.b.ins().return_(&[zero]);
+                return Ok(false);
+            }
+            Op::Ext { i } => {
+                let (reads, writes) = ext_regs(&f.ext[i as usize]);
+                self.via_interp(pc, &reads, &writes);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether `i` is still inside `range(.., end, step)` (step non-zero).
+    fn in_range(&mut self, i: V, end: V, step: V) -> V {
+        let up = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
+        let lt = self.b.ins().icmp(IntCC::SignedLessThan, i, end);
+        let gt = self.b.ins().icmp(IntCC::SignedGreaterThan, i, end);
+        self.b.ins().select(up, lt, gt)
+    }
+
+    fn load_elem(&mut self, pc: usize, dst: u16, arr: u16, idx: &[u16]) {
+        let (addr, ok) = self.element(arr, idx);
+        let reads = idx.to_vec();
+        self.fast_or_interp(ok, pc, &reads, &[dst], |s| {
+            let m = s.mem.elem;
+            let v = s.b.ins().load(s.ty[dst as usize], m, addr, 0);
+            s.b.def_var(s.vars[dst as usize], v);
+        });
+    }
+
+    fn store_elem(&mut self, pc: usize, src: u16, arr: u16, idx: &[u16]) {
+        let (addr, ok) = self.element(arr, idx);
+        let mut reads = idx.to_vec();
+        reads.push(src);
+        self.fast_or_interp(ok, pc, &reads, &[], |s| {
+            let v = s.b.use_var(s.vars[src as usize]);
+            let m = s.mem.elem;
+            s.b.ins().store(m, v, addr, 0);
+        });
+    }
+}

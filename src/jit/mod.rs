@@ -1,0 +1,124 @@
+//! The Cranelift tier: compiles a specialization's bytecode to native code.
+//!
+//! ```text
+//!  CompiledFn (bytecode) --codegen--> CLIF --Cranelift--> bytes --code_memory--> NativeFn
+//! ```
+//! A compiled function reaches other nk functions and the runtime only through the
+//! context's table and helper pointers (`abi`), so its bytes contain no absolute address:
+//! a compilation that would need a relocation is refused, and the function stays
+//! interpreted (reported by `--stats`). Runtime helpers live in `helpers`.
+
+pub mod abi;
+pub mod code_memory;
+pub mod codegen;
+pub mod helpers;
+
+use crate::interp::bytecode::CompiledFn;
+use crate::ir::Program;
+use cranelift_codegen::control::ControlPlane;
+use cranelift_codegen::ir::{Function, UserFuncName};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_codegen::Context;
+use cranelift_frontend::FunctionBuilderContext;
+
+const _: () = assert!(std::mem::size_of::<usize>() == 8, "the native tier assumes 64-bit words");
+
+/// One compiled function.
+pub struct Compiled {
+    pub code: code_memory::CodeMemory,
+    /// Size of the machine code in bytes.
+    pub size: usize,
+    /// The Cranelift IR and disassembly, when asked for (the inspector).
+    pub clif: Option<String>,
+    pub asm: Option<String>,
+}
+
+/// The compiler: a target ISA and reusable Cranelift contexts.
+pub struct Jit {
+    isa: OwnedTargetIsa,
+    fctx: FunctionBuilderContext,
+    ctx: Context,
+    rc_off: i64,
+}
+
+impl Jit {
+    /// A compiler for the host CPU, or why there is none (the run is then interpreted).
+    pub fn new() -> Result<Jit, String> {
+        let rc_off = helpers::array_word_offset().ok_or("unsupported Rc layout")?;
+        let mut flags = settings::builder();
+        let set = |f: &mut settings::Builder, k: &str, v: &str| {
+            f.set(k, v).map_err(|e| format!("cranelift setting {k}: {e}"))
+        };
+        set(&mut flags, "opt_level", "speed")?;
+        // Frames are small and depth is bounded by the context's counter: no stack
+        // probes, whose outline form would need a relocation.
+        set(&mut flags, "enable_probestack", "false")?;
+        let isa = cranelift_native::builder()
+            .map_err(|e| format!("no native code for this CPU: {e}"))?
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| format!("cranelift: {e}"))?;
+        Ok(Jit {
+            isa,
+            fctx: FunctionBuilderContext::new(),
+            ctx: Context::new(),
+            rc_off,
+        })
+    }
+
+    /// Compiles `f`, known to the helpers as `code_id`. `listing` also renders the
+    /// Cranelift IR and disassembly.
+    pub fn compile(
+        &mut self,
+        prog: &Program,
+        f: &CompiledFn,
+        code_id: u32,
+        listing: bool,
+    ) -> Result<Compiled, String> {
+        self.ctx.clear();
+        let cc = self.isa.default_call_conv();
+        let mut func = Function::with_name_signature(
+            UserFuncName::testcase(&prog.funcs[f.func as usize].name),
+            codegen::native_signature(cc),
+        );
+        codegen::lower(
+            &mut func,
+            &mut self.fctx,
+            self.isa.frontend_config(),
+            prog,
+            f,
+            code_id,
+            self.rc_off,
+        )?;
+        let clif = listing.then(|| func.display().to_string());
+        self.ctx.func = func;
+        self.ctx.set_disasm(listing);
+        let params = self.ctx.func.params.clone();
+        let code = self
+            .ctx
+            .compile(&*self.isa, &mut ControlPlane::default())
+            .map_err(|e| format!("cranelift: {:?}", e.inner))?;
+        if let Some(r) = code.buffer.relocs().first() {
+            return Err(format!(
+                "the code would need a relocation ({:?}); it stays interpreted",
+                r.target
+            ));
+        }
+        let asm = if listing {
+            let cs = self.isa.to_capstone().map_err(|e| e.to_string())?;
+            Some(
+                code.disassemble(Some(&params), &cs)
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            None
+        };
+        let bytes = code.code_buffer();
+        Ok(Compiled {
+            size: bytes.len(),
+            code: code_memory::CodeMemory::new(bytes)?,
+            clif,
+            asm,
+        })
+    }
+}
