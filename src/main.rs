@@ -40,6 +40,16 @@ enum Tier {
 }
 
 #[derive(Clone, Copy, ValueEnum, Debug, PartialEq)]
+enum EmitKind {
+    /// Typed IR and bytecode.
+    Ir,
+    /// Cranelift IR.
+    Clif,
+    /// Disassembled machine code.
+    Asm,
+}
+
+#[derive(Clone, Copy, ValueEnum, Debug, PartialEq)]
 enum StatsFormat {
     Text,
     Json,
@@ -68,12 +78,19 @@ enum Command {
     },
     /// Check a script for syntax and type errors without running it.
     Check { file: PathBuf },
-    /// Show the typed IR and bytecode of a script's specializations.
+    /// Show a function's specializations: typed IR and bytecode, Cranelift IR, machine code.
     Inspect {
         file: PathBuf,
-        /// Only specializations whose name starts with this (e.g. `norm2` or `stats.mean`).
-        #[arg(long, default_value = "")]
-        function: String,
+        /// The function (e.g. `norm2` or `stats.mean`); every specialization whose name
+        /// starts with this. Empty: all.
+        #[arg(default_value = "")]
+        func: String,
+        /// Only the specialization for these argument types, e.g. `i64,f64[]`.
+        #[arg(long, value_name = "TYPES")]
+        args: Option<String>,
+        /// What to show (repeat or separate with commas).
+        #[arg(long, value_enum, value_delimiter = ',', default_value = "ir")]
+        emit: Vec<EmitKind>,
     },
     /// Panics on purpose: lets a test prove that a bug is reported, not a crash dump.
     #[command(hide = true)]
@@ -106,8 +123,21 @@ fn run_cli(cli: Cli) -> u8 {
     };
     let result = match cli.command {
         Command::Check { file } => driver::check_file(&file, color).map(|_| ()),
-        Command::Inspect { file, function } => driver::check_file(&file, color).and_then(|c| {
-            driver::inspect(&c, &function)
+        Command::Inspect {
+            file,
+            func,
+            args,
+            emit,
+        } => driver::check_file(&file, color).and_then(|c| {
+            let emit: Vec<driver::Emit> = emit
+                .iter()
+                .map(|e| match e {
+                    EmitKind::Ir => driver::Emit::Ir,
+                    EmitKind::Clif => driver::Emit::Clif,
+                    EmitKind::Asm => driver::Emit::Asm,
+                })
+                .collect();
+            driver::inspect(&c, &func, args.as_deref(), &emit)
                 .map(|text| print!("{text}"))
                 .map_err(|m| Failure::Runtime(format!("error: {m}\n")))
         }),

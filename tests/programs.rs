@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Tiers every program runs through; each must give identical results.
-const TIERS: &[&str] = &["interp"];
+const TIERS: &[&str] = &["interp", "jit", "auto"];
 /// A program that runs longer than this is reported as hanging.
 const TIMEOUT: Duration = Duration::from_secs(60);
 

@@ -256,6 +256,7 @@ impl<'p> Interp<'p> {
         match r {
             Ok(code) => {
                 let entry = code.code.entry();
+                perf_map(&self.prog.funcs[slot as usize].name, entry as usize, code.size);
                 self.stats.native += 1;
                 self.stats.native_bytes += code.size as u64;
                 self.native.push(native::NativeCode { bc: bc.clone(), code });
@@ -933,6 +934,20 @@ fn exec(
                 None => return Ok(Transfer::Done),
             },
         }
+    }
+}
+
+/// With `NVM_PERF_MAP` set, names compiled code for `perf` (`/tmp/perf-PID.map`).
+fn perf_map(name: &str, addr: usize, size: usize) {
+    if std::env::var_os("NVM_PERF_MAP").is_some() {
+        let path = format!("/tmp/perf-{}.map", std::process::id());
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = writeln!(f, "{addr:x} {size:x} nk::{name}");
+        }
+        // The bytes too, for `objdump -D -b binary -mi386:x86-64 --adjust-vma=ADDR`.
+        // SAFETY: `addr..addr + size` is the code just copied into a live mapping.
+        let bytes = unsafe { std::slice::from_raw_parts(addr as *const u8, size) };
+        let _ = std::fs::write(format!("/tmp/perf-{}-{addr:x}.bin", std::process::id()), bytes);
     }
 }
 

@@ -41,6 +41,7 @@ pub fn helper_table() -> [usize; N_HELPERS] {
     h[H_TRACE] = trace as *const () as usize;
     h[H_MATH1] = crate::jit::helpers::math1 as *const () as usize;
     h[H_MATH2] = crate::jit::helpers::math2 as *const () as usize;
+    h[H_RELEASE] = crate::jit::helpers::release as *const () as usize;
     h
 }
 

@@ -63,7 +63,10 @@ pub const H_TRACE: usize = 2;
 pub const H_MATH1: usize = 3;
 /// `fn(code, x: f64, y: f64) -> f64`: a `MathFn2` by index, or one of the `M2_*` below.
 pub const H_MATH2: usize = 4;
-pub const N_HELPERS: usize = 5;
+/// `fn(word)`: releases the last reference held by an array register's word (native code
+/// adjusts counts above one inline; see `helpers::rc_layout`).
+pub const H_RELEASE: usize = 5;
+pub const N_HELPERS: usize = 6;
 
 /// Extra `H_MATH2` codes after the `MathFn2` variants.
 pub const M2_POWF: i64 = 100;

@@ -275,6 +275,7 @@ struct Sigs {
     trace: SigRef,
     math1: SigRef,
     math2: SigRef,
+    release: SigRef,
 }
 
 /// Memory flags by region: accesses in different regions never alias, which lets
@@ -285,6 +286,19 @@ struct Mem {
     afile: MemFlagsData,
     header: MemFlagsData,
     elem: MemFlagsData,
+    refcount: MemFlagsData,
+}
+
+/// An array register's header in variables: `ndim` (0 when the register is empty), the
+/// element pointer, shape and strides.
+#[derive(Clone, Copy)]
+struct ArrayVars {
+    /// Axes read by inline code (only these are loaded).
+    axes: usize,
+    ndim: Variable,
+    ptr: Variable,
+    shape: [Variable; 3],
+    strides: [Variable; 3],
 }
 
 struct Lower<'a, 'b> {
@@ -295,6 +309,10 @@ struct Lower<'a, 'b> {
     rc_off: i64,
     vars: Vec<Variable>,
     ty: Vec<types::Type>,
+    /// The header of each array register that inline code reads (`None`: never read
+    /// inline), cached in variables and re-read after every call or helper, which may
+    /// replace the array. Headers are immutable, so the cache is exact in between.
+    arrays: Vec<Option<ArrayVars>>,
     blocks: Vec<Option<Block>>,
     ctx: V,
     bs: V,
@@ -330,8 +348,10 @@ pub fn lower(
         ctx: region(1, "ctx"),
         sfile: region(2, "scalar registers"),
         afile: region(3, "array registers"),
-        header: region(4, "array headers"),
+        // An `Array` never changes after it is built: no store aliases a header read.
+        header: region(4, "array headers").with_readonly(),
         elem: region(5, "array elements"),
+        refcount: region(6, "reference counts"),
     };
     let mut b = FunctionBuilder::new(func, fctx);
     let sigs = Sigs {
@@ -341,9 +361,33 @@ pub fn lower(
         trace: b.import_signature(sig(cc, &[I64; 3], None)),
         math1: b.import_signature(sig(cc, &[I64, F64], Some(F64))),
         math2: b.import_signature(sig(cc, &[I64, F64, F64], Some(F64))),
+        release: b.import_signature(sig(cc, &[I64], None)),
     };
     let ty = classify(f);
     let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
+    // Per array register: how many axes inline code indexes (0: none; Len needs axis 0).
+    let mut axes = vec![0usize; f.n_a];
+    for op in &f.code {
+        let (arr, n) = match *op {
+            Op::ALoad1 { arr, .. } | Op::AStore1 { arr, .. } | Op::Len { arr, .. } => (arr, 1),
+            Op::ALoad2 { arr, .. } | Op::AStore2 { arr, .. } => (arr, 2),
+            Op::ALoad3 { arr, .. } | Op::AStore3 { arr, .. } => (arr, 3),
+            _ => continue,
+        };
+        axes[arr as usize] = axes[arr as usize].max(n);
+    }
+    let arrays: Vec<Option<ArrayVars>> = axes
+        .iter()
+        .map(|&n| {
+            (n > 0).then(|| ArrayVars {
+                axes: n,
+                ndim: b.declare_var(I64),
+                ptr: b.declare_var(I64),
+                shape: [b.declare_var(I64), b.declare_var(I64), b.declare_var(I64)],
+                strides: [b.declare_var(I64), b.declare_var(I64), b.declare_var(I64)],
+            })
+        })
+        .collect();
     let starts = block_starts(f);
     let blocks: Vec<Option<Block>> = starts
         .iter()
@@ -366,6 +410,7 @@ pub fn lower(
         rc_off,
         vars,
         ty,
+        arrays,
         blocks,
         ctx,
         bs,
@@ -498,6 +543,74 @@ impl Lower<'_, '_> {
         let st = self.b.inst_results(call)[0];
         self.check(st);
         self.reload(writes);
+        self.reload_arrays();
+    }
+
+    /// Re-reads the cached headers of the array registers (after a call or helper), so
+    /// loops between calls index arrays without touching their headers.
+    fn reload_arrays(&mut self) {
+        if self.arrays.iter().all(Option::is_none) {
+            return;
+        }
+        let a = self.aframe();
+        for r in 0..self.arrays.len() {
+            self.reload_array(a, r);
+        }
+    }
+
+    /// Base address of this frame in the array file.
+    fn aframe(&mut self) -> V {
+        let a = self.ctx_load(CTX_A_PTR);
+        self.b.ins().iadd(a, self.ba8)
+    }
+
+    fn reload_array(&mut self, a: V, r: usize) {
+        {
+            let Some(av) = self.arrays[r] else { return };
+            let m = self.mem.afile;
+            let w = self.b.ins().load(I64, m, a, r as i32 * 8);
+            let null = self.b.ins().icmp_imm_s(IntCC::Equal, w, 0);
+            let hdr = self.b.ins().iadd_imm_s(w, self.rc_off);
+            // An empty register reads its "header" from the context instead (any readable
+            // memory): `ndim` 0 then fails every check, and nothing else is used.
+            let hdr = self.b.ins().select(null, self.ctx, hdr);
+            let ndim = self.header(hdr, AL::NDIM);
+            let zero = self.iconst(0);
+            let ndim = self.b.ins().select(null, zero, ndim);
+            self.b.def_var(av.ndim, ndim);
+            let ptr = self.header(hdr, AL::PTR);
+            self.b.def_var(av.ptr, ptr);
+            for k in 0..av.axes {
+                let n = self.header(hdr, AL::SHAPE + 8 * k as i32);
+                self.b.def_var(av.shape[k], n);
+                let st = self.header(hdr, AL::STRIDES + 8 * k as i32);
+                self.b.def_var(av.strides[k], st);
+            }
+        }
+    }
+
+    /// Emits `if !ok { op pc via the interpreter, which reports the error; fail }` for
+    /// checks whose failure is always an nk error (bounds, rank, missing array). No
+    /// path rejoins after the helper call, so what Cranelift knows about memory survives.
+    fn or_fail(&mut self, ok: V, pc: usize, reads: &[u16]) {
+        let (cont, slow_b) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow_b);
+        self.b.ins().brif(ok, cont, &[], slow_b, &[]);
+        self.b.switch_to_block(slow_b);
+        self.flush(reads);
+        let h = self.helper(H_EXEC_OP);
+        let args = [
+            self.ctx,
+            self.iconst(self.code_id),
+            self.iconst(pc as i64),
+            self.bs,
+            self.ba,
+        ];
+        self.b.ins().call_indirect(self.sigs.exec_op, h, &args);
+        // Status 0 here would be a bug (the check and the interpreter disagree); failing
+        // without a pending error reports it as an internal error, never a wrong value.
+        self.b.ins().jump(self.fail, &[]);
+        self.b.switch_to_block(cont);
     }
 
     /// Emits `if cond { fast } else { slow via the interpreter }`, joining after.
@@ -560,6 +673,7 @@ impl Lower<'_, '_> {
             .sum();
         let params: Vec<u16> = (0..n_params.min(f.n_s) as u16).collect();
         self.reload(&params);
+        self.reload_arrays();
         for r in n_params..f.n_s {
             let z = if self.ty[r] == F64 {
                 self.b.ins().f64const(0.0)
@@ -590,40 +704,66 @@ impl Lower<'_, '_> {
         self.b.ins().brif(cond, t, &[], next, &[]);
     }
 
-    /// The array in register `r`: `(header address, null?)`.
-    fn array(&mut self, r: u16) -> (V, V) {
-        let a = self.ctx_load(CTX_A_PTR);
-        let a = self.b.ins().iadd(a, self.ba8);
-        let m = self.mem.afile;
-        let w = self.b.ins().load(I64, m, a, r as i32 * 8);
-        let null = self.b.ins().icmp_imm_s(IntCC::Equal, w, 0);
-        let hdr = self.b.ins().iadd_imm_s(w, self.rc_off);
-        (hdr, null)
+    /// Adds a reference to the array behind `w` (if any). Counts live at offset 0 of the
+    /// word's allocation (`helpers::rc_layout` checked that at startup).
+    fn incref(&mut self, w: V) {
+        let (inc, done) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(w, inc, &[], done, &[]);
+        self.b.switch_to_block(inc);
+        let m = self.mem.refcount;
+        let c = self.b.ins().load(I64, m, w, 0);
+        let c = self.b.ins().iadd_imm_s(c, 1);
+        self.b.ins().store(m, c, w, 0);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
     }
+
+    /// Gives up the reference `w` (already removed from its register) holds, if any:
+    /// inline above a count of one, through `H_RELEASE` (which frees) at one.
+    fn release(&mut self, w: V) {
+        let (some, dec, last, done) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.set_cold_block(last);
+        self.b.ins().brif(w, some, &[], done, &[]);
+        self.b.switch_to_block(some);
+        let m = self.mem.refcount;
+        let c = self.b.ins().load(I64, m, w, 0);
+        let shared = self.b.ins().icmp_imm_u(IntCC::UnsignedGreaterThan, c, 1);
+        self.b.ins().brif(shared, dec, &[], last, &[]);
+        self.b.switch_to_block(dec);
+        let c1 = self.b.ins().iadd_imm_s(c, -1);
+        self.b.ins().store(m, c1, w, 0);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(last);
+        let h = self.helper(H_RELEASE);
+        self.b.ins().call_indirect(self.sigs.release, h, &[w]);
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+    }
+
     fn header(&mut self, hdr: V, off: i32) -> V {
         let m = self.mem.header;
         self.b.ins().load(I64, m, hdr, off)
     }
 
+    fn array_vars(&self, r: u16) -> ArrayVars {
+        self.arrays[r as usize].expect("inline array registers are cached")
+    }
+
     /// Element address for `arr[idx...]` and the condition under which it is valid (array
     /// present, rank matches, every index in bounds after NumPy's negative wrap).
     fn element(&mut self, arr: u16, idx: &[u16]) -> (V, V) {
-        let (hdr, null) = self.array(arr);
-        let mut ok = self.b.ins().bxor_imm_s(null, 1);
-        // The header is only read when the register holds an array.
-        let safe_hdr = {
-            let dummy = self.ctx; // any readable address: loads below are then harmless
-            let dummy = self.b.ins().iadd_imm_s(dummy, -(AL::PTR as i64));
-            self.b.ins().select(null, dummy, hdr)
-        };
-        let hdr = safe_hdr;
-        let ndim = self.header(hdr, AL::NDIM);
-        let rank_ok = self.b.ins().icmp_imm_s(IntCC::Equal, ndim, idx.len() as i64);
-        ok = self.b.ins().band(ok, rank_ok);
-        let mut off = self.iconst(0);
+        let av = self.array_vars(arr);
+        let ndim = self.b.use_var(av.ndim);
+        let mut ok = self.b.ins().icmp_imm_s(IntCC::Equal, ndim, idx.len() as i64);
+        let mut off = None;
         for (k, &r) in idx.iter().enumerate() {
-            let n = self.header(hdr, AL::SHAPE + 8 * k as i32);
-            let st = self.header(hdr, AL::STRIDES + 8 * k as i32);
+            let n = self.b.use_var(av.shape[k]);
+            let st = self.b.use_var(av.strides[k]);
             let i = self.geti(r);
             let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
             let wrapped = self.b.ins().iadd(i, n);
@@ -631,9 +771,13 @@ impl Lower<'_, '_> {
             let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
             ok = self.b.ins().band(ok, inb);
             let t = self.b.ins().imul(j, st);
-            off = self.b.ins().iadd(off, t);
+            off = Some(match off {
+                None => t,
+                Some(o) => self.b.ins().iadd(o, t),
+            });
         }
-        let ptr = self.header(hdr, AL::PTR);
+        let ptr = self.b.use_var(av.ptr);
+        let off = off.expect("at least one index");
         let bytes = self.b.ins().ishl_imm_s(off, 3);
         let addr = self.b.ins().iadd(ptr, bytes);
         (addr, ok)
@@ -928,14 +1072,24 @@ impl Lower<'_, '_> {
                 self.store_elem(pc, src, arr, &[idx, idx + 1, idx + 2])
             }
             Op::Len { dst, arr } => {
-                let (hdr, null) = self.array(arr);
-                let ok = self.b.ins().bxor_imm_s(null, 1);
-                self.fast_or_interp(ok, pc, &[], &[dst], |s| {
-                    let n = s.header(hdr, AL::SHAPE);
-                    s.set(dst, n);
-                });
+                let av = self.array_vars(arr);
+                let ndim = self.b.use_var(av.ndim);
+                let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, ndim, 0);
+                self.or_fail(ok, pc, &[]);
+                let n = self.b.use_var(av.shape[0]);
+                self.set(dst, n);
             }
-            Op::MovA { .. } => self.via_interp(pc, &[], &[]),
+            Op::MovA { dst, src } => {
+                // a[dst] = a[src].clone(), with the counts adjusted inline.
+                let base = self.aframe();
+                let m = self.mem.afile;
+                let ws = self.b.ins().load(I64, m, base, src as i32 * 8);
+                self.incref(ws);
+                let wd = self.b.ins().load(I64, m, base, dst as i32 * 8);
+                self.b.ins().store(m, ws, base, dst as i32 * 8);
+                self.release(wd);
+                self.reload_array(base, dst as usize);
+            }
             Op::Call { slot, s: ws, a: wa } => {
                 let callee = &self.prog.funcs[slot as usize];
                 let n_args: usize = callee
@@ -969,6 +1123,7 @@ impl Lower<'_, '_> {
                 self.b.switch_to_block(ok);
                 let rets: Vec<u16> = (ws..ws + n_ret as u16).collect();
                 self.reload(&rets);
+                self.reload_arrays();
             }
             Op::Ret { s, ns, na, .. } => {
                 // Results go to the bottom of the frame, where the caller's window is.
@@ -978,9 +1133,28 @@ impl Lower<'_, '_> {
                     let m = self.mem.sfile;
                     self.b.ins().store(m, v, base, k as i32 * 8);
                 }
-                if f.n_a > 0 || na > 0 {
-                    // Moves the array results down and releases the frame's other arrays.
-                    self.via_interp(pc, &[], &[]);
+                if f.n_a > 0 {
+                    // Moves the array results down and releases the frame's other arrays
+                    // (as the interpreter's `Ret`: `a[k] = a[ra + k].take()`, then clear).
+                    let Op::Ret { a: ra, .. } = f.code[pc] else {
+                        unreachable!()
+                    };
+                    let base = self.aframe();
+                    let m = self.mem.afile;
+                    let zero = self.iconst(0);
+                    for k in 0..na as i32 {
+                        let from = (ra as i32 + k) * 8;
+                        let w = self.b.ins().load(I64, m, base, from);
+                        self.b.ins().store(m, zero, base, from);
+                        let old = self.b.ins().load(I64, m, base, k * 8);
+                        self.b.ins().store(m, w, base, k * 8);
+                        self.release(old);
+                    }
+                    for j in na as i32..f.n_a as i32 {
+                        let old = self.b.ins().load(I64, m, base, j * 8);
+                        self.b.ins().store(m, zero, base, j * 8);
+                        self.release(old);
+                    }
                 }
                 self.leave();
                 let zero = self.iconst(0);
@@ -1005,22 +1179,17 @@ impl Lower<'_, '_> {
 
     fn load_elem(&mut self, pc: usize, dst: u16, arr: u16, idx: &[u16]) {
         let (addr, ok) = self.element(arr, idx);
-        let reads = idx.to_vec();
-        self.fast_or_interp(ok, pc, &reads, &[dst], |s| {
-            let m = s.mem.elem;
-            let v = s.b.ins().load(s.ty[dst as usize], m, addr, 0);
-            s.b.def_var(s.vars[dst as usize], v);
-        });
+        self.or_fail(ok, pc, idx);
+        let m = self.mem.elem;
+        let v = self.b.ins().load(self.ty[dst as usize], m, addr, 0);
+        self.b.def_var(self.vars[dst as usize], v);
     }
 
     fn store_elem(&mut self, pc: usize, src: u16, arr: u16, idx: &[u16]) {
         let (addr, ok) = self.element(arr, idx);
-        let mut reads = idx.to_vec();
-        reads.push(src);
-        self.fast_or_interp(ok, pc, &reads, &[], |s| {
-            let v = s.b.use_var(s.vars[src as usize]);
-            let m = s.mem.elem;
-            s.b.ins().store(m, v, addr, 0);
-        });
+        self.or_fail(ok, pc, idx);
+        let v = self.b.use_var(self.vars[src as usize]);
+        let m = self.mem.elem;
+        self.b.ins().store(m, v, addr, 0);
     }
 }

@@ -9,6 +9,7 @@ use crate::ir::ops::MathFn;
 use crate::runtime::ops as rops;
 use crate::runtime::Array;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 /// `H_MATH1`: the scalar math functions, exactly as the interpreter computes them.
 pub extern "C" fn math1(code: i64, x: f64) -> f64 {
@@ -31,28 +32,60 @@ pub extern "C" fn math2(code: i64, x: f64, y: f64) -> f64 {
     }
 }
 
-/// The byte offset from the word an array register holds (an `Option<Rc<Array>>`) to the
-/// `Array` it points at, or `None` if this build lays `Rc` out in a way native code cannot
-/// use (then nothing is compiled and every function is interpreted).
-pub fn array_word_offset() -> Option<i64> {
+/// How an array register's word (an `Option<Rc<Array>>`) leads to the `Array` and its
+/// reference count, as probed on this build: `value` is the byte offset from the word to
+/// the `Array`; the strong count is the word at offset 0. `None` if the build lays `Rc`
+/// out otherwise — then nothing is compiled and every function is interpreted.
+#[derive(Clone, Copy, Debug)]
+pub struct RcLayout {
+    pub value: i64,
+}
+
+pub fn rc_layout() -> Option<RcLayout> {
+    static LAYOUT: OnceLock<Option<RcLayout>> = OnceLock::new();
+    *LAYOUT.get_or_init(probe_rc_layout)
+}
+
+fn probe_rc_layout() -> Option<RcLayout> {
     if std::mem::size_of::<Option<ARef>>() != 8 {
         return None;
     }
+    let word_of = |o: &Option<ARef>| {
+        // SAFETY: `Option<Rc<Array>>` is one pointer-sized word (checked above) and fully
+        // initialized, so reading it as a `usize` reads the pointer's bits (0 for `None`).
+        unsafe { std::ptr::read(o as *const Option<ARef> as *const usize) }
+    };
+    // SAFETY (for the reads below): `word` points at the live `Rc` allocation of `probe`,
+    // whose first word (the strong count in std's `repr(C)` `RcInner`) is readable.
+    let strong_at = |word: usize| unsafe { std::ptr::read(word as *const usize) };
     let none: Option<ARef> = None;
     let probe: Option<ARef> = Some(Rc::new(Array::from_f64s(&[0.0])));
-    // SAFETY: `Option<Rc<Array>>` is one pointer-sized word (checked above) and fully
-    // initialized, so reading it as a `usize` reads the pointer's bits (0 for `None`).
-    let (none_word, word) = unsafe {
-        (
-            std::ptr::read(&none as *const Option<ARef> as *const usize),
-            std::ptr::read(&probe as *const Option<ARef> as *const usize),
-        )
-    };
+    let word = word_of(&probe);
     let value = Rc::as_ptr(probe.as_ref()?) as usize;
-    if none_word != 0 || value < word {
+    if word_of(&none) != 0 || word == 0 || value < word || strong_at(word) != 1 {
         return None;
     }
-    Some((value - word) as i64)
+    let second = probe.clone();
+    let counted = strong_at(word) == 2;
+    drop(second);
+    (counted && strong_at(word) == 1).then_some(RcLayout {
+        value: (value - word) as i64,
+    })
+}
+
+/// `H_RELEASE`: drops the reference an array register's word holds (native code calls it
+/// when the count is 1; the word has already been removed from its register).
+pub extern "C" fn release(word: u64) {
+    if word == 0 {
+        return;
+    }
+    let Some(layout) = rc_layout() else { return };
+    let value = (word as i64 + layout.value) as *const Array;
+    // SAFETY: `word` was an `Option<Rc<Array>>` in the register file (non-null here), so
+    // `value` is what `Rc::into_raw` would give for it; the register gave up its
+    // reference (its word was overwritten), so this `from_raw` takes over exactly that one
+    // reference and dropping it releases it once.
+    drop(unsafe { Rc::from_raw(value) });
 }
 
 #[cfg(test)]
@@ -61,8 +94,19 @@ mod tests {
 
     #[test]
     fn array_registers_have_a_fixed_offset_to_their_array() {
-        let off = array_word_offset().expect("this build supports native code");
-        assert!(off > 0 && off % 8 == 0);
+        let l = rc_layout().expect("this build supports native code");
+        assert!(l.value > 0 && l.value % 8 == 0);
+    }
+
+    #[test]
+    fn release_drops_exactly_one_reference() {
+        let a: Option<ARef> = Some(Rc::new(Array::from_f64s(&[1.0])));
+        let keep = a.clone().unwrap();
+        assert_eq!(Rc::strong_count(&keep), 2);
+        // Hand the register's reference over as a word, as native code does.
+        let word = Rc::into_raw(a.unwrap()) as i64 - rc_layout().unwrap().value;
+        release(word as u64);
+        assert_eq!(Rc::strong_count(&keep), 1);
     }
 
     #[test]

@@ -45,7 +45,9 @@ pub struct Jit {
 impl Jit {
     /// A compiler for the host CPU, or why there is none (the run is then interpreted).
     pub fn new() -> Result<Jit, String> {
-        let rc_off = helpers::array_word_offset().ok_or("unsupported Rc layout")?;
+        let rc_off = helpers::rc_layout()
+            .ok_or("this build's Rc layout is not the one native code expects")?
+            .value;
         let mut flags = settings::builder();
         let set = |f: &mut settings::Builder, k: &str, v: &str| {
             f.set(k, v).map_err(|e| format!("cranelift setting {k}: {e}"))
