@@ -25,6 +25,8 @@ pub enum Failure {
     Usage(String),
     /// A runtime error (exit status 1), rendered with its call chain.
     Runtime(String),
+    /// A failure already shown to the user; keeps its exit status.
+    Reported(i32),
 }
 
 impl Failure {
@@ -32,11 +34,17 @@ impl Failure {
         match self {
             Failure::Compile(_) | Failure::Usage(_) => 2,
             Failure::Runtime(_) => 1,
+            Failure::Reported(code) => *code,
         }
+    }
+    /// The same failure, marked as already printed.
+    pub fn reported(self) -> Failure {
+        Failure::Reported(self.exit_code())
     }
     pub fn message(&self) -> &str {
         match self {
             Failure::Compile(m) | Failure::Usage(m) | Failure::Runtime(m) => m,
+            Failure::Reported(_) => "",
         }
     }
 }
@@ -246,7 +254,13 @@ pub fn stats_json(s: &interp::Stats, wall: std::time::Duration) -> String {
     let not: Vec<String> = s
         .not_compiled
         .iter()
-        .map(|(n, w)| format!("{{\"function\":{},\"reason\":{}}}", json_str(n), json_str(w)))
+        .map(|(n, w)| {
+            format!(
+                "{{\"function\":{},\"reason\":{}}}",
+                json_str(n),
+                json_str(w)
+            )
+        })
         .collect();
     format!(
         "{{\"specializations\":{},\"interpreted\":{},\"compiled\":{},\"compile_ms\":{:.3},\"code_bytes\":{},\"interpreted_calls\":{},\"wall_ms\":{:.3},\"peak_rss_kib\":{},\"not_compiled\":[{}]}}",
@@ -283,7 +297,11 @@ pub fn inspect(
 ) -> Result<String, String> {
     let prog = &checked.program;
     let wanted = args.map(|a| {
-        let a: Vec<&str> = a.split(',').map(str::trim).filter(|t| !t.is_empty()).collect();
+        let a: Vec<&str> = a
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .collect();
         format!("{func}({})", a.join(", "))
     });
     let chosen: Vec<usize> = (0..prog.funcs.len())

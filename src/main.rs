@@ -182,13 +182,17 @@ fn run_cli(cli: Cli) -> u8 {
                 let started = std::time::Instant::now();
                 let r = driver::run(&checked, &opts, &mut out);
                 let _ = out.flush();
-                // Statistics are printed after failed runs too: they explain them.
+                let wall = started.elapsed();
+                // Statistics come last on stderr, after a failed run's error too.
+                if let Err(f) = &r.result {
+                    report(f);
+                }
                 match stats {
-                    Some(StatsFormat::Text) => eprint!("{}", driver::stats_text(&r.stats, started.elapsed())),
-                    Some(StatsFormat::Json) => eprintln!("{}", driver::stats_json(&r.stats, started.elapsed())),
+                    Some(StatsFormat::Text) => eprint!("{}", driver::stats_text(&r.stats, wall)),
+                    Some(StatsFormat::Json) => eprintln!("{}", driver::stats_json(&r.stats, wall)),
                     None => {}
                 }
-                r.result
+                r.result.map_err(Failure::reported)
             })
         }
     };
@@ -207,14 +211,18 @@ fn jit_calls_setting(flag: Option<u32>) -> Result<u32, String> {
         return Ok(n);
     }
     match std::env::var("NVM_JIT_CALLS") {
-        Ok(v) => v.trim().parse().map_err(|_| {
-            format!("error: NVM_JIT_CALLS must be a non-negative integer, not `{v}`")
-        }),
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("error: NVM_JIT_CALLS must be a non-negative integer, not `{v}`")),
         Err(_) => Ok(nvm::interp::DEFAULT_JIT_CALLS),
     }
 }
 
 fn report(f: &Failure) {
+    if matches!(f, Failure::Reported(_)) {
+        return;
+    }
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(f.message().as_bytes());
 }

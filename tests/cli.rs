@@ -1,4 +1,5 @@
-//! The command line's surfaces beyond `run`: `check`, `inspect`, `--stats`.
+//! The command line's surfaces beyond `run`: `check`, `inspect`, `--stats`, tier
+//! selection, and the native tier's memory behaviour.
 
 use std::process::Command;
 
@@ -12,6 +13,78 @@ fn nvm(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Writes `text` to a fresh file in a per-test temporary folder.
+fn script(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("nvm-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+/// Runs with `--stats=json` and returns (status, stdout, the stats as (key, value text)).
+fn run_stats(args: &[&str], env: &[(&str, &str)]) -> (i32, String, Vec<(String, String)>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
+        .arg("run")
+        .arg("--stats=json")
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let line = stderr.lines().last().unwrap_or("").to_string();
+    assert!(
+        line.starts_with('{') && line.ends_with('}'),
+        "no JSON stats line: {stderr}"
+    );
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        json_fields(&line),
+    )
+}
+
+/// The top-level fields of a flat JSON object (values as their text), enough for stats.
+fn json_fields(line: &str) -> Vec<(String, String)> {
+    let body = &line[1..line.len() - 1];
+    let mut fields = Vec::new();
+    let (mut depth, mut start, mut in_str) = (0, 0, false);
+    let bytes = body.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
+        match c {
+            b'"' if i == 0 || bytes[i - 1] != b'\\' => in_str = !in_str,
+            b'[' | b'{' if !in_str => depth += 1,
+            b']' | b'}' if !in_str => depth -= 1,
+            b',' if !in_str && depth == 0 => {
+                fields.push(&body[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    fields.push(&body[start..]);
+    fields
+        .into_iter()
+        .map(|f| {
+            let (k, v) = f.split_once(':').expect("key: value");
+            (k.trim_matches('"').to_string(), v.to_string())
+        })
+        .collect()
+}
+
+fn field(stats: &[(String, String)], key: &str) -> String {
+    stats
+        .iter()
+        .find(|(k, _)| k == key)
+        .unwrap_or_else(|| panic!("stats lack `{key}`: {stats:?}"))
+        .1
+        .clone()
+}
+
+fn num(stats: &[(String, String)], key: &str) -> f64 {
+    field(stats, key).parse().unwrap()
 }
 
 fn example() -> String {
@@ -34,7 +107,7 @@ fn check_runs_nothing_and_reports_errors_with_status_2() {
 
 #[test]
 fn inspect_shows_typed_ir_and_bytecode_calling_through_slots() {
-    let (code, out, err) = nvm(&["inspect", &example(), "--function", "caller"]);
+    let (code, out, err) = nvm(&["inspect", &example(), "caller"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("== caller(i64) -> f64"), "{out}");
     assert!(out.contains("-- typed IR"), "{out}");
@@ -48,13 +121,118 @@ fn inspect_shows_typed_ir_and_bytecode_calling_through_slots() {
 }
 
 #[test]
-fn stats_count_calls_and_compiled_specializations() {
-    let (code, out, err) = nvm(&["run", "--stats", &example(), "10"]);
+fn inspect_emits_cranelift_ir_and_machine_code_calling_only_through_the_table() {
+    let (code, out, err) = nvm(&[
+        "inspect",
+        &example(),
+        "caller",
+        "--args",
+        "i64",
+        "--emit",
+        "clif,asm",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("== caller(i64) -> f64"), "{out}");
+    assert!(
+        out.contains("-- Cranelift IR") && out.contains("function %"),
+        "{out}"
+    );
+    assert!(out.contains("-- machine code"), "{out}");
+    assert!(
+        !out.contains("-- typed IR"),
+        "only what --emit asks for: {out}"
+    );
+    // Every call is indirect, through a pointer loaded from the context: no callee
+    // address or code is embedded.
+    assert!(out.contains("call_indirect"), "{out}");
+    assert!(!out.contains(" call fn"), "{out}");
+    // An argument list that matches no specialization names the ones there are.
+    let (code, _, err) = nvm(&["inspect", &example(), "caller", "--args", "f64"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("caller(i64)"), "{err}");
+}
+
+#[test]
+fn stats_count_specializations_per_tier_in_text_and_json() {
+    let (code, out, err) = nvm(&["run", "--stats", "--tier=interp", &example(), "10"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("caller 10 = "), "{out}");
-    // <script>, main, caller, callee, sum(f64[]) (from the prelude): each compiled once.
+    // <script>, main, caller, callee, sum(f64[]) (from the prelude).
     assert!(
-        err.contains("5 specializations compiled to bytecode"),
+        err.contains("5 specializations ran: 5 interpreted, 0 compiled by Cranelift"),
         "{err}"
     );
+    for (tier, interpreted, compiled) in [("interp", 5.0, 0.0), ("jit", 0.0, 5.0)] {
+        let (code, out2, stats) = run_stats(&[&format!("--tier={tier}"), &example(), "10"], &[]);
+        assert_eq!(code, 0);
+        assert_eq!(out2, out, "same output in every tier");
+        assert_eq!(num(&stats, "specializations"), 5.0);
+        assert_eq!(num(&stats, "interpreted"), interpreted, "{tier}: {stats:?}");
+        assert_eq!(num(&stats, "compiled"), compiled, "{tier}: {stats:?}");
+        assert_eq!(compiled > 0.0, num(&stats, "compile_ms") > 0.0);
+        assert_eq!(field(&stats, "not_compiled"), "[]");
+        assert!(num(&stats, "wall_ms") > 0.0);
+    }
+}
+
+const HOT_CALLS: &str = "fn sq(x: i64) -> i64 { return x * x; }\n\
+    let s = 0;\nlet n = 0;\nwhile n < 60 { s = s + sq(n); n = n + 1; }\nprint(s);\n";
+
+#[test]
+fn auto_compiles_loops_at_once_and_other_functions_once_hot() {
+    let path = script("hot.nk", HOT_CALLS);
+    // The script has a loop: compiled at its first call. `sq` has none: compiled after
+    // `--jit-calls` interpreted calls, unless that is more than it gets.
+    let (_, out, stats) = run_stats(&["--jit-calls=10", &path], &[]);
+    assert_eq!(out, "70210\n");
+    assert_eq!(
+        (num(&stats, "compiled"), num(&stats, "interpreted")),
+        (2.0, 0.0)
+    );
+    let (_, out, stats) = run_stats(&["--jit-calls=100", &path], &[]);
+    assert_eq!(out, "70210\n");
+    assert_eq!(
+        (num(&stats, "compiled"), num(&stats, "interpreted")),
+        (1.0, 1.0)
+    );
+    // The environment variable sets the same threshold; the flag wins over it.
+    let (_, _, stats) = run_stats(&[&path], &[("NVM_JIT_CALLS", "10")]);
+    assert_eq!(num(&stats, "compiled"), 2.0);
+    let (_, _, stats) = run_stats(&["--jit-calls=100", &path], &[("NVM_JIT_CALLS", "10")]);
+    assert_eq!(num(&stats, "compiled"), 1.0);
+    let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
+        .args(["run", &path])
+        .env("NVM_JIT_CALLS", "lots")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NVM_JIT_CALLS"));
+}
+
+/// Peak RSS (KiB) of a run that makes `n` temporary arrays of 1,000 elements.
+fn temporaries_peak_kib(tier: &str, n: u64) -> f64 {
+    let path = script(
+        &format!("temps_{tier}_{n}.nk"),
+        "fn churn(n: i64) -> f64 {\n    let s = 0.0;\n    for i in 0..n {\n        \
+         let t = zeros(1000) + 1.0;\n        s += t[i % 1000];\n    }\n    return s;\n}\n\
+         fn main(n: i64) { print(churn(n)); }\n",
+    );
+    let (code, out, stats) = run_stats(&[&format!("--tier={tier}"), &path, &n.to_string()], &[]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), format!("{n}.0"));
+    num(&stats, "peak_rss_kib")
+}
+
+#[test]
+fn a_million_temporary_arrays_keep_memory_bounded_in_every_tier() {
+    // 10^6 arrays of 8 KB would be 8 GB if any were leaked; the peak must stay where a
+    // run of 10^3 arrays peaks, give or take allocator noise.
+    for tier in ["jit", "auto", "interp"] {
+        let small = temporaries_peak_kib(tier, 1_000);
+        let large = temporaries_peak_kib(tier, 1_000_000);
+        assert!(
+            large < small + 16.0 * 1024.0,
+            "{tier}: peak RSS {large} KiB for 10^6 temporaries vs {small} KiB for 10^3"
+        );
+    }
 }

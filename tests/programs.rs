@@ -1,7 +1,9 @@
 //! The corpus harness: runs every program under tests/programs through the `nvm` binary,
 //! once per tier, and compares stdout with `NAME.out` or the failure with `NAME.err`
-//! (see tests/programs/README.md for the file conventions). All mismatches are reported
-//! together.
+//! (see tests/programs/README.md for the file conventions). Beyond that, every tier must
+//! give exactly the interpreter's stdout, stderr and exit status, and under `--tier=jit`
+//! Cranelift must have compiled every function that ran (`--stats=json`). All mismatches
+//! are reported together.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -82,10 +84,19 @@ fn load_case(nk: PathBuf) -> Option<Case> {
     })
 }
 
-fn run_case(case: &Case, tier: &str) -> Result<(), String> {
+/// What one run printed.
+#[derive(PartialEq)]
+struct Outcome {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_case(case: &Case, tier: &str) -> Result<Outcome, String> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nvm"));
     cmd.arg("run")
         .arg(format!("--tier={tier}"))
+        .arg("--stats=json")
         .arg("--color=never")
         .arg(&case.nk)
         .args(&case.args)
@@ -110,11 +121,20 @@ fn run_case(case: &Case, tier: &str) -> Result<(), String> {
         }
     }
     let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     let status = out.status.code().unwrap_or(-1);
-    if stderr.contains("internal error") {
-        return Err(format!("nvm panicked:\n{stderr}"));
+    if stderr.contains("internal error") || stderr.contains("internal:") {
+        return Err(format!("nvm failed internally:\n{stderr}"));
+    }
+    // The statistics line (last on stderr, when the program ran) is checked, then removed.
+    let body_len = stderr.trim_end().rfind('\n').map_or(0, |i| i + 1);
+    if stderr[body_len..].starts_with('{') {
+        let stats = stderr[body_len..].to_string();
+        if tier == "jit" && !stats.contains("\"interpreted\":0,") {
+            return Err(format!("Cranelift left functions interpreted: {stats}"));
+        }
+        stderr.truncate(body_len);
     }
     match &case.expect {
         Expect::Out(want) => {
@@ -145,7 +165,11 @@ fn run_case(case: &Case, tier: &str) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(Outcome {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 #[test]
@@ -174,14 +198,27 @@ fn corpus_runs_identically_on_every_tier() {
                     *n - 1
                 };
                 let Some(case) = cases.get(i) else { break };
+                let rel = case.nk.strip_prefix(&root).unwrap_or(&case.nk);
+                let mut first: Option<Outcome> = None;
                 for tier in TIERS {
-                    if let Err(e) = run_case(case, tier) {
-                        let rel = case.nk.strip_prefix(&root).unwrap_or(&case.nk);
-                        failures
-                            .lock()
-                            .unwrap()
-                            .push(format!("[{tier}] {}: {e}", rel.display()));
-                    }
+                    let e = match run_case(case, tier) {
+                        Err(e) => e,
+                        Ok(o) => match &first {
+                            None => {
+                                first = Some(o);
+                                continue;
+                            }
+                            Some(f) if *f == o => continue,
+                            Some(f) => format!(
+                                "differs from --tier={}:\n--- {}: status {}\n{}{}\n--- {tier}: status {}\n{}{}",
+                                TIERS[0], TIERS[0], f.status, f.stdout, f.stderr, o.status, o.stdout, o.stderr
+                            ),
+                        },
+                    };
+                    failures
+                        .lock()
+                        .unwrap()
+                        .push(format!("[{tier}] {}: {e}", rel.display()));
                 }
             });
         }

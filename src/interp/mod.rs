@@ -16,12 +16,12 @@ mod values;
 
 use crate::ir::ops::Prim;
 use crate::ir::{FuncId, Program};
+use crate::jit::abi::{Ctx, NativeFn, N_HELPERS};
 use crate::runtime::ops as rops;
 use crate::runtime::random::Rng;
 use crate::runtime::{Array, InPlace, RtError};
 use crate::syntax::Span;
 use bytecode::{CompiledFn, Ext, Op, PrintArg};
-use crate::jit::abi::{Ctx, NativeFn, N_HELPERS};
 use std::io::Write;
 use std::ptr::NonNull;
 use std::rc::Rc;
@@ -171,6 +171,7 @@ impl<'p> Interp<'p> {
             helpers: std::ptr::null(),
             depth: 0,
             max_depth: MAX_CALL_DEPTH as u64 + 1,
+            stack_limit: 0,
             interp: std::ptr::null_mut(),
         });
         Interp {
@@ -225,8 +226,7 @@ impl<'p> Interp<'p> {
 
     /// Counts an interpreted call of `slot`; past the threshold, compiles it.
     fn note_call(&mut self, slot: FuncId) {
-        if self.policy.tier == Tier::Auto && matches!(self.table[slot as usize], Slot::Interp(_))
-        {
+        if self.policy.tier == Tier::Auto && matches!(self.table[slot as usize], Slot::Interp(_)) {
             let h = &mut self.hot[slot as usize];
             *h = h.saturating_add(1);
             if *h > self.policy.jit_calls {
@@ -256,10 +256,17 @@ impl<'p> Interp<'p> {
         match r {
             Ok(code) => {
                 let entry = code.code.entry();
-                perf_map(&self.prog.funcs[slot as usize].name, entry as usize, code.size);
+                perf_map(
+                    &self.prog.funcs[slot as usize].name,
+                    entry as usize,
+                    code.size,
+                );
                 self.stats.native += 1;
                 self.stats.native_bytes += code.size as u64;
-                self.native.push(native::NativeCode { bc: bc.clone(), code });
+                self.native.push(native::NativeCode {
+                    bc: bc.clone(),
+                    code,
+                });
                 self.entries[slot as usize] = entry as usize;
                 self.table[slot as usize] = Slot::Native(bc, entry);
             }
@@ -941,13 +948,20 @@ fn exec(
 fn perf_map(name: &str, addr: usize, size: usize) {
     if std::env::var_os("NVM_PERF_MAP").is_some() {
         let path = format!("/tmp/perf-{}.map", std::process::id());
-        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
             let _ = writeln!(f, "{addr:x} {size:x} nk::{name}");
         }
         // The bytes too, for `objdump -D -b binary -mi386:x86-64 --adjust-vma=ADDR`.
         // SAFETY: `addr..addr + size` is the code just copied into a live mapping.
         let bytes = unsafe { std::slice::from_raw_parts(addr as *const u8, size) };
-        let _ = std::fs::write(format!("/tmp/perf-{}-{addr:x}.bin", std::process::id()), bytes);
+        let _ = std::fs::write(
+            format!("/tmp/perf-{}-{addr:x}.bin", std::process::id()),
+            bytes,
+        );
     }
 }
 
@@ -1077,6 +1091,85 @@ mod tests {
         it.call(p.script, &[]).expect("runs");
         assert_eq!(it.stats.compiled, 4);
         assert_eq!(it.stats.calls, 102);
+    }
+
+    fn with_tier(p: &Program, tier: Tier, jit_calls: u32) -> Interp<'_> {
+        Interp::with_policy(p, Box::new(std::io::sink()), TierPolicy { tier, jit_calls })
+    }
+
+    #[test]
+    fn patching_a_slot_redirects_native_callers_too() {
+        let p = program(
+            "fn one() -> i64 { return 1; }\nfn two() -> i64 { return 2; }\n\
+             fn twice() -> i64 { return one() + one(); }\nprint(twice(), two());",
+        );
+        let mut it = with_tier(&p, Tier::Jit, 0);
+        let twice = find(&p, "twice()");
+        assert_eq!(it.call(twice, &[]).expect("runs").format(), "2");
+        assert!(matches!(it.table[twice as usize], Slot::Native(..)));
+        assert_eq!(it.stats.native, 2, "twice and one compiled by Cranelift");
+        // `twice` is native code; it calls `one` through the table, so patching `one`'s
+        // slot (here with `two`'s bytecode) changes what `twice` computes.
+        let two_code = it.bytecode(find(&p, "two()")).expect("compiles");
+        it.patch_slot(find(&p, "one()"), two_code);
+        assert_eq!(it.call(twice, &[]).expect("runs").format(), "4");
+    }
+
+    #[test]
+    fn error_chains_are_the_same_across_mixed_tiers() {
+        // `mid` has a loop (native at once in auto mode); `outer` and `inner` stay
+        // interpreted: the chain crosses interpreter → native → interpreter.
+        let src = "fn inner(a) { return a[5]; }\n\
+                   fn mid(a) { let s = 0.0; for i in 0..2 { s += inner(a); } return s; }\n\
+                   fn outer() { return mid(zeros(3)); }\nprint(outer());";
+        let p = program(src);
+        let chain = |tier| {
+            let mut it = with_tier(&p, tier, 1000);
+            let e = it.call(p.script, &[]).unwrap_err();
+            let names: Vec<String> = e.chain.iter().map(|(n, _)| n.clone()).collect();
+            (e.message, e.span, names, it.stats.native)
+        };
+        let (msg, span, names, native) = chain(Tier::Interp);
+        assert_eq!(native, 0);
+        assert_eq!(msg, "index 5 is out of bounds for axis 0 with size 3");
+        assert_eq!(
+            names,
+            vec!["<script>", "outer()", "mid(f64[])", "inner(f64[])"]
+        );
+        for tier in [Tier::Auto, Tier::Jit] {
+            let (m, sp, n, native) = chain(tier);
+            assert!(native > 0, "{tier:?} compiled something");
+            assert_eq!((&m, sp, &n), (&msg, span, &names), "{tier:?}");
+        }
+    }
+
+    #[test]
+    fn deep_recursion_is_a_stack_overflow_error_in_native_code() {
+        let p = program("fn down(n: i64) -> i64 { return down(n + 1) + 1; }\nprint(down(0));");
+        let run = |tier, stack: usize| {
+            let p = p.clone();
+            std::thread::Builder::new()
+                .stack_size(stack)
+                .spawn(move || {
+                    let e = with_tier(&p, tier, 5).call(p.script, &[]).unwrap_err();
+                    (e.message, e.chain.len())
+                })
+                .unwrap()
+                .join()
+                .expect("no crash")
+        };
+        for tier in [Tier::Jit, Tier::Auto, Tier::Interp] {
+            // On a big stack the depth limit is reached first: the script frame plus
+            // MAX_CALL_DEPTH frames of `down`, in every tier.
+            let (msg, frames) = run(tier, 256 << 20);
+            assert!(msg.starts_with("stack overflow"), "{tier:?}: {msg}");
+            assert_eq!(frames, MAX_CALL_DEPTH + 1, "{tier:?}");
+            // On a small one native code stops at the end of the thread's stack: the
+            // same error, earlier, and never a signal.
+            let (msg, frames) = run(tier, 1 << 20);
+            assert!(msg.starts_with("stack overflow"), "{tier:?}: {msg}");
+            assert!(frames > 100, "{tier:?}: only {frames} frames");
+        }
     }
 
     #[test]

@@ -33,6 +33,41 @@ pub fn stack_overflow_message() -> String {
     )
 }
 
+/// Room left below the stack limit for helpers and the interpreter runs they start.
+const STACK_MARGIN: usize = 256 * 1024;
+
+/// The lowest address native frames of this thread may reach.
+fn stack_limit() -> u64 {
+    let local = 0u8;
+    let here = std::hint::black_box(&local) as *const u8 as usize;
+    // Unknown stack: assume the smallest common one (about 1 MiB left from here).
+    let low = thread_stack_low().unwrap_or(here.saturating_sub(1 << 20));
+    (low + STACK_MARGIN) as u64
+}
+
+/// The low end of the current thread's stack, from the C library.
+#[cfg(target_os = "linux")]
+fn thread_stack_low() -> Option<usize> {
+    // SAFETY: plain libc calls on a zeroed, then initialized, attribute object for the
+    // calling thread, destroyed before returning; out-pointers are valid locals.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let r = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        (r == 0 && !addr.is_null()).then_some(addr as usize)
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_stack_low() -> Option<usize> {
+    None
+}
+
 /// The helper table, in `H_*` order.
 pub fn helper_table() -> [usize; N_HELPERS] {
     let mut h = [0usize; N_HELPERS];
@@ -83,9 +118,12 @@ extern "C" fn enter(ctx: *mut Ctx, code_id: u64, bs: u64, ba: u64) -> u64 {
     // SAFETY: as in `exec_op`.
     let it = unsafe { interp_of(ctx) };
     let bc = it.native[code_id as usize].bc.clone();
-    // SAFETY: `ctx` is valid (see above); plain reads of two words.
-    let (depth, max) = unsafe { ((*ctx).depth, (*ctx).max_depth) };
-    let ok = depth <= max && it.grow(bs as usize + bc.n_s + 1, ba as usize + bc.n_a + 1);
+    // SAFETY: `ctx` is valid (see above); plain reads of three words.
+    let (depth, max, limit) = unsafe { ((*ctx).depth, (*ctx).max_depth, (*ctx).stack_limit) };
+    let here = &depth as *const u64 as u64; // this helper's frame: below the caller's
+    let ok = depth <= max
+        && here >= limit
+        && it.grow(bs as usize + bc.n_s + 1, ba as usize + bc.n_a + 1);
     it.sync_ctx();
     if ok {
         0
@@ -141,6 +179,18 @@ impl Interp<'_> {
             (*c).a_len = self.a.len() as u64;
             (*c).table = self.entries.as_ptr();
             (*c).helpers = self.helpers.as_ptr();
+        }
+    }
+
+    /// Sets the context's stack limit for the current thread (once: an `Interp` never
+    /// changes threads, it is not `Send`).
+    fn set_stack_limit(&mut self) {
+        let c = self.ctx.as_ptr();
+        // SAFETY: this interpreter's own context; plain read and write.
+        unsafe {
+            if (*c).stack_limit == 0 {
+                (*c).stack_limit = stack_limit();
+            }
         }
     }
 
@@ -203,6 +253,7 @@ impl Interp<'_> {
         };
         let entry = *entry;
         self.sync_ctx();
+        self.set_stack_limit();
         let c = self.ctx.as_ptr();
         // SAFETY: `c` is this interpreter's context. The pointer to `self` stays valid
         // for the call: `self` is borrowed mutably here and not touched until it returns,
@@ -273,7 +324,13 @@ impl Interp<'_> {
     }
 
     /// Runs op `pc` of `f` as the interpreter does, on the frame at (`bs`, `ba`) in memory.
-    fn exec_single(&mut self, f: &CompiledFn, pc: usize, bs: usize, ba: usize) -> Result<(), String> {
+    fn exec_single(
+        &mut self,
+        f: &CompiledFn,
+        pc: usize,
+        bs: usize,
+        ba: usize,
+    ) -> Result<(), String> {
         let rt = |e: RtError| e.msg;
         let s = |it: &Self, r: u16| it.s[bs + r as usize];
         let arr = |it: &Self, r: u16| {
@@ -284,16 +341,22 @@ impl Interp<'_> {
         let ix3 = |it: &Self, r: u16| [s(it, r) as i64, s(it, r + 1) as i64, s(it, r + 2) as i64];
         let v = match f.code[pc] {
             Op::Ext { i } => return self.exec_ext(f, i as usize, bs, ba),
-            Op::ALoad1 { dst, arr: x, i } => (dst, arr(self, x)?.get1(s(self, i) as i64).map_err(rt)?),
+            Op::ALoad1 { dst, arr: x, i } => {
+                (dst, arr(self, x)?.get1(s(self, i) as i64).map_err(rt)?)
+            }
             Op::ALoad2 { dst, arr: x, i, j } => (
                 dst,
                 arr(self, x)?
                     .get2(s(self, i) as i64, s(self, j) as i64)
                     .map_err(rt)?,
             ),
-            Op::ALoad3 { dst, arr: x, idx } => (dst, arr(self, x)?.get(&ix3(self, idx)).map_err(rt)?),
+            Op::ALoad3 { dst, arr: x, idx } => {
+                (dst, arr(self, x)?.get(&ix3(self, idx)).map_err(rt)?)
+            }
             Op::AStore1 { arr: x, i, src } => {
-                return arr(self, x)?.set1(s(self, i) as i64, s(self, src)).map_err(rt)
+                return arr(self, x)?
+                    .set1(s(self, i) as i64, s(self, src))
+                    .map_err(rt)
             }
             Op::AStore2 { arr: x, i, j, src } => {
                 return arr(self, x)?

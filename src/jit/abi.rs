@@ -38,6 +38,10 @@ pub struct Ctx {
     /// `depth + 1 > max_depth` reports "stack overflow".
     pub depth: u64,
     pub max_depth: u64,
+    /// Lowest stack address native frames may use (the thread's stack, less a margin for
+    /// the helpers and nested interpreter runs they call); a prologue below it reports
+    /// "stack overflow" instead of running into the guard page.
+    pub stack_limit: u64,
     /// The interpreter that owns this context (set before each entry into native code).
     pub interp: *mut c_void,
 }
@@ -50,6 +54,7 @@ pub const CTX_TABLE: i32 = std::mem::offset_of!(Ctx, table) as i32;
 pub const CTX_HELPERS: i32 = std::mem::offset_of!(Ctx, helpers) as i32;
 pub const CTX_DEPTH: i32 = std::mem::offset_of!(Ctx, depth) as i32;
 pub const CTX_MAX_DEPTH: i32 = std::mem::offset_of!(Ctx, max_depth) as i32;
+pub const CTX_STACK_LIMIT: i32 = std::mem::offset_of!(Ctx, stack_limit) as i32;
 
 /// `fn(ctx, code_id, pc, bs, ba) -> status`: runs bytecode op `pc` of the function the
 /// way the interpreter does, on the frame in memory (slow paths, rare ops, errors).

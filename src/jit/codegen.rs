@@ -509,7 +509,10 @@ impl Lower<'_, '_> {
         let base = self.sframe();
         for &r in regs {
             let m = self.mem.sfile;
-            let v = self.b.ins().load(self.ty[r as usize], m, base, r as i32 * 8);
+            let v = self
+                .b
+                .ins()
+                .load(self.ty[r as usize], m, base, r as i32 * 8);
             self.b.def_var(self.vars[r as usize], v);
         }
     }
@@ -653,7 +656,11 @@ impl Lower<'_, '_> {
         let s_short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_s, s_len);
         let a_short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_a, a_len);
         let x = self.b.ins().bor(too_deep, s_short);
-        let slow = self.b.ins().bor(x, a_short);
+        let x = self.b.ins().bor(x, a_short);
+        let sp = self.b.ins().get_stack_pointer(I64);
+        let limit = self.ctx_load(CTX_STACK_LIMIT);
+        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        let slow = self.b.ins().bor(x, low);
         let (slow_b, body) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
         self.b.ins().brif(slow, slow_b, &[], body, &[]);
@@ -759,7 +766,10 @@ impl Lower<'_, '_> {
     fn element(&mut self, arr: u16, idx: &[u16]) -> (V, V) {
         let av = self.array_vars(arr);
         let ndim = self.b.use_var(av.ndim);
-        let mut ok = self.b.ins().icmp_imm_s(IntCC::Equal, ndim, idx.len() as i64);
+        let mut ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, ndim, idx.len() as i64);
         let mut off = None;
         for (k, &r) in idx.iter().enumerate() {
             let n = self.b.use_var(av.shape[k]);
@@ -1127,7 +1137,9 @@ impl Lower<'_, '_> {
             }
             Op::Ret { s, ns, na, .. } => {
                 // Results go to the bottom of the frame, where the caller's window is.
-                let vals: Vec<V> = (s..s + ns).map(|r| self.b.use_var(self.vars[r as usize])).collect();
+                let vals: Vec<V> = (s..s + ns)
+                    .map(|r| self.b.use_var(self.vars[r as usize]))
+                    .collect();
                 let base = self.sframe();
                 for (k, v) in vals.into_iter().enumerate() {
                     let m = self.mem.sfile;

@@ -2,8 +2,8 @@
 //! registers. (Helpers that touch the interpreter's state — slow paths, calls into the
 //! interpreter, errors — are in `interp::native`.)
 
-use super::codegen::math2_from_code;
 use super::abi::{M2_FLOORDIV, M2_MOD, M2_POWF};
+use super::codegen::math2_from_code;
 use crate::interp::ARef;
 use crate::ir::ops::MathFn;
 use crate::runtime::ops as rops;

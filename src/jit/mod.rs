@@ -22,7 +22,10 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::FunctionBuilderContext;
 
-const _: () = assert!(std::mem::size_of::<usize>() == 8, "the native tier assumes 64-bit words");
+const _: () = assert!(
+    std::mem::size_of::<usize>() == 8,
+    "the native tier assumes 64-bit words"
+);
 
 /// One compiled function.
 pub struct Compiled {
@@ -50,7 +53,8 @@ impl Jit {
             .value;
         let mut flags = settings::builder();
         let set = |f: &mut settings::Builder, k: &str, v: &str| {
-            f.set(k, v).map_err(|e| format!("cranelift setting {k}: {e}"))
+            f.set(k, v)
+                .map_err(|e| format!("cranelift setting {k}: {e}"))
         };
         set(&mut flags, "opt_level", "speed")?;
         // Frames are small and depth is bounded by the context's counter: no stack
