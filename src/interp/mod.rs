@@ -172,6 +172,7 @@ impl<'p> Interp<'p> {
             depth: 0,
             max_depth: MAX_CALL_DEPTH as u64 + 1,
             stack_limit: 0,
+            empty_header: [0; 8],
             interp: std::ptr::null_mut(),
         });
         Interp {

@@ -286,7 +286,7 @@ impl Interp<'_> {
         ba: usize,
         depth: usize,
     ) -> Result<(), ()> {
-        if depth >= MAX_CALL_DEPTH + 1 {
+        if depth > MAX_CALL_DEPTH {
             self.raise_at_caller(stack_overflow_message());
             return Err(());
         }

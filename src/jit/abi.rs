@@ -44,6 +44,9 @@ pub struct Ctx {
     pub stack_limit: u64,
     /// The interpreter that owns this context (set before each entry into native code).
     pub interp: *mut c_void,
+    /// All zeros: what native code reads as the header of an empty array register (null
+    /// pointer, shape 0 — so every bounds check fails and the slow path reports it).
+    pub empty_header: [u64; 8],
 }
 
 pub const CTX_S_PTR: i32 = std::mem::offset_of!(Ctx, s_ptr) as i32;
@@ -55,6 +58,11 @@ pub const CTX_HELPERS: i32 = std::mem::offset_of!(Ctx, helpers) as i32;
 pub const CTX_DEPTH: i32 = std::mem::offset_of!(Ctx, depth) as i32;
 pub const CTX_MAX_DEPTH: i32 = std::mem::offset_of!(Ctx, max_depth) as i32;
 pub const CTX_STACK_LIMIT: i32 = std::mem::offset_of!(Ctx, stack_limit) as i32;
+pub const CTX_EMPTY_HEADER: i32 = std::mem::offset_of!(Ctx, empty_header) as i32;
+const _: () = assert!(
+    crate::runtime::native_layout::NDIM + 8 <= 64,
+    "the empty header covers every field native code reads"
+);
 
 /// `fn(ctx, code_id, pc, bs, ba) -> status`: runs bytecode op `pc` of the function the
 /// way the interpreter does, on the frame in memory (slow paths, rare ops, errors).

@@ -574,12 +574,11 @@ impl Lower<'_, '_> {
             let w = self.b.ins().load(I64, m, a, r as i32 * 8);
             let null = self.b.ins().icmp_imm_s(IntCC::Equal, w, 0);
             let hdr = self.b.ins().iadd_imm_s(w, self.rc_off);
-            // An empty register reads its "header" from the context instead (any readable
-            // memory): `ndim` 0 then fails every check, and nothing else is used.
-            let hdr = self.b.ins().select(null, self.ctx, hdr);
+            // An empty register reads the context's all-zero header instead: shape 0
+            // fails every bounds check, `ndim` 0 fails `len`'s.
+            let empty = self.b.ins().iadd_imm_s(self.ctx, CTX_EMPTY_HEADER as i64);
+            let hdr = self.b.ins().select(null, empty, hdr);
             let ndim = self.header(hdr, AL::NDIM);
-            let zero = self.iconst(0);
-            let ndim = self.b.ins().select(null, zero, ndim);
             self.b.def_var(av.ndim, ndim);
             let ptr = self.header(hdr, AL::PTR);
             self.b.def_var(av.ptr, ptr);
@@ -761,15 +760,16 @@ impl Lower<'_, '_> {
         self.arrays[r as usize].expect("inline array registers are cached")
     }
 
-    /// Element address for `arr[idx...]` and the condition under which it is valid (array
-    /// present, rank matches, every index in bounds after NumPy's negative wrap).
+    /// Element address for `arr[idx...]` and the condition under which it is valid (every
+    /// index in bounds after NumPy's negative wrap; an empty register has shape 0).
+    ///
+    /// The array's rank is not tested: in typed bytecode an access always has as many
+    /// indices as the array has axes (the interpreter's test never fails). Memory safety
+    /// does not depend on it either way: axes past `ndim` have shape 1 and stride 0, so
+    /// every index tuple that passes the bounds checks addresses an element of the array.
     fn element(&mut self, arr: u16, idx: &[u16]) -> (V, V) {
         let av = self.array_vars(arr);
-        let ndim = self.b.use_var(av.ndim);
-        let mut ok = self
-            .b
-            .ins()
-            .icmp_imm_s(IntCC::Equal, ndim, idx.len() as i64);
+        let mut ok: Option<V> = None;
         let mut off = None;
         for (k, &r) in idx.iter().enumerate() {
             let n = self.b.use_var(av.shape[k]);
@@ -779,7 +779,10 @@ impl Lower<'_, '_> {
             let wrapped = self.b.ins().iadd(i, n);
             let j = self.b.ins().select(neg, wrapped, i);
             let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
-            ok = self.b.ins().band(ok, inb);
+            ok = Some(match ok {
+                None => inb,
+                Some(o) => self.b.ins().band(o, inb),
+            });
             let t = self.b.ins().imul(j, st);
             off = Some(match off {
                 None => t,
@@ -790,7 +793,7 @@ impl Lower<'_, '_> {
         let off = off.expect("at least one index");
         let bytes = self.b.ins().ishl_imm_s(off, 3);
         let addr = self.b.ins().iadd(ptr, bytes);
-        (addr, ok)
+        (addr, ok.expect("at least one index"))
     }
 
     fn int_bin(&mut self, dst: u16, a: u16, b: u16, f: impl FnOnce(&mut Self, V, V) -> V) {

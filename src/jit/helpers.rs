@@ -100,11 +100,11 @@ mod tests {
 
     #[test]
     fn release_drops_exactly_one_reference() {
-        let a: Option<ARef> = Some(Rc::new(Array::from_f64s(&[1.0])));
-        let keep = a.clone().unwrap();
+        let a: ARef = Rc::new(Array::from_f64s(&[1.0]));
+        let keep = a.clone();
         assert_eq!(Rc::strong_count(&keep), 2);
         // Hand the register's reference over as a word, as native code does.
-        let word = Rc::into_raw(a.unwrap()) as i64 - rc_layout().unwrap().value;
+        let word = Rc::into_raw(a) as i64 - rc_layout().unwrap().value;
         release(word as u64);
         assert_eq!(Rc::strong_count(&keep), 1);
     }

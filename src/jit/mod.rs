@@ -99,6 +99,12 @@ impl Jit {
         let clif = listing.then(|| func.display().to_string());
         self.ctx.func = func;
         self.ctx.set_disasm(listing);
+        if std::env::var_os("NVM_DUMP_OPT").is_some() {
+            let mut c = Context::for_function(self.ctx.func.clone());
+            if c.optimize(&*self.isa, &mut ControlPlane::default()).is_ok() {
+                eprintln!("{}", c.func.display());
+            }
+        }
         let params = self.ctx.func.params.clone();
         let code = self
             .ctx
