@@ -128,6 +128,8 @@ pub struct Interp<'p> {
     refused: Vec<bool>,
     /// The native entry of every slot, mirrored from `table` (`ctx.table` points here).
     entries: Vec<usize>,
+    /// The link vector of every slot's native code (0 for none; `ctx.links` points here).
+    links: Vec<usize>,
     helpers: Box<[usize; N_HELPERS]>,
     /// The context native code runs with (owned; freed in `Drop`).
     ctx: NonNull<Ctx>,
@@ -168,6 +170,7 @@ impl<'p> Interp<'p> {
             a_ptr: std::ptr::null_mut(),
             a_len: 0,
             table: std::ptr::null(),
+            links: std::ptr::null(),
             helpers: std::ptr::null(),
             depth: 0,
             max_depth: MAX_CALL_DEPTH as u64 + 1,
@@ -187,6 +190,7 @@ impl<'p> Interp<'p> {
             hot: vec![0; n],
             refused: vec![false; n],
             entries: vec![native::interp_entry(); n],
+            links: vec![0; n],
             helpers: Box::new(native::helper_table()),
             ctx: NonNull::from(Box::leak(ctx)),
             jit: None,
@@ -251,8 +255,7 @@ impl<'p> Interp<'p> {
             Some(j) => Ok(j),
             None => crate::jit::Jit::new().map(|j| self.jit.insert(j)),
         };
-        let code_id = self.native.len() as u32;
-        let r = jit.and_then(|j| j.compile(self.prog, &bc, code_id, false));
+        let r = jit.and_then(|j| j.compile(self.prog, &bc, false));
         self.stats.native_ns += start.elapsed().as_nanos() as u64;
         match r {
             Ok(code) => {
@@ -264,10 +267,9 @@ impl<'p> Interp<'p> {
                 );
                 self.stats.native += 1;
                 self.stats.native_bytes += code.size as u64;
-                self.native.push(native::NativeCode {
-                    bc: bc.clone(),
-                    code,
-                });
+                let links: Box<[u64]> = code.callees.iter().map(|&c| c as u64).collect();
+                self.links[slot as usize] = links.as_ptr() as usize;
+                self.native.push(native::NativeCode { links, code });
                 self.entries[slot as usize] = entry as usize;
                 self.table[slot as usize] = Slot::Native(bc, entry);
             }
@@ -287,7 +289,7 @@ impl<'p> Interp<'p> {
             Some(j) => j,
             None => self.jit.insert(crate::jit::Jit::new()?),
         };
-        let c = jit.compile(self.prog, &bc, u32::MAX, true)?;
+        let c = jit.compile(self.prog, &bc, true)?;
         Ok((c.clif.unwrap_or_default(), c.asm.unwrap_or_default()))
     }
 

@@ -16,12 +16,14 @@ use crate::syntax::Span;
 use std::ffi::c_void;
 use std::rc::Rc;
 
-/// A function compiled by Cranelift, with the bytecode it came from (for slow paths and
-/// error locations).
+/// A function compiled by Cranelift. Held only to keep its memory alive while table slots
+/// and link pointers refer to it (its bytecode stays in the slot).
+#[allow(dead_code)]
 pub struct NativeCode {
-    pub bc: Rc<CompiledFn>,
-    /// Owns the mapping the slot's entry points into.
-    #[allow(dead_code)]
+    /// The link vector (`ctx.links[slot]` points here): this program's slot for each
+    /// callee of the code.
+    pub links: Box<[u64]>,
+    /// The mapping the slot's entry points into.
     pub code: crate::jit::Compiled,
 }
 
@@ -98,10 +100,10 @@ unsafe fn interp_of<'a>(ctx: *mut Ctx) -> &'a mut Interp<'static> {
 }
 
 /// `H_EXEC_OP`: runs one bytecode op the interpreter's way on the frame in memory.
-extern "C" fn exec_op(ctx: *mut Ctx, code_id: u64, pc: u64, bs: u64, ba: u64) -> u64 {
+extern "C" fn exec_op(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
     // SAFETY: called only by native code, which passes the context it was given.
     let it = unsafe { interp_of(ctx) };
-    let bc = it.native[code_id as usize].bc.clone();
+    let bc = it.running_bytecode(slot);
     let r = it.exec_single(&bc, pc as usize, bs as usize, ba as usize);
     it.sync_ctx();
     match r {
@@ -114,10 +116,10 @@ extern "C" fn exec_op(ctx: *mut Ctx, code_id: u64, pc: u64, bs: u64, ba: u64) ->
 }
 
 /// `H_ENTER`: the prologue's slow path: too deep, or the register files need to grow.
-extern "C" fn enter(ctx: *mut Ctx, code_id: u64, bs: u64, ba: u64) -> u64 {
+extern "C" fn enter(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
     // SAFETY: as in `exec_op`.
     let it = unsafe { interp_of(ctx) };
-    let bc = it.native[code_id as usize].bc.clone();
+    let bc = it.running_bytecode(slot);
     // SAFETY: `ctx` is valid (see above); plain reads of three words.
     let (depth, max, limit) = unsafe { ((*ctx).depth, (*ctx).max_depth, (*ctx).stack_limit) };
     let here = &depth as *const u64 as u64; // this helper's frame: below the caller's
@@ -134,10 +136,10 @@ extern "C" fn enter(ctx: *mut Ctx, code_id: u64, bs: u64, ba: u64) -> u64 {
 }
 
 /// `H_TRACE`: a call at op `pc` failed; add this frame to the error's chain.
-extern "C" fn trace(ctx: *mut Ctx, code_id: u64, pc: u64) {
+extern "C" fn trace(ctx: *mut Ctx, slot: u64, pc: u64) {
     // SAFETY: as in `exec_op`.
     let it = unsafe { interp_of(ctx) };
-    let bc = it.native[code_id as usize].bc.clone();
+    let bc = it.running_bytecode(slot);
     let span = bc.spans.get(pc as usize).copied().unwrap_or_default();
     let name = it.prog.funcs[bc.func as usize].name.clone();
     if let Some(e) = &mut it.pending {
@@ -167,6 +169,15 @@ extern "C" fn call_interp(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
 }
 
 impl Interp<'_> {
+    /// The bytecode of the native code running for `slot`. (A slot is re-patched only
+    /// when none of its frames is active, so the slot's code is the running code.)
+    fn running_bytecode(&self, slot: u64) -> Rc<CompiledFn> {
+        match &self.table[slot as usize] {
+            Slot::Native(bc, _) | Slot::Interp(bc) => bc.clone(),
+            Slot::Unresolved => unreachable!("native code runs only for resolved slots"),
+        }
+    }
+
     /// Points the context at the current register files and tables.
     pub(super) fn sync_ctx(&mut self) {
         let c = self.ctx.as_ptr();
@@ -178,6 +189,7 @@ impl Interp<'_> {
             (*c).a_ptr = self.a.as_mut_ptr() as *mut c_void;
             (*c).a_len = self.a.len() as u64;
             (*c).table = self.entries.as_ptr();
+            (*c).links = self.links.as_ptr();
             (*c).helpers = self.helpers.as_ptr();
         }
     }

@@ -4,15 +4,17 @@
 //! `fn(ctx, bs, ba, slot) -> status`. `bs`/`ba` are the absolute bases of the callee's
 //! frame in the interpreter's two register files — native frames live in the same files as
 //! interpreted ones (the window convention of `interp::bytecode`), so the tiers call each
-//! other without marshalling. `slot` is the callee's table slot (the interpreter
-//! trampoline needs it). `status` is 0, or 1 when an nk runtime error was recorded in the
-//! interpreter (never an unwind or a signal): the caller adds its frame to the error's
-//! call chain and returns 1 too.
+//! other without marshalling. `slot` is the callee's own table slot in this program: the
+//! helpers find its bytecode by it, and its link vector is `ctx.links[slot]`. `status` is
+//! 0, or 1 when an nk runtime error was recorded in the interpreter (never an unwind or a
+//! signal): the caller adds its frame to the error's call chain and returns 1 too.
 //!
-//! Compiled code reaches everything outside itself through [`Ctx`]: other nk functions
-//! through `table` (one entry per slot — the patchable indirection table), the runtime
-//! through `helpers`. It holds no absolute address: a function's bytes are the same in
-//! every process, which the persistent code heap relies on.
+//! Compiled code reaches everything outside itself through [`Ctx`]: the runtime through
+//! `helpers`, other nk functions through two indirections — its *link vector* maps its
+//! k-th callee to a slot of this program, and `table[slot]` is that slot's current entry
+//! (the patchable indirection table). The code holds no absolute address and no slot
+//! number: its bytes are the same in every process and every program that uses the
+//! function, which the persistent code heap relies on.
 
 use std::ffi::c_void;
 
@@ -32,6 +34,9 @@ pub struct Ctx {
     pub a_len: u64,
     /// Native entry of every slot: compiled code, or the interpreter trampoline.
     pub table: *const usize,
+    /// Per slot, its native code's link vector: the slot of each callee, in the order the
+    /// code numbers them (`codegen` lists them in `Compiled::callees`).
+    pub links: *const usize,
     /// Runtime helpers, indexed by the `H_*` constants.
     pub helpers: *const usize,
     /// Active nk frames (both tiers) and the most allowed; a prologue that finds
@@ -54,6 +59,7 @@ pub const CTX_S_LEN: i32 = std::mem::offset_of!(Ctx, s_len) as i32;
 pub const CTX_A_PTR: i32 = std::mem::offset_of!(Ctx, a_ptr) as i32;
 pub const CTX_A_LEN: i32 = std::mem::offset_of!(Ctx, a_len) as i32;
 pub const CTX_TABLE: i32 = std::mem::offset_of!(Ctx, table) as i32;
+pub const CTX_LINKS: i32 = std::mem::offset_of!(Ctx, links) as i32;
 pub const CTX_HELPERS: i32 = std::mem::offset_of!(Ctx, helpers) as i32;
 pub const CTX_DEPTH: i32 = std::mem::offset_of!(Ctx, depth) as i32;
 pub const CTX_MAX_DEPTH: i32 = std::mem::offset_of!(Ctx, max_depth) as i32;
@@ -64,13 +70,13 @@ const _: () = assert!(
     "the empty header covers every field native code reads"
 );
 
-/// `fn(ctx, code_id, pc, bs, ba) -> status`: runs bytecode op `pc` of the function the
+/// `fn(ctx, slot, pc, bs, ba) -> status`: runs bytecode op `pc` of the function the
 /// way the interpreter does, on the frame in memory (slow paths, rare ops, errors).
 pub const H_EXEC_OP: usize = 0;
-/// `fn(ctx, code_id, bs, ba) -> status`: the prologue's slow path — grows the register
+/// `fn(ctx, slot, bs, ba) -> status`: the prologue's slow path — grows the register
 /// files for the frame, or reports a stack overflow.
 pub const H_ENTER: usize = 1;
-/// `fn(ctx, code_id, pc)`: adds the frame of a failed call (at op `pc`) to the error chain.
+/// `fn(ctx, slot, pc)`: adds the frame of a failed call (at op `pc`) to the error chain.
 pub const H_TRACE: usize = 2;
 /// `fn(code, x: f64) -> f64`: a `MathFn` (by index) on a float.
 pub const H_MATH1: usize = 3;

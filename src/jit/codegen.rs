@@ -17,7 +17,7 @@
 use super::abi::*;
 use crate::interp::bytecode::{CompiledFn, Ext, Loc, Op, Operand, PrintArg, SliceOperand};
 use crate::ir::ops::{MathFn, MathFn2};
-use crate::ir::{Program, Type};
+use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
@@ -305,7 +305,11 @@ struct Lower<'a, 'b> {
     b: FunctionBuilder<'b>,
     f: &'a CompiledFn,
     prog: &'a Program,
-    code_id: i64,
+    /// This function's slot (the 4th parameter) and link vector.
+    slot: V,
+    links: V,
+    /// Callees in link-vector order.
+    callees: Vec<FuncId>,
     rc_off: i64,
     vars: Vec<Variable>,
     ty: Vec<types::Type>,
@@ -324,17 +328,17 @@ struct Lower<'a, 'b> {
     mem: Mem,
 }
 
-/// Builds the Cranelift function for `f` into `func`. `code_id` names the function to the
-/// helpers; `rc_off` is the byte offset from an array register's word to its `Array`.
+/// Builds the Cranelift function for `f` into `func` and returns its callees in the order
+/// of its link vector. `rc_off` is the byte offset from an array register's word to its
+/// `Array`.
 pub fn lower(
     func: &mut Function,
     fctx: &mut FunctionBuilderContext,
     frontend: TargetFrontendConfig,
     prog: &Program,
     f: &CompiledFn,
-    code_id: u32,
     rc_off: i64,
-) -> Result<(), String> {
+) -> Result<Vec<FuncId>, String> {
     let cc = frontend.default_call_conv;
     func.signature = native_signature(cc);
     let mut region = |id: u32, name: &'static str| {
@@ -397,7 +401,7 @@ pub fn lower(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let p = b.block_params(entry).to_vec();
-    let (ctx, bs, ba) = (p[0], p[1], p[2]);
+    let (ctx, bs, ba, slot) = (p[0], p[1], p[2], p[3]);
     let bs8 = b.ins().ishl_imm_s(bs, 3);
     let ba8 = b.ins().ishl_imm_s(ba, 3);
     let fail = b.create_block();
@@ -406,7 +410,9 @@ pub fn lower(
         b,
         f,
         prog,
-        code_id: code_id as i64,
+        slot,
+        links: slot, // set by the prologue
+        callees: Vec::new(),
         rc_off,
         vars,
         ty,
@@ -441,8 +447,9 @@ pub fn lower(
     let one = l.b.ins().iconst(I64, 1);
     l.b.ins().return_(&[one]);
     l.b.seal_all_blocks();
+    let callees = std::mem::take(&mut l.callees);
     l.b.finalize(frontend);
-    Ok(())
+    Ok(callees)
 }
 
 impl Lower<'_, '_> {
@@ -537,7 +544,7 @@ impl Lower<'_, '_> {
         let h = self.helper(H_EXEC_OP);
         let args = [
             self.ctx,
-            self.iconst(self.code_id),
+            self.slot,
             self.iconst(pc as i64),
             self.bs,
             self.ba,
@@ -603,7 +610,7 @@ impl Lower<'_, '_> {
         let h = self.helper(H_EXEC_OP);
         let args = [
             self.ctx,
-            self.iconst(self.code_id),
+            self.slot,
             self.iconst(pc as i64),
             self.bs,
             self.ba,
@@ -665,11 +672,16 @@ impl Lower<'_, '_> {
         self.b.ins().brif(slow, slow_b, &[], body, &[]);
         self.b.switch_to_block(slow_b);
         let h = self.helper(H_ENTER);
-        let args = [self.ctx, self.iconst(self.code_id), self.bs, self.ba];
+        let args = [self.ctx, self.slot, self.bs, self.ba];
         let call = self.b.ins().call_indirect(self.sigs.enter, h, &args);
         let st = self.b.inst_results(call)[0];
         self.b.ins().brif(st, self.fail, &[], body, &[]);
         self.b.switch_to_block(body);
+        let links = self.ctx_load(CTX_LINKS);
+        let off = self.b.ins().ishl_imm_s(self.slot, 3);
+        let at = self.b.ins().iadd(links, off);
+        let m = self.mem.ctx;
+        self.links = self.b.ins().load(I64, m, at, 0);
         // Parameters arrive in the first registers of the frame; the rest start at 0.
         let func = &self.prog.funcs[f.func as usize];
         let n_params: usize = func
@@ -1113,12 +1125,22 @@ impl Lower<'_, '_> {
                 let n_ret = scalar_leaves(&callee.ret);
                 let args: Vec<u16> = (ws..ws + n_args as u16).collect();
                 self.flush(&args);
-                let table = self.ctx_load(CTX_TABLE);
+                // The callee's slot in this program comes from the link vector.
+                let k = match self.callees.iter().position(|&c| c == slot) {
+                    Some(k) => k,
+                    None => {
+                        self.callees.push(slot);
+                        self.callees.len() - 1
+                    }
+                };
                 let m = self.mem.ctx;
-                let target = self.b.ins().load(I64, m, table, slot as i32 * 8);
+                let sl = self.b.ins().load(I64, m, self.links, k as i32 * 8);
+                let table = self.ctx_load(CTX_TABLE);
+                let off = self.b.ins().ishl_imm_s(sl, 3);
+                let entry = self.b.ins().iadd(table, off);
+                let target = self.b.ins().load(I64, m, entry, 0);
                 let cbs = self.b.ins().iadd_imm_s(self.bs, ws as i64);
                 let cba = self.b.ins().iadd_imm_s(self.ba, wa as i64);
-                let sl = self.iconst(slot as i64);
                 let call =
                     self.b
                         .ins()
@@ -1130,7 +1152,7 @@ impl Lower<'_, '_> {
                 self.b.ins().brif(st, bad, &[], ok, &[]);
                 self.b.switch_to_block(bad);
                 let h = self.helper(H_TRACE);
-                let args = [self.ctx, self.iconst(self.code_id), self.iconst(pc as i64)];
+                let args = [self.ctx, self.slot, self.iconst(pc as i64)];
                 self.b.ins().call_indirect(self.sigs.trace, h, &args);
                 self.b.ins().jump(self.fail, &[]);
                 self.b.switch_to_block(ok);

@@ -35,6 +35,8 @@ pub struct Compiled {
     /// The Cranelift IR and disassembly, when asked for (the inspector).
     pub clif: Option<String>,
     pub asm: Option<String>,
+    /// The functions the code calls, in link-vector order (see `abi`).
+    pub callees: Vec<crate::ir::FuncId>,
 }
 
 /// The compiler: a target ISA and reusable Cranelift contexts.
@@ -72,13 +74,11 @@ impl Jit {
         })
     }
 
-    /// Compiles `f`, known to the helpers as `code_id`. `listing` also renders the
-    /// Cranelift IR and disassembly.
+    /// Compiles `f`. `listing` also renders the Cranelift IR and disassembly.
     pub fn compile(
         &mut self,
         prog: &Program,
         f: &CompiledFn,
-        code_id: u32,
         listing: bool,
     ) -> Result<Compiled, String> {
         self.ctx.clear();
@@ -87,13 +87,12 @@ impl Jit {
             UserFuncName::testcase(&prog.funcs[f.func as usize].name),
             codegen::native_signature(cc),
         );
-        codegen::lower(
+        let callees = codegen::lower(
             &mut func,
             &mut self.fctx,
             self.isa.frontend_config(),
             prog,
             f,
-            code_id,
             self.rc_off,
         )?;
         let clif = listing.then(|| func.display().to_string());
@@ -131,6 +130,7 @@ impl Jit {
             code: code_memory::CodeMemory::new(bytes)?,
             clif,
             asm,
+            callees,
         })
     }
 }
