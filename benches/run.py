@@ -511,6 +511,12 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     L.append("## Targets")
     L.append("")
     L.extend(verdicts(results, quick))
+    analysis = os.path.join(os.path.dirname(os.path.abspath(__file__)), "ANALYSIS.md")
+    if os.path.exists(analysis):
+        # Hand-written: why a target is not met, and what would meet it.
+        L.append("")
+        with open(analysis) as f:
+            L.append(f.read().rstrip())
     L.append("")
     L.append("## How to read this")
     L.append("")
