@@ -130,19 +130,60 @@ pub struct RunOptions {
     pub args: Vec<String>,
     /// Which tier runs what.
     pub policy: interp::TierPolicy,
+    /// The code heap's root folder; `None` runs uncached.
+    pub cache: Option<std::path::PathBuf>,
 }
 
 /// The outcome of a run and what it took.
 pub struct RunReport {
     pub stats: interp::Stats,
     pub result: Result<(), Failure>,
+    /// Non-fatal problems (a damaged code heap entry, an unwritable cache folder).
+    pub warnings: Vec<String>,
 }
 
 /// Runs the script body, then `main` with the parsed arguments.
 pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunReport {
     let mut stats = interp::Stats::default();
-    let result = run_inner(checked, opts, out, &mut stats);
-    RunReport { stats, result }
+    let mut warnings = Vec::new();
+    let result = run_inner(checked, opts, out, &mut stats, &mut warnings);
+    RunReport {
+        stats,
+        result,
+        warnings,
+    }
+}
+
+/// `nvm build`: compiles every specialization of the program (everything reachable from
+/// the script and `main`) into the code heap at `cache`, or loads it from there.
+pub fn build(checked: &Checked, cache: &Path) -> RunReport {
+    let prog = &checked.program;
+    let mut it = Interp::with_policy(
+        prog,
+        Box::new(std::io::sink()),
+        interp::TierPolicy {
+            tier: interp::Tier::Jit,
+            jit_calls: 0,
+        },
+    );
+    it.use_code_heap(cache.to_path_buf());
+    let mut result = Ok(());
+    for id in 0..prog.funcs.len() {
+        if let Err(m) = it.prepare(id as u32) {
+            result = Err(Failure::Runtime(format!(
+                "error: cannot build {}: {m}\n",
+                prog.funcs[id].name
+            )));
+            break;
+        }
+    }
+    let mut stats = std::mem::take(&mut it.stats);
+    stats.heap = it.heap_stats();
+    RunReport {
+        stats,
+        result,
+        warnings: it.heap_warnings(),
+    }
 }
 
 fn run_inner(
@@ -150,6 +191,7 @@ fn run_inner(
     opts: &RunOptions,
     out: &mut dyn Write,
     stats_out: &mut interp::Stats,
+    warnings: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let prog = &checked.program;
     // Parse main's arguments before anything runs: a usage error runs nothing.
@@ -192,6 +234,9 @@ fn run_inner(
         }
     };
     let mut it = Interp::with_policy(prog, Box::new(out), opts.policy);
+    if let Some(root) = &opts.cache {
+        it.use_code_heap(root.clone());
+    }
     let result = (|| {
         it.call(prog.script, &[])?;
         if let Some(m) = &prog.main {
@@ -201,6 +246,8 @@ fn run_inner(
     })();
     it.flush();
     *stats_out = std::mem::take(&mut it.stats);
+    stats_out.heap = it.heap_stats();
+    *warnings = it.heap_warnings();
     drop(it);
     result.map_err(|e| Failure::Runtime(render_runtime_error(&checked.sources, &e, opts.color)))
 }
@@ -215,16 +262,29 @@ pub fn peak_rss_kib() -> Option<u64> {
 /// `--stats` as text: one line per tier, then what stayed interpreted and why.
 pub fn stats_text(s: &interp::Stats, wall: std::time::Duration) -> String {
     let mut t = format!(
-        "stats: {} specializations ran: {} interpreted, {} compiled by Cranelift ({:.2} ms, {} bytes of code)\n\
-         stats: {} interpreted calls, {:.1} ms wall",
+        "stats: {} specializations ran: {} interpreted, {} compiled by Cranelift ({:.2} ms), {} loaded from the code heap; {} bytes of native code\n",
         s.compiled,
-        s.compiled - s.native.min(s.compiled),
+        interpreted(s),
         s.native,
         s.native_ns as f64 / 1e6,
+        s.loaded,
         s.native_bytes,
-        s.calls,
-        wall.as_secs_f64() * 1e3,
     );
+    if let Some(h) = &s.heap {
+        t.push_str(&format!(
+            "stats: code heap: {} hits, {} misses, {} entries written, {} bytes loaded in {:.2} ms\n",
+            h.hits,
+            h.misses,
+            h.writes,
+            h.bytes_loaded,
+            h.load_ns as f64 / 1e6
+        ));
+    }
+    t.push_str(&format!(
+        "stats: {} interpreted calls, {:.1} ms wall",
+        s.calls,
+        wall.as_secs_f64() * 1e3
+    ));
     if let Some(kib) = peak_rss_kib() {
         t.push_str(&format!(", peak RSS {:.1} MiB", kib as f64 / 1024.0));
     }
@@ -233,6 +293,11 @@ pub fn stats_text(s: &interp::Stats, wall: std::time::Duration) -> String {
         t.push_str(&format!("stats: not compiled: {name}: {why}\n"));
     }
     t
+}
+
+/// Specializations that ran only in the interpreter.
+fn interpreted(s: &interp::Stats) -> u64 {
+    s.compiled.saturating_sub(s.native + s.loaded)
 }
 
 fn json_str(s: &str) -> String {
@@ -262,11 +327,19 @@ pub fn stats_json(s: &interp::Stats, wall: std::time::Duration) -> String {
             )
         })
         .collect();
+    let h = s.heap.clone().unwrap_or_default();
     format!(
-        "{{\"specializations\":{},\"interpreted\":{},\"compiled\":{},\"compile_ms\":{:.3},\"code_bytes\":{},\"interpreted_calls\":{},\"wall_ms\":{:.3},\"peak_rss_kib\":{},\"not_compiled\":[{}]}}",
+        "{{\"specializations\":{},\"interpreted\":{},\"compiled\":{},\"loaded\":{},\"heap\":{},\"heap_hits\":{},\"heap_misses\":{},\"heap_writes\":{},\"heap_bytes_loaded\":{},\"heap_load_ms\":{:.3},\"compile_ms\":{:.3},\"code_bytes\":{},\"interpreted_calls\":{},\"wall_ms\":{:.3},\"peak_rss_kib\":{},\"not_compiled\":[{}]}}",
         s.compiled,
-        s.compiled - s.native.min(s.compiled),
+        interpreted(s),
         s.native,
+        s.loaded,
+        s.heap.is_some(),
+        h.hits,
+        h.misses,
+        h.writes,
+        h.bytes_loaded,
+        h.load_ns as f64 / 1e6,
         s.native_ns as f64 / 1e6,
         s.native_bytes,
         s.calls,
@@ -376,6 +449,7 @@ pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Fai
             color: false,
             args: args.to_vec(),
             policy: Default::default(),
+            cache: None,
         },
         &mut out,
     )

@@ -39,6 +39,46 @@ enum Tier {
     Auto,
 }
 
+/// Where compiled code is kept between runs.
+#[derive(clap::Args, Clone)]
+struct CacheArgs {
+    /// The code heap's folder [default: $NVM_CACHE_DIR, else the user cache folder].
+    #[arg(long, value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Neither read nor write the code heap.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
+}
+
+impl CacheArgs {
+    fn root(&self) -> Option<PathBuf> {
+        if self.no_cache {
+            None
+        } else {
+            self.cache_dir.clone().or_else(nvm::heap::default_root)
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum CacheAction {
+    /// Entries and bytes, per target and per module.
+    Stats,
+    /// Check every entry's integrity, and that no entry contains a callee's code.
+    Verify,
+    /// Delete entries by age and/or total size (oldest first).
+    Gc {
+        /// Delete entries last written more than this many days ago.
+        #[arg(long, value_name = "DAYS")]
+        max_age_days: Option<f64>,
+        /// Then delete the oldest until the heap is at most this many bytes.
+        #[arg(long, value_name = "BYTES")]
+        max_bytes: Option<u64>,
+    },
+    /// Delete every entry.
+    Clear,
+}
+
 #[derive(Clone, Copy, ValueEnum, Debug, PartialEq)]
 enum EmitKind {
     /// Typed IR and bytecode.
@@ -70,11 +110,31 @@ enum Command {
         /// JSON object on one line).
         #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "text")]
         stats: Option<StatsFormat>,
+        #[command(flatten)]
+        cache: CacheArgs,
         /// The script to run.
         file: PathBuf,
         /// Arguments for the script's `main`, parsed by its parameter types.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// Compile every specialization of a script (reachable from its top level and `main`)
+    /// into the code heap, so that even its first run starts warm.
+    Build {
+        file: PathBuf,
+        #[command(flatten)]
+        cache: CacheArgs,
+        /// Print statistics (as `run --stats`).
+        #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "text")]
+        stats: Option<StatsFormat>,
+    },
+    /// Manage the code heap.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+        /// The heap's folder [default: $NVM_CACHE_DIR, else the user cache folder].
+        #[arg(long, value_name = "DIR", global = true)]
+        cache_dir: Option<PathBuf>,
     },
     /// Check a script for syntax and type errors without running it.
     Check { file: PathBuf },
@@ -142,10 +202,64 @@ fn run_cli(cli: Cli) -> u8 {
                 .map_err(|m| Failure::Runtime(format!("error: {m}\n")))
         }),
         Command::InternalPanic => panic!("deliberate panic for the panic-reporting test"),
+        Command::Build { file, cache, stats } => driver::check_file(&file, color).and_then(|checked| {
+            let Some(root) = cache.root() else {
+                return Err(Failure::Usage(
+                    "error: `nvm build` needs a code heap (no --no-cache, and a --cache-dir or a user cache folder)\n".into(),
+                ));
+            };
+            let started = std::time::Instant::now();
+            let r = driver::build(&checked, &root);
+            finish(&r, stats, started.elapsed());
+            if r.result.is_ok() {
+                println!(
+                    "built {} specializations into {}: {} compiled, {} already there",
+                    r.stats.compiled,
+                    root.display(),
+                    r.stats.native,
+                    r.stats.loaded
+                );
+            }
+            r.result.map_err(Failure::reported)
+        }),
+        Command::Cache { action, cache_dir } => {
+            let Some(root) = cache_dir.or_else(nvm::heap::default_root) else {
+                eprintln!("error: no cache folder: pass --cache-dir or set NVM_CACHE_DIR");
+                return 2;
+            };
+            use nvm::heap::manage;
+            match action {
+                CacheAction::Stats => print!("{}", manage::stats(&root)),
+                CacheAction::Verify => {
+                    let (text, clean) = manage::verify(&root);
+                    print!("{text}");
+                    if !clean {
+                        return 1;
+                    }
+                }
+                CacheAction::Gc {
+                    max_age_days,
+                    max_bytes,
+                } => {
+                    let age = match max_age_days {
+                        Some(d) if !(d >= 0.0 && d.is_finite()) => {
+                            eprintln!("error: --max-age-days must be a non-negative number");
+                            return 2;
+                        }
+                        Some(d) => Some(std::time::Duration::from_secs_f64(d * 86400.0)),
+                        None => None,
+                    };
+                    print!("{}", manage::gc(&root, age, max_bytes));
+                }
+                CacheAction::Clear => print!("{}", manage::clear(&root)),
+            }
+            Ok(())
+        }
         Command::Run {
             tier,
             jit_calls,
             stats,
+            cache,
             file,
             args,
         } => {
@@ -178,20 +292,12 @@ fn run_cli(cli: Cli) -> u8 {
                     color,
                     args,
                     policy,
+                    cache: cache.root(),
                 };
                 let started = std::time::Instant::now();
                 let r = driver::run(&checked, &opts, &mut out);
                 let _ = out.flush();
-                let wall = started.elapsed();
-                // Statistics come last on stderr, after a failed run's error too.
-                if let Err(f) = &r.result {
-                    report(f);
-                }
-                match stats {
-                    Some(StatsFormat::Text) => eprint!("{}", driver::stats_text(&r.stats, wall)),
-                    Some(StatsFormat::Json) => eprintln!("{}", driver::stats_json(&r.stats, wall)),
-                    None => {}
-                }
+                finish(&r, stats, started.elapsed());
                 r.result.map_err(Failure::reported)
             })
         }
@@ -202,6 +308,22 @@ fn run_cli(cli: Cli) -> u8 {
             report(&f);
             f.exit_code() as u8
         }
+    }
+}
+
+/// After a run or build: warnings, the error, then statistics — last on stderr, so
+/// scripts find them on its last line.
+fn finish(r: &driver::RunReport, stats: Option<StatsFormat>, wall: std::time::Duration) {
+    for w in &r.warnings {
+        eprintln!("nvm: warning: {w}");
+    }
+    if let Err(f) = &r.result {
+        report(f);
+    }
+    match stats {
+        Some(StatsFormat::Text) => eprint!("{}", driver::stats_text(&r.stats, wall)),
+        Some(StatsFormat::Json) => eprintln!("{}", driver::stats_json(&r.stats, wall)),
+        None => {}
     }
 }
 

@@ -3,9 +3,16 @@
 
 use std::process::Command;
 
+/// A code heap folder private to this test process (never the user's).
+fn heap() -> String {
+    let d = std::env::temp_dir().join(format!("nvm-cli-heap-{}", std::process::id()));
+    d.to_str().unwrap().to_string()
+}
+
 fn nvm(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
         .args(args)
+        .env("NVM_CACHE_DIR", heap())
         .output()
         .unwrap();
     (
@@ -29,7 +36,13 @@ fn run_stats(args: &[&str], env: &[(&str, &str)]) -> (i32, String, Vec<(String, 
     let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
         .arg("run")
         .arg("--stats=json")
+        .args(if args.iter().any(|a| a.starts_with("--cache-dir")) {
+            &[][..]
+        } else {
+            &["--no-cache"][..]
+        })
         .args(args)
+        .env("NVM_CACHE_DIR", heap())
         .envs(env.iter().copied())
         .output()
         .unwrap();
@@ -201,7 +214,7 @@ fn auto_compiles_loops_at_once_and_other_functions_once_hot() {
     let (_, _, stats) = run_stats(&["--jit-calls=100", &path], &[("NVM_JIT_CALLS", "10")]);
     assert_eq!(num(&stats, "compiled"), 1.0);
     let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
-        .args(["run", &path])
+        .args(["run", "--no-cache", &path])
         .env("NVM_JIT_CALLS", "lots")
         .output()
         .unwrap();

@@ -10,8 +10,15 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Tiers every program runs through; each must give identical results.
-const TIERS: &[&str] = &["interp", "jit", "auto"];
+/// Tiers every program runs through; each must give identical results. `cold` and `warm`
+/// are `--tier=jit` with a code heap shared by the whole corpus: `cold` fills it, `warm`
+/// (the same program again) must compile nothing and load everything from it.
+const TIERS: &[&str] = &["interp", "jit", "auto", "cold", "warm"];
+
+/// The code heap of the `cold`/`warm` runs (one per test process).
+fn heap_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("nvm-corpus-heap-{}", std::process::id()))
+}
 /// A program that runs longer than this is reported as hanging.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -94,9 +101,12 @@ struct Outcome {
 
 fn run_case(case: &Case, tier: &str) -> Result<Outcome, String> {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nvm"));
-    cmd.arg("run")
-        .arg(format!("--tier={tier}"))
-        .arg("--stats=json")
+    cmd.arg("run");
+    match tier {
+        "cold" | "warm" => cmd.arg("--tier=jit").arg("--cache-dir").arg(heap_dir()),
+        t => cmd.arg(format!("--tier={t}")).arg("--no-cache"),
+    };
+    cmd.arg("--stats=json")
         .arg("--color=never")
         .arg(&case.nk)
         .args(&case.args)
@@ -133,6 +143,9 @@ fn run_case(case: &Case, tier: &str) -> Result<Outcome, String> {
         let stats = stderr[body_len..].to_string();
         if tier == "jit" && !stats.contains("\"interpreted\":0,") {
             return Err(format!("Cranelift left functions interpreted: {stats}"));
+        }
+        if tier == "warm" && !stats.contains("\"compiled\":0,") {
+            return Err(format!("a warm run compiled something: {stats}"));
         }
         stderr.truncate(body_len);
     }
@@ -223,6 +236,7 @@ fn corpus_runs_identically_on_every_tier() {
             });
         }
     });
+    let _ = std::fs::remove_dir_all(heap_dir());
     let failures = failures.into_inner().unwrap();
     assert!(
         failures.is_empty(),

@@ -106,6 +106,10 @@ pub struct Stats {
     pub compiled: u64,
     /// Specializations compiled to native code by Cranelift.
     pub native: u64,
+    /// Specializations whose native code was loaded from the code heap.
+    pub loaded: u64,
+    /// The code heap's counters (when there is a heap).
+    pub heap: Option<crate::heap::HeapStats>,
     /// Time spent in Cranelift, and the machine code it produced.
     pub native_ns: u64,
     pub native_bytes: u64,
@@ -134,6 +138,10 @@ pub struct Interp<'p> {
     /// The context native code runs with (owned; freed in `Drop`).
     ctx: NonNull<Ctx>,
     jit: Option<crate::jit::Jit>,
+    /// Where compiled code is kept between runs (opened with the compiler, whose
+    /// fingerprint names the heap's folder).
+    heap_root: Option<std::path::PathBuf>,
+    heap: Option<crate::heap::CodeHeap>,
     /// Every native function compiled, by code id (kept alive while the interpreter is).
     native: Vec<native::NativeCode>,
     /// An error recorded by native code on its way out (chain innermost first).
@@ -194,6 +202,8 @@ impl<'p> Interp<'p> {
             helpers: Box::new(native::helper_table()),
             ctx: NonNull::from(Box::leak(ctx)),
             jit: None,
+            heap_root: None,
+            heap: None,
             native: Vec::new(),
             pending: None,
             pending_at_caller: false,
@@ -205,17 +215,55 @@ impl<'p> Interp<'p> {
         self.resolve(id)
     }
 
+    /// Keeps compiled code in the code heap under `root` (and loads it from there).
+    pub fn use_code_heap(&mut self, root: std::path::PathBuf) {
+        self.heap_root = Some(root);
+    }
+
+    /// The code heap's counters, if there is a heap.
+    pub fn heap_stats(&self) -> Option<crate::heap::HeapStats> {
+        self.heap.as_ref().map(|h| h.stats.clone())
+    }
+
+    /// Resolves specialization `id` as its first call would (bytecode; native code per
+    /// the tier policy, from the heap or by compiling it) without running it: `nvm build`.
+    pub fn prepare(&mut self, id: FuncId) -> Result<(), String> {
+        self.resolve(id).map(|_| ())
+    }
+
+    /// The code heap's problems met so far (damaged entries, unwritable folder).
+    pub fn heap_warnings(&mut self) -> Vec<String> {
+        self.heap
+            .as_mut()
+            .map(|h| std::mem::take(&mut h.warnings))
+            .unwrap_or_default()
+    }
+
+    /// The compiler, created on first use; opens the code heap with it.
+    fn jit(&mut self) -> Result<&mut crate::jit::Jit, String> {
+        if self.jit.is_none() {
+            let j = crate::jit::Jit::new()?;
+            if let Some(root) = &self.heap_root {
+                self.heap = Some(crate::heap::CodeHeap::open(root, j.fingerprint()));
+            }
+            self.jit = Some(j);
+        }
+        Ok(self.jit.as_mut().expect("just set"))
+    }
+
     fn resolve(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, String> {
         match &self.table[id as usize] {
             Slot::Interp(f) | Slot::Native(f, _) => return Ok(f.clone()),
             Slot::Unresolved => {}
         }
-        let f = compile::compile(self.prog, id)?;
-        // The dispatch loop's unchecked register access relies on this check.
-        bytecode::verify(&f)?;
+        let f = compile_bytecode(self.prog, id)?;
         let f = Rc::new(f);
         self.stats.compiled += 1;
         self.table[id as usize] = Slot::Interp(f.clone());
+        // Native code already in the heap is used at once, in any tier but `interp`.
+        if self.policy.tier != Tier::Interp && self.heap_root.is_some() && self.load_native(id) {
+            return Ok(f);
+        }
         let early = match self.policy.tier {
             Tier::Interp => false,
             Tier::Jit => true,
@@ -251,27 +299,24 @@ impl<'p> Interp<'p> {
         }
         let bc = bc.clone();
         let start = Instant::now();
-        let jit = match &mut self.jit {
-            Some(j) => Ok(j),
-            None => crate::jit::Jit::new().map(|j| self.jit.insert(j)),
-        };
-        let r = jit.and_then(|j| j.compile(self.prog, &bc, false));
+        let prog = self.prog;
+        let r = self.jit().and_then(|j| j.compile(prog, &bc, false));
         self.stats.native_ns += start.elapsed().as_nanos() as u64;
         match r {
             Ok(code) => {
-                let entry = code.code.entry();
-                perf_map(
-                    &self.prog.funcs[slot as usize].name,
-                    entry as usize,
-                    code.size,
-                );
                 self.stats.native += 1;
-                self.stats.native_bytes += code.size as u64;
-                let links: Box<[u64]> = code.callees.iter().map(|&c| c as u64).collect();
-                self.links[slot as usize] = links.as_ptr() as usize;
-                self.native.push(native::NativeCode { links, code });
-                self.entries[slot as usize] = entry as usize;
-                self.table[slot as usize] = Slot::Native(bc, entry);
+                let fingerprint = self.fingerprint();
+                if let Some(heap) = &mut self.heap {
+                    let key = crate::heap::key::key_for(prog, &bc, &fingerprint);
+                    let callees: Vec<String> = code
+                        .callees
+                        .iter()
+                        .map(|&c| crate::heap::key::identity(prog, c))
+                        .collect();
+                    let name = &prog.funcs[slot as usize].name;
+                    heap.store(&key, code.code.bytes(), name, &callees);
+                }
+                self.install(slot, bc, code.code);
             }
             Err(reason) => {
                 self.refused[slot as usize] = true;
@@ -281,15 +326,64 @@ impl<'p> Interp<'p> {
         }
     }
 
+    fn fingerprint(&self) -> [u8; 16] {
+        self.jit.as_ref().map_or([0; 16], |j| j.fingerprint())
+    }
+
+    /// Loads `slot`'s native code from the code heap if it is there; true if it was.
+    fn load_native(&mut self, slot: FuncId) -> bool {
+        let Slot::Interp(bc) = &self.table[slot as usize] else {
+            return false;
+        };
+        let bc = bc.clone();
+        if self.jit().is_err() {
+            return false;
+        }
+        let key = crate::heap::key::key_for(self.prog, &bc, &self.fingerprint());
+        let Some(bytes) = self.heap.as_mut().and_then(|h| h.load(&key)) else {
+            return false;
+        };
+        match crate::jit::code_memory::CodeMemory::new(&bytes) {
+            Ok(code) => {
+                self.stats.loaded += 1;
+                self.install(slot, bc, code);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Makes `code` (compiled from `bc`) the slot's native code: links its callees to
+    /// this program's slots and patches the table.
+    fn install(
+        &mut self,
+        slot: FuncId,
+        bc: Rc<CompiledFn>,
+        code: crate::jit::code_memory::CodeMemory,
+    ) {
+        let entry = code.entry();
+        perf_map(
+            &self.prog.funcs[slot as usize].name,
+            entry as usize,
+            code.len(),
+        );
+        self.stats.native_bytes += code.len() as u64;
+        let links: Box<[u64]> = crate::heap::key::callees_of(&bc)
+            .iter()
+            .map(|&c| c as u64)
+            .collect();
+        self.links[slot as usize] = links.as_ptr() as usize;
+        self.native.push(native::NativeCode { links, code });
+        self.entries[slot as usize] = entry as usize;
+        self.table[slot as usize] = Slot::Native(bc, entry);
+    }
+
     /// Compiles specialization `id` (bytecode, then Cranelift) and returns its Cranelift
     /// IR and disassembly, for the inspector.
     pub fn native_listing(&mut self, id: FuncId) -> Result<(String, String), String> {
         let bc = self.resolve(id)?;
-        let jit = match &mut self.jit {
-            Some(j) => j,
-            None => self.jit.insert(crate::jit::Jit::new()?),
-        };
-        let c = jit.compile(self.prog, &bc, true)?;
+        let prog = self.prog;
+        let c = self.jit()?.compile(prog, &bc, true)?;
         Ok((c.clif.unwrap_or_default(), c.asm.unwrap_or_default()))
     }
 
@@ -1022,6 +1116,14 @@ enum Transfer {
 
 // Keep the hot instruction compact: a size regression here slows every program.
 const _: () = assert!(std::mem::size_of::<Op>() <= 12);
+
+/// Lowers specialization `id` to verified bytecode.
+pub fn compile_bytecode(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
+    let f = compile::compile(prog, id)?;
+    // The dispatch loop's unchecked register access relies on this check.
+    bytecode::verify(&f)?;
+    Ok(f)
+}
 
 /// Parses a command-line argument for a `main` parameter of type `p`.
 pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {

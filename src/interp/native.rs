@@ -23,8 +23,8 @@ pub struct NativeCode {
     /// The link vector (`ctx.links[slot]` points here): this program's slot for each
     /// callee of the code.
     pub links: Box<[u64]>,
-    /// The mapping the slot's entry points into.
-    pub code: crate::jit::Compiled,
+    /// The executable memory the slot's entry points into.
+    pub code: crate::jit::code_memory::CodeMemory,
 }
 
 /// The message of every call-depth error, in both tiers.

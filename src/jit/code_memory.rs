@@ -10,6 +10,7 @@ use memmap2::{Mmap, MmapMut};
 
 pub struct CodeMemory {
     map: Mmap,
+    len: usize,
 }
 
 impl CodeMemory {
@@ -21,7 +22,10 @@ impl CodeMemory {
         let map = map
             .make_exec()
             .map_err(|e| format!("cannot make code executable: {e}"))?;
-        Ok(CodeMemory { map })
+        Ok(CodeMemory {
+            map,
+            len: code.len(),
+        })
     }
 
     /// The entry point. Calling it is sound only for bytes produced by `jit::Jit` for the
@@ -34,11 +38,16 @@ impl CodeMemory {
         unsafe { std::mem::transmute::<*const u8, NativeFn>(self.map.as_ptr()) }
     }
 
+    /// The machine code.
+    pub fn bytes(&self) -> &[u8] {
+        &self.map[..self.len]
+    }
+
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len == 0
     }
 }

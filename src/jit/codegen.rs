@@ -412,7 +412,7 @@ pub fn lower(
         prog,
         slot,
         links: slot, // set by the prologue
-        callees: Vec::new(),
+        callees: crate::heap::key::callees_of(f),
         rc_off,
         vars,
         ty,
@@ -1126,13 +1126,11 @@ impl Lower<'_, '_> {
                 let args: Vec<u16> = (ws..ws + n_args as u16).collect();
                 self.flush(&args);
                 // The callee's slot in this program comes from the link vector.
-                let k = match self.callees.iter().position(|&c| c == slot) {
-                    Some(k) => k,
-                    None => {
-                        self.callees.push(slot);
-                        self.callees.len() - 1
-                    }
-                };
+                let k = self
+                    .callees
+                    .iter()
+                    .position(|&c| c == slot)
+                    .expect("callees_of lists every callee");
                 let m = self.mem.ctx;
                 let sl = self.b.ins().load(I64, m, self.links, k as i32 * 8);
                 let table = self.ctx_load(CTX_TABLE);

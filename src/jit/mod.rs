@@ -27,6 +27,10 @@ const _: () = assert!(
     "the native tier assumes 64-bit words"
 );
 
+/// Bump when the code generator or the native ABI changes: cached code from an older
+/// revision is then never loaded (it is part of [`Jit::fingerprint`]).
+pub const CODEGEN_REVISION: u32 = 1;
+
 /// One compiled function.
 pub struct Compiled {
     pub code: code_memory::CodeMemory,
@@ -72,6 +76,27 @@ impl Jit {
             ctx: Context::new(),
             rc_off,
         })
+    }
+
+    /// What the machine code depends on besides its bytecode: nvm and Cranelift versions,
+    /// the code generator's revision, the target and its CPU features, and the runtime's
+    /// layout. Part of every code heap key; code compiled for another fingerprint is
+    /// never loaded.
+    pub fn fingerprint(&self) -> [u8; 16] {
+        let text = format!(
+            "nvm {} codegen {CODEGEN_REVISION} cranelift 0.135.8 {} {} {} rc {}",
+            env!("CARGO_PKG_VERSION"),
+            self.isa.triple(),
+            self.isa.flags(),
+            self.isa
+                .isa_flags()
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            self.rc_off
+        );
+        xxhash_rust::xxh3::xxh3_128(text.as_bytes()).to_le_bytes()
     }
 
     /// Compiles `f`. `listing` also renders the Cranelift IR and disassembly.

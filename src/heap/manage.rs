@@ -1,0 +1,210 @@
+//! `nvm cache stats | verify | gc | clear`: looking after a heap folder.
+
+use super::{check_entry, list_entries, Key};
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+/// `nvm cache stats`: entries and bytes, per target folder and per module.
+pub fn stats(root: &Path) -> String {
+    let entries = list_entries(root);
+    let total: u64 = entries.iter().map(|(_, s)| s).sum();
+    let mut out = format!(
+        "code heap at {}\n{} entries, {} bytes\n",
+        root.display(),
+        entries.len(),
+        total
+    );
+    let mut per_target: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut per_module: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (p, size) in &entries {
+        let target = p
+            .parent()
+            .and_then(|d| d.file_name())
+            .map_or("?".into(), |n| n.to_string_lossy().into_owned());
+        let t = per_target.entry(target).or_default();
+        t.0 += 1;
+        t.1 += size;
+        let module = fs::read(p)
+            .ok()
+            .and_then(|b| check_entry(&b, None, None).ok())
+            .map_or("(unreadable)".to_string(), |i| module_of(&i.name));
+        let m = per_module.entry(module).or_default();
+        m.0 += 1;
+        m.1 += size;
+    }
+    for (t, (n, b)) in per_target {
+        out.push_str(&format!("  target {t}: {n} entries, {b} bytes\n"));
+    }
+    for (m, (n, b)) in per_module {
+        out.push_str(&format!("  module {m}: {n} entries, {b} bytes\n"));
+    }
+    out
+}
+
+/// The module part of a specialization's name (`stats.mean(f64[])` → `stats`; a script's
+/// own functions → `(script)`).
+fn module_of(name: &str) -> String {
+    let base = name.split('(').next().unwrap_or(name);
+    match base.rsplit_once('.') {
+        Some((m, _)) => m.to_string(),
+        None => "(script)".to_string(),
+    }
+}
+
+/// `nvm cache verify`: every entry's integrity, and that no entry contains the code of an
+/// entry it calls (each function's code is stored once: callers reach callees only
+/// through their link vector). Returns the report and whether the heap is clean.
+pub fn verify(root: &Path) -> (String, bool) {
+    let entries = list_entries(root);
+    let mut problems = Vec::new();
+    // Per folder: identity -> code of each entry for that identity.
+    let mut by_name: HashMap<(String, String), Vec<Vec<u8>>> = HashMap::new();
+    let mut parsed = Vec::new();
+    for (p, _) in &entries {
+        let folder = p
+            .parent()
+            .map_or(String::new(), |d| d.display().to_string());
+        let bytes = match fs::read(p) {
+            Ok(b) => b,
+            Err(e) => {
+                problems.push(format!("{}: unreadable: {e}", p.display()));
+                continue;
+            }
+        };
+        let stem = p
+            .file_stem()
+            .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+        let key = parse_key(&stem);
+        match check_entry(&bytes, key.as_ref(), None) {
+            Ok(info) => {
+                if key.is_none() {
+                    problems.push(format!("{}: file name is not a key", p.display()));
+                }
+                let code = bytes[64..64 + info.code_len].to_vec();
+                by_name
+                    .entry((folder.clone(), info.name.clone()))
+                    .or_default()
+                    .push(code.clone());
+                parsed.push((p.clone(), folder, info, code));
+            }
+            Err(why) => problems.push(format!("{}: {why}", p.display())),
+        }
+    }
+    let mut checked_pairs = 0usize;
+    for (p, folder, info, code) in &parsed {
+        for callee in &info.callees {
+            let Some(codes) = by_name.get(&(folder.clone(), callee.clone())) else {
+                continue;
+            };
+            for c in codes {
+                checked_pairs += 1;
+                // A callee's code inside its caller's would be a copy: the heap's first
+                // invariant forbids it. (Tiny functions could match by chance; those
+                // shorter than a prologue are skipped.)
+                if c.len() >= 48 && c.len() <= code.len() && contains(code, c) {
+                    problems.push(format!(
+                        "{}: the code of {} contains the code of its callee {callee}",
+                        p.display(),
+                        info.name
+                    ));
+                }
+            }
+        }
+    }
+    let mut out = format!(
+        "{} entries checked ({} caller/callee pairs)\n",
+        entries.len(),
+        checked_pairs
+    );
+    for p in &problems {
+        out.push_str(&format!("problem: {p}\n"));
+    }
+    if problems.is_empty() {
+        out.push_str("heap is clean\n");
+    }
+    (out, problems.is_empty())
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn parse_key(stem: &str) -> Option<Key> {
+    if stem.len() != 32 {
+        return None;
+    }
+    let mut k = [0u8; 16];
+    for (i, b) in k.iter_mut().enumerate() {
+        *b = u8::from_str_radix(stem.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(Key(k))
+}
+
+/// `nvm cache gc`: deletes entries older than `max_age` (by last write), then the oldest
+/// until the heap is at most `max_bytes`, plus leftovers of interrupted writes. Entries
+/// in use by running processes stay valid for them (they hold a copy).
+pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> String {
+    let now = SystemTime::now();
+    let mut entries: Vec<(std::path::PathBuf, u64, SystemTime)> = list_entries(root)
+        .into_iter()
+        .map(|(p, s)| {
+            let t = fs::metadata(&p).and_then(|m| m.modified()).unwrap_or(now);
+            (p, s, t)
+        })
+        .collect();
+    entries.sort_by_key(|e| e.2);
+    let mut removed = 0u64;
+    let mut freed = 0u64;
+    let mut total: u64 = entries.iter().map(|e| e.1).sum();
+    for (p, size, t) in &entries {
+        let too_old = max_age.is_some_and(|a| now.duration_since(*t).unwrap_or_default() > a);
+        let too_big = max_bytes.is_some_and(|b| total > b);
+        if (too_old || too_big) && fs::remove_file(p).is_ok() {
+            removed += 1;
+            freed += size;
+            total -= size;
+        }
+    }
+    // Temporary files of writers that died before renaming (older than a minute).
+    if let Ok(dirs) = fs::read_dir(root) {
+        for d in dirs.flatten() {
+            for f in fs::read_dir(d.path()).into_iter().flatten().flatten() {
+                let name = f.file_name().to_string_lossy().into_owned();
+                let stale = f.metadata().and_then(|m| m.modified()).is_ok_and(|t| {
+                    now.duration_since(t).unwrap_or_default() > Duration::from_secs(60)
+                });
+                if name.starts_with(".tmp-") && stale {
+                    let _ = fs::remove_file(f.path());
+                }
+            }
+        }
+    }
+    format!("removed {removed} entries ({freed} bytes); {total} bytes remain\n")
+}
+
+/// `nvm cache clear`: removes every entry (and the folders nvm made).
+pub fn clear(root: &Path) -> String {
+    let entries = list_entries(root);
+    let mut n = 0;
+    for (p, _) in &entries {
+        if fs::remove_file(p).is_ok() {
+            n += 1;
+        }
+    }
+    if let Ok(dirs) = fs::read_dir(root) {
+        for d in dirs.flatten() {
+            let is_heap_dir = d.file_name().to_string_lossy().starts_with('v');
+            if is_heap_dir {
+                for f in fs::read_dir(d.path()).into_iter().flatten().flatten() {
+                    if f.file_name().to_string_lossy().starts_with(".tmp-") {
+                        let _ = fs::remove_file(f.path());
+                    }
+                }
+                let _ = fs::remove_dir(d.path());
+            }
+        }
+    }
+    format!("removed {n} entries from {}\n", root.display())
+}

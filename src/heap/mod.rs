@@ -1,0 +1,314 @@
+//! The persistent code heap: compiled specializations on disk, each stored once, mapped
+//! back into memory as they are needed.
+//!
+//! ```text
+//!  ROOT/                       --cache-dir, NVM_CACHE_DIR, or the user cache folder
+//!    v1-<target>/              one folder per heap format + compiler + CPU target
+//!      <key>.nkc               one entry per specialization (32 hex digits: its key)
+//! ```
+//! An entry's **key** ([`key`]) hashes everything its machine code depends on: its
+//! bytecode (with each call naming its callee by link index, not by slot), its own
+//! signature, the *signatures* of its callees, and the compiler/target fingerprint — never
+//! a callee's body, never a source position. So a caller's entry survives any edit of a
+//! callee's body, and the same function in two programs (the stdlib's `sum(f64[])`, say)
+//! is one entry.
+//!
+//! An **entry file** (little endian): a 64-byte header — magic `NVMHEAP\0`, format version
+//! (u32), header size (u32), key (16 bytes), target fingerprint (16 bytes), code length
+//! (u32), metadata length (u32), xxh3-64 checksum of code + metadata (u64) — then the
+//! machine code (64-byte aligned, so it is mapped and run in place: it holds no address
+//! and needs no relocation), then the metadata: the function's name and its callees'
+//! identities, one per line (for `nvm cache verify`/`stats`; loading does not need them).
+//!
+//! **Loading** reads an entry, checks it, and copies its code into fresh executable memory
+//! unchanged (it holds no address, so nothing is patched). Copying rather than mapping the
+//! file keeps a process safe from a file truncated under it (a mapped file would raise
+//! SIGBUS); the code is small, so the copy costs microseconds.
+//!
+//! **Concurrency**: an entry is written to a temporary file in the same folder and renamed
+//! into place, so readers see a whole entry or none; two writers of one key write the same
+//! bytes. Readers check magic, version, key, fingerprint, lengths and checksum before
+//! using an entry: a bad one is reported as a warning and rebuilt. Nothing is ever
+//! modified in place, so a mapped entry stays valid even if `gc` deletes its file.
+
+pub mod key;
+pub mod manage;
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use key::Key;
+
+/// Bumped whenever the entry layout changes (older entries are then never read).
+pub const FORMAT_VERSION: u32 = 1;
+const MAGIC: &[u8; 8] = b"NVMHEAP\0";
+const HEADER: usize = 64;
+/// Extension of entry files.
+pub const EXT: &str = "nkc";
+
+/// Counters for `--stats`.
+#[derive(Debug, Default, Clone)]
+pub struct HeapStats {
+    /// Specializations whose native code was mapped from the heap.
+    pub hits: u64,
+    /// Lookups that found no (valid) entry.
+    pub misses: u64,
+    /// Entries written.
+    pub writes: u64,
+    /// Bytes of entry files read.
+    pub bytes_loaded: u64,
+    /// Time spent looking up, checking and mapping entries.
+    pub load_ns: u64,
+}
+
+/// A heap folder for one target.
+pub struct CodeHeap {
+    dir: PathBuf,
+    fingerprint: [u8; 16],
+    /// False once a write failed: the run goes on uncached (with one warning).
+    writable: bool,
+    pub stats: HeapStats,
+    /// Problems met (corrupt entries, unwritable folder), for the caller to show.
+    pub warnings: Vec<String>,
+}
+
+/// What `read_entry` found in a file.
+pub struct EntryInfo {
+    pub key: [u8; 16],
+    pub fingerprint: [u8; 16],
+    pub code_len: usize,
+    pub name: String,
+    pub callees: Vec<String>,
+}
+
+/// The default heap root: `$NVM_CACHE_DIR`, else the platform's user cache folder.
+pub fn default_root() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("NVM_CACHE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    dirs::cache_dir().map(|d| d.join("nvm"))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl CodeHeap {
+    /// The heap under `root` for code with this target `fingerprint` (see
+    /// `jit::Jit::fingerprint`). The folder is created on first write.
+    pub fn open(root: &Path, fingerprint: [u8; 16]) -> CodeHeap {
+        CodeHeap {
+            dir: root.join(format!("v{FORMAT_VERSION}-{}", hex(&fingerprint[..8]))),
+            fingerprint,
+            writable: true,
+            stats: HeapStats::default(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path_of(&self, key: &Key) -> PathBuf {
+        self.dir.join(format!("{}.{EXT}", key.hex()))
+    }
+
+    /// The machine code of the entry for `key`, if there is a valid one. A damaged entry
+    /// is reported in `warnings` and removed, so it is rebuilt.
+    pub fn load(&mut self, key: &Key) -> Option<Vec<u8>> {
+        let start = std::time::Instant::now();
+        let path = self.path_of(key);
+        let r = match fs::read(&path) {
+            Ok(bytes) => match check_entry(&bytes, Some(key), Some(&self.fingerprint)) {
+                Ok(info) => {
+                    self.stats.bytes_loaded += bytes.len() as u64;
+                    Some(bytes[HEADER..HEADER + info.code_len].to_vec())
+                }
+                Err(why) => {
+                    self.warnings.push(format!(
+                        "code heap entry {} is unusable ({why}); it is rebuilt",
+                        path.display()
+                    ));
+                    let _ = fs::remove_file(&path);
+                    None
+                }
+            },
+            Err(_) => None,
+        };
+        self.stats.load_ns += start.elapsed().as_nanos() as u64;
+        match &r {
+            Some(_) => self.stats.hits += 1,
+            None => self.stats.misses += 1,
+        }
+        r
+    }
+
+    /// Publishes an entry (atomically: temporary file, then rename). A failure — read-only
+    /// or full folder — is one warning, after which the run continues uncached.
+    pub fn store(&mut self, key: &Key, code: &[u8], name: &str, callees: &[String]) {
+        if !self.writable {
+            return;
+        }
+        if let Err(e) = self.try_store(key, code, name, callees) {
+            self.writable = false;
+            self.warnings.push(format!(
+                "cannot write to the code heap at {} ({e}); this run continues without saving compiled code",
+                self.dir.display()
+            ));
+        } else {
+            self.stats.writes += 1;
+        }
+    }
+
+    fn try_store(
+        &self,
+        key: &Key,
+        code: &[u8],
+        name: &str,
+        callees: &[String],
+    ) -> std::io::Result<()> {
+        if let Ok(spec) = std::env::var("NVM_HEAP_FAULT") {
+            // Fault injection for the tests: pretend the disk is full.
+            if spec == "enospc" {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+        }
+        fs::create_dir_all(&self.dir)?;
+        let bytes = encode_entry(key, &self.fingerprint, code, name, callees);
+        let tmp = self.dir.join(format!(
+            ".tmp-{}-{}-{}",
+            key.hex(),
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+        ));
+        let result = (|| {
+            let mut f = File::create(&tmp)?;
+            f.write_all(&bytes)?;
+            f.sync_data()?;
+            fs::rename(&tmp, self.path_of(key))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+/// The bytes of an entry file.
+pub fn encode_entry(
+    key: &Key,
+    fingerprint: &[u8; 16],
+    code: &[u8],
+    name: &str,
+    callees: &[String],
+) -> Vec<u8> {
+    let mut meta = String::from(name);
+    for c in callees {
+        meta.push('\n');
+        meta.push_str(c);
+    }
+    let mut body = Vec::with_capacity(code.len() + meta.len());
+    body.extend_from_slice(code);
+    body.extend_from_slice(meta.as_bytes());
+    let mut out = Vec::with_capacity(HEADER + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(HEADER as u32).to_le_bytes());
+    out.extend_from_slice(&key.0);
+    out.extend_from_slice(fingerprint);
+    out.extend_from_slice(&(code.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&body).to_le_bytes());
+    debug_assert_eq!(out.len(), HEADER);
+    out.extend_from_slice(&body);
+    out
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// Checks an entry's bytes; returns its description. `want_key`/`want_fp`: what it must
+/// be for (None: any key, for `verify`).
+pub fn check_entry(
+    b: &[u8],
+    want_key: Option<&Key>,
+    want_fp: Option<&[u8; 16]>,
+) -> Result<EntryInfo, String> {
+    if b.len() < HEADER {
+        return Err(format!("truncated: {} bytes, less than a header", b.len()));
+    }
+    if &b[0..8] != MAGIC {
+        return Err("not a code heap entry (bad magic)".into());
+    }
+    let version = u32_at(b, 8);
+    if version != FORMAT_VERSION {
+        return Err(format!(
+            "format version {version}, this nvm reads {FORMAT_VERSION}"
+        ));
+    }
+    if u32_at(b, 12) as usize != HEADER {
+        return Err("unexpected header size".into());
+    }
+    let key: [u8; 16] = b[16..32].try_into().expect("16 bytes");
+    let fingerprint: [u8; 16] = b[32..48].try_into().expect("16 bytes");
+    if want_key.is_some_and(|k| k.0 != key) {
+        return Err("its key does not match its file name".into());
+    }
+    if want_fp.is_some_and(|f| *f != fingerprint) {
+        return Err("compiled for another nvm version or CPU".into());
+    }
+    let code_len = u32_at(b, 48) as usize;
+    let meta_len = u32_at(b, 52) as usize;
+    if b.len() != HEADER + code_len + meta_len {
+        return Err(format!(
+            "truncated or padded: {} bytes, the header says {}",
+            b.len(),
+            HEADER + code_len + meta_len
+        ));
+    }
+    let sum = u64::from_le_bytes(b[56..64].try_into().expect("8 bytes"));
+    if xxhash_rust::xxh3::xxh3_64(&b[HEADER..]) != sum {
+        return Err("checksum mismatch (the file was damaged)".into());
+    }
+    if code_len == 0 {
+        return Err("empty code".into());
+    }
+    let meta = std::str::from_utf8(&b[HEADER + code_len..])
+        .map_err(|_| "metadata is not text".to_string())?;
+    let mut lines = meta.split('\n');
+    let name = lines.next().unwrap_or("").to_string();
+    Ok(EntryInfo {
+        key,
+        fingerprint,
+        code_len,
+        name,
+        callees: lines.map(String::from).collect(),
+    })
+}
+
+/// Every entry file of every target folder under `root`: (path, size).
+pub fn list_entries(root: &Path) -> Vec<(PathBuf, u64)> {
+    let mut out = Vec::new();
+    let Ok(dirs) = fs::read_dir(root) else {
+        return out;
+    };
+    for d in dirs.flatten() {
+        let Ok(files) = fs::read_dir(d.path()) else {
+            continue;
+        };
+        for f in files.flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == EXT) {
+                let size = f.metadata().map_or(0, |m| m.len());
+                out.push((p, size));
+            }
+        }
+    }
+    out.sort();
+    out
+}
