@@ -1,0 +1,494 @@
+//! The code heap's invariants (../shared/DESIGN.md, "The code heap and the indirection
+//! table"), each shown through the `nvm` binary on a private heap folder:
+//! once, order-free and lazy, patchable (see the unit tests in `interp`), precise
+//! invalidation, warm means warm, safe to share (8 processes, damaged files), bounded.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A fresh folder for one test: sources and a heap.
+struct Dir(PathBuf);
+
+impl Dir {
+    fn new(name: &str) -> Dir {
+        let d = std::env::temp_dir().join(format!("nvm-heap-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        Dir(d)
+    }
+    fn file(&self, name: &str, text: &str) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+    fn heap(&self) -> String {
+        self.0.join("heap").to_str().unwrap().to_string()
+    }
+    /// Entry files of the heap.
+    fn entries(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for d in std::fs::read_dir(self.heap())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            for f in std::fs::read_dir(d.path()).into_iter().flatten().flatten() {
+                if f.path().extension().is_some_and(|e| e == "nkc") {
+                    out.push(f.path());
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+}
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+    stats: String,
+}
+
+impl Run {
+    /// A number from the `--stats=json` line.
+    fn n(&self, key: &str) -> u64 {
+        let at = self
+            .stats
+            .find(&format!("\"{key}\":"))
+            .unwrap_or_else(|| panic!("no {key} in {}", self.stats));
+        let rest = &self.stats[at + key.len() + 3..];
+        let end = rest.find([',', '}']).unwrap();
+        rest[..end].parse::<f64>().unwrap() as u64
+    }
+}
+
+fn nvm(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("NVM_CACHE_DIR")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stats = stderr
+        .lines()
+        .last()
+        .filter(|l| l.starts_with('{'))
+        .unwrap_or("")
+        .to_string();
+    Run {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr,
+        stats,
+    }
+}
+
+/// `nvm run --tier=jit --stats=json --cache-dir HEAP FILE`.
+fn run(dir: &Dir, file: &str) -> Run {
+    let heap = dir.heap();
+    nvm(
+        &[
+            "run",
+            "--tier=jit",
+            "--stats=json",
+            "--cache-dir",
+            &heap,
+            file,
+        ],
+        &[],
+    )
+}
+
+fn verify(dir: &Dir) -> (bool, String) {
+    let r = nvm(&["cache", "verify", "--cache-dir", &dir.heap()], &[]);
+    (r.status == 0, r.stdout)
+}
+
+const MODULE: &str = "fn scale(x: f64) -> f64 { return x * 2.5; }\n\
+                      fn total(a: f64[]) -> f64 { return sum(a) + scale(1.0); }\n";
+
+const PROG_A: &str = "import shared;\n\
+    fn callee(n: i64) -> f64 { let s = 0.0; for i in 0..n { s += shared.scale(float(i)); } return s; }\n\
+    fn caller(n: i64) -> f64 { return callee(n) + shared.total(ones(n)); }\n\
+    print(caller(10));\n";
+
+const PROG_B: &str = "import shared;\n\
+    fn other(n: i64) -> f64 { return shared.total(full(n, 2.0)) * 2.0; }\n\
+    print(other(4), shared.scale(3.0));\n";
+
+#[test]
+fn warm_runs_compile_nothing_and_build_makes_first_runs_warm() {
+    let d = Dir::new("warm");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let cold = run(&d, &a);
+    assert_eq!(cold.status, 0, "{}", cold.stderr);
+    assert!(cold.n("compiled") >= 5, "{}", cold.stats);
+    assert_eq!(cold.n("loaded"), 0);
+    let warm = run(&d, &a);
+    assert_eq!(warm.stdout, cold.stdout);
+    assert_eq!(warm.n("compiled"), 0, "warm means warm: {}", warm.stats);
+    assert_eq!(warm.n("loaded"), cold.n("compiled"));
+    assert_eq!(warm.n("heap_hits"), cold.n("compiled"));
+
+    // `nvm build` on an empty heap: the first run is already warm, in auto mode too.
+    let d2 = Dir::new("build");
+    d2.file("shared.nk", MODULE);
+    let a2 = d2.file("a.nk", PROG_A);
+    let heap = d2.heap();
+    let b = nvm(&["build", "--cache-dir", &heap, &a2], &[]);
+    assert_eq!(b.status, 0, "{}", b.stderr);
+    assert!(b.stdout.contains("compiled"), "{}", b.stdout);
+    let first = nvm(&["run", "--stats=json", "--cache-dir", &heap, &a2], &[]);
+    assert_eq!(first.stdout, cold.stdout);
+    assert_eq!(first.n("compiled"), 0, "{}", first.stats);
+    assert!(first.n("loaded") >= 5, "{}", first.stats);
+}
+
+#[test]
+fn each_function_is_stored_once_whatever_uses_it() {
+    let d = Dir::new("once");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let b = d.file("b.nk", PROG_B);
+    let ra = run(&d, &a);
+    let n_after_a = d.entries().len();
+    let rb = run(&d, &b);
+    assert_eq!((ra.status, rb.status), (0, 0), "{}{}", ra.stderr, rb.stderr);
+    // B's `shared.*` and `sum(f64[])` come from A's entries: B adds only its own functions
+    // (`other` and its script), although every slot number differs between the programs.
+    assert_eq!(rb.n("loaded"), 3, "{}", rb.stats);
+    assert_eq!(d.entries().len(), n_after_a + 2);
+    assert_eq!(rb.stdout, "21.0 7.5\n");
+    let names: Vec<String> = d
+        .entries()
+        .iter()
+        .map(|p| {
+            let b = std::fs::read(p).unwrap();
+            let code_len = u32::from_le_bytes(b[48..52].try_into().unwrap()) as usize;
+            String::from_utf8_lossy(&b[64 + code_len..])
+                .lines()
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    for f in ["shared.scale(f64)", "shared.total(f64[])", "sum(f64[])"] {
+        assert_eq!(
+            names.iter().filter(|n| *n == f).count(),
+            1,
+            "{f}: {names:?}"
+        );
+    }
+    // No entry contains its callee's code; every entry is intact.
+    let (clean, report) = verify(&d);
+    assert!(clean, "{report}");
+    assert!(report.contains("caller/callee pairs"), "{report}");
+}
+
+#[test]
+fn a_callers_entry_does_not_grow_with_its_callee() {
+    // The caller's code is the same whether the callee is tiny or huge: it holds no
+    // callee code, only a call through its link vector.
+    let caller_size = |body: &str| {
+        let d = Dir::new(&format!("size{}", body.len()));
+        let p = d.file(
+            "p.nk",
+            &format!(
+                "fn callee(x: f64) -> f64 {{ {body} }}\n\
+                 fn caller(x: f64) -> f64 {{ return callee(x) + 1.0; }}\nprint(caller(2.0));\n"
+            ),
+        );
+        assert_eq!(run(&d, &p).status, 0);
+        d.entries()
+            .iter()
+            .map(|e| std::fs::read(e).unwrap())
+            .find(|b| String::from_utf8_lossy(b).contains("caller(f64)\ncallee(f64)"))
+            .expect("caller's entry")
+            .len()
+    };
+    let small = caller_size("return x;");
+    let mut big = String::from("let s = x;");
+    for i in 0..200 {
+        big.push_str(&format!(" if s > {i}.5 {{ s = s * 0.5 + sqrt(s); }}"));
+    }
+    big.push_str(" return s;");
+    assert_eq!(small, caller_size(&big));
+}
+
+#[test]
+fn editing_a_callee_body_recompiles_it_alone() {
+    let d = Dir::new("edit-body");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    assert_eq!(run(&d, &a).status, 0);
+    // Same signature, new body.
+    d.file(
+        "a.nk",
+        &PROG_A.replace(
+            "s += shared.scale(float(i));",
+            "s += shared.scale(float(i)) * 0.5;",
+        ),
+    );
+    let r = run(&d, &a);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(r.n("compiled"), 1, "only callee(i64): {}", r.stats);
+    assert!(r.n("loaded") >= 4, "{}", r.stats);
+}
+
+#[test]
+fn a_callees_new_return_type_recompiles_its_callers() {
+    let d = Dir::new("edit-sig");
+    let p = d.file(
+        "p.nk",
+        "fn callee(n: i64) { return n * 2; }\nfn caller(n: i64) { return callee(n) + 1; }\n\
+         fn top() -> i64 { return 5; }\nprint(caller(3), top());\n",
+    );
+    assert_eq!(run(&d, &p).status, 0);
+    // callee's inferred return type becomes f64: callee and caller are recompiled (and the
+    // script, whose call to caller now returns f64); `top` is reused.
+    d.file(
+        "p.nk",
+        "fn callee(n: i64) { return n * 2.5; }\nfn caller(n: i64) { return callee(n) + 1; }\n\
+         fn top() -> i64 { return 5; }\nprint(caller(3), top());\n",
+    );
+    let r = run(&d, &p);
+    assert_eq!(r.stdout, "8.5 5\n");
+    assert_eq!(r.n("compiled"), 3, "{}", r.stats);
+    assert_eq!(r.n("loaded"), 1, "{}", r.stats);
+}
+
+#[test]
+fn editing_one_file_recompiles_nothing_in_other_files() {
+    let d = Dir::new("edit-file");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let first = run(&d, &a);
+    assert_eq!(first.status, 0);
+    // Edit the script (a comment, and caller's body): shared.nk's functions and the
+    // prelude's `sum` are loaded, not compiled.
+    d.file(
+        "a.nk",
+        &format!(
+            "# a comment moves every line\n\n{}",
+            PROG_A.replace("+ shared.total", "- shared.total")
+        ),
+    );
+    let r = run(&d, &a);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(r.n("compiled"), 1, "caller(i64) only: {}", r.stats);
+}
+
+#[test]
+fn a_cached_caller_works_before_its_callee_is_loaded_in_any_order() {
+    let d = Dir::new("order");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let first = run(&d, &a);
+    // Remove every entry but the callers': the callees must resolve at their first call
+    // (compiled again in `jit`, interpreted in `interp`-like auto), never fail.
+    for e in d.entries() {
+        let text = String::from_utf8_lossy(&std::fs::read(&e).unwrap()).into_owned();
+        if text.contains("shared.scale(f64)\n") || text.contains("sum(f64[])\n") {
+            continue; // keep callers of scale and sum
+        }
+        std::fs::remove_file(e).unwrap();
+    }
+    let r = run(&d, &a);
+    assert_eq!(r.stdout, first.stdout);
+    assert!(r.n("loaded") >= 1 && r.n("compiled") >= 1, "{}", r.stats);
+    let heap = d.heap();
+    let auto = nvm(
+        &[
+            "run",
+            "--tier=auto",
+            "--jit-calls=1000",
+            "--stats=json",
+            "--cache-dir",
+            &heap,
+            &a,
+        ],
+        &[],
+    );
+    assert_eq!(auto.stdout, first.stdout);
+}
+
+#[test]
+fn eight_processes_share_one_empty_heap() {
+    let d = Dir::new("share");
+    d.file("shared.nk", MODULE);
+    let progs = [d.file("a.nk", PROG_A), d.file("b.nk", PROG_B)];
+    let expect = [
+        run(&Dir::new("share-ref"), &progs[0]).stdout,
+        "21.0 7.5\n".to_string(),
+    ];
+    let _ = std::fs::remove_dir_all(d.heap());
+    let heap = d.heap();
+    // All eight start before any finishes.
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let heap = heap.clone();
+            let prog = progs[i % 2].clone();
+            std::thread::spawn(move || {
+                let o = Command::new(env!("CARGO_BIN_EXE_nvm"))
+                    .args(["run", "--tier=jit", "--cache-dir", &heap, &prog])
+                    .output()
+                    .unwrap();
+                (i, o)
+            })
+        })
+        .collect();
+    for h in handles {
+        let (i, o) = h.join().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&o.stdout), expect[i % 2]);
+        assert!(
+            o.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let (clean, report) = verify(&d);
+    assert!(clean, "{report}");
+}
+
+/// Damages every entry with `f`, then checks the next run warns, rebuilds and is right.
+fn survives(name: &str, damage: impl Fn(&Path)) {
+    let d = Dir::new(name);
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let good = run(&d, &a);
+    for e in d.entries() {
+        damage(&e);
+    }
+    let r = run(&d, &a);
+    assert_eq!(r.status, 0, "{name}: {}", r.stderr);
+    assert_eq!(r.stdout, good.stdout, "{name}");
+    assert!(
+        r.stderr.contains("warning: code heap entry"),
+        "{name}: {}",
+        r.stderr
+    );
+    assert_eq!(r.n("loaded"), 0, "{name}: nothing damaged is used");
+    // Rebuilt: the run after is warm and the heap verifies.
+    let again = run(&d, &a);
+    assert_eq!(again.n("compiled"), 0, "{name}: {}", again.stats);
+    let (clean, report) = verify(&d);
+    assert!(clean, "{name}: {report}");
+}
+
+#[test]
+fn damaged_entries_are_reported_and_rebuilt() {
+    survives("truncated", |p| {
+        let b = std::fs::read(p).unwrap();
+        std::fs::write(p, &b[..b.len() / 2]).unwrap();
+    });
+    survives("flipped", |p| {
+        let mut b = std::fs::read(p).unwrap();
+        let mid = 64 + (b.len() - 64) / 2;
+        b[mid] ^= 0x5a;
+        std::fs::write(p, &b).unwrap();
+    });
+    survives("foreign-version", |p| {
+        let mut b = std::fs::read(p).unwrap();
+        b[8] = b[8].wrapping_add(1); // format version
+        std::fs::write(p, &b).unwrap();
+    });
+    survives("other-cpu", |p| {
+        let mut b = std::fs::read(p).unwrap();
+        b[40] ^= 1; // target fingerprint: another CPU or nvm build
+        std::fs::write(p, &b).unwrap();
+    });
+    survives("junk", |p| {
+        std::fs::write(p, b"not an entry at all").unwrap()
+    });
+}
+
+#[test]
+fn an_unusable_cache_folder_means_a_warning_and_an_uncached_run() {
+    let d = Dir::new("unusable");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let want = run(&Dir::new("unusable-ref"), &a).stdout;
+    // The "folder" is a file: nothing can be created in it.
+    let blocked = d.file("not-a-dir", "x");
+    let r = nvm(&["run", "--tier=jit", "--cache-dir", &blocked, &a], &[]);
+    assert_eq!(
+        (r.status, r.stdout.as_str()),
+        (0, want.as_str()),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("warning: cannot write to the code heap"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        r.stderr.matches("warning").count(),
+        1,
+        "one warning: {}",
+        r.stderr
+    );
+    // A full disk (simulated).
+    let heap = d.heap();
+    let r = nvm(
+        &["run", "--tier=jit", "--cache-dir", &heap, &a],
+        &[("NVM_HEAP_FAULT", "enospc")],
+    );
+    assert_eq!((r.status, r.stdout.as_str()), (0, want.as_str()));
+    assert!(r.stderr.contains("No space left"), "{}", r.stderr);
+    // --no-cache touches nothing.
+    let r = nvm(
+        &["run", "--no-cache", "--tier=jit", &a],
+        &[("NVM_CACHE_DIR", &blocked)],
+    );
+    assert_eq!((r.status, r.stderr.as_str()), (0, ""));
+}
+
+#[test]
+fn cache_stats_gc_and_clear_manage_the_heap() {
+    let d = Dir::new("manage");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    run(&d, &a);
+    let n = d.entries().len();
+    let heap = d.heap();
+    let s = nvm(&["cache", "stats", "--cache-dir", &heap], &[]);
+    assert!(s.stdout.contains(&format!("{n} entries")), "{}", s.stdout);
+    assert!(
+        s.stdout.contains("module shared: 2 entries"),
+        "{}",
+        s.stdout
+    );
+    let g = nvm(
+        &["cache", "gc", "--max-bytes", "0", "--cache-dir", &heap],
+        &[],
+    );
+    assert!(
+        g.stdout.contains(&format!("removed {n} entries")),
+        "{}",
+        g.stdout
+    );
+    run(&d, &a);
+    let c = nvm(&["cache", "clear", "--cache-dir", &heap], &[]);
+    assert!(
+        c.stdout.contains(&format!("removed {n} entries")),
+        "{}",
+        c.stdout
+    );
+    assert!(d.entries().is_empty());
+}
