@@ -79,6 +79,7 @@ pub fn helper_table() -> [usize; N_HELPERS] {
     h[H_MATH1] = crate::jit::helpers::math1 as *const () as usize;
     h[H_MATH2] = crate::jit::helpers::math2 as *const () as usize;
     h[H_RELEASE] = crate::jit::helpers::release as *const () as usize;
+    h[H_FUSE] = fuse as *const () as usize;
     h
 }
 
@@ -149,6 +150,37 @@ extern "C" fn trace(ctx: *mut Ctx, slot: u64, pc: u64) {
         }
         e.chain.push((name, span));
     }
+}
+
+/// `H_FUSE`: see `abi::H_FUSE`.
+extern "C" fn fuse(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
+    // SAFETY: as in `exec_op`.
+    let it = unsafe { interp_of(ctx) };
+    let n = (packed >> 56) as usize;
+    let mut shape: Option<Vec<usize>> = None;
+    for k in 0..n.min(4) {
+        let r = ((packed >> (14 * k)) & 0x3fff) as usize;
+        let Some(Some(a)) = it.a.get(ba as usize + r) else {
+            return -1;
+        };
+        if a.elem() != crate::ir::ops::Prim::F64 || !a.is_contiguous() {
+            return -1;
+        }
+        match &shape {
+            None => shape = Some(a.shape().to_vec()),
+            Some(s) if s.as_slice() == a.shape() => {}
+            Some(_) => return -1,
+        }
+    }
+    let Some(shape) = shape else { return -1 };
+    let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+    // Out of memory: the operations then run one by one and report it as the interpreter does.
+    let Ok(out) = crate::runtime::Array::zeros(crate::ir::ops::Prim::F64, &dims) else {
+        return -1;
+    };
+    let size = out.size();
+    it.a[ba as usize + dst as usize] = Some(Rc::new(out));
+    size as i64
 }
 
 /// Table entry for slots that are not native: runs the callee in the interpreter (after

@@ -85,7 +85,13 @@ pub const H_MATH2: usize = 4;
 /// `fn(word)`: releases the last reference held by an array register's word (native code
 /// adjusts counts above one inline; see `helpers::rc_layout`).
 pub const H_RELEASE: usize = 5;
-pub const N_HELPERS: usize = 6;
+/// `fn(ctx, ba, packed, dst) -> n`: prepares a fused elementwise loop — checks the array
+/// registers packed in `packed` (up to 4, 14 bits each, count in the top 8 bits) hold
+/// contiguous `f64` arrays of one shape, puts a new `f64` array of that shape in register
+/// `dst` and returns its element count; -1 if the loop cannot be used (then the
+/// operations run one by one, as the interpreter runs them).
+pub const H_FUSE: usize = 6;
+pub const N_HELPERS: usize = 7;
 
 /// Extra `H_MATH2` codes after the `MathFn2` variants.
 pub const M2_POWF: i64 = 100;

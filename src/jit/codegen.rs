@@ -16,12 +16,12 @@
 
 use super::abi::*;
 use crate::interp::bytecode::{CompiledFn, Ext, Loc, Op, Operand, PrintArg, SliceOperand};
-use crate::ir::ops::{MathFn, MathFn2};
+use crate::ir::ops::{BinOp, MathFn, MathFn2, Prim};
 use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, AliasRegionData, Block, Function, InstBuilder, MemFlagsData, SigRef,
+    types, AbiParam, AliasRegionData, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef,
     Signature, Value as V,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
@@ -268,6 +268,117 @@ pub fn math2_from_code(c: i64) -> Option<MathFn2> {
     })
 }
 
+/// A run of elementwise `f64` operations (`+ - * /`, which cannot fail), possibly with
+/// constant loads and scalar moves between them, in which every result but the last is a
+/// temporary consumed by a later operation of the run: compiled to one loop over the
+/// elements instead of one pass (and one temporary array) per operation.
+struct Chain {
+    start: usize,
+    /// One past the last op of the run.
+    end: usize,
+    /// (pc, op, a, b, dst) per elementwise operation, in order.
+    ops: Vec<(usize, BinOp, Operand, Operand, u16)>,
+    /// Array registers read from outside the chain.
+    inputs: Vec<u16>,
+}
+
+fn fusable_chains(f: &CompiledFn, blocks: &[Option<Block>]) -> Vec<Chain> {
+    type Elementwise = (BinOp, Operand, Operand, u16, bool, bool);
+    let elementwise = |pc: usize| -> Option<Elementwise> {
+        match f.code.get(pc) {
+            Some(Op::Ext { i }) => match &f.ext[*i as usize] {
+                Ext::ArrayBin {
+                    op: op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div),
+                    a,
+                    b,
+                    dst,
+                    a_temp,
+                    b_temp,
+                } if ![a, b]
+                    .iter()
+                    .any(|o| matches!(o, Operand::Scalar(_, Prim::Bool))) =>
+                {
+                    Some((*op, a.clone(), b.clone(), *dst, *a_temp, *b_temp))
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    // Scalar-only ops that may sit between the operations (they run before the loop).
+    let scalar_move = |pc: usize| matches!(f.code.get(pc), Some(Op::LoadK { .. } | Op::Mov { .. }));
+    let mut chains = Vec::new();
+    let mut pc = 0;
+    while pc < f.code.len() {
+        if elementwise(pc).is_none() {
+            pc += 1;
+            continue;
+        }
+        let mut ops = Vec::new();
+        let mut temps = Vec::new();
+        let mut next = pc;
+        let mut end = pc;
+        while next < f.code.len() && (next == pc || blocks[next].is_none()) {
+            if let Some((op, a, b, dst, at, bt)) = elementwise(next) {
+                ops.push((next, op, a, b, dst));
+                temps.push((at, bt));
+                end = next + 1;
+            } else if !scalar_move(next) {
+                break;
+            }
+            next += 1;
+        }
+        // Keep the longest prefix in which every result but the last is a temporary that
+        // a later operation of the prefix consumes (so no one else can see it is missing).
+        let consumed =
+            |ops: &[(usize, BinOp, Operand, Operand, u16)], temps: &[(bool, bool)], k: usize| {
+                let d = ops[k].4;
+                ops.iter()
+                    .zip(temps)
+                    .skip(k + 1)
+                    .any(|((_, _, a, b, _), (at, bt))| {
+                        matches!(a, Operand::Array(r) if *r == d && *at)
+                            || matches!(b, Operand::Array(r) if *r == d && *bt)
+                    })
+            };
+        while ops.len() > 1 && !(0..ops.len() - 1).all(|k| consumed(&ops, &temps, k)) {
+            ops.pop();
+            temps.pop();
+            end = ops.last().expect("non-empty").0 + 1;
+        }
+        let mut inputs: Vec<u16> = Vec::new();
+        let mut made: Vec<u16> = Vec::new();
+        for (_, _, a, b, dst) in &ops {
+            for o in [a, b] {
+                if let Operand::Array(r) = o {
+                    if !made.contains(r) && !inputs.contains(r) {
+                        inputs.push(*r);
+                    }
+                }
+            }
+            made.push(*dst);
+        }
+        let out = ops.last().expect("non-empty").4;
+        // The helper puts the result in `out` before the inputs are read: it must not be one.
+        if ops.len() >= 2
+            && !inputs.is_empty()
+            && inputs.len() <= 4
+            && inputs.iter().all(|&r| r < 1 << 14 && r != out)
+        {
+            chains.push(Chain {
+                start: pc,
+                end,
+                ops,
+                inputs,
+            });
+            pc = end;
+        } else {
+            pc += 1;
+        }
+    }
+    chains
+}
+
 struct Sigs {
     native: SigRef,
     exec_op: SigRef,
@@ -276,6 +387,7 @@ struct Sigs {
     math1: SigRef,
     math2: SigRef,
     release: SigRef,
+    fuse: SigRef,
 }
 
 /// Memory flags by region: accesses in different regions never alias, which lets
@@ -366,6 +478,7 @@ pub fn lower(
         math1: b.import_signature(sig(cc, &[I64, F64], Some(F64))),
         math2: b.import_signature(sig(cc, &[I64, F64, F64], Some(F64))),
         release: b.import_signature(sig(cc, &[I64], None)),
+        fuse: b.import_signature(sig(cc, &[I64; 4], Some(I64))),
     };
     let ty = classify(f);
     let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
@@ -428,15 +541,24 @@ pub fn lower(
         mem,
     };
     l.prologue();
+    let chains = fusable_chains(f, &l.blocks);
     let mut open = false; // whether the current block still needs a terminator
-    for pc in 0..f.code.len() {
+    let mut pc = 0;
+    while pc < f.code.len() {
         if let Some(blk) = l.blocks[pc] {
             if open {
                 l.b.ins().jump(blk, &[]);
             }
             l.b.switch_to_block(blk);
         }
+        if let Some(chain) = chains.iter().find(|c| c.start == pc) {
+            l.fused(chain)?;
+            open = true;
+            pc = chain.end;
+            continue;
+        }
         open = l.op(pc)?;
+        pc += 1;
     }
     if open {
         return Err("internal: bytecode runs off its end".into());
@@ -1204,6 +1326,148 @@ impl Lower<'_, '_> {
         Ok(true)
     }
 
+    /// A fused elementwise chain: if its inputs are contiguous `f64` arrays of one shape,
+    /// one loop computes the final result; otherwise each operation runs as in the
+    /// interpreter (broadcasting, mixed types, errors). The scalar moves between the
+    /// operations run first; each operation's scalar operands are taken as they are at
+    /// its own position.
+    fn fused(&mut self, chain: &Chain) -> Result<(), String> {
+        let mut snapshots: Vec<(Option<(u16, V)>, Option<(u16, V)>)> = Vec::new();
+        let mut k = 0;
+        for pc in chain.start..chain.end {
+            if k < chain.ops.len() && chain.ops[k].0 == pc {
+                let (_, _, a, b, _) = &chain.ops[k];
+                let snap = |s: &mut Self, o: &Operand| match o {
+                    Operand::Scalar(r, _) => Some((*r, s.b.use_var(s.vars[*r as usize]))),
+                    Operand::Array(_) => None,
+                };
+                let pair = (snap(self, a), snap(self, b));
+                snapshots.push(pair);
+                k += 1;
+            } else {
+                self.op(pc)?;
+            }
+        }
+        let mut packed = (chain.inputs.len() as u64) << 56;
+        for (k, &r) in chain.inputs.iter().enumerate() {
+            packed |= (r as u64) << (14 * k);
+        }
+        let dst = chain.ops.last().expect("non-empty").4;
+        let h = self.helper(H_FUSE);
+        let args = [
+            self.ctx,
+            self.ba,
+            self.b.ins().iconst(I64, packed as i64),
+            self.iconst(dst as i64),
+        ];
+        let call = self.b.ins().call_indirect(self.sigs.fuse, h, &args);
+        let n = self.b.inst_results(call)[0];
+        let (fast, slow, join) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, n, 0);
+        self.b.ins().brif(ok, fast, &[], slow, &[]);
+
+        // Fast: one pass; scalars are converted once, outside the loop.
+        self.b.switch_to_block(fast);
+        let base = self.aframe();
+        let ptr_of = |s: &mut Self, r: u16| {
+            let m = s.mem.afile;
+            let w = s.b.ins().load(I64, m, base, r as i32 * 8);
+            let hdr = s.b.ins().iadd_imm_s(w, s.rc_off);
+            s.header(hdr, AL::PTR)
+        };
+        let inputs: Vec<(u16, V)> = chain.inputs.iter().map(|&r| (r, ptr_of(self, r))).collect();
+        let out = ptr_of(self, dst);
+        let as_f64 = |s: &mut Self, o: &Operand, snap: Option<(u16, V)>| match (o, snap) {
+            (Operand::Scalar(r, p), Some((_, v))) => {
+                let have = s.ty[*r as usize];
+                Some(match (p, have) {
+                    (Prim::F64, t) if t == F64 => v,
+                    (Prim::F64, _) => s.b.ins().bitcast(F64, MemFlagsData::new(), v),
+                    (_, t) if t == F64 => {
+                        let i = s.b.ins().bitcast(I64, MemFlagsData::new(), v);
+                        s.b.ins().fcvt_from_sint(F64, i)
+                    }
+                    _ => s.b.ins().fcvt_from_sint(F64, v),
+                })
+            }
+            _ => None,
+        };
+        let scalars: Vec<(Option<V>, Option<V>)> = chain
+            .ops
+            .iter()
+            .zip(&snapshots)
+            .map(|((_, _, a, b, _), (sa, sb))| (as_f64(self, a, *sa), as_f64(self, b, *sb)))
+            .collect();
+        let (head, body, done) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let zero = self.iconst(0);
+        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(head);
+        let i = self.b.append_block_param(head, I64);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, i, n);
+        self.b.ins().brif(more, body, &[], done, &[]);
+        self.b.switch_to_block(body);
+        let off = self.b.ins().ishl_imm_s(i, 3);
+        let mut vals: Vec<(u16, V)> = Vec::new();
+        for &(r, p) in &inputs {
+            let addr = self.b.ins().iadd(p, off);
+            let m = self.mem.elem;
+            let v = self.b.ins().load(F64, m, addr, 0);
+            vals.push((r, v));
+        }
+        let mut last = None;
+        for ((_, op, a, b, d), (sa, sb)) in chain.ops.iter().zip(&scalars) {
+            let get = |o: &Operand, s: &Option<V>, vals: &[(u16, V)]| match (o, s) {
+                (_, Some(v)) => *v,
+                (Operand::Array(r), None) => {
+                    vals.iter().rev().find(|(x, _)| x == r).expect("operand").1
+                }
+                _ => unreachable!("scalars are precomputed"),
+            };
+            let (x, y) = (get(a, sa, &vals), get(b, sb, &vals));
+            let v = match op {
+                BinOp::Add => self.b.ins().fadd(x, y),
+                BinOp::Sub => self.b.ins().fsub(x, y),
+                BinOp::Mul => self.b.ins().fmul(x, y),
+                _ => self.b.ins().fdiv(x, y),
+            };
+            vals.push((*d, v));
+            last = Some(v);
+        }
+        let addr = self.b.ins().iadd(out, off);
+        let m = self.mem.elem;
+        self.b.ins().store(m, last.expect("non-empty"), addr, 0);
+        let i1 = self.b.ins().iadd_imm_s(i, 1);
+        self.b.ins().jump(head, &[BlockArg::Value(i1)]);
+        self.b.switch_to_block(done);
+        self.reload_arrays();
+        self.b.ins().jump(join, &[]);
+
+        // Slow: each operation as the interpreter runs it, with its scalars as they were.
+        self.b.switch_to_block(slow);
+        for ((pc, ..), (sa, sb)) in chain.ops.iter().zip(&snapshots) {
+            let base = self.sframe();
+            for (r, v) in sa.iter().chain(sb.iter()) {
+                let m = self.mem.sfile;
+                self.b.ins().store(m, *v, base, *r as i32 * 8);
+            }
+            self.via_interp(*pc, &[], &[]);
+        }
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        Ok(())
+    }
+
     /// Whether `i` is still inside `range(.., end, step)` (step non-zero).
     fn in_range(&mut self, i: V, end: V, step: V) -> V {
         let up = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, step, 0);
@@ -1226,5 +1490,34 @@ impl Lower<'_, '_> {
         let v = self.b.use_var(self.vars[src as usize]);
         let m = self.mem.elem;
         self.b.ins().store(m, v, addr, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loader::load_source;
+
+    #[test]
+    fn elementwise_chains_over_temporaries_are_fused() {
+        let src =
+            "fn f(a: f64[], b: f64[]) -> f64[] { let c = a * 2.0 + b * 3.0 - a; return c; }\n\
+                   fn g(a: f64[]) -> f64[] { let x = a * 2.0; let y = x + 1.0; return y; }\n\
+                   print(f(ones(2), ones(2)), g(ones(2)));";
+        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
+        let prog = crate::types::check_program(&loaded).expect("checks");
+        let chains_of = |name: &str| {
+            let id = prog.funcs.iter().position(|f| f.name == name).unwrap();
+            let bc = crate::interp::compile_bytecode(&prog, id as FuncId).unwrap();
+            let blocks = vec![None; bc.code.len()];
+            fusable_chains(&bc, &blocks)
+        };
+        // a*2, b*3, (+), (-a), with constant loads between: one loop reading a and b.
+        let f = chains_of("f(f64[], f64[])");
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].ops.len(), 4);
+        assert_eq!(f[0].inputs.len(), 2);
+        // `x` is a variable, visible after its statement: never fused away.
+        assert!(chains_of("g(f64[])").is_empty());
     }
 }
