@@ -1332,7 +1332,9 @@ impl Lower<'_, '_> {
     /// operations run first; each operation's scalar operands are taken as they are at
     /// its own position.
     fn fused(&mut self, chain: &Chain) -> Result<(), String> {
-        let mut snapshots: Vec<(Option<(u16, V)>, Option<(u16, V)>)> = Vec::new();
+        // Per operation: (register, value) of its scalar operands, as they are there.
+        type Snapshot = (Option<(u16, V)>, Option<(u16, V)>);
+        let mut snapshots: Vec<Snapshot> = Vec::new();
         let mut k = 0;
         for pc in chain.start..chain.end {
             if k < chain.ops.len() && chain.ops[k].0 == pc {
