@@ -207,6 +207,8 @@ fn mutated_programs_that_check_also_run_without_crashing() {
         std::fs::write(&path, text).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_nvm"))
             .arg("run")
+            .arg("--cache-dir") // mutants exercise a code heap too, never the user's
+            .arg(dir.join("heap"))
             .arg(&path)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
