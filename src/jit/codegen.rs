@@ -394,6 +394,10 @@ struct Sigs {
 /// Cranelift keep an array's header in registers across element stores.
 struct Mem {
     ctx: MemFlagsData,
+    /// What does not change while native code runs: the context's table, link and helper
+    /// pointers, limits, the helper table and link vectors (not the table's entries,
+    /// which tier-up patches). Such loads are pure: unused ones vanish, repeats are shared.
+    fixed: MemFlagsData,
     sfile: MemFlagsData,
     afile: MemFlagsData,
     header: MemFlagsData,
@@ -462,6 +466,7 @@ pub fn lower(
     };
     let mem = Mem {
         ctx: region(1, "ctx"),
+        fixed: region(7, "fixed context").with_readonly().with_can_move(),
         sfile: region(2, "scalar registers"),
         afile: region(3, "array registers"),
         // An `Array` never changes after it is built: no store aliases a header read.
@@ -580,7 +585,19 @@ impl Lower<'_, '_> {
     }
 
     fn ctx_load(&mut self, off: i32) -> V {
-        let m = self.mem.ctx;
+        let m = if [
+            CTX_TABLE,
+            CTX_LINKS,
+            CTX_HELPERS,
+            CTX_MAX_DEPTH,
+            CTX_STACK_LIMIT,
+        ]
+        .contains(&off)
+        {
+            self.mem.fixed
+        } else {
+            self.mem.ctx
+        };
         self.b.ins().load(I64, m, self.ctx, off)
     }
 
@@ -648,7 +665,7 @@ impl Lower<'_, '_> {
 
     fn helper(&mut self, k: usize) -> V {
         let h = self.ctx_load(CTX_HELPERS);
-        let m = self.mem.ctx;
+        let m = self.mem.fixed;
         self.b.ins().load(I64, m, h, (k * 8) as i32)
     }
 
@@ -802,7 +819,7 @@ impl Lower<'_, '_> {
         let links = self.ctx_load(CTX_LINKS);
         let off = self.b.ins().ishl_imm_s(self.slot, 3);
         let at = self.b.ins().iadd(links, off);
-        let m = self.mem.ctx;
+        let m = self.mem.fixed;
         self.links = self.b.ins().load(I64, m, at, 0);
         // Parameters arrive in the first registers of the frame; the rest start at 0.
         let func = &self.prog.funcs[f.func as usize];
@@ -1002,9 +1019,26 @@ impl Lower<'_, '_> {
             Op::FloorDivIK { dst, a, d } | Op::ModIK { dst, a, d } => {
                 let is_div = matches!(f.code[pc], Op::FloorDivIK { .. });
                 let x = self.geti(a);
-                let y = self.iconst(f.divisors[d as usize].get() as i64);
-                let (q, r) = self.floor_divmod(x, y);
-                self.set(dst, if is_div { q } else { r });
+                let k = f.divisors[d as usize].get();
+                let v = if k.is_power_of_two() {
+                    // Floor division and modulo by 2^s are an arithmetic shift and a mask
+                    // in two's complement, negative dividends included (-3 // 2 == -2,
+                    // -3 % 4 == 1).
+                    if is_div {
+                        self.b.ins().sshr_imm_s(x, k.trailing_zeros() as i64)
+                    } else {
+                        self.b.ins().band_imm_s(x, k as i64 - 1)
+                    }
+                } else {
+                    let y = self.iconst(k as i64);
+                    let (q, r) = self.floor_divmod(x, y);
+                    if is_div {
+                        q
+                    } else {
+                        r
+                    }
+                };
+                self.set(dst, v);
             }
             Op::PowI { dst, a, b } => self.via_interp(pc, &[a, b], &[dst]),
             Op::AddIImm { dst, a, imm } => {
@@ -1253,8 +1287,9 @@ impl Lower<'_, '_> {
                     .iter()
                     .position(|&c| c == slot)
                     .expect("callees_of lists every callee");
-                let m = self.mem.ctx;
+                let m = self.mem.fixed;
                 let sl = self.b.ins().load(I64, m, self.links, k as i32 * 8);
+                let m = self.mem.ctx;
                 let table = self.ctx_load(CTX_TABLE);
                 let off = self.b.ins().ishl_imm_s(sl, 3);
                 let entry = self.b.ins().iadd(table, off);
