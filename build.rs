@@ -1,6 +1,48 @@
-//! Generates the parser from grammar/nk.lalrpop (the only thing this build script does).
+//! Generates the parser from grammar/nk.lalrpop, and fingerprints the sources that shape
+//! native code (so the code heap never loads code another build of nvm produced).
+use std::path::Path;
+
+/// Sources whose change changes the machine code for the same bytecode: the code
+/// generator and native ABI, the helpers' contract, and the runtime layout it reads.
+const CODEGEN_SOURCES: &[&str] = &[
+    "src/jit",
+    "src/interp/native.rs",
+    "src/interp/bytecode.rs",
+    "src/runtime/array.rs",
+];
+
+fn fnv(hash: &mut u64, bytes: &[u8]) {
+    for b in bytes {
+        *hash ^= *b as u64;
+        *hash = hash.wrapping_mul(0x100_0000_01b3);
+    }
+}
+
+fn hash_path(p: &Path, hash: &mut u64) {
+    println!("cargo:rerun-if-changed={}", p.display());
+    if p.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(p)
+            .expect("readable source folder")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for e in entries {
+            hash_path(&e, hash);
+        }
+    } else if let Ok(bytes) = std::fs::read(p) {
+        fnv(hash, p.to_string_lossy().as_bytes());
+        fnv(hash, &bytes);
+    }
+}
+
 fn main() {
     println!("cargo:rerun-if-changed=grammar/nk.lalrpop");
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    for s in CODEGEN_SOURCES {
+        hash_path(Path::new(s), &mut hash);
+    }
+    println!("cargo:rustc-env=NVM_CODEGEN_HASH={hash:016x}");
     lalrpop::Configuration::new()
         .set_in_dir("grammar")
         .set_out_dir(std::env::var("OUT_DIR").expect("OUT_DIR set by cargo"))

@@ -28,7 +28,9 @@ const _: () = assert!(
 );
 
 /// Bump when the code generator or the native ABI changes: cached code from an older
-/// revision is then never loaded (it is part of [`Jit::fingerprint`]).
+/// revision is then never loaded (it is part of [`Jit::fingerprint`], with a hash of the
+/// code generator's sources taken at build time by `build.rs`, so an edit that forgets
+/// the bump is still safe).
 pub const CODEGEN_REVISION: u32 = 1;
 
 /// One compiled function.
@@ -84,8 +86,9 @@ impl Jit {
     /// never loaded.
     pub fn fingerprint(&self) -> [u8; 16] {
         let text = format!(
-            "nvm {} codegen {CODEGEN_REVISION} cranelift 0.135.8 {} {} {} rc {}",
+            "nvm {} codegen {CODEGEN_REVISION} sources {} cranelift 0.135.8 {} {} {} rc {}",
             env!("CARGO_PKG_VERSION"),
+            env!("NVM_CODEGEN_HASH"),
             self.isa.triple(),
             self.isa.flags(),
             self.isa
