@@ -13,7 +13,7 @@ use std::path::Path;
 /// A program that passed the front end.
 pub struct Checked {
     pub sources: SourceMap,
-    pub program: Program,
+    pub program: std::rc::Rc<Program>,
 }
 
 /// Why a program did not run to completion.
@@ -77,7 +77,7 @@ fn finish_check(
     match crate::types::check_program(&loaded) {
         Ok(program) => Ok(Checked {
             sources: loaded.sources,
-            program,
+            program: std::rc::Rc::new(program),
         }),
         Err(d) => Err(compile_failure(&loaded.sources, &d, color)),
     }
@@ -159,7 +159,7 @@ pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunRepo
 pub fn build(checked: &Checked, cache: &Path) -> RunReport {
     let prog = &checked.program;
     let mut it = Interp::with_policy(
-        prog,
+        prog.clone(),
         Box::new(std::io::sink()),
         interp::TierPolicy {
             tier: interp::Tier::Jit,
@@ -233,7 +233,7 @@ fn run_inner(
             vals
         }
     };
-    let mut it = Interp::with_policy(prog, Box::new(out), opts.policy);
+    let mut it = Interp::with_policy(prog.clone(), Box::new(out), opts.policy);
     if let Some(root) = &opts.cache {
         it.use_code_heap(root.clone());
     }
@@ -406,7 +406,7 @@ pub fn inspect(
         });
     }
     let mut sink = Vec::new();
-    let mut it = Interp::new(prog, Box::new(&mut sink));
+    let mut it = Interp::new(prog.clone(), Box::new(&mut sink));
     let mut out = String::new();
     for id in chosen {
         let f = &prog.funcs[id];

@@ -118,7 +118,7 @@ pub struct Stats {
 }
 
 pub struct Interp<'p> {
-    prog: &'p Program,
+    prog: Rc<Program>,
     table: Vec<Slot>,
     s: Vec<u64>,
     a: Vec<Option<ARef>>,
@@ -159,7 +159,7 @@ impl Drop for Interp<'_> {
 
 impl<'p> Interp<'p> {
     /// An interpreter that interprets everything.
-    pub fn new(prog: &'p Program, out: Box<dyn Write + 'p>) -> Self {
+    pub fn new(prog: Rc<Program>, out: Box<dyn Write + 'p>) -> Self {
         Self::with_policy(
             prog,
             out,
@@ -170,7 +170,7 @@ impl<'p> Interp<'p> {
         )
     }
 
-    pub fn with_policy(prog: &'p Program, out: Box<dyn Write + 'p>, policy: TierPolicy) -> Self {
+    pub fn with_policy(prog: Rc<Program>, out: Box<dyn Write + 'p>, policy: TierPolicy) -> Self {
         let n = prog.funcs.len();
         let ctx = Box::new(Ctx {
             s_ptr: std::ptr::null_mut(),
@@ -256,7 +256,7 @@ impl<'p> Interp<'p> {
             Slot::Interp(f) | Slot::Native(f, _) => return Ok(f.clone()),
             Slot::Unresolved => {}
         }
-        let f = compile_bytecode(self.prog, id)?;
+        let f = compile_bytecode(&self.prog, id)?;
         let f = Rc::new(f);
         self.stats.compiled += 1;
         self.table[id as usize] = Slot::Interp(f.clone());
@@ -299,19 +299,19 @@ impl<'p> Interp<'p> {
         }
         let bc = bc.clone();
         let start = Instant::now();
-        let prog = self.prog;
-        let r = self.jit().and_then(|j| j.compile(prog, &bc, false));
+        let prog = self.prog.clone();
+        let r = self.jit().and_then(|j| j.compile(&prog, &bc, false));
         self.stats.native_ns += start.elapsed().as_nanos() as u64;
         match r {
             Ok(code) => {
                 self.stats.native += 1;
                 let fingerprint = self.fingerprint();
                 if let Some(heap) = &mut self.heap {
-                    let key = crate::heap::key::key_for(prog, &bc, &fingerprint);
+                    let key = crate::heap::key::key_for(&prog, &bc, &fingerprint);
                     let callees: Vec<String> = code
                         .callees
                         .iter()
-                        .map(|&c| crate::heap::key::identity(prog, c))
+                        .map(|&c| crate::heap::key::identity(&prog, c))
                         .collect();
                     let name = &prog.funcs[slot as usize].name;
                     heap.store(&key, code.code.bytes(), name, &callees);
@@ -339,7 +339,7 @@ impl<'p> Interp<'p> {
         if self.jit().is_err() {
             return false;
         }
-        let key = crate::heap::key::key_for(self.prog, &bc, &self.fingerprint());
+        let key = crate::heap::key::key_for(&self.prog, &bc, &self.fingerprint());
         let Some(bytes) = self.heap.as_mut().and_then(|h| h.load(&key)) else {
             return false;
         };
@@ -382,8 +382,8 @@ impl<'p> Interp<'p> {
     /// IR and disassembly, for the inspector.
     pub fn native_listing(&mut self, id: FuncId) -> Result<(String, String), String> {
         let bc = self.resolve(id)?;
-        let prog = self.prog;
-        let c = self.jit()?.compile(prog, &bc, true)?;
+        let prog = self.prog.clone();
+        let c = self.jit()?.compile(&prog, &bc, true)?;
         Ok((c.clif.unwrap_or_default(), c.asm.unwrap_or_default()))
     }
 
@@ -400,7 +400,8 @@ impl<'p> Interp<'p> {
 
     /// Calls specialization `id` with `args` and returns its result.
     pub fn call(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
-        let func = &self.prog.funcs[id as usize];
+        let prog = self.prog.clone();
+        let func = &prog.funcs[id as usize];
         let err_at = |message: String| RuntimeError {
             message,
             span: func.span,
@@ -1168,7 +1169,7 @@ mod tests {
              fn twice() -> i64 { return one() + one(); }\nprint(twice(), two());",
         );
         let mut out = Vec::new();
-        let mut it = Interp::new(&p, Box::new(&mut out));
+        let mut it = Interp::new(Rc::new(p.clone()), Box::new(&mut out));
         let twice = find(&p, "twice()");
         let v = it.call(twice, &[]).expect("runs");
         assert_eq!(v.format(), "2");
@@ -1186,20 +1187,24 @@ mod tests {
              for i in 0..n { s += sq(i); } return s; }\nprint(many(100), sq(2.0));",
         );
         let mut out = Vec::new();
-        let mut it = Interp::new(&p, Box::new(&mut out));
+        let mut it = Interp::new(Rc::new(p.clone()), Box::new(&mut out));
         it.call(p.script, &[]).expect("runs");
         drop(it);
         assert_eq!(String::from_utf8(out).unwrap(), "328350 4.0\n");
         // <script>, many(i64), sq(i64), sq(f64): four slots resolved, one compile each.
         let mut out = Vec::new();
-        let mut it = Interp::new(&p, Box::new(&mut out));
+        let mut it = Interp::new(Rc::new(p.clone()), Box::new(&mut out));
         it.call(p.script, &[]).expect("runs");
         assert_eq!(it.stats.compiled, 4);
         assert_eq!(it.stats.calls, 102);
     }
 
-    fn with_tier(p: &Program, tier: Tier, jit_calls: u32) -> Interp<'_> {
-        Interp::with_policy(p, Box::new(std::io::sink()), TierPolicy { tier, jit_calls })
+    fn with_tier(p: &Program, tier: Tier, jit_calls: u32) -> Interp<'static> {
+        Interp::with_policy(
+            Rc::new(p.clone()),
+            Box::new(std::io::sink()),
+            TierPolicy { tier, jit_calls },
+        )
     }
 
     #[test]
@@ -1283,7 +1288,7 @@ mod tests {
             "fn inner(a) { return a[5]; }\nfn outer() { return inner(zeros(3)); }\nprint(outer());",
         );
         let mut out = Vec::new();
-        let mut it = Interp::new(&p, Box::new(&mut out));
+        let mut it = Interp::new(Rc::new(p.clone()), Box::new(&mut out));
         let e = it.call(p.script, &[]).unwrap_err();
         assert_eq!(e.message, "index 5 is out of bounds for axis 0 with size 3");
         let names: Vec<&str> = e.chain.iter().map(|(n, _)| n.as_str()).collect();
