@@ -61,15 +61,16 @@ fn compile_failure(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> Fa
 
 /// Loads and checks a script file with everything it imports.
 pub fn check_file(path: &Path, color: bool) -> Result<Checked, Failure> {
-    finish_check(loader::load_file(path), color)
+    finish_check_loaded(loader::load_file(path), color)
 }
 
 /// Loads and checks a script given as text.
 pub fn check_source(name: &str, text: &str, color: bool) -> Result<Checked, Failure> {
-    finish_check(loader::load_source(name, text.to_string(), None), color)
+    finish_check_loaded(loader::load_source(name, text.to_string(), None), color)
 }
 
-fn finish_check(
+/// Checks what the loader produced (or renders its errors).
+pub fn finish_check_loaded(
     loaded: Result<Loaded, (SourceMap, Vec<Diagnostic>)>,
     color: bool,
 ) -> Result<Checked, Failure> {

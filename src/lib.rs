@@ -12,6 +12,7 @@
 
 pub mod diag;
 pub mod driver;
+pub mod engine;
 pub mod heap;
 pub mod interp;
 pub mod ir;

@@ -45,6 +45,8 @@ pub struct Loaded {
 enum Origin {
     File(PathBuf),
     Stdlib(&'static str),
+    /// A module given as text (the embedding API's `Engine::load_str`).
+    Text(String),
 }
 
 struct Loader {
@@ -53,6 +55,8 @@ struct Loader {
     by_origin: HashMap<Origin, ModuleId>,
     dirs: HashMap<ModuleId, Option<PathBuf>>,
     search_path: Vec<PathBuf>,
+    /// Modules given as text, by import name; found before any folder.
+    texts: HashMap<String, String>,
     diags: Vec<Diagnostic>,
 }
 
@@ -93,12 +97,25 @@ pub fn load_source(
     let search_path = std::env::var_os("NVM_PATH")
         .map(|v| std::env::split_paths(&v).collect())
         .unwrap_or_default();
+    load_source_with(name, text, dir, search_path, HashMap::new())
+}
+
+/// `load_source` with an explicit module search path (instead of `NVM_PATH`) and modules
+/// given as text (import name → source), found before any folder.
+pub fn load_source_with(
+    name: &str,
+    text: String,
+    dir: Option<PathBuf>,
+    search_path: Vec<PathBuf>,
+    texts: HashMap<String, String>,
+) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
     let mut l = Loader {
         sources: SourceMap::default(),
         modules: Vec::new(),
         by_origin: HashMap::new(),
         dirs: HashMap::new(),
         search_path,
+        texts,
         diags: Vec::new(),
     };
     let script = l.add_module(name.to_string(), text, None, dir, true);
@@ -133,6 +150,7 @@ impl Loader {
         let file = match &origin {
             Some(Origin::File(p)) => self.sources.add(p.display().to_string(), text),
             Some(Origin::Stdlib(n)) => self.sources.add_stdlib(format!("<stdlib>/{n}.nk"), text),
+            Some(Origin::Text(n)) => self.sources.add(n.clone(), text),
             None => self.sources.add(name.clone(), text),
         };
         let (ast, diags) = syntax::parse(file, &self.sources.get(file).text);
@@ -214,6 +232,14 @@ impl Loader {
     }
 
     fn find_module(&mut self, from: ModuleId, path: &[String]) -> Result<ModuleId, Vec<String>> {
+        let dotted = path.join(".");
+        if let Some(text) = self.texts.get(&dotted).cloned() {
+            let origin = Origin::Text(dotted.clone());
+            if let Some(&id) = self.by_origin.get(&origin) {
+                return Ok(id);
+            }
+            return Ok(self.add_module(dotted, text, Some(origin), None, false));
+        }
         let rel: PathBuf = path.iter().collect::<PathBuf>().with_extension("nk");
         let mut dirs: Vec<PathBuf> = Vec::new();
         if let Some(Some(d)) = self.dirs.get(&from) {

@@ -100,8 +100,27 @@ unsafe fn interp_of<'a>(ctx: *mut Ctx) -> &'a mut Interp<'static> {
     unsafe { &mut *((*ctx).interp as *mut Interp<'static>) }
 }
 
+/// Runs a helper's body; a panic (a bug in nvm) must not unwind through native frames, so
+/// it becomes an nk runtime error ("internal error") and status 1.
+fn guard(ctx: *mut Ctx, f: impl FnOnce() -> u64) -> u64 {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(status) => status,
+        Err(_) => {
+            // SAFETY: as in `exec_op`; the panicking body's borrow of the interpreter
+            // ended when it unwound.
+            let it = unsafe { interp_of(ctx) };
+            it.raise_at_caller("internal error in nvm's runtime (a bug, please report it)".into());
+            1
+        }
+    }
+}
+
 /// `H_EXEC_OP`: runs one bytecode op the interpreter's way on the frame in memory.
 extern "C" fn exec_op(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
+    guard(ctx, || exec_op_inner(ctx, slot, pc, bs, ba))
+}
+
+fn exec_op_inner(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
     // SAFETY: called only by native code, which passes the context it was given.
     let it = unsafe { interp_of(ctx) };
     let bc = it.running_bytecode(slot);
@@ -118,6 +137,10 @@ extern "C" fn exec_op(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u6
 
 /// `H_ENTER`: the prologue's slow path: too deep, or the register files need to grow.
 extern "C" fn enter(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
+    guard(ctx, || enter_inner(ctx, slot, bs, ba))
+}
+
+fn enter_inner(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
     // SAFETY: as in `exec_op`.
     let it = unsafe { interp_of(ctx) };
     let bc = it.running_bytecode(slot);
@@ -154,6 +177,11 @@ extern "C" fn trace(ctx: *mut Ctx, slot: u64, pc: u64) {
 
 /// `H_FUSE`: see `abi::H_FUSE`.
 extern "C" fn fuse(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
+    // A panic here (a bug) must not unwind into native code: fall back to the slow path.
+    std::panic::catch_unwind(|| fuse_inner(ctx, ba, packed, dst)).unwrap_or(-1)
+}
+
+fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
     // SAFETY: as in `exec_op`.
     let it = unsafe { interp_of(ctx) };
     let n = (packed >> 56) as usize;
@@ -186,6 +214,10 @@ extern "C" fn fuse(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
 /// Table entry for slots that are not native: runs the callee in the interpreter (after
 /// resolving it, which may compile it to native code — then that runs instead).
 extern "C" fn call_interp(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
+    guard(ctx, || call_interp_inner(ctx, bs, ba, slot))
+}
+
+fn call_interp_inner(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
     // SAFETY: as in `exec_op`.
     let it = unsafe { interp_of(ctx) };
     // SAFETY: `ctx` is valid; a plain read.
