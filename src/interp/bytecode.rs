@@ -15,6 +15,9 @@
 //! built-ins, print) live in a per-function side table (`Ext`) so `Op` stays compact.
 //! No operation checks a type at run time: the typed IR fixed them all.
 
+// The ops' comments use register notation (`s[dst]`), not intra-doc links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 use crate::ir::ops::{BinOp, MathFn, MathFn2, Prim};
 use crate::ir::{Builtin, FuncId, Type};
 use crate::syntax::Span;
