@@ -219,10 +219,14 @@ impl Engine {
         let old = self.modules.clone();
         self.modules.retain(|(n, _)| n != name);
         self.modules.push((name.to_string(), src));
+        // Entries name functions of the old definitions, which may no longer fit: they
+        // are made again on the next call.
+        let old_entries = std::mem::take(&mut self.entries);
         // Check now, so errors show at load; on error the engine is as it was.
         if let Err(e) = self.rebuild() {
             self.modules = old;
-            self.state = None;
+            self.entries = old_entries;
+            let _ = self.rebuild();
             return Err(e);
         }
         Ok(())
@@ -340,27 +344,113 @@ impl Engine {
     /// `()`, `(x,)`, `(x, y)`, ...) and converts its result to `R`.
     pub fn call<R: FromNk>(&mut self, func: &str, args: impl IntoArgs) -> Result<R, Error> {
         let args = args.into_args()?;
+        let v = self.call_values(func, args)?;
+        R::from_nk(v).map_err(Error::Usage)
+    }
+
+    /// The nk type of a value, as written in a parameter list.
+    pub fn type_of(v: &Value) -> Option<String> {
+        Some(match v {
+            Value::S(s) => s.prim().name().to_string(),
+            Value::A(a) => Type::Array(a.elem(), a.shape().len() as u8).to_string(),
+            Value::T(vs) => {
+                let ts: Option<Vec<String>> = vs.iter().map(Engine::type_of).collect();
+                format!("({})", ts?.join(", "))
+            }
+            Value::Unit => return None,
+        })
+    }
+
+    /// The return type of `func` specialized for `arg_types` (specializing it if needed).
+    pub fn return_type(&mut self, func: &str, arg_types: &[String]) -> Result<String, Error> {
         let target = self.qualify(func)?;
-        let arg_types: Vec<String> = args.iter().map(|(t, _)| t.clone()).collect();
-        let k = match self
+        let k = self.entry_for(&target, arg_types.to_vec())?;
+        let state = self.state.as_ref().expect("rebuilt");
+        let id = state.ids[&k];
+        Ok(state.checked.program.funcs[id as usize].ret.to_string())
+    }
+
+    /// Which tier each specialization of `func` is in (name and tier); `""`: all.
+    pub fn tiers(&self, func: &str) -> Vec<(String, &'static str)> {
+        let Some(state) = &self.state else {
+            return vec![];
+        };
+        let prefix = format!("{func}(");
+        state
+            .checked
+            .program
+            .funcs
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                func.is_empty()
+                    || f.name.starts_with(&prefix)
+                    || f.name.contains(&format!(".{prefix}"))
+            })
+            .map(|(id, f)| (f.name.clone(), state.it.slot_tier(id as u32)))
+            .collect()
+    }
+
+    /// The inspector's text (typed IR, bytecode) for `func`'s specializations.
+    pub fn inspect(&mut self, func: &str) -> Result<String, Error> {
+        let target = self.qualify(func).unwrap_or_else(|_| func.to_string());
+        let state = self
+            .state
+            .as_ref()
+            .ok_or(Error::Usage("nothing is loaded".into()))?;
+        crate::driver::inspect(&state.checked, &target, None, &[crate::driver::Emit::Ir])
+            .map_err(Error::Usage)
+    }
+
+    /// The code heap's counters, when the engine has one.
+    pub fn heap_stats(&self) -> Option<crate::heap::HeapStats> {
+        self.state.as_ref().and_then(|s| s.it.heap_stats())
+    }
+
+    /// The names of every function of the loaded modules.
+    pub fn function_names(&self) -> Vec<String> {
+        let Some(state) = &self.state else {
+            return vec![];
+        };
+        let mut v: Vec<String> = state
+            .checked
+            .program
+            .funcs
+            .iter()
+            .map(|f| f.name.split('(').next().unwrap_or("").to_string())
+            .filter(|n| !n.starts_with("__nvm") && !n.starts_with('<'))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The entry index calling `target` with `arg_types`, made (and checked) if new.
+    fn entry_for(&mut self, target: &str, arg_types: Vec<String>) -> Result<usize, Error> {
+        if let Some(k) = self
             .entries
             .iter()
             .position(|e| e.target == target && e.arg_types == arg_types)
         {
-            Some(k) => k,
-            None => {
-                self.entries.push(Entry {
-                    target: target.clone(),
-                    arg_types,
-                });
-                if let Err(e) = self.rebuild() {
-                    self.entries.pop();
-                    let _ = self.rebuild();
-                    return Err(e);
-                }
-                self.entries.len() - 1
-            }
-        };
+            return Ok(k);
+        }
+        self.entries.push(Entry {
+            target: target.to_string(),
+            arg_types,
+        });
+        if let Err(e) = self.rebuild() {
+            self.entries.pop();
+            let _ = self.rebuild();
+            return Err(e);
+        }
+        Ok(self.entries.len() - 1)
+    }
+
+    /// [`Engine::call`] with nk values (each with its nk type).
+    pub fn call_values(&mut self, func: &str, args: Vec<(String, Value)>) -> Result<Value, Error> {
+        let target = self.qualify(func)?;
+        let arg_types: Vec<String> = args.iter().map(|(t, _)| t.clone()).collect();
+        let k = self.entry_for(&target, arg_types)?;
         let state = self.state.as_mut().expect("rebuilt");
         let id = *state
             .ids
@@ -371,7 +461,7 @@ impl Engine {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| state.it.call(id, &values)));
         state.it.flush();
         match result {
-            Ok(Ok(v)) => R::from_nk(v).map_err(Error::Usage),
+            Ok(Ok(v)) => Ok(v),
             Ok(Err(e)) => {
                 let sources = &state.checked.sources;
                 let chain = e

@@ -18,6 +18,7 @@ pub mod interp;
 pub mod ir;
 pub mod jit;
 pub mod loader;
+pub mod repl;
 pub mod runtime;
 pub mod syntax;
 pub mod types;

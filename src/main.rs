@@ -14,8 +14,9 @@ use std::process::ExitCode;
     about = "A tiered virtual machine for nk, a statically typed array language"
 )]
 struct Cli {
+    /// Without a command: the interactive REPL.
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
     /// Colour diagnostics: auto (when stderr is a terminal), always, never.
     #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -136,6 +137,14 @@ enum Command {
         #[arg(long, value_name = "DIR", global = true)]
         cache_dir: Option<PathBuf>,
     },
+    /// The interactive REPL (also `nvm` alone).
+    Repl {
+        /// Execution tier.
+        #[arg(long, value_enum, default_value_t = Tier::Auto)]
+        tier: Tier,
+        #[command(flatten)]
+        cache: CacheArgs,
+    },
     /// Check a script for syntax and type errors without running it.
     Check { file: PathBuf },
     /// Show a function's specializations: typed IR and bytecode, Cranelift IR, machine code.
@@ -181,7 +190,27 @@ fn run_cli(cli: Cli) -> u8 {
         Color::Never => false,
         Color::Auto => std::io::stderr().is_terminal(),
     };
-    let result = match cli.command {
+    let command = cli.command.unwrap_or(Command::Repl {
+        tier: Tier::Auto,
+        cache: CacheArgs {
+            cache_dir: None,
+            no_cache: false,
+        },
+    });
+    let result = match command {
+        Command::Repl { tier, cache } => {
+            let mut b = nvm::engine::Engine::builder()
+                .capture_output()
+                .tier(match tier {
+                    Tier::Interp => nvm::interp::Tier::Interp,
+                    Tier::Jit => nvm::interp::Tier::Jit,
+                    Tier::Auto => nvm::interp::Tier::Auto,
+                });
+            if let Some(root) = cache.root() {
+                b = b.cache_dir(root);
+            }
+            return nvm::repl::interactive(nvm::repl::Session::new(b.build()));
+        }
         Command::Check { file } => driver::check_file(&file, color).map(|_| ()),
         Command::Inspect {
             file,

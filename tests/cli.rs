@@ -249,3 +249,53 @@ fn a_million_temporary_arrays_keep_memory_bounded_in_every_tier() {
         );
     }
 }
+
+#[test]
+fn the_repl_runs_piped_entries_and_keeps_going_after_errors() {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nvm"))
+        .args(["repl", "--no-cache"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = "let x = 20;\n\
+                 fn inner(v: i64) -> i64 { return v + 1; }\n\
+                 fn outer(v: i64) -> i64 {\n    return inner(v) * 10;\n}\n\
+                 outer(x)\n\
+                 fn inner(v: i64) -> i64 { return v + 2; }\n\
+                 outer(x)\n\
+                 x + undefined_name\n\
+                 let a = linspace(0.0, 1.0, 3);\n\
+                 print(a * 2.0);\n\
+                 :type a[0] > 0.5\n\
+                 :tier outer\n\
+                 :help\n\
+                 :quit\n\
+                 print(\"not reached\");\n";
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    // outer(x) before and after `inner` is redefined: callers use the new body.
+    assert_eq!(
+        &lines[..4],
+        &["210", "220", "[0.0, 1.0, 2.0]", "bool"],
+        "{stdout}"
+    );
+    assert!(lines[4].starts_with("repl.outer(i64): "), "{stdout}");
+    assert!(
+        stdout.contains(":inspect FUNC"),
+        "help is printed: {stdout}"
+    );
+    assert!(!stdout.contains("not reached"));
+    assert!(stderr.contains("undefined_name"), "{stderr}");
+}

@@ -220,6 +220,15 @@ impl<'p> Interp<'p> {
         self.heap_root = Some(root);
     }
 
+    /// Which tier `slot` is in: "not called yet", "interpreter" or "native".
+    pub fn slot_tier(&self, slot: FuncId) -> &'static str {
+        match self.table.get(slot as usize) {
+            Some(Slot::Native(..)) => "native",
+            Some(Slot::Interp(_)) => "interpreter",
+            _ => "not called yet",
+        }
+    }
+
     /// The code heap's counters, if there is a heap.
     pub fn heap_stats(&self) -> Option<crate::heap::HeapStats> {
         self.heap.as_ref().map(|h| h.stats.clone())

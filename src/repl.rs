@@ -1,0 +1,596 @@
+//! The interactive REPL: `nvm` or `nvm repl`.
+//!
+//! A [`Session`] turns each entry into nk the [`Engine`] runs:
+//! - `fn`, `import` and `const` items go into the session's module `repl` (a definition
+//!   of an existing name replaces it, so every caller uses the new body from its next
+//!   call; callers that no longer type-check are reported when they run);
+//! - statements run as the body of a function whose parameters are the session's
+//!   variables and whose result is their new values (so `let` persists across entries);
+//! - an expression is evaluated the same way and its value printed.
+//!
+//! The line editor (rustyline) adds history (in the user's data folder), multi-line
+//! entries (an unclosed `{`, `(` or `[` continues on the next line) and completion of
+//! names. Errors are printed and the session goes on; Ctrl-D exits.
+
+use crate::engine::{Engine, Error};
+use crate::interp::Value;
+use crate::syntax::ast::{Item, Pattern, StmtKind};
+
+/// What one entry produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Printed output and the value of an expression entry.
+    pub out: String,
+    /// A diagnostic, if the entry failed.
+    pub err: Option<String>,
+    /// `:quit`.
+    pub quit: bool,
+}
+
+/// A REPL session: definitions, variables, and the engine that runs them.
+pub struct Session {
+    engine: Engine,
+    /// Items of the `repl` module by name (`fn` and `const`), in definition order.
+    defs: Vec<(String, String)>,
+    imports: Vec<String>,
+    vars: Vec<(String, Value)>,
+    /// Each specialization's tier when an entry last ran it.
+    last_tiers: Vec<(String, &'static str)>,
+}
+
+const HELP: &str = "\
+Enter nk statements, expressions (their value is printed) or definitions (fn, const, import).
+A line with an unclosed { ( [ continues on the next.
+  :type EXPR     the type of an expression
+  :tier FUNC     which tier runs each specialization of a function
+  :inspect FUNC  typed IR and bytecode of a function's specializations
+  :heap          code heap statistics
+  :load FILE     load a module from a file (then use it as NAME.f)
+  :help          this text
+  :quit          leave (or Ctrl-D)
+";
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new(Engine::builder().capture_output().build())
+    }
+}
+
+impl Session {
+    /// A session over `engine` (which should capture output: see
+    /// `EngineBuilder::capture_output`).
+    pub fn new(engine: Engine) -> Session {
+        let mut s = Session {
+            engine,
+            defs: Vec::new(),
+            imports: Vec::new(),
+            vars: Vec::new(),
+            last_tiers: Vec::new(),
+        };
+        let _ = s.reload(None);
+        s
+    }
+
+    /// Names to complete: functions, variables, keywords.
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .engine
+            .function_names()
+            .into_iter()
+            .map(|n| n.strip_prefix("repl.").unwrap_or(&n).to_string())
+            .collect();
+        v.extend(self.vars.iter().map(|(n, _)| n.clone()));
+        for k in [
+            "fn", "let", "for", "while", "if", "else", "return", "print", "import", "const",
+            "true", "false", "break", "continue", "in",
+        ] {
+            v.push(k.to_string());
+        }
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// The `repl` module's text, with `extra` (a generated function) appended.
+    fn module_text(&self, extra: Option<&str>) -> String {
+        let mut t = String::new();
+        for i in &self.imports {
+            t.push_str(&format!("import {i};\n"));
+        }
+        for (_, d) in &self.defs {
+            t.push_str(d);
+            t.push('\n');
+        }
+        if let Some(e) = extra {
+            t.push_str(e);
+        }
+        t
+    }
+
+    fn reload(&mut self, extra: Option<&str>) -> Result<(), Error> {
+        let text = self.module_text(extra);
+        self.engine.load_str("repl", &text)
+    }
+
+    fn var_params(&self) -> (Vec<String>, Vec<(String, Value)>) {
+        let mut params = Vec::new();
+        let mut args = Vec::new();
+        for (n, v) in &self.vars {
+            if let Some(t) = Engine::type_of(v) {
+                params.push(format!("{n}: {t}"));
+                args.push((t, v.clone()));
+            }
+        }
+        (params, args)
+    }
+
+    /// Evaluates one entry (complete: balanced brackets).
+    pub fn eval(&mut self, input: &str) -> Outcome {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Outcome::default();
+        }
+        if let Some(cmd) = trimmed.strip_prefix(':') {
+            return self.command(cmd);
+        }
+        let r = match crate::syntax::parse(0, input) {
+            (m, diags) if diags.is_empty() => self.run_items(input, m.items),
+            (_, diags) => match crate::syntax::parse_expr(0, input) {
+                Ok(_) => self.run_body(&format!("let __value = ({trimmed});")),
+                Err(_) => Err(Error::Compile(render_plain(input, &diags))),
+            },
+        };
+        match r {
+            Ok(out) => Outcome {
+                out,
+                ..Outcome::default()
+            },
+            Err(e) => Outcome {
+                out: self.engine.take_output(),
+                err: Some(e.to_string()),
+                quit: false,
+            },
+        }
+    }
+
+    fn run_items(&mut self, input: &str, items: Vec<Item>) -> Result<String, Error> {
+        let (old_defs, old_imports) = (self.defs.clone(), self.imports.clone());
+        let mut body = String::new();
+        let mut defs_changed = false;
+        let mut cut: Vec<(usize, usize)> = Vec::new();
+        for item in &items {
+            match item {
+                Item::Fn(f) => {
+                    let text = input[f.span.lo as usize..f.span.hi as usize].to_string();
+                    self.define(&f.name.name, text);
+                    cut.push((f.span.lo as usize, f.span.hi as usize));
+                    defs_changed = true;
+                }
+                Item::Const(c) => {
+                    let (lo, hi) = (c.span.lo as usize, c.span.hi as usize);
+                    let mut text = input[lo..hi].to_string();
+                    if !text.trim_end().ends_with(';') {
+                        text.push(';');
+                    }
+                    self.define(&c.name.name, text);
+                    cut.push((lo, hi));
+                    defs_changed = true;
+                }
+                Item::Import { path, span } => {
+                    let p: Vec<String> = path.iter().map(|i| i.name.clone()).collect();
+                    let p = p.join(".");
+                    if !self.imports.contains(&p) {
+                        self.imports.push(p);
+                    }
+                    cut.push((span.lo as usize, span.hi as usize));
+                    defs_changed = true;
+                }
+                Item::Stmt(_) => {}
+            }
+        }
+        // The statements: the input without its definitions.
+        let mut last = 0;
+        cut.sort();
+        for (lo, hi) in cut {
+            if lo >= last {
+                body.push_str(&input[last..lo]);
+                last = hi.min(input.len());
+            }
+        }
+        body.push_str(&input[last..]);
+        let body = body.trim().trim_start_matches(';').trim().to_string();
+        if defs_changed {
+            if let Err(e) = self.reload(None) {
+                self.defs = old_defs;
+                self.imports = old_imports;
+                let _ = self.reload(None);
+                return Err(e);
+            }
+        }
+        let has_stmts = items.iter().any(|i| matches!(i, Item::Stmt(_)));
+        if !has_stmts || body.is_empty() {
+            return Ok(String::new());
+        }
+        self.run_body(&body)
+    }
+
+    fn define(&mut self, name: &str, text: String) {
+        match self.defs.iter_mut().find(|(n, _)| n == name) {
+            Some(d) => d.1 = text,
+            None => self.defs.push((name.to_string(), text)),
+        }
+    }
+
+    /// Runs `body` as a function of the session's variables (an expression entry's body
+    /// defines `__value`, which is printed instead of kept).
+    fn run_body(&mut self, body: &str) -> Result<String, Error> {
+        let (params, args) = self.var_params();
+        let mut names: Vec<String> = self
+            .vars
+            .iter()
+            .filter(|(_, v)| Engine::type_of(v).is_some())
+            .map(|(n, _)| n.clone())
+            .collect();
+        // New variables: the `let`s at the top level of the entry.
+        let (m, d) = crate::syntax::parse(0, body);
+        if d.is_empty() {
+            for it in m.items {
+                if let Item::Stmt(s) = it {
+                    if let StmtKind::Let { pat, .. } = s.kind {
+                        collect_names(&pat, &mut names);
+                    }
+                }
+            }
+        }
+        names.dedup();
+        let mut seen = Vec::new();
+        names.retain(|n| {
+            let fresh = !seen.contains(n);
+            seen.push(n.clone());
+            fresh
+        });
+        let ret = match names.len() {
+            0 => String::new(),
+            1 => format!("return {};", names[0]),
+            _ => format!("return ({});", names.join(", ")),
+        };
+        let f = format!(
+            "fn __repl_run({}) {{\n{body}\n{ret}\n}}\n",
+            params.join(", ")
+        );
+        self.reload(Some(&f))?;
+        let result = self.engine.call_values("repl.__repl_run", args);
+        for (n, t) in self.engine.tiers("") {
+            if t == "not called yet" {
+                continue;
+            }
+            match self.last_tiers.iter_mut().find(|(m, _)| *m == n) {
+                Some(e) => e.1 = t,
+                None => self.last_tiers.push((n, t)),
+            }
+        }
+        let mut out = self.engine.take_output();
+        let v = result?;
+        let values = match (names.len(), v) {
+            (0, _) => vec![],
+            (1, v) => vec![v],
+            (_, Value::T(vs)) => vs,
+            (_, _) => vec![],
+        };
+        for (n, v) in names.iter().zip(values) {
+            if n == "__value" {
+                if !matches!(v, Value::Unit) {
+                    out.push_str(&v.format());
+                    out.push('\n');
+                }
+                continue;
+            }
+            match self.vars.iter_mut().find(|(m, _)| m == n) {
+                Some(slot) => slot.1 = v,
+                None => self.vars.push((n.clone(), v)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn command(&mut self, cmd: &str) -> Outcome {
+        let (name, arg) = match cmd.split_once(char::is_whitespace) {
+            Some((n, a)) => (n, a.trim()),
+            None => (cmd, ""),
+        };
+        let ok = |out: String| Outcome {
+            out,
+            ..Outcome::default()
+        };
+        let fail = |e: String| Outcome {
+            err: Some(e),
+            ..Outcome::default()
+        };
+        match name {
+            "q" | "quit" | "exit" => Outcome {
+                quit: true,
+                ..Outcome::default()
+            },
+            "help" | "h" => ok(HELP.to_string()),
+            "type" | "t" => {
+                let (params, args) = self.var_params();
+                let f = format!(
+                    "fn __repl_type({}) {{ return ({arg}); }}\n",
+                    params.join(", ")
+                );
+                let types: Vec<String> = args.into_iter().map(|(t, _)| t).collect();
+                let r = self
+                    .reload(Some(&f))
+                    .and_then(|_| self.engine.return_type("repl.__repl_type", &types));
+                match r {
+                    Ok(t) => ok(format!("{t}\n")),
+                    Err(e) => fail(e.to_string()),
+                }
+            }
+            "tier" => {
+                let q = if arg.contains('.') {
+                    arg.to_string()
+                } else {
+                    format!("repl.{arg}")
+                };
+                let prefix = format!("{q}(");
+                let tiers: Vec<_> = self
+                    .last_tiers
+                    .iter()
+                    .filter(|(n, _)| n.starts_with(&prefix))
+                    .collect();
+                if tiers.is_empty() {
+                    fail(format!(
+                        "no specialization of `{arg}` has been made (call it first)"
+                    ))
+                } else {
+                    ok(tiers.iter().map(|(n, t)| format!("{n}: {t}\n")).collect())
+                }
+            }
+            "inspect" => {
+                let q = if arg.contains('.') {
+                    arg.to_string()
+                } else {
+                    format!("repl.{arg}")
+                };
+                match self.engine.inspect(&q) {
+                    Ok(t) if t.is_empty() => fail(format!("no specialization of `{arg}` yet")),
+                    Ok(t) => ok(t),
+                    Err(e) => fail(e.to_string()),
+                }
+            }
+            "heap" => match self.engine.heap_stats() {
+                Some(h) => ok(format!(
+                    "code heap: {} hits, {} misses, {} entries written, {} bytes loaded\n",
+                    h.hits, h.misses, h.writes, h.bytes_loaded
+                )),
+                None => ok("no code heap in this session (start with --cache-dir DIR)\n".into()),
+            },
+            "load" => {
+                let path = std::path::Path::new(arg);
+                let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+                    return fail("usage: :load FILE".into());
+                };
+                match self.engine.load_file(path) {
+                    Ok(()) => {
+                        if !self.imports.contains(&stem) {
+                            self.imports.push(stem.clone());
+                        }
+                        match self.reload(None) {
+                            Ok(()) => {
+                                ok(format!("loaded {stem}: use its functions as {stem}.NAME\n"))
+                            }
+                            Err(e) => fail(e.to_string()),
+                        }
+                    }
+                    Err(e) => fail(e.to_string()),
+                }
+            }
+            _ => fail(format!("unknown command `:{name}` (try :help)")),
+        }
+    }
+}
+
+fn collect_names(p: &Pattern, out: &mut Vec<String>) {
+    match p {
+        Pattern::Name(i) => out.push(i.name.clone()),
+        Pattern::Tuple(ps, _) => ps.iter().for_each(|p| collect_names(p, out)),
+    }
+}
+
+/// Renders diagnostics of an entry (file `<repl>`).
+fn render_plain(input: &str, diags: &[crate::diag::Diagnostic]) -> String {
+    let mut sm = crate::syntax::SourceMap::default();
+    sm.add("<repl>".into(), input.to_string());
+    crate::diag::render(&sm, diags, false)
+}
+
+/// Whether `text` has unclosed brackets (the entry continues on the next line).
+pub fn incomplete(text: &str) -> bool {
+    let mut depth = 0i64;
+    let mut in_str = false;
+    let mut comment = false;
+    for c in text.chars() {
+        match c {
+            '\n' => comment = false,
+            _ if comment => {}
+            '#' if !in_str => comment = true,
+            '"' => in_str = !in_str,
+            '{' | '(' | '[' if !in_str => depth += 1,
+            '}' | ')' | ']' if !in_str => depth -= 1,
+            _ => {}
+        }
+    }
+    depth > 0
+}
+
+/// Completion of names for the line editor.
+struct Names(std::rc::Rc<std::cell::RefCell<Vec<String>>>);
+
+impl rustyline::completion::Completer for Names {
+    type Candidate = String;
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &rustyline::Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
+        let start = line[..pos]
+            .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.'))
+            .map_or(0, |i| i + 1);
+        let word = &line[start..pos];
+        let found = self
+            .0
+            .borrow()
+            .iter()
+            .filter(|n| n.starts_with(word) && !word.is_empty())
+            .cloned()
+            .collect();
+        Ok((start, found))
+    }
+}
+impl rustyline::hint::Hinter for Names {
+    type Hint = String;
+}
+impl rustyline::highlight::Highlighter for Names {}
+impl rustyline::validate::Validator for Names {}
+impl rustyline::Helper for Names {}
+
+/// Runs the REPL on the terminal (or, when stdin is not one, on its lines without prompts
+/// or history, for scripts and tests). Returns the exit status.
+pub fn interactive(mut session: Session) -> u8 {
+    use std::io::{BufRead, IsTerminal, Write};
+    let show = |o: &Outcome| {
+        print!("{}", o.out);
+        let _ = std::io::stdout().flush();
+        if let Some(e) = &o.err {
+            eprintln!("{}", e.trim_end());
+        }
+    };
+    if !std::io::stdin().is_terminal() {
+        let mut buf = String::new();
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            buf.push_str(&line);
+            buf.push('\n');
+            if incomplete(&buf) {
+                continue;
+            }
+            let o = session.eval(&std::mem::take(&mut buf));
+            show(&o);
+            if o.quit {
+                return 0;
+            }
+        }
+        if !buf.trim().is_empty() {
+            show(&session.eval(&buf));
+        }
+        return 0;
+    }
+    let names = std::rc::Rc::new(std::cell::RefCell::new(session.names()));
+    let mut ed: rustyline::Editor<Names, rustyline::history::DefaultHistory> =
+        match rustyline::Editor::new() {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: cannot start the line editor: {e}");
+                return 1;
+            }
+        };
+    ed.set_helper(Some(Names(names.clone())));
+    let history = dirs::data_dir().map(|d| d.join("nvm").join("history.txt"));
+    if let Some(h) = &history {
+        let _ = ed.load_history(h);
+    }
+    println!(
+        "nvm {} — the nk REPL. :help for help, Ctrl-D to leave.",
+        env!("CARGO_PKG_VERSION")
+    );
+    let mut buf = String::new();
+    loop {
+        let prompt = if buf.is_empty() { "nk> " } else { "... " };
+        match ed.readline(prompt) {
+            Ok(line) => {
+                buf.push_str(&line);
+                buf.push('\n');
+                if incomplete(&buf) {
+                    continue;
+                }
+                let entry = std::mem::take(&mut buf);
+                let _ = ed.add_history_entry(entry.trim_end());
+                let o = session.eval(&entry);
+                show(&o);
+                if o.quit {
+                    break;
+                }
+                *names.borrow_mut() = session.names();
+            }
+            // Ctrl-C at the prompt drops the entry being typed.
+            Err(rustyline::error::ReadlineError::Interrupted) => buf.clear(),
+            Err(rustyline::error::ReadlineError::Eof) => break,
+            Err(e) => {
+                eprintln!("error: {e}");
+                break;
+            }
+        }
+    }
+    if let Some(h) = &history {
+        if let Some(d) = h.parent() {
+            let _ = std::fs::create_dir_all(d);
+        }
+        let _ = ed.save_history(h);
+    }
+    0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(s: &mut Session, input: &str) -> String {
+        let o = s.eval(input);
+        match o.err {
+            Some(e) => format!("{}ERROR {e}", o.out),
+            None => o.out,
+        }
+    }
+
+    #[test]
+    fn variables_definitions_and_expressions_persist_across_entries() {
+        let mut s = Session::default();
+        assert_eq!(run(&mut s, "let x = 20;"), "");
+        assert_eq!(run(&mut s, "x * 2 + 2"), "42\n");
+        assert_eq!(run(&mut s, "fn sq(v) { return v * v; }"), "");
+        assert_eq!(run(&mut s, "sq(x)"), "400\n");
+        assert_eq!(
+            run(&mut s, "let a = arange(3) * 1.5; print(sum(a));"),
+            "4.5\n"
+        );
+        assert_eq!(run(&mut s, "a"), "[0.0, 1.5, 3.0]\n");
+        assert_eq!(run(&mut s, ":type sq(a)"), "f64[]\n");
+        assert!(run(&mut s, "nope(1)").contains("ERROR"));
+        assert_eq!(run(&mut s, "x"), "20\n", "an error loses nothing");
+    }
+
+    #[test]
+    fn redefining_a_function_changes_what_its_callers_do() {
+        let mut s = Session::default();
+        run(&mut s, "fn inner(v: i64) -> i64 { return v + 1; }");
+        run(&mut s, "fn outer(v: i64) -> i64 { return inner(v) * 10; }");
+        assert_eq!(run(&mut s, "outer(1)"), "20\n");
+        run(&mut s, "fn inner(v: i64) -> i64 { return v + 2; }");
+        assert_eq!(run(&mut s, "outer(1)"), "30\n");
+        assert!(run(&mut s, ":tier outer").contains("outer(i64): "));
+        // A new signature the caller cannot use is reported when the caller runs.
+        run(&mut s, "fn inner(v: i64) -> bool { return v > 0; }");
+        assert!(run(&mut s, "outer(1)").contains("ERROR"));
+    }
+
+    #[test]
+    fn brackets_decide_whether_an_entry_continues() {
+        assert!(incomplete("fn f(x) {"));
+        assert!(incomplete("print((1,"));
+        assert!(!incomplete("fn f(x) { return x; }"));
+        assert!(!incomplete("print(\"{\");"));
+        assert!(!incomplete("let x = 1; # {"));
+    }
+}
