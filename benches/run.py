@@ -421,7 +421,23 @@ def verdicts(results, quick):
     return out
 
 
+HEAP_BEGIN, HEAP_END = "<!-- heap:begin -->", "<!-- heap:end -->"
+
+
+def heap_block(path):
+    """The block benches/heap.py wrote into the report at `path` (markers included), or None."""
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None
+    i = text.find(HEAP_BEGIN)
+    j = text.find(HEAP_END, i) if i >= 0 else -1
+    return text[i : j + len(HEAP_END)] if i >= 0 and j >= 0 else None
+
+
 def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
+    heap = heap_block(path)  # kept: re-inserted before "How to read this"
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     L = []
     L.append("# nvm benchmarks")
@@ -518,6 +534,9 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
         with open(analysis) as f:
             L.append(f.read().rstrip())
     L.append("")
+    if heap:
+        L.append(heap)
+        L.append("")
     L.append("## How to read this")
     L.append("")
     L.append(
