@@ -1007,7 +1007,7 @@ fn exec(
                 let callee = match &table[slot as usize] {
                     Slot::Interp(c) => {
                         let h = &mut hot[slot as usize];
-                        *h += 1;
+                        *h = h.saturating_add(1);
                         if *h > threshold {
                             return Ok(Transfer::TierUp { slot });
                         }
