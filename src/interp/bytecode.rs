@@ -414,6 +414,27 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// The op's jump target, if it can jump.
+    pub fn jump_target(&self) -> Option<u32> {
+        match *self {
+            Op::Jmp { target }
+            | Op::JmpIf { target, .. }
+            | Op::JmpIfNot { target, .. }
+            | Op::JmpNotLtI { target, .. }
+            | Op::JmpNotLeI { target, .. }
+            | Op::JmpNotEqI { target, .. }
+            | Op::JmpNotNeI { target, .. }
+            | Op::JmpNotLtF { target, .. }
+            | Op::JmpNotLeF { target, .. }
+            | Op::ForLoop { target, .. }
+            | Op::ForStepPrep { target, .. }
+            | Op::ForStep { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+}
+
 /// An operand of an elementwise array operation.
 #[derive(Clone, Debug)]
 pub enum Operand {

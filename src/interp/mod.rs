@@ -1085,21 +1085,10 @@ struct Env<'a> {
 
 /// Whether the bytecode has a loop (a jump backwards).
 fn has_loop(f: &CompiledFn) -> bool {
-    f.code.iter().enumerate().any(|(pc, op)| match *op {
-        Op::Jmp { target }
-        | Op::JmpIf { target, .. }
-        | Op::JmpIfNot { target, .. }
-        | Op::JmpNotLtI { target, .. }
-        | Op::JmpNotLeI { target, .. }
-        | Op::JmpNotEqI { target, .. }
-        | Op::JmpNotNeI { target, .. }
-        | Op::JmpNotLtF { target, .. }
-        | Op::JmpNotLeF { target, .. }
-        | Op::ForLoop { target, .. }
-        | Op::ForStepPrep { target, .. }
-        | Op::ForStep { target, .. } => target as usize <= pc,
-        _ => false,
-    })
+    f.code
+        .iter()
+        .enumerate()
+        .any(|(pc, op)| op.jump_target().is_some_and(|t| t as usize <= pc))
 }
 
 /// How the inner dispatch loop left the current frame.

@@ -171,24 +171,11 @@ fn block_starts(f: &CompiledFn) -> Vec<bool> {
         }
     };
     for (pc, op) in f.code.iter().enumerate() {
-        match *op {
-            Op::Jmp { target }
-            | Op::JmpIf { target, .. }
-            | Op::JmpIfNot { target, .. }
-            | Op::JmpNotLtI { target, .. }
-            | Op::JmpNotLeI { target, .. }
-            | Op::JmpNotEqI { target, .. }
-            | Op::JmpNotNeI { target, .. }
-            | Op::JmpNotLtF { target, .. }
-            | Op::JmpNotLeF { target, .. }
-            | Op::ForLoop { target, .. }
-            | Op::ForStepPrep { target, .. }
-            | Op::ForStep { target, .. } => {
-                mark(target as usize);
-                mark(pc + 1);
-            }
-            Op::Ret { .. } => mark(pc + 1),
-            _ => {}
+        if let Some(target) = op.jump_target() {
+            mark(target as usize);
+            mark(pc + 1);
+        } else if matches!(op, Op::Ret { .. }) {
+            mark(pc + 1);
         }
     }
     starts
@@ -1057,26 +1044,31 @@ impl Lower<'_, '_> {
             Op::PowF { dst, a, b } => self.float_bin(dst, a, b, |s, x, y| s.math2(M2_POWF, x, y)),
             Op::MulAddI { dst, a, b, c }
             | Op::MulSubI { dst, a, b, c }
-            | Op::SubMulI { dst, a, b, c } => {
-                let (x, y, z) = (self.geti(a), self.geti(b), self.geti(c));
-                let m = self.b.ins().imul(x, y);
-                let v = match f.code[pc] {
-                    Op::MulAddI { .. } => self.b.ins().iadd(m, z),
-                    Op::MulSubI { .. } => self.b.ins().isub(m, z),
-                    _ => self.b.ins().isub(z, m),
-                };
-                self.set(dst, v);
-            }
-            Op::MulAddF { dst, a, b, c }
+            | Op::SubMulI { dst, a, b, c }
+            | Op::MulAddF { dst, a, b, c }
             | Op::MulSubF { dst, a, b, c }
             | Op::SubMulF { dst, a, b, c } => {
-                // Rounded twice, as the interpreter does: never a fused multiply-add.
-                let (x, y, z) = (self.getf(a), self.getf(b), self.getf(c));
-                let m = self.b.ins().fmul(x, y);
-                let v = match f.code[pc] {
-                    Op::MulAddF { .. } => self.b.ins().fadd(m, z),
-                    Op::MulSubF { .. } => self.b.ins().fsub(m, z),
-                    _ => self.b.ins().fsub(z, m),
+                // Float forms are rounded twice, as the interpreter does: never an FMA.
+                let float = matches!(
+                    f.code[pc],
+                    Op::MulAddF { .. } | Op::MulSubF { .. } | Op::SubMulF { .. }
+                );
+                let ty = if float { F64 } else { I64 };
+                let (x, y, z) = (self.get(a, ty), self.get(b, ty), self.get(c, ty));
+                let ins = self.b.ins();
+                let m = if float {
+                    ins.fmul(x, y)
+                } else {
+                    ins.imul(x, y)
+                };
+                let ins = self.b.ins();
+                let v = match (f.code[pc], float) {
+                    (Op::MulAddI { .. } | Op::MulAddF { .. }, false) => ins.iadd(m, z),
+                    (Op::MulAddI { .. } | Op::MulAddF { .. }, true) => ins.fadd(m, z),
+                    (Op::MulSubI { .. } | Op::MulSubF { .. }, false) => ins.isub(m, z),
+                    (Op::MulSubI { .. } | Op::MulSubF { .. }, true) => ins.fsub(m, z),
+                    (_, false) => ins.isub(z, m),
+                    (_, true) => ins.fsub(z, m),
                 };
                 self.set(dst, v);
             }
