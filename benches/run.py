@@ -4,9 +4,9 @@
 Builds nvm in release mode, then for each kernel in benches/kernels/ runs, interleaved
 (jit, auto, interp, python, numba, jit, auto, ...) so machine noise hits all alike:
 
-  nvm jit      target/release/nvm run --tier=jit --stats=json NAME.nk N
-  nvm auto     target/release/nvm run --tier=auto --stats=json NAME.nk N   (the default tier)
-  nvm interp   target/release/nvm run --tier=interp NAME.nk N
+  nvm jit      target/release/nvm run --no-cache --tier=jit --stats=json NAME.nk N
+  nvm auto     target/release/nvm run --no-cache --tier=auto --stats=json NAME.nk N   (the default tier)
+  nvm interp   target/release/nvm run --no-cache --tier=interp NAME.nk N
   python       python3 NAME.py N            (plain CPython, or NumPy for array kernels)
   numba        python3 NAME.py --numba N    (the same Python with numba.njit, cache=False)
 
@@ -191,9 +191,9 @@ def commands(name, n, numba):
     nk = os.path.join(KERNELS_DIR, name + ".nk")
     py = os.path.join(KERNELS_DIR, name + ".py")
     cmds = {
-        "jit": [NVM, "run", "--tier=jit", "--stats=json", nk, str(n)],
-        "auto": [NVM, "run", "--tier=auto", "--stats=json", nk, str(n)],
-        "interp": [NVM, "run", "--tier=interp", nk, str(n)],
+        "jit": [NVM, "run", "--no-cache", "--tier=jit", "--stats=json", nk, str(n)],
+        "auto": [NVM, "run", "--no-cache", "--tier=auto", "--stats=json", nk, str(n)],
+        "interp": [NVM, "run", "--no-cache", "--tier=interp", nk, str(n)],
         "py": [sys.executable, py, str(n)],
     }
     if numba:
@@ -279,7 +279,7 @@ def measure_startup(repeat, numba, timeout):
         f.write("fn main(n: i64) { }\n")
         empty = f.name
     probes = {
-        NVM_EMPTY: [NVM, "run", "--tier=interp", empty, "0"],
+        NVM_EMPTY: [NVM, "run", "--no-cache", "--tier=interp", empty, "0"],
         "python3": [sys.executable, "-c", "pass"],
         "python3 + import numpy": [sys.executable, "-c", "import numpy"],
     }
@@ -550,7 +550,7 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     L.append("")
     L.append(
         "The columns: **nvm jit** compiles every function with Cranelift before running it "
-        "(`--tier=jit`); **nvm auto** is the default, which starts in the interpreter and compiles "
+        "(`--tier=jit`; every run uses `--no-cache`, so each compiles from scratch, as Numba with `cache=False`); **nvm auto** is the default, which starts in the interpreter and compiles "
         "what runs hot (`--tier=auto`); **nvm interp** only interprets (`--tier=interp`); "
         "**CPython / NumPy** is the Python twin as a Python programmer would write it: plain "
         "CPython for the scalar kernels (lists stand in for arrays), NumPy whole-array operations "
