@@ -10,7 +10,9 @@
 //!
 //! The line editor (rustyline) adds history (in the user's data folder), multi-line
 //! entries (an unclosed `{`, `(` or `[` continues on the next line) and completion of
-//! names. Errors are printed and the session goes on; Ctrl-D exits.
+//! names. Errors are printed and the session goes on; Ctrl-C stops a running evaluation
+//! (in either tier: loops check `interp::INTERRUPT`) and returns to the prompt; Ctrl-D
+//! exits.
 
 use crate::engine::{Engine, Error};
 use crate::interp::Value;
@@ -456,10 +458,28 @@ impl rustyline::highlight::Highlighter for Names {}
 impl rustyline::validate::Validator for Names {}
 impl rustyline::Helper for Names {}
 
+/// SIGINT during an evaluation: ask the running nk code to stop (it checks at every loop
+/// iteration, in both tiers). At the prompt the line editor reads Ctrl-C as a key.
+extern "C" fn on_sigint(_: libc::c_int) {
+    crate::interp::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn catch_sigint() {
+    // SAFETY: `on_sigint` only stores to an atomic, which is async-signal-safe; the
+    // handler stays valid for the life of the process.
+    unsafe {
+        libc::signal(
+            libc::SIGINT,
+            on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
+}
+
 /// Runs the REPL on the terminal (or, when stdin is not one, on its lines without prompts
 /// or history, for scripts and tests). Returns the exit status.
 pub fn interactive(mut session: Session) -> u8 {
     use std::io::{BufRead, IsTerminal, Write};
+    catch_sigint();
     let show = |o: &Outcome| {
         print!("{}", o.out);
         let _ = std::io::stdout().flush();

@@ -299,3 +299,34 @@ fn the_repl_runs_piped_entries_and_keeps_going_after_errors() {
     assert!(!stdout.contains("not reached"));
     assert!(stderr.contains("undefined_name"), "{stderr}");
 }
+
+#[test]
+fn ctrl_c_stops_a_running_loop_in_either_tier_and_the_repl_goes_on() {
+    use std::io::Write as _;
+    for tier in ["interp", "jit"] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_nvm"))
+            .args(["repl", "--no-cache", &format!("--tier={tier}")])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"let n = 0;\nwhile n >= 0 { n = (n + 1) % 1000; }\n")
+            .unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        // SAFETY: sending SIGINT to our own child process.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        stdin.write_all(b"print(\"after\", n + 1);\n").unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{tier}: {stderr}");
+        assert!(stderr.contains("interrupted"), "{tier}: {stderr}");
+        // The loop's variable kept its value from before the loop: the entry was undone.
+        assert_eq!(stdout, "after 1\n", "{tier}: {stderr}");
+    }
+}

@@ -48,6 +48,12 @@ pub enum Slot {
     Native(Rc<CompiledFn>, NativeFn),
 }
 
+/// Set to stop running nk code: every loop iteration in both tiers checks it and ends
+/// the run with the runtime error [`INTERRUPTED`]. `Interp::call` clears it on entry.
+pub static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// The message of an interrupted run.
+pub const INTERRUPTED: &str = "interrupted";
+
 /// Which tier runs a specialization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tier {
@@ -184,6 +190,7 @@ impl<'p> Interp<'p> {
             max_depth: MAX_CALL_DEPTH as u64 + 1,
             stack_limit: 0,
             empty_header: [0; 8],
+            interrupt: &INTERRUPT as *const std::sync::atomic::AtomicBool as *const u8,
             interp: std::ptr::null_mut(),
         });
         Interp {
@@ -411,6 +418,7 @@ impl<'p> Interp<'p> {
     pub fn call(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
         let prog = self.prog.clone();
         let func = &prog.funcs[id as usize];
+        INTERRUPT.store(false, std::sync::atomic::Ordering::Relaxed);
         let err_at = |message: String| RuntimeError {
             message,
             span: func.span,
@@ -744,6 +752,18 @@ fn exec(
                 }
             };
         }
+        // Every jump goes through here: a backward one (a loop's next iteration) first
+        // checks for an interrupt (Ctrl-C in the REPL, an embedder's stop request).
+        macro_rules! jump {
+            ($t:expr) => {{
+                let t = $t as usize;
+                if t < pc && INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
+                    cur.pc = pc;
+                    return Err(INTERRUPTED.to_string());
+                }
+                pc = t;
+            }};
+        }
         let switch = loop {
             // SAFETY: `verify` checked that every jump target is `< code.len()` and that the
             // last op is `Ret` or `Jmp`, so straight-line execution never passes the end;
@@ -872,40 +892,40 @@ fn exec(
                 Op::MaxI { dst, a: x, b: y } => r!(dst) = (r!(x) as i64).max(r!(y) as i64) as u64,
                 Op::IsNan { dst, a: x } => r!(dst) = fr!(x).is_nan() as u64,
                 Op::IsInf { dst, a: x } => r!(dst) = fr!(x).is_infinite() as u64,
-                Op::Jmp { target } => pc = target as usize,
+                Op::Jmp { target } => jump!(target),
                 Op::JmpIf { c, target } => {
                     if r!(c) != 0 {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::JmpIfNot { c, target } => {
                     if r!(c) == 0 {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::JmpNotLtI { a: x, b: y, target } => {
                     if (r!(x) as i64) >= (r!(y) as i64) {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::JmpNotLeI { a: x, b: y, target } => {
                     if (r!(x) as i64) > (r!(y) as i64) {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::JmpNotEqI { a: x, b: y, target } => {
                     if r!(x) != r!(y) {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::JmpNotNeI { a: x, b: y, target } => {
                     if r!(x) == r!(y) {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::JmpNotLtF { a: x, b: y, target } => {
                     if fr!(x).partial_cmp(&fr!(y)) != Some(std::cmp::Ordering::Less) {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::JmpNotLeF { a: x, b: y, target } => {
@@ -913,14 +933,14 @@ fn exec(
                         fr!(x).partial_cmp(&fr!(y)),
                         Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
                     ) {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::ForLoop { i, end, target } => {
                     let n = (r!(i) as i64).wrapping_add(1);
                     r!(i) = n as u64;
                     if n < r!(end) as i64 {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::ForStepPrep {
@@ -935,7 +955,7 @@ fn exec(
                         return Err("range() step must not be zero".to_string());
                     }
                     if !((sv > 0 && iv < ev) || (sv < 0 && iv > ev)) {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::ForStep {
@@ -951,7 +971,7 @@ fn exec(
                     r!(i) = n as u64;
                     let ev = r!(end) as i64;
                     if (sv > 0 && n < ev) || (sv < 0 && n > ev) {
-                        pc = target as usize
+                        jump!(target)
                     }
                 }
                 Op::ALoad1 { dst, arr: x, i } => r!(dst) = tryrt!(arr!(x).get1(r!(i) as i64)),

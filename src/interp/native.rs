@@ -80,6 +80,7 @@ pub fn helper_table() -> [usize; N_HELPERS] {
     h[H_MATH2] = crate::jit::helpers::math2 as *const () as usize;
     h[H_RELEASE] = crate::jit::helpers::release as *const () as usize;
     h[H_FUSE] = fuse as *const () as usize;
+    h[H_INTERRUPTED] = interrupted as *const () as usize;
     h
 }
 
@@ -173,6 +174,17 @@ extern "C" fn trace(ctx: *mut Ctx, slot: u64, pc: u64) {
         }
         e.chain.push((name, span));
     }
+}
+
+/// `H_INTERRUPTED`: the run was asked to stop at a loop back-edge of op `pc`.
+extern "C" fn interrupted(ctx: *mut Ctx, slot: u64, pc: u64) -> u64 {
+    guard(ctx, || {
+        // SAFETY: as in `exec_op`.
+        let it = unsafe { interp_of(ctx) };
+        let bc = it.running_bytecode(slot);
+        it.raise_native(&bc, pc as usize, super::INTERRUPTED.to_string());
+        1
+    })
 }
 
 /// `H_FUSE`: see `abi::H_FUSE`.

@@ -52,6 +52,9 @@ pub struct Ctx {
     /// All zeros: what native code reads as the header of an empty array register (null
     /// pointer, shape 0 — so every bounds check fails and the slow path reports it).
     pub empty_header: [u64; 8],
+    /// A byte that is non-zero when the run must stop (`interp::INTERRUPT`): read at every
+    /// loop back-edge.
+    pub interrupt: *const u8,
 }
 
 pub const CTX_S_PTR: i32 = std::mem::offset_of!(Ctx, s_ptr) as i32;
@@ -65,6 +68,7 @@ pub const CTX_DEPTH: i32 = std::mem::offset_of!(Ctx, depth) as i32;
 pub const CTX_MAX_DEPTH: i32 = std::mem::offset_of!(Ctx, max_depth) as i32;
 pub const CTX_STACK_LIMIT: i32 = std::mem::offset_of!(Ctx, stack_limit) as i32;
 pub const CTX_EMPTY_HEADER: i32 = std::mem::offset_of!(Ctx, empty_header) as i32;
+pub const CTX_INTERRUPT: i32 = std::mem::offset_of!(Ctx, interrupt) as i32;
 const _: () = assert!(
     crate::runtime::native_layout::NDIM + 8 <= 64,
     "the empty header covers every field native code reads"
@@ -91,7 +95,9 @@ pub const H_RELEASE: usize = 5;
 /// `dst` and returns its element count; -1 if the loop cannot be used (then the
 /// operations run one by one, as the interpreter runs them).
 pub const H_FUSE: usize = 6;
-pub const N_HELPERS: usize = 7;
+/// `fn(ctx, slot, pc) -> status`: records "interrupted" at op `pc` (the run must stop).
+pub const H_INTERRUPTED: usize = 7;
+pub const N_HELPERS: usize = 8;
 
 /// Extra `H_MATH2` codes after the `MathFn2` variants.
 pub const M2_POWF: i64 = 100;

@@ -375,6 +375,8 @@ struct Sigs {
     math2: SigRef,
     release: SigRef,
     fuse: SigRef,
+    /// `fn(ctx, slot, pc) -> status`.
+    trace_status: SigRef,
 }
 
 /// Memory flags by region: accesses in different regions never alias, which lets
@@ -471,6 +473,7 @@ pub fn lower(
         math2: b.import_signature(sig(cc, &[I64, F64, F64], Some(F64))),
         release: b.import_signature(sig(cc, &[I64], None)),
         fuse: b.import_signature(sig(cc, &[I64; 4], Some(I64))),
+        trace_status: b.import_signature(sig(cc, &[I64; 3], Some(I64))),
     };
     let ty = classify(f);
     let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
@@ -578,6 +581,7 @@ impl Lower<'_, '_> {
             CTX_HELPERS,
             CTX_MAX_DEPTH,
             CTX_STACK_LIMIT,
+            CTX_INTERRUPT,
         ]
         .contains(&off)
         {
@@ -973,9 +977,28 @@ impl Lower<'_, '_> {
         (q, r)
     }
 
+    /// At a loop back-edge: stop if the run was interrupted (`ctx.interrupt`).
+    fn poll_interrupt(&mut self, pc: usize) {
+        let p = self.ctx_load(CTX_INTERRUPT);
+        let m = self.mem.ctx;
+        let flag = self.b.ins().load(types::I8, m, p, 0);
+        let (stop, go) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(stop);
+        self.b.ins().brif(flag, stop, &[], go, &[]);
+        self.b.switch_to_block(stop);
+        let h = self.helper(H_INTERRUPTED);
+        let args = [self.ctx, self.slot, self.iconst(pc as i64)];
+        self.b.ins().call_indirect(self.sigs.trace_status, h, &args);
+        self.b.ins().jump(self.fail, &[]);
+        self.b.switch_to_block(go);
+    }
+
     /// Emits op `pc`; returns whether the current block is still open (falls through).
     fn op(&mut self, pc: usize) -> Result<bool, String> {
         let f = self.f;
+        if f.code[pc].jump_target().is_some_and(|t| t as usize <= pc) {
+            self.poll_interrupt(pc);
+        }
         match f.code[pc] {
             Op::LoadK { dst, k } => {
                 let bits = f.consts[k as usize];
