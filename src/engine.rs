@@ -30,6 +30,10 @@
 //! code heap folder ([`EngineBuilder::cache_dir`]), so code compiled by one is loaded by
 //! the others.
 //!
+//! **Stopping** a long call: set [`crate::interp::INTERRUPT`] (from another thread, a
+//! timer, a signal handler); the running nk code stops at its next loop iteration and the
+//! call returns [`Error::Runtime`] with the message "interrupted".
+//!
 //! **Arrays** cross the boundary by copy in this version: an `ndarray` argument is copied
 //! into an nk array, an nk array result into an `ndarray::ArrayD`.
 
