@@ -199,6 +199,8 @@ fn run_cli(cli: Cli) -> u8 {
     });
     let result = match command {
         Command::Repl { tier, cache } => {
+            // First: Ctrl-C from now on stops evaluations, never the REPL.
+            nvm::repl::catch_sigint();
             let mut b = nvm::engine::Engine::builder()
                 .capture_output()
                 .tier(match tier {

@@ -464,7 +464,8 @@ extern "C" fn on_sigint(_: libc::c_int) {
     crate::interp::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
-fn catch_sigint() {
+/// Makes SIGINT request an interrupt instead of ending the process.
+pub fn catch_sigint() {
     // SAFETY: `on_sigint` only stores to an atomic, which is async-signal-safe; the
     // handler stays valid for the life of the process.
     unsafe {

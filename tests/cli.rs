@@ -313,14 +313,23 @@ fn ctrl_c_stops_a_running_loop_in_either_tier_and_the_repl_goes_on() {
             .unwrap();
         let mut stdin = child.stdin.take().unwrap();
         stdin
-            .write_all(b"let n = 0;\nwhile n >= 0 { n = (n + 1) % 1000; }\n")
+            .write_all(
+                b"let n = 0;\nwhile n >= 0 { n = (n + 1) % 1000; }\nprint(\"after\", n + 1);\n",
+            )
             .unwrap();
-        stdin.flush().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(400));
-        // SAFETY: sending SIGINT to our own child process.
-        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-        stdin.write_all(b"print(\"after\", n + 1);\n").unwrap();
         drop(stdin);
+        // Ctrl-C until the REPL has finished (a signal before the loop started is
+        // harmless: the next one stops it); give up after a while rather than hang.
+        let start = std::time::Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(60),
+                "{tier}: hangs"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            // SAFETY: sending SIGINT to our own child process (not yet reaped).
+            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        }
         let out = child.wait_with_output().unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
