@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 /// Tiers every program runs through; each must give identical results. `cold` and `warm`
 /// are `--tier=jit` with a code heap shared by the whole corpus: `cold` fills it, `warm`
 /// (the same program again) must compile nothing and load everything from it.
-const TIERS: &[&str] = &["interp", "jit", "auto", "cold", "warm"];
+/// `mixed` is auto with `--jit-calls=1`: nearly every call crosses between the tiers.
+const TIERS: &[&str] = &["interp", "jit", "auto", "mixed", "cold", "warm"];
 
 /// The code heap of the `cold`/`warm` runs (one per test process).
 fn heap_dir() -> PathBuf {
@@ -104,6 +105,7 @@ fn run_case(case: &Case, tier: &str) -> Result<Outcome, String> {
     cmd.arg("run");
     match tier {
         "cold" | "warm" => cmd.arg("--tier=jit").arg("--cache-dir").arg(heap_dir()),
+        "mixed" => cmd.args(["--tier=auto", "--jit-calls=1", "--no-cache"]),
         t => cmd.arg(format!("--tier={t}")).arg("--no-cache"),
     };
     cmd.arg("--stats=json")
