@@ -28,6 +28,8 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 
 const I64: types::Type = types::I64;
+/// Loop iterations between two looks at the interrupt flag in native code.
+const POLL_EVERY: i64 = 1024;
 const F64: types::Type = types::F64;
 
 /// Number of scalar leaves of a value of type `t` (its registers in a call window).
@@ -422,6 +424,9 @@ struct Lower<'a, 'b> {
     /// inline), cached in variables and re-read after every call or helper, which may
     /// replace the array. Headers are immutable, so the cache is exact in between.
     arrays: Vec<Option<ArrayVars>>,
+    /// Back-edges left before the next look at the interrupt flag (a register, not
+    /// memory: the common case costs a decrement and a branch).
+    poll: Variable,
     blocks: Vec<Option<Block>>,
     ctx: V,
     bs: V,
@@ -505,11 +510,14 @@ pub fn lower(
         .iter()
         .map(|&s| s.then(|| b.create_block()))
         .collect();
+    let poll = b.declare_var(I64);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let p = b.block_params(entry).to_vec();
     let (ctx, bs, ba, slot) = (p[0], p[1], p[2], p[3]);
+    let first_poll = b.ins().iconst(I64, POLL_EVERY);
+    b.def_var(poll, first_poll);
     let bs8 = b.ins().ishl_imm_s(bs, 3);
     let ba8 = b.ins().ishl_imm_s(ba, 3);
     let fail = b.create_block();
@@ -525,6 +533,7 @@ pub fn lower(
         vars,
         ty,
         arrays,
+        poll,
         blocks,
         ctx,
         bs,
@@ -979,11 +988,37 @@ impl Lower<'_, '_> {
 
     /// At a loop back-edge: stop if the run was interrupted (`ctx.interrupt`).
     fn poll_interrupt(&mut self, pc: usize) {
+        // A `for` loop's counter decides when to look (no extra loop-carried value); any
+        // other loop counts its back-edges in `poll`.
+        let left = match self.f.code[pc] {
+            Op::ForLoop { i, .. } => {
+                let x = self.geti(i);
+                self.b.ins().band_imm_s(x, POLL_EVERY - 1)
+            }
+            _ => {
+                let left = self.b.use_var(self.poll);
+                let left = self.b.ins().iadd_imm_s(left, -1);
+                self.b.def_var(self.poll, left);
+                left
+            }
+        };
+        let (look, stop, go) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.set_cold_block(look);
+        self.b.set_cold_block(stop);
+        self.b.ins().brif(left, go, &[], look, &[]);
+        // Every POLL_EVERY back-edges: read the flag.
+        self.b.switch_to_block(look);
+        if !matches!(self.f.code[pc], Op::ForLoop { .. }) {
+            let again = self.iconst(POLL_EVERY);
+            self.b.def_var(self.poll, again);
+        }
         let p = self.ctx_load(CTX_INTERRUPT);
         let m = self.mem.ctx;
         let flag = self.b.ins().load(types::I8, m, p, 0);
-        let (stop, go) = (self.b.create_block(), self.b.create_block());
-        self.b.set_cold_block(stop);
         self.b.ins().brif(flag, stop, &[], go, &[]);
         self.b.switch_to_block(stop);
         let h = self.helper(H_INTERRUPTED);
