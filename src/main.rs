@@ -67,7 +67,7 @@ enum CacheAction {
     Stats,
     /// Check every entry's integrity, and that no entry contains a callee's code.
     Verify,
-    /// Delete entries by age and/or total size (oldest first).
+    /// Delete entries by age and/or total size (oldest first), and entries no run can use.
     Gc {
         /// Delete entries last written more than this many days ago.
         #[arg(long, value_name = "DAYS")]

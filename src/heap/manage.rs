@@ -1,6 +1,6 @@
 //! `nvm cache stats | verify | gc | clear`: looking after a heap folder.
 
-use super::{check_entry, list_entries, Key};
+use super::{check_entry, hex, list_entries, EntryInfo, Key, FORMAT_VERSION};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::Path;
@@ -73,15 +73,8 @@ pub fn verify(root: &Path) -> (String, bool) {
                 continue;
             }
         };
-        let stem = p
-            .file_stem()
-            .map_or(String::new(), |s| s.to_string_lossy().into_owned());
-        let key = parse_key(&stem);
-        match check_entry(&bytes, key.as_ref(), None) {
+        match check_file(p, &bytes) {
             Ok(info) => {
-                if key.is_none() {
-                    problems.push(format!("{}: file name is not a key", p.display()));
-                }
                 let code = bytes[64..64 + info.code_len].to_vec();
                 by_name
                     .entry((folder.clone(), info.name.clone()))
@@ -95,6 +88,9 @@ pub fn verify(root: &Path) -> (String, bool) {
     let mut checked_pairs = 0usize;
     for (p, folder, info, code) in &parsed {
         for callee in &info.callees {
+            if *callee == info.name {
+                continue; // a recursive call: its "callee's code" is its own
+            }
             let Some(codes) = by_name.get(&(folder.clone(), callee.clone())) else {
                 continue;
             };
@@ -127,6 +123,24 @@ pub fn verify(root: &Path) -> (String, bool) {
     (out, problems.is_empty())
 }
 
+/// Checks an entry file as a loader in its folder would: header, checksum, the key its
+/// name says and the target its folder is for (the checksum does not cover the header).
+fn check_file(p: &Path, bytes: &[u8]) -> Result<EntryInfo, String> {
+    let stem = p
+        .file_stem()
+        .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+    let key = parse_key(&stem).ok_or("file name is not a key")?;
+    let info = check_entry(bytes, Some(&key), None)?;
+    let folder = p
+        .parent()
+        .and_then(|d| d.file_name())
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    if folder != format!("v{FORMAT_VERSION}-{}", hex(&info.fingerprint[..8])) {
+        return Err("compiled for another nvm version or CPU than its folder is for".into());
+    }
+    Ok(info)
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -143,8 +157,9 @@ fn parse_key(stem: &str) -> Option<Key> {
 }
 
 /// `nvm cache gc`: deletes entries older than `max_age` (by last write), then the oldest
-/// until the heap is at most `max_bytes`, plus leftovers of interrupted writes. Entries
-/// in use by running processes stay valid for them (they hold a copy).
+/// until the heap is at most `max_bytes`, plus entries no run could use (damaged, or not
+/// named by their key) and leftovers of interrupted writes. Entries in use by running
+/// processes stay valid for them (they hold a copy).
 pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> String {
     let now = SystemTime::now();
     let mut entries: Vec<(std::path::PathBuf, u64, SystemTime)> = list_entries(root)
@@ -165,6 +180,22 @@ pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> Str
             removed += 1;
             freed += size;
             total -= size;
+        }
+    }
+    // Entries of this format that no loader would accept: garbage whatever their age.
+    let this_format = format!("v{FORMAT_VERSION}-");
+    for (p, size, _) in &entries {
+        let in_this_format = p
+            .parent()
+            .and_then(|d| d.file_name())
+            .is_some_and(|n| n.to_string_lossy().starts_with(&this_format));
+        let Ok(bytes) = fs::read(p) else {
+            continue; // removed above, or unreadable: left alone
+        };
+        if in_this_format && check_file(p, &bytes).is_err() && fs::remove_file(p).is_ok() {
+            removed += 1;
+            freed += size;
+            total = total.saturating_sub(*size); // (a writer may have replaced it meanwhile)
         }
     }
     // Temporary files of writers that died before renaming (older than a minute).
