@@ -1164,7 +1164,7 @@ impl<'a> Checker<'a> {
             }
             ast::ExprKind::Neg(a) => {
                 let a = self.value(cx, a);
-                if let (ExprKind::Int(i), true) = (&a.kind, true) {
+                if let (ExprKind::Int(i), true) = (&a.kind, a.ty == Type::I64) {
                     return mk(ExprKind::Int(i.wrapping_neg()), Type::I64);
                 }
                 if let ExprKind::Float(f) = a.kind {
