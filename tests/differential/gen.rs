@@ -245,7 +245,7 @@ const I_DIVISORS: &[&str] = &[
 impl Gen {
     pub fn new(seed: u64) -> Gen {
         let mut rng = Rng::new(seed);
-        let err = *rng.pick(&[0.0, 0.001, 0.003, 0.006]);
+        let err = *rng.pick(&[0.0, 0.001, 0.003, 0.006, 0.01]);
         Gen {
             rng,
             out: String::new(),
@@ -1243,7 +1243,11 @@ impl Gen {
         let mut args = Vec::new();
         for (k, (_, pty, annotated)) in params.iter().enumerate() {
             if self.funcs[i].recursive && k == 0 {
-                args.push(if self.rng.chance(0.7) {
+                let cheap = self.funcs[i].cost < 13 * 40 && self.mult == 1;
+                args.push(if cheap && self.oops() {
+                    // Deeper than the 20 000 frames nvm allows.
+                    "25000".to_string()
+                } else if self.rng.chance(0.7) {
                     self.rng.range(0, 12).to_string()
                 } else {
                     format!("(abs({}) % 10)", self.scalar(El::I, d.min(1)))
@@ -1615,7 +1619,12 @@ impl Gen {
             0 | 1 => {
                 let i = self.fresh("i");
                 let lo = self.rng.range(-3, 3);
-                let n = self.rng.range(0, 6);
+                // Now and then a longer loop (values evolve, overflow, tiers warm up).
+                let n = if self.mult <= 4 && self.rng.chance(0.15) {
+                    self.rng.range(20, 60)
+                } else {
+                    self.rng.range(0, 6)
+                };
                 let hi = if self.rng.chance(0.2) {
                     let vs = self.array_vars(|_, _| true);
                     if vs.is_empty() {
