@@ -41,8 +41,14 @@ struct Outcome {
 
 /// Runs one program in one mode. `Err` is a failure that needs no comparison (a hang, an
 /// internal error, a warm run that compiled, a jit run that left code interpreted).
-fn run(prog: &Path, args: &[String], mode: &str, heap: &Path) -> Result<Outcome, String> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nvm"));
+fn run(
+    nvm: &Path,
+    prog: &Path,
+    args: &[String],
+    mode: &str,
+    heap: &Path,
+) -> Result<Outcome, String> {
+    let mut cmd = Command::new(nvm);
     cmd.arg("run");
     match mode {
         "cold" | "warm" => cmd.arg("--tier=jit").arg("--cache-dir").arg(heap),
@@ -115,9 +121,9 @@ fn run(prog: &Path, args: &[String], mode: &str, heap: &Path) -> Result<Outcome,
 }
 
 /// Runs `prog` in every mode; `Ok(status)` if all agree with the interpreter.
-fn check(prog: &Path, args: &[String], heap: &Path) -> Result<i32, String> {
+fn check(nvm: &Path, prog: &Path, args: &[String], heap: &Path) -> Result<i32, String> {
     let _ = std::fs::remove_dir_all(heap);
-    let reference = run(prog, args, "interp", heap)?;
+    let reference = run(nvm, prog, args, "interp", heap)?;
     if reference.status == 2 {
         return Err(format!(
             "the generator wrote a program nvm rejects (status 2):\n{}",
@@ -126,7 +132,7 @@ fn check(prog: &Path, args: &[String], heap: &Path) -> Result<i32, String> {
     }
     let mut problems = Vec::new();
     for mode in &MODES[1..] {
-        match run(prog, args, mode, heap) {
+        match run(nvm, prog, args, mode, heap) {
             Err(e) => problems.push(e),
             Ok(o) if o == reference => {}
             Ok(o) => problems.push(format!(
@@ -159,6 +165,10 @@ fn random_programs_agree_on_every_tier() {
     std::fs::create_dir_all(&out_dir).expect("target/differential is writable");
     let work = std::env::temp_dir().join(format!("nvm-diff-{}", std::process::id()));
     std::fs::create_dir_all(&work).expect("a temporary folder");
+    // A private copy of the binary: a long run must not see a rebuild half-way (a cold and
+    // a warm run from two builds would disagree about the code heap's fingerprint).
+    let nvm = work.join("nvm");
+    std::fs::copy(env!("CARGO_BIN_EXE_nvm"), &nvm).expect("copy the nvm binary");
 
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
@@ -168,8 +178,8 @@ fn random_programs_agree_on_every_tier() {
     let failures: Mutex<Vec<(u64, PathBuf, String)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for job in 0..jobs {
-            let (next, done, errors, failures, work, out_dir) =
-                (&next, &done, &errors, &failures, &work, &out_dir);
+            let (next, done, errors, failures, work, out_dir, nvm) =
+                (&next, &done, &errors, &failures, &work, &out_dir, &nvm);
             s.spawn(move || loop {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 if k >= count || Instant::now() >= deadline || failures.lock().unwrap().len() >= 10
@@ -186,7 +196,7 @@ fn random_programs_agree_on_every_tier() {
                     std::fs::write(&saved, &text).unwrap();
                     std::fs::write(saved.with_extension("args"), args.join(" ")).unwrap();
                 }
-                match check(&prog, &args, &heap) {
+                match check(nvm, &prog, &args, &heap) {
                     Ok(status) => {
                         if status != 0 {
                             errors.fetch_add(1, Ordering::SeqCst);

@@ -1357,7 +1357,8 @@ impl Gen {
                     }
                 }
                 if self.rng.chance(0.3) {
-                    args.insert(0, format!("\"p{}\"", self.names));
+                    let esc = *self.rng.pick(&["", "\\t", "\\n", "\\\\", "\\\""]);
+                    args.insert(0, format!("\"p{}{esc}\"", self.names));
                 }
                 self.line(&format!("print({});", args.join(", ")));
             }
@@ -1903,6 +1904,61 @@ impl Gen {
         std::mem::replace(&mut self.out, saved)
     }
 
+    /// Two generic functions that call each other, counting a depth down: `ma(n, x)` and
+    /// `mb(n, x)` (named like the others) return the type of `x`. They are added to the functions the script calls.
+    fn mutual_pair(&mut self) -> String {
+        let k = self.funcs.len();
+        let names = [format!("f{k}"), format!("f{}", k + 1)];
+        for name in &names {
+            self.funcs.push(Func {
+                name: name.clone(),
+                params: vec![("n".into(), Ty::I, true), ("p0".into(), Ty::G, false)],
+                ret: Some(Ty::G),
+                ret_annot: false,
+                generic: true,
+                recursive: true,
+                cost: 0,
+            });
+        }
+        let saved = std::mem::take(&mut self.out);
+        let mut cost = 0;
+        for (j, name) in names.iter().enumerate() {
+            let other = &names[1 - j];
+            self.cur = usize::MAX - 1; // no other calls
+            self.generic = true;
+            self.ret = None;
+            self.cost = 0;
+            self.mult = 1;
+            self.loops = 0;
+            self.scopes = vec![self.consts.clone()];
+            self.declare("n", Ty::I, false);
+            self.declare("p0", Ty::G, true);
+            self.line(&format!("fn {name}(n: i64, p0) {{"));
+            self.indent = 1;
+            let base = self.scalar(El::G, 2);
+            if j == 0 {
+                self.line(&format!("if n <= 0 {{ return {base}; }}"));
+            } else {
+                self.line(&format!("if n < 1 {{ return {base}; }}"));
+            }
+            let n = self.rng.range(0, 2) as usize;
+            self.block_flat(n);
+            let step = self.rng.range(1, 2);
+            let arg = self.scalar(El::G, 2);
+            self.line(&format!("let p1 = {other}(n - {step}, {arg});"));
+            self.declare("p1", Ty::G, true);
+            let e = self.scalar(El::G, 2);
+            self.line(&format!("return {e};"));
+            self.indent = 0;
+            self.line("}");
+            cost += self.cost + 2;
+        }
+        for i in [k, k + 1] {
+            self.funcs[i].cost = cost * 13;
+        }
+        std::mem::replace(&mut self.out, saved)
+    }
+
     /// Statements in the current scope (so that what they declare stays visible).
     fn block_flat(&mut self, n: usize) {
         for _ in 0..n {
@@ -1946,6 +2002,9 @@ impl Gen {
         }
         for i in order {
             text += &bodies[i];
+        }
+        if self.rng.chance(0.3) {
+            text += &self.mutual_pair();
         }
         // The script.
         self.cur = usize::MAX;
