@@ -38,6 +38,9 @@ pub struct Loaded {
     /// The script (always module 0) and the prelude, whose functions every module sees.
     pub script: ModuleId,
     pub prelude: ModuleId,
+    /// Functions of the embedding program callable from every module (after the module's
+    /// own functions, before built-ins); `Builtin::Host(i)` calls `hosts[i]`.
+    pub hosts: Vec<crate::ir::HostSig>,
 }
 
 /// Where a module's text comes from; its identity for "load each file once".
@@ -132,6 +135,7 @@ pub fn load_source_with(
             modules: l.modules,
             script,
             prelude,
+            hosts: Vec::new(),
         })
     } else {
         Err((l.sources, l.diags))

@@ -150,3 +150,269 @@ fn modules_load_from_files_with_their_imports() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Every tier, and `Auto` with one call to tier up: host calls cross from native code.
+fn engines() -> Vec<Engine> {
+    vec![
+        Engine::builder().tier(Tier::Interp).build(),
+        Engine::builder().tier(Tier::Jit).build(),
+        Engine::builder().tier(Tier::Auto).jit_calls(1).build(),
+    ]
+}
+
+#[test]
+fn host_functions_are_called_from_nk_in_every_tier_and_type_checked() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    for mut e in engines() {
+        let calls = Rc::new(Cell::new(0));
+        let c = calls.clone();
+        e.register_fn("lookup", move |i: i64| {
+            c.set(c.get() + 1);
+            [1.5, 2.5, 4.0][i.rem_euclid(3) as usize]
+        })
+        .unwrap();
+        e.register_fn("norm", |v: ndarray::Array1<f64>| v.dot(&v).sqrt())
+            .unwrap();
+        e.register_fn("grid", |n: i64, m: i64| {
+            ndarray::Array2::<i64>::from_shape_fn((n as usize, m as usize), |(i, j)| {
+                (10 * i + j) as i64
+            })
+        })
+        .unwrap();
+        e.register_fn("split", |x: f64| (x.trunc() as i64, x.fract()))
+            .unwrap();
+        e.register_fn("checked_sqrt", |x: f64| {
+            if x < 0.0 {
+                Err(format!("checked_sqrt of negative {x}"))
+            } else {
+                Ok(x.sqrt())
+            }
+        })
+        .unwrap();
+        e.load_str(
+            "m",
+            "fn total(n: i64) -> f64 { let s = 0.0; for i in 0..n { s += lookup(i); } return s; }\n\
+             fn lengths() -> f64 { return norm(ones(4)) + norm(zeros(2) + 3.0); }\n\
+             fn corner(n: i64) -> i64 { let g = grid(n, 3); return g[n - 1, 2] + sum(g[0, :]); }\n\
+             fn parts(x: f64) -> f64 { let (i, f) = split(x); let k: f64 = i; return k * 10.0 + f; }\n\
+             fn inner(x: f64) -> f64 { return checked_sqrt(x); }\n\
+             fn outer(x: f64) -> f64 { return inner(x) + 1.0; }\n\
+             fn widened() -> f64 { return checked_sqrt(16); }\n",
+        )
+        .unwrap();
+        assert_eq!(e.call::<f64>("total", (6_i64,)).unwrap(), 16.0);
+        assert_eq!(calls.get(), 6);
+        assert_eq!(e.call::<f64>("lengths", ()).unwrap(), 2.0 + 18f64.sqrt());
+        assert_eq!(e.call::<i64>("corner", (4_i64,)).unwrap(), 32 + 3);
+        assert_eq!(e.call::<f64>("parts", (7.25,)).unwrap(), 70.25);
+        assert_eq!(e.call::<f64>("widened", ()).unwrap(), 4.0);
+        assert_eq!(e.call::<f64>("outer", (9.0,)).unwrap(), 4.0);
+        // The host's `Err` is an nk runtime error with the nk call chain.
+        match e.call::<f64>("outer", (-1.0,)) {
+            Err(Error::Runtime { message, chain, .. }) => {
+                assert_eq!(message, "checked_sqrt of negative -1");
+                assert_eq!(chain.len(), 2, "{chain:?}");
+                assert!(
+                    chain[0].starts_with("m.outer") && chain[1].starts_with("m.inner"),
+                    "{chain:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Calls are checked like a built-in's (when the caller is first specialized).
+        e.load_str("bad", "fn f() -> f64 { return lookup(1.5); }")
+            .unwrap();
+        match e.call::<f64>("bad.f", ()) {
+            Err(Error::Compile(r)) => {
+                assert!(
+                    r.contains("argument 1 of `lookup`") && r.contains("bad"),
+                    "{r}"
+                )
+            }
+            other => panic!("{other:?}"),
+        }
+        e.load_str("bad", "fn f() -> f64 { return norm(); }")
+            .unwrap();
+        let arity = e.call::<f64>("bad.f", ());
+        assert!(
+            matches!(&arity, Err(Error::Compile(r)) if r.contains("expected 1 argument")),
+            "{arity:?}"
+        );
+        // The engine goes on after the failed calls.
+        assert_eq!(e.call::<f64>("total", (3_i64,)).unwrap(), 8.0);
+    }
+}
+
+#[test]
+fn host_function_panics_and_bad_registrations_are_errors() {
+    let mut e = Engine::new();
+    e.register_fn("boom", |x: i64| -> i64 {
+        if x > 2 {
+            panic!("boom at {x}");
+        }
+        x
+    })
+    .unwrap();
+    e.load_str(
+        "m",
+        "fn f(n: i64) -> i64 { let s = 0; for i in 0..n { s += boom(i); } return s; }",
+    )
+    .unwrap();
+    assert_eq!(e.call::<i64>("f", (3_i64,)).unwrap(), 3);
+    match e.call::<i64>("f", (5_i64,)) {
+        Err(Error::Runtime { message, .. }) => assert!(message.contains("boom at 3"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    // Still usable.
+    assert_eq!(e.call::<i64>("f", (2_i64,)).unwrap(), 1);
+    for name in ["sqrt", "print", "for", "2x", "", "__x"] {
+        assert!(
+            matches!(e.register_fn(name, |x: f64| x), Err(Error::Usage(_))),
+            "{name}"
+        );
+    }
+    // ArrayD has no fixed rank nk could name.
+    let r = e.register_fn("dyn_arr", |a: ndarray::ArrayD<f64>| a.sum());
+    assert!(matches!(r, Err(Error::Usage(m)) if m.contains("Array1")));
+    // A new signature that breaks loaded callers is refused; the old one stays.
+    let r = e.register_fn("boom", |a: ndarray::Array1<f64>| a.sum());
+    assert!(
+        matches!(&r, Err(Error::Compile(m)) if m.contains("boom")),
+        "{r:?}"
+    );
+    assert_eq!(e.call::<i64>("f", (2_i64,)).unwrap(), 1);
+    // A compatible replacement is used by existing callers.
+    e.register_fn("boom", |x: i64| x * 100).unwrap();
+    assert_eq!(e.call::<i64>("f", (3_i64,)).unwrap(), 300);
+}
+
+#[test]
+fn arrays_lent_by_mut_reference_are_written_in_place() {
+    for mut e in engines() {
+        e.load_str(
+            "m",
+            "fn scale(xs: f64[], k: f64) { for i in 0..len(xs) { xs[i] = xs[i] * k; } }\n\
+             fn bump(a: i64[,]) { a[:, :] = a + 1; }\n\
+             fn view(xs: f64[]) { return xs[1:]; }\n\
+             fn same(xs: f64[]) { return xs; }\n",
+        )
+        .unwrap();
+        let mut v = arr1(&[1.0, 2.0, 3.0]);
+        e.call::<()>("scale", (&mut v, 2.0)).unwrap();
+        assert_eq!(v, arr1(&[2.0, 4.0, 6.0]));
+        // A strided view (a column) and a transposed array are lent as they are.
+        let mut m = arr2(&[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]);
+        e.call::<()>("scale", (&mut m.column_mut(1), 10.0)).unwrap();
+        assert_eq!(m, arr2(&[[1.0, 20.0], [3.0, 40.0], [5.0, 60.0]]));
+        let mut g = arr2(&[[1_i64, 2, 3], [4, 5, 6]]);
+        let mut t = g.view_mut().reversed_axes();
+        e.call::<()>("bump", (&mut t,)).unwrap();
+        assert_eq!(g, arr2(&[[2_i64, 3, 4], [5, 6, 7]]));
+        // A result that views lent memory is a copy: the loan ends with the call.
+        let mut w = arr1(&[1.0, 2.0, 3.0]);
+        let tail: ArrayD<f64> = e.call("view", (&mut w,)).unwrap();
+        w[1] = 99.0;
+        assert_eq!(tail.into_raw_vec_and_offset().0, vec![2.0, 3.0]);
+        // Negative strides cannot be lent: a clear error, nothing runs.
+        let mut r = arr1(&[1.0, 2.0, 3.0]);
+        let mut rev = r.slice_mut(ndarray::s![..;-1]);
+        let err = e.call::<()>("scale", (&mut rev, 2.0));
+        assert!(matches!(err, Err(Error::Usage(m)) if m.contains("non-negative strides")));
+        assert_eq!(r, arr1(&[1.0, 2.0, 3.0]));
+        // An owned standard-layout array moves in and back out without a copy.
+        let owned = arr1(&[5.0, 6.0, 7.0]);
+        let p = owned.as_ptr();
+        let back: ndarray::Array1<f64> = e.call("same", (owned,)).unwrap();
+        assert_eq!(back.as_ptr(), p, "the buffer was copied");
+        assert_eq!(back, arr1(&[5.0, 6.0, 7.0]));
+    }
+}
+
+#[test]
+fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
+    for tier in [Tier::Interp, Tier::Jit] {
+        let mut e = Engine::builder()
+            .tier(tier)
+            .time_limit(std::time::Duration::from_millis(200))
+            .build();
+        e.load_str(
+            "m",
+            "fn spin() -> i64 { let i = 0; while true { i += 1; } return i; }\n\
+             fn count(n: i64) -> i64 { let s = 0; for i in 0..n { s += i % 3; } return s; }\n",
+        )
+        .unwrap();
+        match e.call::<i64>("spin", ()) {
+            Err(Error::Runtime { message, .. }) => {
+                assert!(message.contains("time limit exceeded"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        // The next call runs normally.
+        assert_eq!(e.call::<i64>("count", (10_i64,)).unwrap(), 9);
+        // Without a limit: the interrupt handle, set from another thread.
+        let mut e = Engine::builder().tier(tier).build();
+        e.load_str(
+            "m",
+            "fn spin() -> i64 { let i = 0; while true { i += 1; } return i; }",
+        )
+        .unwrap();
+        let flag = e.interrupt_handle();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        match e.call::<i64>("spin", ()) {
+            Err(Error::Runtime { message, .. }) => assert_eq!(message, "interrupted"),
+            other => panic!("{other:?}"),
+        }
+        t.join().unwrap();
+    }
+}
+
+/// Runs `examples/NAME.rs` (built by `cargo test`; built here when only this file's tests
+/// were asked for, or the binary is stale).
+fn run_example(name: &str, args: &[&str]) -> std::process::Output {
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_nvm"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let exe = bin_dir.join("examples").join(name);
+    // Missing or older than this test binary: built from older sources.
+    let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let this = modified(&std::env::current_exe().unwrap());
+    if modified(&exe).is_none_or(|t| this.is_some_and(|this| t < this)) {
+        let release = bin_dir.ends_with("release");
+        let mut cargo = std::process::Command::new(env!("CARGO"));
+        cargo.args(["build", "--quiet", "--example", name]);
+        if release {
+            cargo.arg("--release");
+        }
+        assert!(cargo.status().unwrap().success(), "building example {name}");
+    }
+    std::process::Command::new(exe).args(args).output().unwrap()
+}
+
+#[test]
+fn the_embedding_examples_run() {
+    let out = run_example("formula", &["x * x - 1.0"]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 11, "{text}");
+    assert_eq!(
+        lines[3].split_whitespace().collect::<Vec<_>>(),
+        ["3.0", "+8.000000"]
+    );
+    let bad = run_example("formula", &["x +* 2"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("error"));
+
+    let out = run_example("host_function", &[]);
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("total: 33.50 (3 price lookups)"), "{text}");
+    assert!(text.contains("no price for item 9"), "{text}");
+    assert!(text.contains("pricing.line(i64, i64)"), "{text}");
+    assert!(!text.contains("__nvm_entry"), "{text}");
+}

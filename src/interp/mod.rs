@@ -154,7 +154,16 @@ pub struct Interp<'p> {
     pending: Option<RuntimeError>,
     /// The pending error's place is the call site of the frame that `trace`s it first.
     pending_at_caller: bool,
+    /// Functions of the embedding program, by `Builtin::Host` index.
+    hosts: Vec<HostFn>,
+    /// This interpreter's stop flag, if not the process-wide [`INTERRUPT`] (`ctx.interrupt`
+    /// points into it, so it lives as long as the interpreter).
+    interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
+
+/// A function of the embedding program as the interpreter calls it: nk values in (already
+/// of the registered parameter types), an nk value or an error message out.
+pub type HostFn = Rc<dyn Fn(&[Value]) -> Result<Value, String>>;
 
 impl Drop for Interp<'_> {
     fn drop(&mut self) {
@@ -214,6 +223,8 @@ impl<'p> Interp<'p> {
             native: Vec::new(),
             pending: None,
             pending_at_caller: false,
+            hosts: Vec::new(),
+            interrupt: None,
         }
     }
 
@@ -410,15 +421,76 @@ impl<'p> Interp<'p> {
         self.entries[slot as usize] = native::interp_entry();
     }
 
+    /// The functions `Builtin::Host(i)` calls (index = position in `Loaded::hosts`).
+    pub fn set_hosts(&mut self, hosts: Vec<HostFn>) {
+        self.hosts = hosts;
+    }
+
+    /// Polls `flag` instead of [`INTERRUPT`] at loop back-edges (an embedder's own stop
+    /// request or time budget, which then concerns this interpreter only).
+    pub fn set_interrupt_flag(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        let p = std::sync::Arc::as_ptr(&flag) as *const u8;
+        // SAFETY: `ctx` is owned by this interpreter (see `Drop`) and no native code runs
+        // while `&mut self` is held; the Arc is kept in `self.interrupt`, so the pointer
+        // native code reads stays valid as long as the context.
+        unsafe { (*self.ctx.as_ptr()).interrupt = p };
+        self.interrupt = Some(flag);
+    }
+
+    /// Runs host function `h`. A panic in it is caught and becomes this call's error.
+    fn call_host(
+        hosts: &[HostFn],
+        out: &mut dyn Write,
+        h: usize,
+        args: &[Value],
+    ) -> Result<Value, String> {
+        let f = hosts
+            .get(h)
+            .cloned()
+            .ok_or_else(|| format!("internal: host function {h} is not registered"))?;
+        let _ = out.flush();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(args))) {
+            Ok(r) => r,
+            Err(p) => {
+                let why = p
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                Err(format!("host function panicked: {why}"))
+            }
+        }
+    }
+
+    /// The stop flag loops poll.
+    fn interrupt_flag(&self) -> &std::sync::atomic::AtomicBool {
+        self.interrupt.as_deref().unwrap_or(&INTERRUPT)
+    }
+
     pub fn flush(&mut self) {
         let _ = self.out.flush();
     }
 
-    /// Calls specialization `id` with `args` and returns its result.
+    /// Calls specialization `id` with `args` and returns its result. Whatever happens, no
+    /// value of the call is left in the register files afterwards (the engine relies on it
+    /// to end the loan of an embedder's array).
     pub fn call(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
+        let r = self.call_inner(id, args);
+        self.clear_registers();
+        r
+    }
+
+    /// Drops every value in the register files (after a call, also one that panicked).
+    pub fn clear_registers(&mut self) {
+        self.s.clear();
+        self.a.clear();
+    }
+
+    fn call_inner(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
         let prog = self.prog.clone();
         let func = &prog.funcs[id as usize];
-        INTERRUPT.store(false, std::sync::atomic::Ordering::Relaxed);
+        self.interrupt_flag()
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         let err_at = |message: String| RuntimeError {
             message,
             span: func.span,
@@ -447,10 +519,7 @@ impl<'p> Interp<'p> {
         }
         let ret = self.prog.funcs[id as usize].ret.clone();
         let (mut ns, mut na) = (0usize, 0usize);
-        let v = Value::read_leaves(&ret, &self.s, &self.a, &mut ns, &mut na);
-        self.s.clear();
-        self.a.clear();
-        Ok(v)
+        Ok(Value::read_leaves(&ret, &self.s, &self.a, &mut ns, &mut na))
     }
 
     fn error(&self, frames: &[Frame], cur: &Frame, pc: usize, message: String) -> RuntimeError {
@@ -503,6 +572,7 @@ impl<'p> Interp<'p> {
                     hot: &mut self.hot,
                     threshold,
                     depth_base,
+                    interrupt: self.interrupt.as_deref().unwrap_or(&INTERRUPT),
                 },
             );
             match step {
@@ -681,7 +751,12 @@ impl<'p> Interp<'p> {
                     .iter()
                     .map(|(t, l)| Value::read(t, l, s, a, bs, ba))
                     .collect();
-                let v = values::builtin(*b, vals, &mut self.rng).map_err(|e| e.msg)?;
+                let v = match *b {
+                    crate::ir::Builtin::Host(h) => {
+                        Self::call_host(&self.hosts, &mut *self.out, h as usize, &vals)?
+                    }
+                    b => values::builtin(b, vals, &mut self.rng).map_err(|e| e.msg)?,
+                };
                 v.write(dst, s, a, bs, ba);
             }
         }
@@ -706,6 +781,7 @@ fn exec(
         hot,
         threshold,
         depth_base,
+        interrupt,
     } = env;
     loop {
         let f: &CompiledFn = &cur.f;
@@ -757,7 +833,7 @@ fn exec(
         macro_rules! jump {
             ($t:expr) => {{
                 let t = $t as usize;
-                if t < pc && INTERRUPT.load(std::sync::atomic::Ordering::Relaxed) {
+                if t < pc && interrupt.load(std::sync::atomic::Ordering::Relaxed) {
                     cur.pc = pc;
                     return Err(INTERRUPTED.to_string());
                 }
@@ -1101,6 +1177,8 @@ struct Env<'a> {
     threshold: u32,
     /// nk frames active outside this run (for the depth limit).
     depth_base: usize,
+    /// Polled at every backward jump.
+    interrupt: &'a std::sync::atomic::AtomicBool,
 }
 
 /// Whether the bytecode has a loop (a jump backwards).

@@ -178,6 +178,7 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
             .ok_or_else(|| RtError::new("internal: missing argument"))
     };
     Ok(match b {
+        Builtin::Host(_) => return Err(RtError::new("internal: host function without a host")),
         Builtin::Zeros(p) => arr(Array::zeros(p, &a0()?.shape()?)?),
         Builtin::Ones(p) => {
             let one = match p {

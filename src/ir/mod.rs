@@ -242,6 +242,17 @@ pub enum Builtin {
     Rand,
     Randn,
     Random,
+    /// A function of the embedding program (index into [`crate::loader::Loaded::hosts`]),
+    /// registered with `Engine::register_fn`; the interpreter calls it.
+    Host(u32),
+}
+
+/// The nk signature of a host function: what the type checker sees of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostSig {
+    pub name: String,
+    pub params: Vec<Type>,
+    pub ret: Type,
 }
 
 impl Builtin {
@@ -270,6 +281,7 @@ impl Builtin {
             Builtin::Rand => "rand",
             Builtin::Randn => "randn",
             Builtin::Random => "random",
+            Builtin::Host(_) => "host function",
         }
     }
 }

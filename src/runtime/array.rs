@@ -23,7 +23,8 @@
 //!   `i64`/`isize` cannot overflow. Allocation of user-sized arrays is fallible.
 //! - Elementwise arithmetic uses the scalar functions of [`super::ops`], with the `match` on
 //!   operator and element kind outside the element loop.
-//! - No `unsafe`.
+//! - One `unsafe` block: [`Storage::cells`] of storage lent by the embedding program
+//!   ([`Storage::lend`], whose contract the engine keeps).
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -48,24 +49,62 @@ pub const MAX_ELEMENTS: usize = 1 << 40;
 /// The owner of an array's elements: one contiguous buffer of 64-bit words.
 #[derive(Debug)]
 pub struct Storage {
-    cells: Vec<Cell<u64>>,
+    cells: Cells,
+}
+
+#[derive(Debug)]
+enum Cells {
+    Owned(Vec<Cell<u64>>),
+    /// Words of the embedding program, lent for one call (see [`Storage::lend`]).
+    Lent {
+        ptr: std::ptr::NonNull<Cell<u64>>,
+        len: usize,
+    },
 }
 
 impl Storage {
+    /// Storage over `len` words at `ptr` that belong to someone else (an `ndarray` the
+    /// embedding program passes by `&mut`): nk reads and writes them in place.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads and writes of `len` 8-byte words, and nothing else may
+    /// access them, for as long as this `Storage` lives. (The engine lends memory only for
+    /// the duration of one call and checks that the storage is dropped before it returns.)
+    #[allow(unsafe_code)]
+    pub unsafe fn lend(ptr: std::ptr::NonNull<u64>, len: usize) -> Storage {
+        Storage {
+            cells: Cells::Lent {
+                ptr: ptr.cast(),
+                len,
+            },
+        }
+    }
+
     /// All words of the buffer, in memory order.
+    #[allow(unsafe_code)]
     pub fn cells(&self) -> &[Cell<u64>] {
-        &self.cells
+        match &self.cells {
+            Cells::Owned(v) => v,
+            // SAFETY: `lend`'s contract: `len` words at `ptr` are valid and ours alone while
+            // `self` lives; `Cell<u64>` has the layout of `u64`, and all access is through
+            // `Cell`, so shared references to the slice are sound.
+            Cells::Lent { ptr, len } => unsafe { std::slice::from_raw_parts(ptr.as_ptr(), *len) },
+        }
     }
     /// Number of words in the buffer.
     pub fn len(&self) -> usize {
-        self.cells.len()
+        self.cells().len()
     }
     pub fn is_empty(&self) -> bool {
-        self.cells.is_empty()
+        self.cells().is_empty()
     }
     /// Address of the first word (for native code; reading it needs the owner kept alive).
     pub fn as_ptr(&self) -> *const Cell<u64> {
-        self.cells.as_ptr()
+        self.cells().as_ptr()
+    }
+    /// Whether the words are lent by the embedding program.
+    pub fn is_lent(&self) -> bool {
+        matches!(self.cells, Cells::Lent { .. })
     }
 }
 
@@ -516,7 +555,57 @@ impl Array {
 
     fn from_cells(elem: Prim, ndim: usize, shape: [usize; 3], cells: Vec<Cell<u64>>) -> Array {
         let strides = c_strides(ndim, &shape);
-        Array::view_of(elem, ndim, shape, strides, 0, Rc::new(Storage { cells }))
+        let data = Rc::new(Storage {
+            cells: Cells::Owned(cells),
+        });
+        Array::view_of(elem, ndim, shape, strides, 0, data)
+    }
+
+    /// An array over lent storage with the given shape and strides (in elements), or `None`
+    /// unless every in-bounds index maps into `data` with non-negative strides.
+    pub fn over_lent(
+        elem: Prim,
+        shape: &[usize],
+        strides: &[isize],
+        data: Rc<Storage>,
+    ) -> Option<Array> {
+        let ndim = shape.len();
+        if !(1..=3).contains(&ndim) || strides.len() != ndim || strides.iter().any(|&s| s < 0) {
+            return None;
+        }
+        let total = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
+        if total > MAX_ELEMENTS {
+            return None;
+        }
+        // The last element's position must be inside the buffer.
+        let mut last = 0usize;
+        for (&d, &st) in shape.iter().zip(strides) {
+            last = last.checked_add(d.saturating_sub(1).checked_mul(st as usize)?)?;
+        }
+        if total > 0 && last >= data.len() {
+            return None;
+        }
+        let (mut dims, mut st) = ([1usize; 3], [0isize; 3]);
+        dims[..ndim].copy_from_slice(shape);
+        st[..ndim].copy_from_slice(strides);
+        Some(Array::view_of(elem, ndim, dims, st, 0, data))
+    }
+
+    /// The elements as one C-order buffer without copying when this array is the only
+    /// view of owned storage that it fills exactly; otherwise `None`.
+    pub fn take_contiguous_bits(self) -> Result<Vec<u64>, Array> {
+        let whole = self.offset == 0 && self.is_contiguous() && self.size() == self.data.len();
+        if !whole || self.data.is_lent() {
+            return Err(self);
+        }
+        let Array { data, .. } = self;
+        match Rc::try_unwrap(data) {
+            Ok(Storage {
+                cells: Cells::Owned(v),
+            }) => Ok(v.into_iter().map(Cell::into_inner).collect()),
+            Ok(st) => unreachable!("checked above: {st:?} is owned"),
+            Err(data) => Err(Array { data, ..self }),
+        }
     }
 
     /// The one place an `Array` is assembled: `ptr` is derived here from `data` and `offset`,
@@ -676,6 +765,11 @@ impl Array {
         self.elem
     }
     /// Number of axes, 1 to 3.
+    /// The storage, if the embedding program lent it (to check that the loan has ended).
+    pub fn lent_storage(&self) -> Option<std::rc::Weak<Storage>> {
+        self.data.is_lent().then(|| Rc::downgrade(&self.data))
+    }
+
     pub fn ndim(&self) -> usize {
         self.ndim
     }
@@ -735,7 +829,7 @@ impl Array {
         if n == 0 {
             return Some(&[]);
         }
-        self.data.cells.get(self.offset..self.offset + n)
+        self.data.cells().get(self.offset..self.offset + n)
     }
 
     // ----- element access -----------------------------------------------------------------
@@ -756,13 +850,13 @@ impl Array {
     /// The stored word at `idx`.
     pub fn get(&self, idx: &[i64]) -> Result<u64, RtError> {
         let p = self.position(idx)?;
-        Ok(self.data.cells[p].get())
+        Ok(self.data.cells()[p].get())
     }
 
     /// Stores `bits` at `idx` (the caller passes a word of this array's kind).
     pub fn set(&self, idx: &[i64], bits: u64) -> Result<(), RtError> {
         let p = self.position(idx)?;
-        self.data.cells[p].set(bits);
+        self.data.cells()[p].set(bits);
         Ok(())
     }
 
@@ -802,14 +896,14 @@ impl Array {
     #[inline]
     pub fn get1(&self, i: i64) -> Result<u64, RtError> {
         let p = self.position1(i)?;
-        Ok(self.data.cells[p].get())
+        Ok(self.data.cells()[p].get())
     }
 
     /// `a[i] = bits` on a 1-D array.
     #[inline]
     pub fn set1(&self, i: i64, bits: u64) -> Result<(), RtError> {
         let p = self.position1(i)?;
-        self.data.cells[p].set(bits);
+        self.data.cells()[p].set(bits);
         Ok(())
     }
 
@@ -817,14 +911,14 @@ impl Array {
     #[inline]
     pub fn get2(&self, i: i64, j: i64) -> Result<u64, RtError> {
         let p = self.position2(i, j)?;
-        Ok(self.data.cells[p].get())
+        Ok(self.data.cells()[p].get())
     }
 
     /// `m[i, j] = bits` on a 2-D array.
     #[inline]
     pub fn set2(&self, i: i64, j: i64, bits: u64) -> Result<(), RtError> {
         let p = self.position2(i, j)?;
-        self.data.cells[p].set(bits);
+        self.data.cells()[p].set(bits);
         Ok(())
     }
 
@@ -1412,7 +1506,7 @@ impl Array {
             }
             let pos = base + i as isize * self.strides[axis];
             if axis + 1 == self.ndim {
-                let bits = self.data.cells[pos as usize].get();
+                let bits = self.data.cells()[pos as usize].get();
                 out.push_str(&format_scalar(Scalar::from_bits(self.elem, bits)));
             } else {
                 self.format_axis(axis + 1, pos, out);

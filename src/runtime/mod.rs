@@ -7,11 +7,12 @@
 //!   arrays is fallible.
 //! - Scalar and elementwise array arithmetic go through the same functions in [`ops`], so a
 //!   scalar loop and the equivalent array expression can never disagree.
-//! - No `unsafe`: array storage is `Rc<Storage>` over `Cell<u64>` elements, so views share
-//!   storage and writes through one view are seen by all.
+//! - Array storage is `Rc<Storage>` over `Cell<u64>` elements, so views share storage and
+//!   writes through one view are seen by all. No `unsafe` but the two marked items of
+//!   [`array::Storage`] that read memory the embedding program lends for one call.
 //! - This module knows nothing about syntax, types, bytecode or the JIT.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod array;
 pub mod error;
@@ -19,6 +20,6 @@ pub mod format;
 pub mod ops;
 pub mod random;
 
-pub use array::{native_layout, Array, ArrayRef, InPlace, Index};
+pub use array::{native_layout, Array, ArrayRef, InPlace, Index, Storage};
 pub use error::RtError;
 pub use ops::Scalar;

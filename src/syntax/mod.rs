@@ -24,6 +24,16 @@ lalrpop_mod!(
 pub const MAX_NESTING: usize = 1_000;
 
 /// Parses one file. Always returns a module; `diags` is empty iff the file is well formed.
+/// Whether `word` is a keyword of nk (lexes as something other than one name).
+pub fn is_keyword(word: &str) -> bool {
+    use logos::Logos;
+    let mut lex = lexer::Token::lexer(word);
+    !matches!(
+        (lex.next(), lex.next()),
+        (Some(Ok(lexer::Token::Ident(_))), None)
+    )
+}
+
 pub fn parse(file: FileId, src: &str) -> (ast::Module, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     if let Some(d) = check_nesting(file, src) {

@@ -1118,7 +1118,10 @@ impl<'a> Checker<'a> {
                 if let Some(c) = self.const_value(cx.module, n, span) {
                     return c;
                 }
-                if self.fns[cx.module].contains_key(n.as_str()) || builtins::is_builtin_name(n) {
+                if self.fns[cx.module].contains_key(n.as_str())
+                    || builtins::is_builtin_name(n)
+                    || self.loaded.hosts.iter().any(|h| h.name == *n)
+                {
                     return self.err(
                         span,
                         format!("`{n}` is a function; functions are not values (call it)"),
@@ -1446,6 +1449,9 @@ impl<'a> Checker<'a> {
                     );
                 }
                 let args: Vec<Expr> = args.iter().map(|a| self.value(cx, a)).collect();
+                if let Some(h) = self.loaded.hosts.iter().position(|h| h.name == *n) {
+                    return self.call_host(h, args, span);
+                }
                 if let Some(r) = builtins::lower(self, n, args.clone(), span) {
                     return r;
                 }
@@ -1459,6 +1465,7 @@ impl<'a> Checker<'a> {
                     .chain(self.fns[prelude].keys().filter(|k| !k.starts_with("__")))
                     .map(|k| k.to_string())
                     .chain(builtins::public_names().map(String::from))
+                    .chain(self.loaded.hosts.iter().map(|h| h.name.clone()))
                     .collect();
                 let hint = did_you_mean(n, names.iter().map(String::as_str));
                 self.err(callee.span, format!("undefined function `{n}`{hint}"))
@@ -1499,6 +1506,40 @@ impl<'a> Checker<'a> {
                 span,
                 format!("internal: prelude function `{name}` is missing"),
             ),
+        }
+    }
+
+    /// A call of host function `index`: its parameter types are fixed, as for a built-in.
+    fn call_host(&mut self, index: usize, args: Vec<Expr>, span: Span) -> Expr {
+        let sig = &self.loaded.hosts[index];
+        if args.len() != sig.params.len() {
+            let n = sig.params.len();
+            return self.err(
+                span,
+                format!(
+                    "wrong number of arguments: `{}` expected {n} argument{}, found {}",
+                    sig.name,
+                    if n == 1 { "" } else { "s" },
+                    args.len()
+                ),
+            );
+        }
+        let lowered: Vec<Expr> = args
+            .into_iter()
+            .zip(&sig.params)
+            .enumerate()
+            .map(|(i, (a, want))| {
+                let what = format!("argument {} of `{}`", i + 1, sig.name);
+                self.coerce(a, want, &what)
+            })
+            .collect();
+        if lowered.iter().any(|a| a.ty.is_unknown()) {
+            return unknown(span);
+        }
+        Expr {
+            kind: ExprKind::Builtin(Builtin::Host(index as u32), lowered),
+            ty: sig.ret.clone(),
+            span,
         }
     }
 

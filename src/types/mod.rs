@@ -13,6 +13,8 @@
 mod builtins;
 mod check;
 
+pub use builtins::is_builtin_name;
+
 use crate::diag::Diagnostic;
 use crate::ir::Program;
 use crate::loader::Loaded;

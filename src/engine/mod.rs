@@ -30,24 +30,61 @@
 //! code heap folder ([`EngineBuilder::cache_dir`]), so code compiled by one is loaded by
 //! the others.
 //!
-//! **Stopping** a long call: set [`crate::interp::INTERRUPT`] (from another thread, a
-//! timer, a signal handler); the running nk code stops at its next loop iteration and the
-//! call returns [`Error::Runtime`] with the message "interrupted".
+//! **Stopping** a long call: set the flag of [`Engine::interrupt_handle`] (from another
+//! thread, a timer, a signal handler); the running nk code stops at its next loop
+//! iteration, in either tier, and the call returns [`Error::Runtime`] with the message
+//! "interrupted". [`EngineBuilder::time_limit`] does this for every call that runs longer
+//! than a budget (the message then says so).
 //!
-//! **Arrays** cross the boundary by copy in this version: an `ndarray` argument is copied
-//! into an nk array, an nk array result into an `ndarray::ArrayD`.
+//! **Arrays**: an `ndarray` passed by `&mut` is *lent*: nk reads and writes the caller's
+//! memory in place, whatever its strides (as long as none is negative), and the loan ends
+//! when the call returns (if nk returns a view of it, the result is a copy). An owned
+//! standard-layout array passed by value moves its buffer into nk without copying; other
+//! arrays are copied. An nk array result becomes an `ndarray::Array` (`ArrayD`, or
+//! `Array1`..`Array3`), without copying when nk's buffer belongs to the result alone.
+//!
+//! ```
+//! use nvm::engine::Engine;
+//!
+//! let mut engine = Engine::new();
+//! engine.load_str("m", "fn scale(xs: f64[], k: f64) { xs[:] = xs * k; }").unwrap();
+//! let mut a = ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]]);
+//! let mut column = a.column_mut(1); // a strided view: lent as it is
+//! let () = engine.call("scale", (&mut column, 10.0)).unwrap();
+//! assert_eq!(a, ndarray::arr2(&[[1.0, 20.0], [3.0, 40.0]]));
+//! ```
+//!
+//! **Host functions**: [`Engine::register_fn`] makes a Rust function or closure callable
+//! from nk, type-checked like a built-in (see [`host`]).
+//!
+//! ```
+//! use nvm::engine::Engine;
+//!
+//! let mut engine = Engine::new();
+//! let rate = 0.25;
+//! engine.register_fn("tax", move |income: f64| income * rate).unwrap();
+//! engine.load_str("m", "fn net(x: f64) -> f64 { return x - tax(x); }").unwrap();
+//! assert_eq!(engine.call::<f64>("net", (100.0,)).unwrap(), 75.0);
+//! ```
+
+mod convert;
+pub mod host;
+
+pub use convert::{FromNk, IntoArgs, IntoNk, NkElement, Seal};
+pub use host::{HostArg, HostFunction, HostRet};
 
 use crate::driver::{render_runtime_error, Checked, Failure};
-use crate::interp::{Interp, Tier, TierPolicy, Value};
-use crate::ir::ops::Prim;
-use crate::ir::Type;
-use crate::runtime::{Array, Scalar};
+use crate::interp::{HostFn, Interp, Tier, TierPolicy, Value};
+use crate::ir::{HostSig, Type};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// What went wrong in an engine call.
 #[derive(Debug, Clone)]
@@ -84,6 +121,7 @@ pub struct EngineBuilder {
     cache: Option<PathBuf>,
     module_paths: Vec<PathBuf>,
     capture: bool,
+    time_limit: Option<Duration>,
 }
 
 impl EngineBuilder {
@@ -112,8 +150,20 @@ impl EngineBuilder {
         self.capture = true;
         self
     }
+    /// Stop any call that runs longer than `limit` (a runaway loop, in either tier) with
+    /// a runtime error saying so. Default: no limit.
+    pub fn time_limit(mut self, limit: Duration) -> Self {
+        self.time_limit = Some(limit);
+        self
+    }
     pub fn build(self) -> Engine {
+        let interrupt = Arc::new(AtomicBool::new(false));
         Engine {
+            watchdog: self
+                .time_limit
+                .map(|limit| Watchdog::start(limit, interrupt.clone())),
+            interrupt,
+            hosts: Vec::new(),
             policy: self.policy,
             cache: self.cache,
             module_paths: self.module_paths,
@@ -136,6 +186,8 @@ enum Source {
 struct Entry {
     target: String,
     arg_types: Vec<String>,
+    /// The target returns nothing: the entry calls it as a statement.
+    statement: bool,
 }
 
 struct State {
@@ -147,6 +199,11 @@ struct State {
 
 /// An nk engine: load modules, call their functions. See the module documentation.
 pub struct Engine {
+    /// Registered host functions (`Builtin::Host(i)` is `hosts[i]`).
+    hosts: Vec<(HostSig, HostFn)>,
+    /// The stop flag of this engine's interpreters.
+    interrupt: Arc<AtomicBool>,
+    watchdog: Option<Watchdog>,
     policy: TierPolicy,
     cache: Option<PathBuf>,
     module_paths: Vec<PathBuf>,
@@ -187,6 +244,7 @@ impl Engine {
             cache: None,
             module_paths: Vec::new(),
             capture: false,
+            time_limit: None,
         }
     }
 
@@ -251,8 +309,9 @@ impl Engine {
                 .collect();
             let args: Vec<String> = (0..e.arg_types.len()).map(|i| format!("a{i}")).collect();
             s.push_str(&format!(
-                "fn __nvm_entry_{k}({}) {{ return {}({}); }}\n",
+                "fn __nvm_entry_{k}({}) {{ {}{}({}); }}\n",
                 params.join(", "),
+                if e.statement { "" } else { "return " },
                 e.target,
                 args.join(", ")
             ));
@@ -281,7 +340,11 @@ impl Engine {
             }
         }
         paths.extend(self.module_paths.iter().cloned());
-        let loaded = crate::loader::load_source_with("<engine>", self.script(), None, paths, texts);
+        let mut loaded =
+            crate::loader::load_source_with("<engine>", self.script(), None, paths, texts);
+        if let Ok(l) = &mut loaded {
+            l.hosts = self.hosts.iter().map(|(sig, _)| sig.clone()).collect();
+        }
         let checked = crate::driver::finish_check_loaded(loaded, false).map_err(|f| match f {
             Failure::Compile(r) => Error::Compile(r),
             other => Error::Usage(other.message().to_string()),
@@ -291,6 +354,8 @@ impl Engine {
             None => Box::new(std::io::stdout()),
         };
         let mut it = Interp::with_policy(checked.program.clone(), out, self.policy);
+        it.set_hosts(self.hosts.iter().map(|(_, f)| f.clone()).collect());
+        it.set_interrupt_flag(self.interrupt.clone());
         if let Some(c) = &self.cache {
             it.use_code_heap(c.clone());
         }
@@ -347,7 +412,7 @@ impl Engine {
     /// Calls nk function `func` (`f` or `module.f`) with `args` (a tuple of Rust values:
     /// `()`, `(x,)`, `(x, y)`, ...) and converts its result to `R`.
     pub fn call<R: FromNk>(&mut self, func: &str, args: impl IntoArgs) -> Result<R, Error> {
-        let args = args.into_args()?;
+        let args = args.into_args(Seal::new())?;
         let v = self.call_values(func, args)?;
         R::from_nk(v).map_err(Error::Usage)
     }
@@ -441,8 +506,16 @@ impl Engine {
         self.entries.push(Entry {
             target: target.to_string(),
             arg_types,
+            statement: false,
         });
-        if let Err(e) = self.rebuild() {
+        let mut built = self.rebuild();
+        if matches!(&built, Err(Error::Compile(r)) if r.contains("this call returns no value")) {
+            if let Some(e) = self.entries.last_mut() {
+                e.statement = true;
+            }
+            built = self.rebuild();
+        }
+        if let Err(e) = built {
             self.entries.pop();
             let _ = self.rebuild();
             return Err(e);
@@ -461,17 +534,33 @@ impl Engine {
             .get(&k)
             .ok_or_else(|| Error::Usage(format!("internal: entry for `{target}` missing")))?;
         let values: Vec<Value> = args.into_iter().map(|(_, v)| v).collect();
+        // Arrays lent by the caller (`&mut`): every reference to them must be gone when
+        // this call returns.
+        let mut lent = Vec::new();
+        values.iter().for_each(|v| lent_storages(v, &mut lent));
+        if let Some(w) = &self.watchdog {
+            w.arm();
+        }
         let result =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| state.it.call(id, &values)));
+        let timed_out = self.watchdog.as_ref().is_some_and(|w| w.disarm());
+        state.it.clear_registers();
         state.it.flush();
-        match result {
-            Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => {
+        drop(values);
+        let result = match result {
+            // A result that is (or holds) a view of lent memory is copied out of it.
+            Ok(Ok(v)) => Ok(detach(v)),
+            Ok(Err(mut e)) => {
+                if timed_out && e.message == crate::interp::INTERRUPTED {
+                    let limit = self.watchdog.as_ref().map(|w| w.limit).unwrap_or_default();
+                    e.message = format!("time limit exceeded: the call ran longer than {limit:?}");
+                }
+                // The engine's entry function is not the user's.
+                e.chain.retain(|(n, _)| !n.starts_with("__nvm_entry_"));
                 let sources = &state.checked.sources;
                 let chain = e
                     .chain
                     .iter()
-                    .filter(|(n, _)| !n.starts_with("__nvm_entry_"))
                     .map(|(n, sp)| format!("{n} at {}", sources.location(*sp)))
                     .collect();
                 Err(Error::Runtime {
@@ -483,7 +572,71 @@ impl Engine {
             Err(_) => Err(Error::Usage(format!(
                 "internal error while calling `{target}` (a bug in nvm)"
             ))),
+        };
+        if lent.iter().any(|w| w.strong_count() > 0) {
+            // Cannot happen (nk has no global state that could keep an array); if it did,
+            // the interpreter is dropped so that nothing can reach the memory again.
+            self.state = None;
+            return Err(Error::Usage(format!(
+                "internal error: a lent array outlived the call of `{target}` (a bug in nvm)"
+            )));
         }
+        result
+    }
+
+    /// A flag that stops the running call when set (from any thread): nk code checks it at
+    /// every loop iteration, in both tiers, and the call returns the runtime error
+    /// "interrupted". Each call clears it on entry.
+    pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
+        self.interrupt.clone()
+    }
+
+    /// Makes the Rust function or closure `f` callable from nk as `name(...)`, in every
+    /// module (a module's own function of that name comes first). Its nk signature comes
+    /// from its Rust types (see [`host`]); calls are type-checked like a built-in's.
+    /// Registering a name again replaces the function; if a function called earlier no
+    /// longer type-checks with the new signature, the error is returned and nothing changes.
+    ///
+    /// A panic in `f` is caught and becomes an nk runtime error.
+    pub fn register_fn<Args, F: HostFunction<Args>>(
+        &mut self,
+        name: &str,
+        f: F,
+    ) -> Result<(), Error> {
+        let ident = !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit());
+        if !ident || name.starts_with("__") {
+            return Err(Error::Usage(format!(
+                "`{name}` cannot name a host function (letters, digits and `_`, not starting with a digit or `__`)"
+            )));
+        }
+        if crate::types::is_builtin_name(name)
+            || matches!(name, "print" | "assert" | "range")
+            || crate::syntax::is_keyword(name)
+        {
+            return Err(Error::Usage(format!(
+                "`{name}` is a built-in name of nk; choose another name for the host function"
+            )));
+        }
+        let (params, ret) = F::signature().map_err(Error::Usage)?;
+        let sig = HostSig {
+            name: name.to_string(),
+            params,
+            ret,
+        };
+        let old = self.hosts.clone();
+        match self.hosts.iter_mut().find(|(s, _)| s.name == name) {
+            Some(slot) => *slot = (sig, f.into_host()),
+            None => self.hosts.push((sig, f.into_host())),
+        }
+        // The calls made so far are checked again with the new signature.
+        if let Err(e) = self.rebuild() {
+            self.hosts = old;
+            let _ = self.rebuild();
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// What nk printed since the last call (with [`EngineBuilder::capture_output`]).
@@ -505,203 +658,108 @@ impl Engine {
     }
 }
 
-/// A Rust value nk can take as an argument.
-pub trait IntoNk {
-    /// Its nk type, as written in a parameter list (`i64`, `f64[,]`).
-    fn nk_type(&self) -> Result<String, Error>;
-    fn into_nk(self) -> Value;
-}
-
-impl IntoNk for i64 {
-    fn nk_type(&self) -> Result<String, Error> {
-        Ok("i64".into())
-    }
-    fn into_nk(self) -> Value {
-        Value::S(Scalar::I64(self))
+/// The lent storages `v` refers to.
+fn lent_storages(v: &Value, out: &mut Vec<std::rc::Weak<crate::runtime::Storage>>) {
+    match v {
+        Value::A(a) => out.extend(a.lent_storage()),
+        Value::T(vs) => vs.iter().for_each(|v| lent_storages(v, out)),
+        Value::S(_) | Value::Unit => {}
     }
 }
 
-impl IntoNk for f64 {
-    fn nk_type(&self) -> Result<String, Error> {
-        Ok("f64".into())
-    }
-    fn into_nk(self) -> Value {
-        Value::S(Scalar::F64(self))
-    }
-}
-
-impl IntoNk for bool {
-    fn nk_type(&self) -> Result<String, Error> {
-        Ok("bool".into())
-    }
-    fn into_nk(self) -> Value {
-        Value::S(Scalar::Bool(self))
+/// `v` with every array over lent memory replaced by a copy.
+fn detach(v: Value) -> Value {
+    match v {
+        Value::A(a) if a.lent_storage().is_some() => Value::A(Rc::new(a.copy())),
+        Value::T(vs) => Value::T(vs.into_iter().map(detach).collect()),
+        other => other,
     }
 }
 
-/// Element types of arrays that cross the boundary.
-pub trait NkElement: Copy {
-    const PRIM: Prim;
-    fn to_bits(self) -> u64;
-    fn from_bits(bits: u64) -> Self;
+/// Sets an engine's stop flag when a call runs past its time limit: one thread per engine,
+/// asleep between calls.
+struct Watchdog {
+    limit: Duration,
+    shared: Arc<WatchShared>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl NkElement for f64 {
-    const PRIM: Prim = Prim::F64;
-    fn to_bits(self) -> u64 {
-        f64::to_bits(self)
-    }
-    fn from_bits(bits: u64) -> Self {
-        f64::from_bits(bits)
-    }
+struct WatchShared {
+    /// (deadline of the running call, engine dropped)
+    state: Mutex<(Option<Instant>, bool)>,
+    wake: Condvar,
+    flag: Arc<AtomicBool>,
+    fired: AtomicBool,
 }
 
-impl NkElement for i64 {
-    const PRIM: Prim = Prim::I64;
-    fn to_bits(self) -> u64 {
-        self as u64
-    }
-    fn from_bits(bits: u64) -> Self {
-        bits as i64
-    }
-}
-
-impl<S, D, A> IntoNk for ndarray::ArrayBase<S, D>
-where
-    S: ndarray::Data<Elem = A>,
-    D: ndarray::Dimension,
-    A: NkElement,
-{
-    fn nk_type(&self) -> Result<String, Error> {
-        let n = self.ndim();
-        if !(1..=3).contains(&n) {
-            return Err(Error::Usage(format!(
-                "nk arrays have 1 to 3 dimensions, not {n}"
-            )));
-        }
-        Ok(format!("{}[{}]", A::PRIM.name(), ",".repeat(n - 1)))
-    }
-    fn into_nk(self) -> Value {
-        let shape = self.shape().to_vec();
-        let bits: Vec<u64> = self.iter().map(|x| x.to_bits()).collect();
-        Value::A(Rc::new(Array::from_vec(A::PRIM, &shape, bits)))
-    }
-}
-
-/// Argument lists: tuples of [`IntoNk`] values.
-pub trait IntoArgs {
-    fn into_args(self) -> Result<Vec<(String, Value)>, Error>;
-}
-
-impl IntoArgs for () {
-    fn into_args(self) -> Result<Vec<(String, Value)>, Error> {
-        Ok(vec![])
-    }
-}
-
-macro_rules! into_args {
-    ($($t:ident),+) => {
-        impl<$($t: IntoNk),+> IntoArgs for ($($t,)+) {
-            #[allow(non_snake_case)]
-            fn into_args(self) -> Result<Vec<(String, Value)>, Error> {
-                let ($($t,)+) = self;
-                Ok(vec![$(($t.nk_type()?, $t.into_nk())),+])
-            }
-        }
-    };
-}
-into_args!(A);
-into_args!(A, B);
-into_args!(A, B, C);
-into_args!(A, B, C, D);
-into_args!(A, B, C, D, E);
-into_args!(A, B, C, D, E, F);
-
-/// A Rust type an nk result converts to.
-pub trait FromNk: Sized {
-    fn from_nk(v: Value) -> Result<Self, String>;
-}
-
-fn mismatch(want: &str, v: &Value) -> String {
-    let have = match v {
-        Value::S(s) => Type::Prim(s.prim()).to_string(),
-        Value::A(a) => Type::Array(a.elem(), a.shape().len() as u8).to_string(),
-        Value::T(_) => "a tuple".into(),
-        Value::Unit => "nothing".into(),
-    };
-    format!("the nk function returned {have}, not {want}")
-}
-
-impl FromNk for f64 {
-    fn from_nk(v: Value) -> Result<Self, String> {
-        match v {
-            Value::S(Scalar::F64(x)) => Ok(x),
-            other => Err(mismatch("f64", &other)),
-        }
-    }
-}
-
-impl FromNk for i64 {
-    fn from_nk(v: Value) -> Result<Self, String> {
-        match v {
-            Value::S(Scalar::I64(x)) => Ok(x),
-            other => Err(mismatch("i64", &other)),
-        }
-    }
-}
-
-impl FromNk for bool {
-    fn from_nk(v: Value) -> Result<Self, String> {
-        match v {
-            Value::S(Scalar::Bool(x)) => Ok(x),
-            other => Err(mismatch("bool", &other)),
-        }
-    }
-}
-
-impl FromNk for () {
-    fn from_nk(v: Value) -> Result<Self, String> {
-        match v {
-            Value::Unit => Ok(()),
-            other => Err(mismatch("nothing", &other)),
-        }
-    }
-}
-
-impl<A: NkElement> FromNk for ndarray::ArrayD<A> {
-    fn from_nk(v: Value) -> Result<Self, String> {
-        match v {
-            Value::A(a) if a.elem() == A::PRIM => {
-                let data: Vec<A> = a.to_vec_bits().into_iter().map(A::from_bits).collect();
-                ndarray::ArrayD::from_shape_vec(a.shape().to_vec(), data)
-                    .map_err(|e| format!("internal: {e}"))
-            }
-            other => Err(mismatch(&format!("{}[...]", A::PRIM.name()), &other)),
-        }
-    }
-}
-
-macro_rules! from_tuple {
-    ($($t:ident),+) => {
-        impl<$($t: FromNk),+> FromNk for ($($t,)+) {
-            #[allow(non_snake_case)]
-            fn from_nk(v: Value) -> Result<Self, String> {
-                match v {
-                    Value::T(vs) => {
-                        let n = vs.len();
-                        let mut it = vs.into_iter();
-                        let r = ($($t::from_nk(it.next().ok_or_else(|| format!("a tuple of {n}"))?)?,)+);
-                        if it.next().is_some() {
-                            return Err(format!("the nk function returned a tuple of {n}"));
+impl Watchdog {
+    fn start(limit: Duration, flag: Arc<AtomicBool>) -> Watchdog {
+        let shared = Arc::new(WatchShared {
+            state: Mutex::new((None, false)),
+            wake: Condvar::new(),
+            flag,
+            fired: AtomicBool::new(false),
+        });
+        let s = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("nvm-watchdog".into())
+            .spawn(move || {
+                let mut st = s.state.lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    match *st {
+                        (_, true) => return,
+                        (None, _) => st = s.wake.wait(st).unwrap_or_else(|e| e.into_inner()),
+                        (Some(d), _) => {
+                            let now = Instant::now();
+                            if now >= d {
+                                s.fired.store(true, Ordering::SeqCst);
+                                s.flag.store(true, Ordering::SeqCst);
+                                st.0 = None;
+                            } else {
+                                st = s
+                                    .wake
+                                    .wait_timeout(st, d - now)
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .0;
+                            }
                         }
-                        Ok(r)
                     }
-                    other => Err(mismatch("a tuple", &other)),
                 }
-            }
+            })
+            .ok();
+        Watchdog {
+            limit,
+            shared,
+            thread,
         }
-    };
+    }
+
+    /// A call starts now.
+    fn arm(&self) {
+        self.shared.fired.store(false, Ordering::SeqCst);
+        let mut st = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.0 = Some(Instant::now() + self.limit);
+        self.shared.wake.notify_one();
+    }
+
+    /// The call ended; whether the limit stopped it.
+    fn disarm(&self) -> bool {
+        let mut st = self.shared.state.lock().unwrap_or_else(|e| e.into_inner());
+        st.0 = None;
+        self.shared.fired.load(Ordering::SeqCst)
+    }
 }
-from_tuple!(A, B);
-from_tuple!(A, B, C);
-from_tuple!(A, B, C, D);
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .1 = true;
+        self.shared.wake.notify_one();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
