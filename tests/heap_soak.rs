@@ -1,8 +1,9 @@
 //! The code heap under stress (invariant 6, "safe to share"): for a while, several
 //! threads each start `nvm` processes one after another — runs of four programs whose call
 //! graphs share one module (so they share entries), `nvm build`, `nvm cache gc` (some with a
-//! small `--max-bytes`), `nvm cache clear`, `verify` and `stats` — all on one heap folder,
-//! while a fault thread damages the folder underneath them: it truncates, bit-flips,
+//! small `--max-bytes`), `nvm cache clear`, `verify` and `stats` — all on one heap folder
+//! (one run or build in 25 is killed with SIGKILL after a few milliseconds, as a writer
+//! dying mid-write would be), while a fault thread damages the folder underneath them: it truncates, bit-flips,
 //! overwrites with junk or with another entry, deletes and chmods entry files and the
 //! temporary files of writers, makes the target folder unwritable or unreadable for a
 //! moment, and plants junk entries under unused keys and stale temporary files.
@@ -167,6 +168,8 @@ struct Soak {
 struct Out {
     code: Option<i32>,
     signal: Option<i32>,
+    /// Killed by this test (`nvm_kill`), so its output is not checked.
+    killed: bool,
     stdout: String,
     stderr: String,
 }
@@ -177,6 +180,12 @@ impl Soak {
     }
 
     fn nvm(&self, args: &[&str]) -> Out {
+        self.nvm_kill(args, None)
+    }
+
+    /// `nvm ARGS`; with `kill`, the process is killed (SIGKILL) after that long if it still
+    /// runs — a writer dying between its temporary file and the rename, say.
+    fn nvm_kill(&self, args: &[&str], kill: Option<Duration>) -> Out {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_nvm"));
         cmd.args(args)
             .env_remove("NVM_CACHE_DIR")
@@ -188,14 +197,20 @@ impl Soak {
         if let Some(u) = self.uid {
             cmd.uid(u).gid(u);
         }
-        let child = cmd.spawn().expect("nvm starts");
+        let mut child = cmd.spawn().expect("nvm starts");
         let pid = child.id();
         self.running.lock().unwrap().push((pid, Instant::now()));
+        if let Some(after) = kill {
+            std::thread::sleep(after);
+            // Child::kill: the child is not reaped yet, so its pid is still its own.
+            let _ = child.kill();
+        }
         let out = child.wait_with_output().expect("nvm finishes");
         self.running.lock().unwrap().retain(|r| r.0 != pid);
         Out {
             code: out.status.code(),
             signal: out.status.signal(),
+            killed: kill.is_some() && out.status.signal() == Some(libc::SIGKILL),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
@@ -261,7 +276,7 @@ impl Soak {
     }
 
     /// One run of program `p`; true if all was as expected. Returns its stats line.
-    fn run(&self, p: usize, tier: &[&str]) -> Option<String> {
+    fn run(&self, p: usize, tier: &[&str], kill: Option<Duration>) -> Option<String> {
         let (file, _, args, want) = PROGRAMS[p];
         let file = self.path(file);
         let heap = self.heap_arg();
@@ -269,7 +284,11 @@ impl Soak {
         a.extend_from_slice(tier);
         a.extend_from_slice(&["--stats=json", "--cache-dir", &heap, &file]);
         a.extend_from_slice(args);
-        let o = self.nvm(&a);
+        let o = self.nvm_kill(&a, kill);
+        if o.killed {
+            Tally::add(&mut self.tally.lock().unwrap().processes, "run (killed)");
+            return None;
+        }
         Tally::add(&mut self.tally.lock().unwrap().processes, "run");
         if o.code != Some(0) {
             self.fail("run", &a, &o, "exit status is not 0");
@@ -284,11 +303,15 @@ impl Soak {
         Some(json)
     }
 
-    fn build(&self, p: usize) -> Option<String> {
+    fn build(&self, p: usize, kill: Option<Duration>) -> Option<String> {
         let file = self.path(PROGRAMS[p].0);
         let heap = self.heap_arg();
         let a = ["build", "--stats=json", "--cache-dir", &heap, &file];
-        let o = self.nvm(&a);
+        let o = self.nvm_kill(&a, kill);
+        if o.killed {
+            Tally::add(&mut self.tally.lock().unwrap().processes, "build (killed)");
+            return None;
+        }
         Tally::add(&mut self.tally.lock().unwrap().processes, "build");
         if o.code != Some(0) {
             self.fail("build", &a, &o, "exit status is not 0");
@@ -311,10 +334,9 @@ impl Soak {
         a.extend_from_slice(extra);
         a.extend_from_slice(&["--cache-dir", &heap]);
         let o = self.nvm(&a);
-        let label = if extra.is_empty() {
-            action.to_string()
-        } else {
-            format!("{action} {}", extra.join(" "))
+        let label = match extra.first() {
+            None => action.to_string(),
+            Some(flag) => format!("{action} {flag} N"),
         };
         Tally::add(&mut self.tally.lock().unwrap().processes, &label);
         if !o.code.is_some_and(|c| ok.contains(&c)) {
@@ -387,18 +409,22 @@ fn json_n(json: &str, key: &str) -> u64 {
 fn worker(s: &Soak, mut rng: Rng, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         let p = rng.below(PROGRAMS.len() as u64) as usize;
+        // One run or build in 25 is killed after 0-40 ms (if it has not finished).
+        let kill = rng
+            .chance(4)
+            .then(|| Duration::from_micros(rng.below(40_000)));
         match rng.below(100) {
             0..=54 => {
-                s.run(p, &["--tier=jit"]);
+                s.run(p, &["--tier=jit"], kill);
             }
             55..=64 => {
-                s.run(p, &["--tier=auto", "--jit-calls=1"]);
+                s.run(p, &["--tier=auto", "--jit-calls=1"], kill);
             }
             65..=69 => {
-                s.run(p, &["--tier=auto"]);
+                s.run(p, &["--tier=auto"], kill);
             }
             70..=81 => {
-                s.build(p);
+                s.build(p, kill);
             }
             82..=86 => {
                 s.cache("gc", &[], &[0], "removed ");
@@ -699,7 +725,7 @@ fn the_heap_survives_concurrent_processes_and_faults() {
     }
     let before = s.cache("verify", &[], &[0, 1], "").unwrap_or_default();
     for p in 0..PROGRAMS.len() {
-        s.build(p);
+        s.build(p, None);
     }
     let gc = s.cache("gc", &[], &[0], "removed ").unwrap_or_default();
     let verify = s.cache("verify", &[], &[0], "");
@@ -708,7 +734,7 @@ fn the_heap_survives_concurrent_processes_and_faults() {
     let mut cold_after_repair = Vec::new();
     for (p, prog) in PROGRAMS.iter().enumerate() {
         for tier in [&["--tier=jit"][..], &["--tier=auto", "--jit-calls=1"]] {
-            if let Some(json) = s.run(p, tier) {
+            if let Some(json) = s.run(p, tier, None) {
                 let warm = json_n(&json, "compiled") == 0
                     && json_n(&json, "heap_writes") == 0
                     && json_n(&json, "loaded") > 0;
@@ -904,5 +930,37 @@ fn verify_reports_an_entry_of_another_target_and_gc_removes_what_no_run_can_use(
     let (_, out, err) = nvm_in(&d, &["run", "--tier=jit", "--stats=json", "p1.nk"]);
     assert_eq!(out, PROGRAMS[0].3);
     assert_eq!(json_n(&err, "compiled"), 0, "{err}");
+    let _ = fs::remove_dir_all(&d);
+}
+
+#[test]
+fn verify_reports_a_folder_it_cannot_read() {
+    // Its entries cannot be checked, so the heap is not clean (it was "clean, 0 entries").
+    let d = small_heap("unreadable");
+    let (code, _, err) = nvm_in(&d, &["run", "--tier=jit", "p1.nk"]);
+    assert_eq!(code, Some(0), "{err}");
+    let target = entry_files(&d)[0].parent().unwrap().to_path_buf();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o000)).unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nvm"));
+    cmd.args([
+        "cache",
+        "verify",
+        "--cache-dir",
+        d.join("heap").to_str().unwrap(),
+    ]);
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Root reads any folder: check as `nobody`, who can reach the heap but not read it.
+        for p in [d.clone(), d.join("heap")] {
+            fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        cmd.uid(65534).gid(65534);
+    }
+    let o = cmd.output().unwrap();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o755)).unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("unreadable folder"), "{out}");
+    assert!(!out.contains("heap is clean"), "{out}");
     let _ = fs::remove_dir_all(&d);
 }

@@ -59,6 +59,19 @@ fn module_of(name: &str) -> String {
 pub fn verify(root: &Path) -> (String, bool) {
     let entries = list_entries(root);
     let mut problems = Vec::new();
+    // A folder that cannot be listed hides its entries: the heap is not known to be clean.
+    match fs::read_dir(root) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            problems.push(format!("{}: unreadable folder: {e}", root.display()))
+        }
+        r => {
+            for d in r.into_iter().flatten().flatten() {
+                if let (true, Err(e)) = (d.path().is_dir(), fs::read_dir(d.path())) {
+                    problems.push(format!("{}: unreadable folder: {e}", d.path().display()));
+                }
+            }
+        }
+    }
     // Per folder: identity -> code of each entry for that identity.
     let mut by_name: HashMap<(String, String), Vec<Vec<u8>>> = HashMap::new();
     let mut parsed = Vec::new();
