@@ -200,8 +200,9 @@ fn run_cli(cli: Cli) -> u8 {
     let result = match command {
         Command::Repl { tier, cache } => {
             // First: Ctrl-C from now on stops evaluations, never the REPL.
-            nvm::repl::catch_sigint();
+            let stop = nvm::repl::catch_sigint();
             let mut b = nvm::engine::Engine::builder()
+                .interrupt_flag(stop)
                 .capture_output()
                 .tier(match tier {
                     Tier::Interp => nvm::interp::Tier::Interp,

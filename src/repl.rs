@@ -11,12 +11,14 @@
 //! The line editor (rustyline) adds history (in the user's data folder), multi-line
 //! entries (an unclosed `{`, `(` or `[` continues on the next line) and completion of
 //! names. Errors are printed and the session goes on; Ctrl-C stops a running evaluation
-//! (in either tier: loops check `interp::INTERRUPT`) and returns to the prompt; Ctrl-D
-//! exits.
+//! (in either tier: loops check the engine's stop flag, which the SIGINT handler sets) and
+//! returns to the prompt; Ctrl-D exits.
 
 use crate::engine::{Engine, Error};
 use crate::interp::Value;
 use crate::syntax::ast::{Item, Pattern, StmtKind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// What one entry produced.
 #[derive(Debug, Default)]
@@ -458,22 +460,33 @@ impl rustyline::highlight::Highlighter for Names {}
 impl rustyline::validate::Validator for Names {}
 impl rustyline::Helper for Names {}
 
+/// The flag SIGINT sets (made before the handler is installed, never replaced).
+static SIGINT_FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+
 /// SIGINT during an evaluation: ask the running nk code to stop (it checks at every loop
 /// iteration, in both tiers). At the prompt the line editor reads Ctrl-C as a key.
 extern "C" fn on_sigint(_: libc::c_int) {
-    crate::interp::INTERRUPT.store(true, std::sync::atomic::Ordering::Relaxed);
+    // Initialized before the handler was installed: `get` is one atomic load.
+    if let Some(flag) = SIGINT_FLAG.get() {
+        flag.store(true, Ordering::Relaxed);
+    }
 }
 
-/// Makes SIGINT request an interrupt instead of ending the process.
-pub fn catch_sigint() {
-    // SAFETY: `on_sigint` only stores to an atomic, which is async-signal-safe; the
-    // handler stays valid for the life of the process.
+/// Makes SIGINT request an interrupt instead of ending the process; returns the flag it
+/// sets (give it to the session's engine: [`crate::engine::EngineBuilder::interrupt_flag`]).
+pub fn catch_sigint() -> Arc<AtomicBool> {
+    let flag = SIGINT_FLAG
+        .get_or_init(|| Arc::new(AtomicBool::new(false)))
+        .clone();
+    // SAFETY: `on_sigint` only loads an initialized `OnceLock` and stores to an atomic,
+    // which are async-signal-safe; the handler stays valid for the life of the process.
     unsafe {
         libc::signal(
             libc::SIGINT,
             on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
         );
     }
+    flag
 }
 
 /// Runs the REPL on the terminal (or, when stdin is not one, on its lines without prompts

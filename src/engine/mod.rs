@@ -122,6 +122,7 @@ pub struct EngineBuilder {
     module_paths: Vec<PathBuf>,
     capture: bool,
     time_limit: Option<Duration>,
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl EngineBuilder {
@@ -152,12 +153,20 @@ impl EngineBuilder {
     }
     /// Stop any call that runs longer than `limit` (a runaway loop, in either tier) with
     /// a runtime error saying so. Default: no limit.
+    /// Poll `flag` as this engine's stop flag (default: a flag of its own). Several engines
+    /// can share one; a signal handler can set it (the REPL's Ctrl-C does).
+    pub fn interrupt_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
+    }
     pub fn time_limit(mut self, limit: Duration) -> Self {
         self.time_limit = Some(limit);
         self
     }
     pub fn build(self) -> Engine {
-        let interrupt = Arc::new(AtomicBool::new(false));
+        let interrupt = self
+            .interrupt
+            .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
         Engine {
             watchdog: self
                 .time_limit
@@ -245,6 +254,7 @@ impl Engine {
             module_paths: Vec::new(),
             capture: false,
             time_limit: None,
+            interrupt: None,
         }
     }
 

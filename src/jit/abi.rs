@@ -52,7 +52,7 @@ pub struct Ctx {
     /// All zeros: what native code reads as the header of an empty array register (null
     /// pointer, shape 0 — so every bounds check fails and the slow path reports it).
     pub empty_header: [u64; 8],
-    /// A byte that is non-zero when the run must stop (`interp::INTERRUPT`): read at every
+    /// A byte that is non-zero when the run must stop (`interp::INTERRUPT`, or an engine's own flag): read at every
     /// loop back-edge.
     pub interrupt: *const u8,
 }

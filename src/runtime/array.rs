@@ -185,11 +185,33 @@ fn check_shape(shape: &[i64]) -> Result<(usize, [usize; 3], usize), RtError> {
     Ok((shape.len(), dims, total))
 }
 
-/// Allocates `n` words set to `fill`, reporting allocation failure as an error.
+/// Physical memory in bytes (Linux: `MemTotal` of /proc/meminfo), read once; `None` if unknown.
+fn physical_memory() -> Option<u64> {
+    static MEM: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *MEM.get_or_init(|| {
+        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        kib.checked_mul(1024)
+    })
+}
+
+/// Allocates `n` words set to `fill`, reporting allocation failure as an error. A request
+/// larger than the machine's physical memory is refused up front: with overcommit the
+/// allocation could succeed and the process be killed while filling it.
 fn alloc_cells(n: usize, fill: u64, shape: &str) -> Result<Vec<Cell<u64>>, RtError> {
+    let mut v = reserve_cells(n, shape)?;
+    v.resize(n, Cell::new(fill));
+    Ok(v)
+}
+
+/// An empty buffer with room for `n` words (see [`alloc_cells`] for the limits).
+fn reserve_cells(n: usize, shape: &str) -> Result<Vec<Cell<u64>>, RtError> {
+    if physical_memory().is_some_and(|m| (n as u64).saturating_mul(8) > m) {
+        return Err(oom(shape));
+    }
     let mut v: Vec<Cell<u64>> = Vec::new();
     v.try_reserve_exact(n).map_err(|_| oom(shape))?;
-    v.resize(n, Cell::new(fill));
     Ok(v)
 }
 
@@ -720,10 +742,7 @@ impl Array {
             return Err(oom(&format!("({n},)")));
         }
         let n = n as usize;
-        let mut cells: Vec<Cell<u64>> = Vec::new();
-        cells
-            .try_reserve_exact(n)
-            .map_err(|_| oom(&format!("({n},)")))?;
+        let mut cells = reserve_cells(n, &format!("({n},)"))?;
         let mut v = a;
         for _ in 0..n {
             cells.push(Cell::new(v as u64));
@@ -749,8 +768,7 @@ impl Array {
         let n = len as usize;
         let delta = (a + step) - a;
         let shape = format!("({n},)");
-        let mut cells: Vec<Cell<u64>> = Vec::new();
-        cells.try_reserve_exact(n).map_err(|_| oom(&shape))?;
+        let mut cells = reserve_cells(n, &shape)?;
         for i in 0..n {
             let x = if i == 0 { a } else { a + i as f64 * delta };
             cells.push(Cell::new(x.to_bits()));
