@@ -964,3 +964,32 @@ fn verify_reports_a_folder_it_cannot_read() {
     assert!(!out.contains("heap is clean"), "{out}");
     let _ = fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_clear_between_a_writers_steps_costs_no_warning() {
+    // `NVM_HEAP_FAULT=clear-race`: before each entry's first rename the folder is removed,
+    // as a concurrent `nvm cache clear` would. The writer tries once more and goes on
+    // saving (it used to warn "cannot write to the code heap" and save nothing more).
+    let d = small_heap("clear-race");
+    let o = Command::new(env!("CARGO_BIN_EXE_nvm"))
+        .args(["run", "--tier=jit", "--stats=json", "--cache-dir"])
+        .arg(d.join("heap"))
+        .arg(d.join("p1.nk"))
+        .env_remove("NVM_CACHE_DIR")
+        .env("NVM_HEAP_FAULT", "clear-race")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), PROGRAMS[0].3);
+    assert_eq!(err.lines().count(), 1, "only the stats line: {err}");
+    assert!(json_n(&err, "compiled") > 1, "{err}");
+    assert_eq!(
+        json_n(&err, "heap_writes"),
+        json_n(&err, "compiled"),
+        "{err}"
+    );
+    // Each write's "clear" removed the entries before it: the last one is there.
+    assert_eq!(entry_files(&d).len(), 1);
+    let _ = fs::remove_dir_all(&d);
+}

@@ -151,7 +151,16 @@ impl CodeHeap {
         if !self.writable {
             return;
         }
-        if let Err(e) = self.try_store(key, code, name, callees) {
+        let mut r = self.try_store(key, code, name, callees, 0);
+        if r.as_ref().is_err_and(|e| {
+            use std::io::ErrorKind::{AlreadyExists, NotFound};
+            matches!(e.kind(), NotFound | AlreadyExists)
+        }) {
+            // A concurrent `nvm cache clear` removed the folder or the temporary file
+            // between two steps: once more before giving up.
+            r = self.try_store(key, code, name, callees, 1);
+        }
+        if let Err(e) = r {
             self.writable = false;
             self.warnings.push(format!(
                 "cannot write to the code heap at {} ({e}); this run continues without saving compiled code",
@@ -168,12 +177,12 @@ impl CodeHeap {
         code: &[u8],
         name: &str,
         callees: &[String],
+        attempt: u32,
     ) -> std::io::Result<()> {
-        if let Ok(spec) = std::env::var("NVM_HEAP_FAULT") {
-            // Fault injection for the tests: pretend the disk is full.
-            if spec == "enospc" {
-                return Err(std::io::Error::from_raw_os_error(28));
-            }
+        // Fault injection for the tests: a full disk; a `clear` just before the first rename.
+        let fault = std::env::var("NVM_HEAP_FAULT").unwrap_or_default();
+        if fault == "enospc" {
+            return Err(std::io::Error::from_raw_os_error(28));
         }
         fs::create_dir_all(&self.dir)?;
         let bytes = encode_entry(key, &self.fingerprint, code, name, callees);
@@ -189,6 +198,9 @@ impl CodeHeap {
             let mut f = File::create(&tmp)?;
             f.write_all(&bytes)?;
             f.sync_data()?;
+            if fault == "clear-race" && attempt == 0 {
+                fs::remove_dir_all(&self.dir)?;
+            }
             fs::rename(&tmp, self.path_of(key))
         })();
         if result.is_err() {
