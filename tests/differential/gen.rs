@@ -846,10 +846,10 @@ impl Gen {
     /// An array of element type `el` and exactly the shape `dims`.
     fn array(&mut self, el: El, dims: &[Dim], d: u32) -> Option<String> {
         for _ in 0..8 {
-            let choice = if d == 0 {
+            let choice = if d == 0 || self.rng.chance(0.2) {
                 self.rng.below(3)
             } else {
-                self.rng.below(24)
+                self.rng.below(25)
             };
             if let Some(s) = self.array_once(el, dims, d.saturating_sub(1), choice) {
                 return Some(s);
@@ -1049,6 +1049,31 @@ impl Gen {
                 let r = *self.rng.pick(&r);
                 let src = [Dim::K(r), Dim::K(n / r.max(1))];
                 Some(format!("cumsum({})", self.array(el, &src, d)?))
+            }
+            23 | 24 if el == El::F => {
+                // A chain of `+ - * /` over f64 variables of this shape and scalars (the
+                // native tier fuses such runs into one loop when the arrays are contiguous).
+                let vs = self.array_vars(|e, ds| e == El::F && ds == dims);
+                if vs.is_empty() {
+                    return None;
+                }
+                let mut e = self.rng.pick(&vs).0.clone();
+                for _ in 0..self.rng.range(1, 4) {
+                    let op = *self.rng.pick(&["+", "-", "*", "/"]);
+                    let y = if self.rng.chance(0.7) {
+                        self.rng.pick(&vs).0.clone()
+                    } else if self.rng.chance(0.5) {
+                        self.lit(El::F)
+                    } else {
+                        self.array(El::F, dims, 0)?
+                    };
+                    e = if self.rng.chance(0.5) {
+                        format!("{e} {op} {y}")
+                    } else {
+                        format!("({e} {op} {y})")
+                    };
+                }
+                Some(format!("({e})"))
             }
             21 => {
                 // A field of a tuple that holds the array.
