@@ -322,10 +322,10 @@ fn ctrl_c_stops_a_running_loop_in_either_tier_and_the_repl_goes_on() {
         // harmless: the next one stops it); give up after a while rather than hang.
         let start = std::time::Instant::now();
         while child.try_wait().unwrap().is_none() {
-            assert!(
-                start.elapsed() < std::time::Duration::from_secs(60),
-                "{tier}: hangs"
-            );
+            if start.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("{tier}: hangs");
+            }
             std::thread::sleep(std::time::Duration::from_millis(300));
             // SAFETY: sending SIGINT to our own child process (not yet reaped).
             unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
