@@ -78,6 +78,16 @@ impl NkElement for i64 {
     }
 }
 
+/// The nk type of an `ndim`-dimensional array of `A` (`f64[,]`).
+fn array_type_name<A: NkElement>(ndim: usize) -> Result<String, Error> {
+    if !(1..=3).contains(&ndim) {
+        return Err(Error::Usage(format!(
+            "nk arrays have 1 to 3 dimensions, not {ndim}"
+        )));
+    }
+    Ok(format!("{}[{}]", A::PRIM.name(), ",".repeat(ndim - 1)))
+}
+
 impl<S, D, A> IntoNk for ndarray::ArrayBase<S, D>
 where
     S: ndarray::Data<Elem = A>,
@@ -85,13 +95,7 @@ where
     A: NkElement,
 {
     fn nk_type(&self) -> Result<String, Error> {
-        let n = self.ndim();
-        if !(1..=3).contains(&n) {
-            return Err(Error::Usage(format!(
-                "nk arrays have 1 to 3 dimensions, not {n}"
-            )));
-        }
-        Ok(format!("{}[{}]", A::PRIM.name(), ",".repeat(n - 1)))
+        array_type_name::<A>(self.ndim())
     }
     /// Moves an owned standard-layout array's buffer into nk without copying; copies
     /// anything else (views, other layouts).
@@ -126,13 +130,7 @@ where
                 "an array lent to nk (`&mut`) needs non-negative strides; pass a copy".into(),
             ));
         }
-        let n = self.ndim();
-        if !(1..=3).contains(&n) {
-            return Err(Error::Usage(format!(
-                "nk arrays have 1 to 3 dimensions, not {n}"
-            )));
-        }
-        Ok(format!("{}[{}]", A::PRIM.name(), ",".repeat(n - 1)))
+        array_type_name::<A>(self.ndim())
     }
     fn into_nk(self, _: Seal) -> Value {
         let shape = self.shape().to_vec();
