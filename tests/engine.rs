@@ -416,3 +416,23 @@ fn the_embedding_examples_run() {
     assert!(text.contains("pricing.line(i64, i64)"), "{text}");
     assert!(!text.contains("__nvm_entry"), "{text}");
 }
+
+#[test]
+fn cached_native_callers_of_host_functions_call_the_current_engines_host() {
+    let heap = std::env::temp_dir().join(format!("nvm-engine-host-heap-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&heap);
+    let src = "fn twice_g(x: f64) -> f64 { let s = 0.0; for i in 0..2 { s += g(x); } return s; }";
+    for (k, expected) in [(2.0, 12.0), (3.0, 18.0)] {
+        let mut e = Engine::builder().tier(Tier::Jit).cache_dir(&heap).build();
+        e.register_fn("g", move |x: f64| x * k).unwrap();
+        e.load_str("m", src).unwrap();
+        assert_eq!(e.call::<f64>("twice_g", (3.0,)).unwrap(), expected);
+        let s = e.stats();
+        if k == 3.0 {
+            // The second engine loaded the first one's native code (compiling nothing),
+            // and that code called this engine's `g`.
+            assert!(s.loaded > 0 && s.native == 0, "{s:?}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&heap);
+}
