@@ -323,7 +323,7 @@ impl Gen {
     }
     fn rand_dims(&mut self, nd: usize) -> Vec<Dim> {
         let mut dims = Vec::new();
-        let max_total = 24usize;
+        let max_total = if self.rng.chance(0.05) { 64usize } else { 24 };
         for k in 0..nd {
             let left = nd - k - 1;
             let used: usize = dims
@@ -1399,7 +1399,12 @@ impl Gen {
 
     fn stmt(&mut self, depth: u32) {
         self.cost = self.cost.saturating_add(self.mult);
-        let d = self.rng.range(1, 3) as u32;
+        // Now and then a deeper expression (more temporaries at once).
+        let d = if self.rng.chance(0.04) {
+            5
+        } else {
+            self.rng.range(1, 3) as u32
+        };
         let r = self.rng.below(40);
         let nested = depth < 3 && self.mult < 300;
         match r {
