@@ -7,7 +7,8 @@
 //! Environment: `NVM_DIFF_SECONDS` (time budget, default 60), `NVM_DIFF_SEED` (first seed,
 //! default 1; program k uses seed + k), `NVM_DIFF_COUNT` (at most this many programs),
 //! `NVM_DIFF_JOBS` (parallel programs, default 2), `NVM_DIFF_KEEP=1` (save every program
-//! under target/differential, not only failing ones).
+//! under target/differential, not only failing ones), `NVM_DIFF_MINIMIZE=0` (do not reduce a
+//! failing program; by default it is reduced line by line and saved as `seed-N.min.nk`).
 
 #[path = "differential/gen.rs"]
 mod gen;
@@ -154,6 +155,95 @@ fn check(nvm: &Path, prog: &Path, args: &[String], heap: &Path) -> Result<i32, S
     }
 }
 
+/// What kind of failure a report describes (its first line up to the first space: a mode
+/// tag such as `[jit]`, or the generator's own complaint), to keep while minimizing.
+/// For a program nvm rejects, the first error message.
+fn failure_kind(report: &str) -> String {
+    let first = report.lines().next().unwrap_or("");
+    let tag = first.split(' ').next().unwrap_or(first);
+    let error = report.lines().find(|l| l.starts_with("error:"));
+    match error {
+        Some(e) if first.starts_with("the generator") => format!("{tag} {e}"),
+        _ => tag.to_string(),
+    }
+}
+
+/// Greedy line-based reduction of a failing program: drops single lines, and whole blocks
+/// (a line ending in `{` through its closing line), as long as the program still fails the
+/// same way. Generated programs have one statement per line, so this gets far.
+fn minimize(nvm: &Path, text: &str, args: &[String], dir: &Path, report: &str) -> String {
+    std::fs::create_dir_all(dir).expect("a folder for minimizing");
+    let prog = dir.join("min.nk");
+    let heap = dir.join("heap");
+    let kind = failure_kind(report);
+    let fails = |lines: &[&str]| {
+        std::fs::write(&prog, lines.join("\n") + "\n").expect("write the program");
+        match check(nvm, &prog, args, &heap) {
+            Err(e) => failure_kind(&e) == kind,
+            Ok(_) => false,
+        }
+    };
+    let mut lines: Vec<&str> = text.lines().collect();
+    loop {
+        let before = lines.len();
+        let mut i = lines.len();
+        while i > 0 {
+            i -= 1;
+            if i >= lines.len() {
+                continue;
+            }
+            // The line alone, then (for a block opener) the whole block.
+            let mut end = i;
+            if lines[i].trim_end().ends_with('{') {
+                let mut depth = 0i32;
+                for (j, l) in lines.iter().enumerate().skip(i) {
+                    depth += l.matches('{').count() as i32 - l.matches('}').count() as i32;
+                    if depth <= 0 {
+                        end = j;
+                        break;
+                    }
+                }
+            }
+            for last in [i, end] {
+                let mut cand = lines.clone();
+                cand.drain(i..=last);
+                if fails(&cand) {
+                    lines = cand;
+                    break;
+                }
+            }
+        }
+        if lines.len() == before {
+            break;
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    lines.join("\n") + "\n"
+}
+
+/// The reducer keeps what makes a program fail and drops the rest (shown here on a
+/// program the checker rejects: the generator's failure kind).
+#[test]
+fn minimizer_keeps_the_failure_and_drops_the_rest() {
+    let work = std::env::temp_dir().join(format!("nvm-diff-min-{}", std::process::id()));
+    let (text, args) = gen::generate(7);
+    // A type error at the end of the script.
+    let bad = text + "let broken: bool = 1 + 2;\n";
+    let nvm = Path::new(env!("CARGO_BIN_EXE_nvm"));
+    std::fs::create_dir_all(&work).unwrap();
+    let prog = work.join("bad.nk");
+    std::fs::write(&prog, &bad).unwrap();
+    let report = check(nvm, &prog, &args, &work.join("heap")).expect_err("a type error");
+    let min = minimize(nvm, &bad, &args, &work.join("min"), &report);
+    let _ = std::fs::remove_dir_all(&work);
+    assert!(min.contains("let broken: bool = 1 + 2;"), "{min}");
+    assert!(
+        min.lines().count() == 1,
+        "not minimal ({} lines):\n{min}",
+        min.lines().count()
+    );
+}
+
 #[test]
 fn random_programs_agree_on_every_tier() {
     let seconds = env_u64("NVM_DIFF_SECONDS", 60);
@@ -161,6 +251,7 @@ fn random_programs_agree_on_every_tier() {
     let count = env_u64("NVM_DIFF_COUNT", u64::MAX);
     let jobs = env_u64("NVM_DIFF_JOBS", 2).max(1);
     let keep = std::env::var("NVM_DIFF_KEEP").is_ok_and(|v| v == "1");
+    let minimize_on = !std::env::var("NVM_DIFF_MINIMIZE").is_ok_and(|v| v == "0");
     let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/differential");
     std::fs::create_dir_all(&out_dir).expect("target/differential is writable");
     let work = std::env::temp_dir().join(format!("nvm-diff-{}", std::process::id()));
@@ -180,6 +271,7 @@ fn random_programs_agree_on_every_tier() {
         for job in 0..jobs {
             let (next, done, errors, failures, work, out_dir, nvm) =
                 (&next, &done, &errors, &failures, &work, &out_dir, &nvm);
+            let minimize_on = minimize_on;
             s.spawn(move || loop {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 if k >= count || Instant::now() >= deadline || failures.lock().unwrap().len() >= 10
@@ -210,6 +302,17 @@ fn random_programs_agree_on_every_tier() {
                             "\nMISMATCH seed {seed} (args: {args:?}), saved as {}\n{e}\n--- program\n{text}",
                             saved.display()
                         );
+                        if minimize_on {
+                            let min = minimize(nvm, &text, &args, &work.join(format!("min-{job}")), &e);
+                            let path = saved.with_extension("min.nk");
+                            std::fs::write(&path, &min).unwrap();
+                            eprintln!(
+                                "seed {seed} minimized ({} of {} lines) as {}:\n{min}",
+                                min.lines().count(),
+                                text.lines().count(),
+                                path.display()
+                            );
+                        }
                         failures.lock().unwrap().push((seed, saved, e));
                     }
                 }
