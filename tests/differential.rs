@@ -271,7 +271,6 @@ fn random_programs_agree_on_every_tier() {
         for job in 0..jobs {
             let (next, done, errors, failures, work, out_dir, nvm) =
                 (&next, &done, &errors, &failures, &work, &out_dir, &nvm);
-            let minimize_on = minimize_on;
             s.spawn(move || loop {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 if k >= count || Instant::now() >= deadline || failures.lock().unwrap().len() >= 10
