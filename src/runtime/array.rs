@@ -2362,4 +2362,49 @@ mod in_place_tests {
         let e = Array::binop_in_place(BinOp::Add, InPlace::Array(&x), InPlace::Array(&y), true);
         assert!(e.unwrap_err().msg.contains("shape mismatch"));
     }
+
+    #[test]
+    fn a_unique_whole_buffer_is_taken_without_copying_and_a_view_is_not() {
+        let a = Array::from_vec(Prim::I64, &[2, 3], (0..6).collect());
+        let p = a.data.as_ptr() as usize;
+        let bits = a.take_contiguous_bits().unwrap();
+        assert_eq!(bits, (0..6).collect::<Vec<u64>>());
+        assert_eq!(bits.as_ptr() as usize, p, "copied");
+        // A second view shares the storage: not taken.
+        let a = Array::from_vec(Prim::I64, &[4], vec![1, 2, 3, 4]);
+        let b = a.clone();
+        let a = a.take_contiguous_bits().unwrap_err();
+        drop(b);
+        // A part of the buffer: not taken.
+        let tail = a.slice(&[Index::Range(Some(1), None)]).unwrap();
+        drop(a);
+        assert_eq!(
+            tail.take_contiguous_bits().unwrap_err().to_vec_bits(),
+            vec![2, 3, 4]
+        );
+    }
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn lent_storage_is_shared_in_place_and_bad_layouts_are_refused() {
+        let mut buf: Vec<u64> = (0..6).collect();
+        // Column 1 of a 3x2 row-major matrix: lent from its first element on.
+        let ptr = std::ptr::NonNull::new(buf[1..].as_mut_ptr()).unwrap();
+        // SAFETY: `buf` outlives every array made here and is not touched meanwhile.
+        let data = Rc::new(unsafe { Storage::lend(ptr, 5) });
+        let col = Array::over_lent(Prim::I64, &[3], &[2], data.clone()).unwrap();
+        assert_eq!(col.to_vec_bits(), vec![1, 3, 5]);
+        col.set(&[2], 50).unwrap();
+        // A layout reaching past the buffer, negative strides, 0 or 4 axes: refused.
+        assert!(Array::over_lent(Prim::I64, &[3], &[3], data.clone()).is_none());
+        assert!(Array::over_lent(Prim::I64, &[3], &[-1], data.clone()).is_none());
+        assert!(Array::over_lent(Prim::I64, &[], &[], data.clone()).is_none());
+        assert!(Array::over_lent(Prim::I64, &[1, 1, 1, 1], &[1, 1, 1, 1], data.clone()).is_none());
+        // Lent storage is never taken as an owned buffer.
+        let whole = Array::over_lent(Prim::I64, &[5], &[1], data.clone()).unwrap();
+        assert!(whole.lent_storage().is_some());
+        assert!(whole.take_contiguous_bits().is_err());
+        drop((col, data));
+        assert_eq!(buf, vec![0, 1, 2, 3, 4, 50]);
+    }
 }
