@@ -350,6 +350,20 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
         }
         // The next call runs normally.
         assert_eq!(e.call::<i64>("count", (10_i64,)).unwrap(), 9);
+        // Recursion without a loop (fib(60): ~10^12 calls) is stopped at a call.
+        e.load_str(
+            "r",
+            "fn fib(n: i64) -> i64 { if n < 2 { return n; } return fib(n - 1) + fib(n - 2); }",
+        )
+        .unwrap();
+        match e.call::<i64>("fib", (60_i64,)) {
+            Err(Error::Runtime { message, chain, .. }) => {
+                assert!(message.contains("time limit exceeded"), "{message}");
+                assert!(chain.iter().all(|c| c.starts_with("r.fib")), "{chain:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(e.call::<i64>("fib", (20_i64,)).unwrap(), 6765);
         // Without a limit: the interrupt handle, set from another thread.
         let mut e = Engine::builder().tier(tier).build();
         e.load_str(

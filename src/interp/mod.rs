@@ -829,7 +829,8 @@ fn exec(
             };
         }
         // Every jump goes through here: a backward one (a loop's next iteration) first
-        // checks for an interrupt (Ctrl-C in the REPL, an embedder's stop request).
+        // checks for an interrupt (Ctrl-C in the REPL, an embedder's stop request); so does
+        // every call.
         macro_rules! jump {
             ($t:expr) => {{
                 let t = $t as usize;
@@ -1100,6 +1101,10 @@ fn exec(
         cur.pc = pc;
         match switch {
             Switch::Call { slot, ws, wa } => {
+                // Recursion without loops must be stoppable too.
+                if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+                    return Err(INTERRUPTED.to_string());
+                }
                 let callee = match &table[slot as usize] {
                     Slot::Interp(c) => {
                         let h = &mut hot[slot as usize];

@@ -152,11 +152,17 @@ fn enter_inner(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
         && here >= limit
         && it.grow(bs as usize + bc.n_s + 1, ba as usize + bc.n_a + 1);
     it.sync_ctx();
-    if ok {
-        0
-    } else {
+    if !ok {
         it.raise_at_caller(stack_overflow_message());
         1
+    } else if it
+        .interrupt_flag()
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        it.raise_at_caller(super::INTERRUPTED.to_string());
+        1
+    } else {
+        0
     }
 }
 

@@ -806,6 +806,10 @@ impl Lower<'_, '_> {
         let limit = self.ctx_load(CTX_STACK_LIMIT);
         let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
         let slow = self.b.ins().bor(x, low);
+        // An interrupt also stops recursion that has no loop to poll it (`H_ENTER` raises it).
+        let p = self.ctx_load(CTX_INTERRUPT);
+        let flag = self.b.ins().load(types::I8, self.mem.ctx, p, 0);
+        let slow = self.b.ins().bor(slow, flag);
         let (slow_b, body) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
         self.b.ins().brif(slow, slow_b, &[], body, &[]);
