@@ -1509,20 +1509,19 @@ impl<'a> Checker<'a> {
         }
     }
 
+    fn arity_error(&mut self, name: &str, want: usize, got: usize, span: Span) -> Expr {
+        let s = if want == 1 { "" } else { "s" };
+        self.err(
+            span,
+            format!("wrong number of arguments: `{name}` expected {want} argument{s}, found {got}"),
+        )
+    }
+
     /// A call of host function `index`: its parameter types are fixed, as for a built-in.
     fn call_host(&mut self, index: usize, args: Vec<Expr>, span: Span) -> Expr {
         let sig = &self.loaded.hosts[index];
         if args.len() != sig.params.len() {
-            let n = sig.params.len();
-            return self.err(
-                span,
-                format!(
-                    "wrong number of arguments: `{}` expected {n} argument{}, found {}",
-                    sig.name,
-                    if n == 1 { "" } else { "s" },
-                    args.len()
-                ),
-            );
+            return self.arity_error(&sig.name, sig.params.len(), args.len(), span);
         }
         let lowered: Vec<Expr> = args
             .into_iter()
@@ -1546,15 +1545,7 @@ impl<'a> Checker<'a> {
     fn call_user(&mut self, module: ModuleId, def: &'a FnDef, args: Vec<Expr>, span: Span) -> Expr {
         let name = &def.name.name;
         if args.len() != def.params.len() {
-            let n = def.params.len();
-            return self.err(
-                span,
-                format!(
-                    "wrong number of arguments: `{name}` expected {n} argument{}, found {}",
-                    if n == 1 { "" } else { "s" },
-                    args.len()
-                ),
-            );
+            return self.arity_error(name, def.params.len(), args.len(), span);
         }
         let mut lowered = Vec::new();
         for (a, p) in args.into_iter().zip(&def.params) {

@@ -843,6 +843,24 @@ impl Gen {
         })
     }
 
+    /// An array of `a` with shape `dims` and a second operand of `b` (a scalar or an array
+    /// of that shape), in either order: the two sides of a broadcasting binary operation.
+    fn array_and_operand(
+        &mut self,
+        a: El,
+        b: El,
+        dims: &[Dim],
+        d: u32,
+    ) -> Option<(String, String)> {
+        let x = self.array(a, dims, d)?;
+        let y = if self.rng.chance(0.5) {
+            self.scalar(b, d)
+        } else {
+            self.array(b, dims, d)?
+        };
+        Some(if self.rng.chance(0.5) { (x, y) } else { (y, x) })
+    }
+
     /// An array of element type `el` and exactly the shape `dims`.
     fn array(&mut self, el: El, dims: &[Dim], d: u32) -> Option<String> {
         for _ in 0..8 {
@@ -958,17 +976,8 @@ impl Gen {
             10 if numeric(el) => {
                 let f = *self.rng.pick(&["minimum", "maximum"]);
                 let (a, b) = self.operands_for(el);
-                let x = self.array(a, dims, d)?;
-                let y = if self.rng.chance(0.5) {
-                    self.scalar(b, d)
-                } else {
-                    self.array(b, dims, d)?
-                };
-                Some(if self.rng.chance(0.5) {
-                    format!("{f}({x}, {y})")
-                } else {
-                    format!("{f}({y}, {x})")
-                })
+                let (x, y) = self.array_and_operand(a, b, dims, d)?;
+                Some(format!("{f}({x}, {y})"))
             }
             11..=13 if el == El::B => {
                 if self.rng.chance(0.25) {
@@ -982,17 +991,8 @@ impl Gen {
                 }
                 let op = *self.rng.pick(&["<", "<=", ">", ">=", "==", "!="]);
                 let (a, b) = (self.any_num(), self.any_num());
-                let x = self.array(a, dims, d)?;
-                let y = if self.rng.chance(0.5) {
-                    self.scalar(b, d)
-                } else {
-                    self.array(b, dims, d)?
-                };
-                Some(if self.rng.chance(0.5) {
-                    format!("({x} {op} {y})")
-                } else {
-                    format!("({y} {op} {x})")
-                })
+                let (x, y) = self.array_and_operand(a, b, dims, d)?;
+                Some(format!("({x} {op} {y})"))
             }
             14 if el == El::I => {
                 let a = *self.rng.pick(&[El::B, El::F, El::I]);
