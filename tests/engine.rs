@@ -350,6 +350,18 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
         }
         // The next call runs normally.
         assert_eq!(e.call::<i64>("count", (10_i64,)).unwrap(), 9);
+        // A `for` loop of 4e12 iterations (counting up from below zero) is stopped too.
+        e.load_str(
+            "f",
+            "fn big() -> i64 { let s = 0; for i in -2000000000000..2000000000000 { s += i % 7; } return s; }",
+        )
+        .unwrap();
+        match e.call::<i64>("big", ()) {
+            Err(Error::Runtime { message, .. }) => {
+                assert!(message.contains("time limit exceeded"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
         // Recursion without a loop (fib(60): ~10^12 calls) is stopped at a call.
         e.load_str(
             "r",

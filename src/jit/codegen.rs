@@ -427,6 +427,9 @@ struct Lower<'a, 'b> {
     /// Back-edges left before the next look at the interrupt flag (a register, not
     /// memory: the common case costs a decrement and a branch).
     poll: Variable,
+    /// See `lower`: per `for` loop, the counter value up to which its back-edge needs no
+    /// look at the interrupt flag (`min(end, next multiple of POLL_EVERY)`).
+    for_limits: Vec<Option<Variable>>,
     blocks: Vec<Option<Block>>,
     ctx: V,
     bs: V,
@@ -518,6 +521,24 @@ pub fn lower(
     let (ctx, bs, ba, slot) = (p[0], p[1], p[2], p[3]);
     let first_poll = b.ins().iconst(I64, POLL_EVERY);
     b.def_var(poll, first_poll);
+    // A `for` loop's polling limit, by the pc of its `ForLoop` op and of the `JmpNotLtI`
+    // that enters it (which resets the limit to i64::MIN: the first back-edge takes the slow
+    // path, whatever the counter's sign).
+    let mut for_limits: Vec<Option<Variable>> = vec![None; f.code.len()];
+    for (pc, op) in f.code.iter().enumerate() {
+        if let Op::ForLoop { i, target, .. } = *op {
+            let prep = (target as usize).checked_sub(1);
+            let entered = prep
+                .is_some_and(|q| q < pc && matches!(f.code[q], Op::JmpNotLtI { a, .. } if a == i));
+            if let (true, Some(q)) = (entered, prep) {
+                let v = b.declare_var(I64);
+                let lowest = b.ins().iconst(I64, i64::MIN);
+                b.def_var(v, lowest);
+                for_limits[pc] = Some(v);
+                for_limits[q] = Some(v);
+            }
+        }
+    }
     let bs8 = b.ins().ishl_imm_s(bs, 3);
     let ba8 = b.ins().ishl_imm_s(ba, 3);
     let fail = b.create_block();
@@ -534,6 +555,7 @@ pub fn lower(
         ty,
         arrays,
         poll,
+        for_limits,
         blocks,
         ctx,
         bs,
@@ -992,6 +1014,9 @@ impl Lower<'_, '_> {
 
     /// At a loop back-edge: stop if the run was interrupted (`ctx.interrupt`).
     fn poll_interrupt(&mut self, pc: usize) {
+        if matches!(self.f.code[pc], Op::ForLoop { .. }) && self.for_limits[pc].is_some() {
+            return; // checked in the loop's own back-edge (`Op::ForLoop`)
+        }
         // A `for` loop's counter decides when to look (no extra loop-carried value); any
         // other loop counts its back-edges in `poll`.
         let left = match self.f.code[pc] {
@@ -1025,11 +1050,16 @@ impl Lower<'_, '_> {
         let flag = self.b.ins().load(types::I8, m, p, 0);
         self.b.ins().brif(flag, stop, &[], go, &[]);
         self.b.switch_to_block(stop);
+        self.stop_interrupted(pc);
+        self.b.switch_to_block(go);
+    }
+
+    /// In a block of its own: op `pc` was interrupted; record it and fail.
+    fn stop_interrupted(&mut self, pc: usize) {
         let h = self.helper(H_INTERRUPTED);
         let args = [self.ctx, self.slot, self.iconst(pc as i64)];
         self.b.ins().call_indirect(self.sigs.trace_status, h, &args);
         self.b.ins().jump(self.fail, &[]);
-        self.b.switch_to_block(go);
     }
 
     /// Emits op `pc`; returns whether the current block is still open (falls through).
@@ -1037,6 +1067,11 @@ impl Lower<'_, '_> {
         let f = self.f;
         if f.code[pc].jump_target().is_some_and(|t| t as usize <= pc) {
             self.poll_interrupt(pc);
+        }
+        if let (Op::JmpNotLtI { .. }, Some(lim)) = (&f.code[pc], self.for_limits[pc]) {
+            // Entering a `for` loop: its polling limit starts below any counter.
+            let lowest = self.iconst(i64::MIN);
+            self.b.def_var(lim, lowest);
         }
         match f.code[pc] {
             Op::LoadK { dst, k } => {
@@ -1258,9 +1293,37 @@ impl Lower<'_, '_> {
                 let x = self.geti(i);
                 let n = self.b.ins().iadd_imm_s(x, 1);
                 self.set(i, n);
+                let Some(lim) = self.for_limits[pc] else {
+                    let e = self.geti(end);
+                    let cond = self.b.ins().icmp(IntCC::SignedLessThan, n, e);
+                    self.branch(cond, target, pc);
+                    return Ok(false);
+                };
+                // Hot back-edge: one compare, as without interrupts. At the limit: the
+                // loop ends, or (every POLL_EVERY iterations) the flag is read.
+                let l = self.b.use_var(lim);
+                let fast = self.b.ins().icmp(IntCC::SignedLessThan, n, l);
+                let (t, next) = (self.block(target), self.block(pc as u32 + 1));
+                let blocks = [(); 4].map(|_| self.b.create_block());
+                let [slow, look, stop, relimit] = blocks;
+                blocks.iter().for_each(|&k| self.b.set_cold_block(k));
+                self.b.ins().brif(fast, t, &[], slow, &[]);
+                self.b.switch_to_block(slow);
                 let e = self.geti(end);
-                let cond = self.b.ins().icmp(IntCC::SignedLessThan, n, e);
-                self.branch(cond, target, pc);
+                let more = self.b.ins().icmp(IntCC::SignedLessThan, n, e);
+                self.b.ins().brif(more, look, &[], next, &[]);
+                self.b.switch_to_block(look);
+                let p = self.ctx_load(CTX_INTERRUPT);
+                let flag = self.b.ins().load(types::I8, self.mem.ctx, p, 0);
+                self.b.ins().brif(flag, stop, &[], relimit, &[]);
+                self.b.switch_to_block(stop);
+                self.stop_interrupted(pc);
+                self.b.switch_to_block(relimit);
+                let base = self.b.ins().band_imm_s(n, !(POLL_EVERY - 1));
+                let at = self.b.ins().iadd_imm_s(base, POLL_EVERY);
+                let new = self.b.ins().smin(e, at);
+                self.b.def_var(lim, new);
+                self.b.ins().jump(t, &[]);
                 return Ok(false);
             }
             Op::ForStepPrep {
