@@ -7,10 +7,10 @@
 //! are checked (an `i64` argument widens to an `f64` parameter) and every other mismatch is
 //! a compile error at the call.
 
-use super::convert::NkElement;
+use super::convert::{FromNk, IntoNk, NkElement, Seal};
 use crate::interp::{HostFn, Value};
 use crate::ir::Type;
-use crate::runtime::{Array, Scalar};
+use crate::runtime::Scalar;
 use std::rc::Rc;
 
 /// A Rust type a host function can take from nk.
@@ -74,15 +74,7 @@ impl<A: NkElement, D: ndarray::Dimension> HostArg for ndarray::Array<A, D> {
     }
     /// A copy of the nk array (nk keeps its own).
     fn from_nk_arg(v: &Value) -> Result<Self, String> {
-        match v {
-            Value::A(a) if a.elem() == A::PRIM => {
-                let data: Vec<A> = a.to_vec_bits().into_iter().map(A::from_bits).collect();
-                ndarray::ArrayD::from_shape_vec(a.shape().to_vec(), data)
-                    .and_then(|x| x.into_dimensionality::<D>())
-                    .map_err(|e| format!("internal: {e}"))
-            }
-            other => Err(wrong(other, "an array")),
-        }
+        FromNk::from_nk(v.clone())
     }
 }
 
@@ -91,9 +83,7 @@ impl<A: NkElement, D: ndarray::Dimension> HostRet for ndarray::Array<A, D> {
         array_type::<A, D>()
     }
     fn into_nk_ret(self) -> Result<Value, String> {
-        let shape = self.shape().to_vec();
-        let bits: Vec<u64> = self.iter().map(|x| x.to_bits()).collect();
-        Ok(Value::A(Rc::new(Array::from_vec(A::PRIM, &shape, bits))))
+        Ok(self.into_nk(Seal::new()))
     }
 }
 

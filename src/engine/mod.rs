@@ -295,13 +295,11 @@ impl Engine {
         // are made again on the next call.
         let old_entries = std::mem::take(&mut self.entries);
         // Check now, so errors show at load; on error the engine is as it was.
-        if let Err(e) = self.rebuild() {
-            self.modules = old;
-            self.entries = old_entries;
-            let _ = self.rebuild();
-            return Err(e);
-        }
-        Ok(())
+        let built = self.rebuild();
+        self.restore_on_error(built, |e| {
+            e.modules = old;
+            e.entries = old_entries;
+        })
     }
 
     /// The nk script that imports every module and defines the entry functions.
@@ -379,6 +377,20 @@ impl Engine {
         }
         self.state = Some(State { checked, it, ids });
         Ok(())
+    }
+
+    /// After a failed rebuild: `undo` the change and rebuild what was there (which checked
+    /// before), so the engine is as it was; the error is passed on.
+    fn restore_on_error(
+        &mut self,
+        built: Result<(), Error>,
+        undo: impl FnOnce(&mut Self),
+    ) -> Result<(), Error> {
+        if built.is_err() {
+            undo(self);
+            let _ = self.rebuild();
+        }
+        built
     }
 
     /// The module-qualified name of `func` (`f` → `m.f` if exactly one module defines it).
@@ -525,11 +537,9 @@ impl Engine {
             }
             built = self.rebuild();
         }
-        if let Err(e) = built {
-            self.entries.pop();
-            let _ = self.rebuild();
-            return Err(e);
-        }
+        self.restore_on_error(built, |e| {
+            e.entries.pop();
+        })?;
         Ok(self.entries.len() - 1)
     }
 
@@ -641,12 +651,8 @@ impl Engine {
             None => self.hosts.push((sig, f.into_host())),
         }
         // The calls made so far are checked again with the new signature.
-        if let Err(e) = self.rebuild() {
-            self.hosts = old;
-            let _ = self.rebuild();
-            return Err(e);
-        }
-        Ok(())
+        let built = self.rebuild();
+        self.restore_on_error(built, |e| e.hosts = old)
     }
 
     /// What nk printed since the last call (with [`EngineBuilder::capture_output`]).

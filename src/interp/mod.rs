@@ -161,6 +161,14 @@ pub struct Interp<'p> {
     interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
+/// An interpreter's own stop flag, or else the process-wide [`INTERRUPT`] (a free function
+/// so `run` can borrow it beside other fields).
+fn stop_flag(
+    own: &Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+) -> &std::sync::atomic::AtomicBool {
+    own.as_deref().unwrap_or(&INTERRUPT)
+}
+
 /// A function of the embedding program as the interpreter calls it: nk values in (already
 /// of the registered parameter types), an nk value or an error message out.
 pub type HostFn = Rc<dyn Fn(&[Value]) -> Result<Value, String>>;
@@ -464,7 +472,7 @@ impl<'p> Interp<'p> {
 
     /// The stop flag loops poll.
     fn interrupt_flag(&self) -> &std::sync::atomic::AtomicBool {
-        self.interrupt.as_deref().unwrap_or(&INTERRUPT)
+        stop_flag(&self.interrupt)
     }
 
     pub fn flush(&mut self) {
@@ -572,7 +580,7 @@ impl<'p> Interp<'p> {
                     hot: &mut self.hot,
                     threshold,
                     depth_base,
-                    interrupt: self.interrupt.as_deref().unwrap_or(&INTERRUPT),
+                    interrupt: stop_flag(&self.interrupt),
                 },
             );
             match step {

@@ -1017,20 +1017,10 @@ impl Lower<'_, '_> {
         if matches!(self.f.code[pc], Op::ForLoop { .. }) && self.for_limits[pc].is_some() {
             return; // checked in the loop's own back-edge (`Op::ForLoop`)
         }
-        // A `for` loop's counter decides when to look (no extra loop-carried value); any
-        // other loop counts its back-edges in `poll`.
-        let left = match self.f.code[pc] {
-            Op::ForLoop { i, .. } => {
-                let x = self.geti(i);
-                self.b.ins().band_imm_s(x, POLL_EVERY - 1)
-            }
-            _ => {
-                let left = self.b.use_var(self.poll);
-                let left = self.b.ins().iadd_imm_s(left, -1);
-                self.b.def_var(self.poll, left);
-                left
-            }
-        };
+        // Other loops (and a `for` entered some other way) count back-edges in `poll`.
+        let left = self.b.use_var(self.poll);
+        let left = self.b.ins().iadd_imm_s(left, -1);
+        self.b.def_var(self.poll, left);
         let (look, stop, go) = (
             self.b.create_block(),
             self.b.create_block(),
@@ -1041,10 +1031,8 @@ impl Lower<'_, '_> {
         self.b.ins().brif(left, go, &[], look, &[]);
         // Every POLL_EVERY back-edges: read the flag.
         self.b.switch_to_block(look);
-        if !matches!(self.f.code[pc], Op::ForLoop { .. }) {
-            let again = self.iconst(POLL_EVERY);
-            self.b.def_var(self.poll, again);
-        }
+        let again = self.iconst(POLL_EVERY);
+        self.b.def_var(self.poll, again);
         let p = self.ctx_load(CTX_INTERRUPT);
         let m = self.mem.ctx;
         let flag = self.b.ins().load(types::I8, m, p, 0);
