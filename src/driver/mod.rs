@@ -1,0 +1,247 @@
+//! Loads, checks and runs a program: the pipeline from a path (or text) to its output,
+//! shared by the CLI, the embedding API and the test harness.
+//!
+//! Invariant: performs no process I/O beyond the output sink it is given; `main`'s
+//! arguments are parsed before anything runs, so a usage error runs nothing.
+//!
+//! | file         | job                                                                |
+//! |--------------|--------------------------------------------------------------------|
+//! | `mod.rs`     | check (file or text), run, build; `Checked`, `Failure`, run report |
+//! | `report.rs`  | runtime errors with the call chain; `--stats` text and JSON        |
+//! | `inspect.rs` | `nvm inspect`: typed IR, bytecode, Cranelift IR, machine code      |
+
+mod inspect;
+mod report;
+
+pub use inspect::{inspect, Emit};
+pub use report::{peak_rss_kib, render_runtime_error, stats_json, stats_text};
+
+use crate::diag::{self, Diagnostic};
+use crate::interp::{self, Interp, RuntimeError};
+use crate::ir::Program;
+use crate::loader::{self, Loaded};
+use crate::syntax::SourceMap;
+use std::io::Write;
+use std::path::Path;
+
+/// A program that passed the front end.
+pub struct Checked {
+    pub sources: SourceMap,
+    pub program: std::rc::Rc<Program>,
+}
+
+/// Why a program did not run to completion.
+#[derive(Debug)]
+pub enum Failure {
+    /// Syntax or type errors (exit status 2), rendered.
+    Compile(String),
+    /// Bad command-line arguments for `main` (exit status 2).
+    Usage(String),
+    /// A runtime error (exit status 1), rendered with its call chain.
+    Runtime(String),
+    /// A failure already shown to the user; keeps its exit status.
+    Reported(i32),
+}
+
+impl Failure {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Failure::Compile(_) | Failure::Usage(_) => 2,
+            Failure::Runtime(_) => 1,
+            Failure::Reported(code) => *code,
+        }
+    }
+    /// The same failure, marked as already printed.
+    pub fn reported(self) -> Failure {
+        Failure::Reported(self.exit_code())
+    }
+    pub fn message(&self) -> &str {
+        match self {
+            Failure::Compile(m) | Failure::Usage(m) | Failure::Runtime(m) => m,
+            Failure::Reported(_) => "",
+        }
+    }
+}
+
+fn compile_failure(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> Failure {
+    let n = diags.len();
+    let mut text = diag::render(sources, diags, color);
+    text.push_str(&format!(
+        "{n} error{} found; nothing was run\n",
+        if n == 1 { "" } else { "s" }
+    ));
+    Failure::Compile(text)
+}
+
+/// Loads and checks a script file with everything it imports.
+pub fn check_file(path: &Path, color: bool) -> Result<Checked, Failure> {
+    finish_check_loaded(loader::load_file(path), color)
+}
+
+/// Loads and checks a script given as text.
+pub fn check_source(name: &str, text: &str, color: bool) -> Result<Checked, Failure> {
+    finish_check_loaded(loader::load_source(name, text.to_string(), None), color)
+}
+
+/// Checks what the loader produced (or renders its errors).
+pub fn finish_check_loaded(
+    loaded: Result<Loaded, (SourceMap, Vec<Diagnostic>)>,
+    color: bool,
+) -> Result<Checked, Failure> {
+    let loaded = loaded.map_err(|(sm, d)| compile_failure(&sm, &d, color))?;
+    match crate::types::check_program(&loaded) {
+        Ok(program) => Ok(Checked {
+            sources: loaded.sources,
+            program: std::rc::Rc::new(program),
+        }),
+        Err(d) => Err(compile_failure(&loaded.sources, &d, color)),
+    }
+}
+
+/// Options for running a checked program.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub color: bool,
+    /// Arguments for `main`, as typed on the command line.
+    pub args: Vec<String>,
+    /// Which tier runs what.
+    pub policy: interp::TierPolicy,
+    /// The code heap's root folder; `None` runs uncached.
+    pub cache: Option<std::path::PathBuf>,
+}
+
+/// The outcome of a run and what it took.
+pub struct RunReport {
+    pub stats: interp::Stats,
+    pub result: Result<(), Failure>,
+    /// Non-fatal problems (a damaged code heap entry, an unwritable cache folder).
+    pub warnings: Vec<String>,
+}
+
+/// Runs the script body, then `main` with the parsed arguments.
+pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunReport {
+    let mut stats = interp::Stats::default();
+    let mut warnings = Vec::new();
+    let result = run_inner(checked, opts, out, &mut stats, &mut warnings);
+    RunReport {
+        stats,
+        result,
+        warnings,
+    }
+}
+
+/// `nvm build`: compiles every specialization of the program (everything reachable from
+/// the script and `main`) into the code heap at `cache`, or loads it from there.
+pub fn build(checked: &Checked, cache: &Path) -> RunReport {
+    let prog = &checked.program;
+    let mut it = Interp::with_policy(
+        prog.clone(),
+        Box::new(std::io::sink()),
+        interp::TierPolicy {
+            tier: interp::Tier::Jit,
+            jit_calls: 0,
+        },
+    );
+    it.use_code_heap(cache.to_path_buf());
+    let mut result = Ok(());
+    for id in 0..prog.funcs.len() {
+        if let Err(m) = it.prepare(id as u32) {
+            result = Err(Failure::Runtime(format!(
+                "error: cannot build {}: {m}\n",
+                prog.funcs[id].name
+            )));
+            break;
+        }
+    }
+    let mut stats = std::mem::take(&mut it.stats);
+    stats.heap = it.heap_stats();
+    RunReport {
+        stats,
+        result,
+        warnings: it.heap_warnings(),
+    }
+}
+
+fn run_inner(
+    checked: &Checked,
+    opts: &RunOptions,
+    out: &mut dyn Write,
+    stats_out: &mut interp::Stats,
+    warnings: &mut Vec<String>,
+) -> Result<(), Failure> {
+    let prog = &checked.program;
+    // Parse main's arguments before anything runs: a usage error runs nothing.
+    let main_args = match &prog.main {
+        None if !opts.args.is_empty() => {
+            return Err(Failure::Usage(format!(
+                "error: the script takes no arguments (it has no `fn main`), but {} were given\n",
+                opts.args.len()
+            )))
+        }
+        None => vec![],
+        Some(m) => {
+            if m.params.len() != opts.args.len() {
+                let names: Vec<String> = m
+                    .params
+                    .iter()
+                    .map(|(n, p)| format!("{n}: {}", p.name()))
+                    .collect();
+                return Err(Failure::Usage(format!(
+                    "error: `main({})` takes {} argument{} but {} were given\n",
+                    names.join(", "),
+                    m.params.len(),
+                    if m.params.len() == 1 { "" } else { "s" },
+                    opts.args.len()
+                )));
+            }
+            let mut vals = Vec::new();
+            for ((name, p), text) in m.params.iter().zip(&opts.args) {
+                match interp::parse_main_arg(*p, text) {
+                    Some(v) => vals.push(v),
+                    None => {
+                        return Err(Failure::Usage(format!(
+                            "error: invalid value `{text}` for parameter `{name}` of `main`: expected {}\n",
+                            p.name()
+                        )))
+                    }
+                }
+            }
+            vals
+        }
+    };
+    let mut it = Interp::with_policy(prog.clone(), Box::new(out), opts.policy);
+    if let Some(root) = &opts.cache {
+        it.use_code_heap(root.clone());
+    }
+    let result = (|| {
+        it.call(prog.script, &[])?;
+        if let Some(m) = &prog.main {
+            it.call(m.func, &main_args)?;
+        }
+        Ok::<(), RuntimeError>(())
+    })();
+    it.flush();
+    *stats_out = std::mem::take(&mut it.stats);
+    stats_out.heap = it.heap_stats();
+    *warnings = it.heap_warnings();
+    drop(it);
+    result.map_err(|e| Failure::Runtime(render_runtime_error(&checked.sources, &e, opts.color)))
+}
+
+/// Convenience for tests and embedding: check and run source text, returning stdout.
+pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Failure> {
+    let checked = check_source(name, text, false)?;
+    let mut out = Vec::new();
+    run(
+        &checked,
+        &RunOptions {
+            color: false,
+            args: args.to_vec(),
+            policy: Default::default(),
+            cache: None,
+        },
+        &mut out,
+    )
+    .result?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
