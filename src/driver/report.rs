@@ -7,6 +7,7 @@
 use crate::diag::{self, Diagnostic};
 use crate::interp::{self, RuntimeError};
 use crate::syntax::SourceMap;
+use serde::Serialize;
 
 /// Renders a runtime error: the message at its place, then the nk call chain.
 pub fn render_runtime_error(sources: &SourceMap, e: &RuntimeError, color: bool) -> String {
@@ -95,51 +96,139 @@ fn interpreted(s: &interp::Stats) -> u64 {
     s.compiled.saturating_sub(s.native + s.loaded)
 }
 
-fn json_str(s: &str) -> String {
-    let mut o = String::from('"');
-    for c in s.chars() {
-        match c {
-            '"' => o.push_str("\\\""),
-            '\\' => o.push_str("\\\\"),
-            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04x}", c as u32)),
-            c => o.push(c),
-        }
-    }
-    o.push('"');
-    o
+/// One line of `--stats=json`. Field order is the key order the README documents and
+/// scripts read; keep it.
+#[derive(Serialize)]
+struct StatsJson<'a> {
+    specializations: u64,
+    interpreted: u64,
+    compiled: u64,
+    loaded: u64,
+    heap: bool,
+    heap_hits: u64,
+    heap_misses: u64,
+    heap_writes: u64,
+    heap_bytes_loaded: u64,
+    heap_load_ms: f64,
+    compile_ms: f64,
+    code_bytes: u64,
+    interpreted_calls: u64,
+    wall_ms: f64,
+    /// `null` where unknown.
+    peak_rss_kib: Option<u64>,
+    not_compiled: Vec<NotCompiled<'a>>,
 }
 
-/// `--stats=json`: the same as one JSON object (keys documented in the README).
+#[derive(Serialize)]
+struct NotCompiled<'a> {
+    function: &'a str,
+    reason: &'a str,
+}
+
+/// Nanoseconds as milliseconds, to the microsecond.
+fn ms(ns: f64) -> f64 {
+    (ns / 1e3).round() / 1e3
+}
+
+/// `--stats=json`: the same as one JSON object on one line (keys documented in the README).
 pub fn stats_json(s: &interp::Stats, wall: std::time::Duration) -> String {
-    let not: Vec<String> = s
-        .not_compiled
-        .iter()
-        .map(|(n, w)| {
-            format!(
-                "{{\"function\":{},\"reason\":{}}}",
-                json_str(n),
-                json_str(w)
-            )
-        })
-        .collect();
     let h = s.heap.clone().unwrap_or_default();
-    format!(
-        "{{\"specializations\":{},\"interpreted\":{},\"compiled\":{},\"loaded\":{},\"heap\":{},\"heap_hits\":{},\"heap_misses\":{},\"heap_writes\":{},\"heap_bytes_loaded\":{},\"heap_load_ms\":{:.3},\"compile_ms\":{:.3},\"code_bytes\":{},\"interpreted_calls\":{},\"wall_ms\":{:.3},\"peak_rss_kib\":{},\"not_compiled\":[{}]}}",
-        s.compiled,
-        interpreted(s),
-        s.native,
-        s.loaded,
-        s.heap.is_some(),
-        h.hits,
-        h.misses,
-        h.writes,
-        h.bytes_loaded,
-        h.load_ns as f64 / 1e6,
-        s.native_ns as f64 / 1e6,
-        s.native_bytes,
-        s.calls,
-        wall.as_secs_f64() * 1e3,
-        peak_rss_kib().map_or("null".to_string(), |k| k.to_string()),
-        not.join(",")
-    )
+    let j = StatsJson {
+        specializations: s.compiled,
+        interpreted: interpreted(s),
+        compiled: s.native,
+        loaded: s.loaded,
+        heap: s.heap.is_some(),
+        heap_hits: h.hits,
+        heap_misses: h.misses,
+        heap_writes: h.writes,
+        heap_bytes_loaded: h.bytes_loaded,
+        heap_load_ms: ms(h.load_ns as f64),
+        compile_ms: ms(s.native_ns as f64),
+        code_bytes: s.native_bytes,
+        interpreted_calls: s.calls,
+        wall_ms: ms(wall.as_nanos() as f64),
+        peak_rss_kib: peak_rss_kib(),
+        not_compiled: s
+            .not_compiled
+            .iter()
+            .map(|(function, reason)| NotCompiled { function, reason })
+            .collect(),
+    };
+    serde_json::to_string(&j).expect("plain data serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stats_json_is_json_with_every_key_in_order() {
+        let s = interp::Stats {
+            calls: 32,
+            compiled: 5,
+            native: 2,
+            loaded: 1,
+            heap: Some(crate::heap::HeapStats {
+                hits: 1,
+                misses: 2,
+                writes: 2,
+                bytes_loaded: 100,
+                load_ns: 1_234_567,
+            }),
+            native_ns: 6_738_400,
+            native_bytes: 5280,
+            not_compiled: vec![("f(i64)".into(), "a \"quoted\" \\ reason\n\u{1}".into())],
+        };
+        let text = stats_json(&s, std::time::Duration::from_micros(7791));
+        assert!(!text.contains('\n'), "one line: {text}");
+        let v: serde_json::Value = serde_json::from_str(&text).expect(&text);
+        let keys = [
+            "specializations",
+            "interpreted",
+            "compiled",
+            "loaded",
+            "heap",
+            "heap_hits",
+            "heap_misses",
+            "heap_writes",
+            "heap_bytes_loaded",
+            "heap_load_ms",
+            "compile_ms",
+            "code_bytes",
+            "interpreted_calls",
+            "wall_ms",
+            "peak_rss_kib",
+            "not_compiled",
+        ];
+        let obj = v.as_object().expect("an object");
+        assert_eq!(obj.len(), keys.len(), "{text}");
+        let mut at = 0;
+        for k in keys {
+            assert!(obj.contains_key(k), "no `{k}` in {text}");
+            let pos = text.find(&format!("\"{k}\":")).unwrap();
+            assert!(pos >= at, "`{k}` out of order in {text}");
+            at = pos;
+        }
+        assert_eq!(v["specializations"], 5);
+        assert_eq!(v["interpreted"], 2);
+        assert_eq!(v["compiled"], 2);
+        assert_eq!(v["heap"], true);
+        assert_eq!(v["heap_bytes_loaded"], 100);
+        assert_eq!(v["heap_load_ms"], 1.235);
+        assert_eq!(v["compile_ms"], 6.738);
+        assert_eq!(v["wall_ms"], 7.791);
+        assert!(v["peak_rss_kib"].is_u64() || v["peak_rss_kib"].is_null());
+        assert_eq!(v["not_compiled"][0]["function"], "f(i64)");
+        assert_eq!(
+            v["not_compiled"][0]["reason"],
+            "a \"quoted\" \\ reason\n\u{1}"
+        );
+        // Without a heap: zeros, and `heap` false.
+        let text = stats_json(&interp::Stats::default(), std::time::Duration::ZERO);
+        let v: serde_json::Value = serde_json::from_str(&text).expect(&text);
+        assert_eq!(v["heap"], false);
+        assert_eq!(v["heap_hits"], 0);
+        assert_eq!(v["not_compiled"], serde_json::json!([]));
+    }
 }

@@ -104,12 +104,12 @@ where
         let owned = self.into_owned();
         let whole = owned.is_standard_layout() && !owned.is_empty();
         let (vec, offset) = owned.into_raw_vec_and_offset();
-        let bits: Vec<u64> = if whole && offset == Some(0) && vec.len() == shape.iter().product() {
+        let n: usize = shape.iter().product();
+        let bits: Vec<u64> = if whole && offset == Some(0) && vec.len() == n {
             // Same size and alignment: `collect` reuses the allocation.
             vec.into_iter().map(A::to_bits).collect()
         } else {
             let start = offset.unwrap_or(0);
-            let n: usize = shape.iter().product();
             vec[start..start + n].iter().map(|x| x.to_bits()).collect()
         };
         Value::A(Rc::new(Array::from_vec(A::PRIM, &shape, bits)))
