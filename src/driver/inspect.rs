@@ -1,5 +1,5 @@
-//! `nvm inspect`: the text of what each tier makes of a specialization — the typed IR,
-//! the bytecode, the Cranelift IR and the machine code.
+//! `nvm inspect`: the text of what each tier makes of a specialization — the typed IR
+//! (as `ir::print` writes it), the bytecode, the Cranelift IR and the machine code.
 //!
 //! Invariant: inspecting runs nothing of the program; it lowers (and, for `clif`/`asm`,
 //! compiles) only the chosen specializations, with the program's output discarded.
@@ -71,11 +71,8 @@ pub fn inspect(
         out.push_str(&format!("== {} -> {} (slot {id})\n", f.name, f.ret));
         if emit.contains(&Emit::Ir) {
             out.push_str("-- typed IR\n");
-            for (i, l) in f.locals.iter().enumerate() {
-                let name = if l.name.is_empty() { "<temp>" } else { &l.name };
-                out.push_str(&format!("  local {i}: {name}: {}\n", l.ty));
-            }
-            out.push_str(&format!("{:#?}\n", f.body));
+            out.push_str(&crate::ir::print::func(prog, id as u32));
+            out.push('\n');
             let code = it.bytecode(id as u32)?;
             out.push_str(&format!(
                 "-- bytecode ({} scalar, {} array registers)\n{}\n",

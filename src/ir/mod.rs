@@ -11,6 +11,7 @@
 //! - The IR knows no AST and no tier.
 
 pub mod ops;
+pub mod print;
 
 use crate::syntax::Span;
 use ops::{BinOp, MathFn, MathFn2, Prim};
