@@ -3,10 +3,14 @@
 //! beyond the output sink it is given.
 
 use crate::diag::{self, Diagnostic};
-use crate::interp::{self, Interp, RuntimeError};
+use crate::interp::Value;
 use crate::ir::Program;
 use crate::loader::{self, Loaded};
-use crate::syntax::SourceMap;
+use crate::runtime::ops as rops;
+use crate::runtime::RuntimeError;
+use crate::source::SourceMap;
+use crate::vm::{self, Vm};
+use crate::vocab::Prim;
 use std::io::Write;
 use std::path::Path;
 
@@ -88,7 +92,7 @@ pub fn finish_check_loaded(
 pub fn render_runtime_error(sources: &SourceMap, e: &RuntimeError, color: bool) -> String {
     // An error inside the standard library is shown at the user's call into it; the
     // chain below still lists the library frames.
-    let in_stdlib = |sp: &crate::syntax::Span| sources.get(sp.file).is_stdlib;
+    let in_stdlib = |sp: &crate::source::Span| sources.get(sp.file).is_stdlib;
     let span = if in_stdlib(&e.span) {
         e.chain
             .iter()
@@ -130,14 +134,14 @@ pub struct RunOptions {
     /// Arguments for `main`, as typed on the command line.
     pub args: Vec<String>,
     /// Which tier runs what.
-    pub policy: interp::TierPolicy,
+    pub policy: vm::TierPolicy,
     /// The code heap's root folder; `None` runs uncached.
     pub cache: Option<std::path::PathBuf>,
 }
 
 /// The outcome of a run and what it took.
 pub struct RunReport {
-    pub stats: interp::Stats,
+    pub stats: vm::Stats,
     pub result: Result<(), Failure>,
     /// Non-fatal problems (a damaged code heap entry, an unwritable cache folder).
     pub warnings: Vec<String>,
@@ -145,7 +149,7 @@ pub struct RunReport {
 
 /// Runs the script body, then `main` with the parsed arguments.
 pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunReport {
-    let mut stats = interp::Stats::default();
+    let mut stats = vm::Stats::default();
     let mut warnings = Vec::new();
     let result = run_inner(checked, opts, out, &mut stats, &mut warnings);
     RunReport {
@@ -159,11 +163,11 @@ pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunRepo
 /// the script and `main`) into the code heap at `cache`, or loads it from there.
 pub fn build(checked: &Checked, cache: &Path) -> RunReport {
     let prog = &checked.program;
-    let mut it = Interp::with_policy(
+    let mut it = Vm::with_policy(
         prog.clone(),
         Box::new(std::io::sink()),
-        interp::TierPolicy {
-            tier: interp::Tier::Jit,
+        vm::TierPolicy {
+            tier: vm::Tier::Jit,
             jit_calls: 0,
         },
     );
@@ -191,7 +195,7 @@ fn run_inner(
     checked: &Checked,
     opts: &RunOptions,
     out: &mut dyn Write,
-    stats_out: &mut interp::Stats,
+    stats_out: &mut vm::Stats,
     warnings: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let prog = &checked.program;
@@ -221,7 +225,7 @@ fn run_inner(
             }
             let mut vals = Vec::new();
             for ((name, p), text) in m.params.iter().zip(&opts.args) {
-                match interp::parse_main_arg(*p, text) {
+                match parse_main_arg(*p, text) {
                     Some(v) => vals.push(v),
                     None => {
                         return Err(Failure::Usage(format!(
@@ -234,7 +238,7 @@ fn run_inner(
             vals
         }
     };
-    let mut it = Interp::with_policy(prog.clone(), Box::new(out), opts.policy);
+    let mut it = Vm::with_policy(prog.clone(), Box::new(out), opts.policy);
     if let Some(root) = &opts.cache {
         it.use_code_heap(root.clone());
     }
@@ -261,7 +265,7 @@ pub fn peak_rss_kib() -> Option<u64> {
 }
 
 /// `--stats` as text: one line per tier, then what stayed interpreted and why.
-pub fn stats_text(s: &interp::Stats, wall: std::time::Duration) -> String {
+pub fn stats_text(s: &vm::Stats, wall: std::time::Duration) -> String {
     let mut t = format!(
         "stats: {} specializations ran: {} interpreted, {} compiled by Cranelift ({:.2} ms), {} loaded from the code heap; {} bytes of native code\n",
         s.compiled,
@@ -297,7 +301,7 @@ pub fn stats_text(s: &interp::Stats, wall: std::time::Duration) -> String {
 }
 
 /// Specializations that ran only in the interpreter.
-fn interpreted(s: &interp::Stats) -> u64 {
+fn interpreted(s: &vm::Stats) -> u64 {
     s.compiled.saturating_sub(s.native + s.loaded)
 }
 
@@ -316,7 +320,7 @@ fn json_str(s: &str) -> String {
 }
 
 /// `--stats=json`: the same as one JSON object (keys documented in the README).
-pub fn stats_json(s: &interp::Stats, wall: std::time::Duration) -> String {
+pub fn stats_json(s: &vm::Stats, wall: std::time::Duration) -> String {
     let not: Vec<String> = s
         .not_compiled
         .iter()
@@ -407,7 +411,7 @@ pub fn inspect(
         });
     }
     let mut sink = Vec::new();
-    let mut it = Interp::new(prog.clone(), Box::new(&mut sink));
+    let mut it = Vm::new(prog.clone(), Box::new(&mut sink));
     let mut out = String::new();
     for id in chosen {
         let f = &prog.funcs[id];
@@ -456,4 +460,23 @@ pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Fai
     )
     .result?;
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Parses a command-line argument for a `main` parameter of type `p`.
+pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
+    match p {
+        Prim::I64 => text
+            .parse::<i64>()
+            .ok()
+            .map(|v| Value::S(rops::Scalar::I64(v))),
+        Prim::F64 => text
+            .parse::<f64>()
+            .ok()
+            .map(|v| Value::S(rops::Scalar::F64(v))),
+        Prim::Bool => match text {
+            "true" => Some(Value::S(rops::Scalar::Bool(true))),
+            "false" => Some(Value::S(rops::Scalar::Bool(false))),
+            _ => None,
+        },
+    }
 }

@@ -2,7 +2,7 @@
 
 use ndarray::{arr1, arr2, ArrayD};
 use nvm::engine::{Engine, Error};
-use nvm::interp::Tier;
+use nvm::Tier;
 
 const PHYSICS: &str = "fn energy(m: f64, v: f64) -> f64 { return 0.5 * m * v * v; }\n\
     fn total(ms: f64[], vs: f64[]) -> f64 {\n\

@@ -37,7 +37,7 @@ use super::ops::{
     binop_in_int, binop_result, convert_bits, float_binop_bits, float_maximum, float_minimum,
     int_abs, int_binop_bits, math1, Scalar,
 };
-use crate::ir::ops::{BinOp, MathFn, MathFn2, Prim};
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 
 /// Shared handle to an array (a variable of array type holds one of these).
 pub type ArrayRef = Rc<Array>;

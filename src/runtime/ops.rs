@@ -15,7 +15,7 @@
 //!   checker rejects bool arithmetic before it gets here).
 
 use super::error::RtError;
-use crate::ir::ops::{BinOp, MathFn, MathFn2, Prim};
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 
 /// A scalar value with its kind. In registers and arrays scalars are untyped 64-bit words;
 /// this enum is for the places that need the kind at run time (formatting, built-ins).
