@@ -9,7 +9,7 @@ const CODEGEN_SOURCES: &[&str] = &[
     "src/abi",
     "src/vm/bridge.rs",
     "src/bytecode/mod.rs",
-    "src/runtime/array.rs",
+    "src/runtime/array",
 ];
 
 fn fnv(hash: &mut u64, bytes: &[u8]) {

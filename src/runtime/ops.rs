@@ -2,7 +2,7 @@
 //!
 //! Invariant: this file is the single definition of what an operator does to two scalars.
 //! The interpreter calls these functions for scalar operations and the elementwise array
-//! kernels in `array.rs` call the very same functions, so the two cannot disagree.
+//! kernels in `array/kernels.rs` call the very same functions, so the two cannot disagree.
 //!
 //! Rules (the language contract, NumPy/Python semantics):
 //! - `i64` `+ - *` wrap (two's complement); `//` and `%` floor (the remainder has the sign of
