@@ -120,15 +120,62 @@ fn run_case(case: &Case, tier: &str, heap: &Path) -> Result<Outcome, String> {
     })
 }
 
+/// A program's name: its path under tests/programs without `.nk`
+/// (`statements/for_negative_ranges_nested`).
+fn name_of(nk: &Path) -> String {
+    let rel = nk.strip_prefix(corpus_root()).unwrap_or(nk);
+    rel.with_extension("").to_string_lossy().into_owned()
+}
+
+/// `NVM_PROGRAM`: comma-separated names or name prefixes (`arrays/`, `main/main_`); only
+/// the programs they select run. A path as the failure messages print it
+/// (`statements/x.nk`, `tests/programs/statements/x.nk`) is accepted too.
+fn selection() -> Option<Vec<String>> {
+    let v = std::env::var("NVM_PROGRAM").ok()?;
+    let prefixes: Vec<String> = v
+        .split(',')
+        .map(|p| {
+            let p = p.trim();
+            let p = p.strip_prefix("tests/programs/").unwrap_or(p);
+            p.strip_suffix(".nk").unwrap_or(p).to_string()
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    (!prefixes.is_empty()).then_some(prefixes)
+}
+
 #[test]
 fn corpus_runs_identically_on_every_tier() {
     let root = corpus_root();
-    let cases: Vec<Case> = corpus_files().into_iter().filter_map(load_case).collect();
-    assert!(
-        cases.len() >= 120,
-        "the corpus shrank to {} programs",
-        cases.len()
-    );
+    let mut cases: Vec<Case> = corpus_files().into_iter().filter_map(load_case).collect();
+    match selection() {
+        None => assert!(
+            cases.len() >= 120,
+            "the corpus shrank to {} programs",
+            cases.len()
+        ),
+        Some(prefixes) => {
+            let all = cases.len();
+            cases.retain(|c| {
+                let name = name_of(&c.nk);
+                prefixes.iter().any(|p| name.starts_with(p.as_str()))
+            });
+            assert!(
+                !cases.is_empty(),
+                "NVM_PROGRAM={prefixes:?} selects none of the {all} programs (names are paths \
+                 under tests/programs without .nk, e.g. statements/for_negative_ranges_nested)"
+            );
+            eprintln!(
+                "NVM_PROGRAM: {} of {all} programs: {}",
+                cases.len(),
+                cases
+                    .iter()
+                    .map(|c| name_of(&c.nk))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
     // The code heap of the `cold`/`warm` runs, shared by the whole corpus.
     let heap = TempDir::new("corpus-heap");
 
