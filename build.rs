@@ -6,9 +6,10 @@ use std::path::Path;
 /// generator and native ABI, the helpers' contract, and the runtime layout it reads.
 const CODEGEN_SOURCES: &[&str] = &[
     "src/jit",
-    "src/interp/native.rs",
-    "src/interp/bytecode.rs",
-    "src/runtime/array.rs",
+    "src/abi",
+    "src/vm/bridge.rs",
+    "src/bytecode/mod.rs",
+    "src/runtime/array",
 ];
 
 fn fnv(hash: &mut u64, bytes: &[u8]) {

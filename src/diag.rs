@@ -2,7 +2,7 @@
 //! program runs, and their rendering (codespan-reporting) with file:line:col, the source
 //! line and a caret. Front-end passes collect these and keep going.
 
-use crate::syntax::{SourceMap, Span};
+use crate::source::{SourceMap, Span};
 use codespan_reporting::diagnostic::{Diagnostic as CsDiag, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor::Buffer};

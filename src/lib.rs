@@ -10,6 +10,8 @@
 //! | `runtime`   | arrays, scalar semantics, print format, RNG — shared by tiers    |
 //! | `driver`    | loads a program from disk and runs it (used by the CLI and tests) |
 
+pub mod abi;
+pub mod bytecode;
 pub mod diag;
 pub mod driver;
 pub mod engine;
@@ -20,5 +22,10 @@ pub mod jit;
 pub mod loader;
 pub mod repl;
 pub mod runtime;
+pub mod source;
 pub mod syntax;
 pub mod types;
+pub mod vm;
+pub mod vocab;
+
+pub use vm::{Stats, Tier, TierPolicy};

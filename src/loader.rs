@@ -6,8 +6,9 @@
 //! whatever the working directory.
 
 use crate::diag::Diagnostic;
+use crate::source::{FileId, SourceMap, Span};
+use crate::syntax;
 use crate::syntax::ast::{Item, Module};
-use crate::syntax::{self, FileId, SourceMap, Span};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -205,9 +205,9 @@ fn run_cli(cli: Cli) -> u8 {
                 .interrupt_flag(stop)
                 .capture_output()
                 .tier(match tier {
-                    Tier::Interp => nvm::interp::Tier::Interp,
-                    Tier::Jit => nvm::interp::Tier::Jit,
-                    Tier::Auto => nvm::interp::Tier::Auto,
+                    Tier::Interp => nvm::vm::Tier::Interp,
+                    Tier::Jit => nvm::vm::Tier::Jit,
+                    Tier::Auto => nvm::vm::Tier::Auto,
                 });
             if let Some(root) = cache.root() {
                 b = b.cache_dir(root);
@@ -302,11 +302,11 @@ fn run_cli(cli: Cli) -> u8 {
                     return 2;
                 }
             };
-            let policy = nvm::interp::TierPolicy {
+            let policy = nvm::vm::TierPolicy {
                 tier: match tier {
-                    Tier::Interp => nvm::interp::Tier::Interp,
-                    Tier::Jit => nvm::interp::Tier::Jit,
-                    Tier::Auto => nvm::interp::Tier::Auto,
+                    Tier::Interp => nvm::vm::Tier::Interp,
+                    Tier::Jit => nvm::vm::Tier::Jit,
+                    Tier::Auto => nvm::vm::Tier::Auto,
                 },
                 jit_calls,
             };
@@ -370,7 +370,7 @@ fn jit_calls_setting(flag: Option<u32>) -> Result<u32, String> {
             .trim()
             .parse()
             .map_err(|_| format!("error: NVM_JIT_CALLS must be a non-negative integer, not `{v}`")),
-        Err(_) => Ok(nvm::interp::DEFAULT_JIT_CALLS),
+        Err(_) => Ok(nvm::vm::DEFAULT_JIT_CALLS),
     }
 }
 

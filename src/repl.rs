@@ -404,7 +404,7 @@ fn collect_names(p: &Pattern, out: &mut Vec<String>) {
 
 /// Renders diagnostics of an entry (file `<repl>`).
 fn render_plain(input: &str, diags: &[crate::diag::Diagnostic]) -> String {
-    let mut sm = crate::syntax::SourceMap::default();
+    let mut sm = crate::source::SourceMap::default();
     sm.add("<repl>".into(), input.to_string());
     crate::diag::render(&sm, diags, false)
 }

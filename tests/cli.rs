@@ -1,39 +1,35 @@
 //! The command line's surfaces beyond `run`: `check`, `inspect`, `--stats`, tier
 //! selection, and the native tier's memory behaviour.
 
-use std::process::Command;
+mod support;
 
-/// A code heap folder private to this test process (never the user's).
+use std::sync::OnceLock;
+use support::{nvm as nvm_cmd, repo_path, Stats, TempDir};
+
+/// This process's folder: the code heap it names in `NVM_CACHE_DIR` (never the user's)
+/// and the scripts the tests write.
+fn dir() -> &'static TempDir {
+    static DIR: OnceLock<TempDir> = OnceLock::new();
+    DIR.get_or_init(|| TempDir::new("cli"))
+}
+
 fn heap() -> String {
-    let d = std::env::temp_dir().join(format!("nvm-cli-heap-{}", std::process::id()));
-    d.to_str().unwrap().to_string()
+    dir().heap()
 }
 
 fn nvm(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
-        .args(args)
-        .env("NVM_CACHE_DIR", heap())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let out = nvm_cmd().args(args).env("NVM_CACHE_DIR", heap()).run();
+    (out.status, out.stdout, out.stderr)
 }
 
-/// Writes `text` to a fresh file in a per-test temporary folder.
+/// Writes `text` to a fresh file in this process's temporary folder.
 fn script(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("nvm-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
+    dir().file(name, text)
 }
 
-/// Runs with `--stats=json` and returns (status, stdout, the stats as (key, value text)).
-fn run_stats(args: &[&str], env: &[(&str, &str)]) -> (i32, String, Vec<(String, String)>) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
+/// Runs with `--stats=json` and returns (status, stdout, the stats).
+fn run_stats(args: &[&str], env: &[(&str, &str)]) -> (i32, String, Stats) {
+    let out = nvm_cmd()
         .arg("run")
         .arg("--stats=json")
         .args(if args.iter().any(|a| a.starts_with("--cache-dir")) {
@@ -44,75 +40,22 @@ fn run_stats(args: &[&str], env: &[(&str, &str)]) -> (i32, String, Vec<(String, 
         .args(args)
         .env("NVM_CACHE_DIR", heap())
         .envs(env.iter().copied())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    let line = stderr.lines().last().unwrap_or("").to_string();
-    assert!(
-        line.starts_with('{') && line.ends_with('}'),
-        "no JSON stats line: {stderr}"
-    );
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        json_fields(&line),
-    )
-}
-
-/// The top-level fields of a flat JSON object (values as their text), enough for stats.
-fn json_fields(line: &str) -> Vec<(String, String)> {
-    let body = &line[1..line.len() - 1];
-    let mut fields = Vec::new();
-    let (mut depth, mut start, mut in_str) = (0, 0, false);
-    let bytes = body.as_bytes();
-    for (i, &c) in bytes.iter().enumerate() {
-        match c {
-            b'"' if i == 0 || bytes[i - 1] != b'\\' => in_str = !in_str,
-            b'[' | b'{' if !in_str => depth += 1,
-            b']' | b'}' if !in_str => depth -= 1,
-            b',' if !in_str && depth == 0 => {
-                fields.push(&body[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    fields.push(&body[start..]);
-    fields
-        .into_iter()
-        .map(|f| {
-            let (k, v) = f.split_once(':').expect("key: value");
-            (k.trim_matches('"').to_string(), v.to_string())
-        })
-        .collect()
-}
-
-fn field(stats: &[(String, String)], key: &str) -> String {
-    stats
-        .iter()
-        .find(|(k, _)| k == key)
-        .unwrap_or_else(|| panic!("stats lack `{key}`: {stats:?}"))
-        .1
-        .clone()
-}
-
-fn num(stats: &[(String, String)], key: &str) -> f64 {
-    field(stats, key).parse().unwrap()
+        .run();
+    let stats = out.try_stats();
+    assert!(stats.is_some(), "no JSON stats line: {}", out.stderr);
+    (out.status, out.stdout, stats.unwrap())
 }
 
 fn example() -> String {
-    format!("{}/examples/caller_callee.nk", env!("CARGO_MANIFEST_DIR"))
+    support::path_str(&repo_path("examples/caller_callee.nk"))
 }
 
 #[test]
 fn check_runs_nothing_and_reports_errors_with_status_2() {
     let (code, out, _) = nvm(&["check", &example()]);
     assert_eq!((code, out.as_str()), (0, ""));
-    let dir = std::env::temp_dir().join(format!("nvm-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let bad = dir.join("bad.nk");
-    std::fs::write(&bad, "print(1);\nlet x = 1 + true;\nlet y = ;\n").unwrap();
-    let (code, out, err) = nvm(&["check", bad.to_str().unwrap()]);
+    let bad = script("bad.nk", "print(1);\nlet x = 1 + true;\nlet y = ;\n");
+    let (code, out, err) = nvm(&["check", &bad]);
     assert_eq!(code, 2);
     assert_eq!(out, "", "check must not run the script");
     assert!(err.contains("bad.nk:3:9"), "{err}");
@@ -179,12 +122,12 @@ fn stats_count_specializations_per_tier_in_text_and_json() {
         let (code, out2, stats) = run_stats(&[&format!("--tier={tier}"), &example(), "10"], &[]);
         assert_eq!(code, 0);
         assert_eq!(out2, out, "same output in every tier");
-        assert_eq!(num(&stats, "specializations"), 5.0);
-        assert_eq!(num(&stats, "interpreted"), interpreted, "{tier}: {stats:?}");
-        assert_eq!(num(&stats, "compiled"), compiled, "{tier}: {stats:?}");
-        assert_eq!(compiled > 0.0, num(&stats, "compile_ms") > 0.0);
-        assert_eq!(field(&stats, "not_compiled"), "[]");
-        assert!(num(&stats, "wall_ms") > 0.0);
+        assert_eq!(stats.num("specializations"), 5.0);
+        assert_eq!(stats.num("interpreted"), interpreted, "{tier}: {stats:?}");
+        assert_eq!(stats.num("compiled"), compiled, "{tier}: {stats:?}");
+        assert_eq!(compiled > 0.0, stats.num("compile_ms") > 0.0);
+        assert_eq!(stats.field("not_compiled"), "[]");
+        assert!(stats.num("wall_ms") > 0.0);
     }
 }
 
@@ -199,27 +142,26 @@ fn auto_compiles_loops_at_once_and_other_functions_once_hot() {
     let (_, out, stats) = run_stats(&["--jit-calls=10", &path], &[]);
     assert_eq!(out, "70210\n");
     assert_eq!(
-        (num(&stats, "compiled"), num(&stats, "interpreted")),
+        (stats.num("compiled"), stats.num("interpreted")),
         (2.0, 0.0)
     );
     let (_, out, stats) = run_stats(&["--jit-calls=100", &path], &[]);
     assert_eq!(out, "70210\n");
     assert_eq!(
-        (num(&stats, "compiled"), num(&stats, "interpreted")),
+        (stats.num("compiled"), stats.num("interpreted")),
         (1.0, 1.0)
     );
     // The environment variable sets the same threshold; the flag wins over it.
     let (_, _, stats) = run_stats(&[&path], &[("NVM_JIT_CALLS", "10")]);
-    assert_eq!(num(&stats, "compiled"), 2.0);
+    assert_eq!(stats.num("compiled"), 2.0);
     let (_, _, stats) = run_stats(&["--jit-calls=100", &path], &[("NVM_JIT_CALLS", "10")]);
-    assert_eq!(num(&stats, "compiled"), 1.0);
-    let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
+    assert_eq!(stats.num("compiled"), 1.0);
+    let out = nvm_cmd()
         .args(["run", "--no-cache", &path])
         .env("NVM_JIT_CALLS", "lots")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("NVM_JIT_CALLS"));
+        .run();
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("NVM_JIT_CALLS"));
 }
 
 /// Peak RSS (KiB) of a run that makes `n` temporary arrays of 1,000 elements.
@@ -233,7 +175,7 @@ fn temporaries_peak_kib(tier: &str, n: u64) -> f64 {
     let (code, out, stats) = run_stats(&[&format!("--tier={tier}"), &path, &n.to_string()], &[]);
     assert_eq!(code, 0);
     assert_eq!(out.trim(), format!("{n}.0"));
-    num(&stats, "peak_rss_kib")
+    stats.num("peak_rss_kib")
 }
 
 #[test]
@@ -252,14 +194,6 @@ fn a_million_temporary_arrays_keep_memory_bounded_in_every_tier() {
 
 #[test]
 fn the_repl_runs_piped_entries_and_keeps_going_after_errors() {
-    use std::io::Write as _;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_nvm"))
-        .args(["repl", "--no-cache"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
     let input = "let x = 20;\n\
                  fn inner(v: i64) -> i64 { return v + 1; }\n\
                  fn outer(v: i64) -> i64 {\n    return inner(v) * 10;\n}\n\
@@ -274,16 +208,9 @@ fn the_repl_runs_piped_entries_and_keeps_going_after_errors() {
                  :help\n\
                  :quit\n\
                  print(\"not reached\");\n";
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let out = nvm_cmd().args(["repl", "--no-cache"]).stdin(input).run();
+    let (stdout, stderr) = (&out.stdout, &out.stderr);
+    assert_eq!(out.code, Some(0), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     // outer(x) before and after `inner` is redefined: callers use the new body.
     assert_eq!(
@@ -302,38 +229,24 @@ fn the_repl_runs_piped_entries_and_keeps_going_after_errors() {
 
 #[test]
 fn ctrl_c_stops_a_running_loop_in_either_tier_and_the_repl_goes_on() {
-    use std::io::Write as _;
     for tier in ["interp", "jit"] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nvm"))
+        let mut child = nvm_cmd()
             .args(["repl", "--no-cache", &format!("--tier={tier}")])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        stdin
-            .write_all(
-                b"let n = 0;\nwhile n >= 0 { n = (n + 1) % 1000; }\nprint(\"after\", n + 1);\n",
-            )
-            .unwrap();
-        drop(stdin);
+            .stdin(&b"let n = 0;\nwhile n >= 0 { n = (n + 1) % 1000; }\nprint(\"after\", n + 1);\n"[..])
+            .spawn();
         // Ctrl-C until the REPL has finished (a signal before the loop started is
         // harmless: the next one stops it); give up after a while rather than hang.
-        let start = std::time::Instant::now();
-        while child.try_wait().unwrap().is_none() {
-            if start.elapsed() > std::time::Duration::from_secs(60) {
-                let _ = child.kill();
+        while child.try_wait().is_none() {
+            if child.elapsed() > std::time::Duration::from_secs(60) {
+                child.kill();
                 panic!("{tier}: hangs");
             }
             std::thread::sleep(std::time::Duration::from_millis(300));
-            // SAFETY: sending SIGINT to our own child process (not yet reaped).
-            unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+            child.interrupt();
         }
-        let out = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{tier}: {stderr}");
+        let out = child.wait();
+        let (stdout, stderr) = (&out.stdout, &out.stderr);
+        assert_eq!(out.code, Some(0), "{tier}: {stderr}");
         assert!(stderr.contains("interrupted"), "{tier}: {stderr}");
         // The loop's variable kept its value from before the loop: the entry was undone.
         assert_eq!(stdout, "after 1\n", "{tier}: {stderr}");

@@ -13,112 +13,36 @@
 #[path = "differential/gen.rs"]
 mod gen;
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use support::{env_u64, nvm_bin, repo_path, TempDir, TierRun, TIERS as MODES};
 
-const MODES: &[&str] = &["interp", "jit", "auto", "mixed", "cold", "warm"];
 /// A run longer than this is a hang (generated programs take milliseconds).
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-fn env_u64(key: &str, default: u64) -> u64 {
-    match std::env::var(key) {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{key} must be a number, not {v:?}")),
-        Err(_) => default,
-    }
-}
-
-#[derive(PartialEq, Debug)]
-struct Outcome {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs one program in one mode. `Err` is a failure that needs no comparison (a hang, an
-/// internal error, a warm run that compiled, a jit run that left code interpreted).
+/// internal error, a warm run that compiled, a jit run that left code interpreted),
+/// tagged with the mode.
 fn run(
     nvm: &Path,
     prog: &Path,
     args: &[String],
     mode: &str,
     heap: &Path,
-) -> Result<Outcome, String> {
-    let mut cmd = Command::new(nvm);
-    cmd.arg("run");
-    match mode {
-        "cold" | "warm" => cmd.arg("--tier=jit").arg("--cache-dir").arg(heap),
-        "mixed" => cmd.args(["--tier=auto", "--jit-calls=1", "--no-cache"]),
-        t => cmd.arg(format!("--tier={t}")).arg("--no-cache"),
+) -> Result<support::Outcome, String> {
+    let run = TierRun {
+        bin: nvm,
+        prog,
+        args,
+        env: &[],
+        heap,
+        timeout: TIMEOUT,
     };
-    cmd.arg("--stats=json")
-        .arg("--color=never")
-        .arg(prog)
-        .args(args)
-        .env_remove("NVM_PATH")
-        .env_remove("NVM_JIT_CALLS")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start nvm: {e}"))?;
-    // Read both pipes on threads so that a large output cannot block the child.
-    let mut so = child.stdout.take().unwrap();
-    let mut se = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut so, &mut v);
-        v
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut se, &mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if start.elapsed() > TIMEOUT => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("[{mode}] timed out after {TIMEOUT:?}"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(1)),
-            Err(e) => return Err(format!("[{mode}] wait failed: {e}")),
-        }
-    };
-    let stdout = String::from_utf8_lossy(&t_out.join().unwrap()).into_owned();
-    let mut stderr = String::from_utf8_lossy(&t_err.join().unwrap()).into_owned();
-    let status = status.code().unwrap_or(-1);
-    if status == 101 || stderr.contains("internal error") {
-        return Err(format!(
-            "[{mode}] nvm failed internally (status {status}):\n{stderr}"
-        ));
-    }
-    // The statistics line (last on stderr when the program ran) is checked, then removed.
-    let body_len = stderr.trim_end().rfind('\n').map_or(0, |i| i + 1);
-    if stderr[body_len..].starts_with('{') {
-        let stats = stderr[body_len..].to_string();
-        if mode == "jit" && !stats.contains("\"interpreted\":0,") {
-            return Err(format!(
-                "[jit] Cranelift left functions interpreted: {stats}"
-            ));
-        }
-        if mode == "warm" && !stats.contains("\"compiled\":0,") {
-            return Err(format!("[warm] a warm run compiled something: {stats}"));
-        }
-        stderr.truncate(body_len);
-    }
-    Ok(Outcome {
-        status,
-        stdout,
-        stderr,
-    })
+    run.run(mode).map_err(|e| format!("[{mode}] {e}"))
 }
 
 /// Runs `prog` in every mode; `Ok(status)` if all agree with the interpreter.
@@ -225,17 +149,15 @@ fn minimize(nvm: &Path, text: &str, args: &[String], dir: &Path, report: &str) -
 /// program the checker rejects: the generator's failure kind).
 #[test]
 fn minimizer_keeps_the_failure_and_drops_the_rest() {
-    let work = std::env::temp_dir().join(format!("nvm-diff-min-{}", std::process::id()));
+    let work = TempDir::new("diff-min");
     let (text, args) = gen::generate(7);
     // A type error at the end of the script.
     let bad = text + "let broken: bool = 1 + 2;\n";
-    let nvm = Path::new(env!("CARGO_BIN_EXE_nvm"));
-    std::fs::create_dir_all(&work).unwrap();
-    let prog = work.join("bad.nk");
-    std::fs::write(&prog, &bad).unwrap();
+    let nvm = nvm_bin();
+    let prog = PathBuf::from(work.file("bad.nk", &bad));
     let report = check(nvm, &prog, &args, &work.join("heap")).expect_err("a type error");
     let min = minimize(nvm, &bad, &args, &work.join("min"), &report);
-    let _ = std::fs::remove_dir_all(&work);
+    drop(work);
     assert!(min.contains("let broken: bool = 1 + 2;"), "{min}");
     assert!(
         min.lines().count() == 1,
@@ -252,14 +174,13 @@ fn random_programs_agree_on_every_tier() {
     let jobs = env_u64("NVM_DIFF_JOBS", 2).max(1);
     let keep = std::env::var("NVM_DIFF_KEEP").is_ok_and(|v| v == "1");
     let minimize_on = !std::env::var("NVM_DIFF_MINIMIZE").is_ok_and(|v| v == "0");
-    let out_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/differential");
+    let out_dir = repo_path("target/differential");
     std::fs::create_dir_all(&out_dir).expect("target/differential is writable");
-    let work = std::env::temp_dir().join(format!("nvm-diff-{}", std::process::id()));
-    std::fs::create_dir_all(&work).expect("a temporary folder");
+    let work = TempDir::new("diff");
     // A private copy of the binary: a long run must not see a rebuild half-way (a cold and
     // a warm run from two builds would disagree about the code heap's fingerprint).
     let nvm = work.join("nvm");
-    std::fs::copy(env!("CARGO_BIN_EXE_nvm"), &nvm).expect("copy the nvm binary");
+    std::fs::copy(nvm_bin(), &nvm).expect("copy the nvm binary");
 
     let start = Instant::now();
     let deadline = start + Duration::from_secs(seconds);
@@ -269,8 +190,15 @@ fn random_programs_agree_on_every_tier() {
     let failures: Mutex<Vec<(u64, PathBuf, String)>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for job in 0..jobs {
-            let (next, done, errors, failures, work, out_dir, nvm) =
-                (&next, &done, &errors, &failures, &work, &out_dir, &nvm);
+            let (next, done, errors, failures, work, out_dir, nvm) = (
+                &next,
+                &done,
+                &errors,
+                &failures,
+                work.path(),
+                &out_dir,
+                &nvm,
+            );
             s.spawn(move || loop {
                 let k = next.fetch_add(1, Ordering::SeqCst);
                 if k >= count || Instant::now() >= deadline || failures.lock().unwrap().len() >= 10
@@ -320,7 +248,7 @@ fn random_programs_agree_on_every_tier() {
             });
         }
     });
-    let _ = std::fs::remove_dir_all(&work);
+    drop(work);
     let n = done.load(Ordering::SeqCst);
     let failures = failures.into_inner().unwrap();
     eprintln!(

@@ -1,8 +1,11 @@
 //! The embedding API (`nvm::engine::Engine`), used as a Rust program would.
 
+mod support;
+
 use ndarray::{arr1, arr2, ArrayD};
 use nvm::engine::{Engine, Error};
-use nvm::interp::Tier;
+use nvm::Tier;
+use support::TempDir;
 
 const PHYSICS: &str = "fn energy(m: f64, v: f64) -> f64 { return 0.5 * m * v * v; }\n\
     fn total(ms: f64[], vs: f64[]) -> f64 {\n\
@@ -129,18 +132,12 @@ fn reloading_a_module_replaces_its_functions_and_frees_the_old_code() {
 
 #[test]
 fn modules_load_from_files_with_their_imports() {
-    let dir = std::env::temp_dir().join(format!("nvm-engine-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("helpers.nk"),
-        "fn twice(x: f64) -> f64 { return 2.0 * x; }",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("main_mod.nk"),
+    let dir = TempDir::new("engine");
+    dir.file("helpers.nk", "fn twice(x: f64) -> f64 { return 2.0 * x; }");
+    dir.file(
+        "main_mod.nk",
         "import helpers;\nfn quad(x: f64) -> f64 { return helpers.twice(helpers.twice(x)); }",
-    )
-    .unwrap();
+    );
     let mut e = Engine::builder().cache_dir(dir.join("heap")).build();
     e.load_file(dir.join("main_mod.nk")).unwrap();
     assert_eq!(e.call::<f64>("quad", (1.5,)).unwrap(), 6.0);
@@ -148,7 +145,6 @@ fn modules_load_from_files_with_their_imports() {
         e.load_file(dir.join("missing.nk")),
         Err(Error::Usage(_))
     ));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Every tier, and `Auto` with one call to tier up: host calls cross from native code.
@@ -399,10 +395,7 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
 /// Runs `examples/NAME.rs` (built by `cargo test`; built here when only this file's tests
 /// were asked for, or the binary is stale).
 fn run_example(name: &str, args: &[&str]) -> std::process::Output {
-    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_nvm"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let bin_dir = support::nvm_bin().parent().unwrap().to_path_buf();
     let exe = bin_dir.join("examples").join(name);
     // Missing or older than this test binary: built from older sources.
     let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
@@ -445,8 +438,8 @@ fn the_embedding_examples_run() {
 
 #[test]
 fn cached_native_callers_of_host_functions_call_the_current_engines_host() {
-    let heap = std::env::temp_dir().join(format!("nvm-engine-host-heap-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&heap);
+    let dir = TempDir::new("engine-host");
+    let heap = dir.join("heap");
     let src = "fn twice_g(x: f64) -> f64 { let s = 0.0; for i in 0..2 { s += g(x); } return s; }";
     for (k, expected) in [(2.0, 12.0), (3.0, 18.0)] {
         let mut e = Engine::builder().tier(Tier::Jit).cache_dir(&heap).build();
@@ -460,5 +453,4 @@ fn cached_native_callers_of_host_functions_call_the_current_engines_host() {
             assert!(s.loaded > 0 && s.native == 0, "{s:?}");
         }
     }
-    let _ = std::fs::remove_dir_all(&heap);
 }

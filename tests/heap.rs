@@ -3,96 +3,18 @@
 //! once, order-free and lazy, patchable (see the unit tests in `interp`), precise
 //! invalidation, warm means warm, safe to share (8 processes, damaged files), bounded.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod support;
 
-/// A fresh folder for one test: sources and a heap.
-struct Dir(PathBuf);
+use std::path::Path;
+use support::{Output, TempDir};
 
-impl Dir {
-    fn new(name: &str) -> Dir {
-        let d = std::env::temp_dir().join(format!("nvm-heap-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.0.join(name);
-        std::fs::write(&p, text).unwrap();
-        p.to_str().unwrap().to_string()
-    }
-    fn heap(&self) -> String {
-        self.0.join("heap").to_str().unwrap().to_string()
-    }
-    /// Entry files of the heap.
-    fn entries(&self) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        for d in std::fs::read_dir(self.heap())
-            .into_iter()
-            .flatten()
-            .flatten()
-        {
-            for f in std::fs::read_dir(d.path()).into_iter().flatten().flatten() {
-                if f.path().extension().is_some_and(|e| e == "nkc") {
-                    out.push(f.path());
-                }
-            }
-        }
-        out.sort();
-        out
-    }
-}
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-    stats: String,
-}
-
-impl Run {
-    /// A number from the `--stats=json` line.
-    fn n(&self, key: &str) -> u64 {
-        let at = self
-            .stats
-            .find(&format!("\"{key}\":"))
-            .unwrap_or_else(|| panic!("no {key} in {}", self.stats));
-        let rest = &self.stats[at + key.len() + 3..];
-        let end = rest.find([',', '}']).unwrap();
-        rest[..end].parse::<f64>().unwrap() as u64
-    }
-}
-
-fn nvm(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("NVM_CACHE_DIR")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let stats = stderr
-        .lines()
-        .last()
-        .filter(|l| l.starts_with('{'))
-        .unwrap_or("")
-        .to_string();
-    Run {
-        status: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr,
-        stats,
-    }
+/// `nvm ARGS` with the environment `env` (and no `NVM_*` variable of the test's own).
+fn nvm(args: &[&str], env: &[(&str, &str)]) -> Output {
+    support::nvm().args(args).envs(env.iter().copied()).run()
 }
 
 /// `nvm run --tier=jit --stats=json --cache-dir HEAP FILE`.
-fn run(dir: &Dir, file: &str) -> Run {
+fn run(dir: &TempDir, file: &str) -> Output {
     let heap = dir.heap();
     nvm(
         &[
@@ -107,7 +29,7 @@ fn run(dir: &Dir, file: &str) -> Run {
     )
 }
 
-fn verify(dir: &Dir) -> (bool, String) {
+fn verify(dir: &TempDir) -> (bool, String) {
     let r = nvm(&["cache", "verify", "--cache-dir", &dir.heap()], &[]);
     (r.status == 0, r.stdout)
 }
@@ -126,21 +48,26 @@ const PROG_B: &str = "import shared;\n\
 
 #[test]
 fn warm_runs_compile_nothing_and_build_makes_first_runs_warm() {
-    let d = Dir::new("warm");
+    let d = TempDir::new("heap-warm");
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     let cold = run(&d, &a);
     assert_eq!(cold.status, 0, "{}", cold.stderr);
-    assert!(cold.n("compiled") >= 5, "{}", cold.stats);
+    assert!(cold.n("compiled") >= 5, "{}", cold.stats_line());
     assert_eq!(cold.n("loaded"), 0);
     let warm = run(&d, &a);
     assert_eq!(warm.stdout, cold.stdout);
-    assert_eq!(warm.n("compiled"), 0, "warm means warm: {}", warm.stats);
+    assert_eq!(
+        warm.n("compiled"),
+        0,
+        "warm means warm: {}",
+        warm.stats_line()
+    );
     assert_eq!(warm.n("loaded"), cold.n("compiled"));
     assert_eq!(warm.n("heap_hits"), cold.n("compiled"));
 
     // `nvm build` on an empty heap: the first run is already warm, in auto mode too.
-    let d2 = Dir::new("build");
+    let d2 = TempDir::new("heap-build");
     d2.file("shared.nk", MODULE);
     let a2 = d2.file("a.nk", PROG_A);
     let heap = d2.heap();
@@ -149,13 +76,13 @@ fn warm_runs_compile_nothing_and_build_makes_first_runs_warm() {
     assert!(b.stdout.contains("compiled"), "{}", b.stdout);
     let first = nvm(&["run", "--stats=json", "--cache-dir", &heap, &a2], &[]);
     assert_eq!(first.stdout, cold.stdout);
-    assert_eq!(first.n("compiled"), 0, "{}", first.stats);
-    assert!(first.n("loaded") >= 5, "{}", first.stats);
+    assert_eq!(first.n("compiled"), 0, "{}", first.stats_line());
+    assert!(first.n("loaded") >= 5, "{}", first.stats_line());
 }
 
 #[test]
 fn each_function_is_stored_once_whatever_uses_it() {
-    let d = Dir::new("once");
+    let d = TempDir::new("heap-once");
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     let b = d.file("b.nk", PROG_B);
@@ -165,7 +92,7 @@ fn each_function_is_stored_once_whatever_uses_it() {
     assert_eq!((ra.status, rb.status), (0, 0), "{}{}", ra.stderr, rb.stderr);
     // B's `shared.*` and `sum(f64[])` come from A's entries: B adds only its own functions
     // (`other` and its script), although every slot number differs between the programs.
-    assert_eq!(rb.n("loaded"), 3, "{}", rb.stats);
+    assert_eq!(rb.n("loaded"), 3, "{}", rb.stats_line());
     assert_eq!(d.entries().len(), n_after_a + 2);
     assert_eq!(rb.stdout, "21.0 7.5\n");
     let names: Vec<String> = d
@@ -199,7 +126,7 @@ fn a_callers_entry_does_not_grow_with_its_callee() {
     // The caller's code is the same whether the callee is tiny or huge: it holds no
     // callee code, only a call through its link vector.
     let caller_size = |body: &str| {
-        let d = Dir::new(&format!("size{}", body.len()));
+        let d = TempDir::new(&format!("heap-size{}", body.len()));
         let p = d.file(
             "p.nk",
             &format!(
@@ -226,7 +153,7 @@ fn a_callers_entry_does_not_grow_with_its_callee() {
 
 #[test]
 fn editing_a_callee_body_recompiles_it_alone() {
-    let d = Dir::new("edit-body");
+    let d = TempDir::new("heap-edit-body");
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     assert_eq!(run(&d, &a).status, 0);
@@ -240,13 +167,13 @@ fn editing_a_callee_body_recompiles_it_alone() {
     );
     let r = run(&d, &a);
     assert_eq!(r.status, 0, "{}", r.stderr);
-    assert_eq!(r.n("compiled"), 1, "only callee(i64): {}", r.stats);
-    assert!(r.n("loaded") >= 4, "{}", r.stats);
+    assert_eq!(r.n("compiled"), 1, "only callee(i64): {}", r.stats_line());
+    assert!(r.n("loaded") >= 4, "{}", r.stats_line());
 }
 
 #[test]
 fn a_callees_new_return_type_recompiles_its_callers() {
-    let d = Dir::new("edit-sig");
+    let d = TempDir::new("heap-edit-sig");
     let p = d.file(
         "p.nk",
         "fn callee(n: i64) { return n * 2; }\nfn caller(n: i64) { return callee(n) + 1; }\n\
@@ -262,13 +189,13 @@ fn a_callees_new_return_type_recompiles_its_callers() {
     );
     let r = run(&d, &p);
     assert_eq!(r.stdout, "8.5 5\n");
-    assert_eq!(r.n("compiled"), 3, "{}", r.stats);
-    assert_eq!(r.n("loaded"), 1, "{}", r.stats);
+    assert_eq!(r.n("compiled"), 3, "{}", r.stats_line());
+    assert_eq!(r.n("loaded"), 1, "{}", r.stats_line());
 }
 
 #[test]
 fn editing_one_file_recompiles_nothing_in_other_files() {
-    let d = Dir::new("edit-file");
+    let d = TempDir::new("heap-edit-file");
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     let first = run(&d, &a);
@@ -284,12 +211,12 @@ fn editing_one_file_recompiles_nothing_in_other_files() {
     );
     let r = run(&d, &a);
     assert_eq!(r.status, 0, "{}", r.stderr);
-    assert_eq!(r.n("compiled"), 1, "caller(i64) only: {}", r.stats);
+    assert_eq!(r.n("compiled"), 1, "caller(i64) only: {}", r.stats_line());
 }
 
 #[test]
 fn a_cached_caller_works_before_its_callee_is_loaded_in_any_order() {
-    let d = Dir::new("order");
+    let d = TempDir::new("heap-order");
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     let first = run(&d, &a);
@@ -304,7 +231,11 @@ fn a_cached_caller_works_before_its_callee_is_loaded_in_any_order() {
     }
     let r = run(&d, &a);
     assert_eq!(r.stdout, first.stdout);
-    assert!(r.n("loaded") >= 1 && r.n("compiled") >= 1, "{}", r.stats);
+    assert!(
+        r.n("loaded") >= 1 && r.n("compiled") >= 1,
+        "{}",
+        r.stats_line()
+    );
     let heap = d.heap();
     let auto = nvm(
         &[
@@ -323,43 +254,28 @@ fn a_cached_caller_works_before_its_callee_is_loaded_in_any_order() {
 
 #[test]
 fn eight_processes_share_one_empty_heap() {
-    let d = Dir::new("share");
+    let d = TempDir::new("heap-share");
     d.file("shared.nk", MODULE);
     let progs = [d.file("a.nk", PROG_A), d.file("b.nk", PROG_B)];
     let expect = [
-        run(&Dir::new("share-ref"), &progs[0]).stdout,
+        run(&TempDir::new("heap-share-ref"), &progs[0]).stdout,
         "21.0 7.5\n".to_string(),
     ];
     let _ = std::fs::remove_dir_all(d.heap());
     let heap = d.heap();
     // All eight start before any finishes.
-    let handles: Vec<_> = (0..8)
+    let children: Vec<_> = (0..8)
         .map(|i| {
-            let heap = heap.clone();
-            let prog = progs[i % 2].clone();
-            std::thread::spawn(move || {
-                let o = Command::new(env!("CARGO_BIN_EXE_nvm"))
-                    .args(["run", "--tier=jit", "--cache-dir", &heap, &prog])
-                    .output()
-                    .unwrap();
-                (i, o)
-            })
+            support::nvm()
+                .args(["run", "--tier=jit", "--cache-dir", &heap, &progs[i % 2]])
+                .spawn()
         })
         .collect();
-    for h in handles {
-        let (i, o) = h.join().unwrap();
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert_eq!(String::from_utf8_lossy(&o.stdout), expect[i % 2]);
-        assert!(
-            o.stderr.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+    for (i, child) in children.into_iter().enumerate() {
+        let o = child.wait();
+        assert_eq!(o.code, Some(0), "{}", o.stderr);
+        assert_eq!(o.stdout, expect[i % 2]);
+        assert!(o.stderr.is_empty(), "{}", o.stderr);
     }
     let (clean, report) = verify(&d);
     assert!(clean, "{report}");
@@ -367,7 +283,7 @@ fn eight_processes_share_one_empty_heap() {
 
 /// Damages every entry with `f`, then checks the next run warns, rebuilds and is right.
 fn survives(name: &str, damage: impl Fn(&Path)) {
-    let d = Dir::new(name);
+    let d = TempDir::new(name);
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     let good = run(&d, &a);
@@ -385,7 +301,7 @@ fn survives(name: &str, damage: impl Fn(&Path)) {
     assert_eq!(r.n("loaded"), 0, "{name}: nothing damaged is used");
     // Rebuilt: the run after is warm and the heap verifies.
     let again = run(&d, &a);
-    assert_eq!(again.n("compiled"), 0, "{name}: {}", again.stats);
+    assert_eq!(again.n("compiled"), 0, "{name}: {}", again.stats_line());
     let (clean, report) = verify(&d);
     assert!(clean, "{name}: {report}");
 }
@@ -419,10 +335,10 @@ fn damaged_entries_are_reported_and_rebuilt() {
 
 #[test]
 fn an_unusable_cache_folder_means_a_warning_and_an_uncached_run() {
-    let d = Dir::new("unusable");
+    let d = TempDir::new("heap-unusable");
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
-    let want = run(&Dir::new("unusable-ref"), &a).stdout;
+    let want = run(&TempDir::new("heap-unusable-ref"), &a).stdout;
     // The "folder" is a file: nothing can be created in it.
     let blocked = d.file("not-a-dir", "x");
     let r = nvm(&["run", "--tier=jit", "--cache-dir", &blocked, &a], &[]);
@@ -461,7 +377,7 @@ fn an_unusable_cache_folder_means_a_warning_and_an_uncached_run() {
 
 #[test]
 fn cache_stats_gc_and_clear_manage_the_heap() {
-    let d = Dir::new("manage");
+    let d = TempDir::new("heap-manage");
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     run(&d, &a);

@@ -21,16 +21,17 @@
 //! faults by kind, warnings by kind) are printed at the end. When the test runs as root,
 //! the processes run as `nobody` so that chmod faults deny access as they would to a user.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs::{self, OpenOptions};
 use std::io::{Seek, SeekFrom, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
+use support::{env_u64, heap_files, nvm, Output, Stats, TempDir};
 
 const MODULE: &str = "\
 fn scale(x: f64) -> f64 { return x * 2.5; }
@@ -160,18 +161,20 @@ struct Soak {
     /// Run the processes as this user (when the test is root; see the module doc).
     uid: Option<u32>,
     tally: Mutex<Tally>,
-    /// Children running now (pid, started), for the hang watchdog.
-    running: Mutex<Vec<(u32, Instant)>>,
 }
 
 /// What a process did.
 struct Out {
-    code: Option<i32>,
-    signal: Option<i32>,
     /// Killed by this test (`nvm_kill`), so its output is not checked.
     killed: bool,
-    stdout: String,
-    stderr: String,
+    out: Output,
+}
+
+impl std::ops::Deref for Out {
+    type Target = Output;
+    fn deref(&self) -> &Output {
+        &self.out
+    }
 }
 
 impl Soak {
@@ -184,35 +187,26 @@ impl Soak {
     }
 
     /// `nvm ARGS`; with `kill`, the process is killed (SIGKILL) after that long if it still
-    /// runs — a writer dying between its temporary file and the rename, say.
+    /// runs — a writer dying between its temporary file and the rename, say. A process
+    /// that runs longer than `HANG` is killed too (and then fails its check).
     fn nvm_kill(&self, args: &[&str], kill: Option<Duration>) -> Out {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_nvm"));
-        cmd.args(args)
-            .env_remove("NVM_CACHE_DIR")
-            .env_remove("NVM_HEAP_FAULT")
-            .env_remove("NVM_JIT_CALLS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut cmd = nvm().args(args).timeout(HANG);
         if let Some(u) = self.uid {
-            cmd.uid(u).gid(u);
+            cmd = cmd.user(u);
         }
-        let mut child = cmd.spawn().expect("nvm starts");
-        let pid = child.id();
-        self.running.lock().unwrap().push((pid, Instant::now()));
+        let mut child = cmd.spawn();
         if let Some(after) = kill {
             std::thread::sleep(after);
-            // Child::kill: the child is not reaped yet, so its pid is still its own.
-            let _ = child.kill();
+            child.kill();
         }
-        let out = child.wait_with_output().expect("nvm finishes");
-        self.running.lock().unwrap().retain(|r| r.0 != pid);
+        let pid = child.pid();
+        let out = child.wait();
+        if out.timed_out {
+            eprintln!("SOAK: process {pid} ran for more than {HANG:?}: killed it");
+        }
         Out {
-            code: out.status.code(),
-            signal: out.status.signal(),
-            killed: kill.is_some() && out.status.signal() == Some(libc::SIGKILL),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            killed: kill.is_some() && out.signal == Some(libc::SIGKILL),
+            out,
         }
     }
 
@@ -234,12 +228,12 @@ impl Soak {
     }
 
     /// Checks stderr: the heap's warnings (counted), then the `--stats=json` line if
-    /// `stats`. Returns that line.
-    fn check_stderr(&self, what: &str, args: &[&str], o: &Out, stats: bool) -> Option<String> {
+    /// `stats`. Returns those statistics.
+    fn check_stderr(&self, what: &str, args: &[&str], o: &Out, stats: bool) -> Option<Stats> {
         let mut lines: Vec<&str> = o.stderr.lines().collect();
         let json = if stats {
             match lines.pop() {
-                Some(l) if l.starts_with('{') && l.ends_with('}') => Some(l.to_string()),
+                Some(l) if l.starts_with('{') && l.ends_with('}') => Some(Stats::parse(l)),
                 _ => {
                     self.fail(what, args, o, "no --stats=json line last on stderr");
                     return None;
@@ -262,7 +256,7 @@ impl Soak {
         json
     }
 
-    fn count_stats(&self, json: &str) {
+    fn count_stats(&self, json: &Stats) {
         let mut t = self.tally.lock().unwrap();
         for k in [
             "compiled",
@@ -271,12 +265,12 @@ impl Soak {
             "heap_misses",
             "heap_writes",
         ] {
-            *t.heap.entry(k).or_default() += json_n(json, k);
+            *t.heap.entry(k).or_default() += json.count(k);
         }
     }
 
     /// One run of program `p`; true if all was as expected. Returns its stats line.
-    fn run(&self, p: usize, tier: &[&str], kill: Option<Duration>) -> Option<String> {
+    fn run(&self, p: usize, tier: &[&str], kill: Option<Duration>) -> Option<Stats> {
         let (file, _, args, want) = PROGRAMS[p];
         let file = self.path(file);
         let heap = self.heap_arg();
@@ -303,7 +297,7 @@ impl Soak {
         Some(json)
     }
 
-    fn build(&self, p: usize, kill: Option<Duration>) -> Option<String> {
+    fn build(&self, p: usize, kill: Option<Duration>) -> Option<Stats> {
         let file = self.path(PROGRAMS[p].0);
         let heap = self.heap_arg();
         let a = ["build", "--stats=json", "--cache-dir", &heap, &file];
@@ -347,7 +341,7 @@ impl Soak {
             self.fail(action, &a, &o, "unexpected output");
             return None;
         }
-        Some(o.stdout)
+        Some(o.out.stdout)
     }
 
     /// The target folders under the heap root.
@@ -395,16 +389,6 @@ fn classify_warning(line: &str) -> Option<String> {
     None
 }
 
-/// A number from a `--stats=json` line.
-fn json_n(json: &str, key: &str) -> u64 {
-    let Some(at) = json.find(&format!("\"{key}\":")) else {
-        return 0;
-    };
-    let rest = &json[at + key.len() + 3..];
-    let end = rest.find([',', '}']).unwrap_or(rest.len());
-    rest[..end].parse::<f64>().map_or(0, |v| v as u64)
-}
-
 /// A process starter: until `stop`, one random action after another.
 fn worker(s: &Soak, mut rng: Rng, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
@@ -445,23 +429,6 @@ fn worker(s: &Soak, mut rng: Rng, stop: &AtomicBool) {
             }
         }
     }
-}
-
-/// Files in the target folders: (entries, temporary files).
-fn heap_files(s: &Soak) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let mut entries = Vec::new();
-    let mut tmps = Vec::new();
-    for d in s.target_dirs() {
-        for f in fs::read_dir(&d).into_iter().flatten().flatten() {
-            let name = f.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".tmp-") {
-                tmps.push(f.path());
-            } else if name.ends_with(".nkc") {
-                entries.push(f.path());
-            }
-        }
-    }
-    (entries, tmps)
 }
 
 /// Overwrites `p` in place with `bytes` (no rename: the damage writers never do).
@@ -536,14 +503,14 @@ fn faulter(s: &Soak, mut rng: Rng, stop: &AtomicBool) {
         // Writers' temporary files live for a moment: look for one a few times.
         let mut found = None;
         for _ in 0..10 {
-            let (_, tmps) = heap_files(s);
+            let tmps = heap_files(&s.heap).temps;
             if let Some(t) = tmps.first() {
                 found = Some(t.clone());
                 break;
             }
             std::thread::sleep(Duration::from_micros(300));
         }
-        let (entries, _) = heap_files(s);
+        let entries = heap_files(&s.heap).entries;
         let kind = if let Some(t) = found.filter(|_| rng.chance(60)) {
             damage_file(&mut rng, &t, &entries).map(|k| format!("{k} (temporary file)"))
         } else {
@@ -597,29 +564,6 @@ fn plant(s: &Soak, rng: &mut Rng) -> Option<String> {
     }
 }
 
-/// Kills children running longer than `HANG` (they are then reported as killed).
-fn watchdog(s: &Soak, stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(500));
-        for &(pid, started) in s.running.lock().unwrap().iter() {
-            if started.elapsed() > HANG {
-                eprintln!("SOAK: process {pid} runs for more than {HANG:?}: killing it");
-                // SAFETY: kill(2) on a child this test started and has not reaped.
-                unsafe {
-                    libc::kill(pid as i32, libc::SIGKILL);
-                }
-            }
-        }
-    }
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
-
 #[test]
 fn the_heap_survives_concurrent_processes_and_faults() {
     let seconds = env_u64("NVM_SOAK_SECONDS", 20);
@@ -631,8 +575,8 @@ fn the_heap_survives_concurrent_processes_and_faults() {
             .unwrap()
             .as_nanos() as u64,
     );
-    let dir = std::env::temp_dir().join(format!("nvm-soak-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
+    let tmp = TempDir::new("soak");
+    let dir = tmp.path().to_path_buf();
     fs::create_dir_all(dir.join("heap")).unwrap();
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
@@ -641,7 +585,6 @@ fn the_heap_survives_concurrent_processes_and_faults() {
         dir: dir.clone(),
         uid: None,
         tally: Mutex::default(),
-        running: Mutex::default(),
     };
     fs::write(dir.join("soaklib.nk"), MODULE).unwrap();
     for (file, src, _, _) in PROGRAMS {
@@ -687,11 +630,6 @@ fn the_heap_survives_concurrent_processes_and_faults() {
         let rng = Rng::new(seed.rotate_left(17) ^ 0xfa17);
         std::thread::spawn(move || faulter(&s, rng, &st))
     };
-    let stop_watchdog = Arc::new(AtomicBool::new(false));
-    let dog = {
-        let (s, st) = (soak.clone(), stop_watchdog.clone());
-        std::thread::spawn(move || watchdog(&s, &st))
-    };
     let mut next_report = 60;
     while started.elapsed() < Duration::from_secs(seconds) {
         std::thread::sleep(Duration::from_millis(200));
@@ -731,15 +669,15 @@ fn the_heap_survives_concurrent_processes_and_faults() {
     }
     let gc = s.cache("gc", &[], &[0], "removed ").unwrap_or_default();
     let verify = s.cache("verify", &[], &[0], "");
-    let (_, tmps) = heap_files(s);
+    let tmps = heap_files(&s.heap).temps;
     let warnings_before_warm = s.tally.lock().unwrap().warnings.values().sum::<u64>();
     let mut cold_after_repair = Vec::new();
     for (p, prog) in PROGRAMS.iter().enumerate() {
         for tier in [&["--tier=jit"][..], &["--tier=auto", "--jit-calls=1"]] {
             if let Some(json) = s.run(p, tier, None) {
-                let warm = json_n(&json, "compiled") == 0
-                    && json_n(&json, "heap_writes") == 0
-                    && json_n(&json, "loaded") > 0;
+                let warm = json.count("compiled") == 0
+                    && json.count("heap_writes") == 0
+                    && json.count("loaded") > 0;
                 if !warm {
                     cold_after_repair.push(format!("{} {tier:?}: {json}", prog.0));
                 }
@@ -747,8 +685,6 @@ fn the_heap_survives_concurrent_processes_and_faults() {
         }
     }
     let verify_after = s.cache("verify", &[], &[0], "");
-    stop_watchdog.store(true, Ordering::Relaxed);
-    dog.join().unwrap();
 
     let t = s.tally.lock().unwrap();
     let line = |m: &BTreeMap<String, u64>| {
@@ -830,7 +766,6 @@ fn the_heap_survives_concurrent_processes_and_faults() {
     for d in s.target_dirs() {
         let _ = fs::set_permissions(&d, fs::Permissions::from_mode(0o755));
     }
-    let _ = fs::remove_dir_all(&dir);
 }
 
 fn indent(s: &str) -> String {
@@ -843,44 +778,24 @@ fn indent(s: &str) -> String {
 // Regressions for what the soak found, each on its own small heap.
 
 /// A folder with the soak's module and programs and an empty heap.
-fn small_heap(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("nvm-soak-{}-{name}", std::process::id()));
-    let _ = fs::remove_dir_all(&d);
-    fs::create_dir_all(&d).unwrap();
-    fs::write(d.join("soaklib.nk"), MODULE).unwrap();
+fn small_heap(name: &str) -> TempDir {
+    let d = TempDir::new(&format!("soak-{name}"));
+    d.file("soaklib.nk", MODULE);
     for (file, src, _, _) in PROGRAMS {
-        fs::write(d.join(file), src).unwrap();
+        d.file(file, src);
     }
     d
 }
 
-/// `nvm ARGS --cache-dir D/heap`: (exit status, stdout, stderr).
-fn nvm_in(d: &Path, args: &[&str]) -> (Option<i32>, String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_nvm"))
+/// `nvm ARGS --cache-dir D/heap` in D: (exit status, stdout, stderr).
+fn nvm_in(d: &TempDir, args: &[&str]) -> (Option<i32>, String, String) {
+    let o = nvm()
         .args(args)
-        .args(["--cache-dir", d.join("heap").to_str().unwrap()])
-        .env_remove("NVM_CACHE_DIR")
+        .arg("--cache-dir")
+        .arg(d.heap())
         .current_dir(d)
-        .output()
-        .unwrap();
-    (
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout).into_owned(),
-        String::from_utf8_lossy(&o.stderr).into_owned(),
-    )
-}
-
-fn entry_files(d: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for t in fs::read_dir(d.join("heap")).into_iter().flatten().flatten() {
-        for f in fs::read_dir(t.path()).into_iter().flatten().flatten() {
-            if f.path().extension().is_some_and(|e| e == "nkc") {
-                out.push(f.path());
-            }
-        }
-    }
-    out.sort();
-    out
+        .run();
+    (o.code, o.stdout, o.stderr)
 }
 
 #[test]
@@ -892,7 +807,6 @@ fn verify_accepts_a_recursive_function() {
     let (code, out, _) = nvm_in(&d, &["cache", "verify"]);
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("heap is clean"), "{out}");
-    let _ = fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -900,7 +814,7 @@ fn verify_reports_an_entry_of_another_target_and_gc_removes_what_no_run_can_use(
     let d = small_heap("gc-unusable");
     let (code, _, err) = nvm_in(&d, &["run", "--tier=jit", "p1.nk"]);
     assert_eq!(code, Some(0), "{err}");
-    let entries = entry_files(&d);
+    let entries = d.entries();
     let target = entries[0].parent().unwrap().to_path_buf();
     // An entry whose header names another target (the checksum covers code and metadata,
     // not the header): the loader refuses it, so verify must report it too.
@@ -923,7 +837,7 @@ fn verify_reports_an_entry_of_another_target_and_gc_removes_what_no_run_can_use(
     assert_eq!(code, Some(0), "{err}");
     assert!(out.starts_with("removed 3 entries"), "{out}");
     assert!(!stale.exists());
-    assert_eq!(entry_files(&d).len(), entries.len() - 1);
+    assert_eq!(d.entries().len(), entries.len() - 1);
     let (code, out, _) = nvm_in(&d, &["cache", "verify"]);
     assert_eq!(code, Some(0), "{out}");
     // The one that was removed is rebuilt; then a run is warm.
@@ -931,8 +845,7 @@ fn verify_reports_an_entry_of_another_target_and_gc_removes_what_no_run_can_use(
     assert!(err.is_empty(), "{err}");
     let (_, out, err) = nvm_in(&d, &["run", "--tier=jit", "--stats=json", "p1.nk"]);
     assert_eq!(out, PROGRAMS[0].3);
-    assert_eq!(json_n(&err, "compiled"), 0, "{err}");
-    let _ = fs::remove_dir_all(&d);
+    assert_eq!(Stats::of(&err).count("compiled"), 0, "{err}");
 }
 
 #[test]
@@ -941,10 +854,9 @@ fn verify_reports_a_folder_it_cannot_read() {
     let d = small_heap("unreadable");
     let (code, _, err) = nvm_in(&d, &["run", "--tier=jit", "p1.nk"]);
     assert_eq!(code, Some(0), "{err}");
-    let target = entry_files(&d)[0].parent().unwrap().to_path_buf();
+    let target = d.entries()[0].parent().unwrap().to_path_buf();
     fs::set_permissions(&target, fs::Permissions::from_mode(0o000)).unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nvm"));
-    cmd.args([
+    let mut cmd = nvm().args([
         "cache",
         "verify",
         "--cache-dir",
@@ -953,18 +865,17 @@ fn verify_reports_a_folder_it_cannot_read() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {
         // Root reads any folder: check as `nobody`, who can reach the heap but not read it.
-        for p in [d.clone(), d.join("heap")] {
+        for p in [d.path().to_path_buf(), d.join("heap")] {
             fs::set_permissions(&p, fs::Permissions::from_mode(0o755)).unwrap();
         }
-        cmd.uid(65534).gid(65534);
+        cmd = cmd.user(65534);
     }
-    let o = cmd.output().unwrap();
+    let o = cmd.run();
     fs::set_permissions(&target, fs::Permissions::from_mode(0o755)).unwrap();
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert_eq!(o.status.code(), Some(1), "{out}");
+    let out = &o.stdout;
+    assert_eq!(o.code, Some(1), "{out}");
     assert!(out.contains("unreadable folder"), "{out}");
     assert!(!out.contains("heap is clean"), "{out}");
-    let _ = fs::remove_dir_all(&d);
 }
 
 #[test]
@@ -973,25 +884,22 @@ fn a_clear_between_a_writers_steps_costs_no_warning() {
     // as a concurrent `nvm cache clear` would. The writer tries once more and goes on
     // saving (it used to warn "cannot write to the code heap" and save nothing more).
     let d = small_heap("clear-race");
-    let o = Command::new(env!("CARGO_BIN_EXE_nvm"))
+    let o = nvm()
         .args(["run", "--tier=jit", "--stats=json", "--cache-dir"])
         .arg(d.join("heap"))
         .arg(d.join("p1.nk"))
-        .env_remove("NVM_CACHE_DIR")
         .env("NVM_HEAP_FAULT", "clear-race")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(0), "{err}");
-    assert_eq!(String::from_utf8_lossy(&o.stdout), PROGRAMS[0].3);
+        .run();
+    let err = &o.stderr;
+    assert_eq!(o.code, Some(0), "{err}");
+    assert_eq!(o.stdout, PROGRAMS[0].3);
     assert_eq!(err.lines().count(), 1, "only the stats line: {err}");
-    assert!(json_n(&err, "compiled") > 1, "{err}");
+    assert!(Stats::of(err).count("compiled") > 1, "{err}");
     assert_eq!(
-        json_n(&err, "heap_writes"),
-        json_n(&err, "compiled"),
+        Stats::of(err).count("heap_writes"),
+        Stats::of(err).count("compiled"),
         "{err}"
     );
     // Each write's "clear" removed the entries before it: the last one is there.
-    assert_eq!(entry_files(&d).len(), 1);
-    let _ = fs::remove_dir_all(&d);
+    assert_eq!(d.entries().len(), 1);
 }

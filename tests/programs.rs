@@ -5,21 +5,13 @@
 //! Cranelift must have compiled every function that ran (`--stats=json`). All mismatches
 //! are reported together.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use support::{corpus_files, corpus_root, nvm_bin, Outcome, TempDir, TierRun, TIERS};
 
-/// Tiers every program runs through; each must give identical results. `cold` and `warm`
-/// are `--tier=jit` with a code heap shared by the whole corpus: `cold` fills it, `warm`
-/// (the same program again) must compile nothing and load everything from it.
-/// `mixed` is auto with `--jit-calls=1`: nearly every call crosses between the tiers.
-const TIERS: &[&str] = &["interp", "jit", "auto", "mixed", "cold", "warm"];
-
-/// The code heap of the `cold`/`warm` runs (one per test process).
-fn heap_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("nvm-corpus-heap-{}", std::process::id()))
-}
 /// A program that runs longer than this is reported as hanging.
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -33,22 +25,6 @@ struct Case {
 enum Expect {
     Out(String),
     Err { status: i32, needles: Vec<String> },
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .expect("readable test dir")
-        .flatten()
-        .collect();
-    entries.sort_by_key(|e| e.path());
-    for e in entries {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if p.extension().is_some_and(|x| x == "nk") {
-            out.push(p);
-        }
-    }
 }
 
 fn load_case(nk: PathBuf) -> Option<Case> {
@@ -92,65 +68,22 @@ fn load_case(nk: PathBuf) -> Option<Case> {
     })
 }
 
-/// What one run printed.
-#[derive(PartialEq)]
-struct Outcome {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_case(case: &Case, tier: &str) -> Result<Outcome, String> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nvm"));
-    cmd.arg("run");
-    match tier {
-        "cold" | "warm" => cmd.arg("--tier=jit").arg("--cache-dir").arg(heap_dir()),
-        "mixed" => cmd.args(["--tier=auto", "--jit-calls=1", "--no-cache"]),
-        t => cmd.arg(format!("--tier={t}")).arg("--no-cache"),
+/// Runs `case` in `tier` (`heap`: the code heap of `cold` and `warm`) and checks the result
+/// against `NAME.out` or `NAME.err`.
+fn run_case(case: &Case, tier: &str, heap: &Path) -> Result<Outcome, String> {
+    let run = TierRun {
+        bin: nvm_bin(),
+        prog: &case.nk,
+        args: &case.args,
+        env: &case.env,
+        heap,
+        timeout: TIMEOUT,
     };
-    cmd.arg("--stats=json")
-        .arg("--color=never")
-        .arg(&case.nk)
-        .args(&case.args)
-        .env_remove("NVM_PATH")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in &case.env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start nvm: {e}"))?;
-    let start = Instant::now();
-    loop {
-        match child.try_wait() {
-            Ok(Some(_)) => break,
-            Ok(None) if start.elapsed() > TIMEOUT => {
-                let _ = child.kill();
-                return Err(format!("timed out after {TIMEOUT:?}"));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
-            Err(e) => return Err(format!("wait failed: {e}")),
-        }
-    }
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let mut stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let status = out.status.code().unwrap_or(-1);
-    if stderr.contains("internal error") || stderr.contains("internal:") {
-        return Err(format!("nvm failed internally:\n{stderr}"));
-    }
-    // The statistics line (last on stderr, when the program ran) is checked, then removed.
-    let body_len = stderr.trim_end().rfind('\n').map_or(0, |i| i + 1);
-    if stderr[body_len..].starts_with('{') {
-        let stats = stderr[body_len..].to_string();
-        if tier == "jit" && !stats.contains("\"interpreted\":0,") {
-            return Err(format!("Cranelift left functions interpreted: {stats}"));
-        }
-        if tier == "warm" && !stats.contains("\"compiled\":0,") {
-            return Err(format!("a warm run compiled something: {stats}"));
-        }
-        stderr.truncate(body_len);
-    }
+    let Outcome {
+        status,
+        stdout,
+        stderr,
+    } = run.run(tier)?;
     match &case.expect {
         Expect::Out(want) => {
             if status != 0 {
@@ -187,17 +120,64 @@ fn run_case(case: &Case, tier: &str) -> Result<Outcome, String> {
     })
 }
 
+/// A program's name: its path under tests/programs without `.nk`
+/// (`statements/for_negative_ranges_nested`).
+fn name_of(nk: &Path) -> String {
+    let rel = nk.strip_prefix(corpus_root()).unwrap_or(nk);
+    rel.with_extension("").to_string_lossy().into_owned()
+}
+
+/// `NVM_PROGRAM`: comma-separated names or name prefixes (`arrays/`, `main/main_`); only
+/// the programs they select run. A path as the failure messages print it
+/// (`statements/x.nk`, `tests/programs/statements/x.nk`) is accepted too.
+fn selection() -> Option<Vec<String>> {
+    let v = std::env::var("NVM_PROGRAM").ok()?;
+    let prefixes: Vec<String> = v
+        .split(',')
+        .map(|p| {
+            let p = p.trim();
+            let p = p.strip_prefix("tests/programs/").unwrap_or(p);
+            p.strip_suffix(".nk").unwrap_or(p).to_string()
+        })
+        .filter(|p| !p.is_empty())
+        .collect();
+    (!prefixes.is_empty()).then_some(prefixes)
+}
+
 #[test]
 fn corpus_runs_identically_on_every_tier() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs");
-    let mut files = Vec::new();
-    collect(&root, &mut files);
-    let cases: Vec<Case> = files.into_iter().filter_map(load_case).collect();
-    assert!(
-        cases.len() >= 120,
-        "the corpus shrank to {} programs",
-        cases.len()
-    );
+    let root = corpus_root();
+    let mut cases: Vec<Case> = corpus_files().into_iter().filter_map(load_case).collect();
+    match selection() {
+        None => assert!(
+            cases.len() >= 120,
+            "the corpus shrank to {} programs",
+            cases.len()
+        ),
+        Some(prefixes) => {
+            let all = cases.len();
+            cases.retain(|c| {
+                let name = name_of(&c.nk);
+                prefixes.iter().any(|p| name.starts_with(p.as_str()))
+            });
+            assert!(
+                !cases.is_empty(),
+                "NVM_PROGRAM={prefixes:?} selects none of the {all} programs (names are paths \
+                 under tests/programs without .nk, e.g. statements/for_negative_ranges_nested)"
+            );
+            eprintln!(
+                "NVM_PROGRAM: {} of {all} programs: {}",
+                cases.len(),
+                cases
+                    .iter()
+                    .map(|c| name_of(&c.nk))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    // The code heap of the `cold`/`warm` runs, shared by the whole corpus.
+    let heap = TempDir::new("corpus-heap");
 
     let failures = Mutex::new(Vec::new());
     let next = Mutex::new(0usize);
@@ -216,7 +196,7 @@ fn corpus_runs_identically_on_every_tier() {
                 let rel = case.nk.strip_prefix(&root).unwrap_or(&case.nk);
                 let mut first: Option<Outcome> = None;
                 for tier in TIERS {
-                    let e = match run_case(case, tier) {
+                    let e = match run_case(case, tier, heap.path()) {
                         Err(e) => e,
                         Ok(o) => match &first {
                             None => {
@@ -238,7 +218,6 @@ fn corpus_runs_identically_on_every_tier() {
             });
         }
     });
-    let _ = std::fs::remove_dir_all(heap_dir());
     let failures = failures.into_inner().unwrap();
     assert!(
         failures.is_empty(),

@@ -1,9 +1,10 @@
 //! No input crashes nvm: mutated corpus programs through the whole front end, binary
 //! junk, pathological nesting, and the panic guard of the `nvm` binary itself.
 
+mod support;
+
 use nvm::driver;
-use std::path::Path;
-use std::process::Command;
+use support::{corpus_files, nvm, TempDir};
 
 /// A small deterministic generator (xorshift) so failures reproduce.
 struct Rand(u64);
@@ -19,19 +20,12 @@ impl Rand {
     }
 }
 
+/// The corpus programs' texts, sorted.
 fn corpus() -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs")];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(d).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "nk") {
-                out.push(String::from_utf8_lossy(&std::fs::read(&p).unwrap()).into_owned());
-            }
-        }
-    }
+    let mut out: Vec<String> = corpus_files()
+        .iter()
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+        .collect();
     out.sort();
     out
 }
@@ -135,12 +129,9 @@ fn long_operator_chains_are_fine() {
 
 #[test]
 fn a_panic_is_reported_as_a_bug_not_a_crash() {
-    let out = Command::new(env!("CARGO_BIN_EXE_nvm"))
-        .arg("internal-panic")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(101));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let out = nvm().arg("internal-panic").run();
+    assert_eq!(out.code, Some(101));
+    let err = &out.stderr;
     assert!(
         err.contains("internal error (this is a bug in nvm"),
         "{err}"
@@ -149,17 +140,13 @@ fn a_panic_is_reported_as_a_bug_not_a_crash() {
 
 #[test]
 fn usage_errors_are_clear() {
-    let nvm = env!("CARGO_BIN_EXE_nvm");
-    let out = Command::new(nvm)
-        .args(["run", "/no/such/file.nk"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read `/no/such/file.nk`"));
-    let out = Command::new(nvm).arg("frobnicate").output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(nvm).arg("--version").output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("nvm "));
+    let out = nvm().args(["run", "/no/such/file.nk"]).run();
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("cannot read `/no/such/file.nk`"));
+    let out = nvm().arg("frobnicate").run();
+    assert_eq!(out.code, Some(2));
+    let out = nvm().arg("--version").run();
+    assert!(out.stdout.starts_with("nvm "));
 }
 
 /// Mutated programs that still pass the checker are run too: whatever they do, nvm must
@@ -167,10 +154,7 @@ fn usage_errors_are_clear() {
 /// forever; such a run is stopped after a few seconds and not counted against nvm.)
 #[test]
 fn mutated_programs_that_check_also_run_without_crashing() {
-    use std::process::Stdio;
-    use std::time::{Duration, Instant};
-    let dir = std::env::temp_dir().join(format!("nvm-mutants-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("mutants");
     let mut rng = Rand(0x5eed);
     let mut mutants = Vec::new();
     let sources = corpus();
@@ -203,45 +187,23 @@ fn mutated_programs_that_check_also_run_without_crashing() {
         mutants.len()
     );
     for (i, text) in mutants.iter().enumerate().take(250) {
-        let path = dir.join(format!("m{i}.nk"));
-        std::fs::write(&path, text).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nvm"))
+        let path = dir.file(&format!("m{i}.nk"), text);
+        let out = nvm()
             .arg("run")
             .arg("--cache-dir") // mutants exercise a code heap too, never the user's
-            .arg(dir.join("heap"))
+            .arg(dir.heap())
             .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let start = Instant::now();
-        let status = loop {
-            if let Some(st) = child.try_wait().unwrap() {
-                break Some(st);
-            }
-            if start.elapsed() > Duration::from_secs(3) {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        };
-        let Some(status) = status else { continue };
-        let mut err = String::new();
-        use std::io::Read;
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+            .timeout(std::time::Duration::from_secs(3))
+            .output();
+        if out.timed_out {
+            continue;
+        }
+        let (status, err) = (out.exit, &out.stderr);
         assert!(
             matches!(status.code(), Some(0..=2)),
-            "mutant {} ended with {status:?}:\n{err}\n--- program:\n{text}",
-            path.display()
+            "mutant {path} ended with {status:?}:\n{err}\n--- program:\n{text}"
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Regression: a long `else if` chain is one statement, whose condition temporaries once

@@ -17,10 +17,14 @@ pub use inspect::{inspect, Emit};
 pub use report::{peak_rss_kib, render_runtime_error, stats_json, stats_text};
 
 use crate::diag::{self, Diagnostic};
-use crate::interp::{self, Interp, RuntimeError};
+use crate::interp::Value;
 use crate::ir::Program;
 use crate::loader::{self, Loaded};
-use crate::syntax::SourceMap;
+use crate::runtime::ops as rops;
+use crate::runtime::RuntimeError;
+use crate::source::SourceMap;
+use crate::vm::{self, Vm};
+use crate::vocab::Prim;
 use std::io::Write;
 use std::path::Path;
 
@@ -105,14 +109,14 @@ pub struct RunOptions {
     /// Arguments for `main`, as typed on the command line.
     pub args: Vec<String>,
     /// Which tier runs what.
-    pub policy: interp::TierPolicy,
+    pub policy: vm::TierPolicy,
     /// The code heap's root folder; `None` runs uncached.
     pub cache: Option<std::path::PathBuf>,
 }
 
 /// The outcome of a run and what it took.
 pub struct RunReport {
-    pub stats: interp::Stats,
+    pub stats: vm::Stats,
     pub result: Result<(), Failure>,
     /// Non-fatal problems (a damaged code heap entry, an unwritable cache folder).
     pub warnings: Vec<String>,
@@ -120,7 +124,7 @@ pub struct RunReport {
 
 /// Runs the script body, then `main` with the parsed arguments.
 pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunReport {
-    let mut stats = interp::Stats::default();
+    let mut stats = vm::Stats::default();
     let mut warnings = Vec::new();
     let result = run_inner(checked, opts, out, &mut stats, &mut warnings);
     RunReport {
@@ -134,11 +138,11 @@ pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunRepo
 /// the script and `main`) into the code heap at `cache`, or loads it from there.
 pub fn build(checked: &Checked, cache: &Path) -> RunReport {
     let prog = &checked.program;
-    let mut it = Interp::with_policy(
+    let mut it = Vm::with_policy(
         prog.clone(),
         Box::new(std::io::sink()),
-        interp::TierPolicy {
-            tier: interp::Tier::Jit,
+        vm::TierPolicy {
+            tier: vm::Tier::Jit,
             jit_calls: 0,
         },
     );
@@ -166,7 +170,7 @@ fn run_inner(
     checked: &Checked,
     opts: &RunOptions,
     out: &mut dyn Write,
-    stats_out: &mut interp::Stats,
+    stats_out: &mut vm::Stats,
     warnings: &mut Vec<String>,
 ) -> Result<(), Failure> {
     let prog = &checked.program;
@@ -196,7 +200,7 @@ fn run_inner(
             }
             let mut vals = Vec::new();
             for ((name, p), text) in m.params.iter().zip(&opts.args) {
-                match interp::parse_main_arg(*p, text) {
+                match parse_main_arg(*p, text) {
                     Some(v) => vals.push(v),
                     None => {
                         return Err(Failure::Usage(format!(
@@ -209,7 +213,7 @@ fn run_inner(
             vals
         }
     };
-    let mut it = Interp::with_policy(prog.clone(), Box::new(out), opts.policy);
+    let mut it = Vm::with_policy(prog.clone(), Box::new(out), opts.policy);
     if let Some(root) = &opts.cache {
         it.use_code_heap(root.clone());
     }
@@ -244,4 +248,23 @@ pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Fai
     )
     .result?;
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Parses a command-line argument for a `main` parameter of type `p`.
+pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
+    match p {
+        Prim::I64 => text
+            .parse::<i64>()
+            .ok()
+            .map(|v| Value::S(rops::Scalar::I64(v))),
+        Prim::F64 => text
+            .parse::<f64>()
+            .ok()
+            .map(|v| Value::S(rops::Scalar::F64(v))),
+        Prim::Bool => match text {
+            "true" => Some(Value::S(rops::Scalar::Bool(true))),
+            "false" => Some(Value::S(rops::Scalar::Bool(false))),
+            _ => None,
+        },
+    }
 }

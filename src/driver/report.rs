@@ -5,15 +5,16 @@
 //! `/proc/self/status`); prints nothing itself, so the caller picks the stream.
 
 use crate::diag::{self, Diagnostic};
-use crate::interp::{self, RuntimeError};
-use crate::syntax::SourceMap;
+use crate::runtime::RuntimeError;
+use crate::source::SourceMap;
+use crate::vm;
 use serde::Serialize;
 
 /// Renders a runtime error: the message at its place, then the nk call chain.
 pub fn render_runtime_error(sources: &SourceMap, e: &RuntimeError, color: bool) -> String {
     // An error inside the standard library is shown at the user's call into it; the
     // chain below still lists the library frames.
-    let in_stdlib = |sp: &crate::syntax::Span| sources.get(sp.file).is_stdlib;
+    let in_stdlib = |sp: &crate::source::Span| sources.get(sp.file).is_stdlib;
     let span = if in_stdlib(&e.span) {
         e.chain
             .iter()
@@ -56,7 +57,7 @@ pub fn peak_rss_kib() -> Option<u64> {
 }
 
 /// `--stats` as text: one line per tier, then what stayed interpreted and why.
-pub fn stats_text(s: &interp::Stats, wall: std::time::Duration) -> String {
+pub fn stats_text(s: &vm::Stats, wall: std::time::Duration) -> String {
     let mut t = format!(
         "stats: {} specializations ran: {} interpreted, {} compiled by Cranelift ({:.2} ms), {} loaded from the code heap; {} bytes of native code\n",
         s.compiled,
@@ -92,7 +93,7 @@ pub fn stats_text(s: &interp::Stats, wall: std::time::Duration) -> String {
 }
 
 /// Specializations that ran only in the interpreter.
-fn interpreted(s: &interp::Stats) -> u64 {
+fn interpreted(s: &vm::Stats) -> u64 {
     s.compiled.saturating_sub(s.native + s.loaded)
 }
 
@@ -131,7 +132,7 @@ fn ms(ns: f64) -> f64 {
 }
 
 /// `--stats=json`: the same as one JSON object on one line (keys documented in the README).
-pub fn stats_json(s: &interp::Stats, wall: std::time::Duration) -> String {
+pub fn stats_json(s: &vm::Stats, wall: std::time::Duration) -> String {
     let h = s.heap.clone().unwrap_or_default();
     let j = StatsJson {
         specializations: s.compiled,
@@ -164,7 +165,7 @@ mod tests {
 
     #[test]
     fn stats_json_is_json_with_every_key_in_order() {
-        let s = interp::Stats {
+        let s = vm::Stats {
             calls: 32,
             compiled: 5,
             native: 2,
@@ -225,7 +226,7 @@ mod tests {
             "a \"quoted\" \\ reason\n\u{1}"
         );
         // Without a heap: zeros, and `heap` false.
-        let text = stats_json(&interp::Stats::default(), std::time::Duration::ZERO);
+        let text = stats_json(&vm::Stats::default(), std::time::Duration::ZERO);
         let v: serde_json::Value = serde_json::from_str(&text).expect(&text);
         assert_eq!(v["heap"], false);
         assert_eq!(v["heap_hits"], 0);

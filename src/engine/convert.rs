@@ -2,9 +2,9 @@
 
 use super::Error;
 use crate::interp::Value;
-use crate::ir::ops::Prim;
 use crate::ir::Type;
 use crate::runtime::{Array, Scalar};
+use crate::vocab::Prim;
 use std::rc::Rc;
 
 /// Proof that a conversion is made by the engine: only the engine can make one, so values

@@ -74,8 +74,9 @@ pub use convert::{FromNk, IntoArgs, IntoNk, NkElement, Seal};
 pub use host::{HostArg, HostFunction, HostRet};
 
 use crate::driver::{render_runtime_error, Checked, Failure};
-use crate::interp::{HostFn, Interp, Tier, TierPolicy, Value};
+use crate::interp::{HostFn, Value};
 use crate::ir::{HostSig, Type};
+use crate::vm::{Tier, TierPolicy, Vm};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
@@ -201,7 +202,7 @@ struct Entry {
 
 struct State {
     checked: Checked,
-    it: Interp<'static>,
+    it: Vm<'static>,
     /// Entry index → its specialization.
     ids: HashMap<usize, u32>,
 }
@@ -361,7 +362,7 @@ impl Engine {
             Some(buf) => Box::new(Capture(buf.clone())),
             None => Box::new(std::io::stdout()),
         };
-        let mut it = Interp::with_policy(checked.program.clone(), out, self.policy);
+        let mut it = Vm::with_policy(checked.program.clone(), out, self.policy);
         it.set_hosts(self.hosts.iter().map(|(_, f)| f.clone()).collect());
         it.set_interrupt_flag(self.interrupt.clone());
         if let Some(c) = &self.cache {
@@ -571,7 +572,7 @@ impl Engine {
             // A result that is (or holds) a view of lent memory is copied out of it.
             Ok(Ok(v)) => Ok(detach(v)),
             Ok(Err(mut e)) => {
-                if timed_out && e.message == crate::interp::INTERRUPTED {
+                if timed_out && e.message == crate::vm::INTERRUPTED {
                     let limit = self.watchdog.as_ref().map(|w| w.limit).unwrap_or_default();
                     e.message = format!("time limit exceeded: the call ran longer than {limit:?}");
                 }
@@ -666,7 +667,7 @@ impl Engine {
     }
 
     /// Counters of the current interpreter (tiers, code heap).
-    pub fn stats(&self) -> crate::interp::Stats {
+    pub fn stats(&self) -> crate::vm::Stats {
         self.state
             .as_ref()
             .map(|s| s.it.stats.clone())

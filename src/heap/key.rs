@@ -14,7 +14,7 @@
 //! Source positions are not part of it (errors find them in the current bytecode), so
 //! editing one function does not change the keys of the functions around it.
 
-use crate::interp::bytecode::{CompiledFn, Op};
+use crate::bytecode::{CompiledFn, Op};
 use crate::ir::{FuncId, Program};
 use std::fmt::Write;
 
@@ -28,20 +28,6 @@ impl Key {
     }
 }
 
-/// The callees of `f` in link-vector order: first appearance in code order. `codegen`
-/// numbers call sites with this same list.
-pub fn callees_of(f: &CompiledFn) -> Vec<FuncId> {
-    let mut out = Vec::new();
-    for op in &f.code {
-        if let Op::Call { slot, .. } = *op {
-            if !out.contains(&slot) {
-                out.push(slot);
-            }
-        }
-    }
-    out
-}
-
 /// How a callee is named in an entry: its identity, which a loading program maps to its
 /// own slot for that function.
 pub fn identity(prog: &Program, id: FuncId) -> String {
@@ -51,7 +37,7 @@ pub fn identity(prog: &Program, id: FuncId) -> String {
 /// The key of `f`'s native code for this target.
 pub fn key_for(prog: &Program, f: &CompiledFn, fingerprint: &[u8; 16]) -> Key {
     let func = &prog.funcs[f.func as usize];
-    let callees = callees_of(f);
+    let callees = f.callees();
     let mut text = String::new();
     let _ = write!(text, "fp {fingerprint:?}\nframe {} {}\n", f.n_s, f.n_a);
     let params: Vec<String> = func
@@ -101,7 +87,7 @@ mod tests {
         let prog = crate::types::check_program(&loaded).expect("checks");
         (0..prog.funcs.len() as FuncId)
             .map(|id| {
-                let bc = crate::interp::compile_bytecode(&prog, id).expect("compiles");
+                let bc = crate::bytecode::compile(&prog, id).expect("compiles");
                 (
                     prog.funcs[id as usize].name.clone(),
                     key_for(&prog, &bc, &fp),

@@ -1,42 +1,43 @@
-//! The interpreter tier: runs bytecode compiled from the typed IR.
+//! The interpreter tier: the dispatch loop over bytecode, and the interpreter's code for
+//! every op, which native code also runs for its slow paths (`Machine::exec_single`), so
+//! the tiers cannot disagree on a result or an error.
 //!
-//! Every nk call goes through the indirection table (`table`), one slot per
-//! specialization. A slot starts `Unresolved`; the first call resolves it (compiles the
-//! specialization's bytecode) and patches the slot, so later calls go straight to the
-//! code. The next tiers patch the same slots with native code.
-//!
-//! Invariants: nk calls never recurse on the Rust stack (frames are a `Vec`, the depth is
-//! bounded and reported as "recursion too deep"); no nk error panics or aborts — it
-//! becomes a `RuntimeError` with the message and the chain of nk calls.
+//! The interpreter knows nothing of Cranelift or the code heap: a call through a slot that
+//! is unresolved, native or hot, and every `Ext` op, return to the caller (`vm`) as a
+//! [`Transfer`]. Invariants: nk calls never recurse on the Rust stack (frames are a `Vec`,
+//! the depth is bounded and reported as "stack overflow"); no nk error panics or aborts —
+//! it becomes a `RuntimeError` with the message and the chain of nk calls.
 
-pub mod bytecode;
-mod compile;
-mod native;
 mod values;
 
-use crate::ir::ops::Prim;
+pub use values::Value;
+
+use crate::abi::NativeFn;
+use crate::bytecode::{self, CompiledFn, Ext, Op, PrintArg};
 use crate::ir::{FuncId, Program};
-use crate::jit::abi::{Ctx, NativeFn, N_HELPERS};
 use crate::runtime::ops as rops;
 use crate::runtime::random::Rng;
-use crate::runtime::{Array, InPlace, RtError};
-use crate::syntax::Span;
-use bytecode::{CompiledFn, Ext, Op, PrintArg};
+use crate::runtime::{Array, ArrayRef, InPlace, RtError, RuntimeError};
+use crate::source::Span;
 use std::io::Write;
-use std::ptr::NonNull;
 use std::rc::Rc;
-use std::time::Instant;
-
-pub use native::stack_overflow_message;
-pub use values::Value;
 
 /// Deepest nk call nesting before "stack overflow" (checked at each call, in both tiers).
 pub const MAX_CALL_DEPTH: usize = 20_000;
 /// Largest register file (in 8-byte words, per file); deeper recursion through large frames
 /// is "recursion too deep" rather than an allocation failure.
-const MAX_STACK_WORDS: usize = 1 << 25;
+pub const MAX_STACK_WORDS: usize = 1 << 25;
 
-pub type ARef = Rc<Array>;
+/// The message of an interrupted run.
+pub const INTERRUPTED: &str = "interrupted";
+
+/// The message of every call-depth error, in both tiers.
+pub fn stack_overflow_message() -> String {
+    format!(
+        "stack overflow: recursion too deep (more than {MAX_CALL_DEPTH} nested calls, or {} MiB of registers)",
+        (MAX_STACK_WORDS * 8) >> 20
+    )
+}
 
 /// What a table slot points at.
 #[derive(Clone)]
@@ -48,401 +49,49 @@ pub enum Slot {
     Native(Rc<CompiledFn>, NativeFn),
 }
 
-/// Set to stop running nk code: every loop iteration in both tiers checks it and ends
-/// the run with the runtime error [`INTERRUPTED`]. `Interp::call` clears it on entry.
-pub static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-/// The message of an interrupted run.
-pub const INTERRUPTED: &str = "interrupted";
-
-/// Which tier runs a specialization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tier {
-    /// Everything in the interpreter.
-    Interp,
-    /// Everything compiled by Cranelift before its first call.
-    Jit,
-    /// Start interpreted; compile a function when it has a loop (at its first call) or
-    /// after `jit_calls` calls.
-    Auto,
-}
-
-/// How the tiers are chosen.
-#[derive(Debug, Clone, Copy)]
-pub struct TierPolicy {
-    pub tier: Tier,
-    /// Calls after which `Auto` compiles a loop-free function.
-    pub jit_calls: u32,
-}
-
-/// Default of [`TierPolicy::jit_calls`] (also `NVM_JIT_CALLS`, `--jit-calls`).
-pub const DEFAULT_JIT_CALLS: u32 = 50;
-
-impl Default for TierPolicy {
-    fn default() -> Self {
-        TierPolicy {
-            tier: Tier::Auto,
-            jit_calls: DEFAULT_JIT_CALLS,
-        }
-    }
-}
-
-/// A runtime error: the message, where it happened, and the nk call chain (outermost
-/// first) as (function name, call-site span).
-#[derive(Debug, Clone)]
-pub struct RuntimeError {
-    pub message: String,
-    pub span: Span,
-    pub chain: Vec<(String, Span)>,
-}
-
-struct Frame {
-    f: Rc<CompiledFn>,
+/// An interpreted frame: its code, where it continues, and its register bases.
+pub struct Frame {
+    pub f: Rc<CompiledFn>,
     /// Where to continue in this frame's code.
-    pc: usize,
-    base_s: usize,
-    base_a: usize,
-}
-
-/// Counters shown by `--stats`.
-#[derive(Debug, Default, Clone)]
-pub struct Stats {
-    /// Calls run by the interpreter.
-    pub calls: u64,
-    /// Specializations lowered to bytecode (every one that ran).
-    pub compiled: u64,
-    /// Specializations compiled to native code by Cranelift.
-    pub native: u64,
-    /// Specializations whose native code was loaded from the code heap.
-    pub loaded: u64,
-    /// The code heap's counters (when there is a heap).
-    pub heap: Option<crate::heap::HeapStats>,
-    /// Time spent in Cranelift, and the machine code it produced.
-    pub native_ns: u64,
-    pub native_bytes: u64,
-    /// Specializations Cranelift could not compile, with the reason (they stay interpreted).
-    pub not_compiled: Vec<(String, String)>,
-}
-
-pub struct Interp<'p> {
-    prog: Rc<Program>,
-    table: Vec<Slot>,
-    s: Vec<u64>,
-    a: Vec<Option<ARef>>,
-    rng: Rng,
-    out: Box<dyn Write + 'p>,
-    pub stats: Stats,
-    policy: TierPolicy,
-    /// Calls per slot while interpreted (`Auto` compiles past `jit_calls`).
-    hot: Vec<u32>,
-    /// Slots Cranelift refused (never retried).
-    refused: Vec<bool>,
-    /// The native entry of every slot, mirrored from `table` (`ctx.table` points here).
-    entries: Vec<usize>,
-    /// The link vector of every slot's native code (0 for none; `ctx.links` points here).
-    links: Vec<usize>,
-    helpers: Box<[usize; N_HELPERS]>,
-    /// The context native code runs with (owned; freed in `Drop`).
-    ctx: NonNull<Ctx>,
-    jit: Option<crate::jit::Jit>,
-    /// Where compiled code is kept between runs (opened with the compiler, whose
-    /// fingerprint names the heap's folder).
-    heap_root: Option<std::path::PathBuf>,
-    heap: Option<crate::heap::CodeHeap>,
-    /// Every native function compiled, by code id (kept alive while the interpreter is).
-    native: Vec<native::NativeCode>,
-    /// An error recorded by native code on its way out (chain innermost first).
-    pending: Option<RuntimeError>,
-    /// The pending error's place is the call site of the frame that `trace`s it first.
-    pending_at_caller: bool,
-    /// Functions of the embedding program, by `Builtin::Host` index.
-    hosts: Vec<HostFn>,
-    /// This interpreter's stop flag, if not the process-wide [`INTERRUPT`] (`ctx.interrupt`
-    /// points into it, so it lives as long as the interpreter).
-    interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
-}
-
-/// An interpreter's own stop flag, or else the process-wide [`INTERRUPT`] (a free function
-/// so `run` can borrow it beside other fields).
-fn stop_flag(
-    own: &Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
-) -> &std::sync::atomic::AtomicBool {
-    own.as_deref().unwrap_or(&INTERRUPT)
+    pub pc: usize,
+    pub base_s: usize,
+    pub base_a: usize,
 }
 
 /// A function of the embedding program as the interpreter calls it: nk values in (already
 /// of the registered parameter types), an nk value or an error message out.
 pub type HostFn = Rc<dyn Fn(&[Value]) -> Result<Value, String>>;
 
-impl Drop for Interp<'_> {
-    fn drop(&mut self) {
-        // SAFETY: `ctx` came from `Box::into_raw` in `with_policy` and is freed only here.
-        drop(unsafe { Box::from_raw(self.ctx.as_ptr()) });
-    }
+/// The interpreter's state: its register files (shared with native frames), the random
+/// generator, the output and the embedder's host functions.
+pub struct Machine<'p> {
+    pub s: Vec<u64>,
+    pub a: Vec<Option<ArrayRef>>,
+    pub rng: Rng,
+    pub out: Box<dyn Write + 'p>,
+    /// Functions of the embedding program, by `Builtin::Host` index.
+    pub hosts: Vec<HostFn>,
 }
 
-impl<'p> Interp<'p> {
-    /// An interpreter that interprets everything.
-    pub fn new(prog: Rc<Program>, out: Box<dyn Write + 'p>) -> Self {
-        Self::with_policy(
-            prog,
-            out,
-            TierPolicy {
-                tier: Tier::Interp,
-                jit_calls: DEFAULT_JIT_CALLS,
-            },
-        )
-    }
-
-    pub fn with_policy(prog: Rc<Program>, out: Box<dyn Write + 'p>, policy: TierPolicy) -> Self {
-        let n = prog.funcs.len();
-        let ctx = Box::new(Ctx {
-            s_ptr: std::ptr::null_mut(),
-            s_len: 0,
-            a_ptr: std::ptr::null_mut(),
-            a_len: 0,
-            table: std::ptr::null(),
-            links: std::ptr::null(),
-            helpers: std::ptr::null(),
-            depth: 0,
-            max_depth: MAX_CALL_DEPTH as u64 + 1,
-            stack_limit: 0,
-            empty_header: [0; 8],
-            interrupt: &INTERRUPT as *const std::sync::atomic::AtomicBool as *const u8,
-            interp: std::ptr::null_mut(),
-        });
-        Interp {
-            prog,
-            table: vec![Slot::Unresolved; n],
+impl<'p> Machine<'p> {
+    pub fn new(out: Box<dyn Write + 'p>) -> Self {
+        Machine {
             s: Vec::new(),
             a: Vec::new(),
             rng: Rng::new(crate::runtime::random::DEFAULT_SEED),
             out,
-            stats: Stats::default(),
-            policy,
-            hot: vec![0; n],
-            refused: vec![false; n],
-            entries: vec![native::interp_entry(); n],
-            links: vec![0; n],
-            helpers: Box::new(native::helper_table()),
-            ctx: NonNull::from(Box::leak(ctx)),
-            jit: None,
-            heap_root: None,
-            heap: None,
-            native: Vec::new(),
-            pending: None,
-            pending_at_caller: false,
             hosts: Vec::new(),
-            interrupt: None,
         }
     }
 
-    /// The bytecode of a specialization (compiling it if needed), for the inspector.
-    pub fn bytecode(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, String> {
-        self.resolve(id)
+    /// Grows the register files to at least the given lengths; false if that is past the
+    /// limit (the caller reports a stack overflow).
+    pub fn grow(&mut self, need_s: usize, need_a: usize) -> bool {
+        grow(&mut self.s, &mut self.a, need_s, need_a)
     }
 
-    /// Keeps compiled code in the code heap under `root` (and loads it from there).
-    pub fn use_code_heap(&mut self, root: std::path::PathBuf) {
-        self.heap_root = Some(root);
-    }
-
-    /// Which tier `slot` is in: "not called yet", "interpreter" or "native".
-    pub fn slot_tier(&self, slot: FuncId) -> &'static str {
-        match self.table.get(slot as usize) {
-            Some(Slot::Native(..)) => "native",
-            Some(Slot::Interp(_)) => "interpreter",
-            _ => "not called yet",
-        }
-    }
-
-    /// The code heap's counters, if there is a heap.
-    pub fn heap_stats(&self) -> Option<crate::heap::HeapStats> {
-        self.heap.as_ref().map(|h| h.stats.clone())
-    }
-
-    /// Resolves specialization `id` as its first call would (bytecode; native code per
-    /// the tier policy, from the heap or by compiling it) without running it: `nvm build`.
-    pub fn prepare(&mut self, id: FuncId) -> Result<(), String> {
-        self.resolve(id).map(|_| ())
-    }
-
-    /// The code heap's problems met so far (damaged entries, unwritable folder).
-    pub fn heap_warnings(&mut self) -> Vec<String> {
-        self.heap
-            .as_mut()
-            .map(|h| std::mem::take(&mut h.warnings))
-            .unwrap_or_default()
-    }
-
-    /// The compiler, created on first use; opens the code heap with it.
-    fn jit(&mut self) -> Result<&mut crate::jit::Jit, String> {
-        if self.jit.is_none() {
-            let j = crate::jit::Jit::new()?;
-            if let Some(root) = &self.heap_root {
-                self.heap = Some(crate::heap::CodeHeap::open(root, j.fingerprint()));
-            }
-            self.jit = Some(j);
-        }
-        Ok(self.jit.as_mut().expect("just set"))
-    }
-
-    fn resolve(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, String> {
-        match &self.table[id as usize] {
-            Slot::Interp(f) | Slot::Native(f, _) => return Ok(f.clone()),
-            Slot::Unresolved => {}
-        }
-        let f = compile_bytecode(&self.prog, id)?;
-        let f = Rc::new(f);
-        self.stats.compiled += 1;
-        self.table[id as usize] = Slot::Interp(f.clone());
-        // Native code already in the heap is used at once, in any tier but `interp`.
-        if self.policy.tier != Tier::Interp && self.heap_root.is_some() && self.load_native(id) {
-            return Ok(f);
-        }
-        let early = match self.policy.tier {
-            Tier::Interp => false,
-            Tier::Jit => true,
-            // A loop may run long: compiling at the first call means it never runs
-            // interpreted (measured against on-stack replacement in BENCHMARKS.md).
-            Tier::Auto => has_loop(&f),
-        };
-        if early {
-            self.tier_up(id);
-        }
-        Ok(f)
-    }
-
-    /// Counts an interpreted call of `slot`; past the threshold, compiles it.
-    fn note_call(&mut self, slot: FuncId) {
-        if self.policy.tier == Tier::Auto && matches!(self.table[slot as usize], Slot::Interp(_)) {
-            let h = &mut self.hot[slot as usize];
-            *h = h.saturating_add(1);
-            if *h > self.policy.jit_calls {
-                self.tier_up(slot);
-            }
-        }
-    }
-
-    /// Compiles `slot`'s bytecode with Cranelift and patches the slot; on failure the
-    /// function stays interpreted and the reason goes to the stats.
-    fn tier_up(&mut self, slot: FuncId) {
-        let Slot::Interp(bc) = &self.table[slot as usize] else {
-            return;
-        };
-        if self.refused[slot as usize] {
-            return;
-        }
-        let bc = bc.clone();
-        let start = Instant::now();
-        let prog = self.prog.clone();
-        let r = self.jit().and_then(|j| j.compile(&prog, &bc, false));
-        self.stats.native_ns += start.elapsed().as_nanos() as u64;
-        match r {
-            Ok(code) => {
-                self.stats.native += 1;
-                let fingerprint = self.fingerprint();
-                if let Some(heap) = &mut self.heap {
-                    let key = crate::heap::key::key_for(&prog, &bc, &fingerprint);
-                    let callees: Vec<String> = code
-                        .callees
-                        .iter()
-                        .map(|&c| crate::heap::key::identity(&prog, c))
-                        .collect();
-                    let name = &prog.funcs[slot as usize].name;
-                    heap.store(&key, code.code.bytes(), name, &callees);
-                }
-                self.install(slot, bc, code.code);
-            }
-            Err(reason) => {
-                self.refused[slot as usize] = true;
-                let name = self.prog.funcs[slot as usize].name.clone();
-                self.stats.not_compiled.push((name, reason));
-            }
-        }
-    }
-
-    fn fingerprint(&self) -> [u8; 16] {
-        self.jit.as_ref().map_or([0; 16], |j| j.fingerprint())
-    }
-
-    /// Loads `slot`'s native code from the code heap if it is there; true if it was.
-    fn load_native(&mut self, slot: FuncId) -> bool {
-        let Slot::Interp(bc) = &self.table[slot as usize] else {
-            return false;
-        };
-        let bc = bc.clone();
-        if self.jit().is_err() {
-            return false;
-        }
-        let key = crate::heap::key::key_for(&self.prog, &bc, &self.fingerprint());
-        let Some(bytes) = self.heap.as_mut().and_then(|h| h.load(&key)) else {
-            return false;
-        };
-        match crate::jit::code_memory::CodeMemory::new(&bytes) {
-            Ok(code) => {
-                self.stats.loaded += 1;
-                self.install(slot, bc, code);
-                true
-            }
-            Err(_) => false,
-        }
-    }
-
-    /// Makes `code` (compiled from `bc`) the slot's native code: links its callees to
-    /// this program's slots and patches the table.
-    fn install(
-        &mut self,
-        slot: FuncId,
-        bc: Rc<CompiledFn>,
-        code: crate::jit::code_memory::CodeMemory,
-    ) {
-        let entry = code.entry();
-        perf_map(
-            &self.prog.funcs[slot as usize].name,
-            entry as usize,
-            code.len(),
-        );
-        self.stats.native_bytes += code.len() as u64;
-        let links: Box<[u64]> = crate::heap::key::callees_of(&bc)
-            .iter()
-            .map(|&c| c as u64)
-            .collect();
-        self.links[slot as usize] = links.as_ptr() as usize;
-        self.native.push(native::NativeCode { links, code });
-        self.entries[slot as usize] = entry as usize;
-        self.table[slot as usize] = Slot::Native(bc, entry);
-    }
-
-    /// Compiles specialization `id` (bytecode, then Cranelift) and returns its Cranelift
-    /// IR and disassembly, for the inspector.
-    pub fn native_listing(&mut self, id: FuncId) -> Result<(String, String), String> {
-        let bc = self.resolve(id)?;
-        let prog = self.prog.clone();
-        let c = self.jit()?.compile(&prog, &bc, true)?;
-        Ok((c.clif.unwrap_or_default(), c.asm.unwrap_or_default()))
-    }
-
-    /// Points `slot` at other code: how tier-up, recompilation and REPL redefinition
-    /// will replace a function. Every caller sees the new code on its next call.
-    pub fn patch_slot(&mut self, slot: FuncId, code: Rc<CompiledFn>) {
-        self.table[slot as usize] = Slot::Interp(code);
-        self.entries[slot as usize] = native::interp_entry();
-    }
-
-    /// The functions `Builtin::Host(i)` calls (index = position in `Loaded::hosts`).
-    pub fn set_hosts(&mut self, hosts: Vec<HostFn>) {
-        self.hosts = hosts;
-    }
-
-    /// Polls `flag` instead of [`INTERRUPT`] at loop back-edges (an embedder's own stop
-    /// request or time budget, which then concerns this interpreter only).
-    pub fn set_interrupt_flag(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-        let p = std::sync::Arc::as_ptr(&flag) as *const u8;
-        // SAFETY: `ctx` is owned by this interpreter (see `Drop`) and no native code runs
-        // while `&mut self` is held; the Arc is kept in `self.interrupt`, so the pointer
-        // native code reads stays valid as long as the context.
-        unsafe { (*self.ctx.as_ptr()).interrupt = p };
-        self.interrupt = Some(flag);
+    pub fn flush(&mut self) {
+        let _ = self.out.flush();
     }
 
     /// Runs host function `h`. A panic in it is caught and becomes this call's error.
@@ -470,170 +119,16 @@ impl<'p> Interp<'p> {
         }
     }
 
-    /// The stop flag loops poll.
-    fn interrupt_flag(&self) -> &std::sync::atomic::AtomicBool {
-        stop_flag(&self.interrupt)
-    }
-
-    pub fn flush(&mut self) {
-        let _ = self.out.flush();
-    }
-
-    /// Calls specialization `id` with `args` and returns its result. Whatever happens, no
-    /// value of the call is left in the register files afterwards (the engine relies on it
-    /// to end the loan of an embedder's array).
-    pub fn call(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
-        let r = self.call_inner(id, args);
-        self.clear_registers();
-        r
-    }
-
-    /// Drops every value in the register files (after a call, also one that panicked).
-    pub fn clear_registers(&mut self) {
-        self.s.clear();
-        self.a.clear();
-    }
-
-    fn call_inner(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
-        let prog = self.prog.clone();
-        let func = &prog.funcs[id as usize];
-        self.interrupt_flag()
-            .store(false, std::sync::atomic::Ordering::Relaxed);
-        let err_at = |message: String| RuntimeError {
-            message,
-            span: func.span,
-            chain: vec![],
-        };
-        let f = self.resolve(id).map_err(err_at)?;
-        // Lay the arguments out as the callee's window at the bottom of the stacks.
-        self.s.clear();
-        self.a.clear();
-        self.s.resize(f.n_s + 1, 0);
-        self.a.resize(f.n_a + 1, None);
-        let (mut ns, mut na) = (0usize, 0usize);
-        for v in args {
-            v.write_leaves(&mut self.s, &mut self.a, &mut ns, &mut na);
-        }
-        if matches!(self.table[id as usize], Slot::Native(..)) {
-            self.call_native(id, 0, 0, 0).map_err(|mut e| {
-                e.chain.reverse();
-                if self.pending_at_caller {
-                    e.span = func.span;
-                }
-                e
-            })?;
-        } else {
-            self.run(f, 0, 0, 0)?;
-        }
-        let ret = self.prog.funcs[id as usize].ret.clone();
-        let (mut ns, mut na) = (0usize, 0usize);
-        Ok(Value::read_leaves(&ret, &self.s, &self.a, &mut ns, &mut na))
-    }
-
-    fn error(&self, frames: &[Frame], cur: &Frame, pc: usize, message: String) -> RuntimeError {
-        let name = |f: &CompiledFn| self.prog.funcs[f.func as usize].name.clone();
-        let span_at = |f: &CompiledFn, pc: usize| f.spans.get(pc).copied().unwrap_or_default();
-        let mut chain: Vec<(String, Span)> = frames
-            .iter()
-            .map(|fr| (name(&fr.f), span_at(&fr.f, fr.pc.saturating_sub(1))))
-            .collect();
-        let span = span_at(&cur.f, pc);
-        chain.push((name(&cur.f), span));
-        RuntimeError {
-            message,
-            span,
-            chain,
-        }
-    }
-
-    /// The dispatch loop. `pc`, the code and the frame bases live in locals; the frame
-    /// stack is touched only at calls and returns. The entry frame is at (`bs`, `ba`) and
-    /// `depth_base` nk frames are active outside this run.
-    fn run(
+    pub fn exec_ext(
         &mut self,
-        entry: Rc<CompiledFn>,
+        f: &CompiledFn,
+        i: usize,
         bs: usize,
         ba: usize,
-        depth_base: usize,
-    ) -> Result<(), RuntimeError> {
-        let mut frames: Vec<Frame> = Vec::new();
-        let mut cur = Frame {
-            f: entry,
-            pc: 0,
-            base_s: bs,
-            base_a: ba,
-        };
-        let threshold = match self.policy.tier {
-            Tier::Auto => self.policy.jit_calls,
-            _ => u32::MAX,
-        };
-        loop {
-            // Runs calls and returns itself; comes back only for what needs `self`.
-            let step = exec(
-                &mut self.s,
-                &mut self.a,
-                &mut frames,
-                &mut cur,
-                Env {
-                    table: &self.table,
-                    calls: &mut self.stats.calls,
-                    hot: &mut self.hot,
-                    threshold,
-                    depth_base,
-                    interrupt: stop_flag(&self.interrupt),
-                },
-            );
-            match step {
-                Ok(Transfer::Done) => return Ok(()),
-                Ok(Transfer::Native { slot, ws, wa }) => {
-                    let (nbs, nba) = (cur.base_s + ws as usize, cur.base_a + wa as usize);
-                    let depth = depth_base + frames.len() + 1;
-                    if let Err(mut e) = self.call_native(slot, nbs, nba, depth) {
-                        // The interpreted frames come first, then the native ones.
-                        let outer = self.error(&frames, &cur, cur.pc - 1, String::new());
-                        if self.pending_at_caller {
-                            e.span = outer.span;
-                            self.pending_at_caller = false;
-                        }
-                        e.chain.reverse();
-                        let mut chain = outer.chain;
-                        chain.extend(e.chain);
-                        e.chain = chain;
-                        return Err(e);
-                    }
-                }
-                Ok(Transfer::TierUp { slot }) => {
-                    // Hot: compile, then re-run the Call (now native, or counted afresh).
-                    self.hot[slot as usize] = 0;
-                    self.tier_up(slot);
-                    cur.pc -= 1;
-                }
-                Ok(Transfer::Ext { i }) => {
-                    let f: &CompiledFn = &cur.f;
-                    if let Err(m) = self.exec_ext(f, i as usize, cur.base_s, cur.base_a) {
-                        return Err(self.error(&frames, &cur, cur.pc - 1, m));
-                    }
-                }
-                Ok(Transfer::Resolve { slot }) => {
-                    // First call through this slot: compile, patch, then re-run the Call.
-                    if let Err(m) = self.resolve(slot) {
-                        return Err(self.error(&frames, &cur, cur.pc - 1, m));
-                    }
-                    cur.pc -= 1;
-                }
-                Ok(Transfer::TooDeep) => {
-                    let msg = stack_overflow_message();
-                    return Err(self.error(&frames, &cur, cur.pc - 1, msg));
-                }
-                Err(m) => return Err(self.error(&frames, &cur, cur.pc - 1, m)),
-            }
-        }
-    }
-
-    fn exec_ext(&mut self, f: &CompiledFn, i: usize, bs: usize, ba: usize) -> Result<(), String> {
+    ) -> Result<(), String> {
         let s = &mut self.s;
         let a = &mut self.a;
-        let get_a = |a: &Vec<Option<ARef>>, r: u16| -> Result<ARef, String> {
+        let get_a = |a: &Vec<Option<ArrayRef>>, r: u16| -> Result<ArrayRef, String> {
             a[ba + r as usize]
                 .clone()
                 .ok_or_else(|| "internal: empty array register".to_string())
@@ -770,15 +265,137 @@ impl<'p> Interp<'p> {
         }
         Ok(())
     }
+
+    /// Runs op `pc` of `f` as the interpreter does, on the frame at (`bs`, `ba`) in memory.
+    pub fn exec_single(
+        &mut self,
+        f: &CompiledFn,
+        pc: usize,
+        bs: usize,
+        ba: usize,
+    ) -> Result<(), String> {
+        let rt = |e: RtError| e.msg;
+        let s = |it: &Self, r: u16| it.s[bs + r as usize];
+        let arr = |it: &Self, r: u16| {
+            it.a[ba + r as usize]
+                .clone()
+                .ok_or_else(|| "internal: empty array register".to_string())
+        };
+        let ix3 = |it: &Self, r: u16| [s(it, r) as i64, s(it, r + 1) as i64, s(it, r + 2) as i64];
+        let v = match f.code[pc] {
+            Op::Ext { i } => return self.exec_ext(f, i as usize, bs, ba),
+            Op::ALoad1 { dst, arr: x, i } => {
+                (dst, arr(self, x)?.get1(s(self, i) as i64).map_err(rt)?)
+            }
+            Op::ALoad2 { dst, arr: x, i, j } => (
+                dst,
+                arr(self, x)?
+                    .get2(s(self, i) as i64, s(self, j) as i64)
+                    .map_err(rt)?,
+            ),
+            Op::ALoad3 { dst, arr: x, idx } => {
+                (dst, arr(self, x)?.get(&ix3(self, idx)).map_err(rt)?)
+            }
+            Op::AStore1 { arr: x, i, src } => {
+                return arr(self, x)?
+                    .set1(s(self, i) as i64, s(self, src))
+                    .map_err(rt)
+            }
+            Op::AStore2 { arr: x, i, j, src } => {
+                return arr(self, x)?
+                    .set2(s(self, i) as i64, s(self, j) as i64, s(self, src))
+                    .map_err(rt)
+            }
+            Op::AStore3 { arr: x, idx, src } => {
+                return arr(self, x)?.set(&ix3(self, idx), s(self, src)).map_err(rt)
+            }
+            Op::Len { dst, arr: x } => (dst, arr(self, x)?.len() as u64),
+            Op::FloorDivI { dst, a, b } => (
+                dst,
+                rops::int_floordiv(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
+            ),
+            Op::ModI { dst, a, b } => (
+                dst,
+                rops::int_mod(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
+            ),
+            Op::PowI { dst, a, b } => (
+                dst,
+                rops::int_pow(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
+            ),
+            Op::ForStepPrep { step, .. } => {
+                return if s(self, step) == 0 {
+                    Err("range() step must not be zero".to_string())
+                } else {
+                    Ok(())
+                }
+            }
+            Op::MovA { dst, src } => {
+                self.a[ba + dst as usize] = self.a[ba + src as usize].clone();
+                return Ok(());
+            }
+            Op::Ret { a: ra, na, .. } => {
+                let af = &mut self.a[ba..ba + f.n_a];
+                for k in 0..na as usize {
+                    af[k] = af[ra as usize + k].take();
+                }
+                for x in &mut af[na as usize..] {
+                    *x = None;
+                }
+                return Ok(());
+            }
+            other => return Err(format!("internal: {other:?} has no slow path")),
+        };
+        self.s[bs + v.0 as usize] = v.1;
+        Ok(())
+    }
+}
+
+/// Grows the register files to at least the given lengths (doubling); false if that is
+/// past [`MAX_STACK_WORDS`].
+#[inline]
+pub fn grow(s: &mut Vec<u64>, a: &mut Vec<Option<ArrayRef>>, need_s: usize, need_a: usize) -> bool {
+    if need_s > MAX_STACK_WORDS || need_a > MAX_STACK_WORDS {
+        return false;
+    }
+    if s.len() < need_s {
+        s.resize(need_s.max(s.len() * 2).min(MAX_STACK_WORDS), 0);
+    }
+    if a.len() < need_a {
+        a.resize(need_a.max(a.len() * 2).min(MAX_STACK_WORDS), None);
+    }
+    true
+}
+
+/// The error `message` raised at op `pc` of the current frame, with the interpreted call chain.
+pub fn error(
+    prog: &Program,
+    frames: &[Frame],
+    cur: &Frame,
+    pc: usize,
+    message: String,
+) -> RuntimeError {
+    let name = |f: &CompiledFn| prog.funcs[f.func as usize].name.clone();
+    let span_at = |f: &CompiledFn, pc: usize| f.spans.get(pc).copied().unwrap_or_default();
+    let mut chain: Vec<(String, Span)> = frames
+        .iter()
+        .map(|fr| (name(&fr.f), span_at(&fr.f, fr.pc.saturating_sub(1))))
+        .collect();
+    let span = span_at(&cur.f, pc);
+    chain.push((name(&cur.f), span));
+    RuntimeError {
+        message,
+        span,
+        chain,
+    }
 }
 
 /// The dispatch loop. Runs bytecode — calls and returns included — until an `Ext` op, a
 /// call through an unresolved slot, the end of the entry frame, or an error; each of those
-/// goes back to `Interp::run`, with `cur.pc` just after the op concerned. `pc`, the code
+/// goes back to the caller (`vm::Vm::run`), with `cur.pc` just after the op concerned. `pc`, the code
 /// and the frame's register slices live in locals between calls.
-fn exec(
+pub fn exec(
     s: &mut Vec<u64>,
-    a: &mut Vec<Option<ARef>>,
+    a: &mut Vec<Option<ArrayRef>>,
     frames: &mut Vec<Frame>,
     cur: &mut Frame,
     env: Env<'_>,
@@ -801,7 +418,7 @@ fn exec(
         let sf = &mut s[bs..bs + f.n_s];
         let af = &mut a[ba..ba + f.n_a];
         // Scalar register access without bounds checks.
-        // SAFETY: `f` passed `bytecode::verify` when it was compiled (see `Interp::resolve`),
+        // SAFETY: `f` passed `bytecode::verify` when it was compiled (see `bytecode::compile`),
         // so every scalar register operand of every op is `< f.n_s == sf.len()`, and
         // `ALoad3`/`AStore3` index registers up to `idx + 2 < f.n_s`.
         macro_rules! r {
@@ -1131,18 +748,9 @@ fn exec(
                 *calls += 1;
                 let nbs = bs + ws as usize;
                 let nba = ba + wa as usize;
-                if s.len() < nbs + callee.n_s + 1 || a.len() < nba + callee.n_a + 1 {
-                    let (need_s, need_a) = (nbs + callee.n_s + 1, nba + callee.n_a + 1);
-                    // Deep recursion through big frames: an nk error, not an abort.
-                    if need_s > MAX_STACK_WORDS || need_a > MAX_STACK_WORDS {
-                        return Ok(Transfer::TooDeep);
-                    }
-                    if s.len() < need_s {
-                        s.resize(need_s.max(s.len() * 2).min(MAX_STACK_WORDS), 0);
-                    }
-                    if a.len() < need_a {
-                        a.resize(need_a.max(a.len() * 2).min(MAX_STACK_WORDS), None);
-                    }
+                // Deep recursion through big frames: an nk error, not an abort.
+                if !grow(s, a, nbs + callee.n_s + 1, nba + callee.n_a + 1) {
+                    return Ok(Transfer::TooDeep);
                 }
                 let callee_frame = Frame {
                     f: callee,
@@ -1160,46 +768,17 @@ fn exec(
     }
 }
 
-/// With `NVM_PERF_MAP` set, names compiled code for `perf` (`/tmp/perf-PID.map`).
-fn perf_map(name: &str, addr: usize, size: usize) {
-    if std::env::var_os("NVM_PERF_MAP").is_some() {
-        let path = format!("/tmp/perf-{}.map", std::process::id());
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = writeln!(f, "{addr:x} {size:x} nk::{name}");
-        }
-        // The bytes too, for `objdump -D -b binary -mi386:x86-64 --adjust-vma=ADDR`.
-        // SAFETY: `addr..addr + size` is the code just copied into a live mapping.
-        let bytes = unsafe { std::slice::from_raw_parts(addr as *const u8, size) };
-        let _ = std::fs::write(
-            format!("/tmp/perf-{}-{addr:x}.bin", std::process::id()),
-            bytes,
-        );
-    }
-}
-
 /// What the dispatch loop needs besides the frames.
-struct Env<'a> {
-    table: &'a [Slot],
-    calls: &'a mut u64,
-    hot: &'a mut [u32],
+pub struct Env<'a> {
+    pub table: &'a [Slot],
+    pub calls: &'a mut u64,
+    pub hot: &'a mut [u32],
     /// Interpreted calls of one slot after which to tier up (`u32::MAX`: never).
-    threshold: u32,
+    pub threshold: u32,
     /// nk frames active outside this run (for the depth limit).
-    depth_base: usize,
+    pub depth_base: usize,
     /// Polled at every backward jump.
-    interrupt: &'a std::sync::atomic::AtomicBool,
-}
-
-/// Whether the bytecode has a loop (a jump backwards).
-fn has_loop(f: &CompiledFn) -> bool {
-    f.code
-        .iter()
-        .enumerate()
-        .any(|(pc, op)| op.jump_target().is_some_and(|t| t as usize <= pc))
+    pub interrupt: &'a std::sync::atomic::AtomicBool,
 }
 
 /// How the inner dispatch loop left the current frame.
@@ -1208,8 +787,8 @@ enum Switch {
     Ret,
 }
 
-/// Why the dispatch loop returned to `Interp::run`.
-enum Transfer {
+/// Why the dispatch loop returned to its caller (`vm::Vm::run`).
+pub enum Transfer {
     /// The entry frame returned.
     Done,
     /// Run `ext[i]` of the current function.
@@ -1226,181 +805,3 @@ enum Transfer {
 
 // Keep the hot instruction compact: a size regression here slows every program.
 const _: () = assert!(std::mem::size_of::<Op>() <= 12);
-
-/// Lowers specialization `id` to verified bytecode.
-pub fn compile_bytecode(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
-    let f = compile::compile(prog, id)?;
-    // The dispatch loop's unchecked register access relies on this check.
-    bytecode::verify(&f)?;
-    Ok(f)
-}
-
-/// Parses a command-line argument for a `main` parameter of type `p`.
-pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
-    match p {
-        Prim::I64 => text
-            .parse::<i64>()
-            .ok()
-            .map(|v| Value::S(rops::Scalar::I64(v))),
-        Prim::F64 => text
-            .parse::<f64>()
-            .ok()
-            .map(|v| Value::S(rops::Scalar::F64(v))),
-        Prim::Bool => match text {
-            "true" => Some(Value::S(rops::Scalar::Bool(true))),
-            "false" => Some(Value::S(rops::Scalar::Bool(false))),
-            _ => None,
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::loader::load_source;
-
-    fn program(src: &str) -> Program {
-        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
-        crate::types::check_program(&loaded).expect("checks")
-    }
-
-    fn find(p: &Program, name: &str) -> FuncId {
-        p.funcs
-            .iter()
-            .position(|f| f.name == name)
-            .expect("specialization exists") as FuncId
-    }
-
-    #[test]
-    fn calls_go_through_the_slot_so_patching_it_redirects_every_caller() {
-        let p = program(
-            "fn one() -> i64 { return 1; }\nfn two() -> i64 { return 2; }\n\
-             fn twice() -> i64 { return one() + one(); }\nprint(twice(), two());",
-        );
-        let mut out = Vec::new();
-        let mut it = Interp::new(Rc::new(p.clone()), Box::new(&mut out));
-        let twice = find(&p, "twice()");
-        let v = it.call(twice, &[]).expect("runs");
-        assert_eq!(v.format(), "2");
-        // Patch `one`'s slot with `two`'s code: the already-compiled caller follows.
-        let two_code = it.bytecode(find(&p, "two()")).expect("compiles");
-        it.patch_slot(find(&p, "one()"), two_code);
-        let v = it.call(twice, &[]).expect("runs");
-        assert_eq!(v.format(), "4");
-    }
-
-    #[test]
-    fn each_specialization_is_compiled_once_however_often_it_is_called() {
-        let p = program(
-            "fn sq(x) { return x * x; }\nfn many(n: i64) -> i64 { let s = 0; \
-             for i in 0..n { s += sq(i); } return s; }\nprint(many(100), sq(2.0));",
-        );
-        let mut out = Vec::new();
-        let mut it = Interp::new(Rc::new(p.clone()), Box::new(&mut out));
-        it.call(p.script, &[]).expect("runs");
-        drop(it);
-        assert_eq!(String::from_utf8(out).unwrap(), "328350 4.0\n");
-        // <script>, many(i64), sq(i64), sq(f64): four slots resolved, one compile each.
-        let mut out = Vec::new();
-        let mut it = Interp::new(Rc::new(p.clone()), Box::new(&mut out));
-        it.call(p.script, &[]).expect("runs");
-        assert_eq!(it.stats.compiled, 4);
-        assert_eq!(it.stats.calls, 102);
-    }
-
-    fn with_tier(p: &Program, tier: Tier, jit_calls: u32) -> Interp<'static> {
-        Interp::with_policy(
-            Rc::new(p.clone()),
-            Box::new(std::io::sink()),
-            TierPolicy { tier, jit_calls },
-        )
-    }
-
-    #[test]
-    fn patching_a_slot_redirects_native_callers_too() {
-        let p = program(
-            "fn one() -> i64 { return 1; }\nfn two() -> i64 { return 2; }\n\
-             fn twice() -> i64 { return one() + one(); }\nprint(twice(), two());",
-        );
-        let mut it = with_tier(&p, Tier::Jit, 0);
-        let twice = find(&p, "twice()");
-        assert_eq!(it.call(twice, &[]).expect("runs").format(), "2");
-        assert!(matches!(it.table[twice as usize], Slot::Native(..)));
-        assert_eq!(it.stats.native, 2, "twice and one compiled by Cranelift");
-        // `twice` is native code; it calls `one` through the table, so patching `one`'s
-        // slot (here with `two`'s bytecode) changes what `twice` computes.
-        let two_code = it.bytecode(find(&p, "two()")).expect("compiles");
-        it.patch_slot(find(&p, "one()"), two_code);
-        assert_eq!(it.call(twice, &[]).expect("runs").format(), "4");
-    }
-
-    #[test]
-    fn error_chains_are_the_same_across_mixed_tiers() {
-        // `mid` has a loop (native at once in auto mode); `outer` and `inner` stay
-        // interpreted: the chain crosses interpreter → native → interpreter.
-        let src = "fn inner(a) { return a[5]; }\n\
-                   fn mid(a) { let s = 0.0; for i in 0..2 { s += inner(a); } return s; }\n\
-                   fn outer() { return mid(zeros(3)); }\nprint(outer());";
-        let p = program(src);
-        let chain = |tier| {
-            let mut it = with_tier(&p, tier, 1000);
-            let e = it.call(p.script, &[]).unwrap_err();
-            let names: Vec<String> = e.chain.iter().map(|(n, _)| n.clone()).collect();
-            (e.message, e.span, names, it.stats.native)
-        };
-        let (msg, span, names, native) = chain(Tier::Interp);
-        assert_eq!(native, 0);
-        assert_eq!(msg, "index 5 is out of bounds for axis 0 with size 3");
-        assert_eq!(
-            names,
-            vec!["<script>", "outer()", "mid(f64[])", "inner(f64[])"]
-        );
-        for tier in [Tier::Auto, Tier::Jit] {
-            let (m, sp, n, native) = chain(tier);
-            assert!(native > 0, "{tier:?} compiled something");
-            assert_eq!((&m, sp, &n), (&msg, span, &names), "{tier:?}");
-        }
-    }
-
-    #[test]
-    fn deep_recursion_is_a_stack_overflow_error_in_native_code() {
-        let p = program("fn down(n: i64) -> i64 { return down(n + 1) + 1; }\nprint(down(0));");
-        let run = |tier, stack: usize| {
-            let p = p.clone();
-            std::thread::Builder::new()
-                .stack_size(stack)
-                .spawn(move || {
-                    let e = with_tier(&p, tier, 5).call(p.script, &[]).unwrap_err();
-                    (e.message, e.chain.len())
-                })
-                .unwrap()
-                .join()
-                .expect("no crash")
-        };
-        for tier in [Tier::Jit, Tier::Auto, Tier::Interp] {
-            // On a big stack the depth limit is reached first: the script frame plus
-            // MAX_CALL_DEPTH frames of `down`, in every tier.
-            let (msg, frames) = run(tier, 256 << 20);
-            assert!(msg.starts_with("stack overflow"), "{tier:?}: {msg}");
-            assert_eq!(frames, MAX_CALL_DEPTH + 1, "{tier:?}");
-            // On a small one native code stops at the end of the thread's stack: the
-            // same error, earlier, and never a signal.
-            let (msg, frames) = run(tier, 1 << 20);
-            assert!(msg.starts_with("stack overflow"), "{tier:?}: {msg}");
-            assert!(frames > 100, "{tier:?}: only {frames} frames");
-        }
-    }
-
-    #[test]
-    fn runtime_errors_carry_the_nk_call_chain() {
-        let p = program(
-            "fn inner(a) { return a[5]; }\nfn outer() { return inner(zeros(3)); }\nprint(outer());",
-        );
-        let mut out = Vec::new();
-        let mut it = Interp::new(Rc::new(p.clone()), Box::new(&mut out));
-        let e = it.call(p.script, &[]).unwrap_err();
-        assert_eq!(e.message, "index 5 is out of bounds for axis 0 with size 3");
-        let names: Vec<&str> = e.chain.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, vec!["<script>", "outer()", "inner(f64[])"]);
-    }
-}

@@ -2,13 +2,13 @@
 //! from register locations, formatting them for `print`, and the runtime built-ins.
 //! Only rare operations come here; hot ones are single bytecode ops.
 
-use super::bytecode::{Loc, SliceOperand};
-use super::ARef;
-use crate::ir::ops::Prim;
+use crate::bytecode::{Loc, SliceOperand};
 use crate::ir::{Builtin, Type};
 use crate::runtime::format::format_scalar;
 use crate::runtime::random::Rng;
+use crate::runtime::ArrayRef as ARef;
 use crate::runtime::{Array, Index, RtError, Scalar};
+use crate::vocab::Prim;
 use std::rc::Rc;
 
 /// A whole nk value.
@@ -227,9 +227,9 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
         },
         Builtin::MinScalar | Builtin::MaxScalar => {
             let f = if b == Builtin::MinScalar {
-                crate::ir::ops::MathFn2::Minimum
+                crate::vocab::MathFn2::Minimum
             } else {
-                crate::ir::ops::MathFn2::Maximum
+                crate::vocab::MathFn2::Maximum
             };
             Value::S(rops::scalar_math2(f, args[0].scalar()?, args[1].scalar()?))
         }

@@ -10,11 +10,10 @@
 //!   indirection table: a tier calls through the slot, never into a callee's body.
 //! - The IR knows no AST and no tier.
 
-pub mod ops;
 pub mod print;
 
-use crate::syntax::Span;
-use ops::{BinOp, MathFn, MathFn2, Prim};
+use crate::source::Span;
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 use std::fmt;
 
 /// Index of a specialization in `Program::funcs` — and its indirection-table slot.

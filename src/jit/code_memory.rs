@@ -5,7 +5,7 @@
 //! `CodeMemory`; the code embeds no absolute address (see `abi`), so the bytes need no
 //! patching after the copy.
 
-use super::abi::NativeFn;
+use crate::abi::NativeFn;
 use memmap2::{Mmap, MmapMut};
 
 pub struct CodeMemory {
@@ -29,7 +29,7 @@ impl CodeMemory {
     }
 
     /// The entry point. Calling it is sound only for bytes produced by `jit::Jit` for the
-    /// native calling convention, with a valid context (see `interp::native`).
+    /// native calling convention, with a valid context (see `vm::bridge`).
     pub fn entry(&self) -> NativeFn {
         // SAFETY: the mapping holds machine code Cranelift compiled for the host with the
         // `NativeFn` signature (`codegen::native_signature`), starting at offset 0, and is

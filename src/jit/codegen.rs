@@ -14,15 +14,15 @@
 //! bytecode op exactly as the interpreter does. So an error message or an output can
 //! never differ between the tiers: the same Rust code produces it.
 
-use super::abi::*;
-use crate::interp::bytecode::{CompiledFn, Ext, Loc, Op, Operand, PrintArg, SliceOperand};
-use crate::ir::ops::{BinOp, MathFn, MathFn2, Prim};
+use crate::abi::*;
+use crate::bytecode::{CompiledFn, Ext, Loc, Op, Operand, PrintArg, SliceOperand};
 use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
+use crate::vocab::{BinOp, MathFn, Prim};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, AliasRegionData, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef,
-    Signature, Value as V,
+    types, AbiParam, AliasRegionData, Block, BlockArg, Function, Inst, InstBuilder, MemFlagsData,
+    SigRef, Signature, Value as V,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -233,30 +233,6 @@ fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
     (r, w)
 }
 
-fn math1_code(f: MathFn) -> i64 {
-    MathFn::ALL.iter().position(|&g| g == f).unwrap_or(0) as i64
-}
-
-fn math2_code(f: MathFn2) -> i64 {
-    match f {
-        MathFn2::Atan2 => 0,
-        MathFn2::Pow => 1,
-        MathFn2::Minimum => 2,
-        MathFn2::Maximum => 3,
-    }
-}
-
-/// Inverse of the codes above, for the helper.
-pub fn math2_from_code(c: i64) -> Option<MathFn2> {
-    Some(match c {
-        0 => MathFn2::Atan2,
-        1 => MathFn2::Pow,
-        2 => MathFn2::Minimum,
-        3 => MathFn2::Maximum,
-        _ => return None,
-    })
-}
-
 /// A run of elementwise `f64` operations (`+ - * /`, which cannot fail), possibly with
 /// constant loads and scalar moves between them, in which every result but the last is a
 /// temporary consumed by a later operation of the run: compiled to one loop over the
@@ -368,19 +344,6 @@ fn fusable_chains(f: &CompiledFn, blocks: &[Option<Block>]) -> Vec<Chain> {
     chains
 }
 
-struct Sigs {
-    native: SigRef,
-    exec_op: SigRef,
-    enter: SigRef,
-    trace: SigRef,
-    math1: SigRef,
-    math2: SigRef,
-    release: SigRef,
-    fuse: SigRef,
-    /// `fn(ctx, slot, pc) -> status`.
-    trace_status: SigRef,
-}
-
 /// Memory flags by region: accesses in different regions never alias, which lets
 /// Cranelift keep an array's header in registers across element stores.
 struct Mem {
@@ -437,7 +400,10 @@ struct Lower<'a, 'b> {
     bs8: V,
     ba8: V,
     fail: Block,
-    sigs: Sigs,
+    /// The signature of every compiled function (a callee through the table).
+    native_sig: SigRef,
+    /// Each helper's signature, by `H_*` index.
+    helper_sigs: [SigRef; N_HELPERS],
     mem: Mem,
 }
 
@@ -472,17 +438,15 @@ pub fn lower(
         refcount: region(6, "reference counts"),
     };
     let mut b = FunctionBuilder::new(func, fctx);
-    let sigs = Sigs {
-        native: b.import_signature(native_signature(cc)),
-        exec_op: b.import_signature(sig(cc, &[I64; 5], Some(I64))),
-        enter: b.import_signature(sig(cc, &[I64; 4], Some(I64))),
-        trace: b.import_signature(sig(cc, &[I64; 3], None)),
-        math1: b.import_signature(sig(cc, &[I64, F64], Some(F64))),
-        math2: b.import_signature(sig(cc, &[I64, F64, F64], Some(F64))),
-        release: b.import_signature(sig(cc, &[I64], None)),
-        fuse: b.import_signature(sig(cc, &[I64; 4], Some(I64))),
-        trace_status: b.import_signature(sig(cc, &[I64; 3], Some(I64))),
+    let native_sig = b.import_signature(native_signature(cc));
+    let class = |c: AbiClass| match c {
+        AbiClass::I64 => I64,
+        AbiClass::F64 => F64,
     };
+    let helper_sigs = HELPER_SIGNATURES.map(|h| {
+        let params: Vec<types::Type> = h.params.iter().map(|&c| class(c)).collect();
+        b.import_signature(sig(cc, &params, h.ret.map(class)))
+    });
     let ty = classify(f);
     let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
     // Per array register: how many axes inline code indexes (0: none; Len needs axis 0).
@@ -549,7 +513,7 @@ pub fn lower(
         prog,
         slot,
         links: slot, // set by the prologue
-        callees: crate::heap::key::callees_of(f),
+        callees: f.callees(),
         rc_off,
         vars,
         ty,
@@ -563,7 +527,8 @@ pub fn lower(
         bs8,
         ba8,
         fail,
-        sigs,
+        native_sig,
+        helper_sigs,
         mem,
     };
     l.prologue();
@@ -685,10 +650,12 @@ impl Lower<'_, '_> {
         }
     }
 
-    fn helper(&mut self, k: usize) -> V {
-        let h = self.ctx_load(CTX_HELPERS);
+    /// Calls runtime helper `k` (an `H_*` index) through the context's helper table.
+    fn call_helper(&mut self, k: usize, args: &[V]) -> Inst {
+        let table = self.ctx_load(CTX_HELPERS);
         let m = self.mem.fixed;
-        self.b.ins().load(I64, m, h, (k * 8) as i32)
+        let h = self.b.ins().load(I64, m, table, (k * 8) as i32);
+        self.b.ins().call_indirect(self.helper_sigs[k], h, args)
     }
 
     /// Branches to the error exit when `status` is non-zero.
@@ -702,7 +669,6 @@ impl Lower<'_, '_> {
     /// `reads`, calls `H_EXEC_OP`, fails on error, reloads `writes`.
     fn via_interp(&mut self, pc: usize, reads: &[u16], writes: &[u16]) {
         self.flush(reads);
-        let h = self.helper(H_EXEC_OP);
         let args = [
             self.ctx,
             self.slot,
@@ -710,7 +676,7 @@ impl Lower<'_, '_> {
             self.bs,
             self.ba,
         ];
-        let call = self.b.ins().call_indirect(self.sigs.exec_op, h, &args);
+        let call = self.call_helper(H_EXEC_OP, &args);
         let st = self.b.inst_results(call)[0];
         self.check(st);
         self.reload(writes);
@@ -768,7 +734,6 @@ impl Lower<'_, '_> {
         self.b.ins().brif(ok, cont, &[], slow_b, &[]);
         self.b.switch_to_block(slow_b);
         self.flush(reads);
-        let h = self.helper(H_EXEC_OP);
         let args = [
             self.ctx,
             self.slot,
@@ -776,7 +741,7 @@ impl Lower<'_, '_> {
             self.bs,
             self.ba,
         ];
-        self.b.ins().call_indirect(self.sigs.exec_op, h, &args);
+        self.call_helper(H_EXEC_OP, &args);
         // Status 0 here would be a bug (the check and the interpreter disagree); failing
         // without a pending error reports it as an internal error, never a wrong value.
         self.b.ins().jump(self.fail, &[]);
@@ -836,9 +801,8 @@ impl Lower<'_, '_> {
         self.b.set_cold_block(slow_b);
         self.b.ins().brif(slow, slow_b, &[], body, &[]);
         self.b.switch_to_block(slow_b);
-        let h = self.helper(H_ENTER);
         let args = [self.ctx, self.slot, self.bs, self.ba];
-        let call = self.b.ins().call_indirect(self.sigs.enter, h, &args);
+        let call = self.call_helper(H_ENTER, &args);
         let st = self.b.inst_results(call)[0];
         self.b.ins().brif(st, self.fail, &[], body, &[]);
         self.b.switch_to_block(body);
@@ -888,7 +852,7 @@ impl Lower<'_, '_> {
     }
 
     /// Adds a reference to the array behind `w` (if any). Counts live at offset 0 of the
-    /// word's allocation (`helpers::rc_layout` checked that at startup).
+    /// word's allocation (`abi::pure::rc_layout` checked that at startup).
     fn incref(&mut self, w: V) {
         let (inc, done) = (self.b.create_block(), self.b.create_block());
         self.b.ins().brif(w, inc, &[], done, &[]);
@@ -922,8 +886,7 @@ impl Lower<'_, '_> {
         self.b.ins().store(m, c1, w, 0);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(last);
-        let h = self.helper(H_RELEASE);
-        self.b.ins().call_indirect(self.sigs.release, h, &[w]);
+        self.call_helper(H_RELEASE, &[w]);
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
     }
@@ -994,9 +957,8 @@ impl Lower<'_, '_> {
         self.set_bool(dst, c);
     }
     fn math2(&mut self, code: i64, x: V, y: V) -> V {
-        let h = self.helper(H_MATH2);
         let c = self.iconst(code);
-        let call = self.b.ins().call_indirect(self.sigs.math2, h, &[c, x, y]);
+        let call = self.call_helper(H_MATH2, &[c, x, y]);
         self.b.inst_results(call)[0]
     }
 
@@ -1044,9 +1006,8 @@ impl Lower<'_, '_> {
 
     /// In a block of its own: op `pc` was interrupted; record it and fail.
     fn stop_interrupted(&mut self, pc: usize) {
-        let h = self.helper(H_INTERRUPTED);
         let args = [self.ctx, self.slot, self.iconst(pc as i64)];
-        self.b.ins().call_indirect(self.sigs.trace_status, h, &args);
+        self.call_helper(H_INTERRUPTED, &args);
         self.b.ins().jump(self.fail, &[]);
     }
 
@@ -1205,9 +1166,8 @@ impl Lower<'_, '_> {
                     MathFn::Sqrt => self.b.ins().sqrt(x),
                     MathFn::Abs => self.b.ins().fabs(x),
                     _ => {
-                        let h = self.helper(H_MATH1);
                         let c = self.iconst(math1_code(mf));
-                        let call = self.b.ins().call_indirect(self.sigs.math1, h, &[c, x]);
+                        let call = self.call_helper(H_MATH1, &[c, x]);
                         self.b.inst_results(call)[0]
                     }
                 };
@@ -1391,7 +1351,7 @@ impl Lower<'_, '_> {
                     .callees
                     .iter()
                     .position(|&c| c == slot)
-                    .expect("callees_of lists every callee");
+                    .expect("`CompiledFn::callees` lists every callee");
                 let m = self.mem.fixed;
                 let sl = self.b.ins().load(I64, m, self.links, k as i32 * 8);
                 let m = self.mem.ctx;
@@ -1404,16 +1364,15 @@ impl Lower<'_, '_> {
                 let call =
                     self.b
                         .ins()
-                        .call_indirect(self.sigs.native, target, &[self.ctx, cbs, cba, sl]);
+                        .call_indirect(self.native_sig, target, &[self.ctx, cbs, cba, sl]);
                 let st = self.b.inst_results(call)[0];
                 // On failure: add this frame to the chain, then fail too.
                 let (bad, ok) = (self.b.create_block(), self.b.create_block());
                 self.b.set_cold_block(bad);
                 self.b.ins().brif(st, bad, &[], ok, &[]);
                 self.b.switch_to_block(bad);
-                let h = self.helper(H_TRACE);
                 let args = [self.ctx, self.slot, self.iconst(pc as i64)];
-                self.b.ins().call_indirect(self.sigs.trace, h, &args);
+                self.call_helper(H_TRACE, &args);
                 self.b.ins().jump(self.fail, &[]);
                 self.b.switch_to_block(ok);
                 let rets: Vec<u16> = (ws..ws + n_ret as u16).collect();
@@ -1495,14 +1454,13 @@ impl Lower<'_, '_> {
             packed |= (r as u64) << (14 * k);
         }
         let dst = chain.ops.last().expect("non-empty").4;
-        let h = self.helper(H_FUSE);
         let args = [
             self.ctx,
             self.ba,
             self.b.ins().iconst(I64, packed as i64),
             self.iconst(dst as i64),
         ];
-        let call = self.b.ins().call_indirect(self.sigs.fuse, h, &args);
+        let call = self.call_helper(H_FUSE, &args);
         let n = self.b.inst_results(call)[0];
         let (fast, slow, join) = (
             self.b.create_block(),
@@ -1650,7 +1608,7 @@ mod tests {
         let prog = crate::types::check_program(&loaded).expect("checks");
         let chains_of = |name: &str| {
             let id = prog.funcs.iter().position(|f| f.name == name).unwrap();
-            let bc = crate::interp::compile_bytecode(&prog, id as FuncId).unwrap();
+            let bc = crate::bytecode::compile(&prog, id as FuncId).unwrap();
             let blocks = vec![None; bc.code.len()];
             fusable_chains(&bc, &blocks)
         };

@@ -6,14 +6,12 @@
 //! A compiled function reaches other nk functions and the runtime only through the
 //! context's table and helper pointers (`abi`), so its bytes contain no absolute address:
 //! a compilation that would need a relocation is refused, and the function stays
-//! interpreted (reported by `--stats`). Runtime helpers live in `helpers`.
+//! interpreted (reported by `--stats`). Runtime helpers are declared in `crate::abi`.
 
-pub mod abi;
 pub mod code_memory;
 pub mod codegen;
-pub mod helpers;
 
-use crate::interp::bytecode::CompiledFn;
+use crate::bytecode::CompiledFn;
 use crate::ir::Program;
 use cranelift_codegen::control::ControlPlane;
 use cranelift_codegen::ir::{Function, UserFuncName};
@@ -56,7 +54,7 @@ pub struct Jit {
 impl Jit {
     /// A compiler for the host CPU, or why there is none (the run is then interpreted).
     pub fn new() -> Result<Jit, String> {
-        let rc_off = helpers::rc_layout()
+        let rc_off = crate::abi::pure::rc_layout()
             .ok_or("this build's Rc layout is not the one native code expects")?
             .value;
         let mut flags = settings::builder();

@@ -27,6 +27,15 @@ impl fmt::Display for RtError {
 
 impl std::error::Error for RtError {}
 
+/// A runtime error: the message, where it happened, and the nk call chain (outermost
+/// first) as (function name, call-site span).
+#[derive(Debug, Clone)]
+pub struct RuntimeError {
+    pub message: String,
+    pub span: crate::source::Span,
+    pub chain: Vec<(String, crate::source::Span)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,5 +21,5 @@ pub mod ops;
 pub mod random;
 
 pub use array::{native_layout, Array, ArrayRef, InPlace, Index, Storage};
-pub use error::RtError;
+pub use error::{RtError, RuntimeError};
 pub use ops::Scalar;

@@ -2,7 +2,7 @@
 //!
 //! Invariant: this file is the single definition of what an operator does to two scalars.
 //! The interpreter calls these functions for scalar operations and the elementwise array
-//! kernels in `array.rs` call the very same functions, so the two cannot disagree.
+//! kernels in `array/kernels.rs` call the very same functions, so the two cannot disagree.
 //!
 //! Rules (the language contract, NumPy/Python semantics):
 //! - `i64` `+ - *` wrap (two's complement); `//` and `%` floor (the remainder has the sign of
@@ -15,7 +15,7 @@
 //!   checker rejects bool arithmetic before it gets here).
 
 use super::error::RtError;
-use crate::ir::ops::{BinOp, MathFn, MathFn2, Prim};
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 
 /// A scalar value with its kind. In registers and arrays scalars are untyped 64-bit words;
 /// this enum is for the places that need the kind at run time (formatting, built-ins).

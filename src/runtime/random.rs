@@ -16,7 +16,7 @@
 
 use super::array::Array;
 use super::error::RtError;
-use crate::ir::ops::Prim;
+use crate::vocab::Prim;
 
 /// The default seed of a program that never calls `seed`.
 pub const DEFAULT_SEED: u64 = 0;

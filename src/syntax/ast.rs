@@ -1,7 +1,7 @@
 //! The nk abstract syntax tree. Plain data with spans; knows nothing about types.
 
-use super::span::Span;
-use crate::ir::ops::BinOp;
+use crate::source::Span;
+use crate::vocab::BinOp;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ident {

@@ -5,11 +5,9 @@
 
 pub mod ast;
 pub mod lexer;
-pub mod span;
-
-pub use span::{FileId, SourceMap, Span};
 
 use crate::diag::Diagnostic;
+use crate::source::{FileId, Span};
 use lalrpop_util::{lalrpop_mod, ParseError};
 use lexer::{LexError, Token};
 
@@ -215,7 +213,7 @@ fn parse_error_diag(file: FileId, e: ParseError<usize, Token, LexError>) -> Diag
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::ops::BinOp;
+    use crate::vocab::BinOp;
     use ast::*;
 
     fn parse_ok(src: &str) -> Module {

@@ -2,9 +2,9 @@
 //! dispatch to prelude functions written in nk (`min(a)` → `amin`, `dot` → `__dot21`, ...).
 
 use super::check::{cast, Checker};
-use crate::ir::ops::{MathFn, MathFn2, Prim};
 use crate::ir::{Builtin, Expr, ExprKind, Type};
-use crate::syntax::Span;
+use crate::source::Span;
+use crate::vocab::{MathFn, MathFn2, Prim};
 
 const NAMES: &[&str] = &[
     "zeros",

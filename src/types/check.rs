@@ -2,14 +2,14 @@
 
 use super::builtins;
 use crate::diag::Diagnostic;
-use crate::ir::ops::{BinOp, Prim};
 use crate::ir::{
     Builtin, Expr, ExprKind, Func, FuncId, Local, LocalId, MainFn, Program, SliceIdx, Stmt, Type,
     UnOp,
 };
 use crate::loader::{Loaded, ModuleId};
+use crate::source::Span;
 use crate::syntax::ast::{self, FnDef, IndexArg, Item, Pattern, StmtKind, TypeExpr};
-use crate::syntax::Span;
+use crate::vocab::{BinOp, Prim};
 use std::collections::{HashMap, HashSet};
 
 /// Deepest expression nesting lowered; deeper input is reported, not overflowed.

@@ -1,7 +1,7 @@
 //! Source positions. A `Span` names a byte range in one loaded file; every AST node, IR
 //! node and diagnostic carries one so errors can point at the user's source.
 
-/// Index of a file in the [`crate::syntax::SourceMap`].
+/// Index of a file in the [`crate::source::SourceMap`].
 pub type FileId = u32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

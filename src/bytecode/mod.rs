@@ -18,9 +18,19 @@
 // The ops' comments use register notation (`s[dst]`), not intra-doc links.
 #![allow(rustdoc::broken_intra_doc_links)]
 
-use crate::ir::ops::{BinOp, MathFn, MathFn2, Prim};
 use crate::ir::{Builtin, FuncId, Type};
-use crate::syntax::Span;
+use crate::source::Span;
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
+
+mod lower;
+
+/// Lowers specialization `id` to verified bytecode.
+pub fn compile(prog: &crate::ir::Program, id: FuncId) -> Result<CompiledFn, String> {
+    let f = lower::lower(prog, id)?;
+    // The dispatch loop's unchecked register access relies on this check.
+    verify(&f)?;
+    Ok(f)
+}
 
 pub type Reg = u16;
 
@@ -525,6 +535,28 @@ pub struct CompiledFn {
 }
 
 impl CompiledFn {
+    /// The callees in link-vector order: first appearance in code order. Native code
+    /// numbers its call sites with this list, and the heap key names callees in it.
+    pub fn callees(&self) -> Vec<FuncId> {
+        let mut out = Vec::new();
+        for op in &self.code {
+            if let Op::Call { slot, .. } = *op {
+                if !out.contains(&slot) {
+                    out.push(slot);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether the code has a loop (a jump backwards).
+    pub fn has_loop(&self) -> bool {
+        self.code
+            .iter()
+            .enumerate()
+            .any(|(pc, op)| op.jump_target().is_some_and(|t| t as usize <= pc))
+    }
+
     /// A readable listing (for the inspector and for debugging the compiler).
     pub fn disassemble(&self) -> String {
         let mut out = String::new();

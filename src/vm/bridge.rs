@@ -4,15 +4,15 @@
 //!
 //! Both tiers keep their frames in the same register files, so a call in either
 //! direction passes only frame bases. Errors never unwind through native code: a helper
-//! records the `RuntimeError` in `Interp::pending` and returns status 1; each native
+//! records the `RuntimeError` in `Vm::pending` and returns status 1; each native
 //! frame on the way out adds itself to the chain (`trace`), innermost first.
 
-use super::bytecode::{CompiledFn, Op};
-use super::{Interp, RuntimeError, Slot, MAX_CALL_DEPTH, MAX_STACK_WORDS};
-use crate::jit::abi::*;
-use crate::runtime::ops as rops;
-use crate::runtime::RtError;
-use crate::syntax::Span;
+use super::Vm;
+use crate::abi::*;
+use crate::bytecode::CompiledFn;
+use crate::interp::{stack_overflow_message, Slot, MAX_CALL_DEPTH};
+use crate::runtime::RuntimeError;
+use crate::source::Span;
 use std::ffi::c_void;
 use std::rc::Rc;
 
@@ -25,14 +25,6 @@ pub struct NativeCode {
     pub links: Box<[u64]>,
     /// The executable memory the slot's entry points into.
     pub code: crate::jit::code_memory::CodeMemory,
-}
-
-/// The message of every call-depth error, in both tiers.
-pub fn stack_overflow_message() -> String {
-    format!(
-        "stack overflow: recursion too deep (more than {MAX_CALL_DEPTH} nested calls, or {} MiB of registers)",
-        (MAX_STACK_WORDS * 8) >> 20
-    )
 }
 
 /// Room left below the stack limit for helpers and the interpreter runs they start.
@@ -70,18 +62,21 @@ fn thread_stack_low() -> Option<usize> {
     None
 }
 
-/// The helper table, in `H_*` order.
+/// The helper table, in `H_*` order: each entry is the function `abi::for_each_helper`
+/// names, coerced to the type declared there (a mismatch is a compile error).
 pub fn helper_table() -> [usize; N_HELPERS] {
-    let mut h = [0usize; N_HELPERS];
-    h[H_EXEC_OP] = exec_op as *const () as usize;
-    h[H_ENTER] = enter as *const () as usize;
-    h[H_TRACE] = trace as *const () as usize;
-    h[H_MATH1] = crate::jit::helpers::math1 as *const () as usize;
-    h[H_MATH2] = crate::jit::helpers::math2 as *const () as usize;
-    h[H_RELEASE] = crate::jit::helpers::release as *const () as usize;
-    h[H_FUSE] = fuse as *const () as usize;
-    h[H_INTERRUPTED] = interrupted as *const () as usize;
-    h
+    use crate::abi::pure::{math1, math2, release};
+    macro_rules! table {
+        ($( $(#[doc = $doc:literal])* ($idx:ident, $name:ident, fn($($arg:ty),*) $(-> $ret:ty)?) ),* $(,)?) => {{
+            let mut h = [0usize; N_HELPERS];
+            $( h[$idx] = {
+                let f: extern "C" fn($($arg),*) $(-> $ret)? = $name;
+                f as usize
+            }; )*
+            h
+        }};
+    }
+    crate::abi::for_each_helper!(table)
 }
 
 /// The table entry of every slot without native code: enters the interpreter.
@@ -92,13 +87,13 @@ pub fn interp_entry() -> usize {
 /// The interpreter behind a context.
 ///
 /// # Safety
-/// `ctx` must be the context of a live `Interp` that is currently running native code
-/// (`Interp::call_native` set `ctx.interp` and holds no borrow of the interpreter while
+/// `ctx` must be the context of a live `Vm` that is currently running native code
+/// (`Vm::call_native` set `ctx.interp` and holds no borrow of the interpreter while
 /// the native code runs), so this is the only live reference to it.
-unsafe fn interp_of<'a>(ctx: *mut Ctx) -> &'a mut Interp<'static> {
+unsafe fn interp_of<'a>(ctx: *mut Ctx) -> &'a mut Vm<'static> {
     // SAFETY: per this function's contract. The `'static` is never observed: the
     // reference does not outlive the helper call.
-    unsafe { &mut *((*ctx).interp as *mut Interp<'static>) }
+    unsafe { &mut *((*ctx).interp as *mut Vm<'static>) }
 }
 
 /// Runs a helper's body; a panic (a bug in nvm) must not unwind through native frames, so
@@ -125,7 +120,7 @@ fn exec_op_inner(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
     // SAFETY: called only by native code, which passes the context it was given.
     let it = unsafe { interp_of(ctx) };
     let bc = it.running_bytecode(slot);
-    let r = it.exec_single(&bc, pc as usize, bs as usize, ba as usize);
+    let r = it.m.exec_single(&bc, pc as usize, bs as usize, ba as usize);
     it.sync_ctx();
     match r {
         Ok(()) => 0,
@@ -150,7 +145,9 @@ fn enter_inner(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
     let here = &depth as *const u64 as u64; // this helper's frame: below the caller's
     let ok = depth <= max
         && here >= limit
-        && it.grow(bs as usize + bc.n_s + 1, ba as usize + bc.n_a + 1);
+        && it
+            .m
+            .grow(bs as usize + bc.n_s + 1, ba as usize + bc.n_a + 1);
     it.sync_ctx();
     if !ok {
         it.raise_at_caller(stack_overflow_message());
@@ -159,7 +156,7 @@ fn enter_inner(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
         .interrupt_flag()
         .load(std::sync::atomic::Ordering::Relaxed)
     {
-        it.raise_at_caller(super::INTERRUPTED.to_string());
+        it.raise_at_caller(crate::interp::INTERRUPTED.to_string());
         1
     } else {
         0
@@ -188,7 +185,7 @@ extern "C" fn interrupted(ctx: *mut Ctx, slot: u64, pc: u64) -> u64 {
         // SAFETY: as in `exec_op`.
         let it = unsafe { interp_of(ctx) };
         let bc = it.running_bytecode(slot);
-        it.raise_native(&bc, pc as usize, super::INTERRUPTED.to_string());
+        it.raise_native(&bc, pc as usize, crate::interp::INTERRUPTED.to_string());
         1
     })
 }
@@ -206,10 +203,10 @@ fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
     let mut shape: Option<Vec<usize>> = None;
     for k in 0..n.min(4) {
         let r = ((packed >> (14 * k)) & 0x3fff) as usize;
-        let Some(Some(a)) = it.a.get(ba as usize + r) else {
+        let Some(Some(a)) = it.m.a.get(ba as usize + r) else {
             return -1;
         };
-        if a.elem() != crate::ir::ops::Prim::F64 || !a.is_contiguous() {
+        if a.elem() != crate::vocab::Prim::F64 || !a.is_contiguous() {
             return -1;
         }
         match &shape {
@@ -221,11 +218,11 @@ fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
     let Some(shape) = shape else { return -1 };
     let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
     // Out of memory: the operations then run one by one and report it as the interpreter does.
-    let Ok(out) = crate::runtime::Array::zeros(crate::ir::ops::Prim::F64, &dims) else {
+    let Ok(out) = crate::runtime::Array::zeros(crate::vocab::Prim::F64, &dims) else {
         return -1;
     };
     let size = out.size();
-    it.a[ba as usize + dst as usize] = Some(Rc::new(out));
+    it.m.a[ba as usize + dst as usize] = Some(Rc::new(out));
     size as i64
 }
 
@@ -250,7 +247,7 @@ fn call_interp_inner(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
     }
 }
 
-impl Interp<'_> {
+impl Vm<'_> {
     /// The bytecode of the native code running for `slot`. (A slot is re-patched only
     /// when none of its frames is active, so the slot's code is the running code.)
     fn running_bytecode(&self, slot: u64) -> Rc<CompiledFn> {
@@ -266,17 +263,17 @@ impl Interp<'_> {
         // SAFETY: `self.ctx` is this interpreter's own live allocation; no reference to it
         // exists while these plain stores run.
         unsafe {
-            (*c).s_ptr = self.s.as_mut_ptr();
-            (*c).s_len = self.s.len() as u64;
-            (*c).a_ptr = self.a.as_mut_ptr() as *mut c_void;
-            (*c).a_len = self.a.len() as u64;
+            (*c).s_ptr = self.m.s.as_mut_ptr();
+            (*c).s_len = self.m.s.len() as u64;
+            (*c).a_ptr = self.m.a.as_mut_ptr() as *mut c_void;
+            (*c).a_len = self.m.a.len() as u64;
             (*c).table = self.entries.as_ptr();
             (*c).links = self.links.as_ptr();
             (*c).helpers = self.helpers.as_ptr();
         }
     }
 
-    /// Sets the context's stack limit for the current thread (once: an `Interp` never
+    /// Sets the context's stack limit for the current thread (once: a `Vm` never
     /// changes threads, it is not `Send`).
     fn set_stack_limit(&mut self) {
         let c = self.ctx.as_ptr();
@@ -286,23 +283,6 @@ impl Interp<'_> {
                 (*c).stack_limit = stack_limit();
             }
         }
-    }
-
-    /// Grows the register files to at least the given lengths; false if that is past the
-    /// limit (the caller reports a stack overflow).
-    pub(super) fn grow(&mut self, need_s: usize, need_a: usize) -> bool {
-        if need_s > MAX_STACK_WORDS || need_a > MAX_STACK_WORDS {
-            return false;
-        }
-        if self.s.len() < need_s {
-            self.s
-                .resize(need_s.max(self.s.len() * 2).min(MAX_STACK_WORDS), 0);
-        }
-        if self.a.len() < need_a {
-            self.a
-                .resize(need_a.max(self.a.len() * 2).min(MAX_STACK_WORDS), None);
-        }
-        true
     }
 
     /// Records an error raised by op `pc` of a native function (innermost frame first).
@@ -355,7 +335,7 @@ impl Interp<'_> {
         let status = unsafe {
             let saved = (*c).depth;
             (*c).depth = depth as u64;
-            (*c).interp = self as *mut Interp<'_> as *mut c_void;
+            (*c).interp = self as *mut Vm<'_> as *mut c_void;
             // The frame bases are inside the files (the caller's window), and `entry` is
             // native code compiled for this program's slots and helpers.
             let st = entry(c, bs as u64, ba as u64, slot as u64);
@@ -401,7 +381,7 @@ impl Interp<'_> {
                 }
             };
         }
-        if !self.grow(bs + bc.n_s + 1, ba + bc.n_a + 1) {
+        if !self.m.grow(bs + bc.n_s + 1, ba + bc.n_a + 1) {
             self.raise_at_caller(stack_overflow_message());
             return Err(());
         }
@@ -415,88 +395,5 @@ impl Interp<'_> {
                 Err(())
             }
         }
-    }
-
-    /// Runs op `pc` of `f` as the interpreter does, on the frame at (`bs`, `ba`) in memory.
-    fn exec_single(
-        &mut self,
-        f: &CompiledFn,
-        pc: usize,
-        bs: usize,
-        ba: usize,
-    ) -> Result<(), String> {
-        let rt = |e: RtError| e.msg;
-        let s = |it: &Self, r: u16| it.s[bs + r as usize];
-        let arr = |it: &Self, r: u16| {
-            it.a[ba + r as usize]
-                .clone()
-                .ok_or_else(|| "internal: empty array register".to_string())
-        };
-        let ix3 = |it: &Self, r: u16| [s(it, r) as i64, s(it, r + 1) as i64, s(it, r + 2) as i64];
-        let v = match f.code[pc] {
-            Op::Ext { i } => return self.exec_ext(f, i as usize, bs, ba),
-            Op::ALoad1 { dst, arr: x, i } => {
-                (dst, arr(self, x)?.get1(s(self, i) as i64).map_err(rt)?)
-            }
-            Op::ALoad2 { dst, arr: x, i, j } => (
-                dst,
-                arr(self, x)?
-                    .get2(s(self, i) as i64, s(self, j) as i64)
-                    .map_err(rt)?,
-            ),
-            Op::ALoad3 { dst, arr: x, idx } => {
-                (dst, arr(self, x)?.get(&ix3(self, idx)).map_err(rt)?)
-            }
-            Op::AStore1 { arr: x, i, src } => {
-                return arr(self, x)?
-                    .set1(s(self, i) as i64, s(self, src))
-                    .map_err(rt)
-            }
-            Op::AStore2 { arr: x, i, j, src } => {
-                return arr(self, x)?
-                    .set2(s(self, i) as i64, s(self, j) as i64, s(self, src))
-                    .map_err(rt)
-            }
-            Op::AStore3 { arr: x, idx, src } => {
-                return arr(self, x)?.set(&ix3(self, idx), s(self, src)).map_err(rt)
-            }
-            Op::Len { dst, arr: x } => (dst, arr(self, x)?.len() as u64),
-            Op::FloorDivI { dst, a, b } => (
-                dst,
-                rops::int_floordiv(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
-            ),
-            Op::ModI { dst, a, b } => (
-                dst,
-                rops::int_mod(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
-            ),
-            Op::PowI { dst, a, b } => (
-                dst,
-                rops::int_pow(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
-            ),
-            Op::ForStepPrep { step, .. } => {
-                return if s(self, step) == 0 {
-                    Err("range() step must not be zero".to_string())
-                } else {
-                    Ok(())
-                }
-            }
-            Op::MovA { dst, src } => {
-                self.a[ba + dst as usize] = self.a[ba + src as usize].clone();
-                return Ok(());
-            }
-            Op::Ret { a: ra, na, .. } => {
-                let af = &mut self.a[ba..ba + f.n_a];
-                for k in 0..na as usize {
-                    af[k] = af[ra as usize + k].take();
-                }
-                for x in &mut af[na as usize..] {
-                    *x = None;
-                }
-                return Ok(());
-            }
-            other => return Err(format!("internal: {other:?} has no slow path")),
-        };
-        self.s[bs + v.0 as usize] = v.1;
-        Ok(())
     }
 }

@@ -1,13 +1,12 @@
 //! Runtime helpers that need nothing but their arguments, and the layout probe for array
 //! registers. (Helpers that touch the interpreter's state — slow paths, calls into the
-//! interpreter, errors — are in `interp::native`.)
+//! interpreter, errors — are in `vm::bridge`.)
 
-use super::abi::{M2_FLOORDIV, M2_MOD, M2_POWF};
-use super::codegen::math2_from_code;
-use crate::interp::ARef;
-use crate::ir::ops::MathFn;
+use super::{math2_from_code, M2_FLOORDIV, M2_MOD, M2_POWF};
 use crate::runtime::ops as rops;
 use crate::runtime::Array;
+use crate::runtime::ArrayRef as ARef;
+use crate::vocab::MathFn;
 use std::rc::Rc;
 use std::sync::OnceLock;
 

@@ -6,16 +6,16 @@
 //! argument window is allocated last, so the callee's frame (which starts there) never
 //! overlaps a live register of the caller.
 
-use super::bytecode::*;
-use crate::ir::ops::{BinOp, MathFn, MathFn2, Prim};
+use super::*;
 use crate::ir::{Builtin, Expr, ExprKind, FuncId, Program, SliceIdx, Stmt, Type, UnOp};
-use crate::syntax::Span;
+use crate::source::Span;
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 use std::collections::HashMap;
 
 /// Registers per frame and file; a function needing more is reported, not miscompiled.
 const MAX_REGS: usize = u16::MAX as usize - 8;
 
-pub fn compile(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
+pub(super) fn lower(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
     let func = &prog.funcs[id as usize];
     let mut c = FnCompiler {
         prog,

@@ -1,0 +1,203 @@
+//! The native calling convention: what compiled code and the runtime agree on.
+//!
+//! Every compiled specialization has one signature, [`NativeFn`]:
+//! `fn(ctx, bs, ba, slot) -> status`. `bs`/`ba` are the absolute bases of the callee's
+//! frame in the interpreter's two register files — native frames live in the same files as
+//! interpreted ones (the window convention of `bytecode`), so the tiers call each
+//! other without marshalling. `slot` is the callee's own table slot in this program: the
+//! helpers find its bytecode by it, and its link vector is `ctx.links[slot]`. `status` is
+//! 0, or 1 when an nk runtime error was recorded in the interpreter (never an unwind or a
+//! signal): the caller adds its frame to the error's call chain and returns 1 too.
+//!
+//! Compiled code reaches everything outside itself through [`Ctx`]: the runtime through
+//! `helpers`, other nk functions through two indirections — its *link vector* maps its
+//! k-th callee to a slot of this program, and `table[slot]` is that slot's current entry
+//! (the patchable indirection table). The code holds no absolute address and no slot
+//! number: its bytes are the same in every process and every program that uses the
+//! function, which the persistent code heap relies on.
+
+use crate::vocab::{MathFn, MathFn2};
+use std::ffi::c_void;
+
+/// A compiled specialization's entry point.
+pub type NativeFn = unsafe extern "C" fn(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64;
+
+/// The context passed to every compiled function. `repr(C)`: native code reads the fields
+/// at the offsets below.
+#[repr(C)]
+pub struct Ctx {
+    /// Scalar register file (`u64` words) and its length. Reloaded after every call and
+    /// helper: a callee may grow (move) the files.
+    pub s_ptr: *mut u64,
+    pub s_len: u64,
+    /// Array register file: one word per register, an `Option<Rc<Array>>`.
+    pub a_ptr: *mut c_void,
+    pub a_len: u64,
+    /// Native entry of every slot: compiled code, or the interpreter trampoline.
+    pub table: *const usize,
+    /// Per slot, its native code's link vector: the slot of each callee, in the order the
+    /// code numbers them (`codegen` lists them in `Compiled::callees`).
+    pub links: *const usize,
+    /// Runtime helpers, indexed by the `H_*` constants (declared in [`for_each_helper`]).
+    pub helpers: *const usize,
+    /// Active nk frames (both tiers) and the most allowed; a prologue that finds
+    /// `depth + 1 > max_depth` reports "stack overflow".
+    pub depth: u64,
+    pub max_depth: u64,
+    /// Lowest stack address native frames may use (the thread's stack, less a margin for
+    /// the helpers and nested interpreter runs they call); a prologue below it reports
+    /// "stack overflow" instead of running into the guard page.
+    pub stack_limit: u64,
+    /// The interpreter that owns this context (set before each entry into native code).
+    pub interp: *mut c_void,
+    /// All zeros: what native code reads as the header of an empty array register (null
+    /// pointer, shape 0 — so every bounds check fails and the slow path reports it).
+    pub empty_header: [u64; 8],
+    /// A byte that is non-zero when the run must stop (`vm::INTERRUPT`, or an engine's own flag): read at every
+    /// loop back-edge.
+    pub interrupt: *const u8,
+}
+
+pub const CTX_S_PTR: i32 = std::mem::offset_of!(Ctx, s_ptr) as i32;
+pub const CTX_S_LEN: i32 = std::mem::offset_of!(Ctx, s_len) as i32;
+pub const CTX_A_PTR: i32 = std::mem::offset_of!(Ctx, a_ptr) as i32;
+pub const CTX_A_LEN: i32 = std::mem::offset_of!(Ctx, a_len) as i32;
+pub const CTX_TABLE: i32 = std::mem::offset_of!(Ctx, table) as i32;
+pub const CTX_LINKS: i32 = std::mem::offset_of!(Ctx, links) as i32;
+pub const CTX_HELPERS: i32 = std::mem::offset_of!(Ctx, helpers) as i32;
+pub const CTX_DEPTH: i32 = std::mem::offset_of!(Ctx, depth) as i32;
+pub const CTX_MAX_DEPTH: i32 = std::mem::offset_of!(Ctx, max_depth) as i32;
+pub const CTX_STACK_LIMIT: i32 = std::mem::offset_of!(Ctx, stack_limit) as i32;
+pub const CTX_EMPTY_HEADER: i32 = std::mem::offset_of!(Ctx, empty_header) as i32;
+pub const CTX_INTERRUPT: i32 = std::mem::offset_of!(Ctx, interrupt) as i32;
+const _: () = assert!(
+    crate::runtime::native_layout::NDIM + 8 <= 64,
+    "the empty header covers every field native code reads"
+);
+
+/// Every runtime helper native code calls, declared once: its index constant (the slot in
+/// `Ctx::helpers`), the name of the function that implements it, and its Rust function
+/// type. From this one list come the `H_*` indices, [`HELPER_SIGNATURES`] (which `jit`
+/// turns into Cranelift signatures) and the pointer table `vm` fills — where the compiler
+/// checks each function against its declared type, so a mismatch cannot reach run time.
+/// `$m` is a macro called with the whole list.
+macro_rules! for_each_helper {
+    ($m:ident) => {
+        $m! {
+            /// Runs bytecode op `pc` of the function in `slot` the way the interpreter does,
+            /// on the frame in memory (slow paths, rare ops, errors); returns the status.
+            (H_EXEC_OP, exec_op, fn(*mut Ctx, u64, u64, u64, u64) -> u64),
+            /// `(ctx, slot, bs, ba)`: the prologue's slow path — grows the register files for
+            /// the frame, or reports a stack overflow or an interrupt; returns the status.
+            (H_ENTER, enter, fn(*mut Ctx, u64, u64, u64) -> u64),
+            /// `(ctx, slot, pc)`: adds the frame of a failed call (at op `pc`) to the error chain.
+            (H_TRACE, trace, fn(*mut Ctx, u64, u64)),
+            /// `(code, x) -> f64`: a `MathFn` (by index, [`math1_code`]) on a float.
+            (H_MATH1, math1, fn(i64, f64) -> f64),
+            /// `(code, x, y) -> f64`: a `MathFn2` ([`math2_code`]) or one of the `M2_*` below.
+            (H_MATH2, math2, fn(i64, f64, f64) -> f64),
+            /// `(word)`: releases the last reference held by an array register's word
+            /// (native code adjusts counts above one inline; see `pure::rc_layout`).
+            (H_RELEASE, release, fn(u64)),
+            /// `(ctx, ba, packed, dst) -> n`: prepares a fused elementwise loop — checks the
+            /// array registers packed in `packed` (up to 4, 14 bits each, count in the top 8
+            /// bits) hold contiguous `f64` arrays of one shape, puts a new `f64` array of that
+            /// shape in register `dst` and returns its element count; -1 if the loop cannot be
+            /// used (then the operations run one by one, as the interpreter runs them).
+            (H_FUSE, fuse, fn(*mut Ctx, u64, u64, u64) -> i64),
+            /// `(ctx, slot, pc)`: records "interrupted" at op `pc` (the run must stop);
+            /// returns the status (always 1).
+            (H_INTERRUPTED, interrupted, fn(*mut Ctx, u64, u64) -> u64),
+        }
+    };
+}
+pub(crate) use for_each_helper;
+
+/// How a helper's parameter or result is passed: in an integer or a float register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbiClass {
+    I64,
+    F64,
+}
+
+/// The Rust types helpers take and return, by register class.
+pub trait AbiType {
+    const CLASS: AbiClass;
+}
+impl AbiType for u64 {
+    const CLASS: AbiClass = AbiClass::I64;
+}
+impl AbiType for i64 {
+    const CLASS: AbiClass = AbiClass::I64;
+}
+impl AbiType for f64 {
+    const CLASS: AbiClass = AbiClass::F64;
+}
+impl AbiType for *mut Ctx {
+    const CLASS: AbiClass = AbiClass::I64;
+}
+
+/// A helper's signature: its parameters' classes and its result's, if any.
+#[derive(Clone, Copy, Debug)]
+pub struct HelperSig {
+    pub params: &'static [AbiClass],
+    pub ret: Option<AbiClass>,
+}
+
+macro_rules! ret_class {
+    () => {
+        None
+    };
+    ($ret:ty) => {
+        Some(<$ret as AbiType>::CLASS)
+    };
+}
+
+macro_rules! declare_helpers {
+    ($( $(#[doc = $doc:literal])* ($idx:ident, $name:ident, fn($($arg:ty),*) $(-> $ret:ty)?) ),* $(,)?) => {
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        #[repr(usize)]
+        enum HelperIndex { $($idx,)* Count }
+        $( $(#[doc = $doc])* pub const $idx: usize = HelperIndex::$idx as usize; )*
+        /// The number of helpers (the length of `Ctx::helpers`).
+        pub const N_HELPERS: usize = HelperIndex::Count as usize;
+        /// Each helper's signature, in index order.
+        pub const HELPER_SIGNATURES: [HelperSig; N_HELPERS] = [
+            $( HelperSig { params: &[$(<$arg as AbiType>::CLASS),*], ret: ret_class!($($ret)?) }, )*
+        ];
+    };
+}
+for_each_helper!(declare_helpers);
+
+/// Extra `H_MATH2` codes after the `MathFn2` variants.
+pub const M2_POWF: i64 = 100;
+pub const M2_FLOORDIV: i64 = 101;
+pub const M2_MOD: i64 = 102;
+
+/// The `H_MATH1` code of a `MathFn`: its index in `MathFn::ALL`.
+pub fn math1_code(f: MathFn) -> i64 {
+    MathFn::ALL.iter().position(|&g| g == f).unwrap_or(0) as i64
+}
+
+/// The `H_MATH2` code of a `MathFn2`.
+pub fn math2_code(f: MathFn2) -> i64 {
+    match f {
+        MathFn2::Atan2 => 0,
+        MathFn2::Pow => 1,
+        MathFn2::Minimum => 2,
+        MathFn2::Maximum => 3,
+    }
+}
+
+/// Inverse of the codes above, for the helper.
+pub fn math2_from_code(c: i64) -> Option<MathFn2> {
+    Some(match c {
+        0 => MathFn2::Atan2,
+        1 => MathFn2::Pow,
+        2 => MathFn2::Minimum,
+        3 => MathFn2::Maximum,
+        _ => return None,
+    })
+}
+
+pub mod pure;

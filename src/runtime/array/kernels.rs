@@ -1,0 +1,806 @@
+//! Elementwise computation: binary operators (array/array, array/scalar, and in place into
+//! an operand's storage), negation and `not`, one- and two-argument math, casts (`astype`),
+//! and the writes `fill`, `fill_with` and `assign`.
+//!
+//! Invariant: every element result comes from the scalar definitions in
+//! [`crate::runtime::ops`], with the `match` on operator and element kind outside the
+//! element loop, so array and scalar arithmetic cannot disagree.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::layout::Offsets;
+use super::Array;
+use crate::runtime::error::RtError;
+use crate::runtime::format::format_shape;
+use crate::runtime::ops::{
+    binop_in_int, binop_result, convert_bits, f64_to_i64, float_binop_bits, float_maximum,
+    float_minimum, int_abs, int_binop_bits, math1, Scalar,
+};
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
+
+// ---------------------------------------------------------------------------------------
+// Elementwise drivers: the kernel picks the closure (operator and kind matched once), the
+// driver runs it over array/array or array/scalar operands.
+
+/// `run` and `try_run` walk the operands the same way but stay separate on purpose: a
+/// plain `collect` keeps the exact-size, vectorizable fast path, which collecting into a
+/// `Result` loses — and only integer `//`, `%` and `**` can fail.
+trait Driver {
+    fn run<F: Fn(u64, u64) -> u64>(&self, f: F) -> Vec<u64>;
+    fn try_run<F: Fn(u64, u64) -> Result<u64, RtError>>(&self, f: F) -> Result<Vec<u64>, RtError>;
+}
+
+/// Two arrays of the same shape.
+struct ArrArr<'a>(&'a Array, &'a Array);
+
+/// An array and a scalar word; `left` puts the scalar on the left of the operator.
+struct ArrScalar<'a> {
+    a: &'a Array,
+    s: u64,
+    left: bool,
+}
+
+fn map1<F: Fn(u64) -> u64>(a: &Array, f: F) -> Vec<u64> {
+    match a.contig_cells() {
+        Some(xs) => xs.iter().map(|x| f(x.get())).collect(),
+        None => a.iter_bits().map(f).collect(),
+    }
+}
+
+fn try_map1<F: Fn(u64) -> Result<u64, RtError>>(a: &Array, f: F) -> Result<Vec<u64>, RtError> {
+    match a.contig_cells() {
+        Some(xs) => xs.iter().map(|x| f(x.get())).collect(),
+        None => a.iter_bits().map(f).collect(),
+    }
+}
+
+impl Driver for ArrArr<'_> {
+    fn run<F: Fn(u64, u64) -> u64>(&self, f: F) -> Vec<u64> {
+        match (self.0.contig_cells(), self.1.contig_cells()) {
+            (Some(xs), Some(ys)) => xs
+                .iter()
+                .zip(ys)
+                .map(|(x, y)| f(x.get(), y.get()))
+                .collect(),
+            _ => self
+                .0
+                .iter_bits()
+                .zip(self.1.iter_bits())
+                .map(|(x, y)| f(x, y))
+                .collect(),
+        }
+    }
+    fn try_run<F: Fn(u64, u64) -> Result<u64, RtError>>(&self, f: F) -> Result<Vec<u64>, RtError> {
+        match (self.0.contig_cells(), self.1.contig_cells()) {
+            (Some(xs), Some(ys)) => xs
+                .iter()
+                .zip(ys)
+                .map(|(x, y)| f(x.get(), y.get()))
+                .collect(),
+            _ => self
+                .0
+                .iter_bits()
+                .zip(self.1.iter_bits())
+                .map(|(x, y)| f(x, y))
+                .collect(),
+        }
+    }
+}
+
+impl Driver for ArrScalar<'_> {
+    fn run<F: Fn(u64, u64) -> u64>(&self, f: F) -> Vec<u64> {
+        let s = self.s;
+        if self.left {
+            map1(self.a, |x| f(s, x))
+        } else {
+            map1(self.a, |x| f(x, s))
+        }
+    }
+    fn try_run<F: Fn(u64, u64) -> Result<u64, RtError>>(&self, f: F) -> Result<Vec<u64>, RtError> {
+        let s = self.s;
+        if self.left {
+            try_map1(self.a, |x| f(s, x))
+        } else {
+            try_map1(self.a, |x| f(x, s))
+        }
+    }
+}
+
+#[inline(always)]
+pub(super) fn fv(x: u64) -> f64 {
+    f64::from_bits(x)
+}
+
+#[inline(always)]
+pub(super) fn iv(x: u64) -> i64 {
+    x as i64
+}
+
+/// `op` over integer (or bool 0/1) operands; the result words are `i64` or bool. Each arm
+/// calls the scalar definition ([`int_binop_bits`]) with a constant operator, so the match
+/// folds away inside the loop and scalar and array results cannot differ.
+fn int_kernel<D: Driver>(op: BinOp, d: &D) -> Result<Vec<u64>, RtError> {
+    macro_rules! total {
+        ($op:ident) => {
+            // Only `//`, `%` and `**` can fail; these arms never do.
+            d.run(|x, y| int_binop_bits(BinOp::$op, iv(x), iv(y)).unwrap_or(0))
+        };
+    }
+    macro_rules! fallible {
+        ($op:ident) => {
+            d.try_run(|x, y| int_binop_bits(BinOp::$op, iv(x), iv(y)))?
+        };
+    }
+    Ok(match op {
+        BinOp::Add => total!(Add),
+        BinOp::Sub => total!(Sub),
+        BinOp::Mul => total!(Mul),
+        BinOp::Div => total!(Div),
+        BinOp::FloorDiv => fallible!(FloorDiv),
+        BinOp::Mod => fallible!(Mod),
+        BinOp::Pow => fallible!(Pow),
+        BinOp::Lt => total!(Lt),
+        BinOp::Le => total!(Le),
+        BinOp::Gt => total!(Gt),
+        BinOp::Ge => total!(Ge),
+        BinOp::Eq => total!(Eq),
+        BinOp::Ne => total!(Ne),
+    })
+}
+
+/// `op` over `f64` operands; the result words are `f64` or bool. As [`int_kernel`], each arm
+/// calls the scalar definition ([`float_binop_bits`]) with a constant operator.
+fn float_kernel<D: Driver>(op: BinOp, d: &D) -> Vec<u64> {
+    macro_rules! arm {
+        ($op:ident) => {
+            d.run(|x, y| float_binop_bits(BinOp::$op, fv(x), fv(y)))
+        };
+    }
+    match op {
+        BinOp::Add => arm!(Add),
+        BinOp::Sub => arm!(Sub),
+        BinOp::Mul => arm!(Mul),
+        BinOp::Div => arm!(Div),
+        BinOp::FloorDiv => arm!(FloorDiv),
+        BinOp::Mod => arm!(Mod),
+        BinOp::Pow => arm!(Pow),
+        BinOp::Lt => arm!(Lt),
+        BinOp::Le => arm!(Le),
+        BinOp::Gt => arm!(Gt),
+        BinOp::Ge => arm!(Ge),
+        BinOp::Eq => arm!(Eq),
+        BinOp::Ne => arm!(Ne),
+    }
+}
+
+/// Two-argument math over `f64` operands.
+fn float_math2_kernel<D: Driver>(f: MathFn2, d: &D) -> Vec<u64> {
+    match f {
+        MathFn2::Atan2 => d.run(|y, x| fv(y).atan2(fv(x)).to_bits()),
+        MathFn2::Pow => d.run(|x, y| fv(x).powf(fv(y)).to_bits()),
+        MathFn2::Minimum => d.run(|x, y| float_minimum(fv(x), fv(y)).to_bits()),
+        MathFn2::Maximum => d.run(|x, y| float_maximum(fv(x), fv(y)).to_bits()),
+    }
+}
+
+/// `minimum`/`maximum` over integer operands (the only two-argument math that keeps `i64`).
+fn int_math2_kernel<D: Driver>(f: MathFn2, d: &D) -> Vec<u64> {
+    if f == MathFn2::Minimum {
+        d.run(|x, y| iv(x).min(iv(y)) as u64)
+    } else {
+        d.run(|x, y| iv(x).max(iv(y)) as u64)
+    }
+}
+
+/// An operand of [`Array::binop_in_place`].
+#[derive(Clone, Copy)]
+pub enum InPlace<'a> {
+    Array(&'a Array),
+    Scalar(Scalar),
+}
+
+/// The loop of [`Array::binop_in_place`]: `cells[i] = f(cells[i], other[i])` (or with the
+/// operands swapped), the other operand read as `f64`.
+#[inline(always)]
+fn in_place_kernel(
+    cells: &[Cell<u64>],
+    other: InPlace<'_>,
+    into_left: bool,
+    f: impl Fn(f64, f64) -> u64,
+) {
+    let apply = |c: &Cell<u64>, y: f64| {
+        let t = fv(c.get());
+        c.set(if into_left { f(t, y) } else { f(y, t) });
+    };
+    match other {
+        InPlace::Scalar(s) => {
+            let y = s.as_f64();
+            cells.iter().for_each(|c| apply(c, y));
+        }
+        InPlace::Array(o) => match (o.elem, o.contig_cells()) {
+            (Prim::F64, Some(ys)) => cells
+                .iter()
+                .zip(ys)
+                .for_each(|(c, y)| apply(c, fv(y.get()))),
+            (p, _) => cells
+                .iter()
+                .zip(o.iter_bits())
+                .for_each(|(c, y)| apply(c, Scalar::from_bits(p, y).as_f64())),
+        },
+    }
+}
+
+fn shape_mismatch(a: &Array, b: &Array) -> RtError {
+    RtError::new(format!(
+        "shape mismatch: operands have shapes {} and {}",
+        format_shape(a.shape()),
+        format_shape(b.shape())
+    ))
+}
+
+impl Array {
+    // ----- writes -------------------------------------------------------------------------
+
+    /// Copies `src` into this array (or view). Shapes must be equal; `i64`/`bool` elements
+    /// stored into an `f64` array widen. Correct when `src` overlaps `self`.
+    pub fn assign(&self, src: &Array) -> Result<(), RtError> {
+        if self.shape() != src.shape() {
+            return Err(RtError::new(format!(
+                "shape mismatch: cannot assign array of shape {} to slice of shape {}",
+                format_shape(src.shape()),
+                format_shape(self.shape())
+            )));
+        }
+        let (from, to) = (src.elem, self.elem);
+        if self.shares_storage(src) {
+            let tmp = src.to_vec_bits();
+            self.write_from(tmp.into_iter().map(|b| convert_bits(from, to, b)));
+        } else if from == to {
+            self.write_from(src.iter_bits());
+        } else {
+            self.write_from(src.iter_bits().map(|b| convert_bits(from, to, b)));
+        }
+        Ok(())
+    }
+
+    /// Writes words in logical C order (at most `size()` of them).
+    fn write_from<I: Iterator<Item = u64>>(&self, src: I) {
+        match self.contig_cells() {
+            Some(cells) => {
+                for (c, b) in cells.iter().zip(src) {
+                    c.set(b);
+                }
+            }
+            None => {
+                let cells = self.data.cells();
+                for (o, b) in Offsets::new(self).zip(src) {
+                    cells[o].set(b);
+                }
+            }
+        }
+    }
+
+    /// Sets every element to `v` (converted to this array's kind).
+    pub fn fill(&self, v: Scalar) {
+        let bits = convert_bits(v.prim(), self.elem, v.to_bits());
+        self.write_from(std::iter::repeat_n(bits, self.size()));
+    }
+
+    /// Sets every element, in logical C order, to successive words from `next` (which must
+    /// produce words of this array's kind).
+    pub fn fill_with(&self, mut next: impl FnMut() -> u64) {
+        self.write_from(std::iter::repeat_with(&mut next).take(self.size()));
+    }
+
+    // ----- elementwise --------------------------------------------------------------------
+
+    /// This array with `f64` elements (borrowed when it already is).
+    fn as_float(&self) -> Cow<'_, Array> {
+        if self.elem == Prim::F64 {
+            Cow::Borrowed(self)
+        } else {
+            Cow::Owned(self.astype(Prim::F64))
+        }
+    }
+
+    /// `a op b` elementwise; shapes must be equal.
+    pub fn binop(op: BinOp, a: &Array, b: &Array) -> Result<Array, RtError> {
+        if a.shape() != b.shape() {
+            return Err(shape_mismatch(a, b));
+        }
+        let res = binop_result(op, a.elem, b.elem);
+        let bits = if binop_in_int(op, a.elem, b.elem) {
+            int_kernel(op, &ArrArr(a, b))?
+        } else {
+            let (fa, fb) = (a.as_float(), b.as_float());
+            float_kernel(op, &ArrArr(&fa, &fb))
+        };
+        Ok(Array::with_shape_of(a, res, bits))
+    }
+
+    /// `x op y` elementwise written into the storage of `x` (`into_left`) or of `y`,
+    /// instead of a new array: NumPy's temporary elision. Done only for an `f64` result
+    /// into a contiguous `f64` target whose storage no other array shares; the caller
+    /// guarantees that nothing else holds the target array itself. Returns `Ok(false)`, having
+    /// changed nothing, when those conditions do not hold.
+    pub fn binop_in_place(
+        op: BinOp,
+        x: InPlace<'_>,
+        y: InPlace<'_>,
+        into_left: bool,
+    ) -> Result<bool, RtError> {
+        let (target, other) = match (into_left, x, y) {
+            (true, InPlace::Array(t), o) | (false, o, InPlace::Array(t)) => (t, o),
+            _ => return Ok(false),
+        };
+        let prim = |o: &InPlace| match o {
+            InPlace::Array(a) => a.elem,
+            InPlace::Scalar(s) => s.prim(),
+        };
+        let (px, py) = if into_left {
+            (target.elem, prim(&other))
+        } else {
+            (prim(&other), target.elem)
+        };
+        if op.is_comparison()
+            || target.elem != Prim::F64
+            || binop_result(op, px, py) != Prim::F64
+            || Rc::strong_count(&target.data) != 1
+        {
+            return Ok(false);
+        }
+        if let InPlace::Array(o) = other {
+            if o.shape() != target.shape() {
+                return Err(if into_left {
+                    shape_mismatch(target, o)
+                } else {
+                    shape_mismatch(o, target)
+                });
+            }
+        }
+        let Some(cells) = target.contig_cells() else {
+            return Ok(false);
+        };
+        macro_rules! arm {
+            ($op:ident) => {
+                in_place_kernel(cells, other, into_left, |a, b| {
+                    float_binop_bits(BinOp::$op, a, b)
+                })
+            };
+        }
+        match op {
+            BinOp::Add => arm!(Add),
+            BinOp::Sub => arm!(Sub),
+            BinOp::Mul => arm!(Mul),
+            BinOp::Div => arm!(Div),
+            BinOp::FloorDiv => arm!(FloorDiv),
+            BinOp::Mod => arm!(Mod),
+            BinOp::Pow => arm!(Pow),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// `a op s` (or `s op a` when `scalar_on_left`) elementwise.
+    pub fn binop_scalar(
+        op: BinOp,
+        a: &Array,
+        s: Scalar,
+        scalar_on_left: bool,
+    ) -> Result<Array, RtError> {
+        let res = binop_result(op, a.elem, s.prim());
+        let bits = if binop_in_int(op, a.elem, s.prim()) {
+            let d = ArrScalar {
+                a,
+                s: s.as_i64() as u64,
+                left: scalar_on_left,
+            };
+            int_kernel(op, &d)?
+        } else {
+            let fa = a.as_float();
+            let d = ArrScalar {
+                a: &fa,
+                s: s.as_f64().to_bits(),
+                left: scalar_on_left,
+            };
+            float_kernel(op, &d)
+        };
+        Ok(Array::with_shape_of(a, res, bits))
+    }
+
+    /// `-a` elementwise (`i64` wraps; `bool` counts as 0/1 and gives `i64`).
+    pub fn neg(a: &Array) -> Array {
+        match a.elem {
+            Prim::F64 => Array::with_shape_of(a, Prim::F64, map1(a, |x| (-fv(x)).to_bits())),
+            Prim::I64 | Prim::Bool => {
+                Array::with_shape_of(a, Prim::I64, map1(a, |x| iv(x).wrapping_neg() as u64))
+            }
+        }
+    }
+
+    /// `not a` elementwise on a bool array (any nonzero word counts as `true`).
+    pub fn not(a: &Array) -> Array {
+        Array::with_shape_of(a, Prim::Bool, map1(a, |x| (x == 0) as u64))
+    }
+
+    /// A one-argument math function elementwise: `abs` keeps `i64`, the others give `f64`.
+    pub fn math1_array(f: MathFn, a: &Array) -> Array {
+        if f == MathFn::Abs && a.elem != Prim::F64 {
+            return Array::with_shape_of(a, Prim::I64, map1(a, |x| int_abs(iv(x)) as u64));
+        }
+        let fa = a.as_float();
+        let bits = match f {
+            MathFn::Abs => map1(&fa, |x| fv(x).abs().to_bits()),
+            MathFn::Sqrt => map1(&fa, |x| fv(x).sqrt().to_bits()),
+            MathFn::Floor => map1(&fa, |x| fv(x).floor().to_bits()),
+            MathFn::Ceil => map1(&fa, |x| fv(x).ceil().to_bits()),
+            MathFn::Round => map1(&fa, |x| fv(x).round_ties_even().to_bits()),
+            other => map1(&fa, |x| math1(other, fv(x)).to_bits()),
+        };
+        Array::with_shape_of(a, Prim::F64, bits)
+    }
+
+    /// A two-argument math function on two arrays of the same shape.
+    pub fn math2_aa(f: MathFn2, a: &Array, b: &Array) -> Result<Array, RtError> {
+        if a.shape() != b.shape() {
+            return Err(shape_mismatch(a, b));
+        }
+        if f.keeps_int() && a.elem != Prim::F64 && b.elem != Prim::F64 {
+            return Ok(Array::with_shape_of(
+                a,
+                Prim::I64,
+                int_math2_kernel(f, &ArrArr(a, b)),
+            ));
+        }
+        let (fa, fb) = (a.as_float(), b.as_float());
+        Ok(Array::with_shape_of(
+            a,
+            Prim::F64,
+            float_math2_kernel(f, &ArrArr(&fa, &fb)),
+        ))
+    }
+
+    /// A two-argument math function between an array and a scalar (`f(s, a)` when
+    /// `scalar_on_left`).
+    pub fn math2_as(f: MathFn2, a: &Array, s: Scalar, scalar_on_left: bool) -> Array {
+        if f.keeps_int() && a.elem != Prim::F64 && s.prim() != Prim::F64 {
+            let d = ArrScalar {
+                a,
+                s: s.as_i64() as u64,
+                left: scalar_on_left,
+            };
+            return Array::with_shape_of(a, Prim::I64, int_math2_kernel(f, &d));
+        }
+        let fa = a.as_float();
+        let d = ArrScalar {
+            a: &fa,
+            s: s.as_f64().to_bits(),
+            left: scalar_on_left,
+        };
+        Array::with_shape_of(a, Prim::F64, float_math2_kernel(f, &d))
+    }
+
+    // ----- casts --------------------------------------------------------------------------
+
+    /// A copy converted to kind `p` (`f64 -> i64` truncates toward zero; `bool` is 0/1).
+    pub fn astype(&self, p: Prim) -> Array {
+        let from = self.elem;
+        let bits = match (from, p) {
+            (Prim::I64, Prim::F64) => map1(self, |x| (iv(x) as f64).to_bits()),
+            (Prim::F64, Prim::I64) => map1(self, |x| f64_to_i64(fv(x)) as u64),
+            _ => map1(self, |x| convert_bits(from, p, x)),
+        };
+        Array::with_shape_of(self, p, bits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::array::test_util::*;
+    use crate::runtime::array::Index;
+
+    #[test]
+    fn assign_converts_checks_shapes_and_handles_overlap() {
+        let a = f(&[0.0; 4]);
+        a.slice(&[Index::Range(Some(1), Some(3))])
+            .unwrap()
+            .assign(&i(&[7, 8]))
+            .unwrap();
+        assert_eq!(a.format(), "[0.0, 7.0, 8.0, 0.0]");
+        assert_eq!(
+            err(a.assign(&f(&[1.0, 2.0]))),
+            "shape mismatch: cannot assign array of shape (2,) to slice of shape (4,)"
+        );
+        // Overlapping shift right: a[1:] = a[:-1].
+        let b = i(&[1, 2, 3, 4, 5]);
+        let dst = b.slice(&[Index::Range(Some(1), None)]).unwrap();
+        let src = b.slice(&[Index::Range(None, Some(-1))]).unwrap();
+        dst.assign(&src).unwrap();
+        assert_eq!(b.format(), "[1, 1, 2, 3, 4]");
+        // Overlapping shift left.
+        let c = i(&[1, 2, 3, 4, 5]);
+        let dst = c.slice(&[Index::Range(None, Some(-1))]).unwrap();
+        let src = c.slice(&[Index::Range(Some(1), None)]).unwrap();
+        dst.assign(&src).unwrap();
+        assert_eq!(c.format(), "[2, 3, 4, 5, 5]");
+        // Square matrix assigned its own transpose.
+        let m = iota2(3, 3);
+        m.assign(&m.transpose()).unwrap();
+        assert_eq!(m.format(), "[[0, 3, 6], [1, 4, 7], [2, 5, 8]]");
+        // Into a strided column.
+        let n = Array::zeros(Prim::F64, &[2, 2]).unwrap();
+        n.slice(&[Index::Range(None, None), Index::At(0)])
+            .unwrap()
+            .assign(&f(&[1.5, 2.5]))
+            .unwrap();
+        assert_eq!(n.format(), "[[1.5, 0.0], [2.5, 0.0]]");
+        let g = f(&[0.0, 0.0]);
+        g.fill(Scalar::I64(3));
+        assert_eq!(g.format(), "[3.0, 3.0]");
+    }
+
+    #[test]
+    fn binops_follow_scalar_rules() {
+        let a = i(&[-17, 7, 3]);
+        let b = i(&[5, -2, 2]);
+        let r = |op| Array::binop(op, &a, &b).unwrap().format();
+        assert_eq!(r(BinOp::Add), "[-12, 5, 5]");
+        assert_eq!(r(BinOp::FloorDiv), "[-4, -4, 1]");
+        assert_eq!(r(BinOp::Mod), "[3, -1, 1]");
+        assert_eq!(r(BinOp::Div), "[-3.4, -3.5, 1.5]");
+        assert_eq!(
+            err(Array::binop(BinOp::Pow, &a, &b)),
+            "negative exponent -2 for integer power"
+        );
+        assert_eq!(
+            Array::binop(BinOp::Pow, &a, &i(&[2, 3, 63]))
+                .unwrap()
+                .format(),
+            format!("[289, 343, {}]", 3i64.wrapping_pow(63))
+        );
+        assert_eq!(r(BinOp::Lt), "[true, false, false]");
+        assert_eq!(r(BinOp::Ne), "[true, true, true]");
+        assert_eq!(
+            err(Array::binop(BinOp::FloorDiv, &a, &i(&[1, 0, 1]))),
+            "integer division by zero"
+        );
+        assert_eq!(
+            err(Array::binop(BinOp::Mod, &a, &i(&[1, 1, 0]))),
+            "integer modulo by zero"
+        );
+        let big = i(&[i64::MAX, i64::MIN]);
+        assert_eq!(
+            Array::binop(BinOp::Add, &big, &i(&[1, -1]))
+                .unwrap()
+                .to_vec_bits(),
+            vec![i64::MIN as u64, i64::MAX as u64]
+        );
+        // Mixed kinds promote to f64.
+        let x = f(&[-7.5, 1.0, 0.5]);
+        assert_eq!(
+            Array::binop(BinOp::Mod, &x, &i(&[2, 0, 2]))
+                .unwrap()
+                .format(),
+            "[0.5, nan, 0.5]"
+        );
+        assert_eq!(
+            Array::binop(BinOp::FloorDiv, &f(&[1.0, -1.0]), &f(&[0.1, 0.0]))
+                .unwrap()
+                .format(),
+            "[9.0, -inf]"
+        );
+        assert_eq!(
+            Array::binop(BinOp::Div, &f(&[1.0, 0.0]), &f(&[0.0, 0.0]))
+                .unwrap()
+                .format(),
+            "[inf, nan]"
+        );
+        assert_eq!(
+            err(Array::binop(BinOp::Add, &i(&[1, 2, 3]), &i(&[1, 2, 3, 4]))),
+            "shape mismatch: operands have shapes (3,) and (4,)"
+        );
+        assert_eq!(
+            err(Array::binop(BinOp::Add, &iota2(2, 3), &iota2(3, 2))),
+            "shape mismatch: operands have shapes (2, 3) and (3, 2)"
+        );
+        let bools = Array::from_bools(&[true, false]);
+        assert_eq!(
+            Array::binop(BinOp::Eq, &bools, &Array::from_bools(&[true, true]))
+                .unwrap()
+                .format(),
+            "[true, false]"
+        );
+        assert_eq!(Array::not(&bools).format(), "[false, true]");
+    }
+
+    #[test]
+    fn binop_with_scalar_on_either_side() {
+        let a = i(&[1, 2, 3]);
+        let r = |op, s, left| Array::binop_scalar(op, &a, s, left).unwrap().format();
+        assert_eq!(r(BinOp::Sub, Scalar::I64(10), false), "[-9, -8, -7]");
+        assert_eq!(r(BinOp::Sub, Scalar::I64(10), true), "[9, 8, 7]");
+        assert_eq!(r(BinOp::Div, Scalar::I64(2), false), "[0.5, 1.0, 1.5]");
+        assert_eq!(
+            r(BinOp::Div, Scalar::I64(2), true),
+            "[2.0, 1.0, 0.6666666666666666]"
+        );
+        assert_eq!(r(BinOp::Mul, Scalar::F64(0.5), false), "[0.5, 1.0, 1.5]");
+        assert_eq!(r(BinOp::Pow, Scalar::I64(2), true), "[2, 4, 8]");
+        assert_eq!(r(BinOp::Pow, Scalar::I64(2), false), "[1, 4, 9]");
+        assert_eq!(r(BinOp::Ge, Scalar::F64(2.0), false), "[false, true, true]");
+        assert_eq!(r(BinOp::Mod, Scalar::I64(-2), false), "[-1, 0, -1]");
+        assert_eq!(
+            err(Array::binop_scalar(
+                BinOp::FloorDiv,
+                &a,
+                Scalar::I64(0),
+                false
+            )),
+            "integer division by zero"
+        );
+        // Dividing zero by the array elements is fine; by an element 0 is not.
+        assert_eq!(
+            err(Array::binop_scalar(
+                BinOp::Mod,
+                &i(&[1, 0]),
+                Scalar::I64(5),
+                true
+            )),
+            "integer modulo by zero"
+        );
+        // Scalar and array paths agree element by element.
+        let xs = f(&[-7.5, -0.5, 0.0, 2.25, 1e300]);
+        for op in [
+            BinOp::Add,
+            BinOp::FloorDiv,
+            BinOp::Mod,
+            BinOp::Pow,
+            BinOp::Lt,
+        ] {
+            for s in [Scalar::F64(2.0), Scalar::I64(-3), Scalar::F64(0.1)] {
+                for left in [false, true] {
+                    let arr = Array::binop_scalar(op, &xs, s, left).unwrap();
+                    for (k, x) in xs.iter_scalars().enumerate() {
+                        let want = if left {
+                            crate::runtime::ops::scalar_binop(op, s, x)
+                        } else {
+                            crate::runtime::ops::scalar_binop(op, x, s)
+                        }
+                        .unwrap();
+                        assert_eq!(
+                            arr.get_scalar(&[k as i64]).unwrap().to_bits(),
+                            want.to_bits()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn math_elementwise() {
+        let a = i(&[-3, 4]);
+        assert_eq!(Array::math1_array(MathFn::Abs, &a).format(), "[3, 4]");
+        assert_eq!(Array::math1_array(MathFn::Abs, &a).elem(), Prim::I64);
+        assert_eq!(Array::math1_array(MathFn::Sqrt, &a).format(), "[nan, 2.0]");
+        let x = f(&[0.5, 1.5, 2.5, -0.5, -1.7]);
+        assert_eq!(
+            Array::math1_array(MathFn::Round, &x).format(),
+            "[0.0, 2.0, 2.0, -0.0, -2.0]"
+        );
+        assert_eq!(
+            Array::math1_array(MathFn::Floor, &x).format(),
+            "[0.0, 1.0, 2.0, -1.0, -2.0]"
+        );
+        assert_eq!(
+            Array::math1_array(MathFn::Exp, &f(&[0.0])).format(),
+            "[1.0]"
+        );
+        assert_eq!(
+            Array::math2_aa(MathFn2::Minimum, &a, &i(&[0, 9]))
+                .unwrap()
+                .format(),
+            "[-3, 4]"
+        );
+        assert_eq!(
+            Array::math2_aa(MathFn2::Maximum, &f(&[f64::NAN, 1.0]), &a)
+                .unwrap()
+                .format(),
+            "[nan, 4.0]"
+        );
+        assert_eq!(
+            Array::math2_aa(MathFn2::Atan2, &f(&[1.0]), &f(&[1.0]))
+                .unwrap()
+                .format(),
+            format!("[{}]", std::f64::consts::FRAC_PI_4)
+        );
+        assert!(Array::math2_aa(MathFn2::Pow, &a, &f(&[1.0])).is_err());
+        assert_eq!(
+            Array::math2_as(MathFn2::Maximum, &a, Scalar::I64(0), false).format(),
+            "[0, 4]"
+        );
+        assert_eq!(
+            Array::math2_as(MathFn2::Minimum, &a, Scalar::F64(0.5), true).format(),
+            "[-3.0, 0.5]"
+        );
+        assert_eq!(
+            Array::math2_as(MathFn2::Pow, &a, Scalar::I64(2), true).format(),
+            "[0.125, 16.0]"
+        );
+        assert_eq!(
+            Array::math2_as(MathFn2::Pow, &a, Scalar::I64(2), false).format(),
+            "[9.0, 16.0]"
+        );
+        assert_eq!(Array::neg(&f(&[0.0, -1.5])).format(), "[-0.0, 1.5]");
+    }
+
+    fn f64s(a: &Array) -> Vec<f64> {
+        a.iter_bits().map(f64::from_bits).collect()
+    }
+
+    #[test]
+    fn in_place_matches_the_allocating_operation() {
+        let x = Array::from_f64s(&[1.0, -2.5, 3.25]);
+        let y = Array::from_i64s(&[4, 5, -6]);
+        for op in [
+            BinOp::Add,
+            BinOp::Sub,
+            BinOp::Mul,
+            BinOp::Div,
+            BinOp::FloorDiv,
+            BinOp::Mod,
+        ] {
+            let want = Array::binop(op, &x, &y).unwrap();
+            let t = x.copy();
+            let done = Array::binop_in_place(op, InPlace::Array(&t), InPlace::Array(&y), true);
+            assert_eq!(done, Ok(true), "{op:?}");
+            assert_eq!(f64s(&t), f64s(&want), "{op:?}");
+            // Into the right operand, scalar on the left.
+            let want = Array::binop_scalar(op, &x, Scalar::F64(0.5), true).unwrap();
+            let t = x.copy();
+            let s = InPlace::Scalar(Scalar::F64(0.5));
+            assert_eq!(
+                Array::binop_in_place(op, s, InPlace::Array(&t), false),
+                Ok(true)
+            );
+            assert_eq!(f64s(&t), f64s(&want), "{op:?}");
+        }
+    }
+
+    #[test]
+    fn in_place_refuses_shared_storage_non_f64_targets_and_comparisons() {
+        let x = Array::from_f64s(&[1.0, 2.0, 3.0, 4.0]);
+        let view = x.slice(&[Index::Range(Some(1), Some(3))]).unwrap();
+        let one = InPlace::Scalar(Scalar::F64(1.0));
+        assert_eq!(
+            Array::binop_in_place(BinOp::Add, InPlace::Array(&view), one, true),
+            Ok(false)
+        );
+        assert_eq!(
+            f64s(&x),
+            vec![1.0, 2.0, 3.0, 4.0],
+            "a view's base must not change"
+        );
+        let ints = Array::from_i64s(&[1, 2]);
+        assert_eq!(
+            Array::binop_in_place(BinOp::Add, InPlace::Array(&ints), one, true),
+            Ok(false)
+        );
+        let fresh = x.copy();
+        assert_eq!(
+            Array::binop_in_place(BinOp::Lt, InPlace::Array(&fresh), one, true),
+            Ok(false)
+        );
+    }
+
+    #[test]
+    fn in_place_still_reports_shape_mismatch() {
+        let x = Array::from_f64s(&[1.0, 2.0]);
+        let y = Array::from_f64s(&[1.0, 2.0, 3.0]);
+        let e = Array::binop_in_place(BinOp::Add, InPlace::Array(&x), InPlace::Array(&y), true);
+        assert!(e.unwrap_err().msg.contains("shape mismatch"));
+    }
+}

@@ -1,0 +1,180 @@
+//! [`Storage`], the owner of an array's elements: one buffer of 64-bit words, either owned
+//! (allocated fallibly, refused up front when larger than physical memory) or lent by the
+//! embedding program for one call.
+//!
+//! Invariant: the only `unsafe` of the runtime is here. A lent buffer is made only through
+//! the `unsafe` [`Storage::lend`], whose contract makes [`Storage::cells`] sound; `Cells` is
+//! private to this file, so no other code can build one.
+
+use std::cell::Cell;
+
+use crate::runtime::error::RtError;
+
+/// The owner of an array's elements: one contiguous buffer of 64-bit words.
+#[derive(Debug)]
+pub struct Storage {
+    cells: Cells,
+}
+
+#[derive(Debug)]
+enum Cells {
+    Owned(Vec<Cell<u64>>),
+    /// Words of the embedding program, lent for one call (see [`Storage::lend`]).
+    Lent {
+        ptr: std::ptr::NonNull<Cell<u64>>,
+        len: usize,
+    },
+}
+
+impl Storage {
+    /// Storage over `len` words at `ptr` that belong to someone else (an `ndarray` the
+    /// embedding program passes by `&mut`): nk reads and writes them in place.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads and writes of `len` 8-byte words, and nothing else may
+    /// access them, for as long as this `Storage` lives. (The engine lends memory only for
+    /// the duration of one call and checks that the storage is dropped before it returns.)
+    #[allow(unsafe_code)]
+    pub unsafe fn lend(ptr: std::ptr::NonNull<u64>, len: usize) -> Storage {
+        Storage {
+            cells: Cells::Lent {
+                ptr: ptr.cast(),
+                len,
+            },
+        }
+    }
+
+    /// All words of the buffer, in memory order.
+    #[allow(unsafe_code)]
+    pub fn cells(&self) -> &[Cell<u64>] {
+        match &self.cells {
+            Cells::Owned(v) => v,
+            // SAFETY: `lend`'s contract: `len` words at `ptr` are valid and ours alone while
+            // `self` lives; `Cell<u64>` has the layout of `u64`, and all access is through
+            // `Cell`, so shared references to the slice are sound.
+            Cells::Lent { ptr, len } => unsafe { std::slice::from_raw_parts(ptr.as_ptr(), *len) },
+        }
+    }
+    /// Number of words in the buffer.
+    pub fn len(&self) -> usize {
+        self.cells().len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.cells().is_empty()
+    }
+    /// Address of the first word (for native code; reading it needs the owner kept alive).
+    pub fn as_ptr(&self) -> *const Cell<u64> {
+        self.cells().as_ptr()
+    }
+    /// Whether the words are lent by the embedding program.
+    pub fn is_lent(&self) -> bool {
+        matches!(self.cells, Cells::Lent { .. })
+    }
+
+    /// Storage owning `cells`.
+    pub(super) fn owned(cells: Vec<Cell<u64>>) -> Storage {
+        Storage {
+            cells: Cells::Owned(cells),
+        }
+    }
+
+    /// The owned words, or the storage back unchanged when its words are lent.
+    pub(super) fn into_owned(self) -> Result<Vec<Cell<u64>>, Storage> {
+        match self.cells {
+            Cells::Owned(v) => Ok(v),
+            cells => Err(Storage { cells }),
+        }
+    }
+}
+
+pub(super) fn oom(shape: &str) -> RtError {
+    RtError::new(format!(
+        "cannot allocate array of shape {shape}: out of memory"
+    ))
+}
+
+/// Physical memory in bytes (Linux: `MemTotal` of /proc/meminfo), read once; `None` if unknown.
+fn physical_memory() -> Option<u64> {
+    static MEM: std::sync::OnceLock<Option<u64>> = std::sync::OnceLock::new();
+    *MEM.get_or_init(|| {
+        let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = info.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        kib.checked_mul(1024)
+    })
+}
+
+/// Allocates `n` words set to `fill`, reporting allocation failure as an error. A request
+/// larger than the machine's physical memory is refused up front: with overcommit the
+/// allocation could succeed and the process be killed while filling it.
+pub(super) fn alloc_cells(n: usize, fill: u64, shape: &str) -> Result<Vec<Cell<u64>>, RtError> {
+    let mut v = reserve_cells(n, shape)?;
+    v.resize(n, Cell::new(fill));
+    Ok(v)
+}
+
+/// An empty buffer with room for `n` words (see [`alloc_cells`] for the limits).
+pub(super) fn reserve_cells(n: usize, shape: &str) -> Result<Vec<Cell<u64>>, RtError> {
+    if physical_memory().is_some_and(|m| (n as u64).saturating_mul(8) > m) {
+        return Err(oom(shape));
+    }
+    let mut v: Vec<Cell<u64>> = Vec::new();
+    v.try_reserve_exact(n).map_err(|_| oom(shape))?;
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::array::test_util::*;
+    use crate::runtime::array::Array;
+    use crate::runtime::ops::Scalar;
+    use crate::vocab::Prim;
+    use std::rc::Rc;
+
+    #[test]
+    fn out_of_memory_shape_is_an_error_not_an_abort() {
+        assert_eq!(
+            err(Array::zeros(Prim::F64, &[100000, 100000, 100000])),
+            "cannot allocate array of shape (100000, 100000, 100000): out of memory"
+        );
+        assert_eq!(
+            err(Array::zeros(Prim::F64, &[i64::MAX, i64::MAX])),
+            format!(
+                "cannot allocate array of shape ({}, {}): out of memory",
+                i64::MAX,
+                i64::MAX
+            )
+        );
+        assert_eq!(
+            err(Array::full(&[1 << 41], Scalar::F64(1.0))),
+            "cannot allocate array of shape (2199023255552,): out of memory"
+        );
+        assert!(err(Array::arange_i64(i64::MIN, i64::MAX, 1)).contains("out of memory"));
+        assert!(err(Array::arange_f64(0.0, 1e300, 1.0)).contains("out of memory"));
+    }
+
+    #[test]
+    #[allow(unsafe_code)]
+    fn lent_storage_is_shared_in_place_and_bad_layouts_are_refused() {
+        let mut buf: Vec<u64> = (0..6).collect();
+        // Column 1 of a 3x2 row-major matrix: lent from its first element on.
+        let ptr = std::ptr::NonNull::new(buf[1..].as_mut_ptr()).unwrap();
+        // SAFETY: `buf` outlives every array made here and is not touched meanwhile.
+        let data = Rc::new(unsafe { Storage::lend(ptr, 5) });
+        let col = Array::over_lent(Prim::I64, &[3], &[2], data.clone()).unwrap();
+        assert_eq!(col.to_vec_bits(), vec![1, 3, 5]);
+        col.set(&[2], 50).unwrap();
+        // A layout reaching past the buffer, negative strides, 0 or 4 axes: refused.
+        assert!(Array::over_lent(Prim::I64, &[3], &[3], data.clone()).is_none());
+        assert!(Array::over_lent(Prim::I64, &[3], &[-1], data.clone()).is_none());
+        assert!(Array::over_lent(Prim::I64, &[], &[], data.clone()).is_none());
+        assert!(Array::over_lent(Prim::I64, &[1, 1, 1, 1], &[1, 1, 1, 1], data.clone()).is_none());
+        // Lent storage is never taken as an owned buffer.
+        let whole = Array::over_lent(Prim::I64, &[5], &[1], data.clone()).unwrap();
+        assert!(whole.lent_storage().is_some());
+        assert!(whole.take_contiguous_bits().is_err());
+        drop((col, data));
+        assert_eq!(buf, vec![0, 1, 2, 3, 4, 50]);
+    }
+}
