@@ -285,3 +285,27 @@ impl Builtin {
         }
     }
 }
+
+impl Expr {
+    /// `e` converted to element type `p` (a scalar, or every element of an array); an
+    /// integer literal becomes a float literal rather than a conversion.
+    pub fn cast(p: Prim, e: Expr) -> Expr {
+        let ty = match &e.ty {
+            Type::Array(_, n) => Type::Array(p, *n),
+            _ => Type::Prim(p),
+        };
+        if let (Prim::F64, ExprKind::Int(i)) = (p, &e.kind) {
+            return Expr {
+                kind: ExprKind::Float(*i as f64),
+                ty,
+                span: e.span,
+            };
+        }
+        let span = e.span;
+        Expr {
+            kind: ExprKind::Cast(p, Box::new(e)),
+            ty,
+            span,
+        }
+    }
+}

@@ -1,7 +1,6 @@
 //! Typing of the built-in functions implemented by the runtime, and of the built-ins that
 //! dispatch to prelude functions written in nk (`min(a)` → `amin`, `dot` → `__dot21`, ...).
 
-use super::check::{cast, Checker};
 use crate::ir::{Builtin, Expr, ExprKind, Type};
 use crate::source::Span;
 use crate::vocab::{MathFn, MathFn2, Prim};
@@ -67,19 +66,32 @@ fn math2_by_name(n: &str) -> Option<MathFn2> {
     .find(|f| f.name() == n)
 }
 
-/// Lowers a call of built-in `name`; `None` if `name` is not a built-in.
-pub(super) fn lower(ch: &mut Checker, name: &str, args: Vec<Expr>, span: Span) -> Option<Expr> {
+/// What lowering a built-in needs from the checker: calls of built-ins written in nk
+/// (`stdlib/prelude.nk`) are specialized like user calls. A trait, so that this module
+/// does not import the checker that imports it.
+pub(super) trait Prelude {
+    fn call_prelude(&mut self, name: &str, args: Vec<Expr>, span: Span) -> Expr;
+}
+
+/// Lowers a call of built-in `name`: `None` if `name` is not a built-in, else the IR or the
+/// error message (reported at `span` by the checker).
+pub(super) fn lower(
+    ch: &mut impl Prelude,
+    name: &str,
+    args: Vec<Expr>,
+    span: Span,
+) -> Option<Result<Expr, String>> {
     if !is_builtin_name(name) {
         return None;
     }
     if args.iter().any(|a| a.ty.is_unknown()) {
-        return Some(Expr {
+        return Some(Ok(Expr {
             kind: ExprKind::Int(0),
             ty: Type::Unknown,
             span,
-        });
+        }));
     }
-    Some(lower_known(ch, name, args, span).unwrap_or_else(|msg| ch.err(span, msg)))
+    Some(lower_known(ch, name, args, span))
 }
 
 fn arity(name: &str, args: &[Expr], lo: usize, hi: usize) -> Result<(), String> {
@@ -133,7 +145,7 @@ fn array_arg(name: &str, e: &Expr) -> Result<(Prim, u8), String> {
 }
 
 fn lower_known(
-    ch: &mut Checker,
+    ch: &mut impl Prelude,
     name: &str,
     mut args: Vec<Expr>,
     span: Span,
@@ -152,7 +164,7 @@ fn lower_known(
             Type::Prim(p @ (Prim::I64 | Prim::F64)) => {
                 let o = out(p);
                 let a = if o == Prim::F64 && p == Prim::I64 {
-                    cast(Prim::F64, a)
+                    Expr::cast(Prim::F64, a)
                 } else {
                     a
                 };
@@ -194,7 +206,13 @@ fn lower_known(
             } else {
                 Prim::I64
             };
-            let fix = |e: Expr| if e.ty == Type::Prim(p) { e } else { cast(p, e) };
+            let fix = |e: Expr| {
+                if e.ty == Type::Prim(p) {
+                    e
+                } else {
+                    Expr::cast(p, e)
+                }
+            };
             let b_ = if name == "min" {
                 Builtin::MinScalar
             } else {
@@ -261,7 +279,13 @@ fn lower_known(
                     mk(ExprKind::Float(x as f64), Type::F64, span)
                 }
             };
-            let fix = |e: Expr| if e.ty == Type::Prim(p) { e } else { cast(p, e) };
+            let fix = |e: Expr| {
+                if e.ty == Type::Prim(p) {
+                    e
+                } else {
+                    Expr::cast(p, e)
+                }
+            };
             let mut it = args.into_iter().map(fix);
             let (a, b, s) = match it.len() {
                 1 => (lit(0), it.next().expect("1 arg"), lit(1)),
@@ -317,7 +341,7 @@ fn lower_known(
             let p = if name == "int" { Prim::I64 } else { Prim::F64 };
             match a.ty {
                 Type::Prim(q) if q == p => Ok(a),
-                Type::Prim(_) => Ok(cast(p, a)),
+                Type::Prim(_) => Ok(Expr::cast(p, a)),
                 ref other => Err(mismatch(
                     name,
                     "a scalar (use to_int/to_float for arrays)",
@@ -339,7 +363,7 @@ fn lower_known(
                 let ty = a.ty.clone();
                 return Ok(builtin(Builtin::Copy, vec![a], ty, span));
             }
-            Ok(cast(p, a))
+            Ok(Expr::cast(p, a))
         }
         "isnan" | "isinf" => {
             arity(name, &args, 1, 1)?;
@@ -350,7 +374,9 @@ fn lower_known(
             };
             let a = args.remove(0);
             match a.ty {
-                Type::Prim(Prim::I64) => Ok(builtin(b, vec![cast(Prim::F64, a)], Type::BOOL, span)),
+                Type::Prim(Prim::I64) => {
+                    Ok(builtin(b, vec![Expr::cast(Prim::F64, a)], Type::BOOL, span))
+                }
                 Type::Prim(Prim::F64) => Ok(builtin(b, vec![a], Type::BOOL, span)),
                 Type::Array(Prim::I64 | Prim::F64, n) => {
                     Ok(builtin(b, vec![a], Type::Array(Prim::Bool, n), span))
@@ -389,7 +415,7 @@ fn lower_known(
             arity(name, &args, 1, 1)?;
             let a = args.remove(0);
             match a.ty {
-                Type::Prim(Prim::Bool) => Ok(cast(Prim::I64, a)),
+                Type::Prim(Prim::Bool) => Ok(Expr::cast(Prim::I64, a)),
                 Type::Prim(_) => Ok(a),
                 ref other => Err(mismatch(name, "a scalar", other)),
             }
@@ -433,7 +459,7 @@ fn math2(f: MathFn2, mut args: Vec<Expr>, span: Span) -> Result<Expr, String> {
     // Scalars are converted to the computation type; arrays convert element-wise at run time.
     let fix = |e: Expr| {
         if e.ty == Type::I64 && p == Prim::F64 {
-            cast(Prim::F64, e)
+            Expr::cast(Prim::F64, e)
         } else {
             e
         }

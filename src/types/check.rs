@@ -1060,7 +1060,7 @@ impl<'a> Checker<'a> {
             return e;
         }
         match (&e.ty, want) {
-            (Type::Prim(Prim::I64), Type::Prim(Prim::F64)) => cast(Prim::F64, e),
+            (Type::Prim(Prim::I64), Type::Prim(Prim::F64)) => Expr::cast(Prim::F64, e),
             (Type::Tuple(ts), Type::Tuple(ws)) if ts.len() == ws.len() => {
                 if let ExprKind::Tuple(items) = e.kind {
                     let items: Vec<Expr> = items
@@ -1453,7 +1453,7 @@ impl<'a> Checker<'a> {
                     return self.call_host(h, args, span);
                 }
                 if let Some(r) = builtins::lower(self, n, args.clone(), span) {
-                    return r;
+                    return r.unwrap_or_else(|msg| self.err(span, msg));
                 }
                 let prelude = self.loaded.prelude;
                 if let Some(&def) = self.fns[prelude].get(n.as_str()) {
@@ -1498,7 +1498,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Calls the prelude function `name` (used by built-ins that dispatch to nk code).
-    pub(super) fn call_prelude(&mut self, name: &str, args: Vec<Expr>, span: Span) -> Expr {
+    fn call_prelude_fn(&mut self, name: &str, args: Vec<Expr>, span: Span) -> Expr {
         let prelude = self.loaded.prelude;
         match self.fns[prelude].get(name) {
             Some(&def) => self.call_user(prelude, def, args, span),
@@ -1646,30 +1646,16 @@ fn is_const_expr(e: &ast::Expr) -> bool {
     }
 }
 
-pub(super) fn cast(p: Prim, e: Expr) -> Expr {
-    let ty = match &e.ty {
-        Type::Array(_, n) => Type::Array(p, *n),
-        _ => Type::Prim(p),
-    };
-    if let (Prim::F64, ExprKind::Int(i)) = (p, &e.kind) {
-        return Expr {
-            kind: ExprKind::Float(*i as f64),
-            ty,
-            span: e.span,
-        };
-    }
-    let span = e.span;
-    Expr {
-        kind: ExprKind::Cast(p, Box::new(e)),
-        ty,
-        span,
-    }
-}
-
 fn cast_to(p: Prim, e: Expr) -> Expr {
     if e.ty == Type::Prim(p) {
         e
     } else {
-        cast(p, e)
+        Expr::cast(p, e)
+    }
+}
+
+impl builtins::Prelude for Checker<'_> {
+    fn call_prelude(&mut self, name: &str, args: Vec<Expr>, span: Span) -> Expr {
+        self.call_prelude_fn(name, args, span)
     }
 }
