@@ -1,31 +1,54 @@
 //! nvm — a tiered virtual machine for nk, a small statically typed array language.
 //!
-//! | module      | role                                                             |
-//! |-------------|------------------------------------------------------------------|
-//! | `syntax`    | lexer (logos), parser (lalrpop), AST, spans — knows no types     |
-//! | `diag`      | every compile-time diagnostic and its rendering                  |
-//! | `types`     | modules, name resolution, inference, specialization → typed IR   |
-//! | `ir`        | the typed IR shared by every tier; operator vocabularies         |
-//! | `interp`    | bytecode compiler + interpreter tier; calls only through slots   |
-//! | `runtime`   | arrays, scalar semantics, print format, RNG — shared by tiers    |
-//! | `driver`    | loads a program from disk and runs it (used by the CLI and tests) |
+//! The public surface is the embedding API — [`Engine`], [`EngineBuilder`], [`Value`],
+//! [`Tier`], [`Stats`], the typed [`Error`] (more in [`engine`]) — and what the `nvm`
+//! binary needs ([`driver`], [`repl`]). The layers below are private; the `internals`
+//! feature makes them public (the fuzz targets use it).
+//!
+//! The layers, from the bottom; each imports only modules listed before it
+//! (`tests/layers.rs` fails on any import cycle between them):
+//!
+//! | module      | role                                                                  |
+//! |-------------|-----------------------------------------------------------------------|
+//! | `source`    | spans and the source map — a leaf                                     |
+//! | `vocab`     | operator and scalar-type vocabulary (`Prim`, `BinOp`, `MathFn`) — a leaf |
+//! | `diag`      | compile-time diagnostics and their rendering                          |
+//! | `syntax`    | lexer (logos), parser (lalrpop), AST — knows no types                 |
+//! | `ir`        | the typed IR shared by every tier, and its printer                    |
+//! | `loader`    | files, imports, the embedded stdlib                                   |
+//! | `types`     | name resolution, inference, specialization → typed IR                 |
+//! | `bytecode`  | the instruction set, lowering from the IR, the verifier, link order   |
+//! | `runtime`   | arrays, scalar semantics, print format, RNG, runtime errors           |
+//! | `abi`       | the native context layout and the one table of runtime helpers        |
+//! | `interp`    | the dispatch loop and the interpreter's code for every op             |
+//! | `jit`       | bytecode → Cranelift → relocation-free machine code                   |
+//! | `heap`      | the persistent code heap on disk                                      |
+//! | `vm`        | slot table, tier policy, native bridge, statistics — the only place that joins `interp`, `jit` and `heap` |
+//! | `driver`    | the CLI's pipeline: check, run, build, inspect, reports               |
+//! | `engine`    | the embedding API                                                     |
+//! | `repl`      | the interactive session                                               |
 
-pub mod abi;
-pub mod bytecode;
-pub mod diag;
+/// Declares the internal layers: private to the crate, public only with the `internals`
+/// feature (for the fuzz targets and for tools that need the pipeline's pieces).
+macro_rules! internal {
+    ($($m:ident),* $(,)?) => {
+        $(
+            #[cfg(feature = "internals")]
+            pub mod $m;
+            #[cfg(not(feature = "internals"))]
+            mod $m;
+        )*
+    };
+}
+
+internal!(
+    abi, bytecode, diag, heap, interp, ir, jit, loader, runtime, source, syntax, types, vm, vocab
+);
+
 pub mod driver;
 pub mod engine;
-pub mod heap;
-pub mod interp;
-pub mod ir;
-pub mod jit;
-pub mod loader;
 pub mod repl;
-pub mod runtime;
-pub mod source;
-pub mod syntax;
-pub mod types;
-pub mod vm;
-pub mod vocab;
 
-pub use vm::{Stats, Tier, TierPolicy};
+pub use engine::{Engine, EngineBuilder, Error};
+pub use interp::Value;
+pub use vm::{Stats, Tier, TierPolicy, DEFAULT_JIT_CALLS};

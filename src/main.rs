@@ -56,7 +56,7 @@ impl CacheArgs {
         if self.no_cache {
             None
         } else {
-            self.cache_dir.clone().or_else(nvm::heap::default_root)
+            self.cache_dir.clone().or_else(driver::cache::default_root)
         }
     }
 }
@@ -205,9 +205,9 @@ fn run_cli(cli: Cli) -> u8 {
                 .interrupt_flag(stop)
                 .capture_output()
                 .tier(match tier {
-                    Tier::Interp => nvm::vm::Tier::Interp,
-                    Tier::Jit => nvm::vm::Tier::Jit,
-                    Tier::Auto => nvm::vm::Tier::Auto,
+                    Tier::Interp => nvm::Tier::Interp,
+                    Tier::Jit => nvm::Tier::Jit,
+                    Tier::Auto => nvm::Tier::Auto,
                 });
             if let Some(root) = cache.root() {
                 b = b.cache_dir(root);
@@ -255,11 +255,11 @@ fn run_cli(cli: Cli) -> u8 {
             r.result.map_err(Failure::reported)
         }),
         Command::Cache { action, cache_dir } => {
-            let Some(root) = cache_dir.or_else(nvm::heap::default_root) else {
+            let Some(root) = cache_dir.or_else(driver::cache::default_root) else {
                 eprintln!("error: no cache folder: pass --cache-dir or set NVM_CACHE_DIR");
                 return 2;
             };
-            use nvm::heap::manage;
+            use driver::cache as manage;
             match action {
                 CacheAction::Stats => print!("{}", manage::stats(&root)),
                 CacheAction::Verify => {
@@ -302,11 +302,11 @@ fn run_cli(cli: Cli) -> u8 {
                     return 2;
                 }
             };
-            let policy = nvm::vm::TierPolicy {
+            let policy = nvm::TierPolicy {
                 tier: match tier {
-                    Tier::Interp => nvm::vm::Tier::Interp,
-                    Tier::Jit => nvm::vm::Tier::Jit,
-                    Tier::Auto => nvm::vm::Tier::Auto,
+                    Tier::Interp => nvm::Tier::Interp,
+                    Tier::Jit => nvm::Tier::Jit,
+                    Tier::Auto => nvm::Tier::Auto,
                 },
                 jit_calls,
             };
@@ -370,7 +370,7 @@ fn jit_calls_setting(flag: Option<u32>) -> Result<u32, String> {
             .trim()
             .parse()
             .map_err(|_| format!("error: NVM_JIT_CALLS must be a non-negative integer, not `{v}`")),
-        Err(_) => Ok(nvm::vm::DEFAULT_JIT_CALLS),
+        Err(_) => Ok(nvm::DEFAULT_JIT_CALLS),
     }
 }
 

@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
             for id in 0..checked.program.funcs.len() {
                 // The only legitimate failure is a function too big for the register
                 // file; anything else (a verifier rejection) is a compiler bug.
-                if let Err(e) = nvm::interp::compile_bytecode(&checked.program, id as u32) {
+                if let Err(e) = nvm::bytecode::compile(&checked.program, id as u32) {
                     assert!(
                         e.contains("registers"),
                         "bytecode of a checked program: {e}"

@@ -1,5 +1,5 @@
 //! Shared by the fuzz targets: the CLI's big stack, a per-run time budget enforced
-//! through `nvm::interp::INTERRUPT`, an address-space cap, and a bounded output sink.
+//! through `nvm::vm::INTERRUPT`, an address-space cap, and a bounded output sink.
 #![allow(dead_code)]
 
 use std::hash::Hasher;
@@ -32,7 +32,7 @@ pub fn on_big_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
 static DEADLINE: Mutex<Option<Instant>> = Mutex::new(None);
 static WATCHDOG: Once = Once::new();
 
-/// Runs `f` with a time budget: a watchdog thread sets `nvm::interp::INTERRUPT` once the
+/// Runs `f` with a time budget: a watchdog thread sets `nvm::vm::INTERRUPT` once the
 /// budget is spent (and keeps setting it, since each `Interp::call` clears it), so any
 /// nk loop in either tier ends with the runtime error "interrupted".
 pub fn with_budget<T>(budget: Duration, f: impl FnOnce() -> T) -> T {
@@ -43,14 +43,14 @@ pub fn with_budget<T>(budget: Duration, f: impl FnOnce() -> T) -> T {
             // Set under the lock, so a run that has ended (and cleared the deadline)
             // cannot be interrupted late and no later run inherits the flag.
             if d.is_some_and(|d| Instant::now() >= d) {
-                nvm::interp::INTERRUPT.store(true, Ordering::Relaxed);
+                nvm::vm::INTERRUPT.store(true, Ordering::Relaxed);
             }
         });
     });
     *DEADLINE.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now() + budget);
     let r = f();
     *DEADLINE.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    nvm::interp::INTERRUPT.store(false, Ordering::Relaxed);
+    nvm::vm::INTERRUPT.store(false, Ordering::Relaxed);
     r
 }
 

@@ -6,7 +6,8 @@
 mod common;
 
 use libfuzzer_sys::fuzz_target;
-use nvm::syntax::{self, SourceMap};
+use nvm::source::SourceMap;
+use nvm::syntax;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).into_owned();

@@ -8,7 +8,7 @@ mod common;
 use common::Capped;
 use libfuzzer_sys::fuzz_target;
 use nvm::driver::{self, Checked, Failure, RunOptions};
-use nvm::interp::{Tier, TierPolicy};
+use nvm::{Tier, TierPolicy};
 use std::time::Duration;
 
 /// Per tier. Loops poll `INTERRUPT` at back-edges, so a non-terminating loop ends here.
@@ -55,7 +55,7 @@ fn run(checked: &Checked, args: &[String], tier: Tier) -> Outcome {
 fn nondeterministic(o: &Outcome) -> bool {
     o.error
         .as_deref()
-        .is_some_and(|e| e.contains(nvm::interp::INTERRUPTED) || e.contains("out of memory"))
+        .is_some_and(|e| e.contains(nvm::vm::INTERRUPTED) || e.contains("out of memory"))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -77,7 +77,7 @@ fuzz_target!(|data: &[u8]| {
                 .map(|(_, p)| {
                     ["3", "0.5", "true"]
                         .into_iter()
-                        .find(|t| nvm::interp::parse_main_arg(*p, t).is_some())
+                        .find(|t| nvm::driver::parse_main_arg(*p, t).is_some())
                         .unwrap_or("3")
                         .to_string()
                 })

@@ -16,6 +16,12 @@ mod report;
 pub use inspect::{inspect, Emit};
 pub use report::{peak_rss_kib, render_runtime_error, stats_json, stats_text};
 
+/// The code heap's default folder and its management (`nvm cache stats|verify|gc|clear`).
+pub mod cache {
+    pub use crate::heap::default_root;
+    pub use crate::heap::manage::*;
+}
+
 use crate::diag::{self, Diagnostic};
 use crate::interp::Value;
 use crate::ir::Program;

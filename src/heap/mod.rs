@@ -75,7 +75,6 @@ pub struct CodeHeap {
 
 /// What `read_entry` found in a file.
 pub struct EntryInfo {
-    pub key: [u8; 16],
     pub fingerprint: [u8; 16],
     pub code_len: usize,
     pub name: String,
@@ -107,6 +106,8 @@ impl CodeHeap {
         }
     }
 
+    /// The folder of this target's entries (the fuzz target writes entries into it).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -295,7 +296,6 @@ pub fn check_entry(
     let mut lines = meta.split('\n');
     let name = lines.next().unwrap_or("").to_string();
     Ok(EntryInfo {
-        key,
         fingerprint,
         code_len,
         name,

@@ -34,8 +34,6 @@ pub const CODEGEN_REVISION: u32 = 1;
 /// One compiled function.
 pub struct Compiled {
     pub code: code_memory::CodeMemory,
-    /// Size of the machine code in bytes.
-    pub size: usize,
     /// The Cranelift IR and disassembly, when asked for (the inspector).
     pub clif: Option<String>,
     pub asm: Option<String>,
@@ -152,7 +150,6 @@ impl Jit {
         };
         let bytes = code.code_buffer();
         Ok(Compiled {
-            size: bytes.len(),
             code: code_memory::CodeMemory::new(bytes)?,
             clif,
             asm,

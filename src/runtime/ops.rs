@@ -359,6 +359,7 @@ pub fn float_binop_bits(op: BinOp, x: f64, y: f64) -> u64 {
 }
 
 /// A binary operator on two scalars, with the language's promotion rules.
+#[cfg(test)]
 pub fn scalar_binop(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, RtError> {
     let res = binop_result(op, a.prim(), b.prim());
     let bits = if binop_in_int(op, a.prim(), b.prim()) {

@@ -99,11 +99,13 @@ impl Rng {
     }
 
     /// `rand(n)`: a new 1-D `f64` array of uniforms in [0, 1).
+    #[cfg(test)]
     pub fn rand(&mut self, n: i64) -> Result<Array, RtError> {
         self.rand_shape(&[n])
     }
 
     /// `randn(n)`: a new 1-D `f64` array of standard normals.
+    #[cfg(test)]
     pub fn randn(&mut self, n: i64) -> Result<Array, RtError> {
         self.randn_shape(&[n])
     }

@@ -60,7 +60,6 @@ mod storage;
 
 pub use index::Index;
 pub use kernels::InPlace;
-pub use layout::BitsIter;
 pub use storage::Storage;
 
 use layout::{c_strides, check_shape};
