@@ -49,6 +49,7 @@ pub mod driver;
 pub mod engine;
 pub mod repl;
 
+pub use diag::{CompileDiagnostic, CompileError};
 pub use engine::{Engine, EngineBuilder, Error};
 pub use interp::Value;
 pub use vm::{Stats, Tier, TierPolicy, DEFAULT_JIT_CALLS};

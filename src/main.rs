@@ -214,13 +214,13 @@ fn run_cli(cli: Cli) -> u8 {
             }
             return nvm::repl::interactive(nvm::repl::Session::new(b.build()));
         }
-        Command::Check { file } => driver::check_file(&file, color).map(|_| ()),
+        Command::Check { file } => driver::check_file(&file).map(|_| ()),
         Command::Inspect {
             file,
             func,
             args,
             emit,
-        } => driver::check_file(&file, color).and_then(|c| {
+        } => driver::check_file(&file).and_then(|c| {
             let emit: Vec<driver::Emit> = emit
                 .iter()
                 .map(|e| match e {
@@ -234,7 +234,7 @@ fn run_cli(cli: Cli) -> u8 {
                 .map_err(|m| Failure::Runtime(format!("error: {m}\n")))
         }),
         Command::InternalPanic => panic!("deliberate panic for the panic-reporting test"),
-        Command::Build { file, cache, stats } => driver::check_file(&file, color).and_then(|checked| {
+        Command::Build { file, cache, stats } => driver::check_file(&file).and_then(|checked| {
             let Some(root) = cache.root() else {
                 return Err(Failure::Usage(
                     "error: `nvm build` needs a code heap (no --no-cache, and a --cache-dir or a user cache folder)\n".into(),
@@ -242,7 +242,7 @@ fn run_cli(cli: Cli) -> u8 {
             };
             let started = std::time::Instant::now();
             let r = driver::build(&checked, &root);
-            finish(&r, stats, started.elapsed());
+            finish(&r, stats, started.elapsed(), color);
             if r.result.is_ok() {
                 println!(
                     "built {} specializations into {}: {} compiled, {} already there",
@@ -312,7 +312,7 @@ fn run_cli(cli: Cli) -> u8 {
             };
             // Wall time covers the whole run: loading and checking included.
             let started = std::time::Instant::now();
-            driver::check_file(&file, color).and_then(|checked| {
+            driver::check_file(&file).and_then(|checked| {
                 let stdout = std::io::stdout();
                 let is_tty = stdout.is_terminal();
                 // Line by line on a terminal (progress shows as it happens), in large
@@ -330,7 +330,7 @@ fn run_cli(cli: Cli) -> u8 {
                 };
                 let r = driver::run(&checked, &opts, &mut out);
                 let _ = out.flush();
-                finish(&r, stats, started.elapsed());
+                finish(&r, stats, started.elapsed(), color);
                 r.result.map_err(Failure::reported)
             })
         }
@@ -338,7 +338,7 @@ fn run_cli(cli: Cli) -> u8 {
     match result {
         Ok(()) => 0,
         Err(f) => {
-            report(&f);
+            report(&f, color);
             f.exit_code() as u8
         }
     }
@@ -346,12 +346,17 @@ fn run_cli(cli: Cli) -> u8 {
 
 /// After a run or build: warnings, the error, then statistics — last on stderr, so
 /// scripts find them on its last line.
-fn finish(r: &driver::RunReport, stats: Option<StatsFormat>, wall: std::time::Duration) {
+fn finish(
+    r: &driver::RunReport,
+    stats: Option<StatsFormat>,
+    wall: std::time::Duration,
+    color: bool,
+) {
     for w in &r.warnings {
         eprintln!("nvm: warning: {w}");
     }
     if let Err(f) = &r.result {
-        report(f);
+        report(f, color);
     }
     match stats {
         Some(StatsFormat::Text) => eprint!("{}", driver::stats_text(&r.stats, wall)),
@@ -374,10 +379,11 @@ fn jit_calls_setting(flag: Option<u32>) -> Result<u32, String> {
     }
 }
 
-fn report(f: &Failure) {
+/// Prints a failure (compile errors colored when `color`): the edge where errors become text.
+fn report(f: &Failure, color: bool) {
     if matches!(f, Failure::Reported(_)) {
         return;
     }
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(f.message().as_bytes());
+    let _ = err.write_all(f.render(color).as_bytes());
 }

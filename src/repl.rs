@@ -141,7 +141,7 @@ impl Session {
             (m, diags) if diags.is_empty() => self.run_items(input, m.items),
             (_, diags) => match crate::syntax::parse_expr(0, input) {
                 Ok(_) => self.run_body(&format!("let __value = ({trimmed});")),
-                Err(_) => Err(Error::Compile(render_plain(input, &diags))),
+                Err(_) => Err(Error::Compile(entry_errors(input, diags))),
             },
         };
         match r {
@@ -402,11 +402,11 @@ fn collect_names(p: &Pattern, out: &mut Vec<String>) {
     }
 }
 
-/// Renders diagnostics of an entry (file `<repl>`).
-fn render_plain(input: &str, diags: &[crate::diag::Diagnostic]) -> String {
+/// The errors of an entry (file `<repl>`).
+fn entry_errors(input: &str, diags: Vec<crate::diag::Diagnostic>) -> crate::diag::CompileError {
     let mut sm = crate::source::SourceMap::default();
     sm.add("<repl>".into(), input.to_string());
-    crate::diag::render(&sm, diags, false)
+    crate::diag::CompileError::of_entry(&sm, diags)
 }
 
 /// Whether `text` has unclosed brackets (the entry continues on the next line).

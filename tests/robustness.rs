@@ -90,7 +90,7 @@ fn mutated_programs_never_panic_the_front_end() {
             }
             let text: String = s.into_iter().collect();
             // Checking must return Ok or a rendered error — never panic.
-            let r = std::panic::catch_unwind(|| driver::check_source("m.nk", &text, false).is_ok());
+            let r = std::panic::catch_unwind(|| driver::check_source("m.nk", &text).is_ok());
             assert!(r.is_ok(), "front end panicked on:\n{text}");
         }
     }
@@ -102,7 +102,7 @@ fn binary_junk_is_a_syntax_error() {
     for _ in 0..200 {
         let bytes: Vec<u8> = (0..rng.below(300)).map(|_| rng.next() as u8).collect();
         let text = String::from_utf8_lossy(&bytes);
-        let r = std::panic::catch_unwind(|| driver::check_source("junk.nk", &text, false).is_ok());
+        let r = std::panic::catch_unwind(|| driver::check_source("junk.nk", &text).is_ok());
         assert!(r.is_ok(), "panicked on junk {bytes:?}");
     }
 }
@@ -176,7 +176,7 @@ fn mutated_programs_that_check_also_run_without_crashing() {
                 };
             }
             let text: String = s.into_iter().collect();
-            if text != *src && driver::check_source("m.nk", &text, false).is_ok() {
+            if text != *src && driver::check_source("m.nk", &text).is_ok() {
                 mutants.push(text);
             }
         }

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     common::on_big_stack(|| {
-        if let Ok(checked) = nvm::driver::check_source("fuzz.nk", text, false) {
+        if let Ok(checked) = nvm::driver::check_source("fuzz.nk", text) {
             // Bytecode for every specialization: what both tiers start from, and the
             // verifier's input.
             for id in 0..checked.program.funcs.len() {

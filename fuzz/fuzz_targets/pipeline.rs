@@ -67,7 +67,7 @@ fuzz_target!(|data: &[u8]| {
     };
     common::limit_address_space(ADDRESS_SPACE);
     common::on_big_stack(|| {
-        let Ok(checked) = driver::check_source("fuzz.nk", text, false) else {
+        let Ok(checked) = driver::check_source("fuzz.nk", text) else {
             return;
         };
         // Arguments for `main`, if it takes any: the first of a few that parses.

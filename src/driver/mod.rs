@@ -22,7 +22,7 @@ pub mod cache {
     pub use crate::heap::manage::*;
 }
 
-use crate::diag::{self, Diagnostic};
+use crate::diag::{CompileError, Diagnostic};
 use crate::interp::Value;
 use crate::ir::Program;
 use crate::loader::{self, Loaded};
@@ -43,8 +43,8 @@ pub struct Checked {
 /// Why a program did not run to completion.
 #[derive(Debug)]
 pub enum Failure {
-    /// Syntax or type errors (exit status 2), rendered.
-    Compile(String),
+    /// Syntax or type errors (exit status 2).
+    Compile(CompileError),
     /// Bad command-line arguments for `main` (exit status 2).
     Usage(String),
     /// A runtime error (exit status 1), rendered with its call chain.
@@ -65,46 +65,44 @@ impl Failure {
     pub fn reported(self) -> Failure {
         Failure::Reported(self.exit_code())
     }
+    /// The failure as text (plain; see [`Failure::render`] for color).
     pub fn message(&self) -> &str {
         match self {
-            Failure::Compile(m) | Failure::Usage(m) | Failure::Runtime(m) => m,
+            Failure::Compile(e) => e,
+            Failure::Usage(m) | Failure::Runtime(m) => m,
             Failure::Reported(_) => "",
+        }
+    }
+    /// The failure as the CLI shows it: compile errors colored when `color`.
+    pub fn render(&self, color: bool) -> std::borrow::Cow<'_, str> {
+        match self {
+            Failure::Compile(e) if color => e.render(true).into(),
+            other => other.message().into(),
         }
     }
 }
 
-fn compile_failure(sources: &SourceMap, diags: &[Diagnostic], color: bool) -> Failure {
-    let n = diags.len();
-    let mut text = diag::render(sources, diags, color);
-    text.push_str(&format!(
-        "{n} error{} found; nothing was run\n",
-        if n == 1 { "" } else { "s" }
-    ));
-    Failure::Compile(text)
-}
-
 /// Loads and checks a script file with everything it imports.
-pub fn check_file(path: &Path, color: bool) -> Result<Checked, Failure> {
-    finish_check_loaded(loader::load_file(path), color)
+pub fn check_file(path: &Path) -> Result<Checked, Failure> {
+    finish_check_loaded(loader::load_file(path))
 }
 
 /// Loads and checks a script given as text.
-pub fn check_source(name: &str, text: &str, color: bool) -> Result<Checked, Failure> {
-    finish_check_loaded(loader::load_source(name, text.to_string(), None), color)
+pub fn check_source(name: &str, text: &str) -> Result<Checked, Failure> {
+    finish_check_loaded(loader::load_source(name, text.to_string(), None))
 }
 
-/// Checks what the loader produced (or renders its errors).
+/// Checks what the loader produced (or returns its errors).
 pub fn finish_check_loaded(
     loaded: Result<Loaded, (SourceMap, Vec<Diagnostic>)>,
-    color: bool,
 ) -> Result<Checked, Failure> {
-    let loaded = loaded.map_err(|(sm, d)| compile_failure(&sm, &d, color))?;
+    let loaded = loaded.map_err(|(sm, d)| Failure::Compile(CompileError::new(&sm, d)))?;
     match crate::types::check_program(&loaded) {
         Ok(program) => Ok(Checked {
             sources: loaded.sources,
             program: std::rc::Rc::new(program),
         }),
-        Err(d) => Err(compile_failure(&loaded.sources, &d, color)),
+        Err(d) => Err(Failure::Compile(CompileError::new(&loaded.sources, d))),
     }
 }
 
@@ -240,7 +238,7 @@ fn run_inner(
 
 /// Convenience for tests and embedding: check and run source text, returning stdout.
 pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Failure> {
-    let checked = check_source(name, text, false)?;
+    let checked = check_source(name, text)?;
     let mut out = Vec::new();
     run(
         &checked,

@@ -73,6 +73,7 @@ pub mod host;
 pub use convert::{FromNk, IntoArgs, IntoNk, NkElement, Seal};
 pub use host::{HostArg, HostFunction, HostRet};
 
+use crate::diag::CompileError;
 use crate::driver::{render_runtime_error, Checked, Failure};
 use crate::interp::{HostFn, Value};
 use crate::ir::{HostSig, Type};
@@ -90,8 +91,9 @@ use std::time::{Duration, Instant};
 /// What went wrong in an engine call.
 #[derive(Debug, Clone)]
 pub enum Error {
-    /// Syntax or type errors, rendered with file, line, column and caret.
-    Compile(String),
+    /// Syntax or type errors: each with its file, line and column
+    /// ([`CompileError::diagnostics`]); displayed with the source line and a caret.
+    Compile(CompileError),
     /// An nk runtime error: the message, the call chain (outermost first, as
     /// `name at file:line:col`), and the whole rendered diagnostic.
     Runtime {
@@ -354,7 +356,7 @@ impl Engine {
         if let Ok(l) = &mut loaded {
             l.hosts = self.hosts.iter().map(|(sig, _)| sig.clone()).collect();
         }
-        let checked = crate::driver::finish_check_loaded(loaded, false).map_err(|f| match f {
+        let checked = crate::driver::finish_check_loaded(loaded).map_err(|f| match f {
             Failure::Compile(r) => Error::Compile(r),
             other => Error::Usage(other.message().to_string()),
         })?;
