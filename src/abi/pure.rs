@@ -5,7 +5,7 @@
 use super::{math2_from_code, M2_FLOORDIV, M2_MOD, M2_POWF};
 use crate::runtime::ops as rops;
 use crate::runtime::Array;
-use crate::runtime::ArrayRef as ARef;
+use crate::runtime::ArrayRef;
 use crate::vocab::MathFn;
 use std::rc::Rc;
 use std::sync::OnceLock;
@@ -46,19 +46,19 @@ pub fn rc_layout() -> Option<RcLayout> {
 }
 
 fn probe_rc_layout() -> Option<RcLayout> {
-    if std::mem::size_of::<Option<ARef>>() != 8 {
+    if std::mem::size_of::<Option<ArrayRef>>() != 8 {
         return None;
     }
-    let word_of = |o: &Option<ARef>| {
+    let word_of = |o: &Option<ArrayRef>| {
         // SAFETY: `Option<Rc<Array>>` is one pointer-sized word (checked above) and fully
         // initialized, so reading it as a `usize` reads the pointer's bits (0 for `None`).
-        unsafe { std::ptr::read(o as *const Option<ARef> as *const usize) }
+        unsafe { std::ptr::read(o as *const Option<ArrayRef> as *const usize) }
     };
     // SAFETY (for the reads below): `word` points at the live `Rc` allocation of `probe`,
     // whose first word (the strong count in std's `repr(C)` `RcInner`) is readable.
     let strong_at = |word: usize| unsafe { std::ptr::read(word as *const usize) };
-    let none: Option<ARef> = None;
-    let probe: Option<ARef> = Some(Rc::new(Array::from_f64s(&[0.0])));
+    let none: Option<ArrayRef> = None;
+    let probe: Option<ArrayRef> = Some(Rc::new(Array::from_f64s(&[0.0])));
     let word = word_of(&probe);
     let value = Rc::as_ptr(probe.as_ref()?) as usize;
     if word_of(&none) != 0 || word == 0 || value < word || strong_at(word) != 1 {
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn release_drops_exactly_one_reference() {
-        let a: ARef = Rc::new(Array::from_f64s(&[1.0]));
+        let a: ArrayRef = Rc::new(Array::from_f64s(&[1.0]));
         let keep = a.clone();
         assert_eq!(Rc::strong_count(&keep), 2);
         // Hand the register's reference over as a word, as native code does.

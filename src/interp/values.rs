@@ -6,7 +6,7 @@ use crate::bytecode::{Loc, SliceOperand};
 use crate::ir::{Builtin, Type};
 use crate::runtime::format::format_scalar;
 use crate::runtime::random::Rng;
-use crate::runtime::ArrayRef as ARef;
+use crate::runtime::ArrayRef;
 use crate::runtime::{Array, Index, RtError, Scalar};
 use crate::vocab::Prim;
 use std::rc::Rc;
@@ -15,7 +15,7 @@ use std::rc::Rc;
 #[derive(Clone, Debug)]
 pub enum Value {
     S(Scalar),
-    A(ARef),
+    A(ArrayRef),
     T(Vec<Value>),
     Unit,
 }
@@ -25,7 +25,7 @@ impl Value {
         ty: &Type,
         loc: &Loc,
         s: &[u64],
-        a: &[Option<ARef>],
+        a: &[Option<ArrayRef>],
         bs: usize,
         ba: usize,
     ) -> Value {
@@ -45,7 +45,7 @@ impl Value {
         }
     }
 
-    pub fn write(self, loc: &Loc, s: &mut [u64], a: &mut [Option<ARef>], bs: usize, ba: usize) {
+    pub fn write(self, loc: &Loc, s: &mut [u64], a: &mut [Option<ArrayRef>], bs: usize, ba: usize) {
         match (self, loc) {
             (Value::S(x), Loc::S(r)) => s[bs + *r as usize] = x.to_bits(),
             (Value::A(x), Loc::A(r)) => a[ba + *r as usize] = Some(x),
@@ -63,7 +63,7 @@ impl Value {
     pub fn write_leaves(
         &self,
         s: &mut Vec<u64>,
-        a: &mut Vec<Option<ARef>>,
+        a: &mut Vec<Option<ArrayRef>>,
         ns: &mut usize,
         na: &mut usize,
     ) {
@@ -90,7 +90,7 @@ impl Value {
     pub fn read_leaves(
         ty: &Type,
         s: &[u64],
-        a: &[Option<ARef>],
+        a: &[Option<ArrayRef>],
         ns: &mut usize,
         na: &mut usize,
     ) -> Value {
@@ -138,7 +138,7 @@ impl Value {
         }
     }
 
-    fn array(&self) -> Result<&ARef, RtError> {
+    fn array(&self) -> Result<&ArrayRef, RtError> {
         match self {
             Value::A(x) => Ok(x),
             _ => Err(RtError::new("internal: expected an array")),
