@@ -9,6 +9,13 @@
 //! | `interp`    | bytecode compiler + interpreter tier; calls only through slots   |
 //! | `runtime`   | arrays, scalar semantics, print format, RNG — shared by tiers    |
 //! | `driver`    | loads a program from disk and runs it (used by the CLI and tests) |
+//! | `options`   | `Options`: tiers, code heap folder, module path, diagnostics      |
+//!
+//! The library reads no environment variable (`tests/no_env.rs` checks it): the `nvm`
+//! binary reads its flags and environment and passes an [`options::Options`] down;
+//! embedders configure an [`engine::EngineBuilder`]. The one exception is a test hook,
+//! the code heap's fault injection, compiled only with the cargo feature
+//! `fault-injection` (which `cargo test` turns on, release builds do not).
 
 pub mod abi;
 pub mod bytecode;
@@ -20,6 +27,7 @@ pub mod interp;
 pub mod ir;
 pub mod jit;
 pub mod loader;
+pub mod options;
 pub mod repl;
 pub mod runtime;
 pub mod source;
@@ -28,4 +36,5 @@ pub mod types;
 pub mod vm;
 pub mod vocab;
 
+pub use options::Options;
 pub use vm::{Stats, Tier, TierPolicy};

@@ -2,7 +2,8 @@
 //! back into memory as they are needed.
 //!
 //! ```text
-//!  ROOT/                       --cache-dir, NVM_CACHE_DIR, or the user cache folder
+//!  ROOT/                       Options::cache_dir (the CLI: --cache-dir, NVM_CACHE_DIR,
+//!                              or the user cache folder)
 //!    v1-<target>/              one folder per heap format + compiler + CPU target
 //!      <key>.nkc               one entry per specialization (32 hex digits: its key)
 //! ```
@@ -80,14 +81,6 @@ pub struct EntryInfo {
     pub code_len: usize,
     pub name: String,
     pub callees: Vec<String>,
-}
-
-/// The default heap root: `$NVM_CACHE_DIR`, else the platform's user cache folder.
-pub fn default_root() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("NVM_CACHE_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    dirs::cache_dir().map(|d| d.join("nvm"))
 }
 
 fn hex(bytes: &[u8]) -> String {
