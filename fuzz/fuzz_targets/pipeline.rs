@@ -8,7 +8,7 @@ mod common;
 use common::Capped;
 use libfuzzer_sys::fuzz_target;
 use nvm::driver::{self, Checked, Failure, RunOptions};
-use nvm::interp::{Tier, TierPolicy};
+use nvm::{Tier, TierPolicy};
 use std::time::Duration;
 
 /// Per tier. Loops poll `INTERRUPT` at back-edges, so a non-terminating loop ends here.
@@ -34,8 +34,10 @@ fn run(checked: &Checked, args: &[String], tier: Tier) -> Outcome {
             &RunOptions {
                 color: false,
                 args: args.to_vec(),
-                policy: TierPolicy { tier, jit_calls: 0 },
-                cache: None,
+                options: nvm::Options {
+                    policy: TierPolicy { tier, jit_calls: 0 },
+                    ..nvm::Options::default()
+                },
             },
             &mut out,
         )
