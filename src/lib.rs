@@ -11,6 +11,7 @@
 //! | module      | role                                                                  |
 //! |-------------|-----------------------------------------------------------------------|
 //! | `source`    | spans and the source map — a leaf                                     |
+//! | `options`   | `Options`: tiers, code heap folder, module path, diagnostics — a leaf |
 //! | `vocab`     | operator and scalar-type vocabulary (`Prim`, `BinOp`, `MathFn`) — a leaf |
 //! | `diag`      | compile-time diagnostics and their rendering                          |
 //! | `syntax`    | lexer (logos), parser (lalrpop), AST — knows no types                 |
@@ -27,6 +28,12 @@
 //! | `driver`    | the CLI's pipeline: check, run, build, inspect, reports               |
 //! | `engine`    | the embedding API                                                     |
 //! | `repl`      | the interactive session                                               |
+//!
+//! The library reads no environment variable (`tests/no_env.rs` checks it): the `nvm`
+//! binary reads its flags and environment and passes an [`Options`] down; embedders
+//! configure an [`EngineBuilder`]. The one exception is a test hook, the code heap's fault
+//! injection, compiled only with the cargo feature `fault-injection` (which `cargo test`
+//! turns on, release builds do not).
 
 /// Declares the internal layers: private to the crate, public only with the `internals`
 /// feature (for the fuzz targets and for tools that need the pipeline's pieces).
@@ -42,7 +49,8 @@ macro_rules! internal {
 }
 
 internal!(
-    abi, bytecode, diag, heap, interp, ir, jit, loader, runtime, source, syntax, types, vm, vocab
+    abi, bytecode, diag, heap, interp, ir, jit, loader, options, runtime, source, syntax, types,
+    vm, vocab
 );
 
 pub mod driver;
@@ -52,4 +60,5 @@ pub mod repl;
 pub use diag::{CompileDiagnostic, CompileError};
 pub use engine::{Engine, EngineBuilder, Error};
 pub use interp::Value;
+pub use options::Options;
 pub use vm::{Stats, Tier, TierPolicy, DEFAULT_JIT_CALLS};

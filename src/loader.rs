@@ -1,9 +1,10 @@
 //! Finds, reads and parses every file of a program: the script, what it imports
 //! (transitively; cycles allowed; each file loaded once), and the prelude.
 //!
-//! Lookup for `import a.b;` from file F: `F's folder/a/b.nk`, then each folder of
-//! `NVM_PATH`, then the standard library, which is embedded in the binary so nvm finds it
-//! whatever the working directory.
+//! Lookup for `import a.b;` from file F: `F's folder/a/b.nk`, then each folder of the
+//! module search path the caller gives (`Options::module_path`; the CLI takes it from
+//! `NVM_PATH`), then the standard library, which is embedded in the binary so nvm finds it
+//! whatever the working directory. The loader reads no environment variable.
 
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
@@ -74,8 +75,12 @@ pub fn read_source(path: &Path) -> std::io::Result<String> {
     })
 }
 
-/// Loads a script from disk with everything it imports.
-pub fn load_file(path: &Path) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
+/// Loads a script from disk with everything it imports; imports not beside their
+/// importing file are looked up in each folder of `module_path`, then the standard library.
+pub fn load_file(
+    path: &Path,
+    module_path: &[PathBuf],
+) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
     let text = read_source(path).map_err(|e| {
         let mut sm = SourceMap::default();
         let f = sm.add(path.display().to_string(), String::new());
@@ -88,23 +93,26 @@ pub fn load_file(path: &Path) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
         )
     })?;
     let dir = path.parent().map(|p| p.to_path_buf());
-    load_source(&path.display().to_string(), text, dir)
+    load_source_with(
+        &path.display().to_string(),
+        text,
+        dir,
+        module_path.to_vec(),
+        HashMap::new(),
+    )
 }
 
 /// Loads a script given as text (`name` is used in messages); imports are looked up in
-/// `dir` (if any), `NVM_PATH` and the standard library.
+/// `dir` (if any) and the standard library.
 pub fn load_source(
     name: &str,
     text: String,
     dir: Option<PathBuf>,
 ) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
-    let search_path = std::env::var_os("NVM_PATH")
-        .map(|v| std::env::split_paths(&v).collect())
-        .unwrap_or_default();
-    load_source_with(name, text, dir, search_path, HashMap::new())
+    load_source_with(name, text, dir, Vec::new(), HashMap::new())
 }
 
-/// `load_source` with an explicit module search path (instead of `NVM_PATH`) and modules
+/// `load_source` with a module search path (folders looked in after `dir`) and modules
 /// given as text (import name → source), found before any folder.
 pub fn load_source_with(
     name: &str,

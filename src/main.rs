@@ -1,8 +1,16 @@
-//! The `nvm` command line: the only code that reads arguments, prints to the terminal
-//! and chooses exit codes (0 ok, 1 runtime error, 2 compile or usage error, 101 bug).
+//! The `nvm` command line: the only code that reads arguments and the environment,
+//! prints to the terminal and chooses exit codes (0 ok, 1 runtime error, 2 compile or
+//! usage error, 101 bug).
+//!
+//! Environment variables (each below its flag, if it has one): `NVM_JIT_CALLS`
+//! (`--jit-calls`), `NVM_CACHE_DIR` (`--cache-dir`), `NVM_PATH` (the module search
+//! path), `NVM_PERF_MAP` (a `perf` map of compiled code), `NVM_DUMP_OPT` (optimized
+//! Cranelift IR to stderr). They are read here and passed to the library in an
+//! [`nvm::Options`]; the library reads none.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use nvm::driver::{self, Failure, RunOptions};
+use nvm::Options;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -56,8 +64,39 @@ impl CacheArgs {
         if self.no_cache {
             None
         } else {
-            self.cache_dir.clone().or_else(driver::cache::default_root)
+            self.cache_dir.clone().or_else(default_cache_dir)
         }
+    }
+}
+
+/// The code heap's folder without `--cache-dir`: `$NVM_CACHE_DIR`, else `nvm` in the
+/// platform's user cache folder.
+fn default_cache_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("NVM_CACHE_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    dirs::cache_dir().map(|d| d.join("nvm"))
+}
+
+/// The library's settings that come from the environment only: the module search path
+/// (`NVM_PATH`, split like `PATH`), `NVM_PERF_MAP` and `NVM_DUMP_OPT` (set: on). The tier
+/// policy and the code heap folder are the defaults, for each command to set.
+fn env_options() -> Options {
+    Options {
+        module_path: std::env::var_os("NVM_PATH")
+            .map(|v| std::env::split_paths(&v).collect())
+            .unwrap_or_default(),
+        perf_map: std::env::var_os("NVM_PERF_MAP").is_some(),
+        dump_opt: std::env::var_os("NVM_DUMP_OPT").is_some(),
+        ..Options::default()
+    }
+}
+
+fn vm_tier(t: Tier) -> nvm::Tier {
+    match t {
+        Tier::Interp => nvm::Tier::Interp,
+        Tier::Jit => nvm::Tier::Jit,
+        Tier::Auto => nvm::Tier::Auto,
     }
 }
 
@@ -197,30 +236,33 @@ fn run_cli(cli: Cli) -> u8 {
             no_cache: false,
         },
     });
+    let env = env_options();
     let result = match command {
         Command::Repl { tier, cache } => {
             // First: Ctrl-C from now on stops evaluations, never the REPL.
             let stop = nvm::repl::catch_sigint();
-            let mut b = nvm::engine::Engine::builder()
+            // The REPL's modules are found beside their files only (not in `NVM_PATH`),
+            // and `NVM_JIT_CALLS` does not apply to it.
+            let engine = nvm::engine::Engine::builder()
+                .options(Options {
+                    cache_dir: cache.root(),
+                    module_path: Vec::new(),
+                    ..env
+                })
+                .tier(vm_tier(tier))
                 .interrupt_flag(stop)
                 .capture_output()
-                .tier(match tier {
-                    Tier::Interp => nvm::Tier::Interp,
-                    Tier::Jit => nvm::Tier::Jit,
-                    Tier::Auto => nvm::Tier::Auto,
-                });
-            if let Some(root) = cache.root() {
-                b = b.cache_dir(root);
-            }
-            return nvm::repl::interactive(nvm::repl::Session::new(b.build()));
+                .build();
+            let history = dirs::data_dir().map(|d| d.join("nvm").join("history.txt"));
+            return nvm::repl::interactive(nvm::repl::Session::new(engine), history);
         }
-        Command::Check { file } => driver::check_file(&file).map(|_| ()),
+        Command::Check { file } => driver::check_file(&file, &env.module_path).map(|_| ()),
         Command::Inspect {
             file,
             func,
             args,
             emit,
-        } => driver::check_file(&file).and_then(|c| {
+        } => driver::check_file(&file, &env.module_path).and_then(|c| {
             let emit: Vec<driver::Emit> = emit
                 .iter()
                 .map(|e| match e {
@@ -229,19 +271,19 @@ fn run_cli(cli: Cli) -> u8 {
                     EmitKind::Asm => driver::Emit::Asm,
                 })
                 .collect();
-            driver::inspect(&c, &func, args.as_deref(), &emit)
+            driver::inspect(&c, &func, args.as_deref(), &emit, &env)
                 .map(|text| print!("{text}"))
                 .map_err(|m| Failure::Runtime(format!("error: {m}\n")))
         }),
         Command::InternalPanic => panic!("deliberate panic for the panic-reporting test"),
-        Command::Build { file, cache, stats } => driver::check_file(&file).and_then(|checked| {
+        Command::Build { file, cache, stats } => driver::check_file(&file, &env.module_path).and_then(|checked| {
             let Some(root) = cache.root() else {
                 return Err(Failure::Usage(
                     "error: `nvm build` needs a code heap (no --no-cache, and a --cache-dir or a user cache folder)\n".into(),
                 ));
             };
             let started = std::time::Instant::now();
-            let r = driver::build(&checked, &root);
+            let r = driver::build(&checked, &Options { cache_dir: Some(root.clone()), ..env });
             finish(&r, stats, started.elapsed(), color);
             if r.result.is_ok() {
                 println!(
@@ -255,7 +297,7 @@ fn run_cli(cli: Cli) -> u8 {
             r.result.map_err(Failure::reported)
         }),
         Command::Cache { action, cache_dir } => {
-            let Some(root) = cache_dir.or_else(driver::cache::default_root) else {
+            let Some(root) = cache_dir.or_else(default_cache_dir) else {
                 eprintln!("error: no cache folder: pass --cache-dir or set NVM_CACHE_DIR");
                 return 2;
             };
@@ -302,17 +344,17 @@ fn run_cli(cli: Cli) -> u8 {
                     return 2;
                 }
             };
-            let policy = nvm::TierPolicy {
-                tier: match tier {
-                    Tier::Interp => nvm::Tier::Interp,
-                    Tier::Jit => nvm::Tier::Jit,
-                    Tier::Auto => nvm::Tier::Auto,
+            let options = Options {
+                policy: nvm::TierPolicy {
+                    tier: vm_tier(tier),
+                    jit_calls,
                 },
-                jit_calls,
+                cache_dir: cache.root(),
+                ..env
             };
             // Wall time covers the whole run: loading and checking included.
             let started = std::time::Instant::now();
-            driver::check_file(&file).and_then(|checked| {
+            driver::check_file(&file, &options.module_path).and_then(|checked| {
                 let stdout = std::io::stdout();
                 let is_tty = stdout.is_terminal();
                 // Line by line on a terminal (progress shows as it happens), in large
@@ -325,8 +367,7 @@ fn run_cli(cli: Cli) -> u8 {
                 let opts = RunOptions {
                     color,
                     args,
-                    policy,
-                    cache: cache.root(),
+                    options,
                 };
                 let r = driver::run(&checked, &opts, &mut out);
                 let _ = out.flush();

@@ -8,11 +8,12 @@
 //!   variables and whose result is their new values (so `let` persists across entries);
 //! - an expression is evaluated the same way and its value printed.
 //!
-//! The line editor (rustyline) adds history (in the user's data folder), multi-line
-//! entries (an unclosed `{`, `(` or `[` continues on the next line) and completion of
-//! names. Errors are printed and the session goes on; Ctrl-C stops a running evaluation
-//! (in either tier: loops check the engine's stop flag, which the SIGINT handler sets) and
-//! returns to the prompt; Ctrl-D exits.
+//! The line editor (rustyline) adds history (in a file the caller names: the CLI's is in
+//! the user's data folder; this module reads no environment), multi-line entries (an
+//! unclosed `{`, `(` or `[` continues on the next line) and completion of names. Errors
+//! are printed and the session goes on; Ctrl-C stops a running evaluation (in either
+//! tier: loops check the engine's stop flag, which the SIGINT handler sets) and returns
+//! to the prompt; Ctrl-D exits.
 
 use crate::engine::{Engine, Error};
 use crate::interp::Value;
@@ -490,8 +491,10 @@ pub fn catch_sigint() -> Arc<AtomicBool> {
 }
 
 /// Runs the REPL on the terminal (or, when stdin is not one, on its lines without prompts
-/// or history, for scripts and tests). Returns the exit status.
-pub fn interactive(mut session: Session) -> u8 {
+/// or history, for scripts and tests). On a terminal, earlier entries are read from and
+/// saved to the file `history` (the CLI's: in the user data folder). Returns the exit
+/// status.
+pub fn interactive(mut session: Session, history: Option<std::path::PathBuf>) -> u8 {
     use std::io::{BufRead, IsTerminal, Write};
     catch_sigint();
     let show = |o: &Outcome| {
@@ -531,7 +534,6 @@ pub fn interactive(mut session: Session) -> u8 {
             }
         };
     ed.set_helper(Some(Names(names.clone())));
-    let history = dirs::data_dir().map(|d| d.join("nvm").join("history.txt"));
     if let Some(h) = &history {
         let _ = ed.load_history(h);
     }

@@ -252,3 +252,112 @@ fn ctrl_c_stops_a_running_loop_in_either_tier_and_the_repl_goes_on() {
         assert_eq!(stdout, "after 1\n", "{tier}: {stderr}");
     }
 }
+
+/// The environment variables the README documents reach the library through the CLI
+/// (which alone reads them): `NVM_PATH` for `run` and `check`, after the script's own
+/// folder, in order.
+#[test]
+fn imports_are_found_in_nvm_path_folders_after_the_scripts_own() {
+    let root = dir().join("nvm_path");
+    for sub in ["script", "first", "second"] {
+        std::fs::create_dir_all(root.join(sub)).unwrap();
+    }
+    let write = |rel: &str, text: &str| std::fs::write(root.join(rel), text).unwrap();
+    write("script/main.nk", "import helper;\nprint(helper.f(21));\n");
+    write(
+        "second/helper.nk",
+        "fn f(x: i64) -> i64 { return 2 * x; }\n",
+    );
+    let main = support::path_str(&root.join("script/main.nk"));
+    let path = |dirs: &[&str]| {
+        std::env::join_paths(dirs.iter().map(|d| root.join(d)))
+            .unwrap()
+            .into_string()
+            .unwrap()
+    };
+    let run = |cmd: &str, nvm_path: Option<String>| {
+        let mut c = match cmd {
+            "check" => nvm_cmd().args([cmd, &main]),
+            _ => nvm_cmd().args([cmd, "--no-cache", &main]),
+        };
+        if let Some(p) = nvm_path {
+            c = c.env("NVM_PATH", p);
+        }
+        let out = c.run();
+        (out.status, out.stdout, out.stderr)
+    };
+    let (code, _, err) = run("run", None);
+    assert_eq!(code, 2, "no NVM_PATH: `helper` is not found: {err}");
+    assert!(err.contains("helper"), "{err}");
+    let (code, _, err) = run("check", None);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(run("check", Some(path(&["first", "second"]))).0, 0);
+    assert_eq!(
+        run("run", Some(path(&["first", "second"]))).1,
+        "42\n",
+        "found in the second folder"
+    );
+    write("first/helper.nk", "fn f(x: i64) -> i64 { return 3 * x; }\n");
+    assert_eq!(
+        run("run", Some(path(&["first", "second"]))).1,
+        "63\n",
+        "the first folder wins"
+    );
+    write("script/helper.nk", "fn f(x: i64) -> i64 { return x; }\n");
+    assert_eq!(
+        run("run", Some(path(&["first", "second"]))).1,
+        "21\n",
+        "the script's own folder comes before NVM_PATH"
+    );
+}
+
+/// `NVM_PERF_MAP` names compiled code in `/tmp/perf-PID.map`; `NVM_DUMP_OPT` prints the
+/// optimized Cranelift IR to stderr. Neither does anything unset.
+#[test]
+fn perf_map_and_dump_opt_follow_their_environment_variables() {
+    let path = script(
+        "perf.nk",
+        "fn sq(x: i64) -> i64 { return x * x; }\nprint(sq(7));\n",
+    );
+    // `/tmp/perf-PID.map` and `/tmp/perf-PID-ADDR.bin`.
+    let files = |pid: u32| -> Vec<std::path::PathBuf> {
+        let (map, bin) = (format!("perf-{pid}.map"), format!("perf-{pid}-"));
+        std::fs::read_dir("/tmp")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                let n = e.file_name().to_string_lossy().into_owned();
+                n == map || n.starts_with(&bin)
+            })
+            .map(|e| e.path())
+            .collect()
+    };
+    for on in [false, true] {
+        let mut c = nvm_cmd().args(["run", "--tier=jit", "--no-cache", &path]);
+        if on {
+            c = c.env("NVM_PERF_MAP", "1").env("NVM_DUMP_OPT", "1");
+        }
+        let child = c.spawn();
+        let pid = child.pid();
+        let out = child.wait();
+        assert_eq!(
+            (out.status, out.stdout.as_str()),
+            (0, "49\n"),
+            "{}",
+            out.stderr
+        );
+        let written = files(pid);
+        let map = std::fs::read_to_string(format!("/tmp/perf-{pid}.map")).unwrap_or_default();
+        for f in &written {
+            let _ = std::fs::remove_file(f);
+        }
+        if on {
+            assert!(map.contains(" nk::sq(i64)"), "perf map: {map:?}");
+            assert!(written.len() >= 2, "the map and each function's bytes");
+            assert!(out.stderr.contains("function "), "{}", out.stderr);
+        } else {
+            assert!(written.is_empty(), "{written:?}");
+            assert_eq!(out.stderr, "");
+        }
+    }
+}

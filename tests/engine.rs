@@ -147,6 +147,65 @@ fn modules_load_from_files_with_their_imports() {
     ));
 }
 
+/// The engine reads no environment: its module search path and perf map are set on the
+/// builder (one folder per `module_path`, in order), or all at once with `options`.
+#[test]
+fn module_path_and_perf_map_are_set_on_the_builder() {
+    let dir = TempDir::new("engine-options");
+    for sub in ["a", "b"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    std::fs::write(dir.join("b/lib.nk"), "fn k() -> i64 { return 2; }").unwrap();
+    let user = "import lib;\nfn get() -> i64 { return lib.k(); }";
+    let mut e = Engine::new();
+    assert!(matches!(e.load_str("m", user), Err(Error::Compile(_))));
+    let mut e = Engine::builder()
+        .module_path(dir.join("a"))
+        .module_path(dir.join("b"))
+        .build();
+    e.load_str("m", user).unwrap();
+    assert_eq!(e.call::<i64>("get", ()).unwrap(), 2);
+    std::fs::write(dir.join("a/lib.nk"), "fn k() -> i64 { return 1; }").unwrap();
+    let mut e = Engine::builder()
+        .options(nvm::Options {
+            module_path: vec![dir.join("a"), dir.join("b")],
+            ..nvm::Options::default()
+        })
+        .build();
+    e.load_str("m", user).unwrap();
+    assert_eq!(
+        e.call::<i64>("get", ()).unwrap(),
+        1,
+        "the first folder wins"
+    );
+
+    // The perf map is this (test) process's: written only when asked for.
+    let map = std::path::PathBuf::from(format!("/tmp/perf-{}.map", std::process::id()));
+    let names = |m: &std::path::Path| std::fs::read_to_string(m).unwrap_or_default();
+    let mut e = Engine::builder().tier(Tier::Jit).build();
+    e.load_str("pm", "fn perf_off(x: i64) -> i64 { return x + 1; }")
+        .unwrap();
+    assert_eq!(e.call::<i64>("perf_off", (1,)).unwrap(), 2);
+    assert!(!names(&map).contains("perf_off"));
+    let mut e = Engine::builder().tier(Tier::Jit).perf_map(true).build();
+    e.load_str("pm", "fn perf_on(x: i64) -> i64 { return x + 1; }")
+        .unwrap();
+    assert_eq!(e.call::<i64>("perf_on", (1,)).unwrap(), 2);
+    let written = names(&map);
+    for f in std::fs::read_dir("/tmp").unwrap().flatten() {
+        let n = f.file_name().to_string_lossy().into_owned();
+        if n.starts_with(&format!("perf-{}", std::process::id())) {
+            let _ = std::fs::remove_file(f.path());
+        }
+    }
+    assert!(
+        written
+            .lines()
+            .any(|l| l.contains(" nk::") && l.contains("perf_on(i64)")),
+        "{written}"
+    );
+}
+
 /// Every tier, and `Auto` with one call to tier up: host calls cross from native code.
 fn engines() -> Vec<Engine> {
     vec![

@@ -34,8 +34,10 @@ fn run(checked: &Checked, args: &[String], tier: Tier) -> Outcome {
             &RunOptions {
                 color: false,
                 args: args.to_vec(),
-                policy: TierPolicy { tier, jit_calls: 0 },
-                cache: None,
+                options: nvm::Options {
+                    policy: TierPolicy { tier, jit_calls: 0 },
+                    ..nvm::Options::default()
+                },
             },
             &mut out,
         )

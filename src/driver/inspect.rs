@@ -5,7 +5,8 @@
 //! compiles) only the chosen specializations, with the program's output discarded.
 
 use super::Checked;
-use crate::vm::Vm;
+use crate::options::Options;
+use crate::vm::{self, Vm};
 
 /// What `nvm inspect` shows of a specialization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,12 +20,14 @@ pub enum Emit {
 }
 
 /// The inspector's text for the specializations of `func` (every one whose name starts
-/// with it, or — with `args` such as `i64,f64[]` — exactly `func(args)`).
+/// with it, or — with `args` such as `i64,f64[]` — exactly `func(args)`). Nothing runs,
+/// nothing is read from or written to a code heap; of `opts` only `dump_opt` matters.
 pub fn inspect(
     checked: &Checked,
     func: &str,
     args: Option<&str>,
     emit: &[Emit],
+    opts: &Options,
 ) -> Result<String, String> {
     let prog = &checked.program;
     let wanted = args.map(|a| {
@@ -64,7 +67,20 @@ pub fn inspect(
         });
     }
     let mut sink = Vec::new();
-    let mut it = Vm::new(prog.clone(), Box::new(&mut sink));
+    let mut it = Vm::with_options(
+        prog.clone(),
+        Box::new(&mut sink),
+        &Options {
+            policy: vm::TierPolicy {
+                tier: vm::Tier::Interp,
+                jit_calls: vm::DEFAULT_JIT_CALLS,
+            },
+            cache_dir: None,
+            module_path: Vec::new(),
+            perf_map: false,
+            dump_opt: opts.dump_opt,
+        },
+    );
     let mut out = String::new();
     for id in chosen {
         let f = &prog.funcs[id];

@@ -1,8 +1,10 @@
 //! Loads, checks and runs a program: the pipeline from a path (or text) to its output,
 //! shared by the CLI, the embedding API and the test harness.
 //!
-//! Invariant: performs no process I/O beyond the output sink it is given; `main`'s
-//! arguments are parsed before anything runs, so a usage error runs nothing.
+//! Invariant: performs no process I/O beyond the output sink it is given and reads no
+//! environment — every setting comes in an [`Options`] (the CLI fills it from its flags and
+//! environment variables); `main`'s arguments are parsed before anything runs, so a usage
+//! error runs nothing.
 //!
 //! | file         | job                                                                |
 //! |--------------|--------------------------------------------------------------------|
@@ -16,9 +18,8 @@ mod report;
 pub use inspect::{inspect, Emit};
 pub use report::{peak_rss_kib, render_runtime_error, stats_json, stats_text};
 
-/// The code heap's default folder and its management (`nvm cache stats|verify|gc|clear`).
+/// The code heap's management (`nvm cache stats|verify|gc|clear`).
 pub mod cache {
-    pub use crate::heap::default_root;
     pub use crate::heap::manage::*;
 }
 
@@ -26,13 +27,14 @@ use crate::diag::{CompileError, Diagnostic};
 use crate::interp::Value;
 use crate::ir::Program;
 use crate::loader::{self, Loaded};
+use crate::options::Options;
 use crate::runtime::ops as rops;
 use crate::runtime::RuntimeError;
 use crate::source::SourceMap;
 use crate::vm::{self, Vm};
 use crate::vocab::Prim;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A program that passed the front end.
 pub struct Checked {
@@ -82,12 +84,13 @@ impl Failure {
     }
 }
 
-/// Loads and checks a script file with everything it imports.
-pub fn check_file(path: &Path) -> Result<Checked, Failure> {
-    finish_check_loaded(loader::load_file(path))
+/// Loads and checks a script file with everything it imports (found beside the importing
+/// file, then in each folder of `module_path`, then in the standard library).
+pub fn check_file(path: &Path, module_path: &[PathBuf]) -> Result<Checked, Failure> {
+    finish_check_loaded(loader::load_file(path, module_path))
 }
 
-/// Loads and checks a script given as text.
+/// Loads and checks a script given as text (it can import the standard library only).
 pub fn check_source(name: &str, text: &str) -> Result<Checked, Failure> {
     finish_check_loaded(loader::load_source(name, text.to_string(), None))
 }
@@ -112,10 +115,9 @@ pub struct RunOptions {
     pub color: bool,
     /// Arguments for `main`, as typed on the command line.
     pub args: Vec<String>,
-    /// Which tier runs what.
-    pub policy: vm::TierPolicy,
-    /// The code heap's root folder; `None` runs uncached.
-    pub cache: Option<std::path::PathBuf>,
+    /// The tier policy, the code heap folder (`None` runs uncached), `perf_map`,
+    /// `dump_opt` (the module path was used by `check_file`).
+    pub options: Options,
 }
 
 /// The outcome of a run and what it took.
@@ -139,18 +141,31 @@ pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunRepo
 }
 
 /// `nvm build`: compiles every specialization of the program (everything reachable from
-/// the script and `main`) into the code heap at `cache`, or loads it from there.
-pub fn build(checked: &Checked, cache: &Path) -> RunReport {
+/// the script and `main`) into the code heap at `opts.cache_dir`, or loads it from there.
+/// The tier policy of `opts` is not used (everything is compiled); without a heap folder
+/// nothing is built.
+pub fn build(checked: &Checked, opts: &Options) -> RunReport {
     let prog = &checked.program;
-    let mut it = Vm::with_policy(
+    if opts.cache_dir.is_none() {
+        return RunReport {
+            stats: vm::Stats::default(),
+            result: Err(Failure::Usage(
+                "error: building needs a code heap folder\n".into(),
+            )),
+            warnings: Vec::new(),
+        };
+    }
+    let mut it = Vm::with_options(
         prog.clone(),
         Box::new(std::io::sink()),
-        vm::TierPolicy {
-            tier: vm::Tier::Jit,
-            jit_calls: 0,
+        &Options {
+            policy: vm::TierPolicy {
+                tier: vm::Tier::Jit,
+                jit_calls: 0,
+            },
+            ..opts.clone()
         },
     );
-    it.use_code_heap(cache.to_path_buf());
     let mut result = Ok(());
     for id in 0..prog.funcs.len() {
         if let Err(m) = it.prepare(id as u32) {
@@ -217,10 +232,7 @@ fn run_inner(
             vals
         }
     };
-    let mut it = Vm::with_policy(prog.clone(), Box::new(out), opts.policy);
-    if let Some(root) = &opts.cache {
-        it.use_code_heap(root.clone());
-    }
+    let mut it = Vm::with_options(prog.clone(), Box::new(out), &opts.options);
     let result = (|| {
         it.call(prog.script, &[])?;
         if let Some(m) = &prog.main {
@@ -245,8 +257,7 @@ pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Fai
         &RunOptions {
             color: false,
             args: args.to_vec(),
-            policy: Default::default(),
-            cache: None,
+            options: Options::default(),
         },
         &mut out,
     )

@@ -77,7 +77,8 @@ use crate::diag::CompileError;
 use crate::driver::{render_runtime_error, Checked, Failure};
 use crate::interp::{HostFn, Value};
 use crate::ir::{HostSig, Type};
-use crate::vm::{Tier, TierPolicy, Vm};
+use crate::options::Options;
+use crate::vm::{Tier, Vm};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
@@ -120,33 +121,46 @@ impl std::error::Error for Error {}
 
 /// Configures an [`Engine`].
 pub struct EngineBuilder {
-    policy: TierPolicy,
-    cache: Option<PathBuf>,
-    module_paths: Vec<PathBuf>,
+    options: Options,
     capture: bool,
     time_limit: Option<Duration>,
     interrupt: Option<Arc<AtomicBool>>,
 }
 
+/// The engine reads no environment variable: what the `nvm` binary takes from
+/// `NVM_CACHE_DIR`, `NVM_PATH`, `NVM_PERF_MAP` or `NVM_DUMP_OPT` is set here.
 impl EngineBuilder {
-    /// Which tier runs the code (default: [`Tier::Auto`]).
-    pub fn tier(mut self, tier: Tier) -> Self {
-        self.policy.tier = tier;
+    /// Every setting of [`Options`] at once (replacing those made before).
+    pub fn options(mut self, options: Options) -> Self {
+        self.options = options;
         self
     }
-    /// In `Auto`, calls after which a loop-free function is compiled.
+    /// Which tier runs the code (default: [`Tier::Auto`]).
+    pub fn tier(mut self, tier: Tier) -> Self {
+        self.options.policy.tier = tier;
+        self
+    }
+    /// In `Auto`, calls after which a loop-free function is compiled (default:
+    /// [`crate::vm::DEFAULT_JIT_CALLS`]).
     pub fn jit_calls(mut self, n: u32) -> Self {
-        self.policy.jit_calls = n;
+        self.options.policy.jit_calls = n;
         self
     }
     /// Keep compiled code in (and load it from) this code heap folder. Default: none.
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.cache = Some(dir.into());
+        self.options.cache_dir = Some(dir.into());
         self
     }
-    /// Folders searched for `import`ed modules (like `NVM_PATH`), after a module's own.
+    /// A folder searched for `import`ed modules after a module's own (as `NVM_PATH` is for
+    /// `nvm run`); each call adds one, searched in the order added.
     pub fn module_path(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.module_paths.push(dir.into());
+        self.options.module_path.push(dir.into());
+        self
+    }
+    /// Name compiled code for `perf` in `/tmp/perf-PID.map` (as `NVM_PERF_MAP` does for
+    /// `nvm`). Default: off.
+    pub fn perf_map(mut self, on: bool) -> Self {
+        self.options.perf_map = on;
         self
     }
     /// Collect what nk `print`s instead of writing it to stdout ([`Engine::take_output`]).
@@ -176,9 +190,7 @@ impl EngineBuilder {
                 .map(|limit| Watchdog::start(limit, interrupt.clone())),
             interrupt,
             hosts: Vec::new(),
-            policy: self.policy,
-            cache: self.cache,
-            module_paths: self.module_paths,
+            options: self.options,
             output: self.capture.then(|| Rc::new(RefCell::new(Vec::new()))),
             modules: Vec::new(),
             entries: Vec::new(),
@@ -216,9 +228,7 @@ pub struct Engine {
     /// The stop flag of this engine's interpreters.
     interrupt: Arc<AtomicBool>,
     watchdog: Option<Watchdog>,
-    policy: TierPolicy,
-    cache: Option<PathBuf>,
-    module_paths: Vec<PathBuf>,
+    options: Options,
     output: Option<Rc<RefCell<Vec<u8>>>>,
     modules: Vec<(String, Source)>,
     entries: Vec<Entry>,
@@ -252,9 +262,7 @@ impl Engine {
 
     pub fn builder() -> EngineBuilder {
         EngineBuilder {
-            policy: TierPolicy::default(),
-            cache: None,
-            module_paths: Vec::new(),
+            options: Options::default(),
             capture: false,
             time_limit: None,
             interrupt: None,
@@ -350,7 +358,7 @@ impl Engine {
                 }
             }
         }
-        paths.extend(self.module_paths.iter().cloned());
+        paths.extend(self.options.module_path.iter().cloned());
         let mut loaded =
             crate::loader::load_source_with("<engine>", self.script(), None, paths, texts);
         if let Ok(l) = &mut loaded {
@@ -364,12 +372,9 @@ impl Engine {
             Some(buf) => Box::new(Capture(buf.clone())),
             None => Box::new(std::io::stdout()),
         };
-        let mut it = Vm::with_policy(checked.program.clone(), out, self.policy);
+        let mut it = Vm::with_options(checked.program.clone(), out, &self.options);
         it.set_hosts(self.hosts.iter().map(|(_, f)| f.clone()).collect());
         it.set_interrupt_flag(self.interrupt.clone());
-        if let Some(c) = &self.cache {
-            it.use_code_heap(c.clone());
-        }
         let mut ids = HashMap::new();
         for (k, f) in checked.program.funcs.iter().enumerate() {
             if let Some(rest) = f.name.strip_prefix("__nvm_entry_") {
@@ -492,8 +497,14 @@ impl Engine {
             .state
             .as_ref()
             .ok_or(Error::Usage("nothing is loaded".into()))?;
-        crate::driver::inspect(&state.checked, &target, None, &[crate::driver::Emit::Ir])
-            .map_err(Error::Usage)
+        crate::driver::inspect(
+            &state.checked,
+            &target,
+            None,
+            &[crate::driver::Emit::Ir],
+            &self.options,
+        )
+        .map_err(Error::Usage)
     }
 
     /// The code heap's counters, when the engine has one.

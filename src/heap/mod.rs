@@ -2,7 +2,8 @@
 //! back into memory as they are needed.
 //!
 //! ```text
-//!  ROOT/                       --cache-dir, NVM_CACHE_DIR, or the user cache folder
+//!  ROOT/                       Options::cache_dir (the CLI: --cache-dir, NVM_CACHE_DIR,
+//!                              or the user cache folder)
 //!    v1-<target>/              one folder per heap format + compiler + CPU target
 //!      <key>.nkc               one entry per specialization (32 hex digits: its key)
 //! ```
@@ -31,6 +32,8 @@
 //! using an entry: a bad one is reported as a warning and rebuilt. Nothing is ever
 //! modified in place, so a mapped entry stays valid even if `gc` deletes its file.
 
+#[cfg(feature = "fault-injection")]
+mod fault;
 pub mod key;
 pub mod manage;
 
@@ -79,14 +82,6 @@ pub struct EntryInfo {
     pub code_len: usize,
     pub name: String,
     pub callees: Vec<String>,
-}
-
-/// The default heap root: `$NVM_CACHE_DIR`, else the platform's user cache folder.
-pub fn default_root() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("NVM_CACHE_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    dirs::cache_dir().map(|d| d.join("nvm"))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -180,11 +175,11 @@ impl CodeHeap {
         callees: &[String],
         attempt: u32,
     ) -> std::io::Result<()> {
-        // Fault injection for the tests: a full disk; a `clear` just before the first rename.
-        let fault = std::env::var("NVM_HEAP_FAULT").unwrap_or_default();
-        if fault == "enospc" {
-            return Err(std::io::Error::from_raw_os_error(28));
-        }
+        // Test builds only (see `fault`): a full disk here, a `clear` before the rename.
+        #[cfg(feature = "fault-injection")]
+        fault::before_write()?;
+        #[cfg(not(feature = "fault-injection"))]
+        let _ = attempt; // only the fault hook tells a retry from the first attempt
         fs::create_dir_all(&self.dir)?;
         let bytes = encode_entry(key, &self.fingerprint, code, name, callees);
         let tmp = self.dir.join(format!(
@@ -199,9 +194,8 @@ impl CodeHeap {
             let mut f = File::create(&tmp)?;
             f.write_all(&bytes)?;
             f.sync_data()?;
-            if fault == "clear-race" && attempt == 0 {
-                fs::remove_dir_all(&self.dir)?;
-            }
+            #[cfg(feature = "fault-injection")]
+            fault::before_rename(&self.dir, attempt)?;
             fs::rename(&tmp, self.path_of(key))
         })();
         if result.is_err() {

@@ -47,11 +47,14 @@ pub struct Jit {
     fctx: FunctionBuilderContext,
     ctx: Context,
     rc_off: i64,
+    /// Print each function's optimized Cranelift IR to stderr (`Options::dump_opt`).
+    dump_opt: bool,
 }
 
 impl Jit {
     /// A compiler for the host CPU, or why there is none (the run is then interpreted).
-    pub fn new() -> Result<Jit, String> {
+    /// With `dump_opt`, each compiled function's optimized Cranelift IR goes to stderr.
+    pub fn new(dump_opt: bool) -> Result<Jit, String> {
         let rc_off = crate::abi::pure::rc_layout()
             .ok_or("this build's Rc layout is not the one native code expects")?
             .value;
@@ -73,6 +76,7 @@ impl Jit {
             fctx: FunctionBuilderContext::new(),
             ctx: Context::new(),
             rc_off,
+            dump_opt,
         })
     }
 
@@ -122,7 +126,7 @@ impl Jit {
         let clif = listing.then(|| func.display().to_string());
         self.ctx.func = func;
         self.ctx.set_disasm(listing);
-        if std::env::var_os("NVM_DUMP_OPT").is_some() {
+        if self.dump_opt {
             let mut c = Context::for_function(self.ctx.func.clone());
             if c.optimize(&*self.isa, &mut ControlPlane::default()).is_ok() {
                 eprintln!("{}", c.func.display());

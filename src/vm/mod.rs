@@ -27,37 +27,7 @@ pub use crate::interp::INTERRUPTED;
 /// the run with the runtime error [`INTERRUPTED`]. `Vm::call` clears it on entry.
 pub static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Which tier runs a specialization.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tier {
-    /// Everything in the interpreter.
-    Interp,
-    /// Everything compiled by Cranelift before its first call.
-    Jit,
-    /// Start interpreted; compile a function when it has a loop (at its first call) or
-    /// after `jit_calls` calls.
-    Auto,
-}
-
-/// How the tiers are chosen.
-#[derive(Debug, Clone, Copy)]
-pub struct TierPolicy {
-    pub tier: Tier,
-    /// Calls after which `Auto` compiles a loop-free function.
-    pub jit_calls: u32,
-}
-
-/// Default of [`TierPolicy::jit_calls`] (also `NVM_JIT_CALLS`, `--jit-calls`).
-pub const DEFAULT_JIT_CALLS: u32 = 50;
-
-impl Default for TierPolicy {
-    fn default() -> Self {
-        TierPolicy {
-            tier: Tier::Auto,
-            jit_calls: DEFAULT_JIT_CALLS,
-        }
-    }
-}
+pub use crate::options::{Options, Tier, TierPolicy, DEFAULT_JIT_CALLS};
 
 /// Counters shown by `--stats`.
 #[derive(Debug, Default, Clone)]
@@ -102,6 +72,10 @@ pub struct Vm<'p> {
     /// fingerprint names the heap's folder).
     heap_root: Option<std::path::PathBuf>,
     heap: Option<crate::heap::CodeHeap>,
+    /// Name compiled code for `perf` ([`Options::perf_map`]).
+    perf_map: bool,
+    /// Print optimized Cranelift IR when compiling ([`Options::dump_opt`]).
+    dump_opt: bool,
     /// Every native function compiled, by code id (kept alive while the interpreter is).
     native: Vec<bridge::NativeCode>,
     /// An error recorded by native code on its way out (chain innermost first).
@@ -123,13 +97,14 @@ fn stop_flag(
 
 impl Drop for Vm<'_> {
     fn drop(&mut self) {
-        // SAFETY: `ctx` came from `Box::into_raw` in `with_policy` and is freed only here.
+        // SAFETY: `ctx` came from `Box::into_raw` in `with_options` and is freed only here.
         drop(unsafe { Box::from_raw(self.ctx.as_ptr()) });
     }
 }
 
 impl<'p> Vm<'p> {
-    /// An interpreter that interprets everything.
+    /// An interpreter that interprets everything (for tests).
+    #[cfg(test)]
     pub fn new(prog: Rc<Program>, out: Box<dyn Write + 'p>) -> Self {
         Self::with_policy(
             prog,
@@ -141,7 +116,24 @@ impl<'p> Vm<'p> {
         )
     }
 
+    /// An interpreter with this tier policy and otherwise [`Options::default`]: no code
+    /// heap, no `perf` map (for tests).
+    #[cfg(test)]
     pub fn with_policy(prog: Rc<Program>, out: Box<dyn Write + 'p>, policy: TierPolicy) -> Self {
+        Self::with_options(
+            prog,
+            out,
+            &Options {
+                policy,
+                ..Options::default()
+            },
+        )
+    }
+
+    /// An interpreter set up by `opts`: its tier policy, its code heap (compiled code is
+    /// kept in and loaded from `cache_dir`), `perf_map` and `dump_opt`. The module path
+    /// concerns loading only and is not used here.
+    pub fn with_options(prog: Rc<Program>, out: Box<dyn Write + 'p>, opts: &Options) -> Self {
         let n = prog.funcs.len();
         let ctx = Box::new(Ctx {
             s_ptr: std::ptr::null_mut(),
@@ -163,7 +155,7 @@ impl<'p> Vm<'p> {
             table: vec![Slot::Unresolved; n],
             m: Machine::new(out),
             stats: Stats::default(),
-            policy,
+            policy: opts.policy,
             hot: vec![0; n],
             refused: vec![false; n],
             entries: vec![bridge::interp_entry(); n],
@@ -171,8 +163,10 @@ impl<'p> Vm<'p> {
             helpers: Box::new(bridge::helper_table()),
             ctx: NonNull::from(Box::leak(ctx)),
             jit: None,
-            heap_root: None,
+            heap_root: opts.cache_dir.clone(),
             heap: None,
+            perf_map: opts.perf_map,
+            dump_opt: opts.dump_opt,
             native: Vec::new(),
             pending: None,
             pending_at_caller: false,
@@ -183,11 +177,6 @@ impl<'p> Vm<'p> {
     /// The bytecode of a specialization (compiling it if needed), for the inspector.
     pub fn bytecode(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, String> {
         self.resolve(id)
-    }
-
-    /// Keeps compiled code in the code heap under `root` (and loads it from there).
-    pub fn use_code_heap(&mut self, root: std::path::PathBuf) {
-        self.heap_root = Some(root);
     }
 
     /// Which tier `slot` is in: "not called yet", "interpreter" or "native".
@@ -221,7 +210,7 @@ impl<'p> Vm<'p> {
     /// The compiler, created on first use; opens the code heap with it.
     fn jit(&mut self) -> Result<&mut crate::jit::Jit, String> {
         if self.jit.is_none() {
-            let j = crate::jit::Jit::new()?;
+            let j = crate::jit::Jit::new(self.dump_opt)?;
             if let Some(root) = &self.heap_root {
                 self.heap = Some(crate::heap::CodeHeap::open(root, j.fingerprint()));
             }
@@ -341,11 +330,13 @@ impl<'p> Vm<'p> {
         code: crate::jit::code_memory::CodeMemory,
     ) {
         let entry = code.entry();
-        perf_map(
-            &self.prog.funcs[slot as usize].name,
-            entry as usize,
-            code.len(),
-        );
+        if self.perf_map {
+            perf_map(
+                &self.prog.funcs[slot as usize].name,
+                entry as usize,
+                code.len(),
+            );
+        }
         self.stats.native_bytes += code.len() as u64;
         let links: Box<[u64]> = bc.callees().iter().map(|&c| c as u64).collect();
         self.links[slot as usize] = links.as_ptr() as usize;
@@ -535,25 +526,24 @@ impl<'p> Vm<'p> {
     }
 }
 
-/// With `NVM_PERF_MAP` set, names compiled code for `perf` (`/tmp/perf-PID.map`).
+/// Names compiled code for `perf` (with [`Options::perf_map`]): a line in
+/// `/tmp/perf-PID.map`, the place `perf report` looks (so the folder is fixed).
 fn perf_map(name: &str, addr: usize, size: usize) {
-    if std::env::var_os("NVM_PERF_MAP").is_some() {
-        let path = format!("/tmp/perf-{}.map", std::process::id());
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-        {
-            let _ = writeln!(f, "{addr:x} {size:x} nk::{name}");
-        }
-        // The bytes too, for `objdump -D -b binary -mi386:x86-64 --adjust-vma=ADDR`.
-        // SAFETY: `addr..addr + size` is the code just copied into a live mapping.
-        let bytes = unsafe { std::slice::from_raw_parts(addr as *const u8, size) };
-        let _ = std::fs::write(
-            format!("/tmp/perf-{}-{addr:x}.bin", std::process::id()),
-            bytes,
-        );
+    let path = format!("/tmp/perf-{}.map", std::process::id());
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(f, "{addr:x} {size:x} nk::{name}");
     }
+    // The bytes too, for `objdump -D -b binary -mi386:x86-64 --adjust-vma=ADDR`.
+    // SAFETY: `addr..addr + size` is the code just copied into a live mapping.
+    let bytes = unsafe { std::slice::from_raw_parts(addr as *const u8, size) };
+    let _ = std::fs::write(
+        format!("/tmp/perf-{}-{addr:x}.bin", std::process::id()),
+        bytes,
+    );
 }
 
 #[cfg(test)]
