@@ -768,4 +768,78 @@ mod tests {
         );
         assert!(verify(&konst).is_err());
     }
+
+    #[test]
+    fn verifier_bounds_come_from_the_roles() {
+        let ret = Op::Ret {
+            s: 0,
+            ns: 0,
+            a: 0,
+            na: 0,
+        };
+        let ok = |op: Op, n_s: usize| verify(&func(vec![op, ret], n_s)).is_ok();
+        // A 3-D index names three registers.
+        let load3 = |idx| Op::ALoad3 {
+            dst: 0,
+            arr: 0,
+            idx,
+        };
+        let mut f = func(vec![load3(1), ret], 4);
+        f.n_a = 1;
+        assert!(verify(&f).is_ok());
+        f.code[0] = load3(2);
+        assert!(verify(&f).is_err());
+        // A call window may start at the top of the frame; a result range must fit in it.
+        assert!(ok(
+            Op::Call {
+                slot: 9,
+                s: 3,
+                a: 0
+            },
+            3
+        ));
+        assert!(!ok(
+            Op::Call {
+                slot: 9,
+                s: 4,
+                a: 0
+            },
+            3
+        ));
+        let results = |s, ns| Op::Ret { s, ns, a: 0, na: 0 };
+        assert!(ok(results(1, 2), 3));
+        assert!(!ok(results(2, 2), 3));
+        // Divisor and ext indices are bounded by their tables.
+        assert!(!ok(Op::ModIK { dst: 0, a: 0, d: 0 }, 1));
+        assert!(!ok(Op::Ext { i: 0 }, 1));
+    }
+
+    #[test]
+    fn the_table_gives_names_fields_and_targets() {
+        let mut op = Op::ForStepPrep {
+            i: 1,
+            end: 2,
+            step: 3,
+            target: 7,
+        };
+        assert_eq!(op.name(), "ForStepPrep");
+        let names: Vec<&str> = op.operands().iter().map(|o| o.name).collect();
+        assert_eq!(names, ["i", "end", "step", "target"]);
+        assert_eq!(op.jump_target(), Some(7));
+        *op.target_mut().unwrap() = 9;
+        assert_eq!(op.jump_target(), Some(9));
+        assert_eq!(op.s_reads().collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(op.s_writes().count(), 0);
+        let mut add = Op::AddI { dst: 0, a: 1, b: 2 };
+        assert!(add.target_mut().is_none());
+        assert_eq!(add.s_writes().collect::<Vec<_>>(), [0]);
+        let store = Op::AStore3 {
+            arr: 0,
+            idx: 4,
+            src: 1,
+        };
+        assert_eq!(store.s_reads().collect::<Vec<_>>(), [4, 5, 6, 1]);
+        // The Debug text (which the code heap's keys hash) is the derived one.
+        assert_eq!(format!("{add:?}"), "AddI { dst: 0, a: 1, b: 2 }");
+    }
 }

@@ -682,12 +682,23 @@ impl Lower<'_, '_> {
     /// Emits `if !ok { op pc via the interpreter, which reports the error; fail }` for
     /// checks whose failure is always an nk error (bounds, rank, missing array). No
     /// path rejoins after the helper call, so what Cranelift knows about memory survives.
-    fn or_fail(&mut self, ok: V, pc: usize, reads: &[u16]) {
+    ///
+    /// Flushes only the op's index registers (`Role::Index`, `Index3`), deliberately
+    /// fewer than `Op::s_reads`: the interpreter fails on them before anything else it
+    /// reads matters (an element store's value is never stored), and nothing is reloaded.
+    fn or_fail(&mut self, ok: V, pc: usize) {
+        let reads: Vec<Reg> = self.f.code[pc]
+            .operands()
+            .into_iter()
+            .filter(|o| matches!(o.role, Role::Index | Role::Index3))
+            .flat_map(|o| o.regs())
+            .map(|r| r as Reg)
+            .collect();
         let (cont, slow_b) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
         self.b.ins().brif(ok, cont, &[], slow_b, &[]);
         self.b.switch_to_block(slow_b);
-        self.flush(reads);
+        self.flush(&reads);
         let args = [
             self.ctx,
             self.slot,
@@ -1268,7 +1279,7 @@ impl Lower<'_, '_> {
                 let av = self.array_vars(arr);
                 let ndim = self.b.use_var(av.ndim);
                 let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, ndim, 0);
-                self.or_fail(ok, pc, &[]);
+                self.or_fail(ok, pc);
                 let n = self.b.use_var(av.shape[0]);
                 self.set(dst, n);
             }
@@ -1365,6 +1376,7 @@ impl Lower<'_, '_> {
                 return Ok(false);
             }
             Op::Ext { i } => {
+                // An `Ext` op's registers are in its side-table entry, not its fields.
                 let (reads, writes) = ext_regs(&f.ext[i as usize]);
                 self.via_interp(pc, &reads, &writes);
             }
@@ -1508,6 +1520,9 @@ impl Lower<'_, '_> {
                 let m = self.mem.sfile;
                 self.b.ins().store(m, *v, base, *r as i32 * 8);
             }
+            // Its scalar operands were just stored from the snapshots (their values at
+            // its own position, which their registers may no longer hold), not flushed;
+            // an elementwise operation writes no scalar register.
             self.via_interp(*pc, &[], &[]);
         }
         self.b.ins().jump(join, &[]);
@@ -1525,7 +1540,7 @@ impl Lower<'_, '_> {
 
     fn load_elem(&mut self, pc: usize, dst: u16, arr: u16, idx: &[u16]) {
         let (addr, ok) = self.element(arr, idx);
-        self.or_fail(ok, pc, idx);
+        self.or_fail(ok, pc);
         let m = self.mem.elem;
         let v = self.b.ins().load(self.ty[dst as usize], m, addr, 0);
         self.b.def_var(self.vars[dst as usize], v);
@@ -1533,7 +1548,7 @@ impl Lower<'_, '_> {
 
     fn store_elem(&mut self, pc: usize, src: u16, arr: u16, idx: &[u16]) {
         let (addr, ok) = self.element(arr, idx);
-        self.or_fail(ok, pc, idx);
+        self.or_fail(ok, pc);
         let v = self.b.use_var(self.vars[src as usize]);
         let m = self.mem.elem;
         self.b.ins().store(m, v, addr, 0);
