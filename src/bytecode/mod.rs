@@ -16,7 +16,8 @@
 //! integer or as a float), a 3-D index, an array register, a register range whose length
 //! is another field (`Ret { s: Reg => SResults(ns), .. }`), a jump target, or an index into
 //! one of the function's tables. `define_ops!` generates from it the `Op` enum itself and
-//! [`Op::operands`] (each field with its role, in a fixed-size array) and [`Op::name`];
+//! [`Op::operands`] (each field with its role, in a fixed-size array), [`Op::name`] and
+//! [`Op::field_names`];
 //! everything else about an op's operands is derived from those, never written per op
 //! again: [`Op::jump_target`] and [`Op::target_mut`], the registers an op reads and writes
 //! ([`Op::s_reads`], [`Op::s_writes`]: the native tier's slow-path liveness), the bounds
@@ -62,7 +63,7 @@ pub enum Loc {
 ///
 /// `for_each_op!(m)` calls `m!` with the whole table; `define_ops!` below turns it into
 /// the `Op` enum and the accessors that everything else derives from ([`Op::operands`],
-/// [`Op::name`], [`Op::target_mut`]). A field is `name: Type => Role`, or
+/// [`Op::name`], [`Op::field_names`], [`Op::target_mut`]). A field is `name: Type => Role`, or
 /// `name: Type => Role(count)` for a register range whose length is field `count`.
 macro_rules! for_each_op {
     ($m:ident) => {
@@ -314,10 +315,9 @@ impl Role {
     }
 }
 
-/// One field of an op, as [`Op::operands`] lists it.
+/// One field of an op, as [`Op::operands`] lists it (its name: [`Op::field_names`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OpField {
-    pub name: &'static str,
     pub role: Role,
     /// The field's value (a register, an index, an immediate, a tag's discriminant).
     pub value: i64,
@@ -327,7 +327,6 @@ pub struct OpField {
 
 impl OpField {
     const NONE: OpField = OpField {
-        name: "",
         role: Role::Imm,
         value: 0,
         len: 0,
@@ -474,16 +473,36 @@ macro_rules! define_ops {
                 }
             }
 
+            /// The names of the op's fields, in declaration order.
+            pub fn field_names(&self) -> &'static [&'static str] {
+                match self {
+                    $(Op::$name { .. } => &[$(stringify!($field)),+],)+
+                }
+            }
+
             /// The op's fields with their roles, in declaration order.
             #[inline]
             pub fn operands(&self) -> OpFields {
                 match *self {
                     $(Op::$name { $($field),+ } => OpFields::new(&[$(OpField {
-                        name: stringify!($field),
                         role: Role::$role,
                         value: FieldValue::value($field),
                         len: field_len!($role $(, $count)?),
                     }),+]),)+
+                }
+            }
+
+            /// Whether `pred` holds for every field, in declaration order, stopping at the
+            /// first that fails: [`Op::operands`] without building the list — inlined with a
+            /// closure, each op's checks fold to the ones its roles need.
+            #[inline(always)]
+            pub fn all_operands(&self, mut pred: impl FnMut(OpField) -> bool) -> bool {
+                match *self {
+                    $(Op::$name { $($field),+ } => true $(&& pred(OpField {
+                        role: Role::$role,
+                        value: FieldValue::value($field),
+                        len: field_len!($role $(, $count)?),
+                    }))+,)+
                 }
             }
 
@@ -506,12 +525,10 @@ for_each_op!(define_ops);
 const _: () = assert!(std::mem::size_of::<Op>() <= 12);
 
 impl Op {
-    /// The op's jump target, if it can jump.
+    /// The op's jump target (its `Role::Target` field), if it can jump.
     pub fn jump_target(&self) -> Option<u32> {
-        self.operands()
-            .iter()
-            .find(|o| o.role == Role::Target)
-            .map(|o| o.value as u32)
+        let mut op = *self;
+        op.target_mut().copied()
     }
 
     /// The scalar registers the op reads (a call window's are the callee's business).
@@ -681,7 +698,7 @@ pub fn verify(f: &CompiledFn) -> Result<(), String> {
     }
     for (pc, op) in f.code.iter().enumerate() {
         // Each field names `len` consecutive registers or table entries from `value`.
-        let ok = op.operands().iter().all(|o| {
+        let ok = op.all_operands(|o| {
             let limit = match (o.role.file(), o.role) {
                 (Some(File::S), _) => f.n_s,
                 (Some(File::A), _) => f.n_a,
@@ -823,8 +840,9 @@ mod tests {
             target: 7,
         };
         assert_eq!(op.name(), "ForStepPrep");
-        let names: Vec<&str> = op.operands().iter().map(|o| o.name).collect();
-        assert_eq!(names, ["i", "end", "step", "target"]);
+        assert_eq!(op.field_names(), ["i", "end", "step", "target"]);
+        let roles: Vec<Role> = op.operands().iter().map(|o| o.role).collect();
+        assert_eq!(roles, [Role::IRead, Role::IRead, Role::IRead, Role::Target]);
         assert_eq!(op.jump_target(), Some(7));
         *op.target_mut().unwrap() = 9;
         assert_eq!(op.jump_target(), Some(9));
