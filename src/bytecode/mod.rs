@@ -16,10 +16,9 @@
 //! integer or as a float), a 3-D index, an array register, a register range whose length
 //! is another field (`Ret { s: Reg => SResults(ns), .. }`), a jump target, or an index into
 //! one of the function's tables. `define_ops!` generates from it the `Op` enum itself and
-//! [`Op::operands`] (each field with its role, in a fixed-size array), [`Op::name`] and
-//! [`Op::field_names`];
-//! everything else about an op's operands is derived from those, never written per op
-//! again: [`Op::jump_target`] and [`Op::target_mut`], the registers an op reads and writes
+//! [`Op::operands`] (each field with its role, in a fixed-size array; [`Op::all_operands`]
+//! visits them without building it), [`Op::name`] and [`Op::field_names`]. Everything else
+//! about an op's operands is derived from those, never written per op again: [`Op::jump_target`] and [`Op::target_mut`], the registers an op reads and writes
 //! ([`Op::s_reads`], [`Op::s_writes`]: the native tier's slow-path liveness), the bounds
 //! [`verify`] checks (a register role's `base + len` inside its file's frame, a target inside
 //! the code, a table index inside its table), and the native tier's register classes
@@ -63,7 +62,7 @@ pub enum Loc {
 ///
 /// `for_each_op!(m)` calls `m!` with the whole table; `define_ops!` below turns it into
 /// the `Op` enum and the accessors that everything else derives from ([`Op::operands`],
-/// [`Op::name`], [`Op::field_names`], [`Op::target_mut`]). A field is `name: Type => Role`, or
+/// [`Op::all_operands`], [`Op::name`], [`Op::field_names`], [`Op::target_mut`]). A field is `name: Type => Role`, or
 /// `name: Type => Role(count)` for a register range whose length is field `count`.
 macro_rules! for_each_op {
     ($m:ident) => {
