@@ -309,18 +309,9 @@ impl FnCompiler<'_> {
     }
 
     fn patch(&mut self, at: usize, target: u32) {
-        match &mut self.code[at] {
-            Op::Jmp { target: t }
-            | Op::JmpIf { target: t, .. }
-            | Op::JmpIfNot { target: t, .. }
-            | Op::JmpNotLtI { target: t, .. }
-            | Op::JmpNotLeI { target: t, .. }
-            | Op::JmpNotEqI { target: t, .. }
-            | Op::JmpNotNeI { target: t, .. }
-            | Op::JmpNotLtF { target: t, .. }
-            | Op::JmpNotLeF { target: t, .. }
-            | Op::ForStepPrep { target: t, .. } => *t = target,
-            other => unreachable!("patching a non-jump {other:?}"),
+        match self.code[at].target_mut() {
+            Some(t) => *t = target,
+            None => unreachable!("patching a non-jump {:?}", self.code[at]),
         }
     }
 

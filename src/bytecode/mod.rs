@@ -10,7 +10,22 @@
 //! calling convention), so arguments are never copied again. Results come back the same
 //! way, in the callee's first registers.
 //!
-//! Every operation is defined once, in the `Op` enum below, with its meaning beside it.
+//! Every operation is declared once, in the op table (`for_each_op!`, after LuaJIT's
+//! `BCDEF` and Cranelift's `for_each_op!`): its meaning as a doc comment, its name, and its
+//! fields, each with a [`Role`] — a scalar register read or written (as raw bits, as an
+//! integer or as a float), a 3-D index, an array register, a register range whose length
+//! is another field (`Ret { s: Reg => SResults(ns), .. }`), a jump target, or an index into
+//! one of the function's tables. `define_ops!` generates from it the `Op` enum itself and
+//! [`Op::operands`] (each field with its role, in a fixed-size array; [`Op::all_operands`]
+//! visits them without building it), [`Op::name`] and [`Op::field_names`]. Everything else
+//! about an op's operands is derived from those, never written per op again: [`Op::jump_target`] and [`Op::target_mut`], the registers an op reads and writes
+//! ([`Op::s_reads`], [`Op::s_writes`]: the native tier's slow-path liveness), the bounds
+//! [`verify`] checks (a register role's `base + len` inside its file's frame, a target inside
+//! the code, a table index inside its table), and the native tier's register classes
+//! (`jit::codegen::classify`, from the integer and float roles). What an op *does* is
+//! written once per tier — the dispatch loop and Cranelift lowering — with the semantics
+//! the native slow paths share with the interpreter in `interp::semantics`.
+//!
 //! Hot operations are small `Copy` variants; rare, data-heavy ones (array expressions,
 //! built-ins, print) live in a per-function side table (`Ext`) so `Op` stays compact.
 //! No operation checks a type at run time: the typed IR fixed them all.
@@ -43,405 +58,493 @@ pub enum Loc {
     Unit,
 }
 
-#[derive(Clone, Copy, Debug)]
-pub enum Op {
-    // --- moves and constants
-    /// s[dst] = consts[k]
-    LoadK {
-        dst: Reg,
-        k: u32,
-    },
-    /// s[dst] = s[src]
-    Mov {
-        dst: Reg,
-        src: Reg,
-    },
-    /// a[dst] = a[src] (shares the array)
-    MovA {
-        dst: Reg,
-        src: Reg,
-    },
+/// The op table: every op once, with its doc comment, its fields and each field's [`Role`].
+///
+/// `for_each_op!(m)` calls `m!` with the whole table; `define_ops!` below turns it into
+/// the `Op` enum and the accessors that everything else derives from ([`Op::operands`],
+/// [`Op::all_operands`], [`Op::name`], [`Op::field_names`], [`Op::target_mut`]). A field is `name: Type => Role`, or
+/// `name: Type => Role(count)` for a register range whose length is field `count`.
+macro_rules! for_each_op {
+    ($m:ident) => {
+        $m! {
+            // --- moves and constants
+            /// s[dst] = consts[k]
+            LoadK { dst: Reg => SWrite, k: u32 => Const },
+            /// s[dst] = s[src]
+            Mov { dst: Reg => SWrite, src: Reg => SRead },
+            /// a[dst] = a[src] (shares the array)
+            MovA { dst: Reg => AWrite, src: Reg => ARead },
 
-    // --- i64 arithmetic (wrapping) and f64 arithmetic (IEEE)
-    AddI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    SubI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    MulI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    /// floor division; error on zero divisor
-    FloorDivI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    /// floor modulo; error on zero divisor
-    ModI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    /// error on negative exponent
-    PowI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    /// s[dst] = s[a] // divisors[d] — a positive constant divisor, by multiplication
-    FloorDivIK {
-        dst: Reg,
-        a: Reg,
-        d: u16,
-    },
-    /// s[dst] = s[a] % divisors[d] — a positive constant divisor, by multiplication
-    ModIK {
-        dst: Reg,
-        a: Reg,
-        d: u16,
-    },
-    /// s[dst] = s[a] + imm
-    AddIImm {
-        dst: Reg,
-        a: Reg,
-        imm: i32,
-    },
-    AddF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    SubF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    MulF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    DivF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    FloorDivF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    ModF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    PowF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    /// s[dst] = s[a] * s[b] + s[c] (wrapping) — a superinstruction, like the five below
-    MulAddI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-        c: Reg,
-    },
-    /// s[dst] = s[a] * s[b] - s[c]
-    MulSubI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-        c: Reg,
-    },
-    /// s[dst] = s[c] - s[a] * s[b]
-    SubMulI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-        c: Reg,
-    },
-    /// s[dst] = s[a] * s[b] + s[c], rounded twice (not a fused multiply-add)
-    MulAddF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-        c: Reg,
-    },
-    /// s[dst] = s[a] * s[b] - s[c]
-    MulSubF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-        c: Reg,
-    },
-    /// s[dst] = s[c] - s[a] * s[b]
-    SubMulF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-        c: Reg,
-    },
-    NegI {
-        dst: Reg,
-        a: Reg,
-    },
-    NegF {
-        dst: Reg,
-        a: Reg,
-    },
-    Not {
-        dst: Reg,
-        a: Reg,
-    },
+            // --- i64 arithmetic (wrapping) and f64 arithmetic (IEEE)
+            AddI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            SubI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            MulI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            /// floor division; error on zero divisor
+            FloorDivI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            /// floor modulo; error on zero divisor
+            ModI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            /// error on negative exponent
+            PowI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            /// s[dst] = s[a] // divisors[d] — a positive constant divisor, by multiplication
+            FloorDivIK { dst: Reg => IWrite, a: Reg => IRead, d: u16 => Divisor },
+            /// s[dst] = s[a] % divisors[d] — a positive constant divisor, by multiplication
+            ModIK { dst: Reg => IWrite, a: Reg => IRead, d: u16 => Divisor },
+            /// s[dst] = s[a] + imm
+            AddIImm { dst: Reg => IWrite, a: Reg => IRead, imm: i32 => Imm },
+            AddF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
+            SubF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
+            MulF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
+            DivF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
+            FloorDivF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
+            ModF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
+            PowF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
+            /// s[dst] = s[a] * s[b] + s[c] (wrapping) — a superinstruction, like the five below
+            MulAddI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead, c: Reg => IRead },
+            /// s[dst] = s[a] * s[b] - s[c]
+            MulSubI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead, c: Reg => IRead },
+            /// s[dst] = s[c] - s[a] * s[b]
+            SubMulI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead, c: Reg => IRead },
+            /// s[dst] = s[a] * s[b] + s[c], rounded twice (not a fused multiply-add)
+            MulAddF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead, c: Reg => FRead },
+            /// s[dst] = s[a] * s[b] - s[c]
+            MulSubF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead, c: Reg => FRead },
+            /// s[dst] = s[c] - s[a] * s[b]
+            SubMulF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead, c: Reg => FRead },
+            NegI { dst: Reg => IWrite, a: Reg => IRead },
+            NegF { dst: Reg => FWrite, a: Reg => FRead },
+            Not { dst: Reg => IWrite, a: Reg => IRead },
 
-    // --- comparisons: s[dst] = s[a] op s[b] as bool (Gt/Ge are emitted with swapped operands)
-    LtI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    LeI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    EqI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    NeI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    LtF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    LeF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    EqF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    NeF {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
+            // --- comparisons: s[dst] = s[a] op s[b] as bool (Gt/Ge are emitted with swapped operands)
+            LtI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            LeI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            EqI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            NeI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            LtF { dst: Reg => IWrite, a: Reg => FRead, b: Reg => FRead },
+            LeF { dst: Reg => IWrite, a: Reg => FRead, b: Reg => FRead },
+            EqF { dst: Reg => IWrite, a: Reg => FRead, b: Reg => FRead },
+            NeF { dst: Reg => IWrite, a: Reg => FRead, b: Reg => FRead },
 
-    // --- conversions and scalar math
-    /// i64 → f64
-    I2F {
-        dst: Reg,
-        a: Reg,
-    },
-    /// f64 → i64, truncating toward zero (NaN/out of range → i64::MIN, as NumPy on x86)
-    F2I {
-        dst: Reg,
-        a: Reg,
-    },
-    Math1 {
-        f: MathFn,
-        dst: Reg,
-        a: Reg,
-    },
-    AbsI {
-        dst: Reg,
-        a: Reg,
-    },
-    Math2 {
-        f: MathFn2,
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    MinI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    MaxI {
-        dst: Reg,
-        a: Reg,
-        b: Reg,
-    },
-    IsNan {
-        dst: Reg,
-        a: Reg,
-    },
-    IsInf {
-        dst: Reg,
-        a: Reg,
-    },
+            // --- conversions and scalar math
+            /// i64 → f64
+            I2F { dst: Reg => FWrite, a: Reg => IRead },
+            /// f64 → i64, truncating toward zero (NaN/out of range → i64::MIN, as NumPy on x86)
+            F2I { dst: Reg => IWrite, a: Reg => FRead },
+            Math1 { f: MathFn => Tag, dst: Reg => FWrite, a: Reg => FRead },
+            AbsI { dst: Reg => IWrite, a: Reg => IRead },
+            Math2 { f: MathFn2 => Tag, dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
+            MinI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            MaxI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            IsNan { dst: Reg => IWrite, a: Reg => FRead },
+            IsInf { dst: Reg => IWrite, a: Reg => FRead },
 
-    // --- control
-    Jmp {
-        target: u32,
-    },
-    JmpIf {
-        c: Reg,
-        target: u32,
-    },
-    JmpIfNot {
-        c: Reg,
-        target: u32,
-    },
-    /// if !(s[a] < s[b]) goto target (i64) — a fused loop test
-    JmpNotLtI {
-        a: Reg,
-        b: Reg,
-        target: u32,
-    },
-    /// if !(s[a] <= s[b]) goto target (i64)
-    JmpNotLeI {
-        a: Reg,
-        b: Reg,
-        target: u32,
-    },
-    /// if s[a] != s[b] goto target (i64 or bool)
-    JmpNotEqI {
-        a: Reg,
-        b: Reg,
-        target: u32,
-    },
-    /// if s[a] == s[b] goto target (i64 or bool)
-    JmpNotNeI {
-        a: Reg,
-        b: Reg,
-        target: u32,
-    },
-    /// if !(s[a] < s[b]) goto target (f64)
-    JmpNotLtF {
-        a: Reg,
-        b: Reg,
-        target: u32,
-    },
-    /// if !(s[a] <= s[b]) goto target (f64)
-    JmpNotLeF {
-        a: Reg,
-        b: Reg,
-        target: u32,
-    },
-    /// s[i] += 1; if s[i] < s[end] goto target
-    ForLoop {
-        i: Reg,
-        end: Reg,
-        target: u32,
-    },
-    /// error if s[step] == 0; if the range from s[i] is empty goto target
-    ForStepPrep {
-        i: Reg,
-        end: Reg,
-        step: Reg,
-        target: u32,
-    },
-    /// s[i] += s[step]; if still inside the range goto target
-    ForStep {
-        i: Reg,
-        end: Reg,
-        step: Reg,
-        target: u32,
-    },
+            // --- control
+            Jmp { target: u32 => Target },
+            JmpIf { c: Reg => IRead, target: u32 => Target },
+            JmpIfNot { c: Reg => IRead, target: u32 => Target },
+            /// if !(s[a] < s[b]) goto target (i64) — a fused loop test
+            JmpNotLtI { a: Reg => IRead, b: Reg => IRead, target: u32 => Target },
+            /// if !(s[a] <= s[b]) goto target (i64)
+            JmpNotLeI { a: Reg => IRead, b: Reg => IRead, target: u32 => Target },
+            /// if s[a] != s[b] goto target (i64 or bool)
+            JmpNotEqI { a: Reg => IRead, b: Reg => IRead, target: u32 => Target },
+            /// if s[a] == s[b] goto target (i64 or bool)
+            JmpNotNeI { a: Reg => IRead, b: Reg => IRead, target: u32 => Target },
+            /// if !(s[a] < s[b]) goto target (f64)
+            JmpNotLtF { a: Reg => FRead, b: Reg => FRead, target: u32 => Target },
+            /// if !(s[a] <= s[b]) goto target (f64)
+            JmpNotLeF { a: Reg => FRead, b: Reg => FRead, target: u32 => Target },
+            /// s[i] += 1; if s[i] < s[end] goto target
+            ForLoop { i: Reg => IUpdate, end: Reg => IRead, target: u32 => Target },
+            /// error if s[step] == 0; if the range from s[i] is empty goto target
+            ForStepPrep {
+                i: Reg => IRead,
+                end: Reg => IRead,
+                step: Reg => IRead,
+                target: u32 => Target,
+            },
+            /// s[i] += s[step]; if still inside the range goto target
+            ForStep {
+                i: Reg => IUpdate,
+                end: Reg => IRead,
+                step: Reg => IRead,
+                target: u32 => Target,
+            },
 
-    // --- arrays (element access, bounds-checked, negative indices from the end)
-    /// s[dst] = a[arr][s[i]]
-    ALoad1 {
-        dst: Reg,
-        arr: Reg,
-        i: Reg,
-    },
-    /// s[dst] = a[arr][s[i], s[j]]
-    ALoad2 {
-        dst: Reg,
-        arr: Reg,
-        i: Reg,
-        j: Reg,
-    },
-    /// s[dst] = a[arr][s[idx], s[idx+1], s[idx+2]]
-    ALoad3 {
-        dst: Reg,
-        arr: Reg,
-        idx: Reg,
-    },
-    /// a[arr][s[i]] = s[src]
-    AStore1 {
-        arr: Reg,
-        i: Reg,
-        src: Reg,
-    },
-    AStore2 {
-        arr: Reg,
-        i: Reg,
-        j: Reg,
-        src: Reg,
-    },
-    AStore3 {
-        arr: Reg,
-        idx: Reg,
-        src: Reg,
-    },
-    /// s[dst] = len(a[arr])
-    Len {
-        dst: Reg,
-        arr: Reg,
-    },
+            // --- arrays (element access, bounds-checked, negative indices from the end)
+            /// s[dst] = a[arr][s[i]]
+            ALoad1 { dst: Reg => SWrite, arr: Reg => AElems, i: Reg => Index },
+            /// s[dst] = a[arr][s[i], s[j]]
+            ALoad2 { dst: Reg => SWrite, arr: Reg => AElems, i: Reg => Index, j: Reg => Index },
+            /// s[dst] = a[arr][s[idx], s[idx+1], s[idx+2]]
+            ALoad3 { dst: Reg => SWrite, arr: Reg => AElems, idx: Reg => Index3 },
+            /// a[arr][s[i]] = s[src]
+            AStore1 { arr: Reg => AElems, i: Reg => Index, src: Reg => SRead },
+            AStore2 { arr: Reg => AElems, i: Reg => Index, j: Reg => Index, src: Reg => SRead },
+            AStore3 { arr: Reg => AElems, idx: Reg => Index3, src: Reg => SRead },
+            /// s[dst] = len(a[arr])
+            Len { dst: Reg => IWrite, arr: Reg => AElems },
 
-    // --- calls, through the indirection table
-    /// call table[slot] with the window at (s: base_s + s, a: base_a + a)
-    Call {
-        slot: FuncId,
-        s: Reg,
-        a: Reg,
-    },
-    /// return the `ns` scalar leaves from s[s..] and `na` array leaves from a[a..]
-    Ret {
-        s: Reg,
-        ns: u16,
-        a: Reg,
-        na: u16,
-    },
+            // --- calls, through the indirection table
+            /// call table[slot] with the window at (s: base_s + s, a: base_a + a)
+            Call { slot: FuncId => Slot, s: Reg => SWindow, a: Reg => AWindow },
+            /// return the `ns` scalar leaves from s[s..] and `na` array leaves from a[a..]
+            Ret { s: Reg => SResults(ns), ns: u16 => Count, a: Reg => AResults(na), na: u16 => Count },
 
-    /// a rare operation described by `ext[i]`
-    Ext {
-        i: u32,
-    },
+            /// a rare operation described by `ext[i]`
+            Ext { i: u32 => Ext },
+        }
+    };
 }
 
-impl Op {
-    /// The op's jump target, if it can jump.
-    pub fn jump_target(&self) -> Option<u32> {
-        match *self {
-            Op::Jmp { target }
-            | Op::JmpIf { target, .. }
-            | Op::JmpIfNot { target, .. }
-            | Op::JmpNotLtI { target, .. }
-            | Op::JmpNotLeI { target, .. }
-            | Op::JmpNotEqI { target, .. }
-            | Op::JmpNotNeI { target, .. }
-            | Op::JmpNotLtF { target, .. }
-            | Op::JmpNotLeF { target, .. }
-            | Op::ForLoop { target, .. }
-            | Op::ForStepPrep { target, .. }
-            | Op::ForStep { target, .. } => Some(target),
+/// What a field of an op is: which register file or table its value indexes, and how the
+/// op uses it. Everything about an op's operands — the verifier's bounds, jump targets,
+/// the native tier's register classes and slow-path liveness — follows from these.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// s[r] read as raw bits, of whatever type the IR gave it (moves, stores)
+    SRead,
+    /// s[r] written with raw bits (constants, moves, element loads)
+    SWrite,
+    /// s[r] read as an i64 (or bool)
+    IRead,
+    /// s[r] written with an i64 (or bool)
+    IWrite,
+    /// s[r] read and written as an i64 (a loop counter)
+    IUpdate,
+    /// s[r] read as an f64
+    FRead,
+    /// s[r] written with an f64
+    FWrite,
+    /// s[r] read as an i64 element index
+    Index,
+    /// s[r], s[r+1], s[r+2] read as a 3-D element index
+    Index3,
+    /// a[r] read (the array is shared, not touched)
+    ARead,
+    /// a[r] replaced
+    AWrite,
+    /// a[r] read for its header: its elements are read or written, or its length taken
+    AElems,
+    /// the base of a call window in the scalar file (its size is the callee's frame)
+    SWindow,
+    /// the base of a call window in the array file
+    AWindow,
+    /// s[r..r + count] read: results, moved to the bottom of the frame
+    SResults,
+    /// a[r..r + count] moved to the bottom of the frame (the rest of the frame is cleared)
+    AResults,
+    /// the length of a result range
+    Count,
+    /// an index into the code: a jump target
+    Target,
+    /// an index into `consts`
+    Const,
+    /// an index into `divisors`
+    Divisor,
+    /// an index into `ext`
+    Ext,
+    /// an immediate operand
+    Imm,
+    /// which math function
+    Tag,
+    /// a slot of the function table
+    Slot,
+}
+
+/// A register file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum File {
+    S,
+    A,
+}
+
+/// How an op treats the bits of a scalar register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    Int,
+    Float,
+}
+
+impl Role {
+    /// The register file a register role names.
+    pub const fn file(self) -> Option<File> {
+        use Role::*;
+        match self {
+            SRead | SWrite | IRead | IWrite | IUpdate | FRead | FWrite | Index | Index3
+            | SWindow | SResults => Some(File::S),
+            ARead | AWrite | AElems | AWindow | AResults => Some(File::A),
+            Count | Target | Const | Divisor | Ext | Imm | Tag | Slot => None,
+        }
+    }
+
+    /// As what a scalar register role reads or writes its register (`None`: raw bits).
+    pub const fn class(self) -> Option<Class> {
+        use Role::*;
+        match self {
+            IRead | IWrite | IUpdate | Index | Index3 => Some(Class::Int),
+            FRead | FWrite => Some(Class::Float),
             _ => None,
         }
+    }
+
+    /// Whether the op reads the register(s) (a scalar role, or an array role's register).
+    pub const fn reads(self) -> bool {
+        use Role::*;
+        matches!(
+            self,
+            SRead | IRead | IUpdate | FRead | Index | Index3 | SResults | ARead | AElems | AResults
+        )
+    }
+
+    /// Whether the op writes the register(s).
+    pub const fn writes(self) -> bool {
+        use Role::*;
+        matches!(self, SWrite | IWrite | IUpdate | FWrite | AWrite | AResults)
+    }
+
+    /// How many consecutive registers or table entries from the field's value the role
+    /// names (a result range's length is another field: see [`OpField::len`]).
+    const fn width(self) -> u32 {
+        use Role::*;
+        match self {
+            Index3 => 3,
+            SWindow | AWindow | SResults | AResults | Count | Imm | Tag | Slot => 0,
+            _ => 1,
+        }
+    }
+}
+
+/// One field of an op, as [`Op::operands`] lists it (its name: [`Op::field_names`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpField {
+    pub role: Role,
+    /// The field's value (a register, an index, an immediate, a tag's discriminant).
+    pub value: i64,
+    /// How many consecutive registers or table entries from `value` it names.
+    pub len: u32,
+}
+
+impl OpField {
+    const NONE: OpField = OpField {
+        role: Role::Imm,
+        value: 0,
+        len: 0,
+    };
+
+    /// The registers a register field names (empty for other fields).
+    pub fn regs(&self) -> std::ops::Range<usize> {
+        if self.role.file().is_some() {
+            self.value as usize..self.value as usize + self.len as usize
+        } else {
+            0..0
+        }
+    }
+
+    /// The scalar registers this field reads.
+    pub fn s_reads(&self) -> std::ops::Range<usize> {
+        match (self.role.file(), self.role.reads()) {
+            (Some(File::S), true) => self.regs(),
+            _ => 0..0,
+        }
+    }
+
+    /// The scalar registers this field writes.
+    pub fn s_writes(&self) -> std::ops::Range<usize> {
+        match (self.role.file(), self.role.writes()) {
+            (Some(File::S), true) => self.regs(),
+            _ => 0..0,
+        }
+    }
+}
+
+/// The most fields an op has.
+pub const MAX_FIELDS: usize = 4;
+
+/// An op's fields in declaration order, without allocating.
+#[derive(Clone, Copy, Debug)]
+pub struct OpFields {
+    buf: [OpField; MAX_FIELDS],
+    n: u8,
+}
+
+impl OpFields {
+    #[inline]
+    fn new(fields: &[OpField]) -> Self {
+        let mut buf = [OpField::NONE; MAX_FIELDS];
+        buf[..fields.len()].copy_from_slice(fields);
+        OpFields {
+            buf,
+            n: fields.len() as u8,
+        }
+    }
+}
+
+impl std::ops::Deref for OpFields {
+    type Target = [OpField];
+    fn deref(&self) -> &[OpField] {
+        &self.buf[..self.n as usize]
+    }
+}
+
+impl IntoIterator for OpFields {
+    type Item = OpField;
+    type IntoIter = std::iter::Take<std::array::IntoIter<OpField, MAX_FIELDS>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.buf.into_iter().take(self.n as usize)
+    }
+}
+
+/// A field's value as [`OpField::value`].
+trait FieldValue: Copy {
+    fn value(self) -> i64;
+}
+impl FieldValue for u16 {
+    fn value(self) -> i64 {
+        self as i64
+    }
+}
+impl FieldValue for u32 {
+    fn value(self) -> i64 {
+        self as i64
+    }
+}
+impl FieldValue for i32 {
+    fn value(self) -> i64 {
+        self as i64
+    }
+}
+impl FieldValue for MathFn {
+    fn value(self) -> i64 {
+        self as i64
+    }
+}
+impl FieldValue for MathFn2 {
+    fn value(self) -> i64 {
+        self as i64
+    }
+}
+
+/// A field's length: its role's width, or the value of the field that counts its range.
+macro_rules! field_len {
+    ($role:ident) => {
+        Role::$role.width()
+    };
+    ($role:ident, $count:ident) => {
+        $count as u32
+    };
+}
+
+/// `Some(field)` for the jump-target field, nothing for the others.
+macro_rules! if_target {
+    (Target, $f:ident) => {
+        return Some($f)
+    };
+    ($role:ident, $f:ident) => {
+        let _ = $f;
+    };
+}
+
+/// Turns the op table into the `Op` enum and its accessors.
+macro_rules! define_ops {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident { $($field:ident : $ty:ty => $role:ident $(($count:ident))?),+ $(,)? }
+    ),+ $(,)?) => {
+        /// One bytecode instruction (generated from `for_each_op!`).
+        #[derive(Clone, Copy, Debug)]
+        pub enum Op {
+            $(
+                $(#[$doc])*
+                $name { $($field: $ty),+ },
+            )+
+        }
+
+        // Every op fits `OpFields`.
+        const _: () = {
+            $(assert!([$(stringify!($field)),+].len() <= MAX_FIELDS);)+
+        };
+
+        impl Op {
+            /// The op's name, as in the table.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(Op::$name { .. } => stringify!($name),)+
+                }
+            }
+
+            /// The names of the op's fields, in declaration order.
+            pub fn field_names(&self) -> &'static [&'static str] {
+                match self {
+                    $(Op::$name { .. } => &[$(stringify!($field)),+],)+
+                }
+            }
+
+            /// The op's fields with their roles, in declaration order.
+            #[inline]
+            pub fn operands(&self) -> OpFields {
+                match *self {
+                    $(Op::$name { $($field),+ } => OpFields::new(&[$(OpField {
+                        role: Role::$role,
+                        value: FieldValue::value($field),
+                        len: field_len!($role $(, $count)?),
+                    }),+]),)+
+                }
+            }
+
+            /// Whether `pred` holds for every field, in declaration order, stopping at the
+            /// first that fails: [`Op::operands`] without building the list — inlined with a
+            /// closure, each op's checks fold to the ones its roles need.
+            #[inline(always)]
+            pub fn all_operands(&self, mut pred: impl FnMut(OpField) -> bool) -> bool {
+                match *self {
+                    $(Op::$name { $($field),+ } => true $(&& pred(OpField {
+                        role: Role::$role,
+                        value: FieldValue::value($field),
+                        len: field_len!($role $(, $count)?),
+                    }))+,)+
+                }
+            }
+
+            /// The op's jump-target field, if it can jump (for patching forward jumps).
+            pub fn target_mut(&mut self) -> Option<&mut u32> {
+                match self {
+                    $(Op::$name { $($field),+ } => {
+                        $(if_target!($role, $field);)+
+                    })+
+                }
+                None
+            }
+        }
+    };
+}
+
+for_each_op!(define_ops);
+
+// Keep the hot instruction compact: a size regression here slows every program.
+const _: () = assert!(std::mem::size_of::<Op>() <= 12);
+
+impl Op {
+    /// The op's jump target (its `Role::Target` field), if it can jump.
+    pub fn jump_target(&self) -> Option<u32> {
+        let mut op = *self;
+        op.target_mut().copied()
+    }
+
+    /// The scalar registers the op reads (a call window's are the callee's business).
+    pub fn s_reads(&self) -> impl Iterator<Item = Reg> {
+        self.operands()
+            .into_iter()
+            .flat_map(|o| o.s_reads())
+            .map(|r| r as Reg)
+    }
+
+    /// The scalar registers the op writes in its own frame (a call's results come back in
+    /// its window, a return's leave the frame).
+    pub fn s_writes(&self) -> impl Iterator<Item = Reg> {
+        self.operands()
+            .into_iter()
+            .flat_map(|o| o.s_writes())
+            .map(|r| r as Reg)
     }
 }
 
@@ -593,94 +696,19 @@ pub fn verify(f: &CompiledFn) -> Result<(), String> {
         return Err("bytecode verifier: one span per op is required".to_string());
     }
     for (pc, op) in f.code.iter().enumerate() {
-        let s_ok = |r: &[Reg]| r.iter().all(|&r| (r as usize) < f.n_s);
-        let a_ok = |r: &[Reg]| r.iter().all(|&r| (r as usize) < f.n_a);
-        let t_ok = |t: u32| (t as usize) < n_code;
-        let ok = match *op {
-            Op::LoadK { dst, k } => s_ok(&[dst]) && (k as usize) < f.consts.len(),
-            Op::Mov { dst, src } => s_ok(&[dst, src]),
-            Op::MovA { dst, src } => a_ok(&[dst, src]),
-            Op::AddI { dst, a, b }
-            | Op::SubI { dst, a, b }
-            | Op::MulI { dst, a, b }
-            | Op::FloorDivI { dst, a, b }
-            | Op::ModI { dst, a, b }
-            | Op::PowI { dst, a, b }
-            | Op::AddF { dst, a, b }
-            | Op::SubF { dst, a, b }
-            | Op::MulF { dst, a, b }
-            | Op::DivF { dst, a, b }
-            | Op::FloorDivF { dst, a, b }
-            | Op::ModF { dst, a, b }
-            | Op::PowF { dst, a, b }
-            | Op::LtI { dst, a, b }
-            | Op::LeI { dst, a, b }
-            | Op::EqI { dst, a, b }
-            | Op::NeI { dst, a, b }
-            | Op::LtF { dst, a, b }
-            | Op::LeF { dst, a, b }
-            | Op::EqF { dst, a, b }
-            | Op::NeF { dst, a, b }
-            | Op::MinI { dst, a, b }
-            | Op::MaxI { dst, a, b }
-            | Op::Math2 { dst, a, b, .. } => s_ok(&[dst, a, b]),
-            Op::MulAddI { dst, a, b, c }
-            | Op::MulSubI { dst, a, b, c }
-            | Op::SubMulI { dst, a, b, c }
-            | Op::MulAddF { dst, a, b, c }
-            | Op::MulSubF { dst, a, b, c }
-            | Op::SubMulF { dst, a, b, c } => s_ok(&[dst, a, b, c]),
-            Op::FloorDivIK { dst, a, d } | Op::ModIK { dst, a, d } => {
-                s_ok(&[dst, a]) && (d as usize) < f.divisors.len()
-            }
-            Op::AddIImm { dst, a, .. }
-            | Op::NegI { dst, a }
-            | Op::NegF { dst, a }
-            | Op::Not { dst, a }
-            | Op::I2F { dst, a }
-            | Op::F2I { dst, a }
-            | Op::Math1 { dst, a, .. }
-            | Op::AbsI { dst, a }
-            | Op::IsNan { dst, a }
-            | Op::IsInf { dst, a } => s_ok(&[dst, a]),
-            Op::Jmp { target } => t_ok(target),
-            Op::JmpIf { c, target } | Op::JmpIfNot { c, target } => s_ok(&[c]) && t_ok(target),
-            Op::JmpNotLtI { a, b, target }
-            | Op::JmpNotLeI { a, b, target }
-            | Op::JmpNotEqI { a, b, target }
-            | Op::JmpNotNeI { a, b, target }
-            | Op::JmpNotLtF { a, b, target }
-            | Op::JmpNotLeF { a, b, target } => s_ok(&[a, b]) && t_ok(target),
-            Op::ForLoop { i, end, target } => s_ok(&[i, end]) && t_ok(target),
-            Op::ForStepPrep {
-                i,
-                end,
-                step,
-                target,
-            }
-            | Op::ForStep {
-                i,
-                end,
-                step,
-                target,
-            } => s_ok(&[i, end, step]) && t_ok(target),
-            Op::ALoad1 { dst, arr, i } => s_ok(&[dst, i]) && a_ok(&[arr]),
-            Op::ALoad2 { dst, arr, i, j } => s_ok(&[dst, i, j]) && a_ok(&[arr]),
-            Op::ALoad3 { dst, arr, idx } => {
-                s_ok(&[dst]) && (idx as usize) + 2 < f.n_s && a_ok(&[arr])
-            }
-            Op::AStore1 { arr, i, src } => s_ok(&[i, src]) && a_ok(&[arr]),
-            Op::AStore2 { arr, i, j, src } => s_ok(&[i, j, src]) && a_ok(&[arr]),
-            Op::AStore3 { arr, idx, src } => {
-                s_ok(&[src]) && (idx as usize) + 2 < f.n_s && a_ok(&[arr])
-            }
-            Op::Len { dst, arr } => s_ok(&[dst]) && a_ok(&[arr]),
-            Op::Call { s, a, .. } => (s as usize) <= f.n_s && (a as usize) <= f.n_a,
-            Op::Ret { s, ns, a, na } => {
-                s as usize + ns as usize <= f.n_s && a as usize + na as usize <= f.n_a
-            }
-            Op::Ext { i } => (i as usize) < f.ext.len(),
-        };
+        // Each field names `len` consecutive registers or table entries from `value`.
+        let ok = op.all_operands(|o| {
+            let limit = match (o.role.file(), o.role) {
+                (Some(File::S), _) => f.n_s,
+                (Some(File::A), _) => f.n_a,
+                (None, Role::Target) => n_code,
+                (None, Role::Const) => f.consts.len(),
+                (None, Role::Divisor) => f.divisors.len(),
+                (None, Role::Ext) => f.ext.len(),
+                _ => return true,
+            };
+            o.value as usize + o.len as usize <= limit
+        });
         if !ok {
             return bad(pc, "operand outside the frame, tables or code");
         }
@@ -755,5 +783,80 @@ mod tests {
             1,
         );
         assert!(verify(&konst).is_err());
+    }
+
+    #[test]
+    fn verifier_bounds_come_from_the_roles() {
+        let ret = Op::Ret {
+            s: 0,
+            ns: 0,
+            a: 0,
+            na: 0,
+        };
+        let ok = |op: Op, n_s: usize| verify(&func(vec![op, ret], n_s)).is_ok();
+        // A 3-D index names three registers.
+        let load3 = |idx| Op::ALoad3 {
+            dst: 0,
+            arr: 0,
+            idx,
+        };
+        let mut f = func(vec![load3(1), ret], 4);
+        f.n_a = 1;
+        assert!(verify(&f).is_ok());
+        f.code[0] = load3(2);
+        assert!(verify(&f).is_err());
+        // A call window may start at the top of the frame; a result range must fit in it.
+        assert!(ok(
+            Op::Call {
+                slot: 9,
+                s: 3,
+                a: 0
+            },
+            3
+        ));
+        assert!(!ok(
+            Op::Call {
+                slot: 9,
+                s: 4,
+                a: 0
+            },
+            3
+        ));
+        let results = |s, ns| Op::Ret { s, ns, a: 0, na: 0 };
+        assert!(ok(results(1, 2), 3));
+        assert!(!ok(results(2, 2), 3));
+        // Divisor and ext indices are bounded by their tables.
+        assert!(!ok(Op::ModIK { dst: 0, a: 0, d: 0 }, 1));
+        assert!(!ok(Op::Ext { i: 0 }, 1));
+    }
+
+    #[test]
+    fn the_table_gives_names_fields_and_targets() {
+        let mut op = Op::ForStepPrep {
+            i: 1,
+            end: 2,
+            step: 3,
+            target: 7,
+        };
+        assert_eq!(op.name(), "ForStepPrep");
+        assert_eq!(op.field_names(), ["i", "end", "step", "target"]);
+        let roles: Vec<Role> = op.operands().iter().map(|o| o.role).collect();
+        assert_eq!(roles, [Role::IRead, Role::IRead, Role::IRead, Role::Target]);
+        assert_eq!(op.jump_target(), Some(7));
+        *op.target_mut().unwrap() = 9;
+        assert_eq!(op.jump_target(), Some(9));
+        assert_eq!(op.s_reads().collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(op.s_writes().count(), 0);
+        let mut add = Op::AddI { dst: 0, a: 1, b: 2 };
+        assert!(add.target_mut().is_none());
+        assert_eq!(add.s_writes().collect::<Vec<_>>(), [0]);
+        let store = Op::AStore3 {
+            arr: 0,
+            idx: 4,
+            src: 1,
+        };
+        assert_eq!(store.s_reads().collect::<Vec<_>>(), [4, 5, 6, 1]);
+        // The Debug text (which the code heap's keys hash) is the derived one.
+        assert_eq!(format!("{add:?}"), "AddI { dst: 0, a: 1, b: 2 }");
     }
 }

@@ -8,17 +8,19 @@
 //! the depth is bounded and reported as "stack overflow"); no nk error panics or aborts —
 //! it becomes a `RuntimeError` with the message and the chain of nk calls.
 
+pub mod semantics;
 mod values;
 
 pub use values::Value;
 
 use crate::abi::NativeFn;
-use crate::bytecode::{self, CompiledFn, Ext, Op, PrintArg};
+use crate::bytecode::{self, CompiledFn, Ext, Op, PrintArg, Reg};
 use crate::ir::{FuncId, Program};
 use crate::runtime::ops as rops;
 use crate::runtime::random::Rng;
 use crate::runtime::{Array, ArrayRef, InPlace, RtError, RuntimeError};
 use crate::source::Span;
+use semantics as sem;
 use std::io::Write;
 use std::rc::Rc;
 
@@ -131,7 +133,7 @@ impl<'p> Machine<'p> {
         let get_a = |a: &Vec<Option<ArrayRef>>, r: u16| -> Result<ArrayRef, String> {
             a[ba + r as usize]
                 .clone()
-                .ok_or_else(|| "internal: empty array register".to_string())
+                .ok_or_else(|| sem::EMPTY_ARRAY_REGISTER.to_string())
         };
         match &f.ext[i] {
             Ext::Print(args) => {
@@ -274,78 +276,52 @@ impl<'p> Machine<'p> {
         bs: usize,
         ba: usize,
     ) -> Result<(), String> {
+        let op = f.code[pc];
+        if let Op::Ext { i } = op {
+            return self.exec_ext(f, i as usize, bs, ba);
+        }
         let rt = |e: RtError| e.msg;
-        let s = |it: &Self, r: u16| it.s[bs + r as usize];
-        let arr = |it: &Self, r: u16| {
-            it.a[ba + r as usize]
-                .clone()
-                .ok_or_else(|| "internal: empty array register".to_string())
-        };
-        let ix3 = |it: &Self, r: u16| [s(it, r) as i64, s(it, r + 1) as i64, s(it, r + 2) as i64];
-        let v = match f.code[pc] {
-            Op::Ext { i } => return self.exec_ext(f, i as usize, bs, ba),
-            Op::ALoad1 { dst, arr: x, i } => {
-                (dst, arr(self, x)?.get1(s(self, i) as i64).map_err(rt)?)
+        // The frame's registers (native code sized the files to fit it on entry).
+        let sf = &mut self.s[bs..bs + f.n_s];
+        let af = &mut self.a[ba..ba + f.n_a];
+        let s = |r: Reg| sf[r as usize];
+        let ix3 = |r: Reg| [s(r), s(r + 1), s(r + 2)];
+        let arr = |r: Reg| sem::array(&af[r as usize]).map_err(str::to_string);
+        let (dst, v) = match op {
+            Op::ALoad1 { dst, arr: x, i } => (dst, sem::aload1(arr(x)?, s(i)).map_err(rt)?),
+            Op::ALoad2 { dst, arr: x, i, j } => {
+                (dst, sem::aload2(arr(x)?, s(i), s(j)).map_err(rt)?)
             }
-            Op::ALoad2 { dst, arr: x, i, j } => (
-                dst,
-                arr(self, x)?
-                    .get2(s(self, i) as i64, s(self, j) as i64)
-                    .map_err(rt)?,
-            ),
-            Op::ALoad3 { dst, arr: x, idx } => {
-                (dst, arr(self, x)?.get(&ix3(self, idx)).map_err(rt)?)
-            }
+            Op::ALoad3 { dst, arr: x, idx } => (dst, sem::aload3(arr(x)?, ix3(idx)).map_err(rt)?),
             Op::AStore1 { arr: x, i, src } => {
-                return arr(self, x)?
-                    .set1(s(self, i) as i64, s(self, src))
-                    .map_err(rt)
+                return sem::astore1(arr(x)?, s(i), s(src)).map_err(rt)
             }
             Op::AStore2 { arr: x, i, j, src } => {
-                return arr(self, x)?
-                    .set2(s(self, i) as i64, s(self, j) as i64, s(self, src))
-                    .map_err(rt)
+                return sem::astore2(arr(x)?, s(i), s(j), s(src)).map_err(rt)
             }
             Op::AStore3 { arr: x, idx, src } => {
-                return arr(self, x)?.set(&ix3(self, idx), s(self, src)).map_err(rt)
+                return sem::astore3(arr(x)?, ix3(idx), s(src)).map_err(rt)
             }
-            Op::Len { dst, arr: x } => (dst, arr(self, x)?.len() as u64),
-            Op::FloorDivI { dst, a, b } => (
-                dst,
-                rops::int_floordiv(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
-            ),
-            Op::ModI { dst, a, b } => (
-                dst,
-                rops::int_mod(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
-            ),
-            Op::PowI { dst, a, b } => (
-                dst,
-                rops::int_pow(s(self, a) as i64, s(self, b) as i64).map_err(rt)? as u64,
-            ),
-            Op::ForStepPrep { step, .. } => {
-                return if s(self, step) == 0 {
-                    Err("range() step must not be zero".to_string())
-                } else {
-                    Ok(())
-                }
+            Op::Len { dst, arr: x } => (dst, sem::len(arr(x)?)),
+            Op::FloorDivI { dst, a, b } => (dst, sem::floordiv_i(s(a), s(b)).map_err(rt)?),
+            Op::ModI { dst, a, b } => (dst, sem::mod_i(s(a), s(b)).map_err(rt)?),
+            Op::PowI { dst, a, b } => (dst, sem::pow_i(s(a), s(b)).map_err(rt)?),
+            Op::ForStepPrep { i, end, step, .. } => {
+                return sem::for_step_prep(s(i), s(end), s(step))
+                    .map(|_| ())
+                    .map_err(str::to_string)
             }
             Op::MovA { dst, src } => {
-                self.a[ba + dst as usize] = self.a[ba + src as usize].clone();
+                sem::mov_a(af, dst, src);
                 return Ok(());
             }
             Op::Ret { a: ra, na, .. } => {
-                let af = &mut self.a[ba..ba + f.n_a];
-                for k in 0..na as usize {
-                    af[k] = af[ra as usize + k].take();
-                }
-                for x in &mut af[na as usize..] {
-                    *x = None;
-                }
+                sem::ret_arrays(af, ra, na);
                 return Ok(());
             }
             other => return Err(format!("internal: {other:?} has no slow path")),
         };
-        self.s[bs + v.0 as usize] = v.1;
+        sf[dst as usize] = v;
         Ok(())
     }
 }
@@ -433,11 +409,11 @@ pub fn exec(
         }
         macro_rules! arr {
             ($x:expr) => {
-                match &af[$x as usize] {
-                    Some(arr) => arr,
-                    None => {
+                match sem::array(&af[$x as usize]) {
+                    Ok(arr) => arr,
+                    Err(e) => {
                         cur.pc = pc;
-                        return Err("internal: empty array register".to_string());
+                        return Err(e.to_string());
                     }
                 }
             };
@@ -475,7 +451,7 @@ pub fn exec(
             match *op {
                 Op::LoadK { dst, k } => r!(dst) = consts[k as usize],
                 Op::Mov { dst, src } => r!(dst) = r!(src),
-                Op::MovA { dst, src } => af[dst as usize] = af[src as usize].clone(),
+                Op::MovA { dst, src } => sem::mov_a(af, dst, src),
                 Op::AddI { dst, a: x, b: y } => {
                     r!(dst) = (r!(x) as i64).wrapping_add(r!(y) as i64) as u64
                 }
@@ -486,14 +462,10 @@ pub fn exec(
                     r!(dst) = (r!(x) as i64).wrapping_mul(r!(y) as i64) as u64
                 }
                 Op::FloorDivI { dst, a: x, b: y } => {
-                    r!(dst) = tryrt!(rops::int_floordiv(r!(x) as i64, r!(y) as i64)) as u64
+                    r!(dst) = tryrt!(sem::floordiv_i(r!(x), r!(y)))
                 }
-                Op::ModI { dst, a: x, b: y } => {
-                    r!(dst) = tryrt!(rops::int_mod(r!(x) as i64, r!(y) as i64)) as u64
-                }
-                Op::PowI { dst, a: x, b: y } => {
-                    r!(dst) = tryrt!(rops::int_pow(r!(x) as i64, r!(y) as i64)) as u64
-                }
+                Op::ModI { dst, a: x, b: y } => r!(dst) = tryrt!(sem::mod_i(r!(x), r!(y))),
+                Op::PowI { dst, a: x, b: y } => r!(dst) = tryrt!(sem::pow_i(r!(x), r!(y))),
                 Op::FloorDivIK { dst, a: x, d } => {
                     let n = r!(x) as i64;
                     let div = &f.divisors[d as usize];
@@ -650,16 +622,14 @@ pub fn exec(
                     end,
                     step,
                     target,
-                } => {
-                    let (iv, ev, sv) = (r!(i) as i64, r!(end) as i64, r!(step) as i64);
-                    if sv == 0 {
+                } => match sem::for_step_prep(r!(i), r!(end), r!(step)) {
+                    Ok(true) => {}
+                    Ok(false) => jump!(target),
+                    Err(e) => {
                         cur.pc = pc;
-                        return Err("range() step must not be zero".to_string());
+                        return Err(e.to_string());
                     }
-                    if !((sv > 0 && iv < ev) || (sv < 0 && iv > ev)) {
-                        jump!(target)
-                    }
-                }
+                },
                 Op::ForStep {
                     i,
                     end,
@@ -676,25 +646,23 @@ pub fn exec(
                         jump!(target)
                     }
                 }
-                Op::ALoad1 { dst, arr: x, i } => r!(dst) = tryrt!(arr!(x).get1(r!(i) as i64)),
+                Op::ALoad1 { dst, arr: x, i } => r!(dst) = tryrt!(sem::aload1(arr!(x), r!(i))),
                 Op::ALoad2 { dst, arr: x, i, j } => {
-                    r!(dst) = tryrt!(arr!(x).get2(r!(i) as i64, r!(j) as i64))
+                    r!(dst) = tryrt!(sem::aload2(arr!(x), r!(i), r!(j)))
                 }
                 Op::ALoad3 { dst, arr: x, idx } => {
-                    let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
-                    r!(dst) = tryrt!(arr!(x).get(&ix))
+                    let ix = [r!(idx), r!(idx + 1), r!(idx + 2)];
+                    r!(dst) = tryrt!(sem::aload3(arr!(x), ix))
                 }
-                Op::AStore1 { arr: x, i, src } => {
-                    tryrt!(arr!(x).set1(r!(i) as i64, r!(src)))
-                }
+                Op::AStore1 { arr: x, i, src } => tryrt!(sem::astore1(arr!(x), r!(i), r!(src))),
                 Op::AStore2 { arr: x, i, j, src } => {
-                    tryrt!(arr!(x).set2(r!(i) as i64, r!(j) as i64, r!(src)))
+                    tryrt!(sem::astore2(arr!(x), r!(i), r!(j), r!(src)))
                 }
                 Op::AStore3 { arr: x, idx, src } => {
-                    let ix = [r!(idx) as i64, r!(idx + 1) as i64, r!(idx + 2) as i64];
-                    tryrt!(arr!(x).set(&ix, r!(src)))
+                    let ix = [r!(idx), r!(idx + 1), r!(idx + 2)];
+                    tryrt!(sem::astore3(arr!(x), ix, r!(src)))
                 }
-                Op::Len { dst, arr: x } => r!(dst) = arr!(x).len() as u64,
+                Op::Len { dst, arr: x } => r!(dst) = sem::len(arr!(x)),
                 Op::Call { slot, s: ws, a: wa } => break Switch::Call { slot, ws, wa },
                 Op::Ret {
                     s: rs,
@@ -707,13 +675,7 @@ pub fn exec(
                     } else {
                         sf.copy_within(rs as usize..rs as usize + ns as usize, 0);
                     }
-                    for k in 0..na as usize {
-                        af[k] = af[ra as usize + k].take();
-                    }
-                    // Release the frame's other arrays now, not when reused.
-                    for slot in &mut af[na as usize..] {
-                        *slot = None;
-                    }
+                    sem::ret_arrays(af, ra, na);
                     break Switch::Ret;
                 }
                 Op::Ext { i } => {
@@ -802,6 +764,3 @@ pub enum Transfer {
     /// The call just executed would exceed `MAX_CALL_DEPTH`.
     TooDeep,
 }
-
-// Keep the hot instruction compact: a size regression here slows every program.
-const _: () = assert!(std::mem::size_of::<Op>() <= 12);

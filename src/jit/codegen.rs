@@ -15,7 +15,9 @@
 //! never differ between the tiers: the same Rust code produces it.
 
 use crate::abi::*;
-use crate::bytecode::{CompiledFn, Ext, Loc, Op, Operand, PrintArg, SliceOperand};
+use crate::bytecode::{
+    Class, CompiledFn, Ext, Loc, Op, Operand, PrintArg, Reg, Role, SliceOperand,
+};
 use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
 use crate::vocab::{BinOp, MathFn, Prim};
@@ -59,6 +61,7 @@ fn sig(cc: CallConv, params: &[types::Type], ret: Option<types::Type>) -> Signat
 }
 
 /// Register classes: `F64` for a register only float operations touch, else `I64`.
+/// "Touch" is the op table's float and integer roles (`Role::class`).
 fn classify(f: &CompiledFn) -> Vec<types::Type> {
     #[derive(Clone, Copy, Default)]
     struct Use {
@@ -66,77 +69,13 @@ fn classify(f: &CompiledFn) -> Vec<types::Type> {
         int: bool,
     }
     let mut u = vec![Use::default(); f.n_s];
-    let mut fl = |rs: &[u16]| rs.iter().for_each(|&r| u[r as usize].float = true);
     for op in &f.code {
-        match *op {
-            Op::AddF { dst, a, b }
-            | Op::SubF { dst, a, b }
-            | Op::MulF { dst, a, b }
-            | Op::DivF { dst, a, b }
-            | Op::FloorDivF { dst, a, b }
-            | Op::ModF { dst, a, b }
-            | Op::PowF { dst, a, b }
-            | Op::Math2 { dst, a, b, .. } => fl(&[dst, a, b]),
-            Op::MulAddF { dst, a, b, c }
-            | Op::MulSubF { dst, a, b, c }
-            | Op::SubMulF { dst, a, b, c } => fl(&[dst, a, b, c]),
-            Op::NegF { dst, a } | Op::Math1 { dst, a, .. } => fl(&[dst, a]),
-            Op::LtF { a, b, .. }
-            | Op::LeF { a, b, .. }
-            | Op::EqF { a, b, .. }
-            | Op::NeF { a, b, .. }
-            | Op::JmpNotLtF { a, b, .. }
-            | Op::JmpNotLeF { a, b, .. } => fl(&[a, b]),
-            Op::I2F { dst, .. } => fl(&[dst]),
-            Op::F2I { a, .. } | Op::IsNan { a, .. } | Op::IsInf { a, .. } => fl(&[a]),
-            _ => {}
-        }
-    }
-    let mut int = |rs: &[u16]| rs.iter().for_each(|&r| u[r as usize].int = true);
-    for op in &f.code {
-        match *op {
-            Op::AddI { dst, a, b }
-            | Op::SubI { dst, a, b }
-            | Op::MulI { dst, a, b }
-            | Op::FloorDivI { dst, a, b }
-            | Op::ModI { dst, a, b }
-            | Op::PowI { dst, a, b }
-            | Op::LtI { dst, a, b }
-            | Op::LeI { dst, a, b }
-            | Op::EqI { dst, a, b }
-            | Op::NeI { dst, a, b }
-            | Op::MinI { dst, a, b }
-            | Op::MaxI { dst, a, b } => int(&[dst, a, b]),
-            Op::MulAddI { dst, a, b, c }
-            | Op::MulSubI { dst, a, b, c }
-            | Op::SubMulI { dst, a, b, c } => int(&[dst, a, b, c]),
-            Op::FloorDivIK { dst, a, .. }
-            | Op::ModIK { dst, a, .. }
-            | Op::AddIImm { dst, a, .. }
-            | Op::NegI { dst, a }
-            | Op::Not { dst, a }
-            | Op::AbsI { dst, a } => int(&[dst, a]),
-            Op::LtF { dst, .. }
-            | Op::LeF { dst, .. }
-            | Op::EqF { dst, .. }
-            | Op::NeF { dst, .. }
-            | Op::IsNan { dst, .. }
-            | Op::IsInf { dst, .. }
-            | Op::F2I { dst, .. }
-            | Op::Len { dst, .. } => int(&[dst]),
-            Op::I2F { a, .. } | Op::JmpIf { c: a, .. } | Op::JmpIfNot { c: a, .. } => int(&[a]),
-            Op::JmpNotLtI { a, b, .. }
-            | Op::JmpNotLeI { a, b, .. }
-            | Op::JmpNotEqI { a, b, .. }
-            | Op::JmpNotNeI { a, b, .. }
-            | Op::ForLoop { i: a, end: b, .. } => int(&[a, b]),
-            Op::ForStepPrep { i, end, step, .. } | Op::ForStep { i, end, step, .. } => {
-                int(&[i, end, step])
+        for o in op.operands() {
+            match o.role.class() {
+                Some(Class::Float) => o.regs().for_each(|r| u[r].float = true),
+                Some(Class::Int) => o.regs().for_each(|r| u[r].int = true),
+                None => {}
             }
-            Op::ALoad1 { i, .. } | Op::AStore1 { i, .. } => int(&[i]),
-            Op::ALoad2 { i, j, .. } | Op::AStore2 { i, j, .. } => int(&[i, j]),
-            Op::ALoad3 { idx, .. } | Op::AStore3 { idx, .. } => int(&[idx, idx + 1, idx + 2]),
-            _ => {}
         }
     }
     // Moves and loads carry no type of their own: a register written only by moves from
@@ -449,16 +388,22 @@ pub fn lower(
     });
     let ty = classify(f);
     let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
-    // Per array register: how many axes inline code indexes (0: none; Len needs axis 0).
+    // Per array register: how many axes inline code indexes (0: none; Len needs axis 0):
+    // an op's index registers, for the array whose header it reads.
     let mut axes = vec![0usize; f.n_a];
     for op in &f.code {
-        let (arr, n) = match *op {
-            Op::ALoad1 { arr, .. } | Op::AStore1 { arr, .. } | Op::Len { arr, .. } => (arr, 1),
-            Op::ALoad2 { arr, .. } | Op::AStore2 { arr, .. } => (arr, 2),
-            Op::ALoad3 { arr, .. } | Op::AStore3 { arr, .. } => (arr, 3),
-            _ => continue,
+        let fields = op.operands();
+        let Some(arr) = fields.iter().find(|o| o.role == Role::AElems) else {
+            continue;
         };
-        axes[arr as usize] = axes[arr as usize].max(n);
+        let n = fields
+            .iter()
+            .filter(|o| matches!(o.role, Role::Index | Role::Index3))
+            .map(|o| o.len as usize)
+            .sum::<usize>()
+            .max(1);
+        let r = arr.value as usize;
+        axes[r] = axes[r].max(n);
     }
     let arrays: Vec<Option<ArrayVars>> = axes
         .iter()
@@ -665,6 +610,15 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(ok);
     }
 
+    /// Runs op `pc` through the interpreter's code on the in-memory frame, with the
+    /// scalar registers it reads and writes by the op table (`Op::s_reads`, `s_writes`).
+    fn op_via_interp(&mut self, pc: usize) {
+        let op = self.f.code[pc];
+        let (reads, writes): (Vec<Reg>, Vec<Reg>) =
+            (op.s_reads().collect(), op.s_writes().collect());
+        self.via_interp(pc, &reads, &writes);
+    }
+
     /// Runs op `pc` through the interpreter's code on the in-memory frame: flushes
     /// `reads`, calls `H_EXEC_OP`, fails on error, reloads `writes`.
     fn via_interp(&mut self, pc: usize, reads: &[u16], writes: &[u16]) {
@@ -728,12 +682,23 @@ impl Lower<'_, '_> {
     /// Emits `if !ok { op pc via the interpreter, which reports the error; fail }` for
     /// checks whose failure is always an nk error (bounds, rank, missing array). No
     /// path rejoins after the helper call, so what Cranelift knows about memory survives.
-    fn or_fail(&mut self, ok: V, pc: usize, reads: &[u16]) {
+    ///
+    /// Flushes only the op's index registers (`Role::Index`, `Index3`), deliberately
+    /// fewer than `Op::s_reads`: the interpreter fails on them before anything else it
+    /// reads matters (an element store's value is never stored), and nothing is reloaded.
+    fn or_fail(&mut self, ok: V, pc: usize) {
+        let reads: Vec<Reg> = self.f.code[pc]
+            .operands()
+            .into_iter()
+            .filter(|o| matches!(o.role, Role::Index | Role::Index3))
+            .flat_map(|o| o.regs())
+            .map(|r| r as Reg)
+            .collect();
         let (cont, slow_b) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
         self.b.ins().brif(ok, cont, &[], slow_b, &[]);
         self.b.switch_to_block(slow_b);
-        self.flush(reads);
+        self.flush(&reads);
         let args = [
             self.ctx,
             self.slot,
@@ -748,15 +713,8 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(cont);
     }
 
-    /// Emits `if cond { fast } else { slow via the interpreter }`, joining after.
-    fn fast_or_interp(
-        &mut self,
-        ok: V,
-        pc: usize,
-        reads: &[u16],
-        writes: &[u16],
-        fast: impl FnOnce(&mut Self),
-    ) {
+    /// Emits `if cond { fast } else { op pc via the interpreter }`, joining after.
+    fn fast_or_interp(&mut self, ok: V, pc: usize, fast: impl FnOnce(&mut Self)) {
         let (fast_b, slow_b, join) = (
             self.b.create_block(),
             self.b.create_block(),
@@ -768,7 +726,7 @@ impl Lower<'_, '_> {
         fast(self);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(slow_b);
-        self.via_interp(pc, reads, writes);
+        self.op_via_interp(pc);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
     }
@@ -1043,7 +1001,7 @@ impl Lower<'_, '_> {
                 let is_div = matches!(f.code[pc], Op::FloorDivI { .. });
                 let y = self.geti(b);
                 let pos = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, y, 0);
-                self.fast_or_interp(pos, pc, &[a, b], &[dst], |s| {
+                self.fast_or_interp(pos, pc, |s| {
                     let x = s.geti(a);
                     let (q, r) = s.floor_divmod(x, y);
                     s.set(dst, if is_div { q } else { r });
@@ -1073,7 +1031,7 @@ impl Lower<'_, '_> {
                 };
                 self.set(dst, v);
             }
-            Op::PowI { dst, a, b } => self.via_interp(pc, &[a, b], &[dst]),
+            Op::PowI { .. } => self.op_via_interp(pc),
             Op::AddIImm { dst, a, imm } => {
                 let x = self.geti(a);
                 let v = self.b.ins().iadd_imm_s(x, imm as i64);
@@ -1283,7 +1241,7 @@ impl Lower<'_, '_> {
                 let sv = self.geti(step);
                 let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, sv, 0);
                 // A zero step is the interpreter's error.
-                self.fast_or_interp(nz, pc, &[i, end, step], &[], |_| {});
+                self.fast_or_interp(nz, pc, |_| {});
                 let (iv, ev, sv) = (self.geti(i), self.geti(end), self.geti(step));
                 let cond = self.in_range(iv, ev, sv);
                 let empty = self.b.ins().bxor_imm_s(cond, 1);
@@ -1321,7 +1279,7 @@ impl Lower<'_, '_> {
                 let av = self.array_vars(arr);
                 let ndim = self.b.use_var(av.ndim);
                 let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, ndim, 0);
-                self.or_fail(ok, pc, &[]);
+                self.or_fail(ok, pc);
                 let n = self.b.use_var(av.shape[0]);
                 self.set(dst, n);
             }
@@ -1418,6 +1376,7 @@ impl Lower<'_, '_> {
                 return Ok(false);
             }
             Op::Ext { i } => {
+                // An `Ext` op's registers are in its side-table entry, not its fields.
                 let (reads, writes) = ext_regs(&f.ext[i as usize]);
                 self.via_interp(pc, &reads, &writes);
             }
@@ -1561,6 +1520,9 @@ impl Lower<'_, '_> {
                 let m = self.mem.sfile;
                 self.b.ins().store(m, *v, base, *r as i32 * 8);
             }
+            // Its scalar operands were just stored from the snapshots (their values at
+            // its own position, which their registers may no longer hold), not flushed;
+            // an elementwise operation writes no scalar register.
             self.via_interp(*pc, &[], &[]);
         }
         self.b.ins().jump(join, &[]);
@@ -1578,7 +1540,7 @@ impl Lower<'_, '_> {
 
     fn load_elem(&mut self, pc: usize, dst: u16, arr: u16, idx: &[u16]) {
         let (addr, ok) = self.element(arr, idx);
-        self.or_fail(ok, pc, idx);
+        self.or_fail(ok, pc);
         let m = self.mem.elem;
         let v = self.b.ins().load(self.ty[dst as usize], m, addr, 0);
         self.b.def_var(self.vars[dst as usize], v);
@@ -1586,7 +1548,7 @@ impl Lower<'_, '_> {
 
     fn store_elem(&mut self, pc: usize, src: u16, arr: u16, idx: &[u16]) {
         let (addr, ok) = self.element(arr, idx);
-        self.or_fail(ok, pc, idx);
+        self.or_fail(ok, pc);
         let v = self.b.use_var(self.vars[src as usize]);
         let m = self.mem.elem;
         self.b.ins().store(m, v, addr, 0);
