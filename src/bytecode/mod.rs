@@ -465,14 +465,16 @@ macro_rules! define_ops {
         };
 
         impl Op {
-            /// The op's name, as in the table.
+            /// The op's name, as in the table (for tests and tools: `internals`).
+            #[cfg(any(test, feature = "internals"))]
             pub fn name(&self) -> &'static str {
                 match self {
                     $(Op::$name { .. } => stringify!($name),)+
                 }
             }
 
-            /// The names of the op's fields, in declaration order.
+            /// The names of the op's fields, in declaration order (for tests and tools).
+            #[cfg(any(test, feature = "internals"))]
             pub fn field_names(&self) -> &'static [&'static str] {
                 match self {
                     $(Op::$name { .. } => &[$(stringify!($field)),+],)+
