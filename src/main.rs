@@ -273,7 +273,7 @@ fn run_cli(cli: Cli) -> u8 {
                 .collect();
             driver::inspect(&c, &func, args.as_deref(), &emit, &env)
                 .map(|text| print!("{text}"))
-                .map_err(|m| Failure::Runtime(format!("error: {m}\n")))
+                .map_err(|e| Failure::Runtime(format!("error: {e}\n")))
         }),
         Command::InternalPanic => panic!("deliberate panic for the panic-reporting test"),
         Command::Build { file, cache, stats } => driver::check_file(&file, &env.module_path).and_then(|checked| {

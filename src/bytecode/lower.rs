@@ -15,7 +15,7 @@ use std::collections::HashMap;
 /// Registers per frame and file; a function needing more is reported, not miscompiled.
 const MAX_REGS: usize = u16::MAX as usize - 8;
 
-pub(super) fn lower(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
+pub(super) fn lower(prog: &Program, id: FuncId) -> Result<CompiledFn, BytecodeError> {
     let func = &prog.funcs[id as usize];
     let mut c = FnCompiler {
         prog,
@@ -71,10 +71,10 @@ pub(super) fn lower(prog: &Program, id: FuncId) -> Result<CompiledFn, String> {
         func.span,
     );
     if c.overflow {
-        return Err(format!(
-            "`{}` needs more than {MAX_REGS} registers",
-            func.name
-        ));
+        return Err(BytecodeError::TooManyRegisters {
+            func: func.name.clone(),
+            max: MAX_REGS,
+        });
     }
     Ok(CompiledFn {
         func: id,

@@ -39,8 +39,31 @@ use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 
 mod lower;
 
+/// Why a specialization has no bytecode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BytecodeError {
+    /// The function needs more registers than a frame can have (a limit of nk, reported to
+    /// the user as a runtime error at the call).
+    TooManyRegisters { func: String, max: usize },
+    /// The verifier rejected the code: a bug in lowering, described.
+    Invalid(String),
+}
+
+impl std::fmt::Display for BytecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BytecodeError::TooManyRegisters { func, max } => {
+                write!(f, "`{func}` needs more than {max} registers")
+            }
+            BytecodeError::Invalid(what) => write!(f, "bytecode verifier: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for BytecodeError {}
+
 /// Lowers specialization `id` to verified bytecode.
-pub fn compile(prog: &crate::ir::Program, id: FuncId) -> Result<CompiledFn, String> {
+pub fn compile(prog: &crate::ir::Program, id: FuncId) -> Result<CompiledFn, BytecodeError> {
     let f = lower::lower(prog, id)?;
     // The dispatch loop's unchecked register access relies on this check.
     verify(&f)?;
@@ -682,20 +705,20 @@ impl CompiledFn {
 /// Checks that every operand of every op is inside its function's frame and tables, every
 /// jump lands inside the code, and the code cannot run off its end. The dispatch loop
 /// relies on this to index registers and code without bounds checks.
-pub fn verify(f: &CompiledFn) -> Result<(), String> {
+pub fn verify(f: &CompiledFn) -> Result<(), BytecodeError> {
     let n_code = f.code.len();
     let bad = |pc: usize, what: &str| {
-        Err(format!(
-            "bytecode verifier: op {pc} ({:?}): {what}",
+        Err(BytecodeError::Invalid(format!(
+            "op {pc} ({:?}): {what}",
             f.code[pc]
-        ))
+        )))
     };
     match f.code.last() {
         Some(Op::Ret { .. }) | Some(Op::Jmp { .. }) => {}
-        _ => return Err("bytecode verifier: code may run off its end".to_string()),
+        _ => return Err(BytecodeError::Invalid("code may run off its end".into())),
     }
     if f.spans.len() != n_code {
-        return Err("bytecode verifier: one span per op is required".to_string());
+        return Err(BytecodeError::Invalid("one span per op is required".into()));
     }
     for (pc, op) in f.code.iter().enumerate() {
         // Each field names `len` consecutive registers or table entries from `value`.

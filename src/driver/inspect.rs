@@ -6,7 +6,7 @@
 
 use super::Checked;
 use crate::options::Options;
-use crate::vm::{self, Vm};
+use crate::vm::{self, Vm, VmError};
 
 /// What `nvm inspect` shows of a specialization.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +28,7 @@ pub fn inspect(
     args: Option<&str>,
     emit: &[Emit],
     opts: &Options,
-) -> Result<String, String> {
+) -> Result<String, InspectError> {
     let prog = &checked.program;
     let wanted = args.map(|a| {
         let a: Vec<&str> = a
@@ -57,14 +57,14 @@ pub fn inspect(
             .collect();
         have.sort();
         let what = wanted.as_deref().unwrap_or(func);
-        return Err(if have.is_empty() {
+        return Err(InspectError::NoSuchSpecialization(if have.is_empty() {
             format!("no specialization of `{what}` in this program (a function is specialized for each argument type list it is called with)")
         } else {
             format!(
                 "no specialization `{what}`; this program has: {}",
                 have.join(", ")
             )
-        });
+        }));
     }
     let mut sink = Vec::new();
     let mut it = Vm::with_options(
@@ -89,7 +89,7 @@ pub fn inspect(
             out.push_str("-- typed IR\n");
             out.push_str(&crate::ir::print::func(prog, id as u32));
             out.push('\n');
-            let code = it.bytecode(id as u32)?;
+            let code = it.bytecode(id as u32).map_err(VmError::from)?;
             out.push_str(&format!(
                 "-- bytecode ({} scalar, {} array registers)\n{}\n",
                 code.n_s,
@@ -108,6 +108,32 @@ pub fn inspect(
         }
     }
     Ok(out)
+}
+
+/// Why the inspector cannot show a specialization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InspectError {
+    /// No specialization matches; the message names the ones there are.
+    NoSuchSpecialization(String),
+    /// Its bytecode or native code could not be made.
+    Vm(VmError),
+}
+
+impl std::fmt::Display for InspectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InspectError::NoSuchSpecialization(m) => f.write_str(m),
+            InspectError::Vm(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for InspectError {}
+
+impl From<VmError> for InspectError {
+    fn from(e: VmError) -> Self {
+        InspectError::Vm(e)
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 mod inspect;
 mod report;
 
-pub use inspect::{inspect, Emit};
+pub use inspect::{inspect, Emit, InspectError};
 pub use report::{peak_rss_kib, render_runtime_error, stats_json, stats_text};
 
 /// The code heap's management (`nvm cache stats|verify|gc|clear`).

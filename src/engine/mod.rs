@@ -504,7 +504,7 @@ impl Engine {
             &[crate::driver::Emit::Ir],
             &self.options,
         )
-        .map_err(Error::Usage)
+        .map_err(|e| Error::Usage(e.to_string()))
     }
 
     /// The code heap's counters, when the engine has one.

@@ -15,13 +15,13 @@ pub struct CodeMemory {
 
 impl CodeMemory {
     /// Copies `code` into a fresh mapping and makes it executable.
-    pub fn new(code: &[u8]) -> Result<CodeMemory, String> {
+    pub fn new(code: &[u8]) -> Result<CodeMemory, super::JitError> {
         let mut map = MmapMut::map_anon(code.len().max(1))
-            .map_err(|e| format!("cannot map memory for code: {e}"))?;
+            .map_err(|e| super::JitError::Memory(format!("cannot map memory for code: {e}")))?;
         map[..code.len()].copy_from_slice(code);
         let map = map
             .make_exec()
-            .map_err(|e| format!("cannot make code executable: {e}"))?;
+            .map_err(|e| super::JitError::Memory(format!("cannot make code executable: {e}")))?;
         Ok(CodeMemory {
             map,
             len: code.len(),

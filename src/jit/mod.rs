@@ -31,6 +31,37 @@ const _: () = assert!(
 /// the bump is still safe).
 pub const CODEGEN_REVISION: u32 = 1;
 
+/// Why the native tier did not compile a function: it then stays interpreted, and the
+/// reason shows in `--stats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JitError {
+    /// No native code on this machine or build (the CPU, Cranelift's settings, `Rc`'s
+    /// layout).
+    Unavailable(String),
+    /// Code generation or Cranelift failed for this function.
+    Compile(String),
+    /// The code would need a relocation (it must run unchanged at any address and in any
+    /// process); the relocation's target.
+    Relocation(String),
+    /// Executable memory could not be had.
+    Memory(String),
+}
+
+impl std::fmt::Display for JitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JitError::Unavailable(m) | JitError::Compile(m) | JitError::Memory(m) => {
+                f.write_str(m)
+            }
+            JitError::Relocation(t) => {
+                write!(f, "the code would need a relocation ({t}); it stays interpreted")
+            }
+        }
+    }
+}
+
+impl std::error::Error for JitError {}
+
 /// One compiled function.
 pub struct Compiled {
     pub code: code_memory::CodeMemory,
@@ -54,23 +85,25 @@ pub struct Jit {
 impl Jit {
     /// A compiler for the host CPU, or why there is none (the run is then interpreted).
     /// With `dump_opt`, each compiled function's optimized Cranelift IR goes to stderr.
-    pub fn new(dump_opt: bool) -> Result<Jit, String> {
+    pub fn new(dump_opt: bool) -> Result<Jit, JitError> {
         let rc_off = crate::abi::pure::rc_layout()
-            .ok_or("this build's Rc layout is not the one native code expects")?
+            .ok_or_else(|| {
+                JitError::Unavailable("this build's Rc layout is not the one native code expects".into())
+            })?
             .value;
         let mut flags = settings::builder();
         let set = |f: &mut settings::Builder, k: &str, v: &str| {
             f.set(k, v)
-                .map_err(|e| format!("cranelift setting {k}: {e}"))
+                .map_err(|e| JitError::Unavailable(format!("cranelift setting {k}: {e}")))
         };
         set(&mut flags, "opt_level", "speed")?;
         // Frames are small and depth is bounded by the context's counter: no stack
         // probes, whose outline form would need a relocation.
         set(&mut flags, "enable_probestack", "false")?;
         let isa = cranelift_native::builder()
-            .map_err(|e| format!("no native code for this CPU: {e}"))?
+            .map_err(|e| JitError::Unavailable(format!("no native code for this CPU: {e}")))?
             .finish(settings::Flags::new(flags))
-            .map_err(|e| format!("cranelift: {e}"))?;
+            .map_err(|e| JitError::Unavailable(format!("cranelift: {e}")))?;
         Ok(Jit {
             isa,
             fctx: FunctionBuilderContext::new(),
@@ -108,7 +141,7 @@ impl Jit {
         prog: &Program,
         f: &CompiledFn,
         listing: bool,
-    ) -> Result<Compiled, String> {
+    ) -> Result<Compiled, JitError> {
         self.ctx.clear();
         let cc = self.isa.default_call_conv();
         let mut func = Function::with_name_signature(
@@ -122,7 +155,8 @@ impl Jit {
             prog,
             f,
             self.rc_off,
-        )?;
+        )
+        .map_err(JitError::Compile)?;
         let clif = listing.then(|| func.display().to_string());
         self.ctx.func = func;
         self.ctx.set_disasm(listing);
@@ -136,18 +170,16 @@ impl Jit {
         let code = self
             .ctx
             .compile(&*self.isa, &mut ControlPlane::default())
-            .map_err(|e| format!("cranelift: {:?}", e.inner))?;
+            .map_err(|e| JitError::Compile(format!("cranelift: {:?}", e.inner)))?;
         if let Some(r) = code.buffer.relocs().first() {
-            return Err(format!(
-                "the code would need a relocation ({:?}); it stays interpreted",
-                r.target
-            ));
+            return Err(JitError::Relocation(format!("{:?}", r.target)));
         }
+        let listing_err = |e: String| JitError::Compile(format!("disassembly: {e}"));
         let asm = if listing {
-            let cs = self.isa.to_capstone().map_err(|e| e.to_string())?;
+            let cs = self.isa.to_capstone().map_err(|e| listing_err(e.to_string()))?;
             Some(
                 code.disassemble(Some(&params), &cs)
-                    .map_err(|e| e.to_string())?,
+                    .map_err(|e| listing_err(e.to_string()))?,
             )
         } else {
             None

@@ -12,19 +12,98 @@ use crate::abi::*;
 use crate::bytecode::CompiledFn;
 use crate::interp::{stack_overflow_message, Slot, MAX_CALL_DEPTH};
 use crate::runtime::RuntimeError;
+use crate::jit::code_memory::CodeMemory;
 use crate::source::Span;
 use std::ffi::c_void;
+use std::ptr::NonNull;
 use std::rc::Rc;
 
 /// A function compiled by Cranelift. Held only to keep its memory alive while table slots
 /// and link pointers refer to it (its bytecode stays in the slot).
-#[allow(dead_code)]
-pub struct NativeCode {
+struct NativeCode {
     /// The link vector (`ctx.links[slot]` points here): this program's slot for each
     /// callee of the code.
-    pub links: Box<[u64]>,
+    _links: Box<[u64]>,
     /// The executable memory the slot's entry points into.
-    pub code: crate::jit::code_memory::CodeMemory,
+    _code: CodeMemory,
+}
+
+/// The native side of a [`Vm`]: the context compiled code runs with, the per-slot tables it
+/// points at, the installed code, and the error native code records on its way out.
+pub(super) struct Native {
+    /// The context (owned; freed in `Drop`).
+    ctx: NonNull<Ctx>,
+    helpers: Box<[usize; N_HELPERS]>,
+    /// The native entry of every slot, mirrored from the slot table (`ctx.table` points
+    /// here): compiled code, or the interpreter trampoline.
+    entries: Vec<usize>,
+    /// The link vector of every slot's native code (0 for none; `ctx.links` points here).
+    links: Vec<usize>,
+    /// Every native function installed (kept alive while the VM is).
+    codes: Vec<NativeCode>,
+    /// An error recorded by native code on its way out (chain innermost first).
+    pending: Option<RuntimeError>,
+    /// The pending error's place is the call site of the frame that `trace`s it first.
+    pub(super) pending_at_caller: bool,
+}
+
+impl Drop for Native {
+    fn drop(&mut self) {
+        // SAFETY: `ctx` came from `Box::leak` in `Native::new` and is freed only here.
+        drop(unsafe { Box::from_raw(self.ctx.as_ptr()) });
+    }
+}
+
+impl Native {
+    /// The native side of a program with `n` slots, none of them native yet.
+    pub(super) fn new(n: usize) -> Native {
+        let ctx = Box::new(Ctx {
+            s_ptr: std::ptr::null_mut(),
+            s_len: 0,
+            a_ptr: std::ptr::null_mut(),
+            a_len: 0,
+            table: std::ptr::null(),
+            links: std::ptr::null(),
+            helpers: std::ptr::null(),
+            depth: 0,
+            max_depth: MAX_CALL_DEPTH as u64 + 1,
+            stack_limit: 0,
+            empty_header: [0; 8],
+            interrupt: &super::INTERRUPT as *const std::sync::atomic::AtomicBool as *const u8,
+            interp: std::ptr::null_mut(),
+        });
+        Native {
+            ctx: NonNull::from(Box::leak(ctx)),
+            helpers: Box::new(helper_table()),
+            entries: vec![interp_entry(); n],
+            links: vec![0; n],
+            codes: Vec::new(),
+            pending: None,
+            pending_at_caller: false,
+        }
+    }
+
+    /// Makes `code` the native entry of `slot`, its callees linked by `links`.
+    pub(super) fn install(&mut self, slot: u32, code: CodeMemory, links: Box<[u64]>) {
+        self.links[slot as usize] = links.as_ptr() as usize;
+        self.entries[slot as usize] = code.entry() as usize;
+        self.codes.push(NativeCode {
+            _links: links,
+            _code: code,
+        });
+    }
+
+    /// Sends native callers of `slot` to the interpreter again.
+    pub(super) fn uninstall(&mut self, slot: u32) {
+        self.entries[slot as usize] = interp_entry();
+    }
+
+    /// Makes native code poll the byte at `flag` for interrupts.
+    pub(super) fn set_interrupt(&mut self, flag: *const u8) {
+        // SAFETY: `ctx` is this value's own allocation and no native code runs while
+        // `&mut self` is held; the caller keeps `flag` alive as long as the context.
+        unsafe { (*self.ctx.as_ptr()).interrupt = flag };
+    }
 }
 
 /// Room left below the stack limit for helpers and the interpreter runs they start.
@@ -170,10 +249,10 @@ extern "C" fn trace(ctx: *mut Ctx, slot: u64, pc: u64) {
     let bc = it.running_bytecode(slot);
     let span = bc.spans.get(pc as usize).copied().unwrap_or_default();
     let name = it.prog.funcs[bc.func as usize].name.clone();
-    if let Some(e) = &mut it.pending {
-        if it.pending_at_caller {
+    if let Some(e) = &mut it.native.pending {
+        if it.native.pending_at_caller {
             e.span = span;
-            it.pending_at_caller = false;
+            it.native.pending_at_caller = false;
         }
         e.chain.push((name, span));
     }
@@ -259,24 +338,24 @@ impl Vm<'_> {
 
     /// Points the context at the current register files and tables.
     pub(super) fn sync_ctx(&mut self) {
-        let c = self.ctx.as_ptr();
-        // SAFETY: `self.ctx` is this interpreter's own live allocation; no reference to it
+        let c = self.native.ctx.as_ptr();
+        // SAFETY: `self.native.ctx` is this interpreter's own live allocation; no reference to it
         // exists while these plain stores run.
         unsafe {
             (*c).s_ptr = self.m.s.as_mut_ptr();
             (*c).s_len = self.m.s.len() as u64;
             (*c).a_ptr = self.m.a.as_mut_ptr() as *mut c_void;
             (*c).a_len = self.m.a.len() as u64;
-            (*c).table = self.entries.as_ptr();
-            (*c).links = self.links.as_ptr();
-            (*c).helpers = self.helpers.as_ptr();
+            (*c).table = self.native.entries.as_ptr();
+            (*c).links = self.native.links.as_ptr();
+            (*c).helpers = self.native.helpers.as_ptr();
         }
     }
 
     /// Sets the context's stack limit for the current thread (once: a `Vm` never
     /// changes threads, it is not `Send`).
     fn set_stack_limit(&mut self) {
-        let c = self.ctx.as_ptr();
+        let c = self.native.ctx.as_ptr();
         // SAFETY: this interpreter's own context; plain read and write.
         unsafe {
             if (*c).stack_limit == 0 {
@@ -289,23 +368,23 @@ impl Vm<'_> {
     fn raise_native(&mut self, bc: &CompiledFn, pc: usize, message: String) {
         let span = bc.spans.get(pc).copied().unwrap_or_default();
         let name = self.prog.funcs[bc.func as usize].name.clone();
-        self.pending = Some(RuntimeError {
+        self.native.pending = Some(RuntimeError {
             message,
             span,
             chain: vec![(name, span)],
         });
-        self.pending_at_caller = false;
+        self.native.pending_at_caller = false;
     }
 
     /// Records an error that belongs at the caller's call site (the callee has no frame
     /// yet): the caller's `trace` supplies the place.
     fn raise_at_caller(&mut self, message: String) {
-        self.pending = Some(RuntimeError {
+        self.native.pending = Some(RuntimeError {
             message,
             span: Span::default(),
             chain: vec![],
         });
-        self.pending_at_caller = true;
+        self.native.pending_at_caller = true;
     }
 
     /// Calls the native code of `slot` on the frame at (`bs`, `ba`), with `depth` nk
@@ -328,7 +407,7 @@ impl Vm<'_> {
         let entry = *entry;
         self.sync_ctx();
         self.set_stack_limit();
-        let c = self.ctx.as_ptr();
+        let c = self.native.ctx.as_ptr();
         // SAFETY: `c` is this interpreter's context. The pointer to `self` stays valid
         // for the call: `self` is borrowed mutably here and not touched until it returns,
         // so the helpers' `interp_of` is the only access meanwhile.
@@ -345,7 +424,7 @@ impl Vm<'_> {
         if status == 0 {
             return Ok(());
         }
-        Err(self.pending.take().unwrap_or_else(|| RuntimeError {
+        Err(self.native.pending.take().unwrap_or_else(|| RuntimeError {
             message: "internal: native code failed without an error".into(),
             span: Span::default(),
             chain: vec![],
@@ -366,8 +445,8 @@ impl Vm<'_> {
         }
         let bc = match self.resolve(slot) {
             Ok(bc) => bc,
-            Err(m) => {
-                self.raise_at_caller(m);
+            Err(e) => {
+                self.raise_at_caller(e.to_string());
                 return Err(());
             }
         };
@@ -376,7 +455,7 @@ impl Vm<'_> {
             return match self.call_native(slot, bs, ba, depth) {
                 Ok(()) => Ok(()),
                 Err(e) => {
-                    self.pending = Some(e);
+                    self.native.pending = Some(e);
                     Err(())
                 }
             };
@@ -390,8 +469,8 @@ impl Vm<'_> {
             Err(mut e) => {
                 // `run` gives the chain outermost first; native frames add theirs after.
                 e.chain.reverse();
-                self.pending = Some(e);
-                self.pending_at_caller = false;
+                self.native.pending = Some(e);
+                self.native.pending_at_caller = false;
                 Err(())
             }
         }

@@ -10,14 +10,13 @@
 
 mod bridge;
 
-use crate::abi::{Ctx, N_HELPERS};
-use crate::bytecode::CompiledFn;
+use crate::bytecode::{BytecodeError, CompiledFn};
 use crate::interp::{error, exec, Env, Frame, HostFn, Machine, Slot, Transfer, Value};
-use crate::interp::{stack_overflow_message, MAX_CALL_DEPTH};
+use crate::interp::stack_overflow_message;
 use crate::ir::{FuncId, Program};
+use crate::jit::JitError;
 use crate::runtime::RuntimeError;
 use std::io::Write;
-use std::ptr::NonNull;
 use std::rc::Rc;
 use std::time::Instant;
 
@@ -28,6 +27,36 @@ pub use crate::interp::INTERRUPTED;
 pub static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub use crate::options::{Options, Tier, TierPolicy, DEFAULT_JIT_CALLS};
+
+/// Why the VM could not give a specialization's code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VmError {
+    Bytecode(BytecodeError),
+    Jit(JitError),
+}
+
+impl std::fmt::Display for VmError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VmError::Bytecode(e) => e.fmt(f),
+            VmError::Jit(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for VmError {}
+
+impl From<BytecodeError> for VmError {
+    fn from(e: BytecodeError) -> Self {
+        VmError::Bytecode(e)
+    }
+}
+
+impl From<JitError> for VmError {
+    fn from(e: JitError) -> Self {
+        VmError::Jit(e)
+    }
+}
 
 /// Counters shown by `--stats`.
 #[derive(Debug, Default, Clone)]
@@ -60,13 +89,9 @@ pub struct Vm<'p> {
     hot: Vec<u32>,
     /// Slots Cranelift refused (never retried).
     refused: Vec<bool>,
-    /// The native entry of every slot, mirrored from `table` (`ctx.table` points here).
-    entries: Vec<usize>,
-    /// The link vector of every slot's native code (0 for none; `ctx.links` points here).
-    links: Vec<usize>,
-    helpers: Box<[usize; N_HELPERS]>,
-    /// The context native code runs with (owned; freed in `Drop`).
-    ctx: NonNull<Ctx>,
+    /// The native side: the context compiled code runs with and what it points at, the
+    /// installed code, the error native code records on its way out.
+    native: bridge::Native,
     jit: Option<crate::jit::Jit>,
     /// Where compiled code is kept between runs (opened with the compiler, whose
     /// fingerprint names the heap's folder).
@@ -76,12 +101,6 @@ pub struct Vm<'p> {
     perf_map: bool,
     /// Print optimized Cranelift IR when compiling ([`Options::dump_opt`]).
     dump_opt: bool,
-    /// Every native function compiled, by code id (kept alive while the interpreter is).
-    native: Vec<bridge::NativeCode>,
-    /// An error recorded by native code on its way out (chain innermost first).
-    pending: Option<RuntimeError>,
-    /// The pending error's place is the call site of the frame that `trace`s it first.
-    pending_at_caller: bool,
     /// This interpreter's stop flag, if not the process-wide [`INTERRUPT`] (`ctx.interrupt`
     /// points into it, so it lives as long as the interpreter).
     interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
@@ -93,13 +112,6 @@ fn stop_flag(
     own: &Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 ) -> &std::sync::atomic::AtomicBool {
     own.as_deref().unwrap_or(&INTERRUPT)
-}
-
-impl Drop for Vm<'_> {
-    fn drop(&mut self) {
-        // SAFETY: `ctx` came from `Box::into_raw` in `with_options` and is freed only here.
-        drop(unsafe { Box::from_raw(self.ctx.as_ptr()) });
-    }
 }
 
 impl<'p> Vm<'p> {
@@ -135,21 +147,6 @@ impl<'p> Vm<'p> {
     /// concerns loading only and is not used here.
     pub fn with_options(prog: Rc<Program>, out: Box<dyn Write + 'p>, opts: &Options) -> Self {
         let n = prog.funcs.len();
-        let ctx = Box::new(Ctx {
-            s_ptr: std::ptr::null_mut(),
-            s_len: 0,
-            a_ptr: std::ptr::null_mut(),
-            a_len: 0,
-            table: std::ptr::null(),
-            links: std::ptr::null(),
-            helpers: std::ptr::null(),
-            depth: 0,
-            max_depth: MAX_CALL_DEPTH as u64 + 1,
-            stack_limit: 0,
-            empty_header: [0; 8],
-            interrupt: &INTERRUPT as *const std::sync::atomic::AtomicBool as *const u8,
-            interp: std::ptr::null_mut(),
-        });
         Vm {
             prog,
             table: vec![Slot::Unresolved; n],
@@ -158,24 +155,18 @@ impl<'p> Vm<'p> {
             policy: opts.policy,
             hot: vec![0; n],
             refused: vec![false; n],
-            entries: vec![bridge::interp_entry(); n],
-            links: vec![0; n],
-            helpers: Box::new(bridge::helper_table()),
-            ctx: NonNull::from(Box::leak(ctx)),
+            native: bridge::Native::new(n),
             jit: None,
             heap_root: opts.cache_dir.clone(),
             heap: None,
             perf_map: opts.perf_map,
             dump_opt: opts.dump_opt,
-            native: Vec::new(),
-            pending: None,
-            pending_at_caller: false,
             interrupt: None,
         }
     }
 
     /// The bytecode of a specialization (compiling it if needed), for the inspector.
-    pub fn bytecode(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, String> {
+    pub fn bytecode(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, BytecodeError> {
         self.resolve(id)
     }
 
@@ -195,7 +186,7 @@ impl<'p> Vm<'p> {
 
     /// Resolves specialization `id` as its first call would (bytecode; native code per
     /// the tier policy, from the heap or by compiling it) without running it: `nvm build`.
-    pub fn prepare(&mut self, id: FuncId) -> Result<(), String> {
+    pub fn prepare(&mut self, id: FuncId) -> Result<(), BytecodeError> {
         self.resolve(id).map(|_| ())
     }
 
@@ -208,7 +199,7 @@ impl<'p> Vm<'p> {
     }
 
     /// The compiler, created on first use; opens the code heap with it.
-    fn jit(&mut self) -> Result<&mut crate::jit::Jit, String> {
+    fn jit(&mut self) -> Result<&mut crate::jit::Jit, JitError> {
         if self.jit.is_none() {
             let j = crate::jit::Jit::new(self.dump_opt)?;
             if let Some(root) = &self.heap_root {
@@ -219,7 +210,7 @@ impl<'p> Vm<'p> {
         Ok(self.jit.as_mut().expect("just set"))
     }
 
-    fn resolve(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, String> {
+    fn resolve(&mut self, id: FuncId) -> Result<Rc<CompiledFn>, BytecodeError> {
         match &self.table[id as usize] {
             Slot::Interp(f) | Slot::Native(f, _) => return Ok(f.clone()),
             Slot::Unresolved => {}
@@ -289,7 +280,7 @@ impl<'p> Vm<'p> {
             Err(reason) => {
                 self.refused[slot as usize] = true;
                 let name = self.prog.funcs[slot as usize].name.clone();
-                self.stats.not_compiled.push((name, reason));
+                self.stats.not_compiled.push((name, reason.to_string()));
             }
         }
     }
@@ -339,15 +330,13 @@ impl<'p> Vm<'p> {
         }
         self.stats.native_bytes += code.len() as u64;
         let links: Box<[u64]> = bc.callees().iter().map(|&c| c as u64).collect();
-        self.links[slot as usize] = links.as_ptr() as usize;
-        self.native.push(bridge::NativeCode { links, code });
-        self.entries[slot as usize] = entry as usize;
+        self.native.install(slot, code, links);
         self.table[slot as usize] = Slot::Native(bc, entry);
     }
 
     /// Compiles specialization `id` (bytecode, then Cranelift) and returns its Cranelift
     /// IR and disassembly, for the inspector.
-    pub fn native_listing(&mut self, id: FuncId) -> Result<(String, String), String> {
+    pub fn native_listing(&mut self, id: FuncId) -> Result<(String, String), VmError> {
         let bc = self.resolve(id)?;
         let prog = self.prog.clone();
         let c = self.jit()?.compile(&prog, &bc, true)?;
@@ -360,14 +349,14 @@ impl<'p> Vm<'p> {
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn patch_slot(&mut self, slot: FuncId, code: Rc<CompiledFn>) {
         self.table[slot as usize] = Slot::Interp(code);
-        self.entries[slot as usize] = bridge::interp_entry();
+        self.native.uninstall(slot);
     }
 
-    /// The functions `Builtin::Host(i)` calls (index = position in `Loaded::hosts`).
     pub fn flush(&mut self) {
         self.m.flush();
     }
 
+    /// The functions `Builtin::Host(i)` calls (index = position in `Loaded::hosts`).
     pub fn set_hosts(&mut self, hosts: Vec<HostFn>) {
         self.m.hosts = hosts;
     }
@@ -375,11 +364,9 @@ impl<'p> Vm<'p> {
     /// Polls `flag` instead of [`INTERRUPT`] at loop back-edges (an embedder's own stop
     /// request or time budget, which then concerns this interpreter only).
     pub fn set_interrupt_flag(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-        let p = std::sync::Arc::as_ptr(&flag) as *const u8;
-        // SAFETY: `ctx` is owned by this interpreter (see `Drop`) and no native code runs
-        // while `&mut self` is held; the Arc is kept in `self.interrupt`, so the pointer
-        // native code reads stays valid as long as the context.
-        unsafe { (*self.ctx.as_ptr()).interrupt = p };
+        // The Arc is kept in `self.interrupt`, so the pointer stays valid as long as the
+        // context (which `self.native` owns).
+        self.native.set_interrupt(std::sync::Arc::as_ptr(&flag) as *const u8);
         self.interrupt = Some(flag);
     }
 
@@ -408,8 +395,8 @@ impl<'p> Vm<'p> {
         let func = &prog.funcs[id as usize];
         self.interrupt_flag()
             .store(false, std::sync::atomic::Ordering::Relaxed);
-        let err_at = |message: String| RuntimeError {
-            message,
+        let err_at = |e: BytecodeError| RuntimeError {
+            message: e.to_string(),
             span: func.span,
             chain: vec![],
         };
@@ -426,7 +413,7 @@ impl<'p> Vm<'p> {
         if matches!(self.table[id as usize], Slot::Native(..)) {
             self.call_native(id, 0, 0, 0).map_err(|mut e| {
                 e.chain.reverse();
-                if self.pending_at_caller {
+                if self.native.pending_at_caller {
                     e.span = func.span;
                 }
                 e
@@ -486,9 +473,9 @@ impl<'p> Vm<'p> {
                     if let Err(mut e) = self.call_native(slot, nbs, nba, depth) {
                         // The interpreted frames come first, then the native ones.
                         let outer = error(&self.prog, &frames, &cur, cur.pc - 1, String::new());
-                        if self.pending_at_caller {
+                        if self.native.pending_at_caller {
                             e.span = outer.span;
-                            self.pending_at_caller = false;
+                            self.native.pending_at_caller = false;
                         }
                         e.chain.reverse();
                         let mut chain = outer.chain;
@@ -511,7 +498,8 @@ impl<'p> Vm<'p> {
                 }
                 Ok(Transfer::Resolve { slot }) => {
                     // First call through this slot: compile, patch, then re-run the Call.
-                    if let Err(m) = self.resolve(slot) {
+                    if let Err(e) = self.resolve(slot) {
+                        let m = e.to_string();
                         return Err(error(&self.prog, &frames, &cur, cur.pc - 1, m));
                     }
                     cur.pc -= 1;
@@ -549,6 +537,7 @@ fn perf_map(name: &str, addr: usize, size: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interp::MAX_CALL_DEPTH;
     use crate::loader::load_source;
 
     fn program(src: &str) -> Program {
