@@ -369,6 +369,8 @@ pub fn error(
 /// call through an unresolved slot, the end of the entry frame, or an error; each of those
 /// goes back to the caller (`vm::Vm::run`), with `cur.pc` just after the op concerned. `pc`, the code
 /// and the frame's register slices live in locals between calls.
+// Inlined into its one caller (`Vm::run`), as it was when both lived in one module.
+#[inline(always)]
 pub fn exec(
     s: &mut Vec<u64>,
     a: &mut Vec<Option<ArrayRef>>,
