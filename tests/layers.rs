@@ -285,6 +285,36 @@ fn top_level_modules_form_no_cycle() {
     assert_no_cycles(&support::repo_path("src"));
 }
 
+/// The tiers and the code heap sit side by side: only `vm` joins them (ARCHITECTURE.md,
+/// "Layers"), and the leaves import nothing of the crate.
+#[test]
+fn the_tiers_and_the_heap_never_import_each_other_and_the_leaves_nothing() {
+    let g = graph(&read_sources(&support::repo_path("src")));
+    let edges = |m: &str| -> Vec<String> {
+        g.edges
+            .get(m)
+            .map(|e| e.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let side_by_side = ["interp", "jit", "heap"];
+    for a in side_by_side {
+        for b in side_by_side {
+            assert!(
+                !edges(a).contains(&b.to_string()),
+                "{a} imports {b}: only vm may join them\n{}",
+                edge_lines(&g)
+            );
+        }
+    }
+    for leaf in ["source", "vocab", "options"] {
+        assert!(
+            edges(leaf).is_empty(),
+            "{leaf} must be a leaf: {:?}",
+            edges(leaf)
+        );
+    }
+}
+
 // The detector itself, on small made-up crates.
 
 fn files(list: &[(&str, &str)]) -> Vec<(String, String)> {

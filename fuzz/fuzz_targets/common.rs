@@ -33,7 +33,7 @@ static DEADLINE: Mutex<Option<Instant>> = Mutex::new(None);
 static WATCHDOG: Once = Once::new();
 
 /// Runs `f` with a time budget: a watchdog thread sets `nvm::vm::INTERRUPT` once the
-/// budget is spent (and keeps setting it, since each `Interp::call` clears it), so any
+/// budget is spent (and keeps setting it, since each `Vm::call` clears it), so any
 /// nk loop in either tier ends with the runtime error "interrupted".
 pub fn with_budget<T>(budget: Duration, f: impl FnOnce() -> T) -> T {
     WATCHDOG.call_once(|| {
