@@ -712,8 +712,10 @@ pub fn exec(
                 *calls += 1;
                 let nbs = bs + ws as usize;
                 let nba = ba + wa as usize;
-                // Deep recursion through big frames: an nk error, not an abort.
-                if !grow(s, a, nbs + callee.n_s + 1, nba + callee.n_a + 1) {
+                // The files usually fit already (one compare each on the hot path); deep
+                // recursion through big frames is an nk error, not an abort.
+                let (need_s, need_a) = (nbs + callee.n_s + 1, nba + callee.n_a + 1);
+                if (s.len() < need_s || a.len() < need_a) && !grow(s, a, need_s, need_a) {
                     return Ok(Transfer::TooDeep);
                 }
                 let callee_frame = Frame {
