@@ -283,7 +283,7 @@ fn run_cli(cli: Cli) -> u8 {
                 ));
             };
             let started = std::time::Instant::now();
-            let r = driver::build(&checked, &Options { cache_dir: Some(root.clone()), ..env });
+            let r = driver::build(&checked, &env, &root);
             finish(&r, stats, started.elapsed(), color);
             if r.result.is_ok() {
                 println!(

@@ -147,6 +147,14 @@ pub enum MathFn2 {
 }
 
 impl MathFn2 {
+    /// Every two-operand function, in a fixed order (native code passes the index).
+    pub const ALL: [MathFn2; 4] = [
+        MathFn2::Atan2,
+        MathFn2::Pow,
+        MathFn2::Minimum,
+        MathFn2::Maximum,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             MathFn2::Atan2 => "atan2",

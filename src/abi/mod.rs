@@ -179,25 +179,14 @@ pub fn math1_code(f: MathFn) -> i64 {
     MathFn::ALL.iter().position(|&g| g == f).unwrap_or(0) as i64
 }
 
-/// The `H_MATH2` code of a `MathFn2`.
+/// The `H_MATH2` code of a `MathFn2`: its index in `MathFn2::ALL`.
 pub fn math2_code(f: MathFn2) -> i64 {
-    match f {
-        MathFn2::Atan2 => 0,
-        MathFn2::Pow => 1,
-        MathFn2::Minimum => 2,
-        MathFn2::Maximum => 3,
-    }
+    MathFn2::ALL.iter().position(|&g| g == f).unwrap_or(0) as i64
 }
 
-/// Inverse of the codes above, for the helper.
+/// Inverse of [`math2_code`], for the helper.
 pub fn math2_from_code(c: i64) -> Option<MathFn2> {
-    Some(match c {
-        0 => MathFn2::Atan2,
-        1 => MathFn2::Pow,
-        2 => MathFn2::Minimum,
-        3 => MathFn2::Maximum,
-        _ => return None,
-    })
+    usize::try_from(c).ok().and_then(|i| MathFn2::ALL.get(i).copied())
 }
 
 pub mod pure;

@@ -110,14 +110,18 @@ mod tests {
 
     #[test]
     fn math_helpers_compute_what_the_interpreter_does() {
-        assert_eq!(math1(math1_index(MathFn::Floor), -1.5), -2.0);
+        assert_eq!(math1(crate::abi::math1_code(MathFn::Floor), -1.5), -2.0);
         assert_eq!(math2(M2_FLOORDIV, 7.0, -2.0), -4.0);
         assert_eq!(math2(M2_MOD, -7.0, 3.0), 2.0);
         assert_eq!(math2(M2_POWF, 2.0, 10.0), 1024.0);
         assert!(math1(99, 1.0).is_nan());
-    }
-
-    fn math1_index(f: MathFn) -> i64 {
-        MathFn::ALL.iter().position(|&g| g == f).unwrap() as i64
+        // Every two-operand function reaches the helper by its code, and only those codes do.
+        for f in crate::vocab::MathFn2::ALL {
+            let code = crate::abi::math2_code(f);
+            assert_eq!(math2_from_code(code), Some(f));
+            assert_eq!(math2(code, 2.0, 3.0), rops::math2(f, 2.0, 3.0));
+        }
+        assert_eq!(math2_from_code(-1), None);
+        assert!(math2(4, 1.0, 1.0).is_nan());
     }
 }

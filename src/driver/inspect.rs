@@ -73,12 +73,10 @@ pub fn inspect(
         &Options {
             policy: vm::TierPolicy {
                 tier: vm::Tier::Interp,
-                jit_calls: vm::DEFAULT_JIT_CALLS,
+                ..Default::default()
             },
-            cache_dir: None,
-            module_path: Vec::new(),
-            perf_map: false,
             dump_opt: opts.dump_opt,
+            ..Options::default()
         },
     );
     let mut out = String::new();

@@ -141,20 +141,11 @@ pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunRepo
 }
 
 /// `nvm build`: compiles every specialization of the program (everything reachable from
-/// the script and `main`) into the code heap at `opts.cache_dir`, or loads it from there.
-/// The tier policy of `opts` is not used (everything is compiled); without a heap folder
-/// nothing is built.
-pub fn build(checked: &Checked, opts: &Options) -> RunReport {
+/// the script and `main`) into the code heap at `cache`, or loads it from there. Of
+/// `opts`, the tier policy and `cache_dir` are not used (everything is compiled, into
+/// `cache`).
+pub fn build(checked: &Checked, opts: &Options, cache: &Path) -> RunReport {
     let prog = &checked.program;
-    if opts.cache_dir.is_none() {
-        return RunReport {
-            stats: vm::Stats::default(),
-            result: Err(Failure::Usage(
-                "error: building needs a code heap folder\n".into(),
-            )),
-            warnings: Vec::new(),
-        };
-    }
     let mut it = Vm::with_options(
         prog.clone(),
         Box::new(std::io::sink()),
@@ -163,6 +154,7 @@ pub fn build(checked: &Checked, opts: &Options) -> RunReport {
                 tier: vm::Tier::Jit,
                 jit_calls: 0,
             },
+            cache_dir: Some(cache.to_path_buf()),
             ..opts.clone()
         },
     );

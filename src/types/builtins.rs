@@ -56,14 +56,7 @@ pub fn is_builtin_name(n: &str) -> bool {
 }
 
 fn math2_by_name(n: &str) -> Option<MathFn2> {
-    [
-        MathFn2::Atan2,
-        MathFn2::Pow,
-        MathFn2::Minimum,
-        MathFn2::Maximum,
-    ]
-    .into_iter()
-    .find(|f| f.name() == n)
+    MathFn2::ALL.into_iter().find(|f| f.name() == n)
 }
 
 /// What lowering a built-in needs from the checker: calls of built-ins written in nk
