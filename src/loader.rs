@@ -43,6 +43,10 @@ pub struct Loaded {
     /// Functions of the embedding program callable from every module (after the module's
     /// own functions, before built-ins); `Builtin::Host(i)` calls `hosts[i]`.
     pub hosts: Vec<crate::ir::HostSig>,
+    /// Where each module came from (to load each file once, also when more modules are
+    /// added later), and the folder its own imports are looked in first.
+    by_origin: HashMap<Origin, ModuleId>,
+    dirs: HashMap<ModuleId, Option<PathBuf>>,
 }
 
 /// Where a module's text comes from; its identity for "load each file once".
@@ -54,11 +58,8 @@ enum Origin {
     Text(String),
 }
 
-struct Loader {
-    sources: SourceMap,
-    modules: Vec<LoadedModule>,
-    by_origin: HashMap<Origin, ModuleId>,
-    dirs: HashMap<ModuleId, Option<PathBuf>>,
+struct Loader<'l> {
+    l: &'l mut Loaded,
     search_path: Vec<PathBuf>,
     /// Modules given as text, by import name; found before any folder.
     texts: HashMap<String, String>,
@@ -121,37 +122,131 @@ pub fn load_source_with(
     search_path: Vec<PathBuf>,
     texts: HashMap<String, String>,
 ) -> Result<Loaded, (SourceMap, Vec<Diagnostic>)> {
-    let mut l = Loader {
+    let mut loaded = Loaded {
         sources: SourceMap::default(),
         modules: Vec::new(),
+        script: 0,
+        prelude: 0,
+        hosts: Vec::new(),
         by_origin: HashMap::new(),
         dirs: HashMap::new(),
+    };
+    let mut l = Loader {
+        l: &mut loaded,
         search_path,
         texts,
         diags: Vec::new(),
     };
     let script = l.add_module(name.to_string(), text, None, dir, true);
     let prelude = l.load_stdlib("prelude").expect("prelude is embedded");
-    // Resolve imports breadth-first; new modules are appended as they are found.
-    let mut next = 0;
-    while next < l.modules.len() {
-        l.resolve_imports(next);
-        next += 1;
-    }
-    if l.diags.is_empty() {
-        Ok(Loaded {
-            sources: l.sources,
-            modules: l.modules,
-            script,
-            prelude,
-            hosts: Vec::new(),
-        })
+    l.resolve_from(0);
+    let diags = l.diags;
+    loaded.script = script;
+    loaded.prelude = prelude;
+    if diags.is_empty() {
+        Ok(loaded)
     } else {
-        Err((l.sources, l.diags))
+        Err((loaded.sources, diags))
     }
 }
 
-impl Loader {
+/// Where a module added with [`Loaded::add_module`] comes from.
+pub enum ModuleSource {
+    /// Text, named as the module (`<name>` in messages).
+    Text(String),
+    /// A file, already read (its text), found at this path.
+    File(PathBuf, String),
+}
+
+impl Loaded {
+    /// The module added under `name` (from text or a file, not the standard library's),
+    /// if any.
+    pub fn module_named(&self, name: &str) -> Option<ModuleId> {
+        self.by_origin
+            .iter()
+            .filter(|(o, _)| !matches!(o, Origin::Stdlib(_)))
+            .map(|(_, &m)| m)
+            .find(|&m| self.modules[m].name == name && !self.modules[m].is_script)
+    }
+
+    /// Adds module `name` to a loaded program, with the modules it imports that are not
+    /// loaded yet (looked up beside it, then in `search_path`, then the standard
+    /// library); a module of that name added before is replaced in place (same id).
+    /// Returns the module's id, the ids of every module new to the program, and the
+    /// replaced module (to undo the step with [`Loaded::undo_add`]). On error nothing
+    /// changed.
+    #[allow(clippy::type_complexity)]
+    pub fn add_module(
+        &mut self,
+        name: &str,
+        src: ModuleSource,
+        search_path: &[PathBuf],
+    ) -> Result<(ModuleId, Vec<ModuleId>, Option<LoadedModule>), Vec<Diagnostic>> {
+        let old_len = self.modules.len();
+        let replaced = self.module_named(name);
+        let (origin, text, dir) = match src {
+            ModuleSource::Text(t) => (Origin::Text(name.to_string()), t, None),
+            ModuleSource::File(p, t) => {
+                let canon = p.canonicalize().unwrap_or(p.clone());
+                let dir = canon.parent().map(|d| d.to_path_buf());
+                (Origin::File(canon), t, dir)
+            }
+        };
+        let mut l = Loader {
+            l: self,
+            search_path: search_path.to_vec(),
+            texts: HashMap::new(),
+            diags: Vec::new(),
+        };
+        let id = l.add_module(name.to_string(), text, Some(origin.clone()), dir, false);
+        let before = match replaced {
+            Some(old) => {
+                // The new version takes the old one's id: importers keep pointing at it.
+                let new = l.l.modules.pop().expect("just added");
+                let prev = std::mem::replace(&mut l.l.modules[old], new);
+                l.l.by_origin.retain(|_, m| *m != old && *m != id);
+                l.l.by_origin.insert(origin, old);
+                let d = l.l.dirs.remove(&id).flatten();
+                l.l.dirs.insert(old, d);
+                l.resolve_imports(old);
+                Some(prev)
+            }
+            None => None,
+        };
+        let id = replaced.unwrap_or(id);
+        l.resolve_from(old_len);
+        let diags = l.diags;
+        if diags.is_empty() {
+            Ok((id, (old_len..self.modules.len()).collect(), before))
+        } else {
+            self.undo_add(id, old_len, before);
+            Err(diags)
+        }
+    }
+
+    /// Undoes [`Loaded::add_module`]: drops the modules from `old_len` on and puts back
+    /// the replaced module. (The source map keeps the texts: spans stay valid.)
+    pub fn undo_add(&mut self, id: ModuleId, old_len: usize, replaced: Option<LoadedModule>) {
+        self.modules.truncate(old_len);
+        self.by_origin.retain(|_, m| *m < old_len);
+        self.dirs.retain(|m, _| *m < old_len);
+        if let Some(prev) = replaced {
+            self.modules[id] = prev;
+        }
+    }
+}
+
+impl Loader<'_> {
+    /// Resolves the imports of every module from `first` on; modules they bring in are
+    /// appended and resolved in turn (breadth-first).
+    fn resolve_from(&mut self, first: ModuleId) {
+        let mut next = first;
+        while next < self.l.modules.len() {
+            self.resolve_imports(next);
+            next += 1;
+        }
+    }
+
     fn add_module(
         &mut self,
         name: String,
@@ -161,12 +256,12 @@ impl Loader {
         is_script: bool,
     ) -> ModuleId {
         let file = match &origin {
-            Some(Origin::File(p)) => self.sources.add(p.display().to_string(), text),
-            Some(Origin::Stdlib(n)) => self.sources.add_stdlib(format!("<stdlib>/{n}.nk"), text),
-            Some(Origin::Text(n)) => self.sources.add(n.clone(), text),
-            None => self.sources.add(name.clone(), text),
+            Some(Origin::File(p)) => self.l.sources.add(p.display().to_string(), text),
+            Some(Origin::Stdlib(n)) => self.l.sources.add_stdlib(format!("<stdlib>/{n}.nk"), text),
+            Some(Origin::Text(n)) => self.l.sources.add(n.clone(), text),
+            None => self.l.sources.add(name.clone(), text),
         };
-        let (ast, diags) = syntax::parse(file, &self.sources.get(file).text);
+        let (ast, diags) = syntax::parse(file, &self.l.sources.get(file).text);
         self.diags.extend(diags);
         if !is_script {
             for item in &ast.items {
@@ -178,8 +273,8 @@ impl Loader {
                 }
             }
         }
-        let id = self.modules.len();
-        self.modules.push(LoadedModule {
+        let id = self.l.modules.len();
+        self.l.modules.push(LoadedModule {
             file,
             name,
             ast,
@@ -187,16 +282,16 @@ impl Loader {
             is_script,
         });
         if let Some(o) = origin {
-            self.by_origin.insert(o, id);
+            self.l.by_origin.insert(o, id);
         }
-        self.dirs.insert(id, dir);
+        self.l.dirs.insert(id, dir);
         id
     }
 
     fn load_stdlib(&mut self, path: &str) -> Option<ModuleId> {
         let (name, text) = STDLIB.iter().find(|(n, _)| *n == path)?;
         let origin = Origin::Stdlib(name);
-        if let Some(&id) = self.by_origin.get(&origin) {
+        if let Some(&id) = self.l.by_origin.get(&origin) {
             return Some(id);
         }
         Some(self.add_module(
@@ -209,7 +304,7 @@ impl Loader {
     }
 
     fn resolve_imports(&mut self, id: ModuleId) {
-        let imports: Vec<(Vec<String>, Span)> = self.modules[id]
+        let imports: Vec<(Vec<String>, Span)> = self.l.modules[id]
             .ast
             .items
             .iter()
@@ -224,7 +319,7 @@ impl Loader {
             let alias = path.last().cloned().unwrap_or_default();
             match self.find_module(id, &path) {
                 Ok(target) => {
-                    if let Some(&prev) = self.modules[id].imports.get(&alias) {
+                    if let Some(&prev) = self.l.modules[id].imports.get(&alias) {
                         if prev != target {
                             self.diags.push(Diagnostic::error(
                                 span,
@@ -234,7 +329,7 @@ impl Loader {
                             ));
                         }
                     }
-                    self.modules[id].imports.insert(alias, target);
+                    self.l.modules[id].imports.insert(alias, target);
                 }
                 Err(looked) => self.diags.push(
                     Diagnostic::error(span, format!("cannot find module `{}`", path.join(".")))
@@ -248,14 +343,14 @@ impl Loader {
         let dotted = path.join(".");
         if let Some(text) = self.texts.get(&dotted).cloned() {
             let origin = Origin::Text(dotted.clone());
-            if let Some(&id) = self.by_origin.get(&origin) {
+            if let Some(&id) = self.l.by_origin.get(&origin) {
                 return Ok(id);
             }
             return Ok(self.add_module(dotted, text, Some(origin), None, false));
         }
         let rel: PathBuf = path.iter().collect::<PathBuf>().with_extension("nk");
         let mut dirs: Vec<PathBuf> = Vec::new();
-        if let Some(Some(d)) = self.dirs.get(&from) {
+        if let Some(Some(d)) = self.l.dirs.get(&from) {
             dirs.push(d.clone());
         }
         dirs.extend(self.search_path.iter().cloned());
@@ -266,7 +361,7 @@ impl Loader {
             if candidate.is_file() {
                 let canon = candidate.canonicalize().unwrap_or(candidate.clone());
                 let origin = Origin::File(canon.clone());
-                if let Some(&id) = self.by_origin.get(&origin) {
+                if let Some(&id) = self.l.by_origin.get(&origin) {
                     return Ok(id);
                 }
                 let text = match read_source(&candidate) {

@@ -309,3 +309,111 @@ impl Expr {
         }
     }
 }
+
+impl Func {
+    /// Calls `f` on every expression of the body, outer before inner.
+    pub fn visit_exprs(&self, f: &mut impl FnMut(&Expr)) {
+        visit_stmts(&self.body, f);
+    }
+
+    /// The specializations this one calls (each once, in order of first call).
+    pub fn callees(&self) -> Vec<FuncId> {
+        let mut out = Vec::new();
+        self.visit_exprs(&mut |e| {
+            if let ExprKind::Call(id, _) = e.kind {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        });
+        out
+    }
+}
+
+fn visit_stmts(stmts: &[Stmt], f: &mut impl FnMut(&Expr)) {
+    for s in stmts {
+        match s {
+            Stmt::Assign(_, e) | Stmt::Expr(e) | Stmt::Assert(e, _, _) => visit_expr(e, f),
+            Stmt::Store {
+                array,
+                index,
+                value,
+                ..
+            } => {
+                visit_expr(array, f);
+                index.iter().for_each(|e| visit_expr(e, f));
+                visit_expr(value, f);
+            }
+            Stmt::StoreSlice {
+                array,
+                index,
+                value,
+                ..
+            } => {
+                visit_expr(array, f);
+                visit_slice(index, f);
+                visit_expr(value, f);
+            }
+            Stmt::If(c, a, b) => {
+                visit_expr(c, f);
+                visit_stmts(a, f);
+                visit_stmts(b, f);
+            }
+            Stmt::While(c, body) => {
+                visit_expr(c, f);
+                visit_stmts(body, f);
+            }
+            Stmt::ForRange {
+                start,
+                end,
+                step,
+                body,
+                ..
+            } => {
+                visit_expr(start, f);
+                visit_expr(end, f);
+                step.iter().for_each(|e| visit_expr(e, f));
+                visit_stmts(body, f);
+            }
+            Stmt::Return(e) => e.iter().for_each(|e| visit_expr(e, f)),
+            Stmt::Print(es) => es.iter().for_each(|e| visit_expr(e, f)),
+            Stmt::Break | Stmt::Continue => {}
+        }
+    }
+}
+
+fn visit_slice(index: &[SliceIdx], f: &mut impl FnMut(&Expr)) {
+    for i in index {
+        match i {
+            SliceIdx::At(e) => visit_expr(e, f),
+            SliceIdx::Range(a, b) => a.iter().chain(b.iter()).for_each(|e| visit_expr(e, f)),
+        }
+    }
+}
+
+fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Str(_)
+        | ExprKind::Local(_) => {}
+        ExprKind::Unary(_, a) | ExprKind::Cast(_, a) | ExprKind::Field(a, _) => visit_expr(a, f),
+        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+            visit_expr(a, f);
+            visit_expr(b, f);
+        }
+        ExprKind::Call(_, args) | ExprKind::Builtin(_, args) | ExprKind::Tuple(args) => {
+            args.iter().for_each(|e| visit_expr(e, f))
+        }
+        ExprKind::Index(a, idx) => {
+            visit_expr(a, f);
+            idx.iter().for_each(|e| visit_expr(e, f));
+        }
+        ExprKind::Slice(a, idx) => {
+            visit_expr(a, f);
+            visit_slice(idx, f);
+        }
+    }
+}

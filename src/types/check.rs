@@ -22,30 +22,49 @@ const MAX_TUPLE_LEAVES: usize = 256;
 /// Most specializations of one function before argument types are deemed runaway.
 const MAX_SPECS_PER_FN: usize = 200;
 
+/// A function definition: its module and the index of its `fn` item there. Stable while
+/// the module is loaded; replacing the module maps each name to its new item.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DefId {
+    pub module: ModuleId,
+    pub item: u32,
+}
+
 /// What a specialization's body is.
-#[derive(Clone, Copy)]
-enum Body<'a> {
-    Fn(ModuleId, &'a FnDef),
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Body {
+    Fn(DefId),
     Script(ModuleId),
 }
 
-struct Spec<'a> {
-    body: Body<'a>,
+#[derive(Clone, Debug)]
+struct Spec {
+    body: Body,
     args: Vec<Type>,
 }
 
+/// What the checker keeps between growth steps: every specialization made so far (its
+/// index is its `FuncId`), their return types, and each module's names. It owns no AST:
+/// the modules are lent for each step, so a host can keep both and add to them.
+#[derive(Default, Clone)]
+pub struct CheckState {
+    specs: Vec<Spec>,
+    spec_index: HashMap<(DefId, Vec<Type>), FuncId>,
+    rets: Vec<Option<Type>>,
+    /// Specializations created per function, to stop runaway instantiation.
+    spec_counts: HashMap<DefId, usize>,
+    /// Per module: function name → item index, constant name → item index.
+    fns: Vec<HashMap<String, u32>>,
+    consts: Vec<HashMap<String, u32>>,
+}
+
+/// One growth step's view: the loaded modules (read-only) and the state it adds to.
 pub struct Checker<'a> {
     loaded: &'a Loaded,
-    fns: Vec<HashMap<&'a str, &'a FnDef>>,
-    consts: Vec<HashMap<&'a str, &'a ast::ConstDef>>,
-    specs: Vec<Spec<'a>>,
-    spec_index: HashMap<(ModuleId, &'a str, Vec<Type>), FuncId>,
-    rets: Vec<Option<Type>>,
+    st: &'a mut CheckState,
     diags: Vec<Diagnostic>,
     /// Consts being lowered, to report `const A = B; const B = A;`.
     consts_in_progress: HashSet<(ModuleId, String)>,
-    /// Specializations created per function, to stop runaway instantiation.
-    spec_counts: HashMap<(ModuleId, &'a str), usize>,
 }
 
 /// Per-specialization lowering state.
@@ -168,74 +187,149 @@ fn assigns_name(block: &ast::Block, name: &str) -> bool {
     })
 }
 
-impl<'a> Checker<'a> {
-    pub fn new(loaded: &'a Loaded) -> Self {
-        let mut fns = Vec::new();
-        let mut consts = Vec::new();
+impl CheckState {
+    /// Records module `m`'s functions and constants by name (replacing what an earlier
+    /// version of it had); a name defined twice is reported.
+    pub fn index_module(&mut self, loaded: &Loaded, m: ModuleId) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
-        for m in &loaded.modules {
-            let mut f: HashMap<&str, &FnDef> = HashMap::new();
-            let mut c: HashMap<&str, &ast::ConstDef> = HashMap::new();
-            for item in &m.ast.items {
-                let twice = match item {
-                    Item::Fn(def) => f
-                        .insert(&def.name.name, def)
-                        .map(|p| ("function", &def.name, &p.name)),
-                    Item::Const(def) => c
-                        .insert(&def.name.name, def)
-                        .map(|p| ("constant", &def.name, &p.name)),
-                    _ => None,
+        let mut f: HashMap<String, u32> = HashMap::new();
+        let mut c: HashMap<String, u32> = HashMap::new();
+        let items = &loaded.modules[m].ast.items;
+        for (i, item) in items.iter().enumerate() {
+            let (what, map, name) = match item {
+                Item::Fn(def) => ("function", &mut f, &def.name),
+                Item::Const(def) => ("constant", &mut c, &def.name),
+                _ => continue,
+            };
+            if let Some(prev) = map.insert(name.name.clone(), i as u32) {
+                let prev_span = match &items[prev as usize] {
+                    Item::Fn(d) => d.name.span,
+                    Item::Const(d) => d.name.span,
+                    _ => name.span,
                 };
-                if let Some((what, name, prev)) = twice {
-                    diags.push(
-                        Diagnostic::error(
-                            name.span,
-                            format!("{what} `{}` is defined twice", name.name),
-                        )
-                        .with_label(prev.span, "first defined here"),
-                    );
-                }
+                diags.push(
+                    Diagnostic::error(name.span, format!("{what} `{}` is defined twice", name.name))
+                        .with_label(prev_span, "first defined here"),
+                );
             }
-            fns.push(f);
-            consts.push(c);
         }
-        Checker {
-            loaded,
-            fns,
-            consts,
-            specs: Vec::new(),
-            spec_index: HashMap::new(),
-            rets: Vec::new(),
-            diags,
-            consts_in_progress: HashSet::new(),
-            spec_counts: HashMap::new(),
+        if self.fns.len() <= m {
+            self.fns.resize_with(m + 1, HashMap::new);
+            self.consts.resize_with(m + 1, HashMap::new);
+        }
+        self.fns[m] = f;
+        self.consts[m] = c;
+        diags
+    }
+
+    /// How many specializations exist (the next one's `FuncId`).
+    pub fn len(&self) -> usize {
+        self.specs.len()
+    }
+
+    /// The function `name` of module `m`, if it defines one.
+    pub fn def_id(&self, m: ModuleId, name: &str) -> Option<DefId> {
+        let item = *self.fns.get(m)?.get(name)?;
+        Some(DefId { module: m, item })
+    }
+
+    /// The definition a specialization was made from (`None`: a script body).
+    pub fn def_of(&self, id: FuncId) -> Option<DefId> {
+        match self.specs.get(id as usize)?.body {
+            Body::Fn(d) => Some(d),
+            Body::Script(_) => None,
         }
     }
 
-    pub fn run(mut self) -> Result<Program, Vec<Diagnostic>> {
+    /// The specializations made of `def`.
+    pub fn specs_of(&self, def: DefId) -> Vec<FuncId> {
+        (0..self.specs.len() as FuncId)
+            .filter(|&id| self.specs[id as usize].body == Body::Fn(def))
+            .collect()
+    }
+
+    /// Marks `id`'s return type as not known yet (before lowering it again).
+    pub fn reset_ret(&mut self, id: FuncId) {
+        self.rets[id as usize] = None;
+    }
+
+    /// Forgets every specialization from `len` on (a failed growth step).
+    pub fn truncate(&mut self, len: usize) {
+        for spec in self.specs.drain(len..) {
+            if let Body::Fn(d) = spec.body {
+                self.spec_index.remove(&(d, spec.args));
+                if let Some(n) = self.spec_counts.get_mut(&d) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+        }
+        self.rets.truncate(len);
+    }
+
+    /// After module `m` was replaced: each of its specializations points at the item of
+    /// the same name in the new version; those whose function is gone are returned (they
+    /// keep their old item index and must not be lowered again).
+    pub fn remap_module(&mut self, m: ModuleId, old_names: &HashMap<u32, String>) -> Vec<FuncId> {
+        let mut gone = Vec::new();
+        for id in 0..self.specs.len() {
+            let Body::Fn(d) = self.specs[id].body else {
+                continue;
+            };
+            if d.module != m {
+                continue;
+            }
+            let name = old_names.get(&d.item).map(String::as_str).unwrap_or("");
+            match self.fns[m].get(name) {
+                Some(&item) => {
+                    let nd = DefId { module: m, item };
+                    let args = self.specs[id].args.clone();
+                    self.spec_index.remove(&(d, args.clone()));
+                    self.spec_index.insert((nd, args), id as FuncId);
+                    if let Some(n) = self.spec_counts.remove(&d) {
+                        *self.spec_counts.entry(nd).or_insert(0) += n;
+                    }
+                    self.specs[id].body = Body::Fn(nd);
+                }
+                None => gone.push(id as FuncId),
+            }
+        }
+        gone
+    }
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(loaded: &'a Loaded, st: &'a mut CheckState) -> Self {
+        Checker {
+            loaded,
+            st,
+            diags: Vec::new(),
+            consts_in_progress: HashSet::new(),
+        }
+    }
+
+    /// The whole script: its body, `main`, and every fully annotated function of the
+    /// script module (so their errors are reported even if nothing calls them). The
+    /// state must be empty; the script body becomes specialization 0.
+    pub fn check_script(mut self) -> Result<Program, Vec<Diagnostic>> {
         let script_mod = self.loaded.script;
-        self.specs.push(Spec {
+        let mut pre_diags = Vec::new();
+        for m in 0..self.loaded.modules.len() {
+            pre_diags.extend(self.st.index_module(self.loaded, m));
+        }
+        self.st.specs.push(Spec {
             body: Body::Script(script_mod),
             args: vec![],
         });
-        self.rets.push(Some(Type::Unit));
+        self.st.rets.push(Some(Type::Unit));
         let script: FuncId = 0;
 
-        // Roots: the script body, `main`, and every fully annotated function of the
-        // script (so its errors are reported even if nothing calls it).
         let mut main = None;
-        let module_fns: Vec<&'a FnDef> = {
-            let mut v: Vec<&FnDef> = self.fns[script_mod].values().copied().collect();
-            v.sort_by_key(|d| d.span.lo);
-            v
-        };
-        let pre_diags = std::mem::take(&mut self.diags);
-        for def in module_fns {
-            let annotated: Option<Vec<Type>> = def
-                .params
-                .iter()
-                .map(|p| p.ty.as_ref().map(|t| self.resolve_type(t)))
-                .collect();
+        let mut module_fns: Vec<(DefId, &'a FnDef)> = self.st.fns[script_mod]
+            .values()
+            .map(|&item| self.def(DefId { module: script_mod, item }))
+            .collect();
+        module_fns.sort_by_key(|(_, d)| d.span.lo);
+        for (did, def) in module_fns {
             if def.name.name == "main" {
                 let mut params = Vec::new();
                 let mut ok = true;
@@ -256,28 +350,89 @@ impl<'a> Checker<'a> {
                 }
                 if ok {
                     let args = params.iter().map(|(_, p)| Type::Prim(*p)).collect();
-                    let id = self.instantiate(script_mod, def, args);
+                    let id = self.instantiate(did, args);
                     main = Some(MainFn { func: id, params });
                 }
-            } else if let Some(args) = annotated {
-                if !args.iter().any(Type::is_unknown) {
-                    self.instantiate(script_mod, def, args);
-                }
+            } else {
+                self.instantiate_annotated(did);
             }
         }
-        let type_diags = std::mem::take(&mut self.diags);
+        pre_diags.append(&mut self.diags);
+        let funcs = self.settle(&[], 0, pre_diags)?;
+        Ok(Program {
+            funcs: funcs.into_iter().map(|(_, f)| f).collect(),
+            script,
+            main,
+        })
+    }
 
+    /// Specializes `def` for its own annotations if every parameter has one.
+    pub fn instantiate_annotated(&mut self, did: DefId) -> Option<FuncId> {
+        let (_, def) = self.def(did);
+        let args: Option<Vec<Type>> = def
+            .params
+            .iter()
+            .map(|p| p.ty.as_ref().map(|t| self.resolve_type(t)))
+            .collect();
+        let args = args?;
+        if args.iter().any(Type::is_unknown) {
+            return None;
+        }
+        Some(self.instantiate(did, args))
+    }
+
+    /// `instantiate` for the growing checker (a new specialization is lowered by
+    /// [`Checker::settle`]).
+    pub fn instantiate_pub(&mut self, did: DefId, args: Vec<Type>) -> FuncId {
+        self.instantiate(did, args)
+    }
+
+    /// Resolves a written type (types are global in nk).
+    pub fn resolve_annotation(&mut self, t: &TypeExpr) -> Type {
+        self.resolve_type(t)
+    }
+
+    /// Errors found so far by this step (taken).
+    pub fn take_diags(&mut self) -> Vec<Diagnostic> {
+        std::mem::take(&mut self.diags)
+    }
+
+    /// Infers and lowers the specializations `redo` (made earlier, to be lowered again:
+    /// their return types must have been reset) and every one from `start` on (new ones,
+    /// including those found on the way): phase 1 finds every specialization and its
+    /// return type by iterating to a fixpoint; phase 2 lowers each once more with the
+    /// final table and keeps that IR and its errors. Returns the IR of `redo` then of the
+    /// new ones in id order; on error, every diagnostic (deduplicated, sorted) — the
+    /// caller then undoes the step (see [`CheckState::truncate`]).
+    pub fn settle(
+        &mut self,
+        redo: &[FuncId],
+        start: usize,
+        pre_diags: Vec<Diagnostic>,
+    ) -> Result<Vec<(FuncId, Func)>, Vec<Diagnostic>> {
+        // The k-th specialization to lower: `redo`, then the new ones (their number
+        // grows as lowering finds calls at new argument types).
+        let work = |k: usize, st: &CheckState| -> Option<FuncId> {
+            match redo.get(k) {
+                Some(&id) => Some(id),
+                None => {
+                    let id = start + (k - redo.len());
+                    (id < st.specs.len()).then_some(id as FuncId)
+                }
+            }
+        };
         // Phase 1: find every specialization and its return type.
         for _round in 0..MAX_INFER_ROUNDS {
             let mut changed = false;
-            let mut id = 0;
-            while id < self.specs.len() {
-                let (_, ret) = self.lower_spec(id as FuncId);
-                if self.rets[id] != ret {
-                    self.rets[id] = ret;
+            let mut k = 0;
+            loop {
+                let Some(id) = work(k, self.st) else { break };
+                let (_, ret) = self.lower_spec(id);
+                if self.st.rets[id as usize] != ret {
+                    self.st.rets[id as usize] = ret;
                     changed = true;
                 }
-                id += 1;
+                k += 1;
             }
             self.diags.clear();
             if !changed {
@@ -287,13 +442,14 @@ impl<'a> Checker<'a> {
 
         // Phase 2: final IR with the final return types; keep these errors.
         self.diags = pre_diags;
-        self.diags.extend(type_diags);
         let mut funcs = Vec::new();
-        let mut id = 0;
-        while id < self.specs.len() {
+        let mut k = 0;
+        loop {
+            let Some(id) = work(k, self.st) else { break };
+            k += 1;
             let before = self.diags.len();
-            let (func, ret) = self.lower_spec(id as FuncId);
-            if self.diags.len() > before && self.is_generic(id as FuncId) {
+            let (func, ret) = self.lower_spec(id);
+            if self.diags.len() > before && self.is_generic(id) {
                 // Name the specialization: the same line can be fine for one argument
                 // type and wrong for another.
                 for d in &mut self.diags[before..] {
@@ -311,23 +467,17 @@ impl<'a> Checker<'a> {
                     ),
                 ));
             }
-            funcs.push(func);
-            id += 1;
+            funcs.push((id, func));
         }
         let mut seen = HashSet::new();
-        let mut diags: Vec<Diagnostic> = self
-            .diags
+        let mut diags: Vec<Diagnostic> = std::mem::take(&mut self.diags)
             .into_iter()
             // One message per place: a generic function's error is reported for the
             // first specialization that hits it, not once per specialization.
             .filter(|d| seen.insert(d.span))
             .collect();
         if diags.is_empty() {
-            Ok(Program {
-                funcs,
-                script,
-                main,
-            })
+            Ok(funcs)
         } else {
             diags.sort_by_key(|d| (d.span.file, d.span.lo));
             Err(diags)
@@ -339,34 +489,59 @@ impl<'a> Checker<'a> {
         unknown(span)
     }
 
-    fn instantiate(&mut self, module: ModuleId, def: &'a FnDef, args: Vec<Type>) -> FuncId {
-        let key = (module, def.name.name.as_str(), args.clone());
-        if let Some(&id) = self.spec_index.get(&key) {
+    fn instantiate(&mut self, did: DefId, args: Vec<Type>) -> FuncId {
+        let key = (did, args);
+        if let Some(&id) = self.st.spec_index.get(&key) {
             return id;
         }
-        let id = self.specs.len() as FuncId;
-        self.specs.push(Spec {
-            body: Body::Fn(module, def),
-            args,
+        let id = self.st.specs.len() as FuncId;
+        self.st.specs.push(Spec {
+            body: Body::Fn(did),
+            args: key.1.clone(),
         });
-        self.rets.push(None);
-        self.spec_index.insert(key, id);
+        self.st.rets.push(None);
+        self.st.spec_index.insert(key, id);
         id
+    }
+
+    /// The definition `did` names (borrowed from the loaded modules, not from `self`).
+    fn def(&self, did: DefId) -> (DefId, &'a FnDef) {
+        let loaded: &'a Loaded = self.loaded;
+        match &loaded.modules[did.module].ast.items[did.item as usize] {
+            Item::Fn(def) => (did, def),
+            _ => unreachable!("a DefId names a `fn` item"),
+        }
+    }
+
+    /// Module `m`'s function `name`, if it defines one.
+    fn fn_def(&self, m: ModuleId, name: &str) -> Option<(DefId, &'a FnDef)> {
+        self.st.def_id(m, name).map(|d| self.def(d))
+    }
+
+    fn const_def(&self, m: ModuleId, name: &str) -> Option<&'a ast::ConstDef> {
+        let loaded: &'a Loaded = self.loaded;
+        let item = *self.st.consts.get(m)?.get(name)?;
+        match &loaded.modules[m].ast.items[item as usize] {
+            Item::Const(def) => Some(def),
+            _ => None,
+        }
     }
 
     /// Has the specialization's function a parameter without a type annotation?
     fn is_generic(&self, id: FuncId) -> bool {
-        match self.specs[id as usize].body {
-            Body::Fn(_, def) => def.params.iter().any(|p| p.ty.is_none()),
+        match self.st.specs[id as usize].body {
+            Body::Fn(d) => self.def(d).1.params.iter().any(|p| p.ty.is_none()),
             Body::Script(_) => false,
         }
     }
 
     fn spec_name(&self, id: FuncId) -> String {
-        let spec = &self.specs[id as usize];
+        let spec = &self.st.specs[id as usize];
         match spec.body {
             Body::Script(_) => "<script>".to_string(),
-            Body::Fn(m, def) => {
+            Body::Fn(d) => {
+                let m = d.module;
+                let def = self.def(d).1;
                 let module = &self.loaded.modules[m];
                 let prefix = if module.is_script || m == self.loaded.prelude {
                     String::new()
@@ -386,8 +561,8 @@ impl<'a> Checker<'a> {
 
     /// Lowers one specialization with the current return-type table.
     fn lower_spec(&mut self, id: FuncId) -> (Func, Option<Type>) {
-        let body = self.specs[id as usize].body;
-        let args = self.specs[id as usize].args.clone();
+        let body = self.st.specs[id as usize].body;
+        let args = self.st.specs[id as usize].args.clone();
         let name = self.spec_name(id);
         match body {
             Body::Script(m) => {
@@ -409,7 +584,9 @@ impl<'a> Checker<'a> {
                 };
                 (func, Some(Type::Unit))
             }
-            Body::Fn(m, def) => {
+            Body::Fn(did) => {
+                let (_, def) = self.def(did);
+                let m = did.module;
                 let declared_ret = def.ret.as_ref().map(|t| self.resolve_type(t));
                 let mut cx = FnCx::new(m, declared_ret.clone(), false);
                 let params: Vec<LocalId> = def
@@ -530,7 +707,7 @@ impl<'a> Checker<'a> {
             StmtKind::Expr(e) => {
                 if let ast::ExprKind::Call(callee, args) = &e.kind {
                     if let ast::ExprKind::Name(n) = &callee.kind {
-                        if cx.lookup(n).is_none() && !self.fns[cx.module].contains_key(n.as_str()) {
+                        if cx.lookup(n).is_none() && !self.st.fns[cx.module].contains_key(n.as_str()) {
                             match n.as_str() {
                                 "print" => {
                                     let args = args.iter().map(|a| self.printable(cx, a)).collect();
@@ -733,7 +910,7 @@ impl<'a> Checker<'a> {
         match &target.kind {
             ast::ExprKind::Name(n) => {
                 let Some(id) = cx.lookup(n) else {
-                    let msg = if self.consts[cx.module].contains_key(n.as_str()) {
+                    let msg = if self.st.consts[cx.module].contains_key(n.as_str()) {
                         format!("cannot assign to constant `{n}`")
                     } else {
                         format!("undefined variable `{n}`")
@@ -1118,7 +1295,7 @@ impl<'a> Checker<'a> {
                 if let Some(c) = self.const_value(cx.module, n, span) {
                     return c;
                 }
-                if self.fns[cx.module].contains_key(n.as_str())
+                if self.st.fns[cx.module].contains_key(n.as_str())
                     || builtins::is_builtin_name(n)
                     || self.loaded.hosts.iter().any(|h| h.name == *n)
                 {
@@ -1132,7 +1309,7 @@ impl<'a> Checker<'a> {
                     .iter()
                     .filter(|(_, ids)| !ids.is_empty())
                     .map(|(k, _)| k.as_str())
-                    .chain(self.consts[cx.module].keys().copied())
+                    .chain(self.st.consts[cx.module].keys().map(String::as_str))
                     .collect();
                 let hint = did_you_mean(n, names);
                 self.err(span, format!("undefined variable `{n}`{hint}"))
@@ -1325,7 +1502,7 @@ impl<'a> Checker<'a> {
     }
 
     fn const_value(&mut self, module: ModuleId, name: &str, span: Span) -> Option<Expr> {
-        let def = *self.consts[module].get(name)?;
+        let def = self.const_def(module, name)?;
         let key = (module, name.to_string());
         if !self.consts_in_progress.insert(key.clone()) {
             return Some(self.err(
@@ -1432,9 +1609,9 @@ impl<'a> Checker<'a> {
                 if cx.lookup(n).is_some() {
                     return self.err(callee.span, format!("`{n}` is a variable, not a function"));
                 }
-                if let Some(&def) = self.fns[cx.module].get(n.as_str()) {
+                if let Some((did, def)) = self.fn_def(cx.module, n) {
                     let args = args.iter().map(|a| self.value(cx, a)).collect();
-                    return self.call_user(cx.module, def, args, span);
+                    return self.call_user(did, def, args, span);
                 }
                 if matches!(n.as_str(), "print" | "assert") {
                     return self.err(
@@ -1456,13 +1633,13 @@ impl<'a> Checker<'a> {
                     return r.unwrap_or_else(|msg| self.err(span, msg));
                 }
                 let prelude = self.loaded.prelude;
-                if let Some(&def) = self.fns[prelude].get(n.as_str()) {
-                    return self.call_user(prelude, def, args, span);
+                if let Some((did, def)) = self.fn_def(prelude, n) {
+                    return self.call_user(did, def, args, span);
                 }
                 let prelude = self.loaded.prelude;
-                let names: Vec<String> = self.fns[cx.module]
+                let names: Vec<String> = self.st.fns[cx.module]
                     .keys()
-                    .chain(self.fns[prelude].keys().filter(|k| !k.starts_with("__")))
+                    .chain(self.st.fns[prelude].keys().filter(|k| !k.starts_with("__")))
                     .map(|k| k.to_string())
                     .chain(builtins::public_names().map(String::from))
                     .chain(self.loaded.hosts.iter().map(|h| h.name.clone()))
@@ -1477,8 +1654,8 @@ impl<'a> Checker<'a> {
                             self.loaded.modules[cx.module].imports.get(m.as_str())
                         {
                             let args = args.iter().map(|a| self.value(cx, a)).collect();
-                            if let Some(&def) = self.fns[target].get(f.name.as_str()) {
-                                return self.call_user(target, def, args, span);
+                            if let Some((did, def)) = self.fn_def(target, &f.name) {
+                                return self.call_user(did, def, args, span);
                             }
                             return self
                                 .err(f.span, format!("undefined function `{m}.{}`", f.name));
@@ -1500,8 +1677,8 @@ impl<'a> Checker<'a> {
     /// Calls the prelude function `name` (used by built-ins that dispatch to nk code).
     fn call_prelude_fn(&mut self, name: &str, args: Vec<Expr>, span: Span) -> Expr {
         let prelude = self.loaded.prelude;
-        match self.fns[prelude].get(name) {
-            Some(&def) => self.call_user(prelude, def, args, span),
+        match self.fn_def(prelude, name) {
+            Some((did, def)) => self.call_user(did, def, args, span),
             None => self.err(
                 span,
                 format!("internal: prelude function `{name}` is missing"),
@@ -1542,7 +1719,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn call_user(&mut self, module: ModuleId, def: &'a FnDef, args: Vec<Expr>, span: Span) -> Expr {
+    fn call_user(&mut self, did: DefId, def: &'a FnDef, args: Vec<Expr>, span: Span) -> Expr {
         let name = &def.name.name;
         if args.len() != def.params.len() {
             return self.arity_error(name, def.params.len(), args.len(), span);
@@ -1566,12 +1743,9 @@ impl<'a> Checker<'a> {
             return unknown(span);
         }
         let tys: Vec<Type> = lowered.iter().map(|a| a.ty.clone()).collect();
-        let key = (module, name.as_str());
-        if !self
-            .spec_index
-            .contains_key(&(module, name.as_str(), tys.clone()))
-        {
-            let n = self.spec_counts.entry(key).or_insert(0);
+        let key = (did, tys);
+        if !self.st.spec_index.contains_key(&key) {
+            let n = self.st.spec_counts.entry(did).or_insert(0);
             *n += 1;
             if *n > MAX_SPECS_PER_FN {
                 return self.err(
@@ -1582,8 +1756,8 @@ impl<'a> Checker<'a> {
                 );
             }
         }
-        let id = self.instantiate(module, def, tys);
-        match self.rets[id as usize].clone() {
+        let id = self.instantiate(did, key.1);
+        match self.st.rets[id as usize].clone() {
             Some(ret) => Expr {
                 kind: ExprKind::Call(id, lowered),
                 ty: ret,

@@ -14,14 +14,297 @@ mod builtins;
 mod check;
 
 pub use builtins::is_builtin_name;
+pub use check::{CheckState, DefId};
 
 use crate::diag::Diagnostic;
-use crate::ir::Program;
-use crate::loader::Loaded;
+use crate::ir::{FuncId, Program, Type};
+use crate::loader::{Loaded, ModuleId};
+use check::Checker;
 
 /// Checks a loaded program and lowers it to typed IR, or returns every error found.
 pub fn check_program(loaded: &Loaded) -> Result<Program, Vec<Diagnostic>> {
-    check::Checker::new(loaded).run()
+    Checker::new(loaded, &mut CheckState::default()).check_script()
+}
+
+/// A checker that keeps what it checked and adds to it: the engine's and the REPL's.
+///
+/// It owns the loaded modules and the specialization table; the typed IR it makes goes
+/// into a [`Program`] its host keeps (the VM's), passed to each step. Each step either
+/// succeeds — the program gains the new specializations (ids `len..`) and, after a
+/// redefinition, new IR for some existing ones (same ids: their slots are patched) — or
+/// fails with every error and leaves modules, table and program as they were.
+/// Invariant between steps: `program.funcs.len() == state.len()`.
+pub struct ProgramChecker {
+    loaded: Loaded,
+    st: CheckState,
+}
+
+/// What a successful step changed in the program.
+#[derive(Debug, Default)]
+pub struct Growth {
+    /// Specializations whose IR was replaced (a redefinition): their slots must be patched.
+    pub replaced: Vec<FuncId>,
+    /// Specializations added: `first_new..program.funcs.len()`.
+    pub first_new: FuncId,
+}
+
+impl ProgramChecker {
+    /// Checks `loaded`'s script (body, `main`, annotated functions) and keeps everything.
+    pub fn new(loaded: Loaded) -> Result<(ProgramChecker, Program), Vec<Diagnostic>> {
+        let mut st = CheckState::default();
+        let program = Checker::new(&loaded, &mut st).check_script()?;
+        Ok((ProgramChecker { loaded, st }, program))
+    }
+
+    pub fn loaded(&self) -> &Loaded {
+        &self.loaded
+    }
+
+    /// The loaded modules, to add hosts (followed by [`ProgramChecker::recheck_all`]).
+    pub fn loaded_mut(&mut self) -> &mut Loaded {
+        &mut self.loaded
+    }
+
+    /// The function `name` of module `m`.
+    pub fn def_id(&self, m: ModuleId, name: &str) -> Option<DefId> {
+        self.st.def_id(m, name)
+    }
+
+    /// The definition a specialization was made from (`None`: a script body).
+    pub fn def_of(&self, id: FuncId) -> Option<DefId> {
+        self.st.def_of(id)
+    }
+
+    /// The function definition `did` names.
+    pub fn fn_def(&self, did: DefId) -> &crate::syntax::ast::FnDef {
+        match &self.loaded.modules[did.module].ast.items[did.item as usize] {
+            crate::syntax::ast::Item::Fn(def) => def,
+            _ => unreachable!("a DefId names a `fn` item"),
+        }
+    }
+
+    /// The declared parameter types of `did` (`None` for a generic parameter).
+    pub fn param_types(&mut self, did: DefId) -> Vec<Option<Type>> {
+        let def = match &self.loaded.modules[did.module].ast.items[did.item as usize] {
+            crate::syntax::ast::Item::Fn(def) => def,
+            _ => return Vec::new(),
+        };
+        let mut c = Checker::new(&self.loaded, &mut self.st);
+        let r = def
+            .params
+            .iter()
+            .map(|p| p.ty.as_ref().map(|t| c.resolve_annotation(t)))
+            .collect();
+        let _ = c.take_diags();
+        r
+    }
+
+    /// `did` specialized for `args` (checked now with whatever it needs, if new).
+    pub fn specialize(
+        &mut self,
+        prog: &mut Program,
+        did: DefId,
+        args: Vec<Type>,
+    ) -> Result<FuncId, Vec<Diagnostic>> {
+        let start = self.st.len();
+        let mut c = Checker::new(&self.loaded, &mut self.st);
+        let id = c.instantiate_pub(did, args);
+        let r = c.settle(&[], start, Vec::new());
+        self.commit(prog, start, &[], r).map(|_| id)
+    }
+
+    /// After modules were added (`new`, ids from `Loaded::add_module`): indexes them and
+    /// checks their fully annotated functions (so errors show when a module is loaded).
+    pub fn add_modules(
+        &mut self,
+        prog: &mut Program,
+        new: &[ModuleId],
+    ) -> Result<Growth, Vec<Diagnostic>> {
+        let start = self.st.len();
+        let mut pre = Vec::new();
+        for &m in new {
+            pre.extend(self.st.index_module(&self.loaded, m));
+        }
+        let mut c = Checker::new(&self.loaded, &mut self.st);
+        for &m in new {
+            annotated_roots(&mut c, &self.loaded, m);
+        }
+        pre.append(&mut c.take_diags());
+        let r = c.settle(&[], start, pre);
+        self.commit(prog, start, &[], r)
+    }
+
+    /// After module `m` was replaced in place (`Loaded::add_module` on a loaded name,
+    /// with `new` the modules it brought in): every specialization of `m`'s functions, and
+    /// of the modules importing `m` (they may use its constants), is checked again, and
+    /// then whatever calls a specialization whose return type changed. Fails — naming
+    /// them — if a function still in use is gone or a dependent no longer checks.
+    pub fn replace_module(
+        &mut self,
+        prog: &mut Program,
+        m: ModuleId,
+        old: &crate::loader::LoadedModule,
+        new: &[ModuleId],
+    ) -> Result<Growth, Vec<Diagnostic>> {
+        let saved = self.st.clone();
+        let r = self.replace_module_inner(prog, m, old, new);
+        if r.is_err() {
+            self.st = saved;
+        }
+        r
+    }
+
+    fn replace_module_inner(
+        &mut self,
+        prog: &mut Program,
+        m: ModuleId,
+        old: &crate::loader::LoadedModule,
+        new: &[ModuleId],
+    ) -> Result<Growth, Vec<Diagnostic>> {
+        let start = self.st.len();
+        let old_names: std::collections::HashMap<u32, String> = old
+            .ast
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, it)| match it {
+                crate::syntax::ast::Item::Fn(d) => Some((i as u32, d.name.name.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut pre = self.st.index_module(&self.loaded, m);
+        for &n in new {
+            pre.extend(self.st.index_module(&self.loaded, n));
+        }
+        let gone = self.st.remap_module(m, &old_names);
+        let callers = callers_of(prog);
+        // A function that is gone may stay only if nothing else uses it.
+        let mut diags = Vec::new();
+        for &g in &gone {
+            for &c in callers.get(&g).into_iter().flatten() {
+                if self.st.def_of(c).map(|d| d.module) != Some(m) {
+                    let f = &prog.funcs[g as usize];
+                    diags.push(
+                        Diagnostic::error(
+                            prog.funcs[c as usize].span,
+                            format!(
+                                "`{}` calls `{}`, which the new version of module `{}` no longer defines",
+                                prog.funcs[c as usize].name, f.name, self.loaded.modules[m].name
+                            ),
+                        ),
+                    );
+                }
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let importers: Vec<ModuleId> = (0..self.loaded.modules.len())
+            .filter(|&i| i == m || self.loaded.modules[i].imports.values().any(|&t| t == m))
+            .collect();
+        let mut redo: Vec<FuncId> = (0..start as FuncId)
+            .filter(|id| !gone.contains(id))
+            .filter(|&id| {
+                self.st
+                    .def_of(id)
+                    .is_some_and(|d| importers.contains(&d.module))
+            })
+            .collect();
+        let mut c = Checker::new(&self.loaded, &mut self.st);
+        annotated_roots(&mut c, &self.loaded, m);
+        for &n in new {
+            annotated_roots(&mut c, &self.loaded, n);
+        }
+        pre.append(&mut c.take_diags());
+        drop(c);
+        // Settle; while a redone specialization's return type differs from before, its
+        // callers are redone too.
+        loop {
+            let old_rets: Vec<Type> = redo.iter().map(|&id| prog.funcs[id as usize].ret.clone()).collect();
+            self.st.truncate(start);
+            for &id in &redo {
+                self.st.reset_ret(id);
+            }
+            let mut c = Checker::new(&self.loaded, &mut self.st);
+            let r = c.settle(&redo, start, pre.clone());
+            let funcs = match r {
+                Ok(f) => f,
+                Err(d) => return Err(d),
+            };
+            let mut more = Vec::new();
+            for (k, &id) in redo.iter().enumerate() {
+                if funcs[k].1.ret != old_rets[k] {
+                    for &c in callers.get(&id).into_iter().flatten() {
+                        if !redo.contains(&c) && !more.contains(&c) {
+                            more.push(c);
+                        }
+                    }
+                }
+            }
+            if more.is_empty() {
+                return self.commit(prog, start, &redo, Ok(funcs));
+            }
+            redo.extend(more);
+        }
+    }
+
+    /// Applies a settled step to `prog`, or undoes it in the table.
+    fn commit(
+        &mut self,
+        prog: &mut Program,
+        start: usize,
+        redo: &[FuncId],
+        r: Result<Vec<(FuncId, crate::ir::Func)>, Vec<Diagnostic>>,
+    ) -> Result<Growth, Vec<Diagnostic>> {
+        match r {
+            Ok(funcs) => {
+                debug_assert_eq!(prog.funcs.len(), start);
+                for (id, f) in funcs {
+                    if (id as usize) < start {
+                        prog.funcs[id as usize] = f;
+                    } else {
+                        debug_assert_eq!(id as usize, prog.funcs.len());
+                        prog.funcs.push(f);
+                    }
+                }
+                Ok(Growth {
+                    replaced: redo.to_vec(),
+                    first_new: start as FuncId,
+                })
+            }
+            Err(d) => {
+                self.st.truncate(start);
+                Err(d)
+            }
+        }
+    }
+}
+
+/// Specializes every fully annotated function of module `m` (a root: checked even if
+/// nothing calls it yet).
+fn annotated_roots(c: &mut Checker<'_>, loaded: &Loaded, m: ModuleId) {
+    for (i, item) in loaded.modules[m].ast.items.iter().enumerate() {
+        if let crate::syntax::ast::Item::Fn(_) = item {
+            c.instantiate_annotated(DefId {
+                module: m,
+                item: i as u32,
+            });
+        }
+    }
+}
+
+/// Each specialization → the specializations whose IR calls it.
+fn callers_of(prog: &Program) -> std::collections::HashMap<FuncId, Vec<FuncId>> {
+    let mut out: std::collections::HashMap<FuncId, Vec<FuncId>> = Default::default();
+    for (id, f) in prog.funcs.iter().enumerate() {
+        for callee in f.callees() {
+            let v = out.entry(callee).or_default();
+            if !v.contains(&(id as FuncId)) {
+                v.push(id as FuncId);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
