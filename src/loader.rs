@@ -171,7 +171,8 @@ impl Loaded {
 
     /// Adds module `name` to a loaded program, with the modules it imports that are not
     /// loaded yet (looked up beside it, then in `search_path`, then the standard
-    /// library); a module of that name added before is replaced in place (same id).
+    /// library; `texts`: modules given as text, by import name, found first); a module of
+    /// that name added before is replaced in place (same id).
     /// Returns the module's id, the ids of every module new to the program, and the
     /// replaced module (to undo the step with [`Loaded::undo_add`]). On error nothing
     /// changed.
@@ -181,6 +182,7 @@ impl Loaded {
         name: &str,
         src: ModuleSource,
         search_path: &[PathBuf],
+        texts: &HashMap<String, String>,
     ) -> Result<(ModuleId, Vec<ModuleId>, Option<LoadedModule>), Vec<Diagnostic>> {
         let old_len = self.modules.len();
         let replaced = self.module_named(name);
@@ -195,7 +197,7 @@ impl Loaded {
         let mut l = Loader {
             l: self,
             search_path: search_path.to_vec(),
-            texts: HashMap::new(),
+            texts: texts.clone(),
             diags: Vec::new(),
         };
         let id = l.add_module(name.to_string(), text, Some(origin.clone()), dir, false);

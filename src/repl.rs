@@ -264,7 +264,10 @@ impl Session {
             params.join(", ")
         );
         self.reload(Some(&f))?;
-        let result = self.engine.call_values("repl.__repl_run", args);
+        let result = self.engine.call_values(
+            "repl.__repl_run",
+            args.into_iter().map(|(_, v)| v).collect(),
+        );
         for (n, t) in self.engine.tiers("") {
             if t == "not called yet" {
                 continue;
@@ -323,7 +326,10 @@ impl Session {
                     "fn __repl_type({}) {{ return ({arg}); }}\n",
                     params.join(", ")
                 );
-                let types: Vec<String> = args.into_iter().map(|(t, _)| t).collect();
+                let types: Vec<crate::ir::Type> = args
+                    .iter()
+                    .filter_map(|(_, v)| crate::engine::value_type(v))
+                    .collect();
                 let r = self
                     .reload(Some(&f))
                     .and_then(|_| self.engine.return_type("repl.__repl_type", &types));

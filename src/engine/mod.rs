@@ -69,24 +69,27 @@
 
 mod convert;
 pub mod host;
+mod typed;
 
 pub use convert::{FromNk, IntoArgs, IntoNk, NkElement, Seal};
 pub use host::{HostArg, HostFunction, HostRet};
+pub use typed::{Func, NkType, Params};
 
-use crate::diag::CompileError;
-use crate::driver::{render_runtime_error, Checked, Failure};
+use crate::diag::{CompileError, Diagnostic};
+use crate::driver::render_runtime_error;
 use crate::interp::{HostFn, Value};
-use crate::ir::{HostSig, Type};
+use crate::ir::{FuncId, HostSig, Type};
+use crate::loader::{ModuleId, ModuleSource};
 use crate::options::Options;
+use crate::types::{DefId, ProgramChecker};
 use crate::vm::{Tier, Vm};
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// What went wrong in an engine call.
@@ -95,16 +98,38 @@ pub enum Error {
     /// Syntax or type errors: each with its file, line and column
     /// ([`CompileError::diagnostics`]); displayed with the source line and a caret.
     Compile(CompileError),
-    /// An nk runtime error: the message, the call chain (outermost first, as
-    /// `name at file:line:col`), and the whole rendered diagnostic.
+    /// An nk runtime error: the message, the call chain (outermost first), and the whole
+    /// rendered diagnostic.
     Runtime {
         message: String,
-        chain: Vec<String>,
+        chain: Vec<Frame>,
         rendered: String,
     },
-    /// A call the engine cannot make: unknown function, a result of another type than
-    /// asked for, an argument nk has no type for.
+    /// A call the engine cannot make: unknown function, arguments of other types than
+    /// the function takes, a result of another type than asked for.
     Usage(String),
+}
+
+/// One frame of an nk call chain: the function (a specialization, `m.f(f64[])`) and the
+/// place in it that was running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub function: String,
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+}
+
+impl fmt::Display for Frame {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} at {}:{}:{}",
+            self.function, self.file, self.line, self.column
+        )
+    }
 }
 
 impl fmt::Display for Error {
@@ -141,7 +166,7 @@ impl EngineBuilder {
         self
     }
     /// In `Auto`, calls after which a loop-free function is compiled (default:
-    /// [`crate::vm::DEFAULT_JIT_CALLS`]).
+    /// [`crate::DEFAULT_JIT_CALLS`]).
     pub fn jit_calls(mut self, n: u32) -> Self {
         self.options.policy.jit_calls = n;
         self
@@ -168,72 +193,164 @@ impl EngineBuilder {
         self.capture = true;
         self
     }
-    /// Stop any call that runs longer than `limit` (a runaway loop, in either tier) with
-    /// a runtime error saying so. Default: no limit.
     /// Poll `flag` as this engine's stop flag (default: a flag of its own). Several engines
     /// can share one; a signal handler can set it (the REPL's Ctrl-C does).
     pub fn interrupt_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.interrupt = Some(flag);
         self
     }
+    /// Stop any call that runs longer than `limit` (a runaway loop, in either tier) with
+    /// a runtime error saying so. Default: no limit.
     pub fn time_limit(mut self, limit: Duration) -> Self {
         self.time_limit = Some(limit);
         self
     }
+    /// The engine.
     pub fn build(self) -> Engine {
         let interrupt = self
             .interrupt
             .unwrap_or_else(|| Arc::new(AtomicBool::new(false)));
-        Engine {
+        let output = self.capture.then(|| Arc::new(Mutex::new(Vec::new())));
+        let loaded = crate::loader::load_source("<engine>", String::new(), None)
+            .expect("an empty script and the embedded prelude load");
+        let (checker, program) =
+            ProgramChecker::new(loaded).expect("an empty script and the prelude check");
+        let out: Box<dyn Write> = match &output {
+            Some(buf) => Box::new(Capture(buf.clone())),
+            None => Box::new(std::io::stdout()),
+        };
+        let mut vm = Vm::with_options(Rc::new(program), out, &self.options);
+        vm.set_interrupt_flag(interrupt.clone());
+        let inner = Inner {
+            checker,
+            vm,
+            hosts: Vec::new(),
             watchdog: self
                 .time_limit
                 .map(|limit| Watchdog::start(limit, interrupt.clone())),
             interrupt,
-            hosts: Vec::new(),
             options: self.options,
-            output: self.capture.then(|| Rc::new(RefCell::new(Vec::new()))),
+            output,
             modules: Vec::new(),
-            entries: Vec::new(),
-            state: None,
+            pending: Vec::new(),
+            names: HashMap::new(),
+            entries: HashMap::new(),
+            retired: HashSet::new(),
+        };
+        Engine {
+            shared: Arc::new(EngineCell {
+                owner: AtomicUsize::new(0),
+                inner: Mutex::new(inner),
+            }),
         }
     }
 }
 
-/// Where a loaded module's text comes from.
-#[derive(Clone)]
-enum Source {
-    Text(String),
-    File(PathBuf),
-}
-
-/// A call the engine made possible: `__nvm_entry_K(a0, ...)` calls `target`.
-struct Entry {
-    target: String,
-    arg_types: Vec<String>,
-    /// The target returns nothing: the entry calls it as a statement.
-    statement: bool,
-}
-
-struct State {
-    checked: Checked,
-    it: Vm<'static>,
-    /// Entry index → its specialization.
-    ids: HashMap<usize, u32>,
-}
-
 /// An nk engine: load modules, call their functions. See the module documentation.
+///
+/// `Send` and `Sync`: an engine can move to another thread, and be shared (calls take
+/// turns). Clones of [`Func`] handles share it.
 pub struct Engine {
+    shared: Shared,
+}
+
+/// The engine's state behind its lock, with the thread holding the lock (to refuse a
+/// host function calling back into its own engine instead of deadlocking).
+pub(crate) struct EngineCell {
+    owner: AtomicUsize,
+    inner: Mutex<Inner>,
+}
+
+pub(crate) type Shared = Arc<EngineCell>;
+
+/// A number for the current thread (the address of a thread-local).
+fn thread_tag() -> usize {
+    thread_local!(static TAG: u8 = const { 0 });
+    TAG.with(|t| t as *const u8 as usize)
+}
+
+/// The engine's state, locked for the current thread.
+pub(crate) struct Locked<'e> {
+    cell: &'e EngineCell,
+    guard: MutexGuard<'e, Inner>,
+}
+
+impl std::ops::Deref for Locked<'_> {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Locked<'_> {
+    fn deref_mut(&mut self) -> &mut Inner {
+        &mut self.guard
+    }
+}
+
+impl Drop for Locked<'_> {
+    fn drop(&mut self) {
+        self.cell.owner.store(0, Ordering::Release);
+    }
+}
+
+/// Locks the engine for this thread; a call into an engine from inside one of its own
+/// calls (a host function calling back) is an error, not a deadlock.
+pub(crate) fn lock(shared: &EngineCell) -> Result<Locked<'_>, Error> {
+    let me = thread_tag();
+    if shared.owner.load(Ordering::Acquire) == me {
+        return Err(Error::Usage(
+            "the engine is busy with a call on this thread (a host function cannot call into its own engine)".into(),
+        ));
+    }
+    // A panic while locked is caught inside; poisoning cannot leave a broken state.
+    let guard = shared.inner.lock().unwrap_or_else(|e| e.into_inner());
+    shared.owner.store(me, Ordering::Release);
+    Ok(Locked {
+        cell: shared,
+        guard,
+    })
+}
+
+/// A module waiting for modules it imports to be loaded.
+struct Pending {
+    name: String,
+    source: ModuleSource,
+    /// The imports not found (for messages).
+    missing: Vec<String>,
+}
+
+pub(crate) struct Inner {
+    checker: ProgramChecker,
+    vm: Vm<'static>,
     /// Registered host functions (`Builtin::Host(i)` is `hosts[i]`).
     hosts: Vec<(HostSig, HostFn)>,
-    /// The stop flag of this engine's interpreters.
+    /// The stop flag of this engine's calls.
     interrupt: Arc<AtomicBool>,
     watchdog: Option<Watchdog>,
     options: Options,
-    output: Option<Rc<RefCell<Vec<u8>>>>,
-    modules: Vec<(String, Source)>,
-    entries: Vec<Entry>,
-    state: Option<State>,
+    output: Option<Arc<Mutex<Vec<u8>>>>,
+    /// The modules loaded by name (not those only imported), in load order.
+    modules: Vec<(String, ModuleId)>,
+    pending: Vec<Pending>,
+    /// Names resolved so far (`f`, `m.f`); cleared when modules change.
+    names: HashMap<String, DefId>,
+    /// (definition, argument types) → specialization, for calls by name.
+    entries: HashMap<(DefId, Vec<Type>), (FuncId, Vec<usize>)>,
+    /// Specializations whose function a newer version of its module no longer has.
+    retired: HashSet<FuncId>,
 }
+
+// SAFETY: `Inner` holds `Rc`s (the program, bytecode, nk values inside compiled code and
+// register files) and so is not `Send` by itself. None of them is ever shared with
+// anything outside the engine: argument values are dropped when a call returns (the
+// register files are cleared; a lent array outliving its call is detected and the engine
+// poisoned), results are detached from anything the engine keeps (`detach`, and
+// conversion to Rust values), host functions must be `Send`, and output goes to stdout or
+// an `Arc<Mutex<..>>`. Every access goes through the `Mutex` in `EngineCell`, so only one
+// thread touches the `Rc`s at a time, and moving all of them together to another thread
+// is sound.
+unsafe impl Send for Inner {}
 
 impl Default for Engine {
     fn default() -> Self {
@@ -242,16 +359,25 @@ impl Default for Engine {
 }
 
 /// A `Write` into the engine's capture buffer.
-struct Capture(Rc<RefCell<Vec<u8>>>);
+struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Capture {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+fn is_ident(name: &str) -> bool {
+    !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit())
 }
 
 impl Engine {
@@ -260,6 +386,7 @@ impl Engine {
         Engine::builder().build()
     }
 
+    /// A builder for an engine with other settings.
     pub fn builder() -> EngineBuilder {
         EngineBuilder {
             options: Options::default(),
@@ -269,366 +396,200 @@ impl Engine {
         }
     }
 
-    /// Loads a module from text; its functions are `name.f` (or just `f` when no other
-    /// module has an `f`). Loading a module of the same name again replaces it: functions
-    /// called later use the new definitions.
-    pub fn load_str(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        self.add_module(name, Source::Text(text.to_string()))
+    fn inner(&self) -> Result<Locked<'_>, Error> {
+        lock(&self.shared)
     }
 
-    /// Loads a module from a file; it is named after the file (`physics.nk` → `physics`)
-    /// and its own imports are found beside it first.
+    /// Loads a module from text; its functions are `name.f` (or just `f` when no other
+    /// module has an `f`). Modules can be loaded in any order, also modules that import
+    /// each other: a module whose imports are not loaded yet waits for them (calling into
+    /// it before says which are missing). Loading a module of the same name again
+    /// replaces it: its functions, and whatever calls them, are checked again, and every
+    /// caller uses the new definitions from its next call; if that would break a
+    /// function of another module, the error names it and nothing changes.
+    pub fn load_str(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        self.inner()?
+            .load(name, ModuleSource::Text(text.to_string()))
+    }
+
+    /// Loads a module from a file (read once, now); it is named after the file
+    /// (`physics.nk` → `physics`) and its own imports are found beside it first.
     pub fn load_file(&mut self, path: impl AsRef<Path>) -> Result<(), Error> {
         let path = path.as_ref();
         let name = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .ok_or_else(|| Error::Usage(format!("{} is not a file name", path.display())))?;
-        if !path.is_file() {
-            return Err(Error::Usage(format!("cannot read {}", path.display())));
-        }
-        self.add_module(&name, Source::File(path.to_path_buf()))
+        let text = crate::loader::read_source(path)
+            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
+        self.inner()?
+            .load(&name, ModuleSource::File(path.to_path_buf(), text))
     }
 
-    fn add_module(&mut self, name: &str, src: Source) -> Result<(), Error> {
-        let valid = !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !name.starts_with(|c: char| c.is_ascii_digit());
-        if !valid {
+    /// A typed handle on `func` (`f` or `module.f`) specialized for the argument types
+    /// `A` (a tuple of Rust types) with result type `R`: checked now — a wrong number or
+    /// type of arguments, or another result type, is an error naming the function, what
+    /// it takes and what was given — and then called without any lookup.
+    pub fn func<A: Params, R: NkType>(&self, func: &str) -> Result<Func<A, R>, Error> {
+        let given = A::types().map_err(|e| Error::Usage(format!("`{func}`: {e}")))?;
+        let want = R::nk_type().map_err(|e| Error::Usage(format!("`{func}`: {e}")))?;
+        let mut inner = self.inner()?;
+        let did = inner.resolve(func)?;
+        let (id, widen) = inner.specialize(did, given)?;
+        let f = &inner.vm.program().funcs[id as usize];
+        if f.ret != want {
             return Err(Error::Usage(format!(
-                "`{name}` cannot name a module (letters, digits and `_`, not starting with a digit)"
+                "`{}` returns {}, not {want} as asked",
+                f.name, f.ret
             )));
         }
-        let old = self.modules.clone();
-        self.modules.retain(|(n, _)| n != name);
-        self.modules.push((name.to_string(), src));
-        // Entries name functions of the old definitions, which may no longer fit: they
-        // are made again on the next call.
-        let old_entries = std::mem::take(&mut self.entries);
-        // Check now, so errors show at load; on error the engine is as it was.
-        let built = self.rebuild();
-        self.restore_on_error(built, |e| {
-            e.modules = old;
-            e.entries = old_entries;
+        Ok(Func {
+            shared: self.shared.clone(),
+            id,
+            ret: want,
+            widen,
+            name: f.name.clone(),
+            _types: std::marker::PhantomData,
         })
     }
 
-    /// The nk script that imports every module and defines the entry functions.
-    fn script(&self) -> String {
-        let mut s = String::new();
-        for (name, _) in &self.modules {
-            s.push_str(&format!("import {name};\n"));
-        }
-        for (k, e) in self.entries.iter().enumerate() {
-            let params: Vec<String> = e
-                .arg_types
-                .iter()
-                .enumerate()
-                .map(|(i, t)| format!("a{i}: {t}"))
-                .collect();
-            let args: Vec<String> = (0..e.arg_types.len()).map(|i| format!("a{i}")).collect();
-            s.push_str(&format!(
-                "fn __nvm_entry_{k}({}) {{ {}{}({}); }}\n",
-                params.join(", "),
-                if e.statement { "" } else { "return " },
-                e.target,
-                args.join(", ")
-            ));
-        }
-        s
-    }
-
-    /// Loads and checks everything again (after a load or a new entry) and starts a new
-    /// interpreter over it; compiled code is kept across rebuilds by the code heap.
-    fn rebuild(&mut self) -> Result<(), Error> {
-        let mut texts = HashMap::new();
-        let mut paths = Vec::new();
-        for (name, src) in &self.modules {
-            match src {
-                Source::Text(t) => {
-                    texts.insert(name.clone(), t.clone());
-                }
-                Source::File(p) => {
-                    let text = crate::loader::read_source(p)
-                        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", p.display())))?;
-                    texts.insert(name.clone(), text);
-                    if let Some(d) = p.parent() {
-                        paths.push(d.to_path_buf());
-                    }
-                }
-            }
-        }
-        paths.extend(self.options.module_path.iter().cloned());
-        let mut loaded =
-            crate::loader::load_source_with("<engine>", self.script(), None, paths, texts);
-        if let Ok(l) = &mut loaded {
-            l.hosts = self.hosts.iter().map(|(sig, _)| sig.clone()).collect();
-        }
-        let checked = crate::driver::finish_check_loaded(loaded).map_err(|f| match f {
-            Failure::Compile(r) => Error::Compile(r),
-            other => Error::Usage(other.message().to_string()),
-        })?;
-        let out: Box<dyn Write> = match &self.output {
-            Some(buf) => Box::new(Capture(buf.clone())),
-            None => Box::new(std::io::stdout()),
-        };
-        let mut it = Vm::with_options(checked.program.clone(), out, &self.options);
-        it.set_hosts(self.hosts.iter().map(|(_, f)| f.clone()).collect());
-        it.set_interrupt_flag(self.interrupt.clone());
-        let mut ids = HashMap::new();
-        for (k, f) in checked.program.funcs.iter().enumerate() {
-            if let Some(rest) = f.name.strip_prefix("__nvm_entry_") {
-                if let Some(n) = rest.split('(').next().and_then(|n| n.parse().ok()) {
-                    ids.insert(n, k as u32);
-                }
-            }
-        }
-        self.state = Some(State { checked, it, ids });
-        Ok(())
-    }
-
-    /// After a failed rebuild: `undo` the change and rebuild what was there (which checked
-    /// before), so the engine is as it was; the error is passed on.
-    fn restore_on_error(
-        &mut self,
-        built: Result<(), Error>,
-        undo: impl FnOnce(&mut Self),
-    ) -> Result<(), Error> {
-        if built.is_err() {
-            undo(self);
-            let _ = self.rebuild();
-        }
-        built
-    }
-
-    /// The module-qualified name of `func` (`f` → `m.f` if exactly one module defines it).
-    fn qualify(&self, func: &str) -> Result<String, Error> {
-        if func.contains('.') {
-            return Ok(func.to_string());
-        }
-        let Some(state) = &self.state else {
-            return Err(Error::Usage("no module is loaded".into()));
-        };
-        let _ = state;
-        let mut found: Vec<String> = self
-            .modules
-            .iter()
-            .filter(|(m, _)| self.module_defines(m, func))
-            .map(|(m, _)| format!("{m}.{func}"))
-            .collect();
-        found.dedup();
-        match found.len() {
-            1 => Ok(found.remove(0)),
-            0 => Err(Error::Usage(format!("no loaded module defines `{func}`"))),
-            _ => Err(Error::Usage(format!(
-                "`{func}` is defined in several modules ({}); say which",
-                found.join(", ")
-            ))),
-        }
-    }
-
-    fn module_defines(&self, module: &str, func: &str) -> bool {
-        let text = match self.modules.iter().find(|(m, _)| m == module) {
-            Some((_, Source::Text(t))) => t.clone(),
-            Some((_, Source::File(p))) => crate::loader::read_source(p).unwrap_or_default(),
-            None => return false,
-        };
-        let (ast, _) = crate::syntax::parse(0, &text);
-        ast.items
-            .iter()
-            .any(|i| matches!(i, crate::syntax::ast::Item::Fn(f) if f.name.name == func))
-    }
-
     /// Calls nk function `func` (`f` or `module.f`) with `args` (a tuple of Rust values:
-    /// `()`, `(x,)`, `(x, y)`, ...) and converts its result to `R`.
+    /// `()`, `(x,)`, `(x, y)`, ...) and converts its result to `R`. Looks the function up
+    /// by name on every call; [`Engine::func`] resolves it once.
     pub fn call<R: FromNk>(&mut self, func: &str, args: impl IntoArgs) -> Result<R, Error> {
         let args = args.into_args(Seal::new())?;
-        let v = self.call_values(func, args)?;
+        let v = self.call_values(func, args.into_iter().map(|(_, v)| v).collect())?;
         R::from_nk(v).map_err(Error::Usage)
+    }
+
+    /// [`Engine::call`] with nk values.
+    pub fn call_values(&mut self, func: &str, args: Vec<Value>) -> Result<Value, Error> {
+        let mut types = Vec::with_capacity(args.len());
+        for (i, v) in args.iter().enumerate() {
+            types.push(value_type(v).ok_or_else(|| {
+                Error::Usage(format!("argument {} of `{func}` has no nk type", i + 1))
+            })?);
+        }
+        let mut inner = self.inner()?;
+        let did = inner.resolve(func)?;
+        let (id, widen) = inner.specialize(did, types)?;
+        let mut args = args;
+        widen_args(&mut args, &widen);
+        inner.call_id(id, None, func, args)
     }
 
     /// The nk type of a value, as written in a parameter list.
     pub fn type_of(v: &Value) -> Option<String> {
-        Some(match v {
-            Value::S(s) => s.prim().name().to_string(),
-            Value::A(a) => Type::Array(a.elem(), a.shape().len() as u8).to_string(),
-            Value::T(vs) => {
-                let ts: Option<Vec<String>> = vs.iter().map(Engine::type_of).collect();
-                format!("({})", ts?.join(", "))
-            }
-            Value::Unit => return None,
-        })
+        value_type(v).map(|t| t.to_string())
     }
 
     /// The return type of `func` specialized for `arg_types` (specializing it if needed).
-    pub fn return_type(&mut self, func: &str, arg_types: &[String]) -> Result<String, Error> {
-        let target = self.qualify(func)?;
-        let k = self.entry_for(&target, arg_types.to_vec())?;
-        let state = self.state.as_ref().expect("rebuilt");
-        let id = state.ids[&k];
-        Ok(state.checked.program.funcs[id as usize].ret.to_string())
+    pub fn return_type(&mut self, func: &str, arg_types: &[Type]) -> Result<Type, Error> {
+        let mut inner = self.inner()?;
+        let did = inner.resolve(func)?;
+        let (id, _) = inner.specialize(did, arg_types.to_vec())?;
+        Ok(inner.vm.program().funcs[id as usize].ret.clone())
     }
 
     /// Which tier each specialization of `func` is in (name and tier); `""`: all.
     pub fn tiers(&self, func: &str) -> Vec<(String, &'static str)> {
-        let Some(state) = &self.state else {
+        let Ok(inner) = self.inner() else {
             return vec![];
         };
         let prefix = format!("{func}(");
-        state
-            .checked
-            .program
+        inner
+            .vm
+            .program()
             .funcs
             .iter()
             .enumerate()
+            .filter(|(_, f)| !f.name.starts_with('<'))
             .filter(|(_, f)| {
                 func.is_empty()
                     || f.name.starts_with(&prefix)
                     || f.name.contains(&format!(".{prefix}"))
             })
-            .map(|(id, f)| (f.name.clone(), state.it.slot_tier(id as u32)))
+            .map(|(id, f)| (f.name.clone(), inner.vm.slot_tier(id as u32)))
             .collect()
     }
 
     /// The inspector's text (typed IR, bytecode) for `func`'s specializations.
     pub fn inspect(&mut self, func: &str) -> Result<String, Error> {
-        let target = self.qualify(func).unwrap_or_else(|_| func.to_string());
-        let state = self
-            .state
-            .as_ref()
-            .ok_or(Error::Usage("nothing is loaded".into()))?;
-        crate::driver::inspect(
-            &state.checked,
-            &target,
+        let inner = self.inner()?;
+        let checked = crate::driver::Checked {
+            sources: inner.checker.loaded().sources.clone(),
+            program: inner.vm.program_rc(),
+        };
+        let r = crate::driver::inspect(
+            &checked,
+            func,
             None,
             &[crate::driver::Emit::Ir],
-            &self.options,
+            &inner.options,
         )
-        .map_err(|e| Error::Usage(e.to_string()))
+        .map_err(|e| Error::Usage(e.to_string()));
+        drop(checked);
+        r
     }
 
     /// The code heap's counters, when the engine has one.
     pub fn heap_stats(&self) -> Option<crate::heap::HeapStats> {
-        self.state.as_ref().and_then(|s| s.it.heap_stats())
+        self.inner().ok()?.vm.heap_stats()
+    }
+
+    /// Removes entries from the engine's code heap folder: older than `max_age`, then the
+    /// least recently used until it holds at most `max_bytes` (as `nvm cache gc`). Returns
+    /// the report; an error if the engine has no code heap.
+    pub fn gc_code_heap(
+        &self,
+        max_age: Option<Duration>,
+        max_bytes: Option<u64>,
+    ) -> Result<String, Error> {
+        let inner = self.inner()?;
+        let dir = inner
+            .options
+            .cache_dir
+            .clone()
+            .ok_or_else(|| Error::Usage("this engine has no code heap (cache_dir)".into()))?;
+        drop(inner);
+        Ok(crate::heap::manage::gc(&dir, max_age, max_bytes))
     }
 
     /// The names of every function of the loaded modules.
     pub fn function_names(&self) -> Vec<String> {
-        let Some(state) = &self.state else {
+        let Ok(inner) = self.inner() else {
             return vec![];
         };
-        let mut v: Vec<String> = state
-            .checked
-            .program
-            .funcs
+        let loaded = inner.checker.loaded();
+        let mut v: Vec<String> = inner
+            .modules
             .iter()
-            .map(|f| f.name.split('(').next().unwrap_or("").to_string())
-            .filter(|n| !n.starts_with("__nvm") && !n.starts_with('<'))
+            .flat_map(|&(_, m)| loaded.modules[m].ast.items.iter())
+            .filter_map(|it| match it {
+                crate::syntax::ast::Item::Fn(d) => Some(d.name.name.clone()),
+                _ => None,
+            })
             .collect();
         v.sort();
         v.dedup();
         v
     }
 
-    /// The entry index calling `target` with `arg_types`, made (and checked) if new.
-    fn entry_for(&mut self, target: &str, arg_types: Vec<String>) -> Result<usize, Error> {
-        if let Some(k) = self
-            .entries
-            .iter()
-            .position(|e| e.target == target && e.arg_types == arg_types)
-        {
-            return Ok(k);
-        }
-        self.entries.push(Entry {
-            target: target.to_string(),
-            arg_types,
-            statement: false,
-        });
-        let mut built = self.rebuild();
-        if matches!(&built, Err(Error::Compile(r)) if r.contains("this call returns no value")) {
-            if let Some(e) = self.entries.last_mut() {
-                e.statement = true;
-            }
-            built = self.rebuild();
-        }
-        self.restore_on_error(built, |e| {
-            e.entries.pop();
-        })?;
-        Ok(self.entries.len() - 1)
-    }
-
-    /// [`Engine::call`] with nk values (each with its nk type).
-    pub fn call_values(&mut self, func: &str, args: Vec<(String, Value)>) -> Result<Value, Error> {
-        let target = self.qualify(func)?;
-        let arg_types: Vec<String> = args.iter().map(|(t, _)| t.clone()).collect();
-        let k = self.entry_for(&target, arg_types)?;
-        let state = self.state.as_mut().expect("rebuilt");
-        let id = *state
-            .ids
-            .get(&k)
-            .ok_or_else(|| Error::Usage(format!("internal: entry for `{target}` missing")))?;
-        let values: Vec<Value> = args.into_iter().map(|(_, v)| v).collect();
-        // Arrays lent by the caller (`&mut`): every reference to them must be gone when
-        // this call returns.
-        let mut lent = Vec::new();
-        values.iter().for_each(|v| lent_storages(v, &mut lent));
-        if let Some(w) = &self.watchdog {
-            w.arm();
-        }
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| state.it.call(id, &values)));
-        let timed_out = self.watchdog.as_ref().is_some_and(|w| w.disarm());
-        state.it.clear_registers();
-        state.it.flush();
-        drop(values);
-        let result = match result {
-            // A result that is (or holds) a view of lent memory is copied out of it.
-            Ok(Ok(v)) => Ok(detach(v)),
-            Ok(Err(mut e)) => {
-                if timed_out && e.message == crate::vm::INTERRUPTED {
-                    let limit = self.watchdog.as_ref().map(|w| w.limit).unwrap_or_default();
-                    e.message = format!("time limit exceeded: the call ran longer than {limit:?}");
-                }
-                // The engine's entry function is not the user's.
-                e.chain.retain(|(n, _)| !n.starts_with("__nvm_entry_"));
-                let sources = &state.checked.sources;
-                let chain = e
-                    .chain
-                    .iter()
-                    .map(|(n, sp)| format!("{n} at {}", sources.location(*sp)))
-                    .collect();
-                Err(Error::Runtime {
-                    message: e.message.clone(),
-                    chain,
-                    rendered: render_runtime_error(sources, &e, false),
-                })
-            }
-            Err(_) => Err(Error::Usage(format!(
-                "internal error while calling `{target}` (a bug in nvm)"
-            ))),
-        };
-        if lent.iter().any(|w| w.strong_count() > 0) {
-            // Cannot happen (nk has no global state that could keep an array); if it did,
-            // the interpreter is dropped so that nothing can reach the memory again.
-            self.state = None;
-            return Err(Error::Usage(format!(
-                "internal error: a lent array outlived the call of `{target}` (a bug in nvm)"
-            )));
-        }
-        result
-    }
-
     /// A flag that stops the running call when set (from any thread): nk code checks it at
-    /// every loop iteration, in both tiers, and the call returns the runtime error
-    /// "interrupted". Each call clears it on entry.
+    /// every loop iteration and call, in both tiers, and the call returns the runtime
+    /// error "interrupted". The call it stops clears it; set between calls, it stops the
+    /// next one (a request is never lost).
     pub fn interrupt_handle(&self) -> Arc<AtomicBool> {
-        self.interrupt.clone()
+        match self.inner() {
+            Ok(i) => i.interrupt.clone(),
+            Err(_) => Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// Makes the Rust function or closure `f` callable from nk as `name(...)`, in every
     /// module (a module's own function of that name comes first). Its nk signature comes
     /// from its Rust types (see [`host`]); calls are type-checked like a built-in's.
-    /// Registering a name again replaces the function; if a function called earlier no
+    /// Registering a name again replaces the function; if a function checked earlier no
     /// longer type-checks with the new signature, the error is returned and nothing changes.
     ///
     /// A panic in `f` is caught and becomes an nk runtime error.
@@ -637,10 +598,7 @@ impl Engine {
         name: &str,
         f: F,
     ) -> Result<(), Error> {
-        let ident = !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !name.starts_with(|c: char| c.is_ascii_digit());
-        if !ident || name.starts_with("__") {
+        if !is_ident(name) || name.starts_with("__") {
             return Err(Error::Usage(format!(
                 "`{name}` cannot name a host function (letters, digits and `_`, not starting with a digit or `__`)"
             )));
@@ -659,33 +617,428 @@ impl Engine {
             params,
             ret,
         };
-        let old = self.hosts.clone();
-        match self.hosts.iter_mut().find(|(s, _)| s.name == name) {
-            Some(slot) => *slot = (sig, f.into_host()),
-            None => self.hosts.push((sig, f.into_host())),
-        }
-        // The calls made so far are checked again with the new signature.
-        let built = self.rebuild();
-        self.restore_on_error(built, |e| e.hosts = old)
+        self.inner()?.register_host(sig, f.into_host())
     }
 
     /// What nk printed since the last call (with [`EngineBuilder::capture_output`]).
     pub fn take_output(&mut self) -> String {
-        match &self.output {
-            Some(buf) => {
-                String::from_utf8_lossy(&std::mem::take(&mut *buf.borrow_mut())).into_owned()
-            }
+        let Ok(inner) = self.inner() else {
+            return String::new();
+        };
+        match &inner.output {
+            Some(buf) => String::from_utf8_lossy(&std::mem::take(
+                &mut *buf.lock().unwrap_or_else(|e| e.into_inner()),
+            ))
+            .into_owned(),
             None => String::new(),
         }
     }
 
-    /// Counters of the current interpreter (tiers, code heap).
+    /// Counters of this engine: calls, specializations compiled and loaded, the code heap.
     pub fn stats(&self) -> crate::vm::Stats {
-        self.state
-            .as_ref()
-            .map(|s| s.it.stats.clone())
-            .unwrap_or_default()
+        match self.inner() {
+            Ok(i) => {
+                let mut s = i.vm.stats.clone();
+                s.heap = i.vm.heap_stats();
+                s
+            }
+            Err(_) => Default::default(),
+        }
     }
+}
+
+/// The nk type of a value (`None` for "nothing").
+pub(crate) fn value_type(v: &Value) -> Option<Type> {
+    Some(match v {
+        Value::S(s) => Type::Prim(s.prim()),
+        Value::A(a) => Type::Array(a.elem(), a.shape().len() as u8),
+        Value::T(vs) => Type::Tuple(vs.iter().map(value_type).collect::<Option<_>>()?),
+        Value::Unit => return None,
+    })
+}
+
+/// Widens the `i64` arguments at positions `widen` to `f64`.
+fn widen_args(args: &mut [Value], widen: &[usize]) {
+    for &i in widen {
+        if let Some(Value::S(crate::runtime::Scalar::I64(x))) = args.get(i) {
+            args[i] = Value::S(crate::runtime::Scalar::F64(*x as f64));
+        }
+    }
+}
+
+/// Is every error an import that is not (yet) loaded? Those of `Loaded::add_module` read
+/// "cannot find module `x`".
+fn missing_imports(diags: &[Diagnostic]) -> Option<Vec<String>> {
+    diags
+        .iter()
+        .map(|d| {
+            d.message
+                .strip_prefix("cannot find module `")
+                .and_then(|r| r.strip_suffix('`'))
+                .map(str::to_string)
+        })
+        .collect()
+}
+
+impl Inner {
+    fn compile_error(&self, d: Vec<Diagnostic>) -> Error {
+        Error::Compile(CompileError::new(&self.checker.loaded().sources, d))
+    }
+
+    /// Loads (or replaces) module `name`; then any waiting module whose imports are now
+    /// all there.
+    fn load(&mut self, name: &str, source: ModuleSource) -> Result<(), Error> {
+        if !is_ident(name) {
+            return Err(Error::Usage(format!(
+                "`{name}` cannot name a module (letters, digits and `_`, not starting with a digit)"
+            )));
+        }
+        self.pending.retain(|p| p.name != name);
+        self.load_one(name, source)?;
+        // Waiting modules may now find what they import.
+        loop {
+            let mut progress = false;
+            for p in std::mem::take(&mut self.pending) {
+                let before = self.pending.len();
+                match self.load_one(&p.name, p.source) {
+                    Ok(()) => progress |= self.pending.len() == before,
+                    // It was fine when it was set aside; what fails now is its own error,
+                    // reported on the call that needs it (it stays out).
+                    Err(_) => {}
+                }
+            }
+            if !progress {
+                return Ok(());
+            }
+        }
+    }
+
+    fn load_one(&mut self, name: &str, source: ModuleSource) -> Result<(), Error> {
+        let search = self.options.module_path.clone();
+        // Waiting modules are found by their importers as text.
+        let texts: HashMap<String, String> = self
+            .pending
+            .iter()
+            .filter_map(|p| match &p.source {
+                ModuleSource::Text(t) => Some((p.name.clone(), t.clone())),
+                ModuleSource::File(..) => None,
+            })
+            .collect();
+        let old_len = self.checker.loaded().modules.len();
+        let added =
+            self.checker
+                .loaded_mut()
+                .add_module(name, clone_source(&source), &search, &texts);
+        let (id, new, replaced) = match added {
+            Ok(a) => a,
+            Err(d) => {
+                if let Some(missing) = missing_imports(&d) {
+                    self.pending.push(Pending {
+                        name: name.to_string(),
+                        source,
+                        missing,
+                    });
+                    return Ok(());
+                }
+                return Err(self.compile_error(d));
+            }
+        };
+        let prog = self.vm.program_mut();
+        let grown = match &replaced {
+            None => self.checker.add_modules(prog, &new),
+            Some(old) => self.checker.replace_module(prog, id, old, &new),
+        };
+        let grown = match grown {
+            Ok(g) => g,
+            Err(d) => {
+                let e = self.compile_error(d);
+                self.checker.loaded_mut().undo_add(id, old_len, replaced);
+                return Err(e);
+            }
+        };
+        // Specializations of functions the new version no longer has.
+        self.retired.extend(grown.retired.iter().copied());
+        // Modules brought in as imports stop waiting.
+        let loaded = self.checker.loaded();
+        let now: HashSet<String> = new
+            .iter()
+            .map(|&m| loaded.modules[m].name.clone())
+            .collect();
+        self.pending.retain(|p| !now.contains(&p.name));
+        for &m in &new {
+            let n = loaded.modules[m].name.clone();
+            if !self.modules.iter().any(|(x, _)| *x == n) && (m == id || texts.contains_key(&n)) {
+                self.modules.push((n, m));
+            }
+        }
+        if !self.modules.iter().any(|(x, _)| x == name) {
+            self.modules.push((name.to_string(), id));
+        }
+        self.names.clear();
+        self.vm
+            .apply_growth(&grown.replaced)
+            .map_err(|e| Error::Usage(format!("internal: {e}")))?;
+        // Specializations made for calls by name may have changed their result.
+        self.entries.clear();
+        Ok(())
+    }
+
+    /// The definition `func` (`f` or `m.f`) names.
+    fn resolve(&mut self, func: &str) -> Result<DefId, Error> {
+        if let Some(&d) = self.names.get(func) {
+            return Ok(d);
+        }
+        let waiting = || -> String {
+            let w: Vec<String> = self
+                .pending
+                .iter()
+                .map(|p| format!("`{}` waits for {}", p.name, p.missing.join(", ")))
+                .collect();
+            if w.is_empty() {
+                String::new()
+            } else {
+                format!(" (not loaded yet: {})", w.join("; "))
+            }
+        };
+        let d = match func.split_once('.') {
+            Some((m, f)) => {
+                let Some(&(_, id)) = self.modules.iter().find(|(n, _)| n == m) else {
+                    return Err(Error::Usage(format!(
+                        "no module `{m}` is loaded{}",
+                        waiting()
+                    )));
+                };
+                self.checker
+                    .def_id(id, f)
+                    .ok_or_else(|| Error::Usage(format!("module `{m}` has no function `{f}`")))?
+            }
+            None => {
+                let found: Vec<(String, DefId)> = self
+                    .modules
+                    .iter()
+                    .filter_map(|(n, m)| Some((n.clone(), self.checker.def_id(*m, func)?)))
+                    .collect();
+                match found.as_slice() {
+                    [(_, d)] => *d,
+                    [] if self.modules.is_empty() && self.pending.is_empty() => {
+                        return Err(Error::Usage("no module is loaded".into()))
+                    }
+                    [] => {
+                        return Err(Error::Usage(format!(
+                            "no loaded module defines `{func}`{}",
+                            waiting()
+                        )))
+                    }
+                    _ => {
+                        let names: Vec<String> =
+                            found.iter().map(|(m, _)| format!("{m}.{func}")).collect();
+                        return Err(Error::Usage(format!(
+                            "`{func}` is defined in several modules ({}); say which",
+                            names.join(", ")
+                        )));
+                    }
+                }
+            }
+        };
+        self.names.insert(func.to_string(), d);
+        Ok(d)
+    }
+
+    /// The specialization of `did` for arguments of types `given` (made if new), and the
+    /// arguments that widen from `i64` to an `f64` parameter.
+    fn specialize(&mut self, did: DefId, given: Vec<Type>) -> Result<(FuncId, Vec<usize>), Error> {
+        let key = (did, given);
+        if let Some(e) = self.entries.get(&key) {
+            return Ok(e.clone());
+        }
+        let given = key.1.clone();
+        let declared = self.checker.param_types(did);
+        let def = self.checker.fn_def(did);
+        let fname = {
+            let m = &self.checker.loaded().modules[did.module];
+            format!("{}.{}", m.name, def.name.name)
+        };
+        let shown = |ts: &mut dyn Iterator<Item = String>| ts.collect::<Vec<_>>().join(", ");
+        let expected = || {
+            shown(&mut def.params.iter().zip(&declared).map(|(p, t)| match t {
+                Some(t) => format!("{}: {t}", p.name.name),
+                None => p.name.name.clone(),
+            }))
+        };
+        let mismatch = || {
+            Error::Usage(format!(
+                "`{fname}` takes ({}), given ({})",
+                expected(),
+                shown(&mut given.iter().map(|t| t.to_string()))
+            ))
+        };
+        if declared.len() != given.len() {
+            return Err(mismatch());
+        }
+        let mut types = Vec::with_capacity(given.len());
+        let mut widen = Vec::new();
+        for (i, (g, d)) in given.iter().zip(&declared).enumerate() {
+            match d {
+                None => types.push(g.clone()),
+                Some(d) if d == g => types.push(g.clone()),
+                Some(d) if *d == Type::F64 && *g == Type::I64 => {
+                    widen.push(i);
+                    types.push(Type::F64);
+                }
+                Some(_) => return Err(mismatch()),
+            }
+        }
+        let prog = self.vm.program_mut();
+        let id = self
+            .checker
+            .specialize(prog, did, types)
+            .map_err(|d| self.compile_error(d))?;
+        self.vm
+            .apply_growth(&[])
+            .map_err(|e| Error::Usage(format!("internal: {e}")))?;
+        self.entries.insert(key, (id, widen.clone()));
+        Ok((id, widen))
+    }
+
+    fn register_host(&mut self, sig: HostSig, f: HostFn) -> Result<(), Error> {
+        match self.hosts.iter().position(|(s, _)| s.name == sig.name) {
+            Some(i) if self.hosts[i].0 == sig => self.hosts[i].1 = f,
+            Some(i) => {
+                // A new signature: whatever calls it is checked again.
+                let old = std::mem::replace(&mut self.checker.loaded_mut().hosts[i], sig.clone());
+                let callers = host_callers(self.vm.program(), i as u32);
+                let prog = self.vm.program_mut();
+                match self.checker.recheck(prog, callers) {
+                    Ok(g) => {
+                        self.vm
+                            .apply_growth(&g.replaced)
+                            .map_err(|e| Error::Usage(format!("internal: {e}")))?;
+                        self.hosts[i] = (sig, f);
+                        self.entries.clear();
+                    }
+                    Err(d) => {
+                        self.checker.loaded_mut().hosts[i] = old;
+                        return Err(self.compile_error(d));
+                    }
+                }
+            }
+            None => {
+                self.checker.loaded_mut().hosts.push(sig.clone());
+                self.hosts.push((sig, f));
+            }
+        }
+        self.vm
+            .set_hosts(self.hosts.iter().map(|(_, f)| f.clone()).collect());
+        Ok(())
+    }
+
+    /// Runs specialization `id` (`name` for messages) with `values`; `want`: the result
+    /// type a typed handle was made for.
+    pub(crate) fn call_id(
+        &mut self,
+        id: FuncId,
+        want: Option<&Type>,
+        name: &str,
+        values: Vec<Value>,
+    ) -> Result<Value, Error> {
+        if self.retired.contains(&id) {
+            return Err(Error::Usage(format!(
+                "`{name}` is no longer defined (its module was loaded again without it)"
+            )));
+        }
+        if let Some(want) = want {
+            let ret = &self.vm.program().funcs[id as usize].ret;
+            if ret != want {
+                return Err(Error::Usage(format!(
+                    "`{name}` was redefined and now returns {ret}, not {want}: make a new handle"
+                )));
+            }
+        }
+        // Arrays lent by the caller (`&mut`): every reference to them must be gone when
+        // this call returns.
+        let mut lent = Vec::new();
+        if values.iter().any(|v| !matches!(v, Value::S(_))) {
+            values.iter().for_each(|v| lent_storages(v, &mut lent));
+        }
+        if let Some(w) = &self.watchdog {
+            w.arm();
+        }
+        let vm = &mut self.vm;
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.call(id, &values)));
+        let timed_out = self.watchdog.as_ref().is_some_and(|w| w.disarm());
+        if result.is_err() {
+            self.vm.clear_registers();
+        }
+        self.vm.flush();
+        drop(values);
+        let result = match result {
+            // A result that is (or holds) a view of lent memory is copied out of it.
+            Ok(Ok(v)) => Ok(detach(v)),
+            Ok(Err(mut e)) => {
+                if timed_out && e.message == crate::vm::INTERRUPTED {
+                    let limit = self.watchdog.as_ref().map(|w| w.limit).unwrap_or_default();
+                    e.message = format!("time limit exceeded: the call ran longer than {limit:?}");
+                }
+                let sources = &self.checker.loaded().sources;
+                let chain = e
+                    .chain
+                    .iter()
+                    .map(|(n, sp)| {
+                        let (line, column) = sources.line_col(*sp);
+                        Frame {
+                            function: n.clone(),
+                            file: sources.get(sp.file).name.clone(),
+                            line,
+                            column,
+                        }
+                    })
+                    .collect();
+                Err(Error::Runtime {
+                    message: e.message.clone(),
+                    chain,
+                    rendered: render_runtime_error(sources, &e, false),
+                })
+            }
+            Err(_) => Err(Error::Usage(format!(
+                "internal error while calling `{name}` (a bug in nvm)"
+            ))),
+        };
+        if lent.iter().any(|w| w.strong_count() > 0) {
+            // Cannot happen (nk has no global state that could keep an array); if it did,
+            // the memory must never be reached again: the engine stops working.
+            self.retired
+                .extend(0..self.vm.program().funcs.len() as FuncId);
+            return Err(Error::Usage(format!(
+                "internal error: a lent array outlived the call of `{name}` (a bug in nvm)"
+            )));
+        }
+        result
+    }
+}
+
+fn clone_source(s: &ModuleSource) -> ModuleSource {
+    match s {
+        ModuleSource::Text(t) => ModuleSource::Text(t.clone()),
+        ModuleSource::File(p, t) => ModuleSource::File(p.clone(), t.clone()),
+    }
+}
+
+/// The specializations calling host function `index`.
+fn host_callers(prog: &crate::ir::Program, index: u32) -> Vec<FuncId> {
+    let mut out = Vec::new();
+    for (id, f) in prog.funcs.iter().enumerate() {
+        let mut calls = false;
+        f.visit_exprs(&mut |e| {
+            if let crate::ir::ExprKind::Builtin(crate::ir::Builtin::Host(h), _) = e.kind {
+                calls |= h == index;
+            }
+        });
+        if calls {
+            out.push(id as FuncId);
+        }
+    }
+    out
 }
 
 /// The lent storages `v` refers to.

@@ -438,6 +438,8 @@ pub fn exec(
             ($t:expr) => {{
                 let t = $t as usize;
                 if t < pc && interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+                    // Consumed by the run it stops (so one request stops one run).
+                    interrupt.store(false, std::sync::atomic::Ordering::Relaxed);
                     cur.pc = pc;
                     return Err(INTERRUPTED.to_string());
                 }
@@ -692,6 +694,7 @@ pub fn exec(
             Switch::Call { slot, ws, wa } => {
                 // Recursion without loops must be stoppable too.
                 if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+                    interrupt.store(false, std::sync::atomic::Ordering::Relaxed);
                     return Err(INTERRUPTED.to_string());
                 }
                 let callee = match &table[slot as usize] {

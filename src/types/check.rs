@@ -290,7 +290,15 @@ impl CheckState {
                     }
                     self.specs[id].body = Body::Fn(nd);
                 }
-                None => gone.push(id as FuncId),
+                None => {
+                    // Kept as a slot, never lowered again, found by no lookup.
+                    self.spec_index.remove(&(d, self.specs[id].args.clone()));
+                    self.specs[id].body = Body::Fn(DefId {
+                        module: m,
+                        item: u32::MAX,
+                    });
+                    gone.push(id as FuncId);
+                }
             }
         }
         gone

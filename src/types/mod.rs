@@ -46,6 +46,9 @@ pub struct Growth {
     pub replaced: Vec<FuncId>,
     /// Specializations added: `first_new..program.funcs.len()`.
     pub first_new: FuncId,
+    /// Specializations of functions a module replacement removed: kept as slots (nothing
+    /// that is checked calls them), never lowered again.
+    pub retired: Vec<FuncId>,
 }
 
 impl ProgramChecker {
@@ -202,7 +205,7 @@ impl ProgramChecker {
         let importers: Vec<ModuleId> = (0..self.loaded.modules.len())
             .filter(|&i| i == m || self.loaded.modules[i].imports.values().any(|&t| t == m))
             .collect();
-        let mut redo: Vec<FuncId> = (0..start as FuncId)
+        let redo: Vec<FuncId> = (0..start as FuncId)
             .filter(|id| !gone.contains(id))
             .filter(|&id| {
                 self.st
@@ -217,20 +220,48 @@ impl ProgramChecker {
         }
         pre.append(&mut c.take_diags());
         drop(c);
-        // Settle; while a redone specialization's return type differs from before, its
-        // callers are redone too.
+        let mut g = self.settle_redo(prog, start, redo, pre, &callers)?;
+        g.retired = gone;
+        Ok(g)
+    }
+
+    /// Checks the specializations `ids` again (after something they use changed, like a
+    /// host function's signature), and whatever depends on a result type that changes.
+    /// On error nothing changes.
+    pub fn recheck(&mut self, prog: &mut Program, ids: Vec<FuncId>) -> Result<Growth, Vec<Diagnostic>> {
+        let saved = self.st.clone();
+        let callers = callers_of(prog);
+        let start = self.st.len();
+        let r = self.settle_redo(prog, start, ids, Vec::new(), &callers);
+        if r.is_err() {
+            self.st = saved;
+        }
+        r
+    }
+
+    /// Settles `redo` and the new specializations from `start`; while a redone
+    /// specialization's return type differs from before, its callers are redone too.
+    fn settle_redo(
+        &mut self,
+        prog: &mut Program,
+        start: usize,
+        mut redo: Vec<FuncId>,
+        pre: Vec<Diagnostic>,
+        callers: &std::collections::HashMap<FuncId, Vec<FuncId>>,
+    ) -> Result<Growth, Vec<Diagnostic>> {
+        // Specializations made before this (annotated roots, from `start`) are kept.
+        let roots_end = self.st.len();
         loop {
-            let old_rets: Vec<Type> = redo.iter().map(|&id| prog.funcs[id as usize].ret.clone()).collect();
-            self.st.truncate(start);
-            for &id in &redo {
+            let old_rets: Vec<Type> = redo
+                .iter()
+                .map(|&id| prog.funcs[id as usize].ret.clone())
+                .collect();
+            self.st.truncate(roots_end);
+            for id in redo.iter().copied().chain(start as FuncId..roots_end as FuncId) {
                 self.st.reset_ret(id);
             }
             let mut c = Checker::new(&self.loaded, &mut self.st);
-            let r = c.settle(&redo, start, pre.clone());
-            let funcs = match r {
-                Ok(f) => f,
-                Err(d) => return Err(d),
-            };
+            let funcs = c.settle(&redo, start, pre.clone())?;
             let mut more = Vec::new();
             for (k, &id) in redo.iter().enumerate() {
                 if funcs[k].1.ret != old_rets[k] {
@@ -270,6 +301,7 @@ impl ProgramChecker {
                 Ok(Growth {
                     replaced: redo.to_vec(),
                     first_new: start as FuncId,
+                    retired: Vec::new(),
                 })
             }
             Err(d) => {

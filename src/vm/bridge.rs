@@ -39,8 +39,9 @@ pub(super) struct Native {
     entries: Vec<usize>,
     /// The link vector of every slot's native code (0 for none; `ctx.links` points here).
     links: Vec<usize>,
-    /// Every native function installed (kept alive while the VM is).
-    codes: Vec<NativeCode>,
+    /// Each slot's installed native code (kept alive while the slot points into it; freed
+    /// when the slot gets other code, which happens only while no nk code runs).
+    codes: Vec<Option<NativeCode>>,
     /// An error recorded by native code on its way out (chain innermost first).
     pending: Option<RuntimeError>,
     /// The pending error's place is the call site of the frame that `trace`s it first.
@@ -77,7 +78,7 @@ impl Native {
             helpers: Box::new(helper_table()),
             entries: vec![interp_entry(); n],
             links: vec![0; n],
-            codes: Vec::new(),
+            codes: (0..n).map(|_| None).collect(),
             pending: None,
             pending_at_caller: false,
         }
@@ -87,15 +88,25 @@ impl Native {
     pub(super) fn install(&mut self, slot: u32, code: CodeMemory, links: Box<[u64]>) {
         self.links[slot as usize] = links.as_ptr() as usize;
         self.entries[slot as usize] = code.entry() as usize;
-        self.codes.push(NativeCode {
+        self.codes[slot as usize] = Some(NativeCode {
             _links: links,
             _code: code,
         });
     }
 
+    /// Room for `n` slots (new ones not native yet). The context's pointers are set again
+    /// by `sync_ctx` before native code runs.
+    pub(super) fn grow(&mut self, n: usize) {
+        self.entries.resize(n, interp_entry());
+        self.links.resize(n, 0);
+        self.codes.resize_with(n, || None);
+    }
+
     /// Sends native callers of `slot` to the interpreter again.
     pub(super) fn uninstall(&mut self, slot: u32) {
         self.entries[slot as usize] = interp_entry();
+        self.links[slot as usize] = 0;
+        self.codes[slot as usize] = None;
     }
 
     /// Makes native code poll the byte at `flag` for interrupts.
@@ -233,7 +244,7 @@ fn enter_inner(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
         1
     } else if it
         .interrupt_flag()
-        .load(std::sync::atomic::Ordering::Relaxed)
+        .swap(false, std::sync::atomic::Ordering::Relaxed)
     {
         it.raise_at_caller(crate::interp::INTERRUPTED.to_string());
         1
@@ -264,6 +275,9 @@ extern "C" fn interrupted(ctx: *mut Ctx, slot: u64, pc: u64) -> u64 {
         // SAFETY: as in `exec_op`.
         let it = unsafe { interp_of(ctx) };
         let bc = it.running_bytecode(slot);
+        // Consumed by the run it stops (so one request stops one run).
+        it.interrupt_flag()
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         it.raise_native(&bc, pc as usize, crate::interp::INTERRUPTED.to_string());
         1
     })
@@ -352,16 +366,21 @@ impl Vm<'_> {
         }
     }
 
-    /// Sets the context's stack limit for the current thread (once: a `Vm` never
-    /// changes threads, it is not `Send`).
+    /// Sets the context's stack limit for the current thread (an engine, and its `Vm`,
+    /// may move between threads between calls; each thread's limit is computed once).
     fn set_stack_limit(&mut self) {
-        let c = self.native.ctx.as_ptr();
-        // SAFETY: this interpreter's own context; plain read and write.
-        unsafe {
-            if (*c).stack_limit == 0 {
-                (*c).stack_limit = stack_limit();
-            }
+        thread_local! {
+            static LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
         }
+        let limit = LIMIT.with(|l| {
+            if l.get() == 0 {
+                l.set(stack_limit());
+            }
+            l.get()
+        });
+        let c = self.native.ctx.as_ptr();
+        // SAFETY: this interpreter's own context; a plain write.
+        unsafe { (*c).stack_limit = limit };
     }
 
     /// Records an error raised by op `pc` of a native function (innermost frame first).

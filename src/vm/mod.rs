@@ -23,7 +23,8 @@ use std::time::Instant;
 pub use crate::interp::INTERRUPTED;
 
 /// Set to stop running nk code: every loop iteration in both tiers checks it and ends
-/// the run with the runtime error [`INTERRUPTED`]. `Vm::call` clears it on entry.
+/// the run with the runtime error [`INTERRUPTED`]. The run that sees it clears it (a
+/// request made between calls stops the next call: it is never lost).
 pub static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 pub use crate::options::{Options, Tier, TierPolicy, DEFAULT_JIT_CALLS};
@@ -218,10 +219,20 @@ impl<'p> Vm<'p> {
         let f = crate::bytecode::compile(&self.prog, id)?;
         let f = Rc::new(f);
         self.stats.compiled += 1;
+        self.place(id, f.clone());
+        Ok(f)
+    }
+
+    /// Makes `f` the code of slot `id` in the tier the policy wants for it (interpreted,
+    /// native code from the heap, or compiled now).
+    fn place(&mut self, id: FuncId, f: Rc<CompiledFn>) {
         self.table[id as usize] = Slot::Interp(f.clone());
+        self.native.uninstall(id);
+        self.hot[id as usize] = 0;
+        self.refused[id as usize] = false;
         // Native code already in the heap is used at once, in any tier but `interp`.
         if self.policy.tier != Tier::Interp && self.heap_root.is_some() && self.load_native(id) {
-            return Ok(f);
+            return;
         }
         let early = match self.policy.tier {
             Tier::Interp => false,
@@ -233,7 +244,6 @@ impl<'p> Vm<'p> {
         if early {
             self.tier_up(id);
         }
-        Ok(f)
     }
 
     /// Counts an interpreted call of `slot`; past the threshold, compiles it.
@@ -343,13 +353,46 @@ impl<'p> Vm<'p> {
         Ok((c.clif.unwrap_or_default(), c.asm.unwrap_or_default()))
     }
 
-    /// Points `slot` at other code: how tier-up, recompilation and REPL redefinition
-    /// will replace a function. Every caller sees the new code on its next call.
-    // Tested here; the REPL's redefinition will call it (issue 13, the growing checker).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// Points `slot` at other code (a redefinition's): every caller, interpreted or
+    /// native, sees it on its next call, since calls go through the slot. The code starts
+    /// over in the tier the policy gives a new function.
     pub fn patch_slot(&mut self, slot: FuncId, code: Rc<CompiledFn>) {
-        self.table[slot as usize] = Slot::Interp(code);
-        self.native.uninstall(slot);
+        self.place(slot, code);
+    }
+
+    /// The program, read-only.
+    pub fn program(&self) -> &Program {
+        &self.prog
+    }
+
+    /// The program, shared (drop it before [`Vm::program_mut`], or that copies it).
+    pub fn program_rc(&self) -> Rc<Program> {
+        self.prog.clone()
+    }
+
+    /// The program, to add specializations to or replace some in; then call
+    /// [`Vm::apply_growth`]. (Not copied: the VM holds the only reference between calls.)
+    pub fn program_mut(&mut self) -> &mut Program {
+        Rc::make_mut(&mut self.prog)
+    }
+
+    /// After the program grew (new specializations get unresolved slots) and/or the IR of
+    /// `replaced` changed (their slots are patched with new bytecode if they had code).
+    pub fn apply_growth(&mut self, replaced: &[FuncId]) -> Result<(), BytecodeError> {
+        let n = self.prog.funcs.len();
+        self.table.resize(n, Slot::Unresolved);
+        self.hot.resize(n, 0);
+        self.refused.resize(n, false);
+        self.native.grow(n);
+        for &id in replaced {
+            if matches!(self.table[id as usize], Slot::Unresolved) {
+                continue;
+            }
+            let f = Rc::new(crate::bytecode::compile(&self.prog, id)?);
+            self.stats.compiled += 1;
+            self.patch_slot(id, f);
+        }
+        Ok(())
     }
 
     pub fn flush(&mut self) {
@@ -393,8 +436,6 @@ impl<'p> Vm<'p> {
     fn call_inner(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
         let prog = self.prog.clone();
         let func = &prog.funcs[id as usize];
-        self.interrupt_flag()
-            .store(false, std::sync::atomic::Ordering::Relaxed);
         let err_at = |e: BytecodeError| RuntimeError {
             message: e.to_string(),
             span: func.span,

@@ -1,0 +1,167 @@
+//! Typed function handles: [`Func`], made by [`super::Engine::func`].
+//!
+//! A handle is resolved once — name, specialization, argument conversions — so a call
+//! does no name lookup, no parsing and no type check: it converts the arguments, locks the
+//! engine and runs the slot.
+
+use super::convert::{FromNk, IntoNk, NkElement, Seal};
+use super::{Error, Shared};
+use crate::interp::Value;
+use crate::ir::{FuncId, Type};
+use crate::runtime::Scalar;
+use std::marker::PhantomData;
+
+/// A Rust type with a fixed nk type: what a typed handle's parameters and result are.
+pub trait NkType {
+    /// The nk type (an error for types nk cannot name statically, like `ArrayD`).
+    fn nk_type() -> Result<Type, String>;
+}
+
+macro_rules! scalar_type {
+    ($t:ty, $ty:expr) => {
+        impl NkType for $t {
+            fn nk_type() -> Result<Type, String> {
+                Ok($ty)
+            }
+        }
+    };
+}
+scalar_type!(i64, Type::I64);
+scalar_type!(f64, Type::F64);
+scalar_type!(bool, Type::BOOL);
+scalar_type!((), Type::Unit);
+
+impl<S, D, A> NkType for ndarray::ArrayBase<S, D>
+where
+    S: ndarray::RawData<Elem = A>,
+    D: ndarray::Dimension,
+    A: NkElement,
+{
+    fn nk_type() -> Result<Type, String> {
+        match D::NDIM {
+            Some(n @ 1..=3) => Ok(Type::Array(A::PRIM, n as u8)),
+            Some(n) => Err(format!(
+                "nk arrays have 1 to 3 dimensions, not {n}"
+            )),
+            None => Err(
+                "an `ArrayD` has no fixed number of dimensions; use `Array1`..`Array3` (or `Engine::call`)"
+                    .into(),
+            ),
+        }
+    }
+}
+
+impl<T: NkType + ?Sized> NkType for &T {
+    fn nk_type() -> Result<Type, String> {
+        T::nk_type()
+    }
+}
+
+impl<T: NkType + ?Sized> NkType for &mut T {
+    fn nk_type() -> Result<Type, String> {
+        T::nk_type()
+    }
+}
+
+/// The argument list of a typed handle: a tuple of [`IntoNk`] + [`NkType`] values.
+pub trait Params {
+    /// The nk types of the parameters, in order.
+    fn types() -> Result<Vec<Type>, String>;
+    /// Converts the arguments, appending them to `out`.
+    fn push_values(self, out: &mut Vec<Value>);
+}
+
+impl Params for () {
+    fn types() -> Result<Vec<Type>, String> {
+        Ok(Vec::new())
+    }
+    fn push_values(self, _: &mut Vec<Value>) {}
+}
+
+macro_rules! params {
+    ($($t:ident),+) => {
+        impl<$($t: IntoNk + NkType),+> Params for ($($t,)+) {
+            fn types() -> Result<Vec<Type>, String> {
+                Ok(vec![$(<$t as NkType>::nk_type()?),+])
+            }
+            #[allow(non_snake_case)]
+            fn push_values(self, out: &mut Vec<Value>) {
+                let ($($t,)+) = self;
+                $(out.push($t.into_nk(Seal::new()));)+
+            }
+        }
+    };
+}
+params!(A);
+params!(A, B);
+params!(A, B, C);
+params!(A, B, C, D);
+params!(A, B, C, D, E);
+params!(A, B, C, D, E, F);
+params!(A, B, C, D, E, F, G);
+params!(A, B, C, D, E, F, G, H);
+params!(A, B, C, D, E, F, G, H, I);
+params!(A, B, C, D, E, F, G, H, I, J);
+params!(A, B, C, D, E, F, G, H, I, J, K);
+params!(A, B, C, D, E, F, G, H, I, J, K, L);
+
+/// A handle on one specialization of an nk function, with Rust argument types `A` (a
+/// tuple) and result type `R`: made once by [`super::Engine::func`], then called as often
+/// as needed without any name lookup or type check. It shares the engine (the engine can
+/// be dropped first: the handle keeps what it needs alive); calls from several threads
+/// take turns.
+///
+/// ```
+/// use nvm::Engine;
+///
+/// let mut engine = Engine::new();
+/// engine.load_str("m", "fn add(a, b) { return a + b; }").unwrap();
+/// let add = engine.func::<(i64, i64), i64>("add").unwrap();
+/// assert_eq!(add.call((2, 3)).unwrap(), 5);
+/// // A wrong result type is reported when the handle is made.
+/// let e = engine.func::<(i64, i64), f64>("add").unwrap_err();
+/// assert!(e.to_string().contains("returns i64"), "{e}");
+/// ```
+pub struct Func<A, R> {
+    pub(super) shared: Shared,
+    pub(super) id: FuncId,
+    /// The result type the handle was made for (a redefinition may change it).
+    pub(super) ret: Type,
+    /// Arguments that widen from `i64` to an `f64` parameter.
+    pub(super) widen: Vec<usize>,
+    pub(super) name: String,
+    pub(super) _types: PhantomData<fn(A) -> R>,
+}
+
+impl<A, R> Clone for Func<A, R> {
+    fn clone(&self) -> Self {
+        Func {
+            shared: self.shared.clone(),
+            id: self.id,
+            ret: self.ret.clone(),
+            widen: self.widen.clone(),
+            name: self.name.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<A: Params, R: FromNk> Func<A, R> {
+    /// Calls the function.
+    pub fn call(&self, args: A) -> Result<R, Error> {
+        let mut values = Vec::with_capacity(4);
+        args.push_values(&mut values);
+        for &i in &self.widen {
+            if let Some(Value::S(Scalar::I64(x))) = values.get(i) {
+                values[i] = Value::S(Scalar::F64(*x as f64));
+            }
+        }
+        let v = super::lock(&self.shared)?.call_id(self.id, Some(&self.ret), &self.name, values)?;
+        R::from_nk(v).map_err(Error::Usage)
+    }
+
+    /// The specialization's name, with its argument types (`m.add(i64, i64)`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
