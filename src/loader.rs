@@ -156,6 +156,8 @@ pub enum ModuleSource {
     Text(String),
     /// A file, already read (its text), found at this path.
     File(PathBuf, String),
+    /// Items already parsed (from texts already in the source map: the REPL's entries).
+    Parsed(FileId, Module),
 }
 
 impl Loaded {
@@ -186,21 +188,31 @@ impl Loaded {
     ) -> Result<(ModuleId, Vec<ModuleId>, Option<LoadedModule>), Vec<Diagnostic>> {
         let old_len = self.modules.len();
         let replaced = self.module_named(name);
-        let (origin, text, dir) = match src {
-            ModuleSource::Text(t) => (Origin::Text(name.to_string()), t, None),
-            ModuleSource::File(p, t) => {
-                let canon = p.canonicalize().unwrap_or(p.clone());
-                let dir = canon.parent().map(|d| d.to_path_buf());
-                (Origin::File(canon), t, dir)
-            }
-        };
         let mut l = Loader {
             l: self,
             search_path: search_path.to_vec(),
             texts: texts.clone(),
             diags: Vec::new(),
         };
-        let id = l.add_module(name.to_string(), text, Some(origin.clone()), dir, false);
+        let (id, origin) = match src {
+            ModuleSource::Text(t) => {
+                let origin = Origin::Text(name.to_string());
+                let id = l.add_module(name.to_string(), t, Some(origin.clone()), None, false);
+                (id, origin)
+            }
+            ModuleSource::File(p, t) => {
+                let canon = p.canonicalize().unwrap_or(p.clone());
+                let dir = canon.parent().map(|d| d.to_path_buf());
+                let origin = Origin::File(canon);
+                let id = l.add_module(name.to_string(), t, Some(origin.clone()), dir, false);
+                (id, origin)
+            }
+            ModuleSource::Parsed(file, ast) => {
+                let origin = Origin::Text(name.to_string());
+                let id = l.push_module(name.to_string(), file, ast, Some(origin.clone()), None, false);
+                (id, origin)
+            }
+        };
         let before = match replaced {
             Some(old) => {
                 // The new version takes the old one's id: importers keep pointing at it.
@@ -224,6 +236,20 @@ impl Loaded {
             self.undo_add(id, old_len, before);
             Err(diags)
         }
+    }
+
+    /// Adds statements (already parsed from `file`, in the source map) as a module of their
+    /// own that nothing imports: a REPL entry's body, checked in another module's scope.
+    pub fn add_entry_module(&mut self, name: &str, file: FileId, ast: Module) -> ModuleId {
+        let id = self.modules.len();
+        self.modules.push(LoadedModule {
+            file,
+            name: name.to_string(),
+            ast,
+            imports: HashMap::new(),
+            is_script: true,
+        });
+        id
     }
 
     /// Undoes [`Loaded::add_module`]: drops the modules from `old_len` on and puts back
@@ -265,6 +291,19 @@ impl Loader<'_> {
         };
         let (ast, diags) = syntax::parse(file, &self.l.sources.get(file).text);
         self.diags.extend(diags);
+        self.push_module(name, file, ast, origin, dir, is_script)
+    }
+
+    /// Adds a parsed module (`file` already in the source map).
+    fn push_module(
+        &mut self,
+        name: String,
+        file: FileId,
+        ast: Module,
+        origin: Option<Origin>,
+        dir: Option<PathBuf>,
+        is_script: bool,
+    ) -> ModuleId {
         if !is_script {
             for item in &ast.items {
                 if let Item::Stmt(s) = item {
@@ -343,6 +382,10 @@ impl Loader<'_> {
 
     fn find_module(&mut self, from: ModuleId, path: &[String]) -> Result<ModuleId, Vec<String>> {
         let dotted = path.join(".");
+        // A module the embedder or REPL loaded by that name (in any order).
+        if let Some(id) = self.l.module_named(&dotted) {
+            return Ok(id);
+        }
         if let Some(text) = self.texts.get(&dotted).cloned() {
             let origin = Origin::Text(dotted.clone());
             if let Some(&id) = self.l.by_origin.get(&origin) {

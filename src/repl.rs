@@ -15,9 +15,8 @@
 //! tier: loops check the engine's stop flag, which the SIGINT handler sets) and returns
 //! to the prompt; Ctrl-D exits.
 
-use crate::engine::{Engine, Error};
+use crate::engine::{Engine, EntryMode, EntryOutcome, Error};
 use crate::interp::Value;
-use crate::syntax::ast::{Item, Pattern, StmtKind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -32,15 +31,15 @@ pub struct Outcome {
     pub quit: bool,
 }
 
-/// A REPL session: definitions, variables, and the engine that runs them.
+/// A REPL session: the engine (whose module `repl` holds the definitions), the
+/// variables, and what the entries ran.
 pub struct Session {
     engine: Engine,
-    /// Items of the `repl` module by name (`fn` and `const`), in definition order.
-    defs: Vec<(String, String)>,
-    imports: Vec<String>,
     vars: Vec<(String, Value)>,
     /// Each specialization's tier when an entry last ran it.
     last_tiers: Vec<(String, &'static str)>,
+    /// Entries evaluated so far (the next is `REPL[n+1]` in messages).
+    entries: usize,
 }
 
 const HELP: &str = "\
@@ -65,15 +64,12 @@ impl Session {
     /// A session over `engine` (which should capture output: see
     /// `EngineBuilder::capture_output`).
     pub fn new(engine: Engine) -> Session {
-        let mut s = Session {
+        Session {
             engine,
-            defs: Vec::new(),
-            imports: Vec::new(),
             vars: Vec::new(),
             last_tiers: Vec::new(),
-        };
-        let _ = s.reload(None);
-        s
+            entries: 0,
+        }
     }
 
     /// Names to complete: functions, variables, keywords.
@@ -96,58 +92,26 @@ impl Session {
         v
     }
 
-    /// The `repl` module's text, with `extra` (a generated function) appended.
-    fn module_text(&self, extra: Option<&str>) -> String {
-        let mut t = String::new();
-        for i in &self.imports {
-            t.push_str(&format!("import {i};\n"));
-        }
-        for (_, d) in &self.defs {
-            t.push_str(d);
-            t.push('\n');
-        }
-        if let Some(e) = extra {
-            t.push_str(e);
-        }
-        t
-    }
-
-    fn reload(&mut self, extra: Option<&str>) -> Result<(), Error> {
-        let text = self.module_text(extra);
-        self.engine.load_str("repl", &text)
-    }
-
-    fn var_params(&self) -> (Vec<String>, Vec<(String, Value)>) {
-        let mut params = Vec::new();
-        let mut args = Vec::new();
-        for (n, v) in &self.vars {
-            if let Some(t) = Engine::type_of(v) {
-                params.push(format!("{n}: {t}"));
-                args.push((t, v.clone()));
-            }
-        }
-        (params, args)
-    }
-
-    /// Evaluates one entry (complete: balanced brackets).
+    /// Evaluates one entry (complete: balanced brackets). A final expression's value is
+    /// printed unless the entry ends with `;` (as in IPython and Julia).
     pub fn eval(&mut self, input: &str) -> Outcome {
-        let trimmed = input.trim();
-        if trimmed.is_empty() {
+        let trimmed = input.trim_end();
+        if trimmed.trim().is_empty() {
             return Outcome::default();
         }
-        if let Some(cmd) = trimmed.strip_prefix(':') {
+        if let Some(cmd) = trimmed.trim_start().strip_prefix(':') {
             return self.command(cmd);
         }
-        let r = match crate::syntax::parse(0, input) {
-            (m, diags) if diags.is_empty() => self.run_items(input, m.items),
-            (_, diags) => match crate::syntax::parse_expr(0, input) {
-                Ok(_) => self.run_body(&format!("let __value = ({trimmed});")),
-                Err(_) => Err(Error::Compile(entry_errors(input, diags))),
-            },
+        let display = !trimmed.ends_with(';');
+        // A statement's closing `;` may be left out (positions in the text stay the user's).
+        let text = if trimmed.ends_with(';') || trimmed.ends_with('}') {
+            trimmed.to_string()
+        } else {
+            format!("{trimmed};")
         };
-        match r {
-            Ok(out) => Outcome {
-                out,
+        match self.run_entry(&text, EntryMode::Run { display }) {
+            Ok(_) => Outcome {
+                out: self.engine.take_output(),
                 ..Outcome::default()
             },
             Err(e) => Outcome {
@@ -158,116 +122,13 @@ impl Session {
         }
     }
 
-    fn run_items(&mut self, input: &str, items: Vec<Item>) -> Result<String, Error> {
-        let (old_defs, old_imports) = (self.defs.clone(), self.imports.clone());
-        let mut body = String::new();
-        let mut defs_changed = false;
-        let mut cut: Vec<(usize, usize)> = Vec::new();
-        for item in &items {
-            match item {
-                Item::Fn(f) => {
-                    let text = input[f.span.lo as usize..f.span.hi as usize].to_string();
-                    self.define(&f.name.name, text);
-                    cut.push((f.span.lo as usize, f.span.hi as usize));
-                    defs_changed = true;
-                }
-                Item::Const(c) => {
-                    let (lo, hi) = (c.span.lo as usize, c.span.hi as usize);
-                    let mut text = input[lo..hi].to_string();
-                    if !text.trim_end().ends_with(';') {
-                        text.push(';');
-                    }
-                    self.define(&c.name.name, text);
-                    cut.push((lo, hi));
-                    defs_changed = true;
-                }
-                Item::Import { path, span } => {
-                    let p: Vec<String> = path.iter().map(|i| i.name.clone()).collect();
-                    let p = p.join(".");
-                    if !self.imports.contains(&p) {
-                        self.imports.push(p);
-                    }
-                    cut.push((span.lo as usize, span.hi as usize));
-                    defs_changed = true;
-                }
-                Item::Stmt(_) => {}
-            }
-        }
-        // The statements: the input without its definitions.
-        let mut last = 0;
-        cut.sort();
-        for (lo, hi) in cut {
-            if lo >= last {
-                body.push_str(&input[last..lo]);
-                last = hi.min(input.len());
-            }
-        }
-        body.push_str(&input[last..]);
-        let body = body.trim().trim_start_matches(';').trim().to_string();
-        if defs_changed {
-            if let Err(e) = self.reload(None) {
-                self.defs = old_defs;
-                self.imports = old_imports;
-                let _ = self.reload(None);
-                return Err(e);
-            }
-        }
-        let has_stmts = items.iter().any(|i| matches!(i, Item::Stmt(_)));
-        if !has_stmts || body.is_empty() {
-            return Ok(String::new());
-        }
-        self.run_body(&body)
-    }
-
-    fn define(&mut self, name: &str, text: String) {
-        match self.defs.iter_mut().find(|(n, _)| n == name) {
-            Some(d) => d.1 = text,
-            None => self.defs.push((name.to_string(), text)),
-        }
-    }
-
-    /// Runs `body` as a function of the session's variables (an expression entry's body
-    /// defines `__value`, which is printed instead of kept).
-    fn run_body(&mut self, body: &str) -> Result<String, Error> {
-        let (params, args) = self.var_params();
-        let mut names: Vec<String> = self
-            .vars
-            .iter()
-            .filter(|(_, v)| Engine::type_of(v).is_some())
-            .map(|(n, _)| n.clone())
-            .collect();
-        // New variables: the `let`s at the top level of the entry.
-        let (m, d) = crate::syntax::parse(0, body);
-        if d.is_empty() {
-            for it in m.items {
-                if let Item::Stmt(s) = it {
-                    if let StmtKind::Let { pat, .. } = s.kind {
-                        collect_names(&pat, &mut names);
-                    }
-                }
-            }
-        }
-        names.dedup();
-        let mut seen = Vec::new();
-        names.retain(|n| {
-            let fresh = !seen.contains(n);
-            seen.push(n.clone());
-            fresh
-        });
-        let ret = match names.len() {
-            0 => String::new(),
-            1 => format!("return {};", names[0]),
-            _ => format!("return ({});", names.join(", ")),
-        };
-        let f = format!(
-            "fn __repl_run({}) {{\n{body}\n{ret}\n}}\n",
-            params.join(", ")
-        );
-        self.reload(Some(&f))?;
-        let result = self.engine.call_values(
-            "repl.__repl_run",
-            args.into_iter().map(|(_, v)| v).collect(),
-        );
+    /// Runs (or types) an entry as `REPL[n]`; keeps the variables' new values.
+    fn run_entry(&mut self, text: &str, mode: EntryMode) -> Result<EntryOutcome, Error> {
+        self.entries += 1;
+        let name = format!("REPL[{}]", self.entries);
+        let r = self
+            .engine
+            .eval_entry(&name, text, "repl", &self.vars, mode);
         for (n, t) in self.engine.tiers("") {
             if t == "not called yet" {
                 continue;
@@ -277,28 +138,14 @@ impl Session {
                 None => self.last_tiers.push((n, t)),
             }
         }
-        let mut out = self.engine.take_output();
-        let v = result?;
-        let values = match (names.len(), v) {
-            (0, _) => vec![],
-            (1, v) => vec![v],
-            (_, Value::T(vs)) => vs,
-            (_, _) => vec![],
-        };
-        for (n, v) in names.iter().zip(values) {
-            if n == "__value" {
-                if !matches!(v, Value::Unit) {
-                    out.push_str(&v.format());
-                    out.push('\n');
-                }
-                continue;
-            }
-            match self.vars.iter_mut().find(|(m, _)| m == n) {
+        let mut r = r?;
+        for (n, v) in r.vars.take().unwrap_or_default() {
+            match self.vars.iter_mut().find(|(m, _)| *m == n) {
                 Some(slot) => slot.1 = v,
-                None => self.vars.push((n.clone(), v)),
+                None => self.vars.push((n, v)),
             }
         }
-        Ok(out)
+        Ok(r)
     }
 
     fn command(&mut self, cmd: &str) -> Outcome {
@@ -321,20 +168,27 @@ impl Session {
             },
             "help" | "h" => ok(HELP.to_string()),
             "type" | "t" => {
-                let (params, args) = self.var_params();
-                let f = format!(
-                    "fn __repl_type({}) {{ return ({arg}); }}\n",
-                    params.join(", ")
-                );
-                let types: Vec<crate::ir::Type> = args
-                    .iter()
-                    .filter_map(|(_, v)| crate::engine::value_type(v))
-                    .collect();
-                let r = self
-                    .reload(Some(&f))
-                    .and_then(|_| self.engine.return_type("repl.__repl_type", &types));
-                match r {
-                    Ok(t) => ok(format!("{t}\n")),
+                let is_name = !arg.is_empty()
+                    && arg.split('.').all(|p| {
+                        !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+                    });
+                let is_var = self.vars.iter().any(|(n, _)| n == arg);
+                if is_name && !is_var {
+                    let q = if arg.contains('.') {
+                        arg.to_string()
+                    } else {
+                        format!("repl.{arg}")
+                    };
+                    if let Ok(d) = self.engine.describe_function(&q) {
+                        return ok(format!("{d}\n"));
+                    }
+                }
+                match self.run_entry(&format!("{arg};"), EntryMode::TypeOnly) {
+                    Ok(EntryOutcome {
+                        value_type: Some(t),
+                        ..
+                    }) => ok(format!("{t}\n")),
+                    Ok(_) => fail("usage: :type EXPR (an expression or a function name)".into()),
                     Err(e) => fail(e.to_string()),
                 }
             }
@@ -382,38 +236,20 @@ impl Session {
                 let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
                     return fail("usage: :load FILE".into());
                 };
-                match self.engine.load_file(path) {
-                    Ok(()) => {
-                        if !self.imports.contains(&stem) {
-                            self.imports.push(stem.clone());
-                        }
-                        match self.reload(None) {
-                            Ok(()) => {
-                                ok(format!("loaded {stem}: use its functions as {stem}.NAME\n"))
-                            }
-                            Err(e) => fail(e.to_string()),
-                        }
-                    }
+                let imported = self.engine.load_file(path).and_then(|()| {
+                    self.run_entry(
+                        &format!("import {stem};"),
+                        EntryMode::Run { display: false },
+                    )
+                });
+                match imported {
+                    Ok(_) => ok(format!("loaded {stem}: use its functions as {stem}.NAME\n")),
                     Err(e) => fail(e.to_string()),
                 }
             }
             _ => fail(format!("unknown command `:{name}` (try :help)")),
         }
     }
-}
-
-fn collect_names(p: &Pattern, out: &mut Vec<String>) {
-    match p {
-        Pattern::Name(i) => out.push(i.name.clone()),
-        Pattern::Tuple(ps, _) => ps.iter().for_each(|p| collect_names(p, out)),
-    }
-}
-
-/// The errors of an entry (file `<repl>`).
-fn entry_errors(input: &str, diags: Vec<crate::diag::Diagnostic>) -> crate::diag::CompileError {
-    let mut sm = crate::source::SourceMap::default();
-    sm.add("<repl>".into(), input.to_string());
-    crate::diag::CompileError::of_entry(&sm, diags)
 }
 
 /// Whether `text` has unclosed brackets (the entry continues on the next line).
@@ -622,9 +458,48 @@ mod tests {
         run(&mut s, "fn inner(v: i64) -> i64 { return v + 2; }");
         assert_eq!(run(&mut s, "outer(1)"), "30\n");
         assert!(run(&mut s, ":tier outer").contains("outer(i64): "));
-        // A new signature the caller cannot use is reported when the caller runs.
-        run(&mut s, "fn inner(v: i64) -> bool { return v > 0; }");
-        assert!(run(&mut s, "outer(1)").contains("ERROR"));
+        // A new signature a caller cannot use is refused, naming the caller; nothing changes.
+        let r = run(&mut s, "fn inner(v: i64) -> bool { return v > 0; }");
+        assert!(r.contains("ERROR") && r.contains("REPL[2]"), "{r}");
+        assert_eq!(run(&mut s, "outer(1)"), "30\n");
+        // Both redefined in one entry: fine.
+        run(
+            &mut s,
+            "fn inner(v: i64) -> bool { return v > 0; }\nfn outer(v: i64) -> i64 { if inner(v) { return 1; } return 0; }",
+        );
+        assert_eq!(run(&mut s, "outer(5)"), "1\n");
+    }
+
+    #[test]
+    fn entries_need_no_semicolon_and_errors_point_into_the_entry() {
+        let mut s = Session::default();
+        assert_eq!(run(&mut s, "let a = arange(5)"), "");
+        assert_eq!(run(&mut s, "a"), "[0, 1, 2, 3, 4]\n");
+        assert_eq!(run(&mut s, "a;"), "", "a final `;` hides the value");
+        assert_eq!(run(&mut s, "print(a[1])"), "1\n");
+        assert_eq!(run(&mut s, "print(\"a\\\"{\")"), "a\"{\n");
+        // A runtime error: the user's entry and line, no generated names.
+        let e = run(&mut s, "let k = 7;\nprint(a[k])");
+        assert!(e.contains("REPL[6]:2:7"), "{e}");
+        assert!(!e.contains("__"), "{e}");
+        // A compile error: the same.
+        let e = run(&mut s, "let q = 1 +\ntrue");
+        assert!(e.contains("REPL[7]:1:9") && !e.contains("__"), "{e}");
+        assert!(run(&mut s, "q").contains("undefined variable"));
+        // `:type` of expressions, variables and functions.
+        run(&mut s, "fn twice(x) { return x + x; }");
+        assert_eq!(
+            run(&mut s, ":type twice"),
+            "twice(x): not called yet (its types come from the arguments of each call)\n"
+        );
+        assert_eq!(run(&mut s, "twice(2)"), "4\n");
+        assert_eq!(run(&mut s, "twice(a)"), "[0, 2, 4, 6, 8]\n");
+        assert_eq!(
+            run(&mut s, ":type twice"),
+            "repl.twice(i64) -> i64\nrepl.twice(i64[]) -> i64[]\n"
+        );
+        assert_eq!(run(&mut s, ":type a"), "i64[]\n");
+        assert_eq!(run(&mut s, ":type twice(1.5)"), "f64\n");
     }
 
     #[test]

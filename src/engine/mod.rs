@@ -647,6 +647,68 @@ impl Engine {
     }
 }
 
+/// How a REPL entry's statements are used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EntryMode {
+    /// Run them; print a final expression's value when `display`.
+    Run { display: bool },
+    /// Check them only, for the type of the final expression (`:type`).
+    TypeOnly,
+}
+
+/// What a REPL entry did.
+#[derive(Debug, Default)]
+pub(crate) struct EntryOutcome {
+    /// The variables' new values (when statements ran).
+    pub vars: Option<Vec<(String, Value)>>,
+    /// The type of the final expression statement, if any.
+    pub value_type: Option<Type>,
+}
+
+impl Engine {
+    /// Evaluates REPL entry `text` (named `name` in messages, like `REPL[3]`): its
+    /// definitions (`fn`, `const`, `import`) go into module `scope`, replacing those of
+    /// the same name (callers are checked again, see [`Engine::load_str`]); its
+    /// statements run as one function of the session's variables `vars`, in the scope of
+    /// `scope`, and give back the variables' new values (new `let`s included). Errors
+    /// point into `text`. No nk text is generated.
+    pub(crate) fn eval_entry(
+        &mut self,
+        name: &str,
+        text: &str,
+        scope: &str,
+        vars: &[(String, Value)],
+        mode: EntryMode,
+    ) -> Result<EntryOutcome, Error> {
+        self.inner()?.eval_entry(name, text, scope, vars, mode)
+    }
+
+    /// The specializations of `func` (`f` or `m.f`) made so far, with their result types,
+    /// or its signature when there are none: for the REPL's `:type`.
+    pub(crate) fn describe_function(&self, func: &str) -> Result<String, Error> {
+        let mut inner = self.inner()?;
+        let did = inner.resolve(func)?;
+        let prog = inner.vm.program();
+        let mut lines: Vec<String> = (0..prog.funcs.len() as FuncId)
+            .filter(|&id| inner.checker.def_of(id) == Some(did))
+            .map(|id| {
+                let f = &prog.funcs[id as usize];
+                format!("{} -> {}", f.name, f.ret)
+            })
+            .collect();
+        if lines.is_empty() {
+            let def = inner.checker.fn_def(did);
+            let params: Vec<String> = def.params.iter().map(|p| p.name.name.clone()).collect();
+            lines.push(format!(
+                "{}({}): not called yet (its types come from the arguments of each call)",
+                def.name.name,
+                params.join(", ")
+            ));
+        }
+        Ok(lines.join("\n"))
+    }
+}
+
 /// The nk type of a value (`None` for "nothing").
 pub(crate) fn value_type(v: &Value) -> Option<Type> {
     Some(match v {
@@ -685,6 +747,11 @@ impl Inner {
         Error::Compile(CompileError::new(&self.checker.loaded().sources, d))
     }
 
+    /// A REPL entry's compile errors (rendered without "nothing was run").
+    fn entry_error(&self, d: Vec<Diagnostic>) -> Error {
+        Error::Compile(CompileError::of_entry(&self.checker.loaded().sources, d))
+    }
+
     /// Loads (or replaces) module `name`; then any waiting module whose imports are now
     /// all there.
     fn load(&mut self, name: &str, source: ModuleSource) -> Result<(), Error> {
@@ -694,13 +761,13 @@ impl Inner {
             )));
         }
         self.pending.retain(|p| p.name != name);
-        self.load_one(name, source)?;
+        self.load_one(name, source, Inner::compile_error)?;
         // Waiting modules may now find what they import.
         loop {
             let mut progress = false;
             for p in std::mem::take(&mut self.pending) {
                 let before = self.pending.len();
-                match self.load_one(&p.name, p.source) {
+                match self.load_one(&p.name, p.source, Inner::compile_error) {
                     Ok(()) => progress |= self.pending.len() == before,
                     // It was fine when it was set aside; what fails now is its own error,
                     // reported on the call that needs it (it stays out).
@@ -713,7 +780,13 @@ impl Inner {
         }
     }
 
-    fn load_one(&mut self, name: &str, source: ModuleSource) -> Result<(), Error> {
+    /// Loads (or replaces) one module; `report` makes its compile errors.
+    fn load_one(
+        &mut self,
+        name: &str,
+        source: ModuleSource,
+        report: fn(&Inner, Vec<Diagnostic>) -> Error,
+    ) -> Result<(), Error> {
         let search = self.options.module_path.clone();
         // Waiting modules are found by their importers as text.
         let texts: HashMap<String, String> = self
@@ -721,7 +794,7 @@ impl Inner {
             .iter()
             .filter_map(|p| match &p.source {
                 ModuleSource::Text(t) => Some((p.name.clone(), t.clone())),
-                ModuleSource::File(..) => None,
+                ModuleSource::File(..) | ModuleSource::Parsed(..) => None,
             })
             .collect();
         let old_len = self.checker.loaded().modules.len();
@@ -740,7 +813,7 @@ impl Inner {
                     });
                     return Ok(());
                 }
-                return Err(self.compile_error(d));
+                return Err(report(self, d));
             }
         };
         let prog = self.vm.program_mut();
@@ -751,7 +824,7 @@ impl Inner {
         let grown = match grown {
             Ok(g) => g,
             Err(d) => {
-                let e = self.compile_error(d);
+                let e = report(self, d);
                 self.checker.loaded_mut().undo_add(id, old_len, replaced);
                 return Err(e);
             }
@@ -781,6 +854,106 @@ impl Inner {
         // Specializations made for calls by name may have changed their result.
         self.entries.clear();
         Ok(())
+    }
+
+    fn eval_entry(
+        &mut self,
+        name: &str,
+        text: &str,
+        scope: &str,
+        vars: &[(String, Value)],
+        mode: EntryMode,
+    ) -> Result<EntryOutcome, Error> {
+        use crate::syntax::ast::{Item, Module};
+        let file = self
+            .checker
+            .loaded_mut()
+            .sources
+            .add(name.to_string(), text.to_string());
+        let (ast, diags) = crate::syntax::parse(file, text);
+        if !diags.is_empty() {
+            return Err(self.entry_error(diags));
+        }
+        let (stmts, defs): (Vec<Item>, Vec<Item>) = ast
+            .items
+            .into_iter()
+            .partition(|it| matches!(it, Item::Stmt(_)));
+        let scope_id = self.checker.loaded().module_named(scope);
+        if !defs.is_empty() || scope_id.is_none() {
+            if mode == EntryMode::TypeOnly && !defs.is_empty() {
+                return Err(Error::Usage(
+                    "`:type` takes an expression, not definitions".into(),
+                ));
+            }
+            // The scope's items, those this entry defines again replaced.
+            let key = |it: &Item| match it {
+                Item::Fn(d) => Some(("fn", d.name.name.clone())),
+                Item::Const(d) => Some(("const", d.name.name.clone())),
+                Item::Import { path, .. } => Some((
+                    "import",
+                    path.iter()
+                        .map(|i| i.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("."),
+                )),
+                Item::Stmt(_) => None,
+            };
+            let new_keys: Vec<_> = defs.iter().filter_map(key).collect();
+            let mut items: Vec<Item> = match scope_id {
+                Some(m) => self.checker.loaded().modules[m].ast.items.clone(),
+                None => Vec::new(),
+            };
+            items.retain(|it| key(it).is_none_or(|k| !new_keys.contains(&k)));
+            items.extend(defs);
+            self.load_one(
+                scope,
+                ModuleSource::Parsed(file, Module { items }),
+                Inner::entry_error,
+            )?;
+        }
+        let Some(scope_id) = self.checker.loaded().module_named(scope) else {
+            return Err(Error::Usage(format!("internal: module `{scope}` missing")));
+        };
+        if stmts.is_empty() {
+            return Ok(EntryOutcome::default());
+        }
+        let source =
+            self.checker
+                .loaded_mut()
+                .add_entry_module(name, file, Module { items: stmts });
+        let mut typed = Vec::new();
+        let mut values = Vec::new();
+        for (n, v) in vars {
+            if let Some(t) = value_type(v) {
+                typed.push((n.clone(), t));
+                values.push(v.clone());
+            }
+        }
+        let display = matches!(mode, EntryMode::Run { display: true });
+        let prog = self.vm.program_mut();
+        let (id, entry) = self
+            .checker
+            .specialize_entry(prog, scope_id, source, typed, display)
+            .map_err(|d| self.entry_error(d))?;
+        self.vm
+            .apply_growth(&[])
+            .map_err(|e| Error::Usage(format!("internal: {e}")))?;
+        if mode == EntryMode::TypeOnly {
+            return Ok(EntryOutcome {
+                vars: None,
+                value_type: entry.value_type,
+            });
+        }
+        let v = self.call_id(id, None, name, values)?;
+        let got = match (entry.out.len(), v) {
+            (0, _) => Vec::new(),
+            (_, Value::T(vs)) => vs,
+            (_, other) => vec![other],
+        };
+        Ok(EntryOutcome {
+            vars: Some(entry.out.into_iter().zip(got).collect()),
+            value_type: entry.value_type,
+        })
     }
 
     /// The definition `func` (`f` or `m.f`) names.
@@ -1021,6 +1194,7 @@ fn clone_source(s: &ModuleSource) -> ModuleSource {
     match s {
         ModuleSource::Text(t) => ModuleSource::Text(t.clone()),
         ModuleSource::File(p, t) => ModuleSource::File(p.clone(), t.clone()),
+        ModuleSource::Parsed(f, m) => ModuleSource::Parsed(*f, m.clone()),
     }
 }
 

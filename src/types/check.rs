@@ -35,6 +35,26 @@ pub struct DefId {
 enum Body {
     Fn(DefId),
     Script(ModuleId),
+    /// A REPL entry: index into `CheckState::entries`.
+    Entry(u32),
+}
+
+/// A REPL entry's statements, run as a function of the session's variables that returns
+/// their new values.
+#[derive(Clone, Debug)]
+pub struct EntryDef {
+    /// The module whose names the statements see (the session's definitions).
+    pub scope: ModuleId,
+    /// The module holding the statements (`Loaded::add_entry_module`).
+    pub source: ModuleId,
+    /// The session's variables: the parameters (their types are the specialization's).
+    pub vars: Vec<String>,
+    /// Print the value of a final expression statement (an entry without a final `;`).
+    pub display: bool,
+    /// Set when lowered: the variables whose values the entry returns, as a tuple in
+    /// this order (nothing if empty), and the type of its final expression, if any.
+    pub out: Vec<String>,
+    pub value_type: Option<Type>,
 }
 
 #[derive(Clone, Debug)]
@@ -56,6 +76,7 @@ pub struct CheckState {
     /// Per module: function name → item index, constant name → item index.
     fns: Vec<HashMap<String, u32>>,
     consts: Vec<HashMap<String, u32>>,
+    entries: Vec<EntryDef>,
 }
 
 /// One growth step's view: the loaded modules (read-only) and the state it adds to.
@@ -171,6 +192,12 @@ fn contains_break(stmts: &[Stmt]) -> bool {
     })
 }
 
+/// Is `e` a call of `print` or `assert` (statements that look like calls)?
+fn is_statement_call(e: &ast::Expr) -> bool {
+    matches!(&e.kind, ast::ExprKind::Call(c, _)
+        if matches!(&c.kind, ast::ExprKind::Name(n) if n == "print" || n == "assert"))
+}
+
 /// Does the block assign to `name` (syntactically)? Decides whether a `for` variable can
 /// double as the loop counter.
 fn assigns_name(block: &ast::Block, name: &str) -> bool {
@@ -237,7 +264,15 @@ impl CheckState {
     pub fn def_of(&self, id: FuncId) -> Option<DefId> {
         match self.specs.get(id as usize)?.body {
             Body::Fn(d) => Some(d),
-            Body::Script(_) => None,
+            Body::Script(_) | Body::Entry(_) => None,
+        }
+    }
+
+    /// A REPL entry as lowered (its `out` and `value_type` set), by its specialization.
+    pub fn entry_of(&self, id: FuncId) -> Option<&EntryDef> {
+        match self.specs.get(id as usize)?.body {
+            Body::Entry(k) => self.entries.get(k as usize),
+            _ => None,
         }
     }
 
@@ -395,6 +430,20 @@ impl<'a> Checker<'a> {
         self.instantiate(did, args)
     }
 
+    /// A new specialization for REPL entry `e`, with the variables' types as arguments
+    /// (lowered by [`Checker::settle`]).
+    pub fn instantiate_entry(&mut self, e: EntryDef, var_types: Vec<Type>) -> FuncId {
+        let k = self.st.entries.len() as u32;
+        self.st.entries.push(e);
+        let id = self.st.specs.len() as FuncId;
+        self.st.specs.push(Spec {
+            body: Body::Entry(k),
+            args: var_types,
+        });
+        self.st.rets.push(None);
+        id
+    }
+
     /// Resolves a written type (types are global in nk).
     pub fn resolve_annotation(&mut self, t: &TypeExpr) -> Type {
         self.resolve_type(t)
@@ -539,7 +588,7 @@ impl<'a> Checker<'a> {
     fn is_generic(&self, id: FuncId) -> bool {
         match self.st.specs[id as usize].body {
             Body::Fn(d) => self.def(d).1.params.iter().any(|p| p.ty.is_none()),
-            Body::Script(_) => false,
+            Body::Script(_) | Body::Entry(_) => false,
         }
     }
 
@@ -547,6 +596,10 @@ impl<'a> Checker<'a> {
         let spec = &self.st.specs[id as usize];
         match spec.body {
             Body::Script(_) => "<script>".to_string(),
+            Body::Entry(k) => {
+                let e = &self.st.entries[k as usize];
+                self.loaded.modules[e.source].name.clone()
+            }
             Body::Fn(d) => {
                 let m = d.module;
                 let def = self.def(d).1;
@@ -592,6 +645,7 @@ impl<'a> Checker<'a> {
                 };
                 (func, Some(Type::Unit))
             }
+            Body::Entry(k) => self.lower_entry(k, args, name),
             Body::Fn(did) => {
                 let (_, def) = self.def(did);
                 let m = did.module;
@@ -632,6 +686,91 @@ impl<'a> Checker<'a> {
                 (func, ret)
             }
         }
+    }
+
+    /// A REPL entry: its statements with the session's variables as parameters; a final
+    /// expression is printed (when the entry asks for it); the top-level variables'
+    /// values are returned as a tuple.
+    fn lower_entry(&mut self, k: u32, args: Vec<Type>, name: String) -> (Func, Option<Type>) {
+        let e = self.st.entries[k as usize].clone();
+        let loaded: &'a Loaded = self.loaded;
+        let source = &loaded.modules[e.source];
+        let mut cx = FnCx::new(e.scope, None, true);
+        let params: Vec<LocalId> = e
+            .vars
+            .iter()
+            .zip(&args)
+            .map(|(n, t)| cx.bind(n, t.clone()))
+            .collect();
+        let stmts: Vec<&ast::Stmt> = source
+            .ast
+            .items
+            .iter()
+            .filter_map(|it| match it {
+                Item::Stmt(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        let mut out = Vec::new();
+        let mut value_type = None;
+        for (i, s) in stmts.iter().enumerate() {
+            let last = i + 1 == stmts.len();
+            match &s.kind {
+                StmtKind::Expr(x) if last && !is_statement_call(x) => {
+                    let v = self.expr(&mut cx, x);
+                    value_type = Some(v.ty.clone());
+                    let shown = !matches!(v.ty, Type::Unit | Type::Unknown);
+                    out.push(if e.display && shown {
+                        Stmt::Print(vec![v])
+                    } else {
+                        Stmt::Expr(v)
+                    });
+                }
+                _ => self.stmt(&mut cx, s, &mut out),
+            }
+        }
+        // The variables, each at its latest binding: the session's, then new ones.
+        let span = Span::new(source.file, 0, 0);
+        let mut names: Vec<String> = e.vars.clone();
+        for n in cx.scopes.first().into_iter().flatten() {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+        let mut kept = Vec::new();
+        let mut elems = Vec::new();
+        for n in names {
+            let Some(id) = cx.lookup(&n) else { continue };
+            let ty = cx.locals[id as usize].ty.clone();
+            if matches!(ty, Type::Str(_) | Type::Unit) || ty.is_unknown() {
+                continue;
+            }
+            elems.push(local(id, ty, span));
+            kept.push(n);
+        }
+        let ret = if elems.is_empty() {
+            Type::Unit
+        } else {
+            let ty = Type::Tuple(elems.iter().map(|x| x.ty.clone()).collect());
+            out.push(Stmt::Return(Some(Expr {
+                kind: ExprKind::Tuple(elems),
+                ty: ty.clone(),
+                span,
+            })));
+            ty
+        };
+        let entry = &mut self.st.entries[k as usize];
+        entry.out = kept;
+        entry.value_type = value_type;
+        let func = Func {
+            name,
+            params,
+            locals: cx.locals,
+            ret: ret.clone(),
+            body: out,
+            span,
+        };
+        (func, Some(ret))
     }
 
     /// The inferred return type: all `return`s whose type is known must agree.

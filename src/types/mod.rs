@@ -14,7 +14,7 @@ mod builtins;
 mod check;
 
 pub use builtins::is_builtin_name;
-pub use check::{CheckState, DefId};
+pub use check::{CheckState, DefId, EntryDef};
 
 use crate::diag::Diagnostic;
 use crate::ir::{FuncId, Program, Type};
@@ -114,6 +114,35 @@ impl ProgramChecker {
         let id = c.instantiate_pub(did, args);
         let r = c.settle(&[], start, Vec::new());
         self.commit(prog, start, &[], r).map(|_| id)
+    }
+
+    /// A REPL entry (statements in module `source`, names as in module `scope`) as a new
+    /// specialization taking the session's variables `vars`: its id and the entry as
+    /// lowered (which variables it returns, the type of its final expression).
+    pub fn specialize_entry(
+        &mut self,
+        prog: &mut Program,
+        scope: ModuleId,
+        source: ModuleId,
+        vars: Vec<(String, Type)>,
+        display: bool,
+    ) -> Result<(FuncId, EntryDef), Vec<Diagnostic>> {
+        let start = self.st.len();
+        let (names, types) = vars.into_iter().unzip();
+        let e = EntryDef {
+            scope,
+            source,
+            vars: names,
+            display,
+            out: Vec::new(),
+            value_type: None,
+        };
+        let mut c = Checker::new(&self.loaded, &mut self.st);
+        let id = c.instantiate_entry(e, types);
+        let r = c.settle(&[], start, Vec::new());
+        self.commit(prog, start, &[], r)?;
+        let e = self.st.entry_of(id).cloned().expect("just made");
+        Ok((id, e))
     }
 
     /// After modules were added (`new`, ids from `Loaded::add_module`): indexes them and
