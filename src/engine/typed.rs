@@ -133,6 +133,15 @@ pub struct Func<A, R> {
     pub(super) _types: PhantomData<fn(A) -> R>,
 }
 
+impl<A, R> std::fmt::Debug for Func<A, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Func")
+            .field("name", &self.name)
+            .field("ret", &self.ret.to_string())
+            .finish()
+    }
+}
+
 impl<A, R> Clone for Func<A, R> {
     fn clone(&self) -> Self {
         Func {

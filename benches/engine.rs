@@ -1,0 +1,93 @@
+//! The embedding API's costs: calls per second through a typed handle and by name, and
+//! the latency of specializing a function for new argument types.
+//!
+//! Run: `cargo bench --bench engine` (prints a Markdown table; BENCHMARKS.md has one).
+
+use nvm::{Engine, Tier};
+use std::time::Instant;
+
+/// Calls per second of `f`, over about `secs` seconds (best of 3 rounds).
+fn rate(secs: f64, mut f: impl FnMut(u64)) -> f64 {
+    let mut best = 0.0f64;
+    for _ in 0..3 {
+        let mut n = 0u64;
+        let mut batch = 1000u64;
+        let start = Instant::now();
+        while start.elapsed().as_secs_f64() < secs / 3.0 {
+            for i in 0..batch {
+                f(n + i);
+            }
+            n += batch;
+            batch = (batch * 2).min(1 << 20);
+        }
+        best = best.max(n as f64 / start.elapsed().as_secs_f64());
+    }
+    best
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let module = "fn add(a, b) { return a + b; }\n";
+    println!("| what | tier | result |");
+    println!("|---|---|---:|");
+    for (tier, tname) in [(Tier::Interp, "interp"), (Tier::Jit, "jit")] {
+        let mut e = Engine::builder().tier(tier).build();
+        e.load_str("m", module).unwrap();
+        let add = e.func::<(i64, i64), i64>("add").unwrap();
+        let r = rate(1.5, |i| {
+            std::hint::black_box(add.call((i as i64, 1)).unwrap());
+        });
+        println!(
+            "| typed handle `add.call((i, 1))` | {tname} | {:.1} M calls/s |",
+            r / 1e6
+        );
+        let r = rate(1.5, |i| {
+            std::hint::black_box(e.call::<i64>("add", (i as i64, 1i64)).unwrap());
+        });
+        println!(
+            "| by name `e.call(\"add\", (i, 1))` | {tname} | {:.1} M calls/s |",
+            r / 1e6
+        );
+    }
+    // A module of 200 functions: calls by name do not depend on it.
+    let mut big = String::new();
+    for k in 0..200 {
+        big.push_str(&format!("fn f{k}(x) {{ return x + {k}; }}\n"));
+    }
+    let mut e = Engine::builder().tier(Tier::Jit).build();
+    e.load_str("big", &big).unwrap();
+    let r = rate(1.5, |i| {
+        std::hint::black_box(e.call::<i64>("f7", (i as i64,)).unwrap());
+    });
+    println!(
+        "| by name, 200-function module | jit | {:.1} M calls/s |",
+        r / 1e6
+    );
+
+    // Specializing on demand: the first call of each of 100 generic functions (a new
+    // specialization each, checked and added to the program; interpreter tier: no
+    // Cranelift), against a module of 100 more functions and the calls made before.
+    let mut src = String::new();
+    for k in 0..100 {
+        src.push_str(&format!(
+            "fn g{k}(x) {{ let s = x; for i in 0..3 {{ s = s + i * {k}; }} return s; }}\n"
+        ));
+    }
+    let mut e = Engine::builder().tier(Tier::Interp).build();
+    e.load_str("m", &src).unwrap();
+    let mut lat = Vec::new();
+    for k in 0..100 {
+        let t = Instant::now();
+        let r = e.call::<f64>(&format!("g{k}"), (0.5,)).unwrap();
+        lat.push(t.elapsed().as_secs_f64() * 1e6);
+        assert_eq!(r, 0.5 + 3.0 * k as f64);
+    }
+    println!(
+        "| first call of a generic function (specialize, lower, run) | interp | {:.0} µs median |",
+        median(lat)
+    );
+}
