@@ -217,7 +217,10 @@ impl EngineBuilder {
             ProgramChecker::new(loaded).expect("an empty script and the prelude check");
         let out: Box<dyn Write> = match &output {
             Some(buf) => Box::new(Capture(buf.clone())),
-            None => Box::new(std::io::stdout()),
+            None => Box::new(FlushWhenWritten {
+                out: std::io::stdout(),
+                dirty: false,
+            }),
         };
         let mut vm = Vm::with_options(Rc::new(program), out, &self.options);
         vm.set_interrupt_flag(interrupt.clone());
@@ -235,6 +238,8 @@ impl EngineBuilder {
             pending: Vec::new(),
             names: HashMap::new(),
             entries: HashMap::new(),
+            last_call: HashMap::new(),
+            scratch: Vec::new(),
             retired: HashSet::new(),
         };
         Engine {
@@ -312,6 +317,14 @@ pub(crate) fn lock(shared: &EngineCell) -> Result<Locked<'_>, Error> {
     })
 }
 
+/// The specialization a name was last called with (by [`Engine::call`]): a call with
+/// arguments of the same types reuses it without building a key.
+struct LastCall {
+    types: Vec<Type>,
+    id: FuncId,
+    widen: u64,
+}
+
 /// A module waiting for modules it imports to be loaded.
 struct Pending {
     name: String,
@@ -336,7 +349,11 @@ pub(crate) struct Inner {
     /// Names resolved so far (`f`, `m.f`); cleared when modules change.
     names: HashMap<String, DefId>,
     /// (definition, argument types) → specialization, for calls by name.
-    entries: HashMap<(DefId, Vec<Type>), (FuncId, Vec<usize>)>,
+    entries: HashMap<(DefId, Vec<Type>), (FuncId, u64)>,
+    /// Per name called: the last specialization (cleared when modules change).
+    last_call: HashMap<String, LastCall>,
+    /// The argument vector typed handles reuse.
+    pub(crate) scratch: Vec<Value>,
     /// Specializations whose function a newer version of its module no longer has.
     retired: HashSet<FuncId>,
 }
@@ -355,6 +372,26 @@ unsafe impl Send for Inner {}
 impl Default for Engine {
     fn default() -> Self {
         Engine::new()
+    }
+}
+
+/// Stdout, flushed after a call only if the call printed (a flush locks stdout).
+struct FlushWhenWritten {
+    out: std::io::Stdout,
+    dirty: bool,
+}
+
+impl Write for FlushWhenWritten {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.dirty = true;
+        self.out.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if std::mem::take(&mut self.dirty) {
+            self.out.flush()
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -463,7 +500,20 @@ impl Engine {
     }
 
     /// [`Engine::call`] with nk values.
-    pub fn call_values(&mut self, func: &str, args: Vec<Value>) -> Result<Value, Error> {
+    pub fn call_values(&mut self, func: &str, mut args: Vec<Value>) -> Result<Value, Error> {
+        {
+            // The specialization this name was last called with, if the types match.
+            let mut inner = self.inner()?;
+            let hit = inner.last_call.get(func).and_then(|c| {
+                (c.types.len() == args.len()
+                    && args.iter().zip(&c.types).all(|(v, t)| has_type(v, t)))
+                .then_some((c.id, c.widen))
+            });
+            if let Some((id, widen)) = hit {
+                widen_args(&mut args, widen);
+                return inner.call_id(id, None, func, &mut args);
+            }
+        }
         let mut types = Vec::with_capacity(args.len());
         for (i, v) in args.iter().enumerate() {
             types.push(value_type(v).ok_or_else(|| {
@@ -472,10 +522,12 @@ impl Engine {
         }
         let mut inner = self.inner()?;
         let did = inner.resolve(func)?;
-        let (id, widen) = inner.specialize(did, types)?;
-        let mut args = args;
-        widen_args(&mut args, &widen);
-        inner.call_id(id, None, func, args)
+        let (id, widen) = inner.specialize(did, types.clone())?;
+        inner
+            .last_call
+            .insert(func.to_string(), LastCall { types, id, widen });
+        widen_args(&mut args, widen);
+        inner.call_id(id, None, func, &mut args)
     }
 
     /// The nk type of a value, as written in a parameter list.
@@ -719,12 +771,26 @@ pub(crate) fn value_type(v: &Value) -> Option<Type> {
     })
 }
 
-/// Widens the `i64` arguments at positions `widen` to `f64`.
-fn widen_args(args: &mut [Value], widen: &[usize]) {
-    for &i in widen {
+/// Widens the `i64` arguments whose bit is set in `widen` to `f64`.
+pub(crate) fn widen_args(args: &mut [Value], mut widen: u64) {
+    while widen != 0 {
+        let i = widen.trailing_zeros() as usize;
+        widen &= widen - 1;
         if let Some(Value::S(crate::runtime::Scalar::I64(x))) = args.get(i) {
             args[i] = Value::S(crate::runtime::Scalar::F64(*x as f64));
         }
+    }
+}
+
+/// Does `v` have type `t` (without building `v`'s type)?
+fn has_type(v: &Value, t: &Type) -> bool {
+    match (v, t) {
+        (Value::S(s), Type::Prim(p)) => s.prim() == *p,
+        (Value::A(a), Type::Array(p, n)) => a.elem() == *p && a.shape().len() == *n as usize,
+        (Value::T(vs), Type::Tuple(ts)) => {
+            vs.len() == ts.len() && vs.iter().zip(ts).all(|(v, t)| has_type(v, t))
+        }
+        _ => false,
     }
 }
 
@@ -767,11 +833,13 @@ impl Inner {
             let mut progress = false;
             for p in std::mem::take(&mut self.pending) {
                 let before = self.pending.len();
-                match self.load_one(&p.name, p.source, Inner::compile_error) {
-                    Ok(()) => progress |= self.pending.len() == before,
-                    // It was fine when it was set aside; what fails now is its own error,
-                    // reported on the call that needs it (it stays out).
-                    Err(_) => {}
+                // A module that fails now (not for a missing import) stays out; a call
+                // into it says it is not loaded.
+                if self
+                    .load_one(&p.name, p.source, Inner::compile_error)
+                    .is_ok()
+                {
+                    progress |= self.pending.len() == before;
                 }
             }
             if !progress {
@@ -848,6 +916,7 @@ impl Inner {
             self.modules.push((name.to_string(), id));
         }
         self.names.clear();
+        self.last_call.clear();
         self.vm
             .apply_growth(&grown.replaced)
             .map_err(|e| Error::Usage(format!("internal: {e}")))?;
@@ -944,7 +1013,7 @@ impl Inner {
                 value_type: entry.value_type,
             });
         }
-        let v = self.call_id(id, None, name, values)?;
+        let v = self.call_id(id, None, name, &mut values)?;
         let got = match (entry.out.len(), v) {
             (0, _) => Vec::new(),
             (_, Value::T(vs)) => vs,
@@ -1019,10 +1088,10 @@ impl Inner {
 
     /// The specialization of `did` for arguments of types `given` (made if new), and the
     /// arguments that widen from `i64` to an `f64` parameter.
-    fn specialize(&mut self, did: DefId, given: Vec<Type>) -> Result<(FuncId, Vec<usize>), Error> {
+    fn specialize(&mut self, did: DefId, given: Vec<Type>) -> Result<(FuncId, u64), Error> {
         let key = (did, given);
-        if let Some(e) = self.entries.get(&key) {
-            return Ok(e.clone());
+        if let Some(&e) = self.entries.get(&key) {
+            return Ok(e);
         }
         let given = key.1.clone();
         let declared = self.checker.param_types(did);
@@ -1049,13 +1118,18 @@ impl Inner {
             return Err(mismatch());
         }
         let mut types = Vec::with_capacity(given.len());
-        let mut widen = Vec::new();
+        let mut widen = 0u64;
         for (i, (g, d)) in given.iter().zip(&declared).enumerate() {
             match d {
                 None => types.push(g.clone()),
                 Some(d) if d == g => types.push(g.clone()),
                 Some(d) if *d == Type::F64 && *g == Type::I64 => {
-                    widen.push(i);
+                    if i >= 64 {
+                        return Err(Error::Usage(format!(
+                            "`{fname}`: an `i64` argument past the 64th cannot widen to `f64`; pass an `f64`"
+                        )));
+                    }
+                    widen |= 1 << i;
                     types.push(Type::F64);
                 }
                 Some(_) => return Err(mismatch()),
@@ -1069,7 +1143,7 @@ impl Inner {
         self.vm
             .apply_growth(&[])
             .map_err(|e| Error::Usage(format!("internal: {e}")))?;
-        self.entries.insert(key, (id, widen.clone()));
+        self.entries.insert(key, (id, widen));
         Ok((id, widen))
     }
 
@@ -1088,6 +1162,7 @@ impl Inner {
                             .map_err(|e| Error::Usage(format!("internal: {e}")))?;
                         self.hosts[i] = (sig, f);
                         self.entries.clear();
+                        self.last_call.clear();
                     }
                     Err(d) => {
                         self.checker.loaded_mut().hosts[i] = old;
@@ -1112,9 +1187,9 @@ impl Inner {
         id: FuncId,
         want: Option<&Type>,
         name: &str,
-        values: Vec<Value>,
+        values: &mut Vec<Value>,
     ) -> Result<Value, Error> {
-        if self.retired.contains(&id) {
+        if !self.retired.is_empty() && self.retired.contains(&id) {
             return Err(Error::Usage(format!(
                 "`{name}` is no longer defined (its module was loaded again without it)"
             )));
@@ -1137,14 +1212,13 @@ impl Inner {
             w.arm();
         }
         let vm = &mut self.vm;
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.call(id, &values)));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.call(id, values)));
         let timed_out = self.watchdog.as_ref().is_some_and(|w| w.disarm());
         if result.is_err() {
             self.vm.clear_registers();
         }
         self.vm.flush();
-        drop(values);
+        values.clear();
         let result = match result {
             // A result that is (or holds) a view of lent memory is copied out of it.
             Ok(Ok(v)) => Ok(detach(v)),

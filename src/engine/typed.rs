@@ -8,7 +8,6 @@ use super::convert::{FromNk, IntoNk, NkElement, Seal};
 use super::{Error, Shared};
 use crate::interp::Value;
 use crate::ir::{FuncId, Type};
-use crate::runtime::Scalar;
 use std::marker::PhantomData;
 
 /// A Rust type with a fixed nk type: what a typed handle's parameters and result are.
@@ -127,8 +126,8 @@ pub struct Func<A, R> {
     pub(super) id: FuncId,
     /// The result type the handle was made for (a redefinition may change it).
     pub(super) ret: Type,
-    /// Arguments that widen from `i64` to an `f64` parameter.
-    pub(super) widen: Vec<usize>,
+    /// Arguments that widen from `i64` to an `f64` parameter (bit i: argument i).
+    pub(super) widen: u64,
     pub(super) name: String,
     pub(super) _types: PhantomData<fn(A) -> R>,
 }
@@ -148,7 +147,7 @@ impl<A, R> Clone for Func<A, R> {
             shared: self.shared.clone(),
             id: self.id,
             ret: self.ret.clone(),
-            widen: self.widen.clone(),
+            widen: self.widen,
             name: self.name.clone(),
             _types: PhantomData,
         }
@@ -158,15 +157,15 @@ impl<A, R> Clone for Func<A, R> {
 impl<A: Params, R: FromNk> Func<A, R> {
     /// Calls the function.
     pub fn call(&self, args: A) -> Result<R, Error> {
-        let mut values = Vec::with_capacity(4);
+        let mut inner = super::lock(&self.shared)?;
+        // The argument vector is the engine's, reused: no allocation per call.
+        let mut values = std::mem::take(&mut inner.scratch);
         args.push_values(&mut values);
-        for &i in &self.widen {
-            if let Some(Value::S(Scalar::I64(x))) = values.get(i) {
-                values[i] = Value::S(Scalar::F64(*x as f64));
-            }
-        }
-        let v = super::lock(&self.shared)?.call_id(self.id, Some(&self.ret), &self.name, values)?;
-        R::from_nk(v).map_err(Error::Usage)
+        super::widen_args(&mut values, self.widen);
+        let r = inner.call_id(self.id, Some(&self.ret), &self.name, &mut values);
+        inner.scratch = values;
+        drop(inner);
+        R::from_nk(r?).map_err(Error::Usage)
     }
 
     /// The specialization's name, with its argument types (`m.add(i64, i64)`).

@@ -55,6 +55,8 @@ pub fn parse(file: FileId, src: &str) -> (ast::Module, Vec<Diagnostic>) {
 }
 
 /// Parses a single expression (used by the REPL's `:type` and by tests).
+// Used by the fuzz target (feature `internals`); the REPL no longer needs it.
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 pub fn parse_expr(file: FileId, src: &str) -> Result<ast::Expr, Vec<Diagnostic>> {
     if let Some(d) = check_nesting(file, src) {
         return Err(vec![d]);

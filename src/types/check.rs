@@ -276,13 +276,6 @@ impl CheckState {
         }
     }
 
-    /// The specializations made of `def`.
-    pub fn specs_of(&self, def: DefId) -> Vec<FuncId> {
-        (0..self.specs.len() as FuncId)
-            .filter(|&id| self.specs[id as usize].body == Body::Fn(def))
-            .collect()
-    }
-
     /// Marks `id`'s return type as not known yet (before lowering it again).
     pub fn reset_ret(&mut self, id: FuncId) {
         self.rets[id as usize] = None;
@@ -482,8 +475,7 @@ impl<'a> Checker<'a> {
         for _round in 0..MAX_INFER_ROUNDS {
             let mut changed = false;
             let mut k = 0;
-            loop {
-                let Some(id) = work(k, self.st) else { break };
+            while let Some(id) = work(k, self.st) {
                 let (_, ret) = self.lower_spec(id);
                 if self.st.rets[id as usize] != ret {
                     self.st.rets[id as usize] = ret;
@@ -501,8 +493,7 @@ impl<'a> Checker<'a> {
         self.diags = pre_diags;
         let mut funcs = Vec::new();
         let mut k = 0;
-        loop {
-            let Some(id) = work(k, self.st) else { break };
+        while let Some(id) = work(k, self.st) {
             k += 1;
             let before = self.diags.len();
             let (func, ret) = self.lower_spec(id);

@@ -44,8 +44,6 @@ pub struct ProgramChecker {
 pub struct Growth {
     /// Specializations whose IR was replaced (a redefinition): their slots must be patched.
     pub replaced: Vec<FuncId>,
-    /// Specializations added: `first_new..program.funcs.len()`.
-    pub first_new: FuncId,
     /// Specializations of functions a module replacement removed: kept as slots (nothing
     /// that is checked calls them), never lowered again.
     pub retired: Vec<FuncId>,
@@ -329,7 +327,6 @@ impl ProgramChecker {
                 }
                 Ok(Growth {
                     replaced: redo.to_vec(),
-                    first_new: start as FuncId,
                     retired: Vec::new(),
                 })
             }
