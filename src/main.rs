@@ -352,9 +352,15 @@ fn run_cli(cli: Cli) -> u8 {
                 cache_dir: cache.root(),
                 ..env
             };
+            // Ctrl-C stops the nk code at its next loop iteration or call; what it
+            // printed is flushed, then the status is 130 (a second Ctrl-C ends at once).
+            let stop = run_sigint::catch();
             // Wall time covers the whole run: loading and checking included.
             let started = std::time::Instant::now();
-            driver::check_file(&file, &options.module_path).and_then(|checked| {
+            let r = driver::check_file(&file, &options.module_path).and_then(|checked| {
+                if run_sigint::seen() {
+                    return Err(Failure::Reported(run_sigint::interrupted()));
+                }
                 let stdout = std::io::stdout();
                 let is_tty = stdout.is_terminal();
                 // Line by line on a terminal (progress shows as it happens), in large
@@ -368,12 +374,30 @@ fn run_cli(cli: Cli) -> u8 {
                     color,
                     args,
                     options,
+                    interrupt: Some(stop),
                 };
                 let r = driver::run(&checked, &opts, &mut out);
                 let _ = out.flush();
+                drop(out);
                 finish(&r, stats, started.elapsed(), color);
+                if run_sigint::seen() {
+                    // Stopped by Ctrl-C (the error, if any, was "interrupted"), or
+                    // Ctrl-C came while no nk code ran: either way, as Python's
+                    // KeyboardInterrupt, status 130.
+                    if r.result.is_ok() {
+                        run_sigint::interrupted();
+                    }
+                    return Err(Failure::Reported(130));
+                }
                 r.result.map_err(Failure::reported)
-            })
+            });
+            return match r {
+                Ok(()) => 0,
+                Err(f) => {
+                    report(&f, color);
+                    f.exit_code() as u8
+                }
+            };
         }
     };
     match result {
@@ -403,6 +427,60 @@ fn finish(
         Some(StatsFormat::Text) => eprint!("{}", driver::stats_text(&r.stats, wall)),
         Some(StatsFormat::Json) => eprintln!("{}", driver::stats_json(&r.stats, wall)),
         None => {}
+    }
+}
+
+/// Ctrl-C (SIGINT) during `nvm run`: the first asks the running nk code to stop (both
+/// tiers poll the flag at every loop iteration and call), so the run ends with the runtime
+/// error "interrupted", its output flushed, and status 130; a second one, if the first has
+/// not ended the run yet (a long compile, a blocked write), ends the process at once.
+mod run_sigint {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    /// The stop flag the VM polls (`Vm::call` clears it when a call starts).
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    /// Whether SIGINT came at all (never cleared).
+    static SEEN: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn on_sigint(_: libc::c_int) {
+        if SEEN.swap(true, Ordering::SeqCst) {
+            // SAFETY: `_exit` is async-signal-safe; it ends the process without running
+            // anything else.
+            unsafe { libc::_exit(130) };
+        }
+        // Initialized before the handler was installed: `get` is one atomic load.
+        if let Some(flag) = FLAG.get() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Installs the handler; returns the flag it sets (for `RunOptions::interrupt`).
+    pub fn catch() -> Arc<AtomicBool> {
+        let flag = FLAG
+            .get_or_init(|| Arc::new(AtomicBool::new(false)))
+            .clone();
+        // SAFETY: `on_sigint` only does atomic operations on statics initialized before
+        // this call and `_exit`, all async-signal-safe; it stays valid for the life of
+        // the process.
+        unsafe {
+            libc::signal(
+                libc::SIGINT,
+                on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            );
+        }
+        flag
+    }
+
+    /// Whether SIGINT has come since [`catch`].
+    pub fn seen() -> bool {
+        SEEN.load(Ordering::SeqCst)
+    }
+
+    /// Says so on stderr (for an interrupt that stopped no nk code); returns the status.
+    pub fn interrupted() -> i32 {
+        eprintln!("interrupted");
+        130
     }
 }
 

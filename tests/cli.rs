@@ -253,6 +253,44 @@ fn ctrl_c_stops_a_running_loop_in_either_tier_and_the_repl_goes_on() {
     }
 }
 
+/// `nvm run` stopped by Ctrl-C with stdout a pipe (block-buffered): what the script
+/// printed before the loop still arrives, stderr says "interrupted", the status is 130 (as
+/// a shell reports a process ended by SIGINT, and as Python after KeyboardInterrupt).
+#[test]
+fn ctrl_c_during_run_flushes_the_output_and_exits_130_in_either_tier() {
+    let endless = script(
+        "endless.nk",
+        "print(\"before\");\nfor i in 0..3 { print(i); }\nfn spin(n: i64) -> i64 {\n    while n >= 0 { n = (n + 1) % 1000; }\n    return n;\n}\nprint(spin(0));\n",
+    );
+    for tier in ["interp", "jit"] {
+        // One SIGINT, once the loop runs; an interrupt that came before the run started
+        // (a slow machine) is retried with a longer wait.
+        let mut wait = std::time::Duration::from_millis(500);
+        let out = loop {
+            let child = nvm_cmd()
+                .args(["run", "--no-cache", &format!("--tier={tier}"), &endless])
+                .spawn();
+            std::thread::sleep(wait);
+            child.interrupt();
+            let out = child.wait();
+            assert!(!out.timed_out, "{tier}: one SIGINT must stop the run");
+            if out.stdout.is_empty() && wait.as_secs() < 20 {
+                wait *= 2;
+                continue;
+            }
+            break out;
+        };
+        assert_eq!(out.code, Some(130), "{tier}: {}", out.stderr);
+        assert_eq!(out.stdout, "before\n0\n1\n2\n", "{tier}: {}", out.stderr);
+        assert!(out.stderr.contains("interrupted"), "{tier}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("endless.nk:4:"),
+            "{tier}: the loop is named: {}",
+            out.stderr
+        );
+    }
+}
+
 /// The environment variables the README documents reach the library through the CLI
 /// (which alone reads them): `NVM_PATH` for `run` and `check`, after the script's own
 /// folder, in order.
