@@ -399,3 +399,127 @@ fn perf_map_and_dump_opt_follow_their_environment_variables() {
         }
     }
 }
+
+/// `nvm run -` reads the script from stdin: messages name it `<stdin>`, its imports are
+/// found in the working folder, `main` takes its arguments as usual; `check -` too.
+#[test]
+fn run_dash_reads_the_script_from_stdin() {
+    let root = dir().join("stdin_script");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("helper.nk"),
+        "fn f(x: i64) -> i64 { return 2 * x; }\n",
+    )
+    .unwrap();
+    let out = nvm_cmd()
+        .args(["run", "--no-cache", "-", "21"])
+        .current_dir(&root)
+        .stdin("import helper;\nfn main(n: i64) { print(helper.f(n)); }\n")
+        .run();
+    assert_eq!(
+        (out.status, out.stdout.as_str()),
+        (0, "42\n"),
+        "{}",
+        out.stderr
+    );
+    let out = nvm_cmd()
+        .args(["run", "--no-cache", "-"])
+        .stdin("print(1);\nlet a = zeros(2);\nprint(a[5]);\n")
+        .run();
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, "1\n");
+    assert!(out.stderr.contains("<stdin>:3:7"), "{}", out.stderr);
+    let out = nvm_cmd().args(["check", "-"]).stdin("print(1 +);\n").run();
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("<stdin>:1:"), "{}", out.stderr);
+}
+
+/// An empty `NVM_CACHE_DIR` is unset (the default folder, never the working folder), as
+/// are empty `NVM_PATH` entries and an empty `NVM_JIT_CALLS`.
+#[test]
+fn empty_environment_variables_count_as_unset() {
+    let work = dir().join("empty_env");
+    let home = dir().join("empty_env_home");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        work.join("s.nk"),
+        "fn f(n: i64) { let s = 0; for i in 0..n { s += i; } print(s); }\nf(10);\n",
+    )
+    .unwrap();
+    let out = nvm_cmd()
+        .args(["run", "s.nk"])
+        .current_dir(&work)
+        .env("NVM_CACHE_DIR", "")
+        .env("NVM_PATH", "")
+        .env("NVM_JIT_CALLS", "")
+        // The default cache folder: under this fake home, not the user's.
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .run();
+    assert_eq!(
+        (out.status, out.stdout.as_str()),
+        (0, "45\n"),
+        "{}",
+        out.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(&work)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("s.nk")],
+        "nothing written into the working folder"
+    );
+    assert!(
+        home.join("cache/nvm").is_dir(),
+        "the default heap folder is used"
+    );
+    // `:` splits NVM_PATH into empty entries, which are skipped (not the working folder).
+    std::fs::write(work.join("helper.nk"), "fn f() { print(1); }\n").unwrap();
+    std::fs::create_dir_all(work.join("script")).unwrap();
+    std::fs::write(work.join("script/m.nk"), "import helper;\nhelper.f();\n").unwrap();
+    let out = nvm_cmd()
+        .args(["check", "script/m.nk"])
+        .current_dir(&work)
+        .env("NVM_PATH", ":")
+        .run();
+    assert_eq!(out.status, 2, "an empty entry is not `.`: {}", out.stderr);
+}
+
+/// `nvm completions SHELL` prints a completion script (clap_complete) that knows the
+/// subcommands and not the hidden one.
+#[test]
+fn completions_print_a_script_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, out, err) = nvm(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        for sub in [
+            "run",
+            "build",
+            "cache",
+            "repl",
+            "check",
+            "inspect",
+            "completions",
+        ] {
+            assert!(out.contains(sub), "{shell}: no `{sub}` in:\n{out}");
+        }
+        assert!(
+            !out.contains("internal-panic"),
+            "{shell}: hidden commands are not offered"
+        );
+    }
+    let (_, bash, _) = nvm(&["completions", "bash"]);
+    assert!(
+        bash.contains("_nvm()") && bash.contains("complete -F _nvm"),
+        "{bash}"
+    );
+    assert!(
+        bash.contains("--tier") && bash.contains("--cache-dir"),
+        "{bash}"
+    );
+    let (code, _, _) = nvm(&["completions", "tcsh"]);
+    assert_eq!(code, 2, "an unknown shell is a usage error");
+}

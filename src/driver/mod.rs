@@ -90,6 +90,24 @@ pub fn check_file(path: &Path, module_path: &[PathBuf]) -> Result<Checked, Failu
     finish_check_loaded(loader::load_file(path, module_path))
 }
 
+/// Loads and checks a script given as text (`nvm run -`): `name` is used in messages, its
+/// imports are found in `dir`, then in each folder of `module_path`, then in the standard
+/// library.
+pub fn check_text(
+    name: &str,
+    text: String,
+    dir: &Path,
+    module_path: &[PathBuf],
+) -> Result<Checked, Failure> {
+    finish_check_loaded(loader::load_source_with(
+        name,
+        text,
+        Some(dir.to_path_buf()),
+        module_path.to_vec(),
+        Default::default(),
+    ))
+}
+
 /// Loads and checks a script given as text (it can import the standard library only).
 pub fn check_source(name: &str, text: &str) -> Result<Checked, Failure> {
     finish_check_loaded(loader::load_source(name, text.to_string(), None))
