@@ -84,6 +84,46 @@ fn env_var(key: &str) -> Option<std::ffi::OsString> {
     std::env::var_os(key).filter(|v| !v.is_empty())
 }
 
+/// The REPL's history: `$XDG_STATE_HOME/nvm/history`, else `~/.local/state/nvm/history`
+/// (history is state, not data: XDG Base Directory 0.8).
+fn history_file() -> Option<PathBuf> {
+    history_in(dirs::state_dir(), dirs::home_dir())
+}
+
+/// The history file given the platform's state folder (`dirs::state_dir`: Linux only)
+/// and the home folder.
+fn history_in(state: Option<PathBuf>, home: Option<PathBuf>) -> Option<PathBuf> {
+    state
+        .or_else(|| home.map(|h| h.join(".local").join("state")))
+        .map(|d| d.join("nvm").join("history"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_lives_in_the_xdg_state_folder() {
+        let p = |s: &str| Some(PathBuf::from(s));
+        assert_eq!(
+            history_in(p("/s"), p("/home/u")),
+            p("/s/nvm/history"),
+            "$XDG_STATE_HOME (dirs::state_dir reads it)"
+        );
+        assert_eq!(
+            history_in(None, p("/home/u")),
+            p("/home/u/.local/state/nvm/history")
+        );
+        assert_eq!(history_in(None, None), None);
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+        completion_command().debug_assert();
+    }
+}
+
 /// The library's settings that come from the environment only: the module search path
 /// (`NVM_PATH`, split like `PATH`; empty entries are skipped), `NVM_PERF_MAP` and
 /// `NVM_DUMP_OPT` (set and not empty: on). The tier policy and the code heap folder are
@@ -279,9 +319,10 @@ fn run_cli(cli: Cli) -> u8 {
             let stop = nvm::repl::catch_sigint();
             // The REPL's modules are found beside their files only (not in `NVM_PATH`),
             // and `NVM_JIT_CALLS` does not apply to it.
+            let heap = cache.root();
             let engine = nvm::engine::Engine::builder()
                 .options(Options {
-                    cache_dir: cache.root(),
+                    cache_dir: heap.clone(),
                     module_path: Vec::new(),
                     ..env
                 })
@@ -289,8 +330,8 @@ fn run_cli(cli: Cli) -> u8 {
                 .interrupt_flag(stop)
                 .capture_output()
                 .build();
-            let history = dirs::data_dir().map(|d| d.join("nvm").join("history.txt"));
-            return nvm::repl::interactive(nvm::repl::Session::new(engine), history);
+            let session = nvm::repl::Session::new(engine).with_heap_dir(heap);
+            return nvm::repl::interactive(session, history_file());
         }
         Command::Check { file } => check_script(&file, &env.module_path).map(|_| ()),
         Command::Inspect {

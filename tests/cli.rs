@@ -210,7 +210,8 @@ fn the_repl_runs_piped_entries_and_keeps_going_after_errors() {
                  print(\"not reached\");\n";
     let out = nvm_cmd().args(["repl", "--no-cache"]).stdin(input).run();
     let (stdout, stderr) = (&out.stdout, &out.stderr);
-    assert_eq!(out.code, Some(0), "{stderr}");
+    // Every entry ran, but one failed: status 1, as `python3 < script`.
+    assert_eq!(out.code, Some(1), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     // outer(x) before and after `inner` is redefined: callers use the new body.
     assert_eq!(
@@ -246,7 +247,8 @@ fn ctrl_c_stops_a_running_loop_in_either_tier_and_the_repl_goes_on() {
         }
         let out = child.wait();
         let (stdout, stderr) = (&out.stdout, &out.stderr);
-        assert_eq!(out.code, Some(0), "{tier}: {stderr}");
+        // The interrupted entry failed: the piped session's status is 1.
+        assert_eq!(out.code, Some(1), "{tier}: {stderr}");
         assert!(stderr.contains("interrupted"), "{tier}: {stderr}");
         // The loop's variable kept its value from before the loop: the entry was undone.
         assert_eq!(stdout, "after 1\n", "{tier}: {stderr}");
