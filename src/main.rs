@@ -8,7 +8,7 @@
 //! Cranelift IR to stderr). They are read here and passed to the library in an
 //! [`nvm::Options`]; the library reads none.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use nvm::driver::{self, Failure, RunOptions};
 use nvm::Options;
 use std::io::{IsTerminal, Write};
@@ -72,24 +72,95 @@ impl CacheArgs {
 /// The code heap's folder without `--cache-dir`: `$NVM_CACHE_DIR`, else `nvm` in the
 /// platform's user cache folder.
 fn default_cache_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("NVM_CACHE_DIR") {
+    if let Some(d) = env_var("NVM_CACHE_DIR") {
         return Some(PathBuf::from(d));
     }
     dirs::cache_dir().map(|d| d.join("nvm"))
 }
 
+/// An environment variable; an empty value counts as unset (as for `NO_COLOR`, and so
+/// that `NVM_CACHE_DIR= nvm run` never means "the working directory").
+fn env_var(key: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(key).filter(|v| !v.is_empty())
+}
+
+/// The REPL's history: `$XDG_STATE_HOME/nvm/history`, else `~/.local/state/nvm/history`
+/// (history is state, not data: XDG Base Directory 0.8).
+fn history_file() -> Option<PathBuf> {
+    history_in(dirs::state_dir(), dirs::home_dir())
+}
+
+/// The history file given the platform's state folder (`dirs::state_dir`: Linux only)
+/// and the home folder.
+fn history_in(state: Option<PathBuf>, home: Option<PathBuf>) -> Option<PathBuf> {
+    state
+        .or_else(|| home.map(|h| h.join(".local").join("state")))
+        .map(|d| d.join("nvm").join("history"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_lives_in_the_xdg_state_folder() {
+        let p = |s: &str| Some(PathBuf::from(s));
+        assert_eq!(
+            history_in(p("/s"), p("/home/u")),
+            p("/s/nvm/history"),
+            "$XDG_STATE_HOME (dirs::state_dir reads it)"
+        );
+        assert_eq!(
+            history_in(None, p("/home/u")),
+            p("/home/u/.local/state/nvm/history")
+        );
+        assert_eq!(history_in(None, None), None);
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+        completion_command().debug_assert();
+    }
+}
+
 /// The library's settings that come from the environment only: the module search path
-/// (`NVM_PATH`, split like `PATH`), `NVM_PERF_MAP` and `NVM_DUMP_OPT` (set: on). The tier
-/// policy and the code heap folder are the defaults, for each command to set.
+/// (`NVM_PATH`, split like `PATH`; empty entries are skipped), `NVM_PERF_MAP` and
+/// `NVM_DUMP_OPT` (set and not empty: on). The tier policy and the code heap folder are
+/// the defaults, for each command to set.
 fn env_options() -> Options {
     Options {
-        module_path: std::env::var_os("NVM_PATH")
-            .map(|v| std::env::split_paths(&v).collect())
+        module_path: env_var("NVM_PATH")
+            .map(|v| {
+                std::env::split_paths(&v)
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .collect()
+            })
             .unwrap_or_default(),
-        perf_map: std::env::var_os("NVM_PERF_MAP").is_some(),
-        dump_opt: std::env::var_os("NVM_DUMP_OPT").is_some(),
+        perf_map: env_var("NVM_PERF_MAP").is_some(),
+        dump_opt: env_var("NVM_DUMP_OPT").is_some(),
         ..Options::default()
     }
+}
+
+/// The script a command names: a file, or `-` for standard input (named `<stdin>` in
+/// messages; its imports are looked up in the working folder, then `module_path`).
+fn check_script(
+    file: &std::path::Path,
+    module_path: &[PathBuf],
+) -> Result<driver::Checked, Failure> {
+    if file.as_os_str() != "-" {
+        return driver::check_file(file, module_path);
+    }
+    let mut bytes = Vec::new();
+    if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
+        return Err(Failure::Usage(format!(
+            "error: cannot read the script from stdin: {e}\n"
+        )));
+    }
+    let text = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    driver::check_text("<stdin>", text, std::path::Path::new("."), module_path)
 }
 
 fn vm_tier(t: Tier) -> nvm::Tier {
@@ -152,7 +223,7 @@ enum Command {
         stats: Option<StatsFormat>,
         #[command(flatten)]
         cache: CacheArgs,
-        /// The script to run.
+        /// The script to run (`-`: read it from standard input).
         file: PathBuf,
         /// Arguments for the script's `main`, parsed by its parameter types.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -200,6 +271,11 @@ enum Command {
         #[arg(long, value_enum, value_delimiter = ',', default_value = "ir")]
         emit: Vec<EmitKind>,
     },
+    /// Print a shell completion script, e.g. `nvm completions bash > ~/.local/share/bash-completion/completions/nvm`.
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
     /// Panics on purpose: lets a test prove that a bug is reported, not a crash dump.
     #[command(hide = true)]
     InternalPanic,
@@ -243,9 +319,10 @@ fn run_cli(cli: Cli) -> u8 {
             let stop = nvm::repl::catch_sigint();
             // The REPL's modules are found beside their files only (not in `NVM_PATH`),
             // and `NVM_JIT_CALLS` does not apply to it.
+            let heap = cache.root();
             let engine = nvm::engine::Engine::builder()
                 .options(Options {
-                    cache_dir: cache.root(),
+                    cache_dir: heap.clone(),
                     module_path: Vec::new(),
                     ..env
                 })
@@ -253,16 +330,16 @@ fn run_cli(cli: Cli) -> u8 {
                 .interrupt_flag(stop)
                 .capture_output()
                 .build();
-            let history = dirs::data_dir().map(|d| d.join("nvm").join("history.txt"));
-            return nvm::repl::interactive(nvm::repl::Session::new(engine), history);
+            let session = nvm::repl::Session::new(engine).with_heap_dir(heap);
+            return nvm::repl::interactive(session, history_file());
         }
-        Command::Check { file } => driver::check_file(&file, &env.module_path).map(|_| ()),
+        Command::Check { file } => check_script(&file, &env.module_path).map(|_| ()),
         Command::Inspect {
             file,
             func,
             args,
             emit,
-        } => driver::check_file(&file, &env.module_path).and_then(|c| {
+        } => check_script(&file, &env.module_path).and_then(|c| {
             let emit: Vec<driver::Emit> = emit
                 .iter()
                 .map(|e| match e {
@@ -276,7 +353,13 @@ fn run_cli(cli: Cli) -> u8 {
                 .map_err(|e| Failure::Runtime(format!("error: {e}\n")))
         }),
         Command::InternalPanic => panic!("deliberate panic for the panic-reporting test"),
-        Command::Build { file, cache, stats } => driver::check_file(&file, &env.module_path).and_then(|checked| {
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut completion_command(), "nvm", &mut out);
+            let _ = out.flush();
+            Ok(())
+        }
+        Command::Build { file, cache, stats } => check_script(&file, &env.module_path).and_then(|checked| {
             let Some(root) = cache.root() else {
                 return Err(Failure::Usage(
                     "error: `nvm build` needs a code heap (no --no-cache, and a --cache-dir or a user cache folder)\n".into(),
@@ -352,9 +435,15 @@ fn run_cli(cli: Cli) -> u8 {
                 cache_dir: cache.root(),
                 ..env
             };
+            // Ctrl-C stops the nk code at its next loop iteration or call; what it
+            // printed is flushed, then the status is 130 (a second Ctrl-C ends at once).
+            let stop = run_sigint::catch();
             // Wall time covers the whole run: loading and checking included.
             let started = std::time::Instant::now();
-            driver::check_file(&file, &options.module_path).and_then(|checked| {
+            let r = check_script(&file, &options.module_path).and_then(|checked| {
+                if run_sigint::seen() {
+                    return Err(Failure::Reported(run_sigint::interrupted()));
+                }
                 let stdout = std::io::stdout();
                 let is_tty = stdout.is_terminal();
                 // Line by line on a terminal (progress shows as it happens), in large
@@ -368,12 +457,30 @@ fn run_cli(cli: Cli) -> u8 {
                     color,
                     args,
                     options,
+                    interrupt: Some(stop),
                 };
                 let r = driver::run(&checked, &opts, &mut out);
                 let _ = out.flush();
+                drop(out);
                 finish(&r, stats, started.elapsed(), color);
+                if run_sigint::seen() {
+                    // Stopped by Ctrl-C (the error, if any, was "interrupted"), or
+                    // Ctrl-C came while no nk code ran: either way, as Python's
+                    // KeyboardInterrupt, status 130.
+                    if r.result.is_ok() {
+                        run_sigint::interrupted();
+                    }
+                    return Err(Failure::Reported(130));
+                }
                 r.result.map_err(Failure::reported)
-            })
+            });
+            return match r {
+                Ok(()) => 0,
+                Err(f) => {
+                    report(&f, color);
+                    f.exit_code() as u8
+                }
+            };
         }
     };
     match result {
@@ -383,6 +490,20 @@ fn run_cli(cli: Cli) -> u8 {
             f.exit_code() as u8
         }
     }
+}
+
+/// The command line as completion scripts see it: without hidden subcommands (which
+/// `clap_complete` would offer).
+fn completion_command() -> clap::Command {
+    let full = Cli::command();
+    let mut c = clap::Command::new("nvm")
+        .version(env!("CARGO_PKG_VERSION"))
+        .args(full.get_arguments().cloned())
+        .subcommands(full.get_subcommands().filter(|s| !s.is_hide_set()).cloned());
+    if let Some(about) = full.get_about() {
+        c = c.about(about.clone());
+    }
+    c
 }
 
 /// After a run or build: warnings, the error, then statistics — last on stderr, so
@@ -406,17 +527,73 @@ fn finish(
     }
 }
 
+/// Ctrl-C (SIGINT) during `nvm run`: the first asks the running nk code to stop (both
+/// tiers poll the flag at every loop iteration and call), so the run ends with the runtime
+/// error "interrupted", its output flushed, and status 130; a second one, if the first has
+/// not ended the run yet (a long compile, a blocked write), ends the process at once.
+mod run_sigint {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, OnceLock};
+
+    /// The stop flag the VM polls (`Vm::call` clears it when a call starts).
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    /// Whether SIGINT came at all (never cleared).
+    static SEEN: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn on_sigint(_: libc::c_int) {
+        if SEEN.swap(true, Ordering::SeqCst) {
+            // SAFETY: `_exit` is async-signal-safe; it ends the process without running
+            // anything else.
+            unsafe { libc::_exit(130) };
+        }
+        // Initialized before the handler was installed: `get` is one atomic load.
+        if let Some(flag) = FLAG.get() {
+            flag.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Installs the handler; returns the flag it sets (for `RunOptions::interrupt`).
+    pub fn catch() -> Arc<AtomicBool> {
+        let flag = FLAG
+            .get_or_init(|| Arc::new(AtomicBool::new(false)))
+            .clone();
+        // SAFETY: `on_sigint` only does atomic operations on statics initialized before
+        // this call and `_exit`, all async-signal-safe; it stays valid for the life of
+        // the process.
+        unsafe {
+            libc::signal(
+                libc::SIGINT,
+                on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            );
+        }
+        flag
+    }
+
+    /// Whether SIGINT has come since [`catch`].
+    pub fn seen() -> bool {
+        SEEN.load(Ordering::SeqCst)
+    }
+
+    /// Says so on stderr (for an interrupt that stopped no nk code); returns the status.
+    pub fn interrupted() -> i32 {
+        eprintln!("interrupted");
+        130
+    }
+}
+
 /// `--jit-calls`, else `NVM_JIT_CALLS`, else the default.
 fn jit_calls_setting(flag: Option<u32>) -> Result<u32, String> {
     if let Some(n) = flag {
         return Ok(n);
     }
-    match std::env::var("NVM_JIT_CALLS") {
-        Ok(v) => v
-            .trim()
-            .parse()
-            .map_err(|_| format!("error: NVM_JIT_CALLS must be a non-negative integer, not `{v}`")),
-        Err(_) => Ok(nvm::DEFAULT_JIT_CALLS),
+    match env_var("NVM_JIT_CALLS") {
+        Some(v) => {
+            let v = v.to_string_lossy();
+            v.trim().parse().map_err(|_| {
+                format!("error: NVM_JIT_CALLS must be a non-negative integer, not `{v}`")
+            })
+        }
+        None => Ok(nvm::DEFAULT_JIT_CALLS),
     }
 }
 

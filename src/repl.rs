@@ -8,12 +8,18 @@
 //!   variables and whose result is their new values (so `let` persists across entries);
 //! - an expression is evaluated the same way and its value printed.
 //!
-//! The line editor (rustyline) adds history (in a file the caller names: the CLI's is in
-//! the user's data folder; this module reads no environment), multi-line entries (an
-//! unclosed `{`, `(` or `[` continues on the next line) and completion of names. Errors
-//! are printed and the session goes on; Ctrl-C stops a running evaluation (in either
-//! tier: loops check the engine's stop flag, which the SIGINT handler sets) and returns
-//! to the prompt; Ctrl-D exits.
+//! The line editor (rustyline) adds history (in a file the caller names: the CLI's is
+//! `$XDG_STATE_HOME/nvm/history`; this module reads no environment), multi-line entries
+//! (its `Validator`: Enter on an entry whose tokens, by nk's own lexer, leave a `{`, `(`
+//! or `[` open starts a new line of it — see [`incomplete`]) and completion of names.
+//! Errors are printed and the session goes on; Ctrl-C stops a running evaluation (in
+//! either tier: loops check the engine's stop flag, which the SIGINT handler sets) and
+//! returns to the prompt; Ctrl-D exits. Piped input ([`piped`]) runs without prompts and
+//! ends with status 1 if any entry failed.
+//!
+//! Commands: `:type`, `:time` (wall time of an entry, over [`Session::eval`]), `:tier`,
+//! `:inspect`, `:heap` (the folder given with [`Session::with_heap_dir`]), `:load`,
+//! `:help`, `:quit`.
 
 use crate::engine::{Engine, EntryMode, EntryOutcome, Error};
 use crate::interp::Value;
@@ -40,18 +46,23 @@ pub struct Session {
     last_tiers: Vec<(String, &'static str)>,
     /// Entries evaluated so far (the next is `REPL[n+1]` in messages).
     entries: usize,
+    /// The code heap's folder, for `:heap` (the one the engine was given).
+    heap_dir: Option<std::path::PathBuf>,
 }
 
 const HELP: &str = "\
 Enter nk statements, expressions (their value is printed) or definitions (fn, const, import).
-A line with an unclosed { ( [ continues on the next.
+Enter on an entry with an unclosed { ( [ starts a new line of the same entry.
   :type EXPR     the type of an expression
+  :time ENTRY    run an entry, then print its wall time
   :tier FUNC     which tier runs each specialization of a function
   :inspect FUNC  typed IR and bytecode of a function's specializations
-  :heap          code heap statistics
+  :heap          the code heap: its folder, entries, and this session's hits and misses
   :load FILE     load a module from a file (then use it as NAME.f)
   :help          this text
   :quit          leave (or Ctrl-D)
+Keys: Tab completes names; Up/Down and Ctrl-R search the history; Ctrl-C stops a running
+entry (or drops the one being typed); Ctrl-D leaves.
 ";
 
 impl Default for Session {
@@ -69,7 +80,15 @@ impl Session {
             vars: Vec::new(),
             last_tiers: Vec::new(),
             entries: 0,
+            heap_dir: None,
         }
+    }
+
+    /// Names the code heap folder the session's engine uses (give it the folder given to
+    /// `EngineBuilder::cache_dir`), which `:heap` describes.
+    pub fn with_heap_dir(mut self, dir: Option<std::path::PathBuf>) -> Session {
+        self.heap_dir = dir;
+        self
     }
 
     /// Names to complete: functions, variables, keywords.
@@ -224,13 +243,8 @@ impl Session {
                     Err(e) => fail(e.to_string()),
                 }
             }
-            "heap" => match self.engine.heap_stats() {
-                Some(h) => ok(format!(
-                    "code heap: {} hits, {} misses, {} entries written, {} bytes loaded\n",
-                    h.hits, h.misses, h.writes, h.bytes_loaded
-                )),
-                None => ok("no code heap in this session (start with --cache-dir DIR)\n".into()),
-            },
+            "heap" => ok(self.heap_text()),
+            "time" => self.time(arg),
             "load" => {
                 let path = std::path::Path::new(arg);
                 let Some(stem) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
@@ -252,29 +266,91 @@ impl Session {
     }
 }
 
-/// Whether `text` has unclosed brackets (the entry continues on the next line).
-pub fn incomplete(text: &str) -> bool {
-    let mut depth = 0i64;
-    let mut in_str = false;
-    let mut comment = false;
-    for c in text.chars() {
-        match c {
-            '\n' => comment = false,
-            _ if comment => {}
-            '#' if !in_str => comment = true,
-            '"' => in_str = !in_str,
-            '{' | '(' | '[' if !in_str => depth += 1,
-            '}' | ')' | ']' if !in_str => depth -= 1,
-            _ => {}
+/// Commands implemented over the public surface of [`Session`] (kept apart from the
+/// evaluation of entries).
+impl Session {
+    /// `:heap`: the code heap's folder and contents (as `nvm cache stats`), and this
+    /// session's use of it since the last definition changed.
+    fn heap_text(&self) -> String {
+        let Some(dir) = &self.heap_dir else {
+            return "no code heap in this session (it was started with --no-cache)\n".into();
+        };
+        let mut t = crate::heap::manage::stats(dir);
+        if let Some(h) = self.engine.heap_stats() {
+            t.push_str(&format!(
+                "this session, since the last definition: {} hits, {} misses, {} entries written, {} bytes loaded\n",
+                h.hits, h.misses, h.writes, h.bytes_loaded
+            ));
         }
+        t
     }
-    depth > 0
+
+    /// `:time ENTRY`: evaluates the entry and adds its wall time after its output (as
+    /// IPython's `%time`); an entry that fails shows its error, not a time.
+    fn time(&mut self, entry: &str) -> Outcome {
+        if entry.is_empty() {
+            return Outcome {
+                err: Some("usage: :time ENTRY (a statement, an expression or a definition)".into()),
+                ..Outcome::default()
+            };
+        }
+        let started = std::time::Instant::now();
+        let mut o = self.eval(entry);
+        let wall = started.elapsed();
+        if o.err.is_none() {
+            o.out
+                .push_str(&format!("wall time: {}\n", format_duration(wall)));
+        }
+        o
+    }
 }
 
-/// Completion of names for the line editor.
-struct Names(std::rc::Rc<std::cell::RefCell<Vec<String>>>);
+/// A duration in the unit that keeps 3 significant digits readable: `812 µs`, `4.27 ms`,
+/// `1.50 s`.
+fn format_duration(d: std::time::Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 1.0 {
+        format!("{s:.2} s")
+    } else if s >= 1e-3 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{:.0} µs", s * 1e6)
+    }
+}
 
-impl rustyline::completion::Completer for Names {
+/// Whether `text` is the beginning of an entry that continues on the next line: the
+/// lexer's tokens leave a `(`, `[` or `{` open. Brackets inside strings and comments do
+/// not count. An entry that cannot become valid by adding lines is complete, so its error
+/// is shown at once: a lexical error (an unterminated string — nk strings end on their
+/// line — or an invalid character) or a closing bracket that matches no opening one.
+pub fn incomplete(text: &str) -> bool {
+    use crate::syntax::lexer::Token;
+    use logos::Logos;
+    let mut open: Vec<Token> = Vec::new();
+    for token in Token::lexer(text) {
+        let closes = match token {
+            Err(_) => return false,
+            Ok(t @ (Token::LParen | Token::LBracket | Token::LBrace)) => {
+                open.push(t);
+                continue;
+            }
+            Ok(Token::RParen) => Token::LParen,
+            Ok(Token::RBracket) => Token::LBracket,
+            Ok(Token::RBrace) => Token::LBrace,
+            Ok(_) => continue,
+        };
+        if open.pop() != Some(closes) {
+            return false;
+        }
+    }
+    !open.is_empty()
+}
+
+/// The line editor's helper: completion of names, and multi-line entries (Enter on an
+/// [`incomplete`] entry inserts a new line instead of running it).
+struct EditorHelper(std::rc::Rc<std::cell::RefCell<Vec<String>>>);
+
+impl rustyline::completion::Completer for EditorHelper {
     type Candidate = String;
     fn complete(
         &self,
@@ -296,12 +372,24 @@ impl rustyline::completion::Completer for Names {
         Ok((start, found))
     }
 }
-impl rustyline::hint::Hinter for Names {
+impl rustyline::hint::Hinter for EditorHelper {
     type Hint = String;
 }
-impl rustyline::highlight::Highlighter for Names {}
-impl rustyline::validate::Validator for Names {}
-impl rustyline::Helper for Names {}
+impl rustyline::highlight::Highlighter for EditorHelper {}
+impl rustyline::validate::Validator for EditorHelper {
+    fn validate(
+        &self,
+        ctx: &mut rustyline::validate::ValidationContext<'_>,
+    ) -> rustyline::Result<rustyline::validate::ValidationResult> {
+        use rustyline::validate::ValidationResult;
+        Ok(if incomplete(ctx.input()) {
+            ValidationResult::Incomplete
+        } else {
+            ValidationResult::Valid(None)
+        })
+    }
+}
+impl rustyline::Helper for EditorHelper {}
 
 /// The flag SIGINT sets (made before the handler is installed, never replaced).
 static SIGINT_FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
@@ -332,42 +420,68 @@ pub fn catch_sigint() -> Arc<AtomicBool> {
     flag
 }
 
-/// Runs the REPL on the terminal (or, when stdin is not one, on its lines without prompts
-/// or history, for scripts and tests). On a terminal, earlier entries are read from and
-/// saved to the file `history` (the CLI's: in the user data folder). Returns the exit
-/// status.
-pub fn interactive(mut session: Session, history: Option<std::path::PathBuf>) -> u8 {
-    use std::io::{BufRead, IsTerminal, Write};
+/// Runs the REPL on the terminal (or, when stdin is not one, on its lines: see
+/// [`piped`]). On a terminal, earlier entries are read from and saved to the file
+/// `history` (the CLI's: `$XDG_STATE_HOME/nvm/history`); Enter on an [`incomplete`] entry
+/// continues it on a new line. Returns the exit status: on a terminal 0, piped 1 if any
+/// entry failed.
+pub fn interactive(session: Session, history: Option<std::path::PathBuf>) -> u8 {
+    use std::io::IsTerminal;
     catch_sigint();
-    let show = |o: &Outcome| {
-        print!("{}", o.out);
-        let _ = std::io::stdout().flush();
-        if let Some(e) = &o.err {
-            eprintln!("{}", e.trim_end());
-        }
-    };
     if !std::io::stdin().is_terminal() {
-        let mut buf = String::new();
-        for line in std::io::stdin().lock().lines() {
-            let Ok(line) = line else { break };
-            buf.push_str(&line);
-            buf.push('\n');
-            if incomplete(&buf) {
-                continue;
-            }
-            let o = session.eval(&std::mem::take(&mut buf));
-            show(&o);
-            if o.quit {
-                return 0;
-            }
-        }
-        if !buf.trim().is_empty() {
-            show(&session.eval(&buf));
-        }
-        return 0;
+        return piped(session, std::io::stdin().lock(), &mut std::io::stdout());
     }
+    on_terminal(session, history)
+}
+
+/// Prints what an entry produced: its output to `out` (flushed), its error to stderr.
+fn show(out: &mut dyn std::io::Write, o: &Outcome) {
+    let _ = out.write_all(o.out.as_bytes());
+    let _ = out.flush();
+    if let Some(e) = &o.err {
+        eprintln!("{}", e.trim_end());
+    }
+}
+
+/// The REPL over piped input (scripts, tests): no prompts, no history; lines are gathered
+/// until the entry is complete ([`incomplete`]). Every entry runs, also after one fails;
+/// the status is then 1 (as `python3 < script`), else 0. `:quit` stops early.
+pub fn piped(
+    mut session: Session,
+    input: impl std::io::BufRead,
+    out: &mut dyn std::io::Write,
+) -> u8 {
+    let mut failed = false;
+    let mut buf = String::new();
+    let mut lines = input.lines();
+    loop {
+        let line = lines.next();
+        match &line {
+            Some(Ok(l)) => {
+                buf.push_str(l);
+                buf.push('\n');
+                if incomplete(&buf) {
+                    continue;
+                }
+            }
+            // The end (or unreadable input): what is left is the last entry.
+            _ if buf.trim().is_empty() => break,
+            _ => {}
+        }
+        let o = session.eval(&std::mem::take(&mut buf));
+        show(out, &o);
+        failed |= o.err.is_some();
+        if o.quit || !matches!(line, Some(Ok(_))) {
+            break;
+        }
+    }
+    u8::from(failed)
+}
+
+/// The REPL on a terminal: the line editor, its history file, completion.
+fn on_terminal(mut session: Session, history: Option<std::path::PathBuf>) -> u8 {
     let names = std::rc::Rc::new(std::cell::RefCell::new(session.names()));
-    let mut ed: rustyline::Editor<Names, rustyline::history::DefaultHistory> =
+    let mut ed: rustyline::Editor<EditorHelper, rustyline::history::DefaultHistory> =
         match rustyline::Editor::new() {
             Ok(e) => e,
             Err(e) => {
@@ -375,7 +489,7 @@ pub fn interactive(mut session: Session, history: Option<std::path::PathBuf>) ->
                 return 1;
             }
         };
-    ed.set_helper(Some(Names(names.clone())));
+    ed.set_helper(Some(EditorHelper(names.clone())));
     if let Some(h) = &history {
         let _ = ed.load_history(h);
     }
@@ -383,27 +497,22 @@ pub fn interactive(mut session: Session, history: Option<std::path::PathBuf>) ->
         "nvm {} — the nk REPL. :help for help, Ctrl-D to leave.",
         env!("CARGO_PKG_VERSION")
     );
-    let mut buf = String::new();
+    let mut stdout = std::io::stdout();
     loop {
-        let prompt = if buf.is_empty() { "nk> " } else { "... " };
-        match ed.readline(prompt) {
-            Ok(line) => {
-                buf.push_str(&line);
-                buf.push('\n');
-                if incomplete(&buf) {
-                    continue;
+        match ed.readline("nk> ") {
+            Ok(entry) => {
+                if !entry.trim().is_empty() {
+                    let _ = ed.add_history_entry(entry.trim_end());
                 }
-                let entry = std::mem::take(&mut buf);
-                let _ = ed.add_history_entry(entry.trim_end());
                 let o = session.eval(&entry);
-                show(&o);
+                show(&mut stdout, &o);
                 if o.quit {
                     break;
                 }
                 *names.borrow_mut() = session.names();
             }
             // Ctrl-C at the prompt drops the entry being typed.
-            Err(rustyline::error::ReadlineError::Interrupted) => buf.clear(),
+            Err(rustyline::error::ReadlineError::Interrupted) => {}
             Err(rustyline::error::ReadlineError::Eof) => break,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -506,8 +615,99 @@ mod tests {
     fn brackets_decide_whether_an_entry_continues() {
         assert!(incomplete("fn f(x) {"));
         assert!(incomplete("print((1,"));
+        assert!(incomplete("fn f(x) {\n  # }\n  let s = \"}\";\n"));
         assert!(!incomplete("fn f(x) { return x; }"));
         assert!(!incomplete("print(\"{\");"));
         assert!(!incomplete("let x = 1; # {"));
+        // An escaped quote does not end the string (the hand-written counter thought so).
+        assert!(!incomplete("print(\"a\\\"{\");"));
+        assert!(incomplete("print(\"a\\\"\", ("));
+    }
+
+    #[test]
+    fn an_entry_that_more_lines_cannot_fix_is_complete() {
+        // nk strings end on their line: an unterminated one is an error now.
+        assert!(!incomplete("print(\"abc"));
+        assert!(!incomplete("print(\")"));
+        // A closing bracket that matches no opening one, an invalid character.
+        assert!(!incomplete("f(1, 2]"));
+        assert!(!incomplete("{ let x = 1; ) "));
+        assert!(!incomplete("let a = (1 + $"));
+    }
+
+    fn pipe(input: &str) -> (u8, String) {
+        let mut out = Vec::new();
+        let status = piped(Session::default(), input.as_bytes(), &mut out);
+        (status, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn piped_entries_end_where_the_lexer_says_and_a_failure_sets_the_status() {
+        let (status, out) = pipe("print(\"a\\\"{\");\nlet x = (1 +\n 2);\nx * 2\n");
+        assert_eq!((status, out.as_str()), (0, "a\"{\n6\n"));
+        // Entries after a failed one still run; the status says one failed.
+        let (status, out) = pipe("print(1);\nnope(1)\nprint(2);\n");
+        assert_eq!((status, out.as_str()), (1, "1\n2\n"));
+        let (status, out) = pipe("print(1);\n:quit\nprint(2);\n");
+        assert_eq!((status, out.as_str()), (0, "1\n"));
+        // The last entry needs no final newline; an unclosed one runs (and fails) at the end.
+        assert_eq!(pipe("print(3);"), (0, "3\n".to_string()));
+        assert_eq!(pipe("print(3,").0, 1);
+    }
+
+    #[test]
+    fn time_prints_the_wall_time_after_the_output() {
+        let mut s = Session::default();
+        let out = run(&mut s, ":time let y = sum(arange(100)); print(y);");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert_eq!(lines[0], "4950");
+        assert!(lines[1].starts_with("wall time: "), "{out}");
+        assert!(
+            ["µs", "ms", " s"].iter().any(|u| lines[1].ends_with(u)),
+            "{out}"
+        );
+        // The entry's effects stay, as without :time.
+        assert_eq!(run(&mut s, "y"), "4950\n");
+        assert!(run(&mut s, ":time 1 + 1").starts_with("2\nwall time: "));
+        let failed = run(&mut s, ":time nope");
+        assert!(
+            failed.contains("ERROR") && !failed.contains("wall time"),
+            "{failed}"
+        );
+        assert!(run(&mut s, ":time").contains("usage"));
+        assert_eq!(
+            format_duration(std::time::Duration::from_micros(812)),
+            "812 µs"
+        );
+        assert_eq!(
+            format_duration(std::time::Duration::from_micros(4270)),
+            "4.27 ms"
+        );
+        assert_eq!(
+            format_duration(std::time::Duration::from_millis(1500)),
+            "1.50 s"
+        );
+    }
+
+    #[test]
+    fn heap_describes_the_folder_the_session_was_given() {
+        let mut s = Session::default();
+        assert!(run(&mut s, ":heap").contains("no code heap"));
+        let dir = std::env::temp_dir().join(format!("nvm-repl-heap-{}", std::process::id()));
+        let engine = Engine::builder().capture_output().cache_dir(&dir).build();
+        let mut s = Session::new(engine).with_heap_dir(Some(dir.clone()));
+        run(
+            &mut s,
+            "fn f(n) { let t = 0; for i in 0..n { t += i; } return t; }",
+        );
+        assert_eq!(run(&mut s, "f(10)"), "45\n");
+        let out = run(&mut s, ":heap");
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            out.starts_with(&format!("code heap at {}\n", dir.display())),
+            "{out}"
+        );
+        assert!(out.contains("this session"), "{out}");
     }
 }

@@ -210,7 +210,8 @@ fn the_repl_runs_piped_entries_and_keeps_going_after_errors() {
                  print(\"not reached\");\n";
     let out = nvm_cmd().args(["repl", "--no-cache"]).stdin(input).run();
     let (stdout, stderr) = (&out.stdout, &out.stderr);
-    assert_eq!(out.code, Some(0), "{stderr}");
+    // Every entry ran, but one failed: status 1, as `python3 < script`.
+    assert_eq!(out.code, Some(1), "{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     // outer(x) before and after `inner` is redefined: callers use the new body.
     assert_eq!(
@@ -246,10 +247,49 @@ fn ctrl_c_stops_a_running_loop_in_either_tier_and_the_repl_goes_on() {
         }
         let out = child.wait();
         let (stdout, stderr) = (&out.stdout, &out.stderr);
-        assert_eq!(out.code, Some(0), "{tier}: {stderr}");
+        // The interrupted entry failed: the piped session's status is 1.
+        assert_eq!(out.code, Some(1), "{tier}: {stderr}");
         assert!(stderr.contains("interrupted"), "{tier}: {stderr}");
         // The loop's variable kept its value from before the loop: the entry was undone.
         assert_eq!(stdout, "after 1\n", "{tier}: {stderr}");
+    }
+}
+
+/// `nvm run` stopped by Ctrl-C with stdout a pipe (block-buffered): what the script
+/// printed before the loop still arrives, stderr says "interrupted", the status is 130 (as
+/// a shell reports a process ended by SIGINT, and as Python after KeyboardInterrupt).
+#[test]
+fn ctrl_c_during_run_flushes_the_output_and_exits_130_in_either_tier() {
+    let endless = script(
+        "endless.nk",
+        "print(\"before\");\nfor i in 0..3 { print(i); }\nfn spin(n: i64) -> i64 {\n    while n >= 0 { n = (n + 1) % 1000; }\n    return n;\n}\nprint(spin(0));\n",
+    );
+    for tier in ["interp", "jit"] {
+        // One SIGINT, once the loop runs; an interrupt that came before the run started
+        // (a slow machine) is retried with a longer wait.
+        let mut wait = std::time::Duration::from_millis(500);
+        let out = loop {
+            let child = nvm_cmd()
+                .args(["run", "--no-cache", &format!("--tier={tier}"), &endless])
+                .spawn();
+            std::thread::sleep(wait);
+            child.interrupt();
+            let out = child.wait();
+            assert!(!out.timed_out, "{tier}: one SIGINT must stop the run");
+            if out.stdout.is_empty() && wait.as_secs() < 20 {
+                wait *= 2;
+                continue;
+            }
+            break out;
+        };
+        assert_eq!(out.code, Some(130), "{tier}: {}", out.stderr);
+        assert_eq!(out.stdout, "before\n0\n1\n2\n", "{tier}: {}", out.stderr);
+        assert!(out.stderr.contains("interrupted"), "{tier}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("endless.nk:4:"),
+            "{tier}: the loop is named: {}",
+            out.stderr
+        );
     }
 }
 
@@ -360,4 +400,128 @@ fn perf_map_and_dump_opt_follow_their_environment_variables() {
             assert_eq!(out.stderr, "");
         }
     }
+}
+
+/// `nvm run -` reads the script from stdin: messages name it `<stdin>`, its imports are
+/// found in the working folder, `main` takes its arguments as usual; `check -` too.
+#[test]
+fn run_dash_reads_the_script_from_stdin() {
+    let root = dir().join("stdin_script");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("helper.nk"),
+        "fn f(x: i64) -> i64 { return 2 * x; }\n",
+    )
+    .unwrap();
+    let out = nvm_cmd()
+        .args(["run", "--no-cache", "-", "21"])
+        .current_dir(&root)
+        .stdin("import helper;\nfn main(n: i64) { print(helper.f(n)); }\n")
+        .run();
+    assert_eq!(
+        (out.status, out.stdout.as_str()),
+        (0, "42\n"),
+        "{}",
+        out.stderr
+    );
+    let out = nvm_cmd()
+        .args(["run", "--no-cache", "-"])
+        .stdin("print(1);\nlet a = zeros(2);\nprint(a[5]);\n")
+        .run();
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.stdout, "1\n");
+    assert!(out.stderr.contains("<stdin>:3:7"), "{}", out.stderr);
+    let out = nvm_cmd().args(["check", "-"]).stdin("print(1 +);\n").run();
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("<stdin>:1:"), "{}", out.stderr);
+}
+
+/// An empty `NVM_CACHE_DIR` is unset (the default folder, never the working folder), as
+/// are empty `NVM_PATH` entries and an empty `NVM_JIT_CALLS`.
+#[test]
+fn empty_environment_variables_count_as_unset() {
+    let work = dir().join("empty_env");
+    let home = dir().join("empty_env_home");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(
+        work.join("s.nk"),
+        "fn f(n: i64) { let s = 0; for i in 0..n { s += i; } print(s); }\nf(10);\n",
+    )
+    .unwrap();
+    let out = nvm_cmd()
+        .args(["run", "s.nk"])
+        .current_dir(&work)
+        .env("NVM_CACHE_DIR", "")
+        .env("NVM_PATH", "")
+        .env("NVM_JIT_CALLS", "")
+        // The default cache folder: under this fake home, not the user's.
+        .env("HOME", &home)
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .run();
+    assert_eq!(
+        (out.status, out.stdout.as_str()),
+        (0, "45\n"),
+        "{}",
+        out.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(&work)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("s.nk")],
+        "nothing written into the working folder"
+    );
+    assert!(
+        home.join("cache/nvm").is_dir(),
+        "the default heap folder is used"
+    );
+    // `:` splits NVM_PATH into empty entries, which are skipped (not the working folder).
+    std::fs::write(work.join("helper.nk"), "fn f() { print(1); }\n").unwrap();
+    std::fs::create_dir_all(work.join("script")).unwrap();
+    std::fs::write(work.join("script/m.nk"), "import helper;\nhelper.f();\n").unwrap();
+    let out = nvm_cmd()
+        .args(["check", "script/m.nk"])
+        .current_dir(&work)
+        .env("NVM_PATH", ":")
+        .run();
+    assert_eq!(out.status, 2, "an empty entry is not `.`: {}", out.stderr);
+}
+
+/// `nvm completions SHELL` prints a completion script (clap_complete) that knows the
+/// subcommands and not the hidden one.
+#[test]
+fn completions_print_a_script_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let (code, out, err) = nvm(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        for sub in [
+            "run",
+            "build",
+            "cache",
+            "repl",
+            "check",
+            "inspect",
+            "completions",
+        ] {
+            assert!(out.contains(sub), "{shell}: no `{sub}` in:\n{out}");
+        }
+        assert!(
+            !out.contains("internal-panic"),
+            "{shell}: hidden commands are not offered"
+        );
+    }
+    let (_, bash, _) = nvm(&["completions", "bash"]);
+    assert!(
+        bash.contains("_nvm()") && bash.contains("complete -F _nvm"),
+        "{bash}"
+    );
+    assert!(
+        bash.contains("--tier") && bash.contains("--cache-dir"),
+        "{bash}"
+    );
+    let (code, _, _) = nvm(&["completions", "tcsh"]);
+    assert_eq!(code, 2, "an unknown shell is a usage error");
 }

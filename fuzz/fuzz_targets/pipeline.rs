@@ -38,6 +38,7 @@ fn run(checked: &Checked, args: &[String], tier: Tier) -> Outcome {
                     policy: TierPolicy { tier, jit_calls: 0 },
                     ..nvm::Options::default()
                 },
+                interrupt: None,
             },
             &mut out,
         )

@@ -90,6 +90,24 @@ pub fn check_file(path: &Path, module_path: &[PathBuf]) -> Result<Checked, Failu
     finish_check_loaded(loader::load_file(path, module_path))
 }
 
+/// Loads and checks a script given as text (`nvm run -`): `name` is used in messages, its
+/// imports are found in `dir`, then in each folder of `module_path`, then in the standard
+/// library.
+pub fn check_text(
+    name: &str,
+    text: String,
+    dir: &Path,
+    module_path: &[PathBuf],
+) -> Result<Checked, Failure> {
+    finish_check_loaded(loader::load_source_with(
+        name,
+        text,
+        Some(dir.to_path_buf()),
+        module_path.to_vec(),
+        Default::default(),
+    ))
+}
+
 /// Loads and checks a script given as text (it can import the standard library only).
 pub fn check_source(name: &str, text: &str) -> Result<Checked, Failure> {
     finish_check_loaded(loader::load_source(name, text.to_string(), None))
@@ -118,6 +136,10 @@ pub struct RunOptions {
     /// The tier policy, the code heap folder (`None` runs uncached), `perf_map`,
     /// `dump_opt` (the module path was used by `check_file`).
     pub options: Options,
+    /// The stop flag the running code polls (the CLI's SIGINT handler sets it); `None`:
+    /// the process-wide one. Setting it ends the run with the runtime error `interrupted`,
+    /// after everything printed so far has reached the output sink.
+    pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// The outcome of a run and what it took.
@@ -225,6 +247,9 @@ fn run_inner(
         }
     };
     let mut it = Vm::with_options(prog.clone(), Box::new(out), &opts.options);
+    if let Some(flag) = &opts.interrupt {
+        it.set_interrupt_flag(flag.clone());
+    }
     let result = (|| {
         it.call(prog.script, &[])?;
         if let Some(m) = &prog.main {
@@ -250,6 +275,7 @@ pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Fai
             color: false,
             args: args.to_vec(),
             options: Options::default(),
+            interrupt: None,
         },
         &mut out,
     )

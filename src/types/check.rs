@@ -175,9 +175,13 @@ fn is_trivial(e: &Expr) -> bool {
     )
 }
 
+/// Does every path through `stmts` end in a `return` (or a `while true` loop without
+/// `break`)? A bare block `{ ... }` is lowered to `if true { ... }`, so an `if` whose
+/// condition is the constant `true` returns when its first branch does.
 fn always_returns(stmts: &[Stmt]) -> bool {
     stmts.iter().any(|s| match s {
         Stmt::Return(_) => true,
+        Stmt::If(c, a, _) if matches!(c.kind, ExprKind::Bool(true)) => always_returns(a),
         Stmt::If(_, a, b) => always_returns(a) && always_returns(b),
         Stmt::While(c, body) => matches!(c.kind, ExprKind::Bool(true)) && !contains_break(body),
         _ => false,

@@ -505,4 +505,30 @@ mod tests {
             "the i64 operand must be cast explicitly: {text}"
         );
     }
+
+    #[test]
+    fn a_block_that_returns_on_every_path_returns() {
+        // A bare block is lowered to `if true { ... }`: its returns count.
+        for ok in [
+            "fn f(x: i64) -> i64 { { return x * 2; } }\nprint(f(1));",
+            "fn g(x) { if x > 0 { return 1; } else { { return 2; } } }\nprint(g(1));",
+            "fn h(x) { { { if x > 0 { return 1; } } return 2; } }\nprint(h(1));",
+            "fn w(x) { while true { { if x > 0 { return 1; } } } }\nprint(w(1));",
+        ] {
+            assert!(check(ok).is_ok(), "{ok}: {:?}", check(ok).err());
+        }
+        // ...but a block does not return when one of its paths falls through, and a
+        // `break` inside a block still leaves `while true`.
+        for bad in [
+            "fn f(x: i64) -> i64 { { if x > 0 { return 1; } } }\nprint(f(1));",
+            "fn g(x) { if x > 0 { return 1; } else { { let y = 2; } } }\nprint(g(1));",
+            "fn w(x) -> i64 { while true { { break; } } }\nprint(w(1));",
+        ] {
+            let e = check(bad).unwrap_err();
+            assert!(
+                e.iter().any(|m| m.contains("may reach its end without a `return`")),
+                "{bad}: {e:?}"
+            );
+        }
+    }
 }
