@@ -70,8 +70,8 @@
 mod convert;
 pub mod host;
 
-pub use convert::{FromNk, IntoArgs, IntoNk, NkElement, Seal};
-pub use host::{HostArg, HostFunction, HostRet};
+pub use convert::{Args, ConvertError, FromNk, IntoArgs, IntoNk, Loans, NkData, NkElement, Seal};
+pub use host::{HostArg, HostFunction, HostFunctionWith, HostRet, HostState};
 
 use crate::diag::CompileError;
 use crate::driver::{render_runtime_error, Checked, Failure};
@@ -442,9 +442,10 @@ impl Engine {
     /// Calls nk function `func` (`f` or `module.f`) with `args` (a tuple of Rust values:
     /// `()`, `(x,)`, `(x, y)`, ...) and converts its result to `R`.
     pub fn call<R: FromNk>(&mut self, func: &str, args: impl IntoArgs) -> Result<R, Error> {
-        let args = args.into_args(Seal::new())?;
-        let v = self.call_values(func, args)?;
-        R::from_nk(v).map_err(Error::Usage)
+        // `args` writes copies back into `&mut` arrays when dropped, after the call.
+        let mut args = args.into_args(Seal::new())?;
+        let v = self.call_values(func, args.take())?;
+        R::from_nk(v).map_err(Error::from)
     }
 
     /// The nk type of a value, as written in a parameter list.
@@ -567,7 +568,12 @@ impl Engine {
             .ids
             .get(&k)
             .ok_or_else(|| Error::Usage(format!("internal: entry for `{target}` missing")))?;
-        let values: Vec<Value> = args.into_iter().map(|(_, v)| v).collect();
+        let mut values: Vec<Value> = args.into_iter().map(|(_, v)| v).collect();
+        if convert::has_readonly_loans(&values)
+            && crate::ir::effects::writes_arrays(&state.checked.program, id)
+        {
+            convert::copy_readonly_loans(&mut values);
+        }
         // Arrays lent by the caller (`&mut`): every reference to them must be gone when
         // this call returns.
         let mut lent = Vec::new();
