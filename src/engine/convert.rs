@@ -2,14 +2,8 @@
 //!
 //! **Into nk** ([`IntoNk`], [`IntoArgs`]): scalars (`i64`, `f64`, `bool`), `ndarray` arrays
 //! of any [`NkElement`] with 1 to 3 dimensions (`Array1`..`Array3`, `ArrayD`, views, any
-//! strides), tuples of these (nested: nk tuples), and [`Value`]s. How an array crosses:
-//!
-//! | Rust argument | nk gets |
-//! |---|---|
-//! | `Array` (owned), standard layout, `i64`/`f64` | its buffer, moved (no copy) |
-//! | `Array`, `ArcArray`, `CowArray`, other layouts or `bool` | a copy in logical order |
-//! | `&Array`, `&ArrayView`, `ArrayView` | the caller's memory, *lent read-only*, when its strides are non-negative and the element is `i64`/`f64`; the engine replaces it by a copy before calling a function that may write an array ([`crate::ir::effects::writes_arrays`]); otherwise a copy |
-//! | `&mut Array`, `&mut ArrayViewMut`, `ArrayViewMut` | the caller's memory, *lent* read-write, when its strides are non-negative and the element is `i64`/`f64`; otherwise (negative strides, `bool`) a copy that is *written back* element by element when the call ends — with either, nk's writes are seen by the caller |
+//! strides), tuples of these (nested: nk tuples), and [`Value`]s
+//! (the table of what is moved, lent or copied is on [`IntoNk`]).
 //!
 //! **Out of nk** ([`FromNk`]): the same scalars, `()`, `Array<A, D>` for any dimension
 //! type (`ArrayD` takes the rank of the value), tuples (nested), `Vec<T>` of a tuple and
@@ -21,7 +15,7 @@
 use super::Error;
 use crate::interp::Value;
 use crate::ir::Type;
-use crate::runtime::{Array, Scalar, Storage};
+use crate::runtime::{Array, Scalar, Storage, MAX_ELEMENTS};
 use crate::vocab::Prim;
 use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dimension};
 use std::fmt;
@@ -216,9 +210,30 @@ impl Drop for Args<'_> {
     }
 }
 
-/// A Rust value nk can take as an argument. Sealed (its implementations are the engine's:
-/// values over lent memory must not escape the call); see the module docs for the table
-/// of what is lent, moved or copied.
+/// A Rust value nk can take as an argument: `i64`, `f64`, `bool` (and references to
+/// them), `ndarray` arrays of [`NkElement`]s with 1 to 3 dimensions, tuples of these
+/// (nk tuples), and [`Value`]. Sealed: its implementations are the engine's, because values
+/// over lent memory must not escape the call. How an array crosses:
+///
+/// | Rust argument | nk gets |
+/// |---|---|
+/// | `Array` (owned), standard layout, `i64`/`f64` | its buffer, moved (no copy) |
+/// | `Array`, `ArcArray`, `CowArray`, other layouts or `bool` | a copy in logical order |
+/// | `&Array`, `&ArrayView`, `ArrayView` | the caller's memory, *lent read-only*, when its strides are non-negative and the element is `i64`/`f64`; the engine replaces it by a copy before calling a function that may write an array (`ir::effects::writes_arrays`); otherwise a copy |
+/// | `&mut Array`, `&mut ArrayViewMut`, `ArrayViewMut` | the caller's memory, *lent* read-write, when its strides are non-negative and the element is `i64`/`f64`; otherwise (negative strides, `bool`) a copy that is *written back* element by element when the call ends — with either, nk's writes are seen by the caller |
+///
+/// ```
+/// use nvm::engine::Engine;
+/// let mut e = Engine::new();
+/// e.load_str("m", "fn f(x) { return x[0, 1]; }\nfn g(t) { let (x, k) = t; x[0] = k; }").unwrap();
+/// let m = ndarray::arr2(&[[1.0, 2.0], [3.0, 4.0]]);
+/// // A transposed view, lent read-only: nk sees m.t()[[0, 1]] == m[[1, 0]].
+/// assert_eq!(e.call::<f64>("f", (m.t(),)).unwrap(), 3.0);
+/// // A reversed `&mut` view inside a tuple: copied in, written back.
+/// let mut v = ndarray::arr1(&[1_i64, 2, 3]);
+/// let () = e.call("g", ((&mut v.slice_mut(ndarray::s![..;-1]), 9_i64),)).unwrap();
+/// assert_eq!(v, ndarray::arr1(&[1, 2, 9]));
+/// ```
 pub trait IntoNk: Sized + sealed::Sealed {
     /// Its nk type, as written in a parameter list (`i64`, `f64[,]`, `(i64, f64[])`).
     fn nk_type(&self) -> Result<String, ConvertError>;
@@ -534,7 +549,19 @@ fn copy_into_nk<A: NkElement, D: Dimension>(
     a: &ArrayView<'_, A, D>,
 ) -> Result<Value, ConvertError> {
     array_type_name::<A>(a.shape())?;
-    let bits: Vec<u64> = a.iter().map(|x| x.to_bits()).collect();
+    // A broadcast view (stride 0) can be far larger than its memory: allocate fallibly.
+    let too_big = || {
+        ConvertError::new(
+            format!("an array nk can copy (at most {MAX_ELEMENTS} elements, in memory)"),
+            describe_array::<A>(a.shape()),
+        )
+    };
+    if a.len() > MAX_ELEMENTS {
+        return Err(too_big());
+    }
+    let mut bits: Vec<u64> = Vec::new();
+    bits.try_reserve_exact(a.len()).map_err(|_| too_big())?;
+    bits.extend(a.iter().map(|x| x.to_bits()));
     Ok(Value::A(Rc::new(Array::from_vec(A::PRIM, a.shape(), bits))))
 }
 
@@ -573,7 +600,7 @@ pub(super) fn owned_into_nk<A: NkElement, D: Dimension>(
 
 /// Replaces every array lent read-only in `args` (also inside tuples) by a copy of its own.
 /// The engine calls it before calling a function that may write an array
-/// ([`crate::ir::effects::writes_arrays`]), so the caller's memory is never written.
+/// (`ir::effects::writes_arrays`), so the caller's memory is never written.
 /// Returns how many were copied.
 pub(crate) fn copy_readonly_loans(args: &mut [Value]) -> usize {
     args.iter_mut().map(copy_readonly).sum()
@@ -964,6 +991,15 @@ mod tests {
         assert_eq!(array(&owned_into_nk(e).unwrap()).shape(), &[0, 3]);
         let b = arr1(&[true, false]);
         assert_eq!(array(&owned_into_nk(b).unwrap()).to_vec_bits(), vec![1, 0]);
+        // A broadcast view: lent read-only with stride 0; too large to copy: an error.
+        let one = arr1(&[2.0]);
+        let wide = one.broadcast((3, 4)).unwrap();
+        let mut args = (&wide,).into_args(Seal::new()).unwrap();
+        let vals = args.take();
+        assert_eq!(array(&vals[0].1).to_vec_bits(), vec![2.0f64.to_bits(); 12]);
+        let huge = one.broadcast((1 << 30, 1 << 12)).unwrap();
+        let err = copy_into_nk(&huge).map(|_| ()).unwrap_err();
+        assert!(err.expected.contains("at most"), "{err}");
         let four = ndarray::ArrayD::<f64>::zeros(vec![1, 1, 1, 1]);
         let err = owned_into_nk(four).unwrap_err();
         assert_eq!(err.arg, None);

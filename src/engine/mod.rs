@@ -36,12 +36,28 @@
 //! "interrupted". [`EngineBuilder::time_limit`] does this for every call that runs longer
 //! than a budget (the message then says so).
 //!
-//! **Arrays**: an `ndarray` passed by `&mut` is *lent*: nk reads and writes the caller's
-//! memory in place, whatever its strides (as long as none is negative), and the loan ends
-//! when the call returns (if nk returns a view of it, the result is a copy). An owned
-//! standard-layout array passed by value moves its buffer into nk without copying; other
-//! arrays are copied. An nk array result becomes an `ndarray::Array` (`ArrayD`, or
-//! `Array1`..`Array3`), without copying when nk's buffer belongs to the result alone.
+//! **Arrays** of `i64`, `f64` and `bool` with 1 to 3 dimensions cross in every layout
+//! (transposed, reversed, stepped, views of views): nk always sees the elements in
+//! ndarray's logical order. How they cross (in a table: [`IntoNk`]):
+//! - by `&mut` (or as an `ArrayViewMut`) an array is *lent*: nk reads and writes the
+//!   caller's memory in place, whatever its strides, and the loan ends when the call
+//!   returns (if nk returns a view of it, the result is a copy). nk addresses memory with
+//!   non-negative strides and 8-byte words only, so an array with a negative stride or of
+//!   `bool` is copied in and *written back* element by element when the call ends (also
+//!   after a runtime error): nk's writes are seen by the caller either way.
+//! - by `&` (or as an `ArrayView`) an array is lent *read-only* when the function called
+//!   writes no array, directly or through its callees or host functions
+//!   (`ir::effects::writes_arrays`); otherwise nk gets a copy and the caller's array is
+//!   never changed.
+//! - by value, an owned standard-layout `i64`/`f64` array moves its buffer into nk without
+//!   copying; other arrays are copied.
+//!
+//! Arguments are tuples of up to 16 values (nested tuples are nk tuples), or a `Vec`,
+//! array or slice for any number ([`IntoArgs`]). An nk result becomes an `ndarray::Array`
+//! (`ArrayD` of the value's rank, or `Array1`..`Array3`), without copying when nk's buffer
+//! belongs to the result alone, a scalar, a tuple (nested) or a [`Value`] ([`FromNk`]).
+//! A value that cannot cross is an [`Error::Usage`] naming the argument, the nk type
+//! expected and what was given ([`ConvertError`]); no conversion panics.
 //!
 //! ```
 //! use nvm::engine::Engine;
@@ -54,8 +70,11 @@
 //! assert_eq!(a, ndarray::arr2(&[[1.0, 20.0], [3.0, 40.0]]));
 //! ```
 //!
-//! **Host functions**: [`Engine::register_fn`] makes a Rust function or closure callable
-//! from nk, type-checked like a built-in (see [`host`]).
+//! **Host functions**: [`Engine::register_fn`] makes a Rust function or closure (`Send +
+//! 'static`) callable from nk, type-checked like a built-in (see [`host`]);
+//! [`Engine::register_fn_with`] gives it state of its own (`&mut S`, readable between calls
+//! through a [`HostState`]). A panic in a host function is an nk runtime error and prints
+//! nothing.
 //!
 //! ```
 //! use nvm::engine::Engine;
@@ -440,7 +459,8 @@ impl Engine {
     }
 
     /// Calls nk function `func` (`f` or `module.f`) with `args` (a tuple of Rust values:
-    /// `()`, `(x,)`, `(x, y)`, ...) and converts its result to `R`.
+    /// `()`, `(x,)`, `(x, y)`, ... up to 16, or a `Vec`/slice of them, see [`IntoArgs`])
+    /// and converts its result to `R` ([`FromNk`]).
     pub fn call<R: FromNk>(&mut self, func: &str, args: impl IntoArgs) -> Result<R, Error> {
         // `args` writes copies back into `&mut` arrays when dropped, after the call.
         let mut args = args.into_args(Seal::new())?;
@@ -637,7 +657,9 @@ impl Engine {
     /// Registering a name again replaces the function; if a function called earlier no
     /// longer type-checks with the new signature, the error is returned and nothing changes.
     ///
-    /// A panic in `f` is caught and becomes an nk runtime error.
+    /// `f` is `Send + 'static`: share state through atomics or `Arc<Mutex<_>>`, or let the
+    /// engine keep it ([`Engine::register_fn_with`]). A panic in `f` is caught, prints
+    /// nothing, and becomes an nk runtime error ("host function panicked: ...").
     pub fn register_fn<Args, F: HostFunction<Args>>(
         &mut self,
         name: &str,
