@@ -165,3 +165,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod effects_tests;
