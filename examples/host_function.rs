@@ -1,11 +1,10 @@
 //! Rust functions called from nk: a price list the host program owns, exposed to an nk
-//! pricing script as `price(item)`, and a closure that counts the calls.
+//! pricing script as `price(item)`; the engine keeps the host's state (the price list and
+//! a count of lookups) and hands it to each call (`register_fn_with`).
 //!
 //! `cargo run --release --example host_function`
 
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::rc::Rc;
 
 use nvm::engine::Engine;
 
@@ -23,15 +22,21 @@ fn total(items: i64[], qtys: i64[]) -> f64 {
 ";
 
 fn main() {
-    let prices: HashMap<i64, f64> = [(1, 2.5), (2, 10.0), (3, 0.75)].into();
-    let lookups = Rc::new(Cell::new(0_u32));
+    /// The host's state: the price list and how often nk looked a price up.
+    struct Shop {
+        prices: HashMap<i64, f64>,
+        lookups: u32,
+    }
+    let shop = Shop {
+        prices: [(1, 2.5), (2, 10.0), (3, 0.75)].into(),
+        lookups: 0,
+    };
     let mut engine = Engine::new();
-    let counter = lookups.clone();
     // nk sees `price(i64) -> f64`; an unknown item is an nk runtime error.
-    engine
-        .register_fn("price", move |item: i64| {
-            counter.set(counter.get() + 1);
-            prices
+    let shop = engine
+        .register_fn_with("price", shop, |shop: &mut Shop, item: i64| {
+            shop.lookups += 1;
+            shop.prices
                 .get(&item)
                 .copied()
                 .ok_or_else(|| format!("no price for item {item}"))
@@ -47,7 +52,7 @@ fn main() {
     let items = ndarray::arr1(&[1_i64, 2, 3]);
     let qtys = ndarray::arr1(&[4_i64, 1, 20]);
     match engine.call::<f64>("total", (items, qtys)) {
-        Ok(t) => println!("total: {t:.2} ({} price lookups)", lookups.get()),
+        Ok(t) => println!("total: {t:.2} ({} price lookups)", shop.with(|s| s.lookups)),
         Err(e) => {
             eprintln!("{e}");
             std::process::exit(1);

@@ -1,17 +1,34 @@
-//! Rust functions and closures callable from nk ([`super::Engine::register_fn`]).
+//! Rust functions and closures callable from nk ([`super::Engine::register_fn`],
+//! [`super::Engine::register_fn_with`]).
 //!
 //! A host function's nk signature comes from its Rust types: parameters implement
-//! [`HostArg`] (`f64`, `i64`, `bool`, `Array1`..`Array3` of `f64`/`i64`), the result
-//! [`HostRet`] (those, `()`, tuples of them, or `Result<T, E: Display>`, whose `Err` becomes
-//! an nk runtime error). The type checker sees the signature as it sees a built-in's: calls
-//! are checked (an `i64` argument widens to an `f64` parameter) and every other mismatch is
-//! a compile error at the call.
+//! [`HostArg`] (`f64`, `i64`, `bool`, `Array1`..`Array3` of `f64`/`i64`/`bool`, tuples of
+//! these), the result [`HostRet`] (those, `()`, or `Result<T, E: Display>`, whose `Err`
+//! becomes an nk runtime error). The type checker sees the signature as it sees a
+//! built-in's: calls are checked (an `i64` argument widens to an `f64` parameter) and every
+//! other mismatch is a compile error at the call.
+//!
+//! Host functions are `Send + 'static` (they own what they use, so an engine can move to
+//! another thread). State they mutate is either captured (atomics, `Mutex`) or handed to
+//! the engine with [`super::Engine::register_fn_with`], which passes `&mut S` as the first
+//! parameter and gives back a [`HostState`] handle to read it between calls — the design of
+//! mlua's app data, scoped to one function, rather than a context parameter like rhai's
+//! `NativeCallContext` (nk host functions need no access to the engine itself).
+//!
+//! A panic in a host function becomes an nk runtime error ("host function panicked: ...")
+//! and prints nothing: while a host function runs, a panic hook that ignores panics of the
+//! current thread (and passes every other thread's to the previous hook) is installed, and
+//! the previous hook is restored when no host function runs any more.
 
-use super::convert::{FromNk, IntoNk, NkElement, Seal};
+use super::convert::{owned_into_nk, FromNk, NkElement};
+use super::{Engine, Error};
 use crate::interp::{HostFn, Value};
 use crate::ir::Type;
 use crate::runtime::Scalar;
+use std::cell::Cell;
+use std::panic::PanicHookInfo;
 use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// A Rust type a host function can take from nk.
 pub trait HostArg: Sized {
@@ -74,16 +91,17 @@ impl<A: NkElement, D: ndarray::Dimension> HostArg for ndarray::Array<A, D> {
     }
     /// A copy of the nk array (nk keeps its own).
     fn from_nk_arg(v: &Value) -> Result<Self, String> {
-        FromNk::from_nk(v.clone())
+        FromNk::from_nk(v.clone()).map_err(|e| format!("internal: host argument: {e}"))
     }
 }
 
+/// Any layout (transposed, reversed, stepped): nk gets the elements in logical order.
 impl<A: NkElement, D: ndarray::Dimension> HostRet for ndarray::Array<A, D> {
     fn nk_type() -> Result<Type, String> {
         array_type::<A, D>()
     }
     fn into_nk_ret(self) -> Result<Value, String> {
-        Ok(self.into_nk(Seal::new()))
+        owned_into_nk(self).map_err(|e| e.to_string())
     }
 }
 
@@ -106,8 +124,8 @@ impl<T: HostRet, E: std::fmt::Display> HostRet for Result<T, E> {
     }
 }
 
-macro_rules! tuple_ret {
-    ($($t:ident),+) => {
+macro_rules! tuples {
+    ($(($($t:ident),+))*) => {$(
         impl<$($t: HostRet),+> HostRet for ($($t,)+) {
             fn nk_type() -> Result<Type, String> {
                 Ok(Type::Tuple(vec![$($t::nk_type()?),+]))
@@ -118,25 +136,111 @@ macro_rules! tuple_ret {
                 Ok(Value::T(vec![$($t.into_nk_ret()?),+]))
             }
         }
-    };
+        /// An nk tuple of as many elements.
+        impl<$($t: HostArg),+> HostArg for ($($t,)+) {
+            fn nk_type() -> Result<Type, String> {
+                Ok(Type::Tuple(vec![$($t::nk_type()?),+]))
+            }
+            #[allow(non_snake_case)]
+            fn from_nk_arg(v: &Value) -> Result<Self, String> {
+                let Value::T(vs) = v else {
+                    return Err(wrong(v, "a tuple"));
+                };
+                let mut it = vs.iter();
+                $(let $t = $t::from_nk_arg(it.next().ok_or_else(|| wrong(v, "a longer tuple"))?)?;)+
+                Ok(($($t,)+))
+            }
+        }
+    )*};
 }
-tuple_ret!(A, B);
-tuple_ret!(A, B, C);
-tuple_ret!(A, B, C, D);
+tuples! {
+    (A, B)
+    (A, B, C)
+    (A, B, C, D)
+    (A, B, C, D, E)
+    (A, B, C, D, E, F)
+    (A, B, C, D, E, F, G)
+    (A, B, C, D, E, F, G, H)
+}
 
-/// A Rust function or closure nk can call: `Fn(A, B, ...) -> R` with [`HostArg`]
-/// parameters (up to six) and a [`HostRet`] result. `Args` is the parameter tuple (inferred).
-pub trait HostFunction<Args>: 'static {
+/// A Rust function or closure nk can call: `Fn(A, B, ...) -> R + Send + 'static` with
+/// [`HostArg`] parameters (up to eight) and a [`HostRet`] result. `Args` is the parameter
+/// tuple (inferred).
+pub trait HostFunction<Args>: Send + 'static {
     /// Parameter types and result type.
     fn signature() -> Result<(Vec<Type>, Type), String>;
     fn into_host(self) -> HostFn;
+}
+
+/// A Rust function or closure nk can call with state `S` the engine keeps for it:
+/// `Fn(&mut S, A, B, ...) -> R + Send + 'static`, registered with
+/// [`Engine::register_fn_with`]. nk sees only `A, B, ...`.
+pub trait HostFunctionWith<S, Args>: Send + 'static {
+    /// The function of the nk arguments alone, over `state`.
+    fn bind(self, state: HostState<S>) -> impl HostFunction<Args>;
+}
+
+/// The state of a host function registered with [`Engine::register_fn_with`]: a handle
+/// (cheap to clone) to read or change it between calls.
+///
+/// The host function gets `&mut S` while it runs; don't call [`HostState::with`] on the
+/// same state from inside it (the lock is not reentrant).
+pub struct HostState<S>(Arc<Mutex<S>>);
+
+impl<S> Clone for HostState<S> {
+    fn clone(&self) -> Self {
+        HostState(self.0.clone())
+    }
+}
+
+impl<S> HostState<S> {
+    fn new(s: S) -> HostState<S> {
+        HostState(Arc::new(Mutex::new(s)))
+    }
+    /// Runs `f` on the state. (A panic of the host function while it held the state does
+    /// not lock it out: the state is as that call left it.)
+    pub fn with<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
+        f(&mut self.lock())
+    }
+    /// A copy of the state.
+    pub fn get(&self) -> S
+    where
+        S: Clone,
+    {
+        self.lock().clone()
+    }
+    fn lock(&self) -> MutexGuard<'_, S> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl<S: std::fmt::Debug> std::fmt::Debug for HostState<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("HostState").field(&*self.lock()).finish()
+    }
+}
+
+/// The message of a panic payload.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| p.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into())
+}
+
+/// Runs a host function: its panic becomes `Err("host function panicked: ...")`, silently.
+fn run_host(f: impl FnOnce() -> Result<Value, String>) -> Result<Value, String> {
+    match quiet::catch(f) {
+        Ok(r) => r,
+        Err(p) => Err(format!("host function panicked: {}", panic_message(&*p))),
+    }
 }
 
 macro_rules! host_fn {
     ($($a:ident),*) => {
         impl<F, R, $($a),*> HostFunction<($($a,)*)> for F
         where
-            F: Fn($($a),*) -> R + 'static,
+            F: Fn($($a),*) -> R + Send + 'static,
             R: HostRet,
             $($a: HostArg,)*
         {
@@ -150,8 +254,21 @@ macro_rules! host_fn {
                     $(let $a = $a::from_nk_arg(
                         it.next().ok_or("internal: too few arguments for a host function")?,
                     )?;)*
-                    self($($a),*).into_nk_ret()
+                    run_host(|| self($($a),*).into_nk_ret())
                 })
+            }
+        }
+
+        impl<F, S, R, $($a),*> HostFunctionWith<S, ($($a,)*)> for F
+        where
+            F: Fn(&mut S, $($a),*) -> R + Send + 'static,
+            S: Send + 'static,
+            R: HostRet,
+            $($a: HostArg,)*
+        {
+            #[allow(non_snake_case)]
+            fn bind(self, state: HostState<S>) -> impl HostFunction<($($a,)*)> {
+                move |$($a: $a),*| self(&mut state.lock(), $($a),*)
             }
         }
     };
@@ -163,3 +280,144 @@ host_fn!(A, B, C);
 host_fn!(A, B, C, D);
 host_fn!(A, B, C, D, E);
 host_fn!(A, B, C, D, E, G);
+host_fn!(A, B, C, D, E, G, H);
+host_fn!(A, B, C, D, E, G, H, I);
+
+impl Engine {
+    /// [`Engine::register_fn`] for a function with state: `f` gets `&mut state` first and
+    /// then the nk arguments; the returned [`HostState`] reads or changes the state between
+    /// calls. The state lives as long as the function stays registered (and the handles).
+    ///
+    /// ```
+    /// use nvm::engine::Engine;
+    ///
+    /// let mut engine = Engine::new();
+    /// // nk sees `draw(f64) -> f64`; the host keeps a running total.
+    /// let total = engine
+    ///     .register_fn_with("draw", 0.0_f64, |sum: &mut f64, x: f64| {
+    ///         *sum += x;
+    ///         *sum
+    ///     })
+    ///     .unwrap();
+    /// engine.load_str("m", "fn f() -> f64 { draw(1.5); return draw(2.0); }").unwrap();
+    /// assert_eq!(engine.call::<f64>("f", ()).unwrap(), 3.5);
+    /// assert_eq!(total.get(), 3.5);
+    /// total.with(|s| *s = 0.0);
+    /// assert_eq!(engine.call::<f64>("f", ()).unwrap(), 3.5);
+    /// ```
+    pub fn register_fn_with<S, Args, F>(
+        &mut self,
+        name: &str,
+        state: S,
+        f: F,
+    ) -> Result<HostState<S>, Error>
+    where
+        S: Send + 'static,
+        F: HostFunctionWith<S, Args>,
+    {
+        let state = HostState::new(state);
+        self.register_fn(name, f.bind(state.clone()))?;
+        Ok(state)
+    }
+}
+
+/// Silencing panics of host functions (see the module docs).
+mod quiet {
+    use super::*;
+
+    type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+    thread_local! {
+        /// Host functions running on this thread (nested ones count again).
+        static QUIET: Cell<u32> = const { Cell::new(0) };
+    }
+
+    /// Host functions running on any thread, and the hook to restore when none does.
+    static INSTALLED: Mutex<(usize, Option<Arc<Hook>>)> = Mutex::new((0, None));
+
+    fn installed() -> MutexGuard<'static, (usize, Option<Arc<Hook>>)> {
+        INSTALLED.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `f`, catching its panic; the panic hook prints nothing for panics on this
+    /// thread meanwhile.
+    pub(super) fn catch<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+        // `take_hook`/`set_hook` refuse to run on a panicking thread (a host call from a
+        // destructor during unwinding): then the panic is caught but not silenced.
+        let hooked = !std::thread::panicking();
+        if hooked {
+            let mut g = installed();
+            if g.0 == 0 {
+                let previous: Arc<Hook> = Arc::new(std::panic::take_hook());
+                g.1 = Some(previous.clone());
+                std::panic::set_hook(Box::new(move |info| {
+                    if QUIET.with(Cell::get) == 0 {
+                        previous(info);
+                    }
+                }));
+            }
+            g.0 += 1;
+        }
+        QUIET.with(|q| q.set(q.get() + 1));
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        QUIET.with(|q| q.set(q.get().saturating_sub(1)));
+        if hooked {
+            let mut g = installed();
+            g.0 = g.0.saturating_sub(1);
+            if g.0 == 0 && !std::thread::panicking() {
+                if let Some(previous) = g.1.take() {
+                    // Ours holds the other reference to `previous`: drop it first, so the
+                    // previous hook is put back as it was, not wrapped.
+                    drop(std::panic::take_hook());
+                    match Arc::try_unwrap(previous) {
+                        Ok(hook) => std::panic::set_hook(hook),
+                        Err(shared) => std::panic::set_hook(Box::new(move |i| shared(i))),
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        static SEEN: AtomicUsize = AtomicUsize::new(0);
+
+        /// One test touches the process-wide hook (tests run in parallel threads).
+        #[test]
+        fn host_panics_are_silent_and_the_previous_hook_comes_back() {
+            let before = std::panic::take_hook();
+            // Counts only this test's panics (other tests run meanwhile).
+            std::panic::set_hook(Box::new(|info| {
+                if panic_message(info.payload()).starts_with("quiet-test") {
+                    SEEN.fetch_add(1, Ordering::SeqCst);
+                }
+            }));
+            // Silenced inside, nested too.
+            let r = catch(|| catch(|| -> i32 { panic!("quiet-test inner") }).map(|_| 1));
+            assert!(matches!(r, Ok(Err(_))));
+            let r = catch(|| -> i32 { panic!("quiet-test outer") });
+            assert_eq!(panic_message(&*r.unwrap_err()), "quiet-test outer");
+            assert_eq!(
+                SEEN.load(Ordering::SeqCst),
+                0,
+                "a silenced panic reached the hook"
+            );
+            // Restored: a panic outside a host call reaches the previous hook, once.
+            let _ = std::panic::catch_unwind(|| panic!("quiet-test outside"));
+            assert_eq!(SEEN.load(Ordering::SeqCst), 1);
+            // Another thread's panic while a host call runs reaches it too.
+            let r = catch(|| {
+                let _ = std::thread::spawn(|| panic!("quiet-test elsewhere")).join();
+                7
+            });
+            assert_eq!(r.ok(), Some(7));
+            assert_eq!(SEEN.load(Ordering::SeqCst), 2);
+            assert_eq!(installed().0, 0);
+            std::panic::set_hook(before);
+        }
+    }
+}

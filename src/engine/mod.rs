@@ -36,12 +36,28 @@
 //! "interrupted". [`EngineBuilder::time_limit`] does this for every call that runs longer
 //! than a budget (the message then says so).
 //!
-//! **Arrays**: an `ndarray` passed by `&mut` is *lent*: nk reads and writes the caller's
-//! memory in place, whatever its strides (as long as none is negative), and the loan ends
-//! when the call returns (if nk returns a view of it, the result is a copy). An owned
-//! standard-layout array passed by value moves its buffer into nk without copying; other
-//! arrays are copied. An nk array result becomes an `ndarray::Array` (`ArrayD`, or
-//! `Array1`..`Array3`), without copying when nk's buffer belongs to the result alone.
+//! **Arrays** of `i64`, `f64` and `bool` with 1 to 3 dimensions cross in every layout
+//! (transposed, reversed, stepped, views of views): nk always sees the elements in
+//! ndarray's logical order. How they cross (in a table: [`IntoNk`]):
+//! - by `&mut` (or as an `ArrayViewMut`) an array is *lent*: nk reads and writes the
+//!   caller's memory in place, whatever its strides, and the loan ends when the call
+//!   returns (if nk returns a view of it, the result is a copy). nk addresses memory with
+//!   non-negative strides and 8-byte words only, so an array with a negative stride or of
+//!   `bool` is copied in and *written back* element by element when the call ends (also
+//!   after a runtime error): nk's writes are seen by the caller either way.
+//! - by `&` (or as an `ArrayView`) an array is lent *read-only* when the function called
+//!   writes no array, directly or through its callees or host functions
+//!   (`ir::effects::writes_arrays`); otherwise nk gets a copy and the caller's array is
+//!   never changed.
+//! - by value, an owned standard-layout `i64`/`f64` array moves its buffer into nk without
+//!   copying; other arrays are copied.
+//!
+//! Arguments are tuples of up to 16 values (nested tuples are nk tuples), or a `Vec`,
+//! array or slice for any number ([`IntoArgs`]). An nk result becomes an `ndarray::Array`
+//! (`ArrayD` of the value's rank, or `Array1`..`Array3`), without copying when nk's buffer
+//! belongs to the result alone, a scalar, a tuple (nested) or a [`Value`] ([`FromNk`]).
+//! A value that cannot cross is an [`Error::Usage`] naming the argument, the nk type
+//! expected and what was given ([`ConvertError`]); no conversion panics.
 //!
 //! ```
 //! use nvm::engine::Engine;
@@ -54,8 +70,11 @@
 //! assert_eq!(a, ndarray::arr2(&[[1.0, 20.0], [3.0, 40.0]]));
 //! ```
 //!
-//! **Host functions**: [`Engine::register_fn`] makes a Rust function or closure callable
-//! from nk, type-checked like a built-in (see [`host`]).
+//! **Host functions**: [`Engine::register_fn`] makes a Rust function or closure (`Send +
+//! 'static`) callable from nk, type-checked like a built-in (see [`host`]);
+//! [`Engine::register_fn_with`] gives it state of its own (`&mut S`, readable between calls
+//! through a [`HostState`]). A panic in a host function is an nk runtime error and prints
+//! nothing.
 //!
 //! ```
 //! use nvm::engine::Engine;
@@ -71,8 +90,8 @@ mod convert;
 pub mod host;
 mod typed;
 
-pub use convert::{FromNk, IntoArgs, IntoNk, NkElement, Seal};
-pub use host::{HostArg, HostFunction, HostRet};
+pub use convert::{Args, ConvertError, FromNk, IntoArgs, IntoNk, Loans, NkData, NkElement, Seal};
+pub use host::{HostArg, HostFunction, HostFunctionWith, HostRet, HostState};
 pub use typed::{Func, NkType, Params};
 
 use crate::diag::{CompileError, Diagnostic};
@@ -240,6 +259,7 @@ impl EngineBuilder {
             entries: HashMap::new(),
             last_call: HashMap::new(),
             scratch: Vec::new(),
+            writes: HashMap::new(),
             retired: HashSet::new(),
         };
         Engine {
@@ -354,6 +374,8 @@ pub(crate) struct Inner {
     last_call: HashMap<String, LastCall>,
     /// The argument vector typed handles reuse.
     pub(crate) scratch: Vec<Value>,
+    /// Which specializations may write an array ([`crate::ir::effects::writes_arrays`]).
+    writes: HashMap<FuncId, bool>,
     /// Specializations whose function a newer version of its module no longer has.
     retired: HashSet<FuncId>,
 }
@@ -491,12 +513,16 @@ impl Engine {
     }
 
     /// Calls nk function `func` (`f` or `module.f`) with `args` (a tuple of Rust values:
-    /// `()`, `(x,)`, `(x, y)`, ...) and converts its result to `R`. Looks the function up
-    /// by name on every call; [`Engine::func`] resolves it once.
+    /// `()`, `(x,)`, `(x, y)`, ... up to 16, or a `Vec`/slice of them, see [`IntoArgs`])
+    /// and converts its result to `R` ([`FromNk`]). Looks the function up by name on
+    /// every call; [`Engine::func`] resolves it once.
     pub fn call<R: FromNk>(&mut self, func: &str, args: impl IntoArgs) -> Result<R, Error> {
-        let args = args.into_args(Seal::new())?;
-        let v = self.call_values(func, args.into_iter().map(|(_, v)| v).collect())?;
-        R::from_nk(v).map_err(Error::Usage)
+        // `args` writes copies back into `&mut` arrays when dropped, after the call.
+        let mut args = args.into_args(Seal::new())?;
+        let values = args.take().into_iter().map(|(_, v)| v).collect();
+        let v = self.call_values(func, values)?;
+        drop(args);
+        R::from_nk(v).map_err(Error::from)
     }
 
     /// [`Engine::call`] with nk values.
@@ -644,7 +670,9 @@ impl Engine {
     /// Registering a name again replaces the function; if a function checked earlier no
     /// longer type-checks with the new signature, the error is returned and nothing changes.
     ///
-    /// A panic in `f` is caught and becomes an nk runtime error.
+    /// `f` is `Send + 'static`: share state through atomics or `Arc<Mutex<_>>`, or let the
+    /// engine keep it ([`Engine::register_fn_with`]). A panic in `f` is caught, prints
+    /// nothing, and becomes an nk runtime error ("host function panicked: ...").
     pub fn register_fn<Args, F: HostFunction<Args>>(
         &mut self,
         name: &str,
@@ -917,6 +945,7 @@ impl Inner {
         }
         self.names.clear();
         self.last_call.clear();
+        self.writes.clear();
         self.vm
             .apply_growth(&grown.replaced)
             .map_err(|e| Error::Usage(format!("internal: {e}")))?;
@@ -1163,6 +1192,7 @@ impl Inner {
                         self.hosts[i] = (sig, f);
                         self.entries.clear();
                         self.last_call.clear();
+                        self.writes.clear();
                     }
                     Err(d) => {
                         self.checker.loaded_mut().hosts[i] = old;
@@ -1178,6 +1208,17 @@ impl Inner {
         self.vm
             .set_hosts(self.hosts.iter().map(|(_, f)| f.clone()).collect());
         Ok(())
+    }
+
+    /// Whether specialization `id` may write an array (remembered until the program
+    /// changes).
+    fn writes_arrays(&mut self, id: FuncId) -> bool {
+        if let Some(&w) = self.writes.get(&id) {
+            return w;
+        }
+        let w = crate::ir::effects::writes_arrays(self.vm.program(), id);
+        self.writes.insert(id, w);
+        w
     }
 
     /// Runs specialization `id` (`name` for messages) with `values`; `want`: the result
@@ -1201,6 +1242,10 @@ impl Inner {
                     "`{name}` was redefined and now returns {ret}, not {want}: make a new handle"
                 )));
             }
+        }
+        // Arrays lent read-only are copied for a function that may write an array.
+        if convert::has_readonly_loans(values) && self.writes_arrays(id) {
+            convert::copy_readonly_loans(values);
         }
         // Arrays lent by the caller (`&mut`): every reference to them must be gone when
         // this call returns.

@@ -4,7 +4,7 @@
 //! does no name lookup, no parsing and no type check: it converts the arguments, locks the
 //! engine and runs the slot.
 
-use super::convert::{FromNk, IntoNk, NkElement, Seal};
+use super::convert::{ConvertError, FromNk, IntoNk, Loans, NkElement, Seal};
 use super::{Error, Shared};
 use crate::interp::Value;
 use crate::ir::{FuncId, Type};
@@ -66,15 +66,27 @@ impl<T: NkType + ?Sized> NkType for &mut T {
 pub trait Params {
     /// The nk types of the parameters, in order.
     fn types() -> Result<Vec<Type>, String>;
-    /// Converts the arguments, appending them to `out`.
-    fn push_values(self, out: &mut Vec<Value>);
+    /// Converts the arguments, appending them to `out` (`loans` keeps what must happen
+    /// after the call).
+    fn push_values<'a>(
+        self,
+        out: &mut Vec<Value>,
+        loans: &mut Loans<'a>,
+    ) -> Result<(), ConvertError>
+    where
+        Self: 'a;
 }
 
 impl Params for () {
     fn types() -> Result<Vec<Type>, String> {
         Ok(Vec::new())
     }
-    fn push_values(self, _: &mut Vec<Value>) {}
+    fn push_values<'a>(self, _: &mut Vec<Value>, _: &mut Loans<'a>) -> Result<(), ConvertError>
+    where
+        Self: 'a,
+    {
+        Ok(())
+    }
 }
 
 macro_rules! params {
@@ -84,9 +96,13 @@ macro_rules! params {
                 Ok(vec![$(<$t as NkType>::nk_type()?),+])
             }
             #[allow(non_snake_case)]
-            fn push_values(self, out: &mut Vec<Value>) {
+            fn push_values<'a>(self, out: &mut Vec<Value>, loans: &mut Loans<'a>) -> Result<(), ConvertError>
+            where
+                Self: 'a,
+            {
                 let ($($t,)+) = self;
-                $(out.push($t.into_nk(Seal::new()));)+
+                $(out.push($t.into_nk(loans)?);)+
+                Ok(())
             }
         }
     };
@@ -157,15 +173,24 @@ impl<A, R> Clone for Func<A, R> {
 impl<A: Params, R: FromNk> Func<A, R> {
     /// Calls the function.
     pub fn call(&self, args: A) -> Result<R, Error> {
+        // Write-backs into `&mut` arrays passed as copies run when `loans` drops, after
+        // the call.
+        let mut loans = Loans::new(Seal::new());
         let mut inner = super::lock(&self.shared)?;
         // The argument vector is the engine's, reused: no allocation per call.
         let mut values = std::mem::take(&mut inner.scratch);
-        args.push_values(&mut values);
-        super::widen_args(&mut values, self.widen);
-        let r = inner.call_id(self.id, Some(&self.ret), &self.name, &mut values);
+        let r = match args.push_values(&mut values, &mut loans) {
+            Ok(()) => {
+                super::widen_args(&mut values, self.widen);
+                inner.call_id(self.id, Some(&self.ret), &self.name, &mut values)
+            }
+            Err(e) => Err(Error::from(e)),
+        };
+        values.clear();
         inner.scratch = values;
         drop(inner);
-        R::from_nk(r?).map_err(Error::Usage)
+        drop(loans);
+        R::from_nk(r?).map_err(Error::from)
     }
 
     /// The specialization's name, with its argument types (`m.add(i64, i64)`).

@@ -20,6 +20,6 @@ pub mod format;
 pub mod ops;
 pub mod random;
 
-pub use array::{native_layout, Array, ArrayRef, InPlace, Index, Storage};
+pub use array::{native_layout, Array, ArrayRef, InPlace, Index, Storage, MAX_ELEMENTS};
 pub use error::{RtError, RuntimeError};
 pub use ops::Scalar;

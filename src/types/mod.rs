@@ -532,3 +532,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod effects_tests;

@@ -322,7 +322,8 @@ impl Array {
 
     /// `x op y` elementwise written into the storage of `x` (`into_left`) or of `y`,
     /// instead of a new array: NumPy's temporary elision. Done only for an `f64` result
-    /// into a contiguous `f64` target whose storage no other array shares; the caller
+    /// into a contiguous `f64` target whose storage no other array shares and is not lent
+    /// by the embedding program (never written behind its back); the caller
     /// guarantees that nothing else holds the target array itself. Returns `Ok(false)`, having
     /// changed nothing, when those conditions do not hold.
     pub fn binop_in_place(
@@ -348,6 +349,7 @@ impl Array {
             || target.elem != Prim::F64
             || binop_result(op, px, py) != Prim::F64
             || Rc::strong_count(&target.data) != 1
+            || target.data.is_lent()
         {
             return Ok(false);
         }

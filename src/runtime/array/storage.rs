@@ -19,10 +19,13 @@ pub struct Storage {
 #[derive(Debug)]
 enum Cells {
     Owned(Vec<Cell<u64>>),
-    /// Words of the embedding program, lent for one call (see [`Storage::lend`]).
+    /// Words of the embedding program, lent for one call (see [`Storage::lend`] and
+    /// [`Storage::lend_read_only`]).
     Lent {
         ptr: std::ptr::NonNull<Cell<u64>>,
         len: usize,
+        /// Lent by shared reference: nk must not write (see [`Storage::lend_read_only`]).
+        read_only: bool,
     },
 }
 
@@ -40,6 +43,29 @@ impl Storage {
             cells: Cells::Lent {
                 ptr: ptr.cast(),
                 len,
+                read_only: false,
+            },
+        }
+    }
+
+    /// Storage over `len` words at `ptr` that the embedding program lends *for reading*
+    /// (an `ndarray` passed by `&` or as an `ArrayView`): nk reads them in place and must
+    /// never write them. [`Storage::is_read_only`] says so, and the engine lends such
+    /// memory only to functions that write no array (`ir::effects::writes_arrays`),
+    /// replacing it by a copy otherwise.
+    ///
+    /// # Safety
+    /// `ptr` must be valid for reads of `len` 8-byte words, and nothing may write them, for
+    /// as long as this `Storage` lives; and nothing may write through this `Storage`
+    /// (no `Cell::set` on its [`Storage::cells`]) — the memory may be behind a shared
+    /// reference.
+    #[allow(unsafe_code)]
+    pub unsafe fn lend_read_only(ptr: std::ptr::NonNull<u64>, len: usize) -> Storage {
+        Storage {
+            cells: Cells::Lent {
+                ptr: ptr.cast(),
+                len,
+                read_only: true,
             },
         }
     }
@@ -51,8 +77,9 @@ impl Storage {
             Cells::Owned(v) => v,
             // SAFETY: `lend`'s contract: `len` words at `ptr` are valid and ours alone while
             // `self` lives; `Cell<u64>` has the layout of `u64`, and all access is through
-            // `Cell`, so shared references to the slice are sound.
-            Cells::Lent { ptr, len } => unsafe { std::slice::from_raw_parts(ptr.as_ptr(), *len) },
+            // `Cell`, so shared references to the slice are sound (for read-only loans,
+            // `lend_read_only`'s contract adds that no `Cell` of it is ever set).
+            Cells::Lent { ptr, len, .. } => unsafe { std::slice::from_raw_parts(ptr.as_ptr(), *len) },
         }
     }
     /// Number of words in the buffer.
@@ -69,6 +96,16 @@ impl Storage {
     /// Whether the words are lent by the embedding program.
     pub fn is_lent(&self) -> bool {
         matches!(self.cells, Cells::Lent { .. })
+    }
+    /// Whether the words are lent for reading only ([`Storage::lend_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        matches!(
+            self.cells,
+            Cells::Lent {
+                read_only: true,
+                ..
+            }
+        )
     }
 
     /// Storage owning `cells`.
