@@ -185,7 +185,13 @@ enum Command {
         cache: CacheArgs,
     },
     /// Check a script for syntax and type errors without running it.
-    Check { file: PathBuf },
+    Check {
+        file: PathBuf,
+        /// Print how long each front-end phase took (lex, parse, load, check, bytecode)
+        /// to stderr (`--stats=json`: one JSON object on one line).
+        #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "text")]
+        stats: Option<StatsFormat>,
+    },
     /// Show a function's specializations: typed IR and bytecode, Cranelift IR, machine code.
     Inspect {
         file: PathBuf,
@@ -256,7 +262,16 @@ fn run_cli(cli: Cli) -> u8 {
             let history = dirs::data_dir().map(|d| d.join("nvm").join("history.txt"));
             return nvm::repl::interactive(nvm::repl::Session::new(engine), history);
         }
-        Command::Check { file } => driver::check_file(&file, &env.module_path).map(|_| ()),
+        Command::Check { file, stats: None } => {
+            driver::check_file(&file, &env.module_path).map(|_| ())
+        }
+        Command::Check {
+            file,
+            stats: Some(format),
+        } => driver::check_file_timed(&file, &env.module_path).map(|(_, t)| match format {
+            StatsFormat::Text => eprint!("{}", t.text()),
+            StatsFormat::Json => eprintln!("{}", t.json()),
+        }),
         Command::Inspect {
             file,
             func,
