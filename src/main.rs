@@ -219,6 +219,7 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("nvm: internal error (this is a bug in nvm, please report it): {info}");
     }));
+    tune_malloc();
     let cli = Cli::parse();
     let worker = std::thread::Builder::new()
         .stack_size(STACK_SIZE)
@@ -226,6 +227,22 @@ fn main() -> ExitCode {
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(101),
+    }
+}
+
+/// glibc's allocator gives the worker thread an arena of its own that grows (and shrinks
+/// back) by `mprotect` in small steps: loading a 1,000-function program warm made 3,600
+/// such calls. One arena (the main thread only waits for the worker, so nothing contends
+/// for it), grown by 4 MiB at a time and trimmed only above 16 MiB free, makes them a
+/// handful; pages reserved but never touched cost no memory.
+fn tune_malloc() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; called before any other thread
+    // exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_TOP_PAD, 4 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 16 << 20);
     }
 }
 
