@@ -88,11 +88,14 @@ pub struct EntryInfo {
 
 /// Reads a whole file into `buf` with open, read(s) and close: no `stat` first (`fs::read`
 /// asks for the size; entries are a few KiB, so a 16 KiB first read usually gets all).
-fn read_small(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
+/// Returns the file's length; `buf` keeps its (zeroed once) length for the next file.
+fn read_small(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     use std::io::Read;
     // Not `read_to_end`: for a `File` it asks for the size first (one more syscall).
     let mut f = File::open(path)?;
-    buf.resize(buf.capacity().max(16 << 10), 0);
+    if buf.len() < 16 << 10 {
+        buf.resize(16 << 10, 0);
+    }
     let mut n = 0;
     loop {
         if n == buf.len() {
@@ -105,7 +108,10 @@ fn read_small(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
                 // A short read of a regular file is its end. Stop without the read that
                 // would return 0 if the bytes are as long as their header says; anything
                 // else (padding, a damaged header) is read to the end and judged whole.
-                if n < buf.len() && n >= HEADER && n == HEADER + u32_at(buf, 48) as usize + u32_at(buf, 52) as usize {
+                if n < buf.len()
+                    && n >= HEADER
+                    && n == HEADER + u32_at(buf, 48) as usize + u32_at(buf, 52) as usize
+                {
                     break;
                 }
             }
@@ -113,8 +119,7 @@ fn read_small(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
             Err(e) => return Err(e),
         }
     }
-    buf.truncate(n);
-    Ok(())
+    Ok(n)
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -151,9 +156,9 @@ impl CodeHeap {
         let start = std::time::Instant::now();
         let path = self.path_of(key);
         let r = match read_small(&path, &mut self.buf) {
-            Ok(()) => match check_entry(&self.buf, Some(key), Some(&self.fingerprint)) {
+            Ok(n) => match check_entry(&self.buf[..n], Some(key), Some(&self.fingerprint)) {
                 Ok(info) => {
-                    self.stats.bytes_loaded += self.buf.len() as u64;
+                    self.stats.bytes_loaded += n as u64;
                     Some(self.buf[HEADER..HEADER + info.code_len].to_vec())
                 }
                 Err(why) => {
