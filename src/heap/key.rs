@@ -35,46 +35,97 @@ pub fn identity(prog: &Program, id: FuncId) -> String {
 }
 
 /// The key of `f`'s native code for this target.
+///
+/// The hashed bytes are a binary record (every string and list length-prefixed, so no two
+/// inputs give the same bytes): each op is its discriminant and its fields' values, which
+/// covers every operand code generation reads; `Ext` ops (rare, data-heavy) are their
+/// `Debug` text. Computing a key is on every warm call's first resolution, so it formats
+/// nothing per op.
 pub fn key_for(prog: &Program, f: &CompiledFn, fingerprint: &[u8; 16]) -> Key {
+    use std::hash::Hash;
     let func = &prog.funcs[f.func as usize];
     let callees = f.callees();
+    let mut b = KeyBytes(Vec::with_capacity(64 + 16 * f.code.len()));
+    b.0.extend_from_slice(b"nvm-key-2");
+    b.0.extend_from_slice(fingerprint);
+    b.u64(f.n_s as u64);
+    b.u64(f.n_a as u64);
+    b.u64(func.params.len() as u64);
     let mut text = String::new();
-    let _ = write!(text, "fp {fingerprint:?}\nframe {} {}\n", f.n_s, f.n_a);
-    let params: Vec<String> = func
-        .params
-        .iter()
-        .map(|&p| func.locals[p as usize].ty.to_string())
-        .collect();
-    let _ = writeln!(text, "sig ({}) -> {}", params.join(", "), func.ret);
-    for &c in &callees {
-        let _ = writeln!(
-            text,
-            "callee {} -> {}",
-            identity(prog, c),
-            prog.funcs[c as usize].ret
-        );
+    for &p in &func.params {
+        text.clear();
+        let _ = write!(text, "{}", func.locals[p as usize].ty);
+        b.str(&text);
     }
+    text.clear();
+    let _ = write!(text, "{}", func.ret);
+    b.str(&text);
+    b.u64(callees.len() as u64);
+    for &c in &callees {
+        let callee = &prog.funcs[c as usize];
+        b.str(&callee.name);
+        text.clear();
+        let _ = write!(text, "{}", callee.ret);
+        b.str(&text);
+    }
+    b.u64(f.code.len() as u64);
     for op in &f.code {
+        std::mem::discriminant(op).hash(&mut b);
         match *op {
             Op::Call { slot, s, a } => {
                 let k = callees
                     .iter()
                     .position(|&c| c == slot)
                     .unwrap_or(usize::MAX);
-                let _ = writeln!(text, "Call link{k} {s} {a}");
+                for v in [k as u64, s as u64, a as u64] {
+                    b.u64(v);
+                }
             }
             other => {
-                let _ = writeln!(text, "{other:?}");
+                other.all_operands(|field| {
+                    b.u64(field.value as u64);
+                    true
+                });
             }
         }
     }
-    let _ = writeln!(text, "consts {:?}", f.consts);
-    let divisors: Vec<u64> = f.divisors.iter().map(|d| d.get()).collect();
-    let _ = writeln!(text, "divisors {divisors:?}");
-    for e in &f.ext {
-        let _ = writeln!(text, "{e:?}");
+    b.u64(f.consts.len() as u64);
+    for &c in &f.consts {
+        b.u64(c);
     }
-    Key(xxhash_rust::xxh3::xxh3_128(text.as_bytes()).to_le_bytes())
+    b.u64(f.divisors.len() as u64);
+    for d in &f.divisors {
+        b.u64(d.get());
+    }
+    b.u64(f.ext.len() as u64);
+    for e in &f.ext {
+        text.clear();
+        let _ = write!(text, "{e:?}");
+        b.str(&text);
+    }
+    Key(xxhash_rust::xxh3::xxh3_128(&b.0).to_le_bytes())
+}
+
+/// The bytes a key hashes; also a `Hasher`, so an op's discriminant can write itself.
+struct KeyBytes(Vec<u8>);
+
+impl KeyBytes {
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) {
+        self.u64(s.len() as u64);
+        self.0.extend_from_slice(s.as_bytes());
+    }
+}
+
+impl std::hash::Hasher for KeyBytes {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.extend_from_slice(bytes);
+    }
+    fn finish(&self) -> u64 {
+        0 // never asked: the bytes are hashed by `key_for`
+    }
 }
 
 #[cfg(test)]

@@ -252,6 +252,9 @@ impl<'p> Machine<'p> {
                 }
             }
             Ext::Builtin { b, args, dst } => {
+                if let Some(r) = fast_builtin(*b, args, dst, s, a, bs, ba) {
+                    return r;
+                }
                 let vals: Vec<Value> = args
                     .iter()
                     .map(|(t, l)| Value::read(t, l, s, a, bs, ba))
@@ -770,4 +773,52 @@ pub enum Transfer {
     TierUp { slot: FuncId },
     /// The call just executed would exceed `MAX_CALL_DEPTH`.
     TooDeep,
+}
+
+/// The built-ins every array program calls, on their common argument types, without the
+/// generic path's `Value` list: `zeros(n)`, `full(n, x)` with an `i64` length, and `ravel`
+/// of an array that is already 1-D and contiguous (the array itself: headers are immutable,
+/// so sharing the `Rc` is the same as a new view over the same storage). The results are
+/// exactly the generic path's (`values::builtin`), errors included; `None` for anything
+/// else.
+fn fast_builtin(
+    b: crate::ir::Builtin,
+    args: &[(crate::ir::Type, bytecode::Loc)],
+    dst: &bytecode::Loc,
+    s: &mut [u64],
+    a: &mut [Option<ArrayRef>],
+    bs: usize,
+    ba: usize,
+) -> Option<Result<(), String>> {
+    use crate::bytecode::Loc;
+    use crate::ir::{Builtin, Type};
+    use crate::vocab::Prim;
+    let &Loc::A(d) = dst else { return None };
+    let made = match (b, args) {
+        (Builtin::Zeros(p), [(Type::Prim(Prim::I64), Loc::S(n))]) => {
+            Array::zeros(p, &[s[bs + *n as usize] as i64])
+        }
+        (Builtin::Full, [(Type::Prim(Prim::I64), Loc::S(n)), (Type::Prim(p), Loc::S(x))]) => {
+            Array::full(
+                &[s[bs + *n as usize] as i64],
+                rops::Scalar::from_bits(*p, s[bs + *x as usize]),
+            )
+        }
+        (Builtin::Ravel, [(Type::Array(..), Loc::A(r))]) => {
+            let x = a[ba + *r as usize].as_ref()?;
+            if x.ndim() != 1 || !x.is_contiguous() {
+                return None;
+            }
+            a[ba + d as usize] = Some(x.clone());
+            return Some(Ok(()));
+        }
+        _ => return None,
+    };
+    Some(match made {
+        Ok(arr) => {
+            a[ba + d as usize] = Some(Rc::new(arr));
+            Ok(())
+        }
+        Err(e) => Err(e.msg),
+    })
 }

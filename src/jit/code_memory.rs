@@ -1,29 +1,119 @@
 //! Executable memory for compiled functions: the one place bytes become code.
 //!
-//! Each function gets its own anonymous mapping, written while writable and then
-//! switched to read+execute (never both at once: W^X). The mapping lives as long as the
-//! `CodeMemory`; the code embeds no absolute address (see `abi`), so the bytes need no
-//! patching after the copy.
+//! Functions are placed in large anonymous mappings (*chunks*, 1 MiB or the function's
+//! size) shared by the functions of one thread: each function gets whole pages of its own,
+//! written while they are writable and then switched to read+execute (never both at once:
+//! W^X). A page is never written again after the switch, so code that is running is never
+//! made writable. One `mprotect` per function (instead of a mapping, a protection change
+//! and an unmapping of its own: loading a thousand functions from the code heap took a
+//! thousand of each). A chunk is unmapped when its last function is dropped (a program's
+//! code dies with its VM, so chunks do not outlive the programs that filled them). The code embeds no absolute
+//! address (see `abi`), so the bytes need no patching after the copy.
 
 use crate::abi::NativeFn;
-use memmap2::{Mmap, MmapMut};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The size of a fresh chunk (address space; only pages written are resident).
+const CHUNK: usize = 1 << 20;
+
+fn page_size() -> usize {
+    // SAFETY: sysconf reads a constant of the running system; no memory is touched.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 {
+        p as usize
+    } else {
+        4096
+    }
+}
+
+/// One anonymous mapping; pages below `used` belong to functions (read+execute), the
+/// rest is still read+write and untouched.
+struct Chunk {
+    base: *mut u8,
+    len: usize,
+}
+
+impl Chunk {
+    fn new(len: usize) -> Result<Chunk, super::JitError> {
+        // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(super::JitError::Memory(format!(
+                "cannot map memory for code: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        Ok(Chunk {
+            base: p.cast(),
+            len,
+        })
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        // SAFETY: `base..base+len` is this chunk's own mapping; every `CodeMemory` in it
+        // holds an `Rc` to the chunk, so none is alive (no function pointer into it is
+        // used) when the last reference drops.
+        unsafe { libc::munmap(self.base.cast(), self.len) };
+    }
+}
+
+thread_local! {
+    /// The chunk new code goes into, and the offset of its first free page.
+    static CURRENT: RefCell<Option<(Rc<Chunk>, usize)>> = const { RefCell::new(None) };
+}
 
 pub struct CodeMemory {
-    map: Mmap,
+    chunk: Rc<Chunk>,
+    /// Offset of the function's first page in the chunk.
+    offset: usize,
+    /// Bytes of code.
     len: usize,
 }
 
 impl CodeMemory {
-    /// Copies `code` into a fresh mapping and makes it executable.
+    /// Copies `code` into fresh pages and makes them executable.
     pub fn new(code: &[u8]) -> Result<CodeMemory, super::JitError> {
-        let mut map = MmapMut::map_anon(code.len().max(1))
-            .map_err(|e| super::JitError::Memory(format!("cannot map memory for code: {e}")))?;
-        map[..code.len()].copy_from_slice(code);
-        let map = map
-            .make_exec()
-            .map_err(|e| super::JitError::Memory(format!("cannot make code executable: {e}")))?;
+        let page = page_size();
+        let span = code.len().max(1).div_ceil(page) * page;
+        let (chunk, offset) = CURRENT.with(|cur| -> Result<_, super::JitError> {
+            let mut cur = cur.borrow_mut();
+            let fits = matches!(&*cur, Some((c, off)) if off + span <= c.len);
+            if !fits {
+                *cur = Some((Rc::new(Chunk::new(CHUNK.max(span))?), 0));
+            }
+            let (c, off) = cur.as_mut().expect("a chunk was just made");
+            let at = *off;
+            *off += span;
+            Ok((c.clone(), at))
+        })?;
+        // SAFETY: `offset..offset+span` lies inside the chunk's mapping (checked above),
+        // was handed out to no one else (the bump offset moved past it) and is still
+        // read+write; after the copy it is made read+execute and never written again.
+        unsafe {
+            let at = chunk.base.add(offset);
+            std::ptr::copy_nonoverlapping(code.as_ptr(), at, code.len());
+            if libc::mprotect(at.cast(), span, libc::PROT_READ | libc::PROT_EXEC) != 0 {
+                return Err(super::JitError::Memory(format!(
+                    "cannot make code executable: {}",
+                    std::io::Error::last_os_error()
+                )));
+            }
+        }
         Ok(CodeMemory {
-            map,
+            chunk,
+            offset,
             len: code.len(),
         })
     }
@@ -31,16 +121,20 @@ impl CodeMemory {
     /// The entry point. Calling it is sound only for bytes produced by `jit::Jit` for the
     /// native calling convention, with a valid context (see `vm::bridge`).
     pub fn entry(&self) -> NativeFn {
-        // SAFETY: the mapping holds machine code Cranelift compiled for the host with the
-        // `NativeFn` signature (`codegen::native_signature`), starting at offset 0, and is
-        // executable; `self` keeps it mapped while the function pointer is used (owners
+        // SAFETY: the pages hold machine code Cranelift compiled for the host with the
+        // `NativeFn` signature (`codegen::native_signature`), starting at offset 0, and are
+        // executable; `self` keeps them mapped while the function pointer is used (owners
         // keep the `CodeMemory` alive as long as any table slot points into it).
-        unsafe { std::mem::transmute::<*const u8, NativeFn>(self.map.as_ptr()) }
+        unsafe {
+            std::mem::transmute::<*const u8, NativeFn>(self.chunk.base.add(self.offset).cast_const())
+        }
     }
 
     /// The machine code.
     pub fn bytes(&self) -> &[u8] {
-        &self.map[..self.len]
+        // SAFETY: `offset..offset+len` is inside the chunk, readable, written once before
+        // this value existed and never again; the `Rc` keeps the mapping alive.
+        unsafe { std::slice::from_raw_parts(self.chunk.base.add(self.offset), self.len) }
     }
 
     // Never empty (a compiled function has at least its prologue), so no `is_empty`.

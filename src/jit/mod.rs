@@ -80,6 +80,8 @@ pub struct Jit {
     rc_off: i64,
     /// Print each function's optimized Cranelift IR to stderr (`Options::dump_opt`).
     dump_opt: bool,
+    /// `fingerprint()`, computed once (every heap key hashes it).
+    fingerprint: [u8; 16],
 }
 
 impl Jit {
@@ -104,12 +106,14 @@ impl Jit {
             .map_err(|e| JitError::Unavailable(format!("no native code for this CPU: {e}")))?
             .finish(settings::Flags::new(flags))
             .map_err(|e| JitError::Unavailable(format!("cranelift: {e}")))?;
+        let fingerprint = fingerprint_of(&*isa, rc_off);
         Ok(Jit {
             isa,
             fctx: FunctionBuilderContext::new(),
             ctx: Context::new(),
             rc_off,
             dump_opt,
+            fingerprint,
         })
     }
 
@@ -118,21 +122,7 @@ impl Jit {
     /// layout. Part of every code heap key; code compiled for another fingerprint is
     /// never loaded.
     pub fn fingerprint(&self) -> [u8; 16] {
-        let text = format!(
-            "nvm {} codegen {CODEGEN_REVISION} sources {} cranelift 0.135.8 {} {} {} rc {}",
-            env!("CARGO_PKG_VERSION"),
-            env!("NVM_CODEGEN_HASH"),
-            self.isa.triple(),
-            self.isa.flags(),
-            self.isa
-                .isa_flags()
-                .iter()
-                .map(|f| f.to_string())
-                .collect::<Vec<_>>()
-                .join(","),
-            self.rc_off
-        );
-        xxhash_rust::xxh3::xxh3_128(text.as_bytes()).to_le_bytes()
+        self.fingerprint
     }
 
     /// Compiles `f`. `listing` also renders the Cranelift IR and disassembly.
@@ -192,4 +182,22 @@ impl Jit {
             callees,
         })
     }
+}
+
+/// See [`Jit::fingerprint`].
+fn fingerprint_of(isa: &dyn cranelift_codegen::isa::TargetIsa, rc_off: i64) -> [u8; 16] {
+    let text = format!(
+        "nvm {} codegen {CODEGEN_REVISION} sources {} cranelift 0.135.8 {} {} {} rc {}",
+        env!("CARGO_PKG_VERSION"),
+        env!("NVM_CODEGEN_HASH"),
+        isa.triple(),
+        isa.flags(),
+        isa.isa_flags()
+            .iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        rc_off
+    );
+    xxhash_rust::xxh3::xxh3_128(text.as_bytes()).to_le_bytes()
 }

@@ -186,14 +186,14 @@ impl Array {
     /// 0 or more than 3 dimensions, and when the array cannot be allocated.
     pub fn zeros(elem: Prim, shape: &[i64]) -> Result<Array, RtError> {
         let (ndim, dims, total) = check_shape(shape)?;
-        let cells = alloc_cells(total, 0, &format_shape(shape))?;
+        let cells = alloc_cells(total, 0, || format_shape(shape))?;
         Ok(Array::from_cells(elem, ndim, dims, cells))
     }
 
     /// An array filled with `v`, of `v`'s kind.
     pub fn full(shape: &[i64], v: Scalar) -> Result<Array, RtError> {
         let (ndim, dims, total) = check_shape(shape)?;
-        let cells = alloc_cells(total, v.to_bits(), &format_shape(shape))?;
+        let cells = alloc_cells(total, v.to_bits(), || format_shape(shape))?;
         Ok(Array::from_cells(v.prim(), ndim, dims, cells))
     }
 
@@ -267,7 +267,7 @@ impl Array {
             return Err(oom(&format!("({n},)")));
         }
         let n = n as usize;
-        let mut cells = reserve_cells(n, &format!("({n},)"))?;
+        let mut cells = reserve_cells(n, || format!("({n},)"))?;
         let mut v = a;
         for _ in 0..n {
             cells.push(Cell::new(v as u64));
@@ -292,8 +292,7 @@ impl Array {
         }
         let n = len as usize;
         let delta = (a + step) - a;
-        let shape = format!("({n},)");
-        let mut cells = reserve_cells(n, &shape)?;
+        let mut cells = reserve_cells(n, || format!("({n},)"))?;
         for i in 0..n {
             let x = if i == 0 { a } else { a + i as f64 * delta };
             cells.push(Cell::new(x.to_bits()));

@@ -144,19 +144,31 @@ fn physical_memory() -> Option<u64> {
 /// Allocates `n` words set to `fill`, reporting allocation failure as an error. A request
 /// larger than the machine's physical memory is refused up front: with overcommit the
 /// allocation could succeed and the process be killed while filling it.
-pub(super) fn alloc_cells(n: usize, fill: u64, shape: &str) -> Result<Vec<Cell<u64>>, RtError> {
+///
+/// `shape` names the array in the error message; it is called only on failure (formatting
+/// it on every allocation cost more than the allocation of a small array).
+pub(super) fn alloc_cells(
+    n: usize,
+    fill: u64,
+    shape: impl FnOnce() -> String,
+) -> Result<Vec<Cell<u64>>, RtError> {
     let mut v = reserve_cells(n, shape)?;
     v.resize(n, Cell::new(fill));
     Ok(v)
 }
 
 /// An empty buffer with room for `n` words (see [`alloc_cells`] for the limits).
-pub(super) fn reserve_cells(n: usize, shape: &str) -> Result<Vec<Cell<u64>>, RtError> {
+pub(super) fn reserve_cells(
+    n: usize,
+    shape: impl FnOnce() -> String,
+) -> Result<Vec<Cell<u64>>, RtError> {
     if physical_memory().is_some_and(|m| (n as u64).saturating_mul(8) > m) {
-        return Err(oom(shape));
+        return Err(oom(&shape()));
     }
     let mut v: Vec<Cell<u64>> = Vec::new();
-    v.try_reserve_exact(n).map_err(|_| oom(shape))?;
+    if v.try_reserve_exact(n).is_err() {
+        return Err(oom(&shape()));
+    }
     Ok(v)
 }
 
