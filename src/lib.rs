@@ -1,8 +1,9 @@
 //! nvm — a tiered virtual machine for nk, a small statically typed array language.
 //!
-//! The public surface is the embedding API — [`Engine`], [`EngineBuilder`], [`Value`],
-//! [`Tier`], [`Stats`], the typed [`Error`] (more in [`engine`]) — and what the `nvm`
-//! binary needs ([`driver`], [`repl`]). The layers below are private; the `internals`
+//! The public surface is the embedding API — [`Engine`], [`EngineBuilder`], typed
+//! function handles [`Func`], [`Value`], [`Tier`], [`Stats`], the structured [`Error`]
+//! (with [`CompileError`] diagnostics and runtime call chains of [`Frame`]s) (more in
+//! [`engine`]) — and what the `nvm` binary needs ([`driver`], [`repl`]). The layers below are private; the `internals`
 //! feature makes them public (the fuzz targets use it).
 //!
 //! The layers, from the bottom; each imports only modules listed before it
@@ -58,7 +59,7 @@ pub mod engine;
 pub mod repl;
 
 pub use diag::{CompileDiagnostic, CompileError};
-pub use engine::{Engine, EngineBuilder, Error};
+pub use engine::{ConvertError, Engine, EngineBuilder, Error, Frame, Func};
 pub use interp::Value;
 pub use options::Options;
 pub use vm::{Stats, Tier, TierPolicy, DEFAULT_JIT_CALLS};

@@ -270,7 +270,7 @@ impl Session {
 /// evaluation of entries).
 impl Session {
     /// `:heap`: the code heap's folder and contents (as `nvm cache stats`), and this
-    /// session's use of it since the last definition changed.
+    /// session's use of it.
     fn heap_text(&self) -> String {
         let Some(dir) = &self.heap_dir else {
             return "no code heap in this session (it was started with --no-cache)\n".into();
@@ -278,7 +278,7 @@ impl Session {
         let mut t = crate::heap::manage::stats(dir);
         if let Some(h) = self.engine.heap_stats() {
             t.push_str(&format!(
-                "this session, since the last definition: {} hits, {} misses, {} entries written, {} bytes loaded\n",
+                "this session: {} hits, {} misses, {} entries written, {} bytes loaded\n",
                 h.hits, h.misses, h.writes, h.bytes_loaded
             ));
         }

@@ -242,3 +242,42 @@ fn a_file_module_is_read_once_when_loaded() {
     assert_eq!(e.call::<i64>("k", ()).unwrap(), 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_memory_limit_stops_calls_that_hold_too_much_in_every_tier() {
+    for tier in [Tier::Interp, Tier::Jit] {
+        let mut e = Engine::builder()
+            .tier(tier)
+            .memory_limit(8 * 15_000)
+            .build();
+        e.load_str(
+            "m",
+            "fn big(n: i64) -> f64 { return sum(zeros(n)); }\n\
+             fn churn(n: i64) -> f64 { let a = zeros(n); let s = 0.0; for i in 0..100 { a = a + 1.0; s += a[0]; } return s; }",
+        )
+        .unwrap();
+        // An allocation checked up front.
+        match e.call::<f64>("big", (20_000i64,)) {
+            Err(Error::Runtime { message, .. }) => {
+                assert!(
+                    message.starts_with("memory limit exceeded: an array of shape (20000,)"),
+                    "{tier:?}: {message}"
+                )
+            }
+            other => panic!("{tier:?}: {other:?}"),
+        }
+        // Elementwise results: two arrays of 10,000 alive at once pass 15,000 words.
+        match e.call::<f64>("churn", (10_000i64,)) {
+            Err(Error::Runtime { message, .. }) => {
+                assert!(
+                    message.starts_with("memory limit exceeded"),
+                    "{tier:?}: {message}"
+                )
+            }
+            other => panic!("{tier:?}: {other:?}"),
+        }
+        // What fits still runs, and the budget was given back.
+        assert_eq!(e.call::<f64>("churn", (5_000i64,)).unwrap(), 5050.0);
+        assert_eq!(e.call::<f64>("big", (14_000i64,)).unwrap(), 0.0);
+    }
+}

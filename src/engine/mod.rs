@@ -168,6 +168,7 @@ pub struct EngineBuilder {
     options: Options,
     capture: bool,
     time_limit: Option<Duration>,
+    memory_limit: Option<u64>,
     interrupt: Option<Arc<AtomicBool>>,
 }
 
@@ -224,6 +225,26 @@ impl EngineBuilder {
         self.time_limit = Some(limit);
         self
     }
+    /// Cap the memory nk arrays made by this engine's calls may hold at once, in bytes
+    /// (arrays lent by the caller do not count). An allocation that would pass it is a
+    /// runtime error ("memory limit exceeded: ..."), in either tier. Default: none (an
+    /// allocation larger than the machine's memory is an error anyway).
+    ///
+    /// ```
+    /// use nvm::{Engine, Error};
+    ///
+    /// let mut engine = Engine::builder().memory_limit(1 << 20).build();
+    /// engine.load_str("m", "fn big(n: i64) -> f64 { return sum(zeros(n)); }").unwrap();
+    /// assert_eq!(engine.call::<f64>("big", (1000i64,)).unwrap(), 0.0);
+    /// match engine.call::<f64>("big", (1_000_000i64,)) {
+    ///     Err(Error::Runtime { message, .. }) => assert!(message.starts_with("memory limit exceeded")),
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.memory_limit = Some(bytes);
+        self
+    }
     /// The engine.
     pub fn build(self) -> Engine {
         let interrupt = self
@@ -250,6 +271,9 @@ impl EngineBuilder {
             watchdog: self
                 .time_limit
                 .map(|limit| Watchdog::start(limit, interrupt.clone())),
+            budget: self
+                .memory_limit
+                .map(|limit| crate::runtime::MemoryBudget::new(limit, interrupt.clone())),
             interrupt,
             options: self.options,
             output,
@@ -361,6 +385,8 @@ pub(crate) struct Inner {
     /// The stop flag of this engine's calls.
     interrupt: Arc<AtomicBool>,
     watchdog: Option<Watchdog>,
+    /// The memory cap of this engine's calls.
+    budget: Option<Arc<crate::runtime::MemoryBudget>>,
     options: Options,
     output: Option<Arc<Mutex<Vec<u8>>>>,
     /// The modules loaded by name (not those only imported), in load order.
@@ -451,6 +477,7 @@ impl Engine {
             options: Options::default(),
             capture: false,
             time_limit: None,
+            memory_limit: None,
             interrupt: None,
         }
     }
@@ -1257,7 +1284,16 @@ impl Inner {
             w.arm();
         }
         let vm = &mut self.vm;
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vm.call(id, values)));
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &self.budget {
+                Some(b) => b.run(|| vm.call(id, values)),
+                None => vm.call(id, values),
+            }));
+        let over_budget = self.budget.as_ref().is_some_and(|b| b.take_exceeded());
+        if over_budget {
+            // The stop was for this call (it may have ended before seeing it).
+            self.interrupt.store(false, Ordering::Relaxed);
+        }
         let timed_out = self.watchdog.as_ref().is_some_and(|w| w.disarm());
         if result.is_err() {
             self.vm.clear_registers();
@@ -1265,12 +1301,27 @@ impl Inner {
         self.vm.flush();
         values.clear();
         let result = match result {
+            // Past the memory cap after the last loop: the call held more than allowed.
+            Ok(Ok(_)) if over_budget => Err(Error::Runtime {
+                message: format!(
+                    "memory limit exceeded: this engine's arrays may hold {} bytes at once",
+                    self.budget.as_ref().map_or(0, |b| b.limit())
+                ),
+                chain: Vec::new(),
+                rendered: "error: memory limit exceeded".into(),
+            }),
             // A result that is (or holds) a view of lent memory is copied out of it.
             Ok(Ok(v)) => Ok(detach(v)),
             Ok(Err(mut e)) => {
                 if timed_out && e.message == crate::vm::INTERRUPTED {
                     let limit = self.watchdog.as_ref().map(|w| w.limit).unwrap_or_default();
                     e.message = format!("time limit exceeded: the call ran longer than {limit:?}");
+                }
+                if over_budget && e.message == crate::vm::INTERRUPTED {
+                    let limit = self.budget.as_ref().map_or(0, |b| b.limit());
+                    e.message = format!(
+                        "memory limit exceeded: this engine's arrays may hold {limit} bytes at once"
+                    );
                 }
                 let sources = &self.checker.loaded().sources;
                 let chain = e

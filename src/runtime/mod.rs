@@ -20,6 +20,8 @@ pub mod format;
 pub mod ops;
 pub mod random;
 
-pub use array::{native_layout, Array, ArrayRef, InPlace, Index, Storage, MAX_ELEMENTS};
+pub use array::{
+    native_layout, Array, ArrayRef, InPlace, Index, MemoryBudget, Storage, MAX_ELEMENTS,
+};
 pub use error::{RtError, RuntimeError};
 pub use ops::Scalar;

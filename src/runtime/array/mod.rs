@@ -59,6 +59,7 @@ mod reduce;
 mod storage;
 
 pub use index::Index;
+pub use storage::MemoryBudget;
 pub use kernels::InPlace;
 pub use storage::Storage;
 

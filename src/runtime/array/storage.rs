@@ -6,7 +6,9 @@
 //! the `unsafe` [`Storage::lend`], whose contract makes [`Storage::cells`] sound; `Cells` is
 //! private to this file, so no other code can build one.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::runtime::error::RtError;
 
@@ -14,6 +16,94 @@ use crate::runtime::error::RtError;
 #[derive(Debug)]
 pub struct Storage {
     cells: Cells,
+    /// The memory budget this buffer counts against (owned buffers made while one was
+    /// active), released when the buffer goes.
+    budget: Option<Arc<MemoryBudget>>,
+}
+
+/// A cap on the bytes of array buffers alive at once that nk code made while the budget
+/// was active (an engine's memory limit). An allocation that is checked first (`zeros`,
+/// `full`, `arange`, ...) and would pass the cap fails with a runtime error; one made by
+/// an elementwise kernel is counted after the fact and, if the cap is passed, sets
+/// `exceeded` and the run's stop flag, so the run stops at its next loop iteration or call
+/// (as a time limit does) and the engine reports the limit.
+#[derive(Debug)]
+pub struct MemoryBudget {
+    limit: u64,
+    used: AtomicU64,
+    exceeded: AtomicBool,
+    stop: Arc<AtomicBool>,
+}
+
+thread_local! {
+    /// The budget of the nk call running on this thread, if any.
+    static BUDGET: RefCell<Option<Arc<MemoryBudget>>> = const { RefCell::new(None) };
+}
+
+impl MemoryBudget {
+    /// A budget of `limit` bytes; passing it sets `stop` (the run's stop flag).
+    pub fn new(limit: u64, stop: Arc<AtomicBool>) -> Arc<MemoryBudget> {
+        Arc::new(MemoryBudget {
+            limit,
+            used: AtomicU64::new(0),
+            exceeded: AtomicBool::new(false),
+            stop,
+        })
+    }
+
+    /// The cap, in bytes.
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    /// Bytes held now by buffers counted against the budget.
+    pub fn used(&self) -> u64 {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// Whether the cap was passed since the last call of this (which clears it).
+    pub fn take_exceeded(&self) -> bool {
+        self.exceeded.swap(false, Ordering::Relaxed)
+    }
+
+    /// Runs `f` with this budget active on the current thread (the previous one is put
+    /// back after, also if `f` panics).
+    pub fn run<R>(self: &Arc<Self>, f: impl FnOnce() -> R) -> R {
+        struct Restore(Option<Arc<MemoryBudget>>);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                let prev = self.0.take();
+                BUDGET.with(|b| *b.borrow_mut() = prev);
+            }
+        }
+        let prev = BUDGET.with(|b| b.borrow_mut().replace(self.clone()));
+        let _restore = Restore(prev);
+        f()
+    }
+}
+
+/// An error if an allocation of `bytes` would pass the active budget.
+fn charge_check(bytes: u64, shape: impl FnOnce() -> String) -> Result<(), RtError> {
+    BUDGET.with(|b| match &*b.borrow() {
+        Some(budget) if budget.used().saturating_add(bytes) > budget.limit => {
+            Err(RtError::new(format!(
+                "memory limit exceeded: an array of shape {} needs {bytes} bytes; this engine's arrays may hold {} bytes at once ({} in use)",
+                shape(),
+                budget.limit,
+                budget.used()
+            )))
+        }
+        _ => Ok(()),
+    })
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        if let (Some(b), Cells::Owned(v)) = (&self.budget, &self.cells) {
+            b.used
+                .fetch_sub((v.capacity() as u64) * 8, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -45,6 +135,7 @@ impl Storage {
                 len,
                 read_only: false,
             },
+            budget: None,
         }
     }
 
@@ -67,6 +158,7 @@ impl Storage {
                 len,
                 read_only: true,
             },
+            budget: None,
         }
     }
 
@@ -108,18 +200,38 @@ impl Storage {
         )
     }
 
-    /// Storage owning `cells`.
+    /// Storage owning `cells` (counted against the active memory budget, if any).
     pub(super) fn owned(cells: Vec<Cell<u64>>) -> Storage {
+        let budget = BUDGET.with(|b| b.borrow().clone());
+        if let Some(b) = &budget {
+            let bytes = (cells.capacity() as u64) * 8;
+            let used = b.used.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            if used > b.limit {
+                b.exceeded.store(true, Ordering::Relaxed);
+                b.stop.store(true, Ordering::Relaxed);
+            }
+        }
         Storage {
             cells: Cells::Owned(cells),
+            budget,
         }
     }
 
-    /// The owned words, or the storage back unchanged when its words are lent.
-    pub(super) fn into_owned(self) -> Result<Vec<Cell<u64>>, Storage> {
-        match self.cells {
-            Cells::Owned(v) => Ok(v),
-            cells => Err(Storage { cells }),
+    /// The owned words (no longer counted against a budget), or the storage back
+    /// unchanged when its words are lent.
+    pub(super) fn into_owned(mut self) -> Result<Vec<Cell<u64>>, Storage> {
+        match std::mem::replace(&mut self.cells, Cells::Owned(Vec::new())) {
+            Cells::Owned(v) => {
+                if let Some(b) = self.budget.take() {
+                    b.used
+                        .fetch_sub((v.capacity() as u64) * 8, Ordering::Relaxed);
+                }
+                Ok(v)
+            }
+            cells => {
+                self.cells = cells;
+                Err(self)
+            }
         }
     }
 }
@@ -162,9 +274,13 @@ pub(super) fn reserve_cells(
     n: usize,
     shape: impl FnOnce() -> String,
 ) -> Result<Vec<Cell<u64>>, RtError> {
+    // Formatted at most once, on the one error returned.
+    let mut shape = Some(shape);
+    let mut shape = move || shape.take().map(|f| f()).unwrap_or_default();
     if physical_memory().is_some_and(|m| (n as u64).saturating_mul(8) > m) {
         return Err(oom(&shape()));
     }
+    charge_check((n as u64).saturating_mul(8), &mut shape)?;
     let mut v: Vec<Cell<u64>> = Vec::new();
     if v.try_reserve_exact(n).is_err() {
         return Err(oom(&shape()));
