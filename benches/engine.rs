@@ -32,6 +32,17 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let module = "fn add(a, b) { return a + b; }\n";
+    // `NVM_BENCH_HANDLE_ONLY=1`: only the typed handle, native tier (for a profiler).
+    if std::env::var_os("NVM_BENCH_HANDLE_ONLY").is_some() {
+        let mut e = Engine::builder().tier(Tier::Jit).build();
+        e.load_str("m", module).unwrap();
+        let add = e.func::<(i64, i64), i64>("add").unwrap();
+        let r = rate(3.0, |i| {
+            std::hint::black_box(add.call((i as i64, 1)).unwrap());
+        });
+        println!("{:.1} M calls/s", r / 1e6);
+        return;
+    }
     println!("| what | tier | result |");
     println!("|---|---|---:|");
     for (tier, tname) in [(Tier::Interp, "interp"), (Tier::Jit, "jit")] {

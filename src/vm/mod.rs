@@ -434,38 +434,51 @@ impl<'p> Vm<'p> {
     }
 
     fn call_inner(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
-        let prog = self.prog.clone();
-        let func = &prog.funcs[id as usize];
-        let err_at = |e: BytecodeError| RuntimeError {
-            message: e.to_string(),
-            span: func.span,
-            chain: vec![],
+        // The frame sizes, read in place: an embedder's call of a resolved slot touches no
+        // reference count here (it is the engine's hot path).
+        let (n_s, n_a) = match &self.table[id as usize] {
+            Slot::Native(f, _) | Slot::Interp(f) => (f.n_s, f.n_a),
+            Slot::Unresolved => {
+                let f = self.resolve(id).map_err(|e| RuntimeError {
+                    message: e.to_string(),
+                    span: self.prog.funcs[id as usize].span,
+                    chain: vec![],
+                })?;
+                (f.n_s, f.n_a)
+            }
         };
-        let f = self.resolve(id).map_err(err_at)?;
         // Lay the arguments out as the callee's window at the bottom of the stacks.
         self.m.s.clear();
         self.m.a.clear();
-        self.m.s.resize(f.n_s + 1, 0);
-        self.m.a.resize(f.n_a + 1, None);
+        self.m.s.resize(n_s + 1, 0);
+        self.m.a.resize(n_a + 1, None);
         let (mut ns, mut na) = (0usize, 0usize);
         for v in args {
             v.write_leaves(&mut self.m.s, &mut self.m.a, &mut ns, &mut na);
         }
-        if matches!(self.table[id as usize], Slot::Native(..)) {
-            self.call_native(id, 0, 0, 0).map_err(|mut e| {
-                e.chain.reverse();
-                if self.native.pending_at_caller {
-                    e.span = func.span;
-                }
-                e
-            })?;
-        } else {
-            self.run(f, 0, 0, 0)?;
+        match &self.table[id as usize] {
+            Slot::Native(..) => {
+                self.call_native(id, 0, 0, 0).map_err(|mut e| {
+                    e.chain.reverse();
+                    if self.native.pending_at_caller {
+                        e.span = self.prog.funcs[id as usize].span;
+                    }
+                    e
+                })?;
+            }
+            Slot::Interp(f) => {
+                let f = f.clone();
+                self.run(f, 0, 0, 0)?;
+            }
+            Slot::Unresolved => unreachable!("resolved above"),
         }
-        let ret = self.prog.funcs[id as usize].ret.clone();
         let (mut ns, mut na) = (0usize, 0usize);
         Ok(Value::read_leaves(
-            &ret, &self.m.s, &self.m.a, &mut ns, &mut na,
+            &self.prog.funcs[id as usize].ret,
+            &self.m.s,
+            &self.m.a,
+            &mut ns,
+            &mut na,
         ))
     }
 
