@@ -14,6 +14,7 @@ pub struct Diagnostic {
     pub message: String,
     /// Secondary labels ("defined here", "opened here").
     pub labels: Vec<(Span, String)>,
+    /// Extra explanations ("while checking the specialization ...").
     pub notes: Vec<String>,
 }
 
@@ -109,12 +110,15 @@ pub struct CompileDiagnostic {
     pub file: String,
     /// 1-based line and column (in characters) of the start of the offending range.
     pub line: usize,
+    /// The 1-based column (in characters).
     pub column: usize,
     /// The offending range in bytes of the file's text.
     pub range: std::ops::Range<usize>,
+    /// What is wrong.
     pub message: String,
     /// Secondary places ("defined here") as `(file, line, column, text)`.
     pub labels: Vec<(String, usize, usize, String)>,
+    /// Extra explanations ("while checking the specialization ...").
     pub notes: Vec<String>,
 }
 

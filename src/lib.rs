@@ -36,6 +36,10 @@
 //! injection, compiled only with the cargo feature `fault-injection` (which `cargo test`
 //! turns on, release builds do not).
 
+// Every public item of the embedding API is documented (the layers, public only with
+// `internals`, are documented for their readers, not checked).
+#![cfg_attr(not(feature = "internals"), warn(missing_docs))]
+
 /// Declares the internal layers: private to the crate, public only with the `internals`
 /// feature (for the fuzz targets and for tools that need the pipeline's pieces).
 macro_rules! internal {

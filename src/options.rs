@@ -29,6 +29,7 @@ pub enum Tier {
 /// How the tiers are chosen.
 #[derive(Debug, Clone, Copy)]
 pub struct TierPolicy {
+    /// Which tier runs the code.
     pub tier: Tier,
     /// Calls after which `Auto` compiles a loop-free function.
     pub jit_calls: u32,

@@ -38,7 +38,9 @@ use std::path::{Path, PathBuf};
 
 /// A program that passed the front end.
 pub struct Checked {
+    /// Every loaded text (for messages).
     pub sources: SourceMap,
+    /// The typed IR of every specialization.
     pub program: std::rc::Rc<Program>,
 }
 
@@ -56,6 +58,7 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// The process exit status for this failure (2: compile or usage, 1: runtime).
     pub fn exit_code(&self) -> i32 {
         match self {
             Failure::Compile(_) | Failure::Usage(_) => 2,
@@ -149,6 +152,7 @@ fn check_loaded_keeping_ast(
 /// Options for running a checked program.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
+    /// Color the diagnostics (on a terminal).
     pub color: bool,
     /// Arguments for `main`, as typed on the command line.
     pub args: Vec<String>,
@@ -163,7 +167,9 @@ pub struct RunOptions {
 
 /// The outcome of a run and what it took.
 pub struct RunReport {
+    /// The VM's counters for `--stats`.
     pub stats: vm::Stats,
+    /// How the run ended.
     pub result: Result<(), Failure>,
     /// Non-fatal problems (a damaged code heap entry, an unwritable cache folder).
     pub warnings: Vec<String>,
@@ -330,24 +336,32 @@ pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
 pub struct FrontendTimes {
     /// Lines of the script.
     pub lines: usize,
+    /// Reading the script file.
     pub read_ms: f64,
+    /// Lexing the script alone (again, to time it; the parser lexes as it goes).
     pub lex_ms: f64,
     /// Tokens of the script.
     pub tokens: usize,
+    /// Parsing the script alone (timed apart from loading).
     pub parse_ms: f64,
+    /// Loading: reading, lexing and parsing the script, its imports and the prelude.
     pub load_ms: f64,
+    /// Name resolution, type inference and specialization.
     pub check_ms: f64,
     /// Bytecode for every specialization (the VM does this lazily, per first call).
     pub lower_ms: f64,
+    /// Specializations the checker made.
     pub specializations: usize,
     /// `load_ms + check_ms + lower_ms`.
     pub total_ms: f64,
 }
 
 impl FrontendTimes {
+    /// As one line of JSON (`--stats=json`).
     pub fn json(&self) -> String {
         serde_json::to_string(self).expect("plain data serializes")
     }
+    /// As text, with the milliseconds per 1,000 lines (`--stats`).
     pub fn text(&self) -> String {
         let per = |ms: f64| ms * 1000.0 / self.lines.max(1) as f64;
         let mut s = format!("{} lines, {} tokens\n", self.lines, self.tokens);

@@ -790,6 +790,7 @@ into_args! {
 /// assert!(x == 2.0 && pos && a.shape() == [2]);
 /// ```
 pub trait FromNk: Sized {
+    /// Converts an nk result.
     fn from_nk(v: Value) -> Result<Self, ConvertError>;
 }
 

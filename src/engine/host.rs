@@ -34,12 +34,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub trait HostArg: Sized {
     /// The nk parameter type (an error for types nk cannot name, like `ArrayD`).
     fn nk_type() -> Result<Type, String>;
+    /// Converts the nk argument.
     fn from_nk_arg(v: &Value) -> Result<Self, String>;
 }
 
 /// A Rust type a host function can give back to nk.
 pub trait HostRet {
+    /// The nk result type.
     fn nk_type() -> Result<Type, String>;
+    /// Converts the result for nk.
     fn into_nk_ret(self) -> Result<Value, String>;
 }
 
@@ -169,6 +172,7 @@ tuples! {
 pub trait HostFunction<Args>: Send + 'static {
     /// Parameter types and result type.
     fn signature() -> Result<(Vec<Type>, Type), String>;
+    /// The function as the interpreter calls it.
     fn into_host(self) -> HostFn;
 }
 

@@ -120,8 +120,11 @@ pub enum Error {
     /// An nk runtime error: the message, the call chain (outermost first), and the whole
     /// rendered diagnostic.
     Runtime {
+        /// What went wrong (`index 10 is out of bounds for axis 0 with size 2`).
         message: String,
+        /// The nk functions active, outermost first.
         chain: Vec<Frame>,
+        /// The whole diagnostic as `nvm` prints it (message, source line, call chain).
         rendered: String,
     },
     /// A call the engine cannot make: unknown function, arguments of other types than
@@ -133,7 +136,9 @@ pub enum Error {
 /// place in it that was running.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
+    /// The specialization (`physics.outer(f64[])`).
     pub function: String,
+    /// The file (a path, an engine module's name, `REPL[3]`).
     pub file: String,
     /// 1-based.
     pub line: usize,

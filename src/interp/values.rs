@@ -14,13 +14,18 @@ use std::rc::Rc;
 /// A whole nk value.
 #[derive(Clone, Debug)]
 pub enum Value {
+    /// A scalar (`i64`, `f64`, `bool`).
     S(Scalar),
+    /// An array (shared: nk arrays are references, as in NumPy).
     A(ArrayRef),
+    /// A tuple.
     T(Vec<Value>),
+    /// The "value" of a call that returns nothing.
     Unit,
 }
 
 impl Value {
+    /// The value of type `ty` at `loc` of the register files (frame bases `bs`, `ba`).
     pub fn read(
         ty: &Type,
         loc: &Loc,
@@ -45,6 +50,7 @@ impl Value {
         }
     }
 
+    /// Stores the value at `loc` of the register files (frame bases `bs`, `ba`).
     pub fn write(self, loc: &Loc, s: &mut [u64], a: &mut [Option<ArrayRef>], bs: usize, ba: usize) {
         match (self, loc) {
             (Value::S(x), Loc::S(r)) => s[bs + *r as usize] = x.to_bits(),
@@ -87,6 +93,7 @@ impl Value {
         }
     }
 
+    /// The value of type `ty` whose leaves are the next registers from `ns`/`na` (advanced past them).
     pub fn read_leaves(
         ty: &Type,
         s: &[u64],

@@ -74,6 +74,7 @@ pub struct Stats {
     pub heap: Option<crate::heap::HeapStats>,
     /// Time spent in Cranelift, and the machine code it produced.
     pub native_ns: u64,
+    /// Bytes of machine code installed (compiled or loaded).
     pub native_bytes: u64,
     /// Specializations Cranelift could not compile, with the reason (they stay interpreted).
     pub not_compiled: Vec<(String, String)>,
