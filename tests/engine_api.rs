@@ -45,6 +45,28 @@ fn typed_handles_are_checked_when_made() {
         e.func::<(i64,), i64>("nope"),
         Err(Error::Usage(_))
     ));
+    // Scalars take a fast path: results of every scalar type, nothing, and runtime errors
+    // with their chain come back as through any other call.
+    e.load_str(
+        "s",
+        "fn pos(x: f64) -> bool { return x > 0.0; }\nfn noop(x: i64) { }\nfn div(a: i64, b: i64) -> i64 { return inner(a, b); }\nfn inner(a: i64, b: i64) -> i64 { return a // b; }",
+    )
+    .unwrap();
+    let pos = e.func::<(i64,), bool>("pos").unwrap();
+    assert!(pos.call((3,)).unwrap());
+    assert!(!pos.call((-3,)).unwrap());
+    e.func::<(i64,), ()>("noop").unwrap().call((1,)).unwrap();
+    let div = e.func::<(i64, i64), i64>("div").unwrap();
+    assert_eq!(div.call((-7, 2)).unwrap(), -4, "floor division");
+    match div.call((1, 0)) {
+        Err(Error::Runtime { message, chain, .. }) => {
+            assert!(message.contains("division by zero"), "{message}");
+            let names: Vec<&str> = chain.iter().map(|f| f.function.as_str()).collect();
+            assert_eq!(names, ["s.div(i64, i64)", "s.inner(i64, i64)"]);
+            assert_eq!((chain[1].file.as_str(), chain[1].line), ("s", 4));
+        }
+        other => panic!("{other:?}"),
+    }
     // Twelve arguments.
     e.load_str(
         "many",

@@ -534,9 +534,15 @@ impl Engine {
                 f.name, f.ret
             )));
         }
+        let scalar = matches!(want, Type::Prim(_) | Type::Unit)
+            && f.params
+                .iter()
+                .all(|&p| matches!(f.locals[p as usize].ty, Type::Prim(_)));
         Ok(Func {
             shared: self.shared.clone(),
             id,
+            scalar,
+            arity: f.params.len(),
             ret: want,
             widen,
             name: f.name.clone(),
@@ -1253,15 +1259,9 @@ impl Inner {
         w
     }
 
-    /// Runs specialization `id` (`name` for messages) with `values`; `want`: the result
-    /// type a typed handle was made for.
-    pub(crate) fn call_id(
-        &mut self,
-        id: FuncId,
-        want: Option<&Type>,
-        name: &str,
-        values: &mut Vec<Value>,
-    ) -> Result<Value, Error> {
+    /// Checks that a call of `id` can be made: the function still exists and (for a
+    /// typed handle) still returns `want`.
+    fn callable(&self, id: FuncId, want: Option<&Type>, name: &str) -> Result<(), Error> {
         if !self.retired.is_empty() && self.retired.contains(&id) {
             return Err(Error::Usage(format!(
                 "`{name}` is no longer defined (its module was loaded again without it)"
@@ -1275,24 +1275,24 @@ impl Inner {
                 )));
             }
         }
-        // Arrays lent read-only are copied for a function that may write an array.
-        if convert::has_readonly_loans(values) && self.writes_arrays(id) {
-            convert::copy_readonly_loans(values);
-        }
-        // Arrays lent by the caller (`&mut`): every reference to them must be gone when
-        // this call returns.
-        let mut lent = Vec::new();
-        if values.iter().any(|v| !matches!(v, Value::S(_))) {
-            values.iter().for_each(|v| lent_storages(v, &mut lent));
-        }
+        Ok(())
+    }
+
+    /// Runs `run` on the VM as one call: time limit armed, memory budget active, panics
+    /// caught, output flushed; runtime errors become [`Error::Runtime`] with the chain.
+    fn guarded<T>(
+        &mut self,
+        name: &str,
+        run: impl FnOnce(&mut Vm<'static>) -> Result<T, crate::runtime::RuntimeError>,
+    ) -> Result<T, Error> {
         if let Some(w) = &self.watchdog {
             w.arm();
         }
         let vm = &mut self.vm;
         let result =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &self.budget {
-                Some(b) => b.run(|| vm.call(id, values)),
-                None => vm.call(id, values),
+                Some(b) => b.run(|| run(vm)),
+                None => run(vm),
             }));
         let over_budget = self.budget.as_ref().is_some_and(|b| b.take_exceeded());
         if over_budget {
@@ -1304,29 +1304,27 @@ impl Inner {
             self.vm.clear_registers();
         }
         self.vm.flush();
-        values.clear();
-        let result = match result {
+        let memory_error = |limit: u64| {
+            format!("memory limit exceeded: this engine's arrays may hold {limit} bytes at once")
+        };
+        match result {
             // Past the memory cap after the last loop: the call held more than allowed.
-            Ok(Ok(_)) if over_budget => Err(Error::Runtime {
-                message: format!(
-                    "memory limit exceeded: this engine's arrays may hold {} bytes at once",
-                    self.budget.as_ref().map_or(0, |b| b.limit())
-                ),
-                chain: Vec::new(),
-                rendered: "error: memory limit exceeded".into(),
-            }),
-            // A result that is (or holds) a view of lent memory is copied out of it.
-            Ok(Ok(v)) => Ok(detach(v)),
+            Ok(Ok(_)) if over_budget => {
+                let m = memory_error(self.budget.as_ref().map_or(0, |b| b.limit()));
+                Err(Error::Runtime {
+                    rendered: format!("error: {m}"),
+                    message: m,
+                    chain: Vec::new(),
+                })
+            }
+            Ok(Ok(v)) => Ok(v),
             Ok(Err(mut e)) => {
                 if timed_out && e.message == crate::vm::INTERRUPTED {
                     let limit = self.watchdog.as_ref().map(|w| w.limit).unwrap_or_default();
                     e.message = format!("time limit exceeded: the call ran longer than {limit:?}");
                 }
                 if over_budget && e.message == crate::vm::INTERRUPTED {
-                    let limit = self.budget.as_ref().map_or(0, |b| b.limit());
-                    e.message = format!(
-                        "memory limit exceeded: this engine's arrays may hold {limit} bytes at once"
-                    );
+                    e.message = memory_error(self.budget.as_ref().map_or(0, |b| b.limit()));
                 }
                 let sources = &self.checker.loaded().sources;
                 let chain = e
@@ -1351,7 +1349,32 @@ impl Inner {
             Err(_) => Err(Error::Usage(format!(
                 "internal error while calling `{name}` (a bug in nvm)"
             ))),
-        };
+        }
+    }
+
+    /// Runs specialization `id` (`name` for messages) with `values` (cleared after);
+    /// `want`: the result type a typed handle was made for.
+    pub(crate) fn call_id(
+        &mut self,
+        id: FuncId,
+        want: Option<&Type>,
+        name: &str,
+        values: &mut Vec<Value>,
+    ) -> Result<Value, Error> {
+        self.callable(id, want, name)?;
+        // Arrays lent read-only are copied for a function that may write an array.
+        if convert::has_readonly_loans(values) && self.writes_arrays(id) {
+            convert::copy_readonly_loans(values);
+        }
+        // Arrays lent by the caller (`&mut`): every reference to them must be gone when
+        // this call returns.
+        let mut lent = Vec::new();
+        if values.iter().any(|v| !matches!(v, Value::S(_))) {
+            values.iter().for_each(|v| lent_storages(v, &mut lent));
+        }
+        // A result that is (or holds) a view of lent memory is copied out of it.
+        let result = self.guarded(name, |vm| vm.call(id, values)).map(detach);
+        values.clear();
         if lent.iter().any(|w| w.strong_count() > 0) {
             // Cannot happen (nk has no global state that could keep an array); if it did,
             // the memory must never be reached again: the engine stops working.
@@ -1362,6 +1385,19 @@ impl Inner {
             )));
         }
         result
+    }
+
+    /// [`Inner::call_id`] for scalars only (a typed handle's fast path): arguments and
+    /// result as their 64-bit patterns, no `Value` made.
+    pub(crate) fn call_scalars(
+        &mut self,
+        id: FuncId,
+        want: &Type,
+        name: &str,
+        args: &[u64],
+    ) -> Result<u64, Error> {
+        self.callable(id, Some(want), name)?;
+        self.guarded(name, |vm| vm.call_scalars(id, args))
     }
 }
 

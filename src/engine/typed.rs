@@ -14,21 +14,38 @@ use std::marker::PhantomData;
 pub trait NkType {
     /// The nk type (an error for types nk cannot name statically, like `ArrayD`).
     fn nk_type() -> Result<Type, String>;
+    /// A scalar's 64-bit pattern in nk's registers (`None`: not a scalar).
+    fn scalar_bits(&self) -> Option<u64> {
+        None
+    }
+    /// The value from a scalar result's 64-bit pattern (`None`: not a scalar type).
+    fn from_scalar_bits(_bits: u64) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 macro_rules! scalar_type {
-    ($t:ty, $ty:expr) => {
+    ($t:ty, $ty:expr, $to:expr, $from:expr) => {
         impl NkType for $t {
             fn nk_type() -> Result<Type, String> {
                 Ok($ty)
             }
+            fn scalar_bits(&self) -> Option<u64> {
+                Some($to(*self))
+            }
+            fn from_scalar_bits(bits: u64) -> Option<Self> {
+                Some($from(bits))
+            }
         }
     };
 }
-scalar_type!(i64, Type::I64);
-scalar_type!(f64, Type::F64);
-scalar_type!(bool, Type::BOOL);
-scalar_type!((), Type::Unit);
+scalar_type!(i64, Type::I64, |x: i64| x as u64, |b: u64| b as i64);
+scalar_type!(f64, Type::F64, f64::to_bits, f64::from_bits);
+scalar_type!(bool, Type::BOOL, |x: bool| x as u64, |b: u64| b != 0);
+scalar_type!((), Type::Unit, |_: ()| 0, |_: u64| ());
 
 impl<S, D, A> NkType for ndarray::ArrayBase<S, D>
 where
@@ -66,6 +83,9 @@ impl<T: NkType + ?Sized> NkType for &mut T {
 pub trait Params {
     /// The nk types of the parameters, in order.
     fn types() -> Result<Vec<Type>, String>;
+    /// Writes every argument's 64-bit pattern to `out` if all are scalars (the fast path);
+    /// false otherwise.
+    fn scalar_bits(&self, out: &mut [u64; 12]) -> bool;
     /// Converts the arguments, appending them to `out` (`loans` keeps what must happen
     /// after the call).
     fn push_values<'a>(
@@ -81,6 +101,9 @@ impl Params for () {
     fn types() -> Result<Vec<Type>, String> {
         Ok(Vec::new())
     }
+    fn scalar_bits(&self, _: &mut [u64; 12]) -> bool {
+        true
+    }
     fn push_values<'a>(self, _: &mut Vec<Value>, _: &mut Loans<'a>) -> Result<(), ConvertError>
     where
         Self: 'a,
@@ -94,6 +117,19 @@ macro_rules! params {
         impl<$($t: IntoNk + NkType),+> Params for ($($t,)+) {
             fn types() -> Result<Vec<Type>, String> {
                 Ok(vec![$(<$t as NkType>::nk_type()?),+])
+            }
+            #[allow(non_snake_case, unused_assignments)]
+            fn scalar_bits(&self, out: &mut [u64; 12]) -> bool {
+                let ($($t,)+) = self;
+                let mut k = 0;
+                $(
+                    match $t.scalar_bits() {
+                        Some(b) => out[k] = b,
+                        None => return false,
+                    }
+                    k += 1;
+                )+
+                true
             }
             #[allow(non_snake_case)]
             fn push_values<'a>(self, out: &mut Vec<Value>, loans: &mut Loans<'a>) -> Result<(), ConvertError>
@@ -144,6 +180,9 @@ pub struct Func<A, R> {
     pub(super) ret: Type,
     /// Arguments that widen from `i64` to an `f64` parameter (bit i: argument i).
     pub(super) widen: u64,
+    /// Scalars in and out: calls take the fast path (no `Value` made).
+    pub(super) scalar: bool,
+    pub(super) arity: usize,
     pub(super) name: String,
     pub(super) _types: PhantomData<fn(A) -> R>,
 }
@@ -164,15 +203,34 @@ impl<A, R> Clone for Func<A, R> {
             id: self.id,
             ret: self.ret.clone(),
             widen: self.widen,
+            scalar: self.scalar,
+            arity: self.arity,
             name: self.name.clone(),
             _types: PhantomData,
         }
     }
 }
 
-impl<A: Params, R: FromNk> Func<A, R> {
+impl<A: Params, R: FromNk + NkType> Func<A, R> {
     /// Calls the function.
     pub fn call(&self, args: A) -> Result<R, Error> {
+        let mut bits = [0u64; 12];
+        if self.scalar && args.scalar_bits(&mut bits) {
+            let mut w = self.widen;
+            while w != 0 {
+                let i = w.trailing_zeros() as usize;
+                w &= w - 1;
+                bits[i] = (bits[i] as i64 as f64).to_bits();
+            }
+            let r = super::lock(&self.shared)?.call_scalars(
+                self.id,
+                &self.ret,
+                &self.name,
+                &bits[..self.arity],
+            )?;
+            return R::from_scalar_bits(r)
+                .ok_or_else(|| Error::Usage(format!("internal: `{}` is not scalar", self.name)));
+        }
         // Write-backs into `&mut` arrays passed as copies run when `loans` drops, after
         // the call.
         let mut loans = Loans::new(Seal::new());

@@ -423,7 +423,38 @@ impl<'p> Vm<'p> {
     /// value of the call is left in the register files afterwards (the engine relies on it
     /// to end the loan of an embedder's array).
     pub fn call(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
-        let r = self.call_inner(id, args);
+        let r = self
+            .enter(id, |s, a| {
+                let (mut ns, mut na) = (0usize, 0usize);
+                for v in args {
+                    v.write_leaves(s, a, &mut ns, &mut na);
+                }
+            })
+            .map(|()| {
+                let (mut ns, mut na) = (0usize, 0usize);
+                Value::read_leaves(
+                    &self.prog.funcs[id as usize].ret,
+                    &self.m.s,
+                    &self.m.a,
+                    &mut ns,
+                    &mut na,
+                )
+            });
+        self.clear_registers();
+        r
+    }
+
+    /// [`Vm::call`] of a specialization whose parameters and result are scalars, given
+    /// and returned as their 64-bit patterns (an embedder's fast path: no `Value`).
+    pub fn call_scalars(&mut self, id: FuncId, args: &[u64]) -> Result<u64, RuntimeError> {
+        let r = self
+            .enter(id, |s, _| {
+                if s.len() < args.len() {
+                    s.resize(args.len(), 0);
+                }
+                s[..args.len()].copy_from_slice(args)
+            })
+            .map(|()| self.m.s.first().copied().unwrap_or(0));
         self.clear_registers();
         r
     }
@@ -434,7 +465,13 @@ impl<'p> Vm<'p> {
         self.m.a.clear();
     }
 
-    fn call_inner(&mut self, id: FuncId, args: &[Value]) -> Result<Value, RuntimeError> {
+    /// Runs specialization `id` with the arguments `write` lays out as the callee's
+    /// window at the bottom of the register files; the result is left at the bottom.
+    fn enter(
+        &mut self,
+        id: FuncId,
+        write: impl FnOnce(&mut Vec<u64>, &mut Vec<Option<crate::runtime::ArrayRef>>),
+    ) -> Result<(), RuntimeError> {
         // The frame sizes, read in place: an embedder's call of a resolved slot touches no
         // reference count here (it is the engine's hot path).
         let (n_s, n_a) = match &self.table[id as usize] {
@@ -448,39 +485,25 @@ impl<'p> Vm<'p> {
                 (f.n_s, f.n_a)
             }
         };
-        // Lay the arguments out as the callee's window at the bottom of the stacks.
         self.m.s.clear();
         self.m.a.clear();
         self.m.s.resize(n_s + 1, 0);
         self.m.a.resize(n_a + 1, None);
-        let (mut ns, mut na) = (0usize, 0usize);
-        for v in args {
-            v.write_leaves(&mut self.m.s, &mut self.m.a, &mut ns, &mut na);
-        }
+        write(&mut self.m.s, &mut self.m.a);
         match &self.table[id as usize] {
-            Slot::Native(..) => {
-                self.call_native(id, 0, 0, 0).map_err(|mut e| {
-                    e.chain.reverse();
-                    if self.native.pending_at_caller {
-                        e.span = self.prog.funcs[id as usize].span;
-                    }
-                    e
-                })?;
-            }
+            Slot::Native(..) => self.call_native(id, 0, 0, 0).map_err(|mut e| {
+                e.chain.reverse();
+                if self.native.pending_at_caller {
+                    e.span = self.prog.funcs[id as usize].span;
+                }
+                e
+            }),
             Slot::Interp(f) => {
                 let f = f.clone();
-                self.run(f, 0, 0, 0)?;
+                self.run(f, 0, 0, 0)
             }
             Slot::Unresolved => unreachable!("resolved above"),
         }
-        let (mut ns, mut na) = (0usize, 0usize);
-        Ok(Value::read_leaves(
-            &self.prog.funcs[id as usize].ret,
-            &self.m.s,
-            &self.m.a,
-            &mut ns,
-            &mut na,
-        ))
     }
 
     /// The dispatch loop. `pc`, the code and the frame bases live in locals; the frame
