@@ -303,3 +303,40 @@ fn a_memory_limit_stops_calls_that_hold_too_much_in_every_tier() {
         assert_eq!(e.call::<f64>("big", (14_000i64,)).unwrap(), 0.0);
     }
 }
+
+#[test]
+fn the_code_heap_is_trimmed_from_the_api() {
+    let dir = std::env::temp_dir().join(format!("nvm-engine-gc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut e = Engine::builder().tier(Tier::Jit).cache_dir(&dir).build();
+    e.load_str("m", "fn f(x) { return x * 3; }").unwrap();
+    assert_eq!(e.call::<i64>("f", (2i64,)).unwrap(), 6);
+    assert_eq!(e.call::<f64>("f", (0.5,)).unwrap(), 1.5);
+    let files = |d: &std::path::Path| {
+        fn walk(d: &std::path::Path, n: &mut usize) {
+            for e in std::fs::read_dir(d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, n)
+                } else {
+                    *n += 1
+                }
+            }
+        }
+        let mut n = 0;
+        walk(d, &mut n);
+        n
+    };
+    let before = files(&dir);
+    assert!(before >= 2, "two entries written: {before} files");
+    let report = e.gc_code_heap(None, Some(0)).unwrap();
+    assert!(report.contains("removed"), "{report}");
+    assert!(files(&dir) < before, "{report}");
+    // Still callable (its code is in memory), and an engine without a heap says so.
+    assert_eq!(e.call::<i64>("f", (5i64,)).unwrap(), 15);
+    assert!(matches!(
+        Engine::new().gc_code_heap(None, None),
+        Err(Error::Usage(_))
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
