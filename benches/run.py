@@ -422,22 +422,25 @@ def verdicts(results, quick):
 
 
 HEAP_BEGIN, HEAP_END = "<!-- heap:begin -->", "<!-- heap:end -->"
+ENGINE_BEGIN, ENGINE_END = "<!-- engine:begin -->", "<!-- engine:end -->"
 
 
-def heap_block(path):
-    """The block benches/heap.py wrote into the report at `path` (markers included), or None."""
+def kept_block(path, begin=HEAP_BEGIN, end=HEAP_END):
+    """A block another benchmark wrote into the report at `path` (markers included), or
+    None: benches/heap.py's (heap markers) or `cargo bench --bench engine`'s."""
     try:
         with open(path) as f:
             text = f.read()
     except OSError:
         return None
-    i = text.find(HEAP_BEGIN)
-    j = text.find(HEAP_END, i) if i >= 0 else -1
-    return text[i : j + len(HEAP_END)] if i >= 0 and j >= 0 else None
+    i = text.find(begin)
+    j = text.find(end, i) if i >= 0 else -1
+    return text[i : j + len(end)] if i >= 0 and j >= 0 else None
 
 
 def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
-    heap = heap_block(path)  # kept: re-inserted before "How to read this"
+    heap = kept_block(path)  # kept: re-inserted before "How to read this"
+    engine = kept_block(path, ENGINE_BEGIN, ENGINE_END)
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     L = []
     L.append("# nvm benchmarks")
@@ -536,6 +539,9 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     L.append("")
     if heap:
         L.append(heap)
+        L.append("")
+    if engine:
+        L.append(engine)
         L.append("")
     L.append("## How to read this")
     L.append("")
