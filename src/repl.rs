@@ -122,13 +122,7 @@ impl Session {
             return self.command(cmd);
         }
         let display = !trimmed.ends_with(';');
-        // A statement's closing `;` may be left out (positions in the text stay the user's).
-        let text = if trimmed.ends_with(';') || trimmed.ends_with('}') {
-            trimmed.to_string()
-        } else {
-            format!("{trimmed};")
-        };
-        match self.run_entry(&text, EntryMode::Run { display }) {
+        match self.run_entry(trimmed, EntryMode::Run { display }) {
             Ok(_) => Outcome {
                 out: self.engine.take_output(),
                 ..Outcome::default()
@@ -202,7 +196,7 @@ impl Session {
                         return ok(format!("{d}\n"));
                     }
                 }
-                match self.run_entry(&format!("{arg};"), EntryMode::TypeOnly) {
+                match self.run_entry(arg, EntryMode::TypeOnly) {
                     Ok(EntryOutcome {
                         value_type: Some(t),
                         ..

@@ -784,7 +784,8 @@ pub(crate) struct EntryOutcome {
 }
 
 impl Engine {
-    /// Evaluates REPL entry `text` (named `name` in messages, like `REPL[3]`): its
+    /// Evaluates REPL entry `text` (named `name` in messages, like `REPL[3]`; its final
+    /// `;` may be missing): its
     /// definitions (`fn`, `const`, `import`) go into module `scope`, replacing those of
     /// the same name (callers are checked again, see [`Engine::load_str`]); its
     /// statements run as one function of the session's variables `vars`, in the scope of
@@ -1006,7 +1007,15 @@ impl Inner {
             .loaded_mut()
             .sources
             .add(name.to_string(), text.to_string());
-        let (ast, diags) = crate::syntax::parse(file, text);
+        // A final statement's `;` may be left out: it is added for the parser only (the
+        // source map keeps the text as typed, so messages show what the user wrote).
+        let trimmed = text.trim_end();
+        let parsed = if trimmed.ends_with(';') || trimmed.ends_with('}') || trimmed.is_empty() {
+            std::borrow::Cow::Borrowed(text)
+        } else {
+            std::borrow::Cow::Owned(format!("{trimmed};"))
+        };
+        let (ast, diags) = crate::syntax::parse(file, &parsed);
         if !diags.is_empty() {
             return Err(self.entry_error(diags));
         }
