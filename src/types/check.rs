@@ -475,52 +475,55 @@ impl<'a> Checker<'a> {
                 }
             }
         };
-        // Phase 1: find every specialization and its return type.
+        // Phase 1: find every specialization and its return type, lowering every one per
+        // round until a round changes no return type. That round saw only final return
+        // types, so its IR and errors are phase 2's: they are kept (most programs need two
+        // rounds, and so lower each function twice, not three times).
+        let mut settled = None;
         for _round in 0..MAX_INFER_ROUNDS {
             let mut changed = false;
+            let mut funcs = Vec::new();
+            self.diags.clear();
             let mut k = 0;
             while let Some(id) = work(k, self.st) {
-                let (_, ret) = self.lower_spec(id);
+                k += 1;
+                let before = self.diags.len();
+                let (func, ret) = self.lower_spec(id);
                 if self.st.rets[id as usize] != ret {
-                    self.st.rets[id as usize] = ret;
+                    self.st.rets[id as usize] = ret.clone();
                     changed = true;
                 }
-                k += 1;
+                if !changed {
+                    self.finish_spec(id, &func, ret.is_none(), before);
+                }
+                funcs.push((id, func));
             }
-            self.diags.clear();
             if !changed {
+                settled = Some(funcs);
                 break;
             }
         }
-
-        // Phase 2: final IR with the final return types; keep these errors.
-        self.diags = pre_diags;
-        let mut funcs = Vec::new();
-        let mut k = 0;
-        while let Some(id) = work(k, self.st) {
-            k += 1;
-            let before = self.diags.len();
-            let (func, ret) = self.lower_spec(id);
-            if self.diags.len() > before && self.is_generic(id) {
-                // Name the specialization: the same line can be fine for one argument
-                // type and wrong for another.
-                for d in &mut self.diags[before..] {
-                    d.notes
-                        .push(format!("while checking the specialization `{}`", func.name));
+        let mut round_diags = std::mem::take(&mut self.diags);
+        let funcs = match settled {
+            Some(funcs) => funcs,
+            None => {
+                // No fixpoint within the rounds (runaway types are reported): lower every
+                // specialization once more with the table as it is.
+                let mut funcs = Vec::new();
+                let mut k = 0;
+                while let Some(id) = work(k, self.st) {
+                    k += 1;
+                    let before = self.diags.len();
+                    let (func, ret) = self.lower_spec(id);
+                    self.finish_spec(id, &func, ret.is_none(), before);
+                    funcs.push((id, func));
                 }
+                round_diags = std::mem::take(&mut self.diags);
+                funcs
             }
-            // An unknown return type after an error is that error's echo, not news.
-            if ret.is_none() && self.diags.len() == before {
-                self.diags.push(Diagnostic::error(
-                    func.span,
-                    format!(
-                        "cannot infer the return type of `{}`: every `return` depends on a recursive call",
-                        func.name
-                    ),
-                ));
-            }
-            funcs.push((id, func));
-        }
+        };
+        self.diags = pre_diags;
+        self.diags.append(&mut round_diags);
         let mut seen = HashSet::new();
         let mut diags: Vec<Diagnostic> = std::mem::take(&mut self.diags)
             .into_iter()
@@ -533,6 +536,29 @@ impl<'a> Checker<'a> {
         } else {
             diags.sort_by_key(|d| (d.span.file, d.span.lo));
             Err(diags)
+        }
+    }
+
+    /// After lowering specialization `id` for good (its errors are `self.diags[before..]`):
+    /// names the specialization in a generic function's errors, and reports a return type
+    /// that stayed unknown without an error to explain it.
+    fn finish_spec(&mut self, id: FuncId, func: &Func, ret_unknown: bool, before: usize) {
+        if self.diags.len() > before && self.is_generic(id) {
+            // The same line can be fine for one argument type and wrong for another.
+            for d in &mut self.diags[before..] {
+                d.notes
+                    .push(format!("while checking the specialization `{}`", func.name));
+            }
+        }
+        // An unknown return type after an error is that error's echo, not news.
+        if ret_unknown && self.diags.len() == before {
+            self.diags.push(Diagnostic::error(
+                func.span,
+                format!(
+                    "cannot infer the return type of `{}`: every `return` depends on a recursive call",
+                    func.name
+                ),
+            ));
         }
     }
 
@@ -1871,11 +1897,15 @@ impl<'a> Checker<'a> {
             let a = match &p.ty {
                 Some(t) => {
                     let want = self.resolve_type(t);
-                    self.coerce(
-                        a,
-                        &want,
-                        &format!("parameter `{}` of `{name}`", p.name.name),
-                    )
+                    if a.ty == want {
+                        a // (the usual case: no message to build)
+                    } else {
+                        self.coerce(
+                            a,
+                            &want,
+                            &format!("parameter `{}` of `{name}`", p.name.name),
+                        )
+                    }
                 }
                 None => a,
             };
