@@ -10,7 +10,9 @@ use crate::loader::{Loaded, ModuleId};
 use crate::source::Span;
 use crate::syntax::ast::{self, FnDef, IndexArg, Item, Pattern, StmtKind, TypeExpr};
 use crate::vocab::{BinOp, Prim};
-use std::collections::{HashMap, HashSet};
+// Fx hashing: the keys are small (names, type lists) and never attacker-chosen in a way that
+// matters to a compiler run; SipHash showed in the checker's profile.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 /// Deepest expression nesting lowered; deeper input is reported, not overflowed.
 const MAX_EXPR_DEPTH: usize = 2_000;
@@ -109,7 +111,7 @@ impl FnCx {
         FnCx {
             module,
             locals: vec![],
-            bindings: HashMap::new(),
+            bindings: HashMap::default(),
             scopes: vec![Vec::new()],
             declared_ret,
             returns: vec![],
@@ -223,8 +225,8 @@ impl CheckState {
     /// version of it had); a name defined twice is reported.
     pub fn index_module(&mut self, loaded: &Loaded, m: ModuleId) -> Vec<Diagnostic> {
         let mut diags = Vec::new();
-        let mut f: HashMap<String, u32> = HashMap::new();
-        let mut c: HashMap<String, u32> = HashMap::new();
+        let mut f: HashMap<String, u32> = HashMap::default();
+        let mut c: HashMap<String, u32> = HashMap::default();
         let items = &loaded.modules[m].ast.items;
         for (i, item) in items.iter().enumerate() {
             let (what, map, name) = match item {
@@ -245,8 +247,8 @@ impl CheckState {
             }
         }
         if self.fns.len() <= m {
-            self.fns.resize_with(m + 1, HashMap::new);
-            self.consts.resize_with(m + 1, HashMap::new);
+            self.fns.resize_with(m + 1, HashMap::default);
+            self.consts.resize_with(m + 1, HashMap::default);
         }
         self.fns[m] = f;
         self.consts[m] = c;
@@ -301,7 +303,7 @@ impl CheckState {
     /// After module `m` was replaced: each of its specializations points at the item of
     /// the same name in the new version; those whose function is gone are returned (they
     /// keep their old item index and must not be lowered again).
-    pub fn remap_module(&mut self, m: ModuleId, old_names: &HashMap<u32, String>) -> Vec<FuncId> {
+    pub fn remap_module(&mut self, m: ModuleId, old_names: &std::collections::HashMap<u32, String>) -> Vec<FuncId> {
         let mut gone = Vec::new();
         for id in 0..self.specs.len() {
             let Body::Fn(d) = self.specs[id].body else {
@@ -343,7 +345,7 @@ impl<'a> Checker<'a> {
             loaded,
             st,
             diags: Vec::new(),
-            consts_in_progress: HashSet::new(),
+            consts_in_progress: HashSet::default(),
         }
     }
 
@@ -524,7 +526,7 @@ impl<'a> Checker<'a> {
         };
         self.diags = pre_diags;
         self.diags.append(&mut round_diags);
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         let mut diags: Vec<Diagnostic> = std::mem::take(&mut self.diags)
             .into_iter()
             // One message per place: a generic function's error is reported for the
