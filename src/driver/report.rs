@@ -118,6 +118,8 @@ struct StatsJson<'a> {
     /// `null` where unknown.
     peak_rss_kib: Option<u64>,
     not_compiled: Vec<NotCompiled<'a>>,
+    /// The run image: `"hit"`, `"miss"` or `null` (none used).
+    image: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -155,6 +157,7 @@ pub fn stats_json(s: &vm::Stats, wall: std::time::Duration) -> String {
             .iter()
             .map(|(function, reason)| NotCompiled { function, reason })
             .collect(),
+        image: s.image,
     };
     serde_json::to_string(&j).expect("plain data serializes")
 }
