@@ -343,13 +343,25 @@ pub fn build(checked: &Checked, opts: &Options, cache: &Path) -> RunReport {
     let mut stats = std::mem::take(&mut it.stats);
     stats.heap = it.heap_stats();
     stats.image = checked.image;
-    let mut warnings = checked.warnings.clone();
-    warnings.extend(it.heap_warnings());
+    let warnings = merge_warnings(&checked.warnings, it.heap_warnings());
     RunReport {
         stats,
         result,
         warnings,
     }
+}
+
+/// The run image's warnings, then the heap's — without the image's "cannot write" when the
+/// heap could not write either (one unusable folder is one warning).
+fn merge_warnings(image: &[String], heap: Vec<String>) -> Vec<String> {
+    let heap_unwritable = heap.iter().any(|w| w.starts_with("cannot write"));
+    let mut out: Vec<String> = image
+        .iter()
+        .filter(|w| !(heap_unwritable && w.starts_with("cannot write")))
+        .cloned()
+        .collect();
+    out.extend(heap);
+    out
 }
 
 fn run_inner(
@@ -418,8 +430,7 @@ fn run_inner(
     *stats_out = std::mem::take(&mut it.stats);
     stats_out.heap = it.heap_stats();
     stats_out.image = checked.image;
-    *warnings = checked.warnings.clone();
-    warnings.extend(it.heap_warnings());
+    *warnings = merge_warnings(&checked.warnings, it.heap_warnings());
     drop(it);
     result.map_err(|e| Failure::Runtime(render_runtime_error(&checked.sources, &e, opts.color)))
 }
