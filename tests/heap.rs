@@ -498,7 +498,8 @@ fn a_damaged_run_image_is_a_miss_never_a_crash() {
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     let good = run(&d, &a);
-    let damages: [(&str, fn(&mut Vec<u8>)); 4] = [
+    type Damage = (&'static str, fn(&mut Vec<u8>));
+    let damages: [Damage; 4] = [
         ("truncated", |b| b.truncate(b.len() / 2)),
         ("flipped", |b| {
             let mid = 48 + (b.len() - 48) / 2;

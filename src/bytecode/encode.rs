@@ -679,11 +679,6 @@ pub fn get_fn(r: &mut Reader, n_funcs: usize) -> Option<CompiledFn> {
 mod tests {
     use super::*;
 
-    fn program(src: &str) -> crate::ir::Program {
-        let loaded = crate::loader::load_source("t", src.to_string(), None).expect("loads");
-        crate::types::check_program(&loaded).expect("checks")
-    }
-
     #[test]
     fn every_function_of_the_corpus_round_trips() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs");
@@ -737,7 +732,7 @@ mod tests {
         put_type(&t, &mut w);
         assert_eq!(get_type(&mut Reader::new(&w.buf)), Some(t));
         assert!(get_type(&mut Reader::new(&[9])).is_none());
-        let deep = vec![2u8, 1].repeat(100);
+        let deep = [2u8, 1].repeat(100);
         assert!(get_type(&mut Reader::new(&deep)).is_none());
     }
 }

@@ -183,6 +183,7 @@ mod tests {
             native_ns: 6_738_400,
             native_bytes: 5280,
             not_compiled: vec![("f(i64)".into(), "a \"quoted\" \\ reason\n\u{1}".into())],
+            image: Some("hit"),
         };
         let text = stats_json(&s, std::time::Duration::from_micros(7791));
         assert!(!text.contains('\n'), "one line: {text}");
@@ -204,6 +205,7 @@ mod tests {
             "wall_ms",
             "peak_rss_kib",
             "not_compiled",
+            "image",
         ];
         let obj = v.as_object().expect("an object");
         assert_eq!(obj.len(), keys.len(), "{text}");
