@@ -1,5 +1,6 @@
 //! Generates the parser from grammar/nk.lalrpop, and fingerprints the sources that shape
-//! native code (so the code heap never loads code another build of nvm produced).
+//! native code (so the code heap never loads code another build of nvm produced), and
+//! everything that shapes a checked program (so no run image another build made is used).
 use std::path::Path;
 
 /// Sources whose change changes the machine code for the same bytecode: the code
@@ -44,6 +45,14 @@ fn main() {
         hash_path(Path::new(s), &mut hash);
     }
     println!("cargo:rustc-env=NVM_CODEGEN_HASH={hash:016x}");
+    // Everything that shapes a checked program and its bytecode (the front end, the
+    // stdlib, the grammar): part of the run image's key, so an image made by another
+    // build of nvm is never used.
+    let mut front = 0xcbf2_9ce4_8422_2325u64;
+    for s in ["src", "stdlib", "grammar"] {
+        hash_path(Path::new(s), &mut front);
+    }
+    println!("cargo:rustc-env=NVM_FRONTEND_HASH={front:016x}");
     lalrpop::Configuration::new()
         .set_in_dir("grammar")
         .set_out_dir(std::env::var("OUT_DIR").expect("OUT_DIR set by cargo"))

@@ -43,6 +43,10 @@ pub struct Loaded {
     /// Functions of the embedding program callable from every module (after the module's
     /// own functions, before built-ins); `Builtin::Host(i)` calls `hosts[i]`.
     pub hosts: Vec<crate::ir::HostSig>,
+    /// Files the import lookup tried and did not find (or could not read) before the one it
+    /// used: the program would change if one appeared, so the CLI's run image checks that
+    /// they are still absent.
+    pub absent: Vec<PathBuf>,
     /// Where each module came from (to load each file once, also when more modules are
     /// added later), and the folder its own imports are looked in first.
     by_origin: HashMap<Origin, ModuleId>,
@@ -128,6 +132,7 @@ pub fn load_source_with(
         script: 0,
         prelude: 0,
         hosts: Vec::new(),
+        absent: Vec::new(),
         by_origin: HashMap::new(),
         dirs: HashMap::new(),
     };
@@ -412,6 +417,7 @@ impl Loader<'_> {
                 let text = match read_source(&candidate) {
                     Ok(t) => t,
                     Err(e) => {
+                        self.l.absent.push(candidate.clone());
                         looked.push(format!("{} (unreadable: {e})", candidate.display()));
                         continue;
                     }
@@ -419,6 +425,7 @@ impl Loader<'_> {
                 let dir = canon.parent().map(|p| p.to_path_buf());
                 return Ok(self.add_module(path.join("."), text, Some(origin), dir, false));
             }
+            self.l.absent.push(candidate);
         }
         looked.push("the standard library".to_string());
         self.load_stdlib(&path.join("/")).ok_or(looked)

@@ -149,8 +149,18 @@ fn check_script(
     file: &std::path::Path,
     module_path: &[PathBuf],
 ) -> Result<driver::Checked, Failure> {
+    check_script_cached(file, module_path, None)
+}
+
+/// `check_script` through the run image under the code heap's folder `cache` (a script
+/// from stdin has none).
+fn check_script_cached(
+    file: &std::path::Path,
+    module_path: &[PathBuf],
+    cache: Option<&std::path::Path>,
+) -> Result<driver::Checked, Failure> {
     if file.as_os_str() != "-" {
-        return driver::check_file(file, module_path);
+        return driver::check_file_cached(file, module_path, cache);
     }
     let mut bytes = Vec::new();
     if let Err(e) = std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes) {
@@ -392,26 +402,29 @@ fn run_cli(cli: Cli) -> u8 {
             let _ = out.flush();
             Ok(())
         }
-        Command::Build { file, cache, stats } => check_script(&file, &env.module_path).and_then(|checked| {
+        Command::Build { file, cache, stats } => {
             let Some(root) = cache.root() else {
-                return Err(Failure::Usage(
+                report(&Failure::Usage(
                     "error: `nvm build` needs a code heap (no --no-cache, and a --cache-dir or a user cache folder)\n".into(),
-                ));
+                ), color);
+                return 2;
             };
-            let started = std::time::Instant::now();
-            let r = driver::build(&checked, &env, &root);
-            finish(&r, stats, started.elapsed(), color);
-            if r.result.is_ok() {
-                println!(
-                    "built {} specializations into {}: {} compiled, {} already there",
-                    r.stats.compiled,
-                    root.display(),
-                    r.stats.native,
-                    r.stats.loaded
-                );
-            }
-            r.result.map_err(Failure::reported)
-        }),
+            check_script_cached(&file, &env.module_path, Some(&root)).and_then(|checked| {
+                let started = std::time::Instant::now();
+                let r = driver::build(&checked, &env, &root);
+                finish(&r, stats, started.elapsed(), color);
+                if r.result.is_ok() {
+                    println!(
+                        "built {} specializations into {}: {} compiled, {} already there",
+                        r.stats.compiled,
+                        root.display(),
+                        r.stats.native,
+                        r.stats.loaded
+                    );
+                }
+                r.result.map_err(Failure::reported)
+            })
+        }
         Command::Cache { action, cache_dir } => {
             let Some(root) = cache_dir.or_else(default_cache_dir) else {
                 eprintln!("error: no cache folder: pass --cache-dir or set NVM_CACHE_DIR");
@@ -473,43 +486,44 @@ fn run_cli(cli: Cli) -> u8 {
             let stop = run_sigint::catch();
             // Wall time covers the whole run: loading and checking included.
             let started = std::time::Instant::now();
-            let r = check_script(&file, &options.module_path).and_then(|checked| {
-                if run_sigint::seen() {
-                    return Err(Failure::Reported(run_sigint::interrupted()));
-                }
-                // The program is never freed, as the process exits after the run (freeing
-                // it cost ~4% of a warm run).
-                let checked = std::mem::ManuallyDrop::new(checked);
-                let stdout = std::io::stdout();
-                let is_tty = stdout.is_terminal();
-                // Line by line on a terminal (progress shows as it happens), in large
-                // blocks into a pipe or file (fast).
-                let mut out: Box<dyn Write> = if is_tty {
-                    Box::new(std::io::LineWriter::new(stdout.lock()))
-                } else {
-                    Box::new(std::io::BufWriter::new(stdout.lock()))
-                };
-                let opts = RunOptions {
-                    color,
-                    args,
-                    options,
-                    interrupt: Some(stop),
-                };
-                let r = driver::run(&checked, &opts, &mut out);
-                let _ = out.flush();
-                drop(out);
-                finish(&r, stats, started.elapsed(), color);
-                if run_sigint::seen() {
-                    // Stopped by Ctrl-C (the error, if any, was "interrupted"), or
-                    // Ctrl-C came while no nk code ran: either way, as Python's
-                    // KeyboardInterrupt, status 130.
-                    if r.result.is_ok() {
-                        run_sigint::interrupted();
+            let r = check_script_cached(&file, &options.module_path, options.cache_dir.as_deref())
+                .and_then(|checked| {
+                    if run_sigint::seen() {
+                        return Err(Failure::Reported(run_sigint::interrupted()));
                     }
-                    return Err(Failure::Reported(130));
-                }
-                r.result.map_err(Failure::reported)
-            });
+                    // The program is never freed, as the process exits after the run (freeing
+                    // it cost ~4% of a warm run).
+                    let checked = std::mem::ManuallyDrop::new(checked);
+                    let stdout = std::io::stdout();
+                    let is_tty = stdout.is_terminal();
+                    // Line by line on a terminal (progress shows as it happens), in large
+                    // blocks into a pipe or file (fast).
+                    let mut out: Box<dyn Write> = if is_tty {
+                        Box::new(std::io::LineWriter::new(stdout.lock()))
+                    } else {
+                        Box::new(std::io::BufWriter::new(stdout.lock()))
+                    };
+                    let opts = RunOptions {
+                        color,
+                        args,
+                        options,
+                        interrupt: Some(stop),
+                    };
+                    let r = driver::run(&checked, &opts, &mut out);
+                    let _ = out.flush();
+                    drop(out);
+                    finish(&r, stats, started.elapsed(), color);
+                    if run_sigint::seen() {
+                        // Stopped by Ctrl-C (the error, if any, was "interrupted"), or
+                        // Ctrl-C came while no nk code ran: either way, as Python's
+                        // KeyboardInterrupt, status 130.
+                        if r.result.is_ok() {
+                            run_sigint::interrupted();
+                        }
+                        return Err(Failure::Reported(130));
+                    }
+                    r.result.map_err(Failure::reported)
+                });
             return match r {
                 Ok(()) => 0,
                 Err(f) => {

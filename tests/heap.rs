@@ -408,3 +408,145 @@ fn cache_stats_gc_and_clear_manage_the_heap() {
     );
     assert!(d.entries().is_empty());
 }
+
+/// Whether a run's `--stats=json` says its run image was used.
+fn image_state(r: &Output) -> String {
+    let line = r.stats_line();
+    line.split("\"image\":")
+        .nth(1)
+        .map_or("?".into(), |v| v.trim_end_matches('}').to_string())
+}
+
+/// The image folder's files (`HEAP/img-v1/*.nki`).
+fn images(d: &TempDir) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(d.join("heap/img-v1"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "nki"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_warm_run_uses_the_run_image_and_sees_an_edited_import() {
+    let d = TempDir::new("heap-image");
+    let module = d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let cold = run(&d, &a);
+    assert_eq!(image_state(&cold), "\"miss\"", "{}", cold.stderr);
+    assert_eq!(images(&d).len(), 1);
+    let warm = run(&d, &a);
+    assert_eq!(warm.stdout, cold.stdout);
+    assert_eq!(image_state(&warm), "\"hit\"", "{}", warm.stderr);
+    assert_eq!(warm.n("compiled"), 0, "{}", warm.stats_line());
+    // The imported module changes: the image is stale, the edit is seen.
+    std::fs::write(&module, MODULE.replace("2.5", "4.5")).unwrap();
+    let edited = run(&d, &a);
+    assert_eq!(image_state(&edited), "\"miss\"", "{}", edited.stderr);
+    assert_ne!(edited.stdout, cold.stdout);
+    let reference = TempDir::new("heap-image-ref");
+    reference.file("shared.nk", &MODULE.replace("2.5", "4.5"));
+    let want = run(&reference, &reference.file("a.nk", PROG_A));
+    assert_eq!(edited.stdout, want.stdout);
+    let again = run(&d, &a);
+    assert_eq!(image_state(&again), "\"hit\"");
+    assert_eq!(again.stdout, edited.stdout);
+    // A module appearing where the import lookup looked first (the module path's folder
+    // shadowing the standard library's `linalg`) makes the image stale too.
+    let lin = d.file("b.nk", "import linalg;\nprint(linalg.eye(2));\n");
+    let first = run(&d, &lin);
+    assert_eq!(first.status, 0, "{}", first.stderr);
+    assert_eq!(image_state(&run(&d, &lin)), "\"hit\"");
+    d.file("linalg.nk", "fn eye(n: i64) -> i64 { return n * 100; }\n");
+    let shadowed = run(&d, &lin);
+    assert_eq!(image_state(&shadowed), "\"miss\"", "{}", shadowed.stderr);
+    assert_eq!(shadowed.stdout, "200\n");
+    let (clean, report) = verify(&d);
+    assert!(clean, "{report}");
+}
+
+#[test]
+fn runtime_errors_from_the_run_image_render_as_from_a_checked_run() {
+    let d = TempDir::new("heap-image-error");
+    d.file("shared.nk", MODULE);
+    let p = d.file(
+        "err.nk",
+        "import shared;\nfn f(a: f64[], i: i64) -> f64 { return a[i] + shared.scale(1.0); }\n\
+         fn g(n: i64) -> f64 { return f(ones(n), n + 2); }\nprint(g(1));\nprint(g(3));\n",
+    );
+    let heap = d.heap();
+    let args = ["run", "--tier=jit", "--cache-dir", &heap, &p];
+    let cold = nvm(&args, &[]);
+    assert_eq!(cold.status, 1, "{}", cold.stderr);
+    assert!(cold.stderr.contains("err.nk:"), "{}", cold.stderr);
+    let warm = nvm(&args, &[]);
+    assert_eq!(
+        (warm.status, &warm.stdout, &warm.stderr),
+        (cold.status, &cold.stdout, &cold.stderr)
+    );
+    let interp = nvm(&["run", "--tier=interp", "--cache-dir", &heap, &p], &[]);
+    assert_eq!(interp.stderr, cold.stderr);
+    assert_eq!(images(&d).len(), 1);
+}
+
+#[test]
+fn a_damaged_run_image_is_a_miss_never_a_crash() {
+    let d = TempDir::new("heap-image-damage");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let good = run(&d, &a);
+    type Damage = (&'static str, fn(&mut Vec<u8>));
+    let damages: [Damage; 4] = [
+        ("truncated", |b| b.truncate(b.len() / 2)),
+        ("flipped", |b| {
+            let mid = 48 + (b.len() - 48) / 2;
+            b[mid] ^= 0x5a;
+        }),
+        ("header", |b| b[40] ^= 1),
+        ("junk", |b| *b = b"not an image".to_vec()),
+    ];
+    for (name, damage) in damages {
+        let img = images(&d);
+        assert_eq!(img.len(), 1, "{name}");
+        let mut b = std::fs::read(&img[0]).unwrap();
+        damage(&mut b);
+        std::fs::write(&img[0], &b).unwrap();
+        let r = run(&d, &a);
+        assert_eq!(
+            (r.status, &r.stdout),
+            (0, &good.stdout),
+            "{name}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("warning: run image"),
+            "{name}: {}",
+            r.stderr
+        );
+        assert_eq!(image_state(&r), "\"miss\"", "{name}");
+        let again = run(&d, &a);
+        assert_eq!(image_state(&again), "\"hit\"", "{name}: rewritten");
+        assert_eq!(again.stdout, good.stdout);
+    }
+    // `verify` reports a damaged image; `gc` removes it; `clear` removes every image.
+    let img = images(&d);
+    std::fs::write(&img[0], b"junk").unwrap();
+    let (clean, report) = verify(&d);
+    assert!(!clean && report.contains(".nki"), "{report}");
+    let heap = d.heap();
+    let g = nvm(&["cache", "gc", "--cache-dir", &heap], &[]);
+    assert!(g.stdout.contains("1 run image"), "{}", g.stdout);
+    assert!(images(&d).is_empty());
+    let (clean, report) = verify(&d);
+    assert!(clean, "{report}");
+    run(&d, &a);
+    assert_eq!(images(&d).len(), 1);
+    let s = nvm(&["cache", "stats", "--cache-dir", &heap], &[]);
+    assert!(s.stdout.contains("1 run images"), "{}", s.stdout);
+    nvm(&["cache", "clear", "--cache-dir", &heap], &[]);
+    assert!(images(&d).is_empty());
+    assert!(!d.join("heap/img-v1").exists());
+}

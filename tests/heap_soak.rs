@@ -360,7 +360,12 @@ impl Soak {
 /// is not one of the heap's warnings.
 fn classify_warning(line: &str) -> Option<String> {
     let rest = line.strip_prefix("nvm: warning: ")?;
-    if rest.starts_with("code heap entry ") {
+    let (rest, kind) = match rest.strip_prefix("run image ") {
+        // A run image is judged like an entry (damaged: a warning, a miss, rebuilt).
+        Some(r) => (r, "unusable run image"),
+        None => (rest, "unusable entry"),
+    };
+    if kind == "unusable run image" || rest.starts_with("code heap entry ") {
         let reason = rest
             .split_once(" is unusable (")?
             .1
@@ -375,7 +380,16 @@ fn classify_warning(line: &str) -> Option<String> {
                 squeezed.push(c);
             }
         }
-        return Some(format!("unusable entry: {squeezed}"));
+        return Some(format!("{kind}: {squeezed}"));
+    }
+    if rest.starts_with("cannot write a run image to ")
+        && rest.ends_with("; the next run checks the program again")
+    {
+        let why = rest
+            .split_once(" (")?
+            .1
+            .strip_suffix("); the next run checks the program again")?;
+        return Some(format!("cannot write a run image: {why}"));
     }
     if rest.starts_with("cannot write to the code heap at ")
         && rest.ends_with("; this run continues without saving compiled code")

@@ -545,6 +545,8 @@ macro_rules! define_ops {
 
 for_each_op!(define_ops);
 
+pub mod encode;
+
 // Keep the hot instruction compact: a size regression here slows every program.
 const _: () = assert!(std::mem::size_of::<Op>() <= 12);
 

@@ -23,6 +23,7 @@ pub mod cache {
     pub use crate::heap::manage::*;
 }
 
+use crate::bytecode::CompiledFn;
 use crate::diag::{CompileError, Diagnostic};
 use crate::interp::Value;
 use crate::ir::Program;
@@ -42,6 +43,14 @@ pub struct Checked {
     pub sources: SourceMap,
     /// The typed IR of every specialization.
     pub program: std::rc::Rc<Program>,
+    /// Every specialization's bytecode, by slot, when it was made with the check (or read
+    /// from a run image, whose `program` has signatures but no bodies); `None`: the VM
+    /// lowers each at its first call.
+    pub bytecode: Option<Vec<std::rc::Rc<CompiledFn>>>,
+    /// The run image: `Some("hit")`, `Some("miss")` (checked now, image written), `None`.
+    pub image: Option<&'static str>,
+    /// Problems with the run image (damaged, unwritable), for the run's warnings.
+    pub warnings: Vec<String>,
 }
 
 /// Why a program did not run to completion.
@@ -93,6 +102,121 @@ pub fn check_file(path: &Path, module_path: &[PathBuf]) -> Result<Checked, Failu
     finish_check_loaded(loader::load_file(path, module_path))
 }
 
+/// `check_file` through the run image cached under the code heap's folder `cache` (see
+/// `heap::image`): on a hit — same script (name, path, text), module path, standard
+/// library and nvm build, every imported file unchanged, every file the import lookup
+/// missed still absent — nothing is loaded, parsed, checked or lowered: the result has the
+/// image's signatures-only program and its bytecode. On a miss the script is checked, every
+/// specialization lowered, and the image written (atomically; a failure is a warning).
+/// `cache: None` is `check_file`.
+pub fn check_file_cached(
+    path: &Path,
+    module_path: &[PathBuf],
+    cache: Option<&Path>,
+) -> Result<Checked, Failure> {
+    let Some(root) = cache else {
+        return check_file(path, module_path);
+    };
+    let Ok(text) = loader::read_source(path) else {
+        return check_file(path, module_path); // reports the error
+    };
+    let name = path.display().to_string();
+    let key = image_key(&name, path, &text, module_path);
+    let mut warnings = Vec::new();
+    match crate::heap::image::load(root, &key) {
+        Ok(Some(img)) if image_is_current(&img, &name, &text) => {
+            let bytecode = img.bytecode.into_iter().map(std::rc::Rc::new).collect();
+            return Ok(Checked {
+                sources: img.sources,
+                program: std::rc::Rc::new(img.program),
+                bytecode: Some(bytecode),
+                image: Some("hit"),
+                warnings,
+            });
+        }
+        Ok(_) => {}
+        Err(w) => warnings.push(w),
+    }
+    let dir = path.parent().map(|p| p.to_path_buf());
+    let loaded =
+        loader::load_source_with(&name, text, dir, module_path.to_vec(), Default::default());
+    let absent = match &loaded {
+        Ok(l) => l.absent.clone(),
+        Err(_) => Vec::new(),
+    };
+    let mut checked = finish_check_loaded(loaded)?;
+    let prog = &checked.program;
+    let mut bytecode = Vec::with_capacity(prog.funcs.len());
+    for id in 0..prog.funcs.len() {
+        match crate::bytecode::compile(prog, id as u32) {
+            Ok(f) => bytecode.push(std::rc::Rc::new(f)),
+            // The VM reports it when the function runs; no image for this program.
+            Err(_) => return Ok(checked),
+        }
+    }
+    let refs: Vec<&CompiledFn> = bytecode.iter().map(|f| &**f).collect();
+    let payload = crate::heap::image::encode(&checked.sources, &absent, prog, &refs);
+    if let Err(w) = crate::heap::image::store(root, &key, &payload) {
+        warnings.push(w);
+    }
+    checked.bytecode = Some(bytecode);
+    checked.image = Some("miss");
+    checked.warnings = warnings;
+    Ok(checked)
+}
+
+/// The run image's key: everything that selects the program before its imports are known
+/// (the script's name as given — messages show it —, its canonical path, which fixes where
+/// relative imports are looked for, its text, the module path, the embedded standard
+/// library) and the nvm build (version and a hash of the front end's sources).
+fn image_key(name: &str, path: &Path, text: &str, module_path: &[PathBuf]) -> crate::heap::Key {
+    let mut b: Vec<u8> = Vec::with_capacity(text.len() + 4096);
+    let mut put = |s: &[u8]| {
+        b.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        b.extend_from_slice(s);
+    };
+    put(b"nvm-run-image-1");
+    put(env!("CARGO_PKG_VERSION").as_bytes());
+    put(env!("NVM_FRONTEND_HASH").as_bytes());
+    put(name.as_bytes());
+    let canon = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    put(canon.as_os_str().as_encoded_bytes());
+    put(text.as_bytes());
+    put(&(module_path.len() as u64).to_le_bytes());
+    for d in module_path {
+        put(d.as_os_str().as_encoded_bytes());
+    }
+    for (n, t) in loader::STDLIB {
+        put(n.as_bytes());
+        put(t.as_bytes());
+    }
+    crate::heap::Key(xxhash_rust::xxh3::xxh3_128(&b).to_le_bytes())
+}
+
+/// Whether an image still describes the program: its script is this one (the key covers
+/// it; checked again for a hash collision's sake), each imported file has the text it had,
+/// and each file the import lookup missed is still absent.
+fn image_is_current(img: &crate::heap::image::Image, name: &str, text: &str) -> bool {
+    let files = &img.sources.files;
+    let Some(script) = files.first() else {
+        return false;
+    };
+    if script.name != name || script.text != text || script.is_stdlib {
+        return false;
+    }
+    let stdlib_ok = files[1..].iter().filter(|f| f.is_stdlib).all(|f| {
+        loader::STDLIB
+            .iter()
+            .any(|(n, t)| f.name == format!("<stdlib>/{n}.nk") && f.text == *t)
+    });
+    stdlib_ok
+        && files[1..]
+            .iter()
+            .filter(|f| !f.is_stdlib)
+            .all(|f| loader::read_source(Path::new(&f.name)).is_ok_and(|t| t == f.text))
+        && img.absent.iter().all(|p| !p.is_file())
+}
+
 /// Loads and checks a script given as text (`nvm run -`): `name` is used in messages, its
 /// imports are found in `dir`, then in each folder of `module_path`, then in the standard
 /// library.
@@ -142,6 +266,9 @@ fn check_loaded_keeping_ast(
             Checked {
                 sources: loaded.sources,
                 program: std::rc::Rc::new(program),
+                bytecode: None,
+                image: None,
+                warnings: Vec::new(),
             },
             loaded.modules,
         )),
@@ -193,7 +320,7 @@ pub fn run(checked: &Checked, opts: &RunOptions, out: &mut dyn Write) -> RunRepo
 /// `cache`).
 pub fn build(checked: &Checked, opts: &Options, cache: &Path) -> RunReport {
     let prog = &checked.program;
-    let mut it = Vm::with_options(
+    let it = Vm::with_options(
         prog.clone(),
         Box::new(std::io::sink()),
         &Options {
@@ -205,6 +332,10 @@ pub fn build(checked: &Checked, opts: &Options, cache: &Path) -> RunReport {
             ..opts.clone()
         },
     );
+    let mut it = match &checked.bytecode {
+        Some(bc) => it.with_bytecode(bc.clone()),
+        None => it,
+    };
     let mut result = Ok(());
     for id in 0..prog.funcs.len() {
         if let Err(m) = it.prepare(id as u32) {
@@ -217,11 +348,26 @@ pub fn build(checked: &Checked, opts: &Options, cache: &Path) -> RunReport {
     }
     let mut stats = std::mem::take(&mut it.stats);
     stats.heap = it.heap_stats();
+    stats.image = checked.image;
+    let warnings = merge_warnings(&checked.warnings, it.heap_warnings());
     RunReport {
         stats,
         result,
-        warnings: it.heap_warnings(),
+        warnings,
     }
+}
+
+/// The run image's warnings, then the heap's — without the image's "cannot write" when the
+/// heap could not write either (one unusable folder is one warning).
+fn merge_warnings(image: &[String], heap: Vec<String>) -> Vec<String> {
+    let heap_unwritable = heap.iter().any(|w| w.starts_with("cannot write"));
+    let mut out: Vec<String> = image
+        .iter()
+        .filter(|w| !(heap_unwritable && w.starts_with("cannot write")))
+        .cloned()
+        .collect();
+    out.extend(heap);
+    out
 }
 
 fn run_inner(
@@ -271,7 +417,11 @@ fn run_inner(
             vals
         }
     };
-    let mut it = Vm::with_options(prog.clone(), Box::new(out), &opts.options);
+    let it = Vm::with_options(prog.clone(), Box::new(out), &opts.options);
+    let mut it = match &checked.bytecode {
+        Some(bc) => it.with_bytecode(bc.clone()),
+        None => it,
+    };
     if let Some(flag) = &opts.interrupt {
         it.set_interrupt_flag(flag.clone());
     }
@@ -285,7 +435,8 @@ fn run_inner(
     it.flush();
     *stats_out = std::mem::take(&mut it.stats);
     stats_out.heap = it.heap_stats();
-    *warnings = it.heap_warnings();
+    stats_out.image = checked.image;
+    *warnings = merge_warnings(&checked.warnings, it.heap_warnings());
     drop(it);
     result.map_err(|e| Failure::Runtime(render_runtime_error(&checked.sources, &e, opts.color)))
 }

@@ -118,6 +118,8 @@ struct StatsJson<'a> {
     /// `null` where unknown.
     peak_rss_kib: Option<u64>,
     not_compiled: Vec<NotCompiled<'a>>,
+    /// The run image: `"hit"`, `"miss"` or `null` (none used).
+    image: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -155,6 +157,7 @@ pub fn stats_json(s: &vm::Stats, wall: std::time::Duration) -> String {
             .iter()
             .map(|(function, reason)| NotCompiled { function, reason })
             .collect(),
+        image: s.image,
     };
     serde_json::to_string(&j).expect("plain data serializes")
 }
@@ -180,6 +183,7 @@ mod tests {
             native_ns: 6_738_400,
             native_bytes: 5280,
             not_compiled: vec![("f(i64)".into(), "a \"quoted\" \\ reason\n\u{1}".into())],
+            image: Some("hit"),
         };
         let text = stats_json(&s, std::time::Duration::from_micros(7791));
         assert!(!text.contains('\n'), "one line: {text}");
@@ -201,6 +205,7 @@ mod tests {
             "wall_ms",
             "peak_rss_kib",
             "not_compiled",
+            "image",
         ];
         let obj = v.as_object().expect("an object");
         assert_eq!(obj.len(), keys.len(), "{text}");

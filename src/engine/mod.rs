@@ -635,6 +635,9 @@ impl Engine {
         let checked = crate::driver::Checked {
             sources: inner.checker.loaded().sources.clone(),
             program: inner.vm.program_rc(),
+            bytecode: None,
+            image: None,
+            warnings: Vec::new(),
         };
         let r = crate::driver::inspect(
             &checked,

@@ -1,5 +1,6 @@
 //! `nvm cache stats | verify | gc | clear`: looking after a heap folder.
 
+use super::image::{self, image_dir, is_image_dir, IMAGE_EXT};
 use super::{check_entry, hex, list_entries, EntryInfo, Key, FORMAT_VERSION};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -40,6 +41,33 @@ pub fn stats(root: &Path) -> String {
     for (m, (n, b)) in per_module {
         out.push_str(&format!("  module {m}: {n} entries, {b} bytes\n"));
     }
+    let images = list_images(root);
+    if !images.is_empty() {
+        let bytes: u64 = images.iter().map(|(_, s)| s).sum();
+        out.push_str(&format!(
+            "{} run images, {} bytes\n",
+            images.len(),
+            bytes
+        ));
+    }
+    out
+}
+
+/// Every run image file under `root` (`img-v*/KEY.nki`, any version): (path, size).
+pub fn list_images(root: &Path) -> Vec<(std::path::PathBuf, u64)> {
+    let mut out = Vec::new();
+    for d in fs::read_dir(root).into_iter().flatten().flatten() {
+        if !is_image_dir(&d.path()) {
+            continue;
+        }
+        for f in fs::read_dir(d.path()).into_iter().flatten().flatten() {
+            let p = f.path();
+            if p.extension().is_some_and(|e| e == IMAGE_EXT) {
+                out.push((p, f.metadata().map_or(0, |m| m.len())));
+            }
+        }
+    }
+    out.sort();
     out
 }
 
@@ -122,11 +150,29 @@ pub fn verify(root: &Path) -> (String, bool) {
             }
         }
     }
+    // Run images of this version: whole and decodable (older versions are never read).
+    let images = list_images(root);
+    for (p, _) in &images {
+        if p.parent() != Some(image_dir(root).as_path()) {
+            continue;
+        }
+        match fs::read(p) {
+            Ok(bytes) => {
+                if let Err(why) = image::verify_file(p, &bytes) {
+                    problems.push(format!("{}: {why}", p.display()));
+                }
+            }
+            Err(e) => problems.push(format!("{}: unreadable: {e}", p.display())),
+        }
+    }
     let mut out = format!(
         "{} entries checked ({} caller/callee pairs)\n",
         entries.len(),
         checked_pairs
     );
+    if !images.is_empty() {
+        out.push_str(&format!("{} run images checked\n", images.len()));
+    }
     for p in &problems {
         out.push_str(&format!("problem: {p}\n"));
     }
@@ -169,14 +215,15 @@ fn parse_key(stem: &str) -> Option<Key> {
     Some(Key(k))
 }
 
-/// `nvm cache gc`: deletes entries older than `max_age` (by last write), then the oldest
-/// until the heap is at most `max_bytes`, plus entries no run could use (damaged, or not
-/// named by their key) and leftovers of interrupted writes. Entries in use by running
+/// `nvm cache gc`: deletes entries and run images older than `max_age` (by last write),
+/// then the oldest until the heap is at most `max_bytes`, plus entries and images no run
+/// could use (damaged, or not named by their key) and leftovers of interrupted writes. Entries in use by running
 /// processes stay valid for them (they hold a copy).
 pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> String {
     let now = SystemTime::now();
     let mut entries: Vec<(std::path::PathBuf, u64, SystemTime)> = list_entries(root)
         .into_iter()
+        .chain(list_images(root))
         .map(|(p, s)| {
             let t = fs::metadata(&p).and_then(|m| m.modified()).unwrap_or(now);
             (p, s, t)
@@ -184,13 +231,18 @@ pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> Str
         .collect();
     entries.sort_by_key(|e| e.2);
     let mut removed = 0u64;
+    let mut removed_images = 0u64;
     let mut freed = 0u64;
     let mut total: u64 = entries.iter().map(|e| e.1).sum();
     for (p, size, t) in &entries {
         let too_old = max_age.is_some_and(|a| now.duration_since(*t).unwrap_or_default() > a);
         let too_big = max_bytes.is_some_and(|b| total > b);
         if (too_old || too_big) && fs::remove_file(p).is_ok() {
-            removed += 1;
+            if p.parent().is_some_and(is_image_dir) {
+                removed_images += 1;
+            } else {
+                removed += 1;
+            }
             freed += size;
             total -= size;
         }
@@ -202,11 +254,26 @@ pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> Str
             .parent()
             .and_then(|d| d.file_name())
             .is_some_and(|n| n.to_string_lossy().starts_with(&this_format));
+        let is_image = p.parent().is_some_and(is_image_dir);
+        let in_this_format = if is_image {
+            p.parent() == Some(image_dir(root).as_path())
+        } else {
+            in_this_format
+        };
         let Ok(bytes) = fs::read(p) else {
             continue; // removed above, or unreadable: left alone
         };
-        if in_this_format && check_file(p, &bytes).is_err() && fs::remove_file(p).is_ok() {
-            removed += 1;
+        let bad = if is_image {
+            image::verify_file(p, &bytes).is_err()
+        } else {
+            check_file(p, &bytes).is_err()
+        };
+        if in_this_format && bad && fs::remove_file(p).is_ok() {
+            if is_image {
+                removed_images += 1;
+            } else {
+                removed += 1;
+            }
             freed += size;
             total = total.saturating_sub(*size); // (a writer may have replaced it meanwhile)
         }
@@ -225,10 +292,15 @@ pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> Str
             }
         }
     }
-    format!("removed {removed} entries ({freed} bytes); {total} bytes remain\n")
+    let images = match removed_images {
+        0 => String::new(),
+        1 => " and 1 run image".to_string(),
+        k => format!(" and {k} run images"),
+    };
+    format!("removed {removed} entries{images} ({freed} bytes); {total} bytes remain\n")
 }
 
-/// `nvm cache clear`: removes every entry (and the folders nvm made).
+/// `nvm cache clear`: removes every entry and run image (and the folders nvm made).
 pub fn clear(root: &Path) -> String {
     let entries = list_entries(root);
     let mut n = 0;
@@ -237,9 +309,13 @@ pub fn clear(root: &Path) -> String {
             n += 1;
         }
     }
+    for (p, _) in list_images(root) {
+        let _ = fs::remove_file(p);
+    }
     if let Ok(dirs) = fs::read_dir(root) {
         for d in dirs.flatten() {
-            let is_heap_dir = d.file_name().to_string_lossy().starts_with('v');
+            let is_heap_dir =
+                d.file_name().to_string_lossy().starts_with('v') || is_image_dir(&d.path());
             if is_heap_dir {
                 for f in fs::read_dir(d.path()).into_iter().flatten().flatten() {
                     if f.file_name().to_string_lossy().starts_with(".tmp-") {

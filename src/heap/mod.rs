@@ -34,6 +34,7 @@
 
 #[cfg(feature = "fault-injection")]
 mod fault;
+pub mod image;
 pub mod key;
 pub mod manage;
 

@@ -78,6 +78,9 @@ pub struct Stats {
     pub native_bytes: u64,
     /// Specializations Cranelift could not compile, with the reason (they stay interpreted).
     pub not_compiled: Vec<(String, String)>,
+    /// The CLI's run image: `"hit"` (nothing was parsed or checked), `"miss"` (checked,
+    /// image written) or `None` (no image: no heap, a script from stdin, the engine).
+    pub image: Option<&'static str>,
 }
 
 pub struct Vm<'p> {
@@ -106,6 +109,9 @@ pub struct Vm<'p> {
     /// This interpreter's stop flag, if not the process-wide [`INTERRUPT`] (`ctx.interrupt`
     /// points into it, so it lives as long as the interpreter).
     interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Bytecode made before the VM (a run image's, or lowered with it), taken by each
+    /// slot's first resolution instead of lowering the IR ([`Vm::with_bytecode`]).
+    preset: Vec<Option<Rc<CompiledFn>>>,
 }
 
 /// An interpreter's own stop flag, or else the process-wide [`INTERRUPT`] (a free function
@@ -164,7 +170,17 @@ impl<'p> Vm<'p> {
             perf_map: opts.perf_map,
             dump_opt: opts.dump_opt,
             interrupt: None,
+            preset: Vec::new(),
         }
+    }
+
+    /// Gives the VM each slot's bytecode up front (by slot; `bytecode[i].func == i`): a
+    /// slot's first resolution takes it instead of lowering the slot's IR, so the program
+    /// may be one whose functions have signatures but no bodies (the CLI's run image).
+    pub fn with_bytecode(mut self, bytecode: Vec<Rc<CompiledFn>>) -> Self {
+        debug_assert!(bytecode.iter().enumerate().all(|(i, f)| f.func as usize == i));
+        self.preset = bytecode.into_iter().map(Some).collect();
+        self
     }
 
     /// The bytecode of a specialization (compiling it if needed), for the inspector.
@@ -217,8 +233,10 @@ impl<'p> Vm<'p> {
             Slot::Interp(f) | Slot::Native(f, _) => return Ok(f.clone()),
             Slot::Unresolved => {}
         }
-        let f = crate::bytecode::compile(&self.prog, id)?;
-        let f = Rc::new(f);
+        let f = match self.preset.get_mut(id as usize).and_then(Option::take) {
+            Some(f) => f,
+            None => Rc::new(crate::bytecode::compile(&self.prog, id)?),
+        };
         self.stats.compiled += 1;
         self.place(id, f.clone());
         Ok(f)
