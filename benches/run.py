@@ -423,6 +423,7 @@ def verdicts(results, quick):
 
 HEAP_BEGIN, HEAP_END = "<!-- heap:begin -->", "<!-- heap:end -->"
 ENGINE_BEGIN, ENGINE_END = "<!-- engine:begin -->", "<!-- engine:end -->"
+WARM_BEGIN, WARM_END = "<!-- warm:begin -->", "<!-- warm:end -->"
 
 
 def kept_block(path, begin=HEAP_BEGIN, end=HEAP_END):
@@ -441,6 +442,7 @@ def kept_block(path, begin=HEAP_BEGIN, end=HEAP_END):
 def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     heap = kept_block(path)  # kept: re-inserted before "How to read this"
     engine = kept_block(path, ENGINE_BEGIN, ENGINE_END)
+    warm = kept_block(path, WARM_BEGIN, WARM_END)
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     L = []
     L.append("# nvm benchmarks")
@@ -542,6 +544,9 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
         L.append("")
     if engine:
         L.append(engine)
+        L.append("")
+    if warm:
+        L.append(warm)
         L.append("")
     L.append("## How to read this")
     L.append("")

@@ -43,6 +43,11 @@ def main():
     ap.add_argument("--functions", type=int, default=1000)
     ap.add_argument("--depth", type=int, default=4)
     ap.add_argument("--n", type=int, default=8)
+    ap.add_argument(
+        "--write",
+        metavar="REPORT",
+        help="also put the table into REPORT (BENCHMARKS.md) between <!-- warm:begin --> and <!-- warm:end -->",
+    )
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="nvm-warm-")
     prog = os.path.join(tmp, "prog.nk")
@@ -70,19 +75,59 @@ def main():
                 pass  # a build without `check --stats`
     if len(outs) != 1:
         sys.exit("the builds print different output")
-    print(f"{a.functions} functions, depth {a.depth}, n={a.n}; {a.repeat} warm runs each, interleaved\n")
-    print("| nvm | wall median | wall min | CPU median | peak RSS max | heap_load_ms | wall_ms (stats) | check total | parse | check |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    lines = [
+        f"{a.functions} functions, depth {a.depth}, n={a.n}; {a.repeat} warm runs each, interleaved",
+        "",
+        "| nvm | wall median | wall min | CPU median | peak RSS max | heap_load_ms | wall_ms (stats) | check total | parse | check |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for b in a.nvm:
         r = runs[b]
         med = lambda xs: statistics.median(xs) if xs else float("nan")  # noqa: E731
         c = checks[b]
-        print(
+        lines.append(
             f"| {b} | {med([x[0] for x in r]) * 1e3:.1f} ms | {min(x[0] for x in r) * 1e3:.1f} ms | {med([x[3] for x in r]) * 1e3:.1f} ms "
             f"| {max(x[1] for x in r) / 1024:.1f} MiB | {med([x[2]['heap_load_ms'] for x in r]):.2f} "
             f"| {med([x[2]['wall_ms'] for x in r]):.1f} | {med([x['total_ms'] for x in c]):.1f} "
             f"| {med([x['parse_ms'] for x in c]):.1f} | {med([x['check_ms'] for x in c]):.1f} |"
         )
+    print("\n".join(lines))
+    if a.write:
+        write_block(a.write, lines, a)
+
+
+BEGIN, END = "<!-- warm:begin -->", "<!-- warm:end -->"
+
+
+def write_block(path, lines, a):
+    """Puts the table into the report between the warm markers (appended if absent)."""
+    block = "\n".join(
+        [
+            BEGIN,
+            "## Warm start: the 1,000-function program",
+            "",
+            f"Command: `python3 benches/warm.py target/release/nvm --repeat {a.repeat} --write BENCHMARKS.md` "
+            "(the program of benches/heap.py series (c); one cold run fills the code heap and the run image, "
+            "then warm runs `nvm run --cache-dir DIR --tier=jit --stats=json prog.nk 8`; wall and peak RSS "
+            "are the whole process's; `check total` is `nvm check --stats=json` on the same program, the "
+            "front end a warm run skips). Target: 20 ms wall, 30 MiB.",
+            "",
+            *lines,
+            END,
+        ]
+    )
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        text = ""
+    i, j = text.find(BEGIN), text.find(END)
+    if i >= 0 and j > i:
+        text = text[:i] + block + text[j + len(END):]
+    else:
+        text = text.rstrip() + "\n" + block + "\n"
+    with open(path, "w") as f:
+        f.write(text)
 
 
 if __name__ == "__main__":
