@@ -411,15 +411,16 @@ pub(crate) struct Inner {
     retired: HashSet<FuncId>,
 }
 
-// SAFETY: `Inner` holds `Rc`s (the program, bytecode, nk values inside compiled code and
-// register files) and so is not `Send` by itself. None of them is ever shared with
-// anything outside the engine: argument values are dropped when a call returns (the
-// register files are cleared; a lent array outliving its call is detected and the engine
-// poisoned), results are detached from anything the engine keeps (`detach`, and
-// conversion to Rust values), host functions must be `Send`, and output goes to stdout or
-// an `Arc<Mutex<..>>`. Every access goes through the `Mutex` in `EngineCell`, so only one
-// thread touches the `Rc`s at a time, and moving all of them together to another thread
-// is sound.
+// SAFETY: `Inner` holds `Rc`s (the program, bytecode, the register files' values, host
+// functions) and so is not `Send` by itself. None of them is ever shared with anything
+// outside the engine: argument values are dropped when a call returns (the register files
+// are cleared; a lent array outliving its call is detected and the engine poisoned);
+// compiled code holds no array values (bytecode constants are scalars), so a result array
+// is the caller's alone or copied (`detach`, and conversion to Rust values); host
+// functions must be `Send`; output goes to stdout or an `Arc<Mutex<..>>`. Every access
+// goes through the `Mutex` in `EngineCell`, so only one thread touches the `Rc`s at a
+// time, and moving all of them together to another thread is sound. (An nk version that
+// adds array constants must copy them out, or this no longer holds.)
 unsafe impl Send for Inner {}
 
 impl Default for Engine {
