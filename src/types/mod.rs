@@ -176,8 +176,18 @@ impl ProgramChecker {
         old: &crate::loader::LoadedModule,
         new: &[ModuleId],
     ) -> Result<Growth, Vec<Diagnostic>> {
+        self.or_undo(|c| c.replace_module_inner(prog, m, old, new))
+    }
+
+    /// Runs a step that may change specializations made before it; on error the table is
+    /// put back as it was (a snapshot: such steps are rare — a reload, a host's new
+    /// signature).
+    fn or_undo<T>(
+        &mut self,
+        step: impl FnOnce(&mut Self) -> Result<T, Vec<Diagnostic>>,
+    ) -> Result<T, Vec<Diagnostic>> {
         let saved = self.st.clone();
-        let r = self.replace_module_inner(prog, m, old, new);
+        let r = step(self);
         if r.is_err() {
             self.st = saved;
         }
@@ -256,14 +266,11 @@ impl ProgramChecker {
     /// host function's signature), and whatever depends on a result type that changes.
     /// On error nothing changes.
     pub fn recheck(&mut self, prog: &mut Program, ids: Vec<FuncId>) -> Result<Growth, Vec<Diagnostic>> {
-        let saved = self.st.clone();
         let callers = callers_of(prog);
-        let start = self.st.len();
-        let r = self.settle_redo(prog, start, ids, Vec::new(), &callers);
-        if r.is_err() {
-            self.st = saved;
-        }
-        r
+        self.or_undo(|c| {
+            let start = c.st.len();
+            c.settle_redo(prog, start, ids, Vec::new(), &callers)
+        })
     }
 
     /// Settles `redo` and the new specializations from `start`; while a redone
