@@ -95,12 +95,12 @@ impl<'a> Reader<'a> {
         }
     }
     /// A length that cannot exceed the bytes left (each element takes at least one).
-    pub fn len(&mut self) -> Option<usize> {
+    pub fn count(&mut self) -> Option<usize> {
         let n = usize::try_from(self.u64()?).ok()?;
         (n <= self.b.len() - self.pos).then_some(n)
     }
     pub fn bytes(&mut self) -> Option<&'a [u8]> {
-        let n = self.len()?;
+        let n = self.count()?;
         let s = &self.b[self.pos..self.pos + n];
         self.pos += n;
         Some(s)
@@ -260,7 +260,7 @@ fn get_type_at(r: &mut Reader, depth: u32) -> Option<Type> {
         0 => Type::Prim(get_prim(r)?),
         1 => Type::Array(get_prim(r)?, r.u8()?),
         2 => {
-            let n = r.len()?;
+            let n = r.count()?;
             let mut ts = Vec::with_capacity(n);
             for _ in 0..n {
                 ts.push(get_type_at(r, depth + 1)?);
@@ -303,7 +303,7 @@ fn get_loc(r: &mut Reader, depth: u32) -> Option<Loc> {
         0 => Loc::S(r.u16()?),
         1 => Loc::A(r.u16()?),
         2 => {
-            let n = r.len()?;
+            let n = r.count()?;
             let mut ls = Vec::with_capacity(n);
             for _ in 0..n {
                 ls.push(get_loc(r, depth + 1)?);
@@ -367,7 +367,7 @@ fn put_slices(index: &[SliceOperand], w: &mut Writer) {
 }
 
 fn get_slices(r: &mut Reader) -> Option<Vec<SliceOperand>> {
-    let n = r.len()?;
+    let n = r.count()?;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         out.push(match r.u8()? {
@@ -524,7 +524,7 @@ fn put_ext(e: &Ext, w: &mut Writer) {
 fn get_ext(r: &mut Reader) -> Option<Ext> {
     Some(match r.u8()? {
         0 => {
-            let n = r.len()?;
+            let n = r.count()?;
             let mut args = Vec::with_capacity(n);
             for _ in 0..n {
                 args.push(match r.u8()? {
@@ -572,7 +572,7 @@ fn get_ext(r: &mut Reader) -> Option<Ext> {
         },
         8 => {
             let b = get_builtin(r)?;
-            let n = r.len()?;
+            let n = r.count()?;
             let mut args = Vec::with_capacity(n);
             for _ in 0..n {
                 args.push((get_type(r)?, get_loc(r, 0)?));
@@ -625,7 +625,7 @@ pub fn get_fn(r: &mut Reader, n_funcs: usize) -> Option<CompiledFn> {
     let func: FuncId = r.u32()?;
     let n_s = usize::try_from(r.u64()?).ok()?;
     let n_a = usize::try_from(r.u64()?).ok()?;
-    let n = r.len()?;
+    let n = r.count()?;
     let mut code = Vec::with_capacity(n);
     for _ in 0..n {
         code.push(get_op(r)?);
@@ -639,12 +639,12 @@ pub fn get_fn(r: &mut Reader, n_funcs: usize) -> Option<CompiledFn> {
         prev = Span { file, lo, hi };
         spans.push(prev);
     }
-    let n = r.len()?;
+    let n = r.count()?;
     let mut consts = Vec::with_capacity(n);
     for _ in 0..n {
         consts.push(r.u64()?);
     }
-    let n = r.len()?;
+    let n = r.count()?;
     let mut divisors = Vec::with_capacity(n);
     for _ in 0..n {
         let d = r.u64()?;
@@ -653,7 +653,7 @@ pub fn get_fn(r: &mut Reader, n_funcs: usize) -> Option<CompiledFn> {
         }
         divisors.push(strength_reduce::StrengthReducedU64::new(d));
     }
-    let n = r.len()?;
+    let n = r.count()?;
     let mut ext = Vec::with_capacity(n);
     for _ in 0..n {
         ext.push(get_ext(r)?);

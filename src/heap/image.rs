@@ -134,7 +134,7 @@ pub fn encode(
 pub fn decode(b: &[u8]) -> Option<Image> {
     let mut r = Reader::new(b);
     let mut sources = SourceMap::default();
-    for _ in 0..r.len()? {
+    for _ in 0..r.count()? {
         sources.files.push(SourceFile {
             name: r.str()?.to_string(),
             text: r.str()?.to_string(),
@@ -142,7 +142,7 @@ pub fn decode(b: &[u8]) -> Option<Image> {
         });
     }
     let mut absent = Vec::new();
-    for _ in 0..r.len()? {
+    for _ in 0..r.count()? {
         absent.push(PathBuf::from(r.str()?));
     }
     let script = r.u32()?;
@@ -151,20 +151,20 @@ pub fn decode(b: &[u8]) -> Option<Image> {
         true => {
             let func = r.u32()?;
             let mut params = Vec::new();
-            for _ in 0..r.len()? {
+            for _ in 0..r.count()? {
                 params.push((r.str()?.to_string(), get_prim(&mut r)?));
             }
             Some(MainFn { func, params })
         }
     };
-    let n = r.len()?;
+    let n = r.count()?;
     let n_files = sources.files.len() as u32;
     let mut funcs = Vec::with_capacity(n);
     let mut bytecode = Vec::with_capacity(n);
     for id in 0..n {
         let name = r.str()?.to_string();
         let span = get_span(&mut r)?;
-        let n_params = r.len()?;
+        let n_params = r.count()?;
         let mut locals = Vec::with_capacity(n_params);
         for _ in 0..n_params {
             locals.push(Local {

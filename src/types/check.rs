@@ -256,7 +256,7 @@ impl CheckState {
     }
 
     /// How many specializations exist (the next one's `FuncId`).
-    pub fn len(&self) -> usize {
+    pub fn specialization_count(&self) -> usize {
         self.specs.len()
     }
 

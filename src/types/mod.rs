@@ -107,7 +107,7 @@ impl ProgramChecker {
         did: DefId,
         args: Vec<Type>,
     ) -> Result<FuncId, Vec<Diagnostic>> {
-        let start = self.st.len();
+        let start = self.st.specialization_count();
         let mut c = Checker::new(&self.loaded, &mut self.st);
         let id = c.instantiate_pub(did, args);
         let r = c.settle(&[], start, Vec::new());
@@ -125,7 +125,7 @@ impl ProgramChecker {
         vars: Vec<(String, Type)>,
         display: bool,
     ) -> Result<(FuncId, EntryDef), Vec<Diagnostic>> {
-        let start = self.st.len();
+        let start = self.st.specialization_count();
         let (names, types) = vars.into_iter().unzip();
         let e = EntryDef {
             scope,
@@ -150,7 +150,7 @@ impl ProgramChecker {
         prog: &mut Program,
         new: &[ModuleId],
     ) -> Result<Growth, Vec<Diagnostic>> {
-        let start = self.st.len();
+        let start = self.st.specialization_count();
         let mut pre = Vec::new();
         for &m in new {
             pre.extend(self.st.index_module(&self.loaded, m));
@@ -201,7 +201,7 @@ impl ProgramChecker {
         old: &crate::loader::LoadedModule,
         new: &[ModuleId],
     ) -> Result<Growth, Vec<Diagnostic>> {
-        let start = self.st.len();
+        let start = self.st.specialization_count();
         let old_names: std::collections::HashMap<u32, String> = old
             .ast
             .items
@@ -268,7 +268,7 @@ impl ProgramChecker {
     pub fn recheck(&mut self, prog: &mut Program, ids: Vec<FuncId>) -> Result<Growth, Vec<Diagnostic>> {
         let callers = callers_of(prog);
         self.or_undo(|c| {
-            let start = c.st.len();
+            let start = c.st.specialization_count();
             c.settle_redo(prog, start, ids, Vec::new(), &callers)
         })
     }
@@ -284,7 +284,7 @@ impl ProgramChecker {
         callers: &std::collections::HashMap<FuncId, Vec<FuncId>>,
     ) -> Result<Growth, Vec<Diagnostic>> {
         // Specializations made before this (annotated roots, from `start`) are kept.
-        let roots_end = self.st.len();
+        let roots_end = self.st.specialization_count();
         loop {
             let old_rets: Vec<Type> = redo
                 .iter()
