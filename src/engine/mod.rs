@@ -417,7 +417,8 @@ pub(crate) struct Inner {
 // are cleared; a lent array outliving its call is detected and the engine poisoned);
 // compiled code holds no array values (bytecode constants are scalars), so a result array
 // is the caller's alone or copied (`detach`, and conversion to Rust values); host
-// functions must be `Send`; output goes to stdout or an `Arc<Mutex<..>>`. Every access
+// functions must be `Send`; output goes to stdout or an `Arc<Mutex<..>>`; executable memory
+// is shared with the thread that filled it through `Arc`s (`jit::code_memory`). Every access
 // goes through the `Mutex` in `EngineCell`, so only one thread touches the `Rc`s at a
 // time, and moving all of them together to another thread is sound. (An nk version that
 // adds array constants must copy them out, or this no longer holds.)

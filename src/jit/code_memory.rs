@@ -1,7 +1,7 @@
 //! Executable memory for compiled functions: the one place bytes become code.
 //!
 //! Functions are placed in large anonymous mappings (*chunks*, 1 MiB or the function's
-//! size) shared by the functions of one thread: each function gets whole pages of its own,
+//! size) filled by the functions one thread compiles or loads: each function gets whole pages of its own,
 //! written while they are writable and then switched to read+execute (never both at once:
 //! W^X). A page is never written again after the switch, so code that is running is never
 //! made writable. One `mprotect` per function (instead of a mapping, a protection change
@@ -12,7 +12,9 @@
 
 use crate::abi::NativeFn;
 use std::cell::RefCell;
-use std::rc::Rc;
+// `Arc`, not `Rc`: a chunk is shared by the thread that fills it (its current chunk) and
+// the VMs whose code lives in it, and an engine (with its VM) may move to another thread.
+use std::sync::Arc;
 
 /// The size of a fresh chunk (address space; only pages written are resident).
 const CHUNK: usize = 1 << 20;
@@ -60,10 +62,19 @@ impl Chunk {
     }
 }
 
+// SAFETY: a `Chunk` is a mapping owned by this value, unmapped only when the last `Arc`
+// to it drops. Its bytes are written only through `CodeMemory::new`, by the thread whose
+// `CURRENT` hands out the next free pages, before those pages become read+execute; a page
+// is never written after that. So other threads holding the `Arc` (a VM moved with its
+// engine) only read or execute pages no one writes.
+unsafe impl Send for Chunk {}
+// SAFETY: as for `Send`: shared access never writes a page another thread may read.
+unsafe impl Sync for Chunk {}
+
 impl Drop for Chunk {
     fn drop(&mut self) {
         // SAFETY: `base..base+len` is this chunk's own mapping; every `CodeMemory` in it
-        // holds an `Rc` to the chunk, so none is alive (no function pointer into it is
+        // holds an `Arc` to the chunk, so none is alive (no function pointer into it is
         // used) when the last reference drops.
         unsafe { libc::munmap(self.base.cast(), self.len) };
     }
@@ -71,11 +82,11 @@ impl Drop for Chunk {
 
 thread_local! {
     /// The chunk new code goes into, and the offset of its first free page.
-    static CURRENT: RefCell<Option<(Rc<Chunk>, usize)>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<(Arc<Chunk>, usize)>> = const { RefCell::new(None) };
 }
 
 pub struct CodeMemory {
-    chunk: Rc<Chunk>,
+    chunk: Arc<Chunk>,
     /// Offset of the function's first page in the chunk.
     offset: usize,
     /// Bytes of code.
@@ -91,7 +102,7 @@ impl CodeMemory {
             let mut cur = cur.borrow_mut();
             let fits = matches!(&*cur, Some((c, off)) if off + span <= c.len);
             if !fits {
-                *cur = Some((Rc::new(Chunk::new(CHUNK.max(span))?), 0));
+                *cur = Some((Arc::new(Chunk::new(CHUNK.max(span))?), 0));
             }
             let (c, off) = cur.as_mut().expect("a chunk was just made");
             let at = *off;
@@ -133,7 +144,7 @@ impl CodeMemory {
     /// The machine code.
     pub fn bytes(&self) -> &[u8] {
         // SAFETY: `offset..offset+len` is inside the chunk, readable, written once before
-        // this value existed and never again; the `Rc` keeps the mapping alive.
+        // this value existed and never again; the `Arc` keeps the mapping alive.
         unsafe { std::slice::from_raw_parts(self.chunk.base.add(self.offset), self.len) }
     }
 
