@@ -608,14 +608,8 @@ mod run_sigint {
             .get_or_init(|| Arc::new(AtomicBool::new(false)))
             .clone();
         // SAFETY: `on_sigint` only does atomic operations on statics initialized before
-        // this call and `_exit`, all async-signal-safe; it stays valid for the life of
-        // the process.
-        unsafe {
-            libc::signal(
-                libc::SIGINT,
-                on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
-            );
-        }
+        // this call and `_exit`, all async-signal-safe.
+        unsafe { nvm::repl::install_sigint(on_sigint) };
         flag
     }
 

@@ -404,14 +404,19 @@ pub fn catch_sigint() -> Arc<AtomicBool> {
         .get_or_init(|| Arc::new(AtomicBool::new(false)))
         .clone();
     // SAFETY: `on_sigint` only loads an initialized `OnceLock` and stores to an atomic,
-    // which are async-signal-safe; the handler stays valid for the life of the process.
-    unsafe {
-        libc::signal(
-            libc::SIGINT,
-            on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t,
-        );
-    }
+    // which are async-signal-safe.
+    unsafe { install_sigint(on_sigint) };
     flag
+}
+
+/// Makes `handler` the process's SIGINT handler (the REPL's, or `nvm run`'s).
+///
+/// # Safety
+/// `handler` may do only async-signal-safe work (atomics, `_exit`) on state initialized
+/// before this call; as a plain function it stays valid for the life of the process.
+pub unsafe fn install_sigint(handler: extern "C" fn(libc::c_int)) {
+    // SAFETY: `signal` with a valid handler; the caller vouches for what it does.
+    unsafe { libc::signal(libc::SIGINT, handler as libc::sighandler_t) };
 }
 
 /// Runs the REPL on the terminal (or, when stdin is not one, on its lines: see

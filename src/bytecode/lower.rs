@@ -168,98 +168,17 @@ fn literal_bits(e: &Expr) -> Option<u64> {
 /// Literals used inside loops, where reloading them would cost every iteration.
 fn collect_literals_stmt(s: &Stmt, out: &mut Vec<u64>) {
     match s {
-        Stmt::While(..) | Stmt::ForRange { .. } => visit_stmt_exprs(s, &mut |e| {
-            if let Some(b) = literal_bits(e) {
-                out.push(b);
-            }
-        }),
+        Stmt::While(..) | Stmt::ForRange { .. } => {
+            crate::ir::walk(std::slice::from_ref(s), &mut |_| {}, &mut |e| {
+                if let Some(b) = literal_bits(e) {
+                    out.push(b);
+                }
+            })
+        }
         Stmt::If(_, a, b) => a
             .iter()
             .chain(b)
             .for_each(|st| collect_literals_stmt(st, out)),
-        _ => {}
-    }
-}
-
-/// Calls `f` on every expression (and sub-expression) of a statement, nested ones included.
-fn visit_stmt_exprs(s: &Stmt, f: &mut dyn FnMut(&Expr)) {
-    match s {
-        Stmt::Assign(_, e) | Stmt::Expr(e) => visit_expr(e, f),
-        Stmt::Store {
-            array,
-            index,
-            value,
-            ..
-        } => {
-            visit_expr(array, f);
-            index.iter().for_each(|e| visit_expr(e, f));
-            visit_expr(value, f);
-        }
-        Stmt::StoreSlice {
-            array,
-            index,
-            value,
-            ..
-        } => {
-            visit_expr(array, f);
-            visit_slice(index, f);
-            visit_expr(value, f);
-        }
-        Stmt::If(c, a, b) => {
-            visit_expr(c, f);
-            a.iter().chain(b).for_each(|st| visit_stmt_exprs(st, f));
-        }
-        Stmt::While(c, body) => {
-            visit_expr(c, f);
-            body.iter().for_each(|st| visit_stmt_exprs(st, f));
-        }
-        Stmt::ForRange {
-            start,
-            end,
-            step,
-            body,
-            ..
-        } => {
-            visit_expr(start, f);
-            visit_expr(end, f);
-            step.iter().for_each(|e| visit_expr(e, f));
-            body.iter().for_each(|st| visit_stmt_exprs(st, f));
-        }
-        Stmt::Return(e) => e.iter().for_each(|e| visit_expr(e, f)),
-        Stmt::Print(es) => es.iter().for_each(|e| visit_expr(e, f)),
-        Stmt::Assert(e, _, _) => visit_expr(e, f),
-        Stmt::Break | Stmt::Continue => {}
-    }
-}
-
-fn visit_slice(index: &[SliceIdx], f: &mut dyn FnMut(&Expr)) {
-    for i in index {
-        match i {
-            SliceIdx::At(e) => visit_expr(e, f),
-            SliceIdx::Range(a, b) => a.iter().chain(b).for_each(|e| visit_expr(e, f)),
-        }
-    }
-}
-
-fn visit_expr(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    f(e);
-    match &e.kind {
-        ExprKind::Unary(_, a) | ExprKind::Cast(_, a) | ExprKind::Field(a, _) => visit_expr(a, f),
-        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) => {
-            visit_expr(a, f);
-            visit_expr(b, f);
-        }
-        ExprKind::Call(_, args) | ExprKind::Builtin(_, args) | ExprKind::Tuple(args) => {
-            args.iter().for_each(|a| visit_expr(a, f))
-        }
-        ExprKind::Index(a, idx) => {
-            visit_expr(a, f);
-            idx.iter().for_each(|i| visit_expr(i, f));
-        }
-        ExprKind::Slice(a, idx) => {
-            visit_expr(a, f);
-            visit_slice(idx, f);
-        }
         _ => {}
     }
 }

@@ -284,20 +284,7 @@ scalar_into!(i64 => I64, f64 => F64, bool => Bool);
 
 /// The nk type of a value, as written in a parameter list; `None` for nothing (`Unit`).
 pub(crate) fn value_type(v: &Value) -> Option<String> {
-    Some(match v {
-        Value::S(s) => s.prim().name().to_string(),
-        Value::A(a) => Type::Array(a.elem(), a.ndim() as u8).to_string(),
-        Value::T(vs) => {
-            let ts: Option<Vec<String>> = vs.iter().map(value_type).collect();
-            let ts = ts?;
-            if ts.len() == 1 {
-                format!("({},)", ts[0])
-            } else {
-                format!("({})", ts.join(", "))
-            }
-        }
-        Value::Unit => return None,
-    })
+    super::value_type(v).map(|t| t.to_string())
 }
 
 impl sealed::Sealed for Value {}

@@ -843,11 +843,20 @@ pub(crate) fn value_type(v: &Value) -> Option<Type> {
     })
 }
 
+/// The positions whose bit is set in `mask` (the arguments a handle widens).
+pub(crate) fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        (mask != 0).then(|| {
+            let i = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            i
+        })
+    })
+}
+
 /// Widens the `i64` arguments whose bit is set in `widen` to `f64`.
-pub(crate) fn widen_args(args: &mut [Value], mut widen: u64) {
-    while widen != 0 {
-        let i = widen.trailing_zeros() as usize;
-        widen &= widen - 1;
+pub(crate) fn widen_args(args: &mut [Value], widen: u64) {
+    for i in bits(widen) {
         if let Some(Value::S(crate::runtime::Scalar::I64(x))) = args.get(i) {
             args[i] = Value::S(crate::runtime::Scalar::F64(*x as f64));
         }

@@ -216,10 +216,7 @@ impl<A: Params, R: FromNk + NkType> Func<A, R> {
     pub fn call(&self, args: A) -> Result<R, Error> {
         let mut bits = [0u64; 12];
         if self.scalar && args.scalar_bits(&mut bits) {
-            let mut w = self.widen;
-            while w != 0 {
-                let i = w.trailing_zeros() as usize;
-                w &= w - 1;
+            for i in super::bits(self.widen) {
                 bits[i] = (bits[i] as i64 as f64).to_bits();
             }
             let r = super::lock(&self.shared)?.call_scalars(

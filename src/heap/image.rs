@@ -301,14 +301,7 @@ pub fn load(root: &Path, key: &Key) -> Result<Option<Image>, String> {
 pub fn store(root: &Path, key: &Key, payload: &[u8]) -> Result<(), String> {
     let dir = image_dir(root);
     let bytes = file_bytes(key, payload);
-    let tmp = dir.join(format!(
-        ".tmp-{}-{}-{}",
-        key.hex(),
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos())
-    ));
+    let tmp = super::temp_path(&dir, key);
     let write = || -> std::io::Result<()> {
         fs::create_dir_all(&dir)?;
         let mut f = fs::File::create(&tmp)?;

@@ -123,6 +123,19 @@ fn read_small(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<usize> {
     Ok(n)
 }
 
+/// A temporary file name in `dir` for publishing `key` (then renamed into place): unique
+/// per process and moment, so concurrent writers never share one.
+fn temp_path(dir: &Path, key: &Key) -> std::path::PathBuf {
+    dir.join(format!(
+        ".tmp-{}-{}-{}",
+        key.hex(),
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    ))
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -222,14 +235,7 @@ impl CodeHeap {
         let _ = attempt; // only the fault hook tells a retry from the first attempt
         fs::create_dir_all(&self.dir)?;
         let bytes = encode_entry(key, &self.fingerprint, code, name, callees);
-        let tmp = self.dir.join(format!(
-            ".tmp-{}-{}-{}",
-            key.hex(),
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos())
-        ));
+        let tmp = temp_path(&self.dir, key);
         let result = (|| {
             let mut f = File::create(&tmp)?;
             f.write_all(&bytes)?;

@@ -14,7 +14,7 @@
 //! built-in writes into its arguments (`sort`, `copy`, `reshape`, ... return new arrays or
 //! views), so built-ins other than host functions never count.
 
-use super::{Builtin, Expr, ExprKind, FuncId, Program, SliceIdx, Stmt, Type};
+use super::{Builtin, ExprKind, FuncId, Program, Stmt, Type};
 
 /// Whether running specialization `id` may write into an array element or slice: through a
 /// store in its own body or in any function it calls (transitively), or by passing an array
@@ -37,7 +37,21 @@ pub fn writes_arrays(prog: &Program, id: FuncId) -> bool {
             continue;
         }
         let mut calls = Vec::new();
-        if func.body.iter().any(|s| stmt_writes(s, &mut calls)) {
+        let mut stores = false;
+        let mut host_writes = false;
+        super::walk(
+            &func.body,
+            &mut |s| stores |= matches!(s, Stmt::Store { .. } | Stmt::StoreSlice { .. }),
+            &mut |e| match &e.kind {
+                ExprKind::Call(c, _) => calls.push(*c),
+                // A host function given an array may write it.
+                ExprKind::Builtin(Builtin::Host(_), args) => {
+                    host_writes |= args.iter().any(|a| holds_array(&a.ty))
+                }
+                _ => {}
+            },
+        );
+        if stores || host_writes {
             return true;
         }
         todo.extend(calls.into_iter().filter(|&c| {
@@ -46,70 +60,6 @@ pub fn writes_arrays(prog: &Program, id: FuncId) -> bool {
         }));
     }
     false
-}
-
-/// Whether `s` writes to an array by itself; collects the functions it calls.
-fn stmt_writes(s: &Stmt, calls: &mut Vec<FuncId>) -> bool {
-    let exprs = |es: &[&Expr], calls: &mut Vec<FuncId>| es.iter().any(|e| expr_writes(e, calls));
-    let block = |b: &[Stmt], calls: &mut Vec<FuncId>| b.iter().any(|s| stmt_writes(s, calls));
-    match s {
-        Stmt::Store { .. } | Stmt::StoreSlice { .. } => true,
-        Stmt::Assign(_, e) | Stmt::Expr(e) | Stmt::Assert(e, _, _) => expr_writes(e, calls),
-        Stmt::Return(e) => e.as_ref().is_some_and(|e| expr_writes(e, calls)),
-        Stmt::Print(es) => es.iter().any(|e| expr_writes(e, calls)),
-        Stmt::If(c, a, b) => expr_writes(c, calls) || block(a, calls) || block(b, calls),
-        Stmt::While(c, b) => expr_writes(c, calls) || block(b, calls),
-        Stmt::ForRange {
-            start,
-            end,
-            step,
-            body,
-            ..
-        } => {
-            let mut es = vec![start, end];
-            es.extend(step.as_ref());
-            exprs(&es, calls) || block(body, calls)
-        }
-        Stmt::Break | Stmt::Continue => false,
-    }
-}
-
-/// Whether evaluating `e` writes to an array by itself (a host call with an array
-/// argument); collects the functions it calls.
-fn expr_writes(e: &Expr, calls: &mut Vec<FuncId>) -> bool {
-    let all = |es: &[Expr], calls: &mut Vec<FuncId>| es.iter().any(|e| expr_writes(e, calls));
-    match &e.kind {
-        ExprKind::Int(_)
-        | ExprKind::Float(_)
-        | ExprKind::Bool(_)
-        | ExprKind::Str(_)
-        | ExprKind::Local(_) => false,
-        ExprKind::Unary(_, x) | ExprKind::Cast(_, x) | ExprKind::Field(x, _) => {
-            expr_writes(x, calls)
-        }
-        ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) => {
-            expr_writes(a, calls) || expr_writes(b, calls)
-        }
-        ExprKind::Call(f, args) => {
-            calls.push(*f);
-            all(args, calls)
-        }
-        ExprKind::Builtin(Builtin::Host(_), args) => {
-            args.iter().any(|a| holds_array(&a.ty)) || all(args, calls)
-        }
-        ExprKind::Builtin(_, args) | ExprKind::Tuple(args) => all(args, calls),
-        ExprKind::Index(a, idx) => expr_writes(a, calls) || all(idx, calls),
-        ExprKind::Slice(a, idx) => {
-            expr_writes(a, calls)
-                || idx.iter().any(|i| match i {
-                    SliceIdx::At(x) => expr_writes(x, calls),
-                    SliceIdx::Range(lo, hi) => [lo, hi]
-                        .into_iter()
-                        .flatten()
-                        .any(|x| expr_writes(x, calls)),
-                })
-        }
-    }
 }
 
 /// Whether a value of type `t` is or contains an array.

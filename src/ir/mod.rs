@@ -314,7 +314,7 @@ impl Expr {
 impl Func {
     /// Calls `f` on every expression of the body, outer before inner.
     pub fn visit_exprs(&self, f: &mut impl FnMut(&Expr)) {
-        visit_stmts(&self.body, f);
+        walk(&self.body, &mut |_| {}, f);
     }
 
     /// The specializations this one calls (each once, in order of first call).
@@ -331,19 +331,23 @@ impl Func {
     }
 }
 
-fn visit_stmts(stmts: &[Stmt], f: &mut impl FnMut(&Expr)) {
+/// The one walk over IR: calls `on_stmt` on every statement (nested ones included, outer
+/// first) and `on_expr` on every expression and sub-expression (outer before inner).
+pub fn walk(stmts: &[Stmt], on_stmt: &mut impl FnMut(&Stmt), on_expr: &mut impl FnMut(&Expr)) {
     for s in stmts {
+        on_stmt(s);
+        let mut e = |x: &Expr| visit_expr(x, on_expr);
         match s {
-            Stmt::Assign(_, e) | Stmt::Expr(e) | Stmt::Assert(e, _, _) => visit_expr(e, f),
+            Stmt::Assign(_, x) | Stmt::Expr(x) | Stmt::Assert(x, _, _) => e(x),
             Stmt::Store {
                 array,
                 index,
                 value,
                 ..
             } => {
-                visit_expr(array, f);
-                index.iter().for_each(|e| visit_expr(e, f));
-                visit_expr(value, f);
+                e(array);
+                index.iter().for_each(&mut e);
+                e(value);
             }
             Stmt::StoreSlice {
                 array,
@@ -351,18 +355,18 @@ fn visit_stmts(stmts: &[Stmt], f: &mut impl FnMut(&Expr)) {
                 value,
                 ..
             } => {
-                visit_expr(array, f);
-                visit_slice(index, f);
-                visit_expr(value, f);
+                e(array);
+                visit_slice(index, on_expr);
+                visit_expr(value, on_expr);
             }
             Stmt::If(c, a, b) => {
-                visit_expr(c, f);
-                visit_stmts(a, f);
-                visit_stmts(b, f);
+                e(c);
+                walk(a, on_stmt, on_expr);
+                walk(b, on_stmt, on_expr);
             }
             Stmt::While(c, body) => {
-                visit_expr(c, f);
-                visit_stmts(body, f);
+                e(c);
+                walk(body, on_stmt, on_expr);
             }
             Stmt::ForRange {
                 start,
@@ -371,13 +375,13 @@ fn visit_stmts(stmts: &[Stmt], f: &mut impl FnMut(&Expr)) {
                 body,
                 ..
             } => {
-                visit_expr(start, f);
-                visit_expr(end, f);
-                step.iter().for_each(|e| visit_expr(e, f));
-                visit_stmts(body, f);
+                e(start);
+                e(end);
+                step.iter().for_each(&mut e);
+                walk(body, on_stmt, on_expr);
             }
-            Stmt::Return(e) => e.iter().for_each(|e| visit_expr(e, f)),
-            Stmt::Print(es) => es.iter().for_each(|e| visit_expr(e, f)),
+            Stmt::Return(x) => x.iter().for_each(&mut e),
+            Stmt::Print(xs) => xs.iter().for_each(&mut e),
             Stmt::Break | Stmt::Continue => {}
         }
     }
