@@ -2,21 +2,111 @@
 //! interpreter and the runtime. Kept free of any AST or bytecode detail so every tier
 //! names an operation the same way.
 
-/// Scalar element/value kinds. Every scalar lives in 64 bits: `f64` as its IEEE bits,
-/// `i64` as two's complement, `bool` as 0 or 1.
+/// Scalar element/value kinds (nk's element types).
+///
+/// In registers every scalar lives in 64 bits in its *register form*: the integer kinds
+/// (`bool`, `u8`, `i32`, `i64`) as the `i64` value they hold (`bool` 0 or 1, `u8`
+/// zero-extended, `i32` sign-extended), the float kinds (`f32`, `f64`) as the IEEE bits of
+/// the `f64` value they hold (an `f32` widened exactly). So a tier computes on two classes
+/// only, integer and float, and rounds a narrow result back with one conversion. In arrays
+/// each element takes its natural size ([`Prim::size`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Prim {
     I64,
     F64,
     Bool,
+    U8,
+    I32,
+    F32,
 }
 
 impl Prim {
+    /// Every kind, in the order of their encoding tags.
+    pub const ALL: [Prim; 6] = [Prim::I64, Prim::F64, Prim::Bool, Prim::U8, Prim::I32, Prim::F32];
+
     pub fn name(self) -> &'static str {
         match self {
             Prim::I64 => "i64",
             Prim::F64 => "f64",
             Prim::Bool => "bool",
+            Prim::U8 => "u8",
+            Prim::I32 => "i32",
+            Prim::F32 => "f32",
+        }
+    }
+
+    /// The kind a type name in nk source names (`f32`, `i64`, ...).
+    pub fn from_name(name: &str) -> Option<Prim> {
+        Prim::ALL.into_iter().find(|p| p.name() == name)
+    }
+
+    /// Bytes of one array element.
+    pub const fn size(self) -> usize {
+        match self {
+            Prim::Bool | Prim::U8 => 1,
+            Prim::I32 | Prim::F32 => 4,
+            Prim::I64 | Prim::F64 => 8,
+        }
+    }
+
+    /// `f32` or `f64`: the register form is an `f64`.
+    pub const fn is_float(self) -> bool {
+        matches!(self, Prim::F32 | Prim::F64)
+    }
+
+    /// A number type that is not `bool`: `u8`, `i32`, `i64`, `f32`, `f64`.
+    pub const fn is_numeric(self) -> bool {
+        !matches!(self, Prim::Bool)
+    }
+
+    /// An integer type (`u8`, `i32`, `i64`; not `bool`).
+    pub const fn is_int(self) -> bool {
+        matches!(self, Prim::U8 | Prim::I32 | Prim::I64)
+    }
+
+    /// NumPy 2's promotion of two *typed* operands (NEP 50; weak literals are resolved by
+    /// the checker before this): `bool < u8 < i32 < i64` among integers, `f32 < f64`;
+    /// `u8` (or `bool`) with `f32` stays `f32`, `i32`/`i64` with `f32` give `f64`.
+    pub fn promote(a: Prim, b: Prim) -> Prim {
+        use Prim::*;
+        if a == b {
+            return a;
+        }
+        let rank = |p: Prim| match p {
+            Bool => 0,
+            U8 => 1,
+            I32 => 2,
+            I64 => 3,
+            F32 => 4,
+            F64 => 5,
+        };
+        let (lo, hi) = if rank(a) <= rank(b) { (a, b) } else { (b, a) };
+        match (lo, hi) {
+            (I32 | I64, F32) => F64,
+            _ => hi,
+        }
+    }
+
+    /// The element type of `a op b` for typed operands of kinds `a` and `b`: `bool` for a
+    /// comparison; for `/`, `f64` unless the promoted type is `f32`; else the promotion.
+    pub fn binop_result(op: BinOp, a: Prim, b: Prim) -> Prim {
+        let p = Prim::promote(a, b);
+        if op.is_comparison() {
+            Prim::Bool
+        } else if op == BinOp::Div && p != Prim::F32 {
+            Prim::F64
+        } else {
+            p
+        }
+    }
+
+    /// The result kind of a float math function (`sqrt`, `exp`, ...) on this kind: `f32`
+    /// stays `f32`, everything else gives `f64`.
+    pub fn float_result(self) -> Prim {
+        if self == Prim::F32 {
+            Prim::F32
+        } else {
+            Prim::F64
         }
     }
 }
@@ -27,7 +117,7 @@ pub enum BinOp {
     Add,
     Sub,
     Mul,
-    /// True division: always `f64`.
+    /// True division: `f64`, or `f32` when both operands are `f32` (or one a `u8`/`bool`).
     Div,
     /// Floor division (Python `//`).
     FloorDiv,

@@ -4,6 +4,7 @@ nkprint(*args): arguments formatted and separated by one space, then a newline.
   - bool / numpy.bool_          -> true / false
   - int / numpy integer         -> decimal
   - float / numpy floating      -> repr(float(x))  (1.0, 1e-05, 1e+16, inf, nan, -0.0)
+  - numpy.float32               -> its shortest digits in repr's layout (0.1, 0.33333334)
   - str                         -> as is
   - numpy.ndarray / list        -> nested lists, elements separated by ", "
   - tuple                       -> (a, b), 1-tuple (a,), empty ()
@@ -18,6 +19,10 @@ def nkfmt(x):
         return "true" if x else "false"
     if isinstance(x, (int, np.integer)):
         return str(int(x))
+    if isinstance(x, np.float32):
+        # nk prints the shortest digits that read back to the same f32, laid out as
+        # Python's repr: those digits read as a Python float have the same repr.
+        return repr(float(np.format_float_scientific(x, unique=True)))
     if isinstance(x, (float, np.floating)):
         return repr(float(x))
     if isinstance(x, str):
@@ -25,8 +30,10 @@ def nkfmt(x):
     if isinstance(x, np.ndarray):
         if x.ndim == 0:
             return nkfmt(x[()])
-        if x.dtype.kind not in "bif":
+        if x.dtype.kind not in "biuf":
             raise TypeError("nkfmt: unsupported array dtype %s" % x.dtype)
+        if x.dtype == np.float32:
+            return nkfmt(list(x)) if x.ndim == 1 else "[" + ", ".join(nkfmt(r) for r in x) + "]"
         return nkfmt(x.tolist())
     if isinstance(x, list):
         return "[" + ", ".join(nkfmt(e) for e in x) + "]"

@@ -147,6 +147,14 @@ impl Field for MathFn {
         MathFn::ALL.get(r.len_small()?).copied()
     }
 }
+impl Field for Prim {
+    fn put(self, w: &mut Writer) {
+        w.u64(self as u64)
+    }
+    fn get(r: &mut Reader) -> Option<Self> {
+        Prim::ALL.get(r.len_small()?).copied()
+    }
+}
 impl Field for MathFn2 {
     fn put(self, w: &mut Writer) {
         w.u64(self as u64)
@@ -200,7 +208,7 @@ fn put_prim(p: Prim, w: &mut Writer) {
     w.buf.push(p as u8);
 }
 fn get_prim(r: &mut Reader) -> Option<Prim> {
-    [Prim::I64, Prim::F64, Prim::Bool].get(r.u8()? as usize).copied()
+    Prim::ALL.get(r.u8()? as usize).copied()
 }
 
 const BINOPS: [BinOp; 13] = [
@@ -415,7 +423,7 @@ fn get_builtin(r: &mut Reader) -> Option<Builtin> {
     use Builtin::*;
     let tag = r.u8()?;
     let arg = r.u64()?;
-    let prim = || [Prim::I64, Prim::F64, Prim::Bool].get(arg as usize).copied();
+    let prim = || Prim::ALL.get(arg as usize).copied();
     Some(match tag {
         0 => Math1(*MathFn::ALL.get(arg as usize)?),
         1 => Math2(*MathFn2::ALL.get(arg as usize)?),

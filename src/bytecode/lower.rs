@@ -321,21 +321,29 @@ impl FnCompiler<'_> {
                 value,
                 span,
             } => {
+                let e = elem_of(&array.ty);
                 let arr = a_of(&self.expr_any(array));
                 let idx = self.index_regs(index);
                 let v = s_of(&self.expr_any(value));
                 let op = match idx.as_slice() {
-                    [i] => Op::AStore1 { arr, i: *i, src: v },
+                    [i] => Op::AStore1 {
+                        arr,
+                        i: *i,
+                        src: v,
+                        e,
+                    },
                     [i, j] => Op::AStore2 {
                         arr,
                         i: *i,
                         j: *j,
                         src: v,
+                        e,
                     },
                     _ => Op::AStore3 {
                         arr,
                         idx: idx[0],
                         src: v,
+                        e,
                     },
                 };
                 self.emit(op, *span);
@@ -705,7 +713,7 @@ impl FnCompiler<'_> {
             ExprKind::Unary(op, a) => {
                 let src = self.expr_any(a);
                 match (&a.ty, op, src) {
-                    (Type::Prim(Prim::I64), UnOp::Neg, Loc::S(r)) => {
+                    (Type::Prim(p), UnOp::Neg, Loc::S(r)) if !p.is_float() => {
                         self.emit(
                             Op::NegI {
                                 dst: s_of(dst),
@@ -713,8 +721,9 @@ impl FnCompiler<'_> {
                             },
                             span,
                         );
+                        self.narrow(&e.ty, dst, span);
                     }
-                    (Type::Prim(Prim::F64), UnOp::Neg, Loc::S(r)) => {
+                    (Type::Prim(_), UnOp::Neg, Loc::S(r)) => {
                         self.emit(
                             Op::NegF {
                                 dst: s_of(dst),
@@ -749,7 +758,12 @@ impl FnCompiler<'_> {
                     (t, op, l) => unreachable!("unary {op:?} on {t} at {l:?}"),
                 }
             }
-            ExprKind::Binary(op, a, b) => self.binary(*op, a, b, dst, span),
+            ExprKind::Binary(op, a, b) => {
+                self.binary(*op, a, b, dst, span);
+                if !op.is_comparison() {
+                    self.narrow(&e.ty, dst, span);
+                }
+            }
             ExprKind::And(a, b) | ExprKind::Or(a, b) => {
                 let d = s_of(dst);
                 self.expr_to(a, dst);
@@ -764,39 +778,9 @@ impl FnCompiler<'_> {
             }
             ExprKind::Cast(p, a) => {
                 let src = self.expr_any(a);
-                match (&a.ty, p, src) {
-                    (Type::Prim(Prim::I64), Prim::F64, Loc::S(r)) => {
-                        self.emit(
-                            Op::I2F {
-                                dst: s_of(dst),
-                                a: r,
-                            },
-                            span,
-                        );
-                    }
-                    (Type::Prim(Prim::F64), Prim::I64, Loc::S(r)) => {
-                        self.emit(
-                            Op::F2I {
-                                dst: s_of(dst),
-                                a: r,
-                            },
-                            span,
-                        );
-                    }
-                    (Type::Prim(Prim::Bool), Prim::F64, Loc::S(r)) => {
-                        // bool bits are 0/1, an i64 already
-                        self.emit(
-                            Op::I2F {
-                                dst: s_of(dst),
-                                a: r,
-                            },
-                            span,
-                        );
-                    }
-                    (Type::Prim(_), _, Loc::S(r)) => {
-                        self.mov(dst, &Loc::S(r), span);
-                    }
-                    (_, _, Loc::A(r)) => self.ext(
+                match (&a.ty, src) {
+                    (Type::Prim(from), Loc::S(r)) => self.convert(*from, *p, r, dst, span),
+                    (_, Loc::A(r)) => self.ext(
                         Ext::ArrayCast {
                             to: *p,
                             src: r,
@@ -804,15 +788,21 @@ impl FnCompiler<'_> {
                         },
                         span,
                     ),
-                    (t, p, l) => unreachable!("cast of {t} to {p:?} at {l:?}"),
+                    (t, l) => unreachable!("cast of {t} to {p:?} at {l:?}"),
                 }
             }
             ExprKind::Call(id, args) => {
                 let ret = self.call(*id, args, &e.ty, span);
                 self.mov(dst, &ret, span);
             }
-            ExprKind::Builtin(b, args) => self.builtin(*b, args, dst, span),
+            ExprKind::Builtin(b, args) => {
+                self.builtin(*b, args, dst, span);
+                if matches!(b, Builtin::Math1(_) | Builtin::Math2(_)) {
+                    self.narrow(&e.ty, dst, span);
+                }
+            }
             ExprKind::Index(arr, index) => {
+                let e = elem_of(&arr.ty);
                 let a = a_of(&self.expr_any(arr));
                 let idx = self.index_regs(index);
                 let d = s_of(dst);
@@ -821,17 +811,20 @@ impl FnCompiler<'_> {
                         dst: d,
                         arr: a,
                         i: *i,
+                        e,
                     },
                     [i, j] => Op::ALoad2 {
                         dst: d,
                         arr: a,
                         i: *i,
                         j: *j,
+                        e,
                     },
                     _ => Op::ALoad3 {
                         dst: d,
                         arr: a,
                         idx: idx[0],
+                        e,
                     },
                 };
                 self.emit(op, span);
@@ -894,6 +887,45 @@ impl FnCompiler<'_> {
     /// `x*y + z`, `z + x*y`, `x*y - z` and `z - x*y` as one op (two roundings, exactly
     /// like the separate operations — not a fused multiply-add). Saves a dispatch and a
     /// register round trip in the most common numeric pattern (dot products, Horner, axpy).
+    /// The scalar conversion from kind `from` to kind `to` of register `r` into `dst`
+    /// (the rules of `runtime::ops::convert_bits`, one op each).
+    fn convert(&mut self, from: Prim, to: Prim, r: Reg, dst: &Loc, span: Span) {
+        let d = s_of(dst);
+        let op = match (from.is_float(), to.is_float()) {
+            _ if from == to => None,
+            (false, false) if to == Prim::I64 => None,
+            (false, false) => Some(Op::NarrowI { dst: d, a: r, to }),
+            (false, true) => Some(Op::I2F { dst: d, a: r, to }),
+            (true, false) => Some(Op::F2I { dst: d, a: r, to }),
+            (true, true) if to == Prim::F32 => Some(Op::RoundF32 { dst: d, a: r }),
+            (true, true) => None,
+        };
+        match op {
+            Some(op) => {
+                self.emit(op, span);
+            }
+            None => self.mov(dst, &Loc::S(r), span),
+        }
+    }
+
+    /// After a scalar operation computed in its class (i64 or f64): the result made the
+    /// register form of its narrow kind (`u8`/`i32` wrap, `f32` rounds once).
+    fn narrow(&mut self, ty: &Type, dst: &Loc, span: Span) {
+        let (Type::Prim(p), Loc::S(d)) = (ty, dst) else {
+            return;
+        };
+        let op = match p {
+            Prim::U8 | Prim::I32 => Op::NarrowI {
+                dst: *d,
+                a: *d,
+                to: *p,
+            },
+            Prim::F32 => Op::RoundF32 { dst: *d, a: *d },
+            _ => return,
+        };
+        self.emit(op, span);
+    }
+
     fn multiply_add(&mut self, op: BinOp, a: &Expr, b: &Expr, d: Reg) -> Option<Op> {
         let is_mul = |e: &Expr| matches!(e.kind, ExprKind::Binary(BinOp::Mul, _, _));
         let (mul, other, mul_first) = match op {
@@ -976,7 +1008,8 @@ impl FnCompiler<'_> {
             return;
         }
         let d = s_of(dst);
-        let int = a.ty != Type::F64; // i64, or bool for ==/!=
+        // An integer kind (or bool for ==/!=): computed as i64, narrowed by the caller.
+        let int = !matches!(a.ty, Type::Prim(p) if p.is_float());
         if let Some(fused) = self.multiply_add(op, a, b, d) {
             self.emit(fused, span);
             return;
@@ -1137,5 +1170,13 @@ impl FnCompiler<'_> {
             },
             span,
         );
+    }
+}
+
+/// The element type of an array type (what an element access reads or writes).
+fn elem_of(t: &Type) -> Prim {
+    match t {
+        Type::Array(p, _) => *p,
+        other => unreachable!("element access on {other}"),
     }
 }

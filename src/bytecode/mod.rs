@@ -148,10 +148,17 @@ macro_rules! for_each_op {
             NeF { dst: Reg => IWrite, a: Reg => FRead, b: Reg => FRead },
 
             // --- conversions and scalar math
-            /// i64 → f64
-            I2F { dst: Reg => FWrite, a: Reg => IRead },
-            /// f64 → i64, truncating toward zero (NaN/out of range → i64::MIN, as NumPy on x86)
-            F2I { dst: Reg => IWrite, a: Reg => FRead },
+            /// an integer (register form, i.e. an i64) → the float kind `to` (`f32`: rounded
+            /// once to the nearest `f32`)
+            I2F { dst: Reg => FWrite, a: Reg => IRead, to: Prim => Tag },
+            /// a float → the integer kind `to`, truncating toward zero and saturating at its
+            /// range, NaN → 0 (Rust's `as`); `bool`: nonzero
+            F2I { dst: Reg => IWrite, a: Reg => FRead, to: Prim => Tag },
+            /// an i64 → the register form of the integer kind `to` (`u8`/`i32`: the low bits,
+            /// which is how narrow integer arithmetic wraps; `bool`: nonzero)
+            NarrowI { dst: Reg => IWrite, a: Reg => IRead, to: Prim => Tag },
+            /// an f64 → the nearest `f32` value (the register form of an `f32` result)
+            RoundF32 { dst: Reg => FWrite, a: Reg => FRead },
             Math1 { f: MathFn => Tag, dst: Reg => FWrite, a: Reg => FRead },
             AbsI { dst: Reg => IWrite, a: Reg => IRead },
             Math2 { f: MathFn2 => Tag, dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
@@ -194,16 +201,29 @@ macro_rules! for_each_op {
             },
 
             // --- arrays (element access, bounds-checked, negative indices from the end)
-            /// s[dst] = a[arr][s[i]]
-            ALoad1 { dst: Reg => SWrite, arr: Reg => AElems, i: Reg => Index },
+            /// s[dst] = a[arr][s[i]]; `e` is the array's element type (native code reads
+            /// `e.size()` bytes and converts them to the register form)
+            ALoad1 { dst: Reg => SWrite, arr: Reg => AElems, i: Reg => Index, e: Prim => Tag },
             /// s[dst] = a[arr][s[i], s[j]]
-            ALoad2 { dst: Reg => SWrite, arr: Reg => AElems, i: Reg => Index, j: Reg => Index },
+            ALoad2 {
+                dst: Reg => SWrite,
+                arr: Reg => AElems,
+                i: Reg => Index,
+                j: Reg => Index,
+                e: Prim => Tag,
+            },
             /// s[dst] = a[arr][s[idx], s[idx+1], s[idx+2]]
-            ALoad3 { dst: Reg => SWrite, arr: Reg => AElems, idx: Reg => Index3 },
-            /// a[arr][s[i]] = s[src]
-            AStore1 { arr: Reg => AElems, i: Reg => Index, src: Reg => SRead },
-            AStore2 { arr: Reg => AElems, i: Reg => Index, j: Reg => Index, src: Reg => SRead },
-            AStore3 { arr: Reg => AElems, idx: Reg => Index3, src: Reg => SRead },
+            ALoad3 { dst: Reg => SWrite, arr: Reg => AElems, idx: Reg => Index3, e: Prim => Tag },
+            /// a[arr][s[i]] = s[src] (`src` holds the register form of an `e`)
+            AStore1 { arr: Reg => AElems, i: Reg => Index, src: Reg => SRead, e: Prim => Tag },
+            AStore2 {
+                arr: Reg => AElems,
+                i: Reg => Index,
+                j: Reg => Index,
+                src: Reg => SRead,
+                e: Prim => Tag,
+            },
+            AStore3 { arr: Reg => AElems, idx: Reg => Index3, src: Reg => SRead, e: Prim => Tag },
             /// s[dst] = len(a[arr])
             Len { dst: Reg => IWrite, arr: Reg => AElems },
 
@@ -381,7 +401,7 @@ impl OpField {
 }
 
 /// The most fields an op has.
-pub const MAX_FIELDS: usize = 4;
+pub const MAX_FIELDS: usize = 5;
 
 /// An op's fields in declaration order, without allocating.
 #[derive(Clone, Copy, Debug)]
@@ -437,6 +457,11 @@ impl FieldValue for i32 {
     }
 }
 impl FieldValue for MathFn {
+    fn value(self) -> i64 {
+        self as i64
+    }
+}
+impl FieldValue for Prim {
     fn value(self) -> i64 {
         self as i64
     }
@@ -826,6 +851,7 @@ mod tests {
             dst: 0,
             arr: 0,
             idx,
+            e: Prim::F64,
         };
         let mut f = func(vec![load3(1), ret], 4);
         f.n_a = 1;
@@ -881,6 +907,7 @@ mod tests {
             arr: 0,
             idx: 4,
             src: 1,
+            e: Prim::F64,
         };
         assert_eq!(store.s_reads().collect::<Vec<_>>(), [4, 5, 6, 1]);
         // The Debug text (which the code heap's keys hash) is the derived one.

@@ -475,6 +475,18 @@ pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
             "false" => Some(Value::S(rops::Scalar::Bool(false))),
             _ => None,
         },
+        Prim::U8 => text
+            .parse::<u8>()
+            .ok()
+            .map(|v| Value::S(rops::Scalar::U8(v))),
+        Prim::I32 => text
+            .parse::<i32>()
+            .ok()
+            .map(|v| Value::S(rops::Scalar::I32(v))),
+        Prim::F32 => text
+            .parse::<f32>()
+            .ok()
+            .map(|v| Value::S(rops::Scalar::F32(v))),
     }
 }
 

@@ -15,9 +15,11 @@
 use super::Error;
 use crate::interp::Value;
 use crate::ir::Type;
-use crate::runtime::{Array, Scalar, Storage, MAX_ELEMENTS};
+use crate::runtime::array::{from_raw, to_raw};
+use crate::runtime::{Array, OwnedWords, Scalar, Storage, MAX_ELEMENTS};
 use crate::vocab::Prim;
 use ndarray::{ArrayBase, ArrayView, ArrayViewMut, Data, DataMut, Dimension};
+use std::cell::Cell;
 use std::fmt;
 use std::rc::Rc;
 
@@ -101,47 +103,61 @@ mod sealed {
     pub trait Sealed {}
 }
 
-/// An element type of arrays that cross the boundary: an nk element type and its
-/// encoding in nk's 64-bit words. Sealed; the implementations are `f64`, `i64` and `bool`.
+/// An element type of arrays that cross the boundary: an nk element type, stored by nk
+/// exactly as Rust stores it (natural size, native byte order; `bool` one byte 0/1), so
+/// arrays of it can be lent to nk and moved in and out without conversion. Sealed; the
+/// implementations are `f64`, `f32`, `i64`, `i32`, `u8` and `bool`.
 pub trait NkElement: Copy + 'static + sealed::Sealed {
     /// The nk element type.
     const PRIM: Prim;
-    /// `true` when a value is one 8-byte word holding exactly nk's bits for it, so arrays
-    /// of it can be lent to nk and moved into it without conversion.
-    const WORD: bool;
-    /// nk's word for `self`.
+    /// nk's register form of `self` (see [`Prim`]).
     fn to_bits(self) -> u64;
-    /// The value of nk's word `bits`.
+    /// The value of register form `bits`.
     fn from_bits(bits: u64) -> Self;
+    /// nk's owned buffer over these elements (the allocation is reused).
+    fn into_words(v: Vec<Self>) -> OwnedWords;
+    /// The elements of an owned buffer of this width (the allocation is reused), or the
+    /// buffer back if it has another width.
+    fn from_words(w: OwnedWords) -> Result<Vec<Self>, OwnedWords>;
 }
 
-/// One line per element type: `rust type => nk Prim, word?, to bits, from bits`.
+/// One line per element type: `rust type => nk Prim, buffer width, raw word type, to raw,
+/// from raw`.
 macro_rules! nk_elements {
-    ($($t:ty => $prim:ident, $word:expr, $to:expr, $from:expr;)*) => {$(
+    ($($t:ty => $prim:ident, $w:ident, $raw:ty, $to:expr, $from:expr;)*) => {$(
         impl sealed::Sealed for $t {}
         impl NkElement for $t {
             const PRIM: Prim = Prim::$prim;
-            const WORD: bool = $word;
             fn to_bits(self) -> u64 {
-                ($to)(self)
+                from_raw(Prim::$prim, ($to)(self) as u64)
             }
             fn from_bits(bits: u64) -> Self {
-                ($from)(bits)
+                ($from)(to_raw(Prim::$prim, bits) as $raw)
+            }
+            fn into_words(v: Vec<Self>) -> OwnedWords {
+                OwnedWords::$w(v.into_iter().map(|x| Cell::new(($to)(x))).collect())
+            }
+            fn from_words(w: OwnedWords) -> Result<Vec<Self>, OwnedWords> {
+                match w {
+                    OwnedWords::$w(v) => Ok(v.into_iter().map(|c| ($from)(c.into_inner())).collect()),
+                    other => Err(other),
+                }
             }
         }
     )*};
 }
 nk_elements! {
-    f64 => F64, true, f64::to_bits, f64::from_bits;
-    i64 => I64, true, |x: i64| x as u64, |b: u64| b as i64;
-    bool => Bool, false, |x: bool| x as u64, |b: u64| b != 0;
+    f64 => F64, W8, u64, f64::to_bits, f64::from_bits;
+    i64 => I64, W8, u64, |x: i64| x as u64, |b: u64| b as i64;
+    f32 => F32, W4, u32, f32::to_bits, f32::from_bits;
+    i32 => I32, W4, u32, |x: i32| x as u32, |b: u32| b as i32;
+    u8 => U8, W1, u8, |x: u8| x, |b: u8| b;
+    bool => Bool, W1, u8, |x: bool| x as u8, |b: u8| b != 0;
 }
 
-/// Whether arrays of `A` can be lent: nk's words, with their size and alignment.
+/// Whether arrays of `A` can be lent: nk stores `A` with its size and alignment.
 fn word_sized<A: NkElement>() -> bool {
-    A::WORD
-        && std::mem::size_of::<A>() == 8
-        && std::mem::align_of::<A>() == std::mem::align_of::<u64>()
+    std::mem::size_of::<A>() == A::PRIM.size() && std::mem::align_of::<A>() == A::PRIM.size()
 }
 
 /// `an ndarray of f64 with shape [2, 3]`.
@@ -280,7 +296,7 @@ macro_rules! scalar_into {
         }
     )*};
 }
-scalar_into!(i64 => I64, f64 => F64, bool => Bool);
+scalar_into!(i64 => I64, f64 => F64, bool => Bool, f32 => F32, i32 => I32, u8 => U8);
 
 /// The nk type of a value, as written in a parameter list; `None` for nothing (`Unit`).
 pub(crate) fn value_type(v: &Value) -> Option<String> {
@@ -459,13 +475,13 @@ where
 }
 
 /// Shape and strides of a lendable array: 1 to 3 axes, non-empty, strides non-negative.
-/// With the number of words from the first element to the last (inclusive).
+/// With the number of elements from the first to the last (inclusive).
 fn lendable<A: NkElement>(shape: &[usize], strides: &[isize], ptr: *const A) -> Option<usize> {
     if !word_sized::<A>()
         || !(1..=3).contains(&shape.len())
         || shape.contains(&0)
         || strides.iter().any(|&s| s < 0)
-        || !(ptr as usize).is_multiple_of(std::mem::align_of::<u64>())
+        || !(ptr as usize).is_multiple_of(std::mem::align_of::<A>())
     {
         return None;
     }
@@ -485,16 +501,17 @@ fn lend_read_only<A: NkElement, D: Dimension>(
     let strides = a.strides().to_vec();
     array_type_name::<A>(&shape)?;
     let ptr = a.as_ptr();
-    let start = std::ptr::NonNull::new(ptr.cast_mut().cast::<u64>());
+    let start = std::ptr::NonNull::new(ptr.cast_mut().cast::<u8>());
     if let (Some(span), Some(start)) = (lendable::<A>(&shape, &strides, ptr), start) {
-        // SAFETY: `A` is an 8-byte, 8-aligned type holding nk's word (`word_sized`, and the
-        // start is aligned); the `span` words from `start` are the view's elements
+        // SAFETY: `A` is stored by nk as Rust stores it, with its size and alignment
+        // (`word_sized`, and the start is aligned); the `span` elements from `start` are
+        // the view's elements
         // (strides non-negative), which are valid for reads for the view's lifetime, which
         // outlives the call converting them; values made from them are dropped before the
         // call returns (checked in `Engine::call_values`). Nothing writes through the
         // storage: the engine replaces read-only loans by copies before calling a
         // function that may write an array (`copy_readonly_loans`, `writes_arrays`).
-        let data = Rc::new(unsafe { Storage::lend_read_only(start, span) });
+        let data = Rc::new(unsafe { Storage::lend_read_only(start, span, A::PRIM) });
         if let Some(arr) = Array::over_lent(A::PRIM, &shape, &strides, data) {
             return Ok(Value::A(Rc::new(arr)));
         }
@@ -511,15 +528,17 @@ fn lend_mut<'a, A: NkElement, D: Dimension + 'a>(
     let strides = a.strides().to_vec();
     array_type_name::<A>(&shape)?;
     let ptr = a.as_mut_ptr();
-    let start = std::ptr::NonNull::new(ptr.cast::<u64>());
+    let start = std::ptr::NonNull::new(ptr.cast::<u8>());
     if let (Some(span), Some(start)) = (lendable::<A>(&shape, &strides, ptr), start) {
-        // SAFETY: `A` is an 8-byte, 8-aligned type holding nk's word (`word_sized`, and the
-        // start is aligned), and every bit pattern is a valid `A` (`f64`, `i64`); the
-        // `span` words from `start` are the view's elements (strides non-negative), borrowed
+        // SAFETY: `A` is stored by nk as Rust stores it, with its size and alignment
+        // (`word_sized`, and the start is aligned), and nk writes only valid `A`s (every bit
+        // pattern is one for the numbers; a `bool` element is only ever stored as 0 or 1,
+        // the register form of a `bool`, see `Storage::store` and the native stores); the
+        // `span` elements from `start` are the view's elements (strides non-negative), borrowed
         // mutably for `'a`, which outlives the call converting them; values made from them
         // are dropped before that call returns (checked in `Engine::call_values`), so
         // nothing touches them after the borrow ends.
-        let data = Rc::new(unsafe { Storage::lend(start, span) });
+        let data = Rc::new(unsafe { Storage::lend(start, span, A::PRIM) });
         if let Some(arr) = Array::over_lent(A::PRIM, &shape, &strides, data) {
             return Ok(Value::A(Rc::new(arr)));
         }
@@ -555,14 +574,20 @@ fn copy_into_nk<A: NkElement, D: Dimension>(
     if a.len() > MAX_ELEMENTS {
         return Err(too_big());
     }
-    let mut bits: Vec<u64> = Vec::new();
-    bits.try_reserve_exact(a.len()).map_err(|_| too_big())?;
-    bits.extend(a.iter().map(|x| x.to_bits()));
-    Ok(Value::A(Rc::new(Array::from_vec(A::PRIM, a.shape(), bits))))
+    let mut elems: Vec<A> = Vec::new();
+    elems.try_reserve_exact(a.len()).map_err(|_| too_big())?;
+    elems.extend(a.iter().copied());
+    let n = elems.len();
+    Ok(Value::A(Rc::new(Array::from_owned(
+        A::PRIM,
+        a.shape(),
+        A::into_words(elems),
+        n,
+    ))))
 }
 
 /// An owned array into nk: its buffer moves when it is standard layout and exactly the
-/// array (`i64`/`f64`: the allocation is reused); otherwise its elements are copied.
+/// array (the allocation is reused); otherwise its elements are copied.
 pub(super) fn owned_into_nk<A: NkElement, D: Dimension>(
     a: ndarray::Array<A, D>,
 ) -> Result<Value, ConvertError> {
@@ -574,9 +599,8 @@ pub(super) fn owned_into_nk<A: NkElement, D: Dimension>(
     let n = a.len();
     let (vec, offset) = a.into_raw_vec_and_offset();
     let start = offset.unwrap_or(0);
-    let bits: Vec<u64> = if start == 0 && vec.len() == n {
-        // Same size and alignment for `i64`/`f64`: `collect` reuses the allocation.
-        vec.into_iter().map(A::to_bits).collect()
+    let elems: Vec<A> = if start == 0 && vec.len() == n {
+        vec
     } else {
         // Standard layout: the elements are `n` consecutive ones from `start`.
         let Some(elems) = start.checked_add(n).and_then(|end| vec.get(start..end)) else {
@@ -589,9 +613,14 @@ pub(super) fn owned_into_nk<A: NkElement, D: Dimension>(
                 ),
             ));
         };
-        elems.iter().map(|x| x.to_bits()).collect()
+        elems.to_vec()
     };
-    Ok(Value::A(Rc::new(Array::from_vec(A::PRIM, &shape, bits))))
+    Ok(Value::A(Rc::new(Array::from_owned(
+        A::PRIM,
+        &shape,
+        A::into_words(elems),
+        n,
+    ))))
 }
 
 /// Replaces every array lent read-only in `args` (also inside tuples) by a copy of its own.
@@ -805,7 +834,7 @@ macro_rules! scalar_from {
         }
     )*};
 }
-scalar_from!(i64 => I64, f64 => F64, bool => Bool);
+scalar_from!(i64 => I64, f64 => F64, bool => Bool, f32 => F32, i32 => I32, u8 => U8);
 
 impl FromNk for () {
     fn from_nk(v: Value) -> Result<Self, ConvertError> {
@@ -846,12 +875,18 @@ impl<A: NkElement, D: Dimension> FromNk for ndarray::Array<A, D> {
             other => return Err(mismatch(&want(), &other)),
         };
         let shape = a.shape().to_vec();
-        let bits = match Rc::try_unwrap(a) {
-            Ok(a) => a.take_contiguous_bits().unwrap_or_else(|a| a.to_vec_bits()),
-            Err(a) => a.to_vec_bits(),
+        let copy = |a: &Array| -> Vec<A> { a.iter_bits().map(A::from_bits).collect() };
+        let data: Vec<A> = match Rc::try_unwrap(a) {
+            // The buffer moves out (the allocation is reused).
+            Ok(a) => match a.take_contiguous() {
+                Ok(words) => match A::from_words(words) {
+                    Ok(v) => v,
+                    Err(_) => return Err(ConvertError::new(want(), "internal: element width")),
+                },
+                Err(a) => copy(&a),
+            },
+            Err(a) => copy(&a),
         };
-        // Same size and alignment for `i64`/`f64`: `collect` reuses the allocation.
-        let data: Vec<A> = bits.into_iter().map(A::from_bits).collect();
         ndarray::ArrayD::from_shape_vec(shape, data)
             .and_then(|x| x.into_dimensionality::<D>())
             .map_err(|e| ConvertError::new(want(), format!("internal: {e}")))

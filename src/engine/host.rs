@@ -25,6 +25,7 @@ use super::{Engine, Error};
 use crate::interp::{HostFn, Value};
 use crate::ir::Type;
 use crate::runtime::Scalar;
+use crate::vocab::Prim;
 use std::cell::Cell;
 use std::panic::PanicHookInfo;
 use std::rc::Rc;
@@ -76,6 +77,9 @@ macro_rules! scalar {
 scalar!(f64, Type::F64, F64);
 scalar!(i64, Type::I64, I64);
 scalar!(bool, Type::BOOL, Bool);
+scalar!(f32, Type::Prim(Prim::F32), F32);
+scalar!(i32, Type::Prim(Prim::I32), I32);
+scalar!(u8, Type::Prim(Prim::U8), U8);
 
 fn array_type<A: NkElement, D: ndarray::Dimension>() -> Result<Type, String> {
     match D::NDIM {

@@ -8,6 +8,7 @@ use super::convert::{ConvertError, FromNk, IntoNk, Loans, NkElement, Seal};
 use super::{Error, Shared};
 use crate::interp::Value;
 use crate::ir::{FuncId, Type};
+use crate::vocab::Prim;
 use std::marker::PhantomData;
 
 /// A Rust type with a fixed nk type: what a typed handle's parameters and result are.
@@ -46,6 +47,19 @@ scalar_type!(i64, Type::I64, |x: i64| x as u64, |b: u64| b as i64);
 scalar_type!(f64, Type::F64, f64::to_bits, f64::from_bits);
 scalar_type!(bool, Type::BOOL, |x: bool| x as u64, |b: u64| b != 0);
 scalar_type!((), Type::Unit, |_: ()| 0, |_: u64| ());
+scalar_type!(
+    f32,
+    Type::Prim(Prim::F32),
+    |x: f32| (x as f64).to_bits(),
+    |b: u64| f64::from_bits(b) as f32
+);
+scalar_type!(
+    i32,
+    Type::Prim(Prim::I32),
+    |x: i32| x as i64 as u64,
+    |b: u64| b as i32
+);
+scalar_type!(u8, Type::Prim(Prim::U8), |x: u8| x as u64, |b: u64| b as u8);
 
 impl<S, D, A> NkType for ndarray::ArrayBase<S, D>
 where

@@ -66,9 +66,7 @@ fn put_prim(p: Prim, w: &mut Writer) {
 }
 
 fn get_prim(r: &mut Reader) -> Option<Prim> {
-    [Prim::I64, Prim::F64, Prim::Bool]
-        .get(r.u64()? as usize)
-        .copied()
+    Prim::ALL.get(r.u64()? as usize).copied()
 }
 
 fn put_span(s: Span, w: &mut Writer) {

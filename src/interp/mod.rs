@@ -17,6 +17,7 @@ use crate::abi::NativeFn;
 use crate::bytecode::{self, CompiledFn, Ext, Op, PrintArg, Reg};
 use crate::ir::{FuncId, Program};
 use crate::runtime::ops as rops;
+use crate::vocab::Prim;
 use crate::runtime::random::Rng;
 use crate::runtime::{Array, ArrayRef, InPlace, RtError, RuntimeError};
 use crate::source::Span;
@@ -291,18 +292,18 @@ impl<'p> Machine<'p> {
         let ix3 = |r: Reg| [s(r), s(r + 1), s(r + 2)];
         let arr = |r: Reg| sem::array(&af[r as usize]).map_err(str::to_string);
         let (dst, v) = match op {
-            Op::ALoad1 { dst, arr: x, i } => (dst, sem::aload1(arr(x)?, s(i)).map_err(rt)?),
-            Op::ALoad2 { dst, arr: x, i, j } => {
+            Op::ALoad1 { dst, arr: x, i, .. } => (dst, sem::aload1(arr(x)?, s(i)).map_err(rt)?),
+            Op::ALoad2 { dst, arr: x, i, j, .. } => {
                 (dst, sem::aload2(arr(x)?, s(i), s(j)).map_err(rt)?)
             }
-            Op::ALoad3 { dst, arr: x, idx } => (dst, sem::aload3(arr(x)?, ix3(idx)).map_err(rt)?),
-            Op::AStore1 { arr: x, i, src } => {
+            Op::ALoad3 { dst, arr: x, idx, .. } => (dst, sem::aload3(arr(x)?, ix3(idx)).map_err(rt)?),
+            Op::AStore1 { arr: x, i, src, .. } => {
                 return sem::astore1(arr(x)?, s(i), s(src)).map_err(rt)
             }
-            Op::AStore2 { arr: x, i, j, src } => {
+            Op::AStore2 { arr: x, i, j, src, .. } => {
                 return sem::astore2(arr(x)?, s(i), s(j), s(src)).map_err(rt)
             }
-            Op::AStore3 { arr: x, idx, src } => {
+            Op::AStore3 { arr: x, idx, src, .. } => {
                 return sem::astore3(arr(x)?, ix3(idx), s(src)).map_err(rt)
             }
             Op::Len { dst, arr: x } => (dst, sem::len(arr(x)?)),
@@ -562,8 +563,12 @@ pub fn exec(
                 Op::LeF { dst, a: x, b: y } => r!(dst) = (fr!(x) <= fr!(y)) as u64,
                 Op::EqF { dst, a: x, b: y } => r!(dst) = (fr!(x) == fr!(y)) as u64,
                 Op::NeF { dst, a: x, b: y } => r!(dst) = (fr!(x) != fr!(y)) as u64,
-                Op::I2F { dst, a: x } => r!(dst) = (r!(x) as i64 as f64).to_bits(),
-                Op::F2I { dst, a: x } => r!(dst) = rops::f64_to_i64(fr!(x)) as u64,
+                Op::I2F { dst, a: x, to } => {
+                    r!(dst) = rops::convert_bits(Prim::I64, to, r!(x));
+                }
+                Op::F2I { dst, a: x, to } => r!(dst) = rops::float_to_int(to, fr!(x)),
+                Op::NarrowI { dst, a: x, to } => r!(dst) = rops::narrow_int(to, r!(x) as i64),
+                Op::RoundF32 { dst, a: x } => r!(dst) = rops::narrow_float(Prim::F32, fr!(x)),
                 Op::Math1 { f, dst, a: x } => r!(dst) = rops::math1(f, fr!(x)).to_bits(),
                 Op::AbsI { dst, a: x } => r!(dst) = rops::int_abs(r!(x) as i64) as u64,
                 Op::Math2 { f, dst, a: x, b: y } => {
@@ -653,19 +658,19 @@ pub fn exec(
                         jump!(target)
                     }
                 }
-                Op::ALoad1 { dst, arr: x, i } => r!(dst) = tryrt!(sem::aload1(arr!(x), r!(i))),
-                Op::ALoad2 { dst, arr: x, i, j } => {
+                Op::ALoad1 { dst, arr: x, i, .. } => r!(dst) = tryrt!(sem::aload1(arr!(x), r!(i))),
+                Op::ALoad2 { dst, arr: x, i, j, .. } => {
                     r!(dst) = tryrt!(sem::aload2(arr!(x), r!(i), r!(j)))
                 }
-                Op::ALoad3 { dst, arr: x, idx } => {
+                Op::ALoad3 { dst, arr: x, idx, .. } => {
                     let ix = [r!(idx), r!(idx + 1), r!(idx + 2)];
                     r!(dst) = tryrt!(sem::aload3(arr!(x), ix))
                 }
-                Op::AStore1 { arr: x, i, src } => tryrt!(sem::astore1(arr!(x), r!(i), r!(src))),
-                Op::AStore2 { arr: x, i, j, src } => {
+                Op::AStore1 { arr: x, i, src, .. } => tryrt!(sem::astore1(arr!(x), r!(i), r!(src))),
+                Op::AStore2 { arr: x, i, j, src, .. } => {
                     tryrt!(sem::astore2(arr!(x), r!(i), r!(j), r!(src)))
                 }
-                Op::AStore3 { arr: x, idx, src } => {
+                Op::AStore3 { arr: x, idx, src, .. } => {
                     let ix = [r!(idx), r!(idx + 1), r!(idx + 2)];
                     tryrt!(sem::astore3(arr!(x), ix, r!(src)))
                 }

@@ -188,11 +188,7 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
         Builtin::Host(_) => return Err(RtError::new("internal: host function without a host")),
         Builtin::Zeros(p) => arr(Array::zeros(p, &a0()?.shape()?)?),
         Builtin::Ones(p) => {
-            let one = match p {
-                Prim::F64 => Scalar::F64(1.0),
-                Prim::I64 => Scalar::I64(1),
-                Prim::Bool => Scalar::Bool(true),
-            };
+            let one = Scalar::I64(1).convert(p);
             arr(Array::full(&a0()?.shape()?, one)?)
         }
         Builtin::Full => arr(Array::full(&a0()?.shape()?, args[1].scalar()?)?),

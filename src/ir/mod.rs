@@ -49,8 +49,9 @@ impl Type {
             _ => None,
         }
     }
+    /// A number scalar (`u8`, `i32`, `i64`, `f32`, `f64`; not `bool`).
     pub fn is_numeric(&self) -> bool {
-        matches!(self, Type::Prim(Prim::I64) | Type::Prim(Prim::F64))
+        matches!(self, Type::Prim(p) if p.is_numeric())
     }
     pub fn is_array(&self) -> bool {
         matches!(self, Type::Array(..))

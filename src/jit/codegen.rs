@@ -865,7 +865,7 @@ impl Lower<'_, '_> {
     /// indices as the array has axes (the interpreter's test never fails). Memory safety
     /// does not depend on it either way: axes past `ndim` have shape 1 and stride 0, so
     /// every index tuple that passes the bounds checks addresses an element of the array.
-    fn element(&mut self, arr: u16, idx: &[u16]) -> (V, V) {
+    fn element(&mut self, arr: u16, idx: &[u16], e: Prim) -> (V, V) {
         let av = self.array_vars(arr);
         let mut ok: Option<V> = None;
         let mut off = None;
@@ -889,7 +889,11 @@ impl Lower<'_, '_> {
         }
         let ptr = self.b.use_var(av.ptr);
         let off = off.expect("at least one index");
-        let bytes = self.b.ins().ishl_imm_s(off, 3);
+        let bytes = match e.size() {
+            1 => off,
+            4 => self.b.ins().ishl_imm_s(off, 2),
+            _ => self.b.ins().ishl_imm_s(off, 3),
+        };
         let addr = self.b.ins().iadd(ptr, bytes);
         (addr, ok.expect("at least one index"))
     }
@@ -1099,23 +1103,65 @@ impl Lower<'_, '_> {
             Op::LeF { dst, a, b } => self.fcmp(FloatCC::LessThanOrEqual, dst, a, b),
             Op::EqF { dst, a, b } => self.fcmp(FloatCC::Equal, dst, a, b),
             Op::NeF { dst, a, b } => self.fcmp(FloatCC::NotEqual, dst, a, b),
-            Op::I2F { dst, a } => {
+            Op::I2F { dst, a, to } => {
                 let x = self.geti(a);
-                let v = self.b.ins().fcvt_from_sint(F64, x);
+                let v = if to == Prim::F32 {
+                    let f = self.b.ins().fcvt_from_sint(types::F32, x);
+                    self.b.ins().fpromote(F64, f)
+                } else {
+                    self.b.ins().fcvt_from_sint(F64, x)
+                };
                 self.set(dst, v);
             }
-            Op::F2I { dst, a } => {
-                // Truncation; NaN and out-of-range give i64::MIN (as `ops::f64_to_i64`).
-                const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            Op::F2I { dst, a, to } => {
+                // Truncation saturating at the kind's range, NaN → 0 (`ops::float_to_int`):
+                // saturating at i64's range, then clamping, saturates at the narrower one.
                 let x = self.getf(a);
-                let lo = self.b.ins().f64const(-LIMIT);
-                let hi = self.b.ins().f64const(LIMIT);
-                let ge = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, x, lo);
-                let lt = self.b.ins().fcmp(FloatCC::LessThan, x, hi);
-                let ok = self.b.ins().band(ge, lt);
-                let t = self.b.ins().fcvt_to_sint_sat(I64, x);
-                let min = self.iconst(i64::MIN);
-                let v = self.b.ins().select(ok, t, min);
+                let v = match to {
+                    Prim::Bool => {
+                        let zero = self.b.ins().f64const(0.0);
+                        let c = self.b.ins().fcmp(FloatCC::NotEqual, x, zero);
+                        self.b.ins().uextend(I64, c)
+                    }
+                    _ => {
+                        let t = self.b.ins().fcvt_to_sint_sat(I64, x);
+                        let (lo, hi) = match to {
+                            Prim::U8 => (0, u8::MAX as i64),
+                            Prim::I32 => (i32::MIN as i64, i32::MAX as i64),
+                            _ => (i64::MIN, i64::MAX),
+                        };
+                        if to == Prim::I64 {
+                            t
+                        } else {
+                            let lo = self.iconst(lo);
+                            let hi = self.iconst(hi);
+                            let t = self.b.ins().smax(t, lo);
+                            self.b.ins().smin(t, hi)
+                        }
+                    }
+                };
+                self.set(dst, v);
+            }
+            Op::NarrowI { dst, a, to } => {
+                let x = self.geti(a);
+                let v = match to {
+                    Prim::U8 => self.b.ins().band_imm_s(x, 0xff),
+                    Prim::I32 => {
+                        let n = self.b.ins().ireduce(types::I32, x);
+                        self.b.ins().sextend(I64, n)
+                    }
+                    Prim::Bool => {
+                        let c = self.b.ins().icmp_imm_s(IntCC::NotEqual, x, 0);
+                        self.b.ins().uextend(I64, c)
+                    }
+                    _ => x,
+                };
+                self.set(dst, v);
+            }
+            Op::RoundF32 { dst, a } => {
+                let x = self.getf(a);
+                let f = self.b.ins().fdemote(types::F32, x);
+                let v = self.b.ins().fpromote(F64, f);
                 self.set(dst, v);
             }
             Op::Math1 { f: mf, dst, a } => {
@@ -1267,13 +1313,15 @@ impl Lower<'_, '_> {
                 self.branch(cond, target, pc);
                 return Ok(false);
             }
-            Op::ALoad1 { dst, arr, i } => self.load_elem(pc, dst, arr, &[i]),
-            Op::ALoad2 { dst, arr, i, j } => self.load_elem(pc, dst, arr, &[i, j]),
-            Op::ALoad3 { dst, arr, idx } => self.load_elem(pc, dst, arr, &[idx, idx + 1, idx + 2]),
-            Op::AStore1 { arr, i, src } => self.store_elem(pc, src, arr, &[i]),
-            Op::AStore2 { arr, i, j, src } => self.store_elem(pc, src, arr, &[i, j]),
-            Op::AStore3 { arr, idx, src } => {
-                self.store_elem(pc, src, arr, &[idx, idx + 1, idx + 2])
+            Op::ALoad1 { dst, arr, i, e } => self.load_elem(pc, dst, arr, &[i], e),
+            Op::ALoad2 { dst, arr, i, j, e } => self.load_elem(pc, dst, arr, &[i, j], e),
+            Op::ALoad3 { dst, arr, idx, e } => {
+                self.load_elem(pc, dst, arr, &[idx, idx + 1, idx + 2], e)
+            }
+            Op::AStore1 { arr, i, src, e } => self.store_elem(pc, src, arr, &[i], e),
+            Op::AStore2 { arr, i, j, src, e } => self.store_elem(pc, src, arr, &[i, j], e),
+            Op::AStore3 { arr, idx, src, e } => {
+                self.store_elem(pc, src, arr, &[idx, idx + 1, idx + 2], e)
             }
             Op::Len { dst, arr } => {
                 let av = self.array_vars(arr);
@@ -1538,20 +1586,61 @@ impl Lower<'_, '_> {
         self.b.ins().select(up, lt, gt)
     }
 
-    fn load_elem(&mut self, pc: usize, dst: u16, arr: u16, idx: &[u16]) {
-        let (addr, ok) = self.element(arr, idx);
+    /// Loads an element of type `e` into `dst` in register form: narrow integers extend
+    /// (`u8`/`bool` with zeros, `i32` with its sign), an `f32` widens to `f64`.
+    fn load_elem(&mut self, pc: usize, dst: u16, arr: u16, idx: &[u16], e: Prim) {
+        let (addr, ok) = self.element(arr, idx, e);
         self.or_fail(ok, pc);
         let m = self.mem.elem;
-        let v = self.b.ins().load(self.ty[dst as usize], m, addr, 0);
+        let want = self.ty[dst as usize];
+        let v = match e {
+            Prim::I64 | Prim::F64 => self.b.ins().load(want, m, addr, 0),
+            Prim::Bool | Prim::U8 => self.b.ins().uload8(I64, m, addr, 0),
+            Prim::I32 => self.b.ins().sload32(m, addr, 0),
+            Prim::F32 => {
+                let x = self.b.ins().load(types::F32, m, addr, 0);
+                self.b.ins().fpromote(F64, x)
+            }
+        };
+        let v = self.as_type(v, want);
         self.b.def_var(self.vars[dst as usize], v);
     }
 
-    fn store_elem(&mut self, pc: usize, src: u16, arr: u16, idx: &[u16]) {
-        let (addr, ok) = self.element(arr, idx);
+    /// Stores `src` (register form of an `e`) as an element of type `e`: narrow integers
+    /// keep their low bytes (a `bool` register holds 0 or 1), an `f64` value rounds to
+    /// `f32` (exact: it holds an `f32` value).
+    fn store_elem(&mut self, pc: usize, src: u16, arr: u16, idx: &[u16], e: Prim) {
+        let (addr, ok) = self.element(arr, idx, e);
         self.or_fail(ok, pc);
         let v = self.b.use_var(self.vars[src as usize]);
         let m = self.mem.elem;
-        self.b.ins().store(m, v, addr, 0);
+        match e {
+            Prim::I64 | Prim::F64 => {
+                self.b.ins().store(m, v, addr, 0);
+            }
+            Prim::Bool | Prim::U8 => {
+                let v = self.as_type(v, I64);
+                self.b.ins().istore8(m, v, addr, 0);
+            }
+            Prim::I32 => {
+                let v = self.as_type(v, I64);
+                self.b.ins().istore32(m, v, addr, 0);
+            }
+            Prim::F32 => {
+                let v = self.as_type(v, F64);
+                let x = self.b.ins().fdemote(types::F32, v);
+                self.b.ins().store(m, x, addr, 0);
+            }
+        }
+    }
+
+    /// `v` reinterpreted as `ty` (`I64` or `F64`) when it is the other one.
+    fn as_type(&mut self, v: V, ty: types::Type) -> V {
+        if self.b.func.dfg.value_type(v) == ty {
+            v
+        } else {
+            self.b.ins().bitcast(ty, MemFlagsData::new(), v)
+        }
     }
 }
 

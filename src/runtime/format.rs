@@ -9,11 +9,40 @@ use super::ops::Scalar;
 
 /// Formats an `f64` exactly as Python's `repr(float)`.
 pub fn format_f64(x: f64) -> String {
+    format_float(x)
+}
+
+/// Formats an `f32`: the shortest digits that read back to the same `f32`, laid out as
+/// Python's `repr` lays out a float (`0.1`, `0.33333334`, `1e-05`).
+pub fn format_f32(x: f32) -> String {
+    format_float(x)
+}
+
+/// A float type whose shortest round-trip digits Rust's `{:e}` gives.
+trait ReprFloat: Copy + std::fmt::LowerExp + std::str::FromStr + PartialEq {
+    fn is_nan(self) -> bool;
+    fn is_infinite(self) -> bool;
+    fn is_sign_negative(self) -> bool;
+    fn abs(self) -> Self;
+}
+macro_rules! repr_float {
+    ($($t:ty),*) => {$(
+        impl ReprFloat for $t {
+            fn is_nan(self) -> bool { <$t>::is_nan(self) }
+            fn is_infinite(self) -> bool { <$t>::is_infinite(self) }
+            fn is_sign_negative(self) -> bool { <$t>::is_sign_negative(self) }
+            fn abs(self) -> Self { <$t>::abs(self) }
+        }
+    )*};
+}
+repr_float!(f32, f64);
+
+fn format_float<F: ReprFloat>(x: F) -> String {
     if x.is_nan() {
         return "nan".to_string();
     }
     if x.is_infinite() {
-        return if x > 0.0 { "inf" } else { "-inf" }.to_string();
+        return if x.is_sign_negative() { "-inf" } else { "inf" }.to_string();
     }
     let mut out = String::new();
     if x.is_sign_negative() {
@@ -31,7 +60,7 @@ pub fn format_f64(x: f64) -> String {
         .next()
         .map_or(1, |m| m.chars().filter(char::is_ascii_digit).count());
     let exact = format!("{:.*e}", n_digits.saturating_sub(1), ax);
-    if exact != sci && exact.parse::<f64>() == Ok(ax) {
+    if exact != sci && exact.parse::<F>().ok() == Some(ax) {
         sci = exact;
     }
     let (mantissa, exp) = match sci.split_once('e') {
@@ -77,6 +106,9 @@ pub fn format_scalar(s: Scalar) -> String {
         Scalar::I64(v) => v.to_string(),
         Scalar::F64(v) => format_f64(v),
         Scalar::Bool(v) => if v { "true" } else { "false" }.to_string(),
+        Scalar::U8(v) => v.to_string(),
+        Scalar::I32(v) => v.to_string(),
+        Scalar::F32(v) => format_f32(v),
     }
 }
 

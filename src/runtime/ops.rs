@@ -17,13 +17,17 @@
 use super::error::RtError;
 use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 
-/// A scalar value with its kind. In registers and arrays scalars are untyped 64-bit words;
-/// this enum is for the places that need the kind at run time (formatting, built-ins).
+/// A scalar value with its kind. In registers and arrays scalars are untyped words (see
+/// [`Prim`] for the register form); this enum is for the places that need the kind at run
+/// time (formatting, built-ins, the embedding API).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Scalar {
     I64(i64),
     F64(f64),
     Bool(bool),
+    U8(u8),
+    I32(i32),
+    F32(f32),
 }
 
 impl Scalar {
@@ -33,75 +37,138 @@ impl Scalar {
             Scalar::I64(_) => Prim::I64,
             Scalar::F64(_) => Prim::F64,
             Scalar::Bool(_) => Prim::Bool,
+            Scalar::U8(_) => Prim::U8,
+            Scalar::I32(_) => Prim::I32,
+            Scalar::F32(_) => Prim::F32,
         }
     }
 
-    /// The 64-bit word that stores this scalar: `f64` bits, `i64` two's complement, bool 0/1.
+    /// The register form of this scalar (see [`Prim`]): integers as their `i64` value, floats
+    /// as the bits of their `f64` value, bool 0/1.
     pub fn to_bits(self) -> u64 {
         match self {
             Scalar::I64(v) => v as u64,
             Scalar::F64(v) => v.to_bits(),
             Scalar::Bool(v) => v as u64,
+            Scalar::U8(v) => v as u64,
+            Scalar::I32(v) => v as i64 as u64,
+            Scalar::F32(v) => (v as f64).to_bits(),
         }
     }
 
-    /// Reads a stored word as a scalar of kind `p`. Any nonzero word is `true` for `Bool`.
+    /// Reads a register-form word as a scalar of kind `p` (the narrow kinds keep their low
+    /// bits; any nonzero word is `true` for `Bool`).
     pub fn from_bits(p: Prim, bits: u64) -> Scalar {
         match p {
             Prim::I64 => Scalar::I64(bits as i64),
             Prim::F64 => Scalar::F64(f64::from_bits(bits)),
             Prim::Bool => Scalar::Bool(bits != 0),
+            Prim::U8 => Scalar::U8(bits as u8),
+            Prim::I32 => Scalar::I32(bits as i32),
+            Prim::F32 => Scalar::F32(f64::from_bits(bits) as f32),
         }
     }
 
-    /// The value as `f64` (`i64` and `bool` widen).
+    /// The value as `f64` (integers and `bool` convert).
     pub fn as_f64(self) -> f64 {
         match self {
             Scalar::I64(v) => v as f64,
             Scalar::F64(v) => v,
             Scalar::Bool(v) => v as u8 as f64,
+            Scalar::U8(v) => v as f64,
+            Scalar::I32(v) => v as f64,
+            Scalar::F32(v) => v as f64,
         }
     }
 
-    /// The value as `i64`: bool is 0/1, `f64` truncates toward zero as [`f64_to_i64`].
+    /// The value as `i64`: bool is 0/1, floats truncate as [`f64_to_i64`].
     pub fn as_i64(self) -> i64 {
         match self {
             Scalar::I64(v) => v,
             Scalar::F64(v) => f64_to_i64(v),
             Scalar::Bool(v) => v as i64,
+            Scalar::U8(v) => v as i64,
+            Scalar::I32(v) => v as i64,
+            Scalar::F32(v) => f64_to_i64(v as f64),
         }
     }
 
-    /// Converts to kind `p` (as NumPy `astype`: `f64 -> i64` truncates, nonzero is `true`).
+    /// Converts to kind `p` (the rules of [`convert_bits`]).
     pub fn convert(self, p: Prim) -> Scalar {
         Scalar::from_bits(p, convert_bits(self.prim(), p, self.to_bits()))
     }
 }
 
-/// `f64 -> i64` truncating toward zero, as NumPy's `astype(int64)` on x86-64: NaN, infinities
-/// and values outside the `i64` range give `i64::MIN`.
+/// `f64 -> i64` truncating toward zero; out of range saturates and NaN gives 0, as Rust's
+/// `as` (NumPy leaves these undefined).
+#[inline]
 pub fn f64_to_i64(x: f64) -> i64 {
-    // 2^63 is exactly representable; every finite f64 in (-2^63 - 1, 2^63) truncates in range.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if x.is_nan() || !(-LIMIT..LIMIT).contains(&x) {
-        i64::MIN
-    } else {
-        x as i64
+    x as i64
+}
+
+/// An `i64` value as the register form of the integer kind `to` (`u8`/`i32` keep the low
+/// bits, as NumPy's `astype` and wrapping arithmetic; `bool` is "nonzero").
+#[inline]
+pub fn narrow_int(to: Prim, x: i64) -> u64 {
+    match to {
+        Prim::U8 => x as u8 as u64,
+        Prim::I32 => x as i32 as i64 as u64,
+        Prim::Bool => (x != 0) as u64,
+        _ => x as u64,
     }
 }
 
-/// Converts one stored word from kind `from` to kind `to` (the rules of [`Scalar::convert`]).
+/// An `f64` value converted to the integer kind `to`: truncation toward zero, saturating
+/// at the kind's range, NaN gives 0 (Rust's `as`); `bool` is "nonzero".
+#[inline]
+pub fn float_to_int(to: Prim, x: f64) -> u64 {
+    match to {
+        Prim::U8 => x as u8 as u64,
+        Prim::I32 => x as i32 as i64 as u64,
+        Prim::Bool => (x != 0.0) as u64,
+        _ => x as i64 as u64,
+    }
+}
+
+/// The register form of an `f64` value as kind `to` (`f32` rounds to nearest).
+#[inline]
+pub fn narrow_float(to: Prim, x: f64) -> u64 {
+    if to == Prim::F32 {
+        (x as f32 as f64).to_bits()
+    } else {
+        x.to_bits()
+    }
+}
+
+/// Converts one register-form word from kind `from` to kind `to`, as NumPy's `astype` and
+/// nk's `T(x)`: float to integer truncates toward zero and saturates ([`float_to_int`]),
+/// integer to a narrower integer keeps the low bits, anything to `bool` is "nonzero",
+/// `i64` to `f32` rounds once.
 #[inline]
 pub fn convert_bits(from: Prim, to: Prim, bits: u64) -> u64 {
-    match (from, to) {
-        (Prim::F64, Prim::F64) | (Prim::I64, Prim::I64) => bits,
-        (Prim::Bool, Prim::Bool) => (bits != 0) as u64,
-        (Prim::I64, Prim::F64) => (bits as i64 as f64).to_bits(),
-        (Prim::Bool, Prim::F64) => ((bits != 0) as u8 as f64).to_bits(),
-        (Prim::F64, Prim::I64) => f64_to_i64(f64::from_bits(bits)) as u64,
-        (Prim::Bool, Prim::I64) => (bits != 0) as u64,
-        (Prim::I64, Prim::Bool) => (bits != 0) as u64,
-        (Prim::F64, Prim::Bool) => (f64::from_bits(bits) != 0.0) as u64,
+    match (from.is_float(), to.is_float()) {
+        (false, false) => narrow_int(to, bits as i64),
+        (true, true) => narrow_float(to, f64::from_bits(bits)),
+        (true, false) => float_to_int(to, f64::from_bits(bits)),
+        (false, true) => {
+            let x = bits as i64;
+            if to == Prim::F32 {
+                (x as f32 as f64).to_bits()
+            } else {
+                (x as f64).to_bits()
+            }
+        }
+    }
+}
+
+/// A result computed in its class (an `i64` or an `f64` value, as register-form bits) made
+/// the register form of kind `to`: wraps to a narrow integer, rounds to `f32`.
+#[cfg(test)]
+fn narrow_bits(to: Prim, bits: u64) -> u64 {
+    if to.is_float() {
+        narrow_float(to, f64::from_bits(bits))
+    } else {
+        narrow_int(to, bits as i64)
     }
 }
 
@@ -277,44 +344,46 @@ pub fn math2(f: MathFn2, x: f64, y: f64) -> f64 {
 }
 
 /// Two-argument math on scalars with the result kind of the language: `minimum`/`maximum`
-/// of two integers stay `i64`; everything else is `f64`.
+/// of two integers stay integers (of the promoted kind); everything else is a float, `f32`
+/// when the promoted kind is `f32`.
 pub fn scalar_math2(f: MathFn2, a: Scalar, b: Scalar) -> Scalar {
-    if f.keeps_int() && a.prim() != Prim::F64 && b.prim() != Prim::F64 {
+    let p = Prim::promote(a.prim(), b.prim());
+    if f.keeps_int() && !p.is_float() {
         let (x, y) = (a.as_i64(), b.as_i64());
-        return Scalar::I64(if f == MathFn2::Minimum {
+        let r = if f == MathFn2::Minimum {
             x.min(y)
         } else {
             x.max(y)
-        });
+        };
+        return Scalar::from_bits(p, r as u64);
     }
-    Scalar::F64(math2(f, a.as_f64(), b.as_f64()))
+    let to = p.float_result();
+    Scalar::from_bits(to, narrow_float(to, math2(f, a.as_f64(), b.as_f64())))
 }
 
-/// One-argument math on a scalar with the result kind of the language: `abs` keeps `i64`;
-/// every other function gives `f64`.
+/// One-argument math on a scalar with the result kind of the language: `abs` keeps an
+/// integer kind (wrapping in it); every other function gives `f64`, or `f32` for `f32`.
 pub fn scalar_math1(f: MathFn, a: Scalar) -> Scalar {
-    match (f, a) {
-        (MathFn::Abs, Scalar::I64(x)) => Scalar::I64(int_abs(x)),
-        (MathFn::Abs, Scalar::Bool(x)) => Scalar::I64(x as i64),
-        _ => Scalar::F64(math1(f, a.as_f64())),
+    let p = a.prim();
+    if f.keeps_int() && !p.is_float() {
+        let to = if p == Prim::Bool { Prim::I64 } else { p };
+        return Scalar::from_bits(to, narrow_int(to, int_abs(a.as_i64())));
     }
+    let to = p.float_result();
+    Scalar::from_bits(to, narrow_float(to, math1(f, a.as_f64())))
 }
 
-/// Whether `op` on operands of kinds `a` and `b` is computed in integers (true) or in `f64`.
+/// Whether `op` on operands of kinds `a` and `b` is computed in integers (true) or in `f64`
+/// (an `f32` result is computed in `f64` and rounded once, which for `+ - * /` and `sqrt`
+/// is exactly the correctly rounded `f32` result).
 #[inline]
 pub fn binop_in_int(op: BinOp, a: Prim, b: Prim) -> bool {
-    op != BinOp::Div && a != Prim::F64 && b != Prim::F64
+    op != BinOp::Div && !a.is_float() && !b.is_float()
 }
 
-/// The result kind of `op` on operands of kinds `a` and `b`.
+/// The result kind of `op` on operands of kinds `a` and `b` (NumPy 2's promotion).
 pub fn binop_result(op: BinOp, a: Prim, b: Prim) -> Prim {
-    if op.is_comparison() {
-        Prim::Bool
-    } else if binop_in_int(op, a, b) {
-        Prim::I64
-    } else {
-        Prim::F64
-    }
+    Prim::binop_result(op, a, b)
 }
 
 /// `op` on two integers. `Div` (true division) is not an integer op: callers promote first;
@@ -367,7 +436,7 @@ pub fn scalar_binop(op: BinOp, a: Scalar, b: Scalar) -> Result<Scalar, RtError> 
     } else {
         float_binop_bits(op, a.as_f64(), b.as_f64())
     };
-    Ok(Scalar::from_bits(res, bits))
+    Ok(Scalar::from_bits(res, narrow_bits(res, bits)))
 }
 
 #[cfg(test)]
@@ -541,11 +610,9 @@ mod tests {
         assert_eq!(Scalar::Bool(true).as_f64(), 1.0);
         assert_eq!(Scalar::F64(-2.7).convert(Prim::I64), Scalar::I64(-2));
         assert_eq!(Scalar::F64(2.7).convert(Prim::I64), Scalar::I64(2));
-        assert_eq!(
-            Scalar::F64(f64::NAN).convert(Prim::I64),
-            Scalar::I64(i64::MIN)
-        );
-        assert_eq!(Scalar::F64(1e300).convert(Prim::I64), Scalar::I64(i64::MIN));
+        // Out of range saturates, NaN gives 0 (Rust's `as`; LANGUAGE.md version 2).
+        assert_eq!(Scalar::F64(f64::NAN).convert(Prim::I64), Scalar::I64(0));
+        assert_eq!(Scalar::F64(1e300).convert(Prim::I64), Scalar::I64(i64::MAX));
         assert_eq!(
             Scalar::F64(-(2f64.powi(63))).convert(Prim::I64),
             Scalar::I64(i64::MIN)
@@ -553,5 +620,58 @@ mod tests {
         assert_eq!(Scalar::Bool(true).convert(Prim::F64), Scalar::F64(1.0));
         assert_eq!(Scalar::F64(0.5).convert(Prim::Bool), Scalar::Bool(true));
         assert_eq!(Scalar::I64(0).convert(Prim::Bool), Scalar::Bool(false));
+        // The narrow kinds.
+        for s in [
+            Scalar::U8(200),
+            Scalar::I32(-7),
+            Scalar::I32(i32::MIN),
+            Scalar::F32(0.1),
+            Scalar::F32(f32::MAX),
+        ] {
+            assert_eq!(Scalar::from_bits(s.prim(), s.to_bits()), s);
+        }
+        assert_eq!(Scalar::I64(300).convert(Prim::U8), Scalar::U8(44));
+        assert_eq!(Scalar::I64(-1).convert(Prim::U8), Scalar::U8(255));
+        assert_eq!(Scalar::I64(1 << 31).convert(Prim::I32), Scalar::I32(i32::MIN));
+        assert_eq!(Scalar::F64(300.7).convert(Prim::U8), Scalar::U8(255));
+        assert_eq!(Scalar::F64(-3.9).convert(Prim::U8), Scalar::U8(0));
+        assert_eq!(Scalar::F64(-3.9).convert(Prim::I32), Scalar::I32(-3));
+        assert_eq!(Scalar::F64(1e10).convert(Prim::I32), Scalar::I32(i32::MAX));
+        assert_eq!(Scalar::F64(0.1).convert(Prim::F32), Scalar::F32(0.1));
+        // i64 to f32 rounds once (2^53 + 1 is not a tie for f32).
+        let big = (1i64 << 53) + 1;
+        assert_eq!(Scalar::I64(big).convert(Prim::F32), Scalar::F32(big as f32));
+    }
+
+    #[test]
+    fn promotion_follows_numpy_2() {
+        use Prim::*;
+        let cases = [
+            (Bool, U8, U8),
+            (U8, I32, I32),
+            (I32, I64, I64),
+            (U8, F32, F32),
+            (Bool, F32, F32),
+            (I32, F32, F64),
+            (I64, F32, F64),
+            (F32, F64, F64),
+            (I64, F64, F64),
+        ];
+        for (a, b, want) in cases {
+            assert_eq!(Prim::promote(a, b), want, "{a:?} {b:?}");
+            assert_eq!(Prim::promote(b, a), want, "{b:?} {a:?}");
+        }
+        assert_eq!(Prim::binop_result(BinOp::Div, U8, U8), F64);
+        assert_eq!(Prim::binop_result(BinOp::Div, F32, U8), F32);
+        assert_eq!(Prim::binop_result(BinOp::Div, I32, F32), F64);
+        assert_eq!(Prim::binop_result(BinOp::Lt, F32, I64), Bool);
+        // Narrow arithmetic wraps in its kind, f32 rounds once.
+        let add = |a, b| scalar_binop(BinOp::Add, a, b).unwrap();
+        assert_eq!(add(Scalar::U8(250), Scalar::U8(10)), Scalar::U8(4));
+        assert_eq!(
+            add(Scalar::I32(i32::MAX), Scalar::I32(1)),
+            Scalar::I32(i32::MIN)
+        );
+        assert_eq!(add(Scalar::F32(0.1), Scalar::F32(0.2)), Scalar::F32(0.1 + 0.2));
     }
 }

@@ -160,4 +160,6 @@ pub enum ExprKind {
     /// `t.0`
     TupleField(Box<Expr>, usize),
     Tuple(Vec<Expr>),
+    /// `name=value`: a keyword argument (the parser makes it only among a call's arguments).
+    Keyword(Ident, Box<Expr>),
 }

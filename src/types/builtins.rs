@@ -1,6 +1,7 @@
 //! Typing of the built-in functions implemented by the runtime, and of the built-ins that
 //! dispatch to prelude functions written in nk (`min(a)` → `amin`, `dot` → `__dot21`, ...).
 
+use super::promote;
 use crate::ir::{Builtin, Expr, ExprKind, Type};
 use crate::source::Span;
 use crate::vocab::{MathFn, MathFn2, Prim};
@@ -37,6 +38,7 @@ const NAMES: &[&str] = &[
     "pow",
     "minimum",
     "maximum",
+    "astype",
     "__zero",
     "__num",
 ];
@@ -53,6 +55,20 @@ pub fn public_names() -> impl Iterator<Item = &'static str> {
 
 pub fn is_builtin_name(n: &str) -> bool {
     NAMES.contains(&n) || MathFn::ALL.iter().any(|f| f.name() == n)
+}
+
+/// What a call gives a built-in besides its positional arguments.
+#[derive(Default)]
+pub(super) struct Extra {
+    /// The element type named by a trailing type-name argument or `dtype=`.
+    pub dtype: Option<Prim>,
+    /// Other `name=value` arguments, in order.
+    pub keywords: Vec<(String, Expr)>,
+}
+
+/// The built-ins that take a dtype (`zeros(n, f32)`, `astype(a, i32)`, `f32(x)`).
+fn takes_dtype(name: &str) -> bool {
+    matches!(name, "zeros" | "ones" | "empty" | "full" | "arange" | "astype")
 }
 
 fn math2_by_name(n: &str) -> Option<MathFn2> {
@@ -72,10 +88,18 @@ pub(super) fn lower(
     ch: &mut impl Prelude,
     name: &str,
     args: Vec<Expr>,
+    extra: Extra,
     span: Span,
 ) -> Option<Result<Expr, String>> {
-    if !is_builtin_name(name) {
+    let conversion = Prim::from_name(name);
+    if !is_builtin_name(name) && conversion.is_none() {
         return None;
+    }
+    if let Some((k, _)) = extra.keywords.first() {
+        return Some(Err(format!("`{name}` has no keyword argument `{k}`")));
+    }
+    if extra.dtype.is_some() && !takes_dtype(name) {
+        return Some(Err(format!("`{name}` takes no dtype")));
     }
     if args.iter().any(|a| a.ty.is_unknown()) {
         return Some(Ok(Expr {
@@ -84,7 +108,35 @@ pub(super) fn lower(
             span,
         }));
     }
-    Some(lower_known(ch, name, args, span))
+    if let Some(p) = conversion {
+        return Some(convert(name, p, args, span));
+    }
+    Some(lower_known(ch, name, args, extra.dtype, span))
+}
+
+/// `T(x)` for a type name `T` (`f32(x)`, `u8(300)`), `int(x)` and `float(x)`: a scalar
+/// converted by NumPy's `astype` rules; on an array, `astype(x, T)`.
+fn convert(name: &str, p: Prim, mut args: Vec<Expr>, span: Span) -> Result<Expr, String> {
+    arity(name, &args, 1, 1)?;
+    let a = args.remove(0);
+    match a.ty {
+        Type::Prim(q) if q == p => Ok(a),
+        Type::Prim(_) => Ok(Expr::cast(p, a)),
+        Type::Array(..) => astype(a, p, span),
+        ref other => Err(mismatch(name, "a number or an array", other)),
+    }
+}
+
+/// `astype(a, p)`: always a new array, even when the element type is already right.
+fn astype(a: Expr, p: Prim, span: Span) -> Result<Expr, String> {
+    match a.ty {
+        Type::Array(q, _) if q == p => {
+            let ty = a.ty.clone();
+            Ok(builtin(Builtin::Copy, vec![a], ty, span))
+        }
+        Type::Array(..) => Ok(Expr::cast(p, a)),
+        ref other => Err(mismatch("astype", "an array", other)),
+    }
 }
 
 fn arity(name: &str, args: &[Expr], lo: usize, hi: usize) -> Result<(), String> {
@@ -141,29 +193,31 @@ fn lower_known(
     ch: &mut impl Prelude,
     name: &str,
     mut args: Vec<Expr>,
+    dtype: Option<Prim>,
     span: Span,
 ) -> Result<Expr, String> {
     if let Some(f) = MathFn::ALL.iter().copied().find(|f| f.name() == name) {
         arity(name, &args, 1, 1)?;
         let a = args.remove(0);
+        // `abs` keeps an integer kind; the others give f64, or f32 for f32.
         let out = |p: Prim| {
-            if f.keeps_int() && p == Prim::I64 {
-                Prim::I64
+            if f.keeps_int() && p.is_int() {
+                p
             } else {
-                Prim::F64
+                p.float_result()
             }
         };
         return match a.ty {
-            Type::Prim(p @ (Prim::I64 | Prim::F64)) => {
+            Type::Prim(p) if p.is_numeric() => {
                 let o = out(p);
-                let a = if o == Prim::F64 && p == Prim::I64 {
+                let a = if o.is_float() && !p.is_float() {
                     Expr::cast(Prim::F64, a)
                 } else {
                     a
                 };
                 Ok(builtin(Builtin::Math1(f), vec![a], Type::Prim(o), span))
             }
-            Type::Array(p @ (Prim::I64 | Prim::F64), n) => Ok(builtin(
+            Type::Array(p, n) if p.is_numeric() => Ok(builtin(
                 Builtin::Math1(f),
                 vec![a],
                 Type::Array(out(p), n),
@@ -185,8 +239,9 @@ fn lower_known(
                 return Ok(ch.call_prelude(prelude_fn, args, span));
             }
             let (a, b) = (args.remove(0), args.remove(0));
+            let (a, b) = weak_pair(a, b)?;
             let (pa, pb) = match (&a.ty, &b.ty) {
-                (Type::Prim(x @ (Prim::I64 | Prim::F64)), Type::Prim(y @ (Prim::I64 | Prim::F64))) => (*x, *y),
+                (Type::Prim(x), Type::Prim(y)) if x.is_numeric() && y.is_numeric() => (*x, *y),
                 _ => {
                     return Err(format!(
                         "type mismatch: `{name}` of two values needs two numbers, found {} and {} (use `minimum`/`maximum` for arrays)",
@@ -194,11 +249,7 @@ fn lower_known(
                     ))
                 }
             };
-            let p = if pa == Prim::F64 || pb == Prim::F64 {
-                Prim::F64
-            } else {
-                Prim::I64
-            };
+            let p = Prim::promote(pa, pb);
             let fix = |e: Expr| {
                 if e.ty == Type::Prim(p) {
                     e
@@ -216,21 +267,34 @@ fn lower_known(
         "zeros" | "ones" | "empty" => {
             arity(name, &args, 1, 1)?;
             let n = shape_dims(name, &args[0])?;
+            let p = dtype.unwrap_or(Prim::F64);
             let b = if name == "ones" {
-                Builtin::Ones(Prim::F64)
+                Builtin::Ones(p)
             } else {
-                Builtin::Zeros(Prim::F64)
+                Builtin::Zeros(p)
             };
-            Ok(builtin(b, args, Type::Array(Prim::F64, n), span))
+            Ok(builtin(b, args, Type::Array(p, n), span))
         }
         "full" => {
             arity(name, &args, 2, 2)?;
             let n = shape_dims(name, &args[0])?;
-            let p = args[1]
+            let q = args[1]
                 .ty
                 .prim()
                 .ok_or_else(|| mismatch(name, "a scalar fill value", &args[1].ty))?;
+            let p = dtype.unwrap_or(q);
+            if p != q {
+                let v = args.pop().expect("two arguments");
+                args.push(Expr::cast(p, v));
+            }
             Ok(builtin(Builtin::Full, args, Type::Array(p, n), span))
+        }
+        "astype" => {
+            arity(name, &args, 1, 1)?;
+            let Some(p) = dtype else {
+                return Err("`astype` needs a dtype: `astype(a, f32)`".to_string());
+            };
+            astype(args.remove(0), p, span)
         }
         "rand" | "randn" => {
             arity(name, &args, 1, 1)?;
@@ -260,11 +324,14 @@ fn lower_known(
                     return Err(mismatch(name, "numbers", &a.ty));
                 }
             }
-            let p = if args.iter().all(|a| a.ty == Type::I64) {
+            let natural = if args.iter().all(|a| a.ty == Type::I64) {
                 Prim::I64
             } else {
                 Prim::F64
             };
+            // With a dtype, the values are computed as i64/f64 and converted (NumPy's
+            // `arange(n, dtype=...)`).
+            let p = natural;
             let lit = |x: i64| {
                 if p == Prim::I64 {
                     mk(ExprKind::Int(x), Type::I64, span)
@@ -293,12 +360,11 @@ fn lower_known(
                     it.next().expect("3 args"),
                 ),
             };
-            Ok(builtin(
-                Builtin::Arange(p),
-                vec![a, b, s],
-                Type::Array(p, 1),
-                span,
-            ))
+            let r = builtin(Builtin::Arange(p), vec![a, b, s], Type::Array(p, 1), span);
+            Ok(match dtype {
+                Some(d) if d != p => Expr::cast(d, r),
+                _ => r,
+            })
         }
         "copy" | "transpose" | "sort" | "ravel" => {
             arity(name, &args, 1, 1)?;
@@ -337,7 +403,7 @@ fn lower_known(
                 Type::Prim(_) => Ok(Expr::cast(p, a)),
                 ref other => Err(mismatch(
                     name,
-                    "a scalar (use to_int/to_float for arrays)",
+                    "a scalar (use to_int/to_float or astype for arrays)",
                     other,
                 )),
             }
@@ -367,11 +433,11 @@ fn lower_known(
             };
             let a = args.remove(0);
             match a.ty {
-                Type::Prim(Prim::I64) => {
+                Type::Prim(p) if p.is_int() => {
                     Ok(builtin(b, vec![Expr::cast(Prim::F64, a)], Type::BOOL, span))
                 }
-                Type::Prim(Prim::F64) => Ok(builtin(b, vec![a], Type::BOOL, span)),
-                Type::Array(Prim::I64 | Prim::F64, n) => {
+                Type::Prim(p) if p.is_float() => Ok(builtin(b, vec![a], Type::BOOL, span)),
+                Type::Array(p, n) if p.is_numeric() => {
                     Ok(builtin(b, vec![a], Type::Array(Prim::Bool, n), span))
                 }
                 ref other => Err(mismatch(name, "a number or numeric array", other)),
@@ -397,10 +463,12 @@ fn lower_known(
             Ok(ch.call_prelude(f, args, span))
         }
         "__zero" => {
+            // The zero a sum of this array starts from: f64 and f32 keep their kind, every
+            // integer kind (and bool) sums as i64, as NumPy.
             arity(name, &args, 1, 1)?;
             let (p, _) = array_arg(name, &args[0])?;
             Ok(match p {
-                Prim::F64 => mk(ExprKind::Float(0.0), Type::F64, span),
+                Prim::F64 | Prim::F32 => mk(ExprKind::Float(0.0), Type::Prim(p), span),
                 _ => mk(ExprKind::Int(0), Type::I64, span),
             })
         }
@@ -419,9 +487,10 @@ fn lower_known(
 
 fn math2(f: MathFn2, mut args: Vec<Expr>, span: Span) -> Result<Expr, String> {
     let (a, b) = (args.remove(0), args.remove(0));
+    let (a, b) = weak_pair(a, b)?;
     let parts = |t: &Type| match t {
-        Type::Prim(p @ (Prim::I64 | Prim::F64)) => Some((*p, None)),
-        Type::Array(p @ (Prim::I64 | Prim::F64), n) => Some((*p, Some(*n))),
+        Type::Prim(p) if p.is_numeric() => Some((*p, None)),
+        Type::Array(p, n) if p.is_numeric() => Some((*p, Some(*n))),
         _ => None,
     };
     let (Some((pa, na)), Some((pb, nb))) = (parts(&a.ty), parts(&b.ty)) else {
@@ -440,22 +509,38 @@ fn math2(f: MathFn2, mut args: Vec<Expr>, span: Span) -> Result<Expr, String> {
             ));
         }
     }
-    let p = if f.keeps_int() && pa == Prim::I64 && pb == Prim::I64 {
-        Prim::I64
+    let promoted = Prim::promote(pa, pb);
+    let p = if f.keeps_int() && !promoted.is_float() {
+        promoted
     } else {
-        Prim::F64
+        promoted.float_result()
     };
     let ty = match na.or(nb) {
         Some(n) => Type::Array(p, n),
         None => Type::Prim(p),
     };
-    // Scalars are converted to the computation type; arrays convert element-wise at run time.
-    let fix = |e: Expr| {
-        if e.ty == Type::I64 && p == Prim::F64 {
-            Expr::cast(Prim::F64, e)
-        } else {
-            e
-        }
+    // Scalars are converted to the computation type (the float ops read f64 registers);
+    // arrays convert element-wise at run time.
+    let fix = |e: Expr| match e.ty {
+        Type::Prim(q) if q != p && na.or(nb).is_none() => Expr::cast(p, e),
+        Type::Prim(q) if p.is_float() && !q.is_float() => Expr::cast(p, e),
+        _ => e,
     };
     Ok(builtin(Builtin::Math2(f), vec![fix(a), fix(b)], ty, span))
+}
+
+/// Two operands of a two-argument numeric built-in (`minimum`, `min`, `atan2`...), a literal
+/// among them taking the other's kind, as in an operator (NumPy 2's weak scalars; here a
+/// `const` counts as a literal too).
+fn weak_pair(a: Expr, b: Expr) -> Result<(Expr, Expr), String> {
+    let lit = |e: &Expr| matches!(e.kind, ExprKind::Int(_) | ExprKind::Float(_));
+    let kind = |e: &Expr| match e.ty {
+        Type::Prim(p) | Type::Array(p, _) => Some(p),
+        _ => None,
+    };
+    match (lit(&a), lit(&b), kind(&a), kind(&b)) {
+        (true, false, _, Some(p)) => Ok((promote::weaken(a, p, false)?, b)),
+        (false, true, Some(p), _) => Ok((a, promote::weaken(b, p, false)?)),
+        _ => Ok((a, b)),
+    }
 }

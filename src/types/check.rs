@@ -1,6 +1,7 @@
 //! The checker proper: scopes, statements, expressions, calls and the specialization table.
 
 use super::builtins;
+use super::promote;
 use crate::diag::Diagnostic;
 use crate::ir::{
     Builtin, Expr, ExprKind, Func, FuncId, Local, LocalId, MainFn, Program, SliceIdx, Stmt, Type,
@@ -104,6 +105,14 @@ struct FnCx {
     loop_depth: usize,
     is_script: bool,
     depth: usize,
+    /// The `let` (its name's span) that declared each local, for untyped scalar `let`s:
+    /// such a variable takes the promoted type of all its assignments (as Numba).
+    decl: Vec<Option<Span>>,
+    /// Types decided for untyped `let`s by an earlier pass over this body.
+    widen: HashMap<Span, Prim>,
+    /// Whether this pass found an assignment that widens a variable: the body is lowered
+    /// again with the wider type from the declaration on.
+    widened: bool,
 }
 
 impl FnCx {
@@ -118,7 +127,35 @@ impl FnCx {
             loop_depth: 0,
             is_script,
             depth: 0,
+            decl: vec![],
+            widen: HashMap::default(),
+            widened: false,
         }
+    }
+
+    /// A fresh context for another pass over the same body, keeping the widenings found.
+    fn again(&self) -> FnCx {
+        let mut cx = FnCx::new(self.module, self.declared_ret.clone(), self.is_script);
+        cx.widen = self.widen.clone();
+        cx
+    }
+
+    /// Records that the variable `id` must hold values of kind `to` (its `let` is known
+    /// and untyped, it is a numeric scalar, and `to` is wider): true if recorded.
+    fn widen_var(&mut self, id: LocalId, to: Prim) -> bool {
+        let Some(Some(at)) = self.decl.get(id as usize).copied() else {
+            return false;
+        };
+        let Type::Prim(cur) = self.locals[id as usize].ty else {
+            return false;
+        };
+        let wide = Prim::promote(cur, to);
+        if !cur.is_numeric() || !to.is_numeric() || wide == cur {
+            return false;
+        }
+        self.widen.insert(at, wide);
+        self.widened = true;
+        true
     }
     fn open_scope(&mut self) {
         self.scopes.push(Vec::new());
@@ -135,6 +172,7 @@ impl FnCx {
             name: name.to_string(),
             ty,
         });
+        self.decl.push(None);
         (self.locals.len() - 1) as LocalId
     }
     fn bind(&mut self, name: &str, ty: Type) -> LocalId {
@@ -652,11 +690,13 @@ impl<'a> Checker<'a> {
             Body::Script(m) => {
                 let mut cx = FnCx::new(m, Some(Type::Unit), true);
                 let mut out = Vec::new();
-                for item in &self.loaded.modules[m].ast.items {
-                    if let Item::Stmt(s) = item {
-                        self.stmt(&mut cx, s, &mut out);
+                self.widening(&mut cx, &mut out, |ch, cx, out| {
+                    for item in &ch.loaded.modules[m].ast.items {
+                        if let Item::Stmt(s) = item {
+                            ch.stmt(cx, s, out);
+                        }
                     }
-                }
+                });
                 let file = self.loaded.modules[m].file;
                 let func = Func {
                     name,
@@ -674,16 +714,19 @@ impl<'a> Checker<'a> {
                 let m = did.module;
                 let declared_ret = def.ret.as_ref().map(|t| self.resolve_type(t));
                 let mut cx = FnCx::new(m, declared_ret.clone(), false);
-                let params: Vec<LocalId> = def
-                    .params
-                    .iter()
-                    .zip(&args)
-                    .map(|(p, t)| cx.bind(&p.name.name, t.clone()))
-                    .collect();
+                let mut params = Vec::new();
                 let mut out = Vec::new();
-                for s in &def.body.stmts {
-                    self.stmt(&mut cx, s, &mut out);
-                }
+                self.widening(&mut cx, &mut out, |ch, cx, out| {
+                    params = def
+                        .params
+                        .iter()
+                        .zip(&args)
+                        .map(|(p, t)| cx.bind(&p.name.name, t.clone()))
+                        .collect();
+                    for s in &def.body.stmts {
+                        ch.stmt(cx, s, out);
+                    }
+                });
                 let ret = match declared_ret {
                     Some(t) => Some(t),
                     None => self.join_returns(&cx.returns, id),
@@ -709,6 +752,28 @@ impl<'a> Checker<'a> {
                 (func, ret)
             }
         }
+    }
+
+    /// Lowers a body with `pass`, again while a pass widens a variable (each widening moves
+    /// one variable up the promotion order, so this ends; bounded anyway). The errors of
+    /// an abandoned pass are dropped with it.
+    fn widening(
+        &mut self,
+        cx: &mut FnCx,
+        out: &mut Vec<Stmt>,
+        mut pass: impl FnMut(&mut Self, &mut FnCx, &mut Vec<Stmt>),
+    ) {
+        for _ in 0..64 {
+            let diags = self.diags.len();
+            pass(self, cx, out);
+            if !cx.widened {
+                return;
+            }
+            self.diags.truncate(diags);
+            *cx = cx.again();
+            out.clear();
+        }
+        pass(self, cx, out);
     }
 
     /// A REPL entry: its statements with the session's variables as parameters; a final
@@ -821,17 +886,15 @@ impl<'a> Checker<'a> {
     pub(super) fn resolve_type(&mut self, t: &TypeExpr) -> Type {
         match t {
             TypeExpr::Named { name, dims } => {
-                let prim = match name.name.as_str() {
-                    "i64" => Prim::I64,
-                    "f64" => Prim::F64,
-                    "bool" => Prim::Bool,
-                    other => {
-                        self.err(
-                            name.span,
-                            format!("unknown type `{other}` (expected i64, f64 or bool)"),
-                        );
-                        return Type::Unknown;
-                    }
+                let Some(prim) = Prim::from_name(&name.name) else {
+                    self.err(
+                        name.span,
+                        format!(
+                            "unknown type `{}` (expected bool, u8, i32, i64, f32 or f64)",
+                            name.name
+                        ),
+                    );
+                    return Type::Unknown;
                 };
                 match *dims {
                     0 => Type::Prim(prim),
@@ -868,6 +931,17 @@ impl<'a> Checker<'a> {
                 if let Some(t) = ty {
                     let want = self.resolve_type(t);
                     v = self.coerce(v, &want, "this `let`");
+                } else if let Pattern::Name(id) = pat {
+                    // An untyped scalar `let`: the type of all its assignments.
+                    if let Some(&wide) = cx.widen.get(&id.span) {
+                        v = Expr::cast(wide, v);
+                    }
+                    let l = cx.bind(&id.name, v.ty.clone());
+                    if matches!(v.ty, Type::Prim(p) if p.is_numeric()) {
+                        cx.decl[l as usize] = Some(id.span);
+                    }
+                    out.push(Stmt::Assign(l, v));
+                    return;
                 }
                 self.bind_pattern(cx, pat, v, out);
             }
@@ -1093,12 +1167,20 @@ impl<'a> Checker<'a> {
                 let v = self.value(cx, value);
                 match op {
                     None => {
+                        let fits = v.ty == ty
+                            || (weak(value)
+                                && ty.prim().and_then(|t| promote::literal_as(&v, t)).is_some());
+                        if let (Type::Prim(p), false) = (&v.ty, fits) {
+                            if cx.widen_var(id, *p) {
+                                return; // lowered again with the wider type
+                            }
+                        }
                         let v = self.coerce(v, &ty, &format!("variable `{n}`"));
                         out.push(Stmt::Assign(id, v));
                     }
                     Some(op) if ty.is_array() => {
                         // `a += b` on an array variable updates `a` in place, as NumPy does.
-                        let new = self.binary(op, cur.clone(), v, span);
+                        let new = self.binary(op, cur.clone(), v, (false, weak(value)), span);
                         let new = self.coerce_elementwise(new, &ty, span);
                         out.push(Stmt::StoreSlice {
                             array: cur,
@@ -1108,7 +1190,12 @@ impl<'a> Checker<'a> {
                         });
                     }
                     Some(op) => {
-                        let new = self.binary(op, cur, v, span);
+                        let new = self.binary(op, cur, v, (false, weak(value)), span);
+                        if let Type::Prim(p) = new.ty {
+                            if new.ty != ty && cx.widen_var(id, p) {
+                                return; // lowered again with the wider type
+                            }
+                        }
                         let new = self.coerce(new, &ty, &format!("variable `{n}`"));
                         out.push(Stmt::Assign(id, new));
                     }
@@ -1159,10 +1246,13 @@ impl<'a> Checker<'a> {
                                 ty: Type::Prim(elem),
                                 span: target.span,
                             };
-                            self.binary(op, cur, v, span)
+                            self.binary(op, cur, v, (false, weak(value)), span)
                         }
                     };
-                    let v = self.coerce(v, &Type::Prim(elem), "this array element");
+                    let v = match v.ty {
+                        Type::Prim(p) => store_convert(v, p, elem),
+                        _ => self.coerce(v, &Type::Prim(elem), "this array element"),
+                    };
                     out.push(Stmt::Store {
                         array: arr,
                         index,
@@ -1185,7 +1275,7 @@ impl<'a> Checker<'a> {
                                 span: target.span,
                             };
                             let view = self.spill(cx, view, out);
-                            let new = self.binary(op, view.clone(), v, span);
+                            let new = self.binary(op, view.clone(), v, (false, weak(value)), span);
                             (view, vec![], new)
                         }
                     };
@@ -1217,12 +1307,9 @@ impl<'a> Checker<'a> {
             return v;
         };
         match &v.ty {
-            Type::Prim(_) => self.coerce(v, &Type::Prim(elem), "this slice"),
-            Type::Array(p, m)
-                if *m == n && (*p == elem || (*p == Prim::I64 && elem == Prim::F64)) =>
-            {
-                v
-            }
+            // Stored values convert to the element type as NumPy's assignment does.
+            Type::Prim(p) => store_convert(v.clone(), *p, elem),
+            Type::Array(_, m) if *m == n => v,
             Type::Unknown => v,
             other => self.err(
                 span,
@@ -1231,11 +1318,13 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// After `a op= b` on an array `a`: the new value must fit `a`'s element type.
+    /// After `a op= b` on an array `a`: the new value must fit `a`'s element type by
+    /// NumPy's "same kind" rule (an integer result into a float array, a float into any
+    /// float array, an integer into any integer array; not a float into an integer array).
     fn coerce_elementwise(&mut self, v: Expr, want: &Type, span: Span) -> Expr {
         match (&v.ty, want) {
             (Type::Array(p, n), Type::Array(q, m))
-                if n == m && (p == q || (*p == Prim::I64 && *q == Prim::F64)) =>
+                if n == m && (p == q || (!p.is_float() && *p != Prim::Bool) || q.is_float()) =>
             {
                 v
             }
@@ -1407,7 +1496,18 @@ impl<'a> Checker<'a> {
             return e;
         }
         match (&e.ty, want) {
-            (Type::Prim(Prim::I64), Type::Prim(Prim::F64)) => Expr::cast(Prim::F64, e),
+            (Type::Prim(from), Type::Prim(to)) => {
+                if let Some(lit) = promote::literal_as(&e, *to) {
+                    return lit;
+                }
+                if promote::widens(*from, *to) {
+                    return Expr::cast(*to, e);
+                }
+                self.err(
+                    e.span,
+                    format!("type mismatch: expected {want} for {what}, found {}", e.ty),
+                )
+            }
             (Type::Tuple(ts), Type::Tuple(ws)) if ts.len() == ws.len() => {
                 if let ExprKind::Tuple(items) = e.kind {
                     let items: Vec<Expr> = items
@@ -1485,9 +1585,10 @@ impl<'a> Checker<'a> {
                 self.err(span, format!("undefined variable `{n}`{hint}"))
             }
             ast::ExprKind::Binary(op, a, b) => {
+                let w = (weak(a), weak(b));
                 let a = self.value(cx, a);
                 let b = self.value(cx, b);
-                self.binary(*op, a, b, span)
+                self.binary(*op, a, b, w, span)
             }
             ast::ExprKind::And(a, b) | ast::ExprKind::Or(a, b) => {
                 let a = self.condition(cx, a);
@@ -1517,13 +1618,15 @@ impl<'a> Checker<'a> {
                 if let (ExprKind::Int(i), true) = (&a.kind, a.ty == Type::I64) {
                     return mk(ExprKind::Int(i.wrapping_neg()), Type::I64);
                 }
-                if let ExprKind::Float(f) = a.kind {
+                if let (ExprKind::Float(f), true) = (&a.kind, a.ty == Type::F64) {
                     return mk(ExprKind::Float(-f), Type::F64);
                 }
                 match a.ty {
-                    Type::Prim(Prim::I64 | Prim::F64)
-                    | Type::Array(Prim::I64 | Prim::F64, _)
-                    | Type::Unknown => {
+                    Type::Prim(p) | Type::Array(p, _) if p.is_numeric() => {
+                        let ty = a.ty.clone();
+                        mk(ExprKind::Unary(UnOp::Neg, Box::new(a)), ty)
+                    }
+                    Type::Unknown => {
                         let ty = a.ty.clone();
                         mk(ExprKind::Unary(UnOp::Neg, Box::new(a)), ty)
                     }
@@ -1531,6 +1634,10 @@ impl<'a> Checker<'a> {
                 }
             }
             ast::ExprKind::Call(callee, args) => self.call(cx, callee, args, span),
+            ast::ExprKind::Keyword(k, _) => self.err(
+                k.span,
+                "a keyword argument (`name=value`) can only be an argument of a call",
+            ),
             ast::ExprKind::Index(base, idx) => {
                 let arr = self.value(cx, base);
                 let (ndim, elem) = match arr.ty {
@@ -1699,7 +1806,17 @@ impl<'a> Checker<'a> {
         Some(v)
     }
 
-    pub(super) fn binary(&mut self, op: BinOp, a: Expr, b: Expr, span: Span) -> Expr {
+    /// `a op b` with NumPy 2's promotion (NEP 50). `weak` says which operands are literals
+    /// in the source (also negated ones; not variables or constants): a weak operand takes
+    /// the other operand's kind (see [`promote::weaken`]).
+    pub(super) fn binary(
+        &mut self,
+        op: BinOp,
+        a: Expr,
+        b: Expr,
+        weak: (bool, bool),
+        span: Span,
+    ) -> Expr {
         if a.ty.is_unknown() || b.ty.is_unknown() {
             return unknown(span);
         }
@@ -1736,31 +1853,37 @@ impl<'a> Checker<'a> {
         let ndim = na.or(nb);
         let both_bool = pa == Prim::Bool && pb == Prim::Bool;
         let any_bool = pa == Prim::Bool || pb == Prim::Bool;
-        let result_prim = if op.is_comparison() {
+        if op.is_comparison() {
             if any_bool && !(both_bool && matches!(op, BinOp::Eq | BinOp::Ne)) {
                 return mismatch(self, &a, &b);
             }
-            Prim::Bool
-        } else {
-            if any_bool {
-                return mismatch(self, &a, &b);
-            }
-            if op == BinOp::Div || pa == Prim::F64 || pb == Prim::F64 {
-                Prim::F64
-            } else {
-                Prim::I64
-            }
+        } else if any_bool {
+            return mismatch(self, &a, &b);
+        }
+        let cmp = op.is_comparison();
+        let (a, b) = match weak {
+            (true, false) => match promote::weaken(a, pb, cmp) {
+                Ok(a) => (a, b),
+                Err(msg) => return self.err(span, msg),
+            },
+            (false, true) => match promote::weaken(b, pa, cmp) {
+                Ok(b) => (a, b),
+                Err(msg) => return self.err(span, msg),
+            },
+            _ => (a, b),
         };
+        let (pa, pb) = (elem(&a.ty).map_or(pa, |e| e.0), elem(&b.ty).map_or(pb, |e| e.0));
+        let result_prim = Prim::binop_result(op, pa, pb);
         let ty = match ndim {
             Some(n) => Type::Array(result_prim, n),
             None => Type::Prim(result_prim),
         };
         // Scalar ⊕ scalar: make the operand type explicit (see the IR's invariant).
         let (a, b) = if ndim.is_none() && !both_bool {
-            let operand = if op == BinOp::Div || pa == Prim::F64 || pb == Prim::F64 {
-                Prim::F64
+            let operand = if cmp {
+                Prim::promote(pa, pb)
             } else {
-                Prim::I64
+                result_prim
             };
             (cast_to(operand, a), cast_to(operand, b))
         } else {
@@ -1774,14 +1897,27 @@ impl<'a> Checker<'a> {
     }
 
     fn call(&mut self, cx: &mut FnCx, callee: &ast::Expr, args: &[ast::Expr], span: Span) -> Expr {
+        // Positional arguments first, then `name=value` ones.
+        let (mut pos, mut kws) = (Vec::new(), Vec::new());
+        for a in args {
+            match &a.kind {
+                ast::ExprKind::Keyword(k, v) => kws.push((k, &**v)),
+                _ if !kws.is_empty() => {
+                    return self.err(a.span, "positional argument after keyword argument");
+                }
+                _ => pos.push(a),
+            }
+        }
         match &callee.kind {
             ast::ExprKind::Name(n) => {
                 if cx.lookup(n).is_some() {
                     return self.err(callee.span, format!("`{n}` is a variable, not a function"));
                 }
                 if let Some((did, def)) = self.fn_def(cx.module, n) {
-                    let args = args.iter().map(|a| self.value(cx, a)).collect();
-                    return self.call_user(did, def, args, span);
+                    return match self.user_args(cx, def, &pos, &kws, span) {
+                        Some(args) => self.call_user(did, def, args, span),
+                        None => unknown(span),
+                    };
                 }
                 if matches!(n.as_str(), "print" | "assert") {
                     return self.err(
@@ -1795,16 +1931,22 @@ impl<'a> Checker<'a> {
                         "`range(...)` can only be used in `for ... in range(...)`",
                     );
                 }
-                let args: Vec<Expr> = args.iter().map(|a| self.value(cx, a)).collect();
                 if let Some(h) = self.loaded.hosts.iter().position(|h| h.name == *n) {
+                    if let Some((k, _)) = kws.first() {
+                        return self.err(k.span, format!("`{n}` takes no keyword arguments"));
+                    }
+                    let args: Vec<Expr> = pos.iter().map(|a| self.value(cx, a)).collect();
                     return self.call_host(h, args, span);
                 }
-                if let Some(r) = builtins::lower(self, n, args.clone(), span) {
-                    return r.unwrap_or_else(|msg| self.err(span, msg));
+                if builtins::is_builtin_name(n) || Prim::from_name(n).is_some() {
+                    return self.call_builtin(cx, n, pos, kws, span);
                 }
                 let prelude = self.loaded.prelude;
                 if let Some((did, def)) = self.fn_def(prelude, n) {
-                    return self.call_user(did, def, args, span);
+                    return match self.user_args(cx, def, &pos, &kws, span) {
+                        Some(args) => self.call_user(did, def, args, span),
+                        None => unknown(span),
+                    };
                 }
                 let prelude = self.loaded.prelude;
                 let names: Vec<String> = self.st.fns[cx.module]
@@ -1823,9 +1965,11 @@ impl<'a> Checker<'a> {
                         if let Some(&target) =
                             self.loaded.modules[cx.module].imports.get(m.as_str())
                         {
-                            let args = args.iter().map(|a| self.value(cx, a)).collect();
                             if let Some((did, def)) = self.fn_def(target, &f.name) {
-                                return self.call_user(did, def, args, span);
+                                return match self.user_args(cx, def, &pos, &kws, span) {
+                                    Some(args) => self.call_user(did, def, args, span),
+                                    None => unknown(span),
+                                };
                             }
                             return self
                                 .err(f.span, format!("undefined function `{m}.{}`", f.name));
@@ -1842,6 +1986,120 @@ impl<'a> Checker<'a> {
             }
             _ => self.err(callee.span, "only functions can be called"),
         }
+    }
+
+    /// The arguments of a call of nk function `def` in parameter order: positional ones,
+    /// then keyword ones placed by parameter name. `None` after reporting a misplaced,
+    /// unknown or repeated keyword.
+    fn user_args(
+        &mut self,
+        cx: &mut FnCx,
+        def: &FnDef,
+        pos: &[&ast::Expr],
+        kws: &[(&ast::Ident, &ast::Expr)],
+        span: Span,
+    ) -> Option<Vec<Expr>> {
+        let mut args: Vec<Expr> = pos.iter().map(|a| self.value(cx, a)).collect();
+        if kws.is_empty() {
+            return Some(args);
+        }
+        let name = &def.name.name;
+        let mut slots: Vec<Option<Expr>> = vec![None; def.params.len().max(args.len())];
+        for (k, a) in args.drain(..).enumerate() {
+            slots[k] = Some(a);
+        }
+        let mut ok = true;
+        for (k, v) in kws {
+            let v = self.value(cx, v);
+            match def.params.iter().position(|p| p.name.name == k.name) {
+                None => {
+                    self.err(
+                        k.span,
+                        format!("`{name}` has no parameter named `{}`", k.name),
+                    );
+                    ok = false;
+                }
+                Some(i) if slots[i].is_some() => {
+                    self.err(
+                        k.span,
+                        format!("`{name}` got two values for parameter `{}`", k.name),
+                    );
+                    ok = false;
+                }
+                Some(i) => slots[i] = Some(v),
+            }
+        }
+        if !ok {
+            return None;
+        }
+        if let Some(i) = slots.iter().position(Option::is_none) {
+            self.err(
+                span,
+                format!(
+                    "`{name}` is missing a value for parameter `{}`",
+                    def.params[i].name.name
+                ),
+            );
+            return None;
+        }
+        Some(slots.into_iter().flatten().collect())
+    }
+
+    /// A call of a built-in (or of a type name as a conversion, `f32(x)`): a trailing
+    /// positional type name or `dtype=` is the element type of the result.
+    fn call_builtin(
+        &mut self,
+        cx: &mut FnCx,
+        n: &str,
+        mut pos: Vec<&ast::Expr>,
+        kws: Vec<(&ast::Ident, &ast::Expr)>,
+        span: Span,
+    ) -> Expr {
+        let mut dtype = None;
+        if let Some(last) = pos.last() {
+            if let Some(p) = self.dtype_name(cx, last) {
+                dtype = Some(p);
+                pos.pop();
+            }
+        }
+        let mut keywords = Vec::new();
+        for (k, v) in kws {
+            if k.name == "dtype" {
+                match self.dtype_name(cx, v) {
+                    Some(_) if dtype.is_some() => {
+                        return self.err(k.span, format!("`{n}` got two dtypes"));
+                    }
+                    Some(p) => dtype = Some(p),
+                    None => {
+                        return self.err(
+                            v.span,
+                            "a dtype is one of the type names bool, u8, i32, i64, f32, f64",
+                        );
+                    }
+                }
+            } else {
+                let v = self.value(cx, v);
+                keywords.push((k.name.clone(), v));
+            }
+        }
+        let args: Vec<Expr> = pos.iter().map(|a| self.value(cx, a)).collect();
+        let extra = builtins::Extra { dtype, keywords };
+        match builtins::lower(self, n, args, extra, span) {
+            Some(r) => r.unwrap_or_else(|msg| self.err(span, msg)),
+            None => self.err(span, format!("internal: `{n}` has no typing rule")),
+        }
+    }
+
+    /// The element type a type name written as a value names (`zeros(n, f32)`), unless the
+    /// name is a variable or constant.
+    fn dtype_name(&self, cx: &FnCx, e: &ast::Expr) -> Option<Prim> {
+        let ast::ExprKind::Name(t) = &e.kind else {
+            return None;
+        };
+        if cx.lookup(t).is_some() || self.st.consts[cx.module].contains_key(t.as_str()) {
+            return None;
+        }
+        Prim::from_name(t)
     }
 
     /// Calls the prelude function `name` (used by built-ins that dispatch to nk code).
@@ -1991,6 +2249,26 @@ fn is_const_expr(e: &ast::Expr) -> bool {
         ast::ExprKind::Neg(a) | ast::ExprKind::Not(a) => is_const_expr(a),
         ast::ExprKind::Tuple(items) => items.iter().all(is_const_expr),
         _ => false,
+    }
+}
+
+/// Whether a source expression is a literal number (also a negated one): NumPy 2's "weak"
+/// Python scalar, which takes the other operand's kind.
+fn weak(e: &ast::Expr) -> bool {
+    match &e.kind {
+        ast::ExprKind::Int(_) | ast::ExprKind::Float(_) => true,
+        ast::ExprKind::Neg(a) => weak(a),
+        _ => false,
+    }
+}
+
+/// A scalar of kind `from` stored into an element of kind `to`: converted as NumPy's
+/// assignment converts (floats truncate into integers, integers keep their low bits).
+fn store_convert(v: Expr, from: Prim, to: Prim) -> Expr {
+    if from == to {
+        v
+    } else {
+        promote::literal_as(&v, to).unwrap_or_else(|| Expr::cast(to, v))
     }
 }
 

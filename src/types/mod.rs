@@ -12,6 +12,7 @@
 
 mod builtins;
 mod check;
+mod promote;
 
 pub use builtins::is_builtin_name;
 pub use check::{CheckState, DefId, EntryDef};
@@ -491,7 +492,12 @@ mod tests {
     #[test]
     fn int_widens_to_f64_but_not_back() {
         assert!(check("let x: f64 = 0; x = 3; print(x);").is_ok());
-        let e = check("let i = 0; i = 0.5;").unwrap_err();
+        // An untyped `let` takes the type of all its assignments (version 2)...
+        assert!(check("let i = 0; i = 0.5;").is_ok());
+        // ...a typed one does not, and neither does an array.
+        let e = check("let i: i64 = 0; i = 0.5;").unwrap_err();
+        assert!(e[0].contains("type mismatch"), "{e:?}");
+        let e = check("let a = zeros(2); a = arange(2);").unwrap_err();
         assert!(e[0].contains("type mismatch"), "{e:?}");
     }
 

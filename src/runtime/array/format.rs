@@ -26,7 +26,7 @@ impl Array {
             }
             let pos = base + i as isize * self.strides[axis];
             if axis + 1 == self.ndim {
-                let bits = self.data.cells()[pos as usize].get();
+                let bits = self.data.load(self.elem, pos as usize);
                 out.push_str(&format_scalar(Scalar::from_bits(self.elem, bits)));
             } else {
                 self.format_axis(axis + 1, pos, out);

@@ -69,13 +69,13 @@ impl Array {
     /// The stored word at `idx`.
     pub fn get(&self, idx: &[i64]) -> Result<u64, RtError> {
         let p = self.position(idx)?;
-        Ok(self.data.cells()[p].get())
+        Ok(self.data.load(self.elem, p))
     }
 
     /// Stores `bits` at `idx` (the caller passes a word of this array's kind).
     pub fn set(&self, idx: &[i64], bits: u64) -> Result<(), RtError> {
         let p = self.position(idx)?;
-        self.data.cells()[p].set(bits);
+        self.data.store(self.elem, p, bits);
         Ok(())
     }
 
@@ -115,14 +115,14 @@ impl Array {
     #[inline]
     pub fn get1(&self, i: i64) -> Result<u64, RtError> {
         let p = self.position1(i)?;
-        Ok(self.data.cells()[p].get())
+        Ok(self.data.load(self.elem, p))
     }
 
     /// `a[i] = bits` on a 1-D array.
     #[inline]
     pub fn set1(&self, i: i64, bits: u64) -> Result<(), RtError> {
         let p = self.position1(i)?;
-        self.data.cells()[p].set(bits);
+        self.data.store(self.elem, p, bits);
         Ok(())
     }
 
@@ -130,14 +130,14 @@ impl Array {
     #[inline]
     pub fn get2(&self, i: i64, j: i64) -> Result<u64, RtError> {
         let p = self.position2(i, j)?;
-        Ok(self.data.cells()[p].get())
+        Ok(self.data.load(self.elem, p))
     }
 
     /// `m[i, j] = bits` on a 2-D array.
     #[inline]
     pub fn set2(&self, i: i64, j: i64, bits: u64) -> Result<(), RtError> {
         let p = self.position2(i, j)?;
-        self.data.cells()[p].set(bits);
+        self.data.store(self.elem, p, bits);
         Ok(())
     }
 

@@ -194,6 +194,15 @@ fn int_math2_kernel<D: Driver>(f: MathFn2, d: &D) -> Vec<u64> {
     }
 }
 
+/// The result kind of integer `minimum`/`maximum`/`abs` of kind `p` (`bool` counts as `i64`).
+fn int_kind(p: Prim) -> Prim {
+    if p == Prim::Bool {
+        Prim::I64
+    } else {
+        p
+    }
+}
+
 /// An operand of [`Array::binop_in_place`].
 #[derive(Clone, Copy)]
 pub enum InPlace<'a> {
@@ -274,9 +283,8 @@ impl Array {
                 }
             }
             None => {
-                let cells = self.data.cells();
                 for (o, b) in Offsets::new(self).zip(src) {
-                    cells[o].set(b);
+                    self.data.store(self.elem, o, b);
                 }
             }
         }
@@ -296,9 +304,10 @@ impl Array {
 
     // ----- elementwise --------------------------------------------------------------------
 
-    /// This array with `f64` elements (borrowed when it already is).
+    /// This array with float elements (borrowed when it already is: an `f32` element's
+    /// register form is its `f64` value).
     fn as_float(&self) -> Cow<'_, Array> {
-        if self.elem == Prim::F64 {
+        if self.elem.is_float() {
             Cow::Borrowed(self)
         } else {
             Cow::Owned(self.astype(Prim::F64))
@@ -412,12 +421,13 @@ impl Array {
         Ok(Array::with_shape_of(a, res, bits))
     }
 
-    /// `-a` elementwise (`i64` wraps; `bool` counts as 0/1 and gives `i64`).
+    /// `-a` elementwise (integers wrap in their kind; `bool` counts as 0/1 and gives `i64`).
     pub fn neg(a: &Array) -> Array {
         match a.elem {
-            Prim::F64 => Array::with_shape_of(a, Prim::F64, map1(a, |x| (-fv(x)).to_bits())),
-            Prim::I64 | Prim::Bool => {
-                Array::with_shape_of(a, Prim::I64, map1(a, |x| iv(x).wrapping_neg() as u64))
+            p if p.is_float() => Array::with_shape_of(a, p, map1(a, |x| (-fv(x)).to_bits())),
+            p => {
+                let to = if p == Prim::Bool { Prim::I64 } else { p };
+                Array::with_shape_of(a, to, map1(a, |x| iv(x).wrapping_neg() as u64))
             }
         }
     }
@@ -427,10 +437,12 @@ impl Array {
         Array::with_shape_of(a, Prim::Bool, map1(a, |x| (x == 0) as u64))
     }
 
-    /// A one-argument math function elementwise: `abs` keeps `i64`, the others give `f64`.
+    /// A one-argument math function elementwise: `abs` keeps an integer kind (`bool` gives
+    /// `i64`), the others give `f64`, or `f32` for `f32` (computed in `f64`, rounded once).
     pub fn math1_array(f: MathFn, a: &Array) -> Array {
-        if f == MathFn::Abs && a.elem != Prim::F64 {
-            return Array::with_shape_of(a, Prim::I64, map1(a, |x| int_abs(iv(x)) as u64));
+        if f == MathFn::Abs && !a.elem.is_float() {
+            let to = if a.elem == Prim::Bool { Prim::I64 } else { a.elem };
+            return Array::with_shape_of(a, to, map1(a, |x| int_abs(iv(x)) as u64));
         }
         let fa = a.as_float();
         let bits = match f {
@@ -441,7 +453,7 @@ impl Array {
             MathFn::Round => map1(&fa, |x| fv(x).round_ties_even().to_bits()),
             other => map1(&fa, |x| math1(other, fv(x)).to_bits()),
         };
-        Array::with_shape_of(a, Prim::F64, bits)
+        Array::with_shape_of(a, a.elem.float_result(), bits)
     }
 
     /// A two-argument math function on two arrays of the same shape.
@@ -449,17 +461,18 @@ impl Array {
         if a.shape() != b.shape() {
             return Err(shape_mismatch(a, b));
         }
-        if f.keeps_int() && a.elem != Prim::F64 && b.elem != Prim::F64 {
+        let p = Prim::promote(a.elem, b.elem);
+        if f.keeps_int() && !p.is_float() {
             return Ok(Array::with_shape_of(
                 a,
-                Prim::I64,
+                int_kind(p),
                 int_math2_kernel(f, &ArrArr(a, b)),
             ));
         }
         let (fa, fb) = (a.as_float(), b.as_float());
         Ok(Array::with_shape_of(
             a,
-            Prim::F64,
+            p.float_result(),
             float_math2_kernel(f, &ArrArr(&fa, &fb)),
         ))
     }
@@ -467,13 +480,14 @@ impl Array {
     /// A two-argument math function between an array and a scalar (`f(s, a)` when
     /// `scalar_on_left`).
     pub fn math2_as(f: MathFn2, a: &Array, s: Scalar, scalar_on_left: bool) -> Array {
-        if f.keeps_int() && a.elem != Prim::F64 && s.prim() != Prim::F64 {
+        let p = Prim::promote(a.elem, s.prim());
+        if f.keeps_int() && !p.is_float() {
             let d = ArrScalar {
                 a,
                 s: s.as_i64() as u64,
                 left: scalar_on_left,
             };
-            return Array::with_shape_of(a, Prim::I64, int_math2_kernel(f, &d));
+            return Array::with_shape_of(a, int_kind(p), int_math2_kernel(f, &d));
         }
         let fa = a.as_float();
         let d = ArrScalar {
@@ -481,12 +495,14 @@ impl Array {
             s: s.as_f64().to_bits(),
             left: scalar_on_left,
         };
-        Array::with_shape_of(a, Prim::F64, float_math2_kernel(f, &d))
+        Array::with_shape_of(a, p.float_result(), float_math2_kernel(f, &d))
     }
 
     // ----- casts --------------------------------------------------------------------------
 
-    /// A copy converted to kind `p` (`f64 -> i64` truncates toward zero; `bool` is 0/1).
+    /// A copy converted to kind `p` (the rules of [`convert_bits`]: float to integer
+    /// truncates toward zero and saturates, narrower integers keep the low bits, `bool` is
+    /// "nonzero").
     pub fn astype(&self, p: Prim) -> Array {
         let from = self.elem;
         let bits = match (from, p) {

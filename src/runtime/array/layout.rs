@@ -10,7 +10,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use super::storage::oom;
-use super::{Array, MAX_ELEMENTS};
+use super::{Array, Storage, MAX_ELEMENTS};
+use crate::vocab::Prim;
 use crate::runtime::error::RtError;
 use crate::runtime::format::format_shape;
 use crate::runtime::ops::Scalar;
@@ -114,7 +115,7 @@ impl Iterator for Offsets {
 
 impl ExactSizeIterator for Offsets {}
 
-/// The elements of an array in logical C order, as stored words.
+/// The elements of an array in logical C order, in register form.
 pub struct BitsIter<'a> {
     inner: BitsInner<'a>,
 }
@@ -122,6 +123,8 @@ pub struct BitsIter<'a> {
 enum BitsInner<'a> {
     Contig(std::slice::Iter<'a, Cell<u64>>),
     Strided(&'a [Cell<u64>], Offsets),
+    /// Elements narrower than 8 bytes, converted one by one.
+    Narrow(&'a Storage, Prim, Offsets),
 }
 
 impl Iterator for BitsIter<'_> {
@@ -131,12 +134,13 @@ impl Iterator for BitsIter<'_> {
         match &mut self.inner {
             BitsInner::Contig(it) => it.next().map(Cell::get),
             BitsInner::Strided(cells, offs) => offs.next().map(|o| cells[o].get()),
+            BitsInner::Narrow(data, elem, offs) => offs.next().map(|o| data.load(*elem, o)),
         }
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         match &self.inner {
             BitsInner::Contig(it) => it.size_hint(),
-            BitsInner::Strided(_, offs) => offs.size_hint(),
+            BitsInner::Strided(_, offs) | BitsInner::Narrow(_, _, offs) => offs.size_hint(),
         }
     }
 }
@@ -194,25 +198,29 @@ impl Array {
         true
     }
 
-    /// The elements as one slice when the array is contiguous.
+    /// The elements as one slice of 64-bit words when the array is contiguous and its
+    /// elements are 8 bytes wide (`i64`, `f64`: stored words are the register form) — the
+    /// fast path of the kernels; `None` sends them to the general one.
     pub(super) fn contig_cells(&self) -> Option<&[Cell<u64>]> {
         if !self.is_contiguous() {
             return None;
         }
+        let cells = self.data.cells64()?;
         let n = self.size();
         if n == 0 {
             return Some(&[]);
         }
-        self.data.cells().get(self.offset..self.offset + n)
+        cells.get(self.offset..self.offset + n)
     }
 
     // ----- iteration in logical C order ---------------------------------------------------
 
     /// The stored words in logical C order.
     pub fn iter_bits(&self) -> BitsIter<'_> {
-        let inner = match self.contig_cells() {
-            Some(cells) => BitsInner::Contig(cells.iter()),
-            None => BitsInner::Strided(self.data.cells(), Offsets::new(self)),
+        let inner = match (self.contig_cells(), self.data.cells64()) {
+            (Some(cells), _) => BitsInner::Contig(cells.iter()),
+            (None, Some(cells)) => BitsInner::Strided(cells, Offsets::new(self)),
+            (None, None) => BitsInner::Narrow(&self.data, self.elem, Offsets::new(self)),
         };
         BitsIter { inner }
     }

@@ -4,15 +4,17 @@
 //! One layout serves every tier (the interpreter now, native code and the embedding API
 //! later): *data, shape, strides, owner with count*.
 //! - `data: Rc<Storage>` — the owner. `Rc` is the count; [`Storage`] is a contiguous buffer
-//!   of 64-bit words (`Cell<u64>`): an `f64` as its IEEE bits, an `i64` in two's complement,
-//!   a `bool` as 0 or 1. Views share one `Storage`, so a write through any view is seen by
-//!   all; the buffer is freed when the last view drops (no cycles are possible: storage holds
-//!   only numbers).
+//!   of elements at their natural size (`bool`/`u8` one byte, `i32`/`f32` four, `i64`/`f64`
+//!   eight; as NumPy stores them). Views share one `Storage`, so a write through any view is
+//!   seen by all; the buffer is freed when the last view drops (no cycles are possible:
+//!   storage holds only numbers). Elements enter and leave in register form (see
+//!   [`Prim`]): every accessor converts at the boundary.
 //! - `shape: [usize; 3]`, `strides: [isize; 3]` (in elements, not bytes), `ndim` in `1..=3`;
 //!   entries past `ndim` are shape 1, stride 0.
 //! - `offset: usize` — index in `data` of the element at all-zero indices.
 //!
-//! Element `(i, j, k)` lives at `data[offset + i*strides[0] + j*strides[1] + k*strides[2]]`.
+//! Element `(i, j, k)` lives at `data[offset + i*strides[0] + j*strides[1] + k*strides[2]]`
+//! (positions in elements; native code multiplies by the element size).
 //!
 //! # Invariants
 //! - Every in-bounds index tuple maps into `data` (established by every constructor and view
@@ -43,7 +45,6 @@
 //! is in this file; `build.rs` fingerprints the whole folder as the runtime layout cached
 //! machine code depends on.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use super::error::RtError;
@@ -61,10 +62,10 @@ mod storage;
 pub use index::Index;
 pub use storage::MemoryBudget;
 pub use kernels::InPlace;
-pub use storage::Storage;
+pub use storage::{from_raw, to_raw, OwnedWords, Storage};
 
 use layout::{c_strides, check_shape};
-use storage::{alloc_cells, oom, reserve_cells};
+use storage::{alloc_words, oom, reserve_bits};
 
 /// Shared handle to an array (a variable of array type holds one of these).
 pub type ArrayRef = Rc<Array>;
@@ -77,12 +78,12 @@ pub const MAX_ELEMENTS: usize = 1 << 40;
 /// [`Array::copy`] copies them.
 ///
 /// `repr(C)` with the fields native code reads first, at fixed offsets (see
-/// [`native_layout`]): `ptr` (the address of element `(0,0,0)`, i.e. `data[offset]`), the
-/// shape, the strides and `ndim`.
+/// [`native_layout`]): `ptr` (the byte address of element `(0,0,0)`, i.e. `data[offset]`),
+/// the shape, the strides (in elements) and `ndim`.
 #[derive(Clone)]
 #[repr(C)]
 pub struct Array {
-    ptr: *const Cell<u64>,
+    ptr: *const u8,
     shape: [usize; 3],
     strides: [isize; 3],
     ndim: usize,
@@ -103,9 +104,9 @@ pub mod native_layout {
 impl Array {
     // ----- constructors -----------------------------------------------------------------
 
-    fn from_cells(elem: Prim, ndim: usize, shape: [usize; 3], cells: Vec<Cell<u64>>) -> Array {
+    fn from_words(elem: Prim, ndim: usize, shape: [usize; 3], words: OwnedWords) -> Array {
         let strides = c_strides(ndim, &shape);
-        let data = Rc::new(Storage::owned(cells));
+        let data = Rc::new(Storage::owned(words));
         Array::view_of(elem, ndim, shape, strides, 0, data)
     }
 
@@ -118,7 +119,11 @@ impl Array {
         data: Rc<Storage>,
     ) -> Option<Array> {
         let ndim = shape.len();
-        if !(1..=3).contains(&ndim) || strides.len() != ndim || strides.iter().any(|&s| s < 0) {
+        if !(1..=3).contains(&ndim)
+            || strides.len() != ndim
+            || strides.iter().any(|&s| s < 0)
+            || data.width() != elem.size()
+        {
             return None;
         }
         let total = shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))?;
@@ -139,9 +144,10 @@ impl Array {
         Some(Array::view_of(elem, ndim, dims, st, 0, data))
     }
 
-    /// The elements as one C-order buffer without copying when this array is the only
-    /// view of owned storage that it fills exactly; otherwise `None`.
-    pub fn take_contiguous_bits(self) -> Result<Vec<u64>, Array> {
+    /// The elements as one C-order buffer at their natural width without copying when this
+    /// array is the only view of owned storage that it fills exactly; otherwise the array
+    /// back.
+    pub fn take_contiguous(self) -> Result<OwnedWords, Array> {
         let whole = self.offset == 0 && self.is_contiguous() && self.size() == self.data.len();
         if !whole || self.data.is_lent() {
             return Err(self);
@@ -149,7 +155,7 @@ impl Array {
         let Array { data, .. } = self;
         match Rc::try_unwrap(data) {
             Ok(st) => match st.into_owned() {
-                Ok(v) => Ok(v.into_iter().map(Cell::into_inner).collect()),
+                Ok(v) => Ok(v),
                 Err(st) => unreachable!("checked above: {st:?} is owned"),
             },
             Err(data) => Err(Array { data, ..self }),
@@ -167,7 +173,7 @@ impl Array {
         data: Rc<Storage>,
     ) -> Array {
         Array {
-            ptr: data.as_ptr().wrapping_add(offset),
+            ptr: data.as_ptr().wrapping_add(offset * elem.size()),
             shape,
             strides,
             ndim,
@@ -179,49 +185,58 @@ impl Array {
 
     /// A new contiguous array with the shape of `like` holding `bits`.
     pub(super) fn with_shape_of(like: &Array, elem: Prim, bits: Vec<u64>) -> Array {
-        let cells: Vec<Cell<u64>> = bits.into_iter().map(Cell::new).collect();
-        Array::from_cells(elem, like.ndim, like.shape, cells)
+        Array::from_words(elem, like.ndim, like.shape, OwnedWords::pack(elem, bits))
     }
 
     /// An array of `elem` zeros (`0`, `0.0` or `false`). Errors on a negative dimension, on
     /// 0 or more than 3 dimensions, and when the array cannot be allocated.
     pub fn zeros(elem: Prim, shape: &[i64]) -> Result<Array, RtError> {
         let (ndim, dims, total) = check_shape(shape)?;
-        let cells = alloc_cells(total, 0, || format_shape(shape))?;
-        Ok(Array::from_cells(elem, ndim, dims, cells))
+        let words = alloc_words(elem, total, 0, || format_shape(shape))?;
+        Ok(Array::from_words(elem, ndim, dims, words))
     }
 
     /// An array filled with `v`, of `v`'s kind.
     pub fn full(shape: &[i64], v: Scalar) -> Result<Array, RtError> {
         let (ndim, dims, total) = check_shape(shape)?;
-        let cells = alloc_cells(total, v.to_bits(), || format_shape(shape))?;
-        Ok(Array::from_cells(v.prim(), ndim, dims, cells))
+        let words = alloc_words(v.prim(), total, v.to_bits(), || format_shape(shape))?;
+        Ok(Array::from_words(v.prim(), ndim, dims, words))
     }
 
-    /// An array over `data` (C order). The shape must have 1 to 3 dimensions whose product is
-    /// `data.len()`; a caller that breaks this gets a 1-D array over all of `data` (and a
-    /// debug assertion).
+    /// An array over `data`, register forms of `elem` (C order). The shape must have 1 to 3
+    /// dimensions whose product is `data.len()`; a caller that breaks this gets a 1-D array
+    /// over all of `data` (and a debug assertion).
     pub fn from_vec(elem: Prim, shape: &[usize], data: Vec<u64>) -> Array {
+        let n = data.len();
+        Array::from_owned(elem, shape, OwnedWords::pack(elem, data), n)
+    }
+
+    /// An array over `words` of `elem`'s width holding `n` elements (C order); the shape
+    /// rule of [`Array::from_vec`]. Words of another width are packed first.
+    pub fn from_owned(elem: Prim, shape: &[usize], words: OwnedWords, n: usize) -> Array {
+        let words = match (&words, elem.size()) {
+            (OwnedWords::W1(_), 1) | (OwnedWords::W4(_), 4) | (OwnedWords::W8(_), 8) => words,
+            _ => {
+                debug_assert!(false, "Array::from_owned: {words:?} for {elem:?}");
+                OwnedWords::pack(elem, vec![0; n])
+            }
+        };
+        let n = words.len();
         let ok = (1..=3).contains(&shape.len())
             && shape
                 .iter()
                 .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-                .is_some_and(|n| n == data.len());
-        debug_assert!(
-            ok,
-            "Array::from_vec: shape {shape:?} for {} words",
-            data.len()
-        );
+                .is_some_and(|m| m == n);
+        debug_assert!(ok, "Array::from_owned: shape {shape:?} for {n} elements");
         let mut dims = [1usize; 3];
         let ndim = if ok {
             dims[..shape.len()].copy_from_slice(shape);
             shape.len()
         } else {
-            dims[0] = data.len();
+            dims[0] = n;
             1
         };
-        let cells: Vec<Cell<u64>> = data.into_iter().map(Cell::new).collect();
-        Array::from_cells(elem, ndim, dims, cells)
+        Array::from_words(elem, ndim, dims, words)
     }
 
     /// A 1-D `f64` array.
@@ -268,13 +283,13 @@ impl Array {
             return Err(oom(&format!("({n},)")));
         }
         let n = n as usize;
-        let mut cells = reserve_cells(n, || format!("({n},)"))?;
+        let mut bits = reserve_bits(Prim::I64, n, || format!("({n},)"))?;
         let mut v = a;
         for _ in 0..n {
-            cells.push(Cell::new(v as u64));
+            bits.push(v as u64);
             v = v.wrapping_add(step);
         }
-        Ok(Array::from_cells(Prim::I64, 1, [n, 1, 1], cells))
+        Ok(Array::from_vec(Prim::I64, &[n], bits))
     }
 
     /// `arange(a, b, step)` on floats, as NumPy: length `ceil((b - a) / step)` (at least 0),
@@ -293,12 +308,12 @@ impl Array {
         }
         let n = len as usize;
         let delta = (a + step) - a;
-        let mut cells = reserve_cells(n, || format!("({n},)"))?;
+        let mut bits = reserve_bits(Prim::F64, n, || format!("({n},)"))?;
         for i in 0..n {
             let x = if i == 0 { a } else { a + i as f64 * delta };
-            cells.push(Cell::new(x.to_bits()));
+            bits.push(x.to_bits());
         }
-        Ok(Array::from_cells(Prim::F64, 1, [n, 1, 1], cells))
+        Ok(Array::from_vec(Prim::F64, &[n], bits))
     }
 
     /// A contiguous copy with its own storage.
@@ -437,19 +452,22 @@ mod tests {
     fn a_unique_whole_buffer_is_taken_without_copying_and_a_view_is_not() {
         let a = Array::from_vec(Prim::I64, &[2, 3], (0..6).collect());
         let p = a.data.as_ptr() as usize;
-        let bits = a.take_contiguous_bits().unwrap();
+        let Ok(OwnedWords::W8(words)) = a.take_contiguous() else {
+            panic!("not taken as 8-byte words")
+        };
+        let bits: Vec<u64> = words.iter().map(|c| c.get()).collect();
         assert_eq!(bits, (0..6).collect::<Vec<u64>>());
-        assert_eq!(bits.as_ptr() as usize, p, "copied");
+        assert_eq!(words.as_ptr() as usize, p, "copied");
         // A second view shares the storage: not taken.
         let a = Array::from_vec(Prim::I64, &[4], vec![1, 2, 3, 4]);
         let b = a.clone();
-        let a = a.take_contiguous_bits().unwrap_err();
+        let a = a.take_contiguous().unwrap_err();
         drop(b);
         // A part of the buffer: not taken.
         let tail = a.slice(&[Index::Range(Some(1), None)]).unwrap();
         drop(a);
         assert_eq!(
-            tail.take_contiguous_bits().unwrap_err().to_vec_bits(),
+            tail.take_contiguous().unwrap_err().to_vec_bits(),
             vec![2, 3, 4]
         );
     }

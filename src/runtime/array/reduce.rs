@@ -8,7 +8,7 @@
 use super::kernels::{fv, iv};
 use super::Array;
 use crate::runtime::error::RtError;
-use crate::runtime::ops::{convert_bits, Scalar};
+use crate::runtime::ops::{convert_bits, narrow_float, Scalar};
 use crate::vocab::Prim;
 
 /// NaN-last total order for sorting floats (NumPy puts NaN at the end).
@@ -29,32 +29,33 @@ impl Array {
         let n = self.shape[self.ndim - 1];
         if n > 0 {
             for row in bits.chunks_mut(n) {
-                match self.elem {
-                    Prim::F64 => row.sort_by(|&x, &y| cmp_f64_nan_last(fv(x), fv(y))),
-                    Prim::I64 => row.sort_by_key(|&x| iv(x)),
-                    Prim::Bool => row.sort_unstable(),
+                if self.elem.is_float() {
+                    row.sort_by(|&x, &y| cmp_f64_nan_last(fv(x), fv(y)))
+                } else {
+                    row.sort_by_key(|&x| iv(x))
                 }
             }
         }
         Array::with_shape_of(self, self.elem, bits)
     }
 
-    /// Running sums over the flattened array (1-D result). `i64` wraps; `bool` sums as `i64`.
+    /// Running sums over the flattened array (1-D result). Integers (and `bool`) sum as
+    /// `i64`, wrapping; `f32` sums in `f32` (each partial sum rounded), as NumPy.
     pub fn cumsum(&self) -> Array {
         let n = self.size();
         match self.elem {
-            Prim::F64 => {
+            p if p.is_float() => {
                 let mut acc = 0.0f64;
                 let bits = self
                     .iter_bits()
                     .map(|x| {
-                        acc += fv(x);
+                        acc = f64::from_bits(narrow_float(p, acc + fv(x)));
                         acc.to_bits()
                     })
                     .collect();
-                Array::from_vec(Prim::F64, &[n], bits)
+                Array::from_vec(p, &[n], bits)
             }
-            Prim::I64 | Prim::Bool => {
+            _ => {
                 let mut acc = 0i64;
                 let bits = self
                     .iter_bits()
@@ -70,18 +71,27 @@ impl Array {
 
     // ----- reductions over all elements ---------------------------------------------------
 
-    /// Sum of all elements (`i64` wraps; `bool` counts 0/1 as `i64`; empty gives 0).
+    /// Sum of all elements (integers and `bool` as `i64`, wrapping; `f32` in `f32`; empty
+    /// gives 0).
     pub fn sum(&self) -> Scalar {
         match self.elem {
             Prim::F64 => Scalar::F64(self.iter_bits().map(fv).sum()),
+            Prim::F32 => Scalar::F32(
+                self.iter_bits()
+                    .fold(0.0f32, |a, x| a + fv(x) as f32),
+            ),
             _ => Scalar::I64(self.iter_bits().fold(0i64, |a, x| a.wrapping_add(iv(x)))),
         }
     }
 
-    /// Product of all elements (`i64` wraps; empty gives 1).
+    /// Product of all elements (integers as `i64`, wrapping; empty gives 1).
     pub fn prod(&self) -> Scalar {
         match self.elem {
             Prim::F64 => Scalar::F64(self.iter_bits().map(fv).product()),
+            Prim::F32 => Scalar::F32(
+                self.iter_bits()
+                    .fold(1.0f32, |a, x| a * fv(x) as f32),
+            ),
             _ => Scalar::I64(self.iter_bits().fold(1i64, |a, x| a.wrapping_mul(iv(x)))),
         }
     }
@@ -94,7 +104,7 @@ impl Array {
             let better = match best {
                 None => true,
                 Some((_, b)) => match self.elem {
-                    Prim::F64 => {
+                    Prim::F64 | Prim::F32 => {
                         let (x, b) = (fv(x), fv(b));
                         if b.is_nan() {
                             false

@@ -1,9 +1,13 @@
-//! [`Storage`], the owner of an array's elements: one buffer of 64-bit words, either owned
-//! (allocated fallibly, refused up front when larger than physical memory) or lent by the
-//! embedding program for one call.
+//! [`Storage`], the owner of an array's elements: one buffer of elements at their natural
+//! size (1, 4 or 8 bytes: [`Prim::size`]), either owned (allocated fallibly, refused up
+//! front when larger than physical memory) or lent by the embedding program for one call.
+//!
+//! Elements are stored as NumPy stores them (`bool` one byte 0/1, `u8`, `i32`, `f32`,
+//! `i64`, `f64` in native byte order); [`Storage::load`] and [`Storage::store`] convert
+//! between that and the register form (see [`Prim`]).
 //!
 //! Invariant: the only `unsafe` of the runtime is here. A lent buffer is made only through
-//! the `unsafe` [`Storage::lend`], whose contract makes [`Storage::cells`] sound; `Cells` is
+//! the `unsafe` [`Storage::lend`], whose contract makes [`Storage::words`] sound; `Cells` is
 //! private to this file, so no other code can build one.
 
 use std::cell::{Cell, RefCell};
@@ -11,8 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use crate::runtime::error::RtError;
+use crate::vocab::Prim;
 
-/// The owner of an array's elements: one contiguous buffer of 64-bit words.
+/// The owner of an array's elements: one contiguous buffer of elements of one width.
 #[derive(Debug)]
 pub struct Storage {
     cells: Cells,
@@ -99,97 +104,228 @@ fn charge_check(bytes: u64, shape: impl FnOnce() -> String) -> Result<(), RtErro
 
 impl Drop for Storage {
     fn drop(&mut self) {
-        if let (Some(b), Cells::Owned(v)) = (&self.budget, &self.cells) {
-            b.used
-                .fetch_sub((v.capacity() as u64) * 8, Ordering::Relaxed);
+        if let Some(b) = &self.budget {
+            b.used.fetch_sub(self.owned_bytes(), Ordering::Relaxed);
+        }
+    }
+}
+
+/// The elements of a buffer as cells of their width (1, 4 or 8 bytes).
+#[derive(Clone, Copy, Debug)]
+pub enum Words<'a> {
+    W1(&'a [Cell<u8>]),
+    W4(&'a [Cell<u32>]),
+    W8(&'a [Cell<u64>]),
+}
+
+/// An owned buffer, by width.
+#[derive(Debug)]
+pub enum OwnedWords {
+    W1(Vec<Cell<u8>>),
+    W4(Vec<Cell<u32>>),
+    W8(Vec<Cell<u64>>),
+}
+
+impl OwnedWords {
+    /// Bytes of the allocation (its capacity).
+    fn bytes(&self) -> u64 {
+        (match self {
+            OwnedWords::W1(v) => v.capacity(),
+            OwnedWords::W4(v) => v.capacity() * 4,
+            OwnedWords::W8(v) => v.capacity() * 8,
+        }) as u64
+    }
+    pub fn len(&self) -> usize {
+        match self {
+            OwnedWords::W1(v) => v.len(),
+            OwnedWords::W4(v) => v.len(),
+            OwnedWords::W8(v) => v.len(),
+        }
+    }
+
+    /// `bits` (register forms of `elem`) packed at `elem`'s width; 8-byte kinds reuse the
+    /// allocation.
+    pub fn pack(elem: Prim, bits: Vec<u64>) -> OwnedWords {
+        match elem.size() {
+            1 => OwnedWords::W1(bits.into_iter().map(|b| Cell::new(to_raw(elem, b) as u8)).collect()),
+            4 => OwnedWords::W4(bits.into_iter().map(|b| Cell::new(to_raw(elem, b) as u32)).collect()),
+            _ => OwnedWords::W8(bits.into_iter().map(Cell::new).collect()),
         }
     }
 }
 
 #[derive(Debug)]
 enum Cells {
-    Owned(Vec<Cell<u64>>),
-    /// Words of the embedding program, lent for one call (see [`Storage::lend`] and
+    Owned(OwnedWords),
+    /// Elements of the embedding program, lent for one call (see [`Storage::lend`] and
     /// [`Storage::lend_read_only`]).
     Lent {
-        ptr: std::ptr::NonNull<Cell<u64>>,
+        ptr: std::ptr::NonNull<u8>,
+        /// Elements (of `width` bytes each).
         len: usize,
+        width: usize,
         /// Lent by shared reference: nk must not write (see [`Storage::lend_read_only`]).
         read_only: bool,
     },
 }
 
+/// The stored bits of register form `bits` of kind `elem` (the low `elem.size()` bytes
+/// are the element): `f32` as its own bits, `bool` as 0/1, integers keep their low bits.
+#[inline]
+pub fn to_raw(elem: Prim, bits: u64) -> u64 {
+    match elem {
+        Prim::F32 => (f64::from_bits(bits) as f32).to_bits() as u64,
+        Prim::Bool => (bits != 0) as u64,
+        _ => bits,
+    }
+}
+
+/// The register form of stored bits `raw` (zero-extended from the element's width).
+#[inline]
+pub fn from_raw(elem: Prim, raw: u64) -> u64 {
+    match elem {
+        Prim::F32 => (f32::from_bits(raw as u32) as f64).to_bits(),
+        Prim::I32 => raw as u32 as i32 as i64 as u64,
+        _ => raw,
+    }
+}
+
 impl Storage {
-    /// Storage over `len` words at `ptr` that belong to someone else (an `ndarray` the
-    /// embedding program passes by `&mut`): nk reads and writes them in place.
+    /// Storage over `len` elements of `elem`'s width at `ptr` that belong to someone else
+    /// (an `ndarray` the embedding program passes by `&mut`): nk reads and writes them in
+    /// place.
     ///
     /// # Safety
-    /// `ptr` must be valid for reads and writes of `len` 8-byte words, and nothing else may
-    /// access them, for as long as this `Storage` lives. (The engine lends memory only for
-    /// the duration of one call and checks that the storage is dropped before it returns.)
+    /// `ptr` must be aligned to `elem.size()` and valid for reads and writes of `len`
+    /// elements of `elem.size()` bytes, every one of which holds a valid element (`bool`: 0
+    /// or 1), and nothing else may access them, for as long as this `Storage` lives. (The
+    /// engine lends memory only for the duration of one call and checks that the storage is
+    /// dropped before it returns.)
     #[allow(unsafe_code)]
-    pub unsafe fn lend(ptr: std::ptr::NonNull<u64>, len: usize) -> Storage {
+    pub unsafe fn lend(ptr: std::ptr::NonNull<u8>, len: usize, elem: Prim) -> Storage {
         Storage {
             cells: Cells::Lent {
-                ptr: ptr.cast(),
+                ptr,
                 len,
+                width: elem.size(),
                 read_only: false,
             },
             budget: None,
         }
     }
 
-    /// Storage over `len` words at `ptr` that the embedding program lends *for reading*
-    /// (an `ndarray` passed by `&` or as an `ArrayView`): nk reads them in place and must
-    /// never write them. [`Storage::is_read_only`] says so, and the engine lends such
-    /// memory only to functions that write no array (`ir::effects::writes_arrays`),
-    /// replacing it by a copy otherwise.
+    /// Storage over `len` elements of `elem`'s width at `ptr` that the embedding program
+    /// lends *for reading* (an `ndarray` passed by `&` or as an `ArrayView`): nk reads them
+    /// in place and must never write them. [`Storage::is_read_only`] says so, and the engine
+    /// lends such memory only to functions that write no array
+    /// (`ir::effects::writes_arrays`), replacing it by a copy otherwise.
     ///
     /// # Safety
-    /// `ptr` must be valid for reads of `len` 8-byte words, and nothing may write them, for
-    /// as long as this `Storage` lives; and nothing may write through this `Storage`
-    /// (no `Cell::set` on its [`Storage::cells`]) — the memory may be behind a shared
-    /// reference.
+    /// As [`Storage::lend`] but for reads only: nothing may write the elements for as long
+    /// as this `Storage` lives; and nothing may write through this `Storage` (no
+    /// [`Storage::store`], no `Cell::set` on its [`Storage::words`]) — the memory may be
+    /// behind a shared reference.
     #[allow(unsafe_code)]
-    pub unsafe fn lend_read_only(ptr: std::ptr::NonNull<u64>, len: usize) -> Storage {
+    pub unsafe fn lend_read_only(ptr: std::ptr::NonNull<u8>, len: usize, elem: Prim) -> Storage {
         Storage {
             cells: Cells::Lent {
-                ptr: ptr.cast(),
+                ptr,
                 len,
+                width: elem.size(),
                 read_only: true,
             },
             budget: None,
         }
     }
 
-    /// All words of the buffer, in memory order.
+    /// All elements of the buffer, in memory order, as cells of their width.
     #[allow(unsafe_code)]
-    pub fn cells(&self) -> &[Cell<u64>] {
+    pub fn words(&self) -> Words<'_> {
         match &self.cells {
-            Cells::Owned(v) => v,
-            // SAFETY: `lend`'s contract: `len` words at `ptr` are valid and ours alone while
-            // `self` lives; `Cell<u64>` has the layout of `u64`, and all access is through
-            // `Cell`, so shared references to the slice are sound (for read-only loans,
-            // `lend_read_only`'s contract adds that no `Cell` of it is ever set).
-            Cells::Lent { ptr, len, .. } => unsafe { std::slice::from_raw_parts(ptr.as_ptr(), *len) },
+            Cells::Owned(OwnedWords::W1(v)) => Words::W1(v),
+            Cells::Owned(OwnedWords::W4(v)) => Words::W4(v),
+            Cells::Owned(OwnedWords::W8(v)) => Words::W8(v),
+            // SAFETY: `lend`'s contract: `len` elements of `width` bytes at `ptr`, aligned
+            // to `width`, are valid and ours alone while `self` lives; `Cell<uN>` has the
+            // layout of `uN`, and all access is through `Cell`, so shared references to
+            // the slice are sound (for read-only loans, `lend_read_only`'s contract adds
+            // that no `Cell` of it is ever set).
+            Cells::Lent {
+                ptr, len, width, ..
+            } => unsafe {
+                match width {
+                    1 => Words::W1(std::slice::from_raw_parts(ptr.as_ptr().cast(), *len)),
+                    4 => Words::W4(std::slice::from_raw_parts(ptr.as_ptr().cast(), *len)),
+                    _ => Words::W8(std::slice::from_raw_parts(ptr.as_ptr().cast(), *len)),
+                }
+            },
         }
     }
-    /// Number of words in the buffer.
+
+    /// The elements as 64-bit cells, when they are 8 bytes wide (`i64`, `f64`): the fast
+    /// path of kernels, whose register form is the stored word.
+    #[inline]
+    pub fn cells64(&self) -> Option<&[Cell<u64>]> {
+        match self.words() {
+            Words::W8(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The element at `pos` in register form, read as kind `elem` (whose width is the
+    /// buffer's). Panics if `pos` is out of range (callers index in-bounds positions).
+    #[inline]
+    pub fn load(&self, elem: Prim, pos: usize) -> u64 {
+        match self.words() {
+            Words::W8(w) => w[pos].get(),
+            Words::W4(w) => from_raw(elem, w[pos].get() as u64),
+            Words::W1(w) => from_raw(elem, w[pos].get() as u64),
+        }
+    }
+
+    /// Stores register form `bits` of kind `elem` at `pos` (see [`Storage::load`]).
+    #[inline]
+    pub fn store(&self, elem: Prim, pos: usize, bits: u64) {
+        match self.words() {
+            Words::W8(w) => w[pos].set(bits),
+            Words::W4(w) => w[pos].set(to_raw(elem, bits) as u32),
+            Words::W1(w) => w[pos].set(to_raw(elem, bits) as u8),
+        }
+    }
+
+    /// Number of elements in the buffer.
     pub fn len(&self) -> usize {
-        self.cells().len()
+        match self.words() {
+            Words::W1(w) => w.len(),
+            Words::W4(w) => w.len(),
+            Words::W8(w) => w.len(),
+        }
     }
     pub fn is_empty(&self) -> bool {
-        self.cells().is_empty()
+        self.len() == 0
     }
-    /// Address of the first word (for native code; reading it needs the owner kept alive).
-    pub fn as_ptr(&self) -> *const Cell<u64> {
-        self.cells().as_ptr()
+    /// Bytes of one element.
+    pub fn width(&self) -> usize {
+        match self.words() {
+            Words::W1(_) => 1,
+            Words::W4(_) => 4,
+            Words::W8(_) => 8,
+        }
     }
-    /// Whether the words are lent by the embedding program.
+    /// Address of the first element (for native code; reading it needs the owner kept
+    /// alive).
+    pub fn as_ptr(&self) -> *const u8 {
+        match self.words() {
+            Words::W1(w) => w.as_ptr().cast(),
+            Words::W4(w) => w.as_ptr().cast(),
+            Words::W8(w) => w.as_ptr().cast(),
+        }
+    }
+    /// Whether the elements are lent by the embedding program.
     pub fn is_lent(&self) -> bool {
         matches!(self.cells, Cells::Lent { .. })
     }
-    /// Whether the words are lent for reading only ([`Storage::lend_read_only`]).
+    /// Whether the elements are lent for reading only ([`Storage::lend_read_only`]).
     pub fn is_read_only(&self) -> bool {
         matches!(
             self.cells,
@@ -200,31 +336,38 @@ impl Storage {
         )
     }
 
-    /// Storage owning `cells` (counted against the active memory budget, if any).
-    pub(super) fn owned(cells: Vec<Cell<u64>>) -> Storage {
+    fn owned_bytes(&self) -> u64 {
+        match &self.cells {
+            Cells::Owned(w) => w.bytes(),
+            Cells::Lent { .. } => 0,
+        }
+    }
+
+    /// Storage owning `words` (counted against the active memory budget, if any).
+    pub(super) fn owned(words: OwnedWords) -> Storage {
         let budget = BUDGET.with(|b| b.borrow().clone());
         if let Some(b) = &budget {
-            let bytes = (cells.capacity() as u64) * 8;
+            let bytes = words.bytes();
             let used = b.used.fetch_add(bytes, Ordering::Relaxed) + bytes;
             if used > b.limit {
                 b.exceeded.store(true, Ordering::Relaxed);
                 b.stop.store(true, Ordering::Relaxed);
             }
         }
+        debug_assert!(words.len() <= super::MAX_ELEMENTS);
         Storage {
-            cells: Cells::Owned(cells),
+            cells: Cells::Owned(words),
             budget,
         }
     }
 
-    /// The owned words (no longer counted against a budget), or the storage back
-    /// unchanged when its words are lent.
-    pub(super) fn into_owned(mut self) -> Result<Vec<Cell<u64>>, Storage> {
-        match std::mem::replace(&mut self.cells, Cells::Owned(Vec::new())) {
+    /// The owned elements (no longer counted against a budget), or the storage back
+    /// unchanged when its elements are lent.
+    pub(super) fn into_owned(mut self) -> Result<OwnedWords, Storage> {
+        match std::mem::replace(&mut self.cells, Cells::Owned(OwnedWords::W8(Vec::new()))) {
             Cells::Owned(v) => {
                 if let Some(b) = self.budget.take() {
-                    b.used
-                        .fetch_sub((v.capacity() as u64) * 8, Ordering::Relaxed);
+                    b.used.fetch_sub(v.bytes(), Ordering::Relaxed);
                 }
                 Ok(v)
             }
@@ -253,39 +396,75 @@ fn physical_memory() -> Option<u64> {
     })
 }
 
-/// Allocates `n` words set to `fill`, reporting allocation failure as an error. A request
-/// larger than the machine's physical memory is refused up front: with overcommit the
-/// allocation could succeed and the process be killed while filling it.
+/// Allocates `n` elements of `elem` set to register form `fill`, reporting allocation
+/// failure as an error. A request larger than the machine's physical memory is refused up
+/// front: with overcommit the allocation could succeed and the process be killed while
+/// filling it.
 ///
 /// `shape` names the array in the error message; it is called only on failure (formatting
 /// it on every allocation cost more than the allocation of a small array).
-pub(super) fn alloc_cells(
+pub(super) fn alloc_words(
+    elem: Prim,
     n: usize,
     fill: u64,
     shape: impl FnOnce() -> String,
-) -> Result<Vec<Cell<u64>>, RtError> {
-    let mut v = reserve_cells(n, shape)?;
-    v.resize(n, Cell::new(fill));
-    Ok(v)
-}
-
-/// An empty buffer with room for `n` words (see [`alloc_cells`] for the limits).
-pub(super) fn reserve_cells(
-    n: usize,
-    shape: impl FnOnce() -> String,
-) -> Result<Vec<Cell<u64>>, RtError> {
-    // Formatted at most once, on the one error returned.
+) -> Result<OwnedWords, RtError> {
     let mut shape = Some(shape);
     let mut shape = move || shape.take().map(|f| f()).unwrap_or_default();
-    if physical_memory().is_some_and(|m| (n as u64).saturating_mul(8) > m) {
+    check_alloc(n, elem.size(), &mut shape)?;
+    let Some(mut out) = try_reserve(elem, n) else {
         return Err(oom(&shape()));
+    };
+    let raw = to_raw(elem, fill);
+    match &mut out {
+        OwnedWords::W1(v) => v.resize(n, Cell::new(raw as u8)),
+        OwnedWords::W4(v) => v.resize(n, Cell::new(raw as u32)),
+        OwnedWords::W8(v) => v.resize(n, Cell::new(raw)),
     }
-    charge_check((n as u64).saturating_mul(8), &mut shape)?;
-    let mut v: Vec<Cell<u64>> = Vec::new();
+    Ok(out)
+}
+
+/// An empty `u64` buffer with room for `n` register-form words (to be packed with
+/// [`OwnedWords::pack`]); see [`alloc_words`] for the limits (counted at `elem`'s width).
+pub(super) fn reserve_bits(
+    elem: Prim,
+    n: usize,
+    shape: impl FnOnce() -> String,
+) -> Result<Vec<u64>, RtError> {
+    let mut shape = Some(shape);
+    let mut shape = move || shape.take().map(|f| f()).unwrap_or_default();
+    check_alloc(n, elem.size(), &mut shape)?;
+    let mut v: Vec<u64> = Vec::new();
     if v.try_reserve_exact(n).is_err() {
         return Err(oom(&shape()));
     }
     Ok(v)
+}
+
+/// Refuses `n` elements of `width` bytes beyond physical memory or the active budget.
+fn check_alloc(n: usize, width: usize, shape: impl FnOnce() -> String) -> Result<(), RtError> {
+    // Formatted at most once, on the one error returned.
+    let mut shape = Some(shape);
+    let mut shape = move || shape.take().map(|f| f()).unwrap_or_default();
+    let bytes = (n as u64).saturating_mul(width as u64);
+    if n > super::MAX_ELEMENTS || physical_memory().is_some_and(|m| bytes > m) {
+        return Err(oom(&shape()));
+    }
+    charge_check(bytes, &mut shape)
+}
+
+/// An empty buffer of `elem`'s width with room for `n` elements, or `None`.
+fn try_reserve(elem: Prim, n: usize) -> Option<OwnedWords> {
+    fn r<T>(n: usize) -> Option<Vec<Cell<T>>> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(n).ok()?;
+        Some(v)
+    }
+    Some(match elem.size() {
+        1 => OwnedWords::W1(r(n)?),
+        4 => OwnedWords::W4(r(n)?),
+        _ => OwnedWords::W8(r(n)?),
+    })
 }
 
 #[cfg(test)]
@@ -324,9 +503,9 @@ mod tests {
     fn lent_storage_is_shared_in_place_and_bad_layouts_are_refused() {
         let mut buf: Vec<u64> = (0..6).collect();
         // Column 1 of a 3x2 row-major matrix: lent from its first element on.
-        let ptr = std::ptr::NonNull::new(buf[1..].as_mut_ptr()).unwrap();
+        let ptr = std::ptr::NonNull::new(buf[1..].as_mut_ptr().cast::<u8>()).unwrap();
         // SAFETY: `buf` outlives every array made here and is not touched meanwhile.
-        let data = Rc::new(unsafe { Storage::lend(ptr, 5) });
+        let data = Rc::new(unsafe { Storage::lend(ptr, 5, Prim::I64) });
         let col = Array::over_lent(Prim::I64, &[3], &[2], data.clone()).unwrap();
         assert_eq!(col.to_vec_bits(), vec![1, 3, 5]);
         col.set(&[2], 50).unwrap();
@@ -338,8 +517,44 @@ mod tests {
         // Lent storage is never taken as an owned buffer.
         let whole = Array::over_lent(Prim::I64, &[5], &[1], data.clone()).unwrap();
         assert!(whole.lent_storage().is_some());
-        assert!(whole.take_contiguous_bits().is_err());
+        assert!(whole.take_contiguous().is_err());
         drop((col, data));
         assert_eq!(buf, vec![0, 1, 2, 3, 4, 50]);
+    }
+
+    #[test]
+    fn elements_take_their_natural_size_and_convert_at_the_boundary() {
+        let n = 1000;
+        for (p, width) in [
+            (Prim::Bool, 1),
+            (Prim::U8, 1),
+            (Prim::I32, 4),
+            (Prim::F32, 4),
+            (Prim::I64, 8),
+            (Prim::F64, 8),
+        ] {
+            let a = Array::zeros(p, &[n]).unwrap();
+            assert_eq!(a.storage().width(), width, "{p:?}");
+            assert_eq!(a.storage().len(), n as usize);
+        }
+        // Register forms in, stored forms kept, register forms out.
+        let u = Array::from_vec(Prim::U8, &[3], vec![1, 255, 300]);
+        assert_eq!(u.to_vec_bits(), vec![1, 255, 44], "u8 keeps the low byte");
+        let i = Array::from_vec(Prim::I32, &[2], vec![(-5i64) as u64, 1 << 31]);
+        assert_eq!(
+            i.to_vec_bits(),
+            vec![(-5i64) as u64, (i32::MIN as i64) as u64],
+            "i32 sign-extends"
+        );
+        let f = Array::from_vec(Prim::F32, &[1], vec![0.1f64.to_bits()]);
+        assert_eq!(f.to_vec_bits(), vec![(0.1f32 as f64).to_bits()], "f32 rounds");
+        let b = Array::from_vec(Prim::Bool, &[2], vec![0, 7]);
+        assert_eq!(b.to_vec_bits(), vec![0, 1]);
+        // Strided views of narrow elements read and write the right bytes.
+        let m = Array::from_vec(Prim::U8, &[2, 3], (0..6).collect());
+        let col = m.transpose();
+        assert_eq!(col.to_vec_bits(), vec![0, 3, 1, 4, 2, 5]);
+        col.set(&[2, 1], 250).unwrap();
+        assert_eq!(m.to_vec_bits(), vec![0, 1, 2, 3, 4, 250]);
     }
 }

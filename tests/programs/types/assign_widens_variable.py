@@ -1,0 +1,2 @@
+from nkfmt import nkprint
+nkprint(2.5)
