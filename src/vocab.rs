@@ -130,9 +130,26 @@ pub enum BinOp {
     Ge,
     Eq,
     Ne,
+    /// `&`: bitwise on integers, logical on `bool`.
+    BitAnd,
+    /// `|`
+    BitOr,
+    /// `^`
+    BitXor,
+    /// `<<`; a negative count or one of at least the type's width is an error.
+    Shl,
+    /// `>>`, arithmetic for signed kinds.
+    Shr,
 }
 
 impl BinOp {
+    /// `& | ^ << >>`.
+    pub fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr
+        )
+    }
     pub fn is_comparison(self) -> bool {
         matches!(
             self,
@@ -154,6 +171,11 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::Eq => "==",
             BinOp::Ne => "!=",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
         }
     }
 }

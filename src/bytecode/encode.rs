@@ -211,7 +211,7 @@ fn get_prim(r: &mut Reader) -> Option<Prim> {
     Prim::ALL.get(r.u8()? as usize).copied()
 }
 
-const BINOPS: [BinOp; 13] = [
+const BINOPS: [BinOp; 18] = [
     BinOp::Add,
     BinOp::Sub,
     BinOp::Mul,
@@ -225,6 +225,11 @@ const BINOPS: [BinOp; 13] = [
     BinOp::Ge,
     BinOp::Eq,
     BinOp::Ne,
+    BinOp::BitAnd,
+    BinOp::BitOr,
+    BinOp::BitXor,
+    BinOp::Shl,
+    BinOp::Shr,
 ];
 
 /// Writes an IR type.

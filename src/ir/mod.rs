@@ -186,7 +186,10 @@ pub struct Expr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnOp {
     Neg,
+    /// Logical `not` on `bool`.
     Not,
+    /// `~` on an integer kind (bitwise; `~` on `bool` is `Not`).
+    BitNot,
 }
 
 #[derive(Debug, Clone)]

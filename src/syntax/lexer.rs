@@ -136,6 +136,20 @@ pub enum Token {
     SlashSlash,
     #[token("%")]
     Percent,
+    #[token("&")]
+    Amp,
+    #[token("|")]
+    Pipe,
+    #[token("^")]
+    Caret,
+    #[token("~")]
+    Tilde,
+    #[token("<<")]
+    Shl,
+    #[token(">>")]
+    Shr,
+    #[token("@")]
+    At,
     #[token("=")]
     Assign,
     #[token("+=")]
@@ -221,6 +235,13 @@ impl Token {
             Token::Slash => "/",
             Token::SlashSlash => "//",
             Token::Percent => "%",
+            Token::Amp => "&",
+            Token::Pipe => "|",
+            Token::Caret => "^",
+            Token::Tilde => "~",
+            Token::Shl => "<<",
+            Token::Shr => ">>",
+            Token::At => "@",
             Token::Assign => "=",
             Token::PlusAssign => "+=",
             Token::MinusAssign => "-=",

@@ -1633,6 +1633,32 @@ impl<'a> Checker<'a> {
                     ref other => self.err(span, format!("type mismatch: cannot negate {other}")),
                 }
             }
+            ast::ExprKind::BitNot(a) => {
+                let a = self.value(cx, a);
+                match a.ty {
+                    Type::Prim(Prim::Bool) | Type::Array(Prim::Bool, _) => {
+                        let ty = a.ty.clone();
+                        mk(ExprKind::Unary(UnOp::Not, Box::new(a)), ty)
+                    }
+                    Type::Prim(p) | Type::Array(p, _) if p.is_int() => {
+                        let ty = a.ty.clone();
+                        mk(ExprKind::Unary(UnOp::BitNot, Box::new(a)), ty)
+                    }
+                    Type::Unknown => unknown(span),
+                    ref other => self.err(
+                        span,
+                        format!("type mismatch: `~` needs an integer or bool, found {other}"),
+                    ),
+                }
+            }
+            ast::ExprKind::MatMul(a, b) => {
+                let a = self.value(cx, a);
+                let b = self.value(cx, b);
+                match builtins::lower(self, "dot", vec![a, b], builtins::Extra::default(), span) {
+                    Some(r) => r.unwrap_or_else(|msg| self.err(span, msg.replace("`dot`", "`@`"))),
+                    None => unknown(span),
+                }
+            }
             ast::ExprKind::Call(callee, args) => self.call(cx, callee, args, span),
             ast::ExprKind::Keyword(k, _) => self.err(
                 k.span,
@@ -1703,9 +1729,31 @@ impl<'a> Checker<'a> {
                 if v.ty.is_unknown() {
                     return v;
                 }
+                // Array attributes, as NumPy's: `m.T`, `a.shape`, `a.size`, `a.ndim`.
+                let builtin = match member.name.as_str() {
+                    "T" => Some("transpose"),
+                    "shape" => Some("shape"),
+                    "size" => Some("size"),
+                    "ndim" => Some("ndim"),
+                    _ => None,
+                };
+                let is_array = v.ty.is_array();
+                let ty = v.ty.clone();
+                if let (Some(b), true) = (builtin, is_array) {
+                    let extra = builtins::Extra::default();
+                    if let Some(r) = builtins::lower(self, b, vec![v], extra, span) {
+                        return r.unwrap_or_else(|msg| self.err(span, msg));
+                    }
+                    return unknown(span);
+                }
+                let hint = if is_array {
+                    " (arrays have `.T`, `.shape`, `.size` and `.ndim`)"
+                } else {
+                    ""
+                };
                 self.err(
                     member.span,
-                    format!("type mismatch: {} has no member `{}`", v.ty, member.name),
+                    format!("type mismatch: {ty} has no member `{}`{hint}", member.name),
                 )
             }
             ast::ExprKind::TupleField(base, i) => {
@@ -1853,7 +1901,22 @@ impl<'a> Checker<'a> {
         let ndim = na.or(nb);
         let both_bool = pa == Prim::Bool && pb == Prim::Bool;
         let any_bool = pa == Prim::Bool || pb == Prim::Bool;
-        if op.is_comparison() {
+        if op.is_bitwise() {
+            // Integers and bool (logical for `& | ^` on bools); shifts on integers only.
+            let shift = matches!(op, BinOp::Shl | BinOp::Shr);
+            if pa.is_float() || pb.is_float() || (shift && any_bool) {
+                let what = if shift { "integers" } else { "integers or bools" };
+                return self.err(
+                    span,
+                    format!(
+                        "type mismatch: `{}` needs {what}, found {} and {}",
+                        op.symbol(),
+                        a.ty,
+                        b.ty
+                    ),
+                );
+            }
+        } else if op.is_comparison() {
             if any_bool && !(both_bool && matches!(op, BinOp::Eq | BinOp::Ne)) {
                 return mismatch(self, &a, &b);
             }

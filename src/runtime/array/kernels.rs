@@ -16,7 +16,7 @@ use crate::runtime::error::RtError;
 use crate::runtime::format::format_shape;
 use crate::runtime::ops::{
     binop_in_int, binop_result, convert_bits, f64_to_i64, float_binop_bits, float_maximum,
-    float_minimum, int_abs, int_binop_bits, math1, Scalar,
+    float_minimum, int_abs, int_binop_bits, int_shift, math1, Scalar,
 };
 use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 
@@ -121,7 +121,8 @@ pub(super) fn iv(x: u64) -> i64 {
 /// `op` over integer (or bool 0/1) operands; the result words are `i64` or bool. Each arm
 /// calls the scalar definition ([`int_binop_bits`]) with a constant operator, so the match
 /// folds away inside the loop and scalar and array results cannot differ.
-fn int_kernel<D: Driver>(op: BinOp, d: &D) -> Result<Vec<u64>, RtError> {
+/// `bits` is the width of the result kind (shifts are checked against it).
+fn int_kernel<D: Driver>(op: BinOp, d: &D, bits: u32) -> Result<Vec<u64>, RtError> {
     macro_rules! total {
         ($op:ident) => {
             // Only `//`, `%` and `**` can fail; these arms never do.
@@ -147,6 +148,10 @@ fn int_kernel<D: Driver>(op: BinOp, d: &D) -> Result<Vec<u64>, RtError> {
         BinOp::Ge => total!(Ge),
         BinOp::Eq => total!(Eq),
         BinOp::Ne => total!(Ne),
+        BinOp::BitAnd => total!(BitAnd),
+        BinOp::BitOr => total!(BitOr),
+        BinOp::BitXor => total!(BitXor),
+        BinOp::Shl | BinOp::Shr => d.try_run(|x, y| int_shift(op, iv(x), iv(y), bits).map(|v| v as u64))?,
     })
 }
 
@@ -172,6 +177,10 @@ fn float_kernel<D: Driver>(op: BinOp, d: &D) -> Vec<u64> {
         BinOp::Ge => arm!(Ge),
         BinOp::Eq => arm!(Eq),
         BinOp::Ne => arm!(Ne),
+        // The checker allows bitwise operators on integers and bool only.
+        BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => {
+            d.run(|_, _| 0)
+        }
     }
 }
 
@@ -321,7 +330,7 @@ impl Array {
         }
         let res = binop_result(op, a.elem, b.elem);
         let bits = if binop_in_int(op, a.elem, b.elem) {
-            int_kernel(op, &ArrArr(a, b))?
+            int_kernel(op, &ArrArr(a, b), res.size() as u32 * 8)?
         } else {
             let (fa, fb) = (a.as_float(), b.as_float());
             float_kernel(op, &ArrArr(&fa, &fb))
@@ -408,7 +417,7 @@ impl Array {
                 s: s.as_i64() as u64,
                 left: scalar_on_left,
             };
-            int_kernel(op, &d)?
+            int_kernel(op, &d, res.size() as u32 * 8)?
         } else {
             let fa = a.as_float();
             let d = ArrScalar {
@@ -432,9 +441,14 @@ impl Array {
         }
     }
 
-    /// `not a` elementwise on a bool array (any nonzero word counts as `true`).
+    /// `not a` / `~a` elementwise: logical on a bool array (any nonzero word counts as
+    /// `true`), bitwise on integers (in their kind).
     pub fn not(a: &Array) -> Array {
-        Array::with_shape_of(a, Prim::Bool, map1(a, |x| (x == 0) as u64))
+        if a.elem == Prim::Bool {
+            Array::with_shape_of(a, Prim::Bool, map1(a, |x| (x == 0) as u64))
+        } else {
+            Array::with_shape_of(a, a.elem, map1(a, |x| !x))
+        }
     }
 
     /// A one-argument math function elementwise: `abs` keeps an integer kind (`bool` gives
