@@ -321,7 +321,7 @@ mod tests {
 
     #[test]
     fn errors_are_items_not_failures() {
-        let items: Vec<_> = lex("1 @ 99999999999999999999 \"abc").collect();
+        let items: Vec<_> = lex("1 $ 99999999999999999999 \"abc").collect();
         assert!(matches!(items[1], Err((2, LexError::InvalidToken, 3))));
         assert!(matches!(items[2], Err((_, LexError::IntTooLarge, _))));
         assert!(matches!(
