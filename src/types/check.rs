@@ -1309,7 +1309,7 @@ impl<'a> Checker<'a> {
         match &v.ty {
             // Stored values convert to the element type as NumPy's assignment does.
             Type::Prim(p) => store_convert(v.clone(), *p, elem),
-            Type::Array(_, m) if *m == n => v,
+            Type::Array(_, m) if *m <= n => v, // broadcast at run time
             Type::Unknown => v,
             other => self.err(
                 span,
@@ -1887,18 +1887,12 @@ impl<'a> Checker<'a> {
         let (Some((pa, na)), Some((pb, nb))) = (elem(&a.ty), elem(&b.ty)) else {
             return mismatch(self, &a, &b);
         };
-        if let (Some(x), Some(y)) = (na, nb) {
-            if x != y {
-                return self.err(
-                    span,
-                    format!(
-                        "shape mismatch: cannot apply `{}` to arrays of {x} and {y} dimensions",
-                        op.symbol()
-                    ),
-                );
-            }
-        }
-        let ndim = na.or(nb);
+        // Arrays of different ranks broadcast (NumPy's rules, checked at run time): the
+        // result has the larger rank.
+        let ndim = match (na, nb) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
         let both_bool = pa == Prim::Bool && pb == Prim::Bool;
         let any_bool = pa == Prim::Bool || pb == Prim::Bool;
         if op.is_bitwise() {

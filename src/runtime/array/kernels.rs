@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use super::layout::Offsets;
+use super::layout::{broadcast_shape, Offsets};
 use super::Array;
 use crate::runtime::error::RtError;
 use crate::runtime::format::format_shape;
@@ -252,7 +252,7 @@ fn in_place_kernel(
 
 fn shape_mismatch(a: &Array, b: &Array) -> RtError {
     RtError::new(format!(
-        "shape mismatch: operands have shapes {} and {}",
+        "shape mismatch: operands could not be broadcast together with shapes {} and {}",
         format_shape(a.shape()),
         format_shape(b.shape())
     ))
@@ -261,16 +261,28 @@ fn shape_mismatch(a: &Array, b: &Array) -> RtError {
 impl Array {
     // ----- writes -------------------------------------------------------------------------
 
-    /// Copies `src` into this array (or view). Shapes must be equal; `i64`/`bool` elements
-    /// stored into an `f64` array widen. Correct when `src` overlaps `self`.
+    /// Copies `src` into this array (or view), converting elements to this array's kind;
+    /// `src` broadcasts to this shape. Correct when `src` overlaps `self`.
     pub fn assign(&self, src: &Array) -> Result<(), RtError> {
-        if self.shape() != src.shape() {
-            return Err(RtError::new(format!(
-                "shape mismatch: cannot assign array of shape {} to slice of shape {}",
-                format_shape(src.shape()),
-                format_shape(self.shape())
-            )));
-        }
+        // `src` broadcasts to this array's shape, as in NumPy's assignment.
+        let spread;
+        let src = if self.shape() == src.shape() {
+            src
+        } else {
+            match src.broadcast_to(self.shape()) {
+                Some(v) => {
+                    spread = v;
+                    &spread
+                }
+                None => {
+                    return Err(RtError::new(format!(
+                        "shape mismatch: cannot assign array of shape {} to slice of shape {}",
+                        format_shape(src.shape()),
+                        format_shape(self.shape())
+                    )))
+                }
+            }
+        };
         let (from, to) = (src.elem, self.elem);
         if self.shares_storage(src) {
             let tmp = src.to_vec_bits();
@@ -323,11 +335,27 @@ impl Array {
         }
     }
 
-    /// `a op b` elementwise; shapes must be equal.
-    pub fn binop(op: BinOp, a: &Array, b: &Array) -> Result<Array, RtError> {
-        if a.shape() != b.shape() {
-            return Err(shape_mismatch(a, b));
+    /// Both operands as views of their broadcast shape (NumPy's rules), or the error naming
+    /// both shapes. Equal shapes (the common case) borrow.
+    fn broadcast_pair<'a>(
+        a: &'a Array,
+        b: &'a Array,
+    ) -> Result<(Cow<'a, Array>, Cow<'a, Array>), RtError> {
+        if a.shape() == b.shape() {
+            return Ok((Cow::Borrowed(a), Cow::Borrowed(b)));
         }
+        let views = broadcast_shape(a.shape(), b.shape())
+            .and_then(|s| Some((a.broadcast_to(&s)?, b.broadcast_to(&s)?)));
+        match views {
+            Some((x, y)) => Ok((Cow::Owned(x), Cow::Owned(y))),
+            None => Err(shape_mismatch(a, b)),
+        }
+    }
+
+    /// `a op b` elementwise, broadcasting as NumPy.
+    pub fn binop(op: BinOp, a: &Array, b: &Array) -> Result<Array, RtError> {
+        let (a, b) = Array::broadcast_pair(a, b)?;
+        let (a, b) = (&*a, &*b);
         let res = binop_result(op, a.elem, b.elem);
         let bits = if binop_in_int(op, a.elem, b.elem) {
             int_kernel(op, &ArrArr(a, b), res.size() as u32 * 8)?
@@ -371,15 +399,22 @@ impl Array {
         {
             return Ok(false);
         }
-        if let InPlace::Array(o) = other {
-            if o.shape() != target.shape() {
-                return Err(if into_left {
-                    shape_mismatch(target, o)
-                } else {
-                    shape_mismatch(o, target)
-                });
+        // The other operand broadcast to the target's shape; any other shape is left to
+        // the allocating `binop` (which reports a mismatch).
+        let spread;
+        let other = match other {
+            InPlace::Array(o) if o.shape() != target.shape() => {
+                let both = broadcast_shape(o.shape(), target.shape());
+                match o.broadcast_to(target.shape()) {
+                    Some(v) if both.as_deref() == Some(target.shape()) => {
+                        spread = v;
+                        InPlace::Array(&spread)
+                    }
+                    _ => return Ok(false),
+                }
             }
-        }
+            o => o,
+        };
         let Some(cells) = target.contig_cells() else {
             return Ok(false);
         };
@@ -470,11 +505,10 @@ impl Array {
         Array::with_shape_of(a, a.elem.float_result(), bits)
     }
 
-    /// A two-argument math function on two arrays of the same shape.
+    /// A two-argument math function on two arrays, broadcasting as NumPy.
     pub fn math2_aa(f: MathFn2, a: &Array, b: &Array) -> Result<Array, RtError> {
-        if a.shape() != b.shape() {
-            return Err(shape_mismatch(a, b));
-        }
+        let (a, b) = Array::broadcast_pair(a, b)?;
+        let (a, b) = (&*a, &*b);
         let p = Prim::promote(a.elem, b.elem);
         if f.keeps_int() && !p.is_float() {
             return Ok(Array::with_shape_of(
@@ -632,11 +666,11 @@ mod tests {
         );
         assert_eq!(
             err(Array::binop(BinOp::Add, &i(&[1, 2, 3]), &i(&[1, 2, 3, 4]))),
-            "shape mismatch: operands have shapes (3,) and (4,)"
+            "shape mismatch: operands could not be broadcast together with shapes (3,) and (4,)"
         );
         assert_eq!(
             err(Array::binop(BinOp::Add, &iota2(2, 3), &iota2(3, 2))),
-            "shape mismatch: operands have shapes (2, 3) and (3, 2)"
+            "shape mismatch: operands could not be broadcast together with shapes (2, 3) and (3, 2)"
         );
         let bools = Array::from_bools(&[true, false]);
         assert_eq!(
