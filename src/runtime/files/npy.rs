@@ -139,9 +139,10 @@ pub fn read(path: &Path) -> Result<Npy, FileError> {
         .map_err(|e| FileError::io(&name, "cannot read", &e))?;
     let h = parse_header(&head, meta.len(), &name)?;
     // The header's claim matches the file's length, so this allocation is backed by data.
+    let oom = || FileError::new(&name, format!("out of memory reading {} bytes", h.data_len));
     let mut data = Vec::new();
-    data.try_reserve_exact(h.data_len as usize)
-        .map_err(|_| FileError::new(&name, format!("out of memory reading {} bytes", h.data_len)))?;
+    data.try_reserve_exact(usize::try_from(h.data_len).map_err(|_| oom())?)
+        .map_err(|_| oom())?;
     data.extend_from_slice(&head[h.data_start.min(head.len())..]);
     // One byte more than expected, so a file that grew since its metadata was read is seen.
     file.take((h.data_len + 1).saturating_sub(data.len() as u64))
@@ -202,9 +203,9 @@ fn encode_header(
         return Err(FileError::new(
             name,
             format!(
-                "{data_len} bytes of data do not make a {} array of shape {}",
-                dtype.name(),
-                shape_text(shape)
+                "{data_len} bytes of data do not fit shape {} of {}",
+                shape_text(shape),
+                dtype.name()
             ),
         ));
     }
@@ -213,8 +214,13 @@ fn encode_header(
         dtype.descr(),
         shape_text(shape)
     );
-    // Version 1.0 has a 16-bit header length; 2.0 a 32-bit one. Pad so that the data
-    // starts at a multiple of 64 bytes (NumPy's ARRAY_ALIGN), ending the header with '\n'.
+    Ok(frame_header(&dict))
+}
+
+/// Magic, version, header length and `dict` padded with spaces and a final `\n`, so that
+/// the data starts at a multiple of 64 bytes (NumPy's `ARRAY_ALIGN`). Version 1.0 has a
+/// 16-bit header length; 2.0, used only when 1.0's cannot hold it, a 32-bit one.
+fn frame_header(dict: &str) -> Vec<u8> {
     let (version, prefix) = if 10 + dict.len() < 65_536 - 64 {
         (1u8, 10)
     } else {
@@ -233,7 +239,7 @@ fn encode_header(
     out.extend_from_slice(dict.as_bytes());
     out.resize(prefix + header_len - 1, b' ');
     out.push(b'\n');
-    Ok(out)
+    out
 }
 
 /// Python's text of a shape tuple: `(3,)`, `(2, 3)`, `()`.
@@ -397,9 +403,9 @@ fn parse_header(head: &[u8], file_len: u64, name: &str) -> Result<Header, FileEr
             "bytes after the array"
         };
         return Err(err(format!(
-            "{what}: a {} array of shape {} needs {data_len} bytes of data, the file has {present}",
-            dtype.name(),
-            shape_text(&shape)
+            "{what}: shape {} of {} needs {data_len} bytes of data, the file has {present}",
+            shape_text(&shape),
+            dtype.name()
         )));
     }
     let shape = shape

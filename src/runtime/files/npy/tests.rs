@@ -128,7 +128,7 @@ fn hostile_headers_are_errors_naming_the_problem() {
         (
             "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000000,), }",
             &[0; 16],
-            "truncated .npy file: a f64 array of shape (1000000000000000,) needs 8000000000000000 bytes of data, the file has 16",
+            "truncated .npy file: shape (1000000000000000,) of f64 needs 8000000000000000 bytes of data, the file has 16",
         ),
         (
             "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }",
@@ -138,12 +138,12 @@ fn hostile_headers_are_errors_naming_the_problem() {
         (
             "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",
             &[0; 16],
-            "truncated .npy file: a f64 array of shape (3,) needs 24 bytes of data, the file has 16",
+            "truncated .npy file: shape (3,) of f64 needs 24 bytes of data, the file has 16",
         ),
         (
             "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
             &[0; 16],
-            "bytes after the array: a f64 array of shape (1,) needs 8 bytes of data, the file has 16",
+            "bytes after the array: shape (1,) of f64 needs 8 bytes of data, the file has 16",
         ),
         (
             "{'descr': '<f8', 'fortran_order': False, }",
@@ -341,8 +341,26 @@ fn what_we_write_we_read_back() {
     let e = write(&d.join("r0.npy"), Dtype::F64, &[], &[0; 8]).unwrap_err();
     assert!(e.to_string().ends_with("cannot write an array of 0 axes; nk arrays have 1 to 3"));
     let e = write(&d.join("bad.npy"), Dtype::F64, &[2], &[0; 8]).unwrap_err();
-    assert!(e.to_string().ends_with("8 bytes of data do not make a f64 array of shape (2,)"));
+    assert!(e.to_string().ends_with("8 bytes of data do not fit shape (2,) of f64"));
     assert_eq!(d.names().len(), Dtype::ALL.len());
+}
+
+#[test]
+fn headers_too_long_for_version_1_are_written_as_version_2() {
+    for (len, version) in [(10, 1u8), (65_461, 1), (65_462, 2), (70_000, 2)] {
+        let dict = "x".repeat(len);
+        let h = frame_header(&dict);
+        assert_eq!(h[6], version, "{len}");
+        let prefix = if version == 1 { 10 } else { 12 };
+        let stated = if version == 1 {
+            u16::from_le_bytes([h[8], h[9]]) as usize
+        } else {
+            u32::from_le_bytes([h[8], h[9], h[10], h[11]]) as usize
+        };
+        assert_eq!(prefix + stated, h.len(), "{len}");
+        assert!(h.len().is_multiple_of(64) && h.ends_with(b"\n"), "{len}");
+        assert_eq!(&h[prefix..prefix + len], dict.as_bytes());
+    }
 }
 
 #[test]
