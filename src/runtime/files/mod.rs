@@ -81,10 +81,9 @@ pub(crate) fn display_name(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Reads the whole file, refusing one longer than `limit` bytes before reading it (the
-/// length comes from the open file's metadata; a file that grows meanwhile is still cut at
-/// `limit + 1` bytes and refused).
-pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+/// Opens a regular file for reading: (the file, its length). Folders, devices and pipes are
+/// refused (a device's or pipe's length is unknown, so nothing could be checked against it).
+pub(crate) fn open_regular(path: &Path) -> Result<(File, u64), FileError> {
     let name = display_name(path);
     let file = File::open(path).map_err(|e| FileError::io(&name, "cannot open", &e))?;
     let meta = file
@@ -93,11 +92,23 @@ pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FileError
     if meta.is_dir() {
         return Err(FileError::new(&name, "is a folder, not a file"));
     }
-    if meta.len() > limit {
-        return Err(too_big(&name, meta.len(), limit));
+    if !meta.is_file() {
+        return Err(FileError::new(&name, "is not a regular file"));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Reads the whole file, refusing one longer than `limit` bytes before reading it (the
+/// length comes from the open file's metadata; a file that grows meanwhile is still cut at
+/// `limit + 1` bytes and refused).
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+    let name = display_name(path);
+    let (file, len) = open_regular(path)?;
+    if len > limit {
+        return Err(too_big(&name, len, limit));
     }
     let mut buf = Vec::new();
-    buf.try_reserve_exact(meta.len() as usize)
+    buf.try_reserve_exact(len as usize)
         .map_err(|_| FileError::new(&name, "out of memory reading the file"))?;
     file.take(limit + 1)
         .read_to_end(&mut buf)
@@ -259,6 +270,8 @@ mod tests {
         assert!(e.ends_with("absent.csv: cannot open: No such file or directory"), "{e}");
         let e = read_limited(&d.0, 10).unwrap_err().to_string();
         assert!(e.ends_with("is a folder, not a file"), "{e}");
+        let e = read_limited(Path::new("/dev/null"), 10).unwrap_err().to_string();
+        assert_eq!(e, "/dev/null: is not a regular file");
         let e = write_atomically(&d.0, |_| Ok(())).unwrap_err().to_string();
         assert!(e.contains("cannot write"), "{e}");
         assert_eq!(d.names(), Vec::<String>::new());

@@ -33,7 +33,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{display_name, write_atomically, write_err, FileError};
+use super::{display_name, open_regular, write_atomically, write_err, FileError};
 
 /// The element types nk reads and writes (the dtype layer maps them to its `Prim`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -123,21 +123,14 @@ struct Header {
 /// compared with what its header claims before the data is read or allocated.
 pub fn read(path: &Path) -> Result<Npy, FileError> {
     let name = display_name(path);
-    let mut file =
-        std::fs::File::open(path).map_err(|e| FileError::io(&name, "cannot open", &e))?;
-    let meta = file
-        .metadata()
-        .map_err(|e| FileError::io(&name, "cannot read", &e))?;
-    if meta.is_dir() {
-        return Err(FileError::new(&name, "is a folder, not a file"));
-    }
+    let (mut file, file_len) = open_regular(path)?;
     // The prefix and the header: at most 12 + MAX_HEADER bytes, whatever the file says.
     let mut head = Vec::new();
     (&mut file)
         .take((12 + MAX_HEADER) as u64)
         .read_to_end(&mut head)
         .map_err(|e| FileError::io(&name, "cannot read", &e))?;
-    let h = parse_header(&head, meta.len(), &name)?;
+    let h = parse_header(&head, file_len, &name)?;
     // The header's claim matches the file's length, so this allocation is backed by data.
     let oom = || FileError::new(&name, format!("out of memory reading {} bytes", h.data_len));
     let mut data = Vec::new();
