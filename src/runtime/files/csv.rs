@@ -6,8 +6,9 @@
 //! allowed: `1`, `-2.5`, `1e-05`, `.5`, `5.`, `+3`, `nan`, `inf`, `-inf`, `infinity`
 //! (any case). Python's `float()` also takes digit-group underscores (`1_000`); they are
 //! refused here, as `numpy.loadtxt` refuses them. No quoting, no comments. Blank lines at
-//! the end of the file are allowed; a blank line before a row is an error, as is a row
-//! with another number of fields than the first, and an empty field. Errors name the file,
+//! the end of the file are allowed; a blank line before a row is an error (`numpy.loadtxt`
+//! skips blank lines anywhere; inside a table nk takes one for a mistake), as is a row with
+//! another number of fields than the first, and an empty field. Errors name the file,
 //! the line and the column (1-based, in characters; the column of the field's first
 //! character other than a space).
 //!
@@ -75,7 +76,7 @@ pub fn parse_csv(
                 return Err(at(
                     number,
                     col,
-                    format!("row has more than {cols} fields (as line {} has)", first_row(bytes, skip)),
+                    format!("row has more than {cols} fields (line {} has {cols})", first_row(bytes, skip)),
                 ));
             }
             let lead = field.chars().take_while(|c| *c == ' ' || *c == '\t').count();
@@ -99,7 +100,7 @@ pub fn parse_csv(
             return Err(at(
                 number,
                 col - 1,
-                format!("row has {count} fields, expected {cols} (as line {} has)", first_row(bytes, skip)),
+                format!("row has {count} fields, line {} has {cols}", first_row(bytes, skip)),
             ));
         }
         rows += 1;
@@ -212,11 +213,11 @@ mod tests {
         assert_eq!(err("1,2\n3, \n", 0), "t.csv: line 2, column 3: empty field");
         assert_eq!(
             err("1,2\n3,4,5\n", 0),
-            "t.csv: line 2, column 5: row has more than 2 fields (as line 1 has)"
+            "t.csv: line 2, column 5: row has more than 2 fields (line 1 has 2)"
         );
         assert_eq!(
             err("hdr\n1,2,3\n4,5\n", 1),
-            "t.csv: line 3, column 4: row has 2 fields, expected 3 (as line 2 has)"
+            "t.csv: line 3, column 4: row has 2 fields, line 2 has 3"
         );
         assert_eq!(err("1\n\n2\n", 0), "t.csv: line 2, column 1: empty line");
         assert_eq!(
