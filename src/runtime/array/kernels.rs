@@ -783,7 +783,9 @@ mod tests {
                 .format(),
             format!("[{}]", std::f64::consts::FRAC_PI_4)
         );
-        assert!(Array::math2_aa(MathFn2::Pow, &a, &f(&[1.0])).is_err());
+        // A length-1 operand broadcasts; unequal lengths do not.
+        assert!(Array::math2_aa(MathFn2::Pow, &a, &f(&[1.0])).is_ok());
+        assert!(Array::math2_aa(MathFn2::Pow, &a, &f(&[1.0, 2.0, 3.0])).is_err());
         assert_eq!(
             Array::math2_as(MathFn2::Maximum, &a, Scalar::I64(0), false).format(),
             "[0, 4]"
@@ -863,10 +865,19 @@ mod tests {
     }
 
     #[test]
-    fn in_place_still_reports_shape_mismatch() {
+    fn in_place_leaves_shape_mismatches_to_binop_and_broadcasts_into_the_target() {
         let x = Array::from_f64s(&[1.0, 2.0]);
         let y = Array::from_f64s(&[1.0, 2.0, 3.0]);
-        let e = Array::binop_in_place(BinOp::Add, InPlace::Array(&x), InPlace::Array(&y), true);
-        assert!(e.unwrap_err().msg.contains("shape mismatch"));
+        let r = Array::binop_in_place(BinOp::Add, InPlace::Array(&x), InPlace::Array(&y), true);
+        assert_eq!(r, Ok(false), "nothing written");
+        assert!(err(Array::binop(BinOp::Add, &x, &y)).contains("shape mismatch"));
+        // A (2,) operand broadcasts into a (3, 2) target in place.
+        let t = Array::from_vec(Prim::F64, &[3, 2], vec![0f64.to_bits(); 6]);
+        let r = Array::binop_in_place(BinOp::Add, InPlace::Array(&t), InPlace::Array(&x), true);
+        assert_eq!(r, Ok(true));
+        assert_eq!(t.format(), "[[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]");
+        // A (3, 2) operand does not fit a (2,) target: left to `binop`.
+        let r = Array::binop_in_place(BinOp::Add, InPlace::Array(&x), InPlace::Array(&t), true);
+        assert_eq!(r, Ok(false));
     }
 }
