@@ -10,7 +10,7 @@ use crate::ir::{
 use crate::loader::{Loaded, ModuleId};
 use crate::source::Span;
 use crate::syntax::ast::{self, FnDef, IndexArg, Item, Pattern, StmtKind, TypeExpr};
-use crate::vocab::{BinOp, Prim};
+use crate::vocab::{BinOp, Prim, Reduce};
 // Fx hashing: the keys are small (names, type lists) and never attacker-chosen in a way that
 // matters to a compiler run; SipHash showed in the checker's profile.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -1982,6 +1982,11 @@ impl<'a> Checker<'a> {
                         format!("`{n}` returns no value; use it as a statement"),
                     );
                 }
+                if let Some(r) = Reduce::by_name(n) {
+                    if let Some(e) = self.reduce_axis_call(cx, r, &pos, &kws, span) {
+                        return e;
+                    }
+                }
                 if n == "range" {
                     return self.err(
                         span,
@@ -2100,6 +2105,77 @@ impl<'a> Checker<'a> {
             return None;
         }
         Some(slots.into_iter().flatten().collect())
+    }
+
+    /// `sum(a, axis=k)`, `sum(a, k)` and the other reductions along an axis; `None` when
+    /// the call has no axis (the whole-array forms). `min(x, y)`/`max(x, y)` of two
+    /// scalars stay the two-value built-ins.
+    fn reduce_axis_call(
+        &mut self,
+        cx: &mut FnCx,
+        r: Reduce,
+        pos: &[&ast::Expr],
+        kws: &[(&ast::Ident, &ast::Expr)],
+        span: Span,
+    ) -> Option<Expr> {
+        let axis_kw = kws.iter().find(|(k, _)| k.name == "axis");
+        if axis_kw.is_none() && pos.len() != 2 {
+            return None;
+        }
+        let name = r.name();
+        if pos.len() + kws.len() != 2 || pos.is_empty() {
+            return Some(self.err(
+                span,
+                format!("`{name}` takes an array and an axis: `{name}(a, axis=0)`"),
+            ));
+        }
+        if let Some((k, _)) = kws.iter().find(|(k, _)| k.name != "axis") {
+            return Some(self.err(k.span, format!("`{name}` has no keyword argument `{}`", k.name)));
+        }
+        let a = self.value(cx, pos[0]);
+        let axis_ast = match axis_kw {
+            Some((_, v)) => *v,
+            None => pos[1],
+        };
+        let axis = self.value(cx, axis_ast);
+        let (p, nd) = match a.ty {
+            Type::Array(p, nd) => (p, nd),
+            Type::Unknown => return Some(unknown(span)),
+            _ if matches!(r, Reduce::Min | Reduce::Max) && axis_kw.is_none() => {
+                let extra = builtins::Extra::default();
+                return builtins::lower(self, name, vec![a, axis], extra, span)
+                    .map(|res| res.unwrap_or_else(|msg| self.err(span, msg)));
+            }
+            ref other => {
+                return Some(self.err(
+                    pos[0].span,
+                    format!("type mismatch: `{name}` along an axis needs an array, found {other}"),
+                ))
+            }
+        };
+        let axis = match axis.ty {
+            Type::Prim(q) if q.is_int() => cast_to(Prim::I64, axis),
+            Type::Unknown => return Some(unknown(span)),
+            ref other => {
+                return Some(self.err(
+                    axis_ast.span,
+                    format!("type mismatch: an axis is an integer, found {other}"),
+                ))
+            }
+        };
+        let out = r.result(p);
+        let ty = if r.keeps_shape() {
+            Type::Array(out, nd)
+        } else if nd == 1 {
+            Type::Prim(out)
+        } else {
+            Type::Array(out, nd - 1)
+        };
+        Some(Expr {
+            kind: ExprKind::Builtin(Builtin::ReduceAxis(r), vec![a, axis]),
+            ty,
+            span,
+        })
     }
 
     /// A call of a built-in (or of a type name as a conversion, `f32(x)`): a trailing
