@@ -6,7 +6,8 @@
 //! W^X). A page is never written again after the switch, so code that is running is never
 //! made writable. One `mprotect` per function (instead of a mapping, a protection change
 //! and an unmapping of its own: loading a thousand functions from the code heap took a
-//! thousand of each). A chunk is unmapped when its last function is dropped (a program's
+//! thousand of each). A code heap pack (`CodeMemory::batch`) is copied into a mapping of
+//! its own, with one `mprotect` for all its functions, before any of them runs. A chunk is unmapped when its last function is dropped (a program's
 //! code dies with its VM, so chunks do not outlive the programs that filled them). The code embeds no absolute
 //! address (see `abi`), so the bytes need no patching after the copy.
 
@@ -127,6 +128,41 @@ impl CodeMemory {
             offset,
             len: code.len(),
         })
+    }
+
+    /// Copies `area` into one fresh mapping made executable with one `mprotect`, and
+    /// returns a function for each `(offset, len)` range of it: a code heap pack, whose
+    /// functions are laid out at offsets aligned as Cranelift aligns a function. Every
+    /// function is executable before any runs; the pages are never written again (W^X).
+    pub fn batch(area: &[u8], funcs: &[(usize, usize)]) -> Result<Vec<CodeMemory>, super::JitError> {
+        if funcs
+            .iter()
+            .any(|&(at, len)| len == 0 || !at.is_multiple_of(64) || at.checked_add(len).is_none_or(|e| e > area.len()))
+        {
+            return Err(super::JitError::Memory("a function lies outside its code area".into()));
+        }
+        let span = area.len().max(1).div_ceil(page_size()) * page_size();
+        let chunk = Arc::new(Chunk::new(span)?);
+        // SAFETY: the mapping is fresh, `span >= area.len()` bytes long and read+write;
+        // no one else holds it yet. After the copy it is made read+execute and never
+        // written again.
+        unsafe {
+            std::ptr::copy_nonoverlapping(area.as_ptr(), chunk.base, area.len());
+            if libc::mprotect(chunk.base.cast(), span, libc::PROT_READ | libc::PROT_EXEC) != 0 {
+                return Err(super::JitError::Memory(format!(
+                    "cannot make code executable: {}",
+                    std::io::Error::last_os_error()
+                )));
+            }
+        }
+        Ok(funcs
+            .iter()
+            .map(|&(offset, len)| CodeMemory {
+                chunk: chunk.clone(),
+                offset,
+                len,
+            })
+            .collect())
     }
 
     /// The entry point. Calling it is sound only for bytes produced by `jit::Jit` for the

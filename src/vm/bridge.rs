@@ -25,7 +25,7 @@ struct NativeCode {
     /// callee of the code.
     _links: Box<[u64]>,
     /// The executable memory the slot's entry points into.
-    _code: CodeMemory,
+    code: CodeMemory,
 }
 
 /// The native side of a [`Vm`]: the context compiled code runs with, the per-slot tables it
@@ -90,8 +90,13 @@ impl Native {
         self.entries[slot as usize] = code.entry() as usize;
         self.codes[slot as usize] = Some(NativeCode {
             _links: links,
-            _code: code,
+            code,
         });
+    }
+
+    /// The native code installed in `slot`, if any.
+    pub(super) fn code(&self, slot: u32) -> Option<&CodeMemory> {
+        self.codes.get(slot as usize)?.as_ref().map(|c| &c.code)
     }
 
     /// Room for `n` slots (new ones not native yet). The context's pointers are set again
