@@ -172,43 +172,55 @@ impl CodeHeap {
         self.dir.join(pack::file_name(image))
     }
 
-    /// The pack of `id`'s program if there is a current one: its bytes and what they hold.
-    /// None if there is none or it is stale (its image was rewritten: the run writes a
-    /// new one); a damaged one is reported in `warnings` and removed. `n_slots`: the
-    /// program's number of specializations.
-    pub fn load_pack(&mut self, id: &pack::PackId, n_slots: usize) -> Option<(Vec<u8>, pack::PackInfo)> {
+    /// Opens the pack of `id`'s program if there is a current one, its header and records
+    /// read; [`CodeHeap::read_pack`] reads its code. None if there is none or it is stale
+    /// (its image was rewritten: the run writes a new one); a damaged one is reported in
+    /// `warnings` and removed. `n_slots`: the program's number of specializations.
+    pub fn open_pack(&mut self, id: &pack::PackId, n_slots: usize) -> Option<pack::PackFile> {
         let start = std::time::Instant::now();
         let path = self.pack_path(&id.image);
-        let r = match fs::read(&path) {
-            Ok(bytes) => {
-                self.stats.bytes_loaded += bytes.len() as u64;
-                let judged = pack::check(&bytes, Some(n_slots)).and_then(|info| {
-                    if info.image != id.image {
-                        Err("its key does not match its file name".to_string())
-                    } else if info.fingerprint != self.fingerprint {
-                        Err("compiled for another nvm version or CPU".to_string())
-                    } else {
-                        Ok(info)
-                    }
-                });
-                match judged {
-                    Ok(info) if info.matches(id, &self.fingerprint) => Some((bytes, info)),
-                    Ok(_) => None, // stale: for an earlier content of the image
-                    Err(why) => {
-                        self.warnings.push(format!(
-                            "code heap pack {} is unusable ({why}); it is rebuilt",
-                            path.display()
-                        ));
-                        let _ = fs::remove_file(&path);
-                        None
-                    }
-                }
+        let r = match pack::PackFile::open(&path, n_slots) {
+            Ok(p) if p.info.image != id.image => {
+                self.pack_damaged(&path, "its key does not match its file name".into())
             }
-            Err(_) => None,
+            Ok(p) if p.info.fingerprint != self.fingerprint => {
+                self.pack_damaged(&path, "compiled for another nvm version or CPU".into())
+            }
+            Ok(p) if p.info.matches(id, &self.fingerprint) => Some(p),
+            Ok(_) | Err(pack::ReadError::Absent) => None, // stale, or none
+            Err(pack::ReadError::Damaged(why)) => self.pack_damaged(&path, why),
         };
-        self.stats.pack = Some(if r.is_some() { "hit" } else { "miss" });
+        self.stats.pack = Some("miss");
         self.stats.load_ns += start.elapsed().as_nanos() as u64;
         r
+    }
+
+    /// Reads the code area of a pack [`CodeHeap::open_pack`] opened into `area` (its
+    /// length: `PackFile::area_len`) and checks the pack's checksum; what it holds, or
+    /// None (damaged: a warning, the file removed).
+    pub fn read_pack(&mut self, file: pack::PackFile, area: &mut [u8]) -> Option<pack::PackInfo> {
+        let start = std::time::Instant::now();
+        let path = self.pack_path(&file.info.image);
+        let len = file.info.code_at + area.len();
+        let r = match file.read_area(area) {
+            Ok(info) => {
+                self.stats.bytes_loaded += len as u64;
+                self.stats.pack = Some("hit");
+                Some(info)
+            }
+            Err(why) => self.pack_damaged(&path, why),
+        };
+        self.stats.load_ns += start.elapsed().as_nanos() as u64;
+        r
+    }
+
+    fn pack_damaged<T>(&mut self, path: &Path, why: String) -> Option<T> {
+        self.warnings.push(format!(
+            "code heap pack {} is unusable ({why}); it is rebuilt",
+            path.display()
+        ));
+        let _ = fs::remove_file(path);
+        None
     }
 
     /// Publishes `id`'s pack holding `funcs` (slot, heap key, code), atomically like an

@@ -85,11 +85,14 @@ fn u64_at(b: &[u8], at: usize) -> u64 {
     u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
 }
 
-/// The checksum of a pack file: xxh3-64 of everything after the header, seeded with the
-/// hash of the header's other fields (so a damaged count or key is caught too).
-fn checksum(b: &[u8]) -> u64 {
-    let seed = xxhash_rust::xxh3::xxh3_64(&b[..56]);
-    xxhash_rust::xxh3::xxh3_64_with_seed(&b[HEADER..], seed)
+/// The checksum of a pack file whose first bytes (header and records) are `head` and the
+/// rest `area`: xxh3-64 of everything after the header, seeded with the hash of the
+/// header's other fields (so a damaged count or key is caught too).
+fn checksum(head: &[u8], area: &[u8]) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::with_seed(xxhash_rust::xxh3::xxh3_64(&head[..56]));
+    h.update(&head[HEADER..]);
+    h.update(area);
+    h.digest()
 }
 
 /// The file name of `id`'s pack in a target folder.
@@ -119,7 +122,7 @@ pub fn encode(id: &PackId, fingerprint: &[u8; 16], funcs: &[(u32, Key, &[u8])]) 
     out[16..32].copy_from_slice(&id.image.0);
     out[32..48].copy_from_slice(fingerprint);
     out[48..56].copy_from_slice(&id.digest.to_le_bytes());
-    let sum = checksum(&out);
+    let sum = checksum(&out, &[]);
     out[56..64].copy_from_slice(&sum.to_le_bytes());
     out
 }
@@ -128,28 +131,54 @@ pub fn encode(id: &PackId, fingerprint: &[u8; 16], funcs: &[(u32, Key, &[u8])]) 
 /// the code area, aligned, for a distinct slot below `n_slots` (`None`: any). It does not
 /// judge whether the pack is current (see [`PackInfo::matches`]).
 pub fn check(b: &[u8], n_slots: Option<usize>) -> Result<PackInfo, String> {
-    if b.len() < HEADER {
-        return Err(format!("truncated: {} bytes, less than a header", b.len()));
+    let code_at = head_len(b.get(..HEADER).unwrap_or(b), b.len())?;
+    let info = check_head(&b[..code_at], b.len(), n_slots)?;
+    check_sum(&b[..code_at], &b[code_at..])?;
+    Ok(info)
+}
+
+/// How many bytes of a pack file of `file_len` bytes come before its code area (header,
+/// records, padding), judged from its header (at least its first `HEADER` bytes).
+pub fn head_len(header: &[u8], file_len: usize) -> Result<usize, String> {
+    if header.len() < HEADER || file_len < HEADER {
+        return Err(format!("truncated: {file_len} bytes, less than a header"));
     }
-    if &b[0..8] != MAGIC {
+    if &header[0..8] != MAGIC {
         return Err("not a code pack (bad magic)".into());
     }
-    let version = u32_at(b, 8);
+    let version = u32_at(header, 8);
     if version != PACK_VERSION {
         return Err(format!("pack version {version}, this nvm reads {PACK_VERSION}"));
     }
-    let count = u32_at(b, 12) as usize;
+    let count = u32_at(header, 12) as usize;
     let code_at = (HEADER + RECORD * count).next_multiple_of(ALIGN);
-    if b.len() < code_at {
+    if file_len < code_at {
         return Err(format!(
-            "truncated: {} bytes, {count} records need {code_at}",
-            b.len()
+            "truncated: {file_len} bytes, {count} records need {code_at}"
         ));
     }
-    if checksum(b) != u64_at(b, 56) {
+    Ok(code_at)
+}
+
+/// Whether the checksum in `head` (the bytes before the code area) covers `head` and
+/// `area` (the rest of the file).
+pub fn check_sum(head: &[u8], area: &[u8]) -> Result<(), String> {
+    if checksum(head, area) != u64_at(head, 56) {
         return Err("checksum mismatch (the file was damaged)".into());
     }
-    let area = b.len() - code_at;
+    Ok(())
+}
+
+/// Reads the header and records (`head`: the file's first [`head_len`] bytes, of a file
+/// of `file_len` bytes); every record must lie in the code area, aligned, for a distinct
+/// slot below `n_slots` (`None`: any). The checksum is [`check_sum`]'s.
+pub fn check_head(b: &[u8], file_len: usize, n_slots: Option<usize>) -> Result<PackInfo, String> {
+    let code_at = head_len(b, file_len)?;
+    if b.len() != code_at {
+        return Err(format!("truncated: {} bytes before the code area, not {code_at}", b.len()));
+    }
+    let count = u32_at(b, 12) as usize;
+    let area = file_len - code_at;
     let mut seen = std::collections::HashSet::with_capacity(count);
     let mut records = Vec::with_capacity(count);
     for i in 0..count {
@@ -176,6 +205,73 @@ pub fn check(b: &[u8], n_slots: Option<usize>) -> Result<PackInfo, String> {
         records,
         code_at,
     })
+}
+
+/// A pack file being read: its header and records are read and checked, its code area is
+/// still in the file, to be read straight into the caller's memory
+/// ([`PackFile::read_area`]), so the code is copied once, from the page cache to the
+/// executable memory it runs in.
+pub struct PackFile {
+    file: std::fs::File,
+    head: Vec<u8>,
+    area_len: usize,
+    pub info: PackInfo,
+}
+
+/// Why a pack could not be read: there is none (or it cannot be opened: a miss like no
+/// file), or it is damaged (the reason).
+pub enum ReadError {
+    Absent,
+    Damaged(String),
+}
+
+impl From<String> for ReadError {
+    fn from(why: String) -> Self {
+        ReadError::Damaged(why)
+    }
+}
+
+impl PackFile {
+    /// Opens the pack at `path` and reads its header and records (see [`check_head`]).
+    pub fn open(path: &Path, n_slots: usize) -> Result<PackFile, ReadError> {
+        use std::io::Read;
+        let mut file = std::fs::File::open(path).map_err(|_| ReadError::Absent)?;
+        let file_len = file.metadata().map_err(|_| ReadError::Absent)?.len();
+        let file_len = usize::try_from(file_len).map_err(|_| "too large".to_string())?;
+        let mut head = vec![0u8; HEADER.min(file_len)];
+        let io = |e: std::io::Error| ReadError::Damaged(format!("unreadable: {e}"));
+        file.read_exact(&mut head).map_err(io)?;
+        let code_at = head_len(&head, file_len)?;
+        head.resize(code_at, 0);
+        file.read_exact(&mut head[HEADER..]).map_err(io)?;
+        let info = check_head(&head, file_len, Some(n_slots))?;
+        Ok(PackFile {
+            file,
+            head,
+            area_len: file_len - info.code_at,
+            info,
+        })
+    }
+
+    /// The length of the code area.
+    pub fn area_len(&self) -> usize {
+        self.area_len
+    }
+
+    /// Reads the code area into `area` (exactly [`PackFile::area_len`] bytes) and checks
+    /// the whole file's checksum.
+    pub fn read_area(mut self, area: &mut [u8]) -> Result<PackInfo, String> {
+        use std::io::Read;
+        if area.len() != self.area_len {
+            return Err("code area of another length".into());
+        }
+        // A file shortened since it was opened (truncated in place) is damaged.
+        self.file
+            .read_exact(area)
+            .map_err(|e| format!("truncated or unreadable code area: {e}"))?;
+        check_sum(&self.head, area)?;
+        Ok(self.info)
+    }
 }
 
 impl PackInfo {

@@ -721,18 +721,25 @@ impl<'p> Vm<'p> {
     }
 }
 
-/// The functions of `id`'s pack in `heap`, by slot, copied into executable memory at
-/// once (one mapping, one protection change); empty if there is no current pack.
+/// The functions of `id`'s pack in `heap`, by slot, read straight into executable memory
+/// (one mapping, one protection change for all); empty if there is no current pack.
 fn read_pack(
     heap: &mut crate::heap::CodeHeap,
     id: &crate::heap::pack::PackId,
     n_slots: usize,
 ) -> Vec<Option<PackFn>> {
-    let Some((bytes, info)) = heap.load_pack(id, n_slots) else {
+    use crate::jit::code_memory::CodeArea;
+    let Some(file) = heap.open_pack(id, n_slots) else {
+        return Vec::new();
+    };
+    let Ok(mut area) = CodeArea::new(file.area_len()) else {
+        return Vec::new();
+    };
+    let Some(info) = heap.read_pack(file, area.bytes_mut()) else {
         return Vec::new();
     };
     let ranges: Vec<(usize, usize)> = info.records.iter().map(|r| (r.offset, r.len)).collect();
-    let Ok(codes) = crate::jit::code_memory::CodeMemory::batch(&bytes[info.code_at..], &ranges) else {
+    let Ok(codes) = area.publish(&ranges) else {
         return Vec::new();
     };
     let mut pack: Vec<Option<PackFn>> = (0..n_slots).map(|_| None).collect();
