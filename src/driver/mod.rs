@@ -183,10 +183,11 @@ pub fn check_file_cached(
 /// relative imports are looked for, its text, the module path, the embedded standard
 /// library) and the nvm build (version and a hash of the front end's sources).
 fn image_key(name: &str, path: &Path, text: &str, module_path: &[PathBuf]) -> crate::heap::Key {
-    let mut b: Vec<u8> = Vec::with_capacity(text.len() + 4096);
+    // Hashed as a stream: the script and the standard library are not copied first.
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
     let mut put = |s: &[u8]| {
-        b.extend_from_slice(&(s.len() as u64).to_le_bytes());
-        b.extend_from_slice(s);
+        h.update(&(s.len() as u64).to_le_bytes());
+        h.update(s);
     };
     put(b"nvm-run-image-1");
     put(env!("CARGO_PKG_VERSION").as_bytes());
@@ -203,7 +204,7 @@ fn image_key(name: &str, path: &Path, text: &str, module_path: &[PathBuf]) -> cr
         put(n.as_bytes());
         put(t.as_bytes());
     }
-    crate::heap::Key(xxhash_rust::xxh3::xxh3_128(&b).to_le_bytes())
+    crate::heap::Key(h.digest128().to_le_bytes())
 }
 
 /// Whether an image still describes the program: its script is this one (the key covers
