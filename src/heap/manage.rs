@@ -417,3 +417,49 @@ pub fn clear(root: &Path) -> String {
     }
     format!("removed {n} entries from {}\n", root.display())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::pack::PackId;
+
+    /// A heap folder holding one entry and a pack of that function whose code is `packed`.
+    fn heap_with_pack(name: &str, packed: &[u8]) -> std::path::PathBuf {
+        let root = std::env::temp_dir().join(format!("nvm-manage-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let fp = [9u8; 16];
+        let dir = root.join(format!("v{FORMAT_VERSION}-{}", hex(&fp[..8])));
+        fs::create_dir_all(&dir).unwrap();
+        let key = Key([1; 16]);
+        let code = vec![0xc3u8; 80];
+        let entry = super::super::encode_entry(&key, &fp, &code, "f(i64)", &[]);
+        fs::write(dir.join(format!("{}.{}", key.hex(), super::super::EXT)), entry).unwrap();
+        let id = PackId {
+            image: Key([2; 16]),
+            digest: 7,
+        };
+        let pack = pack::encode(&id, &fp, &[(0, key, packed)]);
+        fs::write(dir.join(pack::file_name(&id.image)), pack).unwrap();
+        root
+    }
+
+    #[test]
+    fn verify_compares_each_packed_function_with_its_entry() {
+        let root = heap_with_pack("same", &[0xc3u8; 80]);
+        let (report, clean) = verify(&root);
+        assert!(clean && report.contains("1 packs checked"), "{report}");
+        let _ = fs::remove_dir_all(&root);
+        let root = heap_with_pack("differs", &[0x90u8; 80]);
+        let (report, clean) = verify(&root);
+        assert!(!clean && report.contains("differs from its entry"), "{report}");
+        // No run could read it (no run image names it): gc removes it, clear too.
+        let g = gc(&root, None, None);
+        assert!(g.contains("and 1 pack"), "{g}");
+        assert!(pack::list(&root).is_empty());
+        let (report, clean) = verify(&root);
+        assert!(clean, "{report}");
+        clear(&root);
+        assert_eq!(fs::read_dir(&root).unwrap().count(), 0);
+        let _ = fs::remove_dir_all(&root);
+    }
+}
