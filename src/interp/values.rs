@@ -206,6 +206,22 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
         Builtin::Reshape => arr(a0()?.array()?.reshape(&args[1].shape()?)?),
         Builtin::Transpose => arr(a0()?.array()?.transpose()),
         Builtin::Ravel => arr(a0()?.array()?.ravel()),
+        Builtin::Where(p) => {
+            // Scalars are arrays of shape (1,); all scalars select a scalar.
+            let as_array = |v: &Value| -> Result<Array, RtError> {
+                match v {
+                    Value::A(a) => Ok((**a).clone()),
+                    other => Array::full(&[1], other.scalar()?),
+                }
+            };
+            if args.iter().all(|v| matches!(v, Value::S(_))) {
+                let c = args[0].scalar()?.as_i64() != 0;
+                let pick = if c { &args[1] } else { &args[2] };
+                return Ok(Value::S(pick.scalar()?.convert(p)));
+            }
+            let (c, a, b) = (as_array(&args[0])?, as_array(&args[1])?, as_array(&args[2])?);
+            arr(Array::select(&c, &a, &b, p)?)
+        }
         Builtin::ReduceAxis(r) => {
             let axis = args
                 .get(1)

@@ -247,6 +247,9 @@ pub enum Builtin {
     Rand,
     Randn,
     Random,
+    /// `where(c, a, b)` with the result's element type (scalars, or arrays broadcast
+    /// together).
+    Where(Prim),
     /// A reduction along an axis: `(array, axis)`; the array of the remaining axes, or a
     /// scalar for a 1-D array (the running ones keep the shape).
     ReduceAxis(Reduce),
@@ -290,6 +293,7 @@ impl Builtin {
             Builtin::Randn => "randn",
             Builtin::Random => "random",
             Builtin::ReduceAxis(r) => r.name(),
+            Builtin::Where(_) => "where",
             Builtin::Host(_) => "host function",
         }
     }

@@ -39,6 +39,8 @@ const NAMES: &[&str] = &[
     "minimum",
     "maximum",
     "astype",
+    "where",
+    "__as",
     "__zero",
     "__num",
 ];
@@ -289,6 +291,30 @@ fn lower_known(
             }
             Ok(builtin(Builtin::Full, args, Type::Array(p, n), span))
         }
+        "where" => {
+            arity(name, &args, 3, 3)?;
+            let c = args.remove(0);
+            let (a, b) = weak_pair(args.remove(0), args.remove(0))?;
+            let kind = |e: &Expr| match e.ty {
+                Type::Prim(p) => Some((p, 0)),
+                Type::Array(p, n) => Some((p, n)),
+                _ => None,
+            };
+            let (Some((pc, nc)), Some((pa, na)), Some((pb, nb))) = (kind(&c), kind(&a), kind(&b))
+            else {
+                return Err(format!(
+                    "type mismatch: `where` takes a condition and two values, found {}, {} and {}",
+                    c.ty, a.ty, b.ty
+                ));
+            };
+            if pc != Prim::Bool {
+                return Err(mismatch(name, "a bool condition (scalar or array)", &c.ty));
+            }
+            let p = Prim::promote(pa, pb);
+            let n = nc.max(na).max(nb);
+            let ty = if n == 0 { Type::Prim(p) } else { Type::Array(p, n) };
+            Ok(builtin(Builtin::Where(p), vec![c, a, b], ty, span))
+        }
         "astype" => {
             arity(name, &args, 1, 1)?;
             let Some(p) = dtype else {
@@ -471,6 +497,16 @@ fn lower_known(
                 Prim::F64 | Prim::F32 => mk(ExprKind::Float(0.0), Type::Prim(p), span),
                 _ => mk(ExprKind::Int(0), Type::I64, span),
             })
+        }
+        "__as" => {
+            // `__as(x, y)`: scalar `x` converted to the kind of scalar `y`.
+            arity(name, &args, 2, 2)?;
+            let (x, y) = (args.remove(0), args.remove(0));
+            match (&x.ty, &y.ty) {
+                (Type::Prim(p), Type::Prim(q)) if p == q => Ok(x),
+                (Type::Prim(_), Type::Prim(q)) => Ok(Expr::cast(*q, x)),
+                _ => Err(mismatch(name, "two scalars", &x.ty)),
+            }
         }
         "__num" => {
             arity(name, &args, 1, 1)?;

@@ -421,7 +421,7 @@ impl<'a> Checker<'a> {
                             self.diags.push(Diagnostic::error(
                                 p.name.span,
                                 format!(
-                                    "parameter `{}` of `main` needs a type: i64, f64 or bool",
+                                    "parameter `{}` of `main` needs a scalar type: bool, u8, i32, i64, f32 or f64",
                                     p.name.name
                                 ),
                             ));

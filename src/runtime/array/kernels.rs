@@ -546,6 +546,36 @@ impl Array {
         Array::with_shape_of(a, p.float_result(), float_math2_kernel(f, &d))
     }
 
+    /// NumPy's `where(c, a, b)`: `a`'s element where `c` is true, else `b`'s, converted to
+    /// kind `p`; the three broadcast together (a scalar is an array of shape `(1,)`).
+    pub fn select(c: &Array, a: &Array, b: &Array, p: Prim) -> Result<Array, RtError> {
+        let shape = broadcast_shape(c.shape(), a.shape())
+            .and_then(|s| broadcast_shape(&s, b.shape()))
+            .ok_or_else(|| {
+                RtError::new(format!(
+                    "shape mismatch: operands could not be broadcast together with shapes {} {} {}",
+                    format_shape(c.shape()),
+                    format_shape(a.shape()),
+                    format_shape(b.shape())
+                ))
+            })?;
+        let view = |x: &Array| x.broadcast_to(&shape).expect("broadcastable: checked above");
+        let (cv, av, bv) = (view(c), view(a), view(b));
+        let (pa, pb) = (a.elem, b.elem);
+        let bits = cv
+            .iter_bits()
+            .zip(av.iter_bits().zip(bv.iter_bits()))
+            .map(|(k, (x, y))| {
+                if k != 0 {
+                    convert_bits(pa, p, x)
+                } else {
+                    convert_bits(pb, p, y)
+                }
+            })
+            .collect();
+        Ok(Array::with_shape_of(&cv, p, bits))
+    }
+
     // ----- casts --------------------------------------------------------------------------
 
     /// A copy converted to kind `p` (the rules of [`convert_bits`]: float to integer

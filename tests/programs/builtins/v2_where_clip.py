@@ -20,3 +20,7 @@ with np.errstate(invalid="ignore"):
     lo = np.zeros(6) - 1.0
     hi = np.arange(6) * 0.5
     nkprint(np.clip(x, lo, hi))
+cc = np.arange(2).reshape(2, 1) > 0
+nkprint(np.where(cc, np.zeros((1, 3)), 1.0), float(np.where(True, 1, 2.5)), np.where(np.arange(4) > 1, np.arange(4), -1))
+f32s = np.arange(4).astype(np.float32)
+nkprint(np.where(f32s > 1, f32s, np.float32(0)), f32s.mean(), f32s.var(), np.float32(np.sqrt(np.float64(f32s.var()))), np.arange(4).mean())
