@@ -421,6 +421,7 @@ fn put_builtin(b: Builtin, w: &mut Writer) {
         Host(i) => (23, i as u64),
         ReduceAxis(r) => (24, r as u64),
         Where(p) => (25, p as u64),
+        ArrayLit(p) => (26, p as u64),
     };
     w.buf.push(tag);
     w.u64(arg);
@@ -440,6 +441,7 @@ fn get_builtin(r: &mut Reader) -> Option<Builtin> {
         5 => Arange(prim()?),
         24 => ReduceAxis(*Reduce::ALL.get(arg as usize)?),
         25 => Where(prim()?),
+        26 => ArrayLit(prim()?),
         6 => Copy,
         7 => Reshape,
         8 => Transpose,

@@ -206,6 +206,14 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
         Builtin::Reshape => arr(a0()?.array()?.reshape(&args[1].shape()?)?),
         Builtin::Transpose => arr(a0()?.array()?.transpose()),
         Builtin::Ravel => arr(a0()?.array()?.ravel()),
+        Builtin::ArrayLit(p) => {
+            let shape: Vec<usize> = a0()?.shape()?.iter().map(|&d| d as usize).collect();
+            let bits = args[1..]
+                .iter()
+                .map(|v| Ok(v.scalar()?.convert(p).to_bits()))
+                .collect::<Result<Vec<u64>, RtError>>()?;
+            arr(Array::from_vec(p, &shape, bits))
+        }
         Builtin::Where(p) => {
             // Scalars are arrays of shape (1,); all scalars select a scalar.
             let as_array = |v: &Value| -> Result<Array, RtError> {

@@ -247,6 +247,9 @@ pub enum Builtin {
     Rand,
     Randn,
     Random,
+    /// An array literal of this element type: `(shape tuple, element, element, ...)`, the
+    /// elements in C order, each already of the element type.
+    ArrayLit(Prim),
     /// `where(c, a, b)` with the result's element type (scalars, or arrays broadcast
     /// together).
     Where(Prim),
@@ -294,6 +297,7 @@ impl Builtin {
             Builtin::Random => "random",
             Builtin::ReduceAxis(r) => r.name(),
             Builtin::Where(_) => "where",
+            Builtin::ArrayLit(_) => "array literal",
             Builtin::Host(_) => "host function",
         }
     }

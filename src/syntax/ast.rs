@@ -157,6 +157,8 @@ pub enum ExprKind {
     BitNot(Box<Expr>),
     /// `a @ b`: `dot(a, b)`.
     MatMul(Box<Expr>, Box<Expr>),
+    /// `[1.0, 2.0]`, `[[1, 2], [3, 4]]`: an array literal (rows are nested literals).
+    ArrayLit(Vec<Expr>),
     Call(Box<Expr>, Vec<Expr>),
     Index(Box<Expr>, Vec<IndexArg>),
     /// `module.member`

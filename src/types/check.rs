@@ -1651,6 +1651,7 @@ impl<'a> Checker<'a> {
                     ),
                 }
             }
+            ast::ExprKind::ArrayLit(_) => self.array_literal(cx, e),
             ast::ExprKind::MatMul(a, b) => {
                 let a = self.value(cx, a);
                 let b = self.value(cx, b);
@@ -2105,6 +2106,90 @@ impl<'a> Checker<'a> {
             return None;
         }
         Some(slots.into_iter().flatten().collect())
+    }
+
+    /// `[1.0, 2.0]`, `[[1, 2], [3, 4]]`: up to 3-D, rectangular, the elements promoted.
+    fn array_literal(&mut self, cx: &mut FnCx, e: &ast::Expr) -> Expr {
+        // The shape, and the leaves in C order.
+        fn walk<'e>(
+            e: &'e ast::Expr,
+            depth: usize,
+            shape: &mut Vec<usize>,
+            leaves: &mut Vec<&'e ast::Expr>,
+        ) -> Result<(), (Span, String)> {
+            let ast::ExprKind::ArrayLit(items) = &e.kind else {
+                if depth < shape.len() {
+                    return Err((e.span, "array literal rows must have the same shape".into()));
+                }
+                leaves.push(e);
+                return Ok(());
+            };
+            if items.is_empty() {
+                return Err((
+                    e.span,
+                    "an empty array literal has no element type: write zeros(0)".into(),
+                ));
+            }
+            if depth >= 3 {
+                return Err((e.span, "arrays have at most 3 dimensions".into()));
+            }
+            match shape.get(depth) {
+                Some(&n) if n != items.len() => {
+                    return Err((e.span, "array literal rows must have the same length".into()))
+                }
+                Some(_) => {}
+                None if depth == shape.len() && leaves.is_empty() => shape.push(items.len()),
+                None => {
+                    return Err((e.span, "array literal rows must have the same shape".into()))
+                }
+            }
+            for it in items {
+                walk(it, depth + 1, shape, leaves)?;
+            }
+            Ok(())
+        }
+        let (mut shape, mut leaves) = (Vec::new(), Vec::new());
+        if let Err((at, msg)) = walk(e, 0, &mut shape, &mut leaves) {
+            return self.err(at, msg);
+        }
+        let span = e.span;
+        let vals: Vec<Expr> = leaves.iter().map(|l| self.value(cx, l)).collect();
+        // The elements' promoted kind. Unlike operands of an operator, literals here are not
+        // weak: NumPy's `np.array([np.float32(1), 2.5])` is float64, and so is Numba's.
+        let mut kind: Option<Prim> = None;
+        for v in &vals {
+            match v.ty {
+                Type::Prim(p) => kind = Some(kind.map_or(p, |k| Prim::promote(k, p))),
+                Type::Unknown => return unknown(span),
+                ref other => {
+                    return self.err(
+                        v.span,
+                        format!("type mismatch: an array literal holds numbers or bools, found {other}"),
+                    )
+                }
+            }
+        }
+        let p = kind.unwrap_or(Prim::F64);
+        let mut args = vec![Expr {
+            kind: ExprKind::Tuple(
+                shape
+                    .iter()
+                    .map(|&d| Expr {
+                        kind: ExprKind::Int(d as i64),
+                        ty: Type::I64,
+                        span,
+                    })
+                    .collect(),
+            ),
+            ty: Type::Tuple(vec![Type::I64; shape.len()]),
+            span,
+        }];
+        args.extend(vals.into_iter().map(|v| cast_to(p, v)));
+        Expr {
+            kind: ExprKind::Builtin(Builtin::ArrayLit(p), args),
+            ty: Type::Array(p, shape.len() as u8),
+            span,
+        }
     }
 
     /// `sum(a, axis=k)`, `sum(a, k)` and the other reductions along an axis; `None` when
