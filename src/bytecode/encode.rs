@@ -422,6 +422,10 @@ fn put_builtin(b: Builtin, w: &mut Writer) {
         ReduceAxis(r) => (24, r as u64),
         Where(p) => (25, p as u64),
         ArrayLit(p) => (26, p as u64),
+        LoadNpy(p, n) => (27, p as u64 * 4 + n as u64),
+        SaveNpy => (28, 0),
+        LoadCsv => (29, 0),
+        SaveCsv => (30, 0),
     };
     w.buf.push(tag);
     w.u64(arg);
@@ -442,6 +446,12 @@ fn get_builtin(r: &mut Reader) -> Option<Builtin> {
         24 => ReduceAxis(*Reduce::ALL.get(arg as usize)?),
         25 => Where(prim()?),
         26 => ArrayLit(prim()?),
+        27 if (1..=3).contains(&(arg % 4)) => {
+            LoadNpy(*Prim::ALL.get((arg / 4) as usize)?, (arg % 4) as u8)
+        }
+        28 => SaveNpy,
+        29 => LoadCsv,
+        30 => SaveCsv,
         6 => Copy,
         7 => Reshape,
         8 => Transpose,

@@ -177,6 +177,16 @@ fn arr(x: Array) -> Value {
     Value::A(Rc::new(x))
 }
 
+/// A path passed to a file built-in: the bytes of a string (a `u8` array).
+fn path_of(v: &Value) -> Result<String, RtError> {
+    let bytes: Vec<u8> = v.array()?.iter_bits().map(|b| b as u8).collect();
+    String::from_utf8(bytes).map_err(|_| RtError::new("a file name must be UTF-8 text"))
+}
+
+fn missing() -> RtError {
+    RtError::new("internal: missing argument")
+}
+
 /// The runtime built-ins (those not written in nk and not single bytecode ops).
 pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtError> {
     use crate::runtime::ops as rops;
@@ -206,6 +216,21 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
         Builtin::Reshape => arr(a0()?.array()?.reshape(&args[1].shape()?)?),
         Builtin::Transpose => arr(a0()?.array()?.transpose()),
         Builtin::Ravel => arr(a0()?.array()?.ravel()),
+        Builtin::LoadNpy(p, nd) => arr(Array::load_npy(&path_of(a0()?)?, p, nd)?),
+        Builtin::SaveNpy => {
+            let a = args.get(1).ok_or_else(missing)?.array()?;
+            a.save_npy(&path_of(a0()?)?)?;
+            Value::Unit
+        }
+        Builtin::LoadCsv => {
+            let skip = args.get(1).ok_or_else(missing)?.scalar()?.as_i64();
+            arr(Array::load_csv(&path_of(a0()?)?, skip)?)
+        }
+        Builtin::SaveCsv => {
+            let a = args.get(1).ok_or_else(missing)?.array()?;
+            a.save_csv(&path_of(a0()?)?)?;
+            Value::Unit
+        }
         Builtin::ArrayLit(p) => {
             let shape: Vec<usize> = a0()?.shape()?.iter().map(|&d| d as usize).collect();
             let bits = args[1..]

@@ -250,6 +250,14 @@ pub enum Builtin {
     /// An array literal of this element type: `(shape tuple, element, element, ...)`, the
     /// elements in C order, each already of the element type.
     ArrayLit(Prim),
+    /// `load_npy(path, T, ndim)`: `(path as u8[])`.
+    LoadNpy(Prim, u8),
+    /// `save_npy(path, a)`: `(path as u8[], array)`.
+    SaveNpy,
+    /// `load_csv(path, skip=k)`: `(path as u8[], skip)`.
+    LoadCsv,
+    /// `save_csv(path, a)`: `(path as u8[], array)`.
+    SaveCsv,
     /// `where(c, a, b)` with the result's element type (scalars, or arrays broadcast
     /// together).
     Where(Prim),
@@ -298,6 +306,10 @@ impl Builtin {
             Builtin::ReduceAxis(r) => r.name(),
             Builtin::Where(_) => "where",
             Builtin::ArrayLit(_) => "array literal",
+            Builtin::LoadNpy(..) => "load_npy",
+            Builtin::SaveNpy => "save_npy",
+            Builtin::LoadCsv => "load_csv",
+            Builtin::SaveCsv => "save_csv",
             Builtin::Host(_) => "host function",
         }
     }

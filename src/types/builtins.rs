@@ -40,6 +40,10 @@ const NAMES: &[&str] = &[
     "maximum",
     "astype",
     "where",
+    "load_npy",
+    "save_npy",
+    "load_csv",
+    "save_csv",
     "__as",
     "__zero",
     "__num",
@@ -70,7 +74,10 @@ pub(super) struct Extra {
 
 /// The built-ins that take a dtype (`zeros(n, f32)`, `astype(a, i32)`, `f32(x)`).
 fn takes_dtype(name: &str) -> bool {
-    matches!(name, "zeros" | "ones" | "empty" | "full" | "arange" | "astype")
+    matches!(
+        name,
+        "zeros" | "ones" | "empty" | "full" | "arange" | "astype" | "load_npy"
+    )
 }
 
 fn math2_by_name(n: &str) -> Option<MathFn2> {
@@ -96,6 +103,16 @@ pub(super) fn lower(
     let conversion = Prim::from_name(name);
     if !is_builtin_name(name) && conversion.is_none() {
         return None;
+    }
+    let mut extra = extra;
+    let mut args = args;
+    if name == "load_csv" {
+        // `skip=k` (or a second positional argument): header lines to skip.
+        if let Some(i) = extra.keywords.iter().position(|(k, _)| k == "skip") {
+            args.push(extra.keywords.remove(i).1);
+        } else if args.len() == 1 {
+            args.push(mk(ExprKind::Int(0), Type::I64, span));
+        }
     }
     if let Some((k, _)) = extra.keywords.first() {
         return Some(Err(format!("`{name}` has no keyword argument `{k}`")));
@@ -314,6 +331,55 @@ fn lower_known(
             let n = nc.max(na).max(nb);
             let ty = if n == 0 { Type::Prim(p) } else { Type::Array(p, n) };
             Ok(builtin(Builtin::Where(p), vec![c, a, b], ty, span))
+        }
+        "load_npy" => {
+            arity(name, &args, 2, 2)?;
+            let Some(p) = dtype else {
+                return Err("`load_npy` needs the element type: `load_npy(path, f64, 2)`".into());
+            };
+            let nd = match args[1].kind {
+                ExprKind::Int(n @ 1..=3) => n as u8,
+                _ => {
+                    return Err(
+                        "`load_npy` needs the number of dimensions as a literal 1, 2 or 3: `load_npy(path, f64, 2)`"
+                            .into(),
+                    )
+                }
+            };
+            let path = path_arg(name, &args[0])?;
+            Ok(builtin(Builtin::LoadNpy(p, nd), vec![path], Type::Array(p, nd), span))
+        }
+        "save_npy" | "save_csv" => {
+            arity(name, &args, 2, 2)?;
+            let path = path_arg(name, &args[0])?;
+            let a = args.remove(1);
+            array_arg(name, &a)?;
+            let b = if name == "save_npy" {
+                Builtin::SaveNpy
+            } else {
+                Builtin::SaveCsv
+            };
+            Ok(builtin(b, vec![path, a], Type::Unit, span))
+        }
+        "load_csv" => {
+            arity(name, &args, 2, 2)?;
+            let path = path_arg(name, &args[0])?;
+            let skip = args.remove(1);
+            match skip.ty {
+                Type::Prim(p) if p.is_int() => {}
+                ref other => return Err(mismatch(name, "an integer `skip`", other)),
+            }
+            let skip = if skip.ty == Type::I64 {
+                skip
+            } else {
+                Expr::cast(Prim::I64, skip)
+            };
+            Ok(builtin(
+                Builtin::LoadCsv,
+                vec![path, skip],
+                Type::Array(Prim::F64, 2),
+                span,
+            ))
         }
         "astype" => {
             arity(name, &args, 1, 1)?;
@@ -576,4 +642,26 @@ fn weak_pair(a: Expr, b: Expr) -> Result<(Expr, Expr), String> {
         (false, true, Some(p), _) => Ok((a, promote::weaken(b, p, false)?)),
         _ => Ok((a, b)),
     }
+}
+
+/// A file name argument: a string (its value is known when the program is checked),
+/// passed to the runtime as its UTF-8 bytes (a `u8` array literal).
+fn path_arg(name: &str, e: &Expr) -> Result<Expr, String> {
+    let Type::Str(s) = &e.ty else {
+        return Err(mismatch(name, "a file name (a string)", &e.ty));
+    };
+    let span = e.span;
+    let mut args = vec![mk(
+        ExprKind::Tuple(vec![mk(ExprKind::Int(s.len() as i64), Type::I64, span)]),
+        Type::Tuple(vec![Type::I64]),
+        span,
+    )];
+    args.extend(
+        s.bytes()
+            .map(|b| mk(ExprKind::Int(b as i64), Type::Prim(Prim::U8), span)),
+    );
+    if s.is_empty() {
+        return Err(format!("`{name}` needs a file name, found an empty string"));
+    }
+    Ok(builtin(Builtin::ArrayLit(Prim::U8), args, Type::Array(Prim::U8, 1), span))
 }

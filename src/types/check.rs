@@ -1470,10 +1470,8 @@ impl<'a> Checker<'a> {
         let v = self.expr(cx, e);
         match v.ty {
             Type::Unit => self.err(e.span, "type mismatch: this call returns no value"),
-            Type::Str(_) => self.err(
-                e.span,
-                "type mismatch: a string can only be an argument of `print` or `assert`",
-            ),
+            // Strings are values known when the program is checked (a function taking one
+            // is specialized per string, as Numba's literal strings).
             _ => v,
         }
     }
@@ -1868,6 +1866,14 @@ impl<'a> Checker<'a> {
     ) -> Expr {
         if a.ty.is_unknown() || b.ty.is_unknown() {
             return unknown(span);
+        }
+        // Strings compare when the program is checked (their values are in their types).
+        if let (Type::Str(x), Type::Str(y), BinOp::Eq | BinOp::Ne) = (&a.ty, &b.ty, op) {
+            return Expr {
+                kind: ExprKind::Bool((x == y) == (op == BinOp::Eq)),
+                ty: Type::BOOL,
+                span,
+            };
         }
         let mismatch = |this: &mut Self, a: &Expr, b: &Expr| {
             this.err(
@@ -2273,12 +2279,12 @@ impl<'a> Checker<'a> {
         kws: Vec<(&ast::Ident, &ast::Expr)>,
         span: Span,
     ) -> Expr {
+        // A type name among the positional arguments is the dtype (`zeros(n, f32)`,
+        // `load_npy(path, f32, 2)`).
         let mut dtype = None;
-        if let Some(last) = pos.last() {
-            if let Some(p) = self.dtype_name(cx, last) {
-                dtype = Some(p);
-                pos.pop();
-            }
+        if let Some(k) = pos.iter().position(|a| self.dtype_name(cx, a).is_some()) {
+            dtype = self.dtype_name(cx, pos[k]);
+            pos.remove(k);
         }
         let mut keywords = Vec::new();
         for (k, v) in kws {

@@ -40,6 +40,8 @@
 //!   `assign`.
 //! - `reduce.rs` — reductions, `cumsum` and `sort`.
 //! - `format.rs` — the `print` form and `Debug`.
+//! - `io.rs` — arrays to and from data files (`load_npy`, `save_npy`, `load_csv`,
+//!   `save_csv`) over the format code of `runtime::files`.
 //!
 //! What compiled code relies on (the struct, [`native_layout`], `view_of` deriving `ptr`)
 //! is in this file; `build.rs` fingerprints the whole folder as the runtime layout cached
@@ -54,6 +56,7 @@ use crate::vocab::Prim;
 
 mod format;
 mod index;
+mod io;
 mod kernels;
 mod layout;
 mod reduce;

@@ -15,8 +15,7 @@
 //!   folder, synced, then renamed over the target, so an error or a kill never leaves a
 //!   half-written file under the real name.
 
-// Nothing calls these yet outside the tests and the fuzz target: the dtype work of issue 14
-// wires them to `load_npy`/`save_npy`/`load_csv`/`save_csv`.
+// `parse`/`encode`-style entry points serve the tests and fuzz targets.
 #![cfg_attr(not(feature = "internals"), allow(dead_code))]
 
 pub mod csv;
