@@ -61,6 +61,7 @@ KERNELS = [
     ("matmul_dot", "numpy", "array", 250, 60, "the same matrices multiplied with `dot` (nk stdlib / NumPy BLAS)"),
     ("array_expr", "numpy", "array", 2_000_000, 300_000, "`a * 2.0 + b` etc. on large f64[], 20x"),
     ("reductions", "numpy", "array", 2_000_000, 300_000, "sum/mean/max/min over a large f64[], 5x"),
+    ("float32", "numpy", "array", 2_000_000, 300_000, "f32[] `x * 2.5 + y` 20x, then a sequential f32 sum"),
 ]
 
 FLAVOUR_LABEL = {"cpython": "CPython", "numpy": "NumPy", "cpython+numpy": "CPython+NumPy"}
