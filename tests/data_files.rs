@@ -150,7 +150,7 @@ fn bad_npy_files_are_errors_not_crashes() {
     let mut huge = b"\x93NUMPY\x01\x00".to_vec();
     let dict = b"{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000000,), }";
     let mut header = dict.to_vec();
-    while (10 + header.len() + 1) % 64 != 0 {
+    while !(10 + header.len() + 1).is_multiple_of(64) {
         header.push(b' ');
     }
     header.push(b'\n');

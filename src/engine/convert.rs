@@ -110,7 +110,8 @@ mod sealed {
 pub trait NkElement: Copy + 'static + sealed::Sealed {
     /// The nk element type.
     const PRIM: Prim;
-    /// nk's register form of `self` (see [`Prim`]).
+    /// nk's register form of `self`: integers as their `i64` value, floats as the bits of
+    /// their `f64` value, `bool` 0 or 1.
     fn to_bits(self) -> u64;
     /// The value of register form `bits`.
     fn from_bits(bits: u64) -> Self;
