@@ -140,7 +140,8 @@ fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
         for s in ix {
             match s {
                 SliceOperand::At(r) => out.push(*r),
-                SliceOperand::Range(a, b) => out.extend(a.iter().chain(b.iter())),
+                SliceOperand::Range(a, b, c) => out.extend(a.iter().chain(b).chain(c)),
+                SliceOperand::NewAxis => {}
             }
         }
     }
@@ -156,7 +157,11 @@ fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
             operand(a, &mut r);
             operand(b, &mut r);
         }
-        Ext::ArrayNeg { .. } | Ext::ArrayNot { .. } | Ext::ArrayCast { .. } => {}
+        Ext::ArrayNeg { .. }
+        | Ext::ArrayNot { .. }
+        | Ext::ArrayCast { .. }
+        | Ext::Take { .. } => {}
+        Ext::StoreTake { value, .. } => operand(value, &mut r),
         Ext::Slice { index: ix, .. } => index(ix, &mut r),
         Ext::StoreSlice {
             index: ix, value, ..
