@@ -870,6 +870,8 @@ impl Lower<'_, '_> {
     /// indices as the array has axes (the interpreter's test never fails). Memory safety
     /// does not depend on it either way: axes past `ndim` have shape 1 and stride 0, so
     /// every index tuple that passes the bounds checks addresses an element of the array.
+    /// Strides may be negative (`a[::-1]`): `imul`, `ishl` and `iadd` are two's-complement,
+    /// so `ptr + (Σ j·stride)·size` is the signed sum the runtime computes.
     fn element(&mut self, arr: u16, idx: &[u16], e: Prim) -> (V, V) {
         let av = self.array_vars(arr);
         let mut ok: Option<V> = None;

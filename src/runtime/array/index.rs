@@ -646,7 +646,7 @@ mod tests {
             let lo = lo.map_or(0, |x| norm(x).clamp(0, n));
             let hi = hi.map_or(n, norm);
             (0..n)
-                .filter(|&k| k >= lo && k < hi && (k - lo) as u64 % step as u64 == 0)
+                .filter(|&k| k >= lo && k < hi && ((k - lo) as u64).is_multiple_of(step as u64))
                 .map(|k| k as usize)
                 .collect()
         } else {
@@ -654,7 +654,7 @@ mod tests {
             let hi = hi.map_or(-1, |x| norm(x).max(-1));
             (0..n)
                 .rev()
-                .filter(|&k| k <= lo && k > hi && (lo - k) as u64 % step.unsigned_abs() == 0)
+                .filter(|&k| k <= lo && k > hi && ((lo - k) as u64).is_multiple_of(step.unsigned_abs()))
                 .map(|k| k as usize)
                 .collect()
         }

@@ -135,6 +135,9 @@ impl OwnedWords {
             OwnedWords::W8(v) => v.capacity() * 8,
         }) as u64
     }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     pub fn len(&self) -> usize {
         match self {
             OwnedWords::W1(v) => v.len(),
