@@ -130,9 +130,26 @@ pub enum BinOp {
     Ge,
     Eq,
     Ne,
+    /// `&`: bitwise on integers, logical on `bool`.
+    BitAnd,
+    /// `|`
+    BitOr,
+    /// `^`
+    BitXor,
+    /// `<<`; a negative count or one of at least the type's width is an error.
+    Shl,
+    /// `>>`, arithmetic for signed kinds.
+    Shr,
 }
 
 impl BinOp {
+    /// `& | ^ << >>`.
+    pub fn is_bitwise(self) -> bool {
+        matches!(
+            self,
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr
+        )
+    }
     pub fn is_comparison(self) -> bool {
         matches!(
             self,
@@ -154,6 +171,11 @@ impl BinOp {
             BinOp::Ge => ">=",
             BinOp::Eq => "==",
             BinOp::Ne => "!=",
+            BinOp::BitAnd => "&",
+            BinOp::BitOr => "|",
+            BinOp::BitXor => "^",
+            BinOp::Shl => "<<",
+            BinOp::Shr => ">>",
         }
     }
 }
@@ -256,5 +278,90 @@ impl MathFn2 {
     /// `minimum`/`maximum` keep `i64` when both operands are `i64`.
     pub fn keeps_int(self) -> bool {
         matches!(self, MathFn2::Minimum | MathFn2::Maximum)
+    }
+}
+
+/// Reductions that take an `axis` (`sum(a, axis=0)`), and the running ones that keep the
+/// shape along it (`cumsum`, `cumprod`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reduce {
+    Sum,
+    Prod,
+    Mean,
+    Var,
+    Std,
+    Min,
+    Max,
+    ArgMin,
+    ArgMax,
+    Any,
+    All,
+    CumSum,
+    CumProd,
+}
+
+impl Reduce {
+    pub const ALL: [Reduce; 13] = [
+        Reduce::Sum,
+        Reduce::Prod,
+        Reduce::Mean,
+        Reduce::Var,
+        Reduce::Std,
+        Reduce::Min,
+        Reduce::Max,
+        Reduce::ArgMin,
+        Reduce::ArgMax,
+        Reduce::Any,
+        Reduce::All,
+        Reduce::CumSum,
+        Reduce::CumProd,
+    ];
+
+    /// The nk name (`min`/`max` are also the two-scalar built-ins).
+    pub fn name(self) -> &'static str {
+        match self {
+            Reduce::Sum => "sum",
+            Reduce::Prod => "prod",
+            Reduce::Mean => "mean",
+            Reduce::Var => "var",
+            Reduce::Std => "std",
+            Reduce::Min => "min",
+            Reduce::Max => "max",
+            Reduce::ArgMin => "argmin",
+            Reduce::ArgMax => "argmax",
+            Reduce::Any => "any",
+            Reduce::All => "all",
+            Reduce::CumSum => "cumsum",
+            Reduce::CumProd => "cumprod",
+        }
+    }
+
+    pub fn by_name(n: &str) -> Option<Reduce> {
+        Reduce::ALL.into_iter().find(|r| r.name() == n)
+    }
+
+    /// `cumsum`/`cumprod`: the result keeps the input's shape.
+    pub fn keeps_shape(self) -> bool {
+        matches!(self, Reduce::CumSum | Reduce::CumProd)
+    }
+
+    /// The element type of the result for elements of kind `p` (NumPy's): sums and
+    /// products of integers and bool are `i64`, of floats keep the kind; means, variances
+    /// and deviations are `f64`, or `f32` for `f32`; `min`/`max` keep the kind; the arg
+    /// forms are `i64`; `any`/`all` are `bool`.
+    pub fn result(self, p: Prim) -> Prim {
+        match self {
+            Reduce::Sum | Reduce::Prod | Reduce::CumSum | Reduce::CumProd => {
+                if p.is_float() {
+                    p
+                } else {
+                    Prim::I64
+                }
+            }
+            Reduce::Mean | Reduce::Var | Reduce::Std => p.float_result(),
+            Reduce::Min | Reduce::Max => p,
+            Reduce::ArgMin | Reduce::ArgMax => Prim::I64,
+            Reduce::Any | Reduce::All => Prim::Bool,
+        }
     }
 }

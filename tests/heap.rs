@@ -220,8 +220,10 @@ fn a_cached_caller_works_before_its_callee_is_loaded_in_any_order() {
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     let first = run(&d, &a);
-    // Remove every entry but the callers': the callees must resolve at their first call
-    // (compiled again in `jit`, interpreted in `interp`-like auto), never fail.
+    // Remove every entry but the callers' (and the program's pack, which would give all
+    // of them at once): the callees must resolve at their first call (compiled again in
+    // `jit`, interpreted in `interp`-like auto), never fail.
+    remove_packs(&d);
     for e in d.entries() {
         let text = String::from_utf8_lossy(&std::fs::read(&e).unwrap()).into_owned();
         if text.contains("shared.scale(f64)\n") || text.contains("sum(f64[])\n") {
@@ -281,12 +283,46 @@ fn eight_processes_share_one_empty_heap() {
     assert!(clean, "{report}");
 }
 
+/// The code heap's packs (`HEAP/v1-*/*.nkp`).
+fn packs(d: &TempDir) -> Vec<std::path::PathBuf> {
+    let mut v = Vec::new();
+    for t in std::fs::read_dir(d.join("heap"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for f in std::fs::read_dir(t.path()).into_iter().flatten().flatten() {
+            if f.path().extension().is_some_and(|e| e == "nkp") {
+                v.push(f.path());
+            }
+        }
+    }
+    v.sort();
+    v
+}
+
+fn remove_packs(d: &TempDir) {
+    for p in packs(d) {
+        std::fs::remove_file(p).unwrap();
+    }
+}
+
+/// What a run's `--stats=json` says of the program's pack.
+fn pack_state(r: &Output) -> String {
+    let line = r.stats_line();
+    line.split("\"pack\":")
+        .nth(1)
+        .map_or("?".into(), |v| v.trim_end_matches('}').to_string())
+}
+
 /// Damages every entry with `f`, then checks the next run warns, rebuilds and is right.
 fn survives(name: &str, damage: impl Fn(&Path)) {
     let d = TempDir::new(name);
     d.file("shared.nk", MODULE);
     let a = d.file("a.nk", PROG_A);
     let good = run(&d, &a);
+    // Without the program's pack, the run reads the entries one by one.
+    remove_packs(&d);
     for e in d.entries() {
         damage(&e);
     }
@@ -414,6 +450,7 @@ fn image_state(r: &Output) -> String {
     let line = r.stats_line();
     line.split("\"image\":")
         .nth(1)
+        .and_then(|v| v.split(',').next())
         .map_or("?".into(), |v| v.trim_end_matches('}').to_string())
 }
 
@@ -549,4 +586,212 @@ fn a_damaged_run_image_is_a_miss_never_a_crash() {
     nvm(&["cache", "clear", "--cache-dir", &heap], &[]);
     assert!(images(&d).is_empty());
     assert!(!d.join("heap/img-v1").exists());
+}
+
+#[test]
+fn a_warm_run_takes_all_its_code_from_the_programs_pack() {
+    let d = TempDir::new("heap-pack");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let cold = run(&d, &a);
+    assert_eq!(pack_state(&cold), "\"miss\"", "{}", cold.stderr);
+    assert_eq!(packs(&d).len(), 1, "the cold run wrote the pack");
+    let warm = run(&d, &a);
+    assert_eq!(warm.stdout, cold.stdout);
+    assert_eq!(pack_state(&warm), "\"hit\"", "{}", warm.stderr);
+    assert_eq!(warm.n("compiled"), 0, "{}", warm.stats_line());
+    assert_eq!(warm.n("loaded"), cold.n("compiled"));
+    assert_eq!(warm.n("heap_misses"), 0, "{}", warm.stats_line());
+    // The pack alone serves the program: with every entry gone it is still warm.
+    let entries = d.entries();
+    for e in &entries {
+        std::fs::remove_file(e).unwrap();
+    }
+    let r = run(&d, &a);
+    assert_eq!((r.status, &r.stdout), (0, &cold.stdout), "{}", r.stderr);
+    assert_eq!(r.n("compiled"), 0, "{}", r.stats_line());
+    assert_eq!(pack_state(&r), "\"hit\"");
+    // `nvm build` puts the entries back from the pack, the same bytes, for other programs.
+    let heap = d.heap();
+    let b = nvm(&["build", "--cache-dir", &heap, &a], &[]);
+    assert_eq!(b.status, 0, "{}", b.stderr);
+    assert_eq!(d.entries(), entries);
+    let (clean, report) = verify(&d);
+    assert!(clean && report.contains("1 packs checked"), "{report}");
+    // Without its pack, a warm run loads the entries one by one and writes the pack again.
+    remove_packs(&d);
+    let r = run(&d, &a);
+    assert_eq!((r.status, &r.stdout), (0, &cold.stdout), "{}", r.stderr);
+    assert_eq!(r.n("compiled"), 0, "{}", r.stats_line());
+    assert_eq!(r.n("heap_hits"), cold.n("compiled"), "{}", r.stats_line());
+    assert_eq!(pack_state(&r), "\"miss\"");
+    assert_eq!(packs(&d).len(), 1, "written again");
+    assert_eq!(pack_state(&run(&d, &a)), "\"hit\"");
+    // Another tier uses it too (auto: native code in the heap is used at once); the
+    // interpreter reads no code, so no pack.
+    let auto = nvm(&["run", "--stats=json", "--cache-dir", &heap, &a], &[]);
+    assert_eq!(
+        (auto.stdout.as_str(), auto.n("compiled")),
+        (cold.stdout.as_str(), 0)
+    );
+    assert_eq!(pack_state(&auto), "\"hit\"");
+    let interp = nvm(
+        &[
+            "run",
+            "--tier=interp",
+            "--stats=json",
+            "--cache-dir",
+            &heap,
+            &a,
+        ],
+        &[],
+    );
+    assert_eq!(interp.stdout, cold.stdout);
+    assert_eq!(pack_state(&interp), "null");
+}
+
+#[test]
+fn stale_code_is_never_served_from_a_pack_after_a_source_change() {
+    let d = TempDir::new("heap-pack-stale");
+    let module = d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let cold = run(&d, &a);
+    assert_eq!(pack_state(&run(&d, &a)), "\"hit\"");
+    let old_pack = packs(&d);
+    assert_eq!(old_pack.len(), 1);
+    let old_bytes = std::fs::read(&old_pack[0]).unwrap();
+    // An imported module's body changes; the script does not, so the run image keeps its
+    // key (and the pack its file name) but not its content: the pack is stale.
+    std::fs::write(&module, MODULE.replace("x * 2.5", "x * 4.5")).unwrap();
+    let reference = TempDir::new("heap-pack-stale-ref");
+    reference.file("shared.nk", &MODULE.replace("x * 2.5", "x * 4.5"));
+    let want = run(&reference, &reference.file("a.nk", PROG_A)).stdout;
+    assert_ne!(want, cold.stdout);
+    let edited = run(&d, &a);
+    assert_eq!(edited.stdout, want, "{}", edited.stderr);
+    assert_eq!(pack_state(&edited), "\"miss\"", "{}", edited.stderr);
+    assert_eq!(
+        edited.n("compiled"),
+        1,
+        "shared.scale(f64): {}",
+        edited.stats_line()
+    );
+    assert!(
+        edited.stderr.lines().count() == 1,
+        "no warning: {}",
+        edited.stderr
+    );
+    assert_eq!(packs(&d), old_pack, "rewritten under the same name");
+    let again = run(&d, &a);
+    assert_eq!(
+        (again.stdout.as_str(), pack_state(&again).as_str()),
+        (want.as_str(), "\"hit\"")
+    );
+    // The old pack put back (whole, for the same file name and target, for the image's
+    // earlier content): a miss, never its code.
+    std::fs::write(&old_pack[0], &old_bytes).unwrap();
+    let r = run(&d, &a);
+    assert_eq!(r.stdout, want, "{}", r.stderr);
+    assert_eq!(pack_state(&r), "\"miss\"");
+    assert_eq!(
+        r.n("compiled"),
+        0,
+        "the entries are current: {}",
+        r.stats_line()
+    );
+    // `gc` removes a pack no run would read: stale, or without its image.
+    std::fs::write(&old_pack[0], &old_bytes).unwrap();
+    let heap = d.heap();
+    let g = nvm(&["cache", "gc", "--cache-dir", &heap], &[]);
+    assert!(g.stdout.contains("1 pack"), "{}", g.stdout);
+    assert!(packs(&d).is_empty());
+    let (clean, report) = verify(&d);
+    assert!(clean, "{report}");
+    // Editing the script itself names another image, so another pack.
+    run(&d, &a);
+    d.file("a.nk", &PROG_A.replace("+ shared.total", "- shared.total"));
+    let r = run(&d, &a);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    assert_eq!(pack_state(&r), "\"miss\"");
+    assert_eq!(packs(&d).len(), 2);
+}
+
+#[test]
+fn a_damaged_pack_is_a_warning_and_a_miss_never_a_crash() {
+    let d = TempDir::new("heap-pack-damage");
+    d.file("shared.nk", MODULE);
+    let a = d.file("a.nk", PROG_A);
+    let good = run(&d, &a);
+    type Damage = (&'static str, fn(&mut Vec<u8>));
+    let damages: [Damage; 7] = [
+        ("truncated", |b| b.truncate(b.len() / 2)),
+        ("truncated-header", |b| b.truncate(40)),
+        ("flipped-code", |b| {
+            let at = b.len() - 70;
+            b[at] ^= 0x5a;
+        }),
+        ("flipped-record", |b| b[64 + 4] ^= 0x40),
+        ("foreign-version", |b| b[8] = b[8].wrapping_add(1)),
+        ("other-cpu", |b| b[40] ^= 1),
+        ("junk", |b| *b = b"NVMPACK\0 and nothing else".to_vec()),
+    ];
+    for (name, damage) in damages {
+        let ps = packs(&d);
+        assert_eq!(ps.len(), 1, "{name}");
+        let p = &ps[0];
+        let mut bytes = std::fs::read(p).unwrap();
+        damage(&mut bytes);
+        std::fs::write(p, &bytes).unwrap();
+        let r = run(&d, &a);
+        assert_eq!(
+            (r.status, &r.stdout),
+            (0, &good.stdout),
+            "{name}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("warning: code heap pack"),
+            "{name}: {}",
+            r.stderr
+        );
+        assert_eq!(pack_state(&r), "\"miss\"", "{name}");
+        assert_eq!(
+            r.n("compiled"),
+            0,
+            "{name}: the entries serve: {}",
+            r.stats_line()
+        );
+        let again = run(&d, &a);
+        assert_eq!(
+            pack_state(&again),
+            "\"hit\"",
+            "{name}: rewritten: {}",
+            again.stderr
+        );
+        assert_eq!(again.stdout, good.stdout);
+    }
+    // Another program's pack under this program's name: its key says so.
+    let b = d.file("b.nk", PROG_B);
+    run(&d, &b);
+    let ps = packs(&d);
+    assert_eq!(ps.len(), 2);
+    std::fs::copy(&ps[0], &ps[1]).unwrap();
+    let (clean, report) = verify(&d);
+    assert!(
+        !clean && report.contains("its key does not match"),
+        "{report}"
+    );
+    for f in [&a, &b] {
+        let r = run(&d, f);
+        assert_eq!(r.status, 0, "{}", r.stderr);
+    }
+    let (clean, report) = verify(&d);
+    assert!(clean, "{report}");
+    // `stats` counts packs; `clear` removes them with the folders.
+    let heap = d.heap();
+    let s = nvm(&["cache", "stats", "--cache-dir", &heap], &[]);
+    assert!(s.stdout.contains("2 packs"), "{}", s.stdout);
+    nvm(&["cache", "clear", "--cache-dir", &heap], &[]);
+    assert!(packs(&d).is_empty());
+    assert_eq!(std::fs::read_dir(d.join("heap")).unwrap().count(), 0);
 }

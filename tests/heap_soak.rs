@@ -360,12 +360,16 @@ impl Soak {
 /// is not one of the heap's warnings.
 fn classify_warning(line: &str) -> Option<String> {
     let rest = line.strip_prefix("nvm: warning: ")?;
-    let (rest, kind) = match rest.strip_prefix("run image ") {
-        // A run image is judged like an entry (damaged: a warning, a miss, rebuilt).
-        Some(r) => (r, "unusable run image"),
-        None => (rest, "unusable entry"),
+    // A run image and a pack are judged like an entry (damaged: a warning, a miss, rebuilt).
+    let (rest, kind) = match (
+        rest.strip_prefix("run image "),
+        rest.strip_prefix("code heap pack "),
+    ) {
+        (Some(r), _) => (r, "unusable run image"),
+        (_, Some(r)) => (r, "unusable pack"),
+        _ => (rest, "unusable entry"),
     };
-    if kind == "unusable run image" || rest.starts_with("code heap entry ") {
+    if kind != "unusable entry" || rest.starts_with("code heap entry ") {
         let reason = rest
             .split_once(" is unusable (")?
             .1
@@ -531,6 +535,14 @@ fn faulter(s: &Soak, mut rng: Rng, stop: &AtomicBool) {
             match rng.below(20) {
                 0 => chmod_folder(s, &mut rng),
                 1 => plant(s, &mut rng),
+                2 => {
+                    // A program's pack (one file holding all its code).
+                    let packs = packs(&s.heap);
+                    let Some(p) = packs.get(rng.below(packs.len() as u64) as usize) else {
+                        continue;
+                    };
+                    damage_file(&mut rng, p, &packs).map(|k| format!("{k} (pack)"))
+                }
                 _ => {
                     let Some(e) = entries.get(rng.below(entries.len() as u64) as usize) else {
                         continue;
@@ -543,6 +555,19 @@ fn faulter(s: &Soak, mut rng: Rng, stop: &AtomicBool) {
             Tally::add(&mut s.tally.lock().unwrap().faults, &k);
         }
     }
+}
+
+/// The packs of the heap's target folders (`v1-*/*.nkp`).
+fn packs(heap: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for d in fs::read_dir(heap).into_iter().flatten().flatten() {
+        for f in fs::read_dir(d.path()).into_iter().flatten().flatten() {
+            if f.path().extension().is_some_and(|e| e == "nkp") {
+                v.push(f.path());
+            }
+        }
+    }
+    v
 }
 
 /// Makes a target folder unwritable or unreadable for a moment.
@@ -914,6 +939,8 @@ fn a_clear_between_a_writers_steps_costs_no_warning() {
         Stats::of(err).count("compiled"),
         "{err}"
     );
-    // Each write's "clear" removed the entries before it: the last one is there.
-    assert_eq!(d.entries().len(), 1);
+    // Each write's "clear" removed the files before it: the last one is there — the
+    // program's pack, written after every entry.
+    assert_eq!(d.entries().len(), 0);
+    assert_eq!(packs(&d.join("heap")).len(), 1);
 }

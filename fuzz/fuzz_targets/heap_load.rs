@@ -1,7 +1,8 @@
 //! Bytes as a code heap entry file: `check_entry` on the raw bytes, then on the same bytes
 //! with a consistent header (magic, version, lengths, checksum fixed up, so the fuzzer gets
 //! past the checksum to the metadata), then `CodeHeap::load` and `nvm cache stats/verify`
-//! over a folder holding it. Must never panic; a well-formed entry must load exactly.
+//! over a folder holding it; and the bytes as a pack (`heap::pack::check`). Must never
+//! panic; a well-formed entry must load exactly.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -79,6 +80,13 @@ fn load_through_folder(bytes: &[u8]) {
 fuzz_target!(|data: &[u8]| {
     if let Ok(info) = check_entry(data, None, None) {
         assert!(HEADER + info.code_len <= data.len());
+    }
+    // The same bytes as a pack (`heap::pack`): judged without a panic, and every function
+    // of an accepted one lies inside the file.
+    if let Ok(info) = heap::pack::check(data, None) {
+        for r in &info.records {
+            assert!(info.code_at + r.offset + r.len <= data.len());
+        }
     }
     load_through_folder(data);
     if let Some(b) = fixed_up(data) {

@@ -13,7 +13,7 @@
 use super::{CompiledFn, Ext, Loc, Op, Operand, PrintArg, Reg, SliceOperand};
 use crate::ir::{Builtin, FuncId, Type};
 use crate::source::Span;
-use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim, Reduce};
 
 /// Appends the encoding of values to a byte vector.
 #[derive(Default)]
@@ -211,7 +211,7 @@ fn get_prim(r: &mut Reader) -> Option<Prim> {
     Prim::ALL.get(r.u8()? as usize).copied()
 }
 
-const BINOPS: [BinOp; 13] = [
+const BINOPS: [BinOp; 18] = [
     BinOp::Add,
     BinOp::Sub,
     BinOp::Mul,
@@ -225,6 +225,11 @@ const BINOPS: [BinOp; 13] = [
     BinOp::Ge,
     BinOp::Eq,
     BinOp::Ne,
+    BinOp::BitAnd,
+    BinOp::BitOr,
+    BinOp::BitXor,
+    BinOp::Shl,
+    BinOp::Shr,
 ];
 
 /// Writes an IR type.
@@ -423,6 +428,7 @@ fn put_builtin(b: Builtin, w: &mut Writer) {
         Randn => (21, 0),
         Random => (22, 0),
         Host(i) => (23, i as u64),
+        ReduceAxis(r) => (24, r as u64),
     };
     w.buf.push(tag);
     w.u64(arg);
@@ -440,6 +446,7 @@ fn get_builtin(r: &mut Reader) -> Option<Builtin> {
         3 => Ones(prim()?),
         4 => Full,
         5 => Arange(prim()?),
+        24 => ReduceAxis(*Reduce::ALL.get(arg as usize)?),
         6 => Copy,
         7 => Reshape,
         8 => Transpose,

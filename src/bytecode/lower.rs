@@ -629,9 +629,10 @@ impl FnCompiler<'_> {
 
     fn jump_if_false_inner(&mut self, c: &Expr) -> usize {
         if let ExprKind::Binary(op, a, b) = &c.kind {
-            let int = a.ty == Type::I64 || a.ty == Type::BOOL;
-            // f64 has no fused ==/!= (and negating a float comparison is wrong for NaN).
-            let float = a.ty == Type::F64 && !matches!(op, BinOp::Eq | BinOp::Ne);
+            let int = matches!(a.ty, Type::Prim(p) if !p.is_float());
+            // Floats have no fused ==/!= (and negating a float comparison is wrong for NaN).
+            let float = matches!(a.ty, Type::Prim(p) if p.is_float())
+                && !matches!(op, BinOp::Eq | BinOp::Ne);
             if int || float {
                 let x = s_of(&self.expr_any(a));
                 let y = s_of(&self.expr_any(b));
@@ -745,6 +746,16 @@ impl FnCompiler<'_> {
                             span,
                         );
                     }
+                    (Type::Prim(_), UnOp::BitNot, Loc::S(r)) => {
+                        self.emit(
+                            Op::NotI {
+                                dst: s_of(dst),
+                                a: r,
+                            },
+                            span,
+                        );
+                        self.narrow(&e.ty, dst, span);
+                    }
                     (Type::Prim(_), UnOp::Not, Loc::S(r)) => {
                         self.emit(
                             Op::Not {
@@ -761,7 +772,7 @@ impl FnCompiler<'_> {
                         },
                         span,
                     ),
-                    (_, UnOp::Not, Loc::A(r)) => self.ext(
+                    (_, UnOp::Not | UnOp::BitNot, Loc::A(r)) => self.ext(
                         Ext::ArrayNot {
                             src: r,
                             dst: a_of(dst),
@@ -1109,6 +1120,17 @@ impl FnCompiler<'_> {
             (BinOp::Ge, false) => Op::LeF { dst: d, a: y, b: x },
             (BinOp::Eq, false) => Op::EqF { dst: d, a: x, b: y },
             (BinOp::Ne, false) => Op::NeF { dst: d, a: x, b: y },
+            (BinOp::BitAnd, _) => Op::AndI { dst: d, a: x, b: y },
+            (BinOp::BitOr, _) => Op::OrI { dst: d, a: x, b: y },
+            (BinOp::BitXor, _) => Op::XorI { dst: d, a: x, b: y },
+            (BinOp::Shl | BinOp::Shr, _) => {
+                let t = a.ty.prim().unwrap_or(Prim::I64);
+                if op == BinOp::Shl {
+                    Op::ShlI { dst: d, a: x, b: y, t }
+                } else {
+                    Op::ShrI { dst: d, a: x, b: y, t }
+                }
+            }
         };
         self.emit(o, span);
     }
@@ -1118,7 +1140,7 @@ impl FnCompiler<'_> {
         // Scalar fast paths: one op, no generic value path.
         if scalar_args && !args.is_empty() {
             let regs: Vec<Reg> = args.iter().map(|a| s_of(&self.expr_any(a))).collect();
-            let f64_args = args[0].ty == Type::F64;
+            let f64_args = matches!(args[0].ty, Type::Prim(p) if p.is_float());
             // Scalar `min(x, y)`/`max(x, y)` are `minimum`/`maximum` on scalars.
             let b1 = match b {
                 Builtin::MinScalar => Builtin::Math2(MathFn2::Minimum),

@@ -134,6 +134,15 @@ macro_rules! for_each_op {
             /// s[dst] = s[c] - s[a] * s[b]
             SubMulF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead, c: Reg => FRead },
             NegI { dst: Reg => IWrite, a: Reg => IRead },
+            AndI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            OrI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            XorI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead },
+            /// s[a] << s[b]; error unless 0 <= s[b] < the width of kind `t`
+            ShlI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead, t: Prim => Tag },
+            /// s[a] >> s[b] (arithmetic); error unless 0 <= s[b] < the width of kind `t`
+            ShrI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead, t: Prim => Tag },
+            /// bitwise not
+            NotI { dst: Reg => IWrite, a: Reg => IRead },
             NegF { dst: Reg => FWrite, a: Reg => FRead },
             Not { dst: Reg => IWrite, a: Reg => IRead },
 

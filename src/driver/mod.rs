@@ -51,6 +51,9 @@ pub struct Checked {
     pub image: Option<&'static str>,
     /// Problems with the run image (damaged, unwritable), for the run's warnings.
     pub warnings: Vec<String>,
+    /// The code heap's pack for this program (`heap::pack`): named by the run image, so
+    /// only a program from a run image (hit, or written now) has one.
+    pub pack: Option<crate::heap::pack::PackId>,
 }
 
 /// Why a program did not run to completion.
@@ -132,6 +135,10 @@ pub fn check_file_cached(
                 bytecode: Some(bytecode),
                 image: Some("hit"),
                 warnings,
+                pack: Some(crate::heap::pack::PackId {
+                    image: key,
+                    digest: img.digest,
+                }),
             });
         }
         Ok(_) => {}
@@ -156,8 +163,14 @@ pub fn check_file_cached(
     }
     let refs: Vec<&CompiledFn> = bytecode.iter().map(|f| &**f).collect();
     let payload = crate::heap::image::encode(&checked.sources, &absent, prog, &refs);
-    if let Err(w) = crate::heap::image::store(root, &key, &payload) {
-        warnings.push(w);
+    match crate::heap::image::store(root, &key, &payload) {
+        Ok(()) => {
+            checked.pack = Some(crate::heap::pack::PackId {
+                image: key,
+                digest: crate::heap::image::digest(&payload),
+            })
+        }
+        Err(w) => warnings.push(w),
     }
     checked.bytecode = Some(bytecode);
     checked.image = Some("miss");
@@ -170,10 +183,11 @@ pub fn check_file_cached(
 /// relative imports are looked for, its text, the module path, the embedded standard
 /// library) and the nvm build (version and a hash of the front end's sources).
 fn image_key(name: &str, path: &Path, text: &str, module_path: &[PathBuf]) -> crate::heap::Key {
-    let mut b: Vec<u8> = Vec::with_capacity(text.len() + 4096);
+    // Hashed as a stream: the script and the standard library are not copied first.
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
     let mut put = |s: &[u8]| {
-        b.extend_from_slice(&(s.len() as u64).to_le_bytes());
-        b.extend_from_slice(s);
+        h.update(&(s.len() as u64).to_le_bytes());
+        h.update(s);
     };
     put(b"nvm-run-image-1");
     put(env!("CARGO_PKG_VERSION").as_bytes());
@@ -190,7 +204,7 @@ fn image_key(name: &str, path: &Path, text: &str, module_path: &[PathBuf]) -> cr
         put(n.as_bytes());
         put(t.as_bytes());
     }
-    crate::heap::Key(xxhash_rust::xxh3::xxh3_128(&b).to_le_bytes())
+    crate::heap::Key(h.digest128().to_le_bytes())
 }
 
 /// Whether an image still describes the program: its script is this one (the key covers
@@ -269,6 +283,7 @@ fn check_loaded_keeping_ast(
                 bytecode: None,
                 image: None,
                 warnings: Vec::new(),
+                pack: None,
             },
             loaded.modules,
         )),
@@ -332,10 +347,7 @@ pub fn build(checked: &Checked, opts: &Options, cache: &Path) -> RunReport {
             ..opts.clone()
         },
     );
-    let mut it = match &checked.bytecode {
-        Some(bc) => it.with_bytecode(bc.clone()),
-        None => it,
-    };
+    let mut it = with_image(it, checked);
     let mut result = Ok(());
     for id in 0..prog.funcs.len() {
         if let Err(m) = it.prepare(id as u32) {
@@ -346,6 +358,8 @@ pub fn build(checked: &Checked, opts: &Options, cache: &Path) -> RunReport {
             break;
         }
     }
+    it.publish_missing_entries();
+    it.save_pack();
     let mut stats = std::mem::take(&mut it.stats);
     stats.heap = it.heap_stats();
     stats.image = checked.image;
@@ -354,6 +368,19 @@ pub fn build(checked: &Checked, opts: &Options, cache: &Path) -> RunReport {
         stats,
         result,
         warnings,
+    }
+}
+
+/// Gives the VM what the front end made beforehand: the bytecode (a run image's, or lowered
+/// with the check) and the program's pack in the code heap.
+fn with_image<'p>(it: Vm<'p>, checked: &Checked) -> Vm<'p> {
+    let it = match &checked.bytecode {
+        Some(bc) => it.with_bytecode(bc.clone()),
+        None => return it,
+    };
+    match checked.pack {
+        Some(id) => it.with_pack(id),
+        None => it,
     }
 }
 
@@ -418,10 +445,7 @@ fn run_inner(
         }
     };
     let it = Vm::with_options(prog.clone(), Box::new(out), &opts.options);
-    let mut it = match &checked.bytecode {
-        Some(bc) => it.with_bytecode(bc.clone()),
-        None => it,
-    };
+    let mut it = with_image(it, checked);
     if let Some(flag) = &opts.interrupt {
         it.set_interrupt_flag(flag.clone());
     }
@@ -433,6 +457,7 @@ fn run_inner(
         Ok::<(), RuntimeError>(())
     })();
     it.flush();
+    it.save_pack();
     *stats_out = std::mem::take(&mut it.stats);
     stats_out.heap = it.heap_stats();
     stats_out.image = checked.image;

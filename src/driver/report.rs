@@ -120,6 +120,8 @@ struct StatsJson<'a> {
     not_compiled: Vec<NotCompiled<'a>>,
     /// The run image: `"hit"`, `"miss"` or `null` (none used).
     image: Option<&'static str>,
+    /// The program's pack of native code: `"hit"`, `"miss"` or `null` (none looked for).
+    pack: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -158,6 +160,7 @@ pub fn stats_json(s: &vm::Stats, wall: std::time::Duration) -> String {
             .map(|(function, reason)| NotCompiled { function, reason })
             .collect(),
         image: s.image,
+        pack: h.pack,
     };
     serde_json::to_string(&j).expect("plain data serializes")
 }
@@ -179,6 +182,7 @@ mod tests {
                 writes: 2,
                 bytes_loaded: 100,
                 load_ns: 1_234_567,
+                pack: Some("hit"),
             }),
             native_ns: 6_738_400,
             native_bytes: 5280,
@@ -206,6 +210,7 @@ mod tests {
             "peak_rss_kib",
             "not_compiled",
             "image",
+            "pack",
         ];
         let obj = v.as_object().expect("an object");
         assert_eq!(obj.len(), keys.len(), "{text}");
@@ -236,5 +241,6 @@ mod tests {
         assert_eq!(v["heap"], false);
         assert_eq!(v["heap_hits"], 0);
         assert_eq!(v["not_compiled"], serde_json::json!([]));
+        assert_eq!(v["pack"], serde_json::Value::Null);
     }
 }

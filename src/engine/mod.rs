@@ -640,6 +640,7 @@ impl Engine {
             bytecode: None,
             image: None,
             warnings: Vec::new(),
+            pack: None,
         };
         let r = crate::driver::inspect(
             &checked,

@@ -59,6 +59,14 @@ pub struct Image {
     pub program: Program,
     /// Each specialization's bytecode, by slot.
     pub bytecode: Vec<CompiledFn>,
+    /// The payload's checksum ([`digest`]; set by [`load`]), which names this content of
+    /// the image (the code heap's pack for the program records it).
+    pub digest: u64,
+}
+
+/// The checksum of an image payload, as its header records it.
+pub fn digest(payload: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(payload)
 }
 
 fn put_prim(p: Prim, w: &mut Writer) {
@@ -200,6 +208,7 @@ pub fn decode(b: &[u8]) -> Option<Image> {
             main,
         },
         bytecode,
+        digest: 0,
     })
 }
 
@@ -211,7 +220,7 @@ pub fn file_bytes(key: &Key, payload: &[u8]) -> Vec<u8> {
     out.extend_from_slice(&[0; 4]);
     out.extend_from_slice(&key.0);
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(payload).to_le_bytes());
+    out.extend_from_slice(&digest(payload).to_le_bytes());
     debug_assert_eq!(out.len(), HEADER);
     out.extend_from_slice(payload);
     out
@@ -244,7 +253,7 @@ pub fn check_file<'b>(b: &'b [u8], want: Option<&Key>) -> Result<&'b [u8], Strin
         ));
     }
     let sum = u64::from_le_bytes(b[40..48].try_into().expect("8 bytes"));
-    if xxhash_rust::xxh3::xxh3_64(&b[HEADER..]) != sum {
+    if digest(&b[HEADER..]) != sum {
         return Err("checksum mismatch (the file was damaged)".into());
     }
     Ok(&b[HEADER..])
@@ -283,7 +292,13 @@ pub fn load(root: &Path, key: &Key) -> Result<Option<Image>, String> {
     };
     let why = match check_file(&bytes, Some(key)) {
         Ok(payload) => match decode(payload) {
-            Some(img) => return Ok(Some(img)),
+            // `check_file` compared the header's checksum with the payload's.
+            Some(img) => {
+                return Ok(Some(Image {
+                    digest: u64::from_le_bytes(bytes[40..48].try_into().expect("8 bytes")),
+                    ..img
+                }))
+            }
             None => "its contents do not decode".to_string(),
         },
         Err(why) => why,

@@ -1,6 +1,8 @@
-//! `nvm cache stats | verify | gc | clear`: looking after a heap folder.
+//! `nvm cache stats | verify | gc | clear`: looking after a heap folder — its entries, run
+//! images and packs (`ROOT/v1-<target>/<image key>.nkp`, see `pack`).
 
 use super::image::{self, image_dir, is_image_dir, IMAGE_EXT};
+use super::pack;
 use super::{check_entry, hex, list_entries, EntryInfo, Key, FORMAT_VERSION};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -49,6 +51,11 @@ pub fn stats(root: &Path) -> String {
             images.len(),
             bytes
         ));
+    }
+    let packs = pack::list(root);
+    if !packs.is_empty() {
+        let bytes: u64 = packs.iter().map(|(_, s)| s).sum();
+        out.push_str(&format!("{} packs, {} bytes\n", packs.len(), bytes));
     }
     out
 }
@@ -165,6 +172,19 @@ pub fn verify(root: &Path) -> (String, bool) {
             Err(e) => problems.push(format!("{}: unreadable: {e}", p.display())),
         }
     }
+    // Packs: whole, for their folder's target, and holding for each function exactly
+    // the code of its entry (when the entry is there: a pack outlives a deleted entry).
+    let packs = pack::list(root);
+    for (p, _) in &packs {
+        match fs::read(p) {
+            Ok(bytes) => {
+                if let Err(why) = verify_pack(p, &bytes) {
+                    problems.push(format!("{}: {why}", p.display()));
+                }
+            }
+            Err(e) => problems.push(format!("{}: unreadable: {e}", p.display())),
+        }
+    }
     let mut out = format!(
         "{} entries checked ({} caller/callee pairs)\n",
         entries.len(),
@@ -172,6 +192,9 @@ pub fn verify(root: &Path) -> (String, bool) {
     );
     if !images.is_empty() {
         out.push_str(&format!("{} run images checked\n", images.len()));
+    }
+    if !packs.is_empty() {
+        out.push_str(&format!("{} packs checked\n", packs.len()));
     }
     for p in &problems {
         out.push_str(&format!("problem: {p}\n"));
@@ -200,6 +223,57 @@ fn check_file(p: &Path, bytes: &[u8]) -> Result<EntryInfo, String> {
     Ok(info)
 }
 
+/// Checks a pack file as a loader in its folder would (header, checksum, records, the
+/// image key its name says, the target its folder is for), and that each function's code
+/// is its entry's, byte for byte, where that entry exists and is whole.
+fn verify_pack(p: &Path, bytes: &[u8]) -> Result<(), String> {
+    let key = pack::key_of_path(p).ok_or("file name is not a key")?;
+    let info = pack::check(bytes, None)?;
+    if info.image != key {
+        return Err("its key does not match its file name".into());
+    }
+    let folder = p.parent().ok_or("no folder")?;
+    let folder_name = folder
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    if folder_name != format!("v{FORMAT_VERSION}-{}", hex(&info.fingerprint[..8])) {
+        return Err("compiled for another nvm version or CPU than its folder is for".into());
+    }
+    let area = &bytes[info.code_at..];
+    for r in &info.records {
+        let entry = folder.join(format!("{}.{}", r.key.hex(), super::EXT));
+        let Ok(e) = fs::read(&entry) else {
+            continue;
+        };
+        let Ok(einfo) = check_entry(&e, Some(&r.key), Some(&info.fingerprint)) else {
+            continue; // the entry's own problem, reported with the entries
+        };
+        if e[64..64 + einfo.code_len] != area[r.offset..r.offset + r.len] {
+            return Err(format!(
+                "the code of slot {} ({}) differs from its entry {}",
+                r.slot,
+                einfo.name,
+                entry.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a pack can still serve a run: whole (see [`verify_pack`]) and for the current
+/// content of a run image that exists (a pack without its image, or for an image since
+/// rewritten, is never read again).
+fn pack_usable(root: &Path, p: &Path, bytes: &[u8]) -> bool {
+    let (Some(key), Ok(info)) = (pack::key_of_path(p), pack::check(bytes, None)) else {
+        return false;
+    };
+    let image = image_dir(root).join(format!("{}.{IMAGE_EXT}", key.hex()));
+    let current = fs::read(&image).is_ok_and(|b| {
+        image::check_file(&b, Some(&key)).is_ok_and(|payload| image::digest(payload) == info.digest)
+    });
+    current && verify_pack(p, bytes).is_ok()
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -215,15 +289,17 @@ fn parse_key(stem: &str) -> Option<Key> {
     Some(Key(k))
 }
 
-/// `nvm cache gc`: deletes entries and run images older than `max_age` (by last write),
-/// then the oldest until the heap is at most `max_bytes`, plus entries and images no run
-/// could use (damaged, or not named by their key) and leftovers of interrupted writes. Entries in use by running
-/// processes stay valid for them (they hold a copy).
+/// `nvm cache gc`: deletes entries, run images and packs older than `max_age` (by last
+/// write), then the oldest until the heap is at most `max_bytes`, plus files no run could
+/// use (damaged, not named by their key, a pack whose image is gone or was rewritten) and
+/// leftovers of interrupted writes. Entries in use by running processes stay valid for
+/// them (they hold a copy).
 pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> String {
     let now = SystemTime::now();
     let mut entries: Vec<(std::path::PathBuf, u64, SystemTime)> = list_entries(root)
         .into_iter()
         .chain(list_images(root))
+        .chain(pack::list(root))
         .map(|(p, s)| {
             let t = fs::metadata(&p).and_then(|m| m.modified()).unwrap_or(now);
             (p, s, t)
@@ -232,6 +308,8 @@ pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> Str
     entries.sort_by_key(|e| e.2);
     let mut removed = 0u64;
     let mut removed_images = 0u64;
+    let mut removed_packs = 0u64;
+    let is_pack = |p: &Path| p.extension().is_some_and(|e| e == pack::PACK_EXT);
     let mut freed = 0u64;
     let mut total: u64 = entries.iter().map(|e| e.1).sum();
     for (p, size, t) in &entries {
@@ -240,6 +318,8 @@ pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> Str
         if (too_old || too_big) && fs::remove_file(p).is_ok() {
             if p.parent().is_some_and(is_image_dir) {
                 removed_images += 1;
+            } else if is_pack(p) {
+                removed_packs += 1;
             } else {
                 removed += 1;
             }
@@ -265,12 +345,16 @@ pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> Str
         };
         let bad = if is_image {
             image::verify_file(p, &bytes).is_err()
+        } else if is_pack(p) {
+            !pack_usable(root, p, &bytes)
         } else {
             check_file(p, &bytes).is_err()
         };
         if in_this_format && bad && fs::remove_file(p).is_ok() {
             if is_image {
                 removed_images += 1;
+            } else if is_pack(p) {
+                removed_packs += 1;
             } else {
                 removed += 1;
             }
@@ -297,10 +381,15 @@ pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> Str
         1 => " and 1 run image".to_string(),
         k => format!(" and {k} run images"),
     };
+    let images = match removed_packs {
+        0 => images,
+        1 => format!("{images} and 1 pack"),
+        k => format!("{images} and {k} packs"),
+    };
     format!("removed {removed} entries{images} ({freed} bytes); {total} bytes remain\n")
 }
 
-/// `nvm cache clear`: removes every entry and run image (and the folders nvm made).
+/// `nvm cache clear`: removes every entry, run image and pack (and the folders nvm made).
 pub fn clear(root: &Path) -> String {
     let entries = list_entries(root);
     let mut n = 0;
@@ -309,7 +398,7 @@ pub fn clear(root: &Path) -> String {
             n += 1;
         }
     }
-    for (p, _) in list_images(root) {
+    for (p, _) in list_images(root).into_iter().chain(pack::list(root)) {
         let _ = fs::remove_file(p);
     }
     if let Ok(dirs) = fs::read_dir(root) {
@@ -327,4 +416,50 @@ pub fn clear(root: &Path) -> String {
         }
     }
     format!("removed {n} entries from {}\n", root.display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::heap::pack::PackId;
+
+    /// A heap folder holding one entry and a pack of that function whose code is `packed`.
+    fn heap_with_pack(name: &str, packed: &[u8]) -> std::path::PathBuf {
+        let root = std::env::temp_dir().join(format!("nvm-manage-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let fp = [9u8; 16];
+        let dir = root.join(format!("v{FORMAT_VERSION}-{}", hex(&fp[..8])));
+        fs::create_dir_all(&dir).unwrap();
+        let key = Key([1; 16]);
+        let code = vec![0xc3u8; 80];
+        let entry = super::super::encode_entry(&key, &fp, &code, "f(i64)", &[]);
+        fs::write(dir.join(format!("{}.{}", key.hex(), super::super::EXT)), entry).unwrap();
+        let id = PackId {
+            image: Key([2; 16]),
+            digest: 7,
+        };
+        let pack = pack::encode(&id, &fp, &[(0, key, packed)]);
+        fs::write(dir.join(pack::file_name(&id.image)), pack).unwrap();
+        root
+    }
+
+    #[test]
+    fn verify_compares_each_packed_function_with_its_entry() {
+        let root = heap_with_pack("same", &[0xc3u8; 80]);
+        let (report, clean) = verify(&root);
+        assert!(clean && report.contains("1 packs checked"), "{report}");
+        let _ = fs::remove_dir_all(&root);
+        let root = heap_with_pack("differs", &[0x90u8; 80]);
+        let (report, clean) = verify(&root);
+        assert!(!clean && report.contains("differs from its entry"), "{report}");
+        // No run could read it (no run image names it): gc removes it, clear too.
+        let g = gc(&root, None, None);
+        assert!(g.contains("and 1 pack"), "{g}");
+        assert!(pack::list(&root).is_empty());
+        let (report, clean) = verify(&root);
+        assert!(clean, "{report}");
+        clear(&root);
+        assert_eq!(fs::read_dir(&root).unwrap().count(), 0);
+        let _ = fs::remove_dir_all(&root);
+    }
 }

@@ -6,6 +6,10 @@
 //!                              or the user cache folder)
 //!    v1-<target>/              one folder per heap format + compiler + CPU target
 //!      <key>.nkc               one entry per specialization (32 hex digits: its key)
+//!      <image key>.nkp         one pack per program: the code of all its entries, read
+//!                              at once by its warm runs (`pack`; derived, never the
+//!                              only copy the heap means to keep)
+//!    img-v1/<key>.nki          run images (`image`)
 //! ```
 //! An entry's **key** ([`key`]) hashes everything its machine code depends on: its
 //! bytecode (with each call naming its callee by link index, not by slot), its own
@@ -37,6 +41,7 @@ mod fault;
 pub mod image;
 pub mod key;
 pub mod manage;
+pub mod pack;
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -64,6 +69,9 @@ pub struct HeapStats {
     pub bytes_loaded: u64,
     /// Time spent looking up, checking and mapping entries.
     pub load_ns: u64,
+    /// The program's pack (`pack`): `Some("hit")` (read and current), `Some("miss")` (none,
+    /// stale or damaged), `None` (the run has no run image, so no pack).
+    pub pack: Option<&'static str>,
 }
 
 /// A heap folder for one target.
@@ -160,6 +168,123 @@ impl CodeHeap {
         &self.dir
     }
 
+    fn pack_path(&self, image: &Key) -> PathBuf {
+        self.dir.join(pack::file_name(image))
+    }
+
+    /// Opens the pack of `id`'s program if there is a current one, its header and records
+    /// read; [`CodeHeap::read_pack`] reads its code. None if there is none or it is stale
+    /// (its image was rewritten: the run writes a new one); a damaged one is reported in
+    /// `warnings` and removed. `n_slots`: the program's number of specializations.
+    pub fn open_pack(&mut self, id: &pack::PackId, n_slots: usize) -> Option<pack::PackFile> {
+        let start = std::time::Instant::now();
+        let path = self.pack_path(&id.image);
+        let r = match pack::PackFile::open(&path, n_slots) {
+            Ok(p) if p.info.image != id.image => {
+                self.pack_damaged(&path, "its key does not match its file name".into())
+            }
+            Ok(p) if p.info.fingerprint != self.fingerprint => {
+                self.pack_damaged(&path, "compiled for another nvm version or CPU".into())
+            }
+            Ok(p) if p.info.matches(id, &self.fingerprint) => Some(p),
+            Ok(_) | Err(pack::ReadError::Absent) => None, // stale, or none
+            Err(pack::ReadError::Damaged(why)) => self.pack_damaged(&path, why),
+        };
+        self.stats.pack = Some("miss");
+        self.stats.load_ns += start.elapsed().as_nanos() as u64;
+        r
+    }
+
+    /// Reads the code area of a pack [`CodeHeap::open_pack`] opened into `area` (its
+    /// length: `PackFile::area_len`) and checks the pack's checksum; what it holds, or
+    /// None (damaged: a warning, the file removed).
+    pub fn read_pack(&mut self, file: pack::PackFile, area: &mut [u8]) -> Option<pack::PackInfo> {
+        let start = std::time::Instant::now();
+        let path = self.pack_path(&file.info.image);
+        let len = file.info.code_at + area.len();
+        let r = match file.read_area(area) {
+            Ok(info) => {
+                self.stats.bytes_loaded += len as u64;
+                self.stats.pack = Some("hit");
+                Some(info)
+            }
+            Err(why) => self.pack_damaged(&path, why),
+        };
+        self.stats.load_ns += start.elapsed().as_nanos() as u64;
+        r
+    }
+
+    fn pack_damaged<T>(&mut self, path: &Path, why: String) -> Option<T> {
+        self.warnings.push(format!(
+            "code heap pack {} is unusable ({why}); it is rebuilt",
+            path.display()
+        ));
+        let _ = fs::remove_file(path);
+        None
+    }
+
+    /// Publishes `id`'s pack holding `funcs` (slot, heap key, code), atomically like an
+    /// entry. A failure is the same single warning as an entry's.
+    pub fn store_pack(&mut self, id: &pack::PackId, funcs: &[(u32, Key, &[u8])]) {
+        if !self.writable {
+            return;
+        }
+        let bytes = pack::encode(id, &self.fingerprint, funcs);
+        let path = self.pack_path(&id.image);
+        let write = |attempt: u32| -> std::io::Result<()> {
+            #[cfg(feature = "fault-injection")]
+            fault::before_write()?;
+            fs::create_dir_all(&self.dir)?;
+            let tmp = temp_path(&self.dir, &id.image);
+            let r = (|| {
+                let mut f = File::create(&tmp)?;
+                f.write_all(&bytes)?;
+                f.sync_data()?;
+                #[cfg(feature = "fault-injection")]
+                fault::before_rename(&self.dir, attempt)?;
+                #[cfg(not(feature = "fault-injection"))]
+                let _ = attempt;
+                fs::rename(&tmp, &path)
+            })();
+            if r.is_err() {
+                let _ = fs::remove_file(&tmp);
+            }
+            r
+        };
+        // As for an entry: a concurrent `clear` may remove the folder between two steps.
+        if let Err(e) = write(0).or_else(|_| write(1)) {
+            self.writable = false;
+            self.warnings.push(format!(
+                "cannot write to the code heap at {} ({e}); this run continues without saving compiled code",
+                self.dir.display()
+            ));
+        }
+    }
+
+    /// Whether the entry for `key` is there and whole (read and checked as `load` does,
+    /// without counting it as a load; a damaged one is reported and removed).
+    pub fn holds(&mut self, key: &Key) -> bool {
+        self.read_entry(key).is_some()
+    }
+
+    /// Reads and checks the entry for `key` into `buf`: its length and description. A
+    /// damaged entry is reported in `warnings` and removed, so it is rebuilt.
+    fn read_entry(&mut self, key: &Key) -> Option<(usize, EntryInfo)> {
+        let path = self.path_of(key);
+        let n = read_small(&path, &mut self.buf).ok()?;
+        match check_entry(&self.buf[..n], Some(key), Some(&self.fingerprint)) {
+            Ok(info) => Some((n, info)),
+            Err(why) => {
+                self.warnings.push(format!(
+                    "code heap entry {} is unusable ({why}); it is rebuilt",
+                    path.display()
+                ));
+                let _ = fs::remove_file(&path);
+                None
+            }
+        }
+    }
+
     fn path_of(&self, key: &Key) -> PathBuf {
         self.dir.join(format!("{}.{EXT}", key.hex()))
     }
@@ -168,24 +293,10 @@ impl CodeHeap {
     /// is reported in `warnings` and removed, so it is rebuilt.
     pub fn load(&mut self, key: &Key) -> Option<Vec<u8>> {
         let start = std::time::Instant::now();
-        let path = self.path_of(key);
-        let r = match read_small(&path, &mut self.buf) {
-            Ok(n) => match check_entry(&self.buf[..n], Some(key), Some(&self.fingerprint)) {
-                Ok(info) => {
-                    self.stats.bytes_loaded += n as u64;
-                    Some(self.buf[HEADER..HEADER + info.code_len].to_vec())
-                }
-                Err(why) => {
-                    self.warnings.push(format!(
-                        "code heap entry {} is unusable ({why}); it is rebuilt",
-                        path.display()
-                    ));
-                    let _ = fs::remove_file(&path);
-                    None
-                }
-            },
-            Err(_) => None,
-        };
+        let r = self.read_entry(key).map(|(n, info)| {
+            self.stats.bytes_loaded += n as u64;
+            self.buf[HEADER..HEADER + info.code_len].to_vec()
+        });
         self.stats.load_ns += start.elapsed().as_nanos() as u64;
         match &r {
             Some(_) => self.stats.hits += 1,

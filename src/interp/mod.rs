@@ -17,7 +17,7 @@ use crate::abi::NativeFn;
 use crate::bytecode::{self, CompiledFn, Ext, Op, PrintArg, Reg};
 use crate::ir::{FuncId, Program};
 use crate::runtime::ops as rops;
-use crate::vocab::Prim;
+use crate::vocab::{BinOp, Prim};
 use crate::runtime::random::Rng;
 use crate::runtime::{Array, ArrayRef, InPlace, RtError, RuntimeError};
 use crate::source::Span;
@@ -325,6 +325,8 @@ impl<'p> Machine<'p> {
             Op::FloorDivI { dst, a, b } => (dst, sem::floordiv_i(s(a), s(b)).map_err(rt)?),
             Op::ModI { dst, a, b } => (dst, sem::mod_i(s(a), s(b)).map_err(rt)?),
             Op::PowI { dst, a, b } => (dst, sem::pow_i(s(a), s(b)).map_err(rt)?),
+            Op::ShlI { dst, a, b, t } => (dst, sem::shift_i(BinOp::Shl, s(a), s(b), t).map_err(rt)?),
+            Op::ShrI { dst, a, b, t } => (dst, sem::shift_i(BinOp::Shr, s(a), s(b), t).map_err(rt)?),
             Op::ForStepPrep { i, end, step, .. } => {
                 return sem::for_step_prep(s(i), s(end), s(step))
                     .map(|_| ())
@@ -568,6 +570,16 @@ pub fn exec(
                     c: z,
                 } => r!(dst) = (fr!(z) - fr!(x) * fr!(y)).to_bits(),
                 Op::NegI { dst, a: x } => r!(dst) = (r!(x) as i64).wrapping_neg() as u64,
+                Op::AndI { dst, a: x, b: y } => r!(dst) = r!(x) & r!(y),
+                Op::OrI { dst, a: x, b: y } => r!(dst) = r!(x) | r!(y),
+                Op::XorI { dst, a: x, b: y } => r!(dst) = r!(x) ^ r!(y),
+                Op::NotI { dst, a: x } => r!(dst) = !r!(x),
+                Op::ShlI { dst, a: x, b: y, t } => {
+                    r!(dst) = tryrt!(sem::shift_i(BinOp::Shl, r!(x), r!(y), t));
+                }
+                Op::ShrI { dst, a: x, b: y, t } => {
+                    r!(dst) = tryrt!(sem::shift_i(BinOp::Shr, r!(x), r!(y), t));
+                }
                 Op::NegF { dst, a: x } => r!(dst) = (-fr!(x)).to_bits(),
                 Op::Not { dst, a: x } => r!(dst) = (r!(x) == 0) as u64,
                 Op::LtI { dst, a: x, b: y } => r!(dst) = ((r!(x) as i64) < (r!(y) as i64)) as u64,

@@ -5,6 +5,7 @@
 
 use crate::bytecode::Reg;
 use crate::runtime::ops as rops;
+use crate::vocab::{BinOp, Prim};
 use crate::runtime::{Array, ArrayRef, RtError};
 
 /// The error of an array register that holds no array (a compiler bug, never an nk error).
@@ -77,6 +78,12 @@ pub fn mod_i(a: u64, b: u64) -> Result<u64, RtError> {
 #[inline(always)]
 pub fn pow_i(a: u64, b: u64) -> Result<u64, RtError> {
     rops::int_pow(a as i64, b as i64).map(|v| v as u64)
+}
+
+/// `ShlI`/`ShrI`: `a << b` or `a >> b` on an integer of kind `t`.
+#[inline]
+pub fn shift_i(op: BinOp, a: u64, b: u64, t: Prim) -> Result<u64, RtError> {
+    rops::int_shift(op, a as i64, b as i64, t.size() as u32 * 8).map(|v| v as u64)
 }
 
 /// `ForStepPrep`: whether `range(i, end, step)` is entered; an error on a zero step.

@@ -212,6 +212,17 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
         Builtin::Reshape => arr(a0()?.array()?.reshape(&args[1].shape()?)?),
         Builtin::Transpose => arr(a0()?.array()?.transpose()),
         Builtin::Ravel => arr(a0()?.array()?.ravel()),
+        Builtin::ReduceAxis(r) => {
+            let axis = args
+                .get(1)
+                .ok_or_else(|| RtError::new("internal: missing axis"))?
+                .scalar()?
+                .as_i64();
+            match a0()?.array()?.reduce_axis(r, axis)? {
+                Ok(a) => arr(a),
+                Err(s) => Value::S(s),
+            }
+        }
         Builtin::Sort => arr(a0()?.array()?.sort()),
         Builtin::Len => Value::S(Scalar::I64(a0()?.array()?.len() as i64)),
         Builtin::Size => Value::S(Scalar::I64(a0()?.array()?.size() as i64)),

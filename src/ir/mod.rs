@@ -14,7 +14,7 @@ pub mod effects;
 pub mod print;
 
 use crate::source::Span;
-use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim, Reduce};
 use std::fmt;
 
 /// Index of a specialization in `Program::funcs` — and its indirection-table slot.
@@ -198,7 +198,10 @@ pub struct Expr {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnOp {
     Neg,
+    /// Logical `not` on `bool`.
     Not,
+    /// `~` on an integer kind (bitwise; `~` on `bool` is `Not`).
+    BitNot,
 }
 
 #[derive(Debug, Clone)]
@@ -260,6 +263,9 @@ pub enum Builtin {
     Rand,
     Randn,
     Random,
+    /// A reduction along an axis: `(array, axis)`; the array of the remaining axes, or a
+    /// scalar for a 1-D array (the running ones keep the shape).
+    ReduceAxis(Reduce),
     /// A function of the embedding program (index into [`crate::loader::Loaded::hosts`]),
     /// registered with `Engine::register_fn`; the interpreter calls it.
     Host(u32),
@@ -299,6 +305,7 @@ impl Builtin {
             Builtin::Rand => "rand",
             Builtin::Randn => "randn",
             Builtin::Random => "random",
+            Builtin::ReduceAxis(r) => r.name(),
             Builtin::Host(_) => "host function",
         }
     }

@@ -267,6 +267,7 @@ impl Printer<'_> {
             ExprKind::Local(l) => return self.name(*l).to_string(),
             ExprKind::Unary(UnOp::Neg, a) => format!("-{}", self.expr(a)),
             ExprKind::Unary(UnOp::Not, a) => format!("not {}", self.expr(a)),
+            ExprKind::Unary(UnOp::BitNot, a) => format!("~{}", self.expr(a)),
             ExprKind::Binary(op, a, b) => {
                 format!("{} {} {}", self.expr(a), op.symbol(), self.expr(b))
             }

@@ -6,7 +6,9 @@
 //! W^X). A page is never written again after the switch, so code that is running is never
 //! made writable. One `mprotect` per function (instead of a mapping, a protection change
 //! and an unmapping of its own: loading a thousand functions from the code heap took a
-//! thousand of each). A chunk is unmapped when its last function is dropped (a program's
+//! thousand of each). A code heap pack's code area is read into a mapping of its own
+//! (`CodeArea`), made executable with one `mprotect` for all its functions before any of
+//! them runs. A chunk is unmapped when its last function is dropped (a program's
 //! code dies with its VM, so chunks do not outlive the programs that filled them). The code embeds no absolute
 //! address (see `abi`), so the bytes need no patching after the copy.
 
@@ -38,13 +40,18 @@ struct Chunk {
 
 impl Chunk {
     fn new(len: usize) -> Result<Chunk, super::JitError> {
+        Chunk::map(len, 0)
+    }
+
+    /// A fresh read+write mapping of `len` bytes, with these extra `mmap` flags.
+    fn map(len: usize, flags: libc::c_int) -> Result<Chunk, super::JitError> {
         // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 len,
                 libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | flags,
                 -1,
                 0,
             )
@@ -83,6 +90,70 @@ impl Drop for Chunk {
 thread_local! {
     /// The chunk new code goes into, and the offset of its first free page.
     static CURRENT: RefCell<Option<(Arc<Chunk>, usize)>> = const { RefCell::new(None) };
+}
+
+/// Executable memory being filled with many functions at once (a code heap pack's code
+/// area): writable until [`CodeArea::publish`] makes all of it read+execute with one
+/// `mprotect` and hands out its functions. Nothing in it can run before that (W^X).
+pub struct CodeArea {
+    chunk: Chunk,
+    len: usize,
+}
+
+impl CodeArea {
+    /// A fresh writable area of `len` bytes, its pages allocated at once (`MAP_POPULATE`:
+    /// one batch instead of a page fault per page as it is filled).
+    pub fn new(len: usize) -> Result<CodeArea, super::JitError> {
+        let span = len.max(1).div_ceil(page_size()) * page_size();
+        Ok(CodeArea {
+            chunk: Chunk::map(span, libc::MAP_POPULATE)?,
+            len,
+        })
+    }
+
+    /// The bytes to fill.
+    pub fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: the mapping is this value's own, at least `len` bytes, read+write, and
+        // nothing else refers to it before `publish`.
+        unsafe { std::slice::from_raw_parts_mut(self.chunk.base, self.len) }
+    }
+
+    /// Makes the whole area read+execute and returns a function for each `(offset, len)`
+    /// range of it (offsets aligned as Cranelift aligns a function, 64 bytes); the pages
+    /// are never written again.
+    pub fn publish(self, funcs: &[(usize, usize)]) -> Result<Vec<CodeMemory>, super::JitError> {
+        let outside = |&(at, len): &(usize, usize)| {
+            len == 0 || !at.is_multiple_of(64) || at.checked_add(len).is_none_or(|e| e > self.len)
+        };
+        if funcs.iter().any(outside) {
+            return Err(super::JitError::Memory(
+                "a function lies outside its code area".into(),
+            ));
+        }
+        // SAFETY: the chunk's whole mapping, which this value owns; nothing runs in it yet.
+        if unsafe {
+            libc::mprotect(
+                self.chunk.base.cast(),
+                self.chunk.len,
+                libc::PROT_READ | libc::PROT_EXEC,
+            )
+        } != 0
+        {
+            return Err(super::JitError::Memory(format!(
+                "cannot make code executable: {}",
+                std::io::Error::last_os_error()
+            )));
+        }
+        let chunk = Arc::new(self.chunk);
+        Ok(funcs
+            .iter()
+            .map(|&(offset, len)| CodeMemory {
+                chunk: chunk.clone(),
+                offset,
+                len,
+            })
+            .collect())
+    }
 }
 
 pub struct CodeMemory {

@@ -1092,6 +1092,30 @@ impl Lower<'_, '_> {
                 let v = self.b.ins().ineg(x);
                 self.set(dst, v);
             }
+            Op::AndI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().band(x, y)),
+            Op::OrI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().bor(x, y)),
+            Op::XorI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().bxor(x, y)),
+            Op::NotI { dst, a } => {
+                let x = self.geti(a);
+                let v = self.b.ins().bnot(x);
+                self.set(dst, v);
+            }
+            Op::ShlI { dst, a, b, t } | Op::ShrI { dst, a, b, t } => {
+                // In range (0 <= count < width, one unsigned compare): the shift; else the
+                // interpreter's op reports the error.
+                let left = matches!(f.code[pc], Op::ShlI { .. });
+                let y = self.geti(b);
+                let ok = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, y, t.size() as i64 * 8);
+                self.fast_or_interp(ok, pc, |s| {
+                    let x = s.geti(a);
+                    let v = if left {
+                        s.b.ins().ishl(x, y)
+                    } else {
+                        s.b.ins().sshr(x, y)
+                    };
+                    s.set(dst, v);
+                });
+            }
             Op::NegF { dst, a } => {
                 let x = self.getf(a);
                 let v = self.b.ins().fneg(x);
@@ -1502,8 +1526,8 @@ impl Lower<'_, '_> {
             (Operand::Scalar(r, p), Some((_, v))) => {
                 let have = s.ty[*r as usize];
                 Some(match (p, have) {
-                    (Prim::F64, t) if t == F64 => v,
-                    (Prim::F64, _) => s.b.ins().bitcast(F64, MemFlagsData::new(), v),
+                    (p, t) if p.is_float() && t == F64 => v,
+                    (p, _) if p.is_float() => s.b.ins().bitcast(F64, MemFlagsData::new(), v),
                     (_, t) if t == F64 => {
                         let i = s.b.ins().bitcast(I64, MemFlagsData::new(), v);
                         s.b.ins().fcvt_from_sint(F64, i)

@@ -1,5 +1,6 @@
 //! The runtime shared by every execution tier: n-dimensional arrays, scalar arithmetic
-//! semantics, value formatting for `print`, the random number generator and runtime errors.
+//! semantics, value formatting for `print`, the random number generator, runtime errors and
+//! data files (`.npy`, CSV: [`files`]).
 //!
 //! Invariants:
 //! - Nothing here panics on any user-controlled input (indices, shapes, sizes, values): every
@@ -16,6 +17,7 @@
 
 pub mod array;
 pub mod error;
+pub mod files;
 pub mod format;
 pub mod ops;
 pub mod random;

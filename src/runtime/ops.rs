@@ -386,11 +386,34 @@ pub fn binop_result(op: BinOp, a: Prim, b: Prim) -> Prim {
     Prim::binop_result(op, a, b)
 }
 
+/// `x << y` or `x >> y` (arithmetic) on a register-form integer of `bits` bits: a negative
+/// count or one of at least `bits` is an error (NumPy leaves it undefined).
+#[inline]
+pub fn int_shift(op: BinOp, x: i64, y: i64, bits: u32) -> Result<i64, RtError> {
+    if !(0..bits as i64).contains(&y) {
+        return Err(RtError::new(if y < 0 {
+            format!("negative shift count {y}")
+        } else {
+            format!("shift count {y} is too large for a {bits}-bit integer (at most {})", bits - 1)
+        }));
+    }
+    Ok(if op == BinOp::Shl {
+        x.wrapping_shl(y as u32)
+    } else {
+        x >> y
+    })
+}
+
 /// `op` on two integers. `Div` (true division) is not an integer op: callers promote first;
-/// here it is computed as `f64` and returned as bits so the function stays total.
+/// here it is computed as `f64` and returned as bits so the function stays total. Shifts
+/// are checked against 64 bits here; narrower kinds go through [`int_shift`].
 #[inline]
 pub fn int_binop_bits(op: BinOp, x: i64, y: i64) -> Result<u64, RtError> {
     Ok(match op {
+        BinOp::BitAnd => (x & y) as u64,
+        BinOp::BitOr => (x | y) as u64,
+        BinOp::BitXor => (x ^ y) as u64,
+        BinOp::Shl | BinOp::Shr => int_shift(op, x, y, 64)? as u64,
         BinOp::Add => x.wrapping_add(y) as u64,
         BinOp::Sub => x.wrapping_sub(y) as u64,
         BinOp::Mul => x.wrapping_mul(y) as u64,
@@ -424,6 +447,8 @@ pub fn float_binop_bits(op: BinOp, x: f64, y: f64) -> u64 {
         BinOp::Ge => (x >= y) as u64,
         BinOp::Eq => (x == y) as u64,
         BinOp::Ne => (x != y) as u64,
+        // The checker allows bitwise operators on integers and bool only.
+        BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => 0,
     }
 }
 

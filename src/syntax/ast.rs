@@ -156,6 +156,10 @@ pub enum ExprKind {
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
     Neg(Box<Expr>),
+    /// `~a`: bitwise not on integers, logical on `bool`.
+    BitNot(Box<Expr>),
+    /// `a @ b`: `dot(a, b)`.
+    MatMul(Box<Expr>, Box<Expr>),
     Call(Box<Expr>, Vec<Expr>),
     Index(Box<Expr>, Vec<IndexArg>),
     /// `module.member`

@@ -139,6 +139,20 @@ pub enum Token {
     SlashSlash,
     #[token("%")]
     Percent,
+    #[token("&")]
+    Amp,
+    #[token("|")]
+    Pipe,
+    #[token("^")]
+    Caret,
+    #[token("~")]
+    Tilde,
+    #[token("<<")]
+    Shl,
+    #[token(">>")]
+    Shr,
+    #[token("@")]
+    At,
     #[token("=")]
     Assign,
     #[token("+=")]
@@ -225,6 +239,13 @@ impl Token {
             Token::Slash => "/",
             Token::SlashSlash => "//",
             Token::Percent => "%",
+            Token::Amp => "&",
+            Token::Pipe => "|",
+            Token::Caret => "^",
+            Token::Tilde => "~",
+            Token::Shl => "<<",
+            Token::Shr => ">>",
+            Token::At => "@",
             Token::Assign => "=",
             Token::PlusAssign => "+=",
             Token::MinusAssign => "-=",
@@ -304,7 +325,7 @@ mod tests {
 
     #[test]
     fn errors_are_items_not_failures() {
-        let items: Vec<_> = lex("1 @ 99999999999999999999 \"abc").collect();
+        let items: Vec<_> = lex("1 $ 99999999999999999999 \"abc").collect();
         assert!(matches!(items[1], Err((2, LexError::InvalidToken, 3))));
         assert!(matches!(items[2], Err((_, LexError::IntTooLarge, _))));
         assert!(matches!(

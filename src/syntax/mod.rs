@@ -245,6 +245,28 @@ mod tests {
     }
 
     #[test]
+    fn bitwise_precedence_is_pythons() {
+        // `a | b ^ c & d << e + f` is `a | (b ^ (c & (d << (e + f))))`, all above `<`.
+        match stmt_expr("a | b ^ c & d << e + f < g;") {
+            ExprKind::Binary(BinOp::Lt, lhs, _) => match lhs.kind {
+                ExprKind::Binary(BinOp::BitOr, _, x) => match x.kind {
+                    ExprKind::Binary(BinOp::BitXor, _, y) => match y.kind {
+                        ExprKind::Binary(BinOp::BitAnd, _, z) => {
+                            assert!(matches!(z.kind, ExprKind::Binary(BinOp::Shl, _, _)))
+                        }
+                        other => panic!("{other:?}"),
+                    },
+                    other => panic!("{other:?}"),
+                },
+                other => panic!("{other:?}"),
+            },
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(stmt_expr("a @ b * c;"), ExprKind::Binary(BinOp::Mul, _, _)));
+        assert!(matches!(stmt_expr("~a ** 2;"), ExprKind::BitNot(_)));
+    }
+
+    #[test]
     fn power_is_right_associative() {
         match stmt_expr("2 ** 3 ** 2;") {
             ExprKind::Binary(BinOp::Pow, a, b) => {
@@ -307,7 +329,7 @@ mod tests {
 
     #[test]
     fn a_run_of_bad_characters_is_one_error() {
-        let (_, d) = parse(0, "let x = 1; @@@\u{FFFD}\u{FFFD} let y = 2;");
+        let (_, d) = parse(0, "let x = 1; $$$\u{FFFD}\u{FFFD} let y = 2;");
         assert_eq!(d.len(), 1, "{d:?}");
         assert_eq!((d[0].span.lo, d[0].span.hi), (11, 20));
     }

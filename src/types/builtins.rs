@@ -501,21 +501,18 @@ fn math2(f: MathFn2, mut args: Vec<Expr>, span: Span) -> Result<Expr, String> {
             b.ty
         ));
     };
-    if let (Some(x), Some(y)) = (na, nb) {
-        if x != y {
-            return Err(format!(
-                "shape mismatch: `{}` of arrays of {x} and {y} dimensions",
-                f.name()
-            ));
-        }
-    }
+    // Arrays of different ranks broadcast at run time; the result has the larger rank.
+    let ndim = match (na, nb) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, y) => x.or(y),
+    };
     let promoted = Prim::promote(pa, pb);
     let p = if f.keeps_int() && !promoted.is_float() {
         promoted
     } else {
         promoted.float_result()
     };
-    let ty = match na.or(nb) {
+    let ty = match ndim {
         Some(n) => Type::Array(p, n),
         None => Type::Prim(p),
     };

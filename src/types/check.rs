@@ -10,7 +10,7 @@ use crate::ir::{
 use crate::loader::{Loaded, ModuleId};
 use crate::source::Span;
 use crate::syntax::ast::{self, FnDef, IndexArg, Item, Pattern, StmtKind, TypeExpr};
-use crate::vocab::{BinOp, Prim};
+use crate::vocab::{BinOp, Prim, Reduce};
 // Fx hashing: the keys are small (names, type lists) and never attacker-chosen in a way that
 // matters to a compiler run; SipHash showed in the checker's profile.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
@@ -1345,7 +1345,7 @@ impl<'a> Checker<'a> {
         match &v.ty {
             // Stored values convert to the element type as NumPy's assignment does.
             Type::Prim(p) => store_convert(v.clone(), *p, elem),
-            Type::Array(_, m) if *m == n => v,
+            Type::Array(_, m) if *m <= n => v, // broadcast at run time
             Type::Unknown => v,
             other => self.err(
                 span,
@@ -1669,6 +1669,32 @@ impl<'a> Checker<'a> {
                     ref other => self.err(span, format!("type mismatch: cannot negate {other}")),
                 }
             }
+            ast::ExprKind::BitNot(a) => {
+                let a = self.value(cx, a);
+                match a.ty {
+                    Type::Prim(Prim::Bool) | Type::Array(Prim::Bool, _) => {
+                        let ty = a.ty.clone();
+                        mk(ExprKind::Unary(UnOp::Not, Box::new(a)), ty)
+                    }
+                    Type::Prim(p) | Type::Array(p, _) if p.is_int() => {
+                        let ty = a.ty.clone();
+                        mk(ExprKind::Unary(UnOp::BitNot, Box::new(a)), ty)
+                    }
+                    Type::Unknown => unknown(span),
+                    ref other => self.err(
+                        span,
+                        format!("type mismatch: `~` needs an integer or bool, found {other}"),
+                    ),
+                }
+            }
+            ast::ExprKind::MatMul(a, b) => {
+                let a = self.value(cx, a);
+                let b = self.value(cx, b);
+                match builtins::lower(self, "dot", vec![a, b], builtins::Extra::default(), span) {
+                    Some(r) => r.unwrap_or_else(|msg| self.err(span, msg.replace("`dot`", "`@`"))),
+                    None => unknown(span),
+                }
+            }
             ast::ExprKind::Call(callee, args) => self.call(cx, callee, args, span),
             ast::ExprKind::Keyword(k, _) => self.err(
                 k.span,
@@ -1731,9 +1757,31 @@ impl<'a> Checker<'a> {
                 if v.ty.is_unknown() {
                     return v;
                 }
+                // Array attributes, as NumPy's: `m.T`, `a.shape`, `a.size`, `a.ndim`.
+                let builtin = match member.name.as_str() {
+                    "T" => Some("transpose"),
+                    "shape" => Some("shape"),
+                    "size" => Some("size"),
+                    "ndim" => Some("ndim"),
+                    _ => None,
+                };
+                let is_array = v.ty.is_array();
+                let ty = v.ty.clone();
+                if let (Some(b), true) = (builtin, is_array) {
+                    let extra = builtins::Extra::default();
+                    if let Some(r) = builtins::lower(self, b, vec![v], extra, span) {
+                        return r.unwrap_or_else(|msg| self.err(span, msg));
+                    }
+                    return unknown(span);
+                }
+                let hint = if is_array {
+                    " (arrays have `.T`, `.shape`, `.size` and `.ndim`)"
+                } else {
+                    ""
+                };
                 self.err(
                     member.span,
-                    format!("type mismatch: {} has no member `{}`", v.ty, member.name),
+                    format!("type mismatch: {ty} has no member `{}`{hint}", member.name),
                 )
             }
             ast::ExprKind::TupleField(base, i) => {
@@ -1992,21 +2040,30 @@ impl<'a> Checker<'a> {
         let (Some((pa, na)), Some((pb, nb))) = (elem(&a.ty), elem(&b.ty)) else {
             return mismatch(self, &a, &b);
         };
-        if let (Some(x), Some(y)) = (na, nb) {
-            if x != y {
+        // Arrays of different ranks broadcast (NumPy's rules, checked at run time): the
+        // result has the larger rank.
+        let ndim = match (na, nb) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+        let both_bool = pa == Prim::Bool && pb == Prim::Bool;
+        let any_bool = pa == Prim::Bool || pb == Prim::Bool;
+        if op.is_bitwise() {
+            // Integers and bool (logical for `& | ^` on bools); shifts on integers only.
+            let shift = matches!(op, BinOp::Shl | BinOp::Shr);
+            if pa.is_float() || pb.is_float() || (shift && any_bool) {
+                let what = if shift { "integers" } else { "integers or bools" };
                 return self.err(
                     span,
                     format!(
-                        "shape mismatch: cannot apply `{}` to arrays of {x} and {y} dimensions",
-                        op.symbol()
+                        "type mismatch: `{}` needs {what}, found {} and {}",
+                        op.symbol(),
+                        a.ty,
+                        b.ty
                     ),
                 );
             }
-        }
-        let ndim = na.or(nb);
-        let both_bool = pa == Prim::Bool && pb == Prim::Bool;
-        let any_bool = pa == Prim::Bool || pb == Prim::Bool;
-        if op.is_comparison() {
+        } else if op.is_comparison() {
             if any_bool && !(both_bool && matches!(op, BinOp::Eq | BinOp::Ne)) {
                 return mismatch(self, &a, &b);
             }
@@ -2077,6 +2134,11 @@ impl<'a> Checker<'a> {
                         span,
                         format!("`{n}` returns no value; use it as a statement"),
                     );
+                }
+                if let Some(r) = Reduce::by_name(n) {
+                    if let Some(e) = self.reduce_axis_call(cx, r, &pos, &kws, span) {
+                        return e;
+                    }
                 }
                 if n == "range" {
                     return self.err(
@@ -2196,6 +2258,77 @@ impl<'a> Checker<'a> {
             return None;
         }
         Some(slots.into_iter().flatten().collect())
+    }
+
+    /// `sum(a, axis=k)`, `sum(a, k)` and the other reductions along an axis; `None` when
+    /// the call has no axis (the whole-array forms). `min(x, y)`/`max(x, y)` of two
+    /// scalars stay the two-value built-ins.
+    fn reduce_axis_call(
+        &mut self,
+        cx: &mut FnCx,
+        r: Reduce,
+        pos: &[&ast::Expr],
+        kws: &[(&ast::Ident, &ast::Expr)],
+        span: Span,
+    ) -> Option<Expr> {
+        let axis_kw = kws.iter().find(|(k, _)| k.name == "axis");
+        if axis_kw.is_none() && pos.len() != 2 {
+            return None;
+        }
+        let name = r.name();
+        if pos.len() + kws.len() != 2 || pos.is_empty() {
+            return Some(self.err(
+                span,
+                format!("`{name}` takes an array and an axis: `{name}(a, axis=0)`"),
+            ));
+        }
+        if let Some((k, _)) = kws.iter().find(|(k, _)| k.name != "axis") {
+            return Some(self.err(k.span, format!("`{name}` has no keyword argument `{}`", k.name)));
+        }
+        let a = self.value(cx, pos[0]);
+        let axis_ast = match axis_kw {
+            Some((_, v)) => *v,
+            None => pos[1],
+        };
+        let axis = self.value(cx, axis_ast);
+        let (p, nd) = match a.ty {
+            Type::Array(p, nd) => (p, nd),
+            Type::Unknown => return Some(unknown(span)),
+            _ if matches!(r, Reduce::Min | Reduce::Max) && axis_kw.is_none() => {
+                let extra = builtins::Extra::default();
+                return builtins::lower(self, name, vec![a, axis], extra, span)
+                    .map(|res| res.unwrap_or_else(|msg| self.err(span, msg)));
+            }
+            ref other => {
+                return Some(self.err(
+                    pos[0].span,
+                    format!("type mismatch: `{name}` along an axis needs an array, found {other}"),
+                ))
+            }
+        };
+        let axis = match axis.ty {
+            Type::Prim(q) if q.is_int() => cast_to(Prim::I64, axis),
+            Type::Unknown => return Some(unknown(span)),
+            ref other => {
+                return Some(self.err(
+                    axis_ast.span,
+                    format!("type mismatch: an axis is an integer, found {other}"),
+                ))
+            }
+        };
+        let out = r.result(p);
+        let ty = if r.keeps_shape() {
+            Type::Array(out, nd)
+        } else if nd == 1 {
+            Type::Prim(out)
+        } else {
+            Type::Array(out, nd - 1)
+        };
+        Some(Expr {
+            kind: ExprKind::Builtin(Builtin::ReduceAxis(r), vec![a, axis]),
+            ty,
+            span,
+        })
     }
 
     /// A call of a built-in (or of a type name as a conversion, `f32(x)`): a trailing

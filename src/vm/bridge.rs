@@ -25,7 +25,7 @@ struct NativeCode {
     /// callee of the code.
     _links: Box<[u64]>,
     /// The executable memory the slot's entry points into.
-    _code: CodeMemory,
+    code: CodeMemory,
 }
 
 /// The native side of a [`Vm`]: the context compiled code runs with, the per-slot tables it
@@ -90,8 +90,13 @@ impl Native {
         self.entries[slot as usize] = code.entry() as usize;
         self.codes[slot as usize] = Some(NativeCode {
             _links: links,
-            _code: code,
+            code,
         });
+    }
+
+    /// The native code installed in `slot`, if any.
+    pub(super) fn code(&self, slot: u32) -> Option<&CodeMemory> {
+        self.codes.get(slot as usize)?.as_ref().map(|c| &c.code)
     }
 
     /// Room for `n` slots (new ones not native yet). The context's pointers are set again
@@ -209,12 +214,20 @@ extern "C" fn exec_op(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u6
 fn exec_op_inner(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
     // SAFETY: called only by native code, which passes the context it was given.
     let it = unsafe { interp_of(ctx) };
-    let bc = it.running_bytecode(slot);
-    let r = it.m.exec_single(&bc, pc as usize, bs as usize, ba as usize);
+    // The bytecode is borrowed from the slot, not cloned (this is native code's slow path
+    // for every op it does not inline): the op runs on the machine alone, which cannot
+    // change the table.
+    let r = match &it.table[slot as usize] {
+        Slot::Native(bc, _) | Slot::Interp(bc) => {
+            it.m.exec_single(bc, pc as usize, bs as usize, ba as usize)
+        }
+        Slot::Unresolved => unreachable!("native code runs only for resolved slots"),
+    };
     it.sync_ctx();
     match r {
         Ok(()) => 0,
         Err(m) => {
+            let bc = it.running_bytecode(slot);
             it.raise_native(&bc, pc as usize, m);
             1
         }

@@ -112,6 +112,21 @@ pub struct Vm<'p> {
     /// Bytecode made before the VM (a run image's, or lowered with it), taken by each
     /// slot's first resolution instead of lowering the IR ([`Vm::with_bytecode`]).
     preset: Vec<Option<Rc<CompiledFn>>>,
+    /// The program's pack in the code heap ([`Vm::with_pack`]): which one, and its
+    /// functions not yet installed (by slot; read when the heap is opened).
+    pack_id: Option<crate::heap::pack::PackId>,
+    pack: Vec<Option<PackFn>>,
+    /// Whether the run installed native code the pack did not give (the pack is then
+    /// written again by [`Vm::save_pack`]).
+    pack_outdated: bool,
+    /// The heap key of each slot's installed native code (for the pack).
+    keys: Vec<Option<crate::heap::Key>>,
+}
+
+/// A function of the program's pack, already in executable memory.
+struct PackFn {
+    key: crate::heap::Key,
+    code: crate::jit::code_memory::CodeMemory,
 }
 
 /// An interpreter's own stop flag, or else the process-wide [`INTERRUPT`] (a free function
@@ -171,7 +186,74 @@ impl<'p> Vm<'p> {
             dump_opt: opts.dump_opt,
             interrupt: None,
             preset: Vec::new(),
+            pack_id: None,
+            pack: Vec::new(),
+            pack_outdated: false,
+            keys: vec![None; n],
         }
+    }
+
+    /// Uses the code heap's pack `id` (see `heap::pack`) for the slots whose bytecode
+    /// came from [`Vm::with_bytecode`] — the run image `id` names; other slots never take
+    /// code from it. [`Vm::save_pack`] writes it again if the run needed more.
+    pub fn with_pack(mut self, id: crate::heap::pack::PackId) -> Self {
+        self.pack_id = Some(id);
+        self
+    }
+
+    /// Stores an entry for every installed native code whose entry is missing from the
+    /// heap or damaged (deleted, removed by `gc`, or unreadable, while the program's pack
+    /// still held its code):
+    /// `nvm build` leaves every function it built in the heap, where other programs find it.
+    pub fn publish_missing_entries(&mut self) {
+        let Some(heap) = self.heap.as_mut() else {
+            return;
+        };
+        for slot in 0..self.table.len() {
+            let (Some(key), Some(code), Slot::Native(bc, _)) = (
+                self.keys[slot],
+                self.native.code(slot as FuncId),
+                &self.table[slot],
+            ) else {
+                continue;
+            };
+            if heap.holds(&key) {
+                continue;
+            }
+            let callees: Vec<String> = bc
+                .callees()
+                .iter()
+                .map(|&c| crate::heap::key::identity(&self.prog, c))
+                .collect();
+            heap.store(&key, code.bytes(), &self.prog.funcs[slot].name, &callees);
+        }
+    }
+
+    /// Writes the program's pack if this run installed native code the pack did not hold
+    /// (it had none, a stale or damaged one, or fewer functions): every function native
+    /// now, and those of the old pack not used this time.
+    pub fn save_pack(&mut self) {
+        let (Some(id), Some(heap)) = (self.pack_id, self.heap.as_mut()) else {
+            return;
+        };
+        if !self.pack_outdated {
+            return;
+        }
+        let mut funcs: Vec<(u32, crate::heap::Key, &[u8])> = Vec::new();
+        for slot in 0..self.table.len() {
+            let (Some(key), Some(code)) = (self.keys[slot], self.native.code(slot as FuncId)) else {
+                continue;
+            };
+            funcs.push((slot as u32, key, code.bytes()));
+        }
+        for (slot, p) in self.pack.iter().enumerate() {
+            if let Some(p) = p {
+                funcs.push((slot as u32, p.key, p.code.bytes()));
+            }
+        }
+        funcs.sort_by_key(|f| f.0);
+        heap.store_pack(&id, &funcs);
+        self.pack_outdated = false;
     }
 
     /// Gives the VM each slot's bytecode up front (by slot; `bytecode[i].func == i`): a
@@ -216,12 +298,19 @@ impl<'p> Vm<'p> {
             .unwrap_or_default()
     }
 
-    /// The compiler, created on first use; opens the code heap with it.
+    /// The compiler, created on first use; opens the code heap with it (and reads the
+    /// program's pack).
     fn jit(&mut self) -> Result<&mut crate::jit::Jit, JitError> {
         if self.jit.is_none() {
             let j = crate::jit::Jit::new(self.dump_opt)?;
             if let Some(root) = &self.heap_root {
-                self.heap = Some(crate::heap::CodeHeap::open(root, j.fingerprint()));
+                let mut heap = crate::heap::CodeHeap::open(root, j.fingerprint());
+                if let Some(id) = &self.pack_id {
+                    self.pack = read_pack(&mut heap, id, self.prog.funcs.len());
+                    // No pack (or a stale one) is written at the end of the run.
+                    self.pack_outdated = self.pack.is_empty();
+                }
+                self.heap = Some(heap);
             }
             self.jit = Some(j);
         }
@@ -233,24 +322,29 @@ impl<'p> Vm<'p> {
             Slot::Interp(f) | Slot::Native(f, _) => return Ok(f.clone()),
             Slot::Unresolved => {}
         }
-        let f = match self.preset.get_mut(id as usize).and_then(Option::take) {
-            Some(f) => f,
-            None => Rc::new(crate::bytecode::compile(&self.prog, id)?),
+        let (f, preset) = match self.preset.get_mut(id as usize).and_then(Option::take) {
+            Some(f) => (f, true),
+            None => (Rc::new(crate::bytecode::compile(&self.prog, id)?), false),
         };
         self.stats.compiled += 1;
-        self.place(id, f.clone());
+        self.place(id, f.clone(), preset);
         Ok(f)
     }
 
     /// Makes `f` the code of slot `id` in the tier the policy wants for it (interpreted,
-    /// native code from the heap, or compiled now).
-    fn place(&mut self, id: FuncId, f: Rc<CompiledFn>) {
+    /// native code from the heap, or compiled now). `preset`: `f` is the bytecode
+    /// [`Vm::with_bytecode`] gave, which the pack's code was compiled from.
+    fn place(&mut self, id: FuncId, f: Rc<CompiledFn>, preset: bool) {
         self.table[id as usize] = Slot::Interp(f.clone());
         self.native.uninstall(id);
+        self.keys[id as usize] = None;
         self.hot[id as usize] = 0;
         self.refused[id as usize] = false;
         // Native code already in the heap is used at once, in any tier but `interp`.
-        if self.policy.tier != Tier::Interp && self.heap_root.is_some() && self.load_native(id) {
+        if self.policy.tier != Tier::Interp
+            && self.heap_root.is_some()
+            && self.load_native(id, preset)
+        {
             return;
         }
         let early = match self.policy.tier {
@@ -303,6 +397,8 @@ impl<'p> Vm<'p> {
                         .collect();
                     let name = &prog.funcs[slot as usize].name;
                     heap.store(&key, code.code.bytes(), name, &callees);
+                    self.keys[slot as usize] = Some(key);
+                    self.pack_outdated = true;
                 }
                 self.install(slot, bc, code.code);
             }
@@ -318,14 +414,26 @@ impl<'p> Vm<'p> {
         self.jit.as_ref().map_or([0; 16], |j| j.fingerprint())
     }
 
-    /// Loads `slot`'s native code from the code heap if it is there; true if it was.
-    fn load_native(&mut self, slot: FuncId) -> bool {
+    /// Loads `slot`'s native code from the code heap if it is there — from the program's
+    /// pack if `preset` (the slot's bytecode is the run image's) and the pack holds it,
+    /// else from its entry —; true if it was.
+    fn load_native(&mut self, slot: FuncId, preset: bool) -> bool {
         let Slot::Interp(bc) = &self.table[slot as usize] else {
             return false;
         };
         let bc = bc.clone();
         if self.jit().is_err() {
             return false;
+        }
+        let packed = self.pack.get_mut(slot as usize).and_then(Option::take);
+        if let Some(p) = packed.filter(|_| preset) {
+            if let Some(h) = self.heap.as_mut() {
+                h.stats.hits += 1;
+            }
+            self.stats.loaded += 1;
+            self.keys[slot as usize] = Some(p.key);
+            self.install(slot, bc, p.code);
+            return true;
         }
         let key = crate::heap::key::key_for(&self.prog, &bc, &self.fingerprint());
         let Some(bytes) = self.heap.as_mut().and_then(|h| h.load(&key)) else {
@@ -334,6 +442,8 @@ impl<'p> Vm<'p> {
         match crate::jit::code_memory::CodeMemory::new(&bytes) {
             Ok(code) => {
                 self.stats.loaded += 1;
+                self.keys[slot as usize] = Some(key);
+                self.pack_outdated = true;
                 self.install(slot, bc, code);
                 true
             }
@@ -376,7 +486,7 @@ impl<'p> Vm<'p> {
     /// native, sees it on its next call, since calls go through the slot. The code starts
     /// over in the tier the policy gives a new function.
     pub fn patch_slot(&mut self, slot: FuncId, code: Rc<CompiledFn>) {
-        self.place(slot, code);
+        self.place(slot, code, false);
     }
 
     /// The program, read-only.
@@ -402,6 +512,7 @@ impl<'p> Vm<'p> {
         self.table.resize(n, Slot::Unresolved);
         self.hot.resize(n, 0);
         self.refused.resize(n, false);
+        self.keys.resize(n, None);
         self.native.grow(n);
         for &id in replaced {
             if matches!(self.table[id as usize], Slot::Unresolved) {
@@ -608,6 +719,34 @@ impl<'p> Vm<'p> {
             }
         }
     }
+}
+
+/// The functions of `id`'s pack in `heap`, by slot, read straight into executable memory
+/// (one mapping, one protection change for all); empty if there is no current pack.
+fn read_pack(
+    heap: &mut crate::heap::CodeHeap,
+    id: &crate::heap::pack::PackId,
+    n_slots: usize,
+) -> Vec<Option<PackFn>> {
+    use crate::jit::code_memory::CodeArea;
+    let Some(file) = heap.open_pack(id, n_slots) else {
+        return Vec::new();
+    };
+    let Ok(mut area) = CodeArea::new(file.area_len()) else {
+        return Vec::new();
+    };
+    let Some(info) = heap.read_pack(file, area.bytes_mut()) else {
+        return Vec::new();
+    };
+    let ranges: Vec<(usize, usize)> = info.records.iter().map(|r| (r.offset, r.len)).collect();
+    let Ok(codes) = area.publish(&ranges) else {
+        return Vec::new();
+    };
+    let mut pack: Vec<Option<PackFn>> = (0..n_slots).map(|_| None).collect();
+    for (r, code) in info.records.iter().zip(codes) {
+        pack[r.slot as usize] = Some(PackFn { key: r.key, code });
+    }
+    pack
 }
 
 /// Names compiled code for `perf` (with [`Options::perf_map`]): a line in

@@ -10,13 +10,13 @@ use std::borrow::Cow;
 use std::cell::Cell;
 use std::rc::Rc;
 
-use super::layout::Offsets;
+use super::layout::{broadcast_shape, Offsets};
 use super::Array;
 use crate::runtime::error::RtError;
 use crate::runtime::format::format_shape;
 use crate::runtime::ops::{
     binop_in_int, binop_result, convert_bits, f64_to_i64, float_binop_bits, float_maximum,
-    float_minimum, int_abs, int_binop_bits, math1, Scalar,
+    float_minimum, int_abs, int_binop_bits, int_shift, math1, Scalar,
 };
 use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 
@@ -121,7 +121,8 @@ pub(super) fn iv(x: u64) -> i64 {
 /// `op` over integer (or bool 0/1) operands; the result words are `i64` or bool. Each arm
 /// calls the scalar definition ([`int_binop_bits`]) with a constant operator, so the match
 /// folds away inside the loop and scalar and array results cannot differ.
-fn int_kernel<D: Driver>(op: BinOp, d: &D) -> Result<Vec<u64>, RtError> {
+/// `bits` is the width of the result kind (shifts are checked against it).
+fn int_kernel<D: Driver>(op: BinOp, d: &D, bits: u32) -> Result<Vec<u64>, RtError> {
     macro_rules! total {
         ($op:ident) => {
             // Only `//`, `%` and `**` can fail; these arms never do.
@@ -147,6 +148,10 @@ fn int_kernel<D: Driver>(op: BinOp, d: &D) -> Result<Vec<u64>, RtError> {
         BinOp::Ge => total!(Ge),
         BinOp::Eq => total!(Eq),
         BinOp::Ne => total!(Ne),
+        BinOp::BitAnd => total!(BitAnd),
+        BinOp::BitOr => total!(BitOr),
+        BinOp::BitXor => total!(BitXor),
+        BinOp::Shl | BinOp::Shr => d.try_run(|x, y| int_shift(op, iv(x), iv(y), bits).map(|v| v as u64))?,
     })
 }
 
@@ -172,6 +177,10 @@ fn float_kernel<D: Driver>(op: BinOp, d: &D) -> Vec<u64> {
         BinOp::Ge => arm!(Ge),
         BinOp::Eq => arm!(Eq),
         BinOp::Ne => arm!(Ne),
+        // The checker allows bitwise operators on integers and bool only.
+        BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => {
+            d.run(|_, _| 0)
+        }
     }
 }
 
@@ -243,7 +252,7 @@ fn in_place_kernel(
 
 fn shape_mismatch(a: &Array, b: &Array) -> RtError {
     RtError::new(format!(
-        "shape mismatch: operands have shapes {} and {}",
+        "shape mismatch: operands could not be broadcast together with shapes {} and {}",
         format_shape(a.shape()),
         format_shape(b.shape())
     ))
@@ -252,16 +261,28 @@ fn shape_mismatch(a: &Array, b: &Array) -> RtError {
 impl Array {
     // ----- writes -------------------------------------------------------------------------
 
-    /// Copies `src` into this array (or view). Shapes must be equal; `i64`/`bool` elements
-    /// stored into an `f64` array widen. Correct when `src` overlaps `self`.
+    /// Copies `src` into this array (or view), converting elements to this array's kind;
+    /// `src` broadcasts to this shape. Correct when `src` overlaps `self`.
     pub fn assign(&self, src: &Array) -> Result<(), RtError> {
-        if self.shape() != src.shape() {
-            return Err(RtError::new(format!(
-                "shape mismatch: cannot assign array of shape {} to slice of shape {}",
-                format_shape(src.shape()),
-                format_shape(self.shape())
-            )));
-        }
+        // `src` broadcasts to this array's shape, as in NumPy's assignment.
+        let spread;
+        let src = if self.shape() == src.shape() {
+            src
+        } else {
+            match src.broadcast_to(self.shape()) {
+                Some(v) => {
+                    spread = v;
+                    &spread
+                }
+                None => {
+                    return Err(RtError::new(format!(
+                        "shape mismatch: cannot assign array of shape {} to slice of shape {}",
+                        format_shape(src.shape()),
+                        format_shape(self.shape())
+                    )))
+                }
+            }
+        };
         let (from, to) = (src.elem, self.elem);
         if self.shares_storage(src) {
             let tmp = src.to_vec_bits();
@@ -314,14 +335,30 @@ impl Array {
         }
     }
 
-    /// `a op b` elementwise; shapes must be equal.
-    pub fn binop(op: BinOp, a: &Array, b: &Array) -> Result<Array, RtError> {
-        if a.shape() != b.shape() {
-            return Err(shape_mismatch(a, b));
+    /// Both operands as views of their broadcast shape (NumPy's rules), or the error naming
+    /// both shapes. Equal shapes (the common case) borrow.
+    fn broadcast_pair<'a>(
+        a: &'a Array,
+        b: &'a Array,
+    ) -> Result<(Cow<'a, Array>, Cow<'a, Array>), RtError> {
+        if a.shape() == b.shape() {
+            return Ok((Cow::Borrowed(a), Cow::Borrowed(b)));
         }
+        let views = broadcast_shape(a.shape(), b.shape())
+            .and_then(|s| Some((a.broadcast_to(&s)?, b.broadcast_to(&s)?)));
+        match views {
+            Some((x, y)) => Ok((Cow::Owned(x), Cow::Owned(y))),
+            None => Err(shape_mismatch(a, b)),
+        }
+    }
+
+    /// `a op b` elementwise, broadcasting as NumPy.
+    pub fn binop(op: BinOp, a: &Array, b: &Array) -> Result<Array, RtError> {
+        let (a, b) = Array::broadcast_pair(a, b)?;
+        let (a, b) = (&*a, &*b);
         let res = binop_result(op, a.elem, b.elem);
         let bits = if binop_in_int(op, a.elem, b.elem) {
-            int_kernel(op, &ArrArr(a, b))?
+            int_kernel(op, &ArrArr(a, b), res.size() as u32 * 8)?
         } else {
             let (fa, fb) = (a.as_float(), b.as_float());
             float_kernel(op, &ArrArr(&fa, &fb))
@@ -362,15 +399,22 @@ impl Array {
         {
             return Ok(false);
         }
-        if let InPlace::Array(o) = other {
-            if o.shape() != target.shape() {
-                return Err(if into_left {
-                    shape_mismatch(target, o)
-                } else {
-                    shape_mismatch(o, target)
-                });
+        // The other operand broadcast to the target's shape; any other shape is left to
+        // the allocating `binop` (which reports a mismatch).
+        let spread;
+        let other = match other {
+            InPlace::Array(o) if o.shape() != target.shape() => {
+                let both = broadcast_shape(o.shape(), target.shape());
+                match o.broadcast_to(target.shape()) {
+                    Some(v) if both.as_deref() == Some(target.shape()) => {
+                        spread = v;
+                        InPlace::Array(&spread)
+                    }
+                    _ => return Ok(false),
+                }
             }
-        }
+            o => o,
+        };
         let Some(cells) = target.contig_cells() else {
             return Ok(false);
         };
@@ -408,7 +452,7 @@ impl Array {
                 s: s.as_i64() as u64,
                 left: scalar_on_left,
             };
-            int_kernel(op, &d)?
+            int_kernel(op, &d, res.size() as u32 * 8)?
         } else {
             let fa = a.as_float();
             let d = ArrScalar {
@@ -432,9 +476,14 @@ impl Array {
         }
     }
 
-    /// `not a` elementwise on a bool array (any nonzero word counts as `true`).
+    /// `not a` / `~a` elementwise: logical on a bool array (any nonzero word counts as
+    /// `true`), bitwise on integers (in their kind).
     pub fn not(a: &Array) -> Array {
-        Array::with_shape_of(a, Prim::Bool, map1(a, |x| (x == 0) as u64))
+        if a.elem == Prim::Bool {
+            Array::with_shape_of(a, Prim::Bool, map1(a, |x| (x == 0) as u64))
+        } else {
+            Array::with_shape_of(a, a.elem, map1(a, |x| !x))
+        }
     }
 
     /// A one-argument math function elementwise: `abs` keeps an integer kind (`bool` gives
@@ -456,11 +505,10 @@ impl Array {
         Array::with_shape_of(a, a.elem.float_result(), bits)
     }
 
-    /// A two-argument math function on two arrays of the same shape.
+    /// A two-argument math function on two arrays, broadcasting as NumPy.
     pub fn math2_aa(f: MathFn2, a: &Array, b: &Array) -> Result<Array, RtError> {
-        if a.shape() != b.shape() {
-            return Err(shape_mismatch(a, b));
-        }
+        let (a, b) = Array::broadcast_pair(a, b)?;
+        let (a, b) = (&*a, &*b);
         let p = Prim::promote(a.elem, b.elem);
         if f.keeps_int() && !p.is_float() {
             return Ok(Array::with_shape_of(
@@ -618,11 +666,11 @@ mod tests {
         );
         assert_eq!(
             err(Array::binop(BinOp::Add, &i(&[1, 2, 3]), &i(&[1, 2, 3, 4]))),
-            "shape mismatch: operands have shapes (3,) and (4,)"
+            "shape mismatch: operands could not be broadcast together with shapes (3,) and (4,)"
         );
         assert_eq!(
             err(Array::binop(BinOp::Add, &iota2(2, 3), &iota2(3, 2))),
-            "shape mismatch: operands have shapes (2, 3) and (3, 2)"
+            "shape mismatch: operands could not be broadcast together with shapes (2, 3) and (3, 2)"
         );
         let bools = Array::from_bools(&[true, false]);
         assert_eq!(
@@ -735,7 +783,9 @@ mod tests {
                 .format(),
             format!("[{}]", std::f64::consts::FRAC_PI_4)
         );
-        assert!(Array::math2_aa(MathFn2::Pow, &a, &f(&[1.0])).is_err());
+        // A length-1 operand broadcasts; unequal lengths do not.
+        assert!(Array::math2_aa(MathFn2::Pow, &a, &f(&[1.0])).is_ok());
+        assert!(Array::math2_aa(MathFn2::Pow, &a, &f(&[1.0, 2.0, 3.0])).is_err());
         assert_eq!(
             Array::math2_as(MathFn2::Maximum, &a, Scalar::I64(0), false).format(),
             "[0, 4]"
@@ -815,10 +865,19 @@ mod tests {
     }
 
     #[test]
-    fn in_place_still_reports_shape_mismatch() {
+    fn in_place_leaves_shape_mismatches_to_binop_and_broadcasts_into_the_target() {
         let x = Array::from_f64s(&[1.0, 2.0]);
         let y = Array::from_f64s(&[1.0, 2.0, 3.0]);
-        let e = Array::binop_in_place(BinOp::Add, InPlace::Array(&x), InPlace::Array(&y), true);
-        assert!(e.unwrap_err().msg.contains("shape mismatch"));
+        let r = Array::binop_in_place(BinOp::Add, InPlace::Array(&x), InPlace::Array(&y), true);
+        assert_eq!(r, Ok(false), "nothing written");
+        assert!(err(Array::binop(BinOp::Add, &x, &y)).contains("shape mismatch"));
+        // A (2,) operand broadcasts into a (3, 2) target in place.
+        let t = Array::from_vec(Prim::F64, &[3, 2], vec![0f64.to_bits(); 6]);
+        let r = Array::binop_in_place(BinOp::Add, InPlace::Array(&t), InPlace::Array(&x), true);
+        assert_eq!(r, Ok(true));
+        assert_eq!(t.format(), "[[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]]");
+        // A (3, 2) operand does not fit a (2,) target: left to `binop`.
+        let r = Array::binop_in_place(BinOp::Add, InPlace::Array(&x), InPlace::Array(&t), true);
+        assert_eq!(r, Ok(false));
     }
 }

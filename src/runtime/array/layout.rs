@@ -329,6 +329,62 @@ impl Array {
     }
 }
 
+/// NumPy's broadcast shape of two shapes (trailing axes aligned; each pair equal or one of
+/// them 1), or `None` when they do not broadcast.
+pub fn broadcast_shape(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
+    let n = a.len().max(b.len());
+    let at = |s: &[usize], k: usize| {
+        let off = n - s.len();
+        if k < off {
+            1
+        } else {
+            s[k - off]
+        }
+    };
+    (0..n)
+        .map(|k| match (at(a, k), at(b, k)) {
+            (x, y) if x == y => Some(x),
+            (1, y) => Some(y),
+            (x, 1) => Some(x),
+            _ => None,
+        })
+        .collect()
+}
+
+impl Array {
+    /// A read-only view of this array with `shape` (at most 3 axes) by NumPy's broadcasting:
+    /// new leading axes and axes of length 1 repeat with stride 0. `None` if the shapes do
+    /// not broadcast. (Every in-bounds index of the view maps to an in-bounds element of
+    /// this array, so the layout invariant holds.)
+    pub fn broadcast_to(&self, shape: &[usize]) -> Option<Array> {
+        let n = shape.len();
+        if !(1..=3).contains(&n) || n < self.ndim {
+            return None;
+        }
+        let off = n - self.ndim;
+        let (mut dims, mut strides) = ([1usize; 3], [0isize; 3]);
+        for k in 0..n {
+            dims[k] = shape[k];
+            if k >= off {
+                let (d, st) = (self.shape[k - off], self.strides[k - off]);
+                strides[k] = match d {
+                    _ if d == shape[k] => st,
+                    1 => 0,
+                    _ => return None,
+                };
+            }
+        }
+        Some(Array::view_of(
+            self.elem,
+            n,
+            dims,
+            strides,
+            self.offset,
+            Rc::clone(&self.data),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

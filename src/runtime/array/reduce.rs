@@ -9,7 +9,8 @@ use super::kernels::{fv, iv};
 use super::Array;
 use crate::runtime::error::RtError;
 use crate::runtime::ops::{convert_bits, narrow_float, Scalar};
-use crate::vocab::Prim;
+use crate::vocab::{Prim, Reduce};
+use std::rc::Rc;
 
 /// NaN-last total order for sorting floats (NumPy puts NaN at the end).
 fn cmp_f64_nan_last(a: f64, b: f64) -> std::cmp::Ordering {
@@ -75,7 +76,8 @@ impl Array {
     /// gives 0).
     pub fn sum(&self) -> Scalar {
         match self.elem {
-            Prim::F64 => Scalar::F64(self.iter_bits().map(fv).sum()),
+            // From +0.0 (as NumPy; `Iterator::sum` of floats starts from -0.0).
+            Prim::F64 => Scalar::F64(self.iter_bits().fold(0.0, |a, x| a + fv(x))),
             Prim::F32 => Scalar::F32(
                 self.iter_bits()
                     .fold(0.0f32, |a, x| a + fv(x) as f32),
@@ -179,6 +181,134 @@ impl Array {
     /// The `i`-th element in logical C order (`i < size()`).
     fn flat_get(&self, i: usize) -> u64 {
         self.iter_bits().nth(i).unwrap_or(0)
+    }
+}
+
+impl Array {
+    /// One reduction over all elements of this (1-D lane) array, as a register-form word of
+    /// `r.result(elem)`; running reductions are not handled here.
+    fn reduce_lane(&self, r: Reduce) -> Result<u64, RtError> {
+        let p = self.elem;
+        let out = r.result(p);
+        let float = |x: f64| narrow_float(out, x);
+        let n = self.size() as f64;
+        Ok(match r {
+            Reduce::Sum => self.sum().convert(out).to_bits(),
+            Reduce::Prod => self.prod().convert(out).to_bits(),
+            Reduce::Mean => float(self.sum().as_f64() / n),
+            Reduce::Var | Reduce::Std => {
+                // Two passes, as the prelude's `var` (population variance).
+                let m = self.sum().as_f64() / n;
+                let mut s = 0.0;
+                for x in self.iter_scalars() {
+                    let d = x.as_f64() - m;
+                    s += d * d;
+                }
+                let v = s / n;
+                float(if r == Reduce::Std { v.sqrt() } else { v })
+            }
+            Reduce::Min => self.min()?.to_bits(),
+            Reduce::Max => self.max()?.to_bits(),
+            Reduce::ArgMin => self.argmin()? as u64,
+            Reduce::ArgMax => self.argmax()? as u64,
+            Reduce::Any => self.any() as u64,
+            Reduce::All => self.all() as u64,
+            Reduce::CumSum | Reduce::CumProd => 0,
+        })
+    }
+
+    /// Running sums or products along one lane, as register-form words of `r.result(elem)`.
+    fn running_lane(&self, r: Reduce) -> Vec<u64> {
+        let out = r.result(self.elem);
+        let prod = r == Reduce::CumProd;
+        if out.is_float() {
+            let mut acc = if prod { 1.0f64 } else { 0.0 };
+            self.iter_scalars()
+                .map(|x| {
+                    let y = if prod { acc * x.as_f64() } else { acc + x.as_f64() };
+                    acc = f64::from_bits(narrow_float(out, y));
+                    acc.to_bits()
+                })
+                .collect()
+        } else {
+            let mut acc = if prod { 1i64 } else { 0 };
+            self.iter_scalars()
+                .map(|x| {
+                    acc = if prod {
+                        acc.wrapping_mul(x.as_i64())
+                    } else {
+                        acc.wrapping_add(x.as_i64())
+                    };
+                    acc as u64
+                })
+                .collect()
+        }
+    }
+
+    /// `r` along `axis` (negative counts from the end), as NumPy's `np.sum(a, axis=k)`: an
+    /// array of the remaining axes (the running reductions keep the shape), or the scalar
+    /// of a 1-D array. An axis out of range is NumPy's error.
+    pub fn reduce_axis(&self, r: Reduce, axis: i64) -> Result<Result<Array, Scalar>, RtError> {
+        let nd = self.ndim as i64;
+        let k = if axis < 0 { axis + nd } else { axis };
+        if !(0..nd).contains(&k) {
+            return Err(RtError::new(format!(
+                "axis {axis} is out of bounds for array of dimension {nd}"
+            )));
+        }
+        let k = k as usize;
+        let out = r.result(self.elem);
+        // The lane through `pos` along axis k: a 1-D view.
+        let lane = |pos: usize| {
+            Array::view_of(
+                self.elem,
+                1,
+                [self.shape[k], 1, 1],
+                [self.strides[k], 0, 0],
+                pos,
+                Rc::clone(&self.data),
+            )
+        };
+        // Storage positions of the lanes' starts, in C order of the remaining axes.
+        let rest: Vec<usize> = (0..self.ndim).filter(|&d| d != k).collect();
+        let mut starts = vec![self.offset];
+        for &d in &rest {
+            starts = starts
+                .iter()
+                .flat_map(|&s| {
+                    (0..self.shape[d]).map(move |i| (s as isize + i as isize * self.strides[d]) as usize)
+                })
+                .collect();
+        }
+        if self.ndim == 1 && !r.keeps_shape() {
+            let bits = lane(self.offset).reduce_lane(r)?;
+            return Ok(Err(Scalar::from_bits(out, bits)));
+        }
+        if r.keeps_shape() {
+            // Write each lane's running values back at the lane's positions of a copy.
+            let res = Array::zeros(out, &self.shape[..self.ndim].iter().map(|&d| d as i64).collect::<Vec<_>>())?;
+            for (li, &s) in starts.iter().enumerate() {
+                let vals = lane(s).running_lane(r);
+                // Index of lane `li` in the remaining axes, then each position along k.
+                let mut idx = [0i64; 3];
+                let mut rem = li;
+                for &d in rest.iter().rev() {
+                    idx[d] = (rem % self.shape[d]) as i64;
+                    rem /= self.shape[d];
+                }
+                for (j, v) in vals.into_iter().enumerate() {
+                    idx[k] = j as i64;
+                    res.set(&idx[..self.ndim], v)?;
+                }
+            }
+            return Ok(Ok(res));
+        }
+        let mut bits = Vec::with_capacity(starts.len());
+        for &s in &starts {
+            bits.push(lane(s).reduce_lane(r)?);
+        }
+        let shape: Vec<usize> = rest.iter().map(|&d| self.shape[d]).collect();
+        Ok(Ok(Array::from_vec(out, &shape, bits)))
     }
 }
 

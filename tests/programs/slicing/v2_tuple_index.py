@@ -10,3 +10,4 @@ nkprint(rows(m), rows(np.zeros(4)), np.arange(24).reshape(2, 3, 4).shape[2])
 for i in range(m.shape[0]):
     m[i] = i
 nkprint(m)
+nkprint(m.shape[0], m.T.shape[-1], m[::2].shape[0])
