@@ -102,7 +102,7 @@ impl Session {
         v.extend(self.vars.iter().map(|(n, _)| n.clone()));
         for k in [
             "fn", "let", "for", "while", "if", "else", "return", "print", "import", "const",
-            "true", "false", "break", "continue", "in",
+            "true", "false", "break", "continue", "in", "None",
         ] {
             v.push(k.to_string());
         }

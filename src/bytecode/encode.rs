@@ -370,11 +370,18 @@ fn put_slices(index: &[SliceOperand], w: &mut Writer) {
                 w.buf.push(0);
                 w.u64(*r as u64);
             }
-            SliceOperand::Range(a, b) => {
+            SliceOperand::Range(a, b, None) => {
                 w.buf.push(1);
                 put_opt_reg(*a, w);
                 put_opt_reg(*b, w);
             }
+            SliceOperand::Range(a, b, Some(c)) => {
+                w.buf.push(2);
+                put_opt_reg(*a, w);
+                put_opt_reg(*b, w);
+                w.u64(*c as u64);
+            }
+            SliceOperand::NewAxis => w.buf.push(3),
         }
     }
 }
@@ -385,7 +392,9 @@ fn get_slices(r: &mut Reader) -> Option<Vec<SliceOperand>> {
     for _ in 0..n {
         out.push(match r.u8()? {
             0 => SliceOperand::At(r.u16()?),
-            1 => SliceOperand::Range(get_opt_reg(r)?, get_opt_reg(r)?),
+            1 => SliceOperand::Range(get_opt_reg(r)?, get_opt_reg(r)?, None),
+            2 => SliceOperand::Range(get_opt_reg(r)?, get_opt_reg(r)?, Some(r.u16()?)),
+            3 => SliceOperand::NewAxis,
             _ => return None,
         });
     }
@@ -537,6 +546,18 @@ fn put_ext(e: &Ext, w: &mut Writer) {
             put_slices(index, w);
             put_operand(value, w);
         }
+        Ext::Take { arr, index, dst } => {
+            w.buf.push(9);
+            w.u64(*arr as u64);
+            w.u64(*index as u64);
+            w.u64(*dst as u64);
+        }
+        Ext::StoreTake { arr, index, value } => {
+            w.buf.push(10);
+            w.u64(*arr as u64);
+            w.u64(*index as u64);
+            put_operand(value, w);
+        }
         Ext::Builtin { b, args, dst } => {
             w.buf.push(8);
             put_builtin(*b, w);
@@ -597,6 +618,16 @@ fn get_ext(r: &mut Reader) -> Option<Ext> {
         7 => Ext::StoreSlice {
             arr: r.u16()?,
             index: get_slices(r)?,
+            value: get_operand(r)?,
+        },
+        9 => Ext::Take {
+            arr: r.u16()?,
+            index: r.u16()?,
+            dst: r.u16()?,
+        },
+        10 => Ext::StoreTake {
+            arr: r.u16()?,
+            index: r.u16()?,
             value: get_operand(r)?,
         },
         8 => {

@@ -359,6 +359,17 @@ impl FnCompiler<'_> {
                 let value = self.operand(value);
                 self.ext(Ext::StoreSlice { arr, index, value }, *span);
             }
+            Stmt::StoreTake {
+                array,
+                index,
+                value,
+                span,
+            } => {
+                let arr = a_of(&self.expr_any(array));
+                let index = a_of(&self.expr_any(index));
+                let value = self.operand(value);
+                self.ext(Ext::StoreTake { arr, index, value }, *span);
+            }
             Stmt::Expr(e) => {
                 self.expr_any(e);
             }
@@ -649,10 +660,12 @@ impl FnCompiler<'_> {
             .iter()
             .map(|i| match i {
                 SliceIdx::At(e) => SliceOperand::At(s_of(&self.expr_any(e))),
-                SliceIdx::Range(a, b) => SliceOperand::Range(
+                SliceIdx::Range(a, b, c) => SliceOperand::Range(
                     a.as_ref().map(|e| s_of(&self.expr_any(e))),
                     b.as_ref().map(|e| s_of(&self.expr_any(e))),
+                    c.as_ref().map(|e| s_of(&self.expr_any(e))),
                 ),
+                SliceIdx::NewAxis => SliceOperand::NewAxis,
             })
             .collect()
     }
@@ -845,6 +858,18 @@ impl FnCompiler<'_> {
                 let index = self.slice_operands(index);
                 self.ext(
                     Ext::Slice {
+                        arr: a,
+                        index,
+                        dst: a_of(dst),
+                    },
+                    span,
+                );
+            }
+            ExprKind::Take(arr, index) => {
+                let a = a_of(&self.expr_any(arr));
+                let index = a_of(&self.expr_any(index));
+                self.ext(
+                    Ext::Take {
                         arr: a,
                         index,
                         dst: a_of(dst),

@@ -619,7 +619,10 @@ pub enum Operand {
 #[derive(Clone, Debug)]
 pub enum SliceOperand {
     At(Reg),
-    Range(Option<Reg>, Option<Reg>),
+    /// `lo:hi:step`, each an `i64` register or absent
+    Range(Option<Reg>, Option<Reg>, Option<Reg>),
+    /// `None`: a new axis of length 1
+    NewAxis,
 }
 
 #[derive(Clone, Debug)]
@@ -671,6 +674,19 @@ pub enum Ext {
     StoreSlice {
         arr: Reg,
         index: Vec<SliceOperand>,
+        value: Operand,
+    },
+    /// a[dst] = a[arr][a[index]], a copy (`index` a bool mask or an integer array)
+    Take {
+        arr: Reg,
+        index: Reg,
+        dst: Reg,
+    },
+    /// a[arr][a[index]] = value (a scalar fills the selected places, an array's
+    /// elements go to them in order)
+    StoreTake {
+        arr: Reg,
+        index: Reg,
         value: Operand,
     },
     /// dst = builtin(args), through the generic value path

@@ -252,6 +252,21 @@ impl<'p> Machine<'p> {
                     }
                 }
             }
+            Ext::Take { arr, index, dst } => {
+                let r = get_a(a, *arr)?
+                    .take(&*get_a(a, *index)?)
+                    .map_err(|e| e.msg)?;
+                a[ba + *dst as usize] = Some(Rc::new(r));
+            }
+            Ext::StoreTake { arr, index, value } => {
+                let (base, idx) = (get_a(a, *arr)?, get_a(a, *index)?);
+                match value {
+                    bytecode::Operand::Scalar(r, p) => base
+                        .put_scalar(&idx, rops::Scalar::from_bits(*p, s[bs + *r as usize])),
+                    bytecode::Operand::Array(r) => base.put_array(&idx, &*get_a(a, *r)?),
+                }
+                .map_err(|e| e.msg)?
+            }
             Ext::Builtin { b, args, dst } => {
                 if let Some(r) = fast_builtin(*b, args, dst, s, a, bs, ba) {
                     return r;

@@ -168,7 +168,13 @@ pub fn slice_spec(index: &[SliceOperand], s: &[u64], bs: usize) -> Vec<Index> {
         .iter()
         .map(|i| match i {
             SliceOperand::At(r) => Index::At(get(r)),
-            SliceOperand::Range(lo, hi) => Index::Range(lo.as_ref().map(get), hi.as_ref().map(get)),
+            SliceOperand::Range(lo, hi, None) => {
+                Index::Range(lo.as_ref().map(get), hi.as_ref().map(get))
+            }
+            SliceOperand::Range(lo, hi, Some(step)) => {
+                Index::Stepped(lo.as_ref().map(get), hi.as_ref().map(get), get(step))
+            }
+            SliceOperand::NewAxis => Index::NewAxis,
         })
         .collect()
 }

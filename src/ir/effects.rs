@@ -41,7 +41,10 @@ pub fn writes_arrays(prog: &Program, id: FuncId) -> bool {
         let mut host_writes = false;
         super::walk(
             &func.body,
-            &mut |s| stores |= matches!(s, Stmt::Store { .. } | Stmt::StoreSlice { .. }),
+            &mut |s| stores |= matches!(
+                s,
+                Stmt::Store { .. } | Stmt::StoreSlice { .. } | Stmt::StoreTake { .. }
+            ),
             &mut |e| match &e.kind {
                 ExprKind::Call(c, _) => calls.push(*c),
                 // A host function given an array may write it.

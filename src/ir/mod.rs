@@ -149,6 +149,14 @@ pub enum Stmt {
         value: Expr,
         span: Span,
     },
+    /// `array[index] = value` with an index array (see [`ExprKind::Take`]); value is a
+    /// scalar of the element type or an array (one element per selected place).
+    StoreTake {
+        array: Expr,
+        index: Expr,
+        value: Expr,
+        span: Span,
+    },
     Expr(Expr),
     If(Expr, Vec<Stmt>, Vec<Stmt>),
     While(Expr, Vec<Stmt>),
@@ -173,7 +181,11 @@ pub enum Stmt {
 #[derive(Debug, Clone)]
 pub enum SliceIdx {
     At(Expr),
-    Range(Option<Expr>, Option<Expr>),
+    /// `lo:hi:step`, each `i64` or absent (Python's defaults; a step of 0 is a runtime
+    /// error).
+    Range(Option<Expr>, Option<Expr>, Option<Expr>),
+    /// `None`: a new axis of length 1.
+    NewAxis,
 }
 
 #[derive(Debug, Clone)]
@@ -215,6 +227,10 @@ pub enum ExprKind {
     Index(Box<Expr>, Vec<Expr>),
     /// A view sharing the array's storage.
     Slice(Box<Expr>, Vec<SliceIdx>),
+    /// `a[idx]` with an index array, a copy: `idx` a `bool` array of `a`'s shape (a mask:
+    /// the selected elements in C order, 1-D) or an integer array on a 1-D `a` (of `idx`'s
+    /// shape).
+    Take(Box<Expr>, Box<Expr>),
     Tuple(Vec<Expr>),
     Field(Box<Expr>, usize),
 }
@@ -387,6 +403,16 @@ pub fn walk(stmts: &[Stmt], on_stmt: &mut impl FnMut(&Stmt), on_expr: &mut impl 
                 visit_slice(index, on_expr);
                 visit_expr(value, on_expr);
             }
+            Stmt::StoreTake {
+                array,
+                index,
+                value,
+                ..
+            } => {
+                e(array);
+                e(index);
+                e(value);
+            }
             Stmt::If(c, a, b) => {
                 e(c);
                 walk(a, on_stmt, on_expr);
@@ -419,7 +445,12 @@ fn visit_slice(index: &[SliceIdx], f: &mut impl FnMut(&Expr)) {
     for i in index {
         match i {
             SliceIdx::At(e) => visit_expr(e, f),
-            SliceIdx::Range(a, b) => a.iter().chain(b.iter()).for_each(|e| visit_expr(e, f)),
+            SliceIdx::Range(a, b, c) => a
+                .iter()
+                .chain(b.iter())
+                .chain(c.iter())
+                .for_each(|e| visit_expr(e, f)),
+            SliceIdx::NewAxis => {}
         }
     }
 }
@@ -447,6 +478,10 @@ fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
         ExprKind::Slice(a, idx) => {
             visit_expr(a, f);
             visit_slice(idx, f);
+        }
+        ExprKind::Take(a, idx) => {
+            visit_expr(a, f);
+            visit_expr(idx, f);
         }
     }
 }

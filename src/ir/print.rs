@@ -146,6 +146,20 @@ impl Printer<'_> {
                 let text = format!("{}[{index}] = {}", self.expr(array), self.expr(value));
                 self.line(depth, &text);
             }
+            Stmt::StoreTake {
+                array,
+                index,
+                value,
+                span: _,
+            } => {
+                let text = format!(
+                    "{}[{}] = {}",
+                    self.expr(array),
+                    self.expr(index),
+                    self.expr(value)
+                );
+                self.line(depth, &text);
+            }
             Stmt::Expr(e) => {
                 let text = self.expr(e);
                 self.line(depth, &text);
@@ -233,7 +247,11 @@ impl Printer<'_> {
             .iter()
             .map(|ix| match ix {
                 SliceIdx::At(e) => self.expr(e),
-                SliceIdx::Range(lo, hi) => format!("{}:{}", opt(lo), opt(hi)),
+                SliceIdx::Range(lo, hi, None) => format!("{}:{}", opt(lo), opt(hi)),
+                SliceIdx::Range(lo, hi, step) => {
+                    format!("{}:{}:{}", opt(lo), opt(hi), opt(step))
+                }
+                SliceIdx::NewAxis => "None".to_string(),
             })
             .collect::<Vec<_>>()
             .join(", ")
@@ -268,6 +286,7 @@ impl Printer<'_> {
             ExprKind::Slice(a, index) => {
                 format!("{}[{}]", self.expr(a), self.slice_index(index))
             }
+            ExprKind::Take(a, index) => format!("{}[{}]", self.expr(a), self.expr(index)),
             ExprKind::Tuple(es) => {
                 let comma = if es.len() == 1 { "," } else { "" };
                 format!("({}{comma})", self.list(es))

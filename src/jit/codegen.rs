@@ -140,7 +140,8 @@ fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
         for s in ix {
             match s {
                 SliceOperand::At(r) => out.push(*r),
-                SliceOperand::Range(a, b) => out.extend(a.iter().chain(b.iter())),
+                SliceOperand::Range(a, b, c) => out.extend(a.iter().chain(b).chain(c)),
+                SliceOperand::NewAxis => {}
             }
         }
     }
@@ -156,7 +157,11 @@ fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
             operand(a, &mut r);
             operand(b, &mut r);
         }
-        Ext::ArrayNeg { .. } | Ext::ArrayNot { .. } | Ext::ArrayCast { .. } => {}
+        Ext::ArrayNeg { .. }
+        | Ext::ArrayNot { .. }
+        | Ext::ArrayCast { .. }
+        | Ext::Take { .. } => {}
+        Ext::StoreTake { value, .. } => operand(value, &mut r),
         Ext::Slice { index: ix, .. } => index(ix, &mut r),
         Ext::StoreSlice {
             index: ix, value, ..
@@ -865,6 +870,8 @@ impl Lower<'_, '_> {
     /// indices as the array has axes (the interpreter's test never fails). Memory safety
     /// does not depend on it either way: axes past `ndim` have shape 1 and stride 0, so
     /// every index tuple that passes the bounds checks addresses an element of the array.
+    /// Strides may be negative (`a[::-1]`): `imul`, `ishl` and `iadd` are two's-complement,
+    /// so `ptr + (Σ j·stride)·size` is the signed sum the runtime computes.
     fn element(&mut self, arr: u16, idx: &[u16], e: Prim) -> (V, V) {
         let av = self.array_vars(arr);
         let mut ok: Option<V> = None;

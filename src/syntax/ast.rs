@@ -138,7 +138,10 @@ pub struct Expr {
 #[derive(Debug, Clone, PartialEq)]
 pub enum IndexArg {
     At(Expr),
-    Slice(Option<Expr>, Option<Expr>),
+    /// `lo:hi` or `lo:hi:step`, any part absent.
+    Slice(Option<Expr>, Option<Expr>, Option<Expr>),
+    /// `None`: a new axis of length 1.
+    NewAxis(Span),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -166,6 +169,8 @@ pub enum ExprKind {
     /// `t.0`
     TupleField(Box<Expr>, usize),
     Tuple(Vec<Expr>),
+    /// `None`: meaningful only as an index (see [`IndexArg::NewAxis`]).
+    NoneLit,
     /// `name=value`: a keyword argument (the parser makes it only among a call's arguments).
     Keyword(Ident, Box<Expr>),
 }

@@ -107,6 +107,9 @@ pub enum Token {
     True,
     #[token("false")]
     False,
+    /// `None`: a new axis in an index (`x[:, None]`).
+    #[token("None")]
+    NoneKw,
 
     #[regex("[A-Za-z_][A-Za-z0-9_]*", |lex| lex.slice().to_string())]
     Ident(String),
@@ -228,6 +231,7 @@ impl Token {
             Token::Not => "not",
             Token::True => "true",
             Token::False => "false",
+            Token::NoneKw => "None",
             Token::Plus => "+",
             Token::Minus => "-",
             Token::Star => "*",

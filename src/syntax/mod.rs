@@ -288,6 +288,19 @@ mod tests {
     }
 
     #[test]
+    fn steps_and_none_in_an_index() {
+        let ExprKind::Index(_, idx) = stmt_expr("a[::-1, 1:5:2, None, lo:];") else {
+            panic!("not an index")
+        };
+        assert!(matches!(&idx[0], IndexArg::Slice(None, None, Some(s)) if matches!(s.kind, ExprKind::Neg(_))));
+        assert!(matches!(&idx[1], IndexArg::Slice(Some(_), Some(_), Some(_))));
+        assert!(matches!(&idx[2], IndexArg::NewAxis(_)));
+        assert!(matches!(&idx[3], IndexArg::Slice(Some(_), None, None)));
+        // Elsewhere `None` is an expression the checker refuses.
+        assert!(matches!(stmt_expr("None;"), ExprKind::NoneLit));
+    }
+
+    #[test]
     fn items_and_statements() {
         let m = parse_ok(
             "import a.b; const N = 3; fn f(x: f64[,], y) -> (i64, f64) { return (1, 2.0); }\n\

@@ -1210,6 +1210,13 @@ impl<'a> Checker<'a> {
                         self.value(cx, value);
                         return;
                     }
+                    Type::Tuple(_) => {
+                        self.err(
+                            target.span,
+                            "tuples cannot be changed; build a new tuple instead",
+                        );
+                        return;
+                    }
                     ref other => {
                         self.err(
                             base.span,
@@ -1218,74 +1225,103 @@ impl<'a> Checker<'a> {
                         return;
                     }
                 };
-                let (is_elem, index) = self.index_args(cx, idx, ndim, target.span);
-                let index: Vec<SliceIdx> = index
-                    .into_iter()
-                    .map(|i| match i {
-                        SliceIdx::At(e) => SliceIdx::At(self.spill(cx, e, out)),
-                        SliceIdx::Range(a, b) => SliceIdx::Range(
-                            a.map(|e| self.spill(cx, e, out)),
-                            b.map(|e| self.spill(cx, e, out)),
-                        ),
-                    })
-                    .collect();
-                let v = self.value(cx, value);
-                if is_elem {
-                    let index: Vec<Expr> = index
-                        .into_iter()
-                        .map(|i| match i {
-                            SliceIdx::At(e) => e,
-                            SliceIdx::Range(..) => unreachable!("element index has no ranges"),
-                        })
-                        .collect();
-                    let v = match op {
-                        None => v,
-                        Some(op) => {
-                            let cur = Expr {
-                                kind: ExprKind::Index(Box::new(arr.clone()), index.clone()),
-                                ty: Type::Prim(elem),
-                                span: target.span,
-                            };
-                            self.binary(op, cur, v, (false, weak(value)), span)
-                        }
-                    };
-                    let v = match v.ty {
-                        Type::Prim(p) => store_convert(v, p, elem),
-                        _ => self.coerce(v, &Type::Prim(elem), "this array element"),
-                    };
-                    out.push(Stmt::Store {
-                        array: arr,
-                        index,
-                        value: v,
-                        span,
-                    });
-                } else {
-                    let view_ndim = index
-                        .iter()
-                        .filter(|i| matches!(i, SliceIdx::Range(..)))
-                        .count()
-                        + (ndim - index.len());
-                    let view_ty = Type::Array(elem, view_ndim as u8);
-                    let (array, index, v) = match op {
-                        None => (arr, index, v),
-                        Some(op) => {
-                            let view = Expr {
-                                kind: ExprKind::Slice(Box::new(arr), index),
-                                ty: view_ty.clone(),
-                                span: target.span,
-                            };
-                            let view = self.spill(cx, view, out);
-                            let new = self.binary(op, view.clone(), v, (false, weak(value)), span);
-                            (view, vec![], new)
-                        }
-                    };
-                    let v = self.slice_value(v, &view_ty, span);
-                    out.push(Stmt::StoreSlice {
-                        array,
-                        index,
-                        value: v,
-                        span,
-                    });
+                let indexed = self.index_args(cx, idx, ndim, target.span);
+                let v = |this: &mut Self, cx: &mut FnCx| this.value(cx, value);
+                match indexed {
+                    Indexed::Error => {
+                        v(self, cx);
+                    }
+                    Indexed::Elem(index) => {
+                        let index: Vec<Expr> =
+                            index.into_iter().map(|e| self.spill(cx, e, out)).collect();
+                        let v = v(self, cx);
+                        let v = match op {
+                            None => v,
+                            Some(op) => {
+                                let cur = Expr {
+                                    kind: ExprKind::Index(Box::new(arr.clone()), index.clone()),
+                                    ty: Type::Prim(elem),
+                                    span: target.span,
+                                };
+                                self.binary(op, cur, v, (false, weak(value)), span)
+                            }
+                        };
+                        let v = match v.ty {
+                            Type::Prim(p) => store_convert(v, p, elem),
+                            _ => self.coerce(v, &Type::Prim(elem), "this array element"),
+                        };
+                        out.push(Stmt::Store {
+                            array: arr,
+                            index,
+                            value: v,
+                            span,
+                        });
+                    }
+                    Indexed::View(index, view_ndim) => {
+                        let index: Vec<SliceIdx> = index
+                            .into_iter()
+                            .map(|i| match i {
+                                SliceIdx::At(e) => SliceIdx::At(self.spill(cx, e, out)),
+                                SliceIdx::Range(a, b, c) => SliceIdx::Range(
+                                    a.map(|e| self.spill(cx, e, out)),
+                                    b.map(|e| self.spill(cx, e, out)),
+                                    c.map(|e| self.spill(cx, e, out)),
+                                ),
+                                SliceIdx::NewAxis => SliceIdx::NewAxis,
+                            })
+                            .collect();
+                        let v = v(self, cx);
+                        let view_ty = Type::Array(elem, view_ndim);
+                        let (array, index, v) = match op {
+                            None => (arr, index, v),
+                            Some(op) => {
+                                let view = Expr {
+                                    kind: ExprKind::Slice(Box::new(arr), index),
+                                    ty: view_ty.clone(),
+                                    span: target.span,
+                                };
+                                let view = self.spill(cx, view, out);
+                                let new =
+                                    self.binary(op, view.clone(), v, (false, weak(value)), span);
+                                (view, vec![], new)
+                            }
+                        };
+                        let v = self.slice_value(v, &view_ty, span);
+                        out.push(Stmt::StoreSlice {
+                            array,
+                            index,
+                            value: v,
+                            span,
+                        });
+                    }
+                    Indexed::Take(index, n) => {
+                        let index = self.spill(cx, index, out);
+                        let v = v(self, cx);
+                        let sel_ty = Type::Array(elem, n);
+                        // `a[idx] op= v` is `a[idx] = a[idx] op v`, as NumPy buffers it: a
+                        // repeated index is updated once.
+                        let v = match op {
+                            None => v,
+                            Some(op) => {
+                                let cur = Expr {
+                                    kind: ExprKind::Take(
+                                        Box::new(arr.clone()),
+                                        Box::new(index.clone()),
+                                    ),
+                                    ty: sel_ty.clone(),
+                                    span: target.span,
+                                };
+                                self.binary(op, cur, v, (false, weak(value)), span)
+                            }
+                        };
+                        let v = self.slice_value(v, &sel_ty, span);
+                        out.push(Stmt::StoreTake {
+                            array: arr,
+                            index,
+                            value: v,
+                            span,
+                        });
+                    }
                 }
             }
             ast::ExprKind::TupleField(..) => {
@@ -1668,40 +1704,32 @@ impl<'a> Checker<'a> {
                 let (ndim, elem) = match arr.ty {
                     Type::Array(p, n) => (n as usize, p),
                     Type::Unknown => return unknown(span),
+                    Type::Tuple(ref ts) => return self.tuple_index(arr.clone(), ts.len(), idx, span),
                     ref other => {
-                        let hint = if matches!(other, Type::Tuple(_)) {
-                            " (use `t.0` for tuple fields)"
-                        } else {
-                            ""
-                        };
                         return self.err(
                             base.span,
-                            format!("type mismatch: cannot index into {other}{hint}"),
+                            format!("type mismatch: cannot index into {other}"),
                         );
                     }
                 };
-                let (is_elem, index) = self.index_args(cx, idx, ndim, span);
-                if is_elem {
-                    let index = index
-                        .into_iter()
-                        .map(|i| match i {
-                            SliceIdx::At(e) => e,
-                            SliceIdx::Range(..) => unreachable!("element index has no ranges"),
-                        })
-                        .collect();
-                    mk(ExprKind::Index(Box::new(arr), index), Type::Prim(elem))
-                } else {
-                    let n = index
-                        .iter()
-                        .filter(|i| matches!(i, SliceIdx::Range(..)))
-                        .count()
-                        + (ndim - index.len());
-                    mk(
-                        ExprKind::Slice(Box::new(arr), index),
-                        Type::Array(elem, n as u8),
-                    )
+                match self.index_args(cx, idx, ndim, span) {
+                    Indexed::Elem(index) => {
+                        mk(ExprKind::Index(Box::new(arr), index), Type::Prim(elem))
+                    }
+                    Indexed::View(index, n) => {
+                        mk(ExprKind::Slice(Box::new(arr), index), Type::Array(elem, n))
+                    }
+                    Indexed::Take(index, n) => mk(
+                        ExprKind::Take(Box::new(arr), Box::new(index)),
+                        Type::Array(elem, n),
+                    ),
+                    Indexed::Error => unknown(span),
                 }
             }
+            ast::ExprKind::NoneLit => self.err(
+                span,
+                "`None` can only be an index, where it adds an axis (`x[:, None]`)",
+            ),
             ast::ExprKind::Member(base, member) => {
                 if let ast::ExprKind::Name(m) = &base.kind {
                     if cx.lookup(m).is_none() {
@@ -1792,37 +1820,162 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Lowers index arguments; returns whether they select one element.
-    fn index_args(
-        &mut self,
-        cx: &mut FnCx,
-        idx: &[IndexArg],
-        ndim: usize,
-        span: Span,
-    ) -> (bool, Vec<SliceIdx>) {
-        if idx.len() > ndim {
+    /// Lowers the index arguments of an array of `ndim` axes: one element, a view, or an
+    /// index array (a mask or integer positions, which copy).
+    fn index_args(&mut self, cx: &mut FnCx, idx: &[IndexArg], ndim: usize, span: Span) -> Indexed {
+        // `a[idx]` with an array `idx`: NumPy's boolean or integer array indexing.
+        if let [IndexArg::At(e)] = idx {
+            let v = self.value(cx, e);
+            if let Type::Array(p, n) = v.ty {
+                let n = n as usize;
+                let (s, dims) = (if ndim == 1 { "" } else { "s" }, if n == 1 { "" } else { "s" });
+                if p == Prim::Bool {
+                    if n != ndim {
+                        self.err(
+                            e.span,
+                            format!(
+                                "type mismatch: a boolean mask needs the array's {ndim} dimension{s}, found {} with {n} dimension{dims}",
+                                v.ty
+                            ),
+                        );
+                        return Indexed::Error;
+                    }
+                    return Indexed::Take(v, 1);
+                }
+                if !p.is_int() {
+                    self.err(
+                        e.span,
+                        format!("type mismatch: arrays used as indices must be of integer (or boolean) type, found {}", v.ty),
+                    );
+                    return Indexed::Error;
+                }
+                if ndim != 1 {
+                    self.err(
+                        e.span,
+                        format!(
+                            "an integer index array indexes a 1-D array; this one has {ndim} dimensions (index its rows with a loop or a mask)"
+                        ),
+                    );
+                    return Indexed::Error;
+                }
+                return Indexed::Take(v, n as u8);
+            }
+            let i = self.index_int(v, e.span);
+            return if ndim == 1 {
+                Indexed::Elem(vec![i])
+            } else {
+                Indexed::View(vec![SliceIdx::At(i)], (ndim - 1) as u8)
+            };
+        }
+        let consumed = idx
+            .iter()
+            .filter(|a| !matches!(a, IndexArg::NewAxis(_)))
+            .count();
+        if consumed > ndim {
             self.err(
                 span,
                 format!(
-                    "too many indices: the array has {ndim} dimension{} but {} were given",
+                    "too many indices: the array has {ndim} dimension{} but {consumed} were given",
                     if ndim == 1 { "" } else { "s" },
-                    idx.len()
                 ),
             );
+            return Indexed::Error;
         }
         let out: Vec<SliceIdx> = idx
             .iter()
-            .take(ndim)
             .map(|a| match a {
-                IndexArg::At(e) => SliceIdx::At(self.int_value(cx, e)),
-                IndexArg::Slice(lo, hi) => SliceIdx::Range(
-                    lo.as_ref().map(|e| self.int_value(cx, e)),
-                    hi.as_ref().map(|e| self.int_value(cx, e)),
-                ),
+                IndexArg::At(e) => {
+                    let v = self.value(cx, e);
+                    SliceIdx::At(self.index_int(v, e.span))
+                }
+                IndexArg::Slice(lo, hi, step) => {
+                    // A `None` bound or step is an absent one, as in Python.
+                    let mut part = |x: &Option<ast::Expr>| {
+                        let x = x.as_ref().filter(|e| !matches!(e.kind, ast::ExprKind::NoneLit));
+                        x.map(|e| {
+                            let v = self.value(cx, e);
+                            self.index_int(v, e.span)
+                        })
+                    };
+                    SliceIdx::Range(part(lo), part(hi), part(step))
+                }
+                IndexArg::NewAxis(_) => SliceIdx::NewAxis,
             })
             .collect();
-        let is_elem = out.len() == ndim && out.iter().all(|i| matches!(i, SliceIdx::At(_)));
-        (is_elem, out)
+        if out.iter().all(|i| matches!(i, SliceIdx::At(_))) && consumed == ndim {
+            let index = out
+                .into_iter()
+                .map(|i| match i {
+                    SliceIdx::At(e) => e,
+                    _ => unreachable!("checked: all elements"),
+                })
+                .collect();
+            return Indexed::Elem(index);
+        }
+        let rank = out.iter().filter(|i| !matches!(i, SliceIdx::At(_))).count() + (ndim - consumed);
+        if rank > 3 {
+            self.err(
+                span,
+                format!("this index gives an array of {rank} dimensions; arrays have at most 3"),
+            );
+            return Indexed::Error;
+        }
+        Indexed::View(out, rank as u8)
+    }
+
+    /// `t[k]` on a tuple of `n` elements: `t.k` when `k` is an integer literal (negative
+    /// counts from the end, as Python); a computed index has no static type.
+    fn tuple_index(&mut self, t: Expr, n: usize, idx: &[IndexArg], span: Span) -> Expr {
+        let lit = match idx {
+            [IndexArg::At(e)] => match &e.kind {
+                ast::ExprKind::Int(i) => Some(*i),
+                ast::ExprKind::Neg(x) => match x.kind {
+                    ast::ExprKind::Int(i) => Some(-i),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(k) = lit else {
+            return self.err(
+                span,
+                "a tuple can only be indexed by an integer literal (`t[0]`, or `t.0`); its \
+                 elements may have different types",
+            );
+        };
+        let j = if k < 0 { k + n as i64 } else { k };
+        if j < 0 || j >= n as i64 {
+            return self.err(
+                span,
+                format!("tuple index {k} is out of range for a tuple of {n} elements"),
+            );
+        }
+        let Type::Tuple(ts) = &t.ty else {
+            return unknown(span);
+        };
+        let ty = ts[j as usize].clone();
+        Expr {
+            kind: ExprKind::Field(Box::new(t), j as usize),
+            ty,
+            span,
+        }
+    }
+
+    /// An index or slice bound: an integer scalar (`u8`, `i32` widen to `i64`).
+    fn index_int(&mut self, v: Expr, span: Span) -> Expr {
+        match v.ty {
+            Type::Prim(Prim::I64) | Type::Unknown => v,
+            Type::Prim(p) if p.is_int() => Expr::cast(Prim::I64, v),
+            Type::Array(..) => self.err(
+                span,
+                "an index array must be the only index (`a[idx]`, `a[mask]`)",
+            ),
+            ref other => self.err(
+                span,
+                format!("type mismatch: expected an integer index, found {other}"),
+            ),
+        }
     }
 
     fn const_value(&mut self, module: ModuleId, name: &str, span: Span) -> Option<Expr> {
@@ -2488,6 +2641,18 @@ fn weak(e: &ast::Expr) -> bool {
 
 /// A scalar of kind `from` stored into an element of kind `to`: converted as NumPy's
 /// assignment converts (floats truncate into integers, integers keep their low bits).
+/// What an index expression on an array selects (see `Checker::index_args`).
+enum Indexed {
+    /// One element: an `i64` per axis.
+    Elem(Vec<Expr>),
+    /// A view of the given number of axes.
+    View(Vec<SliceIdx>, u8),
+    /// An index array (a copy of the given number of axes).
+    Take(Expr, u8),
+    /// Already reported.
+    Error,
+}
+
 fn store_convert(v: Expr, from: Prim, to: Prim) -> Expr {
     if from == to {
         v

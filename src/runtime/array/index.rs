@@ -1,21 +1,33 @@
 //! Element access and slicing: get/set by a full index tuple (and the 1-D and 2-D forms
-//! compiled code calls), [`Index`], and `slice`, which makes views sharing storage.
+//! compiled code calls), [`Index`], and `slice`, which makes views sharing storage
+//! (steps, negative ones included, and new axes); `take`/`put_*`, NumPy's boolean-mask and
+//! integer-array indexing (copies out, stores in).
 //!
 //! Invariant: every user index is normalized and bounds-checked here, with NumPy's messages,
-//! before it is used as a storage position.
+//! before it is used as a storage position. A view made here selects a subset of its
+//! source's in-bounds index tuples (a stepped range picks positions `lo + t*step`, all in
+//! `0..n`; a new axis has length 1, index 0 only, stride 0), so every in-bounds index of the
+//! view maps to a position of the source's buffer: the invariant of `array/mod.rs` holds.
 
 use std::rc::Rc;
 
+use super::layout::Offsets;
+use super::storage::oom;
 use super::Array;
 use crate::runtime::error::RtError;
+use crate::runtime::format::format_shape;
 use crate::runtime::ops::{convert_bits, Scalar};
+use crate::vocab::Prim;
 
 /// One index of a slicing expression: `At(i)` selects (and removes) an axis, `Range(lo, hi)`
-/// is `lo:hi` with Python's defaults and clamping.
+/// is `lo:hi` and `Stepped(lo, hi, step)` is `lo:hi:step`, both with Python's defaults and
+/// clamping; `NewAxis` (`None` in nk) inserts an axis of length 1 and consumes none.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Index {
     At(i64),
     Range(Option<i64>, Option<i64>),
+    Stepped(Option<i64>, Option<i64>, i64),
+    NewAxis,
 }
 
 fn norm_index(i: i64, n: usize, axis: usize) -> Result<usize, RtError> {
@@ -41,15 +53,53 @@ fn index_count_error(ndim: usize, given: usize) -> RtError {
     }
 }
 
-/// Python slice clamping of one bound.
-fn clamp_bound(v: Option<i64>, n: i64, default: i64) -> i64 {
-    match v {
-        None => default,
-        Some(x) => {
-            let x = if x < 0 { x.saturating_add(n) } else { x };
-            x.clamp(0, n)
-        }
+/// `slice(lo, hi, step).indices(n)` and the slice's length, as Python computes them
+/// (CPython's `PySlice_AdjustIndices`): the first position, the count and the step. A
+/// negative step defaults to `n-1` down to before 0; out-of-range bounds clamp.
+fn slice_axis(
+    lo: Option<i64>,
+    hi: Option<i64>,
+    step: i64,
+    n: usize,
+) -> Result<(i64, usize, i64), RtError> {
+    if step == 0 {
+        return Err(RtError::new("slice step cannot be zero"));
     }
+    let n = n as i64;
+    let back = step < 0;
+    let adjust = |v: Option<i64>, default: i64| match v {
+        None => default,
+        Some(x) if x < 0 => match x.saturating_add(n) {
+            x if x < 0 => {
+                if back {
+                    -1
+                } else {
+                    0
+                }
+            }
+            x => x,
+        },
+        Some(x) if x >= n => {
+            if back {
+                n - 1
+            } else {
+                n
+            }
+        }
+        Some(x) => x,
+    };
+    let (lo, hi) = if back {
+        (adjust(lo, n - 1), adjust(hi, -1))
+    } else {
+        (adjust(lo, 0), adjust(hi, n))
+    };
+    // Both bounds are in -1..=n now, so the differences cannot overflow.
+    let len = match (back, lo.abs_diff(hi)) {
+        (false, d) if lo < hi => (d - 1) / step.unsigned_abs() + 1,
+        (true, d) if hi < lo => (d - 1) / step.unsigned_abs() + 1,
+        _ => 0,
+    };
+    Ok((lo, len as usize, step))
 }
 
 impl Array {
@@ -143,56 +193,206 @@ impl Array {
 
     // ----- views --------------------------------------------------------------------------
 
-    /// A view selected by `spec` (one entry per leading axis; missing trailing axes are
-    /// taken whole). `At` removes its axis; `Range` clamps like Python slicing.
+    /// A view selected by `spec`: one entry per leading axis, plus any `NewAxis` entries
+    /// (missing trailing axes are taken whole). `At` removes its axis; `Range`/`Stepped`
+    /// clamp like Python slicing (a step may be negative: the view walks backwards, with a
+    /// negative stride); `NewAxis` adds an axis of length 1. At most 3 axes result.
     pub fn slice(&self, spec: &[Index]) -> Result<Array, RtError> {
-        if spec.len() > self.ndim {
-            return Err(index_count_error(self.ndim, spec.len()));
+        let consumed = spec.iter().filter(|i| **i != Index::NewAxis).count();
+        if consumed > self.ndim {
+            return Err(index_count_error(self.ndim, consumed));
         }
-        let mut shape = [1usize; 3];
-        let mut strides = [0isize; 3];
-        let mut ndim = 0;
-        let mut offset = self.offset as isize;
-        for k in 0..self.ndim {
-            let n = self.shape[k];
-            match spec.get(k) {
-                Some(Index::At(i)) => {
-                    let j = norm_index(*i, n, k)?;
-                    offset += j as isize * self.strides[k];
-                }
-                Some(Index::Range(lo, hi)) => {
-                    let n_i = n as i64;
-                    let lo = clamp_bound(*lo, n_i, 0);
-                    let hi = clamp_bound(*hi, n_i, n_i);
-                    let len = (hi - lo).max(0) as usize;
-                    if len > 0 {
-                        offset += lo as isize * self.strides[k];
-                    }
-                    shape[ndim] = len;
-                    strides[ndim] = self.strides[k];
-                    ndim += 1;
-                }
-                None => {
-                    shape[ndim] = n;
-                    strides[ndim] = self.strides[k];
-                    ndim += 1;
-                }
-            }
-        }
-        if ndim == 0 {
+        let ranges = spec
+            .iter()
+            .filter(|i| matches!(i, Index::Range(..) | Index::Stepped(..)))
+            .count();
+        let out_ndim = (spec.len() - consumed) + ranges + (self.ndim - consumed);
+        if out_ndim == 0 {
             return Err(RtError::new(
                 "indexing every axis gives an element, not a view",
             ));
         }
+        if out_ndim > 3 {
+            return Err(RtError::new(format!(
+                "arrays have 1 to 3 dimensions, not {out_ndim}"
+            )));
+        }
+        let mut shape = [1usize; 3];
+        let mut strides = [0isize; 3];
+        let mut ndim = 0;
+        // Accumulated wide: for an empty result the sum is never used (see below), so
+        // strides of huge empty arrays cannot overflow it.
+        let mut offset = self.offset as i128;
+        let mut push = |n: usize, st: isize| {
+            shape[ndim] = n;
+            strides[ndim] = st;
+            ndim += 1;
+        };
+        let mut k = 0;
+        for ix in spec.iter().copied().chain((consumed..self.ndim).map(|_| Index::Range(None, None))) {
+            if ix == Index::NewAxis {
+                push(1, 0);
+                continue;
+            }
+            let (n, st) = (self.shape[k], self.strides[k]);
+            match ix {
+                Index::At(i) => {
+                    let j = norm_index(i, n, k)?;
+                    offset += j as i128 * st as i128;
+                }
+                Index::Range(lo, hi) | Index::Stepped(lo, hi, _) => {
+                    let step = match ix {
+                        Index::Stepped(_, _, step) => step,
+                        _ => 1,
+                    };
+                    let (lo, len, step) = slice_axis(lo, hi, step, n)?;
+                    if len > 0 {
+                        offset += lo as i128 * st as i128;
+                    }
+                    // With two or more elements |step| < n, so |st * step| is at most the
+                    // distance between two in-bounds positions: no overflow. A length-1
+                    // axis keeps its stride (it only ever multiplies index 0).
+                    let st = if len > 1 { st.saturating_mul(step as isize) } else { st };
+                    push(len, st);
+                }
+                Index::NewAxis => unreachable!("handled above"),
+            }
+            k += 1;
+        }
+        // A non-empty view's (0,0,0) is an in-bounds element of `self`, so `offset` is a
+        // position in the buffer; an empty view keeps `self`'s offset (never dereferenced).
+        let empty = shape[..ndim].contains(&0);
+        let offset = if empty { self.offset } else { offset as usize };
         Ok(Array::view_of(
             self.elem,
             ndim,
             shape,
             strides,
-            offset as usize,
+            offset,
             Rc::clone(&self.data),
         ))
     }
+
+    // ----- index arrays -------------------------------------------------------------------
+
+    /// The storage positions `idx` selects, in order, after checking all of it: a `bool`
+    /// array of this array's shape (a mask: the `true` places in C order) or an integer
+    /// array on a 1-D array (its entries, negative ones counting from the end).
+    fn selected(&self, idx: &Array) -> Result<Vec<usize>, RtError> {
+        if idx.elem == Prim::Bool {
+            if idx.ndim != self.ndim || idx.shape() != self.shape() {
+                let k = (0..self.ndim.min(idx.ndim))
+                    .find(|&k| idx.shape[k] != self.shape[k])
+                    .unwrap_or(0);
+                if idx.ndim > self.ndim {
+                    return Err(index_count_error(self.ndim, idx.ndim));
+                }
+                return Err(RtError::new(format!(
+                    "boolean index did not match indexed array along axis {k}; size of axis \
+                     is {} but size of corresponding boolean axis is {}",
+                    self.shape[k], idx.shape[k]
+                )));
+            }
+            let count = idx.iter_bits().filter(|&b| b != 0).count();
+            let mut out = reserve_positions(count)?;
+            out.extend(
+                Offsets::new(self)
+                    .zip(idx.iter_bits())
+                    .filter(|&(_, b)| b != 0)
+                    .map(|(p, _)| p),
+            );
+            return Ok(out);
+        }
+        if !idx.elem.is_int() {
+            return Err(RtError::new(
+                "arrays used as indices must be of integer (or boolean) type",
+            ));
+        }
+        if self.ndim != 1 {
+            return Err(RtError::new(format!(
+                "an integer index array indexes a 1-D array, not one of {} dimensions",
+                self.ndim
+            )));
+        }
+        let mut out = reserve_positions(idx.size())?;
+        for b in idx.iter_bits() {
+            // Integer register forms are the value as an `i64` (`u8` zero-extended).
+            let j = norm_index(b as i64, self.shape[0], 0)?;
+            out.push((self.offset as isize + j as isize * self.strides[0]) as usize);
+        }
+        Ok(out)
+    }
+
+    /// `a[idx]` with an index array: a copy of the selected elements — 1-D for a mask (in
+    /// C order), of `idx`'s shape for an integer array.
+    pub fn take(&self, idx: &Array) -> Result<Array, RtError> {
+        let pos = self.selected(idx)?;
+        let bits: Vec<u64> = pos.iter().map(|&p| self.data.load(self.elem, p)).collect();
+        let n = bits.len();
+        let shape: &[usize] = if idx.elem == Prim::Bool {
+            &[n]
+        } else {
+            idx.shape()
+        };
+        Ok(Array::from_vec(self.elem, shape, bits))
+    }
+
+    /// `a[idx] = v` with an index array and a scalar: every selected element is set (`v`
+    /// converted to this array's kind).
+    pub fn put_scalar(&self, idx: &Array, v: Scalar) -> Result<(), RtError> {
+        let pos = self.selected(idx)?;
+        let bits = convert_bits(v.prim(), self.elem, v.to_bits());
+        for p in pos {
+            self.data.store(self.elem, p, bits);
+        }
+        Ok(())
+    }
+
+    /// `a[idx] = v` with an index array and an array: `v`'s elements, in C order, go to the
+    /// selected places in order (a later one wins a repeated index, as NumPy); `v` has
+    /// one element per selected place (for a mask, as a 1-D array; for an integer index
+    /// array, `idx`'s shape) or a single one. Correct when `v` or `idx` overlaps `self`.
+    pub fn put_array(&self, idx: &Array, v: &Array) -> Result<(), RtError> {
+        let pos = self.selected(idx)?;
+        let fits = v.size() == 1
+            || if idx.elem == Prim::Bool {
+                v.size() == pos.len() && v.ndim == 1
+            } else {
+                v.shape() == idx.shape()
+            };
+        if !fits {
+            return Err(RtError::new(if idx.elem == Prim::Bool {
+                format!(
+                    "NumPy boolean array indexing assignment cannot assign {} input values \
+                     to the {} output values where the mask is true",
+                    v.size(),
+                    pos.len()
+                )
+            } else {
+                format!(
+                    "shape mismatch: value array of shape {} could not be broadcast to \
+                     indexing result of shape {}",
+                    format_shape(v.shape()),
+                    format_shape(idx.shape())
+                )
+            }));
+        }
+        // Read all of `v` before writing (it may be a view of `self`).
+        let (from, to) = (v.elem, self.elem);
+        let vals: Vec<u64> = v.iter_bits().map(|b| convert_bits(from, to, b)).collect();
+        for (k, p) in pos.into_iter().enumerate() {
+            self.data.store(self.elem, p, vals[if vals.len() == 1 { 0 } else { k }]);
+        }
+        Ok(())
+    }
+}
+
+/// An empty position list with room for `n`, or an out-of-memory error.
+fn reserve_positions(n: usize) -> Result<Vec<usize>, RtError> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(n)
+        .map_err(|_| oom(&format!("({n},)")))?;
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -317,26 +517,156 @@ mod tests {
         assert_eq!(edge.format(), "[[], [], []]");
     }
 
-    /// Python slice semantics of one axis, as the list of selected positions.
-    fn model_range(lo: Option<i64>, hi: Option<i64>, n: usize) -> Vec<usize> {
-        (0..n)
-            .filter(|&k| {
-                let k = k as i64;
-                let n = n as i64;
-                let lo = lo.map_or(0, |x| if x < 0 { x + n } else { x });
-                let hi = hi.map_or(n, |x| if x < 0 { x + n } else { x });
-                k >= lo && k < hi
-            })
-            .collect()
+    #[test]
+    fn steps_new_axes_and_their_errors() {
+        let a = i(&[0, 1, 2, 3, 4, 5]);
+        let r = |lo, hi, st| a.slice(&[Index::Stepped(lo, hi, st)]).unwrap().format();
+        assert_eq!(r(None, None, 2), "[0, 2, 4]");
+        assert_eq!(r(None, None, -1), "[5, 4, 3, 2, 1, 0]");
+        assert_eq!(r(None, None, -2), "[5, 3, 1]");
+        assert_eq!(r(Some(4), Some(1), -1), "[4, 3, 2]");
+        assert_eq!(r(Some(-2), None, -2), "[4, 2, 0]");
+        assert_eq!(r(Some(100), Some(-100), -3), "[5, 2]");
+        assert_eq!(r(Some(1), Some(4), -1), "[]");
+        assert_eq!(r(None, None, 10), "[0]");
+        assert_eq!(r(None, None, i64::MIN), "[5]");
+        assert_eq!(
+            err(a.slice(&[Index::Stepped(None, None, 0)])),
+            "slice step cannot be zero"
+        );
+        // A reversed view writes through and is not contiguous: reshape copies.
+        let rev = a.slice(&[Index::Stepped(None, None, -1)]).unwrap();
+        assert_eq!(rev.strides(), &[-1]);
+        assert!(!rev.is_contiguous());
+        rev.set1(0, 50).unwrap();
+        assert_eq!(a.get1(5), Ok(50));
+        assert!(!rev.reshape(&[2, 3]).unwrap().shares_storage(&a));
+        assert_eq!(rev.reshape(&[2, 3]).unwrap().format(), "[[50, 4, 3], [2, 1, 0]]");
+        // Reversing twice is the original layout again.
+        let back = rev.slice(&[Index::Stepped(None, None, -1)]).unwrap();
+        assert!(back.is_contiguous() && back.reshape(&[6]).unwrap().shares_storage(&a));
+
+        let m = iota2(3, 4);
+        let s = m
+            .slice(&[Index::Stepped(None, None, 2), Index::Range(Some(1), None)])
+            .unwrap();
+        assert_eq!(s.format(), "[[1, 2, 3], [9, 10, 11]]");
+        let flip = m
+            .slice(&[Index::Stepped(None, None, -1), Index::Stepped(None, None, -2)])
+            .unwrap();
+        assert_eq!(flip.format(), "[[11, 9], [7, 5], [3, 1]]");
+        let col = a.slice(&[Index::Range(None, None), Index::NewAxis]).unwrap();
+        assert_eq!((col.shape(), col.strides()), (&[6, 1][..], &[1, 0][..]));
+        let row = a.slice(&[Index::NewAxis]).unwrap();
+        assert_eq!(row.shape(), &[1, 6]);
+        assert!(row.is_contiguous());
+        let mid = m.slice(&[Index::Range(None, None), Index::NewAxis]).unwrap();
+        assert_eq!(mid.shape(), &[3, 1, 4]);
+        assert_eq!(mid.format(), "[[[0, 1, 2, 3]], [[4, 5, 6, 7]], [[8, 9, 10, 11]]]");
+        assert_eq!(
+            err(m.slice(&[Index::NewAxis, Index::NewAxis])),
+            "arrays have 1 to 3 dimensions, not 4"
+        );
+        // `a[0, None]`: the element's axis is gone, a new one of length 1 is there.
+        assert_eq!(a.slice(&[Index::At(1), Index::NewAxis]).unwrap().format(), "[1]");
+    }
+
+    #[test]
+    fn masks_and_integer_index_arrays_copy_out_and_store_in() {
+        let a = i(&[10, 20, 30, 40]);
+        let mask = Array::from_bools(&[true, false, true, true]);
+        assert_eq!(a.take(&mask).unwrap().format(), "[10, 30, 40]");
+        let none = Array::from_bools(&[false; 4]);
+        assert_eq!(a.take(&none).unwrap().format(), "[]");
+        assert_eq!(
+            err(a.take(&Array::from_bools(&[true, false]))),
+            "boolean index did not match indexed array along axis 0; size of axis is 4 but \
+             size of corresponding boolean axis is 2"
+        );
+        let m = iota2(2, 3);
+        let mm = Array::from_vec(Prim::Bool, &[2, 3], vec![0, 1, 0, 1, 1, 0]);
+        assert_eq!(m.take(&mm).unwrap().format(), "[1, 3, 4]");
+        let m2 = Array::from_vec(Prim::Bool, &[2, 2], vec![1; 4]);
+        assert_eq!(
+            err(m.take(&m2)),
+            "boolean index did not match indexed array along axis 1; size of axis is 3 but \
+             size of corresponding boolean axis is 2"
+        );
+        // Through a reversed view: selected in the view's order.
+        let rev = a.slice(&[Index::Stepped(None, None, -1)]).unwrap();
+        assert_eq!(rev.take(&mask).unwrap().format(), "[40, 20, 10]");
+        rev.put_scalar(&mask, Scalar::I64(0)).unwrap();
+        assert_eq!(a.format(), "[0, 0, 30, 0]");
+        assert_eq!(
+            err(a.put_array(&mask, &i(&[1, 2]))),
+            "NumPy boolean array indexing assignment cannot assign 2 input values to the 3 \
+             output values where the mask is true"
+        );
+        a.put_array(&mask, &i(&[1, 2, 3])).unwrap();
+        assert_eq!(a.format(), "[1, 0, 2, 3]");
+
+        let idx = i(&[3, -4, 3]);
+        assert_eq!(a.take(&idx).unwrap().format(), "[3, 1, 3]");
+        let idx2 = Array::from_vec(Prim::I32, &[2, 2], vec![0, 1, 2, (-1i64) as u64]);
+        assert_eq!(a.take(&idx2).unwrap().format(), "[[1, 0], [2, 3]]");
+        assert_eq!(
+            err(a.take(&i(&[0, 5]))),
+            "index 5 is out of bounds for axis 0 with size 4"
+        );
+        assert_eq!(
+            err(a.take(&f(&[0.0]))),
+            "arrays used as indices must be of integer (or boolean) type"
+        );
+        // Repeated indices: the last write wins; nothing is written when one is bad.
+        a.put_array(&idx, &i(&[7, 8, 9])).unwrap();
+        assert_eq!(a.format(), "[8, 0, 2, 9]");
+        assert!(a.put_scalar(&i(&[0, 9]), Scalar::I64(5)).is_err());
+        assert_eq!(a.format(), "[8, 0, 2, 9]");
+        assert_eq!(
+            err(a.put_array(&i(&[0, 1]), &i(&[1, 2, 3]))),
+            "shape mismatch: value array of shape (3,) could not be broadcast to indexing \
+             result of shape (2,)"
+        );
+        // Overlap: `a[a_positions] = a[::-1]` reads all of the value first.
+        let b = i(&[0, 1, 2]);
+        let rb = b.slice(&[Index::Stepped(None, None, -1)]).unwrap();
+        b.put_array(&b.copy(), &rb).unwrap();
+        assert_eq!(b.format(), "[2, 1, 0]");
+        // A float array stored into an int array converts as NumPy's assignment.
+        b.put_array(&i(&[0]), &f(&[2.7])).unwrap();
+        assert_eq!(b.get1(0), Ok(2));
+    }
+
+    /// Python slice semantics of one axis, as the list of selected positions: written as a
+    /// filter over `0..n` (not as CPython's arithmetic, which `slice_axis` follows).
+    fn model_range(lo: Option<i64>, hi: Option<i64>, step: i64, n: usize) -> Vec<usize> {
+        let n = n as i64;
+        let norm = |x: i64| if x < 0 { x + n } else { x };
+        if step > 0 {
+            let lo = lo.map_or(0, |x| norm(x).clamp(0, n));
+            let hi = hi.map_or(n, norm);
+            (0..n)
+                .filter(|&k| k >= lo && k < hi && ((k - lo) as u64).is_multiple_of(step as u64))
+                .map(|k| k as usize)
+                .collect()
+        } else {
+            let lo = lo.map_or(n - 1, |x| norm(x).min(n - 1));
+            let hi = hi.map_or(-1, |x| norm(x).max(-1));
+            (0..n)
+                .rev()
+                .filter(|&k| k <= lo && k > hi && ((lo - k) as u64).is_multiple_of(step.unsigned_abs()))
+                .map(|k| k as usize)
+                .collect()
+        }
     }
 
     #[test]
     fn random_views_agree_with_a_model_and_never_panic() {
         let mut rng = crate::runtime::random::Rng::new(3);
         let mut pick = |n: i64| (rng.next_u64() % n as u64) as i64;
-        for _ in 0..2000 {
+        for _ in 0..5000 {
             let ndim = 1 + pick(3) as usize;
-            let dims: Vec<i64> = (0..ndim).map(|_| pick(5)).collect();
+            let dims: Vec<i64> = (0..ndim).map(|_| pick(6)).collect();
             let base = Array::zeros(Prim::I64, &dims).unwrap();
             let n = base.size() as i64;
             base.fill_with({
@@ -346,19 +676,32 @@ mod tests {
                     k
                 }
             });
-            // Optionally start from a transposed view so strides vary.
-            let a = if pick(2) == 0 {
-                base.transpose()
-            } else {
-                base.clone()
+            // Optionally start from a transposed or reversed view so strides vary in sign.
+            let a = match pick(3) {
+                0 => base.transpose(),
+                1 => base
+                    .slice(&[Index::Stepped(None, None, -1)])
+                    .unwrap()
+                    .transpose(),
+                _ => base.clone(),
             };
             let mut spec = Vec::new();
             let mut picks: Vec<Vec<usize>> = Vec::new();
             let mut valid = true;
+            let mut new_axes = 0;
             for k in 0..a.ndim() {
                 let len = a.shape()[k];
-                match pick(3) {
-                    0 if spec.len() == k => {
+                if pick(5) == 0 {
+                    spec.push(Index::NewAxis);
+                    new_axes += 1;
+                }
+                let consumed = spec.iter().filter(|i| **i != Index::NewAxis).count();
+                let bound = |pick: &mut dyn FnMut(i64) -> i64| match pick(4) {
+                    0 => None,
+                    _ => Some(pick(2 * len as i64 + 7) - len as i64 - 3),
+                };
+                match pick(4) {
+                    0 if consumed == k => {
                         let i = pick(len as i64 * 2 + 3) - len as i64 - 1;
                         spec.push(Index::At(i));
                         let j = if i < 0 { i + len as i64 } else { i };
@@ -367,25 +710,65 @@ mod tests {
                         }
                         picks.push(vec![j.max(0) as usize]);
                     }
-                    1 if spec.len() == k => {
-                        let mut bound = || match pick(4) {
-                            0 => None,
-                            _ => Some(pick(2 * len as i64 + 7) - len as i64 - 3),
-                        };
-                        let (lo, hi) = (bound(), bound());
+                    1 if consumed == k => {
+                        let (lo, hi) = (bound(&mut pick), bound(&mut pick));
                         spec.push(Index::Range(lo, hi));
-                        picks.push(model_range(lo, hi, len));
+                        picks.push(model_range(lo, hi, 1, len));
+                    }
+                    2 if consumed == k => {
+                        let (lo, hi) = (bound(&mut pick), bound(&mut pick));
+                        let step = match pick(8) {
+                            0 => 0,
+                            1 => i64::MIN,
+                            2 => i64::MAX,
+                            _ => pick(11) - 5,
+                        };
+                        spec.push(Index::Stepped(lo, hi, step));
+                        if step == 0 {
+                            valid = false;
+                            picks.push(vec![]);
+                        } else {
+                            picks.push(model_range(lo, hi, step, len));
+                        }
                     }
                     _ => picks.push((0..len).collect()),
                 }
             }
-            let all_at = spec.len() == a.ndim() && spec.iter().all(|s| matches!(s, Index::At(_)));
+            let consumed = spec.iter().filter(|i| **i != Index::NewAxis).count();
+            let kept = spec
+                .iter()
+                .filter(|i| matches!(i, Index::Range(..) | Index::Stepped(..)))
+                .count()
+                + (a.ndim() - consumed);
+            let out_ndim = kept + new_axes;
             let res = a.slice(&spec);
-            if !valid || all_at {
+            if !valid || out_ndim == 0 || out_ndim > 3 {
                 assert!(res.is_err(), "{spec:?} on {:?}", a.shape());
                 continue;
             }
             let v = res.unwrap();
+            assert_eq!(v.ndim(), out_ndim, "{spec:?} on {:?}", a.shape());
+            let want_shape: Vec<usize> = {
+                let mut out = Vec::new();
+                let mut k = 0;
+                for ix in spec.iter().chain(std::iter::repeat(&Index::Range(None, None))) {
+                    if out.len() == out_ndim {
+                        break;
+                    }
+                    match ix {
+                        Index::NewAxis => out.push(1),
+                        Index::At(_) => k += 1,
+                        _ => {
+                            out.push(picks[k].len());
+                            k += 1;
+                        }
+                    }
+                }
+                out
+            };
+            assert_eq!(v.shape(), want_shape, "{spec:?} on {:?}", a.shape());
+            // A non-empty view's elements lie in the buffer, whatever the signs of strides.
+            assert!(v.is_empty() || v.offset() < v.storage().len());
             let mut want = Vec::new();
             let p1 = picks.get(1).cloned().unwrap_or(vec![0]);
             let p2 = picks.get(2).cloned().unwrap_or(vec![0]);
@@ -409,7 +792,14 @@ mod tests {
                 assert_eq!(changed, v.size());
             }
             let _ = v.format();
-            let _ = v.reshape(&[-1]).unwrap();
+            let flat = v.reshape(&[-1]).unwrap();
+            assert_eq!(flat.to_vec_bits(), v.to_vec_bits());
+            assert_eq!(v.ravel().to_vec_bits(), v.to_vec_bits());
+            assert_eq!(v.copy().to_vec_bits(), v.to_vec_bits());
+            // A view reshaped in place must be contiguous; a reversed one is copied.
+            if flat.shares_storage(&v) && v.size() > 1 {
+                assert!(v.is_contiguous(), "{spec:?} on {:?}: {v:?}", a.shape());
+            }
         }
     }
 }

@@ -2,8 +2,9 @@
 //! the elements in logical C order, and the views that only change shape and strides
 //! (`reshape`, `transpose`, `ravel`).
 //!
-//! Invariant: strides are never negative and every in-bounds index tuple maps into the
-//! storage, so the positions computed here index `cells()` without panicking.
+//! Invariant: every in-bounds index tuple maps into the storage (strides may be negative;
+//! see `array/mod.rs`), so the positions computed here index `cells()` without panicking.
+//! Only positive unit-stride layouts are contiguous.
 
 use std::borrow::Cow;
 use std::cell::Cell;

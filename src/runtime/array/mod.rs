@@ -17,10 +17,19 @@
 //! (positions in elements; native code multiplies by the element size).
 //!
 //! # Invariants
-//! - Every in-bounds index tuple maps into `data` (established by every constructor and view
-//!   operation; strides are never negative). Hence indexing `data` at such a position cannot
-//!   panic; everything else (user indices, shapes, sizes) is checked and reported as an
-//!   [`RtError`] in NumPy's wording.
+//! - Every in-bounds index tuple maps into `data`: for a non-empty array, `offset` (the
+//!   position of element `(0,0,0)`) and `offset + Σ (shape[k]-1)·strides[k]` over any subset
+//!   of axes lie in `0..data.len()`. Strides may be negative (a view with a negative step,
+//!   `a[::-1]`); the position is affine in each index, so its least and greatest values over
+//!   the index box are at corners, and the corners are in range. Constructors establish it
+//!   with C strides; every view operation (`slice`, `transpose`, `reshape` of a contiguous
+//!   array, `ravel`) selects a subset of its source's in-bounds tuples, so it is kept.
+//!   Hence indexing `data` at such a position cannot panic; everything else (user indices,
+//!   shapes, sizes) is checked and reported as an [`RtError`] in NumPy's wording. An empty
+//!   array's layout is never dereferenced (its `offset` stays `<= data.len()`).
+//! - A negatively strided array is never contiguous ([`Array::is_contiguous`]): the fast
+//!   paths over one slice of words (`contig_cells`, native fusion, `reshape`/`ravel` as
+//!   views) see it only through [`Offsets`](layout::Offsets) or a copy.
 //! - The total element count of any array is at most [`MAX_ELEMENTS`], so index arithmetic in
 //!   `i64`/`isize` cannot overflow. Allocation of user-sized arrays is fallible.
 //! - Elementwise arithmetic uses the scalar functions of [`super::ops`], with the `match` on
@@ -114,7 +123,8 @@ impl Array {
     }
 
     /// An array over lent storage with the given shape and strides (in elements), or `None`
-    /// unless every in-bounds index maps into `data` with non-negative strides.
+    /// unless every in-bounds index maps into `data` with non-negative strides (element
+    /// `(0,0,0)` is `data[0]`; the engine lends negatively strided arrays as copies).
     pub fn over_lent(
         elem: Prim,
         shape: &[usize],
