@@ -435,6 +435,7 @@ fn put_builtin(b: Builtin, w: &mut Writer) {
         SaveNpy => (28, 0),
         LoadCsv => (29, 0),
         SaveCsv => (30, 0),
+        Join(p, stack) => (31, p as u64 * 2 + stack as u64),
     };
     w.buf.push(tag);
     w.u64(arg);
@@ -461,6 +462,7 @@ fn get_builtin(r: &mut Reader) -> Option<Builtin> {
         28 => SaveNpy,
         29 => LoadCsv,
         30 => SaveCsv,
+        31 => Join(*Prim::ALL.get((arg / 2) as usize)?, arg % 2 == 1),
         6 => Copy,
         7 => Reshape,
         8 => Transpose,

@@ -245,6 +245,17 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
                 .collect::<Result<Vec<u64>, RtError>>()?;
             arr(Array::from_vec(p, &shape, bits))
         }
+        Builtin::Join(p, stack) => {
+            let Value::T(items) = a0()? else {
+                return Err(RtError::new("internal: join of no tuple"));
+            };
+            let arrays = items
+                .iter()
+                .map(|v| v.array().map(|a| &**a))
+                .collect::<Result<Vec<&Array>, RtError>>()?;
+            let axis = args.get(1).ok_or_else(missing)?.scalar()?.as_i64();
+            arr(Array::join(&arrays, axis, p, stack)?)
+        }
         Builtin::Where(p) => {
             // Scalars are arrays of shape (1,); all scalars select a scalar.
             let as_array = |v: &Value| -> Result<Array, RtError> {

@@ -274,6 +274,9 @@ pub enum Builtin {
     LoadCsv,
     /// `save_csv(path, a)`: `(path as u8[], array)`.
     SaveCsv,
+    /// `concatenate(arrays, axis)` (`false`) or `stack(arrays, axis)` (`true`), elements
+    /// converted to the result's element type: `(tuple of arrays, axis)`.
+    Join(Prim, bool),
     /// `where(c, a, b)` with the result's element type (scalars, or arrays broadcast
     /// together).
     Where(Prim),
@@ -321,6 +324,8 @@ impl Builtin {
             Builtin::Random => "random",
             Builtin::ReduceAxis(r) => r.name(),
             Builtin::Where(_) => "where",
+            Builtin::Join(_, false) => "concatenate",
+            Builtin::Join(_, true) => "stack",
             Builtin::ArrayLit(_) => "array literal",
             Builtin::LoadNpy(..) => "load_npy",
             Builtin::SaveNpy => "save_npy",

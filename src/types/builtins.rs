@@ -40,6 +40,8 @@ const NAMES: &[&str] = &[
     "maximum",
     "astype",
     "where",
+    "concatenate",
+    "stack",
     "load_npy",
     "save_npy",
     "load_csv",
@@ -106,6 +108,14 @@ pub(super) fn lower(
     }
     let mut extra = extra;
     let mut args = args;
+    if matches!(name, "concatenate" | "stack") {
+        // `axis=k` (or a second positional argument); 0 by default.
+        if let Some(i) = extra.keywords.iter().position(|(k, _)| k == "axis") {
+            args.push(extra.keywords.remove(i).1);
+        } else if args.len() == 1 {
+            args.push(mk(ExprKind::Int(0), Type::I64, span));
+        }
+    }
     if name == "load_csv" {
         // `skip=k` (or a second positional argument): header lines to skip.
         if let Some(i) = extra.keywords.iter().position(|(k, _)| k == "skip") {
@@ -332,6 +342,50 @@ fn lower_known(
             let ty = if n == 0 { Type::Prim(p) } else { Type::Array(p, n) };
             Ok(builtin(Builtin::Where(p), vec![c, a, b], ty, span))
         }
+        "concatenate" | "stack" => {
+            arity(name, &args, 2, 2)?;
+            let parts = match &args[0].ty {
+                Type::Tuple(ts) if !ts.is_empty() => ts.clone(),
+                other => {
+                    return Err(mismatch(name, "a tuple of arrays: `(a, b, ...)`", other));
+                }
+            };
+            let mut kind: Option<(Prim, u8)> = None;
+            for t in &parts {
+                let Type::Array(p, n) = *t else {
+                    return Err(mismatch(name, "a tuple of arrays", &args[0].ty));
+                };
+                kind = match kind {
+                    None => Some((p, n)),
+                    Some((_, m)) if m != n => {
+                        return Err(format!(
+                            "`{name}` needs arrays of one rank, found {} and {}",
+                            Type::Array(p, n),
+                            Type::Array(p, m)
+                        ))
+                    }
+                    Some((q, _)) => Some((Prim::promote(q, p), n)),
+                };
+            }
+            let (p, n) = kind.expect("a non-empty tuple");
+            let stack = name == "stack";
+            let rank = n + stack as u8;
+            if rank > 3 {
+                return Err("arrays have at most 3 dimensions".into());
+            }
+            let axis = args.remove(1);
+            let axis = match axis.ty {
+                Type::Prim(Prim::I64) => axis,
+                Type::Prim(q) if q.is_int() => Expr::cast(Prim::I64, axis),
+                ref other => return Err(mismatch(name, "an integer axis", other)),
+            };
+            Ok(builtin(
+                Builtin::Join(p, stack),
+                vec![args.remove(0), axis],
+                Type::Array(p, rank),
+                span,
+            ))
+        }
         "load_npy" => {
             arity(name, &args, 2, 2)?;
             let Some(p) = dtype else {
@@ -545,10 +599,11 @@ fn lower_known(
             let f = match (na, nb) {
                 (1, 1) => "__dot11",
                 (2, 1) => "__dot21",
+                (1, 2) => "__dot12",
                 (2, 2) => "__dot22",
                 _ => {
                     return Err(format!(
-                        "`dot` supports 1-D·1-D, 2-D·1-D and 2-D·2-D, not {na}-D·{nb}-D"
+                        "`dot` supports 1-D·1-D, 2-D·1-D, 1-D·2-D and 2-D·2-D, not {na}-D·{nb}-D"
                     ))
                 }
             };

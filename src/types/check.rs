@@ -2163,6 +2163,15 @@ impl<'a> Checker<'a> {
                 if builtins::is_builtin_name(n) || Prim::from_name(n).is_some() {
                     return self.call_builtin(cx, n, pos, kws, span);
                 }
+                if let ("bincount", [x], [(k, v)]) = (n.as_str(), pos.as_slice(), kws.as_slice()) {
+                    // `bincount(x, minlength=k)`: the prelude's two-argument form.
+                    if k.name == "minlength" {
+                        let x = self.value(cx, x);
+                        let v = self.value(cx, v);
+                        let v = self.coerce(v, &Type::I64, "`minlength`");
+                        return self.call_prelude_fn("__bincount", vec![x, v], span);
+                    }
+                }
                 let prelude = self.loaded.prelude;
                 if let Some((did, def)) = self.fn_def(prelude, n) {
                     return match self.user_args(cx, def, &pos, &kws, span) {

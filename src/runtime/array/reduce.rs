@@ -6,7 +6,7 @@
 //! (`min`, `max`, `argmin`, `argmax`) errors on an empty array.
 
 use super::kernels::{fv, iv};
-use super::Array;
+use super::{Array, Index};
 use crate::runtime::error::RtError;
 use crate::runtime::ops::{convert_bits, narrow_float, Scalar};
 use crate::vocab::{Prim, Reduce};
@@ -309,6 +309,65 @@ impl Array {
         }
         let shape: Vec<usize> = rest.iter().map(|&d| self.shape[d]).collect();
         Ok(Ok(Array::from_vec(out, &shape, bits)))
+    }
+}
+
+impl Array {
+    /// NumPy's `concatenate(arrays, axis)` (`stack == false`: along an existing axis) or
+    /// `stack(arrays, axis)` (a new axis), elements converted to `p`.
+    pub fn join(arrays: &[&Array], axis: i64, p: Prim, stack: bool) -> Result<Array, RtError> {
+        let what = if stack { "stack" } else { "concatenate" };
+        let first = arrays
+            .first()
+            .ok_or_else(|| RtError::new(format!("need at least one array to {what}")))?;
+        let nd = first.ndim + stack as usize;
+        let k = if axis < 0 { axis + nd as i64 } else { axis };
+        if !(0..nd as i64).contains(&k) || nd > 3 {
+            return Err(RtError::new(format!(
+                "axis {axis} is out of bounds for array of dimension {nd}"
+            )));
+        }
+        let k = k as usize;
+        let mut shape: Vec<usize> = first.shape().to_vec();
+        if stack {
+            if let Some(a) = arrays.iter().find(|a| a.shape() != first.shape()) {
+                return Err(RtError::new(format!(
+                    "all input arrays must have the same shape ({} and {})",
+                    crate::runtime::format::format_shape(first.shape()),
+                    crate::runtime::format::format_shape(a.shape())
+                )));
+            }
+            shape.insert(k, arrays.len());
+        } else {
+            for (i, a) in arrays.iter().enumerate().skip(1) {
+                for d in (0..nd).filter(|&d| d != k) {
+                    if a.shape()[d] != first.shape()[d] {
+                        return Err(RtError::new(format!(
+                            "all the input array dimensions except for the concatenation axis must match exactly, but along dimension {d}, the array at index 0 has size {} and the array at index {i} has size {}",
+                            first.shape()[d],
+                            a.shape()[d]
+                        )));
+                    }
+                }
+            }
+            shape[k] = arrays.iter().map(|a| a.shape()[k]).sum();
+        }
+        let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
+        let out = Array::zeros(p, &dims)?;
+        let mut at = 0i64;
+        for a in arrays {
+            let mut spec = vec![Index::Range(None, None); nd];
+            if stack {
+                spec[k] = Index::At(at);
+                at += 1;
+            } else {
+                let n = a.shape()[k] as i64;
+                spec[k] = Index::Range(Some(at), Some(at + n));
+                at += n;
+            }
+            out.slice(&spec)?.assign(a)?;
+        }
+        Ok(out)
     }
 }
 
