@@ -558,6 +558,18 @@ mod tests {
     }
 
     #[test]
+    fn a_variable_widened_within_an_entry_keeps_every_assignment() {
+        // An untyped `let` takes the type of all its assignments (nk version 2): the entry
+        // is lowered again with the wider type, and no assignment is lost.
+        let mut s = Session::default();
+        assert_eq!(
+            run(&mut s, "let s = 0; for i in 0..3 { s += 0.5; } print(s);"),
+            "1.5\n"
+        );
+        assert_eq!(run(&mut s, "s"), "1.5\n");
+    }
+
+    #[test]
     fn redefining_a_function_changes_what_its_callers_do() {
         let mut s = Session::default();
         run(&mut s, "fn inner(v: i64) -> i64 { return v + 1; }");

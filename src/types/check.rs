@@ -784,12 +784,6 @@ impl<'a> Checker<'a> {
         let loaded: &'a Loaded = self.loaded;
         let source = &loaded.modules[e.source];
         let mut cx = FnCx::new(e.scope, None, true);
-        let params: Vec<LocalId> = e
-            .vars
-            .iter()
-            .zip(&args)
-            .map(|(n, t)| cx.bind(n, t.clone()))
-            .collect();
         let stmts: Vec<&ast::Stmt> = source
             .ast
             .items
@@ -799,24 +793,34 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .collect();
+        let mut params: Vec<LocalId> = Vec::new();
         let mut out = Vec::new();
         let mut value_type = None;
-        for (i, s) in stmts.iter().enumerate() {
-            let last = i + 1 == stmts.len();
-            match &s.kind {
-                StmtKind::Expr(x) if last && !is_statement_call(x) => {
-                    let v = self.expr(&mut cx, x);
-                    value_type = Some(v.ty.clone());
-                    let shown = !matches!(v.ty, Type::Unit | Type::Unknown);
-                    out.push(if e.display && shown {
-                        Stmt::Print(vec![v])
-                    } else {
-                        Stmt::Expr(v)
-                    });
+        self.widening(&mut cx, &mut out, |ch, cx, out| {
+            params = e
+                .vars
+                .iter()
+                .zip(&args)
+                .map(|(n, t)| cx.bind(n, t.clone()))
+                .collect();
+            value_type = None;
+            for (i, s) in stmts.iter().enumerate() {
+                let last = i + 1 == stmts.len();
+                match &s.kind {
+                    StmtKind::Expr(x) if last && !is_statement_call(x) => {
+                        let v = ch.expr(cx, x);
+                        value_type = Some(v.ty.clone());
+                        let shown = !matches!(v.ty, Type::Unit | Type::Unknown);
+                        out.push(if e.display && shown {
+                            Stmt::Print(vec![v])
+                        } else {
+                            Stmt::Expr(v)
+                        });
+                    }
+                    _ => ch.stmt(cx, s, out),
                 }
-                _ => self.stmt(&mut cx, s, &mut out),
             }
-        }
+        });
         // The variables, each at its latest binding: the session's, then new ones.
         let span = Span::new(source.file, 0, 0);
         let mut names: Vec<String> = e.vars.clone();
