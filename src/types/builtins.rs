@@ -541,34 +541,26 @@ fn lower_known(
             Ok(builtin(b, args, ty, span))
         }
         "int" | "float" => {
-            arity(name, &args, 1, 1)?;
-            let a = args.remove(0);
+            // Version 1's names of `i64(x)` and `f64(x)`, on scalars only.
             let p = if name == "int" { Prim::I64 } else { Prim::F64 };
-            match a.ty {
-                Type::Prim(q) if q == p => Ok(a),
-                Type::Prim(_) => Ok(Expr::cast(p, a)),
-                ref other => Err(mismatch(
+            if let Some(a) = args.first().filter(|a| a.ty.is_array()) {
+                return Err(mismatch(
                     name,
                     "a scalar (use to_int/to_float or astype for arrays)",
-                    other,
-                )),
+                    &a.ty,
+                ));
             }
+            convert(name, p, args, span)
         }
         "to_int" | "to_float" => {
             arity(name, &args, 1, 1)?;
-            let (q, _) = array_arg(name, &args[0])?;
+            array_arg(name, &args[0])?;
             let p = if name == "to_int" {
                 Prim::I64
             } else {
                 Prim::F64
             };
-            let a = args.remove(0);
-            // Always a new array, even when the element type is already right (NumPy's astype).
-            if q == p {
-                let ty = a.ty.clone();
-                return Ok(builtin(Builtin::Copy, vec![a], ty, span));
-            }
-            Ok(Expr::cast(p, a))
+            astype(args.remove(0), p, span)
         }
         "isnan" | "isinf" => {
             arity(name, &args, 1, 1)?;
