@@ -35,6 +35,38 @@ fn typed_handles_are_checked_when_made() {
         Err(Error::Usage(m)) => assert!(m.contains("given (f64)"), "{m}"),
         other => panic!("{:?}", other.map(|_| ())),
     }
+    // Every scalar widening nk allows at a call: an i32 to an i64 parameter, u8 and i32
+    // to f64, f32 to f64 (the f32's value, not its bits); never narrowing or from bool.
+    e.load_str(
+        "w",
+        "fn twice(n: i64) -> i64 { return 2 * n; }\nfn half(x: f64) -> f64 { return x / 2.0; }",
+    )
+    .unwrap();
+    assert_eq!(e.call::<i64>("twice", (21,)).unwrap(), 42, "i32 literal");
+    assert_eq!(e.call::<i64>("twice", (-4_i32,)).unwrap(), -8);
+    assert_eq!(e.call::<i64>("twice", (200_u8,)).unwrap(), 400);
+    assert_eq!(e.call::<f64>("half", (0.25_f32,)).unwrap(), 0.125);
+    assert_eq!(e.call::<f64>("half", (-3_i32,)).unwrap(), -1.5);
+    let twice = e.func::<(i32,), i64>("twice").unwrap();
+    assert_eq!(
+        twice.call((-21,)).unwrap(),
+        -42,
+        "the scalar fast path widens too"
+    );
+    let half = e.func::<(f32,), f64>("half").unwrap();
+    assert_eq!(half.call((1.5,)).unwrap(), 0.75);
+    let half_u8 = e.func::<(u8,), f64>("half").unwrap();
+    assert_eq!(half_u8.call((255,)).unwrap(), 127.5);
+    for bad in [
+        e.call::<i64>("twice", (1.5,)).unwrap_err(),
+        e.call::<i64>("twice", (true,)).unwrap_err(),
+        e.call::<f64>("half", (true,)).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&bad, Error::Usage(m) if m.contains("takes (")),
+            "{bad}"
+        );
+    }
     // Generic bodies are checked for the handle's types.
     e.load_str("g", "fn neg(x) { return -x; }").unwrap();
     assert!(matches!(

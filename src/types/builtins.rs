@@ -86,6 +86,27 @@ fn math2_by_name(n: &str) -> Option<MathFn2> {
     MathFn2::ALL.into_iter().find(|f| f.name() == n)
 }
 
+/// The scalar kernel of a prelude built-in that takes arrays (`sign(x)` → `__sign1`): a
+/// prelude function cannot choose code by the rank of an argument, so a call whose
+/// arguments at the listed positions are all scalars goes to the scalar form, which has
+/// the same parameters. `args` are in parameter order.
+pub(super) fn prelude_scalar_form(name: &str, args: &[Expr]) -> Option<&'static str> {
+    let (form, scalars): (&str, &[usize]) = match name {
+        "sign" => ("__sign1", &[0]),
+        "log2" => ("__log2_1", &[0]),
+        "log1p" => ("__log1p1", &[0]),
+        "expm1" => ("__expm1_1", &[0]),
+        "count_nonzero" => ("__count_nonzero1", &[0]),
+        "hypot" => ("__hypot1", &[0, 1]),
+        "isclose" => ("__isclose1", &[0, 1]),
+        "interp" => ("__interp1", &[0]),
+        "searchsorted" => ("__searchsorted1", &[1]),
+        _ => return None,
+    };
+    let scalar = |i: &usize| matches!(args.get(*i).map(|a| &a.ty), Some(Type::Prim(_)));
+    scalars.iter().all(scalar).then_some(form)
+}
+
 /// What lowering a built-in needs from the checker: calls of built-ins written in nk
 /// (`stdlib/prelude.nk`) are specialized like user calls. A trait, so that this module
 /// does not import the checker that imports it.

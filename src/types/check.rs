@@ -1538,7 +1538,7 @@ impl<'a> Checker<'a> {
                 if let Some(lit) = promote::literal_as(&e, *to) {
                     return lit;
                 }
-                if promote::widens(*from, *to) {
+                if from.widens_to(*to) {
                     return Expr::cast(*to, e);
                 }
                 self.err(
@@ -2178,10 +2178,13 @@ impl<'a> Checker<'a> {
                 }
                 let prelude = self.loaded.prelude;
                 if let Some((did, def)) = self.fn_def(prelude, n) {
-                    return match self.user_args(cx, def, &pos, &kws, span) {
-                        Some(args) => self.call_user(did, def, args, span),
-                        None => unknown(span),
+                    let Some(args) = self.user_args(cx, def, &pos, &kws, span) else {
+                        return unknown(span);
                     };
+                    if let Some(form) = builtins::prelude_scalar_form(n, &args) {
+                        return self.call_prelude_fn(form, args, span);
+                    }
+                    return self.call_user(did, def, args, span);
                 }
                 let prelude = self.loaded.prelude;
                 let names: Vec<String> = self.st.fns[cx.module]
