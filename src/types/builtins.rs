@@ -48,6 +48,7 @@ const NAMES: &[&str] = &[
     "save_csv",
     "__as",
     "__zero",
+    "__elem0",
     "__num",
 ];
 
@@ -631,6 +632,14 @@ fn lower_known(
                 Prim::F64 | Prim::F32 => mk(ExprKind::Float(0.0), Type::Prim(p), span),
                 _ => mk(ExprKind::Int(0), Type::I64, span),
             })
+        }
+        "__elem0" => {
+            // The zero of this array's own element type (`false` for `bool`), for results
+            // that keep the input's type (`zeros_like`, `diff`, `outer`...).
+            arity(name, &args, 1, 1)?;
+            let (p, _) = array_arg(name, &args[0])?;
+            let zero = mk(ExprKind::Int(0), Type::I64, span);
+            Ok(if p == Prim::I64 { zero } else { Expr::cast(p, zero) })
         }
         "__as" => {
             // `__as(x, y)`: scalar `x` converted to the kind of scalar `y`.
