@@ -372,3 +372,33 @@ fn the_code_heap_is_trimmed_from_the_api() {
     ));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn strings_cross_the_boundary_as_str() {
+    for tier in [Tier::Interp, Tier::Jit] {
+        let mut e = Engine::builder().tier(tier).build();
+        e.load_str(
+            "s",
+            "fn hello(name: str) -> str { if name == \"\" { return \"nobody\"; } return name; }\n\
+             fn same(a, b) { return (a == b, a, \"lit\"); }\n\
+             fn fixed() { return \"known\"; }",
+        )
+        .unwrap();
+        assert_eq!(e.call::<String>("hello", ("nk",)).unwrap(), "nk");
+        assert_eq!(e.call::<String>("hello", ("",)).unwrap(), "nobody");
+        assert_eq!(
+            e.call::<String>("hello", (String::from("é ü"),)).unwrap(),
+            "é ü"
+        );
+        let (eq, a, lit): (bool, String, String) = e.call("same", ("x", "x")).unwrap();
+        assert!(eq && a == "x" && lit == "lit", "{tier:?}");
+        let (eq, _, _): (bool, String, String) = e.call("same", ("x", "y")).unwrap();
+        assert!(!eq);
+        assert_eq!(e.call::<String>("fixed", ()).unwrap(), "known");
+        // A string where a number is declared names both.
+        match e.call::<i64>("hello", (3_i64,)) {
+            Err(Error::Usage(m)) => assert!(m.contains("name: str") && m.contains("i64"), "{m}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
+}

@@ -840,6 +840,7 @@ pub(crate) fn value_type(v: &Value) -> Option<Type> {
         Value::S(s) => Type::Prim(s.prim()),
         Value::A(a) => Type::Array(a.elem(), a.shape().len() as u8),
         Value::T(vs) => Type::Tuple(vs.iter().map(value_type).collect::<Option<_>>()?),
+        Value::Str(_) => Type::Str(None),
         Value::Unit => return None,
     })
 }
@@ -872,6 +873,7 @@ fn has_type(v: &Value, t: &Type) -> bool {
     match (v, t) {
         (Value::S(s), Type::Prim(p)) => s.prim() == *p,
         (Value::A(a), Type::Array(p, n)) => a.elem() == *p && a.shape().len() == *n as usize,
+        (Value::Str(_), Type::Str(None)) => true,
         (Value::T(vs), Type::Tuple(ts)) => {
             vs.len() == ts.len() && vs.iter().zip(ts).all(|(v, t)| has_type(v, t))
         }
@@ -1453,7 +1455,7 @@ fn lent_storages(v: &Value, out: &mut Vec<std::rc::Weak<crate::runtime::Storage>
     match v {
         Value::A(a) => out.extend(a.lent_storage()),
         Value::T(vs) => vs.iter().for_each(|v| lent_storages(v, out)),
-        Value::S(_) | Value::Unit => {}
+        Value::S(_) | Value::Str(_) | Value::Unit => {}
     }
 }
 

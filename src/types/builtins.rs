@@ -721,11 +721,22 @@ fn weak_pair(a: Expr, b: Expr) -> Result<(Expr, Expr), String> {
     }
 }
 
-/// A file name argument: a string (its value is known when the program is checked),
-/// passed to the runtime as its UTF-8 bytes (a `u8` array literal).
+/// A file name argument: a string, passed to the runtime as its UTF-8 bytes.
 fn path_arg(name: &str, e: &Expr) -> Result<Expr, String> {
-    let Type::Str(s) = &e.ty else {
-        return Err(mismatch(name, "a file name (a string)", &e.ty));
+    match &e.ty {
+        Type::Str(Some(s)) if s.is_empty() => {
+            Err(format!("`{name}` needs a file name, found an empty string"))
+        }
+        Type::Str(_) => Ok(str_bytes(e.clone())),
+        other => Err(mismatch(name, "a file name (a string)", other)),
+    }
+}
+
+/// A string as a run-time value (type `str` of unknown value): a literal becomes the array
+/// of its UTF-8 bytes; a run-time string is itself.
+pub(super) fn runtime_str(e: Expr) -> Expr {
+    let Type::Str(Some(s)) = &e.ty else {
+        return e;
     };
     let span = e.span;
     let mut args = vec![mk(
@@ -737,8 +748,14 @@ fn path_arg(name: &str, e: &Expr) -> Result<Expr, String> {
         s.bytes()
             .map(|b| mk(ExprKind::Int(b as i64), Type::Prim(Prim::U8), span)),
     );
-    if s.is_empty() {
-        return Err(format!("`{name}` needs a file name, found an empty string"));
+    builtin(Builtin::ArrayLit(Prim::U8), args, Type::Str(None), span)
+}
+
+/// A string's UTF-8 bytes as a `u8[]` (a run-time string is held as exactly that array,
+/// so only the type changes).
+pub(super) fn str_bytes(e: Expr) -> Expr {
+    Expr {
+        ty: Type::Array(Prim::U8, 1),
+        ..runtime_str(e)
     }
-    Ok(builtin(Builtin::ArrayLit(Prim::U8), args, Type::Array(Prim::U8, 1), span))
 }
