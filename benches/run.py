@@ -58,6 +58,7 @@ KERNELS = [
     ("nbody", "cpython", "loops", 200_000, 10_000, "5-body simulation, n steps, f64[] loads/stores, sqrt"),
     ("caller_callee", "cpython+numpy", "loops", 3_000, 300, "the user report's program: caller calls callee(i), arrays + loops + sum"),
     ("matmul_loops", "cpython", "loops", 250, 60, "n x n matmul, explicit triple loop over 2-D arrays"),
+    ("jacobi", "cpython", "loops", 400, 60, "2-D Jacobi stencil, 200 sweeps of an n x n grid (4 neighbours per point)"),
     ("matmul_dot", "numpy", "array", 250, 60, "the same matrices multiplied with `dot` (nk stdlib / NumPy BLAS)"),
     ("array_expr", "numpy", "array", 2_000_000, 300_000, "`a * 2.0 + b` etc. on large f64[], 20x"),
     ("reductions", "numpy", "array", 2_000_000, 300_000, "sum/mean/max/min over a large f64[], 5x"),

@@ -123,7 +123,7 @@ fn block_starts(f: &CompiledFn) -> Vec<bool> {
 }
 
 /// Scalar registers an `Ext` op reads and writes (flushed before, reloaded after).
-fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
+pub(super) fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
     fn loc(l: &Loc, out: &mut Vec<u16>) {
         match l {
             Loc::S(r) => out.push(*r),
@@ -327,6 +327,8 @@ struct Lower<'a, 'b> {
     rc_off: i64,
     vars: Vec<Variable>,
     ty: Vec<types::Type>,
+    /// Scalar registers that never hold a negative value (`ranges`): indices without wrap.
+    non_negative: Vec<bool>,
     /// The header of each array register that inline code reads (`None`: never read
     /// inline), cached in variables and re-read after every call or helper, which may
     /// replace the array. Headers are immutable, so the cache is exact in between.
@@ -393,6 +395,13 @@ pub fn lower(
     });
     let ty = classify(f);
     let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
+    let func_ir = &prog.funcs[f.func as usize];
+    let n_params: usize = func_ir
+        .params
+        .iter()
+        .map(|&p| scalar_leaves(&func_ir.locals[p as usize].ty))
+        .sum();
+    let non_negative = super::ranges::non_negative(f, prog, n_params);
     // Per array register: how many axes inline code indexes (0: none; Len needs axis 0):
     // an op's index registers, for the array whose header it reads.
     let mut axes = vec![0usize; f.n_a];
@@ -467,6 +476,7 @@ pub fn lower(
         rc_off,
         vars,
         ty,
+        non_negative,
         arrays,
         poll,
         for_limits,
@@ -880,9 +890,13 @@ impl Lower<'_, '_> {
             let n = self.b.use_var(av.shape[k]);
             let st = self.b.use_var(av.strides[k]);
             let i = self.geti(r);
-            let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
-            let wrapped = self.b.ins().iadd(i, n);
-            let j = self.b.ins().select(neg, wrapped, i);
+            let j = if self.non_negative[r as usize] {
+                i // (`ranges`: no wrap needed)
+            } else {
+                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+                let wrapped = self.b.ins().iadd(i, n);
+                self.b.ins().select(neg, wrapped, i)
+            };
             let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
             ok = Some(match ok {
                 None => inb,

@@ -10,6 +10,7 @@
 
 pub mod code_memory;
 pub mod codegen;
+mod ranges;
 
 use crate::bytecode::CompiledFn;
 use crate::ir::Program;
