@@ -588,6 +588,29 @@ fn lower_known(
             if pa == Prim::Bool || pb == Prim::Bool {
                 return Err("type mismatch: `dot` needs numeric arrays".to_string());
             }
+            if !(1..=2).contains(&na) || !(1..=2).contains(&nb) {
+                return Err(format!(
+                    "`dot` supports 1-D·1-D, 2-D·1-D, 1-D·2-D and 2-D·2-D, not {na}-D·{nb}-D"
+                ));
+            }
+            // Floats: the runtime's GEMM, both operands converted to the promoted type
+            // first (NumPy's `dot` casts to the common type the same way).
+            let p = Prim::promote(pa, pb);
+            if p.is_float() {
+                let ty = match (na, nb) {
+                    (1, 1) => Type::Prim(p),
+                    (2, 2) => Type::Array(p, 2),
+                    _ => Type::Array(p, 1),
+                };
+                let args = args
+                    .into_iter()
+                    .map(|a| match a.ty {
+                        Type::Array(q, _) if q == p => a,
+                        _ => Expr::cast(p, a),
+                    })
+                    .collect();
+                return Ok(builtin(Builtin::Dot, args, ty, span));
+            }
             let f = match (na, nb) {
                 (1, 1) => "__dot11",
                 (2, 1) => "__dot21",

@@ -68,6 +68,7 @@ mod index;
 mod io;
 mod kernels;
 mod layout;
+mod linalg;
 mod reduce;
 mod storage;
 
