@@ -283,6 +283,7 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
                 Err(s) => Value::S(s),
             }
         }
+        Builtin::ReduceAll(r) => Value::S(a0()?.array()?.reduce_all(r)?),
         Builtin::Dot => {
             let b = args.get(1).ok_or_else(missing)?.array()?;
             match a0()?.array()?.dot(b)? {

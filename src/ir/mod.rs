@@ -287,6 +287,10 @@ pub enum Builtin {
     /// through the runtime's GEMM (`Array::dot`): a scalar for two vectors, else an array.
     /// Integer dots are the prelude's `__dotNN`.
     Dot,
+    /// A reduction of a whole array to a scalar of `r.result(elem)` (`sum(a)`, `min(a)`,
+    /// `mean(a)`, ...): `(array)`. The prelude's `sum`, `amin`, ... call it (as
+    /// `__reduce(a, "sum")`).
+    ReduceAll(Reduce),
     /// A function of the embedding program (index into [`crate::loader::Loaded::hosts`]),
     /// registered with `Engine::register_fn`; the interpreter calls it.
     Host(u32),
@@ -328,6 +332,7 @@ impl Builtin {
             Builtin::Random => "random",
             Builtin::ReduceAxis(r) => r.name(),
             Builtin::Dot => "dot",
+            Builtin::ReduceAll(r) => r.name(),
             Builtin::Where(_) => "where",
             Builtin::Join(_, false) => "concatenate",
             Builtin::Join(_, true) => "stack",

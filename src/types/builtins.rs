@@ -4,7 +4,7 @@
 use super::promote;
 use crate::ir::{Builtin, Expr, ExprKind, Type};
 use crate::source::Span;
-use crate::vocab::{MathFn, MathFn2, Prim};
+use crate::vocab::{MathFn, MathFn2, Prim, Reduce};
 
 const NAMES: &[&str] = &[
     "zeros",
@@ -49,6 +49,7 @@ const NAMES: &[&str] = &[
     "__as",
     "__zero",
     "__num",
+    "__reduce",
 ];
 
 /// The built-ins users may call by name (for "did you mean" hints).
@@ -643,6 +644,23 @@ fn lower_known(
                 (Type::Prim(_), Type::Prim(q)) => Ok(Expr::cast(*q, x)),
                 _ => Err(mismatch(name, "two scalars", &x.ty)),
             }
+        }
+        "__reduce" => {
+            // `__reduce(a, "sum")`: the runtime's reduction of the whole array (the
+            // prelude's `sum`, `mean`, `amin`, ... are this call).
+            arity(name, &args, 2, 2)?;
+            let (p, _) = array_arg(name, &args[0])?;
+            let r = match &args[1].ty {
+                Type::Str(s) => Reduce::by_name(s).filter(|r| !r.keeps_shape()),
+                _ => None,
+            }
+            .ok_or_else(|| mismatch(name, "a reduction's name", &args[1].ty))?;
+            Ok(builtin(
+                Builtin::ReduceAll(r),
+                vec![args.remove(0)],
+                Type::Prim(r.result(p)),
+                span,
+            ))
         }
         "__num" => {
             arity(name, &args, 1, 1)?;
