@@ -215,9 +215,9 @@ mod tests {
     #[test]
     fn empty_and_mismatched() {
         let e = Array::zeros(Prim::F64, &[3, 0]).unwrap();
-        let f = Array::zeros(Prim::F64, &[0, 2]).unwrap();
-        assert_eq!(e.dot(&f).unwrap().unwrap().format(), "[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]");
-        assert_eq!(f.dot(&ints(2, 4, 0)).unwrap().unwrap().shape(), &[0, 4]);
+        let g = Array::zeros(Prim::F64, &[0, 2]).unwrap();
+        assert_eq!(e.dot(&g).unwrap().unwrap().format(), "[[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]");
+        assert_eq!(g.dot(&ints(2, 4, 0)).unwrap().unwrap().shape(), &[0, 4]);
         let z = Array::zeros(Prim::F64, &[0]).unwrap();
         assert_eq!(z.dot(&z).unwrap().unwrap_err(), Scalar::F64(0.0));
         assert_eq!(
