@@ -754,6 +754,105 @@ mod tests {
         );
     }
 
+    /// NumPy's `pairwise_sum` written as plainly as possible, on indices.
+    fn reference(x: &[f64], lo: usize, n: usize) -> f64 {
+        if n < 8 {
+            let mut r = -0.0;
+            for i in 0..n {
+                r += x[lo + i];
+            }
+            r
+        } else if n <= 128 {
+            let mut r = [0.0; 8];
+            r.copy_from_slice(&x[lo..lo + 8]);
+            let mut i = 8;
+            while i < n - n % 8 {
+                for (k, rk) in r.iter_mut().enumerate() {
+                    *rk += x[lo + i + k];
+                }
+                i += 8;
+            }
+            let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+            while i < n {
+                res += x[lo + i];
+                i += 1;
+            }
+            res
+        } else {
+            let n2 = n / 2 - (n / 2) % 8;
+            reference(x, lo, n2) + reference(x, lo + n2, n - n2)
+        }
+    }
+
+    #[test]
+    fn pairwise_is_numpys_order() {
+        let id = |x: &f64| *x;
+        // Exact cases: small integers sum exactly in any order.
+        for n in [0usize, 1, 7, 8, 9, 15, 16, 17, 127, 128, 129, 130, 255, 256, 1000, 4097] {
+            let xs: Vec<f64> = (0..n).map(|i| (i % 13) as f64 - 6.0).collect();
+            let exact: f64 = (0..n).map(|i| (i % 13) as i64 - 6).sum::<i64>() as f64;
+            assert_eq!(pairwise(&xs, &id), exact, "n = {n}");
+            assert_eq!(pairwise(&xs, &id), reference(&xs, 0, n), "n = {n}");
+        }
+        // Inexact values: the order shows in the bits, which must be the reference's.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+        };
+        for n in 0..1000 {
+            let xs: Vec<f64> = (0..n).map(|_| next() * 1e3).collect();
+            assert_eq!(
+                pairwise(&xs, &id).to_bits(),
+                reference(&xs, 0, n).to_bits(),
+                "n = {n}"
+            );
+        }
+        // And they are not the left-to-right sum's (the order matters in the bits).
+        let xs: Vec<f64> = (0..1000).map(|_| next()).collect();
+        let seq = xs.iter().fold(0.0, |a, x| a + x);
+        assert_ne!(pairwise(&xs, &id).to_bits(), seq.to_bits());
+        // Fewer than 8 values start from -0.0; a sum starts from the identity +0.0.
+        assert_eq!(pairwise(&[-0.0f64], &id).to_bits(), (-0.0f64).to_bits());
+        assert_eq!(Array::from_f64s(&[-0.0]).sum(), Scalar::F64(0.0));
+        assert!(matches!(Array::from_f64s(&[-0.0]).sum(), Scalar::F64(x) if x.is_sign_positive()));
+        // f32 accumulates in f32: 2^24 + 1 is not an f32.
+        let big = Array::from_f64s(&[16777216.0, 1.0, 1.0]).astype(Prim::F32);
+        assert_eq!(big.sum(), Scalar::F32(16777216.0));
+    }
+
+    #[test]
+    fn moments_and_layouts() {
+        let a = f(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(a.reduce_all(Reduce::Mean), Ok(Scalar::F64(2.5)));
+        assert_eq!(a.reduce_all(Reduce::Var), Ok(Scalar::F64(1.25)));
+        assert_eq!(a.reduce_all(Reduce::Std), Ok(Scalar::F64(1.25f64.sqrt())));
+        let e = Array::zeros(Prim::F64, &[0]).unwrap();
+        assert!(matches!(e.reduce_all(Reduce::Mean), Ok(Scalar::F64(x)) if x.is_nan()));
+        assert!(matches!(e.reduce_all(Reduce::Var), Ok(Scalar::F64(x)) if x.is_nan()));
+        assert_eq!(
+            err(e.reduce_all(Reduce::Min)),
+            "zero-size array to reduction operation min which has no identity"
+        );
+        assert_eq!(
+            i(&[1, 2]).astype(Prim::U8).reduce_all(Reduce::Mean),
+            Ok(Scalar::F64(1.5))
+        );
+        assert_eq!(
+            f(&[1.0, 2.0]).astype(Prim::F32).reduce_all(Reduce::Var),
+            Ok(Scalar::F32(0.25))
+        );
+        // A transposed (Fortran-order) matrix is summed in memory order, as one run.
+        let bits: Vec<u64> = (0..300).map(|k| (1.0 + k as f64 * 1e-3).to_bits()).collect();
+        let m = Array::from_vec(Prim::F64, &[20, 15], bits.clone());
+        let flat = Array::from_vec(Prim::F64, &[300], bits);
+        assert_eq!(m.transpose().sum(), flat.sum());
+        assert_eq!(m.sum(), flat.sum());
+        assert_eq!(m.transpose().reduce_all(Reduce::ArgMax), Ok(Scalar::I64(299)));
+    }
+
     #[test]
     fn reductions() {
         let a = f(&[1.0, 4.0, -2.0]);
