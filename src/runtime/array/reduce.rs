@@ -120,6 +120,46 @@ pub(crate) fn pairwise<E, T: Lane>(xs: &[E], conv: &impl Fn(&E) -> T) -> T {
     }
 }
 
+/// The smallest (`want_max == false`) or largest of the non-empty run `cells` of `f64`s,
+/// as the one-at-a-time loop of [`Array::extreme`] finds it — the first NaN if there is
+/// one, the first of equal values (`-0.0`, `0.0`) — but with eight independent lanes, so
+/// the loop has no early exit and no dependence from one element to the next.
+fn extreme_f64(cells: &[Cell<u64>], want_max: bool) -> f64 {
+    let get = |c: &Cell<u64>| f64::from_bits(c.get());
+    let better = |x: f64, m: f64| if want_max { x > m } else { x < m };
+    let mut lanes = [get(&cells[0]); 8];
+    let mut nan = false;
+    let chunks = cells.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            let x = get(&c[k]);
+            nan |= x.is_nan();
+            if better(x, lanes[k]) {
+                lanes[k] = x;
+            }
+        }
+    }
+    for x in rest {
+        let x = get(x);
+        nan |= x.is_nan();
+        if better(x, lanes[0]) {
+            lanes[0] = x;
+        }
+    }
+    if nan {
+        return cells.iter().map(get).find(|x| x.is_nan()).unwrap_or(f64::NAN);
+    }
+    let m = lanes[1..]
+        .iter()
+        .fold(lanes[0], |m, &x| if better(x, m) { x } else { m });
+    if m == 0.0 {
+        // `-0.0 == 0.0`: the first zero in the run is the one met first.
+        return cells.iter().map(get).find(|&x| x == 0.0).unwrap_or(m);
+    }
+    m
+}
+
 /// How NumPy adds up one run of values of a reduction.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Order {
@@ -370,6 +410,15 @@ impl Array {
     /// first NaN met wins. One pass in memory order (the answer does not depend on it).
     fn extreme(&self, want_max: bool) -> Option<Scalar> {
         let k = self.k_ordered();
+        if let Some(cells) = k.contig_cells().filter(|c| !c.is_empty()) {
+            let bits = if self.elem == Prim::F64 {
+                extreme_f64(cells, want_max).to_bits()
+            } else {
+                let pick = if want_max { i64::max } else { i64::min };
+                cells.iter().fold(cells[0].get() as i64, |m, x| pick(m, x.get() as i64)) as u64
+            };
+            return Some(Scalar::from_bits(self.elem, bits));
+        }
         let mut it = k.iter_bits();
         let first = it.next()?;
         let bits = if self.elem.is_float() {
