@@ -438,6 +438,8 @@ fn put_builtin(b: Builtin, w: &mut Writer) {
         LoadCsv => (29, 0),
         SaveCsv => (30, 0),
         Join(p, stack) => (31, p as u64 * 2 + stack as u64),
+        Dot => (32, 0),
+        ReduceAll(r) => (33, r as u64),
     };
     w.buf.push(tag);
     w.u64(arg);
@@ -465,6 +467,8 @@ fn get_builtin(r: &mut Reader) -> Option<Builtin> {
         29 => LoadCsv,
         30 => SaveCsv,
         31 => Join(*Prim::ALL.get((arg / 2) as usize)?, arg % 2 == 1),
+        32 => Dot,
+        33 => ReduceAll(*Reduce::ALL.get(arg as usize)?),
         6 => Copy,
         7 => Reshape,
         8 => Transpose,

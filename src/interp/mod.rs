@@ -825,6 +825,17 @@ fn fast_builtin(
     use crate::bytecode::Loc;
     use crate::ir::{Builtin, Type};
     use crate::vocab::Prim;
+    // A whole-array reduction (`sum(a)`, `min(a)`, ...) into a scalar register.
+    if let (Builtin::ReduceAll(r), [(Type::Array(..), Loc::A(x))], &Loc::S(d)) = (b, args, dst) {
+        let arr = a[ba + *x as usize].as_ref()?;
+        return Some(match arr.reduce_all(r) {
+            Ok(v) => {
+                s[bs + d as usize] = v.to_bits();
+                Ok(())
+            }
+            Err(e) => Err(e.msg),
+        });
+    }
     let &Loc::A(d) = dst else { return None };
     let made = match (b, args) {
         (Builtin::Zeros(p), [(Type::Prim(Prim::I64), Loc::S(n))]) => {

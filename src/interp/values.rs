@@ -344,6 +344,14 @@ pub fn builtin(b: Builtin, args: Vec<Value>, rng: &mut Rng) -> Result<Value, RtE
                 Err(s) => Value::S(s),
             }
         }
+        Builtin::ReduceAll(r) => Value::S(a0()?.array()?.reduce_all(r)?),
+        Builtin::Dot => {
+            let b = args.get(1).ok_or_else(missing)?.array()?;
+            match a0()?.array()?.dot(b)? {
+                Ok(a) => arr(a),
+                Err(s) => Value::S(s),
+            }
+        }
         Builtin::Sort => arr(a0()?.array()?.sort()),
         Builtin::Len => Value::S(Scalar::I64(a0()?.array()?.len() as i64)),
         Builtin::Size => Value::S(Scalar::I64(a0()?.array()?.size() as i64)),

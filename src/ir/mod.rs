@@ -286,6 +286,14 @@ pub enum Builtin {
     /// A reduction along an axis: `(array, axis)`; the array of the remaining axes, or a
     /// scalar for a 1-D array (the running ones keep the shape).
     ReduceAxis(Reduce),
+    /// `dot(a, b)` / `a @ b` of two `f64` (or two `f32`) arrays of 1 or 2 dimensions,
+    /// through the runtime's GEMM (`Array::dot`): a scalar for two vectors, else an array.
+    /// Integer dots are the prelude's `__dotNN`.
+    Dot,
+    /// A reduction of a whole array to a scalar of `r.result(elem)` (`sum(a)`, `min(a)`,
+    /// `mean(a)`, ...): `(array)`. The prelude's `sum`, `amin`, ... call it (as
+    /// `__reduce(a, "sum")`).
+    ReduceAll(Reduce),
     /// A function of the embedding program (index into [`crate::loader::Loaded::hosts`]),
     /// registered with `Engine::register_fn`; the interpreter calls it.
     Host(u32),
@@ -326,6 +334,8 @@ impl Builtin {
             Builtin::Randn => "randn",
             Builtin::Random => "random",
             Builtin::ReduceAxis(r) => r.name(),
+            Builtin::Dot => "dot",
+            Builtin::ReduceAll(r) => r.name(),
             Builtin::Where(_) => "where",
             Builtin::Join(_, false) => "concatenate",
             Builtin::Join(_, true) => "stack",

@@ -10,7 +10,8 @@
 //!   scalar loop and the equivalent array expression can never disagree.
 //! - Array storage is `Rc<Storage>` over `Cell<u64>` elements, so views share storage and
 //!   writes through one view are seen by all. No `unsafe` but the two marked items of
-//!   [`array::Storage`] that read memory the embedding program lends for one call.
+//!   [`array::Storage`] that read memory the embedding program lends for one call, and the
+//!   GEMM call of `dot` (`array/linalg.rs`).
 //! - This module knows nothing about syntax, types, bytecode or the JIT.
 
 #![deny(unsafe_code)]

@@ -4,7 +4,7 @@
 use super::promote;
 use crate::ir::{Builtin, Expr, ExprKind, Type};
 use crate::source::Span;
-use crate::vocab::{MathFn, MathFn2, Prim};
+use crate::vocab::{MathFn, MathFn2, Prim, Reduce};
 
 const NAMES: &[&str] = &[
     "zeros",
@@ -50,6 +50,7 @@ const NAMES: &[&str] = &[
     "__zero",
     "__elem0",
     "__num",
+    "__reduce",
 ];
 
 /// The built-ins users may call by name (for "did you mean" hints).
@@ -610,6 +611,29 @@ fn lower_known(
             if pa == Prim::Bool || pb == Prim::Bool {
                 return Err("type mismatch: `dot` needs numeric arrays".to_string());
             }
+            if !(1..=2).contains(&na) || !(1..=2).contains(&nb) {
+                return Err(format!(
+                    "`dot` supports 1-D·1-D, 2-D·1-D, 1-D·2-D and 2-D·2-D, not {na}-D·{nb}-D"
+                ));
+            }
+            // Floats: the runtime's GEMM, both operands converted to the promoted type
+            // first (NumPy's `dot` casts to the common type the same way).
+            let p = Prim::promote(pa, pb);
+            if p.is_float() {
+                let ty = match (na, nb) {
+                    (1, 1) => Type::Prim(p),
+                    (2, 2) => Type::Array(p, 2),
+                    _ => Type::Array(p, 1),
+                };
+                let args = args
+                    .into_iter()
+                    .map(|a| match a.ty {
+                        Type::Array(q, _) if q == p => a,
+                        _ => Expr::cast(p, a),
+                    })
+                    .collect();
+                return Ok(builtin(Builtin::Dot, args, ty, span));
+            }
             let f = match (na, nb) {
                 (1, 1) => "__dot11",
                 (2, 1) => "__dot21",
@@ -650,6 +674,23 @@ fn lower_known(
                 (Type::Prim(_), Type::Prim(q)) => Ok(Expr::cast(*q, x)),
                 _ => Err(mismatch(name, "two scalars", &x.ty)),
             }
+        }
+        "__reduce" => {
+            // `__reduce(a, "sum")`: the runtime's reduction of the whole array (the
+            // prelude's `sum`, `mean`, `amin`, ... are this call).
+            arity(name, &args, 2, 2)?;
+            let (p, _) = array_arg(name, &args[0])?;
+            let r = match &args[1].ty {
+                Type::Str(Some(s)) => Reduce::by_name(s).filter(|r| !r.keeps_shape()),
+                _ => None,
+            }
+            .ok_or_else(|| mismatch(name, "a reduction's name", &args[1].ty))?;
+            Ok(builtin(
+                Builtin::ReduceAll(r),
+                vec![args.remove(0)],
+                Type::Prim(r.result(p)),
+                span,
+            ))
         }
         "__num" => {
             arity(name, &args, 1, 1)?;

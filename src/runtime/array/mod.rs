@@ -34,8 +34,9 @@
 //!   `i64`/`isize` cannot overflow. Allocation of user-sized arrays is fallible.
 //! - Elementwise arithmetic uses the scalar functions of [`super::ops`], with the `match` on
 //!   operator and element kind outside the element loop.
-//! - One `unsafe` block: [`Storage::cells`] of storage lent by the embedding program
-//!   ([`Storage::lend`], whose contract the engine keeps).
+//! - Two `unsafe` blocks: [`Storage::cells`] of storage lent by the embedding program
+//!   ([`Storage::lend`], whose contract the engine keeps), and the GEMM call of `dot` in
+//!   `linalg.rs` (reads live arrays through their pointers and strides, writes a fresh one).
 //!
 //! # Files
 //! This file holds the [`Array`] type, the field offsets native code reads
@@ -47,7 +48,9 @@
 //! - `index.rs` — element get/set, [`Index`] and `slice`.
 //! - `kernels.rs` — elementwise operators and math, casts, [`InPlace`] operations, `fill` and
 //!   `assign`.
-//! - `reduce.rs` — reductions, `cumsum` and `sort`.
+//! - `reduce.rs` — reductions (floats summed by NumPy's pairwise summation), `cumsum` and
+//!   `sort`.
+//! - `linalg.rs` — `dot` / `@` of `f64` and `f32` arrays through a GEMM library.
 //! - `format.rs` — the `print` form and `Debug`.
 //! - `io.rs` — arrays to and from data files (`load_npy`, `save_npy`, `load_csv`,
 //!   `save_csv`) over the format code of `runtime::files`.
@@ -68,6 +71,7 @@ mod index;
 mod io;
 mod kernels;
 mod layout;
+mod linalg;
 mod reduce;
 mod storage;
 

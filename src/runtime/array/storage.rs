@@ -6,7 +6,8 @@
 //! `i64`, `f64` in native byte order); [`Storage::load`] and [`Storage::store`] convert
 //! between that and the register form (see [`Prim`]).
 //!
-//! Invariant: the only `unsafe` of the runtime is here. A lent buffer is made only through
+//! Invariant: the only `unsafe` of the runtime is here (but for the GEMM call of
+//! `linalg.rs`, which only reads arrays and writes a fresh one). A lent buffer is made only through
 //! the `unsafe` [`Storage::lend`], whose contract makes [`Storage::words`] sound; `Cells` is
 //! private to this file, so no other code can build one.
 
