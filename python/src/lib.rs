@@ -504,17 +504,18 @@ fn call_function(
 ) -> PyResult<Py<PyAny>> {
     let mut converted: Vec<Arg<'_>> = Vec::with_capacity(args.len());
     for (i, x) in args.iter().enumerate() {
-        match args::convert(&x, &args::describe(i, None, name), 0) {
+        let what = args::describe(i, None, name);
+        match args::convert(&x, &what, 0) {
             Ok(a) => converted.push(a),
-            Err(_) => {
-                // Again, with the parameter's name in the message.
-                drop(converted);
+            Err(e) => {
+                // The same message, with the parameter's name in it.
                 let params = param_names(py, engine, name);
-                let what = args::describe(i, params.get(i).map(|p| p.0.as_str()), name);
-                return Err(match args::convert(&x, &what, 0) {
-                    Err(e) => e,
-                    Ok(_) => PyTypeError::new_err(format!("{what}: cannot be converted")),
-                });
+                let Some((p, _)) = params.get(i) else {
+                    return Err(e);
+                };
+                let named = args::describe(i, Some(p), name);
+                let msg = e.value(py).str()?.to_string().replacen(&what, &named, 1);
+                return Err(PyTypeError::new_err(msg));
             }
         }
     }
