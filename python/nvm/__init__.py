@@ -76,14 +76,17 @@ def compile(source: str, name: Optional[str] = None, **options: Any) -> Module: 
 
 
 def cache_entries(cache_dir: PathLike) -> dict:
-    """The code heap's entries per specialization: ``{name: count}``, from ``nvm cache
-    stats``/``verify``'s own reading of the folder (each count is 1 in a heap that holds
-    every specialization once)."""
-    report, _clean = cache_verify(cache_dir)
-    counts: dict = {}
-    for line in report.splitlines():
-        line = line.strip()
-        if line.startswith("entry "):
-            name = line[len("entry "):].split(" ", 1)[0]
-            counts[name] = counts.get(name, 0) + 1
-    return counts
+    """The code heap's machine-code entries: ``{"entries": N, "bytes": B}``, counted over
+    every target folder of ``cache_dir``. Each entry is one specialization (a function
+    for one tuple of argument types), stored once however many callers, programs or
+    processes use it; ``cache_verify`` checks that no two entries hold the same one."""
+    root = os.fspath(cache_dir)
+    n = size = 0
+    if os.path.isdir(root):
+        for sub in os.scandir(root):
+            if sub.is_dir() and sub.name.startswith("v"):
+                for f in os.scandir(sub.path):
+                    if f.name.endswith(".nkc"):
+                        n += 1
+                        size += f.stat().st_size
+    return {"entries": n, "bytes": size}
