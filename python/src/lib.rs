@@ -382,6 +382,13 @@ impl Engine {
         self.lock().tiers(name)
     }
 
+    /// The inspector's text for `name`'s specializations made so far: typed IR and
+    /// bytecode (as `nvm inspect`; Numba users know this as `inspect_types`).
+    fn inspect(&self, py: Python<'_>, name: &str) -> PyResult<String> {
+        py.detach(|| self.lock().inspect(name))
+            .map_err(|e| to_py_err(py, e))
+    }
+
     /// The code heap folder (None: no code heap).
     #[getter]
     fn cache_dir(&self) -> Option<PathBuf> {
