@@ -63,7 +63,7 @@ def test_processes_share_one_heap(tmp_path):
 def test_after_build_no_process_compiles(tmp_path):
     heap = tmp_path / "built"
     r = nvm.build(STENCIL, cache_dir=heap)
-    assert r["native"] >= 3 and r["loaded"] == 0, r
+    assert r["native"] >= 3, r
     assert nvm.build(STENCIL, cache_dir=heap)["native"] == 0  # built already
     results = run_pool(heap, 2)
     assert all(ok for ok, _, _ in results)
