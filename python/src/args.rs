@@ -182,12 +182,16 @@ pub fn convert<'py>(x: &Bound<'py, PyAny>, what: &str, depth: usize) -> PyResult
 fn convert_array<'py>(a: &Bound<'py, PyUntypedArray>, what: &str) -> PyResult<Loan<'py>> {
     let ndim = a.ndim();
     let dtype = a.dtype();
-    let name: String = dtype.getattr("name")?.extract()?;
+    // Kind and size are fields of the descriptor; `dtype.name` is computed in Python
+    // (several µs), so it is asked only for messages.
+    let (kind, size) = (dtype.kind(), dtype.itemsize());
+    let name = || -> PyResult<String> { dtype.getattr("name")?.extract() };
     if !(1..=3).contains(&ndim) {
         return Err(type_error(
             what,
             format!(
-                "a {ndim}-dimensional array of {name}: nk arrays have 1 to 3 dimensions{}",
+                "a {ndim}-dimensional array of {}: nk arrays have 1 to 3 dimensions{}",
+                name()?,
                 if ndim == 0 {
                     " (pass a 0-dimensional array as a scalar: a.item())"
                 } else {
@@ -211,17 +215,20 @@ fn convert_array<'py>(a: &Bound<'py, PyUntypedArray>, what: &str) -> PyResult<Lo
             "an unaligned array; nk needs aligned elements: pass np.require(a, requirements='A')",
         ));
     }
-    Ok(match name.as_str() {
-        "bool" => borrow_as!(a, bool, Bool, BoolRo, what),
-        "uint8" => borrow_as!(a, u8, U8, U8Ro, what),
-        "int32" => borrow_as!(a, i32, I32, I32Ro, what),
-        "int64" => borrow_as!(a, i64, I64, I64Ro, what),
-        "float32" => borrow_as!(a, f32, F32, F32Ro, what),
-        "float64" => borrow_as!(a, f64, F64, F64Ro, what),
-        other => {
+    Ok(match (kind, size) {
+        (b'b', 1) => borrow_as!(a, bool, Bool, BoolRo, what),
+        (b'u', 1) => borrow_as!(a, u8, U8, U8Ro, what),
+        (b'i', 4) => borrow_as!(a, i32, I32, I32Ro, what),
+        (b'i', 8) => borrow_as!(a, i64, I64, I64Ro, what),
+        (b'f', 4) => borrow_as!(a, f32, F32, F32Ro, what),
+        (b'f', 8) => borrow_as!(a, f64, F64, F64Ro, what),
+        _ => {
             return Err(type_error(
                 what,
-                format!("an array of dtype {other} has no nk type (nk arrays hold {DTYPES})"),
+                format!(
+                    "an array of dtype {} has no nk type (nk arrays hold {DTYPES})",
+                    name()?
+                ),
             ))
         }
     })
@@ -250,6 +257,17 @@ pub enum Out {
 pub fn out_of_nk(v: Value) -> Result<Out, String> {
     fn get<T: FromNk>(v: Value) -> Result<T, String> {
         T::from_nk(v).map_err(|e| e.to_string())
+    }
+    if let Value::S(_) = &v {
+        // A scalar: copying the value is free, so try each type in turn.
+        macro_rules! try_scalar {
+            ($($t:ty => $o:ident),*) => {$(
+                if let Ok(x) = <$t>::from_nk(v.clone()) {
+                    return Ok(Out::$o(x));
+                }
+            )*};
+        }
+        try_scalar!(f64 => F64, i64 => I64, bool => Bool, f32 => F32, i32 => I32, u8 => U8);
     }
     let ty = match &v {
         Value::Unit => return Ok(Out::Unit),

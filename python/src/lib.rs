@@ -526,31 +526,25 @@ fn call_function(
             }
         }
     }
-    let guard = on_main_thread()
-        .then(|| signals::SigintGuard::install(&engine.interrupt))
-        .flatten();
+    let guard = if on_main_thread() {
+        signals::CallGuard::arm(&engine.interrupt)
+    } else {
+        None
+    };
     let result = {
         let dyn_args: Vec<DynArg<'_>> = converted.iter_mut().map(Arg::as_dyn).collect();
         py.detach(|| {
-            let types: Vec<String> = dyn_args
-                .iter()
-                .map(|a| a.nk_type().unwrap_or_default())
-                .collect();
-            let r = engine
+            engine
                 .lock()
                 .call::<Value>(name, dyn_args)
-                .map(args::out_of_nk);
-            (r, types)
+                .map(args::out_of_nk)
         })
     };
-    drop(converted);
-    let sigint = guard.map(signals::SigintGuard::finish).unwrap_or(false);
-    let (result, types) = result;
+    let sigint = guard.map(signals::CallGuard::finish).unwrap_or(false);
     if sigint {
-        // Hand the signal to Python: its handler raises KeyboardInterrupt (or does what the
-        // program set it to do); then the call's own outcome stands.
-        // SAFETY: called with the GIL held (we are attached), as the API asks.
-        unsafe { pyo3::ffi::PyErr_SetInterrupt() };
+        // Python's handler noted the signal too: its Python-level handler raises
+        // KeyboardInterrupt now (or does what the program set; then the call's own outcome
+        // stands).
         py.check_signals()?;
     }
     match result {
@@ -559,7 +553,13 @@ fn call_function(
             "the result of `{name}`: {m}"
         ))),
         Err(NkErr::Usage(m)) if m.contains(" takes (") => {
-            Err(PyTypeError::new_err(mismatch_message(py, engine, name, &types, &m)))
+            let types: Vec<String> = converted
+                .iter_mut()
+                .map(|a| a.as_dyn().nk_type().unwrap_or_default())
+                .collect();
+            Err(PyTypeError::new_err(mismatch_message(
+                py, engine, name, &types, &m,
+            )))
         }
         Err(e) => Err(to_py_err(py, e)),
     }

@@ -84,3 +84,32 @@ def test_interrupt_from_another_thread(kernels_path):
         m.spin(10**13)
     assert time.monotonic() - t0 < 5
     assert m.spin(10) == 45
+
+
+def test_sigint_runs_a_python_handler_set_after_the_first_call(kernels_path):
+    child = textwrap.dedent(
+        """
+        import signal, sys, nvm
+        m = nvm.load(sys.argv[1], cache_dir=False)
+        m.spin(10)  # nvm's handler is in front of Python's now
+        class Stop(Exception):
+            pass
+        def handler(sig, frame):
+            raise Stop()
+        signal.signal(signal.SIGINT, handler)  # Python's C handler is installed again
+        print("ready", flush=True)
+        try:
+            m.spin(10**13)
+        except Stop:
+            print("stopped by the program's handler", flush=True)
+        """
+    )
+    p = subprocess.Popen([sys.executable, "-c", child, str(kernels_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "ready"
+        time.sleep(0.3)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+    finally:
+        p.kill()
+    assert "stopped by the program's handler" in out, (out, err)
