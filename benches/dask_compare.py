@@ -174,7 +174,7 @@ def main():
         f"(`@njit(cache=True)` on each function). nvm {nvm.__version__}, {nb}, {os.cpu_count()} CPUs. "
         "Cold: empty cache folder; warm: the same folder, a new cluster. First call and peak RSS per worker "
         "(RSS: the whole worker process, Dask's own ~100 MiB included); compiled/loaded: specializations "
-        "compiled by the worker and loaded from the cache (nvm: engine stats; Numba: the dispatcher's cache misses/hits).",
+        "compiled by the worker and loaded from the cache (nvm: engine stats; Numba: the dispatcher's cache misses/hits). `import nvm` and `import numba` are not in the first-call time.",
         "",
         "| run | ran without error | cache bytes | first call per worker | peak RSS per worker | compiled / loaded per worker | job wall |",
         "|---|---|---:|---|---|---|---:|",

@@ -11,8 +11,8 @@
 
 use ndarray::ArrayD;
 use numpy::{
-    BorrowError, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyReadwriteArrayDyn,
-    PyUntypedArray, PyUntypedArrayMethods,
+    BorrowError, PyArrayDescrMethods, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn,
+    PyReadwriteArrayDyn, PyUntypedArray, PyUntypedArrayMethods,
 };
 use nvm::engine::{DynArg, DynArrayMut, DynArrayRef, FromNk};
 use nvm::Value;

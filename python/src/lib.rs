@@ -330,11 +330,7 @@ impl Engine {
 
     /// Calls nk function `name` (`f` or `module.f`) with `args`.
     #[pyo3(signature = (name, *args))]
-    fn call(
-        slf: &Bound<'_, Self>,
-        name: &str,
-        args: &Bound<'_, PyTuple>,
-    ) -> PyResult<Py<PyAny>> {
+    fn call(slf: &Bound<'_, Self>, name: &str, args: &Bound<'_, PyTuple>) -> PyResult<Py<PyAny>> {
         call_function(slf.get(), slf.py(), name, args)
     }
 
@@ -549,9 +545,7 @@ fn call_function(
     }
     match result {
         Ok(Ok(out)) => args::to_python(py, out),
-        Ok(Err(m)) => Err(PyTypeError::new_err(format!(
-            "the result of `{name}`: {m}"
-        ))),
+        Ok(Err(m)) => Err(PyTypeError::new_err(format!("the result of `{name}`: {m}"))),
         Err(NkErr::Usage(m)) if m.contains(" takes (") => {
             let types: Vec<String> = converted
                 .iter_mut()
@@ -579,7 +573,11 @@ fn mismatch_message(
             "`{name}` takes {} argument{} ({}), {} given",
             params.len(),
             if params.len() == 1 { "" } else { "s" },
-            params.iter().map(|p| p.0.as_str()).collect::<Vec<_>>().join(", "),
+            params
+                .iter()
+                .map(|p| p.0.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             given.len()
         );
     }
@@ -733,10 +731,7 @@ fn cache_stats(py: Python<'_>, cache_dir: Option<&Bound<'_, PyAny>>) -> PyResult
 /// stored once, with no caller's code containing a callee's). Returns (report, clean).
 #[pyfunction]
 #[pyo3(signature = (cache_dir=None))]
-fn cache_verify(
-    py: Python<'_>,
-    cache_dir: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(String, bool)> {
+fn cache_verify(py: Python<'_>, cache_dir: Option<&Bound<'_, PyAny>>) -> PyResult<(String, bool)> {
     let root = heap_root(cache_dir)?;
     Ok(py.detach(|| nvm::driver::cache::verify(&root)))
 }
