@@ -300,10 +300,7 @@ impl Engine {
         let this = slf.get();
         py.detach(|| this.lock().load_file(&path))
             .map_err(|e| to_py_err(py, e))?;
-        Ok(Module {
-            engine: slf.clone().unbind(),
-            name,
-        })
+        Ok(Module::new(slf.clone().unbind(), name))
     }
 
     /// Compiles nk source text as a module named `name` (default: a fresh name) and
@@ -322,10 +319,7 @@ impl Engine {
         });
         py.detach(|| this.lock().load_str(&name, source))
             .map_err(|e| to_py_err(py, e))?;
-        Ok(Module {
-            engine: slf.clone().unbind(),
-            name,
-        })
+        Ok(Module::new(slf.clone().unbind(), name))
     }
 
     /// Calls nk function `name` (`f` or `module.f`) with `args`.
@@ -414,13 +408,34 @@ impl Engine {
 struct Module {
     engine: Py<Engine>,
     name: String,
+    /// Functions looked up so far (a call resolves its name again, so a module loaded
+    /// anew is seen).
+    functions: Mutex<std::collections::HashMap<String, Py<Function>>>,
+}
+
+impl Module {
+    fn new(engine: Py<Engine>, name: String) -> Module {
+        Module {
+            engine,
+            name,
+            functions: Mutex::new(Default::default()),
+        }
+    }
 }
 
 #[pymethods]
 impl Module {
-    fn __getattr__(&self, py: Python<'_>, attr: &str) -> PyResult<Function> {
+    fn __getattr__(&self, py: Python<'_>, attr: &str) -> PyResult<Py<Function>> {
         if attr.starts_with("__") {
             return Err(PyAttributeError::new_err(attr.to_string()));
+        }
+        if let Some(f) = self
+            .functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(attr)
+        {
+            return Ok(f.clone_ref(py));
         }
         let qualified = format!("{}.{attr}", self.name);
         let engine = self.engine.get();
@@ -433,10 +448,18 @@ impl Module {
                 )),
                 other => to_py_err(py, other),
             })?;
-        Ok(Function {
-            engine: self.engine.clone_ref(py),
-            name: qualified,
-        })
+        let f = Py::new(
+            py,
+            Function {
+                engine: self.engine.clone_ref(py),
+                name: qualified,
+            },
+        )?;
+        self.functions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(attr.to_string(), f.clone_ref(py));
+        Ok(f)
     }
 
     fn __dir__(&self) -> Vec<String> {

@@ -58,3 +58,18 @@ def test_dask_job_after_build_compiles_nothing(client, tmp_path):
     assert all(r["loaded_from_heap"] == 3 for r in ran), reports
     assert nvm.cache_entries(heap)["entries"] == entries  # nothing added
     assert nvm.cache_verify(heap)[1]
+
+
+def test_numba_twin_computes_the_same(tmp_path, monkeypatch):
+    """benches/dask_compare.py's Numba kernel is the nk kernel's twin (needs numba)."""
+    pytest.importorskip("numba")
+    import sys
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    monkeypatch.syspath_prepend(str(EXAMPLE.parents[1] / "benches"))
+    sys.modules.pop("dask_numba_kernel", None)
+    import dask_numba_kernel
+
+    x = np.random.default_rng(3).random((30, 20)) * 4 - 2
+    m = nvm.load(load_example().KERNEL, cache_dir=False)
+    np.testing.assert_allclose(dask_numba_kernel.wave(x, 0.5), m.wave(x, 0.5), rtol=1e-12, atol=1e-12)

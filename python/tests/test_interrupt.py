@@ -31,7 +31,7 @@ CHILD = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("tier", ["auto", "interp"])
+@pytest.mark.parametrize("tier", ["auto", "jit", "interp"])
 def test_sigint_raises_keyboard_interrupt_promptly(kernels_path, tier):
     p = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(kernels_path), tier],
