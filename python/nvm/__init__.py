@@ -15,7 +15,8 @@ function is stored once, shared by every process that uses the same folder).
 * Arguments: Python ``int``/``float``/``bool`` are nk ``i64``/``f64``/``bool``; NumPy arrays
   of ``bool``, ``uint8``, ``int32``, ``int64``, ``float32``, ``float64`` with 1 to 3
   dimensions, in any layout, are *lent* without copying: nk's writes are seen by Python
-  (an array with negative strides is copied in and written back). A read-only array is
+  (an array with negative strides, a byte-swapped or an unaligned one is copied in and
+  written back). A read-only array is
   never written: a function that may write an array gets a copy of it. Tuples are nk
   tuples. Anything else raises ``TypeError`` naming the parameter.
 * Results: NumPy arrays that own nk's buffer (no copy), Python scalars, tuples, ``None``.

@@ -3,7 +3,8 @@
 //!
 //! Invariant: nothing here copies an array that nk can address in place. A writable NumPy
 //! array of a dtype nk has is *lent* read-write (nk's writes are seen by Python; a
-//! negative-stride array is copied in and written back by the engine); a read-only one is
+//! negative-stride array is copied in and written back by the engine, a byte-swapped or
+//! unaligned one here, by `write_back`); a read-only one is
 //! lent read-only, and a function that may write an array gets a copy of it, so a
 //! read-only array is never written. A result array moves out of nk into the NumPy array
 //! that Python gets (its base object owns nk's buffer), copied only when nk still shares
@@ -121,7 +122,28 @@ fn borrow_error(what: &str, e: BorrowError) -> PyErr {
 const DTYPES: &str = "bool, uint8, int32, int64, float32 or float64";
 
 /// Converts one Python argument. `what` names it in errors.
-pub fn convert<'py>(x: &Bound<'py, PyAny>, what: &str, depth: usize) -> PyResult<Arg<'py>> {
+/// Arrays nk got an aligned, native-order copy of: (the caller's array, the copy), written
+/// back after the call.
+pub type WriteBacks<'py> = Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)>;
+
+/// Writes the copies back into the caller's arrays (after the call, also a failed one).
+pub fn write_back(py: Python<'_>, wb: WriteBacks<'_>) -> PyResult<()> {
+    if wb.is_empty() {
+        return Ok(());
+    }
+    let copyto = py.import("numpy")?.getattr("copyto")?;
+    for (orig, copy) in wb {
+        copyto.call1((orig, copy))?;
+    }
+    Ok(())
+}
+
+pub fn convert<'py>(
+    x: &Bound<'py, PyAny>,
+    what: &str,
+    depth: usize,
+    wb: &mut WriteBacks<'py>,
+) -> PyResult<Arg<'py>> {
     // bool before int: Python's bool is an int.
     if let Ok(b) = x.cast::<PyBool>() {
         return Ok(Arg::Bool(b.is_true()));
@@ -138,7 +160,7 @@ pub fn convert<'py>(x: &Bound<'py, PyAny>, what: &str, depth: usize) -> PyResult
         return Ok(Arg::F64(f.value()));
     }
     if let Ok(a) = x.cast::<PyUntypedArray>() {
-        return convert_array(a, what).map(|l| Arg::Array(Box::new(l)));
+        return convert_array(a, what, wb).map(|l| Arg::Array(Box::new(l)));
     }
     if let Ok(t) = x.cast::<PyTuple>() {
         if depth > 32 {
@@ -147,7 +169,7 @@ pub fn convert<'py>(x: &Bound<'py, PyAny>, what: &str, depth: usize) -> PyResult
         return t
             .iter()
             .enumerate()
-            .map(|(i, item)| convert(&item, &format!("{what}, item {i}"), depth + 1))
+            .map(|(i, item)| convert(&item, &format!("{what}, item {i}"), depth + 1, wb))
             .collect::<PyResult<Vec<_>>>()
             .map(Arg::Tuple);
     }
@@ -179,7 +201,11 @@ pub fn convert<'py>(x: &Bound<'py, PyAny>, what: &str, depth: usize) -> PyResult
     ))
 }
 
-fn convert_array<'py>(a: &Bound<'py, PyUntypedArray>, what: &str) -> PyResult<Loan<'py>> {
+fn convert_array<'py>(
+    a: &Bound<'py, PyUntypedArray>,
+    what: &str,
+    wb: &mut WriteBacks<'py>,
+) -> PyResult<Loan<'py>> {
     let ndim = a.ndim();
     let dtype = a.dtype();
     // Kind and size are fields of the descriptor; `dtype.name` is computed in Python
@@ -200,20 +226,25 @@ fn convert_array<'py>(a: &Bound<'py, PyUntypedArray>, what: &str) -> PyResult<Lo
             ),
         ));
     }
-    if !dtype.is_native_byteorder().unwrap_or(true) {
-        return Err(type_error(
-            what,
-            format!(
-                "an array of non-native byte order ({}); convert it with a.astype(a.dtype.newbyteorder('='))",
-                dtype.str()?
-            ),
-        ));
-    }
-    if !a.is_aligned() {
-        return Err(type_error(
-            what,
-            "an unaligned array; nk needs aligned elements: pass np.require(a, requirements='A')",
-        ));
+    let supported = matches!(
+        (kind, size),
+        (b'b', 1) | (b'u', 1) | (b'i', 4) | (b'i', 8) | (b'f', 4) | (b'f', 8)
+    );
+    if supported && (!dtype.is_native_byteorder().unwrap_or(true) || !a.is_aligned()) {
+        // Byte-swapped or unaligned (a buffer received from another process, a field of a
+        // record array): nk gets an aligned copy in native order, written back after the
+        // call when the caller's array is writable.
+        let py = a.py();
+        let native = dtype.call_method1("newbyteorder", ("=",))?;
+        let copy = py
+            .import("numpy")?
+            .call_method1("array", (a, native))?
+            .cast_into::<PyUntypedArray>()
+            .map_err(PyErr::from)?;
+        if a.getattr("flags")?.getattr("writeable")?.is_truthy()? {
+            wb.push((a.clone().into_any(), copy.clone().into_any()));
+        }
+        return convert_array(&copy, what, wb);
     }
     Ok(match (kind, size) {
         (b'b', 1) => borrow_as!(a, bool, Bool, BoolRo, what),

@@ -529,9 +529,10 @@ fn call_function(
     args: &Bound<'_, PyTuple>,
 ) -> PyResult<Py<PyAny>> {
     let mut converted: Vec<Arg<'_>> = Vec::with_capacity(args.len());
+    let mut write_backs = args::WriteBacks::new();
     for (i, x) in args.iter().enumerate() {
         let what = args::describe(i, None, name);
-        match args::convert(&x, &what, 0) {
+        match args::convert(&x, &what, 0, &mut write_backs) {
             Ok(a) => converted.push(a),
             Err(e) => {
                 // The same message, with the parameter's name in it.
@@ -560,14 +561,8 @@ fn call_function(
         })
     };
     let sigint = guard.map(signals::CallGuard::finish).unwrap_or(false);
-    if sigint {
-        // Python's handler noted the signal too: its Python-level handler raises
-        // KeyboardInterrupt now (or does what the program set; then the call's own outcome
-        // stands).
-        py.check_signals()?;
-    }
-    match result {
-        Ok(Ok(out)) => args::to_python(py, out),
+    let outcome = match result {
+        Ok(Ok(out)) => Ok(out),
         Ok(Err(m)) => Err(PyTypeError::new_err(format!("the result of `{name}`: {m}"))),
         Err(NkErr::Usage(m)) if m.contains(" takes (") => {
             let types: Vec<String> = converted
@@ -579,7 +574,16 @@ fn call_function(
             )))
         }
         Err(e) => Err(to_py_err(py, e)),
+    };
+    drop(converted);
+    args::write_back(py, write_backs)?;
+    if sigint {
+        // Python's handler noted the signal too: its Python-level handler raises
+        // KeyboardInterrupt now (or does what the program set; then the call's own outcome
+        // stands).
+        py.check_signals()?;
     }
+    args::to_python(py, outcome?)
 }
 
 /// A type mismatch, naming the first parameter whose declared type the argument lacks.
