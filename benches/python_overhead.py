@@ -92,7 +92,8 @@ def main():
         "### Python → nk call overhead",
         "",
         f"Command: `{cmd}` ({args.calls:,} warm calls per round, best of {args.repeat}; "
-        f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} CPUs). "
+        f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} at the start: the machine is shared). "
         "µs per call from Python, in one process.",
         "",
         "| callee | `add(1, 2)` (two ints) | `first(x)`, x a 10^6-element float64 array |",
