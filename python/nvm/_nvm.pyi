@@ -22,6 +22,7 @@ class NkError(Exception):
 class Diagnostic:
     """One compile error."""
 
+    def __init__(self, file: str, line: int, column: int, message: str) -> None: ...
     file: str
     line: int
     column: int
@@ -30,6 +31,7 @@ class Diagnostic:
 class Frame:
     """One frame of an nk call chain."""
 
+    def __init__(self, function: str, file: str, line: int, column: int) -> None: ...
     function: str
     file: str
     line: int

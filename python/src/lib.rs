@@ -28,14 +28,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 create_exception!(
-    _nvm,
+    nvm,
     CompileError,
     PyException,
     "Syntax or type errors in nk source. `diagnostics` lists each one (a `Diagnostic` with \
      file, line, column, message); `str(e)` is the whole rendering, with source lines and carets."
 );
 create_exception!(
-    _nvm,
+    nvm,
     NkError,
     PyException,
     "An nk runtime error. `message` says what went wrong, `chain` lists the nk call chain \
@@ -58,6 +58,27 @@ struct Diagnostic {
 
 #[pymethods]
 impl Diagnostic {
+    #[new]
+    fn new(file: String, line: usize, column: usize, message: String) -> Self {
+        Diagnostic {
+            file,
+            line,
+            column,
+            message,
+        }
+    }
+    /// Picklable (an exception raised on a Dask worker travels to the client pickled).
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, (String, usize, usize, String))> {
+        let d = slf.get();
+        Ok((
+            slf.get_type().into_any().unbind(),
+            (d.file.clone(), d.line, d.column, d.message.clone()),
+        ))
+    }
+    fn __eq__(&self, other: &Self) -> bool {
+        (&self.file, self.line, self.column, &self.message)
+            == (&other.file, other.line, other.column, &other.message)
+    }
     fn __repr__(&self) -> String {
         format!(
             "Diagnostic({:?}, line={}, column={}, message={:?})",
@@ -88,6 +109,27 @@ struct Frame {
 
 #[pymethods]
 impl Frame {
+    #[new]
+    fn new(function: String, file: String, line: usize, column: usize) -> Self {
+        Frame {
+            function,
+            file,
+            line,
+            column,
+        }
+    }
+    /// Picklable (an exception raised on a Dask worker travels to the client pickled).
+    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, (String, String, usize, usize))> {
+        let f = slf.get();
+        Ok((
+            slf.get_type().into_any().unbind(),
+            (f.function.clone(), f.file.clone(), f.line, f.column),
+        ))
+    }
+    fn __eq__(&self, other: &Self) -> bool {
+        (&self.function, &self.file, self.line, self.column)
+            == (&other.function, &other.file, other.line, other.column)
+    }
     fn __repr__(&self) -> String {
         format!(
             "Frame({:?}, {:?}, line={}, column={})",
@@ -338,7 +380,8 @@ impl Engine {
     /// Cranelift (`native`), loaded from the code heap (`loaded`), machine code bytes, and
     /// the code heap's hits/misses/writes.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let s = self.lock().stats();
+        // Without the GIL while waiting for the engine (a call on another thread holds it).
+        let s = py.detach(|| self.lock().stats());
         let d = PyDict::new(py);
         d.set_item("calls", s.calls)?;
         d.set_item("compiled", s.compiled)?;
@@ -362,14 +405,14 @@ impl Engine {
     }
 
     /// Names of the functions of every loaded module.
-    fn function_names(&self) -> Vec<String> {
-        self.lock().function_names()
+    fn function_names(&self, py: Python<'_>) -> Vec<String> {
+        py.detach(|| self.lock().function_names())
     }
 
     /// Which tier each specialization of `name` is in (`""`: all): (specialization, tier).
     #[pyo3(signature = (name=""))]
-    fn tiers(&self, name: &str) -> Vec<(String, &'static str)> {
-        self.lock().tiers(name)
+    fn tiers(&self, py: Python<'_>, name: &str) -> Vec<(String, &'static str)> {
+        py.detach(|| self.lock().tiers(name))
     }
 
     /// The inspector's text for `name`'s specializations made so far: typed IR and
@@ -462,8 +505,9 @@ impl Module {
         Ok(f)
     }
 
-    fn __dir__(&self) -> Vec<String> {
-        self.engine.get().lock().function_names()
+    fn __dir__(&self, py: Python<'_>) -> Vec<String> {
+        let engine = self.engine.get();
+        py.detach(|| engine.lock().function_names())
     }
 
     /// The engine this module is loaded in.

@@ -67,3 +67,18 @@ def test_time_limit_stops_a_runaway_loop(kernels_path):
     with pytest.raises(nvm.NkError, match="time limit"):
         m.spin(10**12)
     assert m.spin(10) == 45
+
+
+def test_errors_survive_pickling(k1):
+    """A Dask worker's exception reaches the client pickled: with its chain."""
+    import pickle
+
+    with pytest.raises(nvm.NkError) as e:
+        k1.outer(np.arange(3.0), 10)
+    back = pickle.loads(pickle.dumps(e.value))
+    assert isinstance(back, nvm.NkError)
+    assert back.chain == e.value.chain and back.message == e.value.message
+    with pytest.raises(nvm.CompileError) as c:
+        nvm.compile("fn f( {", cache_dir=False)
+    back = pickle.loads(pickle.dumps(c.value))
+    assert back.diagnostics == c.value.diagnostics and str(back) == str(c.value)
