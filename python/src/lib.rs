@@ -42,6 +42,9 @@ create_exception!(
      (outermost first) as `Frame`s, `rendered` is the whole diagnostic as `nvm` prints it."
 );
 
+/// What `__reduce__` returns: the class and its constructor's arguments.
+type Reduced<A> = PyResult<(Py<PyAny>, A)>;
+
 /// One compile error: where and what.
 #[pyclass(frozen, get_all, module = "nvm")]
 #[derive(Clone)]
@@ -68,7 +71,7 @@ impl Diagnostic {
         }
     }
     /// Picklable (an exception raised on a Dask worker travels to the client pickled).
-    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, (String, usize, usize, String))> {
+    fn __reduce__(slf: &Bound<'_, Self>) -> Reduced<(String, usize, usize, String)> {
         let d = slf.get();
         Ok((
             slf.get_type().into_any().unbind(),
@@ -119,7 +122,7 @@ impl Frame {
         }
     }
     /// Picklable (an exception raised on a Dask worker travels to the client pickled).
-    fn __reduce__(slf: &Bound<'_, Self>) -> PyResult<(Py<PyAny>, (String, String, usize, usize))> {
+    fn __reduce__(slf: &Bound<'_, Self>) -> Reduced<(String, String, usize, usize)> {
         let f = slf.get();
         Ok((
             slf.get_type().into_any().unbind(),
