@@ -219,3 +219,19 @@ def test_unaligned_and_byte_swapped_arrays_are_copied_and_written_back(k1, dtype
     ro.flags.writeable = False
     k1.bump1(ro)  # a read-only array is never written
     assert ro.tolist() == [5, 5, 5]
+
+
+def test_a_result_that_views_an_argument_is_a_copy():
+    """nk's view of a lent array cannot outlive the call: Python gets a copy of it."""
+    m = nvm.compile(
+        "fn ident(x) { return x; }\nfn col(m) { return m[:, 1]; }\nfn mask(x) { return x > 1.0; }\nfn empty() { return zeros(0); }",
+        cache_dir=False,
+    )
+    a = np.arange(4.0)
+    r = m.ident(a)
+    assert r.tolist() == a.tolist() and not np.shares_memory(r, a)
+    M = np.arange(6.0).reshape(2, 3)
+    c = m.col(M)
+    assert c.tolist() == [1.0, 4.0] and not np.shares_memory(c, M)
+    assert m.mask(a).tolist() == [False, False, True, True] and m.mask(a).dtype == np.bool_
+    assert m.empty().shape == (0,)
