@@ -87,6 +87,16 @@ impl Prim {
         }
     }
 
+    /// Whether a value of kind `self` converts implicitly where a `to` is wanted (an
+    /// argument, an assignment to a typed variable, a return): when promotion loses nothing
+    /// (`u8` to `i32`, `f32` to `f64`, `i32` to `f32`... as [`Prim::promote`] says), or an
+    /// integer into a float (nk's version-1 widening of `i64` to `f64`).
+    pub fn widens_to(self, to: Prim) -> bool {
+        self == to
+            || (self != Prim::Bool && Prim::promote(self, to) == to)
+            || (self.is_int() && to.is_float())
+    }
+
     /// The element type of `a op b` for typed operands of kinds `a` and `b`: `bool` for a
     /// comparison; for `/`, `f64` unless the promoted type is `f32`; else the promotion.
     pub fn binop_result(op: BinOp, a: Prim, b: Prim) -> Prim {

@@ -241,3 +241,56 @@ fn a_failed_write_leaves_the_old_file_whole() {
     assert!(r.stderr.contains("x.npy"), "{}", r.stderr);
     no_leftovers(&d);
 }
+
+#[test]
+fn file_names_given_to_main_are_strings_known_at_run_time() {
+    let d = TempDir::new("npy-main-path");
+    let prog = d.file(
+        "prog.nk",
+        r#"
+fn main(out: str, back: str) {
+    save_npy(out, reshape(arange(6, dtype=i32), (2, 3)));
+    let m = load_npy(back, i32, 2);
+    print(out == back, m, sum(m));
+    let path = "copy.csv";
+    if out != back {
+        path = back;
+    }
+    save_csv(path, astype(m, f64));
+    print(path, load_csv(path));
+}
+"#,
+    );
+    for tier in TIERS {
+        let r = nvm()
+            .args(["run", tier, &prog, "a.npy", "a.npy"])
+            .current_dir(d.path())
+            .run();
+        assert_eq!(r.status, 0, "{tier}: {}", r.stderr);
+        assert_eq!(
+            r.stdout,
+            "true [[0, 1, 2], [3, 4, 5]] 15\ncopy.csv [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]\n",
+            "{tier}"
+        );
+        // Another name, and a missing file: the error names the file given.
+        let r = nvm()
+            .args(["run", tier, &prog, "b.npy", "nowhere.npy"])
+            .current_dir(d.path())
+            .run();
+        assert_eq!(r.status, 1, "{tier}: {}", r.stderr);
+        assert!(r.stderr.contains("nowhere.npy"), "{tier}: {}", r.stderr);
+        assert!(d.join("b.npy").exists(), "{tier}");
+        // An empty file name is an error, not a write to the folder.
+        let r = nvm()
+            .args(["run", tier, &prog, "", "a.npy"])
+            .current_dir(d.path())
+            .run();
+        assert_eq!(r.status, 1, "{tier}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("file name must not be empty"),
+            "{tier}: {}",
+            r.stderr
+        );
+    }
+    no_leftovers(&d);
+}

@@ -202,15 +202,14 @@ fn module_path_and_perf_map_are_set_on_the_builder() {
     let map = std::path::PathBuf::from(format!("/tmp/perf-{}.map", std::process::id()));
     let names = |m: &std::path::Path| std::fs::read_to_string(m).unwrap_or_default();
     let mut e = Engine::builder().tier(Tier::Jit).build();
-    // An unsuffixed Rust literal is an `i32`, which nk now has: `1_i64` for an `i64` parameter.
     e.load_str("pm", "fn perf_off(x: i64) -> i64 { return x + 1; }")
         .unwrap();
-    assert_eq!(e.call::<i64>("perf_off", (1_i64,)).unwrap(), 2);
+    assert_eq!(e.call::<i64>("perf_off", (1,)).unwrap(), 2);
     assert!(!names(&map).contains("perf_off"));
     let mut e = Engine::builder().tier(Tier::Jit).perf_map(true).build();
     e.load_str("pm", "fn perf_on(x: i64) -> i64 { return x + 1; }")
         .unwrap();
-    assert_eq!(e.call::<i64>("perf_on", (1_i64,)).unwrap(), 2);
+    assert_eq!(e.call::<i64>("perf_on", (1,)).unwrap(), 2);
     let written = names(&map);
     for f in std::fs::read_dir("/tmp").unwrap().flatten() {
         let n = f.file_name().to_string_lossy().into_owned();

@@ -35,6 +35,38 @@ fn typed_handles_are_checked_when_made() {
         Err(Error::Usage(m)) => assert!(m.contains("given (f64)"), "{m}"),
         other => panic!("{:?}", other.map(|_| ())),
     }
+    // Every scalar widening nk allows at a call: an i32 to an i64 parameter, u8 and i32
+    // to f64, f32 to f64 (the f32's value, not its bits); never narrowing or from bool.
+    e.load_str(
+        "w",
+        "fn twice(n: i64) -> i64 { return 2 * n; }\nfn half(x: f64) -> f64 { return x / 2.0; }",
+    )
+    .unwrap();
+    assert_eq!(e.call::<i64>("twice", (21,)).unwrap(), 42, "i32 literal");
+    assert_eq!(e.call::<i64>("twice", (-4_i32,)).unwrap(), -8);
+    assert_eq!(e.call::<i64>("twice", (200_u8,)).unwrap(), 400);
+    assert_eq!(e.call::<f64>("half", (0.25_f32,)).unwrap(), 0.125);
+    assert_eq!(e.call::<f64>("half", (-3_i32,)).unwrap(), -1.5);
+    let twice = e.func::<(i32,), i64>("twice").unwrap();
+    assert_eq!(
+        twice.call((-21,)).unwrap(),
+        -42,
+        "the scalar fast path widens too"
+    );
+    let half = e.func::<(f32,), f64>("half").unwrap();
+    assert_eq!(half.call((1.5,)).unwrap(), 0.75);
+    let half_u8 = e.func::<(u8,), f64>("half").unwrap();
+    assert_eq!(half_u8.call((255,)).unwrap(), 127.5);
+    for bad in [
+        e.call::<i64>("twice", (1.5,)).unwrap_err(),
+        e.call::<i64>("twice", (true,)).unwrap_err(),
+        e.call::<f64>("half", (true,)).unwrap_err(),
+    ] {
+        assert!(
+            matches!(&bad, Error::Usage(m) if m.contains("takes (")),
+            "{bad}"
+        );
+    }
     // Generic bodies are checked for the handle's types.
     e.load_str("g", "fn neg(x) { return -x; }").unwrap();
     assert!(matches!(
@@ -339,4 +371,34 @@ fn the_code_heap_is_trimmed_from_the_api() {
         Err(Error::Usage(_))
     ));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn strings_cross_the_boundary_as_str() {
+    for tier in [Tier::Interp, Tier::Jit] {
+        let mut e = Engine::builder().tier(tier).build();
+        e.load_str(
+            "s",
+            "fn hello(name: str) -> str { if name == \"\" { return \"nobody\"; } return name; }\n\
+             fn same(a, b) { return (a == b, a, \"lit\"); }\n\
+             fn fixed() { return \"known\"; }",
+        )
+        .unwrap();
+        assert_eq!(e.call::<String>("hello", ("nk",)).unwrap(), "nk");
+        assert_eq!(e.call::<String>("hello", ("",)).unwrap(), "nobody");
+        assert_eq!(
+            e.call::<String>("hello", (String::from("é ü"),)).unwrap(),
+            "é ü"
+        );
+        let (eq, a, lit): (bool, String, String) = e.call("same", ("x", "x")).unwrap();
+        assert!(eq && a == "x" && lit == "lit", "{tier:?}");
+        let (eq, _, _): (bool, String, String) = e.call("same", ("x", "y")).unwrap();
+        assert!(!eq);
+        assert_eq!(e.call::<String>("fixed", ()).unwrap(), "known");
+        // A string where a number is declared names both.
+        match e.call::<i64>("hello", (3_i64,)) {
+            Err(Error::Usage(m)) => assert!(m.contains("name: str") && m.contains("i64"), "{m}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
 }

@@ -454,9 +454,9 @@ fn image_state(r: &Output) -> String {
         .map_or("?".into(), |v| v.trim_end_matches('}').to_string())
 }
 
-/// The image folder's files (`HEAP/img-v1/*.nki`).
+/// The image folder's files (`HEAP/img-v2/*.nki`).
 fn images(d: &TempDir) -> Vec<std::path::PathBuf> {
-    let mut v: Vec<_> = std::fs::read_dir(d.join("heap/img-v1"))
+    let mut v: Vec<_> = std::fs::read_dir(d.join("heap/img-v2"))
         .into_iter()
         .flatten()
         .flatten()
@@ -585,7 +585,7 @@ fn a_damaged_run_image_is_a_miss_never_a_crash() {
     assert!(s.stdout.contains("1 run images"), "{}", s.stdout);
     nvm(&["cache", "clear", "--cache-dir", &heap], &[]);
     assert!(images(&d).is_empty());
-    assert!(!d.join("heap/img-v1").exists());
+    assert!(!d.join("heap/img-v2").exists());
 }
 
 #[test]

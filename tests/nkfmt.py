@@ -7,7 +7,7 @@ nkprint(*args): arguments formatted and separated by one space, then a newline.
   - numpy.float32               -> its shortest digits in repr's layout (0.1, 0.33333334)
   - str                         -> as is
   - numpy.ndarray / list        -> nested lists, elements separated by ", "
-  - tuple                       -> (a, b), 1-tuple (a,), empty ()
+  - tuple                       -> (a, b), 1-tuple (a,), empty (); a str in it as repr()
 """
 import sys
 
@@ -38,9 +38,10 @@ def nkfmt(x):
     if isinstance(x, list):
         return "[" + ", ".join(nkfmt(e) for e in x) + "]"
     if isinstance(x, tuple):
+        item = lambda e: repr(e) if isinstance(e, str) else nkfmt(e)
         if len(x) == 1:
-            return "(" + nkfmt(x[0]) + ",)"
-        return "(" + ", ".join(nkfmt(e) for e in x) + ")"
+            return "(" + item(x[0]) + ",)"
+        return "(" + ", ".join(item(e) for e in x) + ")"
     raise TypeError("nkfmt: cannot format %r of type %s" % (x, type(x).__name__))
 
 

@@ -252,11 +252,12 @@ pub fn put_type(t: &Type, w: &mut Writer) {
             }
         }
         Type::Unit => w.buf.push(3),
-        Type::Str(s) => {
+        Type::Str(Some(s)) => {
             w.buf.push(4);
             w.str(s);
         }
         Type::Unknown => w.buf.push(5),
+        Type::Str(None) => w.buf.push(6),
     }
 }
 
@@ -281,8 +282,9 @@ fn get_type_at(r: &mut Reader, depth: u32) -> Option<Type> {
             Type::Tuple(ts)
         }
         3 => Type::Unit,
-        4 => Type::Str(r.str()?.to_string()),
+        4 => Type::Str(Some(r.str()?.to_string())),
         5 => Type::Unknown,
+        6 => Type::Str(None),
         _ => return None,
     })
 }
@@ -787,7 +789,8 @@ mod tests {
         let t = Type::Tuple(vec![
             Type::F64,
             Type::Array(Prim::Bool, 2),
-            Type::Str("s".into()),
+            Type::Str(Some("s".into())),
+            Type::Str(None),
             Type::Unit,
         ]);
         let mut w = Writer::default();

@@ -269,9 +269,10 @@ impl FnCompiler<'_> {
     fn alloc(&mut self, ty: &Type) -> Loc {
         match ty {
             Type::Prim(_) => Loc::S(self.new_s()),
-            Type::Array(..) => Loc::A(self.new_a()),
+            // A run-time string is the array of its UTF-8 bytes.
+            Type::Array(..) | Type::Str(None) => Loc::A(self.new_a()),
             Type::Tuple(ts) => Loc::Tuple(ts.iter().map(|t| self.alloc(t)).collect()),
-            Type::Unit | Type::Str(_) | Type::Unknown => Loc::Unit,
+            Type::Unit | Type::Str(Some(_)) | Type::Unknown => Loc::Unit,
         }
     }
 
@@ -565,7 +566,7 @@ impl FnCompiler<'_> {
                 let mut out = Vec::new();
                 for a in args {
                     match &a.ty {
-                        Type::Str(s) => {
+                        Type::Str(Some(s)) => {
                             // The text is known statically; still evaluate for effects.
                             if !matches!(a.kind, ExprKind::Str(_)) {
                                 self.expr_any(a);

@@ -416,11 +416,8 @@ fn run_inner(
         None => vec![],
         Some(m) => {
             if m.params.len() != opts.args.len() {
-                let names: Vec<String> = m
-                    .params
-                    .iter()
-                    .map(|(n, p)| format!("{n}: {}", p.name()))
-                    .collect();
+                let names: Vec<String> =
+                    m.params.iter().map(|(n, t)| format!("{n}: {t}")).collect();
                 return Err(Failure::Usage(format!(
                     "error: `main({})` takes {} argument{} but {} were given\n",
                     names.join(", "),
@@ -430,13 +427,12 @@ fn run_inner(
                 )));
             }
             let mut vals = Vec::new();
-            for ((name, p), text) in m.params.iter().zip(&opts.args) {
-                match parse_main_arg(*p, text) {
+            for ((name, t), text) in m.params.iter().zip(&opts.args) {
+                match parse_main_arg(t, text) {
                     Some(v) => vals.push(v),
                     None => {
                         return Err(Failure::Usage(format!(
-                            "error: invalid value `{text}` for parameter `{name}` of `main`: expected {}\n",
-                            p.name()
+                            "error: invalid value `{text}` for parameter `{name}` of `main`: expected {t}\n",
                         )))
                     }
                 }
@@ -484,34 +480,27 @@ pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Fai
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-/// Parses a command-line argument for a `main` parameter of type `p`.
-pub fn parse_main_arg(p: Prim, text: &str) -> Option<Value> {
+/// Parses a command-line argument for a `main` parameter of type `t` (a scalar type, or
+/// `str`: the argument as written).
+pub fn parse_main_arg(t: &crate::ir::Type, text: &str) -> Option<Value> {
+    use crate::ir::Type;
+    let scalar = |x| Some(Value::S(x));
+    let p = match t {
+        Type::Prim(p) => *p,
+        Type::Str(None) => return Some(Value::Str(text.to_string())),
+        _ => return None,
+    };
     match p {
-        Prim::I64 => text
-            .parse::<i64>()
-            .ok()
-            .map(|v| Value::S(rops::Scalar::I64(v))),
-        Prim::F64 => text
-            .parse::<f64>()
-            .ok()
-            .map(|v| Value::S(rops::Scalar::F64(v))),
+        Prim::I64 => scalar(rops::Scalar::I64(text.parse().ok()?)),
+        Prim::F64 => scalar(rops::Scalar::F64(text.parse().ok()?)),
         Prim::Bool => match text {
-            "true" => Some(Value::S(rops::Scalar::Bool(true))),
-            "false" => Some(Value::S(rops::Scalar::Bool(false))),
+            "true" => scalar(rops::Scalar::Bool(true)),
+            "false" => scalar(rops::Scalar::Bool(false)),
             _ => None,
         },
-        Prim::U8 => text
-            .parse::<u8>()
-            .ok()
-            .map(|v| Value::S(rops::Scalar::U8(v))),
-        Prim::I32 => text
-            .parse::<i32>()
-            .ok()
-            .map(|v| Value::S(rops::Scalar::I32(v))),
-        Prim::F32 => text
-            .parse::<f32>()
-            .ok()
-            .map(|v| Value::S(rops::Scalar::F32(v))),
+        Prim::U8 => scalar(rops::Scalar::U8(text.parse().ok()?)),
+        Prim::I32 => scalar(rops::Scalar::I32(text.parse().ok()?)),
+        Prim::F32 => scalar(rops::Scalar::F32(text.parse().ok()?)),
     }
 }
 

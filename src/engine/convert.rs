@@ -299,6 +299,34 @@ macro_rules! scalar_into {
 }
 scalar_into!(i64 => I64, f64 => F64, bool => Bool, f32 => F32, i32 => I32, u8 => U8);
 
+impl sealed::Sealed for &str {}
+impl sealed::Sealed for String {}
+
+/// A Rust string is an nk `str` (a parameter declared `str`, or a generic one).
+impl IntoNk for &str {
+    fn nk_type(&self) -> Result<String, ConvertError> {
+        Ok("str".to_string())
+    }
+    fn into_nk<'a>(self, _: &mut Loans<'a>) -> Result<Value, ConvertError>
+    where
+        Self: 'a,
+    {
+        Ok(Value::Str(self.to_string()))
+    }
+}
+
+impl IntoNk for String {
+    fn nk_type(&self) -> Result<String, ConvertError> {
+        Ok("str".to_string())
+    }
+    fn into_nk<'a>(self, _: &mut Loans<'a>) -> Result<Value, ConvertError>
+    where
+        Self: 'a,
+    {
+        Ok(Value::Str(self))
+    }
+}
+
 /// The nk type of a value, as written in a parameter list; `None` for nothing (`Unit`).
 pub(crate) fn value_type(v: &Value) -> Option<String> {
     super::value_type(v).map(|t| t.to_string())
@@ -968,6 +996,16 @@ macro_rules! scalar_from {
     )*};
 }
 scalar_from!(i64 => I64, f64 => F64, bool => Bool, f32 => F32, i32 => I32, u8 => U8);
+
+/// An nk `str` result.
+impl FromNk for String {
+    fn from_nk(v: Value) -> Result<Self, ConvertError> {
+        match v {
+            Value::Str(x) => Ok(x),
+            other => Err(mismatch("str", &other)),
+        }
+    }
+}
 
 impl FromNk for () {
     fn from_nk(v: Value) -> Result<Self, ConvertError> {

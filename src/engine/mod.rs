@@ -374,7 +374,7 @@ pub(crate) fn lock(shared: &EngineCell) -> Result<Locked<'_>, Error> {
 struct LastCall {
     types: Vec<Type>,
     id: FuncId,
-    widen: u64,
+    widen: Widen,
 }
 
 /// A module waiting for modules it imports to be loaded.
@@ -403,7 +403,7 @@ pub(crate) struct Inner {
     /// Names resolved so far (`f`, `m.f`); cleared when modules change.
     names: HashMap<String, DefId>,
     /// (definition, argument types) → specialization, for calls by name.
-    entries: HashMap<(DefId, Vec<Type>), (FuncId, u64)>,
+    entries: HashMap<(DefId, Vec<Type>), (FuncId, Widen)>,
     /// Per name called: the last specialization (cleared when modules change).
     last_call: HashMap<String, LastCall>,
     /// The argument vector typed handles reuse.
@@ -576,10 +576,10 @@ impl Engine {
             let hit = inner.last_call.get(func).and_then(|c| {
                 (c.types.len() == args.len()
                     && args.iter().zip(&c.types).all(|(v, t)| has_type(v, t)))
-                .then_some((c.id, c.widen))
+                .then_some((c.id, c.widen.clone()))
             });
             if let Some((id, widen)) = hit {
-                widen_args(&mut args, widen);
+                widen.values(&mut args);
                 return inner.call_id(id, None, func, &mut args);
             }
         }
@@ -592,10 +592,10 @@ impl Engine {
         let mut inner = self.inner()?;
         let did = inner.resolve(func)?;
         let (id, widen) = inner.specialize(did, types.clone())?;
+        widen.values(&mut args);
         inner
             .last_call
             .insert(func.to_string(), LastCall { types, id, widen });
-        widen_args(&mut args, widen);
         inner.call_id(id, None, func, &mut args)
     }
 
@@ -869,26 +869,30 @@ pub(crate) fn value_type(v: &Value) -> Option<Type> {
         Value::S(s) => Type::Prim(s.prim()),
         Value::A(a) => Type::Array(a.elem(), a.shape().len() as u8),
         Value::T(vs) => Type::Tuple(vs.iter().map(value_type).collect::<Option<_>>()?),
+        Value::Str(_) => Type::Str(None),
         Value::Unit => return None,
     })
 }
 
-/// The positions whose bit is set in `mask` (the arguments a handle widens).
-pub(crate) fn bits(mut mask: u64) -> impl Iterator<Item = usize> {
-    std::iter::from_fn(move || {
-        (mask != 0).then(|| {
-            let i = mask.trailing_zeros() as usize;
-            mask &= mask - 1;
-            i
-        })
-    })
-}
+/// The scalar arguments of a call that widen to their parameter's type (`i64` to `f64`,
+/// `i32` to `i64`, `f32` to `f64`, as [`crate::vocab::Prim::widens_to`] allows): position, from, to.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Widen(Vec<(usize, crate::vocab::Prim, crate::vocab::Prim)>);
 
-/// Widens the `i64` arguments whose bit is set in `widen` to `f64`.
-pub(crate) fn widen_args(args: &mut [Value], widen: u64) {
-    for i in bits(widen) {
-        if let Some(Value::S(crate::runtime::Scalar::I64(x))) = args.get(i) {
-            args[i] = Value::S(crate::runtime::Scalar::F64(*x as f64));
+impl Widen {
+    /// Converts the widening arguments among `args`.
+    pub(crate) fn values(&self, args: &mut [Value]) {
+        for &(i, _, to) in &self.0 {
+            if let Some(Value::S(s)) = args.get(i) {
+                args[i] = Value::S(s.convert(to));
+            }
+        }
+    }
+
+    /// Converts the widening arguments among register-form `bits`.
+    pub(crate) fn bits(&self, bits: &mut [u64]) {
+        for &(i, from, to) in &self.0 {
+            bits[i] = crate::runtime::ops::convert_bits(from, to, bits[i]);
         }
     }
 }
@@ -898,6 +902,7 @@ fn has_type(v: &Value, t: &Type) -> bool {
     match (v, t) {
         (Value::S(s), Type::Prim(p)) => s.prim() == *p,
         (Value::A(a), Type::Array(p, n)) => a.elem() == *p && a.shape().len() == *n as usize,
+        (Value::Str(_), Type::Str(None)) => true,
         (Value::T(vs), Type::Tuple(ts)) => {
             vs.len() == ts.len() && vs.iter().zip(ts).all(|(v, t)| has_type(v, t))
         }
@@ -1207,11 +1212,11 @@ impl Inner {
     }
 
     /// The specialization of `did` for arguments of types `given` (made if new), and the
-    /// arguments that widen from `i64` to an `f64` parameter.
-    fn specialize(&mut self, did: DefId, given: Vec<Type>) -> Result<(FuncId, u64), Error> {
+    /// arguments that widen to their parameter's type.
+    fn specialize(&mut self, did: DefId, given: Vec<Type>) -> Result<(FuncId, Widen), Error> {
         let key = (did, given);
-        if let Some(&e) = self.entries.get(&key) {
-            return Ok(e);
+        if let Some(e) = self.entries.get(&key) {
+            return Ok(e.clone());
         }
         let given = key.1.clone();
         let declared = self.checker.param_types(did);
@@ -1238,21 +1243,16 @@ impl Inner {
             return Err(mismatch());
         }
         let mut types = Vec::with_capacity(given.len());
-        let mut widen = 0u64;
+        let mut widen = Widen::default();
         for (i, (g, d)) in given.iter().zip(&declared).enumerate() {
-            match d {
-                None => types.push(g.clone()),
-                Some(d) if d == g => types.push(g.clone()),
-                Some(d) if *d == Type::F64 && *g == Type::I64 => {
-                    if i >= 64 {
-                        return Err(Error::Usage(format!(
-                            "`{fname}`: an `i64` argument past the 64th cannot widen to `f64`; pass an `f64`"
-                        )));
-                    }
-                    widen |= 1 << i;
-                    types.push(Type::F64);
+            match (d, g) {
+                (None, _) => types.push(g.clone()),
+                (Some(d), _) if d == g => types.push(g.clone()),
+                (Some(Type::Prim(to)), Type::Prim(from)) if from.widens_to(*to) => {
+                    widen.0.push((i, *from, *to));
+                    types.push(Type::Prim(*to));
                 }
-                Some(_) => return Err(mismatch()),
+                _ => return Err(mismatch()),
             }
         }
         let prog = self.vm.program_mut();
@@ -1263,7 +1263,7 @@ impl Inner {
         self.vm
             .apply_growth(&[])
             .map_err(|e| Error::Usage(format!("internal: {e}")))?;
-        self.entries.insert(key, (id, widen));
+        self.entries.insert(key, (id, widen.clone()));
         Ok((id, widen))
     }
 
@@ -1484,7 +1484,7 @@ fn lent_storages(v: &Value, out: &mut Vec<std::rc::Weak<crate::runtime::Storage>
     match v {
         Value::A(a) => out.extend(a.lent_storage()),
         Value::T(vs) => vs.iter().for_each(|v| lent_storages(v, out)),
-        Value::S(_) | Value::Unit => {}
+        Value::S(_) | Value::Str(_) | Value::Unit => {}
     }
 }
 

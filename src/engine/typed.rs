@@ -192,8 +192,8 @@ pub struct Func<A, R> {
     pub(super) id: FuncId,
     /// The result type the handle was made for (a redefinition may change it).
     pub(super) ret: Type,
-    /// Arguments that widen from `i64` to an `f64` parameter (bit i: argument i).
-    pub(super) widen: u64,
+    /// Arguments that widen to their parameter's type.
+    pub(super) widen: super::Widen,
     /// Scalars in and out: calls take the fast path (no `Value` made).
     pub(super) scalar: bool,
     pub(super) arity: usize,
@@ -216,7 +216,7 @@ impl<A, R> Clone for Func<A, R> {
             shared: self.shared.clone(),
             id: self.id,
             ret: self.ret.clone(),
-            widen: self.widen,
+            widen: self.widen.clone(),
             scalar: self.scalar,
             arity: self.arity,
             name: self.name.clone(),
@@ -230,9 +230,7 @@ impl<A: Params, R: FromNk + NkType> Func<A, R> {
     pub fn call(&self, args: A) -> Result<R, Error> {
         let mut bits = [0u64; 12];
         if self.scalar && args.scalar_bits(&mut bits) {
-            for i in super::bits(self.widen) {
-                bits[i] = (bits[i] as i64 as f64).to_bits();
-            }
+            self.widen.bits(&mut bits);
             let r = super::lock(&self.shared)?.call_scalars(
                 self.id,
                 &self.ret,
@@ -250,7 +248,7 @@ impl<A: Params, R: FromNk + NkType> Func<A, R> {
         let mut values = std::mem::take(&mut inner.scratch);
         let r = match args.push_values(&mut values, &mut loans) {
             Ok(()) => {
-                super::widen_args(&mut values, self.widen);
+                self.widen.values(&mut values);
                 inner.call_id(self.id, Some(&self.ret), &self.name, &mut values)
             }
             Err(e) => Err(Error::from(e)),

@@ -2,7 +2,7 @@
 //! checking or lowering it, cached beside the code heap's entries.
 //!
 //! ```text
-//!  ROOT/img-v1/<key>.nki    one image per program (32 hex digits: its key)
+//!  ROOT/img-v2/<key>.nki    one image per program (32 hex digits: its key)
 //! ```
 //! The **key** (computed by the CLI's pipeline, `driver`) hashes the script's name, path
 //! and text, the module search path, the embedded standard library and the front end's
@@ -25,13 +25,12 @@ use crate::bytecode::encode::{get_fn, get_type, put_fn, put_type, Reader, Writer
 use crate::bytecode::CompiledFn;
 use crate::ir::{Func, Local, MainFn, Program};
 use crate::source::{SourceFile, SourceMap, Span};
-use crate::vocab::Prim;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Bumped whenever the image layout changes.
-pub const IMAGE_VERSION: u32 = 1;
+pub const IMAGE_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"NVMIMAGE";
 const HEADER: usize = 48;
 /// Extension of image files.
@@ -67,14 +66,6 @@ pub struct Image {
 /// The checksum of an image payload, as its header records it.
 pub fn digest(payload: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(payload)
-}
-
-fn put_prim(p: Prim, w: &mut Writer) {
-    w.u64(p as u64);
-}
-
-fn get_prim(r: &mut Reader) -> Option<Prim> {
-    Prim::ALL.get(r.u64()? as usize).copied()
 }
 
 fn put_span(s: Span, w: &mut Writer) {
@@ -116,9 +107,9 @@ pub fn encode(
             w.bool(true);
             w.u64(m.func as u64);
             w.u64(m.params.len() as u64);
-            for (name, p) in &m.params {
+            for (name, t) in &m.params {
                 w.str(name);
-                put_prim(*p, &mut w);
+                put_type(t, &mut w);
             }
         }
     }
@@ -158,7 +149,7 @@ pub fn decode(b: &[u8]) -> Option<Image> {
             let func = r.u32()?;
             let mut params = Vec::new();
             for _ in 0..r.count()? {
-                params.push((r.str()?.to_string(), get_prim(&mut r)?));
+                params.push((r.str()?.to_string(), get_type(&mut r)?));
             }
             Some(MainFn { func, params })
         }

@@ -9,7 +9,7 @@
 //!      <image key>.nkp         one pack per program: the code of all its entries, read
 //!                              at once by its warm runs (`pack`; derived, never the
 //!                              only copy the heap means to keep)
-//!    img-v1/<key>.nki          run images (`image`)
+//!    img-v2/<key>.nki          run images (`image`)
 //! ```
 //! An entry's **key** ([`key`]) hashes everything its machine code depends on: its
 //! bytecode (with each call naming its callee by link index, not by slot), its own

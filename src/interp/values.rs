@@ -20,6 +20,8 @@ pub enum Value {
     A(ArrayRef),
     /// A tuple.
     T(Vec<Value>),
+    /// A string known only when the program runs (in registers: its UTF-8 bytes).
+    Str(String),
     /// The "value" of a call that returns nothing.
     Unit,
 }
@@ -40,6 +42,11 @@ impl Value {
                 Some(x) => Value::A(x.clone()),
                 None => Value::Unit,
             },
+            (Type::Str(Some(text)), _) => Value::Str(text.clone()),
+            (Type::Str(None), Loc::A(r)) => match &a[ba + *r as usize] {
+                Some(x) => Value::text_of(x),
+                None => Value::Unit,
+            },
             (Type::Tuple(ts), Loc::Tuple(ls)) => Value::T(
                 ts.iter()
                     .zip(ls)
@@ -55,6 +62,7 @@ impl Value {
         match (self, loc) {
             (Value::S(x), Loc::S(r)) => s[bs + *r as usize] = x.to_bits(),
             (Value::A(x), Loc::A(r)) => a[ba + *r as usize] = Some(x),
+            (Value::Str(x), Loc::A(r)) => a[ba + *r as usize] = Some(Rc::new(Array::from_text(&x))),
             (Value::T(vs), Loc::Tuple(ls)) => {
                 for (v, l) in vs.into_iter().zip(ls) {
                     v.write(l, s, a, bs, ba);
@@ -88,6 +96,13 @@ impl Value {
                 a[*na] = Some(x.clone());
                 *na += 1;
             }
+            Value::Str(x) => {
+                if a.len() <= *na {
+                    a.resize(*na + 1, None);
+                }
+                a[*na] = Some(Rc::new(Array::from_text(x)));
+                *na += 1;
+            }
             Value::T(vs) => vs.iter().for_each(|v| v.write_leaves(s, a, ns, na)),
             Value::Unit => {}
         }
@@ -112,6 +127,12 @@ impl Value {
                 *na += 1;
                 v
             }
+            Type::Str(Some(text)) => Value::Str(text.clone()),
+            Type::Str(None) => {
+                let v = a.get(*na).cloned().flatten().map_or(Value::Unit, |x| Value::text_of(&x));
+                *na += 1;
+                v
+            }
             Type::Tuple(ts) => Value::T(
                 ts.iter()
                     .map(|t| Value::read_leaves(t, s, a, ns, na))
@@ -127,15 +148,28 @@ impl Value {
             Value::S(x) => format_scalar(*x),
             Value::A(x) => x.format(),
             Value::T(vs) => {
-                let items: Vec<String> = vs.iter().map(Value::format).collect();
+                // Inside a tuple a string prints as Python's `repr` does: quoted.
+                let item = |v: &Value| match v {
+                    Value::Str(x) => quoted(x),
+                    v => v.format(),
+                };
+                let items: Vec<String> = vs.iter().map(item).collect();
                 if items.len() == 1 {
                     format!("({},)", items[0])
                 } else {
                     format!("({})", items.join(", "))
                 }
             }
+            Value::Str(x) => x.clone(),
             Value::Unit => String::new(),
         }
+    }
+
+    /// The string a run-time string's bytes hold (invalid UTF-8 replaced: only printing
+    /// reads it so; file names are checked).
+    fn text_of(bytes: &ArrayRef) -> Value {
+        let raw: Vec<u8> = bytes.iter_bits().map(|b| b as u8).collect();
+        Value::Str(String::from_utf8_lossy(&raw).into_owned())
     }
 
     fn scalar(&self) -> Result<Scalar, RtError> {
@@ -179,14 +213,41 @@ pub fn slice_spec(index: &[SliceOperand], s: &[u64], bs: usize) -> Vec<Index> {
         .collect()
 }
 
+/// A string as Python's `repr` writes it: in single quotes (double if it holds a single
+/// quote and no double one), with `\\`, the quote, and control characters escaped.
+fn quoted(text: &str) -> String {
+    let q = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push(q);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(q);
+    out
+}
+
 fn arr(x: Array) -> Value {
     Value::A(Rc::new(x))
 }
 
 /// A path passed to a file built-in: the bytes of a string (a `u8` array).
 fn path_of(v: &Value) -> Result<String, RtError> {
-    let bytes: Vec<u8> = v.array()?.iter_bits().map(|b| b as u8).collect();
-    String::from_utf8(bytes).map_err(|_| RtError::new("a file name must be UTF-8 text"))
+    let path = v.array()?.text()?;
+    if path.is_empty() {
+        return Err(RtError::new("a file name must not be empty"));
+    }
+    Ok(path)
 }
 
 fn missing() -> RtError {

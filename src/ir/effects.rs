@@ -68,9 +68,9 @@ pub fn writes_arrays(prog: &Program, id: FuncId) -> bool {
 /// Whether a value of type `t` is or contains an array.
 fn holds_array(t: &Type) -> bool {
     match t {
-        Type::Array(..) => true,
+        Type::Array(..) | Type::Str(None) => true,
         Type::Tuple(ts) => ts.iter().any(holds_array),
-        Type::Prim(_) | Type::Unit | Type::Str(_) | Type::Unknown => false,
+        Type::Prim(_) | Type::Unit | Type::Str(Some(_)) | Type::Unknown => false,
     }
 }
 

@@ -30,9 +30,11 @@ pub enum Type {
     Tuple(Vec<Type>),
     /// The "type" of a call to a function that returns nothing.
     Unit,
-    /// A string, known at compile time (strings are only ever printed): like Numba's
-    /// literal strings, a function taking one is specialized per distinct value.
-    Str(String),
+    /// A string. `Some`: its value is known when the program is checked (a literal): like
+    /// Numba's literal strings, a function taking one is specialized per distinct value,
+    /// and it takes no register. `None`: known only when the program runs (`main(path:
+    /// str)`, a variable assigned different strings): held as an array of its UTF-8 bytes.
+    Str(Option<String>),
     /// Not yet known (a recursive call still being inferred) or already reported as an
     /// error; operations on it yield `Unknown` silently so one mistake gives one message.
     Unknown,
@@ -110,7 +112,8 @@ pub struct Program {
 #[derive(Debug, Clone)]
 pub struct MainFn {
     pub func: FuncId,
-    pub params: Vec<(String, Prim)>,
+    /// Each a scalar type or `str` (a run-time string).
+    pub params: Vec<(String, Type)>,
 }
 
 /// One specialization of one nk function.

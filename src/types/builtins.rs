@@ -48,6 +48,7 @@ const NAMES: &[&str] = &[
     "save_csv",
     "__as",
     "__zero",
+    "__elem0",
     "__num",
 ];
 
@@ -84,6 +85,27 @@ fn takes_dtype(name: &str) -> bool {
 
 fn math2_by_name(n: &str) -> Option<MathFn2> {
     MathFn2::ALL.into_iter().find(|f| f.name() == n)
+}
+
+/// The scalar kernel of a prelude built-in that takes arrays (`sign(x)` → `__sign1`): a
+/// prelude function cannot choose code by the rank of an argument, so a call whose
+/// arguments at the listed positions are all scalars goes to the scalar form, which has
+/// the same parameters. `args` are in parameter order.
+pub(super) fn prelude_scalar_form(name: &str, args: &[Expr]) -> Option<&'static str> {
+    let (form, scalars): (&str, &[usize]) = match name {
+        "sign" => ("__sign1", &[0]),
+        "log2" => ("__log2_1", &[0]),
+        "log1p" => ("__log1p1", &[0]),
+        "expm1" => ("__expm1_1", &[0]),
+        "count_nonzero" => ("__count_nonzero1", &[0]),
+        "hypot" => ("__hypot1", &[0, 1]),
+        "isclose" => ("__isclose1", &[0, 1]),
+        "interp" => ("__interp1", &[0]),
+        "searchsorted" => ("__searchsorted1", &[1]),
+        _ => return None,
+    };
+    let scalar = |i: &usize| matches!(args.get(*i).map(|a| &a.ty), Some(Type::Prim(_)));
+    scalars.iter().all(scalar).then_some(form)
 }
 
 /// What lowering a built-in needs from the checker: calls of built-ins written in nk
@@ -611,6 +633,14 @@ fn lower_known(
                 _ => mk(ExprKind::Int(0), Type::I64, span),
             })
         }
+        "__elem0" => {
+            // The zero of this array's own element type (`false` for `bool`), for results
+            // that keep the input's type (`zeros_like`, `diff`, `outer`...).
+            arity(name, &args, 1, 1)?;
+            let (p, _) = array_arg(name, &args[0])?;
+            let zero = mk(ExprKind::Int(0), Type::I64, span);
+            Ok(if p == Prim::I64 { zero } else { Expr::cast(p, zero) })
+        }
         "__as" => {
             // `__as(x, y)`: scalar `x` converted to the kind of scalar `y`.
             arity(name, &args, 2, 2)?;
@@ -691,11 +721,22 @@ fn weak_pair(a: Expr, b: Expr) -> Result<(Expr, Expr), String> {
     }
 }
 
-/// A file name argument: a string (its value is known when the program is checked),
-/// passed to the runtime as its UTF-8 bytes (a `u8` array literal).
+/// A file name argument: a string, passed to the runtime as its UTF-8 bytes.
 fn path_arg(name: &str, e: &Expr) -> Result<Expr, String> {
-    let Type::Str(s) = &e.ty else {
-        return Err(mismatch(name, "a file name (a string)", &e.ty));
+    match &e.ty {
+        Type::Str(Some(s)) if s.is_empty() => {
+            Err(format!("`{name}` needs a file name, found an empty string"))
+        }
+        Type::Str(_) => Ok(str_bytes(e.clone())),
+        other => Err(mismatch(name, "a file name (a string)", other)),
+    }
+}
+
+/// A string as a run-time value (type `str` of unknown value): a literal becomes the array
+/// of its UTF-8 bytes; a run-time string is itself.
+pub(super) fn runtime_str(e: Expr) -> Expr {
+    let Type::Str(Some(s)) = &e.ty else {
+        return e;
     };
     let span = e.span;
     let mut args = vec![mk(
@@ -707,8 +748,14 @@ fn path_arg(name: &str, e: &Expr) -> Result<Expr, String> {
         s.bytes()
             .map(|b| mk(ExprKind::Int(b as i64), Type::Prim(Prim::U8), span)),
     );
-    if s.is_empty() {
-        return Err(format!("`{name}` needs a file name, found an empty string"));
+    builtin(Builtin::ArrayLit(Prim::U8), args, Type::Str(None), span)
+}
+
+/// A string's UTF-8 bytes as a `u8[]` (a run-time string is held as exactly that array,
+/// so only the type changes).
+pub(super) fn str_bytes(e: Expr) -> Expr {
+    Expr {
+        ty: Type::Array(Prim::U8, 1),
+        ..runtime_str(e)
     }
-    Ok(builtin(Builtin::ArrayLit(Prim::U8), args, Type::Array(Prim::U8, 1), span))
 }

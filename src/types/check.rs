@@ -64,6 +64,9 @@ pub struct EntryDef {
 struct Spec {
     body: Body,
     args: Vec<Type>,
+    /// The call that first asked for it, and the specialization that call is in: errors
+    /// inside a prelude function point back to the user's call.
+    origin: Option<(Span, FuncId)>,
 }
 
 /// What the checker keeps between growth steps: every specialization made so far (its
@@ -89,6 +92,8 @@ pub struct Checker<'a> {
     diags: Vec<Diagnostic>,
     /// Consts being lowered, to report `const A = B; const B = A;`.
     consts_in_progress: HashSet<(ModuleId, String)>,
+    /// The specialization being lowered (the origin of the calls it makes).
+    lowering: Option<FuncId>,
 }
 
 /// Per-specialization lowering state.
@@ -108,8 +113,9 @@ struct FnCx {
     /// The `let` (its name's span) that declared each local, for untyped scalar `let`s:
     /// such a variable takes the promoted type of all its assignments (as Numba).
     decl: Vec<Option<Span>>,
-    /// Types decided for untyped `let`s by an earlier pass over this body.
-    widen: HashMap<Span, Prim>,
+    /// Types decided for untyped `let`s by an earlier pass over this body: a wider
+    /// numeric kind, or a run-time string for a variable given different strings.
+    widen: HashMap<Span, Type>,
     /// Whether this pass found an assignment that widens a variable: the body is lowered
     /// again with the wider type from the declaration on.
     widened: bool,
@@ -140,19 +146,24 @@ impl FnCx {
         cx
     }
 
-    /// Records that the variable `id` must hold values of kind `to` (its `let` is known
-    /// and untyped, it is a numeric scalar, and `to` is wider): true if recorded.
-    fn widen_var(&mut self, id: LocalId, to: Prim) -> bool {
+    /// Records that the variable `id` must hold values of type `to` (its `let` is known
+    /// and untyped, and `to` is a wider numeric kind than its scalar's, or another string
+    /// than its literal's): true if recorded.
+    fn widen_var(&mut self, id: LocalId, to: &Type) -> bool {
         let Some(Some(at)) = self.decl.get(id as usize).copied() else {
             return false;
         };
-        let Type::Prim(cur) = self.locals[id as usize].ty else {
-            return false;
+        let wide = match (&self.locals[id as usize].ty, to) {
+            (Type::Prim(cur), Type::Prim(to)) => {
+                let wide = Prim::promote(*cur, *to);
+                if !cur.is_numeric() || !to.is_numeric() || wide == *cur {
+                    return false;
+                }
+                Type::Prim(wide)
+            }
+            (Type::Str(Some(cur)), Type::Str(to)) if to.as_ref() != Some(cur) => Type::Str(None),
+            _ => return false,
         };
-        let wide = Prim::promote(cur, to);
-        if !cur.is_numeric() || !to.is_numeric() || wide == cur {
-            return false;
-        }
         self.widen.insert(at, wide);
         self.widened = true;
         true
@@ -384,6 +395,7 @@ impl<'a> Checker<'a> {
             st,
             diags: Vec::new(),
             consts_in_progress: HashSet::default(),
+            lowering: None,
         }
     }
 
@@ -399,6 +411,7 @@ impl<'a> Checker<'a> {
         self.st.specs.push(Spec {
             body: Body::Script(script_mod),
             args: vec![],
+            origin: None,
         });
         self.st.rets.push(Some(Type::Unit));
         let script: FuncId = 0;
@@ -415,13 +428,15 @@ impl<'a> Checker<'a> {
                 let mut ok = true;
                 for p in &def.params {
                     match p.ty.as_ref().map(|t| self.resolve_type(t)) {
-                        Some(Type::Prim(prim)) => params.push((p.name.name.clone(), prim)),
+                        Some(t @ (Type::Prim(_) | Type::Str(None))) => {
+                            params.push((p.name.name.clone(), t))
+                        }
                         _ => {
                             ok = false;
                             self.diags.push(Diagnostic::error(
                                 p.name.span,
                                 format!(
-                                    "parameter `{}` of `main` needs a scalar type: bool, u8, i32, i64, f32 or f64",
+                                    "parameter `{}` of `main` needs a scalar type (bool, u8, i32, i64, f32 or f64) or str",
                                     p.name.name
                                 ),
                             ));
@@ -429,7 +444,7 @@ impl<'a> Checker<'a> {
                     }
                 }
                 if ok {
-                    let args = params.iter().map(|(_, p)| Type::Prim(*p)).collect();
+                    let args = params.iter().map(|(_, t)| t.clone()).collect();
                     let id = self.instantiate(did, args);
                     main = Some(MainFn { func: id, params });
                 }
@@ -476,6 +491,7 @@ impl<'a> Checker<'a> {
         self.st.specs.push(Spec {
             body: Body::Entry(k),
             args: var_types,
+            origin: None,
         });
         self.st.rets.push(None);
         id
@@ -590,6 +606,14 @@ impl<'a> Checker<'a> {
                     .push(format!("while checking the specialization `{}`", func.name));
             }
         }
+        if self.diags.len() > before {
+            if let Some((site, called)) = self.user_call_site(id) {
+                let label = format!("in `{}`, called from here", self.spec_name(called));
+                for d in &mut self.diags[before..] {
+                    d.labels.push((site, label.clone()));
+                }
+            }
+        }
         // An unknown return type after an error is that error's echo, not news.
         if ret_unknown && self.diags.len() == before {
             self.diags.push(Diagnostic::error(
@@ -616,10 +640,32 @@ impl<'a> Checker<'a> {
         self.st.specs.push(Spec {
             body: Body::Fn(did),
             args: key.1.clone(),
+            origin: None,
         });
         self.st.rets.push(None);
         self.st.spec_index.insert(key, id);
         id
+    }
+
+    /// For a specialization of a prelude function: the call in user code that led to it
+    /// (through other prelude functions), if it was made from user code, and the prelude
+    /// specialization that call made.
+    fn user_call_site(&self, mut id: FuncId) -> Option<(Span, FuncId)> {
+        let in_prelude = |id: FuncId| {
+            matches!(self.st.specs[id as usize].body, Body::Fn(d) if d.module == self.loaded.prelude)
+        };
+        if !in_prelude(id) {
+            return None;
+        }
+        // Bounded: origins point to earlier specializations.
+        for _ in 0..self.st.specs.len() {
+            let (span, caller) = self.st.specs[id as usize].origin?;
+            if !in_prelude(caller) {
+                return Some((span, id));
+            }
+            id = caller;
+        }
+        None
     }
 
     /// The definition `did` names (borrowed from the loaded modules, not from `self`).
@@ -683,6 +729,13 @@ impl<'a> Checker<'a> {
 
     /// Lowers one specialization with the current return-type table.
     fn lower_spec(&mut self, id: FuncId) -> (Func, Option<Type>) {
+        let outer = self.lowering.replace(id);
+        let r = self.lower_spec_body(id);
+        self.lowering = outer;
+        r
+    }
+
+    fn lower_spec_body(&mut self, id: FuncId) -> (Func, Option<Type>) {
         let body = self.st.specs[id as usize].body;
         let args = self.st.specs[id as usize].args.clone();
         let name = self.spec_name(id);
@@ -713,7 +766,7 @@ impl<'a> Checker<'a> {
                 let (_, def) = self.def(did);
                 let m = did.module;
                 let declared_ret = def.ret.as_ref().map(|t| self.resolve_type(t));
-                let mut cx = FnCx::new(m, declared_ret.clone(), false);
+                let mut cx = FnCx::new(m, declared_ret, false);
                 let mut params = Vec::new();
                 let mut out = Vec::new();
                 self.widening(&mut cx, &mut out, |ch, cx, out| {
@@ -727,7 +780,8 @@ impl<'a> Checker<'a> {
                         ch.stmt(cx, s, out);
                     }
                 });
-                let ret = match declared_ret {
+                // `cx`'s: a function returning different strings returns a run-time one.
+                let ret = match cx.declared_ret.clone() {
                     Some(t) => Some(t),
                     None => self.join_returns(&cx.returns, id),
                 };
@@ -834,10 +888,12 @@ impl<'a> Checker<'a> {
         for n in names {
             let Some(id) = cx.lookup(&n) else { continue };
             let ty = cx.locals[id as usize].ty.clone();
-            if matches!(ty, Type::Str(_) | Type::Unit) || ty.is_unknown() {
+            if ty == Type::Unit || ty.is_unknown() {
                 continue;
             }
-            elems.push(local(id, ty, span));
+            // A string variable lives on as a run-time string (its later entries may
+            // assign it another).
+            elems.push(builtins::runtime_str(local(id, ty, span)));
             kept.push(n);
         }
         let ret = if elems.is_empty() {
@@ -889,12 +945,21 @@ impl<'a> Checker<'a> {
 
     pub(super) fn resolve_type(&mut self, t: &TypeExpr) -> Type {
         match t {
+            TypeExpr::Named { name, dims } if name.name == "str" => {
+                if *dims != 0 {
+                    self.err(name.span, "arrays of strings are not supported");
+                    return Type::Unknown;
+                }
+                // A declared `str` holds any string: one specialization, the value known
+                // when the program runs.
+                Type::Str(None)
+            }
             TypeExpr::Named { name, dims } => {
                 let Some(prim) = Prim::from_name(&name.name) else {
                     self.err(
                         name.span,
                         format!(
-                            "unknown type `{}` (expected bool, u8, i32, i64, f32 or f64)",
+                            "unknown type `{}` (expected bool, u8, i32, i64, f32, f64 or str)",
                             name.name
                         ),
                     );
@@ -937,11 +1002,13 @@ impl<'a> Checker<'a> {
                     v = self.coerce(v, &want, "this `let`");
                 } else if let Pattern::Name(id) = pat {
                     // An untyped scalar `let`: the type of all its assignments.
-                    if let Some(&wide) = cx.widen.get(&id.span) {
-                        v = Expr::cast(wide, v);
+                    match cx.widen.get(&id.span) {
+                        Some(&Type::Prim(wide)) => v = Expr::cast(wide, v),
+                        Some(Type::Str(None)) => v = builtins::runtime_str(v),
+                        _ => {}
                     }
                     let l = cx.bind(&id.name, v.ty.clone());
-                    if matches!(v.ty, Type::Prim(p) if p.is_numeric()) {
+                    if matches!(v.ty, Type::Prim(p) if p.is_numeric()) || matches!(v.ty, Type::Str(Some(_))) {
                         cx.decl[l as usize] = Some(id.span);
                     }
                     out.push(Stmt::Assign(l, v));
@@ -1017,6 +1084,16 @@ impl<'a> Checker<'a> {
                     }
                 };
                 let ty = v.as_ref().map_or(Type::Unit, |v| v.ty.clone());
+                if cx.declared_ret.is_none()
+                    && matches!(ty, Type::Str(_))
+                    && cx.returns.iter().any(|(t, _)| matches!(t, Type::Str(_)) && *t != ty)
+                {
+                    // Different strings returned: the function returns a run-time string
+                    // (lowered again with that return type).
+                    cx.declared_ret = Some(Type::Str(None));
+                    cx.widened = true;
+                    return;
+                }
                 cx.returns.push((ty, s.span));
                 out.push(Stmt::Return(v));
             }
@@ -1086,7 +1163,7 @@ impl<'a> Checker<'a> {
         if let ast::ExprKind::Str(s) = &a.kind {
             return Expr {
                 kind: ExprKind::Str(s.clone()),
-                ty: Type::Str(s.clone()),
+                ty: Type::Str(Some(s.clone())),
                 span: a.span,
             };
         }
@@ -1174,10 +1251,8 @@ impl<'a> Checker<'a> {
                         let fits = v.ty == ty
                             || (weak(value)
                                 && ty.prim().and_then(|t| promote::literal_as(&v, t)).is_some());
-                        if let (Type::Prim(p), false) = (&v.ty, fits) {
-                            if cx.widen_var(id, *p) {
-                                return; // lowered again with the wider type
-                            }
+                        if !fits && cx.widen_var(id, &v.ty) {
+                            return; // lowered again with the wider type
                         }
                         let v = self.coerce(v, &ty, &format!("variable `{n}`"));
                         out.push(Stmt::Assign(id, v));
@@ -1195,10 +1270,8 @@ impl<'a> Checker<'a> {
                     }
                     Some(op) => {
                         let new = self.binary(op, cur, v, (false, weak(value)), span);
-                        if let Type::Prim(p) = new.ty {
-                            if new.ty != ty && cx.widen_var(id, p) {
-                                return; // lowered again with the wider type
-                            }
+                        if new.ty != ty && cx.widen_var(id, &new.ty) {
+                            return; // lowered again with the wider type
                         }
                         let new = self.coerce(new, &ty, &format!("variable `{n}`"));
                         out.push(Stmt::Assign(id, new));
@@ -1534,11 +1607,12 @@ impl<'a> Checker<'a> {
             return e;
         }
         match (&e.ty, want) {
+            (Type::Str(Some(_)), Type::Str(None)) => builtins::runtime_str(e),
             (Type::Prim(from), Type::Prim(to)) => {
                 if let Some(lit) = promote::literal_as(&e, *to) {
                     return lit;
                 }
-                if promote::widens(*from, *to) {
+                if from.widens_to(*to) {
                     return Expr::cast(*to, e);
                 }
                 self.err(
@@ -1594,7 +1668,7 @@ impl<'a> Checker<'a> {
             ast::ExprKind::Int(i) => mk(ExprKind::Int(*i), Type::I64),
             ast::ExprKind::Float(f) => mk(ExprKind::Float(*f), Type::F64),
             ast::ExprKind::Bool(b) => mk(ExprKind::Bool(*b), Type::BOOL),
-            ast::ExprKind::Str(s) => mk(ExprKind::Str(s.clone()), Type::Str(s.clone())),
+            ast::ExprKind::Str(s) => mk(ExprKind::Str(s.clone()), Type::Str(Some(s.clone()))),
             ast::ExprKind::Name(n) => {
                 if let Some(id) = cx.lookup(n) {
                     let ty = cx.locals[id as usize].ty.clone();
@@ -2024,12 +2098,26 @@ impl<'a> Checker<'a> {
         if a.ty.is_unknown() || b.ty.is_unknown() {
             return unknown(span);
         }
-        // Strings compare when the program is checked (their values are in their types).
+        // Strings known when the program is checked compare then (their values are in
+        // their types); run-time strings compare their bytes.
         if let (Type::Str(x), Type::Str(y), BinOp::Eq | BinOp::Ne) = (&a.ty, &b.ty, op) {
-            return Expr {
-                kind: ExprKind::Bool((x == y) == (op == BinOp::Eq)),
-                ty: Type::BOOL,
-                span,
+            if let (Some(x), Some(y)) = (x, y) {
+                return Expr {
+                    kind: ExprKind::Bool((x == y) == (op == BinOp::Eq)),
+                    ty: Type::BOOL,
+                    span,
+                };
+            }
+            let args = vec![builtins::str_bytes(a), builtins::str_bytes(b)];
+            let eq = self.call_prelude_fn("__str_eq", args, span);
+            return if op == BinOp::Eq {
+                eq
+            } else {
+                Expr {
+                    kind: ExprKind::Unary(UnOp::Not, Box::new(eq)),
+                    ty: Type::BOOL,
+                    span,
+                }
             };
         }
         let mismatch = |this: &mut Self, a: &Expr, b: &Expr| {
@@ -2178,10 +2266,13 @@ impl<'a> Checker<'a> {
                 }
                 let prelude = self.loaded.prelude;
                 if let Some((did, def)) = self.fn_def(prelude, n) {
-                    return match self.user_args(cx, def, &pos, &kws, span) {
-                        Some(args) => self.call_user(did, def, args, span),
-                        None => unknown(span),
+                    let Some(args) = self.user_args(cx, def, &pos, &kws, span) else {
+                        return unknown(span);
                     };
+                    if let Some(form) = builtins::prelude_scalar_form(n, &args) {
+                        return self.call_prelude_fn(form, args, span);
+                    }
+                    return self.call_user(did, def, args, span);
                 }
                 let prelude = self.loaded.prelude;
                 let names: Vec<String> = self.st.fns[cx.module]
@@ -2579,6 +2670,10 @@ impl<'a> Checker<'a> {
             }
         }
         let id = self.instantiate(did, key.1);
+        let spec = &mut self.st.specs[id as usize];
+        if spec.origin.is_none() {
+            spec.origin = self.lowering.map(|caller| (span, caller));
+        }
         match self.st.rets[id as usize].clone() {
             Some(ret) => Expr {
                 kind: ExprKind::Call(id, lowered),

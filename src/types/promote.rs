@@ -41,16 +41,6 @@ pub(super) fn weaken(lit: Expr, other: Prim, comparison: bool) -> Result<Expr, S
     })
 }
 
-/// Whether a value of kind `from` converts implicitly where a `to` is wanted (an argument,
-/// an assignment to a typed variable, a return): when promotion loses nothing (`u8` to
-/// `i32`, `f32` to `f64`, `i32` to `f32`... as [`Prim::promote`] says), or an integer into
-/// a float (nk's version-1 widening of `i64` to `f64`).
-pub(super) fn widens(from: Prim, to: Prim) -> bool {
-    from == to
-        || (from != Prim::Bool && Prim::promote(from, to) == to)
-        || (from.is_int() && to.is_float())
-}
-
 /// A literal for a `to` wanted where `lit` was written (`let x: f32 = 1.5;`,
 /// `let b: u8 = 200;`): the literal converted when it is weak and fits, else `None`.
 pub(super) fn literal_as(lit: &Expr, to: Prim) -> Option<Expr> {

@@ -270,6 +270,21 @@ impl Array {
         )
     }
 
+    /// A run-time string: the 1-D `u8` array of its UTF-8 bytes.
+    pub fn from_text(text: &str) -> Array {
+        Array::from_vec(
+            Prim::U8,
+            &[text.len()],
+            text.bytes().map(u64::from).collect(),
+        )
+    }
+
+    /// The text a run-time string (a `u8` array of UTF-8 bytes) holds.
+    pub fn text(&self) -> Result<String, RtError> {
+        let bytes: Vec<u8> = self.iter_bits().map(|b| b as u8).collect();
+        String::from_utf8(bytes).map_err(|_| RtError::new("a string must be UTF-8 text"))
+    }
+
     /// A 1-D `bool` array.
     pub fn from_bools(xs: &[bool]) -> Array {
         Array::from_vec(
