@@ -49,6 +49,7 @@ pub enum Arg<'py> {
     U8(u8),
     Array(Box<Loan<'py>>),
     Tuple(Vec<Arg<'py>>),
+    Str(String),
 }
 
 impl<'py> Arg<'py> {
@@ -62,6 +63,7 @@ impl<'py> Arg<'py> {
             Arg::I32(x) => DynArg::I32(*x),
             Arg::U8(x) => DynArg::U8(*x),
             Arg::Tuple(xs) => DynArg::Tuple(xs.iter_mut().map(Arg::as_dyn).collect()),
+            Arg::Str(x) => DynArg::Str(x.clone()),
             Arg::Array(l) => match &mut **l {
                 Loan::Bool(a) => DynArg::Mut(DynArrayMut::Bool(a.as_array_mut())),
                 Loan::U8(a) => DynArg::Mut(DynArrayMut::U8(a.as_array_mut())),
@@ -159,6 +161,9 @@ pub fn convert<'py>(
     if let Ok(f) = x.cast::<PyFloat>() {
         return Ok(Arg::F64(f.value()));
     }
+    if x.is_instance_of::<pyo3::types::PyString>() {
+        return Ok(Arg::Str(x.extract::<String>()?));
+    }
     if let Ok(a) = x.cast::<PyUntypedArray>() {
         return convert_array(a, what, wb).map(|l| Arg::Array(Box::new(l)));
     }
@@ -195,8 +200,8 @@ pub fn convert<'py>(
     Err(type_error(
         what,
         format!(
-            "a Python {ty} has no nk type (nk takes int, float, bool, NumPy arrays of {DTYPES} \
-             with 1 to 3 dimensions, and tuples of these)"
+            "a Python {ty} has no nk type (nk takes int, float, bool, str, NumPy arrays of \
+             {DTYPES} with 1 to 3 dimensions, and tuples of these)"
         ),
     ))
 }
@@ -275,6 +280,7 @@ pub enum Out {
     F32(f32),
     F64(f64),
     Tuple(Vec<Out>),
+    Str(String),
     ABool(ArrayD<bool>),
     AU8(ArrayD<u8>),
     AI32(ArrayD<i32>),
@@ -326,6 +332,7 @@ pub fn out_of_nk(v: Value) -> Result<Out, String> {
         ("i64", true) => Out::AI64(get(v)?),
         ("f32", true) => Out::AF32(get(v)?),
         ("f64", true) => Out::AF64(get(v)?),
+        ("str", false) => Out::Str(get(v)?),
         _ => return Err(format!("an nk result of type {ty} has no Python form")),
     })
 }
@@ -342,6 +349,7 @@ pub fn to_python(py: Python<'_>, out: Out) -> PyResult<Py<PyAny>> {
         Out::Bool(x) => x.into_py_any(py)?,
         Out::I64(x) => x.into_py_any(py)?,
         Out::F64(x) => x.into_py_any(py)?,
+        Out::Str(x) => x.into_py_any(py)?,
         Out::U8(x) => np_scalar("uint8", x.into_py_any(py)?)?,
         Out::I32(x) => np_scalar("int32", x.into_py_any(py)?)?,
         Out::F32(x) => np_scalar("float32", x.into_py_any(py)?)?,

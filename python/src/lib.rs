@@ -746,7 +746,7 @@ fn build_both(
     let main = checked.program.main.as_ref().map(|m| {
         m.params
             .iter()
-            .map(|(_, p)| p.name().to_string())
+            .map(|(_, p)| p.to_string())
             .collect::<Vec<_>>()
     });
     built.add(driver::build(&checked, &opts, root))?;

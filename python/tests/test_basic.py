@@ -136,7 +136,7 @@ def test_same_function_many_types(k1):
         (np.zeros((1, 1, 1, 1)), "4-dimensional"),
         (np.array(1.0), "0-dimensional"),
         (np.zeros(2, dtype=np.int16), "int16"),
-        ("text", "str"),
+        (b"bytes", "bytes"),
         ([1.0, 2.0], "list"),
         (2**70, "does not fit"),
         (None, "NoneType"),
@@ -235,3 +235,9 @@ def test_a_result_that_views_an_argument_is_a_copy():
     assert c.tolist() == [1.0, 4.0] and not np.shares_memory(c, M)
     assert m.mask(a).tolist() == [False, False, True, True] and m.mask(a).dtype == np.bool_
     assert m.empty().shape == (0,)
+
+
+def test_strings_cross_both_ways():
+    m = nvm.compile('fn greet(name: str) { return name; }\nfn same(a: str, b: str) -> bool { return a == b; }', cache_dir=False)
+    assert m.greet("nk ✓") == "nk ✓"
+    assert m.same("a", "a") is True and m.same("a", "b") is False

@@ -873,7 +873,7 @@ dyn_arrays!(Bool: bool, U8: u8, I32: i32, I64: i64, F32: f32, F64: f64);
 
 /// An argument whose type is known only at run time (a binding to a dynamic language
 /// builds a `Vec<DynArg>` and passes it as the argument list): a scalar, an array of any
-/// element type lent read-write or read-only, or a tuple of these (an nk tuple).
+/// element type lent read-write or read-only, a string, or a tuple of these (an nk tuple).
 ///
 /// ```
 /// use nvm::engine::{DynArg, DynArrayMut, Engine};
@@ -903,6 +903,8 @@ pub enum DynArg<'a> {
     Ref(DynArrayRef<'a>),
     /// An nk tuple.
     Tuple(Vec<DynArg<'a>>),
+    /// An nk `str`.
+    Str(String),
 }
 
 impl sealed::Sealed for DynArg<'_> {}
@@ -917,6 +919,7 @@ impl IntoNk for DynArg<'_> {
             DynArg::F64(_) => Prim::F64.name().to_string(),
             DynArg::Mut(a) => a.nk_type()?,
             DynArg::Ref(a) => a.nk_type()?,
+            DynArg::Str(x) => x.nk_type()?,
             DynArg::Tuple(items) => {
                 let ts = items
                     .iter()
@@ -943,6 +946,7 @@ impl IntoNk for DynArg<'_> {
             DynArg::F64(x) => Value::S(Scalar::F64(x)),
             DynArg::Mut(a) => a.into_nk(loans)?,
             DynArg::Ref(a) => a.into_nk(loans)?,
+            DynArg::Str(x) => x.into_nk(loans)?,
             DynArg::Tuple(items) => Value::T(
                 items
                     .into_iter()
