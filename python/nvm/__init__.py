@@ -12,7 +12,7 @@ function is stored once, shared by every process that uses the same folder).
 * ``nvm.load(path)`` / ``nvm.compile(source)`` return a module whose nk functions are
   attributes; ``nvm.Engine(tier=..., cache_dir=..., time_limit=...)`` holds the options
   (``engine.load``, ``engine.compile``).
-* Arguments: Python ``int``/``float``/``bool`` are nk ``i64``/``f64``/``bool``; NumPy arrays
+* Arguments: Python ``int``/``float``/``bool``/``str`` are nk ``i64``/``f64``/``bool``/``str``; NumPy arrays
   of ``bool``, ``uint8``, ``int32``, ``int64``, ``float32``, ``float64`` with 1 to 3
   dimensions, in any layout, are *lent* without copying: nk's writes are seen by Python
   (an array with negative strides, a byte-swapped or an unaligned one is copied in and
