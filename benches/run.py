@@ -426,6 +426,8 @@ def verdicts(results, quick):
 HEAP_BEGIN, HEAP_END = "<!-- heap:begin -->", "<!-- heap:end -->"
 ENGINE_BEGIN, ENGINE_END = "<!-- engine:begin -->", "<!-- engine:end -->"
 WARM_BEGIN, WARM_END = "<!-- warm:begin -->", "<!-- warm:end -->"
+# The Python package's figures (benches/python_overhead.py, benches/dask_compare.py).
+PYTHON_BEGIN, PYTHON_END = "<!-- python:begin -->", "<!-- python:end -->"
 
 
 def kept_block(path, begin=HEAP_BEGIN, end=HEAP_END):
@@ -445,6 +447,7 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     heap = kept_block(path)  # kept: re-inserted before "How to read this"
     engine = kept_block(path, ENGINE_BEGIN, ENGINE_END)
     warm = kept_block(path, WARM_BEGIN, WARM_END)
+    python = kept_block(path, PYTHON_BEGIN, PYTHON_END)
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     L = []
     L.append("# nvm benchmarks")
@@ -549,6 +552,9 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
         L.append("")
     if warm:
         L.append(warm)
+        L.append("")
+    if python:
+        L.append(python)
         L.append("")
     L.append("## How to read this")
     L.append("")

@@ -821,6 +821,142 @@ into_args! {
     (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9, K 10, L 11, M 12, N 13, O 14, P 15)
 }
 
+// ----- arguments of run-time types -------------------------------------------------------
+
+macro_rules! dyn_arrays {
+    ($($v:ident: $t:ty),*) => {
+        /// An array lent read-write whose element type is known only at run time (for
+        /// bindings to dynamic languages, such as the Python package): crosses as an
+        /// `ArrayViewMut` of its element type does ([`IntoNk`]).
+        pub enum DynArrayMut<'a> {
+            $(
+                #[allow(missing_docs)]
+                $v(ndarray::ArrayViewMutD<'a, $t>),
+            )*
+        }
+        /// An array lent read-only whose element type is known only at run time: crosses
+        /// as an `ArrayView` of its element type does (a function that may write an array
+        /// gets a copy; the caller's memory is never written).
+        pub enum DynArrayRef<'a> {
+            $(
+                #[allow(missing_docs)]
+                $v(ndarray::ArrayViewD<'a, $t>),
+            )*
+        }
+        impl sealed::Sealed for DynArrayMut<'_> {}
+        impl IntoNk for DynArrayMut<'_> {
+            fn nk_type(&self) -> Result<String, ConvertError> {
+                match self { $(Self::$v(a) => array_type_name::<$t>(a.shape()),)* }
+            }
+            fn into_nk<'a>(self, loans: &mut Loans<'a>) -> Result<Value, ConvertError>
+            where
+                Self: 'a,
+            {
+                match self { $(Self::$v(a) => lend_mut(a, loans),)* }
+            }
+        }
+        impl sealed::Sealed for DynArrayRef<'_> {}
+        impl IntoNk for DynArrayRef<'_> {
+            fn nk_type(&self) -> Result<String, ConvertError> {
+                match self { $(Self::$v(a) => array_type_name::<$t>(a.shape()),)* }
+            }
+            fn into_nk<'a>(self, _: &mut Loans<'a>) -> Result<Value, ConvertError>
+            where
+                Self: 'a,
+            {
+                match self { $(Self::$v(a) => lend_read_only(a),)* }
+            }
+        }
+    };
+}
+dyn_arrays!(Bool: bool, U8: u8, I32: i32, I64: i64, F32: f32, F64: f64);
+
+/// An argument whose type is known only at run time (a binding to a dynamic language
+/// builds a `Vec<DynArg>` and passes it as the argument list): a scalar, an array of any
+/// element type lent read-write or read-only, a string, or a tuple of these (an nk tuple).
+///
+/// ```
+/// use nvm::engine::{DynArg, DynArrayMut, Engine};
+/// let mut e = Engine::new();
+/// e.load_str("m", "fn fill(x, k) { x[:] = k; return len(x); }").unwrap();
+/// let mut a = ndarray::arr1(&[1.0f32, 2.0]).into_dyn();
+/// let args = vec![DynArg::Mut(DynArrayMut::F32(a.view_mut())), DynArg::F32(7.0)];
+/// assert_eq!(e.call::<i64>("fill", args).unwrap(), 2);
+/// assert_eq!(a.as_slice().unwrap(), &[7.0, 7.0]);
+/// ```
+pub enum DynArg<'a> {
+    /// `bool`.
+    Bool(bool),
+    /// `u8`.
+    U8(u8),
+    /// `i32`.
+    I32(i32),
+    /// `i64`.
+    I64(i64),
+    /// `f32`.
+    F32(f32),
+    /// `f64`.
+    F64(f64),
+    /// An array nk may write in place (the caller sees its writes).
+    Mut(DynArrayMut<'a>),
+    /// An array nk must not write (see [`DynArrayRef`]).
+    Ref(DynArrayRef<'a>),
+    /// An nk tuple.
+    Tuple(Vec<DynArg<'a>>),
+    /// An nk `str`.
+    Str(String),
+}
+
+impl sealed::Sealed for DynArg<'_> {}
+impl IntoNk for DynArg<'_> {
+    fn nk_type(&self) -> Result<String, ConvertError> {
+        Ok(match self {
+            DynArg::Bool(_) => Prim::Bool.name().to_string(),
+            DynArg::U8(_) => Prim::U8.name().to_string(),
+            DynArg::I32(_) => Prim::I32.name().to_string(),
+            DynArg::I64(_) => Prim::I64.name().to_string(),
+            DynArg::F32(_) => Prim::F32.name().to_string(),
+            DynArg::F64(_) => Prim::F64.name().to_string(),
+            DynArg::Mut(a) => a.nk_type()?,
+            DynArg::Ref(a) => a.nk_type()?,
+            DynArg::Str(x) => x.nk_type()?,
+            DynArg::Tuple(items) => {
+                let ts = items
+                    .iter()
+                    .map(|x| x.nk_type())
+                    .collect::<Result<Vec<_>, _>>()?;
+                if ts.len() == 1 {
+                    format!("({},)", ts[0])
+                } else {
+                    format!("({})", ts.join(", "))
+                }
+            }
+        })
+    }
+    fn into_nk<'a>(self, loans: &mut Loans<'a>) -> Result<Value, ConvertError>
+    where
+        Self: 'a,
+    {
+        Ok(match self {
+            DynArg::Bool(x) => Value::S(Scalar::Bool(x)),
+            DynArg::U8(x) => Value::S(Scalar::U8(x)),
+            DynArg::I32(x) => Value::S(Scalar::I32(x)),
+            DynArg::I64(x) => Value::S(Scalar::I64(x)),
+            DynArg::F32(x) => Value::S(Scalar::F32(x)),
+            DynArg::F64(x) => Value::S(Scalar::F64(x)),
+            DynArg::Mut(a) => a.into_nk(loans)?,
+            DynArg::Ref(a) => a.into_nk(loans)?,
+            DynArg::Str(x) => x.into_nk(loans)?,
+            DynArg::Tuple(items) => Value::T(
+                items
+                    .into_iter()
+                    .map(|x| x.into_nk(loans))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        })
+    }
+}
+
 // ----- out of nk --------------------------------------------------------------------------
 
 /// A Rust type an nk result converts to: `i64`, `f64`, `bool`, `()`, `ndarray` arrays

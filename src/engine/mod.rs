@@ -90,7 +90,10 @@ mod convert;
 pub mod host;
 mod typed;
 
-pub use convert::{Args, ConvertError, FromNk, IntoArgs, IntoNk, Loans, NkData, NkElement, Seal};
+pub use convert::{
+    Args, ConvertError, DynArg, DynArrayMut, DynArrayRef, FromNk, IntoArgs, IntoNk, Loans, NkData,
+    NkElement, Seal,
+};
 pub use host::{HostArg, HostFunction, HostFunctionWith, HostRet, HostState};
 pub use typed::{Func, NkType, Params};
 
@@ -675,6 +678,32 @@ impl Engine {
             .ok_or_else(|| Error::Usage("this engine has no code heap (cache_dir)".into()))?;
         drop(inner);
         Ok(crate::heap::manage::gc(&dir, max_age, max_bytes))
+    }
+
+    /// The parameters of `func` (`f` or `module.f`), in order: each one's name and its
+    /// declared nk type (`None`: generic, specialized per call). For bindings that name a
+    /// parameter in their own messages.
+    ///
+    /// ```
+    /// use nvm::engine::Engine;
+    /// let mut e = Engine::new();
+    /// e.load_str("m", "fn f(xs: f64[], k) { return k; }").unwrap();
+    /// assert_eq!(
+    ///     e.params("f").unwrap(),
+    ///     vec![("xs".to_string(), Some("f64[]".to_string())), ("k".to_string(), None)]
+    /// );
+    /// ```
+    pub fn params(&self, func: &str) -> Result<Vec<(String, Option<String>)>, Error> {
+        let mut inner = self.inner()?;
+        let did = inner.resolve(func)?;
+        let declared = inner.checker.param_types(did);
+        let def = inner.checker.fn_def(did);
+        Ok(def
+            .params
+            .iter()
+            .zip(&declared)
+            .map(|(p, t)| (p.name.name.clone(), t.as_ref().map(|t| t.to_string())))
+            .collect())
     }
 
     /// The names of every function of the loaded modules.
