@@ -149,6 +149,16 @@ fn convert(name: &str, p: Prim, mut args: Vec<Expr>, span: Span) -> Result<Expr,
     arity(name, &args, 1, 1)?;
     let a = args.remove(0);
     match a.ty {
+        // `i64(300)` and `f64(2)` are typed values, not literals: kept as a conversion,
+        // they are not taken for weak scalars (`minimum(u8_x, i64(300))` is an `i64`).
+        Type::Prim(_) if matches!(a.kind, ExprKind::Int(_) | ExprKind::Float(_)) => {
+            let span = a.span;
+            Ok(Expr {
+                kind: ExprKind::Cast(p, Box::new(a)),
+                ty: Type::Prim(p),
+                span,
+            })
+        }
         Type::Prim(q) if q == p => Ok(a),
         Type::Prim(_) => Ok(Expr::cast(p, a)),
         Type::Array(..) => astype(a, p, span),
