@@ -788,6 +788,14 @@ impl Gen {
                 let Ty::A(_, dims) = v.ty else { unreachable!() };
                 return Some((v.name, dims));
             }
+        } else if r < 5 && nd == 1 && el != El::G && self.rng.chance(0.3) {
+            // A boolean mask's selection: 1-D, of a length known only when it runs.
+            let vs = self.array_vars(|e, _| e == el);
+            if !vs.is_empty() {
+                let (name, _, dims) = self.rng.pick(&vs).clone();
+                let m = self.mask_of(&name, el, &dims, d)?;
+                return Some((format!("{name}[{m}]"), vec![self.new_sym(None)]));
+            }
         } else if r < 5 {
             if let Some(i) =
                 self.pick_call(|t| matches!(t, Ty::A(e, dims) if *e == el && dims.len() == nd))
@@ -1174,10 +1182,18 @@ impl Gen {
     /// A slice of an axis of size `have` with `want` elements.
     fn slice_of(&mut self, have: Dim, want: Dim) -> String {
         let (Dim::K(m), Dim::K(n)) = (have, want) else {
+            if have == want && self.rng.chance(0.2) {
+                return "::-1".into();
+            }
             return ":".into();
         };
         if m == n && self.rng.chance(0.5) {
-            return ":".into();
+            return if self.rng.chance(0.2) { "::-1" } else { ":" }.into();
+        }
+        if self.rng.chance(0.3) {
+            if let Some(s) = self.stepped_slice(m as i64, n as i64) {
+                return s;
+            }
         }
         let lo = self.rng.range(0, (m - n) as i64);
         let hi = lo + n as i64;
@@ -1192,6 +1208,59 @@ impl Gen {
                 format!("{a}:{}", a - self.rng.range(0, 2))
             }
             _ => format!("{lo}:{hi}"),
+        }
+    }
+
+    /// A slice with a step other than 1 (negative too) taking exactly `n` of `m` elements.
+    fn stepped_slice(&mut self, m: i64, n: i64) -> Option<String> {
+        let t = self.rng.range(1, 3);
+        if n == 0 {
+            let a = self.rng.range(0, m);
+            return Some(if self.rng.chance(0.5) {
+                format!("{a}:{a}:{}", t + 1)
+            } else {
+                format!("{a}:{}:-{t}", a + self.rng.range(0, 2))
+            });
+        }
+        let span = (n - 1) * t; // first to last selected index
+        if span > m - 1 {
+            return None;
+        }
+        if self.rng.chance(0.5) && t > 1 {
+            // Forward: lo, lo + t, ..., then a stop past the last one but before the next.
+            let lo = self.rng.range(0, m - 1 - span);
+            let last = lo + span;
+            let hi = (last + 1 + self.rng.range(0, t - 1)).min(m);
+            let lo_s = if lo == 0 && self.rng.chance(0.3) {
+                String::new()
+            } else if self.rng.chance(0.2) {
+                (lo - m).to_string()
+            } else {
+                lo.to_string()
+            };
+            Some(if last + t >= m && self.rng.chance(0.5) {
+                format!("{lo_s}::{t}")
+            } else {
+                format!("{lo_s}:{hi}:{t}")
+            })
+        } else {
+            // Backward from `a`: a, a - t, ..., a - span, then a stop below that.
+            let a = self.rng.range(span, m - 1);
+            let b = a - span - 1 - self.rng.range(0, t - 1);
+            let a_s = if a == m - 1 && self.rng.chance(0.3) {
+                String::new()
+            } else if self.rng.chance(0.2) {
+                (a - m).to_string()
+            } else {
+                a.to_string()
+            };
+            if b >= 0 {
+                Some(format!("{a_s}:{b}:-{t}"))
+            } else if a - span < t {
+                Some(format!("{a_s}::-{t}"))
+            } else {
+                None
+            }
         }
     }
 
@@ -1724,10 +1793,12 @@ impl Gen {
             }
         }
         let a = if numeric(el) { lower(self) } else { El::B };
-        let e = if self.rng.chance(0.5) && narrow(el) {
-            self.strong(a, d)
-        } else if self.rng.chance(0.5) {
-            self.scalar(a, d)
+        let e = if self.rng.chance(0.5) {
+            if narrow(el) {
+                self.strong(a, d)
+            } else {
+                self.scalar(a, d)
+            }
         } else {
             let want = if self.oops() {
                 self.rand_dims(rdims.len())
