@@ -613,9 +613,14 @@ fn lower_known(
         }
         "__zero" => {
             // The zero a sum of this array starts from: f64 and f32 keep their kind, every
-            // integer kind (and bool) sums as i64, as NumPy.
-            arity(name, &args, 1, 1)?;
-            let (p, _) = array_arg(name, &args[0])?;
+            // integer kind (and bool) sums as i64, as NumPy. `__zero(a, b)`: the zero of a
+            // sum of products of their elements (`dot`, `outer`): the promoted float kind
+            // (`f32` with `u8` stays `f32`), or i64.
+            arity(name, &args, 1, 2)?;
+            let (mut p, _) = array_arg(name, &args[0])?;
+            if let Some(b) = args.get(1) {
+                p = Prim::promote(p, array_arg(name, b)?.0);
+            }
             Ok(match p {
                 Prim::F64 | Prim::F32 => mk(ExprKind::Float(0.0), Type::Prim(p), span),
                 _ => mk(ExprKind::Int(0), Type::I64, span),

@@ -2392,11 +2392,6 @@ fn bit_result(a: El, b: El) -> Option<El> {
 }
 /// `dot`/`@`: integers give `i64`, floats the promoted type.
 fn matmul_result(a: El, b: El) -> Option<El> {
-    if matches!((a, b), (El::F32, El::U8) | (El::U8, El::F32)) {
-        // BUG(dot-f32-u8): nvm gives f64 (the prelude's `__dot*` start from
-        // `__zero(a) + __zero(b)`, f32 + i64); NumPy gives f32. Not generated until fixed.
-        return None;
-    }
     let p = arith_result(a, b)?;
     Some(if int_el(p) { El::I } else { p })
 }
@@ -2872,8 +2867,24 @@ impl Gen {
                 format!("reshape({s}, {shape})")
             }
         };
-        Some(match self.rng.below(7) {
+        Some(match self.rng.below(8) {
             0 => format!("zeros({shape}, {t})"),
+            7 => match el {
+                // `empty` fills with zeros; the `*_like` built-ins give i64 for bool and
+                // narrow integers (they are written in nk, §10).
+                El::I | El::F | El::F32 if self.rng.chance(0.6) => {
+                    let src = match el {
+                        El::I => *self.rng.pick(&[El::B, El::U8, El::I32, El::I]),
+                        e => e,
+                    };
+                    let x = self.array(src, dims, 0)?;
+                    format!(
+                        "{}({x})",
+                        self.rng.pick(&["zeros_like", "ones_like", "empty_like"])
+                    )
+                }
+                _ => format!("empty({shape}, {t})"),
+            },
             1 => format!("ones({shape}, dtype={t})"),
             2 => {
                 let v = if el == El::B {
@@ -3229,6 +3240,40 @@ impl Gen {
             20 if el != El::B => {
                 let x = self.array(el, dims, d)?;
                 Some(format!("sort({x})"))
+            }
+            21 => {
+                // An array literal (elements of one type: not weak), or `ravel`.
+                let known: Option<Vec<usize>> = dims
+                    .iter()
+                    .map(|d| if let Dim::K(n) = d { Some(*n) } else { None })
+                    .collect();
+                let known = known?;
+                if nd == 1 && known[0] > 1 && self.rng.chance(0.5) {
+                    // ravel of a 2-D array (a view if contiguous, else a copy).
+                    let n = known[0];
+                    let r = (1..=n).filter(|r| n % r == 0).collect::<Vec<_>>();
+                    let r = *self.rng.pick(&r);
+                    let src = [Dim::K(r), Dim::K(n / r)];
+                    return Some(if self.rng.chance(0.4) {
+                        let t = [Dim::K(n / r), Dim::K(r)];
+                        format!("ravel({}.T)", paren(&self.array(el, &t, d)?))
+                    } else {
+                        format!("ravel({})", self.array(el, &src, d)?)
+                    });
+                }
+                if nd > 2 || known.contains(&0) || known.iter().product::<usize>() > 12 {
+                    return None;
+                }
+                let row = |g: &mut Gen, n: usize| -> String {
+                    let xs: Vec<String> = (0..n).map(|_| g.scalar(el, d.min(1))).collect();
+                    format!("[{}]", xs.join(", "))
+                };
+                Some(if nd == 1 {
+                    row(self, known[0])
+                } else {
+                    let rows: Vec<String> = (0..known[0]).map(|_| row(self, known[1])).collect();
+                    format!("[{}]", rows.join(", "))
+                })
             }
             _ => None,
         }
