@@ -1110,6 +1110,10 @@ impl Gen {
                     let op = *self.rng.pick(&["+", "-", "*", "/"]);
                     let y = if self.rng.chance(0.7) {
                         self.rng.pick(&vs).0.clone()
+                    } else if self.rng.chance(0.3) {
+                        // A typed scalar of another type (converted once, before the loop).
+                        let t = *self.rng.pick(&[El::U8, El::I32, El::I, El::F32]);
+                        self.strong(t, 0)
                     } else if self.rng.chance(0.5) {
                         self.lit(El::F)
                     } else {
@@ -1340,6 +1344,16 @@ impl Gen {
     fn assignable(&mut self, ty: &Ty, d: u32) -> Option<String> {
         match ty {
             Ty::F | Ty::G if self.rng.chance(0.3) => Some(self.scalar(El::I, d)),
+            // Implicit conversions along promotion (`u8` → `i64`, `f32` → `f64`) and of
+            // integers into floats; none of them widens a variable (§2.3, §2.4).
+            Ty::F if self.rng.chance(0.2) => {
+                let t = *self.rng.pick(&[El::U8, El::I32, El::F32]);
+                Some(self.strong(t, d))
+            }
+            Ty::I if self.rng.chance(0.2) => {
+                let t = *self.rng.pick(&[El::U8, El::I32]);
+                Some(self.strong(t, d))
+            }
             t => self.expr(t, d),
         }
     }
@@ -1458,7 +1472,11 @@ impl Gen {
                 };
                 Some((s, Ty::T(actual)))
             }
-            Ty::F if annotated => Some((self.assignable(&Ty::F, d)?, Ty::F)),
+            Ty::F | Ty::I if annotated => Some((self.assignable(pty, d)?, pty.clone())),
+            // A literal converts to the narrow type of an annotated parameter if it fits.
+            Ty::U8 | Ty::I32 | Ty::F32 if annotated && self.rng.chance(0.3) => {
+                Some((self.weak_lit(pty.el().unwrap()), pty.clone()))
+            }
             t => Some((self.scalar(t.el().unwrap(), d), t.clone())),
         }
     }
