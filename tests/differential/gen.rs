@@ -187,6 +187,8 @@ pub struct Gen {
     consts: Vec<Var>,
     /// Whether the program imports the standard library's `linalg`.
     linalg: bool,
+    /// Symbols of lengths that may be 0 (a mask's selection): not indexed, except by design.
+    maybe_empty: std::collections::HashSet<u32>,
 }
 
 const I_EDGE: &[&str] = &[
@@ -282,6 +284,7 @@ impl Gen {
             err,
             consts: vec![],
             linalg: false,
+            maybe_empty: Default::default(),
         }
     }
 
@@ -363,7 +366,18 @@ impl Gen {
         dims
     }
     fn nonempty(&self, dims: &[Dim]) -> bool {
-        !dims.contains(&Dim::K(0))
+        !dims.iter().any(|d| match d {
+            Dim::K(n) => *n == 0,
+            Dim::S(s) => self.maybe_empty.contains(s),
+        })
+    }
+    /// A new symbol for the length of a mask's selection (it may be 0).
+    fn selection_sym(&mut self, expr: Option<String>) -> Dim {
+        let d = self.new_sym(expr);
+        if let Dim::S(s) = d {
+            self.maybe_empty.insert(s);
+        }
+        d
     }
 
     // ---------------------------------------------------------------- literals and leaves
@@ -794,7 +808,7 @@ impl Gen {
             if !vs.is_empty() {
                 let (name, _, dims) = self.rng.pick(&vs).clone();
                 let m = self.mask_of(&name, el, &dims, d)?;
-                return Some((format!("{name}[{m}]"), vec![self.new_sym(None)]));
+                return Some((format!("{name}[{m}]"), vec![self.selection_sym(None)]));
             }
         } else if r < 5 {
             if let Some(i) =
@@ -1157,7 +1171,7 @@ impl Gen {
             let ok = kept.iter().zip(dims).all(|(&k, &want)| fits(vd[k], want))
                 && (0..m)
                     .filter(|k| !kept.contains(k))
-                    .all(|k| vd[k] != Dim::K(0));
+                    .all(|k| self.nonempty(&[vd[k]]));
             if ok {
                 plans.push(kept);
             }
@@ -1798,7 +1812,7 @@ impl Gen {
         let mut rdims = Vec::new();
         for k in 0..m {
             let slice =
-                dims[k] == Dim::K(0) || self.rng.chance(0.6) || (k == m - 1 && rdims.is_empty());
+                !self.nonempty(&dims[k..=k]) || self.rng.chance(0.6) || (k == m - 1 && rdims.is_empty());
             if slice {
                 let n = match dims[k] {
                     Dim::K(n) => Dim::K(self.rng.range(0, n as i64) as usize),
@@ -3300,7 +3314,7 @@ impl Gen {
     /// `x[idx]`: a 1-D variable indexed by an integer array of shape `dims` (entries in
     /// bounds, some negative, unless by design).
     fn v2_index_array(&mut self, el: El, dims: &[Dim], d: u32) -> Option<String> {
-        let vs = self.array_vars(|e, ds| e == el && ds.len() == 1 && ds[0] != Dim::K(0));
+        let vs = self.array_vars(|e, ds| e == el && ds.len() == 1 && self.nonempty(ds));
         if vs.is_empty() {
             return None;
         }
@@ -3498,7 +3512,7 @@ impl Gen {
                 };
                 let v = self.fresh("v");
                 self.line(&format!("let {v} = {name}[{m}];"));
-                let s = self.new_sym(Some(format!("len({v})")));
+                let s = self.selection_sym(Some(format!("len({v})")));
                 self.declare(&v, Ty::A(el, vec![s]), true);
             }
             1 => {
@@ -3533,7 +3547,7 @@ impl Gen {
             }
             2 => {
                 // x[idx] = v; x[idx] += v; (x 1-D, idx any integer array)
-                let vs1 = self.array_vars(|_, ds| ds.len() == 1 && ds[0] != Dim::K(0));
+                let vs1 = self.array_vars(|_, ds| ds.len() == 1 && self.nonempty(ds));
                 if vs1.is_empty() {
                     return;
                 }
@@ -3559,7 +3573,7 @@ impl Gen {
             }
             _ => {
                 // m[i] = v; m[i] op= v; (a row of a 2-D or 3-D array, v broadcasting into it)
-                if dims.len() < 2 || dims[0] == Dim::K(0) {
+                if dims.len() < 2 || !self.nonempty(&dims[..1]) {
                     return;
                 }
                 let i = self.index(&name, &dims, 0);
