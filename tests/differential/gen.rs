@@ -2991,9 +2991,7 @@ impl Gen {
         }
         if dims.len() >= 2 && self.rng.chance(0.3) {
             let drop = self.rng.range(1, dims.len() as i64 - 1) as usize;
-            for k in 0..drop {
-                x[k] = dims[k];
-            }
+            x[..drop].copy_from_slice(&dims[..drop]);
             y.drain(..drop);
         }
         if self.oops() && !y.is_empty() {
@@ -3242,7 +3240,7 @@ impl Gen {
                 } else {
                     self.pair_for(el, arith_result)?
                 };
-                if a == El::B && el != El::B || b == El::B && el != El::B {
+                if el != El::B && (a == El::B || b == El::B) {
                     return None;
                 }
                 if let Dim::K(2) = dims[k] {
