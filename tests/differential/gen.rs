@@ -1811,8 +1811,9 @@ impl Gen {
         let mut parts = Vec::new();
         let mut rdims = Vec::new();
         for k in 0..m {
-            let slice =
-                !self.nonempty(&dims[k..=k]) || self.rng.chance(0.6) || (k == m - 1 && rdims.is_empty());
+            let slice = !self.nonempty(&dims[k..=k])
+                || self.rng.chance(0.6)
+                || (k == m - 1 && rdims.is_empty());
             if slice {
                 let n = match dims[k] {
                     Dim::K(n) => Dim::K(self.rng.range(0, n as i64) as usize),
