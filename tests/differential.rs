@@ -8,7 +8,8 @@
 //! default 1; program k uses seed + k), `NVM_DIFF_COUNT` (at most this many programs),
 //! `NVM_DIFF_JOBS` (parallel programs, default 2), `NVM_DIFF_KEEP=1` (save every program
 //! under target/differential, not only failing ones), `NVM_DIFF_MINIMIZE=0` (do not reduce a
-//! failing program; by default it is reduced line by line and saved as `seed-N.min.nk`).
+//! failing program; by default it is reduced line by line and saved as `seed-N.min.nk`),
+//! `NVM_DIFF_MODES` (the modes compared with `interp`, e.g. `jit,warm`; default all).
 
 #[path = "differential/gen.rs"]
 mod gen;
@@ -45,6 +46,14 @@ fn run(
     run.run(mode).map_err(|e| format!("[{mode}] {e}"))
 }
 
+/// Whether `NVM_DIFF_MODES` (a comma-separated list; default: all) asks for `mode`.
+fn wanted(mode: &str) -> bool {
+    match std::env::var("NVM_DIFF_MODES") {
+        Ok(list) if !list.is_empty() => list.split(',').any(|m| m.trim() == mode),
+        _ => true,
+    }
+}
+
 /// Runs `prog` in every mode; `Ok(status)` if all agree with the interpreter.
 fn check(nvm: &Path, prog: &Path, args: &[String], heap: &Path) -> Result<i32, String> {
     let _ = std::fs::remove_dir_all(heap);
@@ -56,7 +65,7 @@ fn check(nvm: &Path, prog: &Path, args: &[String], heap: &Path) -> Result<i32, S
         ));
     }
     let mut problems = Vec::new();
-    for mode in &MODES[1..] {
+    for mode in MODES[1..].iter().filter(|m| wanted(m)) {
         match run(nvm, prog, args, mode, heap) {
             Err(e) => problems.push(e),
             Ok(o) if o == reference => {}

@@ -607,7 +607,8 @@ impl FnCompiler<'_> {
 
     fn jump_if_true_inner(&mut self, c: &Expr) -> usize {
         if let ExprKind::Binary(op, a, b) = &c.kind {
-            if a.ty == Type::I64 || a.ty == Type::BOOL {
+            // Comparisons only: `a | b` on bools is a condition too, but has no fused jump.
+            if op.is_comparison() && (a.ty == Type::I64 || a.ty == Type::BOOL) {
                 // For integers, "jump if x < y" is "jump unless x >= y", and so on.
                 let x = s_of(&self.expr_any(a));
                 let y = s_of(&self.expr_any(b));
@@ -634,7 +635,7 @@ impl FnCompiler<'_> {
             // Floats have no fused ==/!= (and negating a float comparison is wrong for NaN).
             let float = matches!(a.ty, Type::Prim(p) if p.is_float())
                 && !matches!(op, BinOp::Eq | BinOp::Ne);
-            if int || float {
+            if (int || float) && op.is_comparison() {
                 let x = s_of(&self.expr_any(a));
                 let y = s_of(&self.expr_any(b));
                 return self.emit(jump_unless(*op, float, x, y), c.span);

@@ -172,6 +172,16 @@ fn convert(name: &str, p: Prim, mut args: Vec<Expr>, span: Span) -> Result<Expr,
     arity(name, &args, 1, 1)?;
     let a = args.remove(0);
     match a.ty {
+        // `i64(300)` and `f64(2)` are typed values, not literals: kept as a conversion,
+        // they are not taken for weak scalars (`minimum(u8_x, i64(300))` is an `i64`).
+        Type::Prim(_) if matches!(a.kind, ExprKind::Int(_) | ExprKind::Float(_)) => {
+            let span = a.span;
+            Ok(Expr {
+                kind: ExprKind::Cast(p, Box::new(a)),
+                ty: Type::Prim(p),
+                span,
+            })
+        }
         Type::Prim(q) if q == p => Ok(a),
         Type::Prim(_) => Ok(Expr::cast(p, a)),
         Type::Array(..) => astype(a, p, span),
@@ -649,9 +659,14 @@ fn lower_known(
         }
         "__zero" => {
             // The zero a sum of this array starts from: f64 and f32 keep their kind, every
-            // integer kind (and bool) sums as i64, as NumPy.
-            arity(name, &args, 1, 1)?;
-            let (p, _) = array_arg(name, &args[0])?;
+            // integer kind (and bool) sums as i64, as NumPy. `__zero(a, b)`: the zero of a
+            // sum of products of their elements (`dot`, `outer`): the promoted float kind
+            // (`f32` with `u8` stays `f32`), or i64.
+            arity(name, &args, 1, 2)?;
+            let (mut p, _) = array_arg(name, &args[0])?;
+            if let Some(b) = args.get(1) {
+                p = Prim::promote(p, array_arg(name, b)?.0);
+            }
             Ok(match p {
                 Prim::F64 | Prim::F32 => mk(ExprKind::Float(0.0), Type::Prim(p), span),
                 _ => mk(ExprKind::Int(0), Type::I64, span),

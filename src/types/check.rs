@@ -1904,6 +1904,11 @@ impl<'a> Checker<'a> {
         // `a[idx]` with an array `idx`: NumPy's boolean or integer array indexing.
         if let [IndexArg::At(e)] = idx {
             let v = self.value(cx, e);
+            if v.ty == Type::Unknown {
+                // Not inferred yet (a call whose return type is still being inferred): it
+                // may be a mask or an index array, so the result is not known either.
+                return Indexed::Error;
+            }
             if let Type::Array(p, n) = v.ty {
                 let n = n as usize;
                 let (s, dims) = (if ndim == 1 { "" } else { "s" }, if n == 1 { "" } else { "s" });

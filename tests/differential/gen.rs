@@ -54,6 +54,10 @@ enum El {
     G,
     F,
     B,
+    // nk version 2's narrow types (never the instance of `G`).
+    U8,
+    I32,
+    F32,
 }
 
 /// One axis of an array: a known size, or a symbol (see `Gen::syms`).
@@ -69,6 +73,9 @@ enum Ty {
     G,
     F,
     B,
+    U8,
+    I32,
+    F32,
     A(El, Vec<Dim>),
     T(Vec<Ty>),
 }
@@ -80,6 +87,9 @@ impl Ty {
             El::G => Ty::G,
             El::F => Ty::F,
             El::B => Ty::B,
+            El::U8 => Ty::U8,
+            El::I32 => Ty::I32,
+            El::F32 => Ty::F32,
         }
     }
     fn el(&self) -> Option<El> {
@@ -88,6 +98,9 @@ impl Ty {
             Ty::G => Some(El::G),
             Ty::F => Some(El::F),
             Ty::B => Some(El::B),
+            Ty::U8 => Some(El::U8),
+            Ty::I32 => Some(El::I32),
+            Ty::F32 => Some(El::F32),
             _ => None,
         }
     }
@@ -104,6 +117,9 @@ impl Ty {
             Ty::I => "i64".into(),
             Ty::F => "f64".into(),
             Ty::B => "bool".into(),
+            Ty::U8 => "u8".into(),
+            Ty::I32 => "i32".into(),
+            Ty::F32 => "f32".into(),
             Ty::G => unreachable!("generic types are not annotated"),
             Ty::A(el, dims) => format!("{}[{}]", Ty::of(*el).annot(), ",".repeat(dims.len() - 1)),
             Ty::T(ts) if ts.len() == 1 => format!("({},)", ts[0].annot()),
@@ -115,11 +131,12 @@ impl Ty {
     }
 }
 
+/// The version-1 join of `i64 < G < f64` (narrow types never reach the code using it).
 fn rank(el: El) -> u8 {
     match el {
-        El::I => 0,
+        El::I | El::U8 | El::I32 => 0,
         El::G => 1,
-        El::F => 2,
+        El::F | El::F32 => 2,
         El::B => 9,
     }
 }
@@ -170,6 +187,8 @@ pub struct Gen {
     consts: Vec<Var>,
     /// Whether the program imports the standard library's `linalg`.
     linalg: bool,
+    /// Symbols of lengths that may be 0 (a mask's selection): not indexed, except by design.
+    maybe_empty: std::collections::HashSet<u32>,
 }
 
 const I_EDGE: &[&str] = &[
@@ -265,12 +284,18 @@ impl Gen {
             err,
             consts: vec![],
             linalg: false,
+            maybe_empty: Default::default(),
         }
     }
 
     fn fresh(&mut self, prefix: &str) -> String {
         self.names += 1;
-        format!("{prefix}{}", self.names)
+        let name = format!("{prefix}{}", self.names);
+        if ["u8", "i32", "i64", "f32", "f64"].contains(&name.as_str()) {
+            // Type names are functions (`u8(x)`): a variable would hide one.
+            return self.fresh(prefix);
+        }
+        name
     }
     fn line(&mut self, s: &str) {
         for _ in 0..self.indent {
@@ -341,7 +366,18 @@ impl Gen {
         dims
     }
     fn nonempty(&self, dims: &[Dim]) -> bool {
-        !dims.contains(&Dim::K(0))
+        !dims.iter().any(|d| match d {
+            Dim::K(n) => *n == 0,
+            Dim::S(s) => self.maybe_empty.contains(s),
+        })
+    }
+    /// A new symbol for the length of a mask's selection (it may be 0).
+    fn selection_sym(&mut self, expr: Option<String>) -> Dim {
+        let d = self.new_sym(expr);
+        if let Dim::S(s) = d {
+            self.maybe_empty.insert(s);
+        }
+        d
     }
 
     // ---------------------------------------------------------------- literals and leaves
@@ -378,6 +414,7 @@ impl Gen {
                 "false"
             }
             .into(),
+            El::U8 | El::I32 | El::F32 => self.v2_lit(el),
             El::G => unreachable!("no literal has the generic type"),
         }
     }
@@ -485,6 +522,8 @@ impl Gen {
     }
     fn any_el(&mut self) -> El {
         if self.rng.chance(0.15) {
+            *self.rng.pick(&[El::U8, El::I32, El::F32])
+        } else if self.rng.chance(0.15) {
             El::B
         } else {
             self.any_num()
@@ -518,6 +557,9 @@ impl Gen {
     }
 
     fn scalar(&mut self, el: El, d: u32) -> String {
+        if narrow(el) {
+            return self.v2_scalar(el, d);
+        }
         if d == 0 || self.rng.chance(0.25) {
             if let Some(s) = self.scalar_leaf(el) {
                 return s;
@@ -544,7 +586,8 @@ impl Gen {
     }
 
     fn num_expr(&mut self, el: El, d: u32) -> Option<String> {
-        Some(match self.rng.below(20) {
+        Some(match self.rng.below(23) {
+            20..=22 => self.v2_scalar_once(el, d)?,
             0..=6 => {
                 let op = *self
                     .rng
@@ -686,6 +729,7 @@ impl Gen {
                 }
                 _ => self.dot_scalar(el, d)?,
             },
+            El::U8 | El::I32 | El::F32 => return None,
             El::B => {
                 let f = *self.rng.pick(&["any", "all"]);
                 let a = self.any_el();
@@ -711,7 +755,8 @@ impl Gen {
     }
 
     fn bool_expr(&mut self, d: u32) -> Option<String> {
-        Some(match self.rng.below(12) {
+        Some(match self.rng.below(14) {
+            12 | 13 => self.v2_scalar_once(El::B, d)?,
             0..=3 => {
                 let op = *self.rng.pick(&["<", "<=", ">", ">=", "==", "!="]);
                 if self.rng.chance(0.1) {
@@ -757,6 +802,14 @@ impl Gen {
                 let Ty::A(_, dims) = v.ty else { unreachable!() };
                 return Some((v.name, dims));
             }
+        } else if r < 5 && nd == 1 && el != El::G && self.rng.chance(0.3) {
+            // A boolean mask's selection: 1-D, of a length known only when it runs.
+            let vs = self.array_vars(|e, _| e == el);
+            if !vs.is_empty() {
+                let (name, _, dims) = self.rng.pick(&vs).clone();
+                let m = self.mask_of(&name, el, &dims, d)?;
+                return Some((format!("{name}[{m}]"), vec![self.selection_sym(None)]));
+            }
         } else if r < 5 {
             if let Some(i) =
                 self.pick_call(|t| matches!(t, Ty::A(e, dims) if *e == el && dims.len() == nd))
@@ -794,6 +847,9 @@ impl Gen {
                 format!("reshape({s}, {shape})")
             }
         };
+        if narrow(el) {
+            return self.v2_construct(el, dims);
+        }
         Some(match el {
             El::F => match self.rng.below(6) {
                 0 => format!("zeros({shape})"),
@@ -840,6 +896,7 @@ impl Gen {
                 0 => format!("full({shape}, {})", self.lit(El::B)),
                 _ => format!("(zeros({shape}) {} 0.5)", self.rng.pick(&["<", ">"])),
             },
+            El::U8 | El::I32 | El::F32 => unreachable!("narrow types are built above"),
         })
     }
 
@@ -867,9 +924,14 @@ impl Gen {
             let choice = if d == 0 || self.rng.chance(0.2) {
                 self.rng.below(3)
             } else {
-                self.rng.below(25)
+                self.rng.below(31)
             };
-            if let Some(s) = self.array_once(el, dims, d.saturating_sub(1), choice) {
+            let r = if narrow(el) && choice > 2 {
+                self.v2_array_once(el, dims, d.saturating_sub(1))
+            } else {
+                self.array_once(el, dims, d.saturating_sub(1), choice)
+            };
+            if let Some(s) = r {
                 return Some(s);
             }
         }
@@ -1062,6 +1124,10 @@ impl Gen {
                     let op = *self.rng.pick(&["+", "-", "*", "/"]);
                     let y = if self.rng.chance(0.7) {
                         self.rng.pick(&vs).0.clone()
+                    } else if self.rng.chance(0.3) {
+                        // A typed scalar of another type (converted once, before the loop).
+                        let t = *self.rng.pick(&[El::U8, El::I32, El::I, El::F32]);
+                        self.strong(t, 0)
                     } else if self.rng.chance(0.5) {
                         self.lit(El::F)
                     } else {
@@ -1081,6 +1147,7 @@ impl Gen {
                 let tys = vec![Ty::of(other), Ty::A(el, dims.to_vec())];
                 Some(format!("{}.1", self.tuple(&tys, d)?))
             }
+            25..=30 => self.v2_array_once(el, dims, d),
             _ => None,
         }
     }
@@ -1104,7 +1171,7 @@ impl Gen {
             let ok = kept.iter().zip(dims).all(|(&k, &want)| fits(vd[k], want))
                 && (0..m)
                     .filter(|k| !kept.contains(k))
-                    .all(|k| vd[k] != Dim::K(0));
+                    .all(|k| self.nonempty(&[vd[k]]));
             if ok {
                 plans.push(kept);
             }
@@ -1133,10 +1200,18 @@ impl Gen {
     /// A slice of an axis of size `have` with `want` elements.
     fn slice_of(&mut self, have: Dim, want: Dim) -> String {
         let (Dim::K(m), Dim::K(n)) = (have, want) else {
+            if have == want && self.rng.chance(0.2) {
+                return "::-1".into();
+            }
             return ":".into();
         };
         if m == n && self.rng.chance(0.5) {
-            return ":".into();
+            return if self.rng.chance(0.2) { "::-1" } else { ":" }.into();
+        }
+        if self.rng.chance(0.3) {
+            if let Some(s) = self.stepped_slice(m as i64, n as i64) {
+                return s;
+            }
         }
         let lo = self.rng.range(0, (m - n) as i64);
         let hi = lo + n as i64;
@@ -1151,6 +1226,59 @@ impl Gen {
                 format!("{a}:{}", a - self.rng.range(0, 2))
             }
             _ => format!("{lo}:{hi}"),
+        }
+    }
+
+    /// A slice with a step other than 1 (negative too) taking exactly `n` of `m` elements.
+    fn stepped_slice(&mut self, m: i64, n: i64) -> Option<String> {
+        let t = self.rng.range(1, 3);
+        if n == 0 {
+            let a = self.rng.range(0, m);
+            return Some(if self.rng.chance(0.5) {
+                format!("{a}:{a}:{}", t + 1)
+            } else {
+                format!("{a}:{}:-{t}", a + self.rng.range(0, 2))
+            });
+        }
+        let span = (n - 1) * t; // first to last selected index
+        if span > m - 1 {
+            return None;
+        }
+        if self.rng.chance(0.5) && t > 1 {
+            // Forward: lo, lo + t, ..., then a stop past the last one but before the next.
+            let lo = self.rng.range(0, m - 1 - span);
+            let last = lo + span;
+            let hi = (last + 1 + self.rng.range(0, t - 1)).min(m);
+            let lo_s = if lo == 0 && self.rng.chance(0.3) {
+                String::new()
+            } else if self.rng.chance(0.2) {
+                (lo - m).to_string()
+            } else {
+                lo.to_string()
+            };
+            Some(if last + t >= m && self.rng.chance(0.5) {
+                format!("{lo_s}::{t}")
+            } else {
+                format!("{lo_s}:{hi}:{t}")
+            })
+        } else {
+            // Backward from `a`: a, a - t, ..., a - span, then a stop below that.
+            let a = self.rng.range(span, m - 1);
+            let b = a - span - 1 - self.rng.range(0, t - 1);
+            let a_s = if a == m - 1 && self.rng.chance(0.3) {
+                String::new()
+            } else if self.rng.chance(0.2) {
+                (a - m).to_string()
+            } else {
+                a.to_string()
+            };
+            if b >= 0 {
+                Some(format!("{a_s}:{b}:-{t}"))
+            } else if a - span < t {
+                Some(format!("{a_s}::-{t}"))
+            } else {
+                None
+            }
         }
     }
 
@@ -1230,6 +1358,16 @@ impl Gen {
     fn assignable(&mut self, ty: &Ty, d: u32) -> Option<String> {
         match ty {
             Ty::F | Ty::G if self.rng.chance(0.3) => Some(self.scalar(El::I, d)),
+            // Implicit conversions along promotion (`u8` → `i64`, `f32` → `f64`) and of
+            // integers into floats; none of them widens a variable (§2.3, §2.4).
+            Ty::F if self.rng.chance(0.2) => {
+                let t = *self.rng.pick(&[El::U8, El::I32, El::F32]);
+                Some(self.strong(t, d))
+            }
+            Ty::I if self.rng.chance(0.2) => {
+                let t = *self.rng.pick(&[El::U8, El::I32]);
+                Some(self.strong(t, d))
+            }
             t => self.expr(t, d),
         }
     }
@@ -1348,7 +1486,11 @@ impl Gen {
                 };
                 Some((s, Ty::T(actual)))
             }
-            Ty::F if annotated => Some((self.assignable(&Ty::F, d)?, Ty::F)),
+            Ty::F | Ty::I if annotated => Some((self.assignable(pty, d)?, pty.clone())),
+            // A literal converts to the narrow type of an annotated parameter if it fits.
+            Ty::U8 | Ty::I32 | Ty::F32 if annotated && self.rng.chance(0.3) => {
+                Some((self.weak_lit(pty.el().unwrap()), pty.clone()))
+            }
             t => Some((self.scalar(t.el().unwrap(), d), t.clone())),
         }
     }
@@ -1405,7 +1547,7 @@ impl Gen {
         } else {
             self.rng.range(1, 3) as u32
         };
-        let r = self.rng.below(40);
+        let r = self.rng.below(44);
         let nested = depth < 3 && self.mult < 300;
         match r {
             0..=5 => self.let_stmt(d),
@@ -1536,6 +1678,7 @@ impl Gen {
                     self.declare(&v.name, t, true);
                 }
             }
+            40..=43 => self.v2_stmt(d),
             _ => self.let_stmt(d),
         }
     }
@@ -1576,6 +1719,17 @@ impl Gen {
             return self.let_stmt(d);
         }
         let v = self.rng.pick(&vs).clone();
+        match &v.ty {
+            t if t.el().is_some_and(narrow) => {
+                return self.v2_assign_scalar(&v.name, t.el().unwrap(), d)
+            }
+            Ty::A(el, dims)
+                if !matches!(el, El::B | El::G) && (narrow(*el) || self.rng.chance(0.2)) =>
+            {
+                return self.v2_assign_array(&v.name, *el, &dims.clone(), d)
+            }
+            _ => {}
+        }
         match &v.ty {
             Ty::I | Ty::G | Ty::F if self.rng.chance(0.5) => {
                 let el = v.ty.el().unwrap();
@@ -1630,6 +1784,11 @@ impl Gen {
             "="
         };
         let lower = |g: &mut Gen| {
+            if narrow(el) {
+                // A store converts any number; `strong` keeps a literal from having to
+                // fit the narrow type in `a[i] += 300`.
+                return g.v2_num();
+            }
             let (a, _) = g.operands_for(el);
             if rank(a) > rank(el) {
                 el
@@ -1640,7 +1799,11 @@ impl Gen {
         if self.rng.chance(0.5) && (self.nonempty(&dims) || self.oops()) {
             let idx = self.indices(&name, &dims);
             let a = if numeric(el) { lower(self) } else { El::B };
-            let e = self.scalar(a, d);
+            let e = if narrow(el) {
+                self.strong(a, d)
+            } else {
+                self.scalar(a, d)
+            };
             self.line(&format!("{name}[{idx}] {op} {e};"));
             return;
         }
@@ -1648,8 +1811,9 @@ impl Gen {
         let mut parts = Vec::new();
         let mut rdims = Vec::new();
         for k in 0..m {
-            let slice =
-                dims[k] == Dim::K(0) || self.rng.chance(0.6) || (k == m - 1 && rdims.is_empty());
+            let slice = !self.nonempty(&dims[k..=k])
+                || self.rng.chance(0.6)
+                || (k == m - 1 && rdims.is_empty());
             if slice {
                 let n = match dims[k] {
                     Dim::K(n) => Dim::K(self.rng.range(0, n as i64) as usize),
@@ -1663,7 +1827,11 @@ impl Gen {
         }
         let a = if numeric(el) { lower(self) } else { El::B };
         let e = if self.rng.chance(0.5) {
-            self.scalar(a, d)
+            if narrow(el) {
+                self.strong(a, d)
+            } else {
+                self.scalar(a, d)
+            }
         } else {
             let want = if self.oops() {
                 self.rand_dims(rdims.len())
@@ -2165,4 +2333,1265 @@ fn balanced(s: &str) -> bool {
 /// The program for `seed`, and the arguments for its `main`.
 pub fn generate(seed: u64) -> (String, Vec<String>) {
     Gen::new(seed).program()
+}
+
+// =================================================================== nk version 2
+//
+// The narrow element types (`u8`, `i32`, `f32`) beside `bool`, `i64` and `f64`, NumPy 2's
+// promotion (NEP 50) with weak literals, wraparound, saturating float → int conversions,
+// bitwise operators and shifts, stepped and reversed slices, `None` axes, boolean masks,
+// integer index arrays, broadcasting of `(n, 1)` with `(1, m)` and of 1-D with 2-D, axis
+// reductions, `where`, `@`, `.T`, `concatenate`/`stack`. The version-1 generator above
+// reaches this part through `scalar`/`array`/`construct` of a narrow type and, now and
+// then, for `i64`, `f64` and `bool` too; version-2 expressions never involve `G`.
+
+fn narrow(el: El) -> bool {
+    matches!(el, El::U8 | El::I32 | El::F32)
+}
+fn int_el(el: El) -> bool {
+    matches!(el, El::U8 | El::I32 | El::I)
+}
+fn float_el(el: El) -> bool {
+    matches!(el, El::F32 | El::F)
+}
+fn tname(el: El) -> &'static str {
+    match el {
+        El::B => "bool",
+        El::U8 => "u8",
+        El::I32 => "i32",
+        El::I => "i64",
+        El::F32 => "f32",
+        El::F => "f64",
+        El::G => unreachable!("G has no name"),
+    }
+}
+/// The bit width of an integer type (shift counts must stay below it).
+fn width(el: El) -> u32 {
+    match el {
+        El::U8 => 8,
+        El::I32 => 32,
+        _ => 64,
+    }
+}
+const NUMS: [El; 5] = [El::U8, El::I32, El::I, El::F32, El::F];
+const ALL: [El; 6] = [El::B, El::U8, El::I32, El::I, El::F32, El::F];
+
+fn prank(el: El) -> u8 {
+    match el {
+        El::B => 0,
+        El::U8 => 1,
+        El::I32 => 2,
+        El::I => 3,
+        El::F32 => 4,
+        El::F => 5,
+        El::G => 9,
+    }
+}
+/// NumPy 2's promotion of two typed (strong) operands: `bool < u8 < i32 < i64 < f32 < f64`,
+/// except `i32`/`i64` with `f32` giving `f64`; `None` for `bool` with a number.
+fn promote(a: El, b: El) -> Option<El> {
+    if a == El::G || b == El::G {
+        return None;
+    }
+    if a == b {
+        return Some(a);
+    }
+    if a == El::B || b == El::B {
+        return None;
+    }
+    let (lo, hi) = if prank(a) < prank(b) { (a, b) } else { (b, a) };
+    Some(if hi == El::F32 && matches!(lo, El::I32 | El::I) {
+        El::F
+    } else {
+        hi
+    })
+}
+/// `/` and the float math functions: `f32` stays `f32`, everything else gives `f64`.
+fn float_of(p: El) -> El {
+    if p == El::F32 {
+        El::F32
+    } else {
+        El::F
+    }
+}
+fn div_result(a: El, b: El) -> Option<El> {
+    promote(a, b).filter(|p| *p != El::B).map(float_of)
+}
+fn arith_result(a: El, b: El) -> Option<El> {
+    promote(a, b).filter(|p| *p != El::B)
+}
+fn bit_result(a: El, b: El) -> Option<El> {
+    promote(a, b).filter(|p| !float_el(*p))
+}
+/// `dot`/`@`: integers give `i64`, floats the promoted type.
+fn matmul_result(a: El, b: El) -> Option<El> {
+    let p = arith_result(a, b)?;
+    Some(if int_el(p) { El::I } else { p })
+}
+
+/// Whether nk takes this expression as a literal (NEP 50's "weak" scalar): a number,
+/// parenthesized or negated; the two-argument built-ins (`minimum`, `max`, `atan2`...)
+/// take a `const` as one too.
+fn weak_text(s: &str) -> bool {
+    let t = s.trim();
+    if let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        if balanced(inner) {
+            return weak_text(inner);
+        }
+    }
+    if let Some(inner) = t.strip_prefix('-') {
+        return weak_text(inner);
+    }
+    let mut cs = t.chars();
+    match cs.next() {
+        Some('C') => !t[1..].is_empty() && t[1..].chars().all(|c| c.is_ascii_digit()),
+        Some(c) if c.is_ascii_digit() => t
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '-')),
+        _ => false,
+    }
+}
+
+/// Parenthesized unless a name (for indexing an expression: `(a + b)[::-1]`).
+fn paren(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        s.to_string()
+    } else {
+        format!("({s})")
+    }
+}
+
+const U8_VALS: &[&str] = &[
+    "0", "1", "7", "127", "128", "200", "255", "256", "300", "(-1)", "(-128)",
+];
+const I32_VALS: &[&str] = &[
+    "0",
+    "1",
+    "(-1)",
+    "(-7)",
+    "65536",
+    "1000000007",
+    "2147483647",
+    "(-2147483647 - 1)",
+    "2147483648",
+    "4294967295",
+    "(-3000000000)",
+];
+const F32_VALS: &[&str] = &[
+    "0.1",
+    "1.0",
+    "(-0.0)",
+    "2.5",
+    "(-7.5)",
+    "16777217",
+    "16777216.0",
+    "3.4028235e38",
+    "1e39",
+    "(-1e39)",
+    "1e-45",
+    "1e-46",
+    "0.3333333333333333",
+    "1e-3",
+    "(1.0 / 0.0)",
+    "(0.0 / 0.0)",
+];
+/// Literals that stay literals (weak): no operator in them.
+const WEAK_FLOATS: &[&str] = &[
+    "0.5",
+    "(-2.25)",
+    "1.5",
+    "0.1",
+    "3.0",
+    "(-0.0)",
+    "1e-3",
+    "1e10",
+    "3.4e38",
+    "1e39",
+    "1e-40",
+    "16777217.0",
+    "(-7.5)",
+    "1e308",
+    "0.0",
+];
+/// Float values for conversions into integers: in range, at the edges, out of range, NaN.
+const F_TO_INT: &[&str] = &[
+    "2.7",
+    "(-2.7)",
+    "255.9",
+    "256.0",
+    "(-0.5)",
+    "(-1.5)",
+    "2147483647.5",
+    "(-2147483649.0)",
+    "1e10",
+    "(-1e10)",
+    "1e20",
+    "(-1e20)",
+    "9.3e18",
+    "(1.0 / 0.0)",
+    "(-1.0 / 0.0)",
+    "(0.0 / 0.0)",
+];
+
+impl Gen {
+    fn v2_any(&mut self) -> El {
+        *self.rng.pick(&ALL)
+    }
+    fn v2_num(&mut self) -> El {
+        *self.rng.pick(&NUMS)
+    }
+
+    /// A typed scalar of a narrow type, written as a conversion (`u8(300)` wraps,
+    /// `i32(1e10)` saturates, `f32(16777217)` rounds).
+    fn v2_lit(&mut self, el: El) -> String {
+        let v = match el {
+            El::U8 if self.rng.chance(0.2) => self.rng.pick(F_TO_INT).to_string(),
+            El::U8 => self.rng.pick(U8_VALS).to_string(),
+            El::I32 if self.rng.chance(0.2) => self.rng.pick(F_TO_INT).to_string(),
+            El::I32 => self.rng.pick(I32_VALS).to_string(),
+            El::F32 => self.rng.pick(F32_VALS).to_string(),
+            _ => return self.lit(el),
+        };
+        let v = if self.rng.chance(0.3) && !v.starts_with('(') {
+            let w = self.rng.range(0, 9);
+            if v.contains('.') || v.contains('e') {
+                format!("{w}.5")
+            } else {
+                w.to_string()
+            }
+        } else {
+            v
+        };
+        format!("{}({v})", tname(el))
+    }
+
+    /// A literal that takes `el`'s kind in an operator with an `el` operand (it fits).
+    fn weak_lit(&mut self, el: El) -> String {
+        match el {
+            El::U8 => self
+                .rng
+                .pick(&[
+                    "0", "1", "2", "3", "7", "100", "127", "128", "200", "254", "255",
+                ])
+                .to_string(),
+            El::I32 => self
+                .rng
+                .pick(&[
+                    "0",
+                    "1",
+                    "2",
+                    "3",
+                    "(-1)",
+                    "(-7)",
+                    "1000",
+                    "65536",
+                    "2147483647",
+                    "(-2147483648)",
+                ])
+                .to_string(),
+            El::I => {
+                let s = self.lit(El::I);
+                if weak_text(&s) {
+                    s
+                } else {
+                    "9223372036854775807".into()
+                }
+            }
+            El::F32 if self.rng.chance(0.3) => self
+                .rng
+                .pick(&["0", "1", "3", "(-2)", "100", "16777217"])
+                .to_string(),
+            _ => self.rng.pick(WEAK_FLOATS).to_string(),
+        }
+    }
+
+    /// A non-zero literal for `el` (an integer divisor).
+    fn weak_divisor(&mut self, el: El) -> String {
+        match el {
+            El::U8 => self
+                .rng
+                .pick(&["1", "2", "3", "7", "16", "255"])
+                .to_string(),
+            El::I32 => self
+                .rng
+                .pick(&["1", "3", "(-1)", "(-4)", "7", "2147483647"])
+                .to_string(),
+            _ => self.rng.pick(I_DIVISORS).to_string(),
+        }
+    }
+
+    /// A typed (strong) scalar of `el`: a literal is wrapped in a conversion.
+    fn strong(&mut self, el: El, d: u32) -> String {
+        let s = self.scalar(el, d);
+        if weak_text(&s) {
+            format!("{}({s})", tname(el))
+        } else {
+            s
+        }
+    }
+
+    fn v2_scalar(&mut self, el: El, d: u32) -> String {
+        if d == 0 || self.rng.chance(0.25) {
+            if let Some(s) = self.scalar_leaf(el) {
+                return s;
+            }
+        }
+        let d = d.saturating_sub(1);
+        for _ in 0..8 {
+            if let Some(s) = self.v2_scalar_once(el, d) {
+                return s;
+            }
+        }
+        self.lit(el)
+    }
+
+    /// Two operand types whose result under `f` is `el`.
+    fn pair_for(&mut self, el: El, f: fn(El, El) -> Option<El>) -> Option<(El, El)> {
+        let mut ps = Vec::new();
+        for a in ALL {
+            for b in ALL {
+                if f(a, b) == Some(el) {
+                    ps.push((a, b));
+                }
+            }
+        }
+        if ps.is_empty() {
+            None
+        } else {
+            Some(*self.rng.pick(&ps))
+        }
+    }
+
+    /// Scalar operands of a binary operator with result `el` (under `f`): two typed ones,
+    /// or one of type `el` and a weak literal taking its kind, in either order.
+    fn scalar_operands(
+        &mut self,
+        el: El,
+        f: fn(El, El) -> Option<El>,
+        d: u32,
+    ) -> Option<(String, String, El, El, bool)> {
+        if el != El::B && self.rng.chance(0.35) {
+            let x = self.strong(el, d);
+            let y = self.weak_lit(el);
+            return Some(if self.rng.chance(0.5) {
+                (x, y, el, el, true)
+            } else {
+                (y, x, el, el, true)
+            });
+        }
+        let (a, b) = self.pair_for(el, f)?;
+        Some((self.strong(a, d), self.strong(b, d), a, b, false))
+    }
+
+    /// A scalar of `el` (any of the six types) built with version-2 operations.
+    fn v2_scalar_once(&mut self, el: El, d: u32) -> Option<String> {
+        if el == El::G {
+            return None;
+        }
+        Some(match self.rng.below(16) {
+            0..=3 if el != El::B => {
+                let op = *self
+                    .rng
+                    .pick(&["+", "-", "*", "+", "*", "//", "%", "**", "/"]);
+                match op {
+                    "/" => {
+                        if !float_el(el) {
+                            return None;
+                        }
+                        let (x, y, ..) = self.scalar_operands(el, div_result, d)?;
+                        format!("({x} / {y})")
+                    }
+                    "//" | "%" | "**" => {
+                        // A divisor or exponent of an integer result is made non-zero / non-negative.
+                        let (a, b) = self.pair_for(el, arith_result)?;
+                        let x = self.strong(a, d);
+                        let y = if float_el(el) || self.oops() {
+                            self.strong(b, d)
+                        } else if self.rng.chance(0.3) && a == el {
+                            // A literal takes the other operand's type.
+                            if op == "**" {
+                                self.rng.range(0, 4).to_string()
+                            } else {
+                                self.weak_divisor(el)
+                            }
+                        } else if op == "**" {
+                            format!("({} & 3)", self.strong(b, d))
+                        } else {
+                            format!("({} | 1)", self.strong(b, d))
+                        };
+                        format!("({x} {op} {y})")
+                    }
+                    _ => {
+                        let (x, y, ..) = self.scalar_operands(el, arith_result, d)?;
+                        format!("({x} {op} {y})")
+                    }
+                }
+            }
+            4 if int_el(el) || el == El::B => {
+                let op = *self.rng.pick(&["&", "|", "^"]);
+                let (x, y, ..) = self.scalar_operands(el, bit_result, d)?;
+                format!("({x} {op} {y})")
+            }
+            5 if int_el(el) => {
+                let op = *self.rng.pick(&["<<", ">>"]);
+                let (a, b) = self.pair_for(el, bit_result)?;
+                let x = self.strong(a, d);
+                let w = width(el) as i64;
+                let n = if self.oops() {
+                    self.strong(b, d)
+                } else if self.rng.chance(0.4) && a == el {
+                    self.rng.range(0, w - 1).to_string()
+                } else {
+                    format!("({} & {})", self.strong(b, d), w - 1)
+                };
+                format!("({x} {op} {n})")
+            }
+            6 => match el {
+                El::B => format!("(~{})", self.strong(El::B, d)),
+                _ if int_el(el) && self.rng.chance(0.4) => format!("(~{})", self.strong(el, d)),
+                _ if self.rng.chance(0.5) => format!("(-{})", self.strong(el, d)),
+                _ => format!("abs({})", self.strong(el, d)),
+            },
+            7 | 8 => {
+                // A conversion: wraps, saturates, rounds, tests non-zero.
+                let src = if self.rng.chance(0.3) && int_el(el) {
+                    El::F
+                } else {
+                    self.v2_any()
+                };
+                let x = if src == El::F && self.rng.chance(0.4) {
+                    self.rng.pick(F_TO_INT).to_string()
+                } else {
+                    self.scalar(src, d)
+                };
+                let f = match el {
+                    El::I if self.rng.chance(0.3) && src != El::B => "int",
+                    El::F if self.rng.chance(0.3) && src != El::B => "float",
+                    _ => tname(el),
+                };
+                format!("{f}({x})")
+            }
+            9 if el != El::B => {
+                let f = *self.rng.pick(&["min", "max", "minimum", "maximum"]);
+                let (x, y, ..) = self.scalar_operands(el, arith_result, d)?;
+                format!("{f}({x}, {y})")
+            }
+            10 if float_el(el) => {
+                if self.rng.chance(0.3) {
+                    let f = *self.rng.pick(&["atan2", "pow"]);
+                    let (a, b) = self.pair_for(el, div_result)?;
+                    let (x, y) = (self.strong(a, d), self.strong(b, d));
+                    format!("{f}({x}, {y})")
+                } else {
+                    let f = *self.rng.pick(&[
+                        "sqrt", "exp", "log", "log10", "sin", "cos", "tan", "atan", "tanh",
+                        "floor", "ceil", "round", "square", "exp2",
+                    ]);
+                    let src = if el == El::F32 {
+                        El::F32
+                    } else {
+                        *self.rng.pick(&[El::U8, El::I32, El::I, El::F])
+                    };
+                    let src = if f == "square" { el } else { src };
+                    format!("{f}({})", self.strong(src, d))
+                }
+            }
+            11 | 12 => self.v2_reduction(el, d)?,
+            13 if el == El::B => {
+                if self.rng.chance(0.3) {
+                    let f = *self.rng.pick(&["isnan", "isinf", "isfinite"]);
+                    let a = *self.rng.pick(&[El::F32, El::F]);
+                    return Some(format!("{f}({})", self.strong(a, d)));
+                }
+                let op = *self.rng.pick(&["<", "<=", ">", ">=", "==", "!="]);
+                let a = self.v2_num();
+                let x = self.strong(a, d);
+                let y = if self.rng.chance(0.4) {
+                    // A literal keeps its value in a comparison, even out of `a`'s range.
+                    if float_el(a) || self.rng.chance(0.3) {
+                        self.rng.pick(WEAK_FLOATS).to_string()
+                    } else {
+                        self.rng
+                            .pick(&["300", "(-1)", "256", "2147483648", "0", "255"])
+                            .to_string()
+                    }
+                } else {
+                    let b = self.v2_num();
+                    self.strong(b, d)
+                };
+                format!("({x} {op} {y})")
+            }
+            14 if el != El::B => {
+                let c = self.scalar(El::B, d);
+                let (x, y, ..) = self.scalar_operands(el, arith_result, d)?;
+                format!("where({c}, {x}, {y})")
+            }
+            _ => self.scalar_leaf(el)?,
+        })
+    }
+
+    /// A scalar of `el` computed from an array (whole-array reductions, `dot`, `@`).
+    fn v2_reduction(&mut self, el: El, d: u32) -> Option<String> {
+        let nd = self.rng.range(1, 3) as usize;
+        match (el, self.rng.below(5)) {
+            (El::B, _) => {
+                let f = *self.rng.pick(&["any", "all"]);
+                let a = self.v2_any();
+                Some(format!("{f}({})", self.any_array(a, nd, d)?.0))
+            }
+            (El::I, 0) => {
+                let a = *self.rng.pick(&[El::B, El::U8, El::I32, El::I]);
+                let f = *self.rng.pick(&["sum", "prod", "count_nonzero"]);
+                Some(format!("{f}({})", self.any_array(a, nd, d)?.0))
+            }
+            (El::I, 1) => {
+                let a = self.v2_num();
+                let f = *self.rng.pick(&["argmin", "argmax"]);
+                Some(format!("{f}({})", self.nonempty_array(a, nd, d)?))
+            }
+            (El::F | El::F32, 0) => {
+                // Whole-array statistics: f32 stays f32, everything else gives f64.
+                let a = if el == El::F32 {
+                    El::F32
+                } else {
+                    *self.rng.pick(&[El::B, El::U8, El::I32, El::I, El::F])
+                };
+                let f = *self.rng.pick(&["mean", "var", "std"]);
+                Some(format!("{f}({})", self.any_array(a, nd, d)?.0))
+            }
+            (El::F | El::F32, 1) => {
+                let f = *self.rng.pick(&["sum", "prod"]);
+                Some(format!("{f}({})", self.any_array(el, nd, d)?.0))
+            }
+            (_, 2) if el != El::B => {
+                let f = *self.rng.pick(&["min", "max"]);
+                Some(format!("{f}({})", self.nonempty_array(el, nd, d)?))
+            }
+            (El::I | El::F | El::F32, _) => {
+                let (a, b) = self.pair_for(el, matmul_result)?;
+                if a == El::B || b == El::B {
+                    return None;
+                }
+                let (x, dims) = self.any_array(a, 1, d)?;
+                let dims = if self.oops() { self.rand_dims(1) } else { dims };
+                let y = self.array(b, &dims, d)?;
+                Some(if self.rng.chance(0.5) {
+                    format!("({x} @ {y})")
+                } else {
+                    format!("dot({x}, {y})")
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Array constructors for any of the six element types.
+    fn v2_construct(&mut self, el: El, dims: &[Dim]) -> Option<String> {
+        let shape = self.shape_expr(dims)?;
+        let t = tname(el);
+        let total: Option<usize> = dims
+            .iter()
+            .map(|d| if let Dim::K(n) = d { Some(*n) } else { None })
+            .product();
+        let reshaped = |s: String| {
+            if dims.len() == 1 {
+                s
+            } else {
+                format!("reshape({s}, {shape})")
+            }
+        };
+        Some(match self.rng.below(8) {
+            0 => format!("zeros({shape}, {t})"),
+            7 => match el {
+                // `empty` fills with zeros; the `*_like` built-ins give i64 for bool and
+                // narrow integers (they are written in nk, §10).
+                El::I | El::F | El::F32 if self.rng.chance(0.6) => {
+                    let src = match el {
+                        El::I => *self.rng.pick(&[El::B, El::U8, El::I32, El::I]),
+                        e => e,
+                    };
+                    let x = self.array(src, dims, 0)?;
+                    format!(
+                        "{}({x})",
+                        self.rng.pick(&["zeros_like", "ones_like", "empty_like"])
+                    )
+                }
+                _ => format!("empty({shape}, {t})"),
+            },
+            1 => format!("ones({shape}, dtype={t})"),
+            2 => {
+                let v = if el == El::B {
+                    self.lit(El::B)
+                } else if self.rng.chance(0.5) {
+                    self.weak_lit(el)
+                } else {
+                    self.lit(el)
+                };
+                if self.rng.chance(0.5) || weak_text(&v) {
+                    format!("full({shape}, {v}, {t})")
+                } else {
+                    format!("full({shape}, {v})")
+                }
+            }
+            3 | 4 if total.is_some() && el != El::B => {
+                let n = total.unwrap() as i64;
+                let lo = self.rng.range(-3, 250);
+                if lo == 0 || self.rng.chance(0.3) {
+                    reshaped(format!("arange({n}, dtype={t})"))
+                } else {
+                    reshaped(format!("arange({lo}, {}, dtype={t})", lo + n))
+                }
+            }
+            5 if total.is_some() => {
+                // A conversion of a version-1 array (wraps, saturates, rounds).
+                let n = total.unwrap();
+                let src = match self.rng.below(3) {
+                    0 => format!("linspace({}, {}, {n})", self.lit(El::F), self.lit(El::F)),
+                    1 => format!(
+                        "(randn({n}) * {})",
+                        self.rng.pick(&["1.0", "100.0", "1e10", "3e9"])
+                    ),
+                    _ => format!("(arange({n}) * {} - {})", self.lit(El::I), self.lit(El::I)),
+                };
+                let src = reshaped(src);
+                if self.rng.chance(0.5) {
+                    format!("astype({src}, {t})")
+                } else {
+                    format!("{t}({src})")
+                }
+            }
+            _ => {
+                let src = self.v2_any();
+                let x = self.array(src, dims, 0)?;
+                format!("astype({x}, {t})")
+            }
+        })
+    }
+
+    /// Shapes for the two operands of a broadcasting operation with result `dims`: each
+    /// axis full on both sides or 1 on one side (`(n, 1)` with `(1, m)`), and now and then
+    /// one side without leading axes (1-D with 2-D).
+    fn bcast_dims(&mut self, dims: &[Dim]) -> (Vec<Dim>, Vec<Dim>) {
+        let mut x = Vec::new();
+        let mut y = Vec::new();
+        for &dk in dims {
+            match self.rng.below(5) {
+                0..=2 => {
+                    x.push(dk);
+                    y.push(dk);
+                }
+                3 => {
+                    x.push(Dim::K(1));
+                    y.push(dk);
+                }
+                _ => {
+                    x.push(dk);
+                    y.push(Dim::K(1));
+                }
+            }
+        }
+        if dims.len() >= 2 && self.rng.chance(0.3) {
+            let drop = self.rng.range(1, dims.len() as i64 - 1) as usize;
+            x[..drop].copy_from_slice(&dims[..drop]);
+            y.drain(..drop);
+        }
+        if self.oops() && !y.is_empty() {
+            let k = self.rng.below(y.len());
+            y[k] = Dim::K(self.rng.range(0, 5) as usize);
+        }
+        (x, y)
+    }
+
+    /// The two sides of a broadcasting binary operation with result shape `dims`: an
+    /// array of `a` and a scalar of `b` (typed), or two arrays whose shapes broadcast to
+    /// `dims`. `wrap` guards the second operand (a divisor, an exponent, a shift count).
+    fn bin_sides(
+        &mut self,
+        (a, b): (El, El),
+        dims: &[Dim],
+        d: u32,
+        wrap: &dyn Fn(String) -> String,
+    ) -> Option<(String, String)> {
+        if self.rng.chance(0.3) {
+            let x = self.array(a, dims, d)?;
+            let y = self.strong(b, d);
+            return Some((x, wrap(y)));
+        }
+        let (xd, yd) = self.bcast_dims(dims);
+        if self.rng.chance(0.5) {
+            let x = self.array(a, &xd, d)?;
+            let y = self.array(b, &yd, d)?;
+            Some((x, wrap(y)))
+        } else {
+            let x = self.array(a, &yd, d)?;
+            let y = self.array(b, &xd, d)?;
+            Some((x, wrap(y)))
+        }
+    }
+
+    /// An array of `el` and exactly the shape `dims` built with version-2 operations.
+    fn v2_array_once(&mut self, el: El, dims: &[Dim], d: u32) -> Option<String> {
+        if el == El::G {
+            return None;
+        }
+        let nd = dims.len();
+        match self.rng.below(22) {
+            0 => self.v2_construct(el, dims),
+            1 | 2 => {
+                let src = self.v2_any();
+                let x = self.array(src, dims, d)?;
+                Some(if self.rng.chance(0.5) {
+                    format!("astype({x}, {})", tname(el))
+                } else {
+                    format!("{}({x})", tname(el))
+                })
+            }
+            3..=5 if el != El::B => {
+                let op = *self
+                    .rng
+                    .pick(&["+", "-", "*", "+", "*", "//", "%", "**", "/"]);
+                let f = if op == "/" { div_result } else { arith_result };
+                if op == "/" && !float_el(el) {
+                    return None;
+                }
+                if self.rng.chance(0.3) {
+                    // An array of `el` with a weak literal.
+                    let x = self.array(el, dims, d)?;
+                    let y = match op {
+                        "//" | "%" if int_el(el) => self.weak_divisor(el),
+                        "**" if int_el(el) => self.rng.range(0, 3).to_string(),
+                        _ => self.weak_lit(el),
+                    };
+                    return Some(if self.rng.chance(0.6) || matches!(op, "//" | "%" | "**") {
+                        format!("({x} {op} {y})")
+                    } else {
+                        format!("({y} {op} {x})")
+                    });
+                }
+                let ab = self.pair_for(el, f)?;
+                let guard = int_el(el) && !self.oops();
+                let (x, y) = match op {
+                    "//" | "%" if guard => {
+                        self.bin_sides(ab, dims, d, &|y| format!("({y} | 1)"))?
+                    }
+                    "**" if guard => self.bin_sides(ab, dims, d, &|y| format!("({y} & 3)"))?,
+                    _ => self.bin_sides(ab, dims, d, &|y| y)?,
+                };
+                Some(format!("({x} {op} {y})"))
+            }
+            6 if int_el(el) || el == El::B => {
+                let op = *self.rng.pick(&["&", "|", "^"]);
+                let ab = self.pair_for(el, bit_result)?;
+                let (x, y) = self.bin_sides(ab, dims, d, &|y| y)?;
+                Some(format!("({x} {op} {y})"))
+            }
+            7 if int_el(el) => {
+                let op = *self.rng.pick(&["<<", ">>"]);
+                let ab = self.pair_for(el, bit_result)?;
+                let w = width(el) as i64;
+                let (x, n) = if self.oops() {
+                    self.bin_sides(ab, dims, d, &|y| y)?
+                } else if self.rng.chance(0.4) {
+                    // A literal count takes the shifted array's type.
+                    (
+                        self.array(el, dims, d)?,
+                        self.rng.range(0, w - 1).to_string(),
+                    )
+                } else {
+                    self.bin_sides(ab, dims, d, &|y| format!("({y} & {})", w - 1))?
+                };
+                Some(format!("({x} {op} {n})"))
+            }
+            8 => {
+                let x = self.array(el, dims, d)?;
+                Some(match el {
+                    El::B => format!("(~{x})"),
+                    _ if int_el(el) && self.rng.chance(0.4) => format!("(~{x})"),
+                    _ if self.rng.chance(0.5) => format!("(-{x})"),
+                    _ => format!("abs({x})"),
+                })
+            }
+            9 if float_el(el) => {
+                let f = *self.rng.pick(&[
+                    "sqrt", "exp", "log", "sin", "cos", "tanh", "floor", "ceil", "round", "square",
+                ]);
+                let src = if el == El::F32 || f == "square" {
+                    el
+                } else {
+                    *self.rng.pick(&[El::U8, El::I32, El::I, El::F])
+                };
+                Some(format!("{f}({})", self.array(src, dims, d)?))
+            }
+            10 if el != El::B => {
+                let f = *self.rng.pick(&["minimum", "maximum"]);
+                let ab = self.pair_for(el, arith_result)?;
+                let (x, y) = self.bin_sides(ab, dims, d, &|y| y)?;
+                Some(if self.rng.chance(0.5) {
+                    format!("{f}({x}, {y})")
+                } else {
+                    format!("{f}({y}, {x})")
+                })
+            }
+            11 if el == El::B => {
+                let op = *self.rng.pick(&["<", "<=", ">", ">=", "==", "!="]);
+                let ab = (self.v2_num(), self.v2_num());
+                let (x, y) = if self.rng.chance(0.3) {
+                    let lit = *self.rng.pick(&["300", "(-1)", "0", "0.5", "255", "(-0.0)"]);
+                    (self.array(ab.0, dims, d)?, lit.to_string())
+                } else {
+                    self.bin_sides(ab, dims, d, &|y| y)?
+                };
+                Some(format!("({x} {op} {y})"))
+            }
+            12 if el != El::B => {
+                // where(c, a, b): the promoted type of `a` and `b`, all three broadcast.
+                let c = self.array(El::B, dims, d)?;
+                let ab = self.pair_for(el, arith_result)?;
+                let (x, y) = if self.rng.chance(0.2) {
+                    (self.strong(ab.0, d), self.strong(ab.1, d))
+                } else {
+                    let (x, y) = self.bin_sides(ab, dims, d, &|y| y)?;
+                    if self.rng.chance(0.3) {
+                        // Now and then the condition is the smaller one.
+                        let (cd, _) = self.bcast_dims(dims);
+                        let c = self.array(El::B, &cd, d)?;
+                        let xx = self.array(ab.0, dims, d)?;
+                        return Some(format!("where({c}, {xx}, {y})"));
+                    }
+                    (x, y)
+                };
+                Some(if self.rng.chance(0.5) {
+                    format!("where({c}, {x}, {y})")
+                } else {
+                    format!("where({c}, {y}, {x})")
+                })
+            }
+            13 => self.v2_index_array(el, dims, d),
+            14 if nd <= 2 => self.v2_axis_reduction(el, dims, d),
+            15 if nd >= 2 => {
+                let t: Vec<Dim> = dims.iter().rev().copied().collect();
+                let x = self.array(el, &t, d)?;
+                Some(if nd == 2 && self.rng.chance(0.5) {
+                    format!("transpose({x})")
+                } else {
+                    format!("{}.T", paren(&x))
+                })
+            }
+            16 if nd <= 2 && matches!(el, El::I | El::F | El::F32) => {
+                let (a, b) = self.pair_for(el, matmul_result)?;
+                if a == El::B || b == El::B {
+                    return None;
+                }
+                let k = Dim::K(self.rng.range(1, 4) as usize);
+                let (xd, yd) = match nd {
+                    1 if self.rng.chance(0.5) => (vec![k], vec![k, dims[0]]),
+                    1 => (vec![dims[0], k], vec![k]),
+                    _ => (vec![dims[0], k], vec![k, dims[1]]),
+                };
+                let yd = if self.oops() {
+                    self.rand_dims(yd.len())
+                } else {
+                    yd
+                };
+                let x = self.array(a, &xd, d)?;
+                let y = self.array(b, &yd, d)?;
+                Some(if self.rng.chance(0.7) {
+                    format!("({x} @ {y})")
+                } else {
+                    format!("dot({x}, {y})")
+                })
+            }
+            17 => {
+                // A `None` axis: `x[:, None]`, `x[None, :]` (views).
+                let ones: Vec<usize> = (0..nd).filter(|&k| dims[k] == Dim::K(1)).collect();
+                if ones.is_empty() || nd == 1 && self.rng.chance(0.5) {
+                    return None;
+                }
+                let k = *self.rng.pick(&ones);
+                let mut src = dims.to_vec();
+                src.remove(k);
+                if src.is_empty() {
+                    return None;
+                }
+                let x = self.array(el, &src, d)?;
+                let mut parts = vec![":"; src.len()];
+                parts.insert(k, "None");
+                Some(format!("{}[{}]", paren(&x), parts.join(", ")))
+            }
+            18 if nd == 1 => {
+                // Steps on an expression: reversed, every other element.
+                let Dim::K(n) = dims[0] else {
+                    let x = self.array(el, dims, d)?;
+                    return Some(format!("{}[::-1]", paren(&x)));
+                };
+                let (m, s) = match self.rng.below(4) {
+                    0 => (n, "::-1".to_string()),
+                    1 if n > 0 => (2 * n - self.rng.below(2), "::2".to_string()),
+                    2 if n > 0 => (2 * n - self.rng.below(2), "::-2".to_string()),
+                    _ => (2 * n + self.rng.below(2), "1::2".to_string()),
+                };
+                let x = self.array(el, &[Dim::K(m)], d)?;
+                Some(format!("{}[{s}]", paren(&x)))
+            }
+            19 if nd <= 2 => {
+                // concatenate along an axis, or stack two arrays along a new one.
+                let k = self.rng.below(nd);
+                let (a, b) = if el == El::B {
+                    (El::B, El::B)
+                } else {
+                    self.pair_for(el, arith_result)?
+                };
+                if el != El::B && (a == El::B || b == El::B) {
+                    return None;
+                }
+                if let Dim::K(2) = dims[k] {
+                    if self.rng.chance(0.5) {
+                        let mut src = dims.to_vec();
+                        src.remove(k);
+                        if !src.is_empty() {
+                            let x = self.array(a, &src, d)?;
+                            let y = self.array(b, &src, d)?;
+                            return Some(format!("stack(({x}, {y}), axis={k})"));
+                        }
+                    }
+                }
+                let Dim::K(n) = dims[k] else { return None };
+                let n1 = self.rng.range(0, n as i64) as usize;
+                let (mut xd, mut yd) = (dims.to_vec(), dims.to_vec());
+                xd[k] = Dim::K(n1);
+                yd[k] = Dim::K(n - n1);
+                let x = self.array(a, &xd, d)?;
+                let y = self.array(b, &yd, d)?;
+                Some(if k == 0 && self.rng.chance(0.5) {
+                    format!("concatenate(({x}, {y}))")
+                } else {
+                    format!("concatenate(({x}, {y}), axis={k})")
+                })
+            }
+            20 if el != El::B => {
+                let x = self.array(el, dims, d)?;
+                Some(format!("sort({x})"))
+            }
+            21 => {
+                // An array literal (elements of one type: not weak), or `ravel`.
+                let known: Option<Vec<usize>> = dims
+                    .iter()
+                    .map(|d| if let Dim::K(n) = d { Some(*n) } else { None })
+                    .collect();
+                let known = known?;
+                if nd == 1 && known[0] > 1 && self.rng.chance(0.5) {
+                    // ravel of a 2-D array (a view if contiguous, else a copy).
+                    let n = known[0];
+                    let r = (1..=n).filter(|r| n % r == 0).collect::<Vec<_>>();
+                    let r = *self.rng.pick(&r);
+                    let src = [Dim::K(r), Dim::K(n / r)];
+                    return Some(if self.rng.chance(0.4) {
+                        let t = [Dim::K(n / r), Dim::K(r)];
+                        format!("ravel({}.T)", paren(&self.array(el, &t, d)?))
+                    } else {
+                        format!("ravel({})", self.array(el, &src, d)?)
+                    });
+                }
+                if nd > 2 || known.contains(&0) || known.iter().product::<usize>() > 12 {
+                    return None;
+                }
+                let row = |g: &mut Gen, n: usize| -> String {
+                    let xs: Vec<String> = (0..n).map(|_| g.scalar(el, d.min(1))).collect();
+                    format!("[{}]", xs.join(", "))
+                };
+                Some(if nd == 1 {
+                    row(self, known[0])
+                } else {
+                    let rows: Vec<String> = (0..known[0]).map(|_| row(self, known[1])).collect();
+                    format!("[{}]", rows.join(", "))
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// `x[idx]`: a 1-D variable indexed by an integer array of shape `dims` (entries in
+    /// bounds, some negative, unless by design).
+    fn v2_index_array(&mut self, el: El, dims: &[Dim], d: u32) -> Option<String> {
+        let vs = self.array_vars(|e, ds| e == el && ds.len() == 1 && self.nonempty(ds));
+        if vs.is_empty() {
+            return None;
+        }
+        let (name, _, vd) = self.rng.pick(&vs).clone();
+        Some(format!(
+            "{name}[{}]",
+            self.index_array(&name, vd[0], dims, d)?
+        ))
+    }
+
+    /// An integer array of shape `dims` whose entries index an axis of size `n` (the array
+    /// `name`'s first axis).
+    fn index_array(&mut self, name: &str, n: Dim, dims: &[Dim], d: u32) -> Option<String> {
+        let (len, small) = match n {
+            Dim::K(n) => (n.to_string(), n <= 127),
+            Dim::S(_) => (format!("len({name})"), false),
+        };
+        let t = if small {
+            *self.rng.pick(&[El::U8, El::I32, El::I])
+        } else {
+            *self.rng.pick(&[El::I32, El::I])
+        };
+        let src = self.array(t, dims, d)?;
+        if self.oops() {
+            return Some(src);
+        }
+        let t = if matches!(n, Dim::S(_)) { El::I } else { t };
+        Some(if t != El::U8 && self.rng.chance(0.3) {
+            format!("({src} % {len} - {len})")
+        } else {
+            format!("({src} % {len})")
+        })
+    }
+
+    /// A reduction along an axis of a one-axis-larger array (or `cumsum` along an axis).
+    fn v2_axis_reduction(&mut self, el: El, dims: &[Dim], d: u32) -> Option<String> {
+        let nd = dims.len();
+        let k = self.rng.below(nd + 1);
+        let s = if self.rng.chance(0.05) {
+            0
+        } else {
+            self.rng.range(1, 4) as usize
+        };
+        let mut src = dims.to_vec();
+        src.insert(k, Dim::K(s));
+        let (f, a): (&str, El) = match el {
+            El::I => match self.rng.below(3) {
+                0 => (
+                    *self.rng.pick(&["sum", "prod"]),
+                    *self.rng.pick(&[El::B, El::U8, El::I32, El::I]),
+                ),
+                1 => (*self.rng.pick(&["argmin", "argmax"]), self.v2_any()),
+                _ => (*self.rng.pick(&["min", "max"]), El::I),
+            },
+            El::B => (*self.rng.pick(&["any", "all", "min", "max"]), El::B),
+            El::F32 | El::F if self.rng.chance(0.4) => {
+                let a = if el == El::F32 {
+                    El::F32
+                } else {
+                    *self.rng.pick(&[El::B, El::U8, El::I, El::F])
+                };
+                (*self.rng.pick(&["mean", "var", "std"]), a)
+            }
+            El::F32 | El::F => (*self.rng.pick(&["sum", "prod", "min", "max"]), el),
+            _ => (*self.rng.pick(&["min", "max"]), el),
+        };
+        let f = if (f == "any" || f == "all") && self.rng.chance(0.5) {
+            // any/all take every element type.
+            let a2 = self.v2_any();
+            let x = self.array(a2, &src, d)?;
+            return Some(format!("{f}({x}, axis={k})"));
+        } else {
+            f
+        };
+        let needs_elements = matches!(f, "min" | "max" | "argmin" | "argmax");
+        if s == 0 && needs_elements && !self.oops() {
+            return None;
+        }
+        if self.rng.chance(0.15) && matches!(f, "sum" | "prod") && el != El::B {
+            // cumsum/cumprod along an axis keep the shape.
+            let g = if f == "sum" { "cumsum" } else { "cumprod" };
+            let kk = self.rng.below(nd);
+            let x = self.array(a, dims, d)?;
+            return Some(format!("{g}({x}, axis={kk})"));
+        }
+        let x = self.array(a, &src, d)?;
+        let axis = if self.rng.chance(0.3) {
+            format!("{}", k as i64 - (nd as i64 + 1))
+        } else {
+            k.to_string()
+        };
+        Some(if self.rng.chance(0.3) {
+            format!("{f}({x}, {axis})")
+        } else {
+            format!("{f}({x}, axis={axis})")
+        })
+    }
+}
+
+impl Gen {
+    /// `v = e`, `v = 200`, `v += e` on a scalar variable of a narrow type: the value has the
+    /// variable's type or is a literal that fits it (anything else would widen the variable,
+    /// §2.4 of docs/language.md).
+    fn v2_assign_scalar(&mut self, name: &str, el: El, d: u32) {
+        let e = if self.rng.chance(0.4) {
+            self.weak_lit(el)
+        } else {
+            self.strong(el, d)
+        };
+        let ops: &[&str] = if float_el(el) {
+            &["=", "=", "+=", "-=", "*=", "/="]
+        } else {
+            &["=", "=", "+=", "-=", "*="]
+        };
+        let op = *self.rng.pick(ops);
+        self.line(&format!("{name} {op} {e};"));
+    }
+
+    /// An array variable updated in place (keeping its element type: an integer result
+    /// wraps into it), or assigned an array of its type and shape.
+    fn v2_assign_array(&mut self, name: &str, el: El, dims: &[Dim], d: u32) {
+        if self.rng.chance(0.25) {
+            if let Some(e) = self.array(el, dims, d) {
+                self.line(&format!("{name} = {e};"));
+            }
+            return;
+        }
+        let op = if float_el(el) {
+            *self.rng.pick(&["+=", "-=", "*=", "/="])
+        } else {
+            *self.rng.pick(&["+=", "-=", "*="])
+        };
+        let b = if float_el(el) {
+            self.v2_num()
+        } else {
+            *self.rng.pick(&[El::U8, El::I32, El::I])
+        };
+        let e = match self.rng.below(3) {
+            0 => self.weak_lit(el),
+            1 => self.strong(b, d),
+            _ => {
+                let (_, yd) = self.bcast_dims(dims);
+                let Some(e) = self.array(b, &yd, d) else {
+                    return;
+                };
+                e
+            }
+        };
+        self.line(&format!("{name} {op} {e};"));
+    }
+
+    /// A boolean mask of the shape of `name` (rank-matched; of another shape by design).
+    fn mask_of(&mut self, name: &str, el: El, dims: &[Dim], d: u32) -> Option<String> {
+        if self.oops() {
+            let other = self.rand_dims(dims.len());
+            return self.array(El::B, &other, d);
+        }
+        Some(match (el, self.rng.below(3)) {
+            (El::B, 0) => name.to_string(),
+            (El::B, 1) => format!("(~{name})"),
+            (_, 0 | 1) => {
+                let op = *self.rng.pick(&["<", "<=", ">", ">=", "==", "!="]);
+                let lit = if float_el(el) {
+                    self.rng.pick(WEAK_FLOATS).to_string()
+                } else {
+                    self.rng
+                        .pick(&["0", "1", "2", "(-1)", "100", "300"])
+                        .to_string()
+                };
+                let m = format!("({name} {op} {lit})");
+                if self.rng.chance(0.3) {
+                    let other = self.array(El::B, dims, d)?;
+                    format!("({m} {} {other})", self.rng.pick(&["&", "|", "^"]))
+                } else {
+                    m
+                }
+            }
+            _ => self.array(El::B, dims, d)?,
+        })
+    }
+
+    /// Statements of version 2: masked reads into a new variable, masked stores, stores
+    /// through integer index arrays, row stores.
+    fn v2_stmt(&mut self, d: u32) {
+        let vs = self.array_vars(|_, _| true);
+        if vs.is_empty() {
+            return self.let_stmt(d);
+        }
+        let (name, el, dims) = self.rng.pick(&vs).clone();
+        match self.rng.below(4) {
+            0 => {
+                // let v = x[mask]; (a 1-D copy of unknown length)
+                let Some(m) = self.mask_of(&name, el, &dims, d) else {
+                    return;
+                };
+                let v = self.fresh("v");
+                self.line(&format!("let {v} = {name}[{m}];"));
+                let s = self.selection_sym(Some(format!("len({v})")));
+                self.declare(&v, Ty::A(el, vec![s]), true);
+            }
+            1 => {
+                // x[mask] = v; x[mask] op= v; x[mk] = x[mk] op s;
+                let Some(m) = self.mask_of(&name, el, &dims, d) else {
+                    return;
+                };
+                let m = if self.rng.chance(0.4) && !m.chars().all(|c| c.is_alphanumeric()) {
+                    let mk = self.fresh("mk");
+                    self.line(&format!("let {mk} = {m};"));
+                    self.declare(&mk, Ty::A(El::B, dims.clone()), true);
+                    mk
+                } else {
+                    m
+                };
+                let compound = el != El::B && self.rng.chance(0.3);
+                let a = if el == El::B && self.rng.chance(0.7) {
+                    El::B
+                } else {
+                    self.v2_num()
+                };
+                let s = self.strong(a, d);
+                if compound {
+                    let op = *self.rng.pick(&["+=", "-=", "*="]);
+                    self.line(&format!("{name}[{m}] {op} {s};"));
+                } else if m.starts_with("mk") && el != El::B && self.rng.chance(0.5) {
+                    let op = *self.rng.pick(&["+", "-", "*"]);
+                    self.line(&format!("{name}[{m}] = {name}[{m}] {op} {s};"));
+                } else {
+                    self.line(&format!("{name}[{m}] = {s};"));
+                }
+            }
+            2 => {
+                // x[idx] = v; x[idx] += v; (x 1-D, idx any integer array)
+                let vs1 = self.array_vars(|_, ds| ds.len() == 1 && self.nonempty(ds));
+                if vs1.is_empty() {
+                    return;
+                }
+                let (name, el, vd) = self.rng.pick(&vs1).clone();
+                let nd = *self.rng.pick(&[1, 1, 2]);
+                let idims = self.rand_dims(nd);
+                let Some(idx) = self.index_array(&name, vd[0], &idims, d) else {
+                    return;
+                };
+                let a = if el == El::B { El::B } else { self.v2_num() };
+                let v = if self.rng.chance(0.5) {
+                    Some(self.strong(a, d))
+                } else {
+                    self.array(a, &idims, d)
+                };
+                let Some(v) = v else { return };
+                let op = if el != El::B && a != El::B && self.rng.chance(0.3) {
+                    *self.rng.pick(&["+=", "-=", "*="])
+                } else {
+                    "="
+                };
+                self.line(&format!("{name}[{idx}] {op} {v};"));
+            }
+            _ => {
+                // m[i] = v; m[i] op= v; (a row of a 2-D or 3-D array, v broadcasting into it)
+                if dims.len() < 2 || !self.nonempty(&dims[..1]) {
+                    return;
+                }
+                let i = self.index(&name, &dims, 0);
+                let rest = dims[1..].to_vec();
+                let (_, yd) = self.bcast_dims(&rest);
+                let a = if el == El::B { El::B } else { self.v2_num() };
+                let v = if self.rng.chance(0.4) {
+                    Some(self.strong(a, d))
+                } else {
+                    self.array(a, &yd, d)
+                };
+                let Some(v) = v else { return };
+                let op = if el != El::B && a != El::B && self.rng.chance(0.3) {
+                    *self.rng.pick(&["+=", "-=", "*="])
+                } else {
+                    "="
+                };
+                self.line(&format!("{name}[{i}] {op} {v};"));
+            }
+        }
+    }
 }
