@@ -795,3 +795,31 @@ fn a_damaged_pack_is_a_warning_and_a_miss_never_a_crash() {
     assert!(packs(&d).is_empty());
     assert_eq!(std::fs::read_dir(d.join("heap")).unwrap().count(), 0);
 }
+
+/// A file built by `nvm build` as a script and loaded by an engine as a module (where its
+/// functions are `kern.f`, not `f`) shares its entries: callers name callees in their keys
+/// by signature, not by name, so the engine compiles nothing.
+#[test]
+fn an_engine_reuses_what_nvm_build_compiled_for_the_same_file() {
+    let d = TempDir::new("heap-cli-engine");
+    let file = d.file(
+        "kern.nk",
+        "fn inner(x: f64) -> f64 { return x * 0.5 + 1.0; }\n\
+         fn outer(a: f64[]) -> f64 { let s = 0.0; for i in 0..len(a) { s += inner(a[i]); } return s; }\n\
+         fn main(n: i64) { print(outer(linspace(0.0, 1.0, n))); }\n",
+    );
+    let heap = d.heap();
+    let b = nvm(&["build", "--cache-dir", &heap, &file], &[]);
+    assert_eq!(b.status, 0, "{}", b.stderr);
+    let mut e = nvm::Engine::builder()
+        .tier(nvm::Tier::Jit)
+        .cache_dir(&heap)
+        .build();
+    e.load_file(&file).unwrap();
+    let a = ndarray::Array1::linspace(0.0, 1.0, 5);
+    let r: f64 = e.call("outer", (&a,)).unwrap();
+    assert_eq!(r, 6.25);
+    let st = e.stats();
+    assert_eq!(st.native, 0, "nothing compiled by Cranelift: {st:?}");
+    assert_eq!(st.loaded, 2, "{st:?}");
+}

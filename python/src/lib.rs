@@ -671,10 +671,8 @@ fn mismatch_message(
 /// `nvm build`: checks the nk file at `path` with everything it imports and compiles
 /// every specialization it reaches (its top level and `main`) into the code heap folder
 /// `cache_dir` (None: as the `nvm` command, $NVM_CACHE_DIR, else ~/.cache/nvm), or finds
-/// it there. Then the same for the file *as a module* (what `nvm.load` makes of it), when
-/// it has a `main` and can be imported: `main` and everything it calls, named as an engine
-/// names them, so that engines loading the file compile nothing for those
-/// specializations. Returns a dict: `compiled` (specializations lowered), `native`
+/// it there; engines that later load the file (`nvm.load`) find that code too. Returns
+/// a dict: `compiled` (specializations lowered), `native`
 /// (compiled by Cranelift now), `loaded` (already in the heap), `warnings`, `cache_dir`.
 #[pyfunction]
 #[pyo3(signature = (path, cache_dir=None, module_path=Vec::new()))]
@@ -695,7 +693,7 @@ fn build<'py>(
             path.display()
         )));
     }
-    let outcome = py.detach(|| build_both(&path, &root, &module_path));
+    let outcome = py.detach(|| build_file(&path, &root, &module_path));
     match outcome {
         Ok(b) => {
             let d = PyDict::new(py);
@@ -730,7 +728,7 @@ impl Built {
     }
 }
 
-fn build_both(
+fn build_file(
     path: &std::path::Path,
     root: &std::path::Path,
     module_path: &[PathBuf],
@@ -740,52 +738,12 @@ fn build_both(
         module_path: module_path.to_vec(),
         ..nvm::Options::default()
     };
-    let mut built = Built::default();
-    // 1. Exactly `nvm build FILE`.
+    // Exactly `nvm build FILE`. An engine that loads the file as a module names its
+    // functions `stem.f` where the script names them `f`; heap keys name callees by
+    // signature, not by name, so the engine finds these entries all the same.
     let checked = driver::check_file_cached(path, module_path, Some(root))?;
-    let main = checked.program.main.as_ref().map(|m| {
-        m.params
-            .iter()
-            .map(|(_, p)| p.to_string())
-            .collect::<Vec<_>>()
-    });
+    let mut built = Built::default();
     built.add(driver::build(&checked, &opts, root))?;
-    drop(checked);
-    // 2. The file as a module. A heap entry names its callees by identity, and a script's
-    // functions are named `f(..)` where an engine that loads the file names them
-    // `stem.f(..)`: so the entries step 1 made for functions that call others are not
-    // the ones an engine looks up (see the report on python-binding). A two-line script
-    // that imports the file and calls its `main` reaches the same specializations under
-    // the engine's names.
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ident = !stem.is_empty()
-        && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && !stem.starts_with(|c: char| c.is_ascii_digit());
-    if let (Some(types), true, Some(dir)) = (main, ident, path.parent()) {
-        let params: Vec<String> = types
-            .iter()
-            .enumerate()
-            .map(|(i, t)| format!("p{i}: {t}"))
-            .collect();
-        let args: Vec<String> = (0..types.len()).map(|i| format!("p{i}")).collect();
-        let text = format!(
-            "import {stem};\nfn main({}) {{ {stem}.main({}); }}\n",
-            params.join(", "),
-            args.join(", ")
-        );
-        let dir = if dir.as_os_str().is_empty() {
-            std::path::Path::new(".")
-        } else {
-            dir
-        };
-        // A file that cannot be imported (it has top-level statements) is a script only.
-        if let Ok(as_module) = driver::check_text("<nvm.build>", text, dir, module_path) {
-            built.add(driver::build(&as_module, &opts, root))?;
-        }
-    }
     Ok(built)
 }
 

@@ -25,10 +25,10 @@
 //! the compiled code. Compile errors come back as [`Error::Compile`], rendered exactly as
 //! `nvm` renders them; runtime errors as [`Error::Runtime`] with the nk call chain.
 //!
-//! **Threads**: an `Engine` is neither `Send` nor `Sync` (its values are reference
-//! counted); use one per thread. Engines on different threads or processes can share one
-//! code heap folder ([`EngineBuilder::cache_dir`]), so code compiled by one is loaded by
-//! the others.
+//! **Threads**: an `Engine` is `Send` and `Sync` (its state is behind one mutex, so calls
+//! on one engine from several threads take turns); for parallel work use one engine per
+//! thread. Engines on different threads or processes can share one code heap folder
+//! ([`EngineBuilder::cache_dir`]), so code compiled by one is loaded by the others.
 //!
 //! **Stopping** a long call: set the flag of [`Engine::interrupt_handle`] (from another
 //! thread, a timer, a signal handler); the running nk code stops at its next loop
@@ -36,15 +36,16 @@
 //! "interrupted". [`EngineBuilder::time_limit`] does this for every call that runs longer
 //! than a budget (the message then says so).
 //!
-//! **Arrays** of `i64`, `f64` and `bool` with 1 to 3 dimensions cross in every layout
+//! **Arrays** of every element type (`bool`, `u8`, `i32`, `i64`, `f32`, `f64`) with 1 to
+//! 3 dimensions cross in every layout
 //! (transposed, reversed, stepped, views of views): nk always sees the elements in
 //! ndarray's logical order. How they cross (in a table: [`IntoNk`]):
 //! - by `&mut` (or as an `ArrayViewMut`) an array is *lent*: nk reads and writes the
 //!   caller's memory in place, whatever its strides, and the loan ends when the call
 //!   returns (if nk returns a view of it, the result is a copy). nk addresses memory with
-//!   non-negative strides and 8-byte words only, so an array with a negative stride or of
-//!   `bool` is copied in and *written back* element by element when the call ends (also
-//!   after a runtime error): nk's writes are seen by the caller either way.
+//!   non-negative strides only, so an array with a negative stride is copied in and
+//!   *written back* element by element when the call ends (also after a runtime error):
+//!   nk's writes are seen by the caller either way.
 //! - by `&` (or as an `ArrayView`) an array is lent *read-only* when the function called
 //!   writes no array, directly or through its callees or host functions
 //!   (`ir::effects::writes_arrays`); otherwise nk gets a copy and the caller's array is

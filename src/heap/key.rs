@@ -5,9 +5,11 @@
 //! - the bytecode — ops, constants, rare-op tables, frame sizes — with every `Call`'s slot
 //!   replaced by the callee's index in the link vector (slots differ between programs);
 //! - the function's own parameter and return types (the prologue reads its parameters);
-//! - each callee's *signature* in link order: its identity (qualified name with argument
-//!   types) and return type — how many registers the call passes and gets back — but not
-//!   its body;
+//! - each callee's *signature* in link order: its parameter and return types — how many
+//!   registers the call passes and gets back — but neither its body nor its name (the
+//!   code reaches it through the link vector, which each loading program fills from its
+//!   own bytecode; so a file run as a script and the same file loaded as a module, where
+//!   its functions are named `f` and `stem.f`, share their entries);
 //! - the target fingerprint (nvm and Cranelift versions, code generator revision, CPU
 //!   features, runtime layout).
 //!
@@ -28,8 +30,8 @@ impl Key {
     }
 }
 
-/// How a callee is named in an entry: its identity, which a loading program maps to its
-/// own slot for that function.
+/// How a callee is named in an entry's metadata (`cache verify` looks its code up by it;
+/// linking never does: a loading program fills the link vector from its own bytecode).
 pub fn identity(prog: &Program, id: FuncId) -> String {
     prog.funcs[id as usize].name.clone()
 }
@@ -46,7 +48,7 @@ pub fn key_for(prog: &Program, f: &CompiledFn, fingerprint: &[u8; 16]) -> Key {
     let func = &prog.funcs[f.func as usize];
     let callees = f.callees();
     let mut b = KeyBytes(Vec::with_capacity(64 + 16 * f.code.len()));
-    b.0.extend_from_slice(b"nvm-key-2");
+    b.0.extend_from_slice(b"nvm-key-3");
     b.0.extend_from_slice(fingerprint);
     b.u64(f.n_s as u64);
     b.u64(f.n_a as u64);
@@ -63,7 +65,12 @@ pub fn key_for(prog: &Program, f: &CompiledFn, fingerprint: &[u8; 16]) -> Key {
     b.u64(callees.len() as u64);
     for &c in &callees {
         let callee = &prog.funcs[c as usize];
-        b.str(&callee.name);
+        b.u64(callee.params.len() as u64);
+        for &p in &callee.params {
+            text.clear();
+            let _ = write!(text, "{}", callee.locals[p as usize].ty);
+            b.str(&text);
+        }
         text.clear();
         let _ = write!(text, "{}", callee.ret);
         b.str(&text);
@@ -187,6 +194,20 @@ mod tests {
                 assert_eq!(key_of(&a, f), key_of(&b, f), "{f}");
             }
         }
+    }
+
+    #[test]
+    fn callees_count_by_signature_not_by_name() {
+        let a = keys(BASE, [0; 16]);
+        let renamed = BASE.replace("callee", "helper");
+        let b = keys(&renamed, [0; 16]);
+        assert_eq!(key_of(&a, "caller(i64)"), key_of(&b, "caller(i64)"));
+        // A callee taking another type passes other registers: another key.
+        let typed = BASE
+            .replace("fn callee(n: i64)", "fn callee(n: f64)")
+            .replace("callee(n) + 1.0", "callee(float(n)) + 1.0");
+        let c = keys(&typed, [0; 16]);
+        assert_ne!(key_of(&a, "caller(i64)"), key_of(&c, "caller(i64)"));
     }
 
     #[test]
