@@ -2902,22 +2902,19 @@ impl Gen {
         };
         Some(match self.rng.below(8) {
             0 => format!("zeros({shape}, {t})"),
-            7 => match el {
-                // `empty` fills with zeros; the `*_like` built-ins give i64 for bool and
-                // narrow integers (they are written in nk, §10).
-                El::I | El::F | El::F32 if self.rng.chance(0.6) => {
-                    let src = match el {
-                        El::I => *self.rng.pick(&[El::B, El::U8, El::I32, El::I]),
-                        e => e,
-                    };
-                    let x = self.array(src, dims, 0)?;
+            7 => {
+                // `empty` fills with zeros; the `*_like` built-ins keep their argument's
+                // element type, as NumPy.
+                if self.rng.chance(0.6) {
+                    let x = self.array(el, dims, 0)?;
                     format!(
                         "{}({x})",
                         self.rng.pick(&["zeros_like", "ones_like", "empty_like"])
                     )
+                } else {
+                    format!("empty({shape}, {t})")
                 }
-                _ => format!("empty({shape}, {t})"),
-            },
+            }
             1 => format!("ones({shape}, dtype={t})"),
             2 => {
                 let v = if el == El::B {
