@@ -574,13 +574,18 @@ impl Engine {
         {
             // The specialization this name was last called with, if the types match.
             let mut inner = self.inner()?;
-            let hit = inner.last_call.get(func).and_then(|c| {
-                (c.types.len() == args.len()
-                    && args.iter().zip(&c.types).all(|(v, t)| has_type(v, t)))
-                .then_some((c.id, c.widen.clone()))
-            });
-            if let Some((id, widen)) = hit {
-                widen.values(&mut args);
+            let hit = inner
+                .last_call
+                .get(func)
+                .filter(|c| {
+                    c.types.len() == args.len()
+                        && args.iter().zip(&c.types).all(|(v, t)| has_type(v, t))
+                })
+                .map(|c| {
+                    c.widen.values(&mut args);
+                    c.id
+                });
+            if let Some(id) = hit {
                 return inner.call_id(id, None, func, &mut args);
             }
         }

@@ -168,8 +168,7 @@ impl Value {
     /// The string a run-time string's bytes hold (invalid UTF-8 replaced: only printing
     /// reads it so; file names are checked).
     fn text_of(bytes: &ArrayRef) -> Value {
-        let raw: Vec<u8> = bytes.iter_bits().map(|b| b as u8).collect();
-        Value::Str(String::from_utf8_lossy(&raw).into_owned())
+        Value::Str(String::from_utf8_lossy(&bytes.text_bytes()).into_owned())
     }
 
     fn scalar(&self) -> Result<Scalar, RtError> {

@@ -327,6 +327,8 @@ struct Lower<'a, 'b> {
     rc_off: i64,
     vars: Vec<Variable>,
     ty: Vec<types::Type>,
+    /// Scalar registers holding the parameters (the first ones of the frame).
+    n_params: usize,
     /// Scalar registers that never hold a negative value (`ranges`): indices without wrap.
     non_negative: Vec<bool>,
     /// The header of each array register that inline code reads (`None`: never read
@@ -476,6 +478,7 @@ pub fn lower(
         rc_off,
         vars,
         ty,
+        n_params,
         non_negative,
         arrays,
         poll,
@@ -785,12 +788,7 @@ impl Lower<'_, '_> {
         let m = self.mem.fixed;
         self.links = self.b.ins().load(I64, m, at, 0);
         // Parameters arrive in the first registers of the frame; the rest start at 0.
-        let func = &self.prog.funcs[f.func as usize];
-        let n_params: usize = func
-            .params
-            .iter()
-            .map(|&p| scalar_leaves(&func.locals[p as usize].ty))
-            .sum();
+        let n_params = self.n_params;
         let params: Vec<u16> = (0..n_params.min(f.n_s) as u16).collect();
         self.reload(&params);
         self.reload_arrays();

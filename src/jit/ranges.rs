@@ -35,11 +35,11 @@ pub fn non_negative(f: &CompiledFn, prog: &Program, n_params: usize) -> Vec<bool
                 first_read[r] = first_read[r].min(pc);
             }
         }
-        for (r, _) in writes(f, prog, op, &[]) {
+        writes(f, prog, op, &[], |r, _| {
             if r < n {
                 first_write[r] = first_write[r].min(pc);
             }
-        }
+        });
     }
     // `None`: no bound; `Some(i64::MAX)`: no write seen yet.
     let mut lb: Vec<Option<i64>> = (0..n)
@@ -49,10 +49,14 @@ pub fn non_negative(f: &CompiledFn, prog: &Program, n_params: usize) -> Vec<bool
             false => Some(i64::MAX),
         })
         .collect();
+    // One op's writes, gathered before they change `lb` (the op reads it).
+    let mut updates: Vec<(usize, Option<i64>)> = Vec::new();
     for round in 0.. {
         let mut changed = vec![false; n];
         for op in &f.code {
-            for (r, v) in writes(f, prog, op, &lb) {
+            updates.clear();
+            writes(f, prog, op, &lb, |r, v| updates.push((r, v)));
+            for &(r, v) in &updates {
                 if r >= n {
                     continue;
                 }
@@ -80,37 +84,38 @@ pub fn non_negative(f: &CompiledFn, prog: &Program, n_params: usize) -> Vec<bool
     lb.iter().map(|b| b.is_some_and(|b| b >= 0)).collect()
 }
 
-/// The registers `op` writes, each with a lower bound of the value written (given the
-/// current bounds `lb`; a register past `lb`'s end has none), or `None` for none.
+/// Calls `out` with each register `op` writes and a lower bound of the value written
+/// (given the current bounds `lb`; a register past `lb`'s end has none), or `None`.
 fn writes(
     f: &CompiledFn,
     prog: &Program,
     op: &Op,
     lb: &[Option<i64>],
-) -> Vec<(usize, Option<i64>)> {
+    mut out: impl FnMut(usize, Option<i64>),
+) {
     let get = |r: u16| lb.get(r as usize).copied().flatten();
     let small = |imm: i32| (imm.unsigned_abs() < 1 << 30).then_some(imm as i64);
     match *op {
-        Op::LoadK { dst, k } => vec![(dst as usize, Some(f.consts[k as usize] as i64))],
-        Op::Mov { dst, src } => vec![(dst as usize, get(src))],
+        Op::LoadK { dst, k } => out(dst as usize, Some(f.consts[k as usize] as i64)),
+        Op::Mov { dst, src } => out(dst as usize, get(src)),
         // `i + 1` while `i < end`: never below `i`.
-        Op::ForLoop { i, .. } => vec![(i as usize, get(i))],
-        Op::AddIImm { dst, a, imm } => vec![(
+        Op::ForLoop { i, .. } => out(i as usize, get(i)),
+        Op::AddIImm { dst, a, imm } => out(
             dst as usize,
             get(a).zip(small(imm)).and_then(|(x, y)| x.checked_add(y)),
-        )],
-        Op::Len { dst, .. } => vec![(dst as usize, Some(0))],
+        ),
+        Op::Len { dst, .. } => out(dst as usize, Some(0)),
         Op::Call { slot, s, .. } => {
             // The results come back in the call's window.
             let callee = &prog.funcs[slot as usize];
             let n_ret = super::codegen::scalar_leaves(&callee.ret);
-            (s as usize..s as usize + n_ret).map(|r| (r, None)).collect()
+            (s as usize..s as usize + n_ret).for_each(|r| out(r, None));
         }
         Op::Ext { i } => {
             let (_, w) = super::codegen::ext_regs(&f.ext[i as usize]);
-            w.into_iter().map(|r| (r as usize, None)).collect()
+            w.into_iter().for_each(|r| out(r as usize, None));
         }
-        _ => op.s_writes().map(|r| (r as usize, None)).collect(),
+        _ => op.s_writes().for_each(|r| out(r as usize, None)),
     }
 }
 

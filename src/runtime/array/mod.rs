@@ -283,10 +283,15 @@ impl Array {
         )
     }
 
-    /// The text a run-time string (a `u8` array of UTF-8 bytes) holds.
+    /// The bytes a run-time string (a `u8` array of UTF-8 bytes) holds.
+    pub fn text_bytes(&self) -> Vec<u8> {
+        self.iter_bits().map(|b| b as u8).collect()
+    }
+
+    /// The text a run-time string holds.
     pub fn text(&self) -> Result<String, RtError> {
-        let bytes: Vec<u8> = self.iter_bits().map(|b| b as u8).collect();
-        String::from_utf8(bytes).map_err(|_| RtError::new("a string must be UTF-8 text"))
+        String::from_utf8(self.text_bytes())
+            .map_err(|_| RtError::new("a string must be UTF-8 text"))
     }
 
     /// A 1-D `bool` array.
