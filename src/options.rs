@@ -68,4 +68,8 @@ pub struct Options {
     /// Print each function's optimized Cranelift IR to stderr when it is compiled.
     /// (CLI: `NVM_DUMP_OPT` set.)
     pub dump_opt: bool,
+    /// Threads that compile ahead under [`Tier::Jit`] (and so `nvm build`): when one
+    /// function is compiled, those it may call are queued for them. 0: one per core; 1:
+    /// none (each function is compiled on the running thread when first called).
+    pub compile_threads: usize,
 }

@@ -698,7 +698,7 @@ pub enum Ext {
 }
 
 /// One specialization compiled to bytecode.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct CompiledFn {
     pub func: FuncId,
     pub code: Vec<Op>,

@@ -109,6 +109,35 @@ pub struct Program {
     pub main: Option<MainFn>,
 }
 
+impl Program {
+    /// The program's functions with their names, parameters, results and spans but no
+    /// bodies or other locals: all that native code generation reads of a program, cheap
+    /// to copy to another thread.
+    pub fn signatures(&self) -> Program {
+        let funcs = self
+            .funcs
+            .iter()
+            .map(|f| Func {
+                name: f.name.clone(),
+                params: (0..f.params.len() as LocalId).collect(),
+                locals: f
+                    .params
+                    .iter()
+                    .map(|&p| f.locals[p as usize].clone())
+                    .collect(),
+                ret: f.ret.clone(),
+                body: Vec::new(),
+                span: f.span,
+            })
+            .collect();
+        Program {
+            funcs,
+            script: self.script,
+            main: self.main.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct MainFn {
     pub func: FuncId,

@@ -10,6 +10,7 @@
 
 pub mod code_memory;
 pub mod codegen;
+pub mod pool;
 mod ranges;
 
 use crate::bytecode::CompiledFn;
@@ -73,6 +74,18 @@ pub struct Compiled {
     pub callees: Vec<crate::ir::FuncId>,
 }
 
+impl MachineCode {
+    /// Copies the code into executable memory.
+    pub fn into_executable(self) -> Result<Compiled, JitError> {
+        Ok(Compiled {
+            code: code_memory::CodeMemory::new(&self.bytes)?,
+            clif: self.clif,
+            asm: self.asm,
+            callees: self.callees,
+        })
+    }
+}
+
 /// The compiler: a target ISA and reusable Cranelift contexts.
 pub struct Jit {
     isa: OwnedTargetIsa,
@@ -100,6 +113,16 @@ impl Jit {
                 .map_err(|e| JitError::Unavailable(format!("cranelift setting {k}: {e}")))
         };
         set(&mut flags, "opt_level", "speed")?;
+        // Cranelift's IR verifier runs between its passes and took 39% of compile time
+        // (callgrind, 300 small functions). Debug builds — every test — keep it on, so
+        // the code generator's IR is still checked on the whole corpus and the
+        // differential programs; release builds trust what the tests checked, as
+        // wasmtime does.
+        set(
+            &mut flags,
+            "enable_verifier",
+            if cfg!(debug_assertions) { "true" } else { "false" },
+        )?;
         // Frames are small and depth is bounded by the context's counter: no stack
         // probes, whose outline form would need a relocation.
         set(&mut flags, "enable_probestack", "false")?;
@@ -126,13 +149,26 @@ impl Jit {
         self.fingerprint
     }
 
-    /// Compiles `f`. `listing` also renders the Cranelift IR and disassembly.
+    /// Compiles `f` into executable memory. `listing` also renders the Cranelift IR and
+    /// disassembly.
     pub fn compile(
         &mut self,
         prog: &Program,
         f: &CompiledFn,
         listing: bool,
     ) -> Result<Compiled, JitError> {
+        self.compile_bytes(prog, f, listing)?.into_executable()
+    }
+
+    /// Compiles `f` to its machine code bytes (relocation-free, so they run unchanged
+    /// wherever they are copied): what a compile thread of [`pool::CompilePool`] hands
+    /// back. `prog` needs only the functions' signatures (see [`Program::signatures`]).
+    pub fn compile_bytes(
+        &mut self,
+        prog: &Program,
+        f: &CompiledFn,
+        listing: bool,
+    ) -> Result<MachineCode, JitError> {
         self.ctx.clear();
         let cc = self.isa.default_call_conv();
         let mut func = Function::with_name_signature(
@@ -175,14 +211,22 @@ impl Jit {
         } else {
             None
         };
-        let bytes = code.code_buffer();
-        Ok(Compiled {
-            code: code_memory::CodeMemory::new(bytes)?,
+        Ok(MachineCode {
+            bytes: code.code_buffer().to_vec(),
             clif,
             asm,
             callees,
         })
     }
+}
+
+/// One compiled function's machine code, not yet in executable memory.
+pub struct MachineCode {
+    pub bytes: Vec<u8>,
+    pub clif: Option<String>,
+    pub asm: Option<String>,
+    /// The functions the code calls, in link-vector order (see `abi`).
+    pub callees: Vec<crate::ir::FuncId>,
 }
 
 /// See [`Jit::fingerprint`].

@@ -121,6 +121,16 @@ pub struct Vm<'p> {
     pack_outdated: bool,
     /// The heap key of each slot's installed native code (for the pack).
     keys: Vec<Option<crate::heap::Key>>,
+    /// Compile threads ([`Options::compile_threads`]; under [`Tier::Jit`] only), started
+    /// by the first compile that queues work for them, with the program's signatures
+    /// they compile against.
+    pool: Option<(crate::jit::pool::CompilePool, std::sync::Arc<Program>)>,
+    compile_threads: usize,
+    /// Per slot: already considered for the compile threads (queued, or found in the code
+    /// heap, or not compilable).
+    ahead: Vec<bool>,
+    /// Bytecode lowered when its slot was queued, taken by the slot's first resolution.
+    lowered: Vec<Option<Rc<CompiledFn>>>,
 }
 
 /// A function of the program's pack, already in executable memory.
@@ -190,6 +200,13 @@ impl<'p> Vm<'p> {
             pack: Vec::new(),
             pack_outdated: false,
             keys: vec![None; n],
+            pool: None,
+            compile_threads: match opts.compile_threads {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            },
+            ahead: vec![false; n],
+            lowered: vec![None; n],
         }
     }
 
@@ -324,7 +341,10 @@ impl<'p> Vm<'p> {
         }
         let (f, preset) = match self.preset.get_mut(id as usize).and_then(Option::take) {
             Some(f) => (f, true),
-            None => (Rc::new(crate::bytecode::compile(&self.prog, id)?), false),
+            None => match self.lowered.get_mut(id as usize).and_then(Option::take) {
+                Some(f) => (f, false),
+                None => (Rc::new(crate::bytecode::compile(&self.prog, id)?), false),
+            },
         };
         self.stats.compiled += 1;
         self.place(id, f.clone(), preset);
@@ -355,8 +375,76 @@ impl<'p> Vm<'p> {
             Tier::Auto => f.has_loop(),
         };
         if early {
+            self.compile_ahead(&f);
             self.tier_up(id);
         }
+    }
+
+    /// Under [`Tier::Jit`] with compile threads: queues every function `f` may call,
+    /// directly or not, that is not resolved, queued or in the code heap yet — each will
+    /// be compiled when first called, so the threads compile them while this one runs.
+    fn compile_ahead(&mut self, f: &CompiledFn) {
+        if self.policy.tier != Tier::Jit || self.compile_threads < 2 || self.jit().is_err() {
+            return;
+        }
+        let mut todo = f.callees();
+        while let Some(c) = todo.pop() {
+            let ci = c as usize;
+            if self.ahead[ci] || !matches!(self.table[ci], Slot::Unresolved) {
+                continue;
+            }
+            self.ahead[ci] = true;
+            // Its bytecode: the run image's, else lowered now and kept for its first call.
+            let preset = self.preset.get(ci).and_then(Clone::clone);
+            let bc = match preset.clone() {
+                Some(bc) => bc,
+                None => match crate::bytecode::compile(&self.prog, c) {
+                    Ok(bc) => {
+                        let bc = Rc::new(bc);
+                        self.lowered[ci] = Some(bc.clone());
+                        bc
+                    }
+                    // Reported when it is called, as without compile threads.
+                    Err(_) => continue,
+                },
+            };
+            todo.extend(bc.callees());
+            // Code the pack or the heap holds is loaded, not compiled.
+            if preset.is_some() && self.pack.get(ci).is_some_and(Option::is_some) {
+                continue;
+            }
+            let fingerprint = self.fingerprint();
+            if let Some(heap) = &mut self.heap {
+                let key = crate::heap::key::key_for(&self.prog, &bc, &fingerprint);
+                if heap.holds(&key) {
+                    continue;
+                }
+            }
+            let (pool, sigs) = self.pool.get_or_insert_with(|| {
+                (
+                    crate::jit::pool::CompilePool::new(self.compile_threads, self.dump_opt),
+                    std::sync::Arc::new(self.prog.signatures()),
+                )
+            });
+            pool.submit(c, sigs.clone(), std::sync::Arc::new((*bc).clone()));
+        }
+    }
+
+    /// Compiles `bc`, slot `slot`'s bytecode: the compile threads' result if it was
+    /// queued for them, else compiled here.
+    fn compile(&mut self, slot: FuncId, bc: &CompiledFn) -> Result<crate::jit::Compiled, JitError> {
+        self.jit()?;
+        let jit = self.jit.as_mut().expect("just made");
+        if let Some((pool, _)) = &self.pool {
+            if let Some(outcome) = pool.take(slot, jit) {
+                self.stats.native_ns += outcome.nanos;
+                return outcome.code?.into_executable();
+            }
+        }
+        let start = Instant::now();
+        let r = jit.compile(&self.prog, bc, false);
+        self.stats.native_ns += start.elapsed().as_nanos() as u64;
+        r
     }
 
     /// Counts an interpreted call of `slot`; past the threshold, compiles it.
@@ -380,11 +468,8 @@ impl<'p> Vm<'p> {
             return;
         }
         let bc = bc.clone();
-        let start = Instant::now();
         let prog = self.prog.clone();
-        let r = self.jit().and_then(|j| j.compile(&prog, &bc, false));
-        self.stats.native_ns += start.elapsed().as_nanos() as u64;
-        match r {
+        match self.compile(slot, &bc) {
             Ok(code) => {
                 self.stats.native += 1;
                 let fingerprint = self.fingerprint();
@@ -514,6 +599,10 @@ impl<'p> Vm<'p> {
         self.refused.resize(n, false);
         self.keys.resize(n, None);
         self.native.grow(n);
+        // What was compiled ahead was compiled against the old program.
+        self.pool = None;
+        self.ahead = vec![false; n];
+        self.lowered = vec![None; n];
         for &id in replaced {
             if matches!(self.table[id as usize], Slot::Unresolved) {
                 continue;
@@ -830,6 +919,87 @@ mod tests {
             Box::new(std::io::sink()),
             TierPolicy { tier, jit_calls },
         )
+    }
+
+    /// A program of `n` functions in chains of 10, each chain called from the script.
+    fn chains(n: usize) -> String {
+        let mut src = String::new();
+        for i in 0..n {
+            if i % 10 == 0 {
+                src += &format!("fn f{i}(x: i64) -> i64 {{ return x + {i}; }}\n");
+            } else {
+                src += &format!(
+                    "fn f{i}(x: i64) -> i64 {{ if x % 2 == 0 {{ return f{}(x // 2) + {i}; }} \
+                     return f{}(3 * x + 1) - 1; }}\n",
+                    i - 1,
+                    i - 1
+                );
+            }
+        }
+        let calls: Vec<String> = (9..n).step_by(10).map(|c| format!("f{c}({c})")).collect();
+        src + &format!("print({});", calls.join(" + "))
+    }
+
+    #[test]
+    fn compile_threads_compile_what_the_running_thread_would_with_the_same_result() {
+        let p = program(&chains(60));
+        let run = |threads: usize| {
+            let mut out = Vec::new();
+            let mut it = Vm::with_options(
+                Rc::new(p.clone()),
+                Box::new(&mut out),
+                &Options {
+                    policy: TierPolicy {
+                        tier: Tier::Jit,
+                        jit_calls: 0,
+                    },
+                    compile_threads: threads,
+                    ..Options::default()
+                },
+            );
+            it.call(p.script, &[]).expect("runs");
+            let native: Vec<_> = (0..p.funcs.len() as FuncId)
+                .map(|s| it.slot_tier(s))
+                .collect();
+            let stats = (it.stats.native, it.stats.compiled, it.stats.native_bytes);
+            let bytes: Vec<Vec<u8>> = (0..p.funcs.len() as FuncId)
+                .map(|s| it.native.code(s).map(|c| c.bytes().to_vec()).unwrap_or_default())
+                .collect();
+            let ahead = it.pool.is_some();
+            drop(it);
+            (String::from_utf8(out).unwrap(), native, stats, bytes, ahead)
+        };
+        let one = run(1);
+        assert!(!one.4, "one thread compiles nothing ahead");
+        assert!(one.1.iter().all(|t| *t == "native"), "{:?}", one.1);
+        for threads in [2, 3, 8] {
+            let many = run(threads);
+            assert!(many.4, "{threads} threads compile ahead");
+            assert_eq!(one.0, many.0, "output with {threads} threads");
+            assert_eq!(one.1, many.1, "tiers with {threads} threads");
+            assert_eq!(one.2, many.2, "counts with {threads} threads");
+            assert!(one.3 == many.3, "machine code with {threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_queued_function_is_taken_once_with_the_code_the_running_thread_would_make() {
+        let p = program(&chains(20));
+        let jit = &mut crate::jit::Jit::new(false).expect("native code");
+        let sigs = std::sync::Arc::new(p.signatures());
+        let f = find(&p, "f5(i64)");
+        let bc = crate::bytecode::compile(&p, f).expect("lowers");
+        let direct = jit.compile(&p, &bc, false).expect("compiles");
+        // With no thread to take the work, `take` compiles it with `jit`; with one, it
+        // takes the thread's result or waits for it.
+        for threads in [0, 1] {
+            let pool = crate::jit::pool::CompilePool::new(threads, false);
+            pool.submit(f, sigs.clone(), std::sync::Arc::new(bc.clone()));
+            let taken = pool.take(f, jit).expect("submitted").code.expect("compiles");
+            assert_eq!(taken.bytes, direct.code.bytes());
+            assert!(pool.take(f, jit).is_none(), "taken once");
+            assert!(pool.take(find(&p, "f6(i64)"), jit).is_none(), "never submitted");
+        }
     }
 
     #[test]
