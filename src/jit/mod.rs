@@ -33,6 +33,13 @@ const _: () = assert!(
 /// the bump is still safe).
 pub const CODEGEN_REVISION: u32 = 1;
 
+/// The largest function (in bytecode ops) the native tier compiles. Cranelift's time and
+/// memory grow with a function's size (about 25 µs and 60 KB per op in a generated
+/// straight-line script), and a function this large is machine-made code that runs
+/// once; so compile memory stays bounded per function, and a 400,000-statement script
+/// is interpreted instead of taking a minute and gigabytes to compile.
+pub const MAX_NATIVE_OPS: usize = 20_000;
+
 /// Why the native tier did not compile a function: it then stays interpreted, and the
 /// reason shows in `--stats`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,6 +176,13 @@ impl Jit {
         f: &CompiledFn,
         listing: bool,
     ) -> Result<MachineCode, JitError> {
+        if f.code.len() > MAX_NATIVE_OPS {
+            return Err(JitError::Compile(format!(
+                "too large for the native tier ({} bytecode ops; it compiles up to \
+                 {MAX_NATIVE_OPS}); it stays interpreted",
+                f.code.len()
+            )));
+        }
         self.ctx.clear();
         let cc = self.isa.default_call_conv();
         let mut func = Function::with_name_signature(

@@ -409,6 +409,9 @@ impl<'p> Vm<'p> {
                 },
             };
             todo.extend(bc.callees());
+            if bc.code.len() > crate::jit::MAX_NATIVE_OPS {
+                continue;
+            }
             // Code the pack or the heap holds is loaded, not compiled.
             if preset.is_some() && self.pack.get(ci).is_some_and(Option::is_some) {
                 continue;
@@ -1000,6 +1003,38 @@ mod tests {
             assert!(pool.take(f, jit).is_none(), "taken once");
             assert!(pool.take(find(&p, "f6(i64)"), jit).is_none(), "never submitted");
         }
+    }
+
+    #[test]
+    fn a_function_too_large_for_the_native_tier_is_interpreted_under_every_tier() {
+        // About 3 ops per statement: past the limit, with a small callee that compiles.
+        let mut src = String::from("fn inc(x: i64) -> i64 { return x + 1; }\nlet k = 1;\n");
+        for i in 0..crate::jit::MAX_NATIVE_OPS / 3 + 100 {
+            src += &format!("k = (k * {} + inc({i})) % 1000003;\n", i % 7 + 2);
+        }
+        src += "print(k);";
+        let p = program(&src);
+        let run = |tier: Tier| {
+            let mut out = Vec::new();
+            let mut it = Vm::with_policy(Rc::new(p.clone()), Box::new(&mut out), TierPolicy {
+                tier,
+                jit_calls: 0,
+            });
+            it.call(p.script, &[]).expect("runs");
+            let tiers = (it.slot_tier(p.script), it.slot_tier(find(&p, "inc(i64)")));
+            let refused = it.stats.not_compiled.clone();
+            drop(it);
+            (String::from_utf8(out).unwrap(), tiers, refused)
+        };
+        let (interp, ..) = run(Tier::Interp);
+        let (jit, tiers, refused) = run(Tier::Jit);
+        assert_eq!(interp, jit);
+        assert_eq!(tiers, ("interpreter", "native"));
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(
+            refused[0].1.starts_with("too large for the native tier ("),
+            "{refused:?}"
+        );
     }
 
     #[test]
