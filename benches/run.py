@@ -21,7 +21,7 @@ shows "error" in its cell and is not run again for that kernel; the others go on
 nothing: `python3 -m pip install numba` adds it).
 
 Options:
-  --quick        smaller sizes and 3 repeats (a smoke run, ~1.5 min; the full run ~5 min)
+  --quick        smaller sizes and 3 repeats (a smoke run, ~4 min; the full run ~10 min)
   --repeat N     repeats per kernel and configuration (default 5; 3 with --quick)
   --out PATH     where to write the report (default: BENCHMARKS.md at the repo root)
   --only NAMES   comma-separated kernel names to run (the report then lists only those)
