@@ -453,6 +453,8 @@ ENGINE_BEGIN, ENGINE_END = "<!-- engine:begin -->", "<!-- engine:end -->"
 WARM_BEGIN, WARM_END = "<!-- warm:begin -->", "<!-- warm:end -->"
 # The Python package's figures (benches/python_overhead.py, benches/dask_compare.py).
 PYTHON_BEGIN, PYTHON_END = "<!-- python:begin -->", "<!-- python:end -->"
+# Compiling at scale (benches/scale.py).
+SCALE_BEGIN, SCALE_END = "<!-- scale:begin -->", "<!-- scale:end -->"
 
 
 def kept_block(path, begin=HEAP_BEGIN, end=HEAP_END):
@@ -473,6 +475,7 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     engine = kept_block(path, ENGINE_BEGIN, ENGINE_END)
     warm = kept_block(path, WARM_BEGIN, WARM_END)
     python = kept_block(path, PYTHON_BEGIN, PYTHON_END)
+    scale = kept_block(path, SCALE_BEGIN, SCALE_END)
     now = datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     L = []
     L.append("# nvm benchmarks")
@@ -583,6 +586,9 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
         L.append("")
     if python:
         L.append(python)
+        L.append("")
+    if scale:
+        L.append(scale)
         L.append("")
     L.append("## How to read this")
     L.append("")

@@ -5,7 +5,8 @@
 //! Environment variables (each below its flag, if it has one): `NVM_JIT_CALLS`
 //! (`--jit-calls`), `NVM_CACHE_DIR` (`--cache-dir`), `NVM_PATH` (the module search
 //! path), `NVM_PERF_MAP` (a `perf` map of compiled code), `NVM_DUMP_OPT` (optimized
-//! Cranelift IR to stderr). They are read here and passed to the library in an
+//! Cranelift IR to stderr), `NVM_COMPILE_THREADS` (threads compiling ahead under
+//! `--tier=jit` and in `nvm build`; default one per core, 1 = none). They are read here and passed to the library in an
 //! [`nvm::Options`]; the library reads none.
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -126,7 +127,7 @@ mod tests {
 
 /// The library's settings that come from the environment only: the module search path
 /// (`NVM_PATH`, split like `PATH`; empty entries are skipped), `NVM_PERF_MAP` and
-/// `NVM_DUMP_OPT` (set and not empty: on). The tier policy and the code heap folder are
+/// `NVM_DUMP_OPT` (set and not empty: on), `NVM_COMPILE_THREADS`. The tier policy and the code heap folder are
 /// the defaults, for each command to set.
 fn env_options() -> Options {
     Options {
@@ -139,6 +140,7 @@ fn env_options() -> Options {
             .unwrap_or_default(),
         perf_map: env_var("NVM_PERF_MAP").is_some(),
         dump_opt: env_var("NVM_DUMP_OPT").is_some(),
+        compile_threads: compile_threads_setting(),
         ..Options::default()
     }
 }
@@ -623,6 +625,22 @@ mod run_sigint {
         eprintln!("interrupted");
         130
     }
+}
+
+/// `NVM_COMPILE_THREADS`, else 0 (one per core). The count changes only speed, so a bad
+/// value is a warning and the default, not an error.
+fn compile_threads_setting() -> usize {
+    let Some(v) = env_var("NVM_COMPILE_THREADS") else {
+        return 0;
+    };
+    let v = v.to_string_lossy();
+    v.trim().parse().unwrap_or_else(|_| {
+        eprintln!(
+            "warning: NVM_COMPILE_THREADS must be a non-negative integer, not `{v}`; \
+             using one thread per core"
+        );
+        0
+    })
 }
 
 /// `--jit-calls`, else `NVM_JIT_CALLS`, else the default.
