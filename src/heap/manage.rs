@@ -340,15 +340,15 @@ pub fn gc(root: &Path, max_age: Option<Duration>, max_bytes: Option<u64>) -> Str
         } else {
             in_this_format
         };
-        let Ok(bytes) = fs::read(p) else {
-            continue; // removed above, or unreadable: left alone
-        };
-        let bad = if is_image {
-            image::verify_file(p, &bytes).is_err()
-        } else if is_pack(p) {
-            !pack_usable(root, p, &bytes)
-        } else {
-            check_file(p, &bytes).is_err()
+        let bad = match fs::read(p) {
+            Ok(bytes) if is_image => image::verify_file(p, &bytes).is_err(),
+            Ok(bytes) if is_pack(p) => !pack_usable(root, p, &bytes),
+            Ok(bytes) => check_file(p, &bytes).is_err(),
+            // A file of the heap this user may not read is one no loader of theirs would
+            // accept, and no writer replaces it unless a program needs its key: it would
+            // stay a `verify` problem for ever. The heap is a cache, so it goes.
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => true,
+            Err(_) => continue, // removed above (or by another process)
         };
         if in_this_format && bad && fs::remove_file(p).is_ok() {
             if is_image {
