@@ -1900,7 +1900,36 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].ops.len(), 4);
         assert_eq!(f[0].inputs.len(), 2);
-        // `x` is a variable, visible after its statement: never fused away.
-        assert!(chains_of("g(f64[])").is_empty());
+        assert_eq!(f[0].elem, Prim::F64);
+        // `x` is a variable, visible after its statement: never fused away (each statement
+        // is a chain of its own).
+        let g = chains_of("g(f64[])");
+        assert_eq!(g.len(), 2);
+        assert!(g.iter().all(|c| c.ops.len() == 1));
+    }
+
+    #[test]
+    fn chains_have_one_element_type() {
+        let src = "fn f(x: f32[], y: f32[], i: i32[], u: u8[]) {\n\
+                   let a = x * 2.5 + y;\n\
+                   let b = i * 3 - i * i;\n\
+                   let c = u + u8(1);\n\
+                   let d = x * 2.0 + i;\n\
+                   let e = i / 2;\n\
+                   print(a, b, c, d, e);\n}\n\
+                   f(ones(2, f32), ones(2, f32), ones(2, i32), ones(2, u8));";
+        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
+        let prog = crate::types::check_program(&loaded).expect("checks");
+        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).unwrap();
+        let bc = crate::bytecode::compile(&prog, id as FuncId).unwrap();
+        let blocks = vec![None; bc.code.len()];
+        let chains = fusable_chains(&bc, &blocks);
+        let kinds: Vec<(Prim, usize)> = chains.iter().map(|c| (c.elem, c.ops.len())).collect();
+        // `x * 2.0` is f32, then `+ i` gives f64 (a chain of its own, but with an `i32`
+        // input: never fused); `i / 2` gives f64 from an i32 array: not a chain.
+        assert_eq!(
+            kinds,
+            [(Prim::F32, 2), (Prim::I32, 3), (Prim::U8, 1), (Prim::F32, 1)]
+        );
     }
 }
