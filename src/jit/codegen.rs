@@ -1520,7 +1520,7 @@ impl Lower<'_, '_> {
     }
 
     /// A fused elementwise chain: if its inputs are contiguous arrays of its element type
-    /// and of one shape, one loop computes the final result (`SIMD_WIDTH` bytes of
+    /// and of one shape, one loop computes the final result (16 bytes of
     /// elements at a time, then one at a time for the tail); otherwise each operation
     /// runs as in the interpreter (broadcasting, other types, errors). The scalar moves
     /// between the operations run first; each operation's scalar operands are taken as
