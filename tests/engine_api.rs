@@ -307,7 +307,7 @@ fn a_memory_limit_stops_calls_that_hold_too_much_in_every_tier() {
         e.load_str(
             "m",
             "fn big(n: i64) -> f64 { return sum(zeros(n)); }\n\
-             fn churn(n: i64) -> f64 { let a = zeros(n); let s = 0.0; for i in 0..100 { a = a + 1.0; s += a[0]; } return s; }",
+             fn churn(n: i64) -> f64 { let a = zeros(n); let s = 0.0; for i in 0..100 { let b = a + 1.0; s += b[0]; a = b; } return s; }",
         )
         .unwrap();
         // An allocation checked up front.
@@ -320,7 +320,9 @@ fn a_memory_limit_stops_calls_that_hold_too_much_in_every_tier() {
             }
             other => panic!("{tier:?}: {other:?}"),
         }
-        // Elementwise results: two arrays of 10,000 alive at once pass 15,000 words.
+        // Elementwise results: two arrays of 10,000 alive at once pass 15,000 words. (`b`
+        // and `a` hold one array after `a = b`, so `a + 1.0` needs a new one: native code
+        // writes a result into the array its variable held only when nothing else sees it.)
         match e.call::<f64>("churn", (10_000i64,)) {
             Err(Error::Runtime { message, .. }) => {
                 assert!(

@@ -100,10 +100,14 @@ macro_rules! for_each_helper {
             /// (native code adjusts counts above one inline; see `pure::rc_layout`).
             (H_RELEASE, release, fn(u64)),
             /// `(ctx, ba, packed, dst) -> n`: prepares a fused elementwise loop — checks the
-            /// array registers packed in `packed` (up to 4, 14 bits each, count in the top 8
-            /// bits) hold contiguous `f64` arrays of one shape, puts a new `f64` array of that
-            /// shape in register `dst` and returns its element count; -1 if the loop cannot be
-            /// used (then the operations run one by one, as the interpreter runs them).
+            /// array registers packed in `packed` (up to 4, 14 bits each; their count in bits
+            /// 56–58, the element type `e` as its `Prim` index in bits 59–61) hold contiguous
+            /// arrays of `e` of one shape, makes register `dst` hold a contiguous `e` array of
+            /// that shape that nothing else can see — the array already there when no one
+            /// else holds it or its storage, else a new one — and returns its element count;
+            /// -1 if the loop cannot be used (then the operations run one by one, as the
+            /// interpreter runs them). Bit 62: the caller holds one reference of its own to
+            /// the array in `dst` (an input too), which keeps it alive through the loop.
             (H_FUSE, fuse, fn(*mut Ctx, u64, u64, u64) -> i64),
             /// `(ctx, slot, pc)`: records "interrupted" at op `pc` (the run must stop);
             /// returns the status (always 1).

@@ -522,6 +522,7 @@ fn put_ext(e: &Ext, w: &mut Writer) {
             dst,
             a_temp,
             b_temp,
+            elems,
         } => {
             w.buf.push(2);
             w.buf.push(*op as u8);
@@ -530,6 +531,8 @@ fn put_ext(e: &Ext, w: &mut Writer) {
             w.u64(*dst as u64);
             w.bool(*a_temp);
             w.bool(*b_temp);
+            put_prim(elems[0], w);
+            put_prim(elems[1], w);
         }
         Ext::ArrayNeg { src, dst } | Ext::ArrayNot { src, dst } => {
             w.buf.push(if matches!(e, Ext::ArrayNeg { .. }) { 3 } else { 4 });
@@ -604,6 +607,7 @@ fn get_ext(r: &mut Reader) -> Option<Ext> {
             dst: r.u16()?,
             a_temp: r.bool()?,
             b_temp: r.bool()?,
+            elems: [get_prim(r)?, get_prim(r)?],
         },
         3 => Ext::ArrayNeg {
             src: r.u16()?,

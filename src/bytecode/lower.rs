@@ -1032,6 +1032,10 @@ impl FnCompiler<'_> {
         if a.ty.is_array() || b.ty.is_array() {
             let x = self.operand(a);
             let y = self.operand(b);
+            let elem = |t: &Type| match t {
+                Type::Prim(p) | Type::Array(p, _) => *p,
+                t => unreachable!("elementwise operand of type {t}"),
+            };
             self.ext(
                 Ext::ArrayBin {
                     op,
@@ -1040,6 +1044,7 @@ impl FnCompiler<'_> {
                     dst: a_of(dst),
                     a_temp: is_temporary_array(a),
                     b_temp: is_temporary_array(b),
+                    elems: [elem(&a.ty), elem(&b.ty)],
                 },
                 span,
             );

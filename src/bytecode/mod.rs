@@ -643,6 +643,8 @@ pub enum Ext {
     /// a[dst] = elementwise a op b
     /// `a_temp`/`b_temp`: the operand's register holds a temporary (not a variable), so
     /// if no one else holds the array the result may be written into it.
+    /// `elems`: the element types of `a` and `b` (a scalar's own type), so the result's is
+    /// `Prim::binop_result(op, elems[0], elems[1])` — native code fuses chains by them.
     ArrayBin {
         op: BinOp,
         a: Operand,
@@ -650,6 +652,7 @@ pub enum Ext {
         dst: Reg,
         a_temp: bool,
         b_temp: bool,
+        elems: [Prim; 2],
     },
     ArrayNeg {
         src: Reg,

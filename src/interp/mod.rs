@@ -168,6 +168,7 @@ impl<'p> Machine<'p> {
                 dst,
                 a_temp,
                 b_temp,
+                ..
             } => {
                 // Temporary elision: write into a temporary operand that nothing else holds.
                 let sole = |r: &u16| {

@@ -177,10 +177,20 @@ pub(super) fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
     (r, w)
 }
 
-/// A run of elementwise `f64` operations (`+ - * /`, which cannot fail), possibly with
-/// constant loads and scalar moves between them, in which every result but the last is a
-/// temporary consumed by a later operation of the run: compiled to one loop over the
-/// elements instead of one pass (and one temporary array) per operation.
+/// Chains shorter than this run one operation at a time (through the interpreter's kernels).
+const MIN_CHAIN: usize = 1;
+
+/// Elements between two looks at the interrupt flag in a fused loop.
+const FUSE_POLL_EVERY: i64 = 1 << 16;
+
+/// A run of elementwise `+ - * /` operations whose arrays — inputs, intermediates and
+/// result — all have one element type (`f64`, `f32`, `i64`, `i32` or `u8`; integers
+/// wrap at their width, and their `/` gives `f64`, so it is never in an integer run),
+/// possibly with constant loads and scalar moves between them, in which every result but
+/// the last is a temporary consumed by a later operation of the run: compiled to one loop
+/// over the elements instead of one pass (and one temporary array) per operation. None of
+/// these operations can fail, and each element's result depends only on the inputs'
+/// elements at the same position.
 struct Chain {
     start: usize,
     /// One past the last op of the run.
@@ -189,10 +199,12 @@ struct Chain {
     ops: Vec<(usize, BinOp, Operand, Operand, u16)>,
     /// Array registers read from outside the chain.
     inputs: Vec<u16>,
+    /// The element type of every array of the run.
+    elem: Prim,
 }
 
 fn fusable_chains(f: &CompiledFn, blocks: &[Option<Block>]) -> Vec<Chain> {
-    type Elementwise = (BinOp, Operand, Operand, u16, bool, bool);
+    type Elementwise = (BinOp, Operand, Operand, u16, bool, bool, [Prim; 2]);
     let elementwise = |pc: usize| -> Option<Elementwise> {
         match f.code.get(pc) {
             Some(Op::Ext { i }) => match &f.ext[*i as usize] {
@@ -203,12 +215,16 @@ fn fusable_chains(f: &CompiledFn, blocks: &[Option<Block>]) -> Vec<Chain> {
                     dst,
                     a_temp,
                     b_temp,
-                } if ![a, b]
-                    .iter()
-                    .any(|o| matches!(o, Operand::Scalar(_, Prim::Bool))) =>
-                {
-                    Some((*op, a.clone(), b.clone(), *dst, *a_temp, *b_temp))
-                }
+                    elems,
+                } if !elems.contains(&Prim::Bool) => Some((
+                    *op,
+                    a.clone(),
+                    b.clone(),
+                    *dst,
+                    *a_temp,
+                    *b_temp,
+                    *elems,
+                )),
                 _ => None,
             },
             _ => None,
@@ -219,7 +235,23 @@ fn fusable_chains(f: &CompiledFn, blocks: &[Option<Block>]) -> Vec<Chain> {
     let mut chains = Vec::new();
     let mut pc = 0;
     while pc < f.code.len() {
-        if elementwise(pc).is_none() {
+        let Some(first) = elementwise(pc) else {
+            pc += 1;
+            continue;
+        };
+        // The run's element type: the first operation's result; every array operand and
+        // result of the run must have it (a scalar may be of any type that keeps it).
+        let elem = Prim::binop_result(first.0, first.6[0], first.6[1]);
+        let typed = |(op, a, b, _, _, _, elems): &Elementwise| {
+            Prim::binop_result(*op, elems[0], elems[1]) == elem
+                && [a, b]
+                    .iter()
+                    .zip(elems)
+                    .all(|(o, e)| matches!(o, Operand::Scalar(..)) || *e == elem)
+        };
+        if !matches!(elem, Prim::F64 | Prim::F32 | Prim::I64 | Prim::I32 | Prim::U8)
+            || !typed(&first)
+        {
             pc += 1;
             continue;
         }
@@ -228,12 +260,16 @@ fn fusable_chains(f: &CompiledFn, blocks: &[Option<Block>]) -> Vec<Chain> {
         let mut next = pc;
         let mut end = pc;
         while next < f.code.len() && (next == pc || blocks[next].is_none()) {
-            if let Some((op, a, b, dst, at, bt)) = elementwise(next) {
-                ops.push((next, op, a, b, dst));
-                temps.push((at, bt));
-                end = next + 1;
-            } else if !scalar_move(next) {
-                break;
+            match elementwise(next) {
+                Some(e) if typed(&e) => {
+                    let (op, a, b, dst, at, bt, _) = e;
+                    ops.push((next, op, a, b, dst));
+                    temps.push((at, bt));
+                    end = next + 1;
+                }
+                Some(_) => break,
+                None if !scalar_move(next) => break,
+                None => {}
             }
             next += 1;
         }
@@ -268,17 +304,17 @@ fn fusable_chains(f: &CompiledFn, blocks: &[Option<Block>]) -> Vec<Chain> {
             made.push(*dst);
         }
         let out = ops.last().expect("non-empty").4;
-        // The helper puts the result in `out` before the inputs are read: it must not be one.
-        if ops.len() >= 2
+        if ops.len() >= MIN_CHAIN
             && !inputs.is_empty()
             && inputs.len() <= 4
-            && inputs.iter().all(|&r| r < 1 << 14 && r != out)
+            && inputs.iter().chain([&out]).all(|&r| r < 1 << 14)
         {
             chains.push(Chain {
                 start: pc,
                 end,
                 ops,
                 inputs,
+                elem,
             });
             pc = end;
         } else {
@@ -300,6 +336,8 @@ struct Mem {
     afile: MemFlagsData,
     header: MemFlagsData,
     elem: MemFlagsData,
+    /// Vector accesses to elements: no alignment promised.
+    elem_vec: MemFlagsData,
     refcount: MemFlagsData,
 }
 
@@ -368,12 +406,15 @@ pub fn lower(
 ) -> Result<Vec<FuncId>, String> {
     let cc = frontend.default_call_conv;
     func.signature = native_signature(cc);
-    let mut region = |id: u32, name: &'static str| {
-        let r = func.dfg.alias_regions.insert(AliasRegionData {
+    let mut region_of = |id: u32, name: &'static str| {
+        func.dfg.alias_regions.insert(AliasRegionData {
             user_id: id,
             description: name.into(),
-        });
-        MemFlagsData::trusted().with_alias_region(Some(r))
+        })
+    };
+    let elem_region = region_of(5, "array elements");
+    let mut region = |id: u32, name: &'static str| {
+        MemFlagsData::trusted().with_alias_region(Some(region_of(id, name)))
     };
     let mem = Mem {
         ctx: region(1, "ctx"),
@@ -382,7 +423,10 @@ pub fn lower(
         afile: region(3, "array registers"),
         // An `Array` never changes after it is built: no store aliases a header read.
         header: region(4, "array headers").with_readonly(),
-        elem: region(5, "array elements"),
+        elem: MemFlagsData::trusted().with_alias_region(Some(elem_region)),
+        elem_vec: MemFlagsData::new()
+            .with_notrap()
+            .with_alias_region(Some(elem_region)),
         refcount: region(6, "reference counts"),
     };
     let mut b = FunctionBuilder::new(func, fctx);
@@ -1475,11 +1519,17 @@ impl Lower<'_, '_> {
         Ok(true)
     }
 
-    /// A fused elementwise chain: if its inputs are contiguous `f64` arrays of one shape,
-    /// one loop computes the final result; otherwise each operation runs as in the
-    /// interpreter (broadcasting, mixed types, errors). The scalar moves between the
-    /// operations run first; each operation's scalar operands are taken as they are at
-    /// its own position.
+    /// A fused elementwise chain: if its inputs are contiguous arrays of its element type
+    /// and of one shape, one loop computes the final result (16 bytes of
+    /// elements at a time, then one at a time for the tail); otherwise each operation
+    /// runs as in the interpreter (broadcasting, other types, errors). The scalar moves
+    /// between the operations run first; each operation's scalar operands are taken as
+    /// they are at its own position.
+    ///
+    /// When the result's register is also an input (`y = x * 2.5 + y`), this code holds a
+    /// reference to the input's array across the helper call and the loop, so the array
+    /// it reads stays alive whatever the helper puts in the register; the helper may
+    /// then write the result into that array itself (see `abi::H_FUSE`).
     fn fused(&mut self, chain: &Chain) -> Result<(), String> {
         // Per operation: (register, value) of its scalar operands, as they are there.
         type Snapshot = (Option<(u16, V)>, Option<(u16, V)>);
@@ -1499,11 +1549,26 @@ impl Lower<'_, '_> {
                 self.op(pc)?;
             }
         }
+        let elem = chain.elem;
+        let dst = chain.ops.last().expect("non-empty").4;
+        let held = chain.inputs.contains(&dst);
         let mut packed = (chain.inputs.len() as u64) << 56;
         for (k, &r) in chain.inputs.iter().enumerate() {
             packed |= (r as u64) << (14 * k);
         }
-        let dst = chain.ops.last().expect("non-empty").4;
+        packed |= (elem as u64) << 59;
+        packed |= (held as u64) << 62;
+        // The array the result's register holds now, if it is also an input: one more
+        // reference, given up after the loop (or before the slow path).
+        let old = if held {
+            let base = self.aframe();
+            let m = self.mem.afile;
+            let w = self.b.ins().load(I64, m, base, dst as i32 * 8);
+            self.incref(w);
+            Some(w)
+        } else {
+            None
+        };
         let args = [
             self.ctx,
             self.ba,
@@ -1526,26 +1591,60 @@ impl Lower<'_, '_> {
         // Fast: one pass; scalars are converted once, outside the loop.
         self.b.switch_to_block(fast);
         let base = self.aframe();
-        let ptr_of = |s: &mut Self, r: u16| {
-            let m = s.mem.afile;
-            let w = s.b.ins().load(I64, m, base, r as i32 * 8);
+        let ptr_of_word = |s: &mut Self, w: V| {
             let hdr = s.b.ins().iadd_imm_s(w, s.rc_off);
             s.header(hdr, AL::PTR)
         };
-        let inputs: Vec<(u16, V)> = chain.inputs.iter().map(|&r| (r, ptr_of(self, r))).collect();
+        let ptr_of = |s: &mut Self, r: u16| {
+            let m = s.mem.afile;
+            let w = s.b.ins().load(I64, m, base, r as i32 * 8);
+            ptr_of_word(s, w)
+        };
+        let mut inputs: Vec<(u16, V)> = Vec::new();
+        for &r in &chain.inputs {
+            let p = match old {
+                Some(w) if r == dst => ptr_of_word(self, w),
+                _ => ptr_of(self, r),
+            };
+            inputs.push((r, p));
+        }
         let out = ptr_of(self, dst);
-        let as_f64 = |s: &mut Self, o: &Operand, snap: Option<(u16, V)>| match (o, snap) {
+        let (ety, vty) = match elem {
+            Prim::F64 => (F64, types::F64X2),
+            Prim::F32 => (types::F32, types::F32X4),
+            Prim::I64 => (I64, types::I64X2),
+            Prim::I32 => (types::I32, types::I32X4),
+            _ => (types::I8, types::I8X16),
+        };
+        // The scalar operands as elements of the run's type (each value is exact in it:
+        // the operation's result type is the run's).
+        let as_elem = |s: &mut Self, o: &Operand, snap: Option<(u16, V)>| match (o, snap) {
             (Operand::Scalar(r, p), Some((_, v))) => {
                 let have = s.ty[*r as usize];
-                Some(match (p, have) {
-                    (p, t) if p.is_float() && t == F64 => v,
-                    (p, _) if p.is_float() => s.b.ins().bitcast(F64, MemFlagsData::new(), v),
-                    (_, t) if t == F64 => {
-                        let i = s.b.ins().bitcast(I64, MemFlagsData::new(), v);
-                        s.b.ins().fcvt_from_sint(F64, i)
+                let v = if elem.is_float() {
+                    let x = match (p, have) {
+                        (p, t) if p.is_float() && t == F64 => v,
+                        (p, _) if p.is_float() => s.b.ins().bitcast(F64, MemFlagsData::new(), v),
+                        (_, t) if t == F64 => {
+                            let i = s.b.ins().bitcast(I64, MemFlagsData::new(), v);
+                            s.b.ins().fcvt_from_sint(F64, i)
+                        }
+                        _ => s.b.ins().fcvt_from_sint(F64, v),
+                    };
+                    if ety == F64 {
+                        x
+                    } else {
+                        s.b.ins().fdemote(ety, x)
                     }
-                    _ => s.b.ins().fcvt_from_sint(F64, v),
-                })
+                } else {
+                    let x = s.as_type(v, I64);
+                    if ety == I64 {
+                        x
+                    } else {
+                        s.b.ins().ireduce(ety, x)
+                    }
+                };
+                Some(v)
             }
             _ => None,
         };
@@ -1553,58 +1652,148 @@ impl Lower<'_, '_> {
             .ops
             .iter()
             .zip(&snapshots)
-            .map(|((_, _, a, b, _), (sa, sb))| (as_f64(self, a, *sa), as_f64(self, b, *sb)))
+            .map(|((_, _, a, b, _), (sa, sb))| (as_elem(self, a, *sa), as_elem(self, b, *sb)))
             .collect();
-        let (head, body, done) = (
+        // No `i8x16` multiply on x64: a `u8` run with `*` goes one element at a time.
+        let vector = !(elem == Prim::U8 && chain.ops.iter().any(|o| o.1 == BinOp::Mul));
+        let lanes = if vector { (16 / elem.size()) as i64 } else { 0 };
+        let splats: Vec<(Option<V>, Option<V>)> = if vector {
+            scalars
+                .iter()
+                .map(|(x, y)| {
+                    let mut sp = |v: &Option<V>| v.map(|v| self.b.ins().splat(vty, v));
+                    (sp(x), sp(y))
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let shift = elem.size().trailing_zeros() as i64;
+
+        // for each block of FUSE_POLL_EVERY elements: look at the interrupt flag, then
+        // `lanes` elements at a time while a whole vector fits, then one at a time.
+        let (outer, chunk, stop, go) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        let (vhead, shead, sbody, done) = (
+            self.b.create_block(),
             self.b.create_block(),
             self.b.create_block(),
             self.b.create_block(),
         );
         let zero = self.iconst(0);
-        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
-        self.b.switch_to_block(head);
-        let i = self.b.append_block_param(head, I64);
+        self.b.ins().jump(outer, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(outer);
+        let i = self.b.append_block_param(outer, I64);
         let more = self.b.ins().icmp(IntCC::SignedLessThan, i, n);
-        self.b.ins().brif(more, body, &[], done, &[]);
-        self.b.switch_to_block(body);
-        let off = self.b.ins().ishl_imm_s(i, 3);
-        let mut vals: Vec<(u16, V)> = Vec::new();
-        for &(r, p) in &inputs {
-            let addr = self.b.ins().iadd(p, off);
-            let m = self.mem.elem;
-            let v = self.b.ins().load(F64, m, addr, 0);
-            vals.push((r, v));
+        self.b.ins().brif(more, chunk, &[], done, &[]);
+
+        self.b.switch_to_block(chunk);
+        let p = self.ctx_load(CTX_INTERRUPT);
+        let m = self.mem.ctx;
+        let flag = self.b.ins().load(types::I8, m, p, 0);
+        self.b.set_cold_block(stop);
+        self.b.ins().brif(flag, stop, &[], go, &[]);
+        self.b.switch_to_block(stop);
+        if let Some(w) = old {
+            self.release(w);
         }
-        let mut last = None;
-        for ((_, op, a, b, d), (sa, sb)) in chain.ops.iter().zip(&scalars) {
-            let get = |o: &Operand, s: &Option<V>, vals: &[(u16, V)]| match (o, s) {
-                (_, Some(v)) => *v,
-                (Operand::Array(r), None) => {
-                    vals.iter().rev().find(|(x, _)| x == r).expect("operand").1
-                }
-                _ => unreachable!("scalars are precomputed"),
+        self.stop_interrupted(chain.ops[0].0);
+
+        self.b.switch_to_block(go);
+        let step = self.b.ins().iadd_imm_s(i, FUSE_POLL_EVERY);
+        let short = self.b.ins().icmp(IntCC::SignedLessThan, step, n);
+        let lim = self.b.ins().select(short, step, n);
+        self.b.ins().jump(vhead, &[BlockArg::Value(i)]);
+
+        // One step of the loop: loads at `j`, the operations, the store.
+        let body = |s: &mut Self, j: V, ty: types::Type, scalars: &[(Option<V>, Option<V>)]| {
+            let off = if shift == 0 {
+                j
+            } else {
+                s.b.ins().ishl_imm_s(j, shift)
             };
-            let (x, y) = (get(a, sa, &vals), get(b, sb, &vals));
-            let v = match op {
-                BinOp::Add => self.b.ins().fadd(x, y),
-                BinOp::Sub => self.b.ins().fsub(x, y),
-                BinOp::Mul => self.b.ins().fmul(x, y),
-                _ => self.b.ins().fdiv(x, y),
+            let m = if ty.is_vector() {
+                s.mem.elem_vec
+            } else {
+                s.mem.elem
             };
-            vals.push((*d, v));
-            last = Some(v);
+            let mut vals: Vec<(u16, V)> = Vec::new();
+            for &(r, p) in &inputs {
+                let addr = s.b.ins().iadd(p, off);
+                let v = s.b.ins().load(ty, m, addr, 0);
+                vals.push((r, v));
+            }
+            let mut last = None;
+            for ((_, op, a, b, d), (sa, sb)) in chain.ops.iter().zip(scalars) {
+                let get = |o: &Operand, sc: &Option<V>, vals: &[(u16, V)]| match (o, sc) {
+                    (_, Some(v)) => *v,
+                    (Operand::Array(r), None) => {
+                        vals.iter().rev().find(|(x, _)| x == r).expect("operand").1
+                    }
+                    _ => unreachable!("scalars are precomputed"),
+                };
+                let (x, y) = (get(a, sa, &vals), get(b, sb, &vals));
+                let v = match (elem.is_float(), op) {
+                    (true, BinOp::Add) => s.b.ins().fadd(x, y),
+                    (true, BinOp::Sub) => s.b.ins().fsub(x, y),
+                    (true, BinOp::Mul) => s.b.ins().fmul(x, y),
+                    (true, _) => s.b.ins().fdiv(x, y),
+                    (false, BinOp::Add) => s.b.ins().iadd(x, y),
+                    (false, BinOp::Sub) => s.b.ins().isub(x, y),
+                    (false, _) => s.b.ins().imul(x, y),
+                };
+                vals.push((*d, v));
+                last = Some(v);
+            }
+            let addr = s.b.ins().iadd(out, off);
+            s.b.ins().store(m, last.expect("non-empty"), addr, 0);
+        };
+
+        // Whole vectors.
+        self.b.switch_to_block(vhead);
+        let j = self.b.append_block_param(vhead, I64);
+        if vector {
+            let vbody = self.b.create_block();
+            let j_end = self.b.ins().iadd_imm_s(j, lanes);
+            let fits = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, j_end, lim);
+            self.b
+                .ins()
+                .brif(fits, vbody, &[], shead, &[BlockArg::Value(j)]);
+            self.b.switch_to_block(vbody);
+            body(self, j, vty, &splats);
+            self.b.ins().jump(vhead, &[BlockArg::Value(j_end)]);
+        } else {
+            self.b.ins().jump(shead, &[BlockArg::Value(j)]);
         }
-        let addr = self.b.ins().iadd(out, off);
-        let m = self.mem.elem;
-        self.b.ins().store(m, last.expect("non-empty"), addr, 0);
-        let i1 = self.b.ins().iadd_imm_s(i, 1);
-        self.b.ins().jump(head, &[BlockArg::Value(i1)]);
+
+        // The tail, one element at a time.
+        self.b.switch_to_block(shead);
+        let j = self.b.append_block_param(shead, I64);
+        let left = self.b.ins().icmp(IntCC::SignedLessThan, j, lim);
+        self.b
+            .ins()
+            .brif(left, sbody, &[], outer, &[BlockArg::Value(j)]);
+        self.b.switch_to_block(sbody);
+        body(self, j, ety, &scalars);
+        let j1 = self.b.ins().iadd_imm_s(j, 1);
+        self.b.ins().jump(shead, &[BlockArg::Value(j1)]);
+
         self.b.switch_to_block(done);
+        if let Some(w) = old {
+            self.release(w);
+        }
         self.reload_arrays();
         self.b.ins().jump(join, &[]);
 
         // Slow: each operation as the interpreter runs it, with its scalars as they were.
         self.b.switch_to_block(slow);
+        if let Some(w) = old {
+            self.release(w);
+        }
         for ((pc, ..), (sa, sb)) in chain.ops.iter().zip(&snapshots) {
             let base = self.sframe();
             for (r, v) in sa.iter().chain(sb.iter()) {
@@ -1711,7 +1900,36 @@ mod tests {
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].ops.len(), 4);
         assert_eq!(f[0].inputs.len(), 2);
-        // `x` is a variable, visible after its statement: never fused away.
-        assert!(chains_of("g(f64[])").is_empty());
+        assert_eq!(f[0].elem, Prim::F64);
+        // `x` is a variable, visible after its statement: never fused away (each statement
+        // is a chain of its own).
+        let g = chains_of("g(f64[])");
+        assert_eq!(g.len(), 2);
+        assert!(g.iter().all(|c| c.ops.len() == 1));
+    }
+
+    #[test]
+    fn chains_have_one_element_type() {
+        let src = "fn f(x: f32[], y: f32[], i: i32[], u: u8[]) {\n\
+                   let a = x * 2.5 + y;\n\
+                   let b = i * 3 - i * i;\n\
+                   let c = u + u8(1);\n\
+                   let d = x * 2.0 + i;\n\
+                   let e = i / 2;\n\
+                   print(a, b, c, d, e);\n}\n\
+                   f(ones(2, f32), ones(2, f32), ones(2, i32), ones(2, u8));";
+        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
+        let prog = crate::types::check_program(&loaded).expect("checks");
+        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).unwrap();
+        let bc = crate::bytecode::compile(&prog, id as FuncId).unwrap();
+        let blocks = vec![None; bc.code.len()];
+        let chains = fusable_chains(&bc, &blocks);
+        let kinds: Vec<(Prim, usize)> = chains.iter().map(|c| (c.elem, c.ops.len())).collect();
+        // `x * 2.0` is f32, then `+ i` gives f64 (a chain of its own, but with an `i32`
+        // input: never fused); `i / 2` gives f64 from an i32 array: not a chain.
+        assert_eq!(
+            kinds,
+            [(Prim::F32, 2), (Prim::I32, 3), (Prim::U8, 1), (Prim::F32, 1)]
+        );
     }
 }

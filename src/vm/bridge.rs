@@ -302,17 +302,26 @@ extern "C" fn fuse(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
     std::panic::catch_unwind(|| fuse_inner(ctx, ba, packed, dst)).unwrap_or(-1)
 }
 
+/// Whether a fused loop may write its result into the array its result register holds
+/// when nothing else can see that array (lever 4 of issue 15: no allocation, no zeroing).
+const FUSE_REUSE: bool = true;
+
 fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
+    use crate::vocab::Prim;
     // SAFETY: as in `exec_op`.
     let it = unsafe { interp_of(ctx) };
-    let n = (packed >> 56) as usize;
+    let n = ((packed >> 56) & 7) as usize;
+    let Some(&elem) = Prim::ALL.get(((packed >> 59) & 7) as usize) else {
+        return -1;
+    };
+    let held = (packed >> 62) & 1;
     let mut shape: Option<Vec<usize>> = None;
     for k in 0..n.min(4) {
         let r = ((packed >> (14 * k)) & 0x3fff) as usize;
         let Some(Some(a)) = it.m.a.get(ba as usize + r) else {
             return -1;
         };
-        if a.elem() != crate::vocab::Prim::F64 || !a.is_contiguous() {
+        if a.elem() != elem || !a.is_contiguous() {
             return -1;
         }
         match &shape {
@@ -322,13 +331,31 @@ fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
         }
     }
     let Some(shape) = shape else { return -1 };
+    let Some(slot) = it.m.a.get_mut(ba as usize + dst as usize) else {
+        return -1;
+    };
+    // The register's array is dead after this statement if no one else holds it or its
+    // storage (native code's own reference, `held`, aside): the loop may overwrite it. It
+    // may be one of the inputs — each element is read before its own position is written.
+    if let Some(old) = slot {
+        if FUSE_REUSE
+            && Rc::strong_count(old) as u64 == 1 + held
+            && Rc::strong_count(old.storage()) == 1
+            && !old.storage().is_lent()
+            && old.elem() == elem
+            && old.shape() == shape.as_slice()
+            && old.is_contiguous()
+        {
+            return old.size() as i64;
+        }
+    }
     let dims: Vec<i64> = shape.iter().map(|&d| d as i64).collect();
     // Out of memory: the operations then run one by one and report it as the interpreter does.
-    let Ok(out) = crate::runtime::Array::zeros(crate::vocab::Prim::F64, &dims) else {
+    let Ok(out) = crate::runtime::Array::zeros(elem, &dims) else {
         return -1;
     };
     let size = out.size();
-    it.m.a[ba as usize + dst as usize] = Some(Rc::new(out));
+    *slot = Some(Rc::new(out));
     size as i64
 }
 

@@ -1112,7 +1112,8 @@ impl Gen {
                 let src = [Dim::K(r), Dim::K(n / r.max(1))];
                 Some(format!("cumsum({})", self.array(el, &src, d)?))
             }
-            23 | 24 if el == El::F => {
+            23 if el != El::B => self.v2_chain(el, dims),
+            24 if el == El::F => {
                 // A chain of `+ - * /` over f64 variables of this shape and scalars (the
                 // native tier fuses such runs into one loop when the arrays are contiguous).
                 let vs = self.array_vars(|e, ds| e == El::F && ds == dims);
@@ -2620,6 +2621,48 @@ impl Gen {
         }
     }
 
+    /// A chain of `+ - *` (and `/` for floats) over whole variables of type `el` and shape
+    /// `dims`, literals of `el`, typed scalars whose type keeps `el` (`u8(7)` with `f32`),
+    /// and now and then another array expression of `el`: the runs native code fuses into
+    /// one loop at the arrays' own element size (SIMD, with a scalar tail), integers
+    /// wrapping at their width.
+    fn v2_chain(&mut self, el: El, dims: &[Dim]) -> Option<String> {
+        let vs = self.array_vars(|e, ds| e == el && ds == dims);
+        if vs.is_empty() || el == El::B || el == El::G {
+            return None;
+        }
+        let keeps: Vec<El> = NUMS
+            .iter()
+            .copied()
+            .filter(|t| arith_result(el, *t) == Some(el))
+            .collect();
+        let ops: &[&str] = if float_el(el) {
+            &["+", "-", "*", "/"]
+        } else {
+            &["+", "-", "*"]
+        };
+        let mut e = self.rng.pick(&vs).0.clone();
+        for _ in 0..self.rng.range(1, 4) {
+            let op = *self.rng.pick(ops);
+            let y = if self.rng.chance(0.5) {
+                self.rng.pick(&vs).0.clone()
+            } else if self.rng.chance(0.5) {
+                self.weak_lit(el)
+            } else if self.rng.chance(0.6) {
+                let t = *self.rng.pick(&keeps);
+                self.strong(t, 0)
+            } else {
+                self.array(el, dims, 0)?
+            };
+            e = match self.rng.below(3) {
+                0 => format!("({y} {op} {e})"),
+                1 => format!("{e} {op} {y}"),
+                _ => format!("({e} {op} {y})"),
+            };
+        }
+        Some(format!("({e})"))
+    }
+
     /// A typed (strong) scalar of `el`: a literal is wrapped in a conversion.
     fn strong(&mut self, el: El, d: u32) -> String {
         let s = self.scalar(el, d);
@@ -3032,7 +3075,8 @@ impl Gen {
             return None;
         }
         let nd = dims.len();
-        match self.rng.below(22) {
+        match self.rng.below(23) {
+            22 => self.v2_chain(el, dims),
             0 => self.v2_construct(el, dims),
             1 | 2 => {
                 let src = self.v2_any();

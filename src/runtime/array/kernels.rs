@@ -11,6 +11,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use super::layout::{broadcast_shape, Offsets};
+use super::storage::{OwnedWords, Words};
 use super::Array;
 use crate::runtime::error::RtError;
 use crate::runtime::format::format_shape;
@@ -250,6 +251,41 @@ fn in_place_kernel(
     }
 }
 
+/// The other operand of the same-type fast path ([`Array::same_type`]): cells of the
+/// element width, or a scalar already converted to that element type's stored bits.
+#[derive(Clone, Copy)]
+enum Same<'a, T> {
+    Cells(&'a [Cell<T>]),
+    Scalar(T),
+}
+
+/// `f(x, y)` over the cells of `xs` and the other operand (`f(s, x)` with `left`), into
+/// a fresh buffer of the same width: one tight loop the compiler can vectorize.
+#[inline(always)]
+fn same_type_loop<T: Copy>(
+    xs: &[Cell<T>],
+    y: Same<'_, T>,
+    left: bool,
+    f: impl Fn(T, T) -> T,
+) -> Vec<Cell<T>> {
+    match y {
+        Same::Cells(ys) => xs
+            .iter()
+            .zip(ys)
+            .map(|(x, y)| Cell::new(f(x.get(), y.get())))
+            .collect(),
+        Same::Scalar(s) if left => xs.iter().map(|x| Cell::new(f(s, x.get()))).collect(),
+        Same::Scalar(s) => xs.iter().map(|x| Cell::new(f(x.get(), s))).collect(),
+    }
+}
+
+/// An operand of [`Array::same_type`].
+#[derive(Clone, Copy)]
+enum SameOperand<'a> {
+    Array(&'a Array),
+    Scalar(Scalar),
+}
+
 fn shape_mismatch(a: &Array, b: &Array) -> RtError {
     RtError::new(format!(
         "shape mismatch: operands could not be broadcast together with shapes {} and {}",
@@ -352,8 +388,151 @@ impl Array {
         }
     }
 
+    /// The elements of a contiguous array as one slice of cells of their width.
+    fn contig_words(&self) -> Option<Words<'_>> {
+        if !self.is_contiguous() {
+            return None;
+        }
+        let (lo, hi) = (self.offset, self.offset + self.size());
+        Some(match self.data.words() {
+            _ if self.size() == 0 => match self.elem.size() {
+                1 => Words::W1(&[]),
+                4 => Words::W4(&[]),
+                _ => Words::W8(&[]),
+            },
+            Words::W1(w) => Words::W1(w.get(lo..hi)?),
+            Words::W4(w) => Words::W4(w.get(lo..hi)?),
+            Words::W8(w) => Words::W8(w.get(lo..hi)?),
+        })
+    }
+
+    /// The fast path of [`Array::binop`] and [`Array::binop_scalar`]: `a op b` (`b op a`
+    /// with `left`) when `a` is contiguous, `b` is a contiguous array of `a`'s shape or a
+    /// scalar, the result has `a`'s element type (not `bool`), a `b` array has it too, and
+    /// `op` is `+ - *` (integers wrap at their width) or a float `/`. The elements are
+    /// computed at their own width, one loop per operator and type, each element by the
+    /// scalar definition ([`float_binop_bits`], [`int_binop_bits`]) — an `f32` in `f64`
+    /// rounded once, which is the `f32` operation — so the result is the general path's.
+    /// `None` when these conditions do not hold.
+    fn same_type(op: BinOp, a: &Array, b: SameOperand<'_>, left: bool) -> Option<Array> {
+        let e = a.elem;
+        let be = match b {
+            SameOperand::Array(b) => b.elem,
+            SameOperand::Scalar(s) => s.prim(),
+        };
+        if e == Prim::Bool
+            || be == Prim::Bool
+            || !matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div)
+            || binop_result(op, e, be) != e
+        {
+            return None;
+        }
+        let xs = a.contig_words()?;
+        let ys = match b {
+            SameOperand::Array(b) if b.elem == e && b.shape() == a.shape() => {
+                Some(b.contig_words()?)
+            }
+            SameOperand::Array(_) => return None,
+            SameOperand::Scalar(_) => None,
+        };
+        let sc = match b {
+            SameOperand::Scalar(s) => s,
+            SameOperand::Array(_) => Scalar::from_bits(e, 0),
+        };
+        // One arm per operator, so the operator is a constant inside each loop.
+        macro_rules! per_op {
+            ($m:ident) => {
+                match op {
+                    BinOp::Add => $m!(Add),
+                    BinOp::Sub => $m!(Sub),
+                    BinOp::Mul => $m!(Mul),
+                    _ => $m!(Div),
+                }
+            };
+        }
+        let words = match (e, xs, ys) {
+            (Prim::F64, Words::W8(xs), ys) => {
+                let y = match ys {
+                    Some(Words::W8(ys)) => Same::Cells(ys),
+                    _ => Same::Scalar(sc.as_f64().to_bits()),
+                };
+                macro_rules! f64_arm {
+                    ($op:ident) => {
+                        same_type_loop(xs, y, left, |x, y| {
+                            float_binop_bits(BinOp::$op, fv(x), fv(y))
+                        })
+                    };
+                }
+                OwnedWords::W8(per_op!(f64_arm))
+            }
+            (Prim::I64, Words::W8(xs), ys) => {
+                let y = match ys {
+                    Some(Words::W8(ys)) => Same::Cells(ys),
+                    _ => Same::Scalar(sc.as_i64() as u64),
+                };
+                macro_rules! i64_arm {
+                    ($op:ident) => {
+                        same_type_loop(xs, y, left, |x, y| {
+                            int_binop_bits(BinOp::$op, iv(x), iv(y)).unwrap_or(0)
+                        })
+                    };
+                }
+                OwnedWords::W8(per_op!(i64_arm))
+            }
+            (Prim::F32, Words::W4(xs), ys) => {
+                let y = match ys {
+                    Some(Words::W4(ys)) => Same::Cells(ys),
+                    _ => Same::Scalar((sc.as_f64() as f32).to_bits()),
+                };
+                macro_rules! f32_arm {
+                    ($op:ident) => {
+                        same_type_loop(xs, y, left, |x, y| {
+                            let (x, y) = (f32::from_bits(x) as f64, f32::from_bits(y) as f64);
+                            (fv(float_binop_bits(BinOp::$op, x, y)) as f32).to_bits()
+                        })
+                    };
+                }
+                OwnedWords::W4(per_op!(f32_arm))
+            }
+            (Prim::I32, Words::W4(xs), ys) => {
+                let y = match ys {
+                    Some(Words::W4(ys)) => Same::Cells(ys),
+                    _ => Same::Scalar(sc.as_i64() as u32),
+                };
+                macro_rules! i32_arm {
+                    ($op:ident) => {
+                        same_type_loop(xs, y, left, |x, y| {
+                            let (x, y) = (x as i32 as i64, y as i32 as i64);
+                            int_binop_bits(BinOp::$op, x, y).unwrap_or(0) as u32
+                        })
+                    };
+                }
+                OwnedWords::W4(per_op!(i32_arm))
+            }
+            (Prim::U8, Words::W1(xs), ys) => {
+                let y = match ys {
+                    Some(Words::W1(ys)) => Same::Cells(ys),
+                    _ => Same::Scalar(sc.as_i64() as u8),
+                };
+                macro_rules! u8_arm {
+                    ($op:ident) => {
+                        same_type_loop(xs, y, left, |x, y| {
+                            int_binop_bits(BinOp::$op, x as i64, y as i64).unwrap_or(0) as u8
+                        })
+                    };
+                }
+                OwnedWords::W1(per_op!(u8_arm))
+            }
+            _ => return None,
+        };
+        Some(Array::from_words(e, a.ndim, a.shape, words))
+    }
+
     /// `a op b` elementwise, broadcasting as NumPy.
     pub fn binop(op: BinOp, a: &Array, b: &Array) -> Result<Array, RtError> {
+        if let Some(r) = Array::same_type(op, a, SameOperand::Array(b), false) {
+            return Ok(r);
+        }
         let (a, b) = Array::broadcast_pair(a, b)?;
         let (a, b) = (&*a, &*b);
         let res = binop_result(op, a.elem, b.elem);
@@ -445,6 +624,9 @@ impl Array {
         s: Scalar,
         scalar_on_left: bool,
     ) -> Result<Array, RtError> {
+        if let Some(r) = Array::same_type(op, a, SameOperand::Scalar(s), scalar_on_left) {
+            return Ok(r);
+        }
         let res = binop_result(op, a.elem, s.prim());
         let bits = if binop_in_int(op, a.elem, s.prim()) {
             let d = ArrScalar {
