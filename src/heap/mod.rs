@@ -267,6 +267,12 @@ impl CodeHeap {
         self.read_entry(key).is_some()
     }
 
+    /// Whether a file for `key` is there, without reading it (a damaged one is found when
+    /// it is loaded): enough to decide not to compile a function ahead of its first call.
+    pub fn has_file(&self, key: &Key) -> bool {
+        self.path_of(key).is_file()
+    }
+
     /// Reads and checks the entry for `key` into `buf`: its length and description. A
     /// damaged entry is reported in `warnings` and removed, so it is rebuilt.
     fn read_entry(&mut self, key: &Key) -> Option<(usize, EntryInfo)> {

@@ -417,9 +417,9 @@ impl<'p> Vm<'p> {
                 continue;
             }
             let fingerprint = self.fingerprint();
-            if let Some(heap) = &mut self.heap {
+            if let Some(heap) = &self.heap {
                 let key = crate::heap::key::key_for(&self.prog, &bc, &fingerprint);
-                if heap.holds(&key) {
+                if heap.has_file(&key) {
                     continue;
                 }
             }
