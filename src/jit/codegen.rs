@@ -1467,12 +1467,60 @@ impl Lower<'_, '_> {
                 return Ok(false);
             }
             Op::Ext { i } => {
+                if self.fast_view(pc, &f.ext[i as usize]) {
+                    return Ok(true);
+                }
                 // An `Ext` op's registers are in its side-table entry, not its fields.
                 let (reads, writes) = ext_regs(&f.ext[i as usize]);
                 self.via_interp(pc, &reads, &writes);
             }
         }
         Ok(true)
+    }
+
+    /// A row `a[i]` or a slice `a[lo:hi]` (`Ext::Slice` with one index): `H_VIEW` makes
+    /// it (or rewrites the destination's dead view in place) without the interpreter's
+    /// generic path; when it declines — another kind of view, an index out of range, an
+    /// empty register — the op runs through the interpreter's code, which reports any
+    /// error exactly as it does. Returns `false` for any other op (nothing emitted).
+    fn fast_view(&mut self, pc: usize, e: &Ext) -> bool {
+        let Ext::Slice { arr, index, dst } = e else {
+            return false;
+        };
+        let (kind, x, y) = match index.as_slice() {
+            [SliceOperand::At(r)] => (0u64, Some(*r), None),
+            [SliceOperand::Range(lo, hi, None)] => (
+                1 | (lo.is_some() as u64) << 1 | (hi.is_some() as u64) << 2,
+                *lo,
+                *hi,
+            ),
+            _ => return false,
+        };
+        let packed = *arr as u64 | (*dst as u64) << 16 | kind << 32;
+        let packed = self.iconst(packed as i64);
+        let x = match x {
+            Some(r) => self.geti(r),
+            None => self.iconst(0),
+        };
+        let y = match y {
+            Some(r) => self.geti(r),
+            None => self.iconst(0),
+        };
+        let args = [self.ctx, self.ba, packed, x, y];
+        let call = self.call_helper(H_VIEW, &args);
+        let declined = self.b.inst_results(call)[0];
+        let (slow, join) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(declined, slow, &[], join, &[]);
+        self.b.switch_to_block(slow);
+        let (reads, writes) = ext_regs(e);
+        self.via_interp(pc, &reads, &writes);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        // Only `dst` changed (its header, perhaps in place): re-read it if it is cached.
+        let a = self.aframe();
+        self.reload_array(a, *dst as usize);
+        true
     }
 
     /// A fused elementwise chain: if its inputs are contiguous `f64` arrays of one shape,
