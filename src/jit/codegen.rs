@@ -43,6 +43,16 @@ pub fn scalar_leaves(t: &Type) -> usize {
     }
 }
 
+/// Number of array leaves of a value of type `t` (its array registers in a call window;
+/// a run-time string is an array register too, as `bytecode::lower` allocates them).
+pub fn array_leaves(t: &Type) -> usize {
+    match t {
+        Type::Array(..) | Type::Str(None) => 1,
+        Type::Tuple(ts) => ts.iter().map(array_leaves).sum(),
+        _ => 0,
+    }
+}
+
 /// The signature every compiled specialization has (see [`NativeFn`]).
 pub fn native_signature(cc: CallConv) -> Signature {
     let mut s = Signature::new(cc);
@@ -329,6 +339,9 @@ struct Lower<'a, 'b> {
     ty: Vec<types::Type>,
     /// Scalar registers holding the parameters (the first ones of the frame).
     n_params: usize,
+    /// Array registers holding the parameters (the first ones of the frame): the caller's
+    /// window, which `Ret` leaves to the caller (see there).
+    n_array_params: usize,
     /// Scalar registers that never hold a negative value (`ranges`): indices without wrap.
     non_negative: Vec<bool>,
     /// The header of each array register that inline code reads (`None`: never read
@@ -402,6 +415,11 @@ pub fn lower(
         .params
         .iter()
         .map(|&p| scalar_leaves(&func_ir.locals[p as usize].ty))
+        .sum();
+    let n_array_params: usize = func_ir
+        .params
+        .iter()
+        .map(|&p| array_leaves(&func_ir.locals[p as usize].ty))
         .sum();
     let non_negative = super::ranges::non_negative(f, prog, n_params);
     // Per array register: how many axes inline code indexes (0: none; Len needs axis 0):
@@ -479,6 +497,7 @@ pub fn lower(
         vars,
         ty,
         n_params,
+        n_array_params,
         non_negative,
         arrays,
         poll,
@@ -1455,7 +1474,13 @@ impl Lower<'_, '_> {
                         self.b.ins().store(m, w, base, k * 8);
                         self.release(old);
                     }
-                    for j in na as i32..f.n_a as i32 {
+                    // The parameters' registers are the caller's window: left to the
+                    // caller, like its other temporaries (overwritten by its next call
+                    // there, cleared by its own `Ret`). So a row view passed in a loop
+                    // (`f(m[i])`) is still in the window at the next iteration, where
+                    // `H_VIEW` rewrites it in place instead of allocating a new one.
+                    let first = (na as usize).max(self.n_array_params) as i32;
+                    for j in first..f.n_a as i32 {
                         let old = self.b.ins().load(I64, m, base, j * 8);
                         self.b.ins().store(m, zero, base, j * 8);
                         self.release(old);

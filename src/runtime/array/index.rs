@@ -384,8 +384,8 @@ impl Array {
     /// the caller then takes the general path, [`Array::slice`], which reports it.
     pub fn fast_view_layout(&self, v: FastView) -> Option<ViewLayout> {
         let (n, st) = (self.shape[0], self.strides[0]);
-        let mut shape = [1usize; 3];
-        let mut strides = [0isize; 3];
+        // Whole arrays, not `copy_from_slice` of `ndim` entries (a `memcpy` call): entries
+        // past `ndim` are shape 1, stride 0 in every array, so shifting keeps that true.
         match v {
             FastView::Row(i) => {
                 if self.ndim < 2 {
@@ -396,8 +396,8 @@ impl Array {
                     return None;
                 }
                 let ndim = self.ndim - 1;
-                shape[..ndim].copy_from_slice(&self.shape[1..self.ndim]);
-                strides[..ndim].copy_from_slice(&self.strides[1..self.ndim]);
+                let shape = [self.shape[1], self.shape[2], 1];
+                let strides = [self.strides[1], self.strides[2], 0];
                 // `j` is in range, so a non-empty row's (0,0,0) is an in-bounds element;
                 // an empty one keeps the source's offset (as `slice`).
                 let offset = if shape[..ndim].contains(&0) {
@@ -415,9 +415,8 @@ impl Array {
             FastView::Range(lo, hi) => {
                 let (lo, len, _) = slice_axis(lo, hi, 1, n).ok()?;
                 let ndim = self.ndim;
-                shape[..ndim].copy_from_slice(&self.shape[..ndim]);
-                strides[..ndim].copy_from_slice(&self.strides[..ndim]);
-                shape[0] = len;
+                let shape = [len, self.shape[1], self.shape[2]];
+                let strides = self.strides;
                 // As `slice`: an empty view keeps the source's offset (never dereferenced).
                 let empty = shape[..ndim].contains(&0);
                 let offset = if empty {
