@@ -562,6 +562,79 @@ mod tests {
     use crate::runtime::array::test_util::*;
     use crate::vocab::Prim;
 
+    /// Every field `view_of` sets, so two arrays compare as layouts over the same storage.
+    fn layout_of(a: &Array) -> (usize, [usize; 3], [isize; 3], usize, usize, usize) {
+        let data = Rc::as_ptr(&a.data) as usize;
+        (a.ndim, a.shape, a.strides, a.offset, a.ptr as usize, data)
+    }
+
+    #[test]
+    fn fast_views_match_slice_and_reuse_a_dead_view_in_place() {
+        let base = Array::from_vec(Prim::I64, &[4, 3, 2], (0..24).collect());
+        let rev = base.slice(&[Index::Stepped(None, None, -1)]).unwrap();
+        let empty = Array::zeros(Prim::F64, &[3, 0]).unwrap();
+        let flat = Array::from_vec(Prim::F64, &[5], (0..5).collect());
+        for src in [&base, &rev, &empty, &flat, &base.slice(&[Index::At(1)]).unwrap()] {
+            let n = src.shape[0] as i64;
+            let mut views = vec![];
+            for i in -n - 1..=n {
+                views.push((FastView::Row(i), vec![Index::At(i)]));
+            }
+            for lo in [None, Some(-5), Some(-1), Some(0), Some(2), Some(9)] {
+                for hi in [None, Some(-2), Some(0), Some(1), Some(3), Some(9)] {
+                    views.push((FastView::Range(lo, hi), vec![Index::Range(lo, hi)]));
+                }
+            }
+            for (fast, spec) in views {
+                let general = src.slice(&spec);
+                match src.fast_view_layout(fast) {
+                    // Declined: an error (reported by `slice`) or a 1-D row (an element).
+                    None => assert!(general.is_err() || src.ndim == 1, "{fast:?}"),
+                    Some(l) => {
+                        let general = general.unwrap();
+                        let mut regs = vec![Some(Rc::new(src.clone())), None];
+                        assert!(put_view(&mut regs, 0, 1, l));
+                        let made = regs[1].clone().unwrap();
+                        assert_eq!(layout_of(&made), layout_of(&general), "{fast:?}");
+                        assert_eq!(made.format(), general.format());
+                        // Again into the now unshared view: the same allocation, rewritten.
+                        drop(made);
+                        let at = Rc::as_ptr(regs[1].as_ref().unwrap());
+                        assert!(put_view(&mut regs, 0, 1, l));
+                        assert_eq!(Rc::as_ptr(regs[1].as_ref().unwrap()), at);
+                        assert_eq!(layout_of(regs[1].as_ref().unwrap()), layout_of(&general));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_shared_or_foreign_destination_gets_a_new_view() {
+        let m = Array::from_vec(Prim::I64, &[3, 2], (0..6).collect());
+        let other = Array::from_vec(Prim::I64, &[3, 2], (10..16).collect());
+        let row = |a: &Array, i| a.fast_view_layout(FastView::Row(i)).unwrap();
+        let mut regs = vec![Some(Rc::new(m.clone())), Some(Rc::new(other.clone()))];
+        // Another storage in the destination: replaced, the other array untouched.
+        let kept = regs[1].clone().unwrap();
+        assert!(put_view(&mut regs, 0, 1, row(&m, 1)));
+        assert_eq!(regs[1].as_ref().unwrap().format(), "[2, 3]");
+        assert_eq!(kept.format(), other.format());
+        // A destination someone else holds (a variable's view): never rewritten.
+        let held = regs[1].clone().unwrap();
+        assert!(put_view(&mut regs, 0, 1, row(&m, 2)));
+        assert_eq!(held.format(), "[2, 3]");
+        assert_eq!(regs[1].as_ref().unwrap().format(), "[4, 5]");
+        // Into its own register (`a = a[1:]`), then an error through `slice_into`.
+        assert!(slice_into(&mut regs, 1, 1, &[Index::Range(Some(1), None)]).is_ok());
+        assert_eq!(regs[1].as_ref().unwrap().format(), "[5]");
+        assert_eq!(
+            err(slice_into(&mut regs, 0, 1, &[Index::At(3)])),
+            "index 3 is out of bounds for axis 0 with size 3"
+        );
+        assert!(!put_view(&mut regs, 5, 1, row(&m, 0)));
+    }
+
     #[test]
     fn indexing_negative_and_out_of_bounds() {
         let a = i(&[10, 20, 30]);
