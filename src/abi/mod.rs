@@ -109,6 +109,13 @@ macro_rules! for_each_helper {
             /// interpreter runs them). Bit 62: the caller holds one reference of its own to
             /// the array in `dst` (an input too), which keeps it alive through the loop.
             (H_FUSE, fuse, fn(*mut Ctx, u64, u64, u64) -> i64),
+            /// `(ctx, ba, packed, x, y) -> status`: the common views without the interpreter
+            /// (`runtime::FastView`): register `packed & 0xffff` of the frame at `ba`,
+            /// viewed, into register `(packed >> 16) & 0xffff`. Bit 32 of `packed` clear: the
+            /// row `a[x]`; set: `a[x:y]`, bit 33 saying `x` is present, bit 34 `y`. Returns 0
+            /// when done, 1 (nothing changed) when the view is not one of these or an index
+            /// is out of range: the caller then runs the op through `H_EXEC_OP`.
+            (H_VIEW, view, fn(*mut Ctx, u64, u64, u64, u64) -> u64),
             /// `(ctx, slot, pc)`: records "interrupted" at op `pc` (the run must stop);
             /// returns the status (always 1).
             (H_INTERRUPTED, interrupted, fn(*mut Ctx, u64, u64) -> u64),

@@ -19,7 +19,7 @@ use crate::ir::{FuncId, Program};
 use crate::runtime::ops as rops;
 use crate::vocab::{BinOp, Prim};
 use crate::runtime::random::Rng;
-use crate::runtime::{Array, ArrayRef, InPlace, RtError, RuntimeError};
+use crate::runtime::{self, Array, ArrayRef, InPlace, Index, RtError, RuntimeError};
 use crate::source::Span;
 use semantics as sem;
 use std::io::Write;
@@ -232,9 +232,16 @@ impl<'p> Machine<'p> {
                 a[ba + *dst as usize] = Some(Rc::new(r));
             }
             Ext::Slice { arr, index, dst } => {
-                let spec = values::slice_spec(index, s, bs);
-                let r = get_a(a, *arr)?.slice(&spec).map_err(|e| e.msg)?;
-                a[ba + *dst as usize] = Some(Rc::new(r));
+                sem::array(&a[ba + *arr as usize])?;
+                // The spec on the stack (a slice has at most 3 indices and 3 new axes), and
+                // the view written into the destination's dead view when it can be reused.
+                let mut buf = [Index::NewAxis; 8];
+                let (src, dst) = (ba + *arr as usize, ba + *dst as usize);
+                match values::slice_spec_into(index, s, bs, &mut buf) {
+                    Some(spec) => runtime::slice_into(a, src, dst, spec),
+                    None => runtime::slice_into(a, src, dst, &values::slice_spec(index, s, bs)),
+                }
+                .map_err(|e| e.msg)?;
             }
             Ext::StoreSlice { arr, index, value } => {
                 let base = get_a(a, *arr)?;

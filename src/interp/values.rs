@@ -195,21 +195,43 @@ impl Value {
     }
 }
 
+/// [`slice_spec`] written into `buf` (no allocation), or `None` if it has more entries
+/// than `buf` holds (the caller then uses `slice_spec`).
+pub fn slice_spec_into<'b>(
+    index: &[SliceOperand],
+    s: &[u64],
+    bs: usize,
+    buf: &'b mut [Index; 8],
+) -> Option<&'b [Index]> {
+    let n = index.len();
+    if n > buf.len() {
+        return None;
+    }
+    for (slot, ix) in buf.iter_mut().zip(slice_spec_iter(index, s, bs)) {
+        *slot = ix;
+    }
+    Some(&buf[..n])
+}
+
+fn slice_spec_iter<'a>(
+    index: &'a [SliceOperand],
+    s: &'a [u64],
+    bs: usize,
+) -> impl Iterator<Item = Index> + 'a {
+    let get = move |r: &u16| s[bs + *r as usize] as i64;
+    index.iter().map(move |i| match i {
+        SliceOperand::At(r) => Index::At(get(r)),
+        SliceOperand::Range(lo, hi, None) => Index::Range(lo.as_ref().map(get), hi.as_ref().map(get)),
+        SliceOperand::Range(lo, hi, Some(step)) => {
+            Index::Stepped(lo.as_ref().map(get), hi.as_ref().map(get), get(step))
+        }
+        SliceOperand::NewAxis => Index::NewAxis,
+    })
+}
+
+/// The runtime spec of a slicing op's operands (index registers read in the frame at `bs`).
 pub fn slice_spec(index: &[SliceOperand], s: &[u64], bs: usize) -> Vec<Index> {
-    let get = |r: &u16| s[bs + *r as usize] as i64;
-    index
-        .iter()
-        .map(|i| match i {
-            SliceOperand::At(r) => Index::At(get(r)),
-            SliceOperand::Range(lo, hi, None) => {
-                Index::Range(lo.as_ref().map(get), hi.as_ref().map(get))
-            }
-            SliceOperand::Range(lo, hi, Some(step)) => {
-                Index::Stepped(lo.as_ref().map(get), hi.as_ref().map(get), get(step))
-            }
-            SliceOperand::NewAxis => Index::NewAxis,
-        })
-        .collect()
+    slice_spec_iter(index, s, bs).collect()
 }
 
 /// A string as Python's `repr` writes it: in single quotes (double if it holds a single

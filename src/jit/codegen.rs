@@ -43,6 +43,16 @@ pub fn scalar_leaves(t: &Type) -> usize {
     }
 }
 
+/// Number of array leaves of a value of type `t` (its array registers in a call window;
+/// a run-time string is an array register too, as `bytecode::lower` allocates them).
+pub fn array_leaves(t: &Type) -> usize {
+    match t {
+        Type::Array(..) | Type::Str(None) => 1,
+        Type::Tuple(ts) => ts.iter().map(array_leaves).sum(),
+        _ => 0,
+    }
+}
+
 /// The signature every compiled specialization has (see [`NativeFn`]).
 pub fn native_signature(cc: CallConv) -> Signature {
     let mut s = Signature::new(cc);
@@ -367,6 +377,9 @@ struct Lower<'a, 'b> {
     ty: Vec<types::Type>,
     /// Scalar registers holding the parameters (the first ones of the frame).
     n_params: usize,
+    /// Array registers holding the parameters (the first ones of the frame): the caller's
+    /// window, which `Ret` leaves to the caller (see there).
+    n_array_params: usize,
     /// Scalar registers that never hold a negative value (`ranges`): indices without wrap.
     non_negative: Vec<bool>,
     /// The header of each array register that inline code reads (`None`: never read
@@ -447,6 +460,11 @@ pub fn lower(
         .iter()
         .map(|&p| scalar_leaves(&func_ir.locals[p as usize].ty))
         .sum();
+    let n_array_params: usize = func_ir
+        .params
+        .iter()
+        .map(|&p| array_leaves(&func_ir.locals[p as usize].ty))
+        .sum();
     let non_negative = super::ranges::non_negative(f, prog, n_params);
     // Per array register: how many axes inline code indexes (0: none; Len needs axis 0):
     // an op's index registers, for the array whose header it reads.
@@ -523,6 +541,7 @@ pub fn lower(
         vars,
         ty,
         n_params,
+        n_array_params,
         non_negative,
         arrays,
         poll,
@@ -1499,7 +1518,13 @@ impl Lower<'_, '_> {
                         self.b.ins().store(m, w, base, k * 8);
                         self.release(old);
                     }
-                    for j in na as i32..f.n_a as i32 {
+                    // The parameters' registers are the caller's window: left to the
+                    // caller, like its other temporaries (overwritten by its next call
+                    // there, cleared by its own `Ret`). So a row view passed in a loop
+                    // (`f(m[i])`) is still in the window at the next iteration, where
+                    // `H_VIEW` rewrites it in place instead of allocating a new one.
+                    let first = (na as usize).max(self.n_array_params) as i32;
+                    for j in first..f.n_a as i32 {
                         let old = self.b.ins().load(I64, m, base, j * 8);
                         self.b.ins().store(m, zero, base, j * 8);
                         self.release(old);
@@ -1511,12 +1536,60 @@ impl Lower<'_, '_> {
                 return Ok(false);
             }
             Op::Ext { i } => {
+                if self.fast_view(pc, &f.ext[i as usize]) {
+                    return Ok(true);
+                }
                 // An `Ext` op's registers are in its side-table entry, not its fields.
                 let (reads, writes) = ext_regs(&f.ext[i as usize]);
                 self.via_interp(pc, &reads, &writes);
             }
         }
         Ok(true)
+    }
+
+    /// A row `a[i]` or a slice `a[lo:hi]` (`Ext::Slice` with one index): `H_VIEW` makes
+    /// it (or rewrites the destination's dead view in place) without the interpreter's
+    /// generic path; when it declines — another kind of view, an index out of range, an
+    /// empty register — the op runs through the interpreter's code, which reports any
+    /// error exactly as it does. Returns `false` for any other op (nothing emitted).
+    fn fast_view(&mut self, pc: usize, e: &Ext) -> bool {
+        let Ext::Slice { arr, index, dst } = e else {
+            return false;
+        };
+        let (kind, x, y) = match index.as_slice() {
+            [SliceOperand::At(r)] => (0u64, Some(*r), None),
+            [SliceOperand::Range(lo, hi, None)] => (
+                1 | (lo.is_some() as u64) << 1 | (hi.is_some() as u64) << 2,
+                *lo,
+                *hi,
+            ),
+            _ => return false,
+        };
+        let packed = *arr as u64 | (*dst as u64) << 16 | kind << 32;
+        let packed = self.iconst(packed as i64);
+        let x = match x {
+            Some(r) => self.geti(r),
+            None => self.iconst(0),
+        };
+        let y = match y {
+            Some(r) => self.geti(r),
+            None => self.iconst(0),
+        };
+        let args = [self.ctx, self.ba, packed, x, y];
+        let call = self.call_helper(H_VIEW, &args);
+        let declined = self.b.inst_results(call)[0];
+        let (slow, join) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(declined, slow, &[], join, &[]);
+        self.b.switch_to_block(slow);
+        let (reads, writes) = ext_regs(e);
+        self.via_interp(pc, &reads, &writes);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        // Only `dst` changed (its header, perhaps in place): re-read it if it is cached.
+        let a = self.aframe();
+        self.reload_array(a, *dst as usize);
+        true
     }
 
     /// A fused elementwise chain: if its inputs are contiguous arrays of its element type

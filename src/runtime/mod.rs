@@ -24,7 +24,7 @@ pub mod ops;
 pub mod random;
 
 pub use array::{
-    native_layout, Array, ArrayRef, InPlace, Index, MemoryBudget, OwnedWords, Storage, MAX_ELEMENTS,
+    native_layout, put_view, slice_into, Array, ArrayRef, FastView, InPlace, Index, MemoryBudget, OwnedWords, Storage, MAX_ELEMENTS,
 };
 pub use error::{RtError, RuntimeError};
 pub use ops::Scalar;

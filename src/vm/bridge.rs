@@ -11,7 +11,7 @@ use super::Vm;
 use crate::abi::*;
 use crate::bytecode::CompiledFn;
 use crate::interp::{stack_overflow_message, Slot, MAX_CALL_DEPTH};
-use crate::runtime::RuntimeError;
+use crate::runtime::{put_view, FastView, RuntimeError};
 use crate::jit::code_memory::CodeMemory;
 use crate::source::Span;
 use std::ffi::c_void;
@@ -357,6 +357,37 @@ fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
     let size = out.size();
     *slot = Some(Rc::new(out));
     size as i64
+}
+
+/// `H_VIEW`: see `abi::H_VIEW`.
+extern "C" fn view(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
+    // A panic here (a bug) must not unwind into native code: take the interpreter's path.
+    std::panic::catch_unwind(|| view_inner(ctx, ba, packed, x, y)).unwrap_or(1)
+}
+
+fn view_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
+    // SAFETY: as in `exec_op`.
+    let it = unsafe { interp_of(ctx) };
+    let src = ba as usize + (packed & 0xffff) as usize;
+    let dst = ba as usize + ((packed >> 16) & 0xffff) as usize;
+    let bit = |k: u32| (packed >> k) & 1 == 1;
+    let v = if bit(32) {
+        FastView::Range(bit(33).then_some(x as i64), bit(34).then_some(y as i64))
+    } else {
+        FastView::Row(x as i64)
+    };
+    let regs = &mut it.m.a;
+    let Some(Some(a)) = regs.get(src) else {
+        return 1;
+    };
+    let Some(layout) = a.fast_view_layout(v) else {
+        return 1;
+    };
+    if put_view(regs, src, dst, layout) {
+        0
+    } else {
+        1
+    }
 }
 
 /// Table entry for slots that are not native: runs the callee in the interpreter (after

@@ -13,7 +13,7 @@ use std::rc::Rc;
 
 use super::layout::Offsets;
 use super::storage::oom;
-use super::Array;
+use super::{Array, ArrayRef};
 use crate::runtime::error::RtError;
 use crate::runtime::format::format_shape;
 use crate::runtime::ops::{convert_bits, Scalar};
@@ -28,6 +28,100 @@ pub enum Index {
     Range(Option<i64>, Option<i64>),
     Stepped(Option<i64>, Option<i64>, i64),
     NewAxis,
+}
+
+/// A view's layout: what [`Array::slice`] computes before it assembles the view.
+#[derive(Clone, Copy, Debug)]
+pub struct ViewLayout {
+    ndim: usize,
+    shape: [usize; 3],
+    strides: [isize; 3],
+    offset: usize,
+}
+
+/// The views [`Array::fast_view_layout`] makes: `Row(i)` is `a[i]` on an array of 2 or 3
+/// axes, `Range(lo, hi)` is `a[lo:hi]` (step 1, along axis 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FastView {
+    Row(i64),
+    Range(Option<i64>, Option<i64>),
+}
+
+/// `regs[dst] = view of regs[src]` with `layout` (computed from `regs[src]`; `false`, and
+/// nothing changed, if `regs[src]` is empty). A view costs no allocation when `regs[dst]`
+/// holds an array that no one else holds (`Rc::get_mut`: no other register, variable or
+/// view shares the `Rc`) over the same storage: its layout is rewritten in place, so
+/// neither the storage's count nor the allocator is touched (the old view is dead: its
+/// register is being overwritten). This also covers `dst == src` (`a = a[1:]`).
+/// Otherwise a new `Rc<Array>` sharing the storage replaces the register's value.
+///
+/// Sound for native code, which caches headers: it re-reads an array register's header
+/// after every helper that may write the register, and a count of one means no other
+/// register (whose header some frame may cache) holds this `Array`.
+pub fn put_view(regs: &mut [Option<ArrayRef>], src: usize, dst: usize, layout: ViewLayout) -> bool {
+    let Some(Some(from)) = regs.get(src) else {
+        return false;
+    };
+    let (elem, data) = (from.elem, Rc::as_ptr(&from.data));
+    let Some(slot) = regs.get_mut(dst) else {
+        return false;
+    };
+    if let Some(old) = slot.as_mut().and_then(Rc::get_mut) {
+        if Rc::as_ptr(&old.data) == data && old.elem == elem {
+            let ViewLayout {
+                ndim,
+                shape,
+                strides,
+                offset,
+            } = layout;
+            // The same fields `view_of` sets, `ptr` derived from `data` and `offset` as there.
+            old.ptr = old.data.as_ptr().wrapping_add(offset * elem.size());
+            old.shape = shape;
+            old.strides = strides;
+            old.ndim = ndim;
+            old.offset = offset;
+            return true;
+        }
+    }
+    let Some(Some(from)) = regs.get(src) else {
+        return false;
+    };
+    let view = Array::view_of(
+        elem,
+        layout.ndim,
+        layout.shape,
+        layout.strides,
+        layout.offset,
+        Rc::clone(&from.data),
+    );
+    regs[dst] = Some(Rc::new(view));
+    true
+}
+
+/// `regs[dst] = regs[src][spec]` (as [`Array::slice`], its errors included), reusing the
+/// destination's dead view as [`put_view`] does. `regs[src]` must hold an array.
+pub fn slice_into(
+    regs: &mut [Option<ArrayRef>],
+    src: usize,
+    dst: usize,
+    spec: &[Index],
+) -> Result<(), RtError> {
+    let layout = match regs.get(src) {
+        Some(Some(a)) => match spec {
+            [Index::At(i)] => match a.fast_view_layout(FastView::Row(*i)) {
+                Some(l) => l,
+                None => a.slice_layout(spec)?,
+            },
+            [Index::Range(lo, hi)] => match a.fast_view_layout(FastView::Range(*lo, *hi)) {
+                Some(l) => l,
+                None => a.slice_layout(spec)?,
+            },
+            _ => a.slice_layout(spec)?,
+        },
+        _ => return Err(RtError::new("internal: slicing an empty array register")),
+    };
+    put_view(regs, src, dst, layout);
+    Ok(())
 }
 
 fn norm_index(i: i64, n: usize, axis: usize) -> Result<usize, RtError> {
@@ -198,6 +292,19 @@ impl Array {
     /// clamp like Python slicing (a step may be negative: the view walks backwards, with a
     /// negative stride); `NewAxis` adds an axis of length 1. At most 3 axes result.
     pub fn slice(&self, spec: &[Index]) -> Result<Array, RtError> {
+        let v = self.slice_layout(spec)?;
+        Ok(Array::view_of(
+            self.elem,
+            v.ndim,
+            v.shape,
+            v.strides,
+            v.offset,
+            Rc::clone(&self.data),
+        ))
+    }
+
+    /// The layout of `self[spec]` (see [`Array::slice`]), with its errors.
+    fn slice_layout(&self, spec: &[Index]) -> Result<ViewLayout, RtError> {
         let consumed = spec.iter().filter(|i| **i != Index::NewAxis).count();
         if consumed > self.ndim {
             return Err(index_count_error(self.ndim, consumed));
@@ -263,14 +370,68 @@ impl Array {
         // position in the buffer; an empty view keeps `self`'s offset (never dereferenced).
         let empty = shape[..ndim].contains(&0);
         let offset = if empty { self.offset } else { offset as usize };
-        Ok(Array::view_of(
-            self.elem,
+        Ok(ViewLayout {
             ndim,
             shape,
             strides,
             offset,
-            Rc::clone(&self.data),
-        ))
+        })
+    }
+
+    /// The layout of the common views hot code makes, without a spec list: `a[i]` (axis 0
+    /// taken; `a` has 2 or 3 axes) and `a[lo:hi]` (step 1 along axis 0, bounds clamped as
+    /// in Python). `None` for anything else and for every error (an index out of range):
+    /// the caller then takes the general path, [`Array::slice`], which reports it.
+    pub fn fast_view_layout(&self, v: FastView) -> Option<ViewLayout> {
+        let (n, st) = (self.shape[0], self.strides[0]);
+        // Whole arrays, not `copy_from_slice` of `ndim` entries (a `memcpy` call): entries
+        // past `ndim` are shape 1, stride 0 in every array, so shifting keeps that true.
+        match v {
+            FastView::Row(i) => {
+                if self.ndim < 2 {
+                    return None;
+                }
+                let j = if i < 0 { i.wrapping_add(n as i64) } else { i };
+                if j < 0 || j >= n as i64 {
+                    return None;
+                }
+                let ndim = self.ndim - 1;
+                let shape = [self.shape[1], self.shape[2], 1];
+                let strides = [self.strides[1], self.strides[2], 0];
+                // `j` is in range, so a non-empty row's (0,0,0) is an in-bounds element;
+                // an empty one keeps the source's offset (as `slice`).
+                let offset = if shape[..ndim].contains(&0) {
+                    self.offset
+                } else {
+                    (self.offset as isize + j as isize * st) as usize
+                };
+                Some(ViewLayout {
+                    ndim,
+                    shape,
+                    strides,
+                    offset,
+                })
+            }
+            FastView::Range(lo, hi) => {
+                let (lo, len, _) = slice_axis(lo, hi, 1, n).ok()?;
+                let ndim = self.ndim;
+                let shape = [len, self.shape[1], self.shape[2]];
+                let strides = self.strides;
+                // As `slice`: an empty view keeps the source's offset (never dereferenced).
+                let empty = shape[..ndim].contains(&0);
+                let offset = if empty {
+                    self.offset
+                } else {
+                    (self.offset as isize + lo as isize * st) as usize
+                };
+                Some(ViewLayout {
+                    ndim,
+                    shape,
+                    strides,
+                    offset,
+                })
+            }
+        }
     }
 
     // ----- index arrays -------------------------------------------------------------------
@@ -400,6 +561,79 @@ mod tests {
     use super::*;
     use crate::runtime::array::test_util::*;
     use crate::vocab::Prim;
+
+    /// Every field `view_of` sets, so two arrays compare as layouts over the same storage.
+    fn layout_of(a: &Array) -> (usize, [usize; 3], [isize; 3], usize, usize, usize) {
+        let data = Rc::as_ptr(&a.data) as usize;
+        (a.ndim, a.shape, a.strides, a.offset, a.ptr as usize, data)
+    }
+
+    #[test]
+    fn fast_views_match_slice_and_reuse_a_dead_view_in_place() {
+        let base = Array::from_vec(Prim::I64, &[4, 3, 2], (0..24).collect());
+        let rev = base.slice(&[Index::Stepped(None, None, -1)]).unwrap();
+        let empty = Array::zeros(Prim::F64, &[3, 0]).unwrap();
+        let flat = Array::from_vec(Prim::F64, &[5], (0..5).collect());
+        for src in [&base, &rev, &empty, &flat, &base.slice(&[Index::At(1)]).unwrap()] {
+            let n = src.shape[0] as i64;
+            let mut views = vec![];
+            for i in -n - 1..=n {
+                views.push((FastView::Row(i), vec![Index::At(i)]));
+            }
+            for lo in [None, Some(-5), Some(-1), Some(0), Some(2), Some(9)] {
+                for hi in [None, Some(-2), Some(0), Some(1), Some(3), Some(9)] {
+                    views.push((FastView::Range(lo, hi), vec![Index::Range(lo, hi)]));
+                }
+            }
+            for (fast, spec) in views {
+                let general = src.slice(&spec);
+                match src.fast_view_layout(fast) {
+                    // Declined: an error (reported by `slice`) or a 1-D row (an element).
+                    None => assert!(general.is_err() || src.ndim == 1, "{fast:?}"),
+                    Some(l) => {
+                        let general = general.unwrap();
+                        let mut regs = vec![Some(Rc::new(src.clone())), None];
+                        assert!(put_view(&mut regs, 0, 1, l));
+                        let made = regs[1].clone().unwrap();
+                        assert_eq!(layout_of(&made), layout_of(&general), "{fast:?}");
+                        assert_eq!(made.format(), general.format());
+                        // Again into the now unshared view: the same allocation, rewritten.
+                        drop(made);
+                        let at = Rc::as_ptr(regs[1].as_ref().unwrap());
+                        assert!(put_view(&mut regs, 0, 1, l));
+                        assert_eq!(Rc::as_ptr(regs[1].as_ref().unwrap()), at);
+                        assert_eq!(layout_of(regs[1].as_ref().unwrap()), layout_of(&general));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_shared_or_foreign_destination_gets_a_new_view() {
+        let m = Array::from_vec(Prim::I64, &[3, 2], (0..6).collect());
+        let other = Array::from_vec(Prim::I64, &[3, 2], (10..16).collect());
+        let row = |a: &Array, i| a.fast_view_layout(FastView::Row(i)).unwrap();
+        let mut regs = vec![Some(Rc::new(m.clone())), Some(Rc::new(other.clone()))];
+        // Another storage in the destination: replaced, the other array untouched.
+        let kept = regs[1].clone().unwrap();
+        assert!(put_view(&mut regs, 0, 1, row(&m, 1)));
+        assert_eq!(regs[1].as_ref().unwrap().format(), "[2, 3]");
+        assert_eq!(kept.format(), other.format());
+        // A destination someone else holds (a variable's view): never rewritten.
+        let held = regs[1].clone().unwrap();
+        assert!(put_view(&mut regs, 0, 1, row(&m, 2)));
+        assert_eq!(held.format(), "[2, 3]");
+        assert_eq!(regs[1].as_ref().unwrap().format(), "[4, 5]");
+        // Into its own register (`a = a[1:]`), then an error through `slice_into`.
+        assert!(slice_into(&mut regs, 1, 1, &[Index::Range(Some(1), None)]).is_ok());
+        assert_eq!(regs[1].as_ref().unwrap().format(), "[5]");
+        assert_eq!(
+            err(slice_into(&mut regs, 0, 1, &[Index::At(3)])),
+            "index 3 is out of bounds for axis 0 with size 3"
+        );
+        assert!(!put_view(&mut regs, 5, 1, row(&m, 0)));
+    }
 
     #[test]
     fn indexing_negative_and_out_of_bounds() {

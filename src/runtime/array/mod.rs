@@ -75,7 +75,7 @@ mod linalg;
 mod reduce;
 mod storage;
 
-pub use index::Index;
+pub use index::{put_view, slice_into, FastView, Index};
 pub use storage::MemoryBudget;
 pub use kernels::InPlace;
 pub use storage::{from_raw, to_raw, OwnedWords, Storage};
