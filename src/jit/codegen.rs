@@ -20,6 +20,7 @@ use crate::bytecode::{
 };
 use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
+use super::versions::{Axis, GuardKind, Version};
 use crate::vocab::{BinOp, MathFn, Prim};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
@@ -111,8 +112,17 @@ fn classify(f: &CompiledFn) -> Vec<types::Type> {
     ty
 }
 
+/// log2 of an element's size in bytes.
+fn elem_shift(e: Prim) -> i64 {
+    match e.size() {
+        1 => 0,
+        4 => 2,
+        _ => 3,
+    }
+}
+
 /// First op of every basic block.
-fn block_starts(f: &CompiledFn) -> Vec<bool> {
+pub(super) fn block_starts(f: &CompiledFn) -> Vec<bool> {
     let n = f.code.len();
     let mut starts = vec![false; n];
     starts[0] = true;
@@ -393,6 +403,10 @@ struct Lower<'a, 'b> {
     /// look at the interrupt flag (`min(end, next multiple of POLL_EVERY)`).
     for_limits: Vec<Option<Variable>>,
     blocks: Vec<Option<Block>>,
+    /// Innermost loops run in two versions (`versions`), and the one whose fast copy is
+    /// being emitted.
+    versions: Vec<Version>,
+    fast: Option<FastCopy>,
     ctx: V,
     bs: V,
     ba: V,
@@ -404,6 +418,17 @@ struct Lower<'a, 'b> {
     /// Each helper's signature, by `H_*` index.
     helper_sigs: [SigRef; N_HELPERS],
     mem: Mem,
+}
+
+/// The fast copy of `versions[k]` being emitted: its addressing, computed where the loop
+/// is entered (see `versions`).
+struct FastCopy {
+    k: usize,
+    /// Per access (by pc): the array pointer plus the access's invariant terms, in bytes.
+    bases: Vec<(usize, V)>,
+    /// Per array register, axis and element size (as a shift): `i * stride` in bytes,
+    /// stepped by the back-edge, and the stride in bytes.
+    offsets: Vec<(u16, usize, i64, Variable, V)>,
 }
 
 /// Builds the Cranelift function for `f` into `func` and returns its callees in the order
@@ -547,6 +572,8 @@ pub fn lower(
         poll,
         for_limits,
         blocks,
+        versions: super::versions::versions(f, &starts),
+        fast: None,
         ctx,
         bs,
         ba,
@@ -562,20 +589,11 @@ pub fn lower(
     let mut open = false; // whether the current block still needs a terminator
     let mut pc = 0;
     while pc < f.code.len() {
-        if let Some(blk) = l.blocks[pc] {
-            if open {
-                l.b.ins().jump(blk, &[]);
-            }
-            l.b.switch_to_block(blk);
+        if let Some(k) = l.versions.iter().position(|v| v.entry == pc) {
+            pc = l.versioned_loop(k, &chains, &mut open)?;
+        } else {
+            pc = l.step(pc, &chains, &mut open)?;
         }
-        if let Some(chain) = chains.iter().find(|c| c.start == pc) {
-            l.fused(chain)?;
-            open = true;
-            pc = chain.end;
-            continue;
-        }
-        open = l.op(pc)?;
-        pc += 1;
     }
     if open {
         return Err("internal: bytecode runs off its end".into());
@@ -588,10 +606,164 @@ pub fn lower(
     l.b.seal_all_blocks();
     let callees = std::mem::take(&mut l.callees);
     l.b.finalize(frontend);
+    super::phis::remove_trivial(func);
     Ok(callees)
 }
 
 impl Lower<'_, '_> {
+    /// Emits op `pc` (or the fused chain starting there) in its block; returns the next pc.
+    /// `open`: whether the current block still needs a terminator.
+    fn step(&mut self, pc: usize, chains: &[Chain], open: &mut bool) -> Result<usize, String> {
+        if let Some(blk) = self.blocks[pc] {
+            if *open {
+                self.b.ins().jump(blk, &[]);
+            }
+            self.b.switch_to_block(blk);
+        }
+        if let Some(chain) = chains.iter().find(|c| c.start == pc) {
+            self.fused(chain)?;
+            *open = true;
+            return Ok(chain.end);
+        }
+        *open = self.op(pc)?;
+        Ok(pc + 1)
+    }
+
+    /// Emits `versions[k]`'s loop twice (see `versions`): the entry test, then the guard
+    /// choosing a copy, the ordinary copy, and the fast copy in blocks of its own that
+    /// leave to the same exit. Returns the pc after the loop.
+    fn versioned_loop(
+        &mut self,
+        k: usize,
+        chains: &[Chain],
+        open: &mut bool,
+    ) -> Result<usize, String> {
+        let (entry, head, back) = {
+            let v = &self.versions[k];
+            (v.entry, v.head, v.back)
+        };
+        // The entry test skips an empty loop; otherwise it falls into the guard.
+        let guard = self.b.create_block();
+        let checked = self.blocks[head].replace(guard).expect("a loop head starts a block");
+        let after = self.step(entry, chains, open)?;
+        debug_assert_eq!(after, head);
+        self.blocks[head] = Some(checked);
+        self.b.switch_to_block(guard);
+        let ok = self.guard(k);
+        let addressing = self.fast_addressing(k);
+        let fast = self.b.create_block();
+        self.b.ins().brif(ok, fast, &[], checked, &[]);
+        *open = false;
+        let mut pc = head;
+        while pc <= back {
+            pc = self.step(pc, chains, open)?;
+        }
+        let saved = self.blocks[head..=back].to_vec();
+        for p in head..=back {
+            if self.blocks[p].is_some() {
+                let blk = if p == head { fast } else { self.b.create_block() };
+                self.blocks[p] = Some(blk);
+            }
+        }
+        self.fast = Some(addressing);
+        pc = head;
+        while pc <= back {
+            pc = self.step(pc, chains, open)?;
+        }
+        self.fast = None;
+        self.blocks[head..=back].copy_from_slice(&saved);
+        Ok(pc)
+    }
+
+    /// Whether every access `versions[k]`'s fast copy leaves unchecked is in bounds on
+    /// every iteration (emitted where the loop is entered: the counter holds `lo`).
+    fn guard(&mut self, k: usize) -> V {
+        let (counter, end, guards) = {
+            let v = &self.versions[k];
+            (v.counter, v.end, v.guards.clone())
+        };
+        let lo = self.geti(counter);
+        let end = self.geti(end);
+        let mut ok = None;
+        for g in guards {
+            let n = self.b.use_var(self.array_vars(g.arr).shape[g.axis]);
+            let holds = match g.kind {
+                GuardKind::Counter { offset } => {
+                    let c = offset as i64;
+                    let from = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, -c);
+                    let lim = self.b.ins().iadd_imm_s(n, -c);
+                    let to = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, end, lim);
+                    self.b.ins().band(from, to)
+                }
+                GuardKind::Invariant { reg, offset } => {
+                    let r = self.invariant_index(reg, offset);
+                    self.b.ins().icmp(IntCC::UnsignedLessThan, r, n)
+                }
+            };
+            ok = Some(match ok {
+                None => holds,
+                Some(o) => self.b.ins().band(o, holds),
+            });
+        }
+        ok.expect("a version has a guard")
+    }
+
+    /// The invariant parts of the fast copy's addresses (emitted with the guard).
+    fn fast_addressing(&mut self, k: usize) -> FastCopy {
+        let (head, back, counter) = {
+            let v = &self.versions[k];
+            (v.head, v.back, v.counter)
+        };
+        let mut fc = FastCopy {
+            k,
+            bases: Vec::new(),
+            offsets: Vec::new(),
+        };
+        for pc in head..back {
+            let Some(axes) = self.versions[k].axes_at(pc).map(<[Axis]>::to_vec) else {
+                continue;
+            };
+            let (arr, _, e) = super::versions::access(&self.f.code[pc]).expect("an access");
+            let shift = elem_shift(e);
+            let av = self.array_vars(arr);
+            let mut base = self.b.use_var(av.ptr);
+            for (axis, a) in axes.into_iter().enumerate() {
+                let st = self.b.use_var(av.strides[axis]);
+                let st = self.b.ins().ishl_imm_s(st, shift);
+                match a {
+                    Axis::Checked => {}
+                    Axis::Invariant { reg, offset } => {
+                        let x = self.invariant_index(reg, offset);
+                        let t = self.b.ins().imul(x, st);
+                        base = self.b.ins().iadd(base, t);
+                    }
+                    Axis::Counter { offset } => {
+                        if offset != 0 {
+                            let t = self.b.ins().imul_imm_s(st, offset as i64);
+                            base = self.b.ins().iadd(base, t);
+                        }
+                        let known = fc.offsets.iter().any(|o| (o.0, o.1, o.2) == (arr, axis, shift));
+                        if !known {
+                            let var = self.b.declare_var(I64);
+                            let lo = self.geti(counter);
+                            let first = self.b.ins().imul(lo, st);
+                            self.b.def_var(var, first);
+                            fc.offsets.push((arr, axis, shift, var, st));
+                        }
+                    }
+                }
+            }
+            fc.bases.push((pc, base));
+        }
+        fc
+    }
+
+    /// An `Axis::Invariant` index: `s[reg] + offset` (wrapping, as `AddIImm`).
+    fn invariant_index(&mut self, reg: u16, offset: i64) -> V {
+        let x = self.geti(reg);
+        self.b.ins().iadd_imm_s(x, offset)
+    }
+
     fn iconst(&mut self, v: i64) -> V {
         self.b.ins().iconst(I64, v)
     }
@@ -935,19 +1107,50 @@ impl Lower<'_, '_> {
     }
 
     /// Element address for `arr[idx...]` and the condition under which it is valid (every
-    /// index in bounds after NumPy's negative wrap; an empty register has shape 0).
+    /// index in bounds after NumPy's negative wrap; an empty register has shape 0), or
+    /// `None` when the loop's guard proved every index (`versions`).
     ///
     /// The array's rank is not tested: in typed bytecode an access always has as many
     /// indices as the array has axes (the interpreter's test never fails). Memory safety
     /// does not depend on it either way: axes past `ndim` have shape 1 and stride 0, so
     /// every index tuple that passes the bounds checks addresses an element of the array.
     /// Strides may be negative (`a[::-1]`): `imul`, `ishl` and `iadd` are two's-complement,
-    /// so `ptr + (Σ j·stride)·size` is the signed sum the runtime computes.
-    fn element(&mut self, arr: u16, idx: &[u16], e: Prim) -> (V, V) {
+    /// so `ptr + Σ j·(stride·size)` is the signed sum the runtime computes.
+    ///
+    /// The address is `base + vary`: `base` holds the pointer and the terms a versioned
+    /// loop does not change (hoisted out of it), `vary` the per-iteration ones.
+    fn element(&mut self, pc: usize, arr: u16, idx: &[u16], e: Prim) -> (V, Option<V>) {
         let av = self.array_vars(arr);
+        let shift = elem_shift(e);
+        // In a fast copy: the access's invariant base, and its proven axes.
+        let fast = self.fast.as_ref().and_then(|fc| {
+            let axes = self.versions[fc.k].axes_at(pc)?.to_vec();
+            let base = fc.bases.iter().find(|b| b.0 == pc)?.1;
+            Some((base, axes))
+        });
+        let (mut addr, axes) = match fast {
+            Some((base, axes)) => (base, Some(axes)),
+            None => (self.b.use_var(av.ptr), None),
+        };
         let mut ok: Option<V> = None;
-        let mut off = None;
+        let mut off: Option<V> = None; // checked axes, in elements
         for (k, &r) in idx.iter().enumerate() {
+            match axes.as_ref().map_or(Axis::Checked, |a| a[k]) {
+                Axis::Checked => {}
+                Axis::Invariant { .. } => continue, // in the base
+                Axis::Counter { .. } => {
+                    let fc = self.fast.as_ref().expect("a proven axis is in a fast copy");
+                    let var = fc
+                        .offsets
+                        .iter()
+                        .find(|o| (o.0, o.1, o.2) == (arr, k, shift))
+                        .expect("every counter axis has its offset")
+                        .3;
+                    let o = self.b.use_var(var);
+                    addr = self.b.ins().iadd(addr, o);
+                    continue;
+                }
+            }
             let n = self.b.use_var(av.shape[k]);
             let st = self.b.use_var(av.strides[k]);
             let i = self.geti(r);
@@ -969,15 +1172,11 @@ impl Lower<'_, '_> {
                 Some(o) => self.b.ins().iadd(o, t),
             });
         }
-        let ptr = self.b.use_var(av.ptr);
-        let off = off.expect("at least one index");
-        let bytes = match e.size() {
-            1 => off,
-            4 => self.b.ins().ishl_imm_s(off, 2),
-            _ => self.b.ins().ishl_imm_s(off, 3),
-        };
-        let addr = self.b.ins().iadd(ptr, bytes);
-        (addr, ok.expect("at least one index"))
+        if let Some(off) = off {
+            let bytes = self.b.ins().ishl_imm_s(off, shift);
+            addr = self.b.ins().iadd(addr, bytes);
+        }
+        (addr, ok)
     }
 
     fn int_bin(&mut self, dst: u16, a: u16, b: u16, f: impl FnOnce(&mut Self, V, V) -> V) {
@@ -1351,6 +1550,14 @@ impl Lower<'_, '_> {
                 let x = self.geti(i);
                 let n = self.b.ins().iadd_imm_s(x, 1);
                 self.set(i, n);
+                // A fast copy's back-edge: every `i * stride` steps with the counter.
+                if let Some(fc) = self.fast.as_ref().filter(|fc| self.versions[fc.k].back == pc) {
+                    for (_, _, _, var, st) in fc.offsets.clone() {
+                        let o = self.b.use_var(var);
+                        let o = self.b.ins().iadd(o, st);
+                        self.b.def_var(var, o);
+                    }
+                }
                 let Some(lim) = self.for_limits[pc] else {
                     let e = self.geti(end);
                     let cond = self.b.ins().icmp(IntCC::SignedLessThan, n, e);
@@ -1894,8 +2101,10 @@ impl Lower<'_, '_> {
     /// Loads an element of type `e` into `dst` in register form: narrow integers extend
     /// (`u8`/`bool` with zeros, `i32` with its sign), an `f32` widens to `f64`.
     fn load_elem(&mut self, pc: usize, dst: u16, arr: u16, idx: &[u16], e: Prim) {
-        let (addr, ok) = self.element(arr, idx, e);
-        self.or_fail(ok, pc);
+        let (addr, ok) = self.element(pc, arr, idx, e);
+        if let Some(ok) = ok {
+            self.or_fail(ok, pc);
+        }
         let m = self.mem.elem;
         let want = self.ty[dst as usize];
         let v = match e {
@@ -1915,8 +2124,10 @@ impl Lower<'_, '_> {
     /// keep their low bytes (a `bool` register holds 0 or 1), an `f64` value rounds to
     /// `f32` (exact: it holds an `f32` value).
     fn store_elem(&mut self, pc: usize, src: u16, arr: u16, idx: &[u16], e: Prim) {
-        let (addr, ok) = self.element(arr, idx, e);
-        self.or_fail(ok, pc);
+        let (addr, ok) = self.element(pc, arr, idx, e);
+        if let Some(ok) = ok {
+            self.or_fail(ok, pc);
+        }
         let v = self.b.use_var(self.vars[src as usize]);
         let m = self.mem.elem;
         match e {

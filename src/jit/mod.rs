@@ -10,8 +10,10 @@
 
 pub mod code_memory;
 pub mod codegen;
+mod phis;
 pub mod pool;
 mod ranges;
+mod versions;
 
 use crate::bytecode::CompiledFn;
 use crate::ir::Program;

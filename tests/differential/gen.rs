@@ -179,6 +179,8 @@ pub struct Gen {
     generic: bool,
     ret: Option<Ty>,
     loops: u32,
+    /// Enclosing `for` counters with constant bounds: name, `lo`, `hi` (indices `i + c`).
+    counters: Vec<(String, i64, i64)>,
     mult: u64,
     cost: u64,
     names: usize,
@@ -278,6 +280,7 @@ impl Gen {
             generic: false,
             ret: None,
             loops: 0,
+            counters: vec![],
             mult: 1,
             cost: 0,
             names: 0,
@@ -438,6 +441,20 @@ impl Gen {
     fn index(&mut self, path: &str, dims: &[Dim], k: usize) -> String {
         if self.oops() {
             return self.ileaf();
+        }
+        // The counter of an enclosing loop plus a constant that keeps it in bounds on
+        // every iteration: the native tier proves these before the loop (`jit::versions`).
+        if let (Dim::K(n), false) = (dims[k], self.counters.is_empty()) {
+            let (i, lo, hi) = self.rng.pick(&self.counters).clone();
+            let (cmin, cmax) = (-lo, n as i64 - hi.max(lo));
+            if n > 0 && cmin <= cmax && self.rng.chance(0.5) {
+                let c = self.rng.range(cmin, cmax.min(cmin + 6));
+                return match c {
+                    0 => i,
+                    c if c > 0 => format!("({i} + {c})"),
+                    c => format!("({i} - {})", -c),
+                };
+            }
         }
         match dims[k] {
             Dim::K(n) if n > 0 && self.rng.chance(0.7) => {
@@ -1940,11 +1957,46 @@ impl Gen {
         self.mult = self.mult.saturating_mul(iters.max(1));
         self.loops += 1;
         self.scopes.push(vec![]);
-        if let Some((v, t)) = var {
+        if let Some((v, t)) = var.clone() {
             self.declare(&v, t, true);
         }
+        let counted = match (&var, header.split_once(" in ")) {
+            (Some((v, Ty::I)), Some((_, range))) if kind <= 1 => {
+                let (lo, hi) = range
+                    .trim_end_matches(" {")
+                    .split_once("..")
+                    .unwrap_or(("", ""));
+                match (lo.parse::<i64>(), hi.parse::<i64>()) {
+                    (Ok(lo), Ok(hi)) => {
+                        self.counters.push((v.clone(), lo, hi));
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
         let n = self.rng.range(1, 4) as usize;
-        self.block(n, depth + 1);
+        let kernel = self.array_vars(|_, ds| ds.iter().all(|d| matches!(d, Dim::K(k) if *k > 0)));
+        if counted && !kernel.is_empty() && self.rng.chance(0.3) {
+            // A kernel-shaped body: element copies and updates only (no call, no array
+            // expression), which the native tier runs in two versions (`jit::versions`).
+            for _ in 0..n {
+                let (name, el, dims) = self.rng.pick(&kernel).clone();
+                let (to, from) = (self.indices(&name, &dims), self.indices(&name, &dims));
+                let op = if numeric(el) && self.rng.chance(0.5) {
+                    "+="
+                } else {
+                    "="
+                };
+                self.line(&format!("{name}[{to}] {op} {name}[{from}];"));
+            }
+        } else {
+            self.block(n, depth + 1);
+        }
+        if counted {
+            self.counters.pop();
+        }
         self.scopes.pop();
         self.loops -= 1;
         self.mult = saved;

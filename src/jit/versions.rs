@@ -1,0 +1,305 @@
+//! Innermost `for` loops in two versions: one test before the loop proves every element
+//! access of the loop in bounds (the *guard*), and the loop then runs a copy whose
+//! accesses skip their bounds checks and negative-index wraps; when the guard fails, the
+//! ordinary copy runs, with every check (so an error is reported at the iteration that
+//! makes it, after the iterations before it ran, exactly as in the interpreter).
+//!
+//! An index is proven for a loop `for i in lo..end` when it is
+//! - the counter plus a constant, `i + c` (the counter itself, or an `AddIImm` of it
+//!   written once in the loop and in the same basic block as the access, so it holds
+//!   this iteration's `i + c`): in bounds on every iteration iff `lo + c >= 0` and
+//!   `end + c <= n` (the counter runs from `lo` to `end - 1`: the loop writes neither
+//!   `i` nor `end` except by its own increment);
+//! - a register the loop never writes: in bounds iff `0 <= r < n` once.
+//!
+//! The array's shape is the same on every iteration: the loop holds no op that replaces
+//! an array register (no call, no `Ext`, no array move), and an array's shape never
+//! changes. The guard compares without overflow: `c` is an `i32` and a shape is at most
+//! `isize::MAX`, so `-c` and `n - c` are exact.
+//!
+//! Besides the checks, the fast copy computes each access's invariant part of the address
+//! (the pointer, invariant axes, `c * stride`) once where the loop is entered, and keeps
+//! `i * stride` per array and axis in a variable the back-edge steps by the stride: an
+//! access in the loop is one add and the load (Cranelift's own code motion left these
+//! products in the loop: an operand that is a constant is rematerialized in each block,
+//! which pins the instruction using it there).
+
+use crate::bytecode::{CompiledFn, Op, Role};
+use crate::vocab::Prim;
+
+/// Loops larger than this (in bytecode ops) run one copy: the second doubles their code.
+const MAX_BODY: usize = 400;
+
+/// How the fast copy indexes one axis of an access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Axis {
+    /// Not proven: checked and wrapped as in the ordinary copy.
+    Checked,
+    /// The counter plus `offset`, in bounds on every iteration.
+    Counter { offset: i32 },
+    /// `s[reg] + offset`, `reg` a register the loop does not write, in bounds.
+    Invariant { reg: u16, offset: i64 },
+}
+
+/// One condition of a loop's guard: axis `axis` of array register `arr`...
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Guard {
+    pub arr: u16,
+    pub axis: usize,
+    pub kind: GuardKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GuardKind {
+    /// ...holds `i + offset` for every `i` in `lo..end`: `lo >= -offset && end <= n - offset`.
+    Counter { offset: i32 },
+    /// ...holds `s[reg] + offset` (wrapping, as `AddIImm` computes it): `(that as u64) < n`.
+    Invariant { reg: u16, offset: i64 },
+}
+
+/// A loop run in two versions.
+#[derive(Debug)]
+pub struct Version {
+    /// The `JmpNotLtI` that enters the loop (or skips it).
+    pub entry: usize,
+    /// The loop's first op (the target of its back-edge).
+    pub head: usize,
+    /// The loop's `ForLoop`.
+    pub back: usize,
+    /// The counter and end registers.
+    pub counter: u16,
+    pub end: u16,
+    /// The guard: every condition must hold.
+    pub guards: Vec<Guard>,
+    /// Per op of the loop (`head..=back`, by `pc - head`): its access's axes, if it is an
+    /// element access with at least one proven axis.
+    pub axes: Vec<Option<Vec<Axis>>>,
+}
+
+impl Version {
+    /// The fast copy's axes for the access at `pc`, if any are proven.
+    pub fn axes_at(&self, pc: usize) -> Option<&[Axis]> {
+        let k = pc.checked_sub(self.head)?;
+        self.axes.get(k)?.as_deref()
+    }
+}
+
+/// The array register, index registers and element type of an element access.
+pub fn access(op: &Op) -> Option<(u16, Vec<u16>, Prim)> {
+    Some(match *op {
+        Op::ALoad1 { arr, i, e, .. } | Op::AStore1 { arr, i, e, .. } => (arr, vec![i], e),
+        Op::ALoad2 { arr, i, j, e, .. } | Op::AStore2 { arr, i, j, e, .. } => {
+            (arr, vec![i, j], e)
+        }
+        Op::ALoad3 { arr, idx, e, .. } | Op::AStore3 { arr, idx, e, .. } => {
+            (arr, vec![idx, idx + 1, idx + 2], e)
+        }
+        _ => return None,
+    })
+}
+
+/// The innermost `for` loops of `f` worth two versions. `starts`: first op of each block.
+pub fn versions(f: &CompiledFn, starts: &[bool]) -> Vec<Version> {
+    let mut out = Vec::new();
+    for (back, op) in f.code.iter().enumerate() {
+        let Op::ForLoop { i, end, target } = *op else {
+            continue;
+        };
+        let head = target as usize;
+        let Some(entry) = head.checked_sub(1) else {
+            continue;
+        };
+        let entered = matches!(f.code[entry], Op::JmpNotLtI { a, b, target }
+            if a == i && b == end && target as usize == back + 1);
+        if !entered || head > back || back - head > MAX_BODY {
+            continue;
+        }
+        if let Some(v) = version(f, starts, entry, head, back, i, end) {
+            out.push(v);
+        }
+    }
+    out
+}
+
+fn version(
+    f: &CompiledFn,
+    starts: &[bool],
+    entry: usize,
+    head: usize,
+    back: usize,
+    i: u16,
+    end: u16,
+) -> Option<Version> {
+    let body = head..back;
+    // Straight code with branches inside the loop (or out of it), nothing that replaces an
+    // array register, writes the counter or the end, or enters from elsewhere.
+    for (pc, op) in f.code.iter().enumerate() {
+        let inside = body.contains(&pc);
+        if let Some(t) = op.jump_target() {
+            let t = t as usize;
+            let into = t > head && t <= back;
+            if inside && !(head..=back + 1).contains(&t) || !inside && pc != back && into {
+                return None;
+            }
+            if !inside && pc != entry && pc != back && t == head {
+                return None;
+            }
+        }
+        if !inside {
+            continue;
+        }
+        if matches!(
+            op,
+            Op::Call { .. }
+                | Op::Ret { .. }
+                | Op::Ext { .. }
+                | Op::ForLoop { .. }
+                | Op::ForStep { .. }
+                | Op::ForStepPrep { .. }
+        ) {
+            return None;
+        }
+        let fields = op.operands();
+        if fields
+            .iter()
+            .any(|o| matches!(o.role, Role::AWrite | Role::AResults))
+        {
+            return None;
+        }
+        if op.s_writes().any(|r| r == i || r == end) {
+            return None;
+        }
+    }
+    // Writes per register inside the loop, and the last writer.
+    let mut writes: Vec<(u32, usize)> = vec![(0, 0); f.n_s];
+    for pc in body.clone() {
+        for r in f.code[pc].s_writes() {
+            if let Some(w) = writes.get_mut(r as usize) {
+                *w = (w.0 + 1, pc);
+            }
+        }
+    }
+    let classify = |r: u16, at: usize| -> Axis {
+        if r == i {
+            return Axis::Counter { offset: 0 };
+        }
+        let unwritten = |r: u16| writes.get(r as usize).is_some_and(|w| w.0 == 0);
+        if unwritten(r) {
+            return Axis::Invariant { reg: r, offset: 0 };
+        }
+        let (n, def) = writes[r as usize];
+        let same_block = def < at && !starts[def + 1..=at].iter().any(|&s| s);
+        match f.code[def] {
+            Op::AddIImm { dst, a, imm } if n == 1 && dst == r && same_block => {
+                if a == i {
+                    Axis::Counter { offset: imm }
+                } else if unwritten(a) {
+                    Axis::Invariant {
+                        reg: a,
+                        offset: imm as i64,
+                    }
+                } else {
+                    Axis::Checked
+                }
+            }
+            _ => Axis::Checked,
+        }
+    };
+    let mut guards = Vec::new();
+    let mut axes = vec![None; back + 1 - head];
+    for pc in body {
+        let Some((arr, idx, _)) = access(&f.code[pc]) else {
+            continue;
+        };
+        let ax: Vec<Axis> = idx.iter().map(|&r| classify(r, pc)).collect();
+        if ax.iter().all(|a| *a == Axis::Checked) {
+            continue;
+        }
+        for (axis, &a) in ax.iter().enumerate() {
+            let kind = match a {
+                Axis::Checked => continue,
+                Axis::Counter { offset } => GuardKind::Counter { offset },
+                Axis::Invariant { reg, offset } => GuardKind::Invariant { reg, offset },
+            };
+            guards.push(Guard { arr, axis, kind });
+        }
+        axes[pc - head] = Some(ax);
+    }
+    if guards.is_empty() {
+        return None;
+    }
+    guards.sort();
+    guards.dedup();
+    Some(Version {
+        entry,
+        head,
+        back,
+        counter: i,
+        end,
+        guards,
+        axes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn versions_of(src: &str, name: &str) -> Vec<Version> {
+        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
+        let prog = crate::types::check_program(&loaded).expect("checks");
+        let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).expect("function");
+        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        versions(&bc, &super::super::codegen::block_starts(&bc))
+    }
+
+    #[test]
+    fn counter_offsets_and_invariant_rows_are_proven() {
+        let v = versions_of(
+            "fn f(u: f64[,], v: f64[,], n: i64) {\n\
+               for i in 1..n - 1 {\n\
+                 for j in 1..n - 1 {\n\
+                   v[i, j] = u[i - 1, j] + u[i, j + 1];\n\
+                 }\n\
+               }\n\
+             }\n\
+             f(zeros((3, 3)), zeros((3, 3)), 3);",
+            "f(",
+        );
+        assert_eq!(v.len(), 1, "only the inner loop: {v:?}");
+        let kinds: Vec<_> = v[0].guards.iter().map(|g| (g.axis, g.kind)).collect();
+        // `v[i, j]`: a 2-D store's row (`i`, not written in the loop).
+        assert!(kinds.iter().any(|(a, k)| *a == 0
+            && matches!(k, GuardKind::Invariant { offset: 0, .. })));
+        assert!(kinds.contains(&(1, GuardKind::Counter { offset: 1 })), "{kinds:?}");
+        assert!(kinds.contains(&(1, GuardKind::Counter { offset: 0 })), "{kinds:?}");
+        // `i - 1`, written in the inner loop from the outer counter: an invariant row.
+        assert!(kinds
+            .iter()
+            .any(|(a, k)| *a == 0 && matches!(k, GuardKind::Invariant { offset: -1, .. })));
+
+    }
+
+    #[test]
+    fn loops_with_calls_or_data_dependent_indices_run_one_copy() {
+        let v = versions_of(
+            "fn g(x: i64) -> i64 { return x; }\n\
+             fn f(a: f64[], ix: i64[]) -> f64 {\n\
+               let s = 0.0;\n\
+               for i in 0..len(ix) { s += a[ix[i]] + 1.0; }\n\
+               for i in 0..len(ix) { s += a[g(i)]; }\n\
+               for i in 1..len(ix) { s += a[2] * f64(ix[i - 1]); }\n\
+               return s;\n\
+             }\n\
+             print(f(zeros(3), zeros(3, i64)));",
+            "f(",
+        );
+        // The first loop proves `ix[i]` (not `a[ix[i]]`); the second calls; the third
+        // proves a constant index (a register the loop does not write) and a counter offset.
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert_eq!(v[0].guards.len(), 1, "{:?}", v[0].guards);
+        let third: Vec<_> = v[1].guards.iter().map(|g| g.kind).collect();
+        assert!(third.iter().any(|k| matches!(k, GuardKind::Invariant { offset: 0, .. })));
+        assert!(third.contains(&GuardKind::Counter { offset: -1 }), "{third:?}");
+    }
+}
