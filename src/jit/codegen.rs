@@ -20,6 +20,7 @@ use crate::bytecode::{
 };
 use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
+use super::diamonds::Diamond;
 use super::versions::{Axis, GuardKind, Version};
 use crate::vocab::{BinOp, MathFn, Prim};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -407,6 +408,8 @@ struct Lower<'a, 'b> {
     /// being emitted.
     versions: Vec<Version>,
     fast: Option<FastCopy>,
+    /// Diamonds emitted without branches (`diamonds`), by test pc.
+    diamonds: Vec<Diamond>,
     ctx: V,
     bs: V,
     ba: V,
@@ -574,6 +577,7 @@ pub fn lower(
         blocks,
         versions: super::versions::versions(f, &starts),
         fast: None,
+        diamonds: Vec::new(),
         ctx,
         bs,
         ba,
@@ -584,6 +588,12 @@ pub fn lower(
         helper_sigs,
         mem,
     };
+    // Diamonds whose arms write only integer registers (x64 selects those without a
+    // branch).
+    l.diamonds = super::diamonds::diamonds(f)
+        .into_iter()
+        .filter(|d| d.arms().flat_map(|q| f.code[q].s_writes()).all(|r| l.ty[r as usize] == I64))
+        .collect();
     l.prologue();
     let chains = fusable_chains(f, &l.blocks);
     let mut open = false; // whether the current block still needs a terminator
@@ -624,6 +634,10 @@ impl Lower<'_, '_> {
             self.fused(chain)?;
             *open = true;
             return Ok(chain.end);
+        }
+        if let Some(d) = self.diamonds.iter().find(|d| d.test == pc).cloned() {
+            *open = true;
+            return self.if_converted(&d);
         }
         *open = self.op(pc)?;
         Ok(pc + 1)
@@ -1048,6 +1062,71 @@ impl Lower<'_, '_> {
 
     fn block(&self, pc: u32) -> Block {
         self.blocks[pc as usize].expect("jump targets start blocks")
+    }
+
+    /// A conditional jump's condition (true: it jumps) and target.
+    fn jump_condition(&mut self, pc: usize) -> (V, u32) {
+        match self.f.code[pc] {
+            Op::JmpIf { c, target } | Op::JmpIfNot { c, target } => {
+                let x = self.geti(c);
+                let cc = if matches!(self.f.code[pc], Op::JmpIf { .. }) {
+                    IntCC::NotEqual
+                } else {
+                    IntCC::Equal
+                };
+                (self.b.ins().icmp_imm_s(cc, x, 0), target)
+            }
+            Op::JmpNotLtI { a, b, target }
+            | Op::JmpNotLeI { a, b, target }
+            | Op::JmpNotEqI { a, b, target }
+            | Op::JmpNotNeI { a, b, target } => {
+                let cc = match self.f.code[pc] {
+                    Op::JmpNotLtI { .. } => IntCC::SignedGreaterThanOrEqual,
+                    Op::JmpNotLeI { .. } => IntCC::SignedGreaterThan,
+                    Op::JmpNotEqI { .. } => IntCC::NotEqual,
+                    _ => IntCC::Equal,
+                };
+                let (x, y) = (self.geti(a), self.geti(b));
+                (self.b.ins().icmp(cc, x, y), target)
+            }
+            Op::JmpNotLtF { a, b, target } | Op::JmpNotLeF { a, b, target } => {
+                // "not less" includes unordered (NaN) operands.
+                let cc = if matches!(self.f.code[pc], Op::JmpNotLtF { .. }) {
+                    FloatCC::UnorderedOrGreaterThanOrEqual
+                } else {
+                    FloatCC::UnorderedOrGreaterThan
+                };
+                let (x, y) = (self.getf(a), self.getf(b));
+                (self.b.ins().fcmp(cc, x, y), target)
+            }
+            op => unreachable!("not a conditional jump: {op:?}"),
+        }
+    }
+
+    /// Emits `d` without branches (see `diamonds`): both arms, then a `select` per
+    /// register they write, on the test's condition. Returns the join's pc.
+    fn if_converted(&mut self, d: &Diamond) -> Result<usize, String> {
+        let mut written: Vec<u16> = d.arms().flat_map(|q| self.f.code[q].s_writes()).collect();
+        written.sort_unstable();
+        written.dedup();
+        let (to_else, _) = self.jump_condition(d.test);
+        let before: Vec<V> = written.iter().map(|&r| self.b.use_var(self.vars[r as usize])).collect();
+        let arm = |l: &mut Self, ops: std::ops::Range<usize>| -> Result<Vec<V>, String> {
+            for (&r, &v) in written.iter().zip(&before) {
+                l.b.def_var(l.vars[r as usize], v);
+            }
+            for q in ops {
+                l.op(q)?;
+            }
+            Ok(written.iter().map(|&r| l.b.use_var(l.vars[r as usize])).collect())
+        };
+        let then_v = arm(self, d.then_arm.clone())?;
+        let else_v = arm(self, d.else_arm.clone())?;
+        for ((&r, t), e) in written.iter().zip(then_v).zip(else_v) {
+            let v = self.b.ins().select(to_else, e, t);
+            self.b.def_var(self.vars[r as usize], v);
+        }
+        Ok(d.join)
     }
 
     /// `brif cond → target, else fall through to pc + 1`.
@@ -1509,40 +1588,15 @@ impl Lower<'_, '_> {
                 self.b.ins().jump(t, &[]);
                 return Ok(false);
             }
-            Op::JmpIf { c, target } | Op::JmpIfNot { c, target } => {
-                let x = self.geti(c);
-                let cond = if matches!(f.code[pc], Op::JmpIf { .. }) {
-                    self.b.ins().icmp_imm_s(IntCC::NotEqual, x, 0)
-                } else {
-                    self.b.ins().icmp_imm_s(IntCC::Equal, x, 0)
-                };
-                self.branch(cond, target, pc);
-                return Ok(false);
-            }
-            Op::JmpNotLtI { a, b, target }
-            | Op::JmpNotLeI { a, b, target }
-            | Op::JmpNotEqI { a, b, target }
-            | Op::JmpNotNeI { a, b, target } => {
-                let cc = match f.code[pc] {
-                    Op::JmpNotLtI { .. } => IntCC::SignedGreaterThanOrEqual,
-                    Op::JmpNotLeI { .. } => IntCC::SignedGreaterThan,
-                    Op::JmpNotEqI { .. } => IntCC::NotEqual,
-                    _ => IntCC::Equal,
-                };
-                let (x, y) = (self.geti(a), self.geti(b));
-                let cond = self.b.ins().icmp(cc, x, y);
-                self.branch(cond, target, pc);
-                return Ok(false);
-            }
-            Op::JmpNotLtF { a, b, target } | Op::JmpNotLeF { a, b, target } => {
-                // "not less" includes unordered (NaN) operands.
-                let cc = if matches!(f.code[pc], Op::JmpNotLtF { .. }) {
-                    FloatCC::UnorderedOrGreaterThanOrEqual
-                } else {
-                    FloatCC::UnorderedOrGreaterThan
-                };
-                let (x, y) = (self.getf(a), self.getf(b));
-                let cond = self.b.ins().fcmp(cc, x, y);
+            Op::JmpIf { .. }
+            | Op::JmpIfNot { .. }
+            | Op::JmpNotLtI { .. }
+            | Op::JmpNotLeI { .. }
+            | Op::JmpNotEqI { .. }
+            | Op::JmpNotNeI { .. }
+            | Op::JmpNotLtF { .. }
+            | Op::JmpNotLeF { .. } => {
+                let (cond, target) = self.jump_condition(pc);
                 self.branch(cond, target, pc);
                 return Ok(false);
             }

@@ -10,6 +10,7 @@
 
 pub mod code_memory;
 pub mod codegen;
+mod diamonds;
 mod phis;
 pub mod pool;
 mod ranges;
