@@ -122,6 +122,11 @@ impl Prim {
 }
 
 /// Binary operators. Arithmetic ones apply to scalars and elementwise to arrays.
+/// The largest integer exponent a float `**` computes by repeated squaring (as Numba does
+/// for a constant integer exponent) rather than by libm's `pow`: `runtime::ops::powf` at run
+/// time, the bytecode's lowering for a literal exponent.
+pub const POW_BY_SQUARING_MAX: u32 = 32;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinOp {
     Add,

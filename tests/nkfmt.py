@@ -8,7 +8,12 @@ nkprint(*args): arguments formatted and separated by one space, then a newline.
   - str                         -> as is
   - numpy.ndarray / list        -> nested lists, elements separated by ", "
   - tuple                       -> (a, b), 1-tuple (a,), empty (); a str in it as repr()
+
+nkpow(x, e): nk's `**` on floats (`runtime::ops::powf`), which Python's `**` is not in the
+last bit: an integer exponent 0..=32 by repeated squaring (as Numba does), 0.5 by a square
+root, any other by pow.
 """
+import math
 import sys
 
 import numpy as np
@@ -47,6 +52,22 @@ def nkfmt(x):
 
 def nkprint(*args):
     sys.stdout.write(" ".join(nkfmt(a) for a in args) + "\n")
+
+
+def nkpow(x, e):
+    x, e = float(x), float(e)
+    if e == 0.5:
+        return math.inf if x == -math.inf else (math.nan if x < 0 else abs(math.sqrt(x)))
+    if 0 <= e <= 32 and e.is_integer():
+        acc, base, k = None, x, int(e)
+        while k:
+            if k & 1:
+                acc = base if acc is None else acc * base
+            k >>= 1
+            if k:
+                base = base * base
+        return 1.0 if acc is None else acc
+    return x ** e
 
 
 def wrap64(v):

@@ -21,7 +21,7 @@ pub extern "C" fn math1(code: i64, x: f64) -> f64 {
 /// `H_MATH2`: two-operand float functions and the float operators without an instruction.
 pub extern "C" fn math2(code: i64, x: f64, y: f64) -> f64 {
     match code {
-        M2_POWF => x.powf(y),
+        M2_POWF => rops::powf(x, y),
         M2_FLOORDIV => rops::float_floordiv(x, y),
         M2_MOD => rops::float_mod(x, y),
         c => match math2_from_code(c) {

@@ -9,7 +9,7 @@
 use super::*;
 use crate::ir::{Builtin, Expr, ExprKind, FuncId, Program, SliceIdx, Stmt, Type, UnOp};
 use crate::source::Span;
-use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim, POW_BY_SQUARING_MAX};
 use std::collections::HashMap;
 
 /// Registers per frame and file; a function needing more is reported, not miscompiled.
@@ -1099,6 +1099,11 @@ impl FnCompiler<'_> {
                 return;
             }
         }
+        if let (false, BinOp::Pow, ExprKind::Float(k)) = (int, op, &b.kind) {
+            if self.power_by_constant(a, *k, d, span) {
+                return;
+            }
+        }
         let x = s_of(&self.expr_any(a));
         let y = s_of(&self.expr_any(b));
         let o = match (op, int) {
@@ -1140,6 +1145,52 @@ impl FnCompiler<'_> {
             }
         };
         self.emit(o, span);
+    }
+
+    /// `a ** k` on floats for a literal `k` that `runtime::ops::powf` does not take to
+    /// libm: `0.5` is one `PowHalfF`; an integer in `0..=POW_BY_SQUARING_MAX` is a chain of
+    /// `MulF`s in `powf`'s order (low bits first). False if `k` is neither.
+    fn power_by_constant(&mut self, a: &Expr, k: f64, d: Reg, span: Span) -> bool {
+        let x = if k == 0.5 || (0.0..=POW_BY_SQUARING_MAX as f64).contains(&k) && k == k.trunc() {
+            s_of(&self.expr_any(a))
+        } else {
+            return false;
+        };
+        if k == 0.5 {
+            self.emit(Op::PowHalfF { dst: d, a: x }, span);
+            return true;
+        }
+        let mut exp = k as u32;
+        if exp == 0 {
+            let one = self.konst(1f64.to_bits());
+            self.emit(Op::LoadK { dst: d, k: one }, span);
+            return true;
+        }
+        // The last multiplication writes `d` (the one made with the top bit, or the last
+        // squaring when that bit's product is the square itself); every earlier product
+        // goes to a fresh register, so `d` may be `x`'s own register.
+        let mul = |this: &mut Self, p: Reg, q: Reg, last: bool| {
+            let dst = if last { d } else { this.new_s() };
+            this.emit(Op::MulF { dst, a: p, b: q }, span);
+            dst
+        };
+        let mut acc: Option<Reg> = None;
+        let mut base = x;
+        while exp > 0 {
+            if exp & 1 == 1 {
+                acc = Some(match acc {
+                    None => base,
+                    Some(p) => mul(self, p, base, exp == 1),
+                });
+            }
+            exp >>= 1;
+            if exp > 0 {
+                base = mul(self, base, base, exp == 1 && acc.is_none());
+            }
+        }
+        let result = acc.unwrap_or(x);
+        self.mov(&Loc::S(d), &Loc::S(result), span);
+        true
     }
 
     fn builtin(&mut self, b: Builtin, args: &[Expr], dst: &Loc, span: Span) {

@@ -121,6 +121,9 @@ macro_rules! for_each_op {
             FloorDivF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
             ModF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
             PowF { dst: Reg => FWrite, a: Reg => FRead, b: Reg => FRead },
+            /// s[dst] = s[a] ** 0.5, correctly rounded: a square root with `pow`'s +0 for -0
+            /// and +inf for -inf (`runtime::ops::pow_half`)
+            PowHalfF { dst: Reg => FWrite, a: Reg => FRead },
             /// s[dst] = s[a] * s[b] + s[c] (wrapping) — a superinstruction, like the five below
             MulAddI { dst: Reg => IWrite, a: Reg => IRead, b: Reg => IRead, c: Reg => IRead },
             /// s[dst] = s[a] * s[b] - s[c]

@@ -529,7 +529,8 @@ pub fn exec(
                     r!(dst) = rops::float_floordiv(fr!(x), fr!(y)).to_bits()
                 }
                 Op::ModF { dst, a: x, b: y } => r!(dst) = rops::float_mod(fr!(x), fr!(y)).to_bits(),
-                Op::PowF { dst, a: x, b: y } => r!(dst) = fr!(x).powf(fr!(y)).to_bits(),
+                Op::PowF { dst, a: x, b: y } => r!(dst) = rops::powf(fr!(x), fr!(y)).to_bits(),
+                Op::PowHalfF { dst, a: x } => r!(dst) = rops::pow_half(fr!(x)).to_bits(),
                 Op::MulAddI {
                     dst,
                     a: x,

@@ -1410,6 +1410,17 @@ impl Lower<'_, '_> {
             }
             Op::ModF { dst, a, b } => self.float_bin(dst, a, b, |s, x, y| s.math2(M2_MOD, x, y)),
             Op::PowF { dst, a, b } => self.float_bin(dst, a, b, |s, x, y| s.math2(M2_POWF, x, y)),
+            Op::PowHalfF { dst, a } => {
+                // `runtime::ops::pow_half`: |sqrt(x)|, but +inf for -inf.
+                let x = self.getf(a);
+                let root = self.b.ins().sqrt(x);
+                let root = self.b.ins().fabs(root);
+                let neg_inf = self.b.ins().f64const(f64::NEG_INFINITY);
+                let inf = self.b.ins().f64const(f64::INFINITY);
+                let is_neg_inf = self.b.ins().fcmp(FloatCC::Equal, x, neg_inf);
+                let v = self.b.ins().select(is_neg_inf, inf, root);
+                self.set(dst, v);
+            }
             Op::MulAddI { dst, a, b, c }
             | Op::MulSubI { dst, a, b, c }
             | Op::SubMulI { dst, a, b, c }

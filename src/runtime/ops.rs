@@ -15,7 +15,7 @@
 //!   checker rejects bool arithmetic before it gets here).
 
 use super::error::RtError;
-use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim, POW_BY_SQUARING_MAX};
 
 /// A scalar value with its kind. In registers and arrays scalars are untyped words (see
 /// [`Prim`] for the register form); this enum is for the places that need the kind at run
@@ -232,6 +232,52 @@ pub fn int_pow(a: i64, b: i64) -> Result<i64, RtError> {
     Ok(acc)
 }
 
+/// `x ** y` on floats, in both tiers and in elementwise kernels. As Numba computes a power
+/// with a constant integer exponent, and as LLVM rewrites `pow(x, 0.5)`: an exponent that
+/// is an integer in `0..=`[`POW_BY_SQUARING_MAX`] by repeated squaring ([`pow_by_squaring`]),
+/// `0.5` by a square root ([`pow_half`]), every other one by libm's `pow`. The bytecode
+/// lowers a literal exponent to the same operations, so `x ** 6` and `x ** k` with `k = 6`
+/// give the same bits.
+#[inline]
+pub fn powf(x: f64, y: f64) -> f64 {
+    if y == 0.5 {
+        pow_half(x)
+    } else if y >= 0.0 && y <= POW_BY_SQUARING_MAX as f64 && y == y.trunc() {
+        pow_by_squaring(x, y as u32)
+    } else {
+        x.powf(y)
+    }
+}
+
+/// `x ** k` by squaring, multiplying in Numba's order (the low bits first; `x ** 0` is 1).
+#[inline]
+pub fn pow_by_squaring(x: f64, k: u32) -> f64 {
+    let mut acc: Option<f64> = None;
+    let mut base = x;
+    let mut exp = k;
+    while exp > 0 {
+        if exp & 1 == 1 {
+            acc = Some(acc.map_or(base, |a| a * base));
+        }
+        exp >>= 1;
+        if exp > 0 {
+            base *= base;
+        }
+    }
+    acc.unwrap_or(1.0)
+}
+
+/// `x ** 0.5` as `pow` defines it but correctly rounded: a square root, with `pow`'s
+/// `+0` for `-0` and `+inf` for `-inf`.
+#[inline]
+pub fn pow_half(x: f64) -> f64 {
+    if x == f64::NEG_INFINITY {
+        f64::INFINITY
+    } else {
+        x.sqrt().abs()
+    }
+}
+
 /// Python/NumPy `divmod` on floats (NumPy's `npy_divmod`): returns `(floor quotient, mod)`.
 #[inline]
 fn float_divmod(a: f64, b: f64) -> (f64, f64) {
@@ -337,7 +383,7 @@ pub fn float_maximum(x: f64, y: f64) -> f64 {
 pub fn math2(f: MathFn2, x: f64, y: f64) -> f64 {
     match f {
         MathFn2::Atan2 => x.atan2(y),
-        MathFn2::Pow => x.powf(y),
+        MathFn2::Pow => powf(x, y),
         MathFn2::Minimum => float_minimum(x, y),
         MathFn2::Maximum => float_maximum(x, y),
     }
@@ -440,7 +486,7 @@ pub fn float_binop_bits(op: BinOp, x: f64, y: f64) -> u64 {
         BinOp::Div => (x / y).to_bits(),
         BinOp::FloorDiv => float_floordiv(x, y).to_bits(),
         BinOp::Mod => float_mod(x, y).to_bits(),
-        BinOp::Pow => x.powf(y).to_bits(),
+        BinOp::Pow => powf(x, y).to_bits(),
         BinOp::Lt => (x < y) as u64,
         BinOp::Le => (x <= y) as u64,
         BinOp::Gt => (x > y) as u64,
@@ -494,6 +540,31 @@ mod tests {
         assert_eq!(int_mod(17, 5), Ok(2));
         assert_eq!(int_mod(i64::MIN, -1), Ok(0));
         assert_eq!(int_mod(5, 0), Err(RtError::new("integer modulo by zero")));
+    }
+
+    #[test]
+    fn float_power_squares_small_integer_exponents_and_roots_a_half() {
+        // Numba's order: x^6 = x^2 * x^4, which is not pow's correctly rounded x^6.
+        let x = 0.1f64;
+        assert_eq!(powf(x, 6.0), (x * x) * ((x * x) * (x * x)));
+        assert_eq!(powf(x, 3.0), x * (x * x));
+        assert_eq!(powf(f64::NAN, 0.0), 1.0);
+        assert_eq!(powf(-2.0, 33.0), -8589934592.0);
+        for x in [0.1, 0.7, 1.5, 3.3, 1e-5, 12345.678] {
+            for k in 0..=POW_BY_SQUARING_MAX {
+                let (a, b) = (powf(x, k as f64), x.powf(k as f64));
+                assert!((a - b).abs() <= 1e-14 * b.abs(), "{x} ** {k}: {a} vs pow {b}");
+            }
+        }
+        // Past the limit and for fractional exponents: pow itself.
+        assert_eq!(powf(0.1, 33.0), 0.1f64.powf(33.0));
+        assert_eq!(powf(0.1, 2.5), 0.1f64.powf(2.5));
+        assert_eq!(powf(2.0, -1.0), 0.5);
+        // ** 0.5: the square root, with pow's answers at -0 and -inf.
+        assert_eq!(powf(2.0, 0.5), 2f64.sqrt());
+        assert_eq!(powf(-0.0, 0.5).to_bits(), 0f64.to_bits());
+        assert_eq!(powf(f64::NEG_INFINITY, 0.5), f64::INFINITY);
+        assert!(powf(-1.0, 0.5).is_nan());
     }
 
     #[test]

@@ -563,6 +563,13 @@ impl Gen {
     }
     /// A non-negative integer exponent (unless by design).
     fn exponent(&mut self, el: El, d: u32) -> String {
+        if el == El::F && self.rng.chance(0.3) {
+            // Literal exponents the lowering turns into multiplications or a square root.
+            return self
+                .rng
+                .pick(&["0.5", "0.0", "2.0", "3.0", "6.0", "17.0", "33.0"])
+                .to_string();
+        }
         if el == El::F || self.oops() {
             return self.scalar(el, d);
         }

@@ -8,6 +8,10 @@ comparisons, short-circuit logic). Deterministic: re-running rewrites the same f
 import math
 import os
 import random
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from nkfmt import nkpow  # noqa: E402
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "programs", "expressions")
 LIMIT = 2 ** 53  # keep ints exact in Python and far from i64 wrap-around
@@ -77,7 +81,7 @@ def gen(r, ty, depth):
     if op == "**":
         e = r.randint(0, 3)
         a = gen(r, "f", depth - 1)
-        return Node(f"({a.nk} ** {e})", f"({a.py} ** {e})", "f")
+        return Node(f"({a.nk} ** {e})", f"nkpow({a.py}, {e})", "f")
     first_float = r.random() < 0.5
     a = gen(r, "f" if first_float else r.choice(["i", "f"]), depth - 1)
     b = gen(r, "f" if not first_float else r.choice(["i", "f"]), depth - 1)
@@ -103,7 +107,7 @@ def write(name, seed, types, count):
         if node.nk.lstrip("(-").replace(".", "").replace(")", "").isalnum():
             continue  # a bare literal tests nothing
         try:
-            value = eval(node.py, {"math": math})
+            value = eval(node.py, {"math": math, "nkpow": nkpow})
         except (ZeroDivisionError, OverflowError, ValueError):
             continue  # an error in Python; nk's IEEE/err behaviour is tested elsewhere
         if isinstance(value, complex) or not ok(value, ty):
@@ -114,7 +118,7 @@ def write(name, seed, types, count):
     with open(os.path.join(OUT, f"{name}.nk"), "w") as f:
         f.write(header + "\n".join(nk_lines) + "\n")
     with open(os.path.join(OUT, f"{name}.py"), "w") as f:
-        f.write(header + "import math\nfrom nkfmt import nkprint\n" + "\n".join(py_lines) + "\n")
+        f.write(header + "import math\nfrom nkfmt import nkpow, nkprint\n" + "\n".join(py_lines) + "\n")
 
 
 if __name__ == "__main__":

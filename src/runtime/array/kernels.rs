@@ -189,7 +189,7 @@ fn float_kernel<D: Driver>(op: BinOp, d: &D) -> Vec<u64> {
 fn float_math2_kernel<D: Driver>(f: MathFn2, d: &D) -> Vec<u64> {
     match f {
         MathFn2::Atan2 => d.run(|y, x| fv(y).atan2(fv(x)).to_bits()),
-        MathFn2::Pow => d.run(|x, y| fv(x).powf(fv(y)).to_bits()),
+        MathFn2::Pow => d.run(|x, y| crate::runtime::ops::powf(fv(x), fv(y)).to_bits()),
         MathFn2::Minimum => d.run(|x, y| float_minimum(fv(x), fv(y)).to_bits()),
         MathFn2::Maximum => d.run(|x, y| float_maximum(fv(x), fv(y)).to_bits()),
     }
