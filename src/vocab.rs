@@ -11,6 +11,7 @@
 /// only, integer and float, and rounds a narrow result back with one conversion. In arrays
 /// each element takes its natural size ([`Prim::size`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)] // native code reads an array's `elem` byte (`runtime::array::native_layout`)
 pub enum Prim {
     I64,
     F64,

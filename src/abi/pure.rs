@@ -67,7 +67,14 @@ fn probe_rc_layout() -> Option<RcLayout> {
     let second = probe.clone();
     let counted = strong_at(word) == 2;
     drop(second);
-    (counted && strong_at(word) == 1).then_some(RcLayout {
+    // The weak count (one while no `Weak` exists) follows: native code's uniqueness test
+    // (`Rc::get_mut`'s) reads both words.
+    let weak_at = |word: usize| strong_at(word + 8);
+    let weak = Rc::downgrade(probe.as_ref()?);
+    let weak_counted = weak_at(word) == 2;
+    drop(weak);
+    let weak_counted = weak_counted && weak_at(word) == 1;
+    (counted && weak_counted && strong_at(word) == 1).then_some(RcLayout {
         value: (value - word) as i64,
     })
 }

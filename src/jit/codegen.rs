@@ -356,6 +356,8 @@ struct Mem {
     sfile: MemFlagsData,
     afile: MemFlagsData,
     header: MemFlagsData,
+    /// A dead row view's header rewritten in place (`row_view_in_place`).
+    header_store: MemFlagsData,
     elem: MemFlagsData,
     /// Vector accesses to elements: no alignment promised.
     elem_vec: MemFlagsData,
@@ -454,6 +456,7 @@ pub fn lower(
         })
     };
     let elem_region = region_of(5, "array elements");
+    let header_region = region_of(4, "array headers");
     let mut region = |id: u32, name: &'static str| {
         MemFlagsData::trusted().with_alias_region(Some(region_of(id, name)))
     };
@@ -463,7 +466,10 @@ pub fn lower(
         sfile: region(2, "scalar registers"),
         afile: region(3, "array registers"),
         // An `Array` never changes after it is built: no store aliases a header read.
-        header: region(4, "array headers").with_readonly(),
+        header: MemFlagsData::trusted()
+            .with_alias_region(Some(header_region))
+            .with_readonly(),
+        header_store: MemFlagsData::trusted().with_alias_region(Some(header_region)),
         elem: MemFlagsData::trusted().with_alias_region(Some(elem_region)),
         elem_vec: MemFlagsData::new()
             .with_notrap()
@@ -1837,6 +1843,16 @@ impl Lower<'_, '_> {
             ),
             _ => return false,
         };
+        // A row whose destination holds a dead view of the same storage: rewritten in
+        // place inline; anything else (or a failed test) goes to `H_VIEW`.
+        let helper = self.b.create_block();
+        let join = self.b.create_block();
+        if let (0, Some(i)) = (kind, x) {
+            self.row_view_in_place(*arr, i, *dst, helper, join);
+        } else {
+            self.b.ins().jump(helper, &[]);
+        }
+        self.b.switch_to_block(helper);
         let packed = *arr as u64 | (*dst as u64) << 16 | kind << 32;
         let packed = self.iconst(packed as i64);
         let x = match x {
@@ -1850,31 +1866,119 @@ impl Lower<'_, '_> {
         let args = [self.ctx, self.ba, packed, x, y];
         let call = self.call_helper(H_VIEW, &args);
         let declined = self.b.inst_results(call)[0];
-        let (slow, join) = (self.b.create_block(), self.b.create_block());
+        let (slow, made) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
-        self.b.ins().brif(declined, slow, &[], join, &[]);
+        self.b.ins().brif(declined, slow, &[], made, &[]);
         self.b.switch_to_block(slow);
         let (reads, writes) = ext_regs(e);
         self.via_interp(pc, &reads, &writes);
-        self.b.ins().jump(join, &[]);
-        self.b.switch_to_block(join);
+        self.b.ins().jump(made, &[]);
+        self.b.switch_to_block(made);
         // Only `dst` changed (its header, perhaps in place): re-read it if it is cached.
         let a = self.aframe();
         self.reload_array(a, *dst as usize);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
         true
     }
 
-    /// A fused elementwise chain: if its inputs are contiguous arrays of its element type
-    /// and of one shape, one loop computes the final result (16 bytes of
-    /// elements at a time, then one at a time for the tail); otherwise each operation
-    /// runs as in the interpreter (broadcasting, other types, errors). The scalar moves
-    /// between the operations run first; each operation's scalar operands are taken as
-    /// they are at its own position.
-    ///
-    /// When the result's register is also an input (`y = x * 2.5 + y`), this code holds a
-    /// reference to the input's array across the helper call and the loop, so the array
-    /// it reads stays alive whatever the helper puts in the register; the helper may
-    /// then write the result into that array itself (see `abi::H_FUSE`).
+    /// `a[dst] = a[src][i]` as `runtime::put_view` makes it when it reuses the destination
+    /// (`Rc::get_mut` succeeds, same storage and element type), inline: the destination's
+    /// header is rewritten with `Array::fast_view_layout`'s row layout. Jumps to `join`
+    /// when done, to `helper` when a test fails: either register empty, the destination
+    /// shared or over other storage, the source of rank 1, `i` out of range, or an empty
+    /// row (whose offset rule the helper keeps).
+    fn row_view_in_place(&mut self, src: u16, i: u16, dst: u16, helper: Block, join: Block) {
+        let a = self.aframe();
+        let m = self.mem.afile;
+        let ws = self.b.ins().load(I64, m, a, src as i32 * 8);
+        let wd = self.b.ins().load(I64, m, a, dst as i32 * 8);
+        let i = self.geti(i);
+        let both = self.b.ins().umin(ws, wd);
+        let filled = self.b.create_block();
+        self.b.ins().brif(both, filled, &[], helper, &[]);
+        self.b.switch_to_block(filled);
+        let rc = self.mem.refcount;
+        let strong = self.b.ins().load(I64, rc, wd, 0);
+        let weak = self.b.ins().load(I64, rc, wd, 8);
+        let hs = self.b.ins().iadd_imm_s(ws, self.rc_off);
+        let hd = self.b.ins().iadd_imm_s(wd, self.rc_off);
+        let h = self.mem.header;
+        let data_s = self.b.ins().load(I64, h, hs, AL::DATA);
+        let data_d = self.b.ins().load(I64, h, hd, AL::DATA);
+        let elem_s = self.b.ins().uload8(I64, h, hs, AL::ELEM);
+        let elem_d = self.b.ins().uload8(I64, h, hd, AL::ELEM);
+        let ndim = self.header(hs, AL::NDIM);
+        let n = self.header(hs, AL::SHAPE);
+        let shape = [1, 2].map(|k| self.header(hs, AL::SHAPE + 8 * k));
+        let strides = [0, 1, 2].map(|k| self.header(hs, AL::STRIDES + 8 * k));
+        // NumPy's negative wrap, then one unsigned test for 0 <= j < n.
+        let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+        let wrapped = self.b.ins().iadd(i, n);
+        let j = self.b.ins().select(neg, wrapped, i);
+        let mut ok = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
+        let tests = [
+            self.b.ins().icmp_imm_s(IntCC::Equal, strong, 1),
+            self.b.ins().icmp_imm_s(IntCC::Equal, weak, 1),
+            self.b.ins().icmp(IntCC::Equal, data_s, data_d),
+            self.b.ins().icmp(IntCC::Equal, elem_s, elem_d),
+            self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, ndim, 2),
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, shape[0], 0),
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, shape[1], 0),
+        ];
+        for t in tests {
+            ok = self.b.ins().band(ok, t);
+        }
+        let rewrite = self.b.create_block();
+        self.b.ins().brif(ok, rewrite, &[], helper, &[]);
+        self.b.switch_to_block(rewrite);
+        // The element size's log2 from the `elem` byte: two bits per `Prim` in a constant.
+        let table = Prim::ALL
+            .iter()
+            .fold(0i64, |t, &p| t | elem_shift(p) << (2 * p as u8));
+        let table = self.iconst(table);
+        let at = self.b.ins().ishl_imm_s(elem_s, 1);
+        let shift = self.b.ins().ushr(table, at);
+        let shift = self.b.ins().band_imm_s(shift, 3);
+        let step = self.b.ins().imul(j, strides[0]);
+        let offset = self.header(hs, AL::OFFSET);
+        let offset = self.b.ins().iadd(offset, step);
+        let bytes = self.b.ins().ishl(step, shift);
+        let ptr = self.header(hs, AL::PTR);
+        let ptr = self.b.ins().iadd(ptr, bytes);
+        let ndim = self.b.ins().iadd_imm_s(ndim, -1);
+        let one = self.iconst(1);
+        let zero = self.iconst(0);
+        let store = |s: &mut Self, v: V, off: i32| {
+            let m = s.mem.header_store;
+            s.b.ins().store(m, v, hd, off);
+        };
+        store(self, ptr, AL::PTR);
+        store(self, shape[0], AL::SHAPE);
+        store(self, shape[1], AL::SHAPE + 8);
+        store(self, one, AL::SHAPE + 16);
+        store(self, strides[1], AL::STRIDES);
+        store(self, strides[2], AL::STRIDES + 8);
+        store(self, zero, AL::STRIDES + 16);
+        store(self, ndim, AL::NDIM);
+        store(self, offset, AL::OFFSET);
+        // Header loads are pure (an `Array` is otherwise never changed): storing the
+        // register's word again makes later loads of it new values, so no header load
+        // after this point is merged with one made before the rewrite.
+        self.b.ins().store(m, wd, a, dst as i32 * 8);
+        if let Some(av) = self.arrays[dst as usize] {
+            self.b.def_var(av.ndim, ndim);
+            self.b.def_var(av.ptr, ptr);
+            let new_shape = [shape[0], shape[1], one];
+            let new_strides = [strides[1], strides[2], zero];
+            for k in 0..av.axes {
+                self.b.def_var(av.shape[k], new_shape[k]);
+                self.b.def_var(av.strides[k], new_strides[k]);
+            }
+        }
+        self.b.ins().jump(join, &[]);
+    }
+
     fn fused(&mut self, chain: &Chain) -> Result<(), String> {
         // Per operation: (register, value) of its scalar operands, as they are there.
         type Snapshot = (Option<(u16, V)>, Option<(u16, V)>);

@@ -108,13 +108,20 @@ pub struct Array {
     data: Rc<Storage>,
 }
 
-/// Byte offsets of the fields native code reads inline: `(ptr, shape, strides, ndim)`.
+/// Byte offsets of the fields native code reads inline: `(ptr, shape, strides, ndim)`, and
+/// those it compares or rewrites when it makes a row view in place (`elem`, one byte of
+/// `Prim`'s `repr(u8)`; `offset`; `data`, the storage's `Rc` pointer).
 pub mod native_layout {
     use super::Array;
     pub const PTR: i32 = std::mem::offset_of!(Array, ptr) as i32;
     pub const SHAPE: i32 = std::mem::offset_of!(Array, shape) as i32;
     pub const STRIDES: i32 = std::mem::offset_of!(Array, strides) as i32;
     pub const NDIM: i32 = std::mem::offset_of!(Array, ndim) as i32;
+    pub const ELEM: i32 = std::mem::offset_of!(Array, elem) as i32;
+    pub const OFFSET: i32 = std::mem::offset_of!(Array, offset) as i32;
+    pub const DATA: i32 = std::mem::offset_of!(Array, data) as i32;
+    const _: () = assert!(std::mem::size_of::<super::Prim>() == 1);
+    const _: () = assert!(std::mem::size_of::<std::rc::Rc<super::Storage>>() == 8);
 }
 
 impl Array {
