@@ -168,37 +168,37 @@ pub enum Stmt {
     Assign(LocalId, Expr),
     /// `array[index...] = value`, one index per dimension; value has the element type.
     Store {
-        array: Expr,
+        array: Box<Expr>,
         index: Vec<Expr>,
-        value: Expr,
+        value: Box<Expr>,
         span: Span,
     },
     /// `array[index...] = value` where the target is a view; value is a scalar of the
     /// element type (fill) or an array of the view's shape. Empty `index` = whole array.
     StoreSlice {
-        array: Expr,
+        array: Box<Expr>,
         index: Vec<SliceIdx>,
-        value: Expr,
+        value: Box<Expr>,
         span: Span,
     },
     /// `array[index] = value` with an index array (see [`ExprKind::Take`]); value is a
     /// scalar of the element type or an array (one element per selected place).
     StoreTake {
-        array: Expr,
-        index: Expr,
-        value: Expr,
+        array: Box<Expr>,
+        index: Box<Expr>,
+        value: Box<Expr>,
         span: Span,
     },
     Expr(Expr),
-    If(Expr, Vec<Stmt>, Vec<Stmt>),
-    While(Expr, Vec<Stmt>),
+    If(Box<Expr>, Vec<Stmt>, Vec<Stmt>),
+    While(Box<Expr>, Vec<Stmt>),
     /// `for var in start..end` (step 1) or `range(start, end, step)`; `end` and `step`
     /// are evaluated once, before the first iteration; `var` is only read by the body.
     ForRange {
         var: LocalId,
-        start: Expr,
-        end: Expr,
-        step: Option<Expr>,
+        start: Box<Expr>,
+        end: Box<Expr>,
+        step: Option<Box<Expr>>,
         body: Vec<Stmt>,
         span: Span,
     },
@@ -207,8 +207,12 @@ pub enum Stmt {
     Return(Option<Expr>),
     Print(Vec<Expr>),
     /// Stop with `message` as a runtime error when the condition is false.
-    Assert(Expr, String, Span),
+    Assert(Box<Expr>, String, Span),
 }
+
+// A script body is a vector of statements: the rare large kinds keep their parts boxed so
+// that every statement is not as large as a `for` loop (304 bytes before).
+const _: () = assert!(std::mem::size_of::<Stmt>() <= 104);
 
 #[derive(Debug, Clone)]
 pub enum SliceIdx {
@@ -429,7 +433,8 @@ pub fn walk(stmts: &[Stmt], on_stmt: &mut impl FnMut(&Stmt), on_expr: &mut impl 
         on_stmt(s);
         let mut e = |x: &Expr| visit_expr(x, on_expr);
         match s {
-            Stmt::Assign(_, x) | Stmt::Expr(x) | Stmt::Assert(x, _, _) => e(x),
+            Stmt::Assign(_, x) | Stmt::Expr(x) => e(x),
+            Stmt::Assert(x, _, _) => e(x),
             Stmt::Store {
                 array,
                 index,
@@ -478,7 +483,7 @@ pub fn walk(stmts: &[Stmt], on_stmt: &mut impl FnMut(&Stmt), on_expr: &mut impl 
             } => {
                 e(start);
                 e(end);
-                step.iter().for_each(&mut e);
+                step.iter().for_each(|x| e(x));
                 walk(body, on_stmt, on_expr);
             }
             Stmt::Return(x) => x.iter().for_each(&mut e),

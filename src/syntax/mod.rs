@@ -38,8 +38,12 @@ pub fn parse(file: FileId, src: &str) -> (ast::Module, Vec<Diagnostic>) {
         return (ast::Module { items: vec![] }, vec![d]);
     }
     let mut recovered = Vec::new();
-    let tokens = lex_all(file, src, &mut diags);
-    let result = grammar::ModuleParser::new().parse(file, &mut recovered, tokens);
+    // Tokens are made as the parser asks for them: a whole file's tokens (64 bytes each)
+    // were the largest thing alive while a big script was parsed.
+    let mut tokens = lex(file, src, &mut diags);
+    let result = grammar::ModuleParser::new().parse(file, &mut recovered, &mut tokens);
+    // A parse that stopped early still reports every bad token after that point.
+    tokens.for_each(drop);
     for e in recovered {
         diags.push(parse_error_diag(file, e.error));
     }
@@ -63,7 +67,7 @@ pub fn parse_expr(file: FileId, src: &str) -> Result<ast::Expr, Vec<Diagnostic>>
     }
     let mut recovered = Vec::new();
     let mut diags = Vec::new();
-    let tokens = lex_all(file, src, &mut diags);
+    let tokens: Vec<ParserItem> = lex(file, src, &mut diags).collect();
     if !diags.is_empty() {
         return Err(diags);
     }
@@ -79,42 +83,39 @@ pub fn parse_expr(file: FileId, src: &str) -> Result<ast::Expr, Vec<Diagnostic>>
 
 type ParserItem = Result<(usize, Token, usize), LexError>;
 
-/// Lexes the whole file. A bad token becomes a diagnostic and is replaced by a harmless
-/// stand-in (or dropped), so the parser goes on and reports the errors after it too.
-fn lex_all(file: FileId, src: &str, diags: &mut Vec<Diagnostic>) -> Vec<ParserItem> {
-    let mut out = Vec::new();
-    for item in lexer::lex(src) {
-        match item {
-            Ok(t) => out.push(Ok(t)),
-            Err((lo, e, hi)) => {
-                // A run of bad characters (binary junk, broken UTF-8) is one error.
-                let previous = diags.last_mut().filter(|d| {
-                    matches!(e, LexError::InvalidToken)
-                        && d.span.file == file
-                        && d.span.hi as usize == lo
-                        && d.message.starts_with("syntax error: invalid")
-                });
-                match previous {
-                    Some(d) => d.span.hi = hi as u32,
-                    None => diags.push(Diagnostic::error(
-                        Span::new(file, lo, hi),
-                        e.message(src.get(lo..hi).unwrap_or("")),
-                    )),
-                }
-                let stand_in = match e {
-                    LexError::IntTooLarge => Some(Token::Int(0)),
-                    LexError::BadEscape | LexError::UnterminatedString => {
-                        Some(Token::Str(String::new()))
-                    }
-                    LexError::InvalidToken => None,
-                };
-                if let Some(t) = stand_in {
-                    out.push(Ok((lo, t, hi)));
-                }
+/// Lexes the file as the parser pulls tokens. A bad token becomes a diagnostic and is
+/// replaced by a harmless stand-in (or dropped), so the parser goes on and reports the
+/// errors after it too.
+fn lex<'a>(
+    file: FileId,
+    src: &'a str,
+    diags: &'a mut Vec<Diagnostic>,
+) -> impl Iterator<Item = ParserItem> + 'a {
+    lexer::lex(src).filter_map(move |item| match item {
+        Ok(t) => Some(Ok(t)),
+        Err((lo, e, hi)) => {
+            // A run of bad characters (binary junk, broken UTF-8) is one error.
+            let previous = diags.last_mut().filter(|d| {
+                matches!(e, LexError::InvalidToken)
+                    && d.span.file == file
+                    && d.span.hi as usize == lo
+                    && d.message.starts_with("syntax error: invalid")
+            });
+            match previous {
+                Some(d) => d.span.hi = hi as u32,
+                None => diags.push(Diagnostic::error(
+                    Span::new(file, lo, hi),
+                    e.message(src.get(lo..hi).unwrap_or("")),
+                )),
             }
+            let stand_in = match e {
+                LexError::IntTooLarge => Some(Token::Int(0)),
+                LexError::BadEscape | LexError::UnterminatedString => Some(Token::Str(String::new())),
+                LexError::InvalidToken => None,
+            };
+            stand_in.map(|t| Ok((lo, t, hi)))
         }
-    }
-    out
+    })
 }
 
 fn check_nesting(file: FileId, src: &str) -> Option<Diagnostic> {
@@ -264,6 +265,18 @@ mod tests {
         }
         assert!(matches!(stmt_expr("a @ b * c;"), ExprKind::Binary(BinOp::Mul, _, _)));
         assert!(matches!(stmt_expr("~a ** 2;"), ExprKind::BitNot(_)));
+    }
+
+    #[test]
+    fn bad_tokens_after_a_fatal_parse_error_are_reported() {
+        // The unclosed block ends the parse at the end of the file; the lexer's errors
+        // (pulled lazily by the parser) are still all found, the last one included.
+        let src = "let a = 1 $ 2;\nfn f() {\n let b = 3 $ 4;\n let c = \"x\\q\";\n";
+        let (_, diags) = parse(0, src);
+        let invalid = diags.iter().filter(|d| d.message.contains("invalid")).count();
+        assert_eq!(invalid, 2, "{diags:?}");
+        assert!(diags.iter().any(|d| d.message.contains("escape")), "{diags:?}");
+        assert!(diags.iter().any(|d| d.span.lo as usize >= src.len() - 1), "{diags:?}");
     }
 
     #[test]

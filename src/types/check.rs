@@ -1051,14 +1051,14 @@ impl<'a> Checker<'a> {
                 let c = self.condition(cx, cond);
                 let t = self.block(cx, then);
                 let e = els.as_ref().map(|b| self.block(cx, b)).unwrap_or_default();
-                out.push(Stmt::If(c, t, e));
+                out.push(Stmt::If(Box::new(c), t, e));
             }
             StmtKind::While { cond, body } => {
                 let c = self.condition(cx, cond);
                 cx.loop_depth += 1;
                 let b = self.block(cx, body);
                 cx.loop_depth -= 1;
-                out.push(Stmt::While(c, b));
+                out.push(Stmt::While(Box::new(c), b));
             }
             StmtKind::For { var, iter, body } => self.for_loop(cx, var, iter, body, s.span, out),
             StmtKind::Return(e) => {
@@ -1109,11 +1109,11 @@ impl<'a> Checker<'a> {
             StmtKind::Block(b) => {
                 let stmts = self.block(cx, b);
                 out.push(Stmt::If(
-                    Expr {
+                    Box::new(Expr {
                         kind: ExprKind::Bool(true),
                         ty: Type::BOOL,
                         span: b.span,
-                    },
+                    }),
                     stmts,
                     vec![],
                 ));
@@ -1156,7 +1156,7 @@ impl<'a> Checker<'a> {
             (Some(m), false) => format!("assertion failed: {m}"),
             (None, _) => "assertion failed".to_string(),
         };
-        out.push(Stmt::Assert(c, message, span));
+        out.push(Stmt::Assert(Box::new(c), message, span));
     }
 
     fn printable(&mut self, cx: &mut FnCx, a: &ast::Expr) -> Expr {
@@ -1262,9 +1262,9 @@ impl<'a> Checker<'a> {
                         let new = self.binary(op, cur.clone(), v, (false, weak(value)), span);
                         let new = self.coerce_elementwise(new, &ty, span);
                         out.push(Stmt::StoreSlice {
-                            array: cur,
+                            array: Box::new(cur),
                             index: vec![],
-                            value: new,
+                            value: Box::new(new),
                             span,
                         });
                     }
@@ -1328,9 +1328,9 @@ impl<'a> Checker<'a> {
                             _ => self.coerce(v, &Type::Prim(elem), "this array element"),
                         };
                         out.push(Stmt::Store {
-                            array: arr,
+                            array: Box::new(arr),
                             index,
-                            value: v,
+                            value: Box::new(v),
                             span,
                         });
                     }
@@ -1365,9 +1365,9 @@ impl<'a> Checker<'a> {
                         };
                         let v = self.slice_value(v, &view_ty, span);
                         out.push(Stmt::StoreSlice {
-                            array,
+                            array: Box::new(array),
                             index,
-                            value: v,
+                            value: Box::new(v),
                             span,
                         });
                     }
@@ -1393,9 +1393,9 @@ impl<'a> Checker<'a> {
                         };
                         let v = self.slice_value(v, &sel_ty, span);
                         out.push(Stmt::StoreTake {
-                            array: arr,
-                            index,
-                            value: v,
+                            array: Box::new(arr),
+                            index: Box::new(index),
+                            value: Box::new(v),
                             span,
                         });
                     }
@@ -1511,9 +1511,9 @@ impl<'a> Checker<'a> {
                 stmts.extend(self.block(cx, body));
                 out.push(Stmt::ForRange {
                     var: if needs_counter { counter } else { v },
-                    start,
-                    end,
-                    step,
+                    start: Box::new(start),
+                    end: Box::new(end),
+                    step: step.map(Box::new),
                     body: stmts,
                     span,
                 });
@@ -1560,12 +1560,12 @@ impl<'a> Checker<'a> {
                 };
                 out.push(Stmt::ForRange {
                     var: counter,
-                    start: Expr {
+                    start: Box::new(Expr {
                         kind: ExprKind::Int(0),
                         ty: Type::I64,
                         span,
-                    },
-                    end: len,
+                    }),
+                    end: Box::new(len),
                     step: None,
                     body: stmts,
                     span,
