@@ -125,30 +125,45 @@ pub(crate) fn pairwise<E, T: Lane>(xs: &[E], conv: &impl Fn(&E) -> T) -> T {
 /// one, the first of equal values (`-0.0`, `0.0`) — but with eight independent lanes, so
 /// the loop has no early exit and no dependence from one element to the next.
 fn extreme_f64(cells: &[Cell<u64>], want_max: bool) -> f64 {
+    if want_max {
+        extreme_f64_lanes::<true>(cells)
+    } else {
+        extreme_f64_lanes::<false>(cells)
+    }
+}
+
+/// [`extreme_f64`] for one direction: monomorphic, so that `x > m ? x : m` is one vector
+/// `max` (and a NaN test per lane), not a blend behind a run-time choice.
+fn extreme_f64_lanes<const MAX: bool>(cells: &[Cell<u64>]) -> f64 {
     let get = |c: &Cell<u64>| f64::from_bits(c.get());
-    let better = |x: f64, m: f64| if want_max { x > m } else { x < m };
+    let better = |x: f64, m: f64| if MAX { x > m } else { x < m };
     let mut lanes = [get(&cells[0]); 8];
-    let mut nan = false;
+    // `x - x` is NaN for a NaN (and for an infinity), 0 otherwise: summed per lane, it
+    // marks a run that may hold a NaN with vector arithmetic alone (a flag set by
+    // `is_nan` compiled to a scalar test per element). A mark sends the run to a scan for
+    // its first NaN, which also clears a false alarm from infinities.
+    let mut marks = [0.0f64; 8];
     let chunks = cells.chunks_exact(8);
     let rest = chunks.remainder();
     for c in chunks {
         for k in 0..8 {
             let x = get(&c[k]);
-            nan |= x.is_nan();
-            if better(x, lanes[k]) {
-                lanes[k] = x;
-            }
+            marks[k] += x - x;
+            lanes[k] = if better(x, lanes[k]) { x } else { lanes[k] };
         }
     }
+    let mut maybe_nan = marks.iter().any(|m| m.is_nan());
     for x in rest {
         let x = get(x);
-        nan |= x.is_nan();
+        maybe_nan |= x.is_nan();
         if better(x, lanes[0]) {
             lanes[0] = x;
         }
     }
-    if nan {
-        return cells.iter().map(get).find(|x| x.is_nan()).unwrap_or(f64::NAN);
+    if maybe_nan {
+        if let Some(first) = cells.iter().map(get).find(|x| x.is_nan()) {
+            return first;
+        }
     }
     let m = lanes[1..]
         .iter()
@@ -761,6 +776,48 @@ impl Array {
 mod tests {
     use super::*;
     use crate::runtime::array::test_util::*;
+
+    #[test]
+    fn eight_lane_extremes_agree_with_one_at_a_time() {
+        // The reference: the first NaN, else the first value no later one beats.
+        let reference = |xs: &[f64], want_max: bool| {
+            if let Some(&n) = xs.iter().find(|x| x.is_nan()) {
+                return n;
+            }
+            let better = |x: f64, m: f64| if want_max { x > m } else { x < m };
+            xs[1..].iter().fold(xs[0], |m, &x| if better(x, m) { x } else { m })
+        };
+        let pool = [
+            0.0,
+            -0.0,
+            1.5,
+            -2.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -f64::NAN,
+            7.25,
+            -0.5,
+        ];
+        let mut seed = 12345u64;
+        for len in [1usize, 2, 7, 8, 9, 16, 17, 40, 67] {
+            for _ in 0..200 {
+                let xs: Vec<f64> = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                        // NaNs rare, so most runs take the lanes' answer (infinities: false alarms).
+                        let k = (seed >> 33) as usize % (pool.len() * 4);
+                        if k < pool.len() { pool[k] } else { (k as f64 - 20.0) * 0.75 }
+                    })
+                    .collect();
+                let cells: Vec<Cell<u64>> = xs.iter().map(|x| Cell::new(x.to_bits())).collect();
+                for want_max in [false, true] {
+                    let (got, want) = (extreme_f64(&cells, want_max), reference(&xs, want_max));
+                    assert_eq!(got.to_bits(), want.to_bits(), "{xs:?} max={want_max}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn copy_astype_sort_cumsum() {
