@@ -122,12 +122,18 @@ impl Prim {
     }
 }
 
-/// Binary operators. Arithmetic ones apply to scalars and elementwise to arrays.
 /// The largest integer exponent a float `**` computes by repeated squaring (as Numba does
-/// for a constant integer exponent) rather than by libm's `pow`: `runtime::ops::powf` at run
-/// time, the bytecode's lowering for a literal exponent.
+/// for a constant integer exponent) rather than by libm's `pow`.
 pub const POW_BY_SQUARING_MAX: u32 = 32;
 
+/// The exponent `y` as the integer a float `**` squares by, if it is one in
+/// `0..=POW_BY_SQUARING_MAX` (`-0.0` is 0): the one test of `runtime::ops::powf` at run
+/// time and of the bytecode's lowering of a literal exponent.
+pub fn squaring_exponent(y: f64) -> Option<u32> {
+    ((0.0..=POW_BY_SQUARING_MAX as f64).contains(&y) && y == y.trunc()).then_some(y as u32)
+}
+
+/// Binary operators. Arithmetic ones apply to scalars and elementwise to arrays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum BinOp {
     Add,

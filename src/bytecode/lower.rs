@@ -9,7 +9,7 @@
 use super::*;
 use crate::ir::{Builtin, Expr, ExprKind, FuncId, Program, SliceIdx, Stmt, Type, UnOp};
 use crate::source::Span;
-use crate::vocab::{BinOp, MathFn, MathFn2, Prim, POW_BY_SQUARING_MAX};
+use crate::vocab::{squaring_exponent, BinOp, MathFn, MathFn2, Prim};
 use std::collections::HashMap;
 
 /// Registers per frame and file; a function needing more is reported, not miscompiled.
@@ -1148,19 +1148,18 @@ impl FnCompiler<'_> {
     }
 
     /// `a ** k` on floats for a literal `k` that `runtime::ops::powf` does not take to
-    /// libm: `0.5` is one `PowHalfF`; an integer in `0..=POW_BY_SQUARING_MAX` is a chain of
+    /// libm: `0.5` is one `PowHalfF`; an integer in `0..=POW_BY_SQUARING_MAX` (`vocab::squaring_exponent`) is a chain of
     /// `MulF`s in `powf`'s order (low bits first). False if `k` is neither.
     fn power_by_constant(&mut self, a: &Expr, k: f64, d: Reg, span: Span) -> bool {
-        let x = if k == 0.5 || (0.0..=POW_BY_SQUARING_MAX as f64).contains(&k) && k == k.trunc() {
-            s_of(&self.expr_any(a))
-        } else {
+        let squared = squaring_exponent(k);
+        if k != 0.5 && squared.is_none() {
             return false;
-        };
-        if k == 0.5 {
+        }
+        let x = s_of(&self.expr_any(a));
+        let Some(mut exp) = squared else {
             self.emit(Op::PowHalfF { dst: d, a: x }, span);
             return true;
-        }
-        let mut exp = k as u32;
+        };
         if exp == 0 {
             let one = self.konst(1f64.to_bits());
             self.emit(Op::LoadK { dst: d, k: one }, span);

@@ -1845,14 +1845,12 @@ impl Lower<'_, '_> {
         };
         // A row whose destination holds a dead view of the same storage: rewritten in
         // place inline; anything else (or a failed test) goes to `H_VIEW`.
-        let helper = self.b.create_block();
         let join = self.b.create_block();
         if let (0, Some(i)) = (kind, x) {
+            let helper = self.b.create_block();
             self.row_view_in_place(*arr, i, *dst, helper, join);
-        } else {
-            self.b.ins().jump(helper, &[]);
+            self.b.switch_to_block(helper);
         }
-        self.b.switch_to_block(helper);
         let packed = *arr as u64 | (*dst as u64) << 16 | kind << 32;
         let packed = self.iconst(packed as i64);
         let x = match x {
@@ -1979,6 +1977,17 @@ impl Lower<'_, '_> {
         self.b.ins().jump(join, &[]);
     }
 
+    /// A fused elementwise chain: if its inputs are contiguous arrays of its element type
+    /// and of one shape, one loop computes the final result (16 bytes of
+    /// elements at a time, then one at a time for the tail); otherwise each operation
+    /// runs as in the interpreter (broadcasting, other types, errors). The scalar moves
+    /// between the operations run first; each operation's scalar operands are taken as
+    /// they are at its own position.
+    ///
+    /// When the result's register is also an input (`y = x * 2.5 + y`), this code holds a
+    /// reference to the input's array across the helper call and the loop, so the array
+    /// it reads stays alive whatever the helper puts in the register; the helper may
+    /// then write the result into that array itself (see `abi::H_FUSE`).
     fn fused(&mut self, chain: &Chain) -> Result<(), String> {
         // Per operation: (register, value) of its scalar operands, as they are there.
         type Snapshot = (Option<(u16, V)>, Option<(u16, V)>);

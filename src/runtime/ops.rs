@@ -15,7 +15,9 @@
 //!   checker rejects bool arithmetic before it gets here).
 
 use super::error::RtError;
-use crate::vocab::{BinOp, MathFn, MathFn2, Prim, POW_BY_SQUARING_MAX};
+use crate::vocab::{squaring_exponent, BinOp, MathFn, MathFn2, Prim};
+#[cfg(test)]
+use crate::vocab::POW_BY_SQUARING_MAX;
 
 /// A scalar value with its kind. In registers and arrays scalars are untyped words (see
 /// [`Prim`] for the register form); this enum is for the places that need the kind at run
@@ -234,7 +236,7 @@ pub fn int_pow(a: i64, b: i64) -> Result<i64, RtError> {
 
 /// `x ** y` on floats, in both tiers and in elementwise kernels. As Numba computes a power
 /// with a constant integer exponent, and as LLVM rewrites `pow(x, 0.5)`: an exponent that
-/// is an integer in `0..=`[`POW_BY_SQUARING_MAX`] by repeated squaring ([`pow_by_squaring`]),
+/// is an integer in `0..=32` ([`squaring_exponent`]) by repeated squaring ([`pow_by_squaring`]),
 /// `0.5` by a square root ([`pow_half`]), every other one by libm's `pow`. The bytecode
 /// lowers a literal exponent to the same operations, so `x ** 6` and `x ** k` with `k = 6`
 /// give the same bits.
@@ -242,8 +244,8 @@ pub fn int_pow(a: i64, b: i64) -> Result<i64, RtError> {
 pub fn powf(x: f64, y: f64) -> f64 {
     if y == 0.5 {
         pow_half(x)
-    } else if y >= 0.0 && y <= POW_BY_SQUARING_MAX as f64 && y == y.trunc() {
-        pow_by_squaring(x, y as u32)
+    } else if let Some(k) = squaring_exponent(y) {
+        pow_by_squaring(x, k)
     } else {
         x.powf(y)
     }

@@ -17,7 +17,7 @@ use crate::runtime::error::RtError;
 use crate::runtime::format::format_shape;
 use crate::runtime::ops::{
     binop_in_int, binop_result, convert_bits, f64_to_i64, float_binop_bits, float_maximum,
-    float_minimum, int_abs, int_binop_bits, int_shift, math1, Scalar,
+    float_minimum, int_abs, int_binop_bits, int_shift, math1, powf, Scalar,
 };
 use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 
@@ -189,7 +189,7 @@ fn float_kernel<D: Driver>(op: BinOp, d: &D) -> Vec<u64> {
 fn float_math2_kernel<D: Driver>(f: MathFn2, d: &D) -> Vec<u64> {
     match f {
         MathFn2::Atan2 => d.run(|y, x| fv(y).atan2(fv(x)).to_bits()),
-        MathFn2::Pow => d.run(|x, y| crate::runtime::ops::powf(fv(x), fv(y)).to_bits()),
+        MathFn2::Pow => d.run(|x, y| powf(fv(x), fv(y)).to_bits()),
         MathFn2::Minimum => d.run(|x, y| float_minimum(fv(x), fv(y)).to_bits()),
         MathFn2::Maximum => d.run(|x, y| float_maximum(fv(x), fv(y)).to_bits()),
     }

@@ -132,8 +132,8 @@ fn extreme_f64(cells: &[Cell<u64>], want_max: bool) -> f64 {
     }
 }
 
-/// [`extreme_f64`] for one direction: monomorphic, so that `x > m ? x : m` is one vector
-/// `max` (and a NaN test per lane), not a blend behind a run-time choice.
+/// [`extreme_f64`] for one direction: monomorphic, so the lane updates vectorize without a
+/// run-time choice of comparison inside the loop.
 fn extreme_f64_lanes<const MAX: bool>(cells: &[Cell<u64>]) -> f64 {
     let get = |c: &Cell<u64>| f64::from_bits(c.get());
     let better = |x: f64, m: f64| if MAX { x > m } else { x < m };
