@@ -579,6 +579,25 @@ fn put_ext(e: &Ext, w: &mut Writer) {
             }
             put_loc(dst, w);
         }
+        Ext::ParFor {
+            slot,
+            s,
+            a,
+            n_s,
+            n_a,
+            reds,
+        } => {
+            w.buf.push(11);
+            for v in [*slot as u64, *s as u64, *a as u64, *n_s as u64, *n_a as u64] {
+                w.u64(v);
+            }
+            w.u64(reds.len() as u64);
+            for (red, p) in reds {
+                let k = crate::vocab::Reduce::ALL.iter().position(|x| x == red);
+                w.buf.push(k.unwrap_or(0) as u8);
+                put_prim(*p, w);
+            }
+        }
     }
 }
 
@@ -642,6 +661,24 @@ fn get_ext(r: &mut Reader) -> Option<Ext> {
             index: r.u16()?,
             value: get_operand(r)?,
         },
+        11 => {
+            let slot = r.u32()?;
+            let (s, a, n_s, n_a) = (r.u16()?, r.u16()?, r.u16()?, r.u16()?);
+            let n = r.count()?;
+            let mut reds = Vec::with_capacity(n);
+            for _ in 0..n {
+                let red = *crate::vocab::Reduce::ALL.get(r.u8()? as usize)?;
+                reds.push((red, get_prim(r)?));
+            }
+            Ext::ParFor {
+                slot,
+                s,
+                a,
+                n_s,
+                n_a,
+                reds,
+            }
+        }
         8 => {
             let b = get_builtin(r)?;
             let n = r.count()?;
@@ -740,10 +777,7 @@ pub fn get_fn(r: &mut Reader, n_funcs: usize) -> Option<CompiledFn> {
         n_s,
         n_a,
     };
-    let slots_ok = f.code.iter().all(|op| match *op {
-        Op::Call { slot, .. } => (slot as usize) < n_funcs,
-        _ => true,
-    });
+    let slots_ok = f.callees().iter().all(|&slot| (slot as usize) < n_funcs);
     (slots_ok && (func as usize) < n_funcs && super::verify(&f).is_ok()).then_some(f)
 }
 

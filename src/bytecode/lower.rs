@@ -197,6 +197,15 @@ fn a_of(l: &Loc) -> Reg {
     }
 }
 
+/// The element types of a `prange` body's results: one scalar, or a tuple of them.
+fn leaf_prims(t: &Type) -> Vec<Prim> {
+    match t {
+        Type::Prim(p) => vec![*p],
+        Type::Tuple(ts) => ts.iter().flat_map(leaf_prims).collect(),
+        _ => vec![],
+    }
+}
+
 /// Counts of scalar and array leaves of a flattened value.
 fn leaves(l: &Loc) -> (usize, usize) {
     match l {
@@ -306,6 +315,27 @@ impl FnCompiler<'_> {
 
     fn stmt(&mut self, s: &Stmt) {
         match s {
+            Stmt::ParFor(p) => {
+                let ExprKind::Call(id, args) = &p.call.kind else {
+                    unreachable!("a prange loop calls its body")
+                };
+                let reds: Vec<(crate::vocab::Reduce, Prim)> = p
+                    .reductions
+                    .iter()
+                    .map(|&(_, r)| r)
+                    .zip(leaf_prims(&p.call.ty))
+                    .collect();
+                let ret = self.call_or_par(*id, args, &p.call.ty, p.span, Some(reds));
+                let results = match ret {
+                    Loc::Tuple(ls) => ls,
+                    Loc::Unit => vec![],
+                    l => vec![l],
+                };
+                for (&(v, _), r) in p.reductions.iter().zip(&results) {
+                    let dst = self.locals[v as usize].clone();
+                    self.mov(&dst, r, p.span);
+                }
+            }
             Stmt::Assign(l, e) => {
                 let dst = self.locals[*l as usize].clone();
                 if matches!(dst, Loc::Tuple(_)) {
@@ -893,6 +923,19 @@ impl FnCompiler<'_> {
     /// Emits a call and returns where its result is: the window's base registers, in
     /// the same leaf order as the callee's parameters (the calling convention).
     fn call(&mut self, id: FuncId, args: &[Expr], ret_ty: &Type, span: Span) -> Loc {
+        self.call_or_par(id, args, ret_ty, span, None)
+    }
+
+    /// A call of `id`, or with `par` a `prange` loop calling its outlined body `id`
+    /// (`Ext::ParFor`, whose reductions combine by `par`): the window is the same.
+    fn call_or_par(
+        &mut self,
+        id: FuncId,
+        args: &[Expr],
+        ret_ty: &Type,
+        span: Span,
+        par: Option<Vec<(crate::vocab::Reduce, Prim)>>,
+    ) -> Loc {
         // The window: fresh registers at the top of both files, params in order.
         let (s0, a0) = (self.next_s, self.next_a);
         let callee = &self.prog.funcs[id as usize];
@@ -905,14 +948,35 @@ impl FnCompiler<'_> {
         for (a, l) in args.iter().zip(&param_locs) {
             self.expr_to(a, l);
         }
-        self.emit(
-            Op::Call {
-                slot: id,
-                s: s0 as Reg,
-                a: a0 as Reg,
-            },
-            span,
-        );
+        match par {
+            None => {
+                self.emit(
+                    Op::Call {
+                        slot: id,
+                        s: s0 as Reg,
+                        a: a0 as Reg,
+                    },
+                    span,
+                );
+            }
+            Some(reds) => {
+                // Results come back at the window's base: it must hold them all.
+                let n_s = (self.next_s - s0).max(reds.len());
+                self.next_s = s0 + n_s;
+                self.max_s = self.max_s.max(self.next_s);
+                self.ext(
+                    Ext::ParFor {
+                        slot: id,
+                        s: s0 as Reg,
+                        a: a0 as Reg,
+                        n_s: (n_s) as u16,
+                        n_a: (self.next_a - a0) as u16,
+                        reds,
+                    },
+                    span,
+                );
+            }
+        }
         let (ss, sa) = (self.next_s, self.next_a);
         self.next_s = s0;
         self.next_a = a0;

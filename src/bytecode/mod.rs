@@ -701,6 +701,19 @@ pub enum Ext {
         args: Vec<(Type, Loc)>,
         dst: Loc,
     },
+    /// A `prange` loop (`ir::ParLoop`): calls `slot`, its outlined body, with the window at
+    /// (`s`, `a`) as `Call` does — `n_s`/`n_a` argument registers: start, end, the
+    /// captured values, the reductions' values — or, when a tier runs it in parallel, once
+    /// per part of the range, combining the parts' results (at `s..`, one per reduction)
+    /// in range order by `reds`: how, and the result's element type.
+    ParFor {
+        slot: FuncId,
+        s: Reg,
+        a: Reg,
+        n_s: u16,
+        n_a: u16,
+        reds: Vec<(crate::vocab::Reduce, Prim)>,
+    },
 }
 
 /// One specialization compiled to bytecode.
@@ -726,10 +739,18 @@ impl CompiledFn {
     pub fn callees(&self) -> Vec<FuncId> {
         let mut out = Vec::new();
         for op in &self.code {
-            if let Op::Call { slot, .. } = *op {
-                if !out.contains(&slot) {
-                    out.push(slot);
-                }
+            let slot = match *op {
+                Op::Call { slot, .. } => slot,
+                // Native code runs a `prange` body through the VM, but the body is a
+                // callee all the same: its signature is part of the caller's heap key.
+                Op::Ext { i } => match &self.ext[i as usize] {
+                    Ext::ParFor { slot, .. } => *slot,
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            if !out.contains(&slot) {
+                out.push(slot);
             }
         }
         out
@@ -794,6 +815,23 @@ pub fn verify(f: &CompiledFn) -> Result<(), BytecodeError> {
         });
         if !ok {
             return bad(pc, "operand outside the frame, tables or code");
+        }
+        // A `prange` window's registers are read and written by the VM.
+        if let Op::Ext { i } = op {
+            if let Some(Ext::ParFor {
+                s,
+                a,
+                n_s,
+                n_a,
+                reds,
+                ..
+            }) = f.ext.get(*i as usize)
+            {
+                let scalars = (*n_s as usize).max(reds.len());
+                if *s as usize + scalars > f.n_s || *a as usize + *n_a as usize > f.n_a {
+                    return bad(pc, "prange window outside the frame");
+                }
+            }
         }
     }
     Ok(())

@@ -137,6 +137,8 @@ impl<'p> Machine<'p> {
                 .ok_or_else(|| sem::EMPTY_ARRAY_REGISTER.to_string())
         };
         match &f.ext[i] {
+            // Runs through the VM (`Vm::par_for`), which calls the body.
+            Ext::ParFor { .. } => return Err("internal: a prange loop outside the VM".into()),
             Ext::Print(args) => {
                 let mut line = String::new();
                 for (k, arg) in args.iter().enumerate() {

@@ -202,6 +202,10 @@ pub enum Stmt {
         body: Vec<Stmt>,
         span: Span,
     },
+    /// `for var in prange(start, end)`: a loop whose iterations are independent. Its body
+    /// is a specialization of its own (see [`ParLoop`]), so a tier may run it on several
+    /// threads, each over a part of the range.
+    ParFor(Box<ParLoop>),
     Break,
     Continue,
     Return(Option<Expr>),
@@ -213,6 +217,21 @@ pub enum Stmt {
 // A script body is a vector of statements: the rare large kinds keep their parts boxed so
 // that every statement is not as large as a `for` loop (304 bytes before).
 const _: () = assert!(std::mem::size_of::<Stmt>() <= 104);
+
+/// A `prange` loop, outlined: `call` is `Call(body, [start, end, captured..., reductions...])`
+/// where `body` runs the iterations `start..end` in order, reading the loop's outer
+/// variables from its parameters (`captured`, by value: an array is shared) and updating
+/// its reduction variables, which it returns (one value, a tuple of them, or nothing). Run
+/// over parts of the range, each from the reduction's identity, the parts' results are
+/// combined in range order, and the first part starts from the variables' values.
+#[derive(Debug, Clone)]
+pub struct ParLoop {
+    pub call: Expr,
+    /// The reduction variables in the body's result order, each with how two partial
+    /// results combine: `Sum` (`+=`), `Prod` (`*=`), `Min`, `Max`.
+    pub reductions: Vec<(LocalId, Reduce)>,
+    pub span: Span,
+}
 
 #[derive(Debug, Clone)]
 pub enum SliceIdx {
@@ -486,8 +505,131 @@ pub fn walk(stmts: &[Stmt], on_stmt: &mut impl FnMut(&Stmt), on_expr: &mut impl 
                 step.iter().for_each(|x| e(x));
                 walk(body, on_stmt, on_expr);
             }
+            Stmt::ParFor(p) => e(&p.call),
             Stmt::Return(x) => x.iter().for_each(&mut e),
             Stmt::Print(xs) => xs.iter().for_each(&mut e),
+            Stmt::Break | Stmt::Continue => {}
+        }
+    }
+}
+
+/// Renames every local the statements name — assigned, looped over, or read — by `map`
+/// (outlining a `prange` body gives it locals of its own).
+pub fn rename_locals(stmts: &mut [Stmt], map: &impl Fn(LocalId) -> LocalId) {
+    fn expr(e: &mut Expr, map: &impl Fn(LocalId) -> LocalId) {
+        match &mut e.kind {
+            ExprKind::Local(l) => *l = map(*l),
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::Str(_) => {}
+            ExprKind::Unary(_, a) | ExprKind::Cast(_, a) | ExprKind::Field(a, _) => expr(a, map),
+            ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                expr(a, map);
+                expr(b, map);
+            }
+            ExprKind::Call(_, xs) | ExprKind::Builtin(_, xs) | ExprKind::Tuple(xs) => {
+                xs.iter_mut().for_each(|x| expr(x, map))
+            }
+            ExprKind::Index(a, xs) => {
+                expr(a, map);
+                xs.iter_mut().for_each(|x| expr(x, map));
+            }
+            ExprKind::Slice(a, idx) => {
+                expr(a, map);
+                slice(idx, map);
+            }
+            ExprKind::Take(a, b) => {
+                expr(a, map);
+                expr(b, map);
+            }
+        }
+    }
+    fn slice(idx: &mut [SliceIdx], map: &impl Fn(LocalId) -> LocalId) {
+        for i in idx {
+            match i {
+                SliceIdx::At(e) => expr(e, map),
+                SliceIdx::Range(a, b, c) => {
+                    for e in [a, b, c].into_iter().flatten() {
+                        expr(e, map);
+                    }
+                }
+                SliceIdx::NewAxis => {}
+            }
+        }
+    }
+    for s in stmts {
+        match s {
+            Stmt::Assign(l, x) => {
+                *l = map(*l);
+                expr(x, map);
+            }
+            Stmt::Expr(x) => expr(x, map),
+            Stmt::Assert(x, _, _) => expr(x, map),
+            Stmt::Store {
+                array,
+                index,
+                value,
+                ..
+            } => {
+                expr(array, map);
+                index.iter_mut().for_each(|x| expr(x, map));
+                expr(value, map);
+            }
+            Stmt::StoreSlice {
+                array,
+                index,
+                value,
+                ..
+            } => {
+                expr(array, map);
+                slice(index, map);
+                expr(value, map);
+            }
+            Stmt::StoreTake {
+                array,
+                index,
+                value,
+                ..
+            } => {
+                expr(array, map);
+                expr(index, map);
+                expr(value, map);
+            }
+            Stmt::If(c, a, b) => {
+                expr(c, map);
+                rename_locals(a, map);
+                rename_locals(b, map);
+            }
+            Stmt::While(c, body) => {
+                expr(c, map);
+                rename_locals(body, map);
+            }
+            Stmt::ForRange {
+                var,
+                start,
+                end,
+                step,
+                body,
+                ..
+            } => {
+                *var = map(*var);
+                expr(start, map);
+                expr(end, map);
+                if let Some(x) = step {
+                    expr(x, map);
+                }
+                rename_locals(body, map);
+            }
+            Stmt::ParFor(p) => {
+                expr(&mut p.call, map);
+                for (l, _) in &mut p.reductions {
+                    *l = map(*l);
+                }
+            }
+            Stmt::Return(x) => {
+                if let Some(x) = x {
+                    expr(x, map);
+                }
+            }
+            Stmt::Print(xs) => xs.iter_mut().for_each(|x| expr(x, map)),
             Stmt::Break | Stmt::Continue => {}
         }
     }

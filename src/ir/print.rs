@@ -198,6 +198,15 @@ impl Printer<'_> {
                 self.block(body, depth + 1);
                 self.line(depth, "}");
             }
+            Stmt::ParFor(p) => {
+                let reds: Vec<String> = p
+                    .reductions
+                    .iter()
+                    .map(|(v, r)| format!("{} {}", r.name(), self.name(*v)))
+                    .collect();
+                let text = format!("prange {} reducing [{}]", self.expr(&p.call), reds.join(", "));
+                self.line(depth, &text);
+            }
             Stmt::Break => self.line(depth, "break"),
             Stmt::Continue => self.line(depth, "continue"),
             Stmt::Return(None) => self.line(depth, "return"),

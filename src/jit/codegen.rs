@@ -194,6 +194,12 @@ pub(super) fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
             args.iter().for_each(|(_, l)| loc(l, &mut r));
             loc(dst, &mut w);
         }
+        Ext::ParFor {
+            s, n_s, reds, ..
+        } => {
+            r.extend(*s..*s + *n_s);
+            w.extend(*s..*s + reds.len() as u16);
+        }
     }
     (r, w)
 }

@@ -4,7 +4,7 @@ use super::builtins;
 use super::promote;
 use crate::diag::Diagnostic;
 use crate::ir::{
-    Builtin, Expr, ExprKind, Func, FuncId, Local, LocalId, MainFn, Program, SliceIdx, Stmt, Type,
+    Builtin, Expr, ExprKind, Func, FuncId, Local, LocalId, MainFn, ParLoop, Program, SliceIdx, Stmt, Type,
     UnOp,
 };
 use crate::loader::{Loaded, ModuleId};
@@ -40,6 +40,9 @@ enum Body {
     Script(ModuleId),
     /// A REPL entry: index into `CheckState::entries`.
     Entry(u32),
+    /// The body of the `prange` loop at this span of specialization `parent`, outlined
+    /// (`CheckState::prange_funcs` holds its IR, made when the parent was lowered).
+    Prange { parent: FuncId, at: Span },
 }
 
 /// A REPL entry's statements, run as a function of the session's variables that returns
@@ -83,6 +86,11 @@ pub struct CheckState {
     fns: Vec<HashMap<String, u32>>,
     consts: Vec<HashMap<String, u32>>,
     entries: Vec<EntryDef>,
+    /// Each outlined `prange` body, by its parent and the loop's span: lowering the
+    /// parent again (another round, a widening pass, a later step) updates the same one.
+    prange_index: HashMap<(FuncId, Span), FuncId>,
+    /// The IR of each outlined `prange` body, from its parent's latest lowering.
+    prange_funcs: HashMap<FuncId, Func>,
 }
 
 /// One growth step's view: the loaded modules (read-only) and the state it adds to.
@@ -108,6 +116,8 @@ struct FnCx {
     declared_ret: Option<Type>,
     returns: Vec<(Type, Span)>,
     loop_depth: usize,
+    /// The `prange` loop being lowered, if any (a `prange` inside it runs serially).
+    par: Option<ParCx>,
     is_script: bool,
     depth: usize,
     /// The `let` (its name's span) that declared each local, for untyped scalar `let`s:
@@ -121,6 +131,17 @@ struct FnCx {
     widened: bool,
 }
 
+/// What the checker tracks inside a `prange` body: which locals are outer (declared
+/// before the loop) and the reductions found so far.
+struct ParCx {
+    /// Locals numbered below this were declared before the loop.
+    boundary: LocalId,
+    /// `FnCx::loop_depth` inside the loop's own body (a `break` there would leave it).
+    depth: usize,
+    /// Each outer variable updated as a reduction: how, and where first.
+    reductions: Vec<(LocalId, Reduce, Span)>,
+}
+
 impl FnCx {
     fn new(module: ModuleId, declared_ret: Option<Type>, is_script: bool) -> FnCx {
         FnCx {
@@ -131,6 +152,7 @@ impl FnCx {
             declared_ret,
             returns: vec![],
             loop_depth: 0,
+            par: None,
             is_script,
             depth: 0,
             decl: vec![],
@@ -199,6 +221,16 @@ impl FnCx {
     }
     fn lookup(&self, name: &str) -> Option<LocalId> {
         self.bindings.get(name).and_then(|ids| ids.last().copied())
+    }
+}
+
+/// How a reduction is written in a `prange` loop (for messages).
+fn reduction_form(r: Reduce) -> &'static str {
+    match r {
+        Reduce::Sum => "+=",
+        Reduce::Prod => "*=",
+        Reduce::Min => "min",
+        _ => "max",
     }
 }
 
@@ -319,7 +351,7 @@ impl CheckState {
     pub fn def_of(&self, id: FuncId) -> Option<DefId> {
         match self.specs.get(id as usize)?.body {
             Body::Fn(d) => Some(d),
-            Body::Script(_) | Body::Entry(_) => None,
+            Body::Script(_) | Body::Entry(_) | Body::Prange { .. } => None,
         }
     }
 
@@ -338,15 +370,38 @@ impl CheckState {
 
     /// Forgets every specialization from `len` on (a failed growth step).
     pub fn truncate(&mut self, len: usize) {
-        for spec in self.specs.drain(len..) {
-            if let Body::Fn(d) = spec.body {
-                self.spec_index.remove(&(d, spec.args));
-                if let Some(n) = self.spec_counts.get_mut(&d) {
-                    *n = n.saturating_sub(1);
+        for (k, spec) in self.specs.drain(len..).enumerate() {
+            match spec.body {
+                Body::Fn(d) => {
+                    self.spec_index.remove(&(d, spec.args));
+                    if let Some(n) = self.spec_counts.get_mut(&d) {
+                        *n = n.saturating_sub(1);
+                    }
                 }
+                Body::Prange { parent, at } => {
+                    self.prange_index.remove(&(parent, at));
+                    self.prange_funcs.remove(&((len + k) as FuncId));
+                }
+                Body::Script(_) | Body::Entry(_) => {}
             }
         }
         self.rets.truncate(len);
+    }
+
+    /// `ids` and, after them, the outlined `prange` bodies (below `below`) of any of them
+    /// not listed yet: a body is lowered again whenever its parent is, and after it.
+    pub fn with_prange_bodies(&self, mut ids: Vec<FuncId>, below: usize) -> Vec<FuncId> {
+        let mut bodies: Vec<FuncId> = self
+            .prange_index
+            .iter()
+            .filter(|((parent, _), &body)| {
+                ids.contains(parent) && (body as usize) < below && !ids.contains(&body)
+            })
+            .map(|(_, &body)| body)
+            .collect();
+        bodies.sort_unstable();
+        ids.extend(bodies);
+        ids
     }
 
     /// After module `m` was replaced: each of its specializations points at the item of
@@ -695,7 +750,7 @@ impl<'a> Checker<'a> {
     fn is_generic(&self, id: FuncId) -> bool {
         match self.st.specs[id as usize].body {
             Body::Fn(d) => self.def(d).1.params.iter().any(|p| p.ty.is_none()),
-            Body::Script(_) | Body::Entry(_) => false,
+            Body::Script(_) | Body::Entry(_) | Body::Prange { .. } => false,
         }
     }
 
@@ -703,6 +758,8 @@ impl<'a> Checker<'a> {
         let spec = &self.st.specs[id as usize];
         match spec.body {
             Body::Script(_) => "<script>".to_string(),
+            // The body's frames read as its parent's, as a serial loop's would.
+            Body::Prange { parent, .. } => self.spec_name(parent),
             Body::Entry(k) => {
                 let e = &self.st.entries[k as usize];
                 self.loaded.modules[e.source].name.clone()
@@ -762,6 +819,18 @@ impl<'a> Checker<'a> {
                 (func, Some(Type::Unit))
             }
             Body::Entry(k) => self.lower_entry(k, args, name),
+            Body::Prange { .. } => {
+                let func = self.st.prange_funcs.get(&id).cloned().unwrap_or_else(|| Func {
+                    name,
+                    params: vec![],
+                    locals: vec![],
+                    ret: Type::Unknown,
+                    body: vec![],
+                    span: Span::default(),
+                });
+                let ret = Some(func.ret.clone());
+                (func, ret)
+            }
             Body::Fn(did) => {
                 let (_, def) = self.def(did);
                 let m = did.module;
@@ -1066,6 +1135,14 @@ impl<'a> Checker<'a> {
                     self.err(s.span, "`return` outside of a function");
                     return;
                 }
+                if cx.par.is_some() {
+                    self.err(
+                        s.span,
+                        "`return` inside a `prange` loop: its iterations run independently; \
+                         compute a result per iteration into an array, or use a `range` loop",
+                    );
+                    return;
+                }
                 let v = match e {
                     Some(e) => {
                         let v = self.value(cx, e);
@@ -1100,6 +1177,14 @@ impl<'a> Checker<'a> {
             StmtKind::Break | StmtKind::Continue => {
                 if cx.loop_depth == 0 {
                     self.err(s.span, "`break`/`continue` outside of a loop");
+                } else if matches!(s.kind, StmtKind::Break)
+                    && cx.par.as_ref().is_some_and(|p| p.depth == cx.loop_depth)
+                {
+                    self.err(
+                        s.span,
+                        "`break` cannot leave a `prange` loop: its iterations run \
+                         independently (use a `range` loop, or `continue`)",
+                    );
                 } else if matches!(s.kind, StmtKind::Break) {
                     out.push(Stmt::Break);
                 } else {
@@ -1243,6 +1328,11 @@ impl<'a> Checker<'a> {
                     self.err(target.span, msg);
                     return;
                 };
+                if cx.par.as_ref().is_some_and(|p| id < p.boundary)
+                    && !self.prange_update(cx, id, n, op, value, target.span)
+                {
+                    return;
+                }
                 let ty = cx.locals[id as usize].ty.clone();
                 let cur = local(id, ty.clone(), target.span);
                 let v = self.value(cx, value);
@@ -1470,10 +1560,11 @@ impl<'a> Checker<'a> {
         out: &mut Vec<Stmt>,
     ) {
         // (start, end, step) of an integer range, or an array to iterate over.
+        let mut parallel = false;
         let range: Result<(Expr, Expr, Option<Expr>), Expr> = match iter {
             ast::ForIter::Range(a, b) => Ok((self.int_value(cx, a), self.int_value(cx, b), None)),
             ast::ForIter::Expr(e) => match &e.kind {
-                ast::ExprKind::Call(c, args) if matches!(&c.kind, ast::ExprKind::Name(n) if n == "range" && cx.lookup(n).is_none()) =>
+                ast::ExprKind::Call(c, args) if matches!(&c.kind, ast::ExprKind::Name(n) if (n == "range" || n == "prange") && cx.lookup(n).is_none() && !self.st.fns[cx.module].contains_key(n.as_str())) =>
                 {
                     let a: Vec<Expr> = args.iter().map(|a| self.int_value(cx, a)).collect();
                     let zero = Expr {
@@ -1481,10 +1572,18 @@ impl<'a> Checker<'a> {
                         ty: Type::I64,
                         span: e.span,
                     };
+                    parallel = matches!(&c.kind, ast::ExprKind::Name(n) if n == "prange");
                     match a.len() {
                         1 => Ok((zero, a[0].clone(), None)),
                         2 => Ok((a[0].clone(), a[1].clone(), None)),
-                        3 => Ok((a[0].clone(), a[1].clone(), Some(a[2].clone()))),
+                        3 if !parallel => Ok((a[0].clone(), a[1].clone(), Some(a[2].clone()))),
+                        n if parallel => {
+                            self.err(
+                                e.span,
+                                format!("`prange` takes 1 or 2 arguments (its step is 1) but {n} were given"),
+                            );
+                            Ok((zero.clone(), zero, None))
+                        }
                         n => {
                             self.err(
                                 e.span,
@@ -1497,8 +1596,18 @@ impl<'a> Checker<'a> {
                 _ => Err(self.value(cx, e)),
             },
         };
+        // A `prange` inside a `prange` runs serially: a plain loop of the outer body.
+        let outline = parallel && cx.par.is_none();
+        let boundary = cx.locals.len() as LocalId;
         cx.open_scope();
         cx.loop_depth += 1;
+        if outline {
+            cx.par = Some(ParCx {
+                boundary,
+                depth: cx.loop_depth,
+                reductions: Vec::new(),
+            });
+        }
         match range {
             Ok((start, end, step)) => {
                 let needs_counter = assigns_name(body, &var.name);
@@ -1509,14 +1618,24 @@ impl<'a> Checker<'a> {
                     stmts.push(Stmt::Assign(v, local(counter, Type::I64, var.span)));
                 }
                 stmts.extend(self.block(cx, body));
-                out.push(Stmt::ForRange {
-                    var: if needs_counter { counter } else { v },
-                    start: Box::new(start),
-                    end: Box::new(end),
-                    step: step.map(Box::new),
-                    body: stmts,
-                    span,
-                });
+                let var = if needs_counter { counter } else { v };
+                match cx.par.take() {
+                    Some(par) if outline => {
+                        let lp = self.outline_prange(cx, par, var, start, end, stmts, span);
+                        out.push(lp);
+                    }
+                    par => {
+                        cx.par = par;
+                        out.push(Stmt::ForRange {
+                            var,
+                            start: Box::new(start),
+                            end: Box::new(end),
+                            step: step.map(Box::new),
+                            body: stmts,
+                            span,
+                        });
+                    }
+                }
             }
             Err(arr) => {
                 let (elem_ty, ndim) = match arr.ty {
@@ -1574,6 +1693,233 @@ impl<'a> Checker<'a> {
         }
         cx.loop_depth -= 1;
         cx.close_scope();
+    }
+
+    /// An assignment `name op= value` (or `name = value`) inside a `prange` body to `id`, a
+    /// variable declared outside the loop: allowed only as a reduction of a numeric
+    /// scalar (`+=`, `*=`, `= min(name, e)`, `= max(name, e)`), which is recorded. Reports
+    /// anything else and returns false.
+    fn prange_update(
+        &mut self,
+        cx: &mut FnCx,
+        id: LocalId,
+        n: &str,
+        op: Option<BinOp>,
+        value: &ast::Expr,
+        span: Span,
+    ) -> bool {
+        let is_builtin = |f: &str| cx.lookup(f).is_none() && !self.st.fns[cx.module].contains_key(f);
+        let r = match (op, &value.kind) {
+            (Some(BinOp::Add), _) => Some(Reduce::Sum),
+            (Some(BinOp::Mul), _) => Some(Reduce::Prod),
+            (None, ast::ExprKind::Call(f, args)) if args.len() == 2 => {
+                let is_var = |e: &ast::Expr| matches!(&e.kind, ast::ExprKind::Name(x) if x == n);
+                match &f.kind {
+                    ast::ExprKind::Name(f) if is_builtin(f) && args.iter().any(is_var) => {
+                        match f.as_str() {
+                            "min" => Some(Reduce::Min),
+                            "max" => Some(Reduce::Max),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let ty = cx.locals[id as usize].ty.clone();
+        let scalar = ty.is_numeric();
+        let Some(r) = r.filter(|_| scalar) else {
+            let msg = if ty.is_array() {
+                format!(
+                    "`{n}` is declared outside this `prange` loop, so its iterations may not \
+                     assign it; write distinct elements instead (`{n}[i] = ...`)"
+                )
+            } else {
+                format!(
+                    "`{n}` is declared outside this `prange` loop: inside it, it may only be \
+                     updated as a reduction of a number — `{n} += e`, `{n} *= e`, \
+                     `{n} = min({n}, e)` or `{n} = max({n}, e)`"
+                )
+            };
+            self.err(span, msg);
+            return false;
+        };
+        let Some(par) = cx.par.as_mut() else {
+            return true;
+        };
+        match par.reductions.iter().find(|(v, _, _)| *v == id) {
+            Some(&(_, other, _)) if other != r => {
+                let msg = format!(
+                    "`{n}` is reduced with both `{}` and `{}` in this `prange` loop: one \
+                     reduction per variable",
+                    reduction_form(other),
+                    reduction_form(r)
+                );
+                self.err(span, msg);
+                false
+            }
+            Some(_) => true,
+            None => {
+                par.reductions.push((id, r, span));
+                true
+            }
+        }
+    }
+
+    /// Moves a `prange` loop's body (lowered in the parent's locals) into a specialization
+    /// of its own, `(start, end, captured..., reductions...) -> reductions`, and returns
+    /// the statement that calls it. Reports a reduction variable read inside the loop
+    /// (there it holds only a part's value).
+    #[allow(clippy::too_many_arguments)]
+    fn outline_prange(
+        &mut self,
+        cx: &mut FnCx,
+        par: ParCx,
+        var: LocalId,
+        start: Expr,
+        end: Expr,
+        body: Vec<Stmt>,
+        span: Span,
+    ) -> Stmt {
+        let reds: Vec<(LocalId, Reduce)> = par.reductions.iter().map(|&(v, r, _)| (v, r)).collect();
+        // Outer locals the body reads, and the reduction variables' reads and updates.
+        let mut captured: Vec<LocalId> = Vec::new();
+        let mut reads = vec![0usize; reds.len()];
+        let mut updates = vec![0usize; reds.len()];
+        crate::ir::walk(
+            &body,
+            &mut |s| {
+                if let Stmt::Assign(v, _) = s {
+                    if let Some(k) = reds.iter().position(|&(r, _)| r == *v) {
+                        updates[k] += 1;
+                    }
+                }
+            },
+            &mut |e| {
+                if let ExprKind::Local(l) = e.kind {
+                    if let Some(k) = reds.iter().position(|&(r, _)| r == l) {
+                        reads[k] += 1;
+                    } else if l < par.boundary && !captured.contains(&l) {
+                        captured.push(l);
+                    }
+                }
+            },
+        );
+        for (k, &(v, _, at)) in par.reductions.iter().enumerate() {
+            if reads[k] > updates[k] {
+                let n = cx.locals[v as usize].name.clone();
+                self.err(
+                    at,
+                    format!(
+                        "`{n}` is a reduction variable of this `prange` loop: inside the loop \
+                         it holds only part of the result, so it may be updated (`{}`) but not \
+                         read; read it after the loop",
+                        reduction_form(reds[k].1)
+                    ),
+                );
+            }
+        }
+        captured.sort_unstable();
+        // The body's locals: start, end, captured, reductions (the parameters), then the
+        // loop's own in their order.
+        let (nc, nr) = (captured.len() as LocalId, reds.len() as LocalId);
+        let inner = cx.locals.len() as LocalId - par.boundary;
+        let outer_pos = |l: LocalId| -> LocalId {
+            match captured.iter().position(|&c| c == l) {
+                Some(k) => 2 + k as LocalId,
+                None => 2 + nc + reds.iter().position(|&(v, _)| v == l).unwrap_or(0) as LocalId,
+            }
+        };
+        let map = |l: LocalId| {
+            if l >= par.boundary {
+                2 + nc + nr + (l - par.boundary)
+            } else {
+                outer_pos(l)
+            }
+        };
+        let mut locals = vec![
+            Local {
+                name: "start".into(),
+                ty: Type::I64,
+            },
+            Local {
+                name: "end".into(),
+                ty: Type::I64,
+            },
+        ];
+        locals.extend(captured.iter().map(|&l| cx.locals[l as usize].clone()));
+        locals.extend(reds.iter().map(|&(l, _)| cx.locals[l as usize].clone()));
+        locals.extend((0..inner).map(|k| cx.locals[(par.boundary + k) as usize].clone()));
+        let mut body = body;
+        crate::ir::rename_locals(&mut body, &map);
+        let red_tys: Vec<Type> = reds.iter().map(|&(l, _)| cx.locals[l as usize].ty.clone()).collect();
+        let ret = match red_tys.as_slice() {
+            [] => Type::Unit,
+            [t] => t.clone(),
+            ts => Type::Tuple(ts.to_vec()),
+        };
+        let at_param = |k: LocalId, ty: &Type| local(k, ty.clone(), span);
+        let mut stmts = vec![Stmt::ForRange {
+            var: map(var),
+            start: Box::new(at_param(0, &Type::I64)),
+            end: Box::new(at_param(1, &Type::I64)),
+            step: None,
+            body,
+            span,
+        }];
+        let results: Vec<Expr> = (0..nr)
+            .map(|k| at_param(2 + nc + k, &red_tys[k as usize]))
+            .collect();
+        match results.len() {
+            0 => {}
+            1 => stmts.push(Stmt::Return(results.into_iter().next())),
+            _ => stmts.push(Stmt::Return(Some(Expr {
+                kind: ExprKind::Tuple(results),
+                ty: ret.clone(),
+                span,
+            }))),
+        }
+        let parent = self.lowering.unwrap_or(0);
+        let id = self.prange_spec(parent, span);
+        let func = Func {
+            name: self.spec_name(id),
+            params: (0..2 + nc + nr).collect(),
+            locals,
+            ret: ret.clone(),
+            body: stmts,
+            span,
+        };
+        self.st.prange_funcs.insert(id, func);
+        let mut args = vec![start, end];
+        args.extend(captured.iter().map(|&l| local(l, cx.locals[l as usize].ty.clone(), span)));
+        args.extend(reds.iter().map(|&(l, _)| local(l, cx.locals[l as usize].ty.clone(), span)));
+        Stmt::ParFor(Box::new(ParLoop {
+            call: Expr {
+                kind: ExprKind::Call(id, args),
+                ty: ret,
+                span,
+            },
+            reductions: reds,
+            span,
+        }))
+    }
+
+    /// The specialization of the `prange` body at `at` in `parent`: the one made by an
+    /// earlier lowering of the parent, or a new one.
+    fn prange_spec(&mut self, parent: FuncId, at: Span) -> FuncId {
+        if let Some(&id) = self.st.prange_index.get(&(parent, at)) {
+            return id;
+        }
+        let id = self.st.specs.len() as FuncId;
+        self.st.specs.push(Spec {
+            body: Body::Prange { parent, at },
+            args: vec![],
+            origin: None,
+        });
+        self.st.rets.push(None);
+        self.st.prange_index.insert((parent, at), id);
+        id
     }
 
     // ---------------------------------------------------------------- expressions

@@ -287,6 +287,8 @@ impl ProgramChecker {
         // Specializations made before this (annotated roots, from `start`) are kept.
         let roots_end = self.st.specialization_count();
         loop {
+            // A `prange` body is lowered with its parent (only then can it change).
+            redo = self.st.with_prange_bodies(redo, roots_end);
             let old_rets: Vec<Type> = redo
                 .iter()
                 .map(|&id| prog.funcs[id as usize].ret.clone())

@@ -43,7 +43,7 @@ pub(super) struct Native {
     /// when the slot gets other code, which happens only while no nk code runs).
     codes: Vec<Option<NativeCode>>,
     /// An error recorded by native code on its way out (chain innermost first).
-    pending: Option<RuntimeError>,
+    pub(super) pending: Option<RuntimeError>,
     /// The pending error's place is the call site of the frame that `trace`s it first.
     pub(super) pending_at_caller: bool,
 }
@@ -218,9 +218,14 @@ fn exec_op_inner(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
     // for every op it does not inline): the op runs on the machine alone, which cannot
     // change the table.
     let r = match &it.table[slot as usize] {
-        Slot::Native(bc, _) | Slot::Interp(bc) => {
-            it.m.exec_single(bc, pc as usize, bs as usize, ba as usize)
-        }
+        Slot::Native(bc, _) | Slot::Interp(bc) => match bc.code[pc as usize] {
+            crate::bytecode::Op::Ext { i }
+                if matches!(bc.ext[i as usize], crate::bytecode::Ext::ParFor { .. }) =>
+            {
+                return par_for_from_native(ctx, it, slot, pc, bs, ba, i as usize);
+            }
+            _ => it.m.exec_single(bc, pc as usize, bs as usize, ba as usize),
+        },
         Slot::Unresolved => unreachable!("native code runs only for resolved slots"),
     };
     it.sync_ctx();
@@ -229,6 +234,35 @@ fn exec_op_inner(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
         Err(m) => {
             let bc = it.running_bytecode(slot);
             it.raise_native(&bc, pc as usize, m);
+            1
+        }
+    }
+}
+
+/// A `prange` loop in native code (through `H_EXEC_OP`): the VM runs it; an error keeps
+/// the chain it has (the body's frame stands for this one, so this frame adds nothing).
+fn par_for_from_native(
+    ctx: *mut Ctx,
+    it: &mut Vm<'static>,
+    slot: u64,
+    pc: u64,
+    bs: u64,
+    ba: u64,
+    i: usize,
+) -> u64 {
+    let bc = it.running_bytecode(slot);
+    // SAFETY: `ctx` is valid (see `exec_op`); plain reads and writes of one word.
+    let depth = unsafe { (*ctx).depth };
+    let r = it.par_for(&bc, i, pc as usize, bs as usize, ba as usize, depth as usize + 1);
+    it.sync_ctx();
+    // SAFETY: as above; nested runs restore the depth they change, but be exact.
+    unsafe { (*ctx).depth = depth };
+    match r {
+        Ok(()) => 0,
+        Err(mut e) => {
+            e.chain.reverse();
+            it.native.pending = Some(e);
+            it.native.pending_at_caller = false;
             1
         }
     }
@@ -522,7 +556,7 @@ impl Vm<'_> {
     }
 
     /// A call from native code into a slot that has no native code (yet).
-    fn enter_from_native(
+    pub(super) fn enter_from_native(
         &mut self,
         slot: u32,
         bs: usize,

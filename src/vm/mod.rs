@@ -9,6 +9,7 @@
 //! side: the context, the helpers native code calls, and calls between the tiers.
 
 mod bridge;
+mod parallel;
 
 use crate::bytecode::{BytecodeError, CompiledFn};
 use crate::interp::{error, exec, Env, Frame, HostFn, Machine, Slot, Transfer, Value};
@@ -788,6 +789,21 @@ impl<'p> Vm<'p> {
                     self.hot[slot as usize] = 0;
                     self.tier_up(slot);
                     cur.pc -= 1;
+                }
+                Ok(Transfer::Ext { i })
+                    if matches!(cur.f.ext[i as usize], crate::bytecode::Ext::ParFor { .. }) =>
+                {
+                    let f = cur.f.clone();
+                    let depth = depth_base + frames.len() + 1;
+                    let (bs, ba) = (cur.base_s, cur.base_a);
+                    if let Err(mut e) = self.par_for(&f, i as usize, cur.pc - 1, bs, ba, depth) {
+                        // The body's frames replace this one's.
+                        let mut chain = error(&self.prog, &frames, &cur, cur.pc - 1, String::new()).chain;
+                        chain.pop();
+                        chain.extend(e.chain);
+                        e.chain = chain;
+                        return Err(e);
+                    }
                 }
                 Ok(Transfer::Ext { i }) => {
                     let f: &CompiledFn = &cur.f;
