@@ -6,7 +6,8 @@
 //! (`--jit-calls`), `NVM_CACHE_DIR` (`--cache-dir`), `NVM_PATH` (the module search
 //! path), `NVM_PERF_MAP` (a `perf` map of compiled code), `NVM_DUMP_OPT` (optimized
 //! Cranelift IR to stderr), `NVM_COMPILE_THREADS` (threads compiling ahead under
-//! `--tier=jit` and in `nvm build`; default one per core, 1 = none). They are read here and passed to the library in an
+//! `--tier=jit` and in `nvm build`; default one per core, 1 = none), `NVM_NUM_THREADS`
+//! (`--threads`: the threads of `prange` loops). They are read here and passed to the library in an
 //! [`nvm::Options`]; the library reads none.
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -141,7 +142,24 @@ fn env_options() -> Options {
         perf_map: env_var("NVM_PERF_MAP").is_some(),
         dump_opt: env_var("NVM_DUMP_OPT").is_some(),
         compile_threads: compile_threads_setting(),
+        threads: threads_setting().unwrap_or(0),
         ..Options::default()
+    }
+}
+
+/// `NVM_NUM_THREADS` (a positive integer), else 0 (one per core).
+fn threads_setting() -> Result<usize, String> {
+    match env_var("NVM_NUM_THREADS") {
+        Some(v) => {
+            let v = v.to_string_lossy();
+            match v.trim().parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(format!(
+                    "error: NVM_NUM_THREADS must be a positive integer, not `{v}`"
+                )),
+            }
+        }
+        None => Ok(0),
     }
 }
 
@@ -229,6 +247,10 @@ enum Command {
         /// [default: $NVM_JIT_CALLS, else 50].
         #[arg(long, value_name = "N")]
         jit_calls: Option<u32>,
+        /// Threads that run the iterations of `prange` loops in native code (1: serially)
+        /// [default: $NVM_NUM_THREADS, else one per core].
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        threads: Option<u32>,
         /// Print execution statistics to stderr when the program ends (`--stats=json`: one
         /// JSON object on one line).
         #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "text")]
@@ -355,6 +377,10 @@ fn run_cli(cli: Cli) -> u8 {
             no_cache: false,
         },
     });
+    if let Err(m) = threads_setting() {
+        eprintln!("{m}");
+        return 2;
+    }
     let env = env_options();
     let result = match command {
         Command::Repl { tier, cache } => {
@@ -471,6 +497,7 @@ fn run_cli(cli: Cli) -> u8 {
         Command::Run {
             tier,
             jit_calls,
+            threads,
             stats,
             cache,
             file,
@@ -489,6 +516,7 @@ fn run_cli(cli: Cli) -> u8 {
                     jit_calls,
                 },
                 cache_dir: cache.root(),
+                threads: threads.map_or(env.threads, |n| n as usize),
                 ..env
             };
             // Ctrl-C stops the nk code at its next loop iteration or call; what it

@@ -72,4 +72,7 @@ pub struct Options {
     /// function is compiled, those it may call are queued for them. 0: one per core; 1:
     /// none (each function is compiled on the running thread when first called).
     pub compile_threads: usize,
+    /// Threads that run the iterations of a `prange` loop in native code. 0: one per
+    /// core; 1: every loop runs serially. (CLI: `--threads`, else `NVM_NUM_THREADS`.)
+    pub threads: usize,
 }

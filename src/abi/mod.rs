@@ -56,6 +56,10 @@ pub struct Ctx {
     /// A byte that is non-zero when the run must stop (`vm::INTERRUPT`, or an engine's own flag): read at every
     /// loop back-edge.
     pub interrupt: *const u8,
+    /// Null on the thread that owns the interpreter; on a worker thread of a `prange`
+    /// loop, the worker that runs native code with this context (the helpers serve it
+    /// instead of the interpreter). Native code never reads it.
+    pub worker: *mut c_void,
 }
 
 pub const CTX_S_PTR: i32 = std::mem::offset_of!(Ctx, s_ptr) as i32;

@@ -200,6 +200,13 @@ impl EngineBuilder {
         self.options.policy.jit_calls = n;
         self
     }
+    /// Threads that run the iterations of a `prange` loop in native code (default: one
+    /// per core; 1 runs every loop serially). The calling thread waits for them; they
+    /// share the engine's time limit, interrupt handle and memory limit.
+    pub fn threads(mut self, n: usize) -> Self {
+        self.options.threads = n.max(1);
+        self
+    }
     /// Keep compiled code in (and load it from) this code heap folder. Default: none.
     pub fn cache_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.options.cache_dir = Some(dir.into());

@@ -15,7 +15,7 @@
 //!   checker rejects bool arithmetic before it gets here).
 
 use super::error::RtError;
-use crate::vocab::{squaring_exponent, BinOp, MathFn, MathFn2, Prim};
+use crate::vocab::{squaring_exponent, BinOp, MathFn, MathFn2, Prim, Reduce};
 #[cfg(test)]
 use crate::vocab::POW_BY_SQUARING_MAX;
 
@@ -165,7 +165,6 @@ pub fn convert_bits(from: Prim, to: Prim, bits: u64) -> u64 {
 
 /// A result computed in its class (an `i64` or an `f64` value, as register-form bits) made
 /// the register form of kind `to`: wraps to a narrow integer, rounds to `f32`.
-#[cfg(test)]
 fn narrow_bits(to: Prim, bits: u64) -> u64 {
     if to.is_float() {
         narrow_float(to, f64::from_bits(bits))
@@ -497,6 +496,54 @@ pub fn float_binop_bits(op: BinOp, x: f64, y: f64) -> u64 {
         BinOp::Ne => (x != y) as u64,
         // The checker allows bitwise operators on integers and bool only.
         BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => 0,
+    }
+}
+
+/// How two partial results of a `prange` reduction of kind `p` combine (register forms):
+/// `Sum` and `Prod` as `+`/`*` on `p` (integers wrap at their width), `Min`/`Max` as the
+/// scalar `min`/`max` (a NaN wins).
+pub fn combine(r: Reduce, p: Prim, a: u64, b: u64) -> u64 {
+    let op = match r {
+        Reduce::Min | Reduce::Max => {
+            let f = if r == Reduce::Min {
+                MathFn2::Minimum
+            } else {
+                MathFn2::Maximum
+            };
+            return scalar_math2(f, Scalar::from_bits(p, a), Scalar::from_bits(p, b)).to_bits();
+        }
+        Reduce::Prod => BinOp::Mul,
+        _ => BinOp::Add,
+    };
+    let bits = if p.is_float() {
+        float_binop_bits(op, f64::from_bits(a), f64::from_bits(b))
+    } else {
+        // `+` and `*` of integers cannot fail.
+        int_binop_bits(op, a as i64, b as i64).unwrap_or(a)
+    };
+    narrow_bits(p, bits)
+}
+
+/// The value a part of a `prange` reduction of kind `p` starts from (register form): one
+/// that [`combine`] leaves the other operand unchanged with — `-0.0` for a float sum
+/// (`-0.0 + x` is `x` for every `x`, `-0.0` included), 1 for a product, the largest value of
+/// `p` for `Min` and the smallest for `Max`.
+pub fn reduction_identity(r: Reduce, p: Prim) -> u64 {
+    let (lo, hi) = match p {
+        Prim::Bool => (0, 1),
+        Prim::U8 => (0, u8::MAX as i64),
+        Prim::I32 => (i32::MIN as i64, i32::MAX as i64),
+        _ => (i64::MIN, i64::MAX),
+    };
+    match (r, p.is_float()) {
+        (Reduce::Prod, true) => 1f64.to_bits(),
+        (Reduce::Prod, false) => 1,
+        (Reduce::Min, true) => f64::INFINITY.to_bits(),
+        (Reduce::Min, false) => hi as u64,
+        (Reduce::Max, true) => f64::NEG_INFINITY.to_bits(),
+        (Reduce::Max, false) => lo as u64,
+        (_, true) => (-0f64).to_bits(),
+        (_, false) => 0,
     }
 }
 

@@ -10,7 +10,8 @@
 use super::Vm;
 use crate::abi::*;
 use crate::bytecode::CompiledFn;
-use crate::interp::{stack_overflow_message, Slot, MAX_CALL_DEPTH};
+use crate::bytecode::{Ext, Op};
+use crate::interp::{stack_overflow_message, Machine, Slot, MAX_CALL_DEPTH};
 use crate::runtime::{put_view, FastView, RuntimeError};
 use crate::jit::code_memory::CodeMemory;
 use crate::source::Span;
@@ -72,6 +73,7 @@ impl Native {
             empty_header: [0; 8],
             interrupt: &super::INTERRUPT as *const std::sync::atomic::AtomicBool as *const u8,
             interp: std::ptr::null_mut(),
+            worker: std::ptr::null_mut(),
         });
         Native {
             ctx: NonNull::from(Box::leak(ctx)),
@@ -114,6 +116,16 @@ impl Native {
         self.codes[slot as usize] = None;
     }
 
+    /// The tables native code reads through a context: slot entries, link vectors,
+    /// helpers (a worker's context points at the same ones).
+    pub(super) fn tables(&self) -> (*const usize, *const usize, *const usize) {
+        (
+            self.entries.as_ptr(),
+            self.links.as_ptr(),
+            self.helpers.as_ptr(),
+        )
+    }
+
     /// Makes native code poll the byte at `flag` for interrupts.
     pub(super) fn set_interrupt(&mut self, flag: *const u8) {
         // SAFETY: `ctx` is this value's own allocation and no native code runs while
@@ -124,6 +136,20 @@ impl Native {
 
 /// Room left below the stack limit for helpers and the interpreter runs they start.
 const STACK_MARGIN: usize = 256 * 1024;
+
+/// The lowest address native frames of the current thread may reach (computed once per
+/// thread).
+pub(super) fn thread_stack_limit() -> u64 {
+    thread_local! {
+        static LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    }
+    LIMIT.with(|l| {
+        if l.get() == 0 {
+            l.set(stack_limit());
+        }
+        l.get()
+    })
+}
 
 /// The lowest address native frames of this thread may reach.
 fn stack_limit() -> u64 {
@@ -179,16 +205,50 @@ pub fn interp_entry() -> usize {
     call_interp as *const () as usize
 }
 
-/// The interpreter behind a context.
+/// Whoever runs native code on a context: the VM on the thread that owns it, or a worker
+/// of a `prange` loop on a thread of the pool (`parallel::Worker`). The helpers below serve
+/// either through [`host_of`]; only `H_EXEC_OP` of a `prange` loop and calls into a slot
+/// without native code differ.
+pub(super) trait Host {
+    /// The bytecode running in `slot`, and the machine (register files, output) its ops
+    /// run on.
+    fn parts(&mut self, slot: u64) -> (&CompiledFn, &mut Machine<'static>);
+    /// Points the context at the register files again (an op may have grown them).
+    fn refresh_ctx(&mut self);
+    /// Records an error raised by op `pc` of the native code running for `slot`.
+    fn record_error(&mut self, slot: u64, pc: usize, message: String);
+    /// Records an error that belongs at the caller's call site (the callee has no frame
+    /// yet): the caller's `trace` supplies the place.
+    fn record_error_at_caller(&mut self, message: String);
+    /// A call at op `pc` of `slot` failed: adds the frame to the pending error's chain.
+    fn trace_frame(&mut self, slot: u64, pc: u64);
+    /// Whether the run must stop; the VM takes the request (one request stops one run),
+    /// a worker leaves its loop's flag set for the others.
+    fn take_stop(&mut self) -> bool;
+    /// Runs the `prange` loop of op `pc` (ext `i`) of `slot`; returns the status.
+    fn run_par_for(&mut self, ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64, i: usize) -> u64;
+    /// A call into `slot`, which has no native code; returns the status.
+    fn call_without_code(&mut self, ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64;
+}
+
+/// The host behind a context.
 ///
 /// # Safety
-/// `ctx` must be the context of a live `Vm` that is currently running native code
-/// (`Vm::call_native` set `ctx.interp` and holds no borrow of the interpreter while
-/// the native code runs), so this is the only live reference to it.
-unsafe fn interp_of<'a>(ctx: *mut Ctx) -> &'a mut Vm<'static> {
+/// `ctx` must be the context of native code running now on this thread: the VM's (whose
+/// `call_native` set `ctx.interp` and holds no borrow of the VM while the native code
+/// runs) or a worker's (`Worker::run_part` set `ctx.worker` likewise), so this is the
+/// only live reference to its host.
+unsafe fn host_of<'a>(ctx: *mut Ctx) -> &'a mut dyn Host {
     // SAFETY: per this function's contract. The `'static` is never observed: the
     // reference does not outlive the helper call.
-    unsafe { &mut *((*ctx).interp as *mut Vm<'static>) }
+    unsafe {
+        let worker = (*ctx).worker;
+        if worker.is_null() {
+            &mut *((*ctx).interp as *mut Vm<'static>)
+        } else {
+            &mut *(worker as *mut super::parallel::Worker)
+        }
+    }
 }
 
 /// Runs a helper's body; a panic (a bug in nvm) must not unwind through native frames, so
@@ -197,10 +257,10 @@ fn guard(ctx: *mut Ctx, f: impl FnOnce() -> u64) -> u64 {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(status) => status,
         Err(_) => {
-            // SAFETY: as in `exec_op`; the panicking body's borrow of the interpreter
-            // ended when it unwound.
-            let it = unsafe { interp_of(ctx) };
-            it.raise_at_caller("internal error in nvm's runtime (a bug, please report it)".into());
+            // SAFETY: as in `exec_op`; the panicking body's borrow of the host ended
+            // when it unwound.
+            let h = unsafe { host_of(ctx) };
+            h.record_error_at_caller("internal error in nvm's runtime (a bug, please report it)".into());
             1
         }
     }
@@ -213,56 +273,22 @@ extern "C" fn exec_op(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u6
 
 fn exec_op_inner(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
     // SAFETY: called only by native code, which passes the context it was given.
-    let it = unsafe { interp_of(ctx) };
+    let h = unsafe { host_of(ctx) };
     // The bytecode is borrowed from the slot, not cloned (this is native code's slow path
     // for every op it does not inline): the op runs on the machine alone, which cannot
     // change the table.
-    let r = match &it.table[slot as usize] {
-        Slot::Native(bc, _) | Slot::Interp(bc) => match bc.code[pc as usize] {
-            crate::bytecode::Op::Ext { i }
-                if matches!(bc.ext[i as usize], crate::bytecode::Ext::ParFor { .. }) =>
-            {
-                return par_for_from_native(ctx, it, slot, pc, bs, ba, i as usize);
-            }
-            _ => it.m.exec_single(bc, pc as usize, bs as usize, ba as usize),
-        },
-        Slot::Unresolved => unreachable!("native code runs only for resolved slots"),
+    let (bc, m) = h.parts(slot);
+    let r = match bc.code[pc as usize] {
+        Op::Ext { i } if matches!(bc.ext[i as usize], Ext::ParFor { .. }) => {
+            return h.run_par_for(ctx, slot, pc, bs, ba, i as usize);
+        }
+        _ => m.exec_single(bc, pc as usize, bs as usize, ba as usize),
     };
-    it.sync_ctx();
+    h.refresh_ctx();
     match r {
         Ok(()) => 0,
         Err(m) => {
-            let bc = it.running_bytecode(slot);
-            it.raise_native(&bc, pc as usize, m);
-            1
-        }
-    }
-}
-
-/// A `prange` loop in native code (through `H_EXEC_OP`): the VM runs it; an error keeps
-/// the chain it has (the body's frame stands for this one, so this frame adds nothing).
-fn par_for_from_native(
-    ctx: *mut Ctx,
-    it: &mut Vm<'static>,
-    slot: u64,
-    pc: u64,
-    bs: u64,
-    ba: u64,
-    i: usize,
-) -> u64 {
-    let bc = it.running_bytecode(slot);
-    // SAFETY: `ctx` is valid (see `exec_op`); plain reads and writes of one word.
-    let depth = unsafe { (*ctx).depth };
-    let r = it.par_for(&bc, i, pc as usize, bs as usize, ba as usize, depth as usize + 1);
-    it.sync_ctx();
-    // SAFETY: as above; nested runs restore the depth they change, but be exact.
-    unsafe { (*ctx).depth = depth };
-    match r {
-        Ok(()) => 0,
-        Err(mut e) => {
-            e.chain.reverse();
-            it.native.pending = Some(e);
-            it.native.pending_at_caller = false;
+            h.record_error(slot, pc as usize, m);
             1
         }
     }
@@ -275,25 +301,21 @@ extern "C" fn enter(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
 
 fn enter_inner(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
     // SAFETY: as in `exec_op`.
-    let it = unsafe { interp_of(ctx) };
-    let bc = it.running_bytecode(slot);
+    let h = unsafe { host_of(ctx) };
     // SAFETY: `ctx` is valid (see above); plain reads of three words.
     let (depth, max, limit) = unsafe { ((*ctx).depth, (*ctx).max_depth, (*ctx).stack_limit) };
     let here = &depth as *const u64 as u64; // this helper's frame: below the caller's
-    let ok = depth <= max
-        && here >= limit
-        && it
-            .m
-            .grow(bs as usize + bc.n_s + 1, ba as usize + bc.n_a + 1);
-    it.sync_ctx();
+    let ok = depth <= max && here >= limit && {
+        let (bc, m) = h.parts(slot);
+        let (n_s, n_a) = (bc.n_s, bc.n_a);
+        m.grow(bs as usize + n_s + 1, ba as usize + n_a + 1)
+    };
+    h.refresh_ctx();
     if !ok {
-        it.raise_at_caller(stack_overflow_message());
+        h.record_error_at_caller(stack_overflow_message());
         1
-    } else if it
-        .interrupt_flag()
-        .swap(false, std::sync::atomic::Ordering::Relaxed)
-    {
-        it.raise_at_caller(crate::interp::INTERRUPTED.to_string());
+    } else if h.take_stop() {
+        h.record_error_at_caller(crate::interp::INTERRUPTED.to_string());
         1
     } else {
         0
@@ -303,29 +325,17 @@ fn enter_inner(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
 /// `H_TRACE`: a call at op `pc` failed; add this frame to the error's chain.
 extern "C" fn trace(ctx: *mut Ctx, slot: u64, pc: u64) {
     // SAFETY: as in `exec_op`.
-    let it = unsafe { interp_of(ctx) };
-    let bc = it.running_bytecode(slot);
-    let span = bc.spans.get(pc as usize).copied().unwrap_or_default();
-    let name = it.prog.funcs[bc.func as usize].name.clone();
-    if let Some(e) = &mut it.native.pending {
-        if it.native.pending_at_caller {
-            e.span = span;
-            it.native.pending_at_caller = false;
-        }
-        e.chain.push((name, span));
-    }
+    unsafe { host_of(ctx) }.trace_frame(slot, pc);
 }
 
 /// `H_INTERRUPTED`: the run was asked to stop at a loop back-edge of op `pc`.
 extern "C" fn interrupted(ctx: *mut Ctx, slot: u64, pc: u64) -> u64 {
     guard(ctx, || {
         // SAFETY: as in `exec_op`.
-        let it = unsafe { interp_of(ctx) };
-        let bc = it.running_bytecode(slot);
+        let h = unsafe { host_of(ctx) };
         // Consumed by the run it stops (so one request stops one run).
-        it.interrupt_flag()
-            .store(false, std::sync::atomic::Ordering::Relaxed);
-        it.raise_native(&bc, pc as usize, crate::interp::INTERRUPTED.to_string());
+        h.take_stop();
+        h.record_error(slot, pc as usize, crate::interp::INTERRUPTED.to_string());
         1
     })
 }
@@ -340,10 +350,19 @@ extern "C" fn fuse(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
 /// when nothing else can see that array (lever 4 of issue 15: no allocation, no zeroing).
 const FUSE_REUSE: bool = true;
 
+/// The array register file of the host behind `ctx`.
+///
+/// # Safety
+/// As [`host_of`].
+unsafe fn arrays_of<'a>(ctx: *mut Ctx, slot: u64) -> &'a mut Vec<Option<crate::runtime::ArrayRef>> {
+    // SAFETY: per this function's contract.
+    &mut unsafe { host_of(ctx) }.parts(slot).1.a
+}
+
 fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
     use crate::vocab::Prim;
-    // SAFETY: as in `exec_op`.
-    let it = unsafe { interp_of(ctx) };
+    // SAFETY: as in `exec_op`. (Any slot names the same machine; 0 always exists.)
+    let regs = unsafe { arrays_of(ctx, 0) };
     let n = ((packed >> 56) & 7) as usize;
     let Some(&elem) = Prim::ALL.get(((packed >> 59) & 7) as usize) else {
         return -1;
@@ -352,7 +371,7 @@ fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
     let mut shape: Option<Vec<usize>> = None;
     for k in 0..n.min(4) {
         let r = ((packed >> (14 * k)) & 0x3fff) as usize;
-        let Some(Some(a)) = it.m.a.get(ba as usize + r) else {
+        let Some(Some(a)) = regs.get(ba as usize + r) else {
             return -1;
         };
         if a.elem() != elem || !a.is_contiguous() {
@@ -365,7 +384,7 @@ fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
         }
     }
     let Some(shape) = shape else { return -1 };
-    let Some(slot) = it.m.a.get_mut(ba as usize + dst as usize) else {
+    let Some(slot) = regs.get_mut(ba as usize + dst as usize) else {
         return -1;
     };
     // The register's array is dead after this statement if no one else holds it or its
@@ -401,7 +420,7 @@ extern "C" fn view(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
 
 fn view_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
     // SAFETY: as in `exec_op`.
-    let it = unsafe { interp_of(ctx) };
+    let regs = unsafe { arrays_of(ctx, 0) };
     let src = ba as usize + (packed & 0xffff) as usize;
     let dst = ba as usize + ((packed >> 16) & 0xffff) as usize;
     let bit = |k: u32| (packed >> k) & 1 == 1;
@@ -410,7 +429,6 @@ fn view_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
     } else {
         FastView::Row(x as i64)
     };
-    let regs = &mut it.m.a;
     let Some(Some(a)) = regs.get(src) else {
         return 1;
     };
@@ -427,21 +445,81 @@ fn view_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
 /// Table entry for slots that are not native: runs the callee in the interpreter (after
 /// resolving it, which may compile it to native code — then that runs instead).
 extern "C" fn call_interp(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
-    guard(ctx, || call_interp_inner(ctx, bs, ba, slot))
+    // SAFETY: as in `exec_op`.
+    guard(ctx, || unsafe { host_of(ctx) }.call_without_code(ctx, bs, ba, slot))
 }
 
-fn call_interp_inner(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
-    // SAFETY: as in `exec_op`.
-    let it = unsafe { interp_of(ctx) };
-    // SAFETY: `ctx` is valid; a plain read.
-    let depth = unsafe { (*ctx).depth };
-    let r = it.enter_from_native(slot as u32, bs as usize, ba as usize, depth as usize);
-    it.sync_ctx();
-    // SAFETY: `ctx` is valid; nested runs restore the depth they change, but be exact.
-    unsafe { (*ctx).depth = depth };
-    match r {
-        Ok(()) => 0,
-        Err(()) => 1,
+impl Host for Vm<'static> {
+    fn parts(&mut self, slot: u64) -> (&CompiledFn, &mut Machine<'static>) {
+        match &self.table[slot as usize] {
+            Slot::Native(bc, _) | Slot::Interp(bc) => (bc, &mut self.m),
+            Slot::Unresolved => unreachable!("native code runs only for resolved slots"),
+        }
+    }
+
+    fn refresh_ctx(&mut self) {
+        self.sync_ctx();
+    }
+
+    fn record_error(&mut self, slot: u64, pc: usize, message: String) {
+        let bc = self.running_bytecode(slot);
+        self.raise_native(&bc, pc, message);
+    }
+
+    fn record_error_at_caller(&mut self, message: String) {
+        self.raise_at_caller(message);
+    }
+
+    fn trace_frame(&mut self, slot: u64, pc: u64) {
+        let bc = self.running_bytecode(slot);
+        let span = bc.spans.get(pc as usize).copied().unwrap_or_default();
+        let name = self.prog.funcs[bc.func as usize].name.clone();
+        if let Some(e) = &mut self.native.pending {
+            if self.native.pending_at_caller {
+                e.span = span;
+                self.native.pending_at_caller = false;
+            }
+            e.chain.push((name, span));
+        }
+    }
+
+    fn take_stop(&mut self) -> bool {
+        self.interrupt_flag()
+            .swap(false, std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn run_par_for(&mut self, ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64, i: usize) -> u64 {
+        let bc = self.running_bytecode(slot);
+        // SAFETY: `ctx` is this VM's context, valid while its native code runs; plain
+        // reads and writes of one word.
+        let depth = unsafe { (*ctx).depth };
+        let r = self.par_for(&bc, i, pc as usize, bs as usize, ba as usize, depth as usize + 1);
+        self.sync_ctx();
+        // SAFETY: as above; nested runs restore the depth they change, but be exact.
+        unsafe { (*ctx).depth = depth };
+        match r {
+            Ok(()) => 0,
+            Err(mut e) => {
+                // The body's frame stands for this one: this frame adds nothing.
+                e.chain.reverse();
+                self.native.pending = Some(e);
+                self.native.pending_at_caller = false;
+                1
+            }
+        }
+    }
+
+    fn call_without_code(&mut self, ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
+        // SAFETY: `ctx` is valid; a plain read.
+        let depth = unsafe { (*ctx).depth };
+        let r = self.enter_from_native(slot as u32, bs as usize, ba as usize, depth as usize);
+        self.sync_ctx();
+        // SAFETY: `ctx` is valid; nested runs restore the depth they change, but be exact.
+        unsafe { (*ctx).depth = depth };
+        match r {
+            Ok(()) => 0,
+            Err(()) => 1,
+        }
     }
 }
 
@@ -474,15 +552,7 @@ impl Vm<'_> {
     /// Sets the context's stack limit for the current thread (an engine, and its `Vm`,
     /// may move between threads between calls; each thread's limit is computed once).
     fn set_stack_limit(&mut self) {
-        thread_local! {
-            static LIMIT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-        }
-        let limit = LIMIT.with(|l| {
-            if l.get() == 0 {
-                l.set(stack_limit());
-            }
-            l.get()
-        });
+        let limit = thread_stack_limit();
         let c = self.native.ctx.as_ptr();
         // SAFETY: this interpreter's own context; a plain write.
         unsafe { (*c).stack_limit = limit };

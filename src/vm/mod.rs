@@ -127,6 +127,8 @@ pub struct Vm<'p> {
     /// they compile against.
     pool: Option<(crate::jit::pool::CompilePool, std::sync::Arc<Program>)>,
     compile_threads: usize,
+    /// Worker threads of `prange` loops ([`Options::threads`], 0 resolved to the cores).
+    threads: usize,
     /// Per slot: already considered for the compile threads (queued, or found in the code
     /// heap, or not compilable).
     ahead: Vec<bool>,
@@ -203,6 +205,10 @@ impl<'p> Vm<'p> {
             keys: vec![None; n],
             pool: None,
             compile_threads: match opts.compile_threads {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+                n => n,
+            },
+            threads: match opts.threads {
                 0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
                 n => n,
             },

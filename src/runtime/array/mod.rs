@@ -382,6 +382,16 @@ impl Array {
         &self.data
     }
 
+    /// This array's layout over `data`, another handle to the same elements (see
+    /// [`Storage::unowned`]).
+    pub fn with_storage(&self, data: Rc<Storage>) -> Array {
+        debug_assert_eq!(data.as_ptr(), self.data.as_ptr());
+        Array {
+            data,
+            ..self.clone()
+        }
+    }
+
     /// Whether two arrays are views of the same storage.
     pub fn shares_storage(&self, other: &Array) -> bool {
         Rc::ptr_eq(&self.data, &other.data)

@@ -72,6 +72,12 @@ impl MemoryBudget {
         self.exceeded.swap(false, Ordering::Relaxed)
     }
 
+    /// The budget active on the current thread, if any (a worker thread of a parallel
+    /// loop runs with its caller's).
+    pub fn current() -> Option<Arc<MemoryBudget>> {
+        BUDGET.with(|b| b.borrow().clone())
+    }
+
     /// Runs `f` with this budget active on the current thread (the previous one is put
     /// back after, also if `f` panics).
     pub fn run<R>(self: &Arc<Self>, f: impl FnOnce() -> R) -> R {
@@ -325,6 +331,30 @@ impl Storage {
             Words::W8(w) => w.as_ptr().cast(),
         }
     }
+    /// Another handle to these elements that owns nothing (a loan, as writable as this
+    /// one): a worker thread of a parallel loop makes views through it without touching
+    /// this storage's reference count, which is not atomic.
+    ///
+    /// # Safety
+    /// The caller keeps `self` alive, and its elements where they are, for as long as the
+    /// handle lives; threads that write an element through handles of one storage must
+    /// not read or write the same element at the same time (distinct elements are fine).
+    #[allow(unsafe_code)]
+    pub unsafe fn unowned(&self) -> Storage {
+        let width = self.width();
+        // A buffer's address is never null (an empty one's is dangling but aligned).
+        let ptr = std::ptr::NonNull::new(self.as_ptr() as *mut u8).unwrap_or(std::ptr::NonNull::dangling());
+        Storage {
+            cells: Cells::Lent {
+                ptr,
+                len: self.len(),
+                width,
+                read_only: self.is_read_only(),
+            },
+            budget: None,
+        }
+    }
+
     /// Whether the elements are lent by the embedding program.
     pub fn is_lent(&self) -> bool {
         matches!(self.cells, Cells::Lent { .. })
