@@ -35,11 +35,13 @@ fn run(
     mode: &str,
     heap: &Path,
 ) -> Result<support::Outcome, String> {
+    // Three workers for `prange` loops (an odd count: parts of unequal length).
+    let env = [("NVM_NUM_THREADS".to_string(), PathBuf::from("3"))];
     let run = TierRun {
         bin: nvm,
         prog,
         args,
-        env: &[],
+        env: &env,
         heap,
         timeout: TIMEOUT,
     };

@@ -1715,7 +1715,9 @@ impl<'a> Checker<'a> {
             (None, ast::ExprKind::Call(f, args)) if args.len() == 2 => {
                 let is_var = |e: &ast::Expr| matches!(&e.kind, ast::ExprKind::Name(x) if x == n);
                 match &f.kind {
-                    ast::ExprKind::Name(f) if is_builtin(f) && args.iter().any(is_var) => {
+                    // The variable first: `min(v, e)` keeps the earlier of two equal
+                    // values (signed zeros, NaNs), which the parts' combination follows.
+                    ast::ExprKind::Name(f) if is_builtin(f) && is_var(&args[0]) => {
                         match f.as_str() {
                             "min" => Some(Reduce::Min),
                             "max" => Some(Reduce::Max),

@@ -213,6 +213,8 @@ pub(super) trait Host {
     /// The bytecode running in `slot`, and the machine (register files, output) its ops
     /// run on.
     fn parts(&mut self, slot: u64) -> (&CompiledFn, &mut Machine<'static>);
+    /// The machine alone.
+    fn machine(&mut self) -> &mut Machine<'static>;
     /// Points the context at the register files again (an op may have grown them).
     fn refresh_ctx(&mut self);
     /// Records an error raised by op `pc` of the native code running for `slot`.
@@ -354,15 +356,15 @@ const FUSE_REUSE: bool = true;
 ///
 /// # Safety
 /// As [`host_of`].
-unsafe fn arrays_of<'a>(ctx: *mut Ctx, slot: u64) -> &'a mut Vec<Option<crate::runtime::ArrayRef>> {
+unsafe fn arrays_of<'a>(ctx: *mut Ctx) -> &'a mut Vec<Option<crate::runtime::ArrayRef>> {
     // SAFETY: per this function's contract.
-    &mut unsafe { host_of(ctx) }.parts(slot).1.a
+    &mut unsafe { host_of(ctx) }.machine().a
 }
 
 fn fuse_inner(ctx: *mut Ctx, ba: u64, packed: u64, dst: u64) -> i64 {
     use crate::vocab::Prim;
-    // SAFETY: as in `exec_op`. (Any slot names the same machine; 0 always exists.)
-    let regs = unsafe { arrays_of(ctx, 0) };
+    // SAFETY: as in `exec_op`.
+    let regs = unsafe { arrays_of(ctx) };
     let n = ((packed >> 56) & 7) as usize;
     let Some(&elem) = Prim::ALL.get(((packed >> 59) & 7) as usize) else {
         return -1;
@@ -420,7 +422,7 @@ extern "C" fn view(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
 
 fn view_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
     // SAFETY: as in `exec_op`.
-    let regs = unsafe { arrays_of(ctx, 0) };
+    let regs = unsafe { arrays_of(ctx) };
     let src = ba as usize + (packed & 0xffff) as usize;
     let dst = ba as usize + ((packed >> 16) & 0xffff) as usize;
     let bit = |k: u32| (packed >> k) & 1 == 1;
@@ -455,6 +457,10 @@ impl Host for Vm<'static> {
             Slot::Native(bc, _) | Slot::Interp(bc) => (bc, &mut self.m),
             Slot::Unresolved => unreachable!("native code runs only for resolved slots"),
         }
+    }
+
+    fn machine(&mut self) -> &mut Machine<'static> {
+        &mut self.m
     }
 
     fn refresh_ctx(&mut self) {

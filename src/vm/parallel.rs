@@ -17,9 +17,11 @@
 //!   functions is resolved and compiled before the loop starts, so no worker resolves a
 //!   slot, tiers one up or patches the table; the VM's thread only waits (and watches the
 //!   run's stop flag) until every worker is done.
-//! - **The stop flag of the loop**, an atomic byte each worker's native code polls at its
-//!   back-edges: set by the first failing part, or by the VM's thread when the run is
-//!   interrupted (Ctrl-C, a time limit, a memory limit).
+//! - **Its halt flag**, an atomic byte its native code polls at back-edges: set when a part
+//!   before the one it runs fails (parts before a failed one run to their end, so the
+//!   error reported, and the output printed before it, are the serial loop's), or by the
+//!   VM's thread for all when the run is interrupted (Ctrl-C, a time limit, a memory
+//!   limit).
 //!
 //! A body that draws random numbers or calls a host function runs serially: the random
 //! stream and host functions belong to the VM's thread.
@@ -184,7 +186,11 @@ impl Vm<'_> {
             table,
             links,
             helpers,
-            stop: AtomicBool::new(false),
+            halt: (0..threads).map(|_| AtomicBool::new(false)).collect(),
+            current: (0..threads).map(|_| AtomicUsize::new(0)).collect(),
+            failed: AtomicUsize::new(usize::MAX),
+            interrupted: AtomicBool::new(false),
+            panicked: AtomicBool::new(false),
         };
         let parts = (threads * PARTS_PER_THREAD).min(n.min(usize::MAX as u128) as usize);
         let bounds = |k: usize| lo.wrapping_add((n * k as u128 / parts as u128) as i64);
@@ -197,17 +203,26 @@ impl Vm<'_> {
         let stop_flag = self.interrupt_flag();
         let first_red = w.n_s - w.reds.len();
         pool.in_place_scope(|scope| {
-            for _ in 0..threads {
+            for me in 0..threads {
                 let arrays = Handed(worker_arrays(&self.m.a[w.wa..w.wa + w.n_a]));
                 let (shared, args, results, next, done) = (&shared, &args, &results, &next, &done);
                 let (budget, waiter) = (budget.clone(), waiter.clone());
                 scope.spawn(move |_| {
                     let arrays = arrays.into_inner();
                     let work = || {
-                        let mut worker = Worker::new(shared, w.depth as u64);
+                        let mut worker = Worker::new(shared, me, w.depth as u64);
                         loop {
-                            let k = next.fetch_add(1, Ordering::Relaxed);
-                            if k >= parts || shared.stop.load(Ordering::Relaxed) {
+                            // Parts are taken in range order, so once part `f` failed,
+                            // every part taken later lies after it: the serial loop would
+                            // not have run it.
+                            let k = next.fetch_add(1, Ordering::SeqCst);
+                            if k >= parts {
+                                break;
+                            }
+                            shared.current[me].store(k, Ordering::SeqCst);
+                            if k > shared.failed.load(Ordering::SeqCst)
+                                || shared.interrupted.load(Ordering::SeqCst)
+                            {
                                 break;
                             }
                             let mut part_args = args.clone();
@@ -219,8 +234,8 @@ impl Vm<'_> {
                                 }
                             }
                             let r = worker.run_part(w, &part_args, &arrays);
-                            if r.is_err() {
-                                shared.stop.store(true, Ordering::Relaxed);
+                            if matches!(&r, Err(e) if e.message != INTERRUPTED) {
+                                shared.fail(k);
                             }
                             let out = std::mem::take(&mut *worker.out.borrow_mut());
                             if let Ok(mut rs) = results.lock() {
@@ -234,13 +249,8 @@ impl Vm<'_> {
                     }));
                     if ran.is_err() {
                         // A bug in nvm: the loop fails as a whole, the process lives on.
-                        shared.stop.store(true, Ordering::Relaxed);
-                        if let Ok(mut rs) = results.lock() {
-                            rs.push(Some(Part {
-                                result: Err(internal_error(w.span)),
-                                out: Vec::new(),
-                            }));
-                        }
+                        shared.panicked.store(true, Ordering::SeqCst);
+                        shared.fail(0);
                     }
                     drop(arrays);
                     done.fetch_add(1, Ordering::Release);
@@ -249,67 +259,69 @@ impl Vm<'_> {
             }
             // This thread waits, and passes a request to stop the run on to the workers.
             while done.load(Ordering::Acquire) < threads {
-                if stop_flag.load(Ordering::Relaxed) {
-                    shared.stop.store(true, Ordering::Relaxed);
+                if stop_flag.load(Ordering::Relaxed) && !shared.interrupted.load(Ordering::SeqCst) {
+                    shared.interrupted.store(true, Ordering::SeqCst);
+                    shared.halt.iter().for_each(|h| h.store(true, Ordering::SeqCst));
                 }
                 std::thread::park_timeout(std::time::Duration::from_millis(5));
             }
         });
+        if shared.panicked.load(Ordering::SeqCst) {
+            return Err(internal_error(w.span));
+        }
         let parts = results.into_inner().unwrap_or_default();
         self.finish_parallel(w, parts, first_red)
     }
 
-    /// After the workers: the output of every part that ran, in range order, then the
-    /// first error of a part in range order (an interruption only if nothing else went
-    /// wrong), or the combined reductions in the window.
+    /// After the workers, what the serial loop would have done: the output of the parts
+    /// in range order up to the first that failed or was interrupted, then its error (the
+    /// first in range order: parts before a failed one always run to their end), or the
+    /// reductions combined in range order into the window.
     fn finish_parallel(
         &mut self,
         w: &Window,
         parts: Vec<Option<Part>>,
         first_red: usize,
     ) -> Result<(), RuntimeError> {
-        let mut acc: Vec<u64> = self.m.s[w.ws + first_red..w.ws + first_red + w.reds.len()].to_vec();
-        let mut first = true;
-        let mut error: Option<RuntimeError> = None;
-        let mut interrupted = false;
-        for part in parts.into_iter().flatten() {
+        let mut acc: Vec<u64> =
+            self.m.s[w.ws + first_red..w.ws + first_red + w.reds.len()].to_vec();
+        for (k, part) in parts.into_iter().enumerate() {
+            let Some(part) = part else {
+                // Not run: the loop was interrupted.
+                return Err(self.interrupted_at(w));
+            };
             let _ = self.m.out.write_all(&part.out);
             match part.result {
-                Ok(values) if error.is_none() && !interrupted => {
+                Ok(values) => {
                     for (j, &(r, p)) in w.reds.iter().enumerate() {
-                        acc[j] = if first {
+                        acc[j] = if k == 0 {
                             values[j]
                         } else {
                             ops::combine(r, p, acc[j], values[j])
                         };
                     }
-                    first = false;
                 }
-                Ok(_) => {}
-                Err(e) if e.message == INTERRUPTED => interrupted = true,
+                Err(e) if e.message == INTERRUPTED => return Err(self.interrupted_at(w)),
                 Err(mut e) => {
-                    if error.is_none() {
-                        e.chain.reverse();
-                        error = Some(e);
-                    }
+                    e.chain.reverse();
+                    return Err(e);
                 }
             }
         }
-        if let Some(e) = error {
-            return Err(e);
-        }
-        if interrupted {
-            // Taken by the run it stops, as at a serial loop's back-edge.
-            self.interrupt_flag().store(false, Ordering::Relaxed);
-            let name = self.prog.funcs[w.slot as usize].name.clone();
-            return Err(RuntimeError {
-                message: INTERRUPTED.to_string(),
-                span: w.span,
-                chain: vec![(name, w.span)],
-            });
-        }
         self.m.s[w.ws..w.ws + w.reds.len()].copy_from_slice(&acc);
         Ok(())
+    }
+
+    /// "interrupted" at the loop, the request taken by the run it stops (as at a serial
+    /// loop's back-edge).
+    fn interrupted_at(&mut self, w: &Window) -> RuntimeError {
+        self.interrupt_flag().store(false, Ordering::Relaxed);
+        let name = self.prog.funcs[w.slot as usize].name.clone();
+        RuntimeError {
+            message: INTERRUPTED.to_string(),
+            span: w.span,
+            chain: vec![(name, w.span)],
+        }
     }
 }
 
@@ -339,9 +351,29 @@ struct Shared<'a> {
     table: *const usize,
     links: *const usize,
     helpers: *const usize,
-    /// Set to stop every worker: native code polls it at back-edges through each
-    /// worker's context.
-    stop: AtomicBool,
+    /// Per worker: set to stop the part it runs (its native code polls it at back-edges
+    /// through its context), and the part it runs.
+    halt: Vec<AtomicBool>,
+    current: Vec<AtomicUsize>,
+    /// The first part (in range order) that failed so far, `usize::MAX` for none: parts
+    /// after it are not wanted, parts before it run to their end.
+    failed: AtomicUsize,
+    /// The run must stop (the VM's stop flag): every part is halted.
+    interrupted: AtomicBool,
+    /// A worker panicked (a bug in nvm).
+    panicked: AtomicBool,
+}
+
+impl Shared<'_> {
+    /// Part `f` failed: halts the workers running parts after it.
+    fn fail(&self, f: usize) {
+        self.failed.fetch_min(f, Ordering::SeqCst);
+        for (h, cur) in self.halt.iter().zip(&self.current) {
+            if cur.load(Ordering::SeqCst) > f {
+                h.store(true, Ordering::SeqCst);
+            }
+        }
+    }
 }
 
 // SAFETY: the pointers point into the VM's slot table, program and native tables, which
@@ -445,6 +477,8 @@ pub(super) struct Worker<'a> {
     m: Machine<'static>,
     out: Rc<RefCell<Vec<u8>>>,
     shared: &'a Shared<'a>,
+    /// This worker's index (its `Shared::halt` flag).
+    me: usize,
     pending: Option<RuntimeError>,
     at_caller: bool,
 }
@@ -463,7 +497,7 @@ impl std::io::Write for Buffer {
 }
 
 impl<'a> Worker<'a> {
-    fn new(shared: &'a Shared<'a>, depth: u64) -> Worker<'a> {
+    fn new(shared: &'a Shared<'a>, me: usize, depth: u64) -> Worker<'a> {
         let out = Rc::new(RefCell::new(Vec::new()));
         let m = Machine::new(Box::new(Buffer(out.clone())));
         let ctx = Box::new(Ctx {
@@ -479,7 +513,7 @@ impl<'a> Worker<'a> {
             stack_limit: thread_stack_limit(),
             interp: std::ptr::null_mut(),
             empty_header: [0; 8],
-            interrupt: &shared.stop as *const AtomicBool as *const u8,
+            interrupt: &shared.halt[me] as *const AtomicBool as *const u8,
             worker: std::ptr::null_mut(),
         });
         Worker {
@@ -487,6 +521,7 @@ impl<'a> Worker<'a> {
             m,
             out,
             shared,
+            me,
             pending: None,
             at_caller: false,
         }
@@ -559,6 +594,10 @@ impl Host for Worker<'_> {
         (bc, &mut self.m)
     }
 
+    fn machine(&mut self) -> &mut Machine<'static> {
+        &mut self.m
+    }
+
     fn refresh_ctx(&mut self) {
         let c = &mut *self.ctx;
         c.s_ptr = self.m.s.as_mut_ptr();
@@ -603,7 +642,7 @@ impl Host for Worker<'_> {
     }
 
     fn take_stop(&mut self) -> bool {
-        self.shared.stop.load(Ordering::Relaxed)
+        self.shared.halt[self.me].load(Ordering::Relaxed)
     }
 
     /// A `prange` inside a worker's loop runs serially: one call of its body.

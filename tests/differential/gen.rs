@@ -191,6 +191,9 @@ pub struct Gen {
     linalg: bool,
     /// Symbols of lengths that may be 0 (a mask's selection): not indexed, except by design.
     maybe_empty: std::collections::HashSet<u32>,
+    /// Inside a `prange` body: no calls (a called function may write an array another
+    /// iteration reads, which would race).
+    no_calls: bool,
 }
 
 const I_EDGE: &[&str] = &[
@@ -288,6 +291,7 @@ impl Gen {
             consts: vec![],
             linalg: false,
             maybe_empty: Default::default(),
+            no_calls: false,
         }
     }
 
@@ -1417,6 +1421,9 @@ impl Gen {
     /// the caller's) satisfies `pred`, within the cost budget.
     /// Also gives the instance of the generic type to call it with.
     fn pick_call(&mut self, pred: impl Fn(&Ty) -> bool) -> Option<(usize, El)> {
+        if self.no_calls {
+            return None;
+        }
         let lo = if self.cur == usize::MAX {
             0
         } else {
@@ -1693,6 +1700,8 @@ impl Gen {
                             && v.ty.el().is_some()
                             && !inner.contains(&v.name)
                             && !v.name.starts_with('p')
+                            // A `for` counter indexes arrays as `i + c`: it stays an i64.
+                            && !self.counters.iter().any(|(c, _, _)| *c == v.name)
                     })
                     .collect();
                 if !vs.is_empty() && self.scopes.len() > 1 {
@@ -1704,6 +1713,7 @@ impl Gen {
                 }
             }
             40..=43 => self.v2_stmt(d),
+            35 | 36 if nested && self.rng.chance(0.5) => self.prange_stmt(),
             _ => self.let_stmt(d),
         }
     }
@@ -1869,6 +1879,57 @@ impl Gen {
             e
         };
         self.line(&format!("{name}[{}] {op} {e};", parts.join(", ")));
+    }
+
+    /// A `prange` loop: integer `+=`/`*=` and float `min`/`max` reductions (exact whatever
+    /// the parts: integers wrap, `min(v, e)` keeps the earlier of equal values), per
+    /// iteration `let`s, prints and `continue`, reading the variables around it.
+    fn prange_stmt(&mut self) {
+        let (i, acc, m) = (self.fresh("i"), self.fresh("r"), self.fresh("m"));
+        let lo = self.rng.range(-3, 3);
+        let n = if self.mult <= 4 && self.rng.chance(0.3) {
+            self.rng.range(20, 200)
+        } else {
+            self.rng.range(0, 8)
+        };
+        let (a0, m0) = (self.scalar(El::I, 1), self.scalar(El::F, 1));
+        self.line(&format!("let {acc} = {a0};"));
+        self.line(&format!("let {m} = {m0};"));
+        self.line(&format!("for {i} in prange({lo}, {}) {{", lo + n));
+        self.indent += 1;
+        let saved = self.mult;
+        self.mult = self.mult.saturating_mul(n.max(1) as u64);
+        self.cost = self.cost.saturating_add(self.mult);
+        self.scopes.push(vec![]);
+        self.declare(&i, Ty::I, false);
+        self.no_calls = true;
+        for _ in 0..self.rng.range(0, 2) {
+            let t = self.fresh("t");
+            let e = self.scalar(El::I, 2);
+            self.line(&format!("let {t} = {e};"));
+            self.declare(&t, Ty::I, false);
+        }
+        if self.rng.chance(0.2) {
+            let c = self.cond();
+            self.line(&format!("if {c} {{ continue; }}"));
+        }
+        if self.rng.chance(0.3) {
+            let e = self.scalar(El::I, 1);
+            self.line(&format!("print(\"it\", {i}, {e});"));
+        }
+        let op = *self.rng.pick(&["+=", "*="]);
+        let e = self.scalar(El::I, 2);
+        self.line(&format!("{acc} {op} {e};"));
+        let f = *self.rng.pick(&["min", "max"]);
+        let e = self.scalar(El::F, 2);
+        self.line(&format!("{m} = {f}({m}, {e});"));
+        self.no_calls = false;
+        self.scopes.pop();
+        self.mult = saved;
+        self.indent -= 1;
+        self.line("}");
+        self.declare(&acc, Ty::I, true);
+        self.declare(&m, Ty::F, true);
     }
 
     fn loop_stmt(&mut self, depth: u32) {
