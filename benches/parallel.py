@@ -31,8 +31,8 @@ DIR = os.path.join(HERE, "parallel")
 # (name, n, reps, what it is)
 KERNELS = [
     ("mandelbrot_rows", 800, 6, "compute-bound: rows of a Mandelbrot set (<= 200 iterations per point)"),
-    ("pairwise_rows", 2000, 6, "compute-bound: 2000 x 2000 distances of 3-D points (sqrt per pair), one store each"),
-    ("stencil_rows", 2000, 30, "memory-bound: one Jacobi step on a 2000 x 2000 grid (5 loads, 1 store per point)"),
+    ("pairwise_rows", 2000, 20, "compute-bound: 2000 x 2000 distances of 3-D points (sqrt per pair), one store each"),
+    ("stencil_rows", 2000, 100, "memory-bound: one Jacobi step on a 2000 x 2000 grid (5 loads, 1 store per point)"),
 ]
 
 HARNESS = r"""

@@ -22,7 +22,7 @@ use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
 use super::diamonds::Diamond;
 use super::versions::{Axis, GuardKind, Version};
-use crate::vocab::{BinOp, MathFn, Prim};
+use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, AliasRegionData, Block, BlockArg, Function, Inst, InstBuilder, MemFlagsData,
@@ -1589,6 +1589,24 @@ impl Lower<'_, '_> {
                 let v = self.b.ins().iabs(x);
                 self.set(dst, v);
             }
+            // `minimum`/`maximum` inline, as `runtime::ops::float_minimum`: a NaN operand
+            // wins (the first if both), else `x <= y ? x : y` (`>=` for the maximum).
+            Op::Math2 {
+                f: mf @ (MathFn2::Minimum | MathFn2::Maximum),
+                dst,
+                a,
+                b,
+            } => self.float_bin(dst, a, b, |s, x, y| {
+                let cc = if mf == MathFn2::Minimum {
+                    FloatCC::LessThanOrEqual
+                } else {
+                    FloatCC::GreaterThanOrEqual
+                };
+                let keep_x = s.b.ins().fcmp(cc, x, y);
+                let r = s.b.ins().select(keep_x, x, y);
+                let x_nan = s.b.ins().fcmp(FloatCC::Unordered, x, x);
+                s.b.ins().select(x_nan, x, r)
+            }),
             Op::Math2 { f: mf, dst, a, b } => {
                 self.float_bin(dst, a, b, |s, x, y| s.math2(math2_code(mf), x, y))
             }
