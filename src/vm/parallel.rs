@@ -46,6 +46,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// takes another part (iterations often differ in cost: rows of a Mandelbrot set).
 const PARTS_PER_THREAD: usize = 4;
 
+/// Checks of the workers' progress the waiting thread makes before it parks (about 50 µs):
+/// parking and waking cost system calls that a short loop would spend most of its time in.
+const SPIN_BEFORE_PARK: usize = 20_000;
+
 /// Stack of each worker thread (address space; pages are used only as deep as native
 /// frames go). A worker's native frames stop at its own stack limit, like the VM's.
 const WORKER_STACK: usize = 64 << 20;
@@ -258,6 +262,13 @@ impl Vm<'_> {
                 });
             }
             // This thread waits, and passes a request to stop the run on to the workers.
+            // A short loop is over within microseconds: spin a little before parking.
+            for _ in 0..SPIN_BEFORE_PARK {
+                if done.load(Ordering::Acquire) == threads {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
             while done.load(Ordering::Acquire) < threads {
                 if stop_flag.load(Ordering::Relaxed) && !shared.interrupted.load(Ordering::SeqCst) {
                     shared.interrupted.store(true, Ordering::SeqCst);
