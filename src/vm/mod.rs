@@ -889,7 +889,7 @@ mod tests {
     use crate::interp::MAX_CALL_DEPTH;
     use crate::loader::load_source;
 
-    fn program(src: &str) -> Program {
+    pub(super) fn program(src: &str) -> Program {
         let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
         crate::types::check_program(&loaded).expect("checks")
     }

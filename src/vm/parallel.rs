@@ -237,6 +237,10 @@ impl Vm<'_> {
                                     part_args[first_red + j] = ops::reduction_identity(r, p);
                                 }
                             }
+                            #[cfg(test)]
+                            if tests::PANIC_IN_PART.load(Ordering::SeqCst) == k + 1 {
+                                panic!("a worker's bug (a test)");
+                            }
                             let r = worker.run_part(w, &part_args, &arrays);
                             if matches!(&r, Err(e) if e.message != INTERRUPTED) {
                                 shared.fail(k);
@@ -687,5 +691,45 @@ impl Host for Worker<'_> {
         // Unreachable: every function the body may call was compiled before the loop.
         self.record_error_at_caller("internal: a prange worker called a function without native code".into());
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::vm::tests::program;
+    use super::*;
+    use crate::options::Options;
+    use crate::vm::TierPolicy;
+
+    /// Set to `k + 1`: the worker about to run part `k` panics (a stand-in for a bug).
+    pub(super) static PANIC_IN_PART: AtomicUsize = AtomicUsize::new(0);
+
+    #[test]
+    fn a_panicking_worker_fails_the_loop_and_the_vm_goes_on() {
+        let p = program(
+            "fn f(n: i64) -> i64 { let s = 0; for i in prange(n) { s += i; } return s; }\n\
+             print(f(1000));\n",
+        );
+        let mut out = Vec::new();
+        let mut vm = Vm::with_options(
+            Rc::new(p.clone()),
+            Box::new(&mut out),
+            &Options {
+                policy: TierPolicy {
+                    tier: Tier::Jit,
+                    jit_calls: 0,
+                },
+                threads: 2,
+                ..Options::default()
+            },
+        );
+        PANIC_IN_PART.store(3, Ordering::SeqCst);
+        let e = vm.call(p.script, &[]).expect_err("the loop fails");
+        PANIC_IN_PART.store(0, Ordering::SeqCst);
+        assert!(e.message.contains("internal error in a prange loop"), "{}", e.message);
+        // The same VM runs the loop again, whole.
+        vm.call(p.script, &[]).expect("runs");
+        drop(vm);
+        assert_eq!(String::from_utf8(out).unwrap(), "499500\n");
     }
 }
