@@ -245,7 +245,7 @@ fn on_main_thread() -> bool {
 /// engines in one or many processes may share one code heap folder (`cache_dir`).
 ///
 /// Engine(tier="auto", cache_dir=None, time_limit=None, memory_limit=None, jit_calls=None,
-///        module_path=())
+///        module_path=(), threads=None)
 ///
 /// - tier: "auto" (interpreter first, Cranelift for loops and hot functions), "jit"
 ///   (compile every function before its first call) or "interp".
@@ -255,6 +255,8 @@ fn on_main_thread() -> bool {
 /// - memory_limit: bytes that arrays made by one call may hold at once.
 /// - jit_calls: in "auto", interpreted calls after which a loop-free function is compiled.
 /// - module_path: folders searched for imported modules after the importing file's own.
+/// - threads: worker threads of `prange` loops (None: one per core; 1: serial). Engines
+///   called from several Python threads at once (Dask) may each want fewer.
 #[pyclass(frozen, module = "nvm")]
 struct Engine {
     engine: Mutex<NkEngine>,
@@ -275,7 +277,7 @@ impl Engine {
 #[pymethods]
 impl Engine {
     #[new]
-    #[pyo3(signature = (tier="auto", cache_dir=None, time_limit=None, memory_limit=None, jit_calls=None, module_path=Vec::new()))]
+    #[pyo3(signature = (tier="auto", cache_dir=None, time_limit=None, memory_limit=None, jit_calls=None, module_path=Vec::new(), threads=None))]
     fn new(
         tier: &str,
         cache_dir: Option<&Bound<'_, PyAny>>,
@@ -283,6 +285,7 @@ impl Engine {
         memory_limit: Option<u64>,
         jit_calls: Option<u32>,
         module_path: Vec<PathBuf>,
+        threads: Option<i64>,
     ) -> PyResult<Engine> {
         let (t, tier) = match tier {
             "auto" => (Tier::Auto, "auto"),
@@ -312,6 +315,14 @@ impl Engine {
         }
         if let Some(n) = jit_calls {
             b = b.jit_calls(n);
+        }
+        if let Some(n) = threads {
+            if n < 1 {
+                return Err(PyValueError::new_err(format!(
+                    "threads: expected a positive number of threads, got {n}"
+                )));
+            }
+            b = b.threads(n as usize);
         }
         for d in module_path {
             b = b.module_path(d);

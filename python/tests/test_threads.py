@@ -82,3 +82,33 @@ def test_one_engine_shared_by_threads_takes_turns(kernels_path):
     for t in ts:
         t.join()
     assert sorted(out) == sorted([i + 1 for i in range(200)] * 3)
+
+
+def test_prange_runs_on_the_engines_threads_with_the_serial_result():
+    src = """
+fn total(x: f64[], out: f64[]) -> (f64, i64) {
+    let s = 0.0;
+    let c = 0;
+    for i in prange(len(x)) {
+        out[i] = x[i] * 2.0;
+        s += out[i];
+        c += 1;
+    }
+    return (s, c);
+}
+"""
+    x = np.arange(1000.0)
+    results = []
+    for threads in (1, 3):
+        e = nvm.Engine(tier="jit", cache_dir=False, threads=threads)
+        out = np.zeros(1000)
+        results.append(e.compile(src).total(x, out))
+        np.testing.assert_array_equal(out, x * 2.0)
+    assert results[0] == results[1] == (999000.0, 1000)
+
+
+def test_threads_must_be_positive():
+    import pytest
+
+    with pytest.raises(ValueError, match="threads"):
+        nvm.Engine(threads=0)

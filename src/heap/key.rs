@@ -16,7 +16,7 @@
 //! Source positions are not part of it (errors find them in the current bytecode), so
 //! editing one function does not change the keys of the functions around it.
 
-use crate::bytecode::{CompiledFn, Op};
+use crate::bytecode::{CompiledFn, Ext, Op};
 use crate::ir::{FuncId, Program};
 use std::fmt::Write;
 
@@ -107,7 +107,21 @@ pub fn key_for(prog: &Program, f: &CompiledFn, fingerprint: &[u8; 16]) -> Key {
     b.u64(f.ext.len() as u64);
     for e in &f.ext {
         text.clear();
-        let _ = write!(text, "{e:?}");
+        let _ = match e {
+            // A `prange` body, like a call's callee, by its link index.
+            Ext::ParFor {
+                slot,
+                s,
+                a,
+                n_s,
+                n_a,
+                reds,
+            } => {
+                let k = callees.iter().position(|c| c == slot);
+                write!(text, "ParFor {k:?} {s} {a} {n_s} {n_a} {reds:?}")
+            }
+            _ => write!(text, "{e:?}"),
+        };
         b.str(&text);
     }
     Key(xxhash_rust::xxh3::xxh3_128(&b.0).to_le_bytes())
@@ -194,6 +208,20 @@ mod tests {
                 assert_eq!(key_of(&a, f), key_of(&b, f), "{f}");
             }
         }
+    }
+
+    #[test]
+    fn a_prange_body_counts_by_link_index_not_by_slot() {
+        let src = "fn par(n: i64) -> i64 { let s = 0; for i in prange(n) { s += i; } return s; }\n\
+                   print(par(3));";
+        let a = keys(src, [0; 16]);
+        let moved = format!(
+            "fn other() -> i64 {{ return 7; }}\nfn o2(x: f64) -> f64 {{ return x; }}\n\
+             print(other(), o2(1.0));\n{src}"
+        );
+        let b = keys(&moved, [0; 16]);
+        // The first `par(i64)` is the function; its body (same name) comes after it.
+        assert_eq!(key_of(&a, "par(i64)"), key_of(&b, "par(i64)"));
     }
 
     #[test]

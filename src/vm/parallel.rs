@@ -180,7 +180,8 @@ impl Vm<'_> {
         n: u128,
         threads: usize,
     ) -> Result<(), RuntimeError> {
-        let Some(pool) = pool(threads) else {
+        // One pool per configured count (a short range uses fewer of its threads).
+        let Some(pool) = pool(self.threads) else {
             return self.call_body(w.slot, w.ws, w.wa, w.depth, w.span);
         };
         self.sync_ctx();
@@ -467,7 +468,8 @@ fn internal_error(span: Span) -> RuntimeError {
     }
 }
 
-/// The pool of `threads` worker threads (one per count asked for, kept for the process).
+/// The pool of `threads` worker threads (one per thread count configured, kept for the
+/// process).
 fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
     type Pools = Mutex<Vec<(usize, Arc<rayon::ThreadPool>)>>;
     static POOLS: OnceLock<Pools> = OnceLock::new();
