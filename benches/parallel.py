@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`prange` loops on several threads: nvm against Numba's `parallel=True`, one command.
 
-    python3 benches/parallel.py [--threads 2] [--repeat 5] [--no-build] [--out BENCHMARKS.md]
+    python3 benches/parallel.py [--threads 2] [--repeat 5] [--no-build] [--write]
 
 For each kernel in benches/parallel/ (NAME.nk with `main(n, reps)`, NAME.py with a
 `@njit(parallel=True)` twin):
@@ -14,8 +14,9 @@ For each kernel in benches/parallel/ (NAME.nk with `main(n, reps)`, NAME.py with
          minimum wall time of `reps` calls (its import and compile times are not counted).
 
 Prints a table (per-call times, each side's speedup from 1 to T threads, nvm / Numba at T
-threads) and, with --out, puts it into that file between the markers
-`<!-- parallel:begin -->` and `<!-- parallel:end -->`.
+threads) and, with --write, puts it into benches/ANALYSIS.md and BENCHMARKS.md between the
+markers `<!-- parallel:begin -->` and `<!-- parallel:end -->` (ANALYSIS.md is the copy
+`benches/run.py` keeps when it writes BENCHMARKS.md again).
 """
 import argparse
 import os
@@ -85,7 +86,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--no-build", action="store_true")
-    ap.add_argument("--out", default=None)
+    ap.add_argument("--write", action="store_true")
     opts = ap.parse_args()
     nvm = os.path.join(ROOT, "target", "release", "nvm")
     if not opts.no_build:
@@ -124,15 +125,15 @@ def main():
     )
     print()
     print(text)
-    if opts.out:
-        path = opts.out
-        doc = open(path).read()
+    if opts.write:
         b, e = "<!-- parallel:begin -->", "<!-- parallel:end -->"
-        if b in doc and e in doc:
-            doc = doc[: doc.index(b) + len(b)] + "\n" + text + "\n" + doc[doc.index(e):]
-        else:
-            doc += f"\n## Parallel loops (`prange`)\n\n{b}\n{text}\n{e}\n"
-        open(path, "w").write(doc)
+        for path in (os.path.join(HERE, "ANALYSIS.md"), os.path.join(ROOT, "BENCHMARKS.md")):
+            doc = open(path).read()
+            if b in doc and e in doc:
+                doc = doc[: doc.index(b) + len(b)] + "\n" + text + "\n" + doc[doc.index(e):]
+                open(path, "w").write(doc)
+            else:
+                print(f"{path}: no {b} ... {e} markers; not written", file=sys.stderr)
 
 
 if __name__ == "__main__":
