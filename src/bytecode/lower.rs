@@ -15,6 +15,34 @@ use std::collections::HashMap;
 /// Registers per frame and file; a function needing more is reported, not miscompiled.
 const MAX_REGS: usize = u16::MAX as usize - 8;
 
+/// A `for` loop over a literal range of at most this many iterations, whose body is small
+/// and holds no loop, is lowered as that many copies of its body, the counter a literal in
+/// each (`for k in 0..3 { s += x[i, k] * y[k]; }`): no loop overhead, and each index a
+/// constant the native tier folds.
+const UNROLL_MAX_TRIPS: i64 = 4;
+/// ... and whose body has at most this many statements (nested ones counted).
+const UNROLL_MAX_STMTS: usize = 6;
+
+/// `(first value, iterations)` of a `for` loop lowered as copies of its body (see
+/// [`UNROLL_MAX_TRIPS`]).
+fn unrolled(start: &Expr, end: &Expr, step: Option<&Expr>, body: &[Stmt]) -> Option<(i64, i64)> {
+    let (ExprKind::Int(lo), ExprKind::Int(hi), None) = (&start.kind, &end.kind, step) else {
+        return None;
+    };
+    let n = hi.checked_sub(*lo).filter(|n| (0..=UNROLL_MAX_TRIPS).contains(n))?;
+    let mut count = 0;
+    let mut loops = false;
+    crate::ir::walk(
+        body,
+        &mut |st| {
+            count += 1;
+            loops |= matches!(st, Stmt::While(..) | Stmt::ForRange { .. } | Stmt::ParFor(_));
+        },
+        &mut |_| {},
+    );
+    (count <= UNROLL_MAX_STMTS && !loops).then_some((*lo, n))
+}
+
 pub(super) fn lower(prog: &Program, id: FuncId) -> Result<CompiledFn, BytecodeError> {
     let func = &prog.funcs[id as usize];
     let mut c = FnCompiler {
@@ -169,11 +197,31 @@ fn literal_bits(e: &Expr) -> Option<u64> {
 fn collect_literals_stmt(s: &Stmt, out: &mut Vec<u64>) {
     match s {
         Stmt::While(..) | Stmt::ForRange { .. } => {
-            crate::ir::walk(std::slice::from_ref(s), &mut |_| {}, &mut |e| {
-                if let Some(b) = literal_bits(e) {
-                    out.push(b);
-                }
-            })
+            let mut counters = Vec::new();
+            crate::ir::walk(
+                std::slice::from_ref(s),
+                &mut |st| {
+                    // An unrolled loop's counter values are literals of its copies.
+                    if let Stmt::ForRange {
+                        start,
+                        end,
+                        step,
+                        body,
+                        ..
+                    } = st
+                    {
+                        if let Some((lo, n)) = unrolled(start, end, step.as_deref(), body) {
+                            counters.extend((lo..lo + n).map(|v| v as u64));
+                        }
+                    }
+                },
+                &mut |e| {
+                    if let Some(b) = literal_bits(e) {
+                        out.push(b);
+                    }
+                },
+            );
+            out.extend(counters);
         }
         Stmt::If(_, a, b) => a
             .iter()
@@ -455,6 +503,46 @@ impl FnCompiler<'_> {
                 }
                 for c in lp.continues {
                     self.patch(c, cont);
+                }
+            }
+            Stmt::ForRange {
+                var,
+                start,
+                end,
+                step,
+                body,
+                span,
+            } if unrolled(start, end, step.as_deref(), body).is_some() => {
+                let (lo, n) = unrolled(start, end, step.as_deref(), body).unwrap_or((0, 0));
+                let mut breaks = Vec::new();
+                for v in lo..lo + n {
+                    let mut copy = body.clone();
+                    let value = Expr {
+                        kind: ExprKind::Int(v),
+                        ty: Type::I64,
+                        span: *span,
+                    };
+                    let read = |e: &mut Expr| {
+                        if matches!(e.kind, ExprKind::Local(l) if l == *var) {
+                            *e = value.clone();
+                        }
+                    };
+                    crate::ir::rewrite_locals(&mut copy, &read, &|_: &mut u32| {});
+                    self.loops.push(LoopCx {
+                        breaks: vec![],
+                        continues: vec![],
+                    });
+                    self.block(&copy);
+                    let lp = self.loops.pop().expect("loop pushed above");
+                    let next = self.here();
+                    for c in lp.continues {
+                        self.patch(c, next);
+                    }
+                    breaks.extend(lp.breaks);
+                }
+                let exit = self.here();
+                for b in breaks {
+                    self.patch(b, exit);
                 }
             }
             Stmt::ForRange {

@@ -513,12 +513,15 @@ pub fn walk(stmts: &[Stmt], on_stmt: &mut impl FnMut(&Stmt), on_expr: &mut impl 
     }
 }
 
-/// Renames every local the statements name — assigned, looped over, or read — by `map`
-/// (outlining a `prange` body gives it locals of its own).
-pub fn rename_locals(stmts: &mut [Stmt], map: &impl Fn(LocalId) -> LocalId) {
-    fn expr(e: &mut Expr, map: &impl Fn(LocalId) -> LocalId) {
+/// Rewrites every local the statements name: `read` gets each expression that reads one
+/// (and may replace it), `write` each assigned or looped-over local.
+pub fn rewrite_locals<R: Fn(&mut Expr), W: Fn(&mut LocalId)>(stmts: &mut [Stmt], read: &R, write: &W) {
+    fn expr<R: Fn(&mut Expr)>(e: &mut Expr, map: &R) {
+        if matches!(e.kind, ExprKind::Local(_)) {
+            return map(e);
+        }
         match &mut e.kind {
-            ExprKind::Local(l) => *l = map(*l),
+            ExprKind::Local(_) => {}
             ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) | ExprKind::Str(_) => {}
             ExprKind::Unary(_, a) | ExprKind::Cast(_, a) | ExprKind::Field(a, _) => expr(a, map),
             ExprKind::Binary(_, a, b) | ExprKind::And(a, b) | ExprKind::Or(a, b) => {
@@ -542,7 +545,7 @@ pub fn rename_locals(stmts: &mut [Stmt], map: &impl Fn(LocalId) -> LocalId) {
             }
         }
     }
-    fn slice(idx: &mut [SliceIdx], map: &impl Fn(LocalId) -> LocalId) {
+    fn slice<R: Fn(&mut Expr)>(idx: &mut [SliceIdx], map: &R) {
         for i in idx {
             match i {
                 SliceIdx::At(e) => expr(e, map),
@@ -558,20 +561,20 @@ pub fn rename_locals(stmts: &mut [Stmt], map: &impl Fn(LocalId) -> LocalId) {
     for s in stmts {
         match s {
             Stmt::Assign(l, x) => {
-                *l = map(*l);
-                expr(x, map);
+                write(l);
+                expr(x, read);
             }
-            Stmt::Expr(x) => expr(x, map),
-            Stmt::Assert(x, _, _) => expr(x, map),
+            Stmt::Expr(x) => expr(x, read),
+            Stmt::Assert(x, _, _) => expr(x, read),
             Stmt::Store {
                 array,
                 index,
                 value,
                 ..
             } => {
-                expr(array, map);
-                index.iter_mut().for_each(|x| expr(x, map));
-                expr(value, map);
+                expr(array, read);
+                index.iter_mut().for_each(|x| expr(x, read));
+                expr(value, read);
             }
             Stmt::StoreSlice {
                 array,
@@ -579,9 +582,9 @@ pub fn rename_locals(stmts: &mut [Stmt], map: &impl Fn(LocalId) -> LocalId) {
                 value,
                 ..
             } => {
-                expr(array, map);
-                slice(index, map);
-                expr(value, map);
+                expr(array, read);
+                slice(index, read);
+                expr(value, read);
             }
             Stmt::StoreTake {
                 array,
@@ -589,18 +592,18 @@ pub fn rename_locals(stmts: &mut [Stmt], map: &impl Fn(LocalId) -> LocalId) {
                 value,
                 ..
             } => {
-                expr(array, map);
-                expr(index, map);
-                expr(value, map);
+                expr(array, read);
+                expr(index, read);
+                expr(value, read);
             }
             Stmt::If(c, a, b) => {
-                expr(c, map);
-                rename_locals(a, map);
-                rename_locals(b, map);
+                expr(c, read);
+                rewrite_locals(a, read, write);
+                rewrite_locals(b, read, write);
             }
             Stmt::While(c, body) => {
-                expr(c, map);
-                rename_locals(body, map);
+                expr(c, read);
+                rewrite_locals(body, read, write);
             }
             Stmt::ForRange {
                 var,
@@ -610,29 +613,41 @@ pub fn rename_locals(stmts: &mut [Stmt], map: &impl Fn(LocalId) -> LocalId) {
                 body,
                 ..
             } => {
-                *var = map(*var);
-                expr(start, map);
-                expr(end, map);
+                write(var);
+                expr(start, read);
+                expr(end, read);
                 if let Some(x) = step {
-                    expr(x, map);
+                    expr(x, read);
                 }
-                rename_locals(body, map);
+                rewrite_locals(body, read, write);
             }
             Stmt::ParFor(p) => {
-                expr(&mut p.call, map);
+                expr(&mut p.call, read);
                 for (l, _) in &mut p.reductions {
-                    *l = map(*l);
+                    write(l);
                 }
             }
             Stmt::Return(x) => {
                 if let Some(x) = x {
-                    expr(x, map);
+                    expr(x, read);
                 }
             }
-            Stmt::Print(xs) => xs.iter_mut().for_each(|x| expr(x, map)),
+            Stmt::Print(xs) => xs.iter_mut().for_each(|x| expr(x, read)),
             Stmt::Break | Stmt::Continue => {}
         }
     }
+}
+
+
+/// Renames every local the statements name — assigned, looped over, or read — by `map`
+/// (outlining a `prange` body gives it locals of its own).
+pub fn rename_locals(stmts: &mut [Stmt], map: &impl Fn(LocalId) -> LocalId) {
+    let read = |e: &mut Expr| {
+        if let ExprKind::Local(l) = &mut e.kind {
+            *l = map(*l);
+        }
+    };
+    rewrite_locals(stmts, &read, &|l: &mut LocalId| *l = map(*l));
 }
 
 fn visit_slice(index: &[SliceIdx], f: &mut impl FnMut(&Expr)) {

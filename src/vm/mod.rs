@@ -1082,7 +1082,7 @@ mod tests {
         // `mid` has a loop (native at once in auto mode); `outer` and `inner` stay
         // interpreted: the chain crosses interpreter → native → interpreter.
         let src = "fn inner(a) { return a[5]; }\n\
-                   fn mid(a) { let s = 0.0; for i in 0..2 { s += inner(a); } return s; }\n\
+                   fn mid(a) { let s = 0.0; for i in 0..20 { s += inner(a); } return s; }\n\
                    fn outer() { return mid(zeros(3)); }\nprint(outer());";
         let p = program(src);
         let chain = |tier| {
