@@ -361,6 +361,41 @@ impl FnCompiler<'_> {
         }
     }
 
+    /// A loop over `lo..lo + n` lowered as `n` copies of its body (see [`unrolled`]), `var`
+    /// a literal in each: `continue` goes to the next copy, `break` past the last.
+    fn copies(&mut self, var: u32, lo: i64, n: i64, body: &[Stmt], span: Span) {
+        let mut breaks = Vec::new();
+        for v in lo..lo + n {
+            let mut copy = body.to_vec();
+            let value = Expr {
+                kind: ExprKind::Int(v),
+                ty: Type::I64,
+                span,
+            };
+            let read = |e: &mut Expr| {
+                if matches!(e.kind, ExprKind::Local(l) if l == var) {
+                    *e = value.clone();
+                }
+            };
+            crate::ir::rewrite_locals(&mut copy, &read, &|_: &mut u32| {});
+            self.loops.push(LoopCx {
+                breaks: vec![],
+                continues: vec![],
+            });
+            self.block(&copy);
+            let lp = self.loops.pop().expect("loop pushed above");
+            let next = self.here();
+            for c in lp.continues {
+                self.patch(c, next);
+            }
+            breaks.extend(lp.breaks);
+        }
+        let exit = self.here();
+        for b in breaks {
+            self.patch(b, exit);
+        }
+    }
+
     fn stmt(&mut self, s: &Stmt) {
         match s {
             Stmt::ParFor(p) => {
@@ -512,47 +547,10 @@ impl FnCompiler<'_> {
                 step,
                 body,
                 span,
-            } if unrolled(start, end, step.as_deref(), body).is_some() => {
-                let (lo, n) = unrolled(start, end, step.as_deref(), body).unwrap_or((0, 0));
-                let mut breaks = Vec::new();
-                for v in lo..lo + n {
-                    let mut copy = body.clone();
-                    let value = Expr {
-                        kind: ExprKind::Int(v),
-                        ty: Type::I64,
-                        span: *span,
-                    };
-                    let read = |e: &mut Expr| {
-                        if matches!(e.kind, ExprKind::Local(l) if l == *var) {
-                            *e = value.clone();
-                        }
-                    };
-                    crate::ir::rewrite_locals(&mut copy, &read, &|_: &mut u32| {});
-                    self.loops.push(LoopCx {
-                        breaks: vec![],
-                        continues: vec![],
-                    });
-                    self.block(&copy);
-                    let lp = self.loops.pop().expect("loop pushed above");
-                    let next = self.here();
-                    for c in lp.continues {
-                        self.patch(c, next);
-                    }
-                    breaks.extend(lp.breaks);
-                }
-                let exit = self.here();
-                for b in breaks {
-                    self.patch(b, exit);
-                }
-            }
-            Stmt::ForRange {
-                var,
-                start,
-                end,
-                step,
-                body,
-                span,
             } => {
+                if let Some((lo, n)) = unrolled(start, end, step.as_deref(), body) {
+                    return self.copies(*var, lo, n, body, *span);
+                }
                 let i = s_of(&self.locals[*var as usize].clone());
                 self.expr_to(start, &Loc::S(i));
                 let end_r = self.new_s();

@@ -59,22 +59,9 @@ impl Drop for Native {
 impl Native {
     /// The native side of a program with `n` slots, none of them native yet.
     pub(super) fn new(n: usize) -> Native {
-        let ctx = Box::new(Ctx {
-            s_ptr: std::ptr::null_mut(),
-            s_len: 0,
-            a_ptr: std::ptr::null_mut(),
-            a_len: 0,
-            table: std::ptr::null(),
-            links: std::ptr::null(),
-            helpers: std::ptr::null(),
-            depth: 0,
-            max_depth: MAX_CALL_DEPTH as u64 + 1,
-            stack_limit: 0,
-            empty_header: [0; 8],
-            interrupt: &super::INTERRUPT as *const std::sync::atomic::AtomicBool as *const u8,
-            interp: std::ptr::null_mut(),
-            worker: std::ptr::null_mut(),
-        });
+        let ctx = Box::new(new_ctx(
+            &super::INTERRUPT as *const std::sync::atomic::AtomicBool as *const u8,
+        ));
         Native {
             ctx: NonNull::from(Box::leak(ctx)),
             helpers: Box::new(helper_table()),
@@ -132,6 +119,35 @@ impl Native {
         // `&mut self` is held; the caller keeps `flag` alive as long as the context.
         unsafe { (*self.ctx.as_ptr()).interrupt = flag };
     }
+}
+
+/// A context polling the byte at `interrupt`, with no register files or tables yet: its
+/// owner points it at them (`point_at`, `Vm::sync_ctx`) before native code runs.
+pub(super) fn new_ctx(interrupt: *const u8) -> Ctx {
+    Ctx {
+        s_ptr: std::ptr::null_mut(),
+        s_len: 0,
+        a_ptr: std::ptr::null_mut(),
+        a_len: 0,
+        table: std::ptr::null(),
+        links: std::ptr::null(),
+        helpers: std::ptr::null(),
+        depth: 0,
+        max_depth: MAX_CALL_DEPTH as u64 + 1,
+        stack_limit: 0,
+        empty_header: [0; 8],
+        interrupt,
+        interp: std::ptr::null_mut(),
+        worker: std::ptr::null_mut(),
+    }
+}
+
+/// Points `c` at the register files of `m` (a helper may have grown, so moved, them).
+pub(super) fn point_at(c: &mut Ctx, m: &mut Machine) {
+    c.s_ptr = m.s.as_mut_ptr();
+    c.s_len = m.s.len() as u64;
+    c.a_ptr = m.a.as_mut_ptr() as *mut c_void;
+    c.a_len = m.a.len() as u64;
 }
 
 /// Room left below the stack limit for helpers and the interpreter runs they start.
@@ -542,13 +558,10 @@ impl Vm<'_> {
     /// Points the context at the current register files and tables.
     pub(super) fn sync_ctx(&mut self) {
         let c = self.native.ctx.as_ptr();
-        // SAFETY: `self.native.ctx` is this interpreter's own live allocation; no reference to it
-        // exists while these plain stores run.
+        // SAFETY: `self.native.ctx` is this interpreter's own live allocation; no other
+        // reference to it exists while these plain stores run.
         unsafe {
-            (*c).s_ptr = self.m.s.as_mut_ptr();
-            (*c).s_len = self.m.s.len() as u64;
-            (*c).a_ptr = self.m.a.as_mut_ptr() as *mut c_void;
-            (*c).a_len = self.m.a.len() as u64;
+            point_at(&mut *c, &mut self.m);
             (*c).table = self.native.entries.as_ptr();
             (*c).links = self.native.links.as_ptr();
             (*c).helpers = self.native.helpers.as_ptr();

@@ -26,7 +26,7 @@
 //! A body that draws random numbers or calls a host function runs serially: the random
 //! stream and host functions belong to the VM's thread.
 
-use super::bridge::{thread_stack_limit, Host};
+use super::bridge::{new_ctx, point_at, thread_stack_limit, Host};
 use super::{Tier, Vm};
 use crate::abi::{Ctx, NativeFn};
 use crate::bytecode::{CompiledFn, Ext};
@@ -517,22 +517,12 @@ impl<'a> Worker<'a> {
     fn new(shared: &'a Shared<'a>, me: usize, depth: u64) -> Worker<'a> {
         let out = Rc::new(RefCell::new(Vec::new()));
         let m = Machine::new(Box::new(Buffer(out.clone())));
-        let ctx = Box::new(Ctx {
-            s_ptr: std::ptr::null_mut(),
-            s_len: 0,
-            a_ptr: std::ptr::null_mut(),
-            a_len: 0,
-            table: shared.table,
-            links: shared.links,
-            helpers: shared.helpers,
-            depth,
-            max_depth: crate::interp::MAX_CALL_DEPTH as u64 + 1,
-            stack_limit: thread_stack_limit(),
-            interp: std::ptr::null_mut(),
-            empty_header: [0; 8],
-            interrupt: &shared.halt[me] as *const AtomicBool as *const u8,
-            worker: std::ptr::null_mut(),
-        });
+        let mut ctx = Box::new(new_ctx(&shared.halt[me] as *const AtomicBool as *const u8));
+        ctx.table = shared.table;
+        ctx.links = shared.links;
+        ctx.helpers = shared.helpers;
+        ctx.depth = depth;
+        ctx.stack_limit = thread_stack_limit();
         Worker {
             ctx,
             m,
@@ -616,11 +606,7 @@ impl Host for Worker<'_> {
     }
 
     fn refresh_ctx(&mut self) {
-        let c = &mut *self.ctx;
-        c.s_ptr = self.m.s.as_mut_ptr();
-        c.s_len = self.m.s.len() as u64;
-        c.a_ptr = self.m.a.as_mut_ptr() as *mut c_void;
-        c.a_len = self.m.a.len() as u64;
+        point_at(&mut self.ctx, &mut self.m);
     }
 
     fn record_error(&mut self, slot: u64, pc: usize, message: String) {

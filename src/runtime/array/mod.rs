@@ -387,8 +387,13 @@ impl Array {
     pub fn with_storage(&self, data: Rc<Storage>) -> Array {
         debug_assert_eq!(data.as_ptr(), self.data.as_ptr());
         Array {
+            ptr: self.ptr,
+            shape: self.shape,
+            strides: self.strides,
+            ndim: self.ndim,
+            elem: self.elem,
+            offset: self.offset,
             data,
-            ..self.clone()
         }
     }
 
