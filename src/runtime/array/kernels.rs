@@ -11,7 +11,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use super::layout::{broadcast_shape, Offsets};
-use super::storage::{OwnedWords, Words};
+use super::storage::{from_raw, to_raw, OwnedWords, Words};
 use super::Array;
 use crate::runtime::error::RtError;
 use crate::runtime::format::format_shape;
@@ -43,11 +43,31 @@ struct ArrScalar<'a> {
     left: bool,
 }
 
-fn map1<F: Fn(u64) -> u64>(a: &Array, f: F) -> Vec<u64> {
-    match a.contig_cells() {
-        Some(xs) => xs.iter().map(|x| f(x.get())).collect(),
-        None => a.iter_bits().map(f).collect(),
+/// `g` of the register form of every element of `a`, in C order. Contiguous arrays of any
+/// width are read as one slice (the general path walks offsets element by element).
+fn collect_mapped<T>(a: &Array, g: impl Fn(u64) -> T) -> Vec<T> {
+    let e = a.elem;
+    match a.contig_words() {
+        Some(Words::W8(w)) => w.iter().map(|x| g(x.get())).collect(),
+        Some(Words::W4(w)) => w.iter().map(|x| g(from_raw(e, x.get() as u64))).collect(),
+        Some(Words::W1(w)) => w.iter().map(|x| g(from_raw(e, x.get() as u64))).collect(),
+        None => a.iter_bits().map(g).collect(),
     }
+}
+
+fn map1<F: Fn(u64) -> u64>(a: &Array, f: F) -> Vec<u64> {
+    collect_mapped(a, f)
+}
+
+/// `f` over the elements of `a`, as a new array of kind `out` and `a`'s shape: stored at
+/// `out`'s width in the same pass (no 8-byte buffer in between for narrow kinds).
+fn map1_to(a: &Array, out: Prim, f: impl Fn(u64) -> u64) -> Array {
+    let words = match out.size() {
+        1 => OwnedWords::W1(collect_mapped(a, |x| Cell::new(to_raw(out, f(x)) as u8))),
+        4 => OwnedWords::W4(collect_mapped(a, |x| Cell::new(to_raw(out, f(x)) as u32))),
+        _ => OwnedWords::W8(collect_mapped(a, |x| Cell::new(f(x)))),
+    };
+    Array::from_words(out, a.ndim, a.shape, words)
 }
 
 fn try_map1<F: Fn(u64) -> Result<u64, RtError>>(a: &Array, f: F) -> Result<Vec<u64>, RtError> {
@@ -650,10 +670,10 @@ impl Array {
     /// `-a` elementwise (integers wrap in their kind; `bool` counts as 0/1 and gives `i64`).
     pub fn neg(a: &Array) -> Array {
         match a.elem {
-            p if p.is_float() => Array::with_shape_of(a, p, map1(a, |x| (-fv(x)).to_bits())),
+            p if p.is_float() => map1_to(a, p, |x| (-fv(x)).to_bits()),
             p => {
                 let to = if p == Prim::Bool { Prim::I64 } else { p };
-                Array::with_shape_of(a, to, map1(a, |x| iv(x).wrapping_neg() as u64))
+                map1_to(a, to, |x| iv(x).wrapping_neg() as u64)
             }
         }
     }
@@ -662,9 +682,9 @@ impl Array {
     /// `true`), bitwise on integers (in their kind).
     pub fn not(a: &Array) -> Array {
         if a.elem == Prim::Bool {
-            Array::with_shape_of(a, Prim::Bool, map1(a, |x| (x == 0) as u64))
+            map1_to(a, Prim::Bool, |x| (x == 0) as u64)
         } else {
-            Array::with_shape_of(a, a.elem, map1(a, |x| !x))
+            map1_to(a, a.elem, |x| !x)
         }
     }
 
@@ -673,7 +693,7 @@ impl Array {
     pub fn math1_array(f: MathFn, a: &Array) -> Array {
         if f == MathFn::Abs && !a.elem.is_float() {
             let to = if a.elem == Prim::Bool { Prim::I64 } else { a.elem };
-            return Array::with_shape_of(a, to, map1(a, |x| int_abs(iv(x)) as u64));
+            return map1_to(a, to, |x| int_abs(iv(x)) as u64);
         }
         let fa = a.as_float();
         let bits = match f {
@@ -765,12 +785,14 @@ impl Array {
     /// "nonzero").
     pub fn astype(&self, p: Prim) -> Array {
         let from = self.elem;
-        let bits = match (from, p) {
-            (Prim::I64, Prim::F64) => map1(self, |x| (iv(x) as f64).to_bits()),
-            (Prim::F64, Prim::I64) => map1(self, |x| f64_to_i64(fv(x)) as u64),
-            _ => map1(self, |x| convert_bits(from, p, x)),
-        };
-        Array::with_shape_of(self, p, bits)
+        // The common casts with the kinds matched once, outside the element loop.
+        match (from, p) {
+            (Prim::I64, Prim::F64) => map1_to(self, p, |x| (iv(x) as f64).to_bits()),
+            (Prim::I64, Prim::F32) => map1_to(self, p, |x| (iv(x) as f32 as f64).to_bits()),
+            (Prim::F64, Prim::I64) => map1_to(self, p, |x| f64_to_i64(fv(x)) as u64),
+            (Prim::F64 | Prim::F32, Prim::F64 | Prim::F32) => map1_to(self, p, |x| x),
+            _ => map1_to(self, p, |x| convert_bits(from, p, x)),
+        }
     }
 }
 
