@@ -113,6 +113,81 @@ fn classify(f: &CompiledFn) -> Vec<types::Type> {
     ty
 }
 
+/// Narrows float registers to `F32` where every write gives an `f32` value, so `f32`
+/// arithmetic runs on `f32` registers: a sum `s += y[i]` over `f32` values is one `addss`
+/// instead of a widening, an `f64` add and the `RoundF32` op's round trip (three dependent
+/// conversions per element). Exact: for `+ - * /`, an `f64` operation on two `f32` values
+/// rounded to `f32` equals the `f32` operation (the `f64` significand has more than twice
+/// the bits plus two), and the register's memory form stays the `f64` the interpreter
+/// uses (widened on every flush, narrowed, exactly, on every reload).
+///
+/// A write gives an `f32` value when it is `RoundF32`, an `f32` element load, an integer
+/// converted to `f32`, a constant that `f32` holds exactly, or a move or negation of an
+/// `F32` register; and `x op y` of two `F32` registers (`+ - * /`) when the next op rounds
+/// its result in place and no jump lands between them (then nothing sees the value
+/// before the rounding). Anything else writing the register (a parameter, a call's
+/// result, a built-in, another operation) keeps it `F64`. Optimistic fixed point: start
+/// from every float register, drop those with another write until none changes.
+fn narrow_f32(f: &CompiledFn, prog: &Program, ty: &mut [types::Type], n_params: usize) {
+    let starts = block_starts(f);
+    let mut f32r: Vec<bool> = (0..f.n_s).map(|r| ty[r] == F64 && r >= n_params).collect();
+    let rounds_in_place = |pc: usize, d: u16| {
+        pc + 1 < f.code.len()
+            && !starts[pc + 1]
+            && matches!(f.code[pc + 1], Op::RoundF32 { dst, a } if dst == d && a == d)
+    };
+    let mut writes: Vec<u16> = Vec::new();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for (pc, op) in f.code.iter().enumerate() {
+            writes.clear();
+            writes.extend(op.s_writes());
+            match op {
+                Op::Ext { i } => writes.extend(ext_regs(&f.ext[*i as usize]).1),
+                Op::Call { slot, s: ws, .. } => {
+                    let n = scalar_leaves(&prog.funcs[*slot as usize].ret) as u16;
+                    writes.extend(*ws..*ws + n);
+                }
+                _ => {}
+            }
+            for &w in &writes {
+                if !f32r[w as usize] {
+                    continue;
+                }
+                let ok = match *op {
+                    Op::RoundF32 { .. } => true,
+                    Op::ALoad1 { e, .. } | Op::ALoad2 { e, .. } | Op::ALoad3 { e, .. } => {
+                        e == Prim::F32
+                    }
+                    Op::I2F { to, .. } => to == Prim::F32,
+                    Op::LoadK { k, .. } => {
+                        let x = f64::from_bits(f.consts[k as usize]);
+                        !x.is_nan() && (x as f32) as f64 == x
+                    }
+                    Op::Mov { src, .. } | Op::NegF { a: src, .. } => f32r[src as usize],
+                    Op::AddF { dst, a, b }
+                    | Op::SubF { dst, a, b }
+                    | Op::MulF { dst, a, b }
+                    | Op::DivF { dst, a, b } => {
+                        f32r[a as usize] && f32r[b as usize] && rounds_in_place(pc, dst)
+                    }
+                    _ => false,
+                };
+                if !ok {
+                    f32r[w as usize] = false;
+                    changed = true;
+                }
+            }
+        }
+    }
+    for (r, &yes) in f32r.iter().enumerate() {
+        if yes {
+            ty[r] = types::F32;
+        }
+    }
+}
+
 /// log2 of an element's size in bytes.
 fn elem_shift(e: Prim) -> i64 {
     match e.size() {
@@ -492,14 +567,15 @@ pub fn lower(
         let params: Vec<types::Type> = h.params.iter().map(|&c| class(c)).collect();
         b.import_signature(sig(cc, &params, h.ret.map(class)))
     });
-    let ty = classify(f);
-    let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
     let func_ir = &prog.funcs[f.func as usize];
     let n_params: usize = func_ir
         .params
         .iter()
         .map(|&p| scalar_leaves(&func_ir.locals[p as usize].ty))
         .sum();
+    let mut ty = classify(f);
+    narrow_f32(f, prog, &mut ty, n_params);
+    let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
     let n_array_params: usize = func_ir
         .params
         .iter()
@@ -815,11 +891,7 @@ impl Lower<'_, '_> {
     /// Reads register `r` as type `want` (bit-casting between `i64` and `f64` as needed).
     fn get(&mut self, r: u16, want: types::Type) -> V {
         let v = self.b.use_var(self.vars[r as usize]);
-        if self.ty[r as usize] == want {
-            v
-        } else {
-            self.b.ins().bitcast(want, MemFlagsData::new(), v)
-        }
+        self.as_type(v, want)
     }
     fn geti(&mut self, r: u16) -> V {
         self.get(r, I64)
@@ -828,14 +900,17 @@ impl Lower<'_, '_> {
         self.get(r, F64)
     }
     fn set(&mut self, r: u16, v: V) {
-        let have = self.b.func.dfg.value_type(v);
-        let want = self.ty[r as usize];
-        let v = if have == want {
-            v
-        } else {
-            self.b.ins().bitcast(want, MemFlagsData::new(), v)
-        };
+        let v = self.as_type(v, self.ty[r as usize]);
         self.b.def_var(self.vars[r as usize], v);
+    }
+    /// Register `r` in its memory form: its word in the file (an `F32` register widened).
+    fn word(&mut self, r: u16) -> V {
+        let v = self.b.use_var(self.vars[r as usize]);
+        if self.ty[r as usize] == types::F32 {
+            self.b.ins().fpromote(F64, v)
+        } else {
+            v
+        }
     }
     /// Sets `r` to a boolean (an `i8` 0/1 from a comparison) widened to a word.
     fn set_bool(&mut self, r: u16, c: V) {
@@ -854,7 +929,7 @@ impl Lower<'_, '_> {
         }
         let base = self.sframe();
         for &r in regs {
-            let v = self.b.use_var(self.vars[r as usize]);
+            let v = self.word(r);
             let m = self.mem.sfile;
             self.b.ins().store(m, v, base, r as i32 * 8);
         }
@@ -866,11 +941,12 @@ impl Lower<'_, '_> {
         let base = self.sframe();
         for &r in regs {
             let m = self.mem.sfile;
-            let v = self
-                .b
-                .ins()
-                .load(self.ty[r as usize], m, base, r as i32 * 8);
-            self.b.def_var(self.vars[r as usize], v);
+            let t = match self.ty[r as usize] {
+                types::F32 => F64,
+                t => t,
+            };
+            let v = self.b.ins().load(t, m, base, r as i32 * 8);
+            self.set(r, v);
         }
     }
 
@@ -1054,10 +1130,10 @@ impl Lower<'_, '_> {
         self.reload(&params);
         self.reload_arrays();
         for r in n_params..f.n_s {
-            let z = if self.ty[r] == F64 {
-                self.b.ins().f64const(0.0)
-            } else {
-                self.iconst(0)
+            let z = match self.ty[r] {
+                F64 => self.b.ins().f64const(0.0),
+                types::F32 => self.b.ins().f32const(0.0),
+                _ => self.iconst(0),
             };
             self.b.def_var(self.vars[r], z);
         }
@@ -1276,7 +1352,13 @@ impl Lower<'_, '_> {
         self.set(dst, v);
     }
     fn float_bin(&mut self, dst: u16, a: u16, b: u16, f: impl FnOnce(&mut Self, V, V) -> V) {
-        let (x, y) = (self.getf(a), self.getf(b));
+        // An `F32` result: `narrow_f32` made it one only for `+ - * /` of two `F32`
+        // registers rounded in place by the next op, so the operation runs in `f32`.
+        let t = match self.ty[dst as usize] {
+            types::F32 => types::F32,
+            _ => F64,
+        };
+        let (x, y) = (self.get(a, t), self.get(b, t));
         let v = f(self, x, y);
         self.set(dst, v);
     }
@@ -1359,10 +1441,11 @@ impl Lower<'_, '_> {
         match f.code[pc] {
             Op::LoadK { dst, k } => {
                 let bits = f.consts[k as usize];
-                let v = if self.ty[dst as usize] == F64 {
-                    self.b.ins().f64const(f64::from_bits(bits))
-                } else {
-                    self.iconst(bits as i64)
+                let v = match self.ty[dst as usize] {
+                    F64 => self.b.ins().f64const(f64::from_bits(bits)),
+                    // Exact: `narrow_f32` checked that `f32` holds the constant.
+                    types::F32 => self.b.ins().f32const(f64::from_bits(bits) as f32),
+                    _ => self.iconst(bits as i64),
                 };
                 self.b.def_var(self.vars[dst as usize], v);
             }
@@ -1493,7 +1576,12 @@ impl Lower<'_, '_> {
                 });
             }
             Op::NegF { dst, a } => {
-                let x = self.getf(a);
+                // In `f32` for an `F32` result (its operand is one too): exact either way.
+                let t = match self.ty[dst as usize] {
+                    types::F32 => types::F32,
+                    _ => F64,
+                };
+                let x = self.get(a, t);
                 let v = self.b.ins().fneg(x);
                 self.set(dst, v);
             }
@@ -1513,8 +1601,7 @@ impl Lower<'_, '_> {
             Op::I2F { dst, a, to } => {
                 let x = self.geti(a);
                 let v = if to == Prim::F32 {
-                    let f = self.b.ins().fcvt_from_sint(types::F32, x);
-                    self.b.ins().fpromote(F64, f)
+                    self.b.ins().fcvt_from_sint(types::F32, x)
                 } else {
                     self.b.ins().fcvt_from_sint(F64, x)
                 };
@@ -1566,9 +1653,10 @@ impl Lower<'_, '_> {
                 self.set(dst, v);
             }
             Op::RoundF32 { dst, a } => {
-                let x = self.getf(a);
-                let f = self.b.ins().fdemote(types::F32, x);
-                let v = self.b.ins().fpromote(F64, f);
+                // `get` narrows an `F64` register with `fdemote` (the rounding) and leaves
+                // an `F32` one as it is (already an `f32` value); `set` widens it for an
+                // `F64` destination.
+                let v = self.get(a, types::F32);
                 self.set(dst, v);
             }
             Op::Math1 { f: mf, dst, a } => {
@@ -1795,9 +1883,7 @@ impl Lower<'_, '_> {
             }
             Op::Ret { s, ns, na, .. } => {
                 // Results go to the bottom of the frame, where the caller's window is.
-                let vals: Vec<V> = (s..s + ns)
-                    .map(|r| self.b.use_var(self.vars[r as usize]))
-                    .collect();
+                let vals: Vec<V> = (s..s + ns).map(|r| self.word(r)).collect();
                 let base = self.sframe();
                 for (k, v) in vals.into_iter().enumerate() {
                     let m = self.mem.sfile;
@@ -2021,7 +2107,7 @@ impl Lower<'_, '_> {
             if k < chain.ops.len() && chain.ops[k].0 == pc {
                 let (_, _, a, b, _) = &chain.ops[k];
                 let snap = |s: &mut Self, o: &Operand| match o {
-                    Operand::Scalar(r, _) => Some((*r, s.b.use_var(s.vars[*r as usize]))),
+                    Operand::Scalar(r, _) => Some((*r, s.word(*r))),
                     Operand::Array(_) => None,
                 };
                 let pair = (snap(self, a), snap(self, b));
@@ -2101,8 +2187,8 @@ impl Lower<'_, '_> {
         // The scalar operands as elements of the run's type (each value is exact in it:
         // the operation's result type is the run's).
         let as_elem = |s: &mut Self, o: &Operand, snap: Option<(u16, V)>| match (o, snap) {
-            (Operand::Scalar(r, p), Some((_, v))) => {
-                let have = s.ty[*r as usize];
+            (Operand::Scalar(_, p), Some((_, v))) => {
+                let have = s.b.func.dfg.value_type(v);
                 let v = if elem.is_float() {
                     let x = match (p, have) {
                         (p, t) if p.is_float() && t == F64 => v,
@@ -2310,13 +2396,12 @@ impl Lower<'_, '_> {
         let m = self.mem.elem;
         let want = self.ty[dst as usize];
         let v = match e {
+            Prim::I64 | Prim::F64 if want == types::F32 => self.b.ins().load(F64, m, addr, 0),
             Prim::I64 | Prim::F64 => self.b.ins().load(want, m, addr, 0),
             Prim::Bool | Prim::U8 => self.b.ins().uload8(I64, m, addr, 0),
             Prim::I32 => self.b.ins().sload32(m, addr, 0),
-            Prim::F32 => {
-                let x = self.b.ins().load(types::F32, m, addr, 0);
-                self.b.ins().fpromote(F64, x)
-            }
+            // An `f32` stays one in an `F32` register; `as_type` widens it for the others.
+            Prim::F32 => self.b.ins().load(types::F32, m, addr, 0),
         };
         let v = self.as_type(v, want);
         self.b.def_var(self.vars[dst as usize], v);
@@ -2345,17 +2430,25 @@ impl Lower<'_, '_> {
                 self.b.ins().istore32(m, v, addr, 0);
             }
             Prim::F32 => {
-                let v = self.as_type(v, F64);
-                let x = self.b.ins().fdemote(types::F32, v);
+                let x = self.as_type(v, types::F32);
                 self.b.ins().store(m, x, addr, 0);
             }
         }
     }
 
-    /// `v` reinterpreted as `ty` (`I64` or `F64`) when it is the other one.
+    /// `v` as type `ty`: `I64` and `F64` reinterpret each other's bits (the register
+    /// file's word); an `F32` widens exactly to its `F64` form, and a value made `F32`
+    /// rounds to the nearest `f32` (exact for the values `narrow_f32` allows there).
     fn as_type(&mut self, v: V, ty: types::Type) -> V {
-        if self.b.func.dfg.value_type(v) == ty {
+        let have = self.b.func.dfg.value_type(v);
+        if have == ty {
             v
+        } else if have == types::F32 {
+            let w = self.b.ins().fpromote(F64, v);
+            self.as_type(w, ty)
+        } else if ty == types::F32 {
+            let w = self.as_type(v, F64);
+            self.b.ins().fdemote(types::F32, w)
         } else {
             self.b.ins().bitcast(ty, MemFlagsData::new(), v)
         }
