@@ -21,7 +21,7 @@ use crate::bytecode::{
 use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
 use super::diamonds::Diamond;
-use super::versions::{Axis, GuardKind, Version};
+use super::versions::{Axis, GuardKind, Step, Version};
 use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
@@ -513,7 +513,8 @@ struct FastCopy {
     /// Per access (by pc): the array pointer plus the access's invariant terms, in bytes.
     bases: Vec<(usize, V)>,
     /// Per array register, axis and element size (as a shift): `i * stride` in bytes,
-    /// stepped by the back-edge, and the stride in bytes.
+    /// stepped with the counter, and its step in bytes (the stride times the counter's
+    /// step: 1 in a `for` loop).
     offsets: Vec<(u16, usize, i64, Variable, V)>,
 }
 
@@ -728,6 +729,10 @@ impl Lower<'_, '_> {
             return self.if_converted(&d);
         }
         *open = self.op(pc)?;
+        let steps = |fc: &FastCopy| self.versions[fc.k].while_count.is_some_and(|w| w.at == pc);
+        if self.fast.as_ref().is_some_and(steps) {
+            self.step_offsets();
+        }
         Ok(pc + 1)
     }
 
@@ -780,13 +785,36 @@ impl Lower<'_, '_> {
     /// Whether every access `versions[k]`'s fast copy leaves unchecked is in bounds on
     /// every iteration (emitted where the loop is entered: the counter holds `lo`).
     fn guard(&mut self, k: usize) -> V {
-        let (counter, end, guards) = {
+        let (counter, end, guards, while_count) = {
             let v = &self.versions[k];
-            (v.counter, v.end, v.guards.clone())
+            (v.counter, v.end, v.guards.clone(), v.while_count)
         };
         let lo = self.geti(counter);
-        let end = self.geti(end);
+        let mut end = self.geti(end);
         let mut ok = None;
+        if let Some(w) = while_count {
+            // The counter only grows, and never wraps before the loop ends: `step > 0`
+            // and `end <= i64::MAX - step`. Then its last value is `end` (`end - 1`).
+            let (up, room) = match w.step {
+                Step::Reg(r) => {
+                    let st = self.geti(r);
+                    let up = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, st, 0);
+                    let max = self.iconst(i64::MAX);
+                    let room = self.b.ins().isub(max, st);
+                    (Some(up), room)
+                }
+                Step::Imm(c) => (None, self.iconst(i64::MAX - c as i64)),
+            };
+            let fits = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, end, room);
+            ok = Some(match up {
+                Some(u) => self.b.ins().band(u, fits),
+                None => fits,
+            });
+            if w.inclusive {
+                // No wrap: `end < i64::MAX` when `fits` holds.
+                end = self.b.ins().iadd_imm_s(end, 1);
+            }
+        }
         for g in guards {
             let n = self.b.use_var(self.array_vars(g.arr).shape[g.axis]);
             let holds = match g.kind {
@@ -810,11 +838,23 @@ impl Lower<'_, '_> {
         ok.expect("a version has a guard")
     }
 
+    /// A fast copy's counter stepped (the `for` loop's back-edge, a `while` loop's step
+    /// op): every `counter * stride` steps with it.
+    fn step_offsets(&mut self) {
+        if let Some(fc) = self.fast.as_ref() {
+            for (_, _, _, var, by) in fc.offsets.clone() {
+                let o = self.b.use_var(var);
+                let o = self.b.ins().iadd(o, by);
+                self.b.def_var(var, o);
+            }
+        }
+    }
+
     /// The invariant parts of the fast copy's addresses (emitted with the guard).
     fn fast_addressing(&mut self, k: usize) -> FastCopy {
-        let (head, back, counter) = {
+        let (head, back, counter, step) = {
             let v = &self.versions[k];
-            (v.head, v.back, v.counter)
+            (v.head, v.back, v.counter, v.while_count.map(|w| w.step))
         };
         let mut fc = FastCopy {
             k,
@@ -850,7 +890,15 @@ impl Lower<'_, '_> {
                             let lo = self.geti(counter);
                             let first = self.b.ins().imul(lo, st);
                             self.b.def_var(var, first);
-                            fc.offsets.push((arr, axis, shift, var, st));
+                            let by = match step {
+                                None => st,
+                                Some(Step::Imm(c)) => self.b.ins().imul_imm_s(st, c as i64),
+                                Some(Step::Reg(r)) => {
+                                    let x = self.geti(r);
+                                    self.b.ins().imul(x, st)
+                                }
+                            };
+                            fc.offsets.push((arr, axis, shift, var, by));
                         }
                     }
                 }
@@ -1480,12 +1528,27 @@ impl Lower<'_, '_> {
                         self.b.ins().band_imm_s(x, k as i64 - 1)
                     }
                 } else {
+                    // Floor division by a constant `k > 0` with no fix-up after it: with
+                    // `m = x >> 63` (all ones for a negative `x`), `x ^ m` is `x` or
+                    // `-x - 1`, never negative, and `x // k == m ^ ((x ^ m) / k)` in
+                    // unsigned division, which Cranelift makes a multiply. A register
+                    // `ranges` proves non-negative needs no `m`.
+                    let m = (!self.non_negative[a as usize]).then(|| self.b.ins().sshr_imm_s(x, 63));
+                    let u = match m {
+                        Some(m) => self.b.ins().bxor(x, m),
+                        None => x,
+                    };
                     let y = self.iconst(k as i64);
-                    let (q, r) = self.floor_divmod(x, y);
+                    let q = self.b.ins().udiv(u, y);
+                    let q = match m {
+                        Some(m) => self.b.ins().bxor(q, m),
+                        None => q,
+                    };
                     if is_div {
                         q
                     } else {
-                        r
+                        let qk = self.b.ins().imul_imm_s(q, k as i64);
+                        self.b.ins().isub(x, qk)
                     }
                 };
                 self.set(dst, v);
@@ -1734,12 +1797,8 @@ impl Lower<'_, '_> {
                 let n = self.b.ins().iadd_imm_s(x, 1);
                 self.set(i, n);
                 // A fast copy's back-edge: every `i * stride` steps with the counter.
-                if let Some(fc) = self.fast.as_ref().filter(|fc| self.versions[fc.k].back == pc) {
-                    for (_, _, _, var, st) in fc.offsets.clone() {
-                        let o = self.b.use_var(var);
-                        let o = self.b.ins().iadd(o, st);
-                        self.b.def_var(var, o);
-                    }
+                if self.fast.as_ref().is_some_and(|fc| self.versions[fc.k].back == pc) {
+                    self.step_offsets();
                 }
                 let Some(lim) = self.for_limits[pc] else {
                     let e = self.geti(end);

@@ -1,4 +1,4 @@
-//! Innermost `for` loops in two versions: one test before the loop proves every element
+//! Innermost loops in two versions: one test before the loop proves every element
 //! access of the loop in bounds (the *guard*), and the loop then runs a copy whose
 //! accesses skip their bounds checks and negative-index wraps; when the guard fails, the
 //! ordinary copy runs, with every check (so an error is reported at the iteration that
@@ -11,6 +11,13 @@
 //!   `end + c <= n` (the counter runs from `lo` to `end - 1`: the loop writes neither
 //!   `i` nor `end` except by its own increment);
 //! - a register the loop never writes: in bounds iff `0 <= r < n` once.
+//!
+//! A `while` loop counts like a `for` loop when its condition is `j <= end` or `j < end`
+//! (`end` not written in it) and the last op of its body, the only write to `j`, adds a
+//! step the loop does not write, or a positive constant: `while j <= n { a[j] = 0; j += i; }`.
+//! Then `j` runs up from its value `lo` at the entry, and the guard adds `step > 0` and
+//! `end <= i64::MAX - step` (no wrap before the loop ends), so every access sees a `j` in
+//! `lo..=end` (`lo..end`): the `for` loop's guard with `end + 1` (`end`) as its end.
 //!
 //! The array's shape is the same on every iteration: the loop holds no op that replaces
 //! an array register (no call, no `Ext`, no array move), and an array's shape never
@@ -57,6 +64,25 @@ pub enum GuardKind {
     Invariant { reg: u16, offset: i64 },
 }
 
+/// How a `while` loop's counter steps (the last op of its body).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// `AddI j, j, reg`: `reg` is not written in the loop.
+    Reg(u16),
+    /// `AddIImm j, j, imm`, `imm > 0`.
+    Imm(i32),
+}
+
+/// A `while` loop's counting (see the module's documentation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WhileCount {
+    /// The op that steps the counter (the body's last) and by how much.
+    pub at: usize,
+    pub step: Step,
+    /// The condition is `counter <= end` (else `counter < end`).
+    pub inclusive: bool,
+}
+
 /// A loop run in two versions.
 #[derive(Debug)]
 pub struct Version {
@@ -64,8 +90,10 @@ pub struct Version {
     pub entry: usize,
     /// The loop's first op (the target of its back-edge).
     pub head: usize,
-    /// The loop's `ForLoop`.
+    /// The loop's `ForLoop`, or a `while` loop's conditional jump back.
     pub back: usize,
+    /// `None` for a `for` loop.
+    pub while_count: Option<WhileCount>,
     /// The counter and end registers.
     pub counter: u16,
     pub end: u16,
@@ -98,29 +126,62 @@ pub fn access(op: &Op) -> Option<(u16, Vec<u16>, Prim)> {
     })
 }
 
-/// The innermost `for` loops of `f` worth two versions. `starts`: first op of each block.
+/// The innermost loops of `f` worth two versions. `starts`: first op of each block.
 pub fn versions(f: &CompiledFn, starts: &[bool]) -> Vec<Version> {
     let mut out = Vec::new();
     for (back, op) in f.code.iter().enumerate() {
-        let Op::ForLoop { i, end, target } = *op else {
-            continue;
+        let (i, end, head, while_count) = match *op {
+            Op::ForLoop { i, end, target } => (i, end, target as usize, None),
+            // A rotated `while j <= end` (`j < end`) loop: `JmpNotLtI end, j` (`JmpNotLeI`)
+            // back to its head.
+            Op::JmpNotLtI { a, b, target } | Op::JmpNotLeI { a, b, target }
+                if (target as usize) <= back && back > 0 =>
+            {
+                let inclusive = matches!(op, Op::JmpNotLtI { .. });
+                let step = match f.code[back - 1] {
+                    Op::AddI { dst, a: x, b: s } if dst == b && x == b && s != b && s != a => {
+                        Step::Reg(s)
+                    }
+                    Op::AddIImm { dst, a: x, imm } if dst == b && x == b && imm > 0 => {
+                        Step::Imm(imm)
+                    }
+                    _ => continue,
+                };
+                let count = WhileCount {
+                    at: back - 1,
+                    step,
+                    inclusive,
+                };
+                (b, a, target as usize, Some(count))
+            }
+            _ => continue,
         };
-        let head = target as usize;
         let Some(entry) = head.checked_sub(1) else {
             continue;
         };
-        let entered = matches!(f.code[entry], Op::JmpNotLtI { a, b, target }
-            if a == i && b == end && target as usize == back + 1);
+        let entered = match (f.code[entry], while_count) {
+            (Op::JmpNotLtI { a, b, target }, None) => {
+                a == i && b == end && target as usize == back + 1
+            }
+            (Op::JmpNotLeI { a, b, target }, Some(w)) if w.inclusive => {
+                a == i && b == end && target as usize == back + 1
+            }
+            (Op::JmpNotLtI { a, b, target }, Some(w)) if !w.inclusive => {
+                a == i && b == end && target as usize == back + 1
+            }
+            _ => false,
+        };
         if !entered || head > back || back - head > MAX_BODY {
             continue;
         }
-        if let Some(v) = version(f, starts, entry, head, back, i, end) {
+        if let Some(v) = version(f, starts, entry, head, back, i, end, while_count) {
             out.push(v);
         }
     }
     out
 }
 
+#[allow(clippy::too_many_arguments)]
 fn version(
     f: &CompiledFn,
     starts: &[bool],
@@ -129,8 +190,15 @@ fn version(
     back: usize,
     i: u16,
     end: u16,
+    while_count: Option<WhileCount>,
 ) -> Option<Version> {
     let body = head..back;
+    // A `while` loop's step op writes its counter; nothing else may, nor its step register.
+    let step_at = while_count.map(|w| w.at);
+    let step_reg = match while_count.map(|w| w.step) {
+        Some(Step::Reg(r)) => Some(r),
+        _ => None,
+    };
     // Straight code with branches inside the loop (or out of it), nothing that replaces an
     // array register, writes the counter or the end, or enters from elsewhere.
     for (pc, op) in f.code.iter().enumerate() {
@@ -147,6 +215,10 @@ fn version(
         }
         if !inside {
             continue;
+        }
+        // A `while` loop: innermost only (its counter proves nothing about an inner one's).
+        if while_count.is_some() && op.jump_target().is_some_and(|t| t as usize <= pc) {
+            return None;
         }
         if matches!(
             op,
@@ -166,7 +238,8 @@ fn version(
         {
             return None;
         }
-        if op.s_writes().any(|r| r == i || r == end) {
+        if Some(pc) != step_at && op.s_writes().any(|r| r == i || r == end || Some(r) == step_reg)
+        {
             return None;
         }
     }
@@ -234,6 +307,7 @@ fn version(
         entry,
         head,
         back,
+        while_count,
         counter: i,
         end,
         guards,
@@ -278,6 +352,33 @@ mod tests {
             .iter()
             .any(|(a, k)| *a == 0 && matches!(k, GuardKind::Invariant { offset: -1, .. })));
 
+    }
+
+    #[test]
+    fn counted_while_loops_are_proven_and_others_are_not() {
+        let v = versions_of(
+            "fn f(a: i64[], s: i64, n: i64) {\n\
+               let j = 0;\n\
+               while j <= n { a[j] = 1; j += s; }\n\
+               let k = 1;\n\
+               while k < n { a[k - 1] = a[k + 1]; k += 2; }\n\
+               let m = 0;\n\
+               while m < n { a[m] = 0; m += s; s += 1; }\n\
+               let p = 0;\n\
+               while p < n { p += 1; a[p] = 2; }\n\
+             }\n\
+             f(zeros(9, i64), 2, 6);",
+            "f(",
+        );
+        // The third loop writes its step, the fourth steps before its access.
+        assert_eq!(v.len(), 2, "{v:?}");
+        let w = v[0].while_count.expect("a while loop");
+        assert!(w.inclusive && matches!(w.step, Step::Reg(_)), "{w:?}");
+        let w = v[1].while_count.expect("a while loop");
+        assert!(!w.inclusive && w.step == Step::Imm(2), "{w:?}");
+        let kinds: Vec<_> = v[1].guards.iter().map(|g| g.kind).collect();
+        assert!(kinds.contains(&GuardKind::Counter { offset: -1 }), "{kinds:?}");
+        assert!(kinds.contains(&GuardKind::Counter { offset: 1 }), "{kinds:?}");
     }
 
     #[test]
