@@ -1043,11 +1043,16 @@ impl Lower<'_, '_> {
     /// Re-reads the cached headers of the array registers (after a call or helper), so
     /// loops between calls index arrays without touching their headers.
     fn reload_arrays(&mut self) {
-        if self.arrays.iter().all(Option::is_none) {
+        self.reload_arrays_from(0);
+    }
+
+    /// [`Self::reload_arrays`] for the cached registers from `first` on.
+    fn reload_arrays_from(&mut self, first: usize) {
+        if self.arrays.iter().skip(first).all(Option::is_none) {
             return;
         }
         let a = self.aframe();
-        for r in 0..self.arrays.len() {
+        for r in first..self.arrays.len() {
             self.reload_array(a, r);
         }
     }
@@ -1887,14 +1892,22 @@ impl Lower<'_, '_> {
                 self.set(dst, n);
             }
             Op::MovA { dst, src } => {
-                // a[dst] = a[src].clone(), with the counts adjusted inline.
+                // a[dst] = a[src].clone(), with the counts adjusted inline; nothing when
+                // `dst` holds that array already (an argument passed again in a loop,
+                // `f(x, table)`: its count would go up and straight down).
                 let base = self.aframe();
                 let m = self.mem.afile;
                 let ws = self.b.ins().load(I64, m, base, src as i32 * 8);
-                self.incref(ws);
                 let wd = self.b.ins().load(I64, m, base, dst as i32 * 8);
+                let (copy, done) = (self.b.create_block(), self.b.create_block());
+                let same = self.b.ins().icmp(IntCC::Equal, ws, wd);
+                self.b.ins().brif(same, done, &[], copy, &[]);
+                self.b.switch_to_block(copy);
+                self.incref(ws);
                 self.b.ins().store(m, ws, base, dst as i32 * 8);
                 self.release(wd);
+                self.b.ins().jump(done, &[]);
+                self.b.switch_to_block(done);
                 self.reload_array(base, dst as usize);
             }
             Op::Call { slot, s: ws, a: wa } => {
@@ -1938,7 +1951,10 @@ impl Lower<'_, '_> {
                 self.b.switch_to_block(ok);
                 let rets: Vec<u16> = (ws..ws + n_ret as u16).collect();
                 self.reload(&rets);
-                self.reload_arrays();
+                // The callee's frame starts at the window: the array registers below it
+                // hold the same arrays as before the call, whose headers never change
+                // (a view is rewritten in place only when nothing else holds it).
+                self.reload_arrays_from(wa as usize);
             }
             Op::Ret { s, ns, na, .. } => {
                 // Results go to the bottom of the frame, where the caller's window is.
