@@ -181,11 +181,32 @@ fn narrow_f32(f: &CompiledFn, prog: &Program, ty: &mut [types::Type], n_params: 
             }
         }
     }
+    // A register only constants write stays `F64` (an `f64` constant needs no `f32` register
+    // and its readers no widening); `f32` operations still read it as an `f32`, exactly.
+    let mut seeded = vec![false; f.n_s];
+    for op in &f.code {
+        if !matches!(op, Op::LoadK { .. }) {
+            op.s_writes().for_each(|r| seeded[r as usize] = true);
+        }
+    }
     for (r, &yes) in f32r.iter().enumerate() {
-        if yes {
+        if yes && seeded[r] {
             ty[r] = types::F32;
         }
     }
+}
+
+/// Each scalar register's Cranelift type: `classify`, then `narrow_f32`.
+pub(super) fn register_classes(prog: &Program, f: &CompiledFn) -> Vec<types::Type> {
+    let func_ir = &prog.funcs[f.func as usize];
+    let n_params: usize = func_ir
+        .params
+        .iter()
+        .map(|&p| scalar_leaves(&func_ir.locals[p as usize].ty))
+        .sum();
+    let mut ty = classify(f);
+    narrow_f32(f, prog, &mut ty, n_params);
+    ty
 }
 
 /// log2 of an element's size in bytes.
@@ -490,6 +511,8 @@ struct Lower<'a, 'b> {
     /// Innermost loops run in two versions (`versions`), and the one whose fast copy is
     /// being emitted.
     versions: Vec<Version>,
+    /// Per version: its two-lane copy, if it has one (`simd`).
+    simd: Vec<Option<super::simd::Plan>>,
     fast: Option<FastCopy>,
     /// Diamonds emitted without branches (`diamonds`), by test pc.
     diamonds: Vec<Diamond>,
@@ -574,8 +597,7 @@ pub fn lower(
         .iter()
         .map(|&p| scalar_leaves(&func_ir.locals[p as usize].ty))
         .sum();
-    let mut ty = classify(f);
-    narrow_f32(f, prog, &mut ty, n_params);
+    let ty = register_classes(prog, f);
     let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
     let n_array_params: usize = func_ir
         .params
@@ -665,6 +687,7 @@ pub fn lower(
         for_limits,
         blocks,
         versions: super::versions::versions(f, &starts),
+        simd: Vec::new(),
         fast: None,
         diamonds: Vec::new(),
         ctx,
@@ -682,6 +705,11 @@ pub fn lower(
     l.diamonds = super::diamonds::diamonds(f)
         .into_iter()
         .filter(|d| d.arms().flat_map(|q| f.code[q].s_writes()).all(|r| l.ty[r as usize] == I64))
+        .collect();
+    l.simd = l
+        .versions
+        .iter()
+        .map(|v| super::simd::plan(f, v, &l.ty, &starts))
         .collect();
     l.prologue();
     let chains = fusable_chains(f, &l.blocks);
@@ -759,7 +787,14 @@ impl Lower<'_, '_> {
         let ok = self.guard(k);
         let addressing = self.fast_addressing(k);
         let fast = self.b.create_block();
-        self.b.ins().brif(ok, fast, &[], checked, &[]);
+        if self.simd[k].is_some() {
+            let lanes = self.b.create_block();
+            self.b.ins().brif(ok, lanes, &[], checked, &[]);
+            self.b.switch_to_block(lanes);
+            self.two_lane_loop(k, &addressing, fast);
+        } else {
+            self.b.ins().brif(ok, fast, &[], checked, &[]);
+        }
         *open = false;
         let mut pc = head;
         while pc <= back {
@@ -836,6 +871,174 @@ impl Lower<'_, '_> {
             });
         }
         ok.expect("a version has a guard")
+    }
+
+    /// `versions[k]`'s loop two iterations at a time in `f64x2` lanes (see `simd`), from
+    /// the guard's block: its own test, the loop, then the registers as the scalar loop
+    /// leaves them, and on to `fast` (the scalar fast copy) for a last iteration or to
+    /// the loop's exit.
+    fn two_lane_loop(&mut self, k: usize, fc: &FastCopy, fast: Block) {
+        let plan = self.simd[k].take().expect("a plan");
+        let (head, back, counter, end_reg) = {
+            let v = &self.versions[k];
+            (v.head, v.back, v.counter, v.end)
+        };
+        let f = self.f;
+        let code = &f.code;
+        let base = |pc: usize| fc.bases.iter().find(|b| b.0 == pc).expect("a base").1;
+        let lo = self.geti(counter);
+        let end = self.geti(end_reg);
+        // At least two iterations; adjacent lanes; no store overlapping another access.
+        let span = self.b.ins().isub(end, lo);
+        let mut ok = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, span, 2);
+        for &pc in &plan.accesses {
+            let (arr, idx, _) = super::versions::access(&code[pc]).expect("an access");
+            let st = self.b.use_var(self.array_vars(arr).strides[idx.len() - 1]);
+            let unit = self.b.ins().icmp_imm_s(IntCC::Equal, st, 1);
+            ok = self.b.ins().band(ok, unit);
+        }
+        let lo8 = self.b.ins().ishl_imm_s(lo, 3);
+        let end8 = self.b.ins().ishl_imm_s(end, 3);
+        let range = |s: &mut Self, pc: usize| {
+            let b = base(pc);
+            (s.b.ins().iadd(b, lo8), s.b.ins().iadd(b, end8))
+        };
+        for &(st, x) in &plan.disjoint {
+            let ((s0, s1), (x0, x1)) = (range(self, st), range(self, x));
+            let before = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, s1, x0);
+            let after = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, x1, s0);
+            let apart = self.b.ins().bor(before, after);
+            ok = self.b.ins().band(ok, apart);
+        }
+        let (pre, body, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(ok, pre, &[], fast, &[]);
+        // Splats of the values the body reads and does not write.
+        self.b.switch_to_block(pre);
+        let written: Vec<u16> = (head..back).flat_map(|pc| code[pc].s_writes()).collect();
+        let mut vals: std::collections::HashMap<u16, V> = std::collections::HashMap::new();
+        for pc in head..back {
+            let reads: Vec<u16> = match code[pc] {
+                Op::ALoad1 { .. } | Op::ALoad2 { .. } | Op::ALoad3 { .. } | Op::AddIImm { .. } => {
+                    Vec::new()
+                }
+                Op::AStore1 { src, .. } | Op::AStore2 { src, .. } | Op::AStore3 { src, .. } => {
+                    vec![src]
+                }
+                op => op.s_reads().collect(),
+            };
+            for r in reads {
+                if !written.contains(&r) && !vals.contains_key(&r) {
+                    let x = self.getf(r);
+                    let v = self.b.ins().splat(types::F64X2, x);
+                    vals.insert(r, v);
+                }
+            }
+        }
+        let i_var = self.b.declare_var(I64);
+        self.b.def_var(i_var, lo);
+        let end1 = self.b.ins().iadd_imm_s(end, -1);
+        self.b.ins().jump(body, &[]);
+        self.b.switch_to_block(body);
+        self.poll_count(back);
+        let i = self.b.use_var(i_var);
+        let i8 = self.b.ins().ishl_imm_s(i, 3);
+        let mut index_fix: Vec<(u16, V)> = Vec::new();
+        for pc in head..back {
+            let m = self.mem.elem_vec;
+            match code[pc] {
+                Op::ALoad1 { dst, .. } | Op::ALoad2 { dst, .. } | Op::ALoad3 { dst, .. } => {
+                    let at = self.b.ins().iadd(base(pc), i8);
+                    let v = self.b.ins().load(types::F64X2, m, at, 0);
+                    vals.insert(dst, v);
+                }
+                Op::AStore1 { src, .. } | Op::AStore2 { src, .. } | Op::AStore3 { src, .. } => {
+                    let at = self.b.ins().iadd(base(pc), i8);
+                    self.b.ins().store(m, vals[&src], at, 0);
+                }
+                Op::AddIImm { dst, a, imm } => {
+                    // Its value after the loop: the last iteration's (lane 1: `i + 1`).
+                    let x = if a == counter {
+                        self.b.ins().iadd_imm_s(i, 1 + imm as i64)
+                    } else {
+                        let x = self.geti(a);
+                        self.b.ins().iadd_imm_s(x, imm as i64)
+                    };
+                    index_fix.retain(|f| f.0 != dst);
+                    index_fix.push((dst, x));
+                    vals.remove(&dst);
+                }
+                Op::Mov { dst, src } => {
+                    vals.insert(dst, vals[&src]);
+                }
+                Op::NegF { dst, a } => {
+                    let v = self.b.ins().fneg(vals[&a]);
+                    vals.insert(dst, v);
+                }
+                Op::AddF { dst, a, b }
+                | Op::SubF { dst, a, b }
+                | Op::MulF { dst, a, b }
+                | Op::DivF { dst, a, b } => {
+                    let (x, y) = (vals[&a], vals[&b]);
+                    let ins = self.b.ins();
+                    let v = match code[pc] {
+                        Op::AddF { .. } => ins.fadd(x, y),
+                        Op::SubF { .. } => ins.fsub(x, y),
+                        Op::MulF { .. } => ins.fmul(x, y),
+                        _ => ins.fdiv(x, y),
+                    };
+                    vals.insert(dst, v);
+                }
+                Op::MulAddF { dst, a, b, c }
+                | Op::MulSubF { dst, a, b, c }
+                | Op::SubMulF { dst, a, b, c } => {
+                    // Two roundings, as the scalar op (never an FMA).
+                    let (x, y, z) = (vals[&a], vals[&b], vals[&c]);
+                    let p = self.b.ins().fmul(x, y);
+                    let ins = self.b.ins();
+                    let v = match code[pc] {
+                        Op::MulAddF { .. } => ins.fadd(p, z),
+                        Op::MulSubF { .. } => ins.fsub(p, z),
+                        _ => ins.fsub(z, p),
+                    };
+                    vals.insert(dst, v);
+                }
+                op => unreachable!("`simd::plan` admits no {op:?}"),
+            }
+            if !matches!(code[pc], Op::AddIImm { .. }) {
+                for r in code[pc].s_writes() {
+                    index_fix.retain(|f| f.0 != r);
+                }
+            }
+        }
+        let next = self.b.ins().iadd_imm_s(i, 2);
+        self.b.def_var(i_var, next);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, next, end1);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+        // Out of the lanes: the registers as the last iteration left them, the counter and
+        // the scalar copy's offsets at the next iteration.
+        self.b.switch_to_block(exit);
+        let mut fixed: Vec<u16> = Vec::new();
+        for &r in written.iter().rev() {
+            if fixed.contains(&r) {
+                continue;
+            }
+            fixed.push(r);
+            match index_fix.iter().find(|f| f.0 == r) {
+                Some(&(_, x)) => self.set(r, x),
+                None => {
+                    let x = self.b.ins().extractlane(vals[&r], 1);
+                    self.set(r, x);
+                }
+            }
+        }
+        self.set(counter, next);
+        for (_, _, _, var, by) in fc.offsets.clone() {
+            let o = self.b.ins().imul(next, by);
+            self.b.def_var(var, o);
+        }
+        let left = self.b.ins().icmp(IntCC::SignedLessThan, next, end);
+        let after = self.block(back as u32 + 1);
+        self.b.ins().brif(left, fast, &[], after, &[]);
     }
 
     /// A fast copy's counter stepped (the `for` loop's back-edge, a `while` loop's step
@@ -1405,8 +1608,10 @@ impl Lower<'_, '_> {
         self.set(dst, v);
     }
     fn float_bin(&mut self, dst: u16, a: u16, b: u16, f: impl FnOnce(&mut Self, V, V) -> V) {
-        // An `F32` result: `narrow_f32` made it one only for `+ - * /` of two `F32`
-        // registers rounded in place by the next op, so the operation runs in `f32`.
+        // An `F32` result: `narrow_f32` made it one only for `+ - * /` of two `f32`
+        // values rounded in place by the next op, so the operation runs in `f32` (an
+        // operand in an `F64` register, which only `f32`-exact constants write, narrows
+        // exactly).
         let t = match self.ty[dst as usize] {
             types::F32 => types::F32,
             _ => F64,
@@ -1448,7 +1653,13 @@ impl Lower<'_, '_> {
         if matches!(self.f.code[pc], Op::ForLoop { .. }) && self.for_limits[pc].is_some() {
             return; // checked in the loop's own back-edge (`Op::ForLoop`)
         }
-        // Other loops (and a `for` entered some other way) count back-edges in `poll`.
+        self.poll_count(pc);
+    }
+
+    /// Counts a back-edge in `poll`; every `POLL_EVERY`, reads the interrupt flag and stops
+    /// (as interrupted at op `pc`) when it is set. Other loops (and a `for` entered some
+    /// other way) poll this way.
+    fn poll_count(&mut self, pc: usize) {
         let left = self.b.use_var(self.poll);
         let left = self.b.ins().iadd_imm_s(left, -1);
         self.b.def_var(self.poll, left);

@@ -14,6 +14,7 @@ mod diamonds;
 mod phis;
 pub mod pool;
 mod ranges;
+mod simd;
 mod versions;
 
 use crate::bytecode::CompiledFn;

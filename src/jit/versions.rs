@@ -5,9 +5,9 @@
 //! makes it, after the iterations before it ran, exactly as in the interpreter).
 //!
 //! An index is proven for a loop `for i in lo..end` when it is
-//! - the counter plus a constant, `i + c` (the counter itself, or an `AddIImm` of it
-//!   written once in the loop and in the same basic block as the access, so it holds
-//!   this iteration's `i + c`): in bounds on every iteration iff `lo + c >= 0` and
+//! - the counter plus a constant, `i + c` (the counter itself, or a register whose write
+//!   reaching the access from earlier in its basic block is an `AddIImm` of it, so it
+//!   holds this iteration's `i + c`; the lowering may reuse the register elsewhere): in bounds on every iteration iff `lo + c >= 0` and
 //!   `end + c <= n` (the counter runs from `lo` to `end - 1`: the loop writes neither
 //!   `i` nor `end` except by its own increment);
 //! - a register the loop never writes: in bounds iff `0 <= r < n` once.
@@ -243,12 +243,12 @@ fn version(
             return None;
         }
     }
-    // Writes per register inside the loop, and the last writer.
-    let mut writes: Vec<(u32, usize)> = vec![(0, 0); f.n_s];
+    // Writes per register inside the loop.
+    let mut writes: Vec<u32> = vec![0; f.n_s];
     for pc in body.clone() {
         for r in f.code[pc].s_writes() {
             if let Some(w) = writes.get_mut(r as usize) {
-                *w = (w.0 + 1, pc);
+                *w += 1;
             }
         }
     }
@@ -256,14 +256,27 @@ fn version(
         if r == i {
             return Axis::Counter { offset: 0 };
         }
-        let unwritten = |r: u16| writes.get(r as usize).is_some_and(|w| w.0 == 0);
+        let unwritten = |r: u16| writes.get(r as usize).is_some_and(|&w| w == 0);
         if unwritten(r) {
             return Axis::Invariant { reg: r, offset: 0 };
         }
-        let (n, def) = writes[r as usize];
-        let same_block = def < at && !starts[def + 1..=at].iter().any(|&s| s);
+        // The write of `r` that reaches the access from earlier in its basic block (the
+        // lowering reuses registers, so `r` may be written elsewhere in the loop too).
+        let mut def = None;
+        for p in (head..at).rev() {
+            if starts[p + 1] {
+                break;
+            }
+            if f.code[p].s_writes().any(|w| w == r) {
+                def = Some(p);
+                break;
+            }
+        }
+        let Some(def) = def else {
+            return Axis::Checked;
+        };
         match f.code[def] {
-            Op::AddIImm { dst, a, imm } if n == 1 && dst == r && same_block => {
+            Op::AddIImm { dst, a, imm } if dst == r => {
                 if a == i {
                     Axis::Counter { offset: imm }
                 } else if unwritten(a) {

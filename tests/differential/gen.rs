@@ -1714,6 +1714,7 @@ impl Gen {
             }
             40..=43 => self.v2_stmt(d),
             35 | 36 if nested && self.rng.chance(0.5) => self.prange_stmt(),
+            37 if self.rng.chance(0.5) => self.lane_loop_stmt(),
             _ => self.let_stmt(d),
         }
     }
@@ -1930,6 +1931,73 @@ impl Gen {
         self.line("}");
         self.declare(&acc, Ty::I, true);
         self.declare(&m, Ty::F, true);
+    }
+
+    /// A loop the native tier may run in two `f64x2` lanes (`jit::simd`): `f64` element
+    /// loads and a store indexed by the counter plus a constant, arithmetic on them and
+    /// invariant scalars, a value kept past the loop; now and then its arrays overlap (a
+    /// view of a source, or the source itself), which must give the one-at-a-time result.
+    fn lane_loop_stmt(&mut self) {
+        let (a, b, v, k, last) = (
+            self.fresh("la"),
+            self.fresh("lb"),
+            self.fresh("lv"),
+            self.fresh("k"),
+            self.fresh("last"),
+        );
+        let len = self.rng.range(0, 12);
+        let (c1, c2) = (self.lit(El::F), self.lit(El::F));
+        self.line(&format!(
+            "let {a} = astype(arange({len}), f64) * 0.5 + {c1};"
+        ));
+        self.line(&format!("let {b} = ones({len}) * {c2};"));
+        // The destination: a fresh array, a source, or a view over a source (shifted).
+        let (dst, dlen) = match self.rng.below(4) {
+            0 => {
+                self.line(&format!("let {v} = zeros({len});"));
+                (v.clone(), len)
+            }
+            1 => (a.clone(), len),
+            2 => {
+                self.line(&format!("let {v} = {a}[1:];"));
+                (v.clone(), (len - 1).max(0))
+            }
+            _ => {
+                let s = if len > 0 {
+                    format!("{a}[:-1]")
+                } else {
+                    format!("{a}[:]")
+                };
+                self.line(&format!("let {v} = {s};"));
+                (v.clone(), (len - 1).max(0))
+            }
+        };
+        // The counter's range keeps `k - 1` and `k + 1` inside every array.
+        let n = dlen.min(len);
+        let (lo, hi) = (1.min(n), (n - 1).max(1.min(n)));
+        let x = self.scalar(El::F, 1);
+        self.line(&format!("let {last} = 0.0;"));
+        self.line(&format!("for {k} in {lo}..{hi} {{"));
+        self.indent += 1;
+        let load = |g: &mut Self| -> String {
+            let arr = if g.rng.chance(0.5) { &a } else { &b };
+            let off = *g.rng.pick(&["", " - 1", " + 1"]);
+            format!("{arr}[{k}{off}]")
+        };
+        let (p, q, r) = (load(self), load(self), load(self));
+        let op = *self.rng.pick(&["+", "-", "*", "/"]);
+        self.line(&format!("{last} = {p} {op} {q} * {x};"));
+        let rhs = match self.rng.below(3) {
+            0 => format!("{last} - {r}"),
+            1 => format!("-{last} * 0.25 + {r}"),
+            _ => format!("({r} + {last}) / 3.0"),
+        };
+        let doff = *self.rng.pick(&["", " - 1", " + 1"]);
+        let doff = if dlen < len { "" } else { doff };
+        self.line(&format!("{dst}[{k}{doff}] = {rhs};"));
+        self.indent -= 1;
+        self.line("}");
+        self.line(&format!("print({last}, {a}, {b}, {dst});"));
     }
 
     fn loop_stmt(&mut self, depth: u32) {
