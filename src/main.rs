@@ -364,62 +364,6 @@ fn tune_malloc() {
     }
 }
 
-/// The system allocator, asking for transparent huge pages on large blocks, as NumPy
-/// does for its arrays: a fresh array's memory faults in 2 MiB at a time instead of
-/// 4 KiB (a 16 MB array: 8 faults, not 4,000), where the kernel allows it
-/// (`/sys/kernel/mm/transparent_hugepage/enabled` is `madvise` or `always`).
-struct HugePageAlloc;
-
-/// Blocks from this size on are advised (NumPy's threshold).
-const HUGE_PAGE_MIN: usize = 4 << 20;
-
-// SAFETY: every method forwards to `System` unchanged; `advise` only gives the kernel a
-// hint about memory the block owns.
-unsafe impl std::alloc::GlobalAlloc for HugePageAlloc {
-    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: the caller's contract for `alloc` is `System`'s.
-        let p = unsafe { std::alloc::System.alloc(layout) };
-        advise(p, layout.size());
-        p
-    }
-    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
-        // SAFETY: as `alloc`.
-        let p = unsafe { std::alloc::System.alloc_zeroed(layout) };
-        advise(p, layout.size());
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
-        // SAFETY: as `alloc`.
-        unsafe { std::alloc::System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
-        // SAFETY: as `alloc`.
-        let p = unsafe { std::alloc::System.realloc(ptr, layout, new) };
-        advise(p, new);
-        p
-    }
-}
-
-/// `MADV_HUGEPAGE` on the whole 2 MiB pages inside a block of `size` bytes at `p`.
-fn advise(p: *mut u8, size: usize) {
-    #[cfg(target_os = "linux")]
-    if size >= HUGE_PAGE_MIN && !p.is_null() {
-        const HUGE: usize = 2 << 20;
-        let start = (p as usize).next_multiple_of(HUGE);
-        let end = (p as usize + size) & !(HUGE - 1);
-        if end > start {
-            // SAFETY: the range lies inside the block just allocated (its whole 2 MiB
-            // pages), and the advice changes no contents; a failure only loses the hint.
-            unsafe {
-                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-            }
-        }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: HugePageAlloc = HugePageAlloc;
-
 fn run_cli(cli: Cli) -> u8 {
     let color = match cli.color {
         Color::Always => true,

@@ -916,17 +916,8 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(pre);
         let written: Vec<u16> = (head..back).flat_map(|pc| code[pc].s_writes()).collect();
         let mut vals: std::collections::HashMap<u16, V> = std::collections::HashMap::new();
-        for pc in head..back {
-            let reads: Vec<u16> = match code[pc] {
-                Op::ALoad1 { .. } | Op::ALoad2 { .. } | Op::ALoad3 { .. } | Op::AddIImm { .. } => {
-                    Vec::new()
-                }
-                Op::AStore1 { src, .. } | Op::AStore2 { src, .. } | Op::AStore3 { src, .. } => {
-                    vec![src]
-                }
-                op => op.s_reads().collect(),
-            };
-            for r in reads {
+        for op in &code[head..back] {
+            for r in super::simd::value_reads(op) {
                 if !written.contains(&r) && !vals.contains_key(&r) {
                     let x = self.getf(r);
                     let v = self.b.ins().splat(types::F64X2, x);
@@ -943,9 +934,9 @@ impl Lower<'_, '_> {
         let i = self.b.use_var(i_var);
         let i8 = self.b.ins().ishl_imm_s(i, 3);
         let mut index_fix: Vec<(u16, V)> = Vec::new();
-        for pc in head..back {
+        for (pc, &op) in code.iter().enumerate().take(back).skip(head) {
             let m = self.mem.elem_vec;
-            match code[pc] {
+            match op {
                 Op::ALoad1 { dst, .. } | Op::ALoad2 { dst, .. } | Op::ALoad3 { dst, .. } => {
                     let at = self.b.ins().iadd(base(pc), i8);
                     let v = self.b.ins().load(types::F64X2, m, at, 0);
@@ -980,7 +971,7 @@ impl Lower<'_, '_> {
                 | Op::DivF { dst, a, b } => {
                     let (x, y) = (vals[&a], vals[&b]);
                     let ins = self.b.ins();
-                    let v = match code[pc] {
+                    let v = match op {
                         Op::AddF { .. } => ins.fadd(x, y),
                         Op::SubF { .. } => ins.fsub(x, y),
                         Op::MulF { .. } => ins.fmul(x, y),
@@ -995,7 +986,7 @@ impl Lower<'_, '_> {
                     let (x, y, z) = (vals[&a], vals[&b], vals[&c]);
                     let p = self.b.ins().fmul(x, y);
                     let ins = self.b.ins();
-                    let v = match code[pc] {
+                    let v = match op {
                         Op::MulAddF { .. } => ins.fadd(p, z),
                         Op::MulSubF { .. } => ins.fsub(p, z),
                         _ => ins.fsub(z, p),
@@ -1004,8 +995,8 @@ impl Lower<'_, '_> {
                 }
                 op => unreachable!("`simd::plan` admits no {op:?}"),
             }
-            if !matches!(code[pc], Op::AddIImm { .. }) {
-                for r in code[pc].s_writes() {
+            if !matches!(op, Op::AddIImm { .. }) {
+                for r in op.s_writes() {
                     index_fix.retain(|f| f.0 != r);
                 }
             }

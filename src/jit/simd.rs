@@ -46,17 +46,8 @@ pub fn plan(f: &CompiledFn, v: &Version, ty: &[types::Type], starts: &[bool]) ->
     let mut index_regs: Vec<u16> = Vec::new();
     for pc in body.clone() {
         let op = f.code[pc];
-        // Registers read as values (not indices): written before in the body, or
-        // never written in it.
-        let reads: Vec<u16> = match op {
-            Op::ALoad1 { .. } | Op::ALoad2 { .. } | Op::ALoad3 { .. } => Vec::new(),
-            Op::AStore1 { src, .. } | Op::AStore2 { src, .. } | Op::AStore3 { src, .. } => {
-                vec![src]
-            }
-            Op::AddIImm { .. } => Vec::new(),
-            _ => op.s_reads().collect(),
-        };
-        for r in reads {
+        // Registers read as values: written before in the body, or never written in it.
+        for r in value_reads(&op) {
             // An invariant is read once, as the op reads it, and splat.
             let carried = !seen[r as usize] && written.contains(&r);
             if carried || r == v.counter || index_regs.contains(&r) {
@@ -117,6 +108,18 @@ pub fn plan(f: &CompiledFn, v: &Version, ty: &[types::Type], starts: &[bool]) ->
         accesses,
         disjoint,
     })
+}
+
+/// The registers op `op` of an admitted body reads as values (not as indices, which the
+/// accesses' proven axes replace).
+pub fn value_reads(op: &Op) -> Vec<u16> {
+    match *op {
+        Op::ALoad1 { .. } | Op::ALoad2 { .. } | Op::ALoad3 { .. } | Op::AddIImm { .. } => {
+            Vec::new()
+        }
+        Op::AStore1 { src, .. } | Op::AStore2 { src, .. } | Op::AStore3 { src, .. } => vec![src],
+        _ => op.s_reads().collect(),
+    }
 }
 
 fn is_store(op: &Op) -> bool {
