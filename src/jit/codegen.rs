@@ -128,30 +128,41 @@ fn classify(f: &CompiledFn) -> Vec<types::Type> {
 /// before the rounding). Anything else writing the register (a parameter, a call's
 /// result, a built-in, another operation) keeps it `F64`. Optimistic fixed point: start
 /// from every float register, drop those with another write until none changes.
-fn narrow_f32(f: &CompiledFn, prog: &Program, ty: &mut [types::Type], n_params: usize) {
-    let starts = block_starts(f);
+fn narrow_f32(
+    f: &CompiledFn,
+    prog: &Program,
+    starts: &[bool],
+    ty: &mut [types::Type],
+    n_params: usize,
+) {
     let mut f32r: Vec<bool> = (0..f.n_s).map(|r| ty[r] == F64 && r >= n_params).collect();
     let rounds_in_place = |pc: usize, d: u16| {
         pc + 1 < f.code.len()
             && !starts[pc + 1]
             && matches!(f.code[pc + 1], Op::RoundF32 { dst, a } if dst == d && a == d)
     };
-    let mut writes: Vec<u16> = Vec::new();
+    // Every scalar register each op writes (a built-in's results, a call's too), once.
+    let writes: Vec<Vec<u16>> = f
+        .code
+        .iter()
+        .map(|op| {
+            let mut w: Vec<u16> = op.s_writes().collect();
+            match op {
+                Op::Ext { i } => w.extend(ext_regs(&f.ext[*i as usize]).1),
+                Op::Call { slot, s: ws, .. } => {
+                    let n = scalar_leaves(&prog.funcs[*slot as usize].ret) as u16;
+                    w.extend(*ws..*ws + n);
+                }
+                _ => {}
+            }
+            w
+        })
+        .collect();
     let mut changed = true;
     while changed {
         changed = false;
         for (pc, op) in f.code.iter().enumerate() {
-            writes.clear();
-            writes.extend(op.s_writes());
-            match op {
-                Op::Ext { i } => writes.extend(ext_regs(&f.ext[*i as usize]).1),
-                Op::Call { slot, s: ws, .. } => {
-                    let n = scalar_leaves(&prog.funcs[*slot as usize].ret) as u16;
-                    writes.extend(*ws..*ws + n);
-                }
-                _ => {}
-            }
-            for &w in &writes {
+            for &w in &writes[pc] {
                 if !f32r[w as usize] {
                     continue;
                 }
@@ -196,16 +207,20 @@ fn narrow_f32(f: &CompiledFn, prog: &Program, ty: &mut [types::Type], n_params: 
     }
 }
 
-/// Each scalar register's Cranelift type: `classify`, then `narrow_f32`.
-pub(super) fn register_classes(prog: &Program, f: &CompiledFn) -> Vec<types::Type> {
+/// How many scalar registers `f`'s parameters fill (its caller writes them).
+pub(super) fn scalar_params(prog: &Program, f: &CompiledFn) -> usize {
     let func_ir = &prog.funcs[f.func as usize];
-    let n_params: usize = func_ir
+    func_ir
         .params
         .iter()
         .map(|&p| scalar_leaves(&func_ir.locals[p as usize].ty))
-        .sum();
+        .sum()
+}
+
+/// Each scalar register's Cranelift type: `classify`, then `narrow_f32`.
+pub(super) fn register_classes(prog: &Program, f: &CompiledFn, starts: &[bool]) -> Vec<types::Type> {
     let mut ty = classify(f);
-    narrow_f32(f, prog, &mut ty, n_params);
+    narrow_f32(f, prog, starts, &mut ty, scalar_params(prog, f));
     ty
 }
 
@@ -592,12 +607,9 @@ pub fn lower(
         b.import_signature(sig(cc, &params, h.ret.map(class)))
     });
     let func_ir = &prog.funcs[f.func as usize];
-    let n_params: usize = func_ir
-        .params
-        .iter()
-        .map(|&p| scalar_leaves(&func_ir.locals[p as usize].ty))
-        .sum();
-    let ty = register_classes(prog, f);
+    let n_params = scalar_params(prog, f);
+    let starts = block_starts(f);
+    let ty = register_classes(prog, f, &starts);
     let vars: Vec<Variable> = ty.iter().map(|t| b.declare_var(*t)).collect();
     let n_array_params: usize = func_ir
         .params
@@ -634,7 +646,6 @@ pub fn lower(
             })
         })
         .collect();
-    let starts = block_starts(f);
     let blocks: Vec<Option<Block>> = starts
         .iter()
         .map(|&s| s.then(|| b.create_block()))
@@ -914,16 +925,11 @@ impl Lower<'_, '_> {
         self.b.ins().brif(ok, pre, &[], fast, &[]);
         // Splats of the values the body reads and does not write.
         self.b.switch_to_block(pre);
-        let written: Vec<u16> = (head..back).flat_map(|pc| code[pc].s_writes()).collect();
         let mut vals: std::collections::HashMap<u16, V> = std::collections::HashMap::new();
-        for op in &code[head..back] {
-            for r in super::simd::value_reads(op) {
-                if !written.contains(&r) && !vals.contains_key(&r) {
-                    let x = self.getf(r);
-                    let v = self.b.ins().splat(types::F64X2, x);
-                    vals.insert(r, v);
-                }
-            }
+        for &r in &plan.invariants {
+            let x = self.getf(r);
+            let v = self.b.ins().splat(types::F64X2, x);
+            vals.insert(r, v);
         }
         let i_var = self.b.declare_var(I64);
         self.b.def_var(i_var, lo);
@@ -1008,12 +1014,7 @@ impl Lower<'_, '_> {
         // Out of the lanes: the registers as the last iteration left them, the counter and
         // the scalar copy's offsets at the next iteration.
         self.b.switch_to_block(exit);
-        let mut fixed: Vec<u16> = Vec::new();
-        for &r in written.iter().rev() {
-            if fixed.contains(&r) {
-                continue;
-            }
-            fixed.push(r);
+        for &r in &plan.written {
             match index_fix.iter().find(|f| f.0 == r) {
                 Some(&(_, x)) => self.set(r, x),
                 None => {

@@ -29,6 +29,10 @@ pub struct Plan {
     pub accesses: Vec<usize>,
     /// Pairs `(store, other access)` whose ranges must be disjoint.
     pub disjoint: Vec<(usize, usize)>,
+    /// The registers the body reads as values and does not write (splat once).
+    pub invariants: Vec<u16>,
+    /// The registers the body writes, each once (set from the last lane after the loop).
+    pub written: Vec<u16>,
 }
 
 /// The plan for `v`'s loop, if it qualifies. `ty`: the registers' classes.
@@ -40,7 +44,10 @@ pub fn plan(f: &CompiledFn, v: &Version, ty: &[types::Type], starts: &[bool]) ->
     // Registers the body writes hold `f64` lanes; an `I64` one (a register the lowering
     // also uses for integers elsewhere) takes the last lane's bits, an `F32` one could not.
     let wide = |r: u16| ty.get(r as usize).is_some_and(|&t| t != types::F32);
-    let written: Vec<u16> = body.clone().flat_map(|pc| f.code[pc].s_writes()).collect();
+    let mut written: Vec<u16> = body.clone().flat_map(|pc| f.code[pc].s_writes()).collect();
+    written.sort_unstable();
+    written.dedup();
+    let mut invariants: Vec<u16> = Vec::new();
     let mut accesses = Vec::new();
     let mut seen: Vec<bool> = vec![false; f.n_s]; // written earlier in the body
     let mut index_regs: Vec<u16> = Vec::new();
@@ -52,6 +59,9 @@ pub fn plan(f: &CompiledFn, v: &Version, ty: &[types::Type], starts: &[bool]) ->
             let carried = !seen[r as usize] && written.contains(&r);
             if carried || r == v.counter || index_regs.contains(&r) {
                 return None;
+            }
+            if !written.contains(&r) && !invariants.contains(&r) {
+                invariants.push(r);
             }
         }
         match op {
@@ -107,12 +117,14 @@ pub fn plan(f: &CompiledFn, v: &Version, ty: &[types::Type], starts: &[bool]) ->
     Some(Plan {
         accesses,
         disjoint,
+        invariants,
+        written,
     })
 }
 
 /// The registers op `op` of an admitted body reads as values (not as indices, which the
 /// accesses' proven axes replace).
-pub fn value_reads(op: &Op) -> Vec<u16> {
+fn value_reads(op: &Op) -> Vec<u16> {
     match *op {
         Op::ALoad1 { .. } | Op::ALoad2 { .. } | Op::ALoad3 { .. } | Op::AddIImm { .. } => {
             Vec::new()
@@ -153,7 +165,7 @@ mod tests {
         let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("f");
         let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
         let starts = super::super::codegen::block_starts(&bc);
-        let ty = super::super::codegen::register_classes(&prog, &bc);
+        let ty = super::super::codegen::register_classes(&prog, &bc, &starts);
         super::super::versions::versions(&bc, &starts)
             .iter()
             .map(|v| plan(&bc, v, &ty, &starts))

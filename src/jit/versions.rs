@@ -159,39 +159,41 @@ pub fn versions(f: &CompiledFn, starts: &[bool]) -> Vec<Version> {
         let Some(entry) = head.checked_sub(1) else {
             continue;
         };
-        let entered = match (f.code[entry], while_count) {
-            (Op::JmpNotLtI { a, b, target }, None) => {
-                a == i && b == end && target as usize == back + 1
-            }
-            (Op::JmpNotLeI { a, b, target }, Some(w)) if w.inclusive => {
-                a == i && b == end && target as usize == back + 1
-            }
-            (Op::JmpNotLtI { a, b, target }, Some(w)) if !w.inclusive => {
-                a == i && b == end && target as usize == back + 1
-            }
-            _ => false,
+        // The entry skips the loop unless `i < end` (`i <= end` for an inclusive `while`).
+        let (a, b, target, inclusive) = match f.code[entry] {
+            Op::JmpNotLtI { a, b, target } => (a, b, target, false),
+            Op::JmpNotLeI { a, b, target } => (a, b, target, true),
+            _ => continue,
         };
+        let entered = a == i
+            && b == end
+            && target as usize == back + 1
+            && inclusive == while_count.is_some_and(|w| w.inclusive);
         if !entered || head > back || back - head > MAX_BODY {
             continue;
         }
-        if let Some(v) = version(f, starts, entry, head, back, i, end, while_count) {
+        let shape = Version {
+            entry,
+            head,
+            back,
+            while_count,
+            counter: i,
+            end,
+            guards: Vec::new(),
+            axes: Vec::new(),
+        };
+        if let Some(v) = version(f, starts, shape) {
             out.push(v);
         }
     }
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn version(
-    f: &CompiledFn,
-    starts: &[bool],
-    entry: usize,
-    head: usize,
-    back: usize,
-    i: u16,
-    end: u16,
-    while_count: Option<WhileCount>,
-) -> Option<Version> {
+/// `shape` (a loop's ops, counter and end) with its guard and proven axes, if the loop
+/// qualifies and proves at least one access.
+fn version(f: &CompiledFn, starts: &[bool], shape: Version) -> Option<Version> {
+    let (entry, head, back) = (shape.entry, shape.head, shape.back);
+    let (i, end, while_count) = (shape.counter, shape.end, shape.while_count);
     let body = head..back;
     // A `while` loop's step op writes its counter; nothing else may, nor its step register.
     let step_at = while_count.map(|w| w.at);
@@ -317,14 +319,9 @@ fn version(
     guards.sort();
     guards.dedup();
     Some(Version {
-        entry,
-        head,
-        back,
-        while_count,
-        counter: i,
-        end,
         guards,
         axes,
+        ..shape
     })
 }
 

@@ -894,6 +894,17 @@ mod tests {
         crate::types::check_program(&loaded).expect("checks")
     }
 
+    /// Options that compile every function at its first call.
+    pub(super) fn jit_at_first_call() -> Options {
+        Options {
+            policy: TierPolicy {
+                tier: Tier::Jit,
+                jit_calls: 0,
+            },
+            ..Options::default()
+        }
+    }
+
     fn find(p: &Program, name: &str) -> FuncId {
         p.funcs
             .iter()
@@ -974,12 +985,8 @@ mod tests {
                 Rc::new(p.clone()),
                 Box::new(&mut out),
                 &Options {
-                    policy: TierPolicy {
-                        tier: Tier::Jit,
-                        jit_calls: 0,
-                    },
                     compile_threads: threads,
-                    ..Options::default()
+                    ..jit_at_first_call()
                 },
             );
             it.call(p.script, &[]).expect("runs");

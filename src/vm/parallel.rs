@@ -684,10 +684,9 @@ impl Host for Worker<'_> {
 
 #[cfg(test)]
 mod tests {
-    use crate::vm::tests::program;
     use super::*;
     use crate::options::Options;
-    use crate::vm::TierPolicy;
+    use crate::vm::tests::{jit_at_first_call, program};
 
     /// Set to `k + 1`: the worker about to run part `k` panics (a stand-in for a bug).
     pub(super) static PANIC_IN_PART: AtomicUsize = AtomicUsize::new(0);
@@ -703,12 +702,8 @@ mod tests {
             Rc::new(p.clone()),
             Box::new(&mut out),
             &Options {
-                policy: TierPolicy {
-                    tier: Tier::Jit,
-                    jit_calls: 0,
-                },
                 threads: 2,
-                ..Options::default()
+                ..jit_at_first_call()
             },
         );
         PANIC_IN_PART.store(3, Ordering::SeqCst);

@@ -45,7 +45,7 @@ struct ArrScalar<'a> {
 
 /// `g` of the register form of every element of `a`, in C order. Contiguous arrays of any
 /// width are read as one slice (the general path walks offsets element by element).
-fn collect_mapped<T>(a: &Array, g: impl Fn(u64) -> T) -> Vec<T> {
+fn map1<T>(a: &Array, g: impl Fn(u64) -> T) -> Vec<T> {
     let e = a.elem;
     match a.contig_words() {
         Some(Words::W8(w)) => w.iter().map(|x| g(x.get())).collect(),
@@ -55,17 +55,13 @@ fn collect_mapped<T>(a: &Array, g: impl Fn(u64) -> T) -> Vec<T> {
     }
 }
 
-fn map1<F: Fn(u64) -> u64>(a: &Array, f: F) -> Vec<u64> {
-    collect_mapped(a, f)
-}
-
 /// `f` over the elements of `a`, as a new array of kind `out` and `a`'s shape: stored at
 /// `out`'s width in the same pass (no 8-byte buffer in between for narrow kinds).
 fn map1_to(a: &Array, out: Prim, f: impl Fn(u64) -> u64) -> Array {
     let words = match out.size() {
-        1 => OwnedWords::W1(collect_mapped(a, |x| Cell::new(to_raw(out, f(x)) as u8))),
-        4 => OwnedWords::W4(collect_mapped(a, |x| Cell::new(to_raw(out, f(x)) as u32))),
-        _ => OwnedWords::W8(collect_mapped(a, |x| Cell::new(f(x)))),
+        1 => OwnedWords::W1(map1(a, |x| Cell::new(to_raw(out, f(x)) as u8))),
+        4 => OwnedWords::W4(map1(a, |x| Cell::new(to_raw(out, f(x)) as u32))),
+        _ => OwnedWords::W8(map1(a, |x| Cell::new(f(x)))),
     };
     Array::from_words(out, a.ndim, a.shape, words)
 }
