@@ -858,6 +858,7 @@ fn fast_builtin(
                 rops::Scalar::from_bits(*p, s[bs + *x as usize]),
             )
         }
+        (Builtin::Copy, [(Type::Array(..), Loc::A(r))]) => Ok(a[ba + *r as usize].as_ref()?.copy()),
         (Builtin::Ravel, [(Type::Array(..), Loc::A(r))]) => {
             let x = a[ba + *r as usize].as_ref()?;
             if x.ndim() != 1 || !x.is_contiguous() {

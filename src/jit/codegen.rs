@@ -25,8 +25,8 @@ use super::versions::{Axis, GuardKind, Step, Version};
 use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::{
-    types, AbiParam, AliasRegionData, Block, BlockArg, Function, Inst, InstBuilder, MemFlagsData,
-    SigRef, Signature, Value as V,
+    types, AbiParam, AliasRegionData, Block, BlockArg, Function, Inst, InstBuilder,
+    InstructionData, MemFlagsData, Opcode, SigRef, Signature, Value as V, ValueDef,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -745,6 +745,7 @@ pub fn lower(
     let callees = std::mem::take(&mut l.callees);
     l.b.finalize(frontend);
     super::phis::remove_trivial(func);
+    super::peephole::small_multipliers(func);
     Ok(callees)
 }
 
@@ -1136,6 +1137,12 @@ impl Lower<'_, '_> {
         let v = self.b.use_var(self.vars[r as usize]);
         self.as_type(v, want)
     }
+    /// Register `r` in whichever class holds it here without a move (for a store of its
+    /// bits).
+    fn bits(&mut self, r: u16) -> V {
+        let v = self.b.use_var(self.vars[r as usize]);
+        self.bit_cast_from(v).unwrap_or(v)
+    }
     fn geti(&mut self, r: u16) -> V {
         self.get(r, I64)
     }
@@ -1289,6 +1296,14 @@ impl Lower<'_, '_> {
     /// Flushes only the op's index registers (`Role::Index`, `Index3`), deliberately
     /// fewer than `Op::s_reads`: the interpreter fails on them before anything else it
     /// reads matters (an element store's value is never stored), and nothing is reloaded.
+    /// Switches to `blk`, whose predecessors are all emitted: sealed, a read of a register
+    /// there is the value that reaches it, with no block parameter to remove later (and a
+    /// value bit-cast in a predecessor can be seen through, see `as_type`).
+    fn switch_sealed(&mut self, blk: Block) {
+        self.b.switch_to_block(blk);
+        self.b.seal_block(blk);
+    }
+
     fn or_fail(&mut self, ok: V, pc: usize) {
         let reads: Vec<Reg> = self.f.code[pc]
             .operands()
@@ -1300,7 +1315,7 @@ impl Lower<'_, '_> {
         let (cont, slow_b) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
         self.b.ins().brif(ok, cont, &[], slow_b, &[]);
-        self.b.switch_to_block(slow_b);
+        self.switch_sealed(slow_b);
         self.flush(&reads);
         let args = [
             self.ctx,
@@ -1313,7 +1328,7 @@ impl Lower<'_, '_> {
         // Status 0 here would be a bug (the check and the interpreter disagree); failing
         // without a pending error reports it as an internal error, never a wrong value.
         self.b.ins().jump(self.fail, &[]);
-        self.b.switch_to_block(cont);
+        self.switch_sealed(cont);
     }
 
     /// Emits `if cond { fast } else { op pc via the interpreter }`, joining after.
@@ -1361,12 +1376,12 @@ impl Lower<'_, '_> {
         let (slow_b, body) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
         self.b.ins().brif(slow, slow_b, &[], body, &[]);
-        self.b.switch_to_block(slow_b);
+        self.switch_sealed(slow_b);
         let args = [self.ctx, self.slot, self.bs, self.ba];
         let call = self.call_helper(H_ENTER, &args);
         let st = self.b.inst_results(call)[0];
         self.b.ins().brif(st, self.fail, &[], body, &[]);
-        self.b.switch_to_block(body);
+        self.switch_sealed(body);
         let links = self.ctx_load(CTX_LINKS);
         let off = self.b.ins().ishl_imm_s(self.slot, 3);
         let at = self.b.ins().iadd(links, off);
@@ -1383,7 +1398,7 @@ impl Lower<'_, '_> {
                 types::F32 => self.b.ins().f32const(0.0),
                 _ => self.iconst(0),
             };
-            self.b.def_var(self.vars[r], z);
+            self.set(r as u16, z);
         }
         let first = self.blocks[0].expect("pc 0 starts a block");
         self.b.ins().jump(first, &[]);
@@ -1449,7 +1464,7 @@ impl Lower<'_, '_> {
         let before: Vec<V> = written.iter().map(|&r| self.b.use_var(self.vars[r as usize])).collect();
         let arm = |l: &mut Self, ops: std::ops::Range<usize>| -> Result<Vec<V>, String> {
             for (&r, &v) in written.iter().zip(&before) {
-                l.b.def_var(l.vars[r as usize], v);
+                l.set(r, v);
             }
             for q in ops {
                 l.op(q)?;
@@ -1460,7 +1475,7 @@ impl Lower<'_, '_> {
         let else_v = arm(self, d.else_arm.clone())?;
         for ((&r, t), e) in written.iter().zip(then_v).zip(else_v) {
             let v = self.b.ins().select(to_else, e, t);
-            self.b.def_var(self.vars[r as usize], v);
+            self.set(r, v);
         }
         Ok(d.join)
     }
@@ -1664,16 +1679,16 @@ impl Lower<'_, '_> {
         self.b.set_cold_block(stop);
         self.b.ins().brif(left, go, &[], look, &[]);
         // Every POLL_EVERY back-edges: read the flag.
-        self.b.switch_to_block(look);
+        self.switch_sealed(look);
         let again = self.iconst(POLL_EVERY);
         self.b.def_var(self.poll, again);
         let p = self.ctx_load(CTX_INTERRUPT);
         let m = self.mem.ctx;
         let flag = self.b.ins().load(types::I8, m, p, 0);
         self.b.ins().brif(flag, stop, &[], go, &[]);
-        self.b.switch_to_block(stop);
+        self.switch_sealed(stop);
         self.stop_interrupted(pc);
-        self.b.switch_to_block(go);
+        self.switch_sealed(go);
     }
 
     /// In a block of its own: op `pc` was interrupted; record it and fail.
@@ -1703,11 +1718,11 @@ impl Lower<'_, '_> {
                     types::F32 => self.b.ins().f32const(f64::from_bits(bits) as f32),
                     _ => self.iconst(bits as i64),
                 };
-                self.b.def_var(self.vars[dst as usize], v);
+                self.set(dst, v);
             }
             Op::Mov { dst, src } => {
                 let v = self.get(src, self.ty[dst as usize]);
-                self.b.def_var(self.vars[dst as usize], v);
+                self.set(dst, v);
             }
             Op::AddI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().iadd(x, y)),
             Op::SubI { dst, a, b } => self.int_bin(dst, a, b, |s, x, y| s.b.ins().isub(x, y)),
@@ -2021,7 +2036,9 @@ impl Lower<'_, '_> {
                 let (t, next) = (self.block(target), self.block(pc as u32 + 1));
                 let blocks = [(); 4].map(|_| self.b.create_block());
                 let [slow, look, stop, relimit] = blocks;
-                blocks.iter().for_each(|&k| self.b.set_cold_block(k));
+                // `slow` (where the loop ends) stays in line, right after the back-edge: a
+                // cold one would make the back-edge a test and a jump, two instructions.
+                [look, stop, relimit].iter().for_each(|&k| self.b.set_cold_block(k));
                 self.b.ins().brif(fast, t, &[], slow, &[]);
                 self.b.switch_to_block(slow);
                 let e = self.geti(end);
@@ -2147,11 +2164,11 @@ impl Lower<'_, '_> {
                 let (bad, ok) = (self.b.create_block(), self.b.create_block());
                 self.b.set_cold_block(bad);
                 self.b.ins().brif(st, bad, &[], ok, &[]);
-                self.b.switch_to_block(bad);
+                self.switch_sealed(bad);
                 let args = [self.ctx, self.slot, self.iconst(pc as i64)];
                 self.call_helper(H_TRACE, &args);
                 self.b.ins().jump(self.fail, &[]);
-                self.b.switch_to_block(ok);
+                self.switch_sealed(ok);
                 let rets: Vec<u16> = (ws..ws + n_ret as u16).collect();
                 self.reload(&rets);
                 // The callee's frame starts at the window: the array registers below it
@@ -2672,17 +2689,15 @@ impl Lower<'_, '_> {
             self.or_fail(ok, pc);
         }
         let m = self.mem.elem;
-        let want = self.ty[dst as usize];
         let v = match e {
-            Prim::I64 | Prim::F64 if want == types::F32 => self.b.ins().load(F64, m, addr, 0),
-            Prim::I64 | Prim::F64 => self.b.ins().load(want, m, addr, 0),
+            Prim::I64 => self.b.ins().load(I64, m, addr, 0),
+            Prim::F64 => self.b.ins().load(F64, m, addr, 0),
             Prim::Bool | Prim::U8 => self.b.ins().uload8(I64, m, addr, 0),
             Prim::I32 => self.b.ins().sload32(m, addr, 0),
             // An `f32` stays one in an `F32` register; `as_type` widens it for the others.
             Prim::F32 => self.b.ins().load(types::F32, m, addr, 0),
         };
-        let v = self.as_type(v, want);
-        self.b.def_var(self.vars[dst as usize], v);
+        self.set(dst, v);
     }
 
     /// Stores `src` (register form of an `e`) as an element of type `e`: narrow integers
@@ -2693,7 +2708,7 @@ impl Lower<'_, '_> {
         if let Some(ok) = ok {
             self.or_fail(ok, pc);
         }
-        let v = self.b.use_var(self.vars[src as usize]);
+        let v = self.bits(src);
         let m = self.mem.elem;
         match e {
             Prim::I64 | Prim::F64 => {
@@ -2728,7 +2743,30 @@ impl Lower<'_, '_> {
             let w = self.as_type(v, F64);
             self.b.ins().fdemote(types::F32, w)
         } else {
-            self.b.ins().bitcast(ty, MemFlagsData::new(), v)
+            // A value bit-cast back is the value it came from: a temporary the lowering
+            // reuses across classes (written as an `f64` into an `I64` register, read as
+            // an `f64`) costs no move between register files, in its block or through a
+            // sealed one (`switch_sealed`); the cast for the variable is then dead code.
+            match self.bit_cast_from(v) {
+                Some(x) if self.b.func.dfg.value_type(x) == ty => x,
+                _ => self.b.ins().bitcast(ty, MemFlagsData::new(), v),
+            }
+        }
+    }
+
+    /// The value `v` is a bit-cast of, if a `bitcast` defines it.
+    fn bit_cast_from(&self, v: V) -> Option<V> {
+        let dfg = &self.b.func.dfg;
+        let ValueDef::Result(inst, _) = dfg.value_def(v) else {
+            return None;
+        };
+        match dfg.insts[inst] {
+            InstructionData::LoadNoOffset {
+                opcode: Opcode::Bitcast,
+                arg,
+                ..
+            } => Some(arg),
+            _ => None,
         }
     }
 }
@@ -2737,6 +2775,44 @@ impl Lower<'_, '_> {
 mod tests {
     use super::*;
     use crate::loader::load_source;
+
+    #[test]
+    fn temporaries_reused_across_classes_move_nothing_between_register_files() {
+        // The lowering reuses `k`'s register and the loads' for floats and integers; a
+        // value read in the class it was written in, in the same block or through a
+        // sealed one, needs no `movq` between a general and a vector register.
+        let src = "fn f(a: f64[], n: i64) -> f64 {\n\
+                     let s = 0.0;\n\
+                     for i in 0..n {\n\
+                       let k = i * 3 % 7;\n\
+                       s += a[i] * float(k) + a[i * 5 % n];\n\
+                     }\n\
+                     return s;\n\
+                   }\n\
+                   print(f(zeros(4), 4));";
+        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
+        let prog = crate::types::check_program(&loaded).expect("checks");
+        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("f");
+        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let ty = register_classes(&prog, &bc, &block_starts(&bc));
+        assert!(
+            (0..bc.n_s).any(|r| ty[r] == I64 && bc.code.iter().any(|op| op.operands().iter().any(
+                |o| o.role.class() == Some(Class::Float) && o.regs().any(|x| x == r)
+            ))),
+            "the test needs a register used in both classes"
+        );
+        let mut jit = crate::jit::Jit::new(false).expect("native code");
+        let asm = jit.compile_bytes(&prog, &bc, true).expect("compiles").asm.expect("listing");
+        let moves = asm
+            .lines()
+            .filter(|l| {
+                let l = l.trim_start().trim_start_matches('v');
+                l.starts_with("movq %xmm") && l.contains(", %r")
+                    || l.starts_with("movq %r") && l.contains(", %xmm")
+            })
+            .count();
+        assert_eq!(moves, 0, "{asm}");
+    }
 
     #[test]
     fn elementwise_chains_over_temporaries_are_fused() {

@@ -11,6 +11,7 @@
 pub mod code_memory;
 pub mod codegen;
 mod diamonds;
+mod peephole;
 mod phis;
 pub mod pool;
 mod ranges;

@@ -57,7 +57,7 @@ fn map1<T>(a: &Array, g: impl Fn(u64) -> T) -> Vec<T> {
 
 /// `f` over the elements of `a`, as a new array of kind `out` and `a`'s shape: stored at
 /// `out`'s width in the same pass (no 8-byte buffer in between for narrow kinds).
-fn map1_to(a: &Array, out: Prim, f: impl Fn(u64) -> u64) -> Array {
+pub(super) fn map1_to(a: &Array, out: Prim, f: impl Fn(u64) -> u64) -> Array {
     let words = match out.size() {
         1 => OwnedWords::W1(map1(a, |x| Cell::new(to_raw(out, f(x)) as u8))),
         4 => OwnedWords::W4(map1(a, |x| Cell::new(to_raw(out, f(x)) as u32))),

@@ -362,7 +362,8 @@ impl Array {
 
     /// A contiguous copy with its own storage.
     pub fn copy(&self) -> Array {
-        Array::with_shape_of(self, self.elem, self.to_vec_bits())
+        // At the elements' width in one pass, a contiguous array read as one slice.
+        kernels::map1_to(self, self.elem, |x| x)
     }
 
     // ----- element kind and ownership -----------------------------------------------------
