@@ -876,6 +876,16 @@ impl Lower<'_, '_> {
                     let r = self.invariant_index(reg, offset);
                     self.b.ins().icmp(IntCC::UnsignedLessThan, r, n)
                 }
+                GuardKind::Quotient { k } => {
+                    // `end - 1` as unsigned: a loop that does not run (`end <= lo`, with
+                    // `lo >= 0`) fails the test, and its ordinary copy skips it.
+                    let from = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, 0);
+                    let last = self.b.ins().iadd_imm_s(end, -1);
+                    let k = self.iconst(k as i64);
+                    let q = self.b.ins().udiv(last, k);
+                    let to = self.b.ins().icmp(IntCC::UnsignedLessThan, q, n);
+                    self.b.ins().band(from, to)
+                }
             };
             ok = Some(match ok {
                 None => holds,
@@ -1069,7 +1079,7 @@ impl Lower<'_, '_> {
                 let st = self.b.use_var(av.strides[axis]);
                 let st = self.b.ins().ishl_imm_s(st, shift);
                 match a {
-                    Axis::Checked => {}
+                    Axis::Checked | Axis::Quotient { .. } => {}
                     Axis::Invariant { reg, offset } => {
                         let x = self.invariant_index(reg, offset);
                         let t = self.b.ins().imul(x, st);
@@ -1565,8 +1575,9 @@ impl Lower<'_, '_> {
         let mut ok: Option<V> = None;
         let mut off: Option<V> = None; // checked axes, in elements
         for (k, &r) in idx.iter().enumerate() {
-            match axes.as_ref().map_or(Axis::Checked, |a| a[k]) {
-                Axis::Checked => {}
+            let axis = axes.as_ref().map_or(Axis::Checked, |a| a[k]);
+            match axis {
+                Axis::Checked | Axis::Quotient { .. } => {}
                 Axis::Invariant { .. } => continue, // in the base
                 Axis::Counter { .. } => {
                     let fc = self.fast.as_ref().expect("a proven axis is in a fast copy");
@@ -1584,18 +1595,20 @@ impl Lower<'_, '_> {
             let n = self.b.use_var(av.shape[k]);
             let st = self.b.use_var(av.strides[k]);
             let i = self.geti(r);
-            let j = if self.non_negative[r as usize] {
-                i // (`ranges`: no wrap needed)
+            let j = if self.non_negative[r as usize] || matches!(axis, Axis::Quotient { .. }) {
+                i // (`ranges` or the version's guard: no wrap needed)
             } else {
                 let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
                 let wrapped = self.b.ins().iadd(i, n);
                 self.b.ins().select(neg, wrapped, i)
             };
-            let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
-            ok = Some(match ok {
-                None => inb,
-                Some(o) => self.b.ins().band(o, inb),
-            });
+            if axis == Axis::Checked {
+                let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
+                ok = Some(match ok {
+                    None => inb,
+                    Some(o) => self.b.ins().band(o, inb),
+                });
+            }
             let t = self.b.ins().imul(j, st);
             off = Some(match off {
                 None => t,

@@ -10,6 +10,10 @@
 //!   holds this iteration's `i + c`; the lowering may reuse the register elsewhere): in bounds on every iteration iff `lo + c >= 0` and
 //!   `end + c <= n` (the counter runs from `lo` to `end - 1`: the loop writes neither
 //!   `i` nor `end` except by its own increment);
+//! - the counter divided by a constant, `i // k` (a register whose write reaching the
+//!   access from earlier in its basic block is a `FloorDivIK` of the counter): in bounds
+//!   on every iteration iff `lo >= 0` and `(end - 1) // k < n` (then every `i` is
+//!   non-negative, and so is `i // k`, which only grows: `arr1[i // 2]`);
 //! - a register the loop never writes: in bounds iff `0 <= r < n` once.
 //!
 //! A `while` loop counts like a `for` loop when its condition is `j <= end` or `j < end`
@@ -46,6 +50,9 @@ pub enum Axis {
     Counter { offset: i32 },
     /// `s[reg] + offset`, `reg` a register the loop does not write, in bounds.
     Invariant { reg: u16, offset: i64 },
+    /// The counter floor-divided by `k > 0`, non-negative and in bounds: the index
+    /// register holds it.
+    Quotient { k: u64 },
 }
 
 /// One condition of a loop's guard: axis `axis` of array register `arr`...
@@ -62,6 +69,8 @@ pub enum GuardKind {
     Counter { offset: i32 },
     /// ...holds `s[reg] + offset` (wrapping, as `AddIImm` computes it): `(that as u64) < n`.
     Invariant { reg: u16, offset: i64 },
+    /// ...holds `i // k` for every `i` in `lo..end`: `lo >= 0 && (end - 1) // k < n`.
+    Quotient { k: u64 },
 }
 
 /// How a `while` loop's counter steps (the last op of its body).
@@ -290,6 +299,9 @@ fn version(f: &CompiledFn, starts: &[bool], shape: Version) -> Option<Version> {
                     Axis::Checked
                 }
             }
+            Op::FloorDivIK { dst, a, d } if dst == r && a == i => Axis::Quotient {
+                k: f.divisors[d as usize].get(),
+            },
             _ => Axis::Checked,
         }
     };
@@ -308,6 +320,7 @@ fn version(f: &CompiledFn, starts: &[bool], shape: Version) -> Option<Version> {
                 Axis::Checked => continue,
                 Axis::Counter { offset } => GuardKind::Counter { offset },
                 Axis::Invariant { reg, offset } => GuardKind::Invariant { reg, offset },
+                Axis::Quotient { k } => GuardKind::Quotient { k },
             };
             guards.push(Guard { arr, axis, kind });
         }
@@ -389,6 +402,25 @@ mod tests {
         let kinds: Vec<_> = v[1].guards.iter().map(|g| g.kind).collect();
         assert!(kinds.contains(&GuardKind::Counter { offset: -1 }), "{kinds:?}");
         assert!(kinds.contains(&GuardKind::Counter { offset: 1 }), "{kinds:?}");
+    }
+
+    #[test]
+    fn quotients_of_the_counter_are_proven() {
+        let v = versions_of(
+            "fn f(a: f64[], b: f64[], n: i64) {\n\
+               for i in 0..n { b[i] = a[i // 2] + a[i // 3]; }\n\
+               for i in 0..n { b[i] = a[(i + 1) // 2]; }\n\
+             }\n\
+             f(zeros(4), zeros(8), 8);",
+            "f(",
+        );
+        assert_eq!(v.len(), 2, "{v:?}");
+        let kinds: Vec<_> = v[0].guards.iter().map(|g| g.kind).collect();
+        assert!(kinds.contains(&GuardKind::Quotient { k: 2 }), "{kinds:?}");
+        assert!(kinds.contains(&GuardKind::Quotient { k: 3 }), "{kinds:?}");
+        // `(i + 1) // 2` divides another register than the counter: checked.
+        let kinds: Vec<_> = v[1].guards.iter().map(|g| g.kind).collect();
+        assert_eq!(kinds, [GuardKind::Counter { offset: 0 }], "{kinds:?}");
     }
 
     #[test]

@@ -515,7 +515,9 @@ impl Host for Vm<'static> {
         // SAFETY: `ctx` is this VM's context, valid while its native code runs; plain
         // reads and writes of one word.
         let depth = unsafe { (*ctx).depth };
-        let r = self.par_for(&bc, i, pc as usize, bs as usize, ba as usize, depth as usize + 1);
+        // `ctx.depth` counts this native frame already (its prologue did): the frames
+        // active with the loop's own, as the interpreter passes them.
+        let r = self.par_for(&bc, i, pc as usize, bs as usize, ba as usize, depth as usize);
         self.sync_ctx();
         // SAFETY: as above; nested runs restore the depth they change, but be exact.
         unsafe { (*ctx).depth = depth };

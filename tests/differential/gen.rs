@@ -1981,7 +1981,8 @@ impl Gen {
         self.indent += 1;
         let load = |g: &mut Self| -> String {
             let arr = if g.rng.chance(0.5) { &a } else { &b };
-            let off = *g.rng.pick(&["", " - 1", " + 1"]);
+            // Now and then a quotient of the counter (proven before the loop, no lanes).
+            let off = *g.rng.pick(&["", " - 1", " + 1", "", " // 2", " // 3"]);
             format!("{arr}[{k}{off}]")
         };
         let (p, q, r) = (load(self), load(self), load(self));
