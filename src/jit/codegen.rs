@@ -528,6 +528,8 @@ struct Lower<'a, 'b> {
     versions: Vec<Version>,
     /// Per version: its two-lane copy, if it has one (`simd`).
     simd: Vec<Option<super::simd::Plan>>,
+    /// Per version: its counting copy, if it counts true `bool` elements (`simd::count`).
+    counts: Vec<Option<super::simd::Count>>,
     fast: Option<FastCopy>,
     /// Diamonds emitted without branches (`diamonds`), by test pc.
     diamonds: Vec<Diamond>,
@@ -699,6 +701,7 @@ pub fn lower(
         blocks,
         versions: super::versions::versions(f, &starts),
         simd: Vec::new(),
+        counts: Vec::new(),
         fast: None,
         diamonds: Vec::new(),
         ctx,
@@ -722,6 +725,7 @@ pub fn lower(
         .iter()
         .map(|v| super::simd::plan(f, v, &l.ty, &starts))
         .collect();
+    l.counts = l.versions.iter().map(|v| super::simd::count(f, v)).collect();
     l.prologue();
     let chains = fusable_chains(f, &l.blocks);
     let mut open = false; // whether the current block still needs a terminator
@@ -804,6 +808,11 @@ impl Lower<'_, '_> {
             self.b.ins().brif(ok, lanes, &[], checked, &[]);
             self.b.switch_to_block(lanes);
             self.two_lane_loop(k, &addressing, fast);
+        } else if let Some(count) = self.counts[k] {
+            let words = self.b.create_block();
+            self.b.ins().brif(ok, words, &[], checked, &[]);
+            self.b.switch_to_block(words);
+            self.count_by_words(k, count, &addressing, fast);
         } else {
             self.b.ins().brif(ok, fast, &[], checked, &[]);
         }
@@ -1033,6 +1042,73 @@ impl Lower<'_, '_> {
                     self.set(r, x);
                 }
             }
+        }
+        self.set(counter, next);
+        for (_, _, _, var, by) in fc.offsets.clone() {
+            let o = self.b.ins().imul(next, by);
+            self.b.def_var(var, o);
+        }
+        let left = self.b.ins().icmp(IntCC::SignedLessThan, next, end);
+        let after = self.block(back as u32 + 1);
+        self.b.ins().brif(left, fast, &[], after, &[]);
+    }
+
+    /// The counting copy of loop `k` (`simd::count`), between its guard and the scalar fast
+    /// copy `fast`: while eight elements remain (and the array's stride is one byte), one
+    /// word of eight `bool`s per pass; the scalar copy counts the rest. After the words,
+    /// the flag register holds the last element read, as after the scalar loop.
+    fn count_by_words(&mut self, k: usize, c: super::simd::Count, fc: &FastCopy, fast: Block) {
+        let (back, counter, end_reg) = {
+            let v = &self.versions[k];
+            (v.back, v.counter, v.end)
+        };
+        let Op::ALoad1 { arr, .. } = self.f.code[c.load] else {
+            unreachable!("`simd::count` starts with a load")
+        };
+        let base = fc.bases.iter().find(|b| b.0 == c.load).expect("a base").1;
+        let lo = self.geti(counter);
+        let end = self.geti(end_reg);
+        let span = self.b.ins().isub(end, lo);
+        let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, span, 8);
+        let st = self.b.use_var(self.array_vars(arr).strides[0]);
+        let unit = self.b.ins().icmp_imm_s(IntCC::Equal, st, 1);
+        let ok = self.b.ins().band(enough, unit);
+        let (pre, body, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(ok, pre, &[], fast, &[]);
+        self.switch_sealed(pre);
+        let i_var = self.b.declare_var(I64);
+        self.b.def_var(i_var, lo);
+        // `end - 7` cannot wrap: `end >= lo + 8`.
+        let last = self.b.ins().iadd_imm_s(end, -7);
+        self.b.ins().jump(body, &[]);
+        self.b.switch_to_block(body);
+        self.poll_count(back);
+        let i = self.b.use_var(i_var);
+        let at = self.b.ins().iadd(base, i);
+        let w = self.b.ins().load(I64, self.mem.elem_vec, at, 0);
+        // The top bit of each non-zero byte: `((b & 0x7f) + 0x7f) | b` has it set exactly
+        // when `b != 0`, and the sum never carries into the next byte.
+        let low7 = self.b.ins().band_imm_s(w, 0x7f7f_7f7f_7f7f_7f7f);
+        let seven = self.b.ins().iadd_imm_s(low7, 0x7f7f_7f7f_7f7f_7f7f);
+        let any = self.b.ins().bor(seven, w);
+        let tops = self.b.ins().band_imm_s(any, 0x8080_8080_8080_8080_u64 as i64);
+        let n = self.b.ins().popcnt(tops);
+        let add = self.b.ins().imul_imm_s(n, c.by as i64);
+        let acc = self.geti(c.acc);
+        let acc = self.b.ins().iadd(acc, add);
+        self.set(c.acc, acc);
+        let next = self.b.ins().iadd_imm_s(i, 8);
+        self.b.def_var(i_var, next);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, next, last);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+        self.switch_sealed(exit);
+        self.b.seal_block(body);
+        let prev = self.b.ins().iadd(base, next);
+        let flag = self.b.ins().uload8(I64, self.mem.elem, prev, -1);
+        self.set(c.flag, flag);
+        if let Some((x, imm)) = c.index {
+            let v = self.b.ins().iadd_imm_s(next, imm as i64 - 1);
+            self.set(x, v);
         }
         self.set(counter, next);
         for (_, _, _, var, by) in fc.offsets.clone() {

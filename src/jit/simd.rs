@@ -17,6 +17,9 @@
 //! same register, which each lane reads and writes in order), and two iterations remain.
 //! The scalar fast copy then runs what is left (at most one iteration), and the registers
 //! the body writes hold the last iteration's values, as after the scalar loop.
+//!
+//! A loop that counts the true elements of a `bool` array (`count`) gets a copy of the
+//! same kind: eight elements per pass, read as one word (see [`Count`]).
 
 use super::versions::{access, Axis, Version};
 use crate::bytecode::{CompiledFn, Op};
@@ -33,6 +36,69 @@ pub struct Plan {
     pub invariants: Vec<u16>,
     /// The registers the body writes, each once (set from the last lane after the loop).
     pub written: Vec<u16>,
+}
+
+/// A loop that counts the true elements of a `bool` array, `for k in lo..end { if a[k]
+/// { c += d; } }`: its vectorized copy reads eight elements as one word and adds
+/// `d * popcount` of the word's non-zero bytes (any non-zero byte is true, as the `if`
+/// reads it). Integer addition wraps and is associative, so the sum is the loop's.
+#[derive(Clone, Copy, Debug)]
+pub struct Count {
+    /// The element load, its destination (the flag), the counter register and `d`.
+    pub load: usize,
+    pub flag: u16,
+    pub acc: u16,
+    pub by: i32,
+    /// The index register and its offset from the counter, when the body computes the
+    /// index first (`a[k - 1]`: an `AddIImm` of the counter).
+    pub index: Option<(u16, i32)>,
+}
+
+/// The counting copy for `v`'s loop, if it is one: a `for` loop whose body is exactly a
+/// `bool` load at the counter plus a constant (a proven axis; the index computed first or
+/// the counter itself), a jump over the increment when the flag is false, and the
+/// increment of a register that is none of the others.
+pub fn count(f: &CompiledFn, v: &Version) -> Option<Count> {
+    if v.while_count.is_some() {
+        return None;
+    }
+    let (index, load) = match f.code[v.head] {
+        Op::AddIImm { dst, a, imm } if a == v.counter && dst != v.counter => {
+            (Some((dst, imm)), v.head + 1)
+        }
+        _ => (None, v.head),
+    };
+    if v.back != load + 3 {
+        return None;
+    }
+    let Op::ALoad1 { dst: flag, i, e: crate::vocab::Prim::Bool, .. } = f.code[load] else {
+        return None;
+    };
+    let Op::JmpIfNot { c, target } = f.code[load + 1] else {
+        return None;
+    };
+    let Op::AddIImm { dst: acc, a, imm } = f.code[load + 2] else {
+        return None;
+    };
+    let proven = matches!(v.axes_at(load), Some([Axis::Counter { .. }]));
+    let regs = [Some(flag), Some(acc), Some(v.counter), index.map(|x| x.0)];
+    let distinct = regs
+        .iter()
+        .enumerate()
+        .all(|(n, r)| r.is_none() || !regs[..n].contains(r));
+    (proven
+        && i == index.map_or(v.counter, |x| x.0)
+        && c == flag
+        && target as usize == v.back
+        && acc == a
+        && distinct)
+        .then_some(Count {
+            load,
+            flag,
+            acc,
+            by: imm,
+            index,
+        })
 }
 
 /// The plan for `v`'s loop, if it qualifies. `ty`: the registers' classes.
@@ -197,5 +263,33 @@ mod tests {
         let scale = p[2].as_ref().expect("an in-place update qualifies");
         assert!(scale.disjoint.is_empty(), "the same element: {scale:?}");
         assert!(p[3].is_none(), "a branch");
+    }
+
+    #[test]
+    fn loops_counting_true_elements_are_counts() {
+        let src = "fn f(m: bool[], u: u8[], n: i64) -> i64 {\n\
+                     let c = 0;\n\
+                     for k in 0..n { if m[k] { c += 1; } }\n\
+                     for k in 1..n { if m[k - 1] { c += 3; } }\n\
+                     for k in 0..n { if u[k] > 0 { c += 1; } }\n\
+                     for k in 0..n { if m[k] { c += k; } }\n\
+                     for k in 0..n { if m[k] { c += 1; m[k] = false; } }\n\
+                     return c;\n\
+                   }\n\
+                   print(f(zeros(3) < 1.0, zeros(3, u8), 3));";
+        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
+        let prog = crate::types::check_program(&loaded).expect("checks");
+        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("f");
+        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let starts = super::super::codegen::block_starts(&bc);
+        let counts: Vec<Option<Count>> = super::super::versions::versions(&bc, &starts)
+            .iter()
+            .map(|v| count(&bc, v))
+            .collect();
+        assert_eq!(counts.len(), 5, "{counts:?}");
+        assert_eq!(counts[0].map(|c| c.by), Some(1), "{counts:?}");
+        assert_eq!(counts[1].map(|c| c.by), Some(3), "an offset index, a step of 3");
+        // A comparison, a step that is not a constant, a store in the body: not counts.
+        assert!(counts[2..].iter().all(Option::is_none), "{counts:?}");
     }
 }

@@ -1715,6 +1715,7 @@ impl Gen {
             40..=43 => self.v2_stmt(d),
             35 | 36 if nested && self.rng.chance(0.5) => self.prange_stmt(),
             37 if self.rng.chance(0.5) => self.lane_loop_stmt(),
+            38 if self.rng.chance(0.4) => self.count_loop_stmt(),
             _ => self.let_stmt(d),
         }
     }
@@ -1999,6 +2000,39 @@ impl Gen {
         self.indent -= 1;
         self.line("}");
         self.line(&format!("print({last}, {a}, {b}, {dst});"));
+    }
+
+    /// A loop counting the true elements of a `bool` array (the native tier counts eight
+    /// at a time where it can): lengths around the word size, a start and an index offset
+    /// that may wrap, a strided view now and then.
+    fn count_loop_stmt(&mut self) {
+        let (m, c, k) = (self.fresh("m"), self.fresh("c"), self.fresh("k"));
+        let len = self.rng.range(0, 30);
+        let (p, q) = (self.rng.range(2, 6), self.rng.range(0, 3));
+        self.line(&format!("let {m} = arange({len}) % {p} == {q};"));
+        let (src, n) = if len > 1 && self.rng.chance(0.25) {
+            let v = self.fresh("mv");
+            self.line(&format!("let {v} = {m}[::2];"));
+            (v, (len + 1) / 2)
+        } else {
+            (m.clone(), len)
+        };
+        // Negative starts wrap, within the array.
+        let lo = self.rng.range(-2, 4).clamp(-n, n);
+        let off = if lo >= 1 && self.rng.chance(0.3) {
+            " - 1"
+        } else {
+            ""
+        };
+        let by = self.rng.range(1, 4);
+        let start = self.rng.range(-3, 3);
+        self.line(&format!("let {c} = {start};"));
+        self.line(&format!("for {k} in {lo}..{n} {{"));
+        self.indent += 1;
+        self.line(&format!("if {src}[{k}{off}] {{ {c} += {by}; }}"));
+        self.indent -= 1;
+        self.line("}");
+        self.line(&format!("print({c});"));
     }
 
     fn loop_stmt(&mut self, depth: u32) {
