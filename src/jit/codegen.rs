@@ -34,6 +34,9 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 const I64: types::Type = types::I64;
 /// Loop iterations between two looks at the interrupt flag in native code.
 const POLL_EVERY: i64 = 1024;
+/// Iterations per pass of a loop's `f64x2` copy (`two_lane_loop`): the body twice, to
+/// spread the pass's fixed cost (its test, the poll, the allocator's moves) over four.
+const LANE_PASS: i64 = 4;
 const F64: types::Type = types::F64;
 
 /// Number of scalar leaves of a value of type `t` (its registers in a call window).
@@ -904,10 +907,10 @@ impl Lower<'_, '_> {
         ok.expect("a version has a guard")
     }
 
-    /// `versions[k]`'s loop two iterations at a time in `f64x2` lanes (see `simd`), from
-    /// the guard's block: its own test, the loop, then the registers as the scalar loop
-    /// leaves them, and on to `fast` (the scalar fast copy) for a last iteration or to
-    /// the loop's exit.
+    /// `versions[k]`'s loop two iterations at a time in `f64x2` lanes (see `simd`), four per
+    /// pass, from the guard's block: its own test, the loop, then the registers as the
+    /// scalar loop leaves them, and on to `fast` (the scalar fast copy) for the last
+    /// iterations or to the loop's exit.
     fn two_lane_loop(&mut self, k: usize, fc: &FastCopy, fast: Block) {
         let plan = self.simd[k].take().expect("a plan");
         let (head, back, counter, end_reg) = {
@@ -921,7 +924,7 @@ impl Lower<'_, '_> {
         let end = self.geti(end_reg);
         // At least two iterations; adjacent lanes; no store overlapping another access.
         let span = self.b.ins().isub(end, lo);
-        let mut ok = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, span, 2);
+        let mut ok = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, span, LANE_PASS);
         for &pc in &plan.accesses {
             let (arr, idx, _) = super::versions::access(&code[pc]).expect("an access");
             let st = self.b.use_var(self.array_vars(arr).strides[idx.len() - 1]);
@@ -953,14 +956,19 @@ impl Lower<'_, '_> {
         }
         let i_var = self.b.declare_var(I64);
         self.b.def_var(i_var, lo);
-        let end1 = self.b.ins().iadd_imm_s(end, -1);
+        // `end - (LANE_PASS - 1)` cannot wrap: `end >= lo + LANE_PASS`.
+        let end1 = self.b.ins().iadd_imm_s(end, 1 - LANE_PASS);
         self.b.ins().jump(body, &[]);
         self.b.switch_to_block(body);
         self.poll_count(back);
         let i = self.b.use_var(i_var);
-        let i8 = self.b.ins().ishl_imm_s(i, 3);
+        let i8_0 = self.b.ins().ishl_imm_s(i, 3);
         let mut index_fix: Vec<(u16, V)> = Vec::new();
-        for (pc, &op) in code.iter().enumerate().take(back).skip(head) {
+        // The body twice per pass: iterations `i, i + 1`, then `i + 2, i + 3`.
+        for (u, (pc, &op)) in (0..LANE_PASS / 2)
+            .flat_map(|u| code.iter().enumerate().take(back).skip(head).map(move |x| (u, x)))
+        {
+            let i8 = self.b.ins().iadd_imm_s(i8_0, 16 * u);
             let m = self.mem.elem_vec;
             match op {
                 Op::ALoad1 { dst, .. } | Op::ALoad2 { dst, .. } | Op::ALoad3 { dst, .. } => {
@@ -975,7 +983,7 @@ impl Lower<'_, '_> {
                 Op::AddIImm { dst, a, imm } => {
                     // Its value after the loop: the last iteration's (lane 1: `i + 1`).
                     let x = if a == counter {
-                        self.b.ins().iadd_imm_s(i, 1 + imm as i64)
+                        self.b.ins().iadd_imm_s(i, 2 * u + 1 + imm as i64)
                     } else {
                         let x = self.geti(a);
                         self.b.ins().iadd_imm_s(x, imm as i64)
@@ -1027,7 +1035,7 @@ impl Lower<'_, '_> {
                 }
             }
         }
-        let next = self.b.ins().iadd_imm_s(i, 2);
+        let next = self.b.ins().iadd_imm_s(i, LANE_PASS);
         self.b.def_var(i_var, next);
         let more = self.b.ins().icmp(IntCC::SignedLessThan, next, end1);
         self.b.ins().brif(more, body, &[], exit, &[]);

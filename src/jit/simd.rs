@@ -1,5 +1,5 @@
 //! A third copy of a versioned `for` loop (`versions`) that runs two iterations at a
-//! time in `f64x2` lanes: the stencils and elementwise loops users write by hand
+//! time in `f64x2` lanes, four per pass: the stencils and elementwise loops users write by hand
 //! (`v[i, j] = 0.25 * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1] + u[i, j + 1])`).
 //!
 //! A loop qualifies when its body is one basic block of `f64` element loads and stores
@@ -14,8 +14,8 @@
 //! after the guard, takes the copy only when it cannot matter: the last axes of its
 //! accesses have stride 1 (lanes are adjacent elements), every store's range over the
 //! whole loop is disjoint from every other access's range (except the same element of the
-//! same register, which each lane reads and writes in order), and two iterations remain.
-//! The scalar fast copy then runs what is left (at most one iteration), and the registers
+//! same register, which each lane reads and writes in order), and four iterations remain.
+//! The scalar fast copy then runs what is left (at most three iterations), and the registers
 //! the body writes hold the last iteration's values, as after the scalar loop.
 //!
 //! A loop that counts the true elements of a `bool` array (`count`) gets a copy of the

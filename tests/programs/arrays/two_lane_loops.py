@@ -34,7 +34,7 @@ for t in range(20):
     sweep(u, v, n)
     sweep(v, u, n)
 nkprint(u[1, 1], u[n // 2, n // 2], u[n - 2, n - 2], np.sum(u))
-for m in range(6):
+for m in range(11):
     a = np.arange(m).astype(np.float64) * 0.75 - 1.0
     b = np.ones(m) * -0.0
     d = np.zeros(m)
