@@ -1051,6 +1051,21 @@ impl Lower<'_, '_> {
                 }
             }
         }
+        self.resume_fast_copy(counter, next, end, fc, fast, back);
+    }
+
+    /// After a copy that runs several iterations per pass (the lanes, the words): the
+    /// counter and the fast copy's offsets at iteration `next`, then on to the scalar fast
+    /// copy `fast` for the iterations left, or out of the loop (whose back-edge is `back`).
+    fn resume_fast_copy(
+        &mut self,
+        counter: u16,
+        next: V,
+        end: V,
+        fc: &FastCopy,
+        fast: Block,
+        back: usize,
+    ) {
         self.set(counter, next);
         for (_, _, _, var, by) in fc.offsets.clone() {
             let o = self.b.ins().imul(next, by);
@@ -1118,14 +1133,7 @@ impl Lower<'_, '_> {
             let v = self.b.ins().iadd_imm_s(next, imm as i64 - 1);
             self.set(x, v);
         }
-        self.set(counter, next);
-        for (_, _, _, var, by) in fc.offsets.clone() {
-            let o = self.b.ins().imul(next, by);
-            self.b.def_var(var, o);
-        }
-        let left = self.b.ins().icmp(IntCC::SignedLessThan, next, end);
-        let after = self.block(back as u32 + 1);
-        self.b.ins().brif(left, fast, &[], after, &[]);
+        self.resume_fast_copy(counter, next, end, fc, fast, back);
     }
 
     /// A fast copy's counter stepped (the `for` loop's back-edge, a `while` loop's step
