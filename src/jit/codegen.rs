@@ -753,6 +753,7 @@ pub fn lower(
     l.b.finalize(frontend);
     super::phis::remove_trivial(func);
     super::peephole::small_multipliers(func);
+    super::peephole::doublings(func);
     Ok(callees)
 }
 
