@@ -561,6 +561,16 @@ struct FastCopy {
     offsets: Vec<(u16, usize, i64, Variable, V)>,
 }
 
+/// A loop of several iterations per pass (`open_pass_loop`): its counter, the last
+/// counter value a pass may start at plus one, the iterations per pass, its blocks.
+struct PassLoop {
+    counter: Variable,
+    last: V,
+    per: i64,
+    body: Block,
+    exit: Block,
+}
+
 /// Builds the Cranelift function for `f` into `func` and returns its callees in the order
 /// of its link vector. `rc_off` is the byte offset from an array register's word to its
 /// `Array`.
@@ -752,8 +762,7 @@ pub fn lower(
     let callees = std::mem::take(&mut l.callees);
     l.b.finalize(frontend);
     super::phis::remove_trivial(func);
-    super::peephole::small_multipliers(func);
-    super::peephole::doublings(func);
+    super::peephole::rewrite(func);
     Ok(callees)
 }
 
@@ -923,9 +932,8 @@ impl Lower<'_, '_> {
         let base = |pc: usize| fc.bases.iter().find(|b| b.0 == pc).expect("a base").1;
         let lo = self.geti(counter);
         let end = self.geti(end_reg);
-        // At least two iterations; adjacent lanes; no store overlapping another access.
-        let span = self.b.ins().isub(end, lo);
-        let mut ok = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, span, LANE_PASS);
+        // Adjacent lanes; no store overlapping another access.
+        let mut ok = self.b.ins().iconst(types::I8, 1);
         for &pc in &plan.accesses {
             let (arr, idx, _) = super::versions::access(&code[pc]).expect("an access");
             let st = self.b.use_var(self.array_vars(arr).strides[idx.len() - 1]);
@@ -945,24 +953,15 @@ impl Lower<'_, '_> {
             let apart = self.b.ins().bor(before, after);
             ok = self.b.ins().band(ok, apart);
         }
-        let (pre, body, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
-        self.b.ins().brif(ok, pre, &[], fast, &[]);
         // Splats of the values the body reads and does not write.
-        self.b.switch_to_block(pre);
         let mut vals: std::collections::HashMap<u16, V> = std::collections::HashMap::new();
-        for &r in &plan.invariants {
-            let x = self.getf(r);
-            let v = self.b.ins().splat(types::F64X2, x);
-            vals.insert(r, v);
-        }
-        let i_var = self.b.declare_var(I64);
-        self.b.def_var(i_var, lo);
-        // `end - (LANE_PASS - 1)` cannot wrap: `end >= lo + LANE_PASS`.
-        let end1 = self.b.ins().iadd_imm_s(end, 1 - LANE_PASS);
-        self.b.ins().jump(body, &[]);
-        self.b.switch_to_block(body);
-        self.poll_count(back);
-        let i = self.b.use_var(i_var);
+        let (pass, i) = self.open_pass_loop(ok, (lo, end), LANE_PASS, back, fast, |s| {
+            for &r in &plan.invariants {
+                let x = s.getf(r);
+                let v = s.b.ins().splat(types::F64X2, x);
+                vals.insert(r, v);
+            }
+        });
         let i8_0 = self.b.ins().ishl_imm_s(i, 3);
         let mut index_fix: Vec<(u16, V)> = Vec::new();
         // The body twice per pass: iterations `i, i + 1`, then `i + 2, i + 3`.
@@ -1036,13 +1035,9 @@ impl Lower<'_, '_> {
                 }
             }
         }
-        let next = self.b.ins().iadd_imm_s(i, LANE_PASS);
-        self.b.def_var(i_var, next);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, next, end1);
-        self.b.ins().brif(more, body, &[], exit, &[]);
+        let next = self.close_pass_loop(&pass, i);
         // Out of the lanes: the registers as the last iteration left them, the counter and
         // the scalar copy's offsets at the next iteration.
-        self.b.switch_to_block(exit);
         for &r in &plan.written {
             match index_fix.iter().find(|f| f.0 == r) {
                 Some(&(_, x)) => self.set(r, x),
@@ -1053,6 +1048,57 @@ impl Lower<'_, '_> {
             }
         }
         self.resume_fast_copy(counter, next, end, fc, fast, back);
+    }
+
+    /// Opens a loop that runs `per` iterations of a versioned loop per pass (the lanes, the
+    /// words), between the guard and the scalar fast copy `fast`: taken when `ok` holds and
+    /// `per` iterations of `lo..end` remain, after `before` (work done once, in its own block); polls
+    /// once per pass. Returns the loop and the counter at the pass's first iteration.
+    fn open_pass_loop(
+        &mut self,
+        ok: V,
+        (lo, end): (V, V),
+        per: i64,
+        back: usize,
+        fast: Block,
+        before: impl FnOnce(&mut Self),
+    ) -> (PassLoop, V) {
+        let span = self.b.ins().isub(end, lo);
+        let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, span, per);
+        let ok = self.b.ins().band(enough, ok);
+        let (pre, body, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(ok, pre, &[], fast, &[]);
+        self.switch_sealed(pre);
+        before(self);
+        let counter = self.b.declare_var(I64);
+        self.b.def_var(counter, lo);
+        // `end - (per - 1)` cannot wrap: `end >= lo + per`.
+        let last = self.b.ins().iadd_imm_s(end, 1 - per);
+        self.b.ins().jump(body, &[]);
+        self.b.switch_to_block(body);
+        self.poll_count(back);
+        let i = self.b.use_var(counter);
+        let pass = PassLoop {
+            counter,
+            last,
+            per,
+            body,
+            exit,
+        };
+        (pass, i)
+    }
+
+    /// Ends a pass of `pass` begun at iteration `i`: on to the next pass while `per`
+    /// iterations remain, else out to its exit block (current on return). Returns the
+    /// iteration after the pass.
+    fn close_pass_loop(&mut self, pass: &PassLoop, i: V) -> V {
+        let next = self.b.ins().iadd_imm_s(i, pass.per);
+        self.b.def_var(pass.counter, next);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, next, pass.last);
+        self.b.ins().brif(more, pass.body, &[], pass.exit, &[]);
+        self.switch_sealed(pass.exit);
+        self.b.seal_block(pass.body);
+        next
     }
 
     /// After a copy that runs several iterations per pass (the lanes, the words): the
@@ -1092,22 +1138,9 @@ impl Lower<'_, '_> {
         let base = fc.bases.iter().find(|b| b.0 == c.load).expect("a base").1;
         let lo = self.geti(counter);
         let end = self.geti(end_reg);
-        let span = self.b.ins().isub(end, lo);
-        let enough = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, span, 8);
         let st = self.b.use_var(self.array_vars(arr).strides[0]);
         let unit = self.b.ins().icmp_imm_s(IntCC::Equal, st, 1);
-        let ok = self.b.ins().band(enough, unit);
-        let (pre, body, exit) = (self.b.create_block(), self.b.create_block(), self.b.create_block());
-        self.b.ins().brif(ok, pre, &[], fast, &[]);
-        self.switch_sealed(pre);
-        let i_var = self.b.declare_var(I64);
-        self.b.def_var(i_var, lo);
-        // `end - 7` cannot wrap: `end >= lo + 8`.
-        let last = self.b.ins().iadd_imm_s(end, -7);
-        self.b.ins().jump(body, &[]);
-        self.b.switch_to_block(body);
-        self.poll_count(back);
-        let i = self.b.use_var(i_var);
+        let (pass, i) = self.open_pass_loop(unit, (lo, end), 8, back, fast, |_| {});
         let at = self.b.ins().iadd(base, i);
         let w = self.b.ins().load(I64, self.mem.elem_vec, at, 0);
         // The top bit of each non-zero byte: `((b & 0x7f) + 0x7f) | b` has it set exactly
@@ -1121,12 +1154,7 @@ impl Lower<'_, '_> {
         let acc = self.geti(c.acc);
         let acc = self.b.ins().iadd(acc, add);
         self.set(c.acc, acc);
-        let next = self.b.ins().iadd_imm_s(i, 8);
-        self.b.def_var(i_var, next);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, next, last);
-        self.b.ins().brif(more, body, &[], exit, &[]);
-        self.switch_sealed(exit);
-        self.b.seal_block(body);
+        let next = self.close_pass_loop(&pass, i);
         let prev = self.b.ins().iadd(base, next);
         let flag = self.b.ins().uload8(I64, self.mem.elem, prev, -1);
         self.set(c.flag, flag);

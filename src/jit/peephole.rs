@@ -1,5 +1,5 @@
 //! Rewrites of the finished Cranelift function that Cranelift 0.135 does not make itself:
-//! cheaper instructions for the same values (`small_multipliers`, `doublings`).
+//! cheaper instructions for the same values (`rewrite`).
 //!
 //! Run after `phis::remove_trivial`, when a register the bytecode loads a constant into
 //! once is that `iconst` at every use (before, a use in a loop is a block parameter).
@@ -7,95 +7,77 @@
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{types, Function, InstBuilder, InstructionData, Opcode, Value, ValueDef};
 
-/// Whether `v` is the float constant 2.0 (`f64const` or `f32const`).
-fn is_two(func: &Function, v: Value) -> bool {
+/// The instruction that defines `v` (through aliases), if an instruction does.
+fn definition(func: &Function, v: Value) -> Option<InstructionData> {
     let dfg = &func.dfg;
     match dfg.value_def(dfg.resolve_aliases(v)) {
-        ValueDef::Result(inst, _) => match dfg.insts[inst] {
-            InstructionData::UnaryIeee64 {
-                opcode: Opcode::F64const,
-                imm,
-            } => imm.bits() == 2.0f64.to_bits(),
-            InstructionData::UnaryIeee32 {
-                opcode: Opcode::F32const,
-                imm,
-            } => imm.bits() == 2.0f32.to_bits(),
-            _ => false,
-        },
-        _ => false,
-    }
-}
-
-/// `2.0 * x` becomes `x + x`, as LLVM makes it: the same value in every case (doubling
-/// is exact, `-0.0`, infinities and NaN included) in an add's latency instead of a
-/// multiply's, on a loop-carried chain (mandelbrot's `zi = 2.0 * zr * zi + ci`).
-/// Returns how many.
-pub fn doublings(func: &mut Function) -> usize {
-    let mut done = 0;
-    let mut pos = FuncCursor::new(func);
-    while pos.next_block().is_some() {
-        while let Some(inst) = pos.next_inst() {
-            let InstructionData::Binary {
-                opcode: Opcode::Fmul,
-                args: [a, b],
-            } = pos.func.dfg.insts[inst]
-            else {
-                continue;
-            };
-            let x = match (is_two(pos.func, a), is_two(pos.func, b)) {
-                (_, true) => a,
-                (true, false) => b,
-                (false, false) => continue,
-            };
-            pos.func.replace(inst).fadd(x, x);
-            done += 1;
-        }
-    }
-    done
-}
-
-/// The constant an `iconst` gives `v`, if one does.
-fn constant(func: &Function, v: Value) -> Option<i64> {
-    let dfg = &func.dfg;
-    match dfg.value_def(dfg.resolve_aliases(v)) {
-        ValueDef::Result(inst, _) => match dfg.insts[inst] {
-            InstructionData::UnaryImm {
-                opcode: Opcode::Iconst,
-                imm,
-            } => Some(imm.bits()),
-            _ => None,
-        },
+        ValueDef::Result(inst, _) => Some(dfg.insts[inst]),
         _ => None,
     }
 }
 
-/// `x * 3`, `x * 5` and `x * 9` (`i64`) become `x + (x << k)`, which x64 emits as one
-/// `lea` (1 cycle; `imul` takes 3): collatz's `3 * n + 1` is on its loop-carried chain.
-/// Returns how many.
-pub fn small_multipliers(func: &mut Function) -> usize {
+/// Whether `v` is the float constant 2.0 (`f64const` or `f32const`).
+fn is_two(func: &Function, v: Value) -> bool {
+    match definition(func, v) {
+        Some(InstructionData::UnaryIeee64 {
+            opcode: Opcode::F64const,
+            imm,
+        }) => imm.bits() == 2.0f64.to_bits(),
+        Some(InstructionData::UnaryIeee32 {
+            opcode: Opcode::F32const,
+            imm,
+        }) => imm.bits() == 2.0f32.to_bits(),
+        _ => false,
+    }
+}
+
+/// The multiplier 3, 5 or 9 an `iconst` gives `v`, if it does.
+fn small_multiplier(func: &Function, v: Value) -> Option<i64> {
+    match definition(func, v) {
+        Some(InstructionData::UnaryImm {
+            opcode: Opcode::Iconst,
+            imm,
+        }) => Some(imm.bits()).filter(|c| matches!(c, 3 | 5 | 9)),
+        _ => None,
+    }
+}
+
+/// Rewrites `func` in one walk; returns how many instructions changed.
+/// - `x * 3`, `x * 5` and `x * 9` (`i64`) become `x + (x << k)`, which x64 emits as one
+///   `lea` (1 cycle; `imul` takes 3): collatz's `3 * n + 1` is on its loop-carried chain.
+/// - `2.0 * x` becomes `x + x`, as LLVM makes it: the same value in every case (doubling
+///   is exact, `-0.0`, infinities and NaN included) in an add's latency instead of a
+///   multiply's, on a loop-carried chain (mandelbrot's `zi = 2.0 * zr * zi + ci`).
+pub fn rewrite(func: &mut Function) -> usize {
     let mut done = 0;
     let mut pos = FuncCursor::new(func);
     while pos.next_block().is_some() {
         while let Some(inst) = pos.next_inst() {
-            let InstructionData::Binary {
-                opcode: Opcode::Imul,
-                args: [a, b],
-            } = pos.func.dfg.insts[inst]
-            else {
+            let InstructionData::Binary { opcode, args: [a, b] } = pos.func.dfg.insts[inst] else {
                 continue;
             };
-            if pos.func.dfg.ctrl_typevar(inst) != types::I64 {
-                continue;
+            match opcode {
+                Opcode::Imul if pos.func.dfg.ctrl_typevar(inst) == types::I64 => {
+                    let small = |v| small_multiplier(pos.func, v);
+                    let (x, c) = match (small(a), small(b)) {
+                        (_, Some(c)) => (a, c),
+                        (Some(c), None) => (b, c),
+                        (None, None) => continue,
+                    };
+                    // Inserted before `inst`, which becomes the add.
+                    let t = pos.ins().ishl_imm_s(x, i64::from((c - 1).trailing_zeros()));
+                    pos.func.replace(inst).iadd(x, t);
+                }
+                Opcode::Fmul => {
+                    let x = match (is_two(pos.func, a), is_two(pos.func, b)) {
+                        (_, true) => a,
+                        (true, false) => b,
+                        (false, false) => continue,
+                    };
+                    pos.func.replace(inst).fadd(x, x);
+                }
+                _ => continue,
             }
-            let small = |v| constant(pos.func, v).filter(|c| matches!(c, 3 | 5 | 9));
-            let (x, c) = match (small(a), small(b)) {
-                (_, Some(c)) => (a, c),
-                (Some(c), None) => (b, c),
-                (None, None) => continue,
-            };
-            // Inserted before `inst`, which becomes the add.
-            let t = pos.ins().ishl_imm_s(x, i64::from((c - 1).trailing_zeros()));
-            pos.func.replace(inst).iadd(x, t);
             done += 1;
         }
     }
@@ -141,7 +123,7 @@ mod tests {
         b.ins().return_(&[acc]);
         b.seal_all_blocks();
         b.finalize(host_frontend());
-        let done = small_multipliers(&mut func);
+        let done = rewrite(&mut func);
         let left = func
             .layout
             .blocks()
@@ -174,7 +156,7 @@ mod tests {
         b.ins().return_(&[x4, y2]);
         b.seal_all_blocks();
         b.finalize(host_frontend());
-        assert_eq!(doublings(&mut func), 3);
+        assert_eq!(rewrite(&mut func), 3);
         let muls = func
             .layout
             .blocks()
