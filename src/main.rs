@@ -329,22 +329,32 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("nvm: internal error (this is a bug in nvm, please report it): {info}");
     }));
-    tune_malloc();
+    let arenas = tune_malloc();
     let cli = Cli::parse();
+    let placeholders = hold_arenas(arenas);
     let worker = std::thread::Builder::new()
         .stack_size(STACK_SIZE)
-        .spawn(move || run_cli(cli));
+        .spawn(move || {
+            // The first allocation attaches this thread to an arena: the main one, since
+            // the placeholders hold all the others (see `hold_arenas`).
+            drop(placeholders);
+            run_cli(cli)
+        });
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(101),
     }
 }
 
-/// glibc's allocator gives the worker thread an arena of its own that grows (and shrinks
-/// back) by `mprotect` in small steps: loading a 1,000-function program warm made 3,600
-/// such calls. One arena (the main thread only waits for the worker, so nothing contends
-/// for it), grown by 4 MiB at a time, makes them a handful; pages reserved but never
-/// touched cost no memory.
+/// glibc's allocator serves threads from a bounded number of arenas, each with its own
+/// lock. The running thread, the compile threads (`--tier=jit`, `nvm build`) and the
+/// `prange` workers all allocate hard (Cranelift most of all), so each gets an arena of its
+/// own: with one arena for all, the 20,000-function program spent a quarter of its time
+/// waiting for that lock (7.2 s → 4.5 s wall, BENCHMARKS.md). Returns the arena limit.
+///
+/// The running thread must have the main arena (see `hold_arenas`): it grows by
+/// `M_TOP_PAD` (4 MiB) at a time, where another arena grows by `mprotect` in steps of
+/// each request, which made `array_expr`'s large arrays 7% slower.
 ///
 /// Setting any of these turns off glibc's dynamic mmap threshold, which would otherwise
 /// rise to the size of freed large blocks (up to 32 MiB) so that an array made again and
@@ -352,16 +362,45 @@ fn main() -> ExitCode {
 /// each of its pages a fault on first write (a 250 x 250 `dot` spent more time faulting
 /// than multiplying). So the threshold is set to that 32 MiB maximum and the trim
 /// threshold to twice it, as the dynamic rule would.
-fn tune_malloc() {
+fn tune_malloc() -> usize {
+    // The main arena (the running thread's) and one per core.
+    let arenas = std::thread::available_parallelism().map_or(1, |n| n.get()) + 1;
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters; called before any other thread
     // exists.
     unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_ARENA_MAX, arenas.min(64) as libc::c_int);
         libc::mallopt(libc::M_TOP_PAD, 4 << 20);
         libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
     }
+    arenas
+}
+
+/// Threads that each make one of the `arenas - 1` arenas besides the main one and hold it
+/// until the returned value is dropped. A thread takes an arena at its first allocation:
+/// a new one while there are fewer than the limit, else the first unlocked one from the
+/// main arena on, else one freed by a thread that ended. So the running thread, started
+/// while these hold the others, gets the main arena (the main thread only waits for it),
+/// and the compile threads and workers started later get the arenas these leave free.
+/// glibc behaviour, not a contract: elsewhere this only costs a few idle threads.
+fn hold_arenas(arenas: usize) -> Vec<std::sync::mpsc::Sender<()>> {
+    let mut holds = Vec::new();
+    for _ in 1..arenas {
+        let (made_tx, made_rx) = std::sync::mpsc::channel::<()>();
+        let (hold_tx, hold_rx) = std::sync::mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                drop(std::hint::black_box(vec![0u8; 64]));
+                let _ = made_tx.send(());
+                let _ = hold_rx.recv();
+            });
+        if spawned.is_ok() && made_rx.recv().is_ok() {
+            holds.push(hold_tx);
+        }
+    }
+    holds
 }
 
 fn run_cli(cli: Cli) -> u8 {

@@ -126,6 +126,10 @@ fn stats_count_specializations_per_tier_in_text_and_json() {
         assert_eq!(stats.num("interpreted"), interpreted, "{tier}: {stats:?}");
         assert_eq!(stats.num("compiled"), compiled, "{tier}: {stats:?}");
         assert_eq!(compiled > 0.0, stats.num("compile_ms") > 0.0);
+        // The run waits for its first function's code at least; never longer than it ran.
+        let waited = stats.num("compile_wait_ms");
+        assert_eq!(compiled > 0.0, waited > 0.0, "{tier}: {stats:?}");
+        assert!(waited <= stats.num("wall_ms"), "{tier}: {stats:?}");
         assert_eq!(stats.field("not_compiled"), "[]");
         assert!(stats.num("wall_ms") > 0.0);
     }

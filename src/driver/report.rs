@@ -122,6 +122,7 @@ struct StatsJson<'a> {
     image: Option<&'static str>,
     /// The program's pack of native code: `"hit"`, `"miss"` or `null` (none looked for).
     pack: Option<&'static str>,
+    compile_wait_ms: f64,
 }
 
 #[derive(Serialize)]
@@ -161,6 +162,7 @@ pub fn stats_json(s: &vm::Stats, wall: std::time::Duration) -> String {
             .collect(),
         image: s.image,
         pack: h.pack,
+        compile_wait_ms: ms(s.compile_wait_ns as f64),
     };
     serde_json::to_string(&j).expect("plain data serializes")
 }
@@ -185,6 +187,7 @@ mod tests {
                 pack: Some("hit"),
             }),
             native_ns: 6_738_400,
+            compile_wait_ns: 2_500_000,
             native_bytes: 5280,
             not_compiled: vec![("f(i64)".into(), "a \"quoted\" \\ reason\n\u{1}".into())],
             image: Some("hit"),
@@ -211,6 +214,7 @@ mod tests {
             "not_compiled",
             "image",
             "pack",
+            "compile_wait_ms",
         ];
         let obj = v.as_object().expect("an object");
         assert_eq!(obj.len(), keys.len(), "{text}");
@@ -225,6 +229,7 @@ mod tests {
         assert_eq!(v["interpreted"], 2);
         assert_eq!(v["compiled"], 2);
         assert_eq!(v["heap"], true);
+        assert_eq!(v["compile_wait_ms"], 2.5);
         assert_eq!(v["heap_bytes_loaded"], 100);
         assert_eq!(v["heap_load_ms"], 1.235);
         assert_eq!(v["compile_ms"], 6.738);

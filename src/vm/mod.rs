@@ -73,8 +73,12 @@ pub struct Stats {
     pub loaded: u64,
     /// The code heap's counters (when there is a heap).
     pub heap: Option<crate::heap::HeapStats>,
-    /// Time spent in Cranelift, and the machine code it produced.
+    /// Time spent in Cranelift, whichever thread ran it.
     pub native_ns: u64,
+    /// Time the running thread spent compiling, or waiting for a compile thread's code:
+    /// what the run itself lost to compilation (less than `native_ns` when compile threads
+    /// worked ahead, and the difference between wall time and the program's own time).
+    pub compile_wait_ns: u64,
     /// Bytes of machine code installed (compiled or loaded).
     pub native_bytes: u64,
     /// Specializations Cranelift could not compile, with the reason (they stay interpreted).
@@ -443,6 +447,17 @@ impl<'p> Vm<'p> {
     /// Compiles `bc`, slot `slot`'s bytecode: the compile threads' result if it was
     /// queued for them, else compiled here.
     fn compile(&mut self, slot: FuncId, bc: &CompiledFn) -> Result<crate::jit::Compiled, JitError> {
+        let start = Instant::now();
+        let r = self.compile_here_or_take(slot, bc);
+        self.stats.compile_wait_ns += start.elapsed().as_nanos() as u64;
+        r
+    }
+
+    fn compile_here_or_take(
+        &mut self,
+        slot: FuncId,
+        bc: &CompiledFn,
+    ) -> Result<crate::jit::Compiled, JitError> {
         self.jit()?;
         let jit = self.jit.as_mut().expect("just made");
         if let Some((pool, _)) = &self.pool {
