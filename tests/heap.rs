@@ -310,9 +310,10 @@ fn remove_packs(d: &TempDir) {
 /// What a run's `--stats=json` says of the program's pack.
 fn pack_state(r: &Output) -> String {
     let line = r.stats_line();
-    line.split("\"pack\":")
-        .nth(1)
-        .map_or("?".into(), |v| v.trim_end_matches('}').to_string())
+    serde_json::from_str::<serde_json::Value>(line)
+        .ok()
+        .and_then(|v| v.get("pack").map(|p| p.to_string()))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// Damages every entry with `f`, then checks the next run warns, rebuilds and is right.

@@ -44,7 +44,9 @@ fn unrolled(start: &Expr, end: &Expr, step: Option<&Expr>, body: &[Stmt]) -> Opt
 }
 
 pub(super) fn lower(prog: &Program, id: FuncId) -> Result<CompiledFn, BytecodeError> {
-    let func = &prog.funcs[id as usize];
+    // Tail self-calls become a loop before lowering, so both tiers run the same body.
+    let looped = crate::ir::accumulate::rewrite(&prog.funcs[id as usize], id);
+    let func = looped.as_ref().unwrap_or(&prog.funcs[id as usize]);
     let mut c = FnCompiler {
         prog,
         code: Vec::new(),
@@ -1432,5 +1434,95 @@ fn elem_of(t: &Type) -> Prim {
     match t {
         Type::Array(p, _) => *p,
         other => unreachable!("element access on {other}"),
+    }
+}
+
+#[cfg(test)]
+/// `ir::accumulate`'s rewrite, on functions checked from source (the `ir` layer cannot
+/// reach the checker).
+mod tail_self_call_tests {
+    use crate::ir::accumulate::rewrite;
+    use crate::ir::{Expr, ExprKind, Func, FuncId, Stmt};
+
+    fn func(src: &str, name: &str) -> (Func, FuncId) {
+        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
+        let prog = crate::types::check_program(&loaded).expect("checks");
+        let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).expect("function");
+        (prog.funcs[id].clone(), id as FuncId)
+    }
+
+    fn rewritten(src: &str, name: &str) -> Option<Func> {
+        let (f, id) = func(src, name);
+        rewrite(&f, id)
+    }
+
+    /// Self-calls left in the body.
+    fn self_calls(stmts: &[Stmt], me: FuncId) -> usize {
+        let mut n = 0;
+        for s in stmts {
+            n += match s {
+                Stmt::Return(Some(e)) | Stmt::Assign(_, e) | Stmt::Expr(e) => calls_in(e, me),
+                Stmt::If(c, a, b) => calls_in(c, me) + self_calls(a, me) + self_calls(b, me),
+                Stmt::While(c, b) => calls_in(c, me) + self_calls(b, me),
+                Stmt::ForRange { body, .. } => self_calls(body, me),
+                _ => 0,
+            };
+        }
+        n
+    }
+
+    fn calls_in(e: &Expr, me: FuncId) -> usize {
+        match &e.kind {
+            ExprKind::Call(f, args) => {
+                usize::from(*f == me) + args.iter().map(|a| calls_in(a, me)).sum::<usize>()
+            }
+            ExprKind::Binary(_, a, b) => calls_in(a, me) + calls_in(b, me),
+            _ => 0,
+        }
+    }
+
+    #[test]
+    fn fib_keeps_one_call_and_loops_with_an_accumulator() {
+        let src = "fn fib(n: i64) -> i64 { if n < 2 { return n; } return fib(n - 1) + fib(n - 2); }\nprint(fib(10));";
+        let (f, id) = func(src, "fib");
+        assert_eq!(self_calls(&f.body, id), 2);
+        let r = rewrite(&f, id).expect("rewritten");
+        assert_eq!(self_calls(&r.body, id), 1, "{:?}", r.body);
+        // `<acc>` and one temporary for `n`, after the function's own locals.
+        assert_eq!(r.locals.len(), f.locals.len() + 2);
+        assert_eq!(r.params, f.params);
+        assert!(matches!(r.body[0], Stmt::Assign(acc, Expr { kind: ExprKind::Int(0), .. }) if acc as usize == f.locals.len()));
+        assert!(matches!(&r.body[1], Stmt::While(c, _) if matches!(c.kind, ExprKind::Bool(true))));
+    }
+
+    #[test]
+    fn products_start_from_one_and_plain_tail_calls_need_no_accumulator() {
+        let fact = "fn fact(n: i64) -> i64 { if n < 2 { return 1; } return n * fact(n - 1); }\nprint(fact(5));";
+        let r = rewritten(fact, "fact").expect("rewritten");
+        assert!(matches!(r.body[0], Stmt::Assign(_, Expr { kind: ExprKind::Int(1), .. })));
+        let halve = "fn h(x: f64, k: i64) -> f64 { if k == 0 { return x; } return h(x / 2.0, k - 1); }\nprint(h(1.0, 3));";
+        let (f, id) = func(halve, "h");
+        let r = rewrite(&f, id).expect("rewritten");
+        assert_eq!(r.locals.len(), f.locals.len() + 2, "two temporaries, no accumulator");
+        assert_eq!(r.body.len(), 1);
+        assert_eq!(self_calls(&r.body, id), 0);
+    }
+
+    #[test]
+    fn calls_evaluated_before_other_operands_or_in_loops_stay_calls() {
+        for (src, name) in [
+            // The self-call is the left operand: it runs before `n` is added.
+            ("fn l(n: i64) -> i64 { if n == 0 { return 1; } return l(n - 1) + n; }\nprint(l(3));", "l"),
+            // Float sums are not associative.
+            ("fn s(n: i64) -> f64 { if n == 0 { return 0.0; } return 0.5 + s(n - 1); }\nprint(s(3));", "s"),
+            // Inside a loop, `continue` would be the loop's.
+            ("fn w(n: i64) -> i64 { while n > 0 { return w(n - 1); } return 0; }\nprint(w(3));", "w"),
+            // Subtraction does not accumulate.
+            ("fn d(n: i64) -> i64 { if n == 0 { return 0; } return n - d(n - 1); }\nprint(d(3));", "d"),
+            // No result: nothing to rewrite.
+            ("fn u(n: i64) { if n > 0 { u(n - 1); } }\nu(3);", "u"),
+        ] {
+            assert!(rewritten(src, name).is_none(), "{src}");
+        }
     }
 }

@@ -10,6 +10,7 @@
 //!   indirection table: a tier calls through the slot, never into a callee's body.
 //! - The IR knows no AST and no tier.
 
+pub mod accumulate;
 pub mod effects;
 pub mod print;
 

@@ -2327,12 +2327,31 @@ impl Gen {
                 args.push(s);
             }
             let rt = self.subst_dims(&ret, &map);
-            self.line(&format!("let {r} = {name}({});", args.join(", ")));
-            self.declare(&r, rt, true);
-            let n = self.rng.range(0, 3) as usize;
-            self.block_flat(n);
-            let e = self.expr(&ret, 2).unwrap_or(base.clone());
-            self.line(&format!("return {e};"));
+            let call = format!("{name}({})", args.join(", "));
+            if self.rng.chance(0.3) {
+                // A self-call in tail position (run as a loop, `ir::accumulate`):
+                // `return f(..)`, or for `i64` `return e + f(..)` / `return e * f(..)`.
+                let n = self.rng.range(0, 3) as usize;
+                self.block_flat(n);
+                let e = match ret {
+                    Ty::I if self.rng.chance(0.7) => self.expr(&ret, 2),
+                    _ => None,
+                };
+                match e {
+                    Some(e) => {
+                        let op = if self.rng.chance(0.7) { "+" } else { "*" };
+                        self.line(&format!("return ({e}) {op} {call};"));
+                    }
+                    None => self.line(&format!("return {call};")),
+                }
+            } else {
+                self.line(&format!("let {r} = {call};"));
+                self.declare(&r, rt, true);
+                let n = self.rng.range(0, 3) as usize;
+                self.block_flat(n);
+                let e = self.expr(&ret, 2).unwrap_or(base.clone());
+                self.line(&format!("return {e};"));
+            }
             if !base_first {
                 self.indent -= 1;
                 self.line("}");
