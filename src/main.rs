@@ -336,7 +336,9 @@ fn main() -> ExitCode {
         .stack_size(STACK_SIZE)
         .spawn(move || {
             // The first allocation attaches this thread to an arena: the main one, since
-            // the placeholders hold all the others (see `hold_arenas`).
+            // the placeholders hold all the others (see `hold_arenas`). Only then are
+            // they let go, leaving their arenas to the threads started later.
+            drop(std::hint::black_box(Box::new(0u64)));
             drop(placeholders);
             run_cli(cli)
         });
@@ -379,13 +381,17 @@ fn tune_malloc() -> usize {
 
 /// Threads that each make one of the `arenas - 1` arenas besides the main one and hold it
 /// until the returned value is dropped. A thread takes an arena at its first allocation:
-/// a new one while there are fewer than the limit, else the first unlocked one from the
-/// main arena on, else one freed by a thread that ended. So the running thread, started
-/// while these hold the others, gets the main arena (the main thread only waits for it),
-/// and the compile threads and workers started later get the arenas these leave free.
-/// glibc behaviour, not a contract: elsewhere this only costs a few idle threads.
+/// one a thread that ended left free, else a new one while there are fewer than the limit,
+/// else the first unlocked one from the main arena on. So the running thread, making its
+/// first allocation while these hold all the others, gets the main arena (the main thread
+/// only waits for it), and the compile threads and workers started later get the arenas
+/// these leave free. glibc's behaviour, not a contract: were it to change, this would cost
+/// a few idle threads at start-up and nothing else.
 fn hold_arenas(arenas: usize) -> Vec<std::sync::mpsc::Sender<()>> {
     let mut holds = Vec::new();
+    if !cfg!(all(target_os = "linux", target_env = "gnu")) {
+        return holds;
+    }
     for _ in 1..arenas {
         let (made_tx, made_rx) = std::sync::mpsc::channel::<()>();
         let (hold_tx, hold_rx) = std::sync::mpsc::channel::<()>();
