@@ -10,7 +10,9 @@ Builds nvm in release mode, then for each kernel in benches/kernels/ runs, inter
   python       python3 NAME.py N            (plain CPython, or NumPy for array kernels)
   numba        python3 NAME.py --numba N    (the same Python with numba.njit, cache=False)
 
-plus, not timed as a column, `python3 NAME.py --numba --compile-time N`, which reports
+plus, not shown as a column of the first table, the steady state of each: `nvm run
+--cache-dir D --tier=jit --stats=json NAME.nk N` with D filled by one cold run first (a warm
+run: nothing parsed, checked or compiled), and `python3 NAME.py --numba --compile-time N`, which reports
 Numba's compile time and the run time of a warm call on stderr. Keeps the minimum
 whole-process wall time of N repeats of each, checks that all print the same first line
 (numbers compared with a relative tolerance), and writes BENCHMARKS.md.
@@ -36,6 +38,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,9 +81,10 @@ FLAVOUR_LABEL = {"cpython": "CPython", "numpy": "NumPy", "cpython+numpy": "CPyth
 CONFIGS = [("jit", "nvm jit"), ("auto", "nvm auto"), ("interp", "nvm interp"), ("py", "CPython / NumPy"), ("numba", "Numba")]
 NVM_CONFIGS = ("jit", "auto", "interp")
 NVM_EMPTY = "nvm (empty program)"
+NVM_EMPTY_WARM = "nvm (empty program, warm)"
 
 # Targets for the native tier (see "How to read this" in the report).
-TARGET_NUMBA = 1.2  # nvm jit run <= 1.2 x Numba's warm call, every kernel (issue 15)
+TARGET_NUMBA = 1.2  # nvm warm run <= 1.2 x Numba's warm call, every kernel (issue 15)
 TARGET_COMPILE = 10.0  # Numba compile time >= 10 x nvm's
 TARGET_AUTO = 2.0  # nvm auto time <= 2 x nvm jit's
 
@@ -196,7 +200,7 @@ def fmt_ratio(r):
     return "—" if r is None else f"{r:.2f}"
 
 
-def commands(name, n, numba):
+def commands(name, n, numba, cache_dir=None):
     nk = os.path.join(KERNELS_DIR, name + ".nk")
     py = os.path.join(KERNELS_DIR, name + ".py")
     cmds = {
@@ -205,6 +209,10 @@ def commands(name, n, numba):
         "interp": [NVM, "run", "--no-cache", "--tier=interp", nk, str(n)],
         "py": [sys.executable, py, str(n)],
     }
+    if cache_dir is not None:
+        # The steady state: the code heap filled by one cold run (see `bench`), so a run
+        # parses, checks and compiles nothing.
+        cmds["warm"] = [NVM, "run", "--cache-dir", cache_dir, "--tier=jit", "--stats=json", nk, str(n)]
     if numba:
         cmds["numba"] = [sys.executable, py, "--numba", str(n)]
         cmds["numba_compile"] = [sys.executable, py, "--numba", "--compile-time", str(n)]
@@ -213,7 +221,14 @@ def commands(name, n, numba):
 
 def bench(name, n, repeat, numba, timeout):
     """Run every configuration `repeat` times, interleaved; one result dict per configuration."""
-    cmds = commands(name, n, numba)
+    with tempfile.TemporaryDirectory(prefix="nvm-bench-heap-") as cache_dir:
+        return bench_in(name, n, repeat, numba, timeout, cache_dir)
+
+
+def bench_in(name, n, repeat, numba, timeout, cache_dir):
+    cmds = commands(name, n, numba, cache_dir)
+    # Fill the code heap and the run image for the warm runs.
+    run_once(cmds["warm"], timeout)
     res = {key: {"times": [], "out": None, "error": None, "stats": []} for key in cmds}
     for _ in range(repeat):
         for key, cmd in cmds.items():
@@ -232,7 +247,7 @@ def bench(name, n, repeat, numba, timeout):
     return res
 
 
-def summarize(name, flavour, kind, n, what, res, nvm_startup):
+def summarize(name, flavour, kind, n, what, res, nvm_startup, warm_startup):
     """The numbers the report shows for one kernel, from bench()'s raw results."""
     row = {"name": name, "flavour": flavour, "kind": kind, "size": n, "what": what}
     for key, _ in CONFIGS:
@@ -259,7 +274,15 @@ def summarize(name, flavour, kind, n, what, res, nvm_startup):
     waited_ms = [w for w in waited_ms if isinstance(w, (int, float))]
     row["nvm_compile_ms"] = min(compile_ms) if compile_ms and not jit["error"] else None
     if row["nvm_compile_ms"] is not None and len(waited_ms) == len(jit["times"]):
-        row["nvm_exec"] = max(min(t - c / 1e3 for t, c in zip(jit["times"], waited_ms)) - (nvm_startup or 0.0), 0.0)
+        row["nvm_exec_cold"] = max(min(t - c / 1e3 for t, c in zip(jit["times"], waited_ms)) - (nvm_startup or 0.0), 0.0)
+    else:
+        row["nvm_exec_cold"] = None
+    # The steady state: a warm run (nothing parsed, checked or compiled: every function's
+    # code from the code heap) less a warm run of an empty program.
+    warm = res.get("warm")
+    warm_ok = warm and not warm["error"] and warm["stats"] and all(s.get("compiled") == 0 for s in warm["stats"])
+    if warm_ok and warm_startup is not None and row["nvm_compile_ms"] is not None:
+        row["nvm_exec"] = max(warm["time"] - warm_startup, 0.0)
     else:
         row["nvm_exec"] = None
     row["jit_compiled"] = jit["stats"][-1].get("compiled") if jit["stats"] else None
@@ -279,8 +302,8 @@ def summarize(name, flavour, kind, n, what, res, nvm_startup):
             row[key] = None
     if "auto" in row["mismatch"]:
         row["auto_compiled"] = None
-    if "jit" in row["mismatch"]:
-        row["nvm_compile_ms"] = row["nvm_exec"] = None
+    if "jit" in row["mismatch"] or "warm" in row["mismatch"]:
+        row["nvm_compile_ms"] = row["nvm_exec"] = row["nvm_exec_cold"] = None
     if "numba_compile" in row["mismatch"]:
         row["numba_compile_ms"] = row["numba_exec"] = None
     return row
@@ -291,8 +314,12 @@ def measure_startup(repeat, numba, timeout):
     with tempfile.NamedTemporaryFile("w", suffix=".nk", delete=False) as f:
         f.write("fn main(n: i64) { }\n")
         empty = f.name
+    heap = tempfile.mkdtemp(prefix="nvm-bench-heap-")
+    warm_empty = [NVM, "run", "--cache-dir", heap, "--tier=jit", empty, "0"]
+    run_once(warm_empty, timeout)
     probes = {
         NVM_EMPTY: [NVM, "run", "--no-cache", "--tier=interp", empty, "0"],
+        NVM_EMPTY_WARM: warm_empty,
         "python3": [sys.executable, "-c", "pass"],
         "python3 + import numpy": [sys.executable, "-c", "import numpy"],
     }
@@ -307,6 +334,7 @@ def measure_startup(repeat, numba, timeout):
                     best[label] = min(dt, best.get(label, dt))
     finally:
         os.unlink(empty)
+        shutil.rmtree(heap, ignore_errors=True)
     return best
 
 
@@ -370,7 +398,7 @@ def main():
         n = qsize if args.quick else size
         print(f"  {name:<14} n={n:<10} ", end="", flush=True)
         res = bench(name, n, repeat, numba, args.timeout)
-        row = summarize(name, flavour, kind, n, what, res, startup.get(NVM_EMPTY))
+        row = summarize(name, flavour, kind, n, what, res, startup.get(NVM_EMPTY), startup.get(NVM_EMPTY_WARM))
         results.append(row)
         cells = "  ".join(f"{key} {fmt_time(row[key]) if row[key] else cell_error(row, key, numba)}" for key, _ in CONFIGS)
         status = "MISMATCH " + ",".join(row["mismatch"]) if row["mismatch"] else ("ok" if row["checked"] else "FAILED")
@@ -434,7 +462,7 @@ def verdicts(results, quick):
 
     out.append(
         f"- **Native tier within {TARGET_NUMBA}x of Numba's steady state on every kernel** "
-        "(nvm jit run vs a warm Numba call, the `verdict` column of the second table): "
+        "(nvm warm run vs a warm Numba call, the `verdict` column of the second table): "
         + judge(results, steady_ratio, lambda v: v <= TARGET_NUMBA, lambda v: f"nvm {v:.2f}x Numba's time")
         + " For comparison, whole process (numba/jit column, which charges Numba its import and compile): "
         + judge(results, lambda r: ratio(r["jit"], r["numba"]), lambda v: v <= TARGET_NUMBA, lambda v: f"nvm {v:.2f}x Numba's time")
@@ -522,18 +550,20 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     L.append("## Compile time and steady-state speed")
     L.append("")
     L.append(
-        "nvm: `compile_ms` and the function counts from `--stats=json` of the `--tier=jit` runs; "
-        "\"run\" is a jit run's wall time minus the time it waited for native code (`compile_wait_ms`: "
-        "compile threads overlap the run) and minus the startup of an empty "
-        "program (above), an estimate of the time spent running the kernel. Numba: `NAME.py --numba --compile-time N` calls the kernel twice in one process; "
-        "compile = first call minus second call, run = the second (warm) call."
+        "nvm: `compile_ms` and the function counts from `--stats=json` of the `--tier=jit` runs. "
+        "\"nvm warm run\", the steady state: the wall time of a warm run (`nvm run --cache-dir D --tier=jit`, "
+        "the code heap filled by one cold run before, so the run parses, checks and compiles nothing) minus a warm run "
+        "of an empty program (above). \"cold run\": a jit run's wall time minus the time it waited for native code "
+        "(`compile_wait_ms`) and minus the startup of an empty program, which still holds the compile threads' "
+        "competition for the cores and parsing and checking. Numba: `NAME.py --numba --compile-time N` calls the kernel twice in one process; "
+        "compile = first call minus second call, run = the second (warm) call. The verdict compares the warm run."
     )
     L.append("")
     L.append(
-        "| kernel | jit: compiled / interpreted fns | nvm compile | Numba compile | Numba / nvm compile | nvm jit run | Numba warm run | nvm / Numba run "
+        "| kernel | jit: compiled / interpreted fns | nvm compile | Numba compile | Numba / nvm compile | nvm cold run | nvm warm run | Numba warm run | nvm / Numba run "
         f"| verdict (<= {TARGET_NUMBA}x) | auto: compiled fns |"
     )
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|")
     for r in results:
         fns = "—" if r["jit_compiled"] is None else f"{r['jit_compiled']} / {r['jit_interpreted'] if r['jit_interpreted'] is not None else '?'}"
         numba_compile = fmt_ms(r["numba_compile_ms"]) if numba else "not installed"
@@ -542,6 +572,7 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
         L.append(
             f"| `{r['name']}` | {fns} | {fmt_ms(r['nvm_compile_ms'])} | {numba_compile} | "
             f"{fmt_ratio(ratio(r['numba_compile_ms'], r['nvm_compile_ms']))} | "
+            f"{fmt_ms(r['nvm_exec_cold'] * 1e3 if r.get('nvm_exec_cold') is not None else None)} | "
             f"{fmt_ms(r['nvm_exec'] * 1e3 if r['nvm_exec'] is not None else None)} | "
             f"{fmt_ms(r['numba_exec'] * 1e3 if r['numba_exec'] is not None else None)} | "
             f"{fmt_ratio(steady_ratio(r))} | {steady_verdict(r)} | "
@@ -621,7 +652,7 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     L.append("")
     L.append(
         f"The targets (issue 15): nvm's native tier within {TARGET_NUMBA}x of Numba on every kernel "
-        "(judged on steady-state time, nvm jit run vs Numba's warm call, since whole-process time "
+        "(judged on steady-state time, nvm warm run vs Numba's warm call, since whole-process time "
         f"charges Numba for its import and compile), nvm's compile time at least {TARGET_COMPILE:.0f}x lower than Numba's (from "
         f"`--stats=json`; Numba's is measured as first call minus warm call), and `auto` within "
         f"{TARGET_AUTO:.0f}x of `jit`. The verdicts above are computed from this run's numbers. "
