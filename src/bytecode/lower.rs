@@ -1459,26 +1459,10 @@ mod tail_self_call_tests {
     /// Self-calls left in the body.
     fn self_calls(stmts: &[Stmt], me: FuncId) -> usize {
         let mut n = 0;
-        for s in stmts {
-            n += match s {
-                Stmt::Return(Some(e)) | Stmt::Assign(_, e) | Stmt::Expr(e) => calls_in(e, me),
-                Stmt::If(c, a, b) => calls_in(c, me) + self_calls(a, me) + self_calls(b, me),
-                Stmt::While(c, b) => calls_in(c, me) + self_calls(b, me),
-                Stmt::ForRange { body, .. } => self_calls(body, me),
-                _ => 0,
-            };
-        }
+        crate::ir::walk(stmts, &mut |_| {}, &mut |e| {
+            n += usize::from(matches!(e.kind, ExprKind::Call(f, _) if f == me));
+        });
         n
-    }
-
-    fn calls_in(e: &Expr, me: FuncId) -> usize {
-        match &e.kind {
-            ExprKind::Call(f, args) => {
-                usize::from(*f == me) + args.iter().map(|a| calls_in(a, me)).sum::<usize>()
-            }
-            ExprKind::Binary(_, a, b) => calls_in(a, me) + calls_in(b, me),
-            _ => 0,
-        }
     }
 
     #[test]

@@ -86,14 +86,12 @@ struct Found {
 fn scan(stmts: &[Stmt], me: FuncId, int: bool, found: &mut Found) {
     for s in stmts {
         match s {
-            Stmt::Return(Some(e)) => match &e.kind {
-                ExprKind::Call(f, _) if *f == me => found.tail = true,
-                ExprKind::Binary(op @ (BinOp::Add | BinOp::Mul), _, b)
-                    if int && is_self_call(b, me) =>
-                {
-                    found.op.get_or_insert(*op);
+            Stmt::Return(Some(e)) => match tail_form(e, me, int) {
+                Some(None) => found.tail = true,
+                Some(Some(op)) => {
+                    found.op.get_or_insert(op);
                 }
-                _ => {}
+                None => {}
             },
             Stmt::If(_, a, b) => {
                 scan(a, me, int, found);
@@ -104,8 +102,17 @@ fn scan(stmts: &[Stmt], me: FuncId, int: bool, found: &mut Found) {
     }
 }
 
-fn is_self_call(e: &Expr, me: FuncId) -> bool {
-    matches!(&e.kind, ExprKind::Call(f, _) if *f == me)
+/// Whether a returned `e` is a tail self-call of `me`: `Some(None)` for `f(x)`,
+/// `Some(Some(op))` for `a + f(x)` / `a * f(x)` when the result accumulates (`int`).
+fn tail_form(e: &Expr, me: FuncId, int: bool) -> Option<Option<BinOp>> {
+    let is_self_call = |e: &Expr| matches!(&e.kind, ExprKind::Call(f, _) if *f == me);
+    match &e.kind {
+        ExprKind::Call(..) if is_self_call(e) => Some(None),
+        ExprKind::Binary(op @ (BinOp::Add | BinOp::Mul), _, b) if int && is_self_call(b) => {
+            Some(Some(*op))
+        }
+        _ => None,
+    }
 }
 
 struct Rewriter<'a> {
@@ -123,52 +130,52 @@ impl Rewriter<'_> {
         for s in stmts {
             match s {
                 Stmt::Return(Some(e)) => self.ret(e, depth, &mut out),
-                Stmt::If(c, a, b) => {
-                    out.push(Stmt::If(c, self.block(a, depth), self.block(b, depth)))
+                mut s => {
+                    self.nested(&mut s, depth);
+                    out.push(s);
                 }
-                Stmt::While(c, body) => out.push(Stmt::While(c, self.block(body, depth + 1))),
-                Stmt::ForRange {
-                    var,
-                    start,
-                    end,
-                    step,
-                    body,
-                    span,
-                } => out.push(Stmt::ForRange {
-                    var,
-                    start,
-                    end,
-                    step,
-                    body: self.block(body, depth + 1),
-                    span,
-                }),
-                other => out.push(other),
             }
         }
         out
     }
 
-    fn ret(&self, e: Expr, depth: usize, out: &mut Vec<Stmt>) {
-        if depth == 0 {
-            match e.kind {
-                ExprKind::Call(f, args) if f == self.me => return self.again(args, out),
-                ExprKind::Binary(op, a, b)
-                    if self.acc.is_some_and(|(_, o)| o == op) && is_self_call(&b, self.me) =>
-                {
-                    let (acc, _) = self.acc.expect("checked");
-                    let ExprKind::Call(_, args) = b.kind else {
-                        unreachable!("checked")
-                    };
-                    out.push(Stmt::Assign(acc, self.fold(op, *a)));
-                    return self.again(args, out);
-                }
-                kind => {
-                    let e = Expr { kind, ..e };
-                    return out.push(Stmt::Return(Some(self.finish(e))));
-                }
+    /// The blocks nested in `s`, rewritten in place.
+    fn nested(&self, s: &mut Stmt, depth: usize) {
+        match s {
+            Stmt::If(_, a, b) => {
+                *a = self.block(std::mem::take(a), depth);
+                *b = self.block(std::mem::take(b), depth);
             }
+            Stmt::While(_, body) | Stmt::ForRange { body, .. } => {
+                *body = self.block(std::mem::take(body), depth + 1);
+            }
+            _ => {}
         }
-        out.push(Stmt::Return(Some(self.finish(e))));
+    }
+
+    /// `return e`: the body again if `e` is a tail self-call this function folds (outside
+    /// loops), else `return acc ⊕ e`.
+    fn ret(&self, e: Expr, depth: usize, out: &mut Vec<Stmt>) {
+        let folded = self.acc.map(|(_, op)| op);
+        let again = match tail_form(&e, self.me, folded.is_some()) {
+            Some(None) => true,
+            Some(op) => op == folded,
+            None => false,
+        };
+        if depth > 0 || !again {
+            return out.push(Stmt::Return(Some(self.finish(e))));
+        }
+        match e.kind {
+            ExprKind::Call(_, args) => self.again(args, out),
+            ExprKind::Binary(op, a, b) => {
+                let (ExprKind::Call(_, args), Some((acc, _))) = (b.kind, self.acc) else {
+                    unreachable!("a tail form with an accumulator")
+                };
+                out.push(Stmt::Assign(acc, self.fold(op, *a)));
+                self.again(args, out)
+            }
+            _ => unreachable!("a tail form"),
+        }
     }
 
     /// The parameters set to `args` (all evaluated first), then the body again.

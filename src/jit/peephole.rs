@@ -124,13 +124,16 @@ mod tests {
         b.seal_all_blocks();
         b.finalize(host_frontend());
         let done = rewrite(&mut func);
-        let left = func
-            .layout
+        (done, count(&func, Opcode::Imul))
+    }
+
+    /// The instructions of `func` with this opcode.
+    fn count(func: &Function, op: Opcode) -> usize {
+        func.layout
             .blocks()
             .flat_map(|blk| func.layout.block_insts(blk))
-            .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Imul)
-            .count();
-        (done, left)
+            .filter(|&i| func.dfg.insts[i].opcode() == op)
+            .count()
     }
 
     #[test]
@@ -157,13 +160,7 @@ mod tests {
         b.seal_all_blocks();
         b.finalize(host_frontend());
         assert_eq!(rewrite(&mut func), 3);
-        let muls = func
-            .layout
-            .blocks()
-            .flat_map(|blk| func.layout.block_insts(blk))
-            .filter(|&i| func.dfg.insts[i].opcode() == Opcode::Fmul)
-            .count();
-        assert_eq!(muls, 1, "only the multiply by 3.0 is left");
+        assert_eq!(count(&func, Opcode::Fmul), 1, "only the multiply by 3.0 is left");
     }
 
     #[test]
