@@ -9,7 +9,7 @@
 use crate::diag::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax;
-use crate::syntax::ast::{Item, Module};
+use crate::syntax::ast::{Item, Module, ScriptBody};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -166,6 +166,20 @@ pub enum ModuleSource {
 }
 
 impl Loaded {
+    /// Takes the script's top-level statements out, in order, and leaves its imports,
+    /// constants and functions (at new positions: take them before checking).
+    pub fn take_script_statements(&mut self) -> ScriptBody {
+        let items = &mut self.modules[self.script].ast.items;
+        let mut body = Vec::new();
+        for item in std::mem::take(items) {
+            match item {
+                Item::Stmt(s) => body.push(s),
+                other => items.push(other),
+            }
+        }
+        body
+    }
+
     /// The module added under `name` (from text or a file, not the standard library's),
     /// if any.
     pub fn module_named(&self, name: &str) -> Option<ModuleId> {

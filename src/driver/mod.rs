@@ -274,8 +274,8 @@ pub fn check_file_keeping_ast(
 fn check_loaded_keeping_ast(
     loaded: Result<Loaded, (SourceMap, Vec<Diagnostic>)>,
 ) -> Result<(Checked, Vec<loader::LoadedModule>), Failure> {
-    let loaded = loaded.map_err(|(sm, d)| Failure::Compile(CompileError::new(&sm, d)))?;
-    match crate::types::check_program(&loaded) {
+    let mut loaded = loaded.map_err(|(sm, d)| Failure::Compile(CompileError::new(&sm, d)))?;
+    match crate::types::check_program_taking_script(&mut loaded) {
         Ok(program) => Ok((
             Checked {
                 sources: loaded.sources,

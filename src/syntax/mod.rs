@@ -227,10 +227,10 @@ mod tests {
 
     fn stmt_expr(src: &str) -> ExprKind {
         match &parse_ok(src).items[0] {
-            Item::Stmt(Stmt {
-                kind: StmtKind::Expr(e),
-                ..
-            }) => e.kind.clone(),
+            Item::Stmt(s) => match &s.kind {
+                StmtKind::Expr(e) => e.kind.clone(),
+                other => panic!("not an expression statement: {other:?}"),
+            },
             other => panic!("not an expression statement: {other:?}"),
         }
     }

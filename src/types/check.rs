@@ -102,6 +102,20 @@ pub struct Checker<'a> {
     consts_in_progress: HashSet<(ModuleId, String)>,
     /// The specialization being lowered (the origin of the calls it makes).
     lowering: Option<FuncId>,
+    /// The script's top-level statements when this checker owns them (see
+    /// [`Checker::owning_script`]).
+    owned_script: Option<OwnedScript>,
+}
+
+/// A script body the checker owns. Until every return type is final its passes keep no IR
+/// (each statement's is dropped once made); then one last pass makes the IR for good and
+/// frees each statement once lowered, so a script's syntax trees and its IR are never
+/// both held whole: a 400,000-statement script peaked at 577 MiB with both.
+struct OwnedScript {
+    body: ast::ScriptBody,
+    /// The widenings the latest pass started from: the last pass starts from them too,
+    /// so it widens nothing (see [`Checker::widening`]).
+    start: HashMap<Span, Type>,
 }
 
 /// Per-specialization lowering state.
@@ -451,7 +465,19 @@ impl<'a> Checker<'a> {
             diags: Vec::new(),
             consts_in_progress: HashSet::default(),
             lowering: None,
+            owned_script: None,
         }
+    }
+
+    /// Gives the checker the script's top-level statements, taken out of the loaded
+    /// script module (which must then hold none): [`Checker::check_script`] frees each
+    /// once it is lowered for good.
+    pub fn owning_script(mut self, body: ast::ScriptBody) -> Self {
+        self.owned_script = Some(OwnedScript {
+            body,
+            start: HashMap::default(),
+        });
+        self
     }
 
     /// The whole script: its body, `main`, and every fully annotated function of the
@@ -508,12 +534,51 @@ impl<'a> Checker<'a> {
             }
         }
         pre_diags.append(&mut self.diags);
-        let funcs = self.settle(&[], 0, pre_diags)?;
+        let mut funcs: Vec<Func> = self
+            .settle(&[], 0, pre_diags)?
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        if let Some(owned) = self.owned_script.take() {
+            let func = &mut funcs[script as usize];
+            (func.locals, func.body) = self.lower_owned_script(script, owned)?;
+        }
         Ok(Program {
-            funcs: funcs.into_iter().map(|(_, f)| f).collect(),
+            funcs,
             script,
             main,
         })
+    }
+
+    /// The last pass over an owned script body (every return type final, no errors): its
+    /// locals and IR, each statement freed once lowered.
+    fn lower_owned_script(
+        &mut self,
+        script: FuncId,
+        owned: OwnedScript,
+    ) -> Result<(Vec<Local>, Vec<Stmt>), Vec<Diagnostic>> {
+        let Body::Script(m) = self.st.specs[script as usize].body else {
+            unreachable!("specialization 0 is the script body");
+        };
+        let mut cx = FnCx::new(m, Some(Type::Unit), true);
+        cx.widen = owned.start;
+        let mut out = Vec::with_capacity(owned.body.len());
+        let outer = self.lowering.replace(script);
+        for s in owned.body {
+            self.stmt(&mut cx, &s, &mut out);
+        }
+        self.lowering = outer;
+        if cx.widened || !self.diags.is_empty() {
+            // The pass before, from the same state, found neither.
+            let mut diags = std::mem::take(&mut self.diags);
+            diags.push(Diagnostic::error(
+                Span::new(self.loaded.modules[m].file, 0, 0),
+                "internal: the script's last pass differs from the one before",
+            ));
+            return Err(diags);
+        }
+        out.shrink_to_fit();
+        Ok((cx.locals, out))
     }
 
     /// Specializes `def` for its own annotations if every parameter has one.
@@ -800,13 +865,24 @@ impl<'a> Checker<'a> {
             Body::Script(m) => {
                 let mut cx = FnCx::new(m, Some(Type::Unit), true);
                 let mut out = Vec::new();
-                self.widening(&mut cx, &mut out, |ch, cx, out| {
-                    for item in &ch.loaded.modules[m].ast.items {
-                        if let Item::Stmt(s) = item {
+                let mut owned = self.owned_script.take();
+                self.widening(&mut cx, &mut out, |ch, cx, out| match &mut owned {
+                    Some(owned) => {
+                        owned.start = cx.widen.clone();
+                        for s in &owned.body {
                             ch.stmt(cx, s, out);
+                            out.clear();
+                        }
+                    }
+                    None => {
+                        for item in &ch.loaded.modules[m].ast.items {
+                            if let Item::Stmt(s) = item {
+                                ch.stmt(cx, s, out);
+                            }
                         }
                     }
                 });
+                self.owned_script = owned;
                 let file = self.loaded.modules[m].file;
                 let func = Func {
                     name,
@@ -912,7 +988,7 @@ impl<'a> Checker<'a> {
             .items
             .iter()
             .filter_map(|it| match it {
-                Item::Stmt(s) => Some(s),
+                Item::Stmt(s) => Some(&**s),
                 _ => None,
             })
             .collect();
@@ -1053,11 +1129,13 @@ impl<'a> Checker<'a> {
 
     fn block(&mut self, cx: &mut FnCx, b: &ast::Block) -> Vec<Stmt> {
         cx.open_scope();
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(b.stmts.len());
         for s in &b.stmts {
             self.stmt(cx, s, &mut out);
         }
         cx.close_scope();
+        // A short block is the common one: not the four places a first push makes.
+        out.shrink_to_fit();
         out
     }
 
@@ -2563,7 +2641,7 @@ impl<'a> Checker<'a> {
         let (mut pos, mut kws) = (Vec::new(), Vec::new());
         for a in args {
             match &a.kind {
-                ast::ExprKind::Keyword(k, v) => kws.push((k, &**v)),
+                ast::ExprKind::Keyword(k, v) => kws.push((&**k, &**v)),
                 _ if !kws.is_empty() => {
                     return self.err(a.span, "positional argument after keyword argument");
                 }

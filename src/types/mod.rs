@@ -22,9 +22,21 @@ use crate::ir::{FuncId, Program, Type};
 use crate::loader::{Loaded, ModuleId};
 use check::Checker;
 
-/// Checks a loaded program and lowers it to typed IR, or returns every error found.
+/// Checks a loaded program and lowers it to typed IR, or returns every error found; the
+/// loaded modules stay whole (the unit tests read them after).
+#[cfg(test)]
 pub fn check_program(loaded: &Loaded) -> Result<Program, Vec<Diagnostic>> {
     Checker::new(loaded, &mut CheckState::default()).check_script()
+}
+
+/// `check_program` for a caller done with the script's top-level statements once checked
+/// (`nvm run`, `nvm check`): they are taken out of `loaded` and each is freed once lowered,
+/// so a large script's syntax trees and its IR are never both held whole.
+pub fn check_program_taking_script(loaded: &mut Loaded) -> Result<Program, Vec<Diagnostic>> {
+    let body = loaded.take_script_statements();
+    Checker::new(loaded, &mut CheckState::default())
+        .owning_script(body)
+        .check_script()
 }
 
 /// A checker that keeps what it checked and adds to it: the engine's and the REPL's.
