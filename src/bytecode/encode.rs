@@ -247,7 +247,7 @@ pub fn put_type(t: &Type, w: &mut Writer) {
         Type::Tuple(ts) => {
             w.buf.push(2);
             w.u64(ts.len() as u64);
-            for t in ts {
+            for t in ts.iter() {
                 put_type(t, w);
             }
         }
@@ -279,10 +279,10 @@ fn get_type_at(r: &mut Reader, depth: u32) -> Option<Type> {
             for _ in 0..n {
                 ts.push(get_type_at(r, depth + 1)?);
             }
-            Type::Tuple(ts)
+            Type::tuple(ts)
         }
         3 => Type::Unit,
-        4 => Type::Str(Some(r.str()?.to_string())),
+        4 => Type::str_lit(r.str()?.to_string()),
         5 => Type::Unknown,
         6 => Type::Str(None),
         _ => return None,
@@ -828,10 +828,10 @@ mod tests {
 
     #[test]
     fn types_round_trip_and_junk_is_refused() {
-        let t = Type::Tuple(vec![
+        let t = Type::tuple(vec![
             Type::F64,
             Type::Array(Prim::Bool, 2),
-            Type::Str(Some("s".into())),
+            Type::str_lit("s".into()),
             Type::Str(None),
             Type::Unit,
         ]);

@@ -47,10 +47,16 @@ pub(super) fn lower(prog: &Program, id: FuncId) -> Result<CompiledFn, BytecodeEr
     // Tail self-calls become a loop before lowering, so both tiers run the same body.
     let looped = crate::ir::accumulate::rewrite(&prog.funcs[id as usize], id);
     let func = looped.as_ref().unwrap_or(&prog.funcs[id as usize]);
+    // About one op per statement and expression: reserved, a large function's code does
+    // not grow by doubling, which leaves each smaller copy behind as a hole in the heap
+    // (26 MiB of a 400,000-statement script's peak).
+    let (mut stmts, mut exprs) = (0, 0);
+    crate::ir::walk(&func.body, &mut |_| stmts += 1, &mut |_| exprs += 1);
+    let nodes = stmts + exprs;
     let mut c = FnCompiler {
         prog,
-        code: Vec::new(),
-        spans: Vec::new(),
+        code: Vec::with_capacity(nodes),
+        spans: Vec::with_capacity(nodes),
         consts: Vec::new(),
         ext: Vec::new(),
         locals: Vec::new(),
@@ -106,6 +112,8 @@ pub(super) fn lower(prog: &Program, id: FuncId) -> Result<CompiledFn, BytecodeEr
             max: MAX_REGS,
         });
     }
+    c.code.shrink_to_fit();
+    c.spans.shrink_to_fit();
     Ok(CompiledFn {
         func: id,
         code: c.code,
@@ -689,7 +697,7 @@ impl FnCompiler<'_> {
                             if !matches!(a.kind, ExprKind::Str(_)) {
                                 self.expr_any(a);
                             }
-                            out.push(PrintArg::Str(s.clone()));
+                            out.push(PrintArg::Str(s.to_string()));
                         }
                         _ => {
                             let l = self.expr_any(a);

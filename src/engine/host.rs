@@ -135,7 +135,7 @@ macro_rules! tuples {
     ($(($($t:ident),+))*) => {$(
         impl<$($t: HostRet),+> HostRet for ($($t,)+) {
             fn nk_type() -> Result<Type, String> {
-                Ok(Type::Tuple(vec![$($t::nk_type()?),+]))
+                Ok(Type::tuple(vec![$($t::nk_type()?),+]))
             }
             #[allow(non_snake_case)]
             fn into_nk_ret(self) -> Result<Value, String> {
@@ -146,7 +146,7 @@ macro_rules! tuples {
         /// An nk tuple of as many elements.
         impl<$($t: HostArg),+> HostArg for ($($t,)+) {
             fn nk_type() -> Result<Type, String> {
-                Ok(Type::Tuple(vec![$($t::nk_type()?),+]))
+                Ok(Type::tuple(vec![$($t::nk_type()?),+]))
             }
             #[allow(non_snake_case)]
             fn from_nk_arg(v: &Value) -> Result<Self, String> {

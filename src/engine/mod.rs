@@ -881,7 +881,7 @@ pub(crate) fn value_type(v: &Value) -> Option<Type> {
     Some(match v {
         Value::S(s) => Type::Prim(s.prim()),
         Value::A(a) => Type::Array(a.elem(), a.shape().len() as u8),
-        Value::T(vs) => Type::Tuple(vs.iter().map(value_type).collect::<Option<_>>()?),
+        Value::T(vs) => Type::tuple(vs.iter().map(value_type).collect::<Option<_>>()?),
         Value::Str(_) => Type::Str(None),
         Value::Unit => return None,
     })
@@ -917,7 +917,7 @@ fn has_type(v: &Value, t: &Type) -> bool {
         (Value::A(a), Type::Array(p, n)) => a.elem() == *p && a.shape().len() == *n as usize,
         (Value::Str(_), Type::Str(None)) => true,
         (Value::T(vs), Type::Tuple(ts)) => {
-            vs.len() == ts.len() && vs.iter().zip(ts).all(|(v, t)| has_type(v, t))
+            vs.len() == ts.len() && vs.iter().zip(ts.iter()).all(|(v, t)| has_type(v, t))
         }
         _ => false,
     }

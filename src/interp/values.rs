@@ -42,7 +42,7 @@ impl Value {
                 Some(x) => Value::A(x.clone()),
                 None => Value::Unit,
             },
-            (Type::Str(Some(text)), _) => Value::Str(text.clone()),
+            (Type::Str(Some(text)), _) => Value::Str(text.to_string()),
             (Type::Str(None), Loc::A(r)) => match &a[ba + *r as usize] {
                 Some(x) => Value::text_of(x),
                 None => Value::Unit,
@@ -127,7 +127,7 @@ impl Value {
                 *na += 1;
                 v
             }
-            Type::Str(Some(text)) => Value::Str(text.clone()),
+            Type::Str(Some(text)) => Value::Str(text.to_string()),
             Type::Str(None) => {
                 let v = a.get(*na).cloned().flatten().map_or(Value::Unit, |x| Value::text_of(&x));
                 *na += 1;

@@ -24,18 +24,21 @@ pub type FuncId = u32;
 pub type LocalId = u32;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[allow(clippy::box_collection)] // thin pointers on purpose: see `Type::Tuple`
 pub enum Type {
     Prim(Prim),
     /// Element type and number of dimensions (1..=3).
     Array(Prim, u8),
-    Tuple(Vec<Type>),
+    /// Boxed (a thin pointer), as a literal string's value: every IR expression holds a type and few are
+    /// tuples or strings, so a type is 16 bytes rather than 32.
+    Tuple(Box<Vec<Type>>),
     /// The "type" of a call to a function that returns nothing.
     Unit,
     /// A string. `Some`: its value is known when the program is checked (a literal): like
     /// Numba's literal strings, a function taking one is specialized per distinct value,
     /// and it takes no register. `None`: known only when the program runs (`main(path:
     /// str)`, a variable assigned different strings): held as an array of its UTF-8 bytes.
-    Str(Option<String>),
+    Str(Option<Box<String>>),
     /// Not yet known (a recursive call still being inferred) or already reported as an
     /// error; operations on it yield `Unknown` silently so one mistake gives one message.
     Unknown,
@@ -45,6 +48,14 @@ impl Type {
     pub const I64: Type = Type::Prim(Prim::I64);
     pub const F64: Type = Type::Prim(Prim::F64);
     pub const BOOL: Type = Type::Prim(Prim::Bool);
+
+    pub fn tuple(items: Vec<Type>) -> Type {
+        Type::Tuple(Box::new(items))
+    }
+    /// A string known when the program is checked (see [`Type::Str`]).
+    pub fn str_lit(value: String) -> Type {
+        Type::Str(Some(Box::new(value)))
+    }
 
     pub fn prim(&self) -> Option<Prim> {
         match self {
@@ -214,6 +225,8 @@ pub enum Stmt {
     /// Stop with `message` as a runtime error when the condition is false.
     Assert(Box<Expr>, String, Span),
 }
+
+const _: () = assert!(std::mem::size_of::<Type>() == 16);
 
 // A script body is a vector of statements: the rare large kinds keep their parts boxed so
 // that every statement is not as large as a `for` loop (304 bytes before).

@@ -384,7 +384,7 @@ fn lower_known(
                 }
             };
             let mut kind: Option<(Prim, u8)> = None;
-            for t in &parts {
+            for t in parts.iter() {
                 let Type::Array(p, n) = *t else {
                     return Err(mismatch(name, "a tuple of arrays", &args[0].ty));
                 };
@@ -569,7 +569,7 @@ fn lower_known(
                 "len" => (Builtin::Len, Type::I64),
                 "size" => (Builtin::Size, Type::I64),
                 "ndim" => (Builtin::Ndim, Type::I64),
-                _ => (Builtin::Shape, Type::Tuple(vec![Type::I64; n as usize])),
+                _ => (Builtin::Shape, Type::tuple(vec![Type::I64; n as usize])),
             };
             Ok(builtin(b, args, ty, span))
         }
@@ -797,7 +797,7 @@ pub(super) fn runtime_str(e: Expr) -> Expr {
     let span = e.span;
     let mut args = vec![mk(
         ExprKind::Tuple(vec![mk(ExprKind::Int(s.len() as i64), Type::I64, span)]),
-        Type::Tuple(vec![Type::I64]),
+        Type::tuple(vec![Type::I64]),
         span,
     )];
     args.extend(

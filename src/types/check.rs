@@ -1044,7 +1044,7 @@ impl<'a> Checker<'a> {
         let ret = if elems.is_empty() {
             Type::Unit
         } else {
-            let ty = Type::Tuple(elems.iter().map(|x| x.ty.clone()).collect());
+            let ty = Type::tuple(elems.iter().map(|x| x.ty.clone()).collect());
             out.push(Stmt::Return(Some(Expr {
                 kind: ExprKind::Tuple(elems),
                 ty: ty.clone(),
@@ -1120,7 +1120,7 @@ impl<'a> Checker<'a> {
                 }
             }
             TypeExpr::Tuple(ts, _) => {
-                Type::Tuple(ts.iter().map(|t| self.resolve_type(t)).collect())
+                Type::tuple(ts.iter().map(|t| self.resolve_type(t)).collect())
             }
         }
     }
@@ -1326,7 +1326,7 @@ impl<'a> Checker<'a> {
         if let ast::ExprKind::Str(s) = &a.kind {
             return Expr {
                 kind: ExprKind::Str(s.clone()),
-                ty: Type::Str(Some(s.clone())),
+                ty: Type::str_lit(s.clone()),
                 span: a.span,
             };
         }
@@ -1355,7 +1355,7 @@ impl<'a> Checker<'a> {
             }
             Pattern::Tuple(pats, span) => {
                 let elems = match &v.ty {
-                    Type::Tuple(ts) if ts.len() == pats.len() => ts.clone(),
+                    Type::Tuple(ts) if ts.len() == pats.len() => ts.to_vec(),
                     Type::Unknown => vec![Type::Unknown; pats.len()],
                     other => {
                         self.err(
@@ -1937,7 +1937,7 @@ impl<'a> Checker<'a> {
         let ret = match red_tys.as_slice() {
             [] => Type::Unit,
             [t] => t.clone(),
-            ts => Type::Tuple(ts.to_vec()),
+            ts => Type::tuple(ts.to_vec()),
         };
         let at_param = |k: LocalId, ty: &Type| local(k, ty.clone(), span);
         let mut stmts = vec![Stmt::ForRange {
@@ -2050,10 +2050,10 @@ impl<'a> Checker<'a> {
                 if let ExprKind::Tuple(items) = e.kind {
                     let items: Vec<Expr> = items
                         .into_iter()
-                        .zip(ws)
+                        .zip(ws.iter())
                         .map(|(x, w)| self.coerce(x, w, what))
                         .collect();
-                    let ty = Type::Tuple(items.iter().map(|x| x.ty.clone()).collect());
+                    let ty = Type::tuple(items.iter().map(|x| x.ty.clone()).collect());
                     Expr {
                         kind: ExprKind::Tuple(items),
                         ty,
@@ -2094,7 +2094,7 @@ impl<'a> Checker<'a> {
             ast::ExprKind::Int(i) => mk(ExprKind::Int(*i), Type::I64),
             ast::ExprKind::Float(f) => mk(ExprKind::Float(*f), Type::F64),
             ast::ExprKind::Bool(b) => mk(ExprKind::Bool(*b), Type::BOOL),
-            ast::ExprKind::Str(s) => mk(ExprKind::Str(s.clone()), Type::Str(Some(s.clone()))),
+            ast::ExprKind::Str(s) => mk(ExprKind::Str(s.clone()), Type::str_lit(s.clone())),
             ast::ExprKind::Name(n) => {
                 if let Some(id) = cx.lookup(n) {
                     let ty = cx.locals[id as usize].ty.clone();
@@ -2310,7 +2310,7 @@ impl<'a> Checker<'a> {
             }
             ast::ExprKind::Tuple(items) => {
                 let items: Vec<Expr> = items.iter().map(|x| self.value(cx, x)).collect();
-                let ty = Type::Tuple(items.iter().map(|x| x.ty.clone()).collect());
+                let ty = Type::tuple(items.iter().map(|x| x.ty.clone()).collect());
                 if leaves(&ty) > MAX_TUPLE_LEAVES {
                     return self.err(
                         span,
@@ -2875,7 +2875,7 @@ impl<'a> Checker<'a> {
                     })
                     .collect(),
             ),
-            ty: Type::Tuple(vec![Type::I64; shape.len()]),
+            ty: Type::tuple(vec![Type::I64; shape.len()]),
             span,
         }];
         args.extend(vals.into_iter().map(|v| cast_to(p, v)));
