@@ -29,8 +29,8 @@ pub enum Type {
     Prim(Prim),
     /// Element type and number of dimensions (1..=3).
     Array(Prim, u8),
-    /// Boxed (a thin pointer), as a literal string's value: every IR expression holds a type and few are
-    /// tuples or strings, so a type is 16 bytes rather than 32.
+    /// Boxed (a thin pointer), as a literal string's value: every IR expression holds a
+    /// type and few are tuples or strings, so a type is 16 bytes rather than 32.
     Tuple(Box<Vec<Type>>),
     /// The "type" of a call to a function that returns nothing.
     Unit,
