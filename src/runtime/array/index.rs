@@ -94,7 +94,9 @@ pub fn put_view(regs: &mut [Option<ArrayRef>], src: usize, dst: usize, layout: V
         layout.offset,
         Rc::clone(&from.data),
     );
-    regs[dst] = Some(Rc::new(view));
+    if let Some(old) = regs[dst].replace(super::pool::new_ref(view)) {
+        super::pool::recycle(old);
+    }
     true
 }
 
