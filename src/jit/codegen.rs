@@ -2353,7 +2353,7 @@ impl Lower<'_, '_> {
                 return Ok(false);
             }
             Op::Ext { i } => {
-                if self.fast_view(pc, &f.ext[i as usize]) {
+                if self.fast_view(pc, &f.ext[i as usize]) || self.fast_copy(pc, &f.ext[i as usize]) {
                     return Ok(true);
                 }
                 // An `Ext` op's registers are in its side-table entry, not its fields.
@@ -2416,6 +2416,41 @@ impl Lower<'_, '_> {
         self.reload_array(a, *dst as usize);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
+        true
+    }
+
+    /// `copy(a)` of an array register into an array register (`Ext::Builtin` `Copy`):
+    /// `H_COPY` makes it without the interpreter's built-in path; when it declines (an
+    /// empty register) the op runs through the interpreter's code, which reports the
+    /// error as it does. Returns `false` for any other op (nothing emitted).
+    fn fast_copy(&mut self, pc: usize, e: &Ext) -> bool {
+        let Ext::Builtin {
+            b: crate::ir::Builtin::Copy,
+            args,
+            dst: Loc::A(dst),
+        } = e
+        else {
+            return false;
+        };
+        let [(Type::Array(..), Loc::A(src))] = args.as_slice() else {
+            return false;
+        };
+        let packed = *src as u64 | (*dst as u64) << 16;
+        let packed = self.iconst(packed as i64);
+        let args = [self.ctx, self.ba, packed];
+        let call = self.call_helper(H_COPY, &args);
+        let declined = self.b.inst_results(call)[0];
+        let (slow, made) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(declined, slow, &[], made, &[]);
+        self.b.switch_to_block(slow);
+        let (reads, writes) = ext_regs(e);
+        self.via_interp(pc, &reads, &writes);
+        self.b.ins().jump(made, &[]);
+        self.b.switch_to_block(made);
+        // Only `dst` changed: re-read it if it is cached.
+        let a = self.aframe();
+        self.reload_array(a, *dst as usize);
         true
     }
 
