@@ -100,6 +100,23 @@ pub fn put_view(regs: &mut [Option<ArrayRef>], src: usize, dst: usize, layout: V
     true
 }
 
+impl Array {
+    /// `copy(self[v])` for the views [`Array::fast_view_layout`] takes, without making the
+    /// view's header; `None` (nothing made) for any other.
+    pub fn copy_of_view(&self, v: FastView) -> Option<ArrayRef> {
+        let l = self.fast_view_layout(v)?;
+        let view = Array::view_of(
+            self.elem,
+            l.ndim,
+            l.shape,
+            l.strides,
+            l.offset,
+            Rc::clone(&self.data),
+        );
+        Some(view.copy_ref())
+    }
+}
+
 /// `regs[dst] = regs[src][spec]` (as [`Array::slice`], its errors included), reusing the
 /// destination's dead view as [`put_view`] does. `regs[src]` must hold an array.
 pub fn slice_into(
