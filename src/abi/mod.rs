@@ -123,6 +123,19 @@ macro_rules! for_each_helper {
             /// `(ctx, slot, pc)`: records "interrupted" at op `pc` (the run must stop);
             /// returns the status (always 1).
             (H_INTERRUPTED, interrupted, fn(*mut Ctx, u64, u64) -> u64),
+            /// `(ctx, ba, packed) -> status`: `copy` of the array in register `packed &
+            /// 0xffff` of the frame at `ba` into register `(packed >> 16) & 0xffff`, without
+            /// the interpreter's built-in path (`Array::copy_ref`: a header and buffer the
+            /// thread's pool kept, when it has them). Returns 0 when done, 1 (nothing
+            /// changed) when the source register is empty: the caller then runs the op
+            /// through `H_EXEC_OP`, which reports it.
+            (H_COPY, copy, fn(*mut Ctx, u64, u64) -> u64),
+            /// `(ctx, ba, packed, x, y) -> status`: `copy(a[x:y])` without the view in
+            /// between (`packed` as for `H_VIEW`, bit 32 set: a range), for a slice whose
+            /// register nothing reads afterwards. Returns 0 when done, 1 (nothing changed)
+            /// when the source register is empty or the range is not one `H_VIEW` takes:
+            /// the caller then runs the slice and the copy through `H_EXEC_OP`.
+            (H_COPY_SLICE, copy_slice, fn(*mut Ctx, u64, u64, u64, u64) -> u64),
         }
     };
 }

@@ -90,8 +90,9 @@ pub extern "C" fn release(word: u64) {
     // SAFETY: `word` was an `Option<Rc<Array>>` in the register file (non-null here), so
     // `value` is what `Rc::into_raw` would give for it; the register gave up its
     // reference (its word was overwritten), so this `from_raw` takes over exactly that one
-    // reference and dropping it releases it once.
-    drop(unsafe { Rc::from_raw(value) });
+    // reference and dropping it releases it once (`recycle` drops it, or keeps its
+    // header and buffer for the next array when this was the last reference).
+    crate::runtime::array::recycle(unsafe { Rc::from_raw(value) });
 }
 
 #[cfg(test)]

@@ -858,7 +858,13 @@ fn fast_builtin(
                 rops::Scalar::from_bits(*p, s[bs + *x as usize]),
             )
         }
-        (Builtin::Copy, [(Type::Array(..), Loc::A(r))]) => Ok(a[ba + *r as usize].as_ref()?.copy()),
+        (Builtin::Copy, [(Type::Array(..), Loc::A(r))]) => {
+            let made = a[ba + *r as usize].as_ref()?.copy_ref();
+            if let Some(old) = a[ba + d as usize].replace(made) {
+                crate::runtime::array::recycle(old);
+            }
+            return Some(Ok(()));
+        }
         (Builtin::Ravel, [(Type::Array(..), Loc::A(r))]) => {
             let x = a[ba + *r as usize].as_ref()?;
             if x.ndim() != 1 || !x.is_contiguous() {

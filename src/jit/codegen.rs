@@ -257,6 +257,115 @@ pub(super) fn block_starts(f: &CompiledFn) -> Vec<bool> {
     starts
 }
 
+/// Whether ops `pc` and `pc + 1` are `t = a[lo:hi]` (one range, no step) and `d =
+/// copy(t)`, entered only through `pc` (no jump to `pc + 1`), with `t` neither a parameter
+/// register nor `a`, and dead after the copy (`array_dead_from`): then nothing can tell
+/// whether the view was made, and codegen copies the slice without it (`fused_copy`).
+fn fusable_copy(
+    prog: &Program,
+    f: &CompiledFn,
+    starts: &[bool],
+    pc: usize,
+    n_array_params: usize,
+) -> bool {
+    let (Some(Op::Ext { i: i0 }), Some(Op::Ext { i: i1 })) = (f.code.get(pc), f.code.get(pc + 1))
+    else {
+        return false;
+    };
+    if starts[pc + 1] {
+        return false;
+    }
+    let Ext::Slice { arr, index, dst: t } = &f.ext[*i0 as usize] else {
+        return false;
+    };
+    let [SliceOperand::Range(_, _, None)] = index.as_slice() else {
+        return false;
+    };
+    let Ext::Builtin {
+        b: crate::ir::Builtin::Copy,
+        args,
+        dst: Loc::A(_),
+    } = &f.ext[*i1 as usize]
+    else {
+        return false;
+    };
+    let [(Type::Array(..), Loc::A(src))] = args.as_slice() else {
+        return false;
+    };
+    src == t
+        && arr != t
+        && *t as usize >= n_array_params
+        && array_dead_from(prog, f, pc + 2, *t as usize)
+}
+
+/// Whether array register `t` is written before it is read on every path from op `from`
+/// (conservatively: any `Ext` op but a slice not of `t` counts as a read, and so does a
+/// call whose arguments include `t`; a `Ret` that does not return `t` ends the path, the
+/// frame's other registers being cleared or dead temporaries of the caller's window).
+fn array_dead_from(prog: &Program, f: &CompiledFn, from: usize, t: usize) -> bool {
+    let mut seen = vec![false; f.code.len()];
+    let mut work = vec![from];
+    while let Some(pc) = work.pop() {
+        let Some(op) = f.code.get(pc) else {
+            return false;
+        };
+        if std::mem::replace(&mut seen[pc], true) {
+            continue;
+        }
+        let mut written = false;
+        match *op {
+            Op::Ext { i } => match &f.ext[i as usize] {
+                // A slice reads `arr` and writes `dst` (its indices are scalars).
+                Ext::Slice { arr, .. } if *arr as usize == t => return false,
+                Ext::Slice { dst, .. } => written = *dst as usize == t,
+                _ => return false,
+            },
+            Op::Call { slot, a, .. } => {
+                let Some(callee) = prog.funcs.get(slot as usize) else {
+                    return false;
+                };
+                let k: usize = callee
+                    .params
+                    .iter()
+                    .map(|&p| callee.locals.get(p as usize).map_or(usize::MAX / 4, |l| array_leaves(&l.ty)))
+                    .sum();
+                if (a as usize..(a as usize).saturating_add(k)).contains(&t) {
+                    return false;
+                }
+            }
+            Op::Ret { a, na, .. } => {
+                if (a as usize..a as usize + na as usize).contains(&t) {
+                    return false;
+                }
+                continue;
+            }
+            _ => {
+                for o in op.operands() {
+                    if o.role == Role::AWindow {
+                        return false;
+                    }
+                    if o.role.file() == Some(crate::bytecode::File::A) && o.regs().contains(&t) {
+                        if o.role.reads() {
+                            return false;
+                        }
+                        written |= o.role.writes();
+                    }
+                }
+            }
+        }
+        if written {
+            continue;
+        }
+        if let Some(target) = op.jump_target() {
+            work.push(target as usize);
+        }
+        if !matches!(op, Op::Jmp { .. }) {
+            work.push(pc + 1);
+        }
+    }
+    true
+}
+
 /// Scalar registers an `Ext` op reads and writes (flushed before, reloaded after).
 pub(super) fn ext_regs(e: &Ext) -> (Vec<u16>, Vec<u16>) {
     fn loc(l: &Loc, out: &mut Vec<u16>) {
@@ -513,6 +622,9 @@ struct Lower<'a, 'b> {
     /// Array registers holding the parameters (the first ones of the frame): the caller's
     /// window, which `Ret` leaves to the caller (see there).
     n_array_params: usize,
+    /// Per op: a slice `t = a[lo:hi]` whose only use is the `copy(t)` right after it, `t`
+    /// a dead temporary from then on (`fused_copy`): the two run as one `H_COPY_SLICE`.
+    fused_copies: Vec<bool>,
     /// Scalar registers that never hold a negative value (`ranges`): indices without wrap.
     non_negative: Vec<bool>,
     /// The header of each array register that inline code reads (`None`: never read
@@ -632,6 +744,9 @@ pub fn lower(
         .map(|&p| array_leaves(&func_ir.locals[p as usize].ty))
         .sum();
     let non_negative = super::ranges::non_negative(f, prog, n_params);
+    let fused_copies = (0..f.code.len())
+        .map(|pc| fusable_copy(prog, f, &starts, pc, n_array_params))
+        .collect();
     // Per array register: how many axes inline code indexes (0: none; Len needs axis 0):
     // an op's index registers, for the array whose header it reads.
     let mut axes = vec![0usize; f.n_a];
@@ -707,6 +822,7 @@ pub fn lower(
         ty,
         n_params,
         n_array_params,
+        fused_copies,
         non_negative,
         arrays,
         poll,
@@ -2353,7 +2469,15 @@ impl Lower<'_, '_> {
                 return Ok(false);
             }
             Op::Ext { i } => {
-                if self.fast_view(pc, &f.ext[i as usize]) {
+                if self.fused_copies[pc] {
+                    // Made by the `copy` that follows (`fused_copy`).
+                    return Ok(true);
+                }
+                if pc > 0 && self.fused_copies[pc - 1] {
+                    self.fused_copy(pc);
+                    return Ok(true);
+                }
+                if self.fast_view(pc, &f.ext[i as usize]) || self.fast_copy(pc, &f.ext[i as usize]) {
                     return Ok(true);
                 }
                 // An `Ext` op's registers are in its side-table entry, not its fields.
@@ -2416,6 +2540,87 @@ impl Lower<'_, '_> {
         self.reload_array(a, *dst as usize);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
+        true
+    }
+
+    /// `copy(a[lo:hi])` at op `pc` (the `copy`; op `pc - 1` is the slice, see
+    /// `fusable_copy`): `H_COPY_SLICE` copies the elements of the slice's layout straight
+    /// from the source, so the view in between is never made; when it declines (an empty
+    /// register, a slice it does not take) both ops run through the interpreter's code, in
+    /// order, as they would have.
+    fn fused_copy(&mut self, pc: usize) {
+        let f = self.f;
+        let (Op::Ext { i: i0 }, Op::Ext { i: i1 }) = (f.code[pc - 1], f.code[pc]) else {
+            unreachable!("fusable_copy checked both ops")
+        };
+        let (slice, copy) = (&f.ext[i0 as usize], &f.ext[i1 as usize]);
+        let (Ext::Slice { arr, index, .. }, Ext::Builtin { dst: Loc::A(dst), .. }) = (slice, copy) else {
+            unreachable!("fusable_copy checked both ops")
+        };
+        let [SliceOperand::Range(lo, hi, None)] = index.as_slice() else {
+            unreachable!("fusable_copy checked the index")
+        };
+        let kind = 1 | (lo.is_some() as u64) << 1 | (hi.is_some() as u64) << 2;
+        let packed = *arr as u64 | (*dst as u64) << 16 | kind << 32;
+        let packed = self.iconst(packed as i64);
+        let x = match lo {
+            Some(r) => self.geti(*r),
+            None => self.iconst(0),
+        };
+        let y = match hi {
+            Some(r) => self.geti(*r),
+            None => self.iconst(0),
+        };
+        let args = [self.ctx, self.ba, packed, x, y];
+        let call = self.call_helper(H_COPY_SLICE, &args);
+        let declined = self.b.inst_results(call)[0];
+        let (slow, made) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(declined, slow, &[], made, &[]);
+        self.b.switch_to_block(slow);
+        for (at, e) in [(pc - 1, slice), (pc, copy)] {
+            let (reads, writes) = ext_regs(e);
+            self.via_interp(at, &reads, &writes);
+        }
+        self.b.ins().jump(made, &[]);
+        self.b.switch_to_block(made);
+        // Only `dst` changed: re-read it if it is cached.
+        let a = self.aframe();
+        self.reload_array(a, *dst as usize);
+    }
+
+    /// `copy(a)` of an array register into an array register (`Ext::Builtin` `Copy`):
+    /// `H_COPY` makes it without the interpreter's built-in path; when it declines (an
+    /// empty register) the op runs through the interpreter's code, which reports the
+    /// error as it does. Returns `false` for any other op (nothing emitted).
+    fn fast_copy(&mut self, pc: usize, e: &Ext) -> bool {
+        let Ext::Builtin {
+            b: crate::ir::Builtin::Copy,
+            args,
+            dst: Loc::A(dst),
+        } = e
+        else {
+            return false;
+        };
+        let [(Type::Array(..), Loc::A(src))] = args.as_slice() else {
+            return false;
+        };
+        let packed = *src as u64 | (*dst as u64) << 16;
+        let packed = self.iconst(packed as i64);
+        let args = [self.ctx, self.ba, packed];
+        let call = self.call_helper(H_COPY, &args);
+        let declined = self.b.inst_results(call)[0];
+        let (slow, made) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow);
+        self.b.ins().brif(declined, slow, &[], made, &[]);
+        self.b.switch_to_block(slow);
+        let (reads, writes) = ext_regs(e);
+        self.via_interp(pc, &reads, &writes);
+        self.b.ins().jump(made, &[]);
+        self.b.switch_to_block(made);
+        // Only `dst` changed: re-read it if it is cached.
+        let a = self.aframe();
+        self.reload_array(a, *dst as usize);
         true
     }
 
@@ -2946,6 +3151,37 @@ mod tests {
             })
             .count();
         assert_eq!(moves, 0, "{asm}");
+    }
+
+    #[test]
+    fn a_slice_only_copied_is_fused_and_one_read_again_is_not() {
+        let src = "fn once(a: f64[]) -> f64[] { return copy(a[1:]); }\n\
+                   fn kept(a: f64[]) -> f64[] { let v = a[1:]; let c = copy(v); c[0] = v[0]; return c; }\n\
+                   fn returned(a: f64[]) -> f64[] { let v = a[:2]; let c = copy(v); return v; }\n\
+                   fn looped(a: f64[], n: i64) -> f64 { let s = 0.0; let v = a[0:1]; for i in 0..n { let c = copy(a[i:]); s += c[0] + v[0]; v = a[i:]; } return s; }\n\
+                   fn back(a: f64[], n: i64) -> f64 { let s = 0.0; let t = a[0:1]; for i in 0..n { s += t[0]; t = a[i:]; let c = copy(t); s += c[0]; } return s; }\n\
+                   fn passed(a: f64[]) -> f64 { return g(copy(a[1:]), a[2:]); }\n\
+                   fn g(x: f64[], y: f64[]) -> f64 { return x[0] + y[0]; }\n\
+                   let z = ones(3);\n\
+                   print(once(z), kept(z), returned(z), looped(z, 2), back(z, 2), passed(z));";
+        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
+        let prog = crate::types::check_program(&loaded).expect("checks");
+        let fused = |name: &str| {
+            let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).unwrap();
+            let bc = crate::bytecode::compile(&prog, id as FuncId).unwrap();
+            let starts = block_starts(&bc);
+            (0..bc.code.len())
+                .filter(|&pc| fusable_copy(&prog, &bc, &starts, pc, 1))
+                .count()
+        };
+        assert_eq!(fused("once("), 1);
+        assert_eq!(fused("passed("), 1);
+        // `v` is read after the copy, or returned.
+        assert_eq!(fused("kept("), 0);
+        assert_eq!(fused("returned("), 0);
+        assert_eq!(fused("looped("), 1, "the copy of `a[i:]`, not of `v`");
+        // `t` is read at the top of the next iteration.
+        assert_eq!(fused("back("), 0);
     }
 
     #[test]

@@ -460,6 +460,56 @@ fn view_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
     }
 }
 
+/// `H_COPY`: see `abi::H_COPY`.
+extern "C" fn copy(ctx: *mut Ctx, ba: u64, packed: u64) -> u64 {
+    // A panic here (a bug) must not unwind into native code: take the interpreter's path.
+    std::panic::catch_unwind(|| copy_inner(ctx, ba, packed)).unwrap_or(1)
+}
+
+fn copy_inner(ctx: *mut Ctx, ba: u64, packed: u64) -> u64 {
+    // SAFETY: as in `exec_op`.
+    let regs = unsafe { arrays_of(ctx) };
+    let src = ba as usize + (packed & 0xffff) as usize;
+    let dst = ba as usize + ((packed >> 16) & 0xffff) as usize;
+    let made = match regs.get(src) {
+        Some(Some(a)) if dst < regs.len() => a.copy_ref(),
+        _ => return 1,
+    };
+    if let Some(old) = regs[dst].replace(made) {
+        crate::runtime::array::recycle(old);
+    }
+    0
+}
+
+/// `H_COPY_SLICE`: see `abi::H_COPY_SLICE`.
+extern "C" fn copy_slice(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
+    // A panic here (a bug) must not unwind into native code: take the interpreter's path.
+    std::panic::catch_unwind(|| copy_slice_inner(ctx, ba, packed, x, y)).unwrap_or(1)
+}
+
+fn copy_slice_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
+    // SAFETY: as in `exec_op`.
+    let regs = unsafe { arrays_of(ctx) };
+    let src = ba as usize + (packed & 0xffff) as usize;
+    let dst = ba as usize + ((packed >> 16) & 0xffff) as usize;
+    let bit = |k: u32| (packed >> k) & 1 == 1;
+    if !bit(32) {
+        return 1;
+    }
+    let v = FastView::Range(bit(33).then_some(x as i64), bit(34).then_some(y as i64));
+    let made = match regs.get(src) {
+        Some(Some(a)) if dst < regs.len() => match a.copy_of_view(v) {
+            Some(c) => c,
+            None => return 1,
+        },
+        _ => return 1,
+    };
+    if let Some(old) = regs[dst].replace(made) {
+        crate::runtime::array::recycle(old);
+    }
+    0
+}
+
 /// Table entry for slots that are not native: runs the callee in the interpreter (after
 /// resolving it, which may compile it to native code — then that runs instead).
 extern "C" fn call_interp(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {

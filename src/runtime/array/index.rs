@@ -94,8 +94,27 @@ pub fn put_view(regs: &mut [Option<ArrayRef>], src: usize, dst: usize, layout: V
         layout.offset,
         Rc::clone(&from.data),
     );
-    regs[dst] = Some(Rc::new(view));
+    if let Some(old) = regs[dst].replace(super::pool::new_ref(view)) {
+        super::pool::recycle(old);
+    }
     true
+}
+
+impl Array {
+    /// `copy(self[v])` for the views [`Array::fast_view_layout`] takes, without making the
+    /// view's header; `None` (nothing made) for any other.
+    pub fn copy_of_view(&self, v: FastView) -> Option<ArrayRef> {
+        let l = self.fast_view_layout(v)?;
+        let view = Array::view_of(
+            self.elem,
+            l.ndim,
+            l.shape,
+            l.strides,
+            l.offset,
+            Rc::clone(&self.data),
+        );
+        Some(view.copy_ref())
+    }
 }
 
 /// `regs[dst] = regs[src][spec]` (as [`Array::slice`], its errors included), reusing the

@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use super::layout::{broadcast_shape, Offsets};
 use super::storage::{from_raw, to_raw, OwnedWords, Words};
-use super::Array;
+use super::{Array, ArrayRef};
 use crate::runtime::error::RtError;
 use crate::runtime::format::format_shape;
 use crate::runtime::ops::{
@@ -64,6 +64,38 @@ pub(super) fn map1_to(a: &Array, out: Prim, f: impl Fn(u64) -> u64) -> Array {
         _ => OwnedWords::W8(map1(a, |x| Cell::new(f(x)))),
     };
     Array::from_words(out, a.ndim, a.shape, words)
+}
+
+/// [`Array::copy`] into a storage the pool kept, as a new reference (see `pool.rs`): the
+/// elements as `map1_to` writes them, so the copy is the same.
+pub(super) fn copy_ref(a: &Array) -> ArrayRef {
+    let out = a.elem;
+    if let Some(mut h) = super::pool::take_array(out.size(), a.size()) {
+        if let Some(arr) = Rc::get_mut(&mut h) {
+            if let Some(st) = Rc::get_mut(&mut arr.data) {
+                st.refill(|w| match w {
+                    OwnedWords::W1(v) => map1_into(a, v, |x| Cell::new(to_raw(out, x) as u8)),
+                    OwnedWords::W4(v) => map1_into(a, v, |x| Cell::new(to_raw(out, x) as u32)),
+                    OwnedWords::W8(v) => map1_into(a, v, Cell::new),
+                });
+                let strides = super::layout::c_strides(a.ndim, &a.shape);
+                arr.set_layout(out, a.ndim, a.shape, strides, 0);
+                return h;
+            }
+        }
+    }
+    super::pool::new_ref(a.copy())
+}
+
+/// `map1` appending to `v`.
+fn map1_into<T>(a: &Array, v: &mut Vec<T>, g: impl Fn(u64) -> T) {
+    let e = a.elem;
+    match a.contig_words() {
+        Some(Words::W8(w)) => v.extend(w.iter().map(|x| g(x.get()))),
+        Some(Words::W4(w)) => v.extend(w.iter().map(|x| g(from_raw(e, x.get() as u64)))),
+        Some(Words::W1(w)) => v.extend(w.iter().map(|x| g(from_raw(e, x.get() as u64)))),
+        None => v.extend(a.iter_bits().map(g)),
+    }
 }
 
 fn try_map1<F: Fn(u64) -> Result<u64, RtError>>(a: &Array, f: F) -> Result<Vec<u64>, RtError> {

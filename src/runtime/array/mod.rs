@@ -72,12 +72,14 @@ mod io;
 mod kernels;
 mod layout;
 mod linalg;
+mod pool;
 mod reduce;
 mod storage;
 
 pub use index::{put_view, slice_into, FastView, Index};
 pub use storage::MemoryBudget;
 pub use kernels::InPlace;
+pub use pool::recycle;
 pub use storage::{from_raw, to_raw, OwnedWords, Storage};
 
 use layout::{c_strides, check_shape};
@@ -205,6 +207,24 @@ impl Array {
             offset,
             data,
         }
+    }
+
+    /// Gives this header a new layout over its own storage, `ptr` derived as in
+    /// [`Array::view_of`] (for the pool, which reuses headers).
+    pub(super) fn set_layout(
+        &mut self,
+        elem: Prim,
+        ndim: usize,
+        shape: [usize; 3],
+        strides: [isize; 3],
+        offset: usize,
+    ) {
+        self.ptr = self.data.as_ptr().wrapping_add(offset * elem.size());
+        self.shape = shape;
+        self.strides = strides;
+        self.ndim = ndim;
+        self.elem = elem;
+        self.offset = offset;
     }
 
     /// A new contiguous array with the shape of `like` holding `bits`.
@@ -364,6 +384,12 @@ impl Array {
     pub fn copy(&self) -> Array {
         // At the elements' width in one pass, a contiguous array read as one slice.
         kernels::map1_to(self, self.elem, |x| x)
+    }
+
+    /// [`Array::copy`] in a new reference: a header and a buffer the thread's pool kept
+    /// (see `pool.rs`) when it has them.
+    pub fn copy_ref(&self) -> ArrayRef {
+        kernels::copy_ref(self)
     }
 
     // ----- element kind and ownership -----------------------------------------------------

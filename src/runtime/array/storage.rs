@@ -395,6 +395,70 @@ impl Storage {
         }
     }
 
+    /// An owned, empty buffer that counts against no budget: the placeholder storage of
+    /// the array headers [`super::pool`] keeps.
+    pub(super) fn placeholder() -> Storage {
+        Storage {
+            cells: Cells::Owned(OwnedWords::W8(Vec::new())),
+            budget: None,
+        }
+    }
+
+    /// For [`super::pool`]: the width and capacity (in elements) of an owned buffer;
+    /// `None` for lent elements.
+    pub(super) fn spare(&self) -> Option<(usize, usize)> {
+        match &self.cells {
+            Cells::Owned(OwnedWords::W1(v)) => Some((1, v.capacity())),
+            Cells::Owned(OwnedWords::W4(v)) => Some((4, v.capacity())),
+            Cells::Owned(OwnedWords::W8(v)) => Some((8, v.capacity())),
+            Cells::Lent { .. } => None,
+        }
+    }
+
+    /// For [`super::pool`]: the buffer counts against no budget from now on (its memory
+    /// is the pool's until it is refilled).
+    pub(super) fn release_budget(&mut self) {
+        if let Some(b) = self.budget.take() {
+            b.used.fetch_sub(self.owned_bytes(), Ordering::Relaxed);
+        }
+    }
+
+    /// Elements the buffer has room for: its capacity if owned, else its length.
+    pub(super) fn capacity(&self) -> usize {
+        match &self.cells {
+            Cells::Owned(OwnedWords::W1(v)) => v.capacity(),
+            Cells::Owned(OwnedWords::W4(v)) => v.capacity(),
+            Cells::Owned(OwnedWords::W8(v)) => v.capacity(),
+            Cells::Lent { len, .. } => *len,
+        }
+    }
+
+    /// For [`super::pool`]: a spare owned buffer (see [`Storage::release_budget`]) emptied,
+    /// `fill` writes its elements, and it counts against the active budget again, as
+    /// [`Storage::owned`] counts a new one.
+    pub(super) fn refill(&mut self, fill: impl FnOnce(&mut OwnedWords)) {
+        let Cells::Owned(w) = &mut self.cells else {
+            debug_assert!(false, "refill of lent storage");
+            return;
+        };
+        match w {
+            OwnedWords::W1(v) => v.clear(),
+            OwnedWords::W4(v) => v.clear(),
+            OwnedWords::W8(v) => v.clear(),
+        }
+        fill(w);
+        debug_assert!(w.len() <= super::MAX_ELEMENTS);
+        let bytes = w.bytes();
+        self.budget = BUDGET.with(|b| b.borrow().clone());
+        if let Some(b) = &self.budget {
+            let used = b.used.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            if used > b.limit {
+                b.exceeded.store(true, Ordering::Relaxed);
+                b.stop.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
     /// The owned elements (no longer counted against a budget), or the storage back
     /// unchanged when its elements are lent.
     pub(super) fn into_owned(mut self) -> Result<OwnedWords, Storage> {
