@@ -10,7 +10,7 @@
 //! pass [`super::verify`] — a damaged image decodes to `None`, never to code the dispatch
 //! loop could misuse.
 
-use super::{CompiledFn, Ext, Loc, Op, Operand, PrintArg, Reg, SliceOperand};
+use super::{CompiledFn, Ext, Loc, Op, Operand, PrintArg, Reg, SliceOperand, Spans};
 use crate::ir::{Builtin, FuncId, Type};
 use crate::source::Span;
 use crate::vocab::{BinOp, MathFn, MathFn2, Prim, Reduce};
@@ -708,11 +708,11 @@ pub fn put_fn(f: &CompiledFn, w: &mut Writer) {
     // Spans: mostly in one file and close together, so each is its difference from the
     // previous one.
     let mut prev = Span::default();
-    for s in &f.spans {
+    for s in f.spans.iter() {
         w.u64(s.file as u64);
         w.i64(s.lo as i64 - prev.lo as i64);
         w.i64(s.hi as i64 - s.lo as i64);
-        prev = *s;
+        prev = s;
     }
     w.u64(f.consts.len() as u64);
     for &c in &f.consts {
@@ -739,7 +739,7 @@ pub fn get_fn(r: &mut Reader, n_funcs: usize) -> Option<CompiledFn> {
     for _ in 0..n {
         code.push(get_op(r)?);
     }
-    let mut spans = Vec::with_capacity(n);
+    let mut spans = Spans::with_capacity(n);
     let mut prev = Span::default();
     for _ in 0..n {
         let file = r.u32()?;

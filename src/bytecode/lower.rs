@@ -56,7 +56,7 @@ pub(super) fn lower(prog: &Program, id: FuncId) -> Result<CompiledFn, BytecodeEr
     let mut c = FnCompiler {
         prog,
         code: Vec::with_capacity(nodes),
-        spans: Vec::with_capacity(nodes),
+        spans: Spans::with_capacity(nodes),
         consts: Vec::new(),
         ext: Vec::new(),
         locals: Vec::new(),
@@ -134,7 +134,7 @@ struct LoopCx {
 struct FnCompiler<'p> {
     prog: &'p Program,
     code: Vec<Op>,
-    spans: Vec<Span>,
+    spans: Spans,
     consts: Vec<u64>,
     ext: Vec<Ext>,
     locals: Vec<Loc>,

@@ -382,7 +382,7 @@ pub fn error(
     message: String,
 ) -> RuntimeError {
     let name = |f: &CompiledFn| prog.funcs[f.func as usize].name.clone();
-    let span_at = |f: &CompiledFn, pc: usize| f.spans.get(pc).copied().unwrap_or_default();
+    let span_at = |f: &CompiledFn, pc: usize| f.spans.at(pc);
     let mut chain: Vec<(String, Span)> = frames
         .iter()
         .map(|fr| (name(&fr.f), span_at(&fr.f, fr.pc.saturating_sub(1))))

@@ -544,7 +544,7 @@ impl Host for Vm<'static> {
 
     fn trace_frame(&mut self, slot: u64, pc: u64) {
         let bc = self.running_bytecode(slot);
-        let span = bc.spans.get(pc as usize).copied().unwrap_or_default();
+        let span = bc.spans.at(pc as usize);
         let name = self.prog.funcs[bc.func as usize].name.clone();
         if let Some(e) = &mut self.native.pending {
             if self.native.pending_at_caller {
@@ -631,7 +631,7 @@ impl Vm<'_> {
 
     /// Records an error raised by op `pc` of a native function (innermost frame first).
     fn raise_native(&mut self, bc: &CompiledFn, pc: usize, message: String) {
-        let span = bc.spans.get(pc).copied().unwrap_or_default();
+        let span = bc.spans.at(pc);
         let name = self.prog.funcs[bc.func as usize].name.clone();
         self.native.pending = Some(RuntimeError {
             message,

@@ -80,7 +80,7 @@ impl Vm<'_> {
             unreachable!("par_for runs a ParFor op");
         };
         let (slot, ws, wa) = (*slot, bs + *s as usize, ba + *a as usize);
-        let span = f.spans.get(pc).copied().unwrap_or_default();
+        let span = f.spans.at(pc);
         let (lo, hi) = (self.m.s[ws] as i64, self.m.s[ws + 1] as i64);
         let n = (hi as i128 - lo as i128).max(0) as u128;
         let threads = (self.threads as u128).min(n) as usize;
@@ -613,7 +613,7 @@ impl Host for Worker<'_> {
         let code = self.code(slot);
         // SAFETY: `Shared`'s contract.
         let (bc, name) = unsafe { (&*code.bc, &*code.name) };
-        let span = bc.spans.get(pc).copied().unwrap_or_default();
+        let span = bc.spans.at(pc);
         self.pending = Some(RuntimeError {
             message,
             span,
@@ -635,7 +635,7 @@ impl Host for Worker<'_> {
         let code = self.code(slot);
         // SAFETY: `Shared`'s contract.
         let (bc, name) = unsafe { (&*code.bc, &*code.name) };
-        let span = bc.spans.get(pc as usize).copied().unwrap_or_default();
+        let span = bc.spans.at(pc as usize);
         if let Some(e) = &mut self.pending {
             if std::mem::take(&mut self.at_caller) {
                 e.span = span;
@@ -653,7 +653,7 @@ impl Host for Worker<'_> {
         let code = self.code(slot);
         // SAFETY: `Shared`'s contract.
         let bc = unsafe { &*code.bc };
-        let span = bc.spans.get(pc as usize).copied().unwrap_or_default();
+        let span = bc.spans.at(pc as usize);
         let (body, s, a) = match bc.ext.get(i) {
             Some(Ext::ParFor { slot, s, a, .. }) => (*slot, *s, *a),
             _ => unreachable!("run_par_for runs a ParFor op"),
