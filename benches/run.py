@@ -12,9 +12,9 @@ Builds nvm in release mode, then for each kernel in benches/kernels/ runs, inter
 
 plus, not shown as a column of the first table, the steady state of each: `nvm run
 --cache-dir D --tier=jit --stats=json NAME.nk N` with D filled by one cold run first (a warm
-run: nothing parsed, checked or compiled), and `python3 NAME.py --numba --compile-time N`, which reports
-Numba's compile time and the run time of a warm call on stderr. Keeps the minimum
-whole-process wall time of N repeats of each, checks that all print the same first line
+run: nothing parsed, checked or compiled; timed in-process, by its `wall_ms`), and `python3
+NAME.py --numba --compile-time N`, which reports Numba's compile time and the run time of a
+warm call on stderr. Keeps the minimum wall time of N repeats of each, checks that all print the same first line
 (numbers compared with a relative tolerance), and writes BENCHMARKS.md.
 
 A configuration that fails (an nvm tier that does not exist yet, a crash, a timeout)
@@ -82,6 +82,8 @@ CONFIGS = [("jit", "nvm jit"), ("auto", "nvm auto"), ("interp", "nvm interp"), (
 NVM_CONFIGS = ("jit", "auto", "interp")
 NVM_EMPTY = "nvm (empty program)"
 NVM_EMPTY_WARM = "nvm (empty program, warm)"
+# The same run's own `wall_ms` (from --stats=json: from nvm's start to its end, in-process).
+NVM_EMPTY_WARM_IN = "nvm (empty program, warm, in-process)"
 
 # Targets for the native tier (see "How to read this" in the report).
 TARGET_NUMBA = 1.2  # nvm warm run <= 1.2 x Numba's warm call, every kernel (issue 15)
@@ -278,11 +280,15 @@ def summarize(name, flavour, kind, n, what, res, nvm_startup, warm_startup):
     else:
         row["nvm_exec_cold"] = None
     # The steady state: a warm run (nothing parsed, checked or compiled: every function's
-    # code from the code heap) less a warm run of an empty program.
+    # code from the code heap) less a warm run of an empty program, each timed in-process
+    # (`wall_ms`), as Numba's warm call is: a whole process also holds the kernel's exec and
+    # exit, which took 3-7 ms more right after a Numba process had ended (ANALYSIS.md).
     warm = res.get("warm")
     warm_ok = warm and not warm["error"] and warm["stats"] and all(s.get("compiled") == 0 for s in warm["stats"])
+    warm_ms = [s.get("wall_ms") for s in warm["stats"]] if warm_ok else []
+    warm_ok = warm_ok and all(isinstance(w, (int, float)) for w in warm_ms)
     if warm_ok and warm_startup is not None and row["nvm_compile_ms"] is not None:
-        row["nvm_exec"] = max(warm["time"] - warm_startup, 0.0)
+        row["nvm_exec"] = max(min(warm_ms) / 1e3 - warm_startup, 0.0)
     else:
         row["nvm_exec"] = None
     row["jit_compiled"] = jit["stats"][-1].get("compiled") if jit["stats"] else None
@@ -315,7 +321,7 @@ def measure_startup(repeat, numba, timeout):
         f.write("fn main(n: i64) { }\n")
         empty = f.name
     heap = tempfile.mkdtemp(prefix="nvm-bench-heap-")
-    warm_empty = [NVM, "run", "--cache-dir", heap, "--tier=jit", empty, "0"]
+    warm_empty = [NVM, "run", "--cache-dir", heap, "--tier=jit", "--stats=json", empty, "0"]
     run_once(warm_empty, timeout)
     probes = {
         NVM_EMPTY: [NVM, "run", "--no-cache", "--tier=interp", empty, "0"],
@@ -329,9 +335,12 @@ def measure_startup(repeat, numba, timeout):
     try:
         for _ in range(repeat):
             for label, cmd in probes.items():
-                dt, err, _, _ = run_once(cmd, timeout)
+                dt, err, _, errout = run_once(cmd, timeout)
                 if dt is not None:
                     best[label] = min(dt, best.get(label, dt))
+                wall_ms = json_stats(errout or "").get("wall_ms") if label == NVM_EMPTY_WARM else None
+                if isinstance(wall_ms, (int, float)):
+                    best[NVM_EMPTY_WARM_IN] = min(wall_ms / 1e3, best.get(NVM_EMPTY_WARM_IN, wall_ms / 1e3))
     finally:
         os.unlink(empty)
         shutil.rmtree(heap, ignore_errors=True)
@@ -398,7 +407,7 @@ def main():
         n = qsize if args.quick else size
         print(f"  {name:<14} n={n:<10} ", end="", flush=True)
         res = bench(name, n, repeat, numba, args.timeout)
-        row = summarize(name, flavour, kind, n, what, res, startup.get(NVM_EMPTY), startup.get(NVM_EMPTY_WARM))
+        row = summarize(name, flavour, kind, n, what, res, startup.get(NVM_EMPTY), startup.get(NVM_EMPTY_WARM_IN))
         results.append(row)
         cells = "  ".join(f"{key} {fmt_time(row[key]) if row[key] else cell_error(row, key, numba)}" for key, _ in CONFIGS)
         status = "MISMATCH " + ",".join(row["mismatch"]) if row["mismatch"] else ("ok" if row["checked"] else "FAILED")
@@ -551,9 +560,9 @@ def write_report(path, cmd, repeat, versions, startup, results, skipped, quick):
     L.append("")
     L.append(
         "nvm: `compile_ms` and the function counts from `--stats=json` of the `--tier=jit` runs. "
-        "\"nvm warm run\", the steady state: the wall time of a warm run (`nvm run --cache-dir D --tier=jit`, "
-        "the code heap filled by one cold run before, so the run parses, checks and compiles nothing) minus a warm run "
-        "of an empty program (above). \"cold run\": a jit run's wall time minus the time it waited for native code "
+        "\"nvm warm run\", the steady state: the in-process wall time (`wall_ms` of `--stats=json`) of a warm run "
+        "(`nvm run --cache-dir D --tier=jit`, the code heap filled by one cold run before, so the run parses, checks and "
+        "compiles nothing) minus that of a warm run of an empty program (above), as Numba's warm call is timed in-process. \"cold run\": a jit run's wall time minus the time it waited for native code "
         "(`compile_wait_ms`) and minus the startup of an empty program, which still holds the compile threads' "
         "competition for the cores and parsing and checking. Numba: `NAME.py --numba --compile-time N` calls the kernel twice in one process; "
         "compile = first call minus second call, run = the second (warm) call. The verdict compares the warm run."

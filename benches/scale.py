@@ -113,11 +113,12 @@ def main():
     for kind, n, wall, rss in rows:
         target = ""
         if kind == "statements" and n == 400_000:
-            met = wall <= 2.0 and rss <= 300
+            # The target is in MB (10^6 bytes); the RSS is measured in MiB.
+            met = wall <= 2.0 and rss * 1.048576 <= 300
             target = ("met" if met else "not met") + " (<= 2 s, <= 300 MB)"
         if kind == "functions" and n == 20_000:
             target = ("met" if wall <= 5.0 else "not met") + " (<= 5 s)"
-        lines.append(f"| {kind} | {n:,} | {wall:.2f} s | {rss:.0f} MiB | {target} |")
+        lines.append(f"| {kind} | {n:,} | {wall:.2f} s | {rss:.0f} MiB ({rss * 1.048576:.0f} MB) | {target} |")
     lines.append(END)
     block = "\n".join(lines)
     try:
