@@ -118,6 +118,10 @@ struct OwnedScript {
     start: HashMap<Span, Type>,
 }
 
+/// Passes over a body that widen a variable before one more is the last (`widening`): each
+/// pass widens what the one before did not see (`v1 = v0` after `v0` became an `f64`).
+const MAX_WIDENING_PASSES: usize = 64;
+
 /// Per-specialization lowering state.
 struct FnCx {
     module: ModuleId,
@@ -568,8 +572,10 @@ impl<'a> Checker<'a> {
             self.stmt(&mut cx, &s, &mut out);
         }
         self.lowering = outer;
-        if cx.widened || !self.diags.is_empty() {
-            // The pass before, from the same state, found neither.
+        // From the same state as the pass before, this pass makes the same IR: one that
+        // widens (only after `widening`'s bound of passes) is taken as that one was.
+        if !self.diags.is_empty() {
+            // The pass before, from the same state, found none.
             let mut diags = std::mem::take(&mut self.diags);
             diags.push(Diagnostic::error(
                 Span::new(self.loaded.modules[m].file, 0, 0),
@@ -962,7 +968,7 @@ impl<'a> Checker<'a> {
         out: &mut Vec<Stmt>,
         mut pass: impl FnMut(&mut Self, &mut FnCx, &mut Vec<Stmt>),
     ) {
-        for _ in 0..64 {
+        for _ in 0..MAX_WIDENING_PASSES {
             let diags = self.diags.len();
             pass(self, cx, out);
             if !cx.widened {
@@ -972,7 +978,18 @@ impl<'a> Checker<'a> {
             *cx = cx.again();
             out.clear();
         }
+        let known: HashSet<Span> = cx.widen.keys().copied().collect();
         pass(self, cx, out);
+        // A variable still widening was typed narrower than a value it holds: an error,
+        // not a silently truncated value.
+        if let Some(&at) = cx.widen.keys().filter(|s| !known.contains(s)).min_by_key(|s| s.lo) {
+            self.diags.push(Diagnostic::error(
+                at,
+                format!(
+                    "the type of this variable depends on a chain of more than {MAX_WIDENING_PASSES} assignments that each widen the next; give it a type (`let name: f64 = ...`)"
+                ),
+            ));
+        }
     }
 
     /// A REPL entry: its statements with the session's variables as parameters; a final
