@@ -2516,28 +2516,10 @@ impl Lower<'_, '_> {
         }
         let packed = *arr as u64 | (*dst as u64) << 16 | kind << 32;
         let packed = self.iconst(packed as i64);
-        let x = match x {
-            Some(r) => self.geti(r),
-            None => self.iconst(0),
-        };
-        let y = match y {
-            Some(r) => self.geti(r),
-            None => self.iconst(0),
-        };
+        let (x, y) = (self.int_or_zero(x), self.int_or_zero(y));
         let args = [self.ctx, self.ba, packed, x, y];
-        let call = self.call_helper(H_VIEW, &args);
-        let declined = self.b.inst_results(call)[0];
-        let (slow, made) = (self.b.create_block(), self.b.create_block());
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(declined, slow, &[], made, &[]);
-        self.b.switch_to_block(slow);
-        let (reads, writes) = ext_regs(e);
-        self.via_interp(pc, &reads, &writes);
-        self.b.ins().jump(made, &[]);
-        self.b.switch_to_block(made);
-        // Only `dst` changed (its header, perhaps in place): re-read it if it is cached.
-        let a = self.aframe();
-        self.reload_array(a, *dst as usize);
+        // Only `dst` changes (its header, perhaps in place).
+        self.helper_else_interp(H_VIEW, &args, &[pc], *dst);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
         true
@@ -2563,30 +2545,9 @@ impl Lower<'_, '_> {
         let kind = 1 | (lo.is_some() as u64) << 1 | (hi.is_some() as u64) << 2;
         let packed = *arr as u64 | (*dst as u64) << 16 | kind << 32;
         let packed = self.iconst(packed as i64);
-        let x = match lo {
-            Some(r) => self.geti(*r),
-            None => self.iconst(0),
-        };
-        let y = match hi {
-            Some(r) => self.geti(*r),
-            None => self.iconst(0),
-        };
+        let (x, y) = (self.int_or_zero(*lo), self.int_or_zero(*hi));
         let args = [self.ctx, self.ba, packed, x, y];
-        let call = self.call_helper(H_COPY_SLICE, &args);
-        let declined = self.b.inst_results(call)[0];
-        let (slow, made) = (self.b.create_block(), self.b.create_block());
-        self.b.set_cold_block(slow);
-        self.b.ins().brif(declined, slow, &[], made, &[]);
-        self.b.switch_to_block(slow);
-        for (at, e) in [(pc - 1, slice), (pc, copy)] {
-            let (reads, writes) = ext_regs(e);
-            self.via_interp(at, &reads, &writes);
-        }
-        self.b.ins().jump(made, &[]);
-        self.b.switch_to_block(made);
-        // Only `dst` changed: re-read it if it is cached.
-        let a = self.aframe();
-        self.reload_array(a, *dst as usize);
+        self.helper_else_interp(H_COPY_SLICE, &args, &[pc - 1, pc], *dst);
     }
 
     /// `copy(a)` of an array register into an array register (`Ext::Builtin` `Copy`):
@@ -2608,20 +2569,41 @@ impl Lower<'_, '_> {
         let packed = *src as u64 | (*dst as u64) << 16;
         let packed = self.iconst(packed as i64);
         let args = [self.ctx, self.ba, packed];
-        let call = self.call_helper(H_COPY, &args);
+        self.helper_else_interp(H_COPY, &args, &[pc], *dst);
+        true
+    }
+
+    /// Calls helper `k` (status 0: done, 1: declined, nothing changed); when it declines,
+    /// the `Ext` ops `pcs` run through the interpreter's code, in order. Either way only
+    /// array register `dst` changed: it is re-read if it is cached.
+    fn helper_else_interp(&mut self, k: usize, args: &[V], pcs: &[usize], dst: u16) {
+        let call = self.call_helper(k, args);
         let declined = self.b.inst_results(call)[0];
         let (slow, made) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow);
         self.b.ins().brif(declined, slow, &[], made, &[]);
         self.b.switch_to_block(slow);
-        let (reads, writes) = ext_regs(e);
-        self.via_interp(pc, &reads, &writes);
+        let f = self.f;
+        for &pc in pcs {
+            let Op::Ext { i } = f.code[pc] else {
+                unreachable!("a helper stands in for `Ext` ops only")
+            };
+            let (reads, writes) = ext_regs(&f.ext[i as usize]);
+            self.via_interp(pc, &reads, &writes);
+        }
         self.b.ins().jump(made, &[]);
         self.b.switch_to_block(made);
-        // Only `dst` changed: re-read it if it is cached.
         let a = self.aframe();
-        self.reload_array(a, *dst as usize);
-        true
+        self.reload_array(a, dst as usize);
+    }
+
+    /// The integer in scalar register `r`, or 0 when there is none (a helper's absent
+    /// bound).
+    fn int_or_zero(&mut self, r: Option<u16>) -> V {
+        match r {
+            Some(r) => self.geti(r),
+            None => self.iconst(0),
+        }
     }
 
     /// `a[dst] = a[src][i]` as `runtime::put_view` makes it when it reuses the destination

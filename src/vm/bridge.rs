@@ -436,17 +436,37 @@ extern "C" fn view(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
     std::panic::catch_unwind(|| view_inner(ctx, ba, packed, x, y)).unwrap_or(1)
 }
 
-fn view_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
-    // SAFETY: as in `exec_op`.
-    let regs = unsafe { arrays_of(ctx) };
+/// The source and destination array registers of a `packed` word (`abi::H_VIEW`, `H_COPY`,
+/// `H_COPY_SLICE`): its low two 16-bit fields, in the frame at `ba`.
+fn packed_regs(ba: u64, packed: u64) -> (usize, usize) {
     let src = ba as usize + (packed & 0xffff) as usize;
     let dst = ba as usize + ((packed >> 16) & 0xffff) as usize;
+    (src, dst)
+}
+
+/// The view a `packed` word names (`abi::H_VIEW`): bit 32 a range (bits 33 and 34: its
+/// bounds `x`, `y` given), else the row `x`.
+fn packed_view(packed: u64, x: u64, y: u64) -> FastView {
     let bit = |k: u32| (packed >> k) & 1 == 1;
-    let v = if bit(32) {
+    if bit(32) {
         FastView::Range(bit(33).then_some(x as i64), bit(34).then_some(y as i64))
     } else {
         FastView::Row(x as i64)
-    };
+    }
+}
+
+/// Register `dst` takes `made`; the array it held goes back to the thread's pool.
+fn put_made(regs: &mut [Option<crate::runtime::ArrayRef>], dst: usize, made: crate::runtime::ArrayRef) {
+    if let Some(old) = regs[dst].replace(made) {
+        crate::runtime::array::recycle(old);
+    }
+}
+
+fn view_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
+    // SAFETY: as in `exec_op`.
+    let regs = unsafe { arrays_of(ctx) };
+    let (src, dst) = packed_regs(ba, packed);
+    let v = packed_view(packed, x, y);
     let Some(Some(a)) = regs.get(src) else {
         return 1;
     };
@@ -469,15 +489,12 @@ extern "C" fn copy(ctx: *mut Ctx, ba: u64, packed: u64) -> u64 {
 fn copy_inner(ctx: *mut Ctx, ba: u64, packed: u64) -> u64 {
     // SAFETY: as in `exec_op`.
     let regs = unsafe { arrays_of(ctx) };
-    let src = ba as usize + (packed & 0xffff) as usize;
-    let dst = ba as usize + ((packed >> 16) & 0xffff) as usize;
+    let (src, dst) = packed_regs(ba, packed);
     let made = match regs.get(src) {
         Some(Some(a)) if dst < regs.len() => a.copy_ref(),
         _ => return 1,
     };
-    if let Some(old) = regs[dst].replace(made) {
-        crate::runtime::array::recycle(old);
-    }
+    put_made(regs, dst, made);
     0
 }
 
@@ -490,13 +507,10 @@ extern "C" fn copy_slice(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) ->
 fn copy_slice_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 {
     // SAFETY: as in `exec_op`.
     let regs = unsafe { arrays_of(ctx) };
-    let src = ba as usize + (packed & 0xffff) as usize;
-    let dst = ba as usize + ((packed >> 16) & 0xffff) as usize;
-    let bit = |k: u32| (packed >> k) & 1 == 1;
-    if !bit(32) {
+    let (src, dst) = packed_regs(ba, packed);
+    let v @ FastView::Range(..) = packed_view(packed, x, y) else {
         return 1;
-    }
-    let v = FastView::Range(bit(33).then_some(x as i64), bit(34).then_some(y as i64));
+    };
     let made = match regs.get(src) {
         Some(Some(a)) if dst < regs.len() => match a.copy_of_view(v) {
             Some(c) => c,
@@ -504,9 +518,7 @@ fn copy_slice_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 
         },
         _ => return 1,
     };
-    if let Some(old) = regs[dst].replace(made) {
-        crate::runtime::array::recycle(old);
-    }
+    put_made(regs, dst, made);
     0
 }
 
