@@ -255,6 +255,11 @@ enum Command {
         /// JSON object on one line).
         #[arg(long, value_enum, num_args = 0..=1, require_equals = true, default_missing_value = "text")]
         stats: Option<StatsFormat>,
+        /// Call `main` N times in this one process, as `timeit` calls a function; the stats
+        /// give each call's wall time (`main_ms`): the first may compile, the later ones
+        /// are the steady state.
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+        repeat: u32,
         #[command(flatten)]
         cache: CacheArgs,
         /// The script to run (`-`: read it from standard input).
@@ -544,6 +549,7 @@ fn run_cli(cli: Cli) -> u8 {
             jit_calls,
             threads,
             stats,
+            repeat,
             cache,
             file,
             args,
@@ -591,6 +597,7 @@ fn run_cli(cli: Cli) -> u8 {
                         args,
                         options,
                         interrupt: Some(stop),
+                        repeat,
                     };
                     let r = driver::run(&checked, &opts, &mut out);
                     let _ = out.flush();

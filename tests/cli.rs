@@ -529,3 +529,41 @@ fn completions_print_a_script_for_each_shell() {
     let (code, _, _) = nvm(&["completions", "tcsh"]);
     assert_eq!(code, 2, "an unknown shell is a usage error");
 }
+
+#[test]
+fn repeat_calls_main_again_in_one_process_and_times_each_call() {
+    // `main` runs three times after the script body ran once; each call is timed.
+    let path = script(
+        "repeat.nk",
+        "print(\"body\");\nfn main(n: i64) {\n    let a = zeros(n) + 1.0;\n    print(sum(a));\n}\n",
+    );
+    for tier in ["--tier=interp", "--tier=jit"] {
+        let (code, out, stats) = run_stats(&[tier, "--repeat", "3", &path, "1000"], &[]);
+        assert_eq!(code, 0, "{tier}");
+        assert_eq!(out, "body\n1000.0\n1000.0\n1000.0\n", "{tier}");
+        let v: serde_json::Value = serde_json::from_str(&stats.line).expect(&stats.line);
+        let calls = v["main_ms"].as_array().expect("main_ms is a list");
+        assert_eq!(calls.len(), 3, "{}", stats.line);
+        let total: f64 = calls.iter().map(|c| c.as_f64().unwrap()).sum();
+        assert!(calls.iter().all(|c| c.as_f64().unwrap() >= 0.0));
+        assert!(total <= stats.num("wall_ms"), "{}", stats.line);
+    }
+    // Once by default; a script without `main` has nothing to repeat.
+    let (code, _, stats) = run_stats(&[&path, "5"], &[]);
+    assert_eq!(code, 0);
+    assert_eq!(stats.field("main_ms").matches(',').count(), 0, "{}", stats.line);
+    let body = script("repeat_body.nk", "print(1);\n");
+    let (code, out, err) = nvm(&["run", "--repeat", "2", &body]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(err.contains("`--repeat 2` calls `main` again, but the script has no `fn main`"), "{err}");
+    let (code, _, err) = nvm(&["run", "--repeat", "0", &path, "1"]);
+    assert_eq!(code, 2, "{err}");
+    // A runtime error stops the repetition at the failing call.
+    let failing = script(
+        "repeat_fail.nk",
+        "fn main(n: i64) {\n    print(n);\n    let a = zeros(2);\n    print(a[n]);\n}\n",
+    );
+    let (code, out, stats) = run_stats(&["--repeat", "4", &failing, "5"], &[]);
+    assert_eq!((code, out.as_str()), (1, "5\n"));
+    assert_eq!(stats.field("main_ms").matches(',').count(), 0, "{}", stats.line);
+}

@@ -305,6 +305,9 @@ pub struct RunOptions {
     /// the process-wide one. Setting it ends the run with the runtime error `interrupted`,
     /// after everything printed so far has reached the output sink.
     pub interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// How many times to call `main` in the one process (`nvm run --repeat N`); 0 and 1
+    /// both call it once. Each call's wall time is in the stats (`main_ns`).
+    pub repeat: u32,
 }
 
 /// The outcome of a run and what it took.
@@ -413,6 +416,12 @@ fn run_inner(
                 opts.args.len()
             )))
         }
+        None if opts.repeat > 1 => {
+            return Err(Failure::Usage(format!(
+                "error: `--repeat {}` calls `main` again, but the script has no `fn main`\n",
+                opts.repeat
+            )))
+        }
         None => vec![],
         Some(m) => {
             if m.params.len() != opts.args.len() {
@@ -445,10 +454,18 @@ fn run_inner(
     if let Some(flag) = &opts.interrupt {
         it.set_interrupt_flag(flag.clone());
     }
+    let mut main_ns = Vec::new();
     let result = (|| {
         it.call(prog.script, &[])?;
         if let Some(m) = &prog.main {
-            it.call(m.func, &main_args)?;
+            // Each call is timed alone, as `timeit` times a function: the first one may
+            // compile, later ones show the steady state (warm caches, memory reused).
+            for _ in 0..opts.repeat.max(1) {
+                let started = std::time::Instant::now();
+                let r = it.call(m.func, &main_args);
+                main_ns.push(started.elapsed().as_nanos() as u64);
+                r?;
+            }
         }
         Ok::<(), RuntimeError>(())
     })();
@@ -457,6 +474,7 @@ fn run_inner(
     *stats_out = std::mem::take(&mut it.stats);
     stats_out.heap = it.heap_stats();
     stats_out.image = checked.image;
+    stats_out.main_ns = main_ns;
     *warnings = merge_warnings(&checked.warnings, it.heap_warnings());
     drop(it);
     result.map_err(|e| Failure::Runtime(render_runtime_error(&checked.sources, &e, opts.color)))
@@ -473,6 +491,7 @@ pub fn run_source(name: &str, text: &str, args: &[String]) -> Result<String, Fai
             args: args.to_vec(),
             options: Options::default(),
             interrupt: None,
+            repeat: 1,
         },
         &mut out,
     )

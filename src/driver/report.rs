@@ -86,6 +86,14 @@ pub fn stats_text(s: &vm::Stats, wall: std::time::Duration) -> String {
         t.push_str(&format!(", peak RSS {:.1} MiB", kib as f64 / 1024.0));
     }
     t.push('\n');
+    if s.main_ns.len() > 1 {
+        let each: Vec<String> = s
+            .main_ns
+            .iter()
+            .map(|&ns| format!("{:.3}", ns as f64 / 1e6))
+            .collect();
+        t.push_str(&format!("stats: main calls: {} ms\n", each.join(", ")));
+    }
     for (name, why) in &s.not_compiled {
         t.push_str(&format!("stats: not compiled: {name}: {why}\n"));
     }
@@ -123,6 +131,8 @@ struct StatsJson<'a> {
     /// The program's pack of native code: `"hit"`, `"miss"` or `null` (none looked for).
     pack: Option<&'static str>,
     compile_wait_ms: f64,
+    /// Each call of `main`'s wall time (`--repeat N`: N of them).
+    main_ms: Vec<f64>,
 }
 
 #[derive(Serialize)]
@@ -163,6 +173,7 @@ pub fn stats_json(s: &vm::Stats, wall: std::time::Duration) -> String {
         image: s.image,
         pack: h.pack,
         compile_wait_ms: ms(s.compile_wait_ns as f64),
+        main_ms: s.main_ns.iter().map(|&ns| ms(ns as f64)).collect(),
     };
     serde_json::to_string(&j).expect("plain data serializes")
 }
@@ -191,6 +202,7 @@ mod tests {
             native_bytes: 5280,
             not_compiled: vec![("f(i64)".into(), "a \"quoted\" \\ reason\n\u{1}".into())],
             image: Some("hit"),
+            main_ns: vec![1_500_000, 1_250_400],
         };
         let text = stats_json(&s, std::time::Duration::from_micros(7791));
         assert!(!text.contains('\n'), "one line: {text}");
@@ -215,6 +227,7 @@ mod tests {
             "image",
             "pack",
             "compile_wait_ms",
+            "main_ms",
         ];
         let obj = v.as_object().expect("an object");
         assert_eq!(obj.len(), keys.len(), "{text}");
@@ -234,6 +247,7 @@ mod tests {
         assert_eq!(v["heap_load_ms"], 1.235);
         assert_eq!(v["compile_ms"], 6.738);
         assert_eq!(v["wall_ms"], 7.791);
+        assert_eq!(v["main_ms"], serde_json::json!([1.5, 1.25]));
         assert!(v["peak_rss_kib"].is_u64() || v["peak_rss_kib"].is_null());
         assert_eq!(v["not_compiled"][0]["function"], "f(i64)");
         assert_eq!(

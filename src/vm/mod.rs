@@ -86,6 +86,9 @@ pub struct Stats {
     /// The CLI's run image: `"hit"` (nothing was parsed or checked), `"miss"` (checked,
     /// image written) or `None` (no image: no heap, a script from stdin, the engine).
     pub image: Option<&'static str>,
+    /// The wall time of each call of `main` (`nvm run --repeat N` calls it N times), in
+    /// nanoseconds; empty when the program has no `main`.
+    pub main_ns: Vec<u64>,
 }
 
 pub struct Vm<'p> {
