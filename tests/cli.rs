@@ -551,11 +551,19 @@ fn repeat_calls_main_again_in_one_process_and_times_each_call() {
     // Once by default; a script without `main` has nothing to repeat.
     let (code, _, stats) = run_stats(&[&path, "5"], &[]);
     assert_eq!(code, 0);
-    assert_eq!(stats.field("main_ms").matches(',').count(), 0, "{}", stats.line);
+    assert_eq!(
+        stats.field("main_ms").matches(',').count(),
+        0,
+        "{}",
+        stats.line
+    );
     let body = script("repeat_body.nk", "print(1);\n");
     let (code, out, err) = nvm(&["run", "--repeat", "2", &body]);
     assert_eq!((code, out.as_str()), (2, ""));
-    assert!(err.contains("`--repeat 2` calls `main` again, but the script has no `fn main`"), "{err}");
+    assert!(
+        err.contains("`--repeat 2` calls `main` again, but the script has no `fn main`"),
+        "{err}"
+    );
     let (code, _, err) = nvm(&["run", "--repeat", "0", &path, "1"]);
     assert_eq!(code, 2, "{err}");
     // A runtime error stops the repetition at the failing call.
@@ -565,5 +573,10 @@ fn repeat_calls_main_again_in_one_process_and_times_each_call() {
     );
     let (code, out, stats) = run_stats(&["--repeat", "4", &failing, "5"], &[]);
     assert_eq!((code, out.as_str()), (1, "5\n"));
-    assert_eq!(stats.field("main_ms").matches(',').count(), 0, "{}", stats.line);
+    assert_eq!(
+        stats.field("main_ms").matches(',').count(),
+        0,
+        "{}",
+        stats.line
+    );
 }

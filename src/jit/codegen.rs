@@ -23,10 +23,11 @@ use crate::runtime::native_layout as AL;
 use super::diamonds::Diamond;
 use super::versions::{Axis, GuardKind, Step, Version};
 use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
-use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::condcodes::{CondCode, FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, AliasRegionData, Block, BlockArg, Function, Inst, InstBuilder,
-    InstructionData, MemFlagsData, Opcode, SigRef, Signature, Value as V, ValueDef,
+    InstructionData, MemFlagsData, Opcode, SigRef, Signature, StackSlotData, StackSlotKind,
+    Value as V, ValueDef,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
@@ -654,6 +655,11 @@ struct Lower<'a, 'b> {
     bs8: V,
     ba8: V,
     fail: Block,
+    /// In a function that calls no nk function: the context pointer, stored at entry. The
+    /// error exit reads it from there, so no error path's helper call keeps it live, and
+    /// the function needs no callee-saved register for it (a caller keeps it in one across
+    /// its calls anyway: there the slot would only add a store and reloads).
+    ctx_saved: Option<cranelift_codegen::ir::StackSlot>,
     /// The signature of every compiled function (a callee through the table).
     native_sig: SigRef,
     /// Each helper's signature, by `H_*` index.
@@ -810,6 +816,11 @@ pub fn lower(
     let ba8 = b.ins().ishl_imm_s(ba, 3);
     let fail = b.create_block();
     b.set_cold_block(fail);
+    let ctx_saved = f.callees().is_empty().then(|| {
+        let s = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+        b.ins().stack_store(I64, ctx, s, 0);
+        s
+    });
     let mut l = Lower {
         b,
         f,
@@ -839,6 +850,7 @@ pub fn lower(
         bs8,
         ba8,
         fail,
+        ctx_saved,
         native_sig,
         helper_sigs,
         mem,
@@ -871,6 +883,9 @@ pub fn lower(
     }
     // The shared error exit: leave the frame (depth - 1) and report failure.
     l.b.switch_to_block(l.fail);
+    if let Some(s) = l.ctx_saved {
+        l.ctx = l.b.ins().stack_load(I64, I64, s, 0);
+    }
     l.leave();
     let one = l.b.ins().iconst(I64, 1);
     l.b.ins().return_(&[one]);
@@ -1622,13 +1637,46 @@ impl Lower<'_, '_> {
         let slow = self.b.ins().bor(slow, flag);
         let (slow_b, body) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
-        self.b.ins().brif(slow, slow_b, &[], body, &[]);
-        self.switch_sealed(slow_b);
         let args = [self.ctx, self.slot, self.bs, self.ba];
-        let call = self.call_helper(H_ENTER, &args);
-        let st = self.b.inst_results(call)[0];
-        self.b.ins().brif(st, self.fail, &[], body, &[]);
-        self.switch_sealed(body);
+        if self.ctx_saved.is_none() {
+            self.b.ins().brif(slow, slow_b, &[], body, &[]);
+            self.switch_sealed(slow_b);
+            let call = self.call_helper(H_ENTER, &args);
+            let st = self.b.inst_results(call)[0];
+            self.b.ins().brif(st, self.fail, &[], body, &[]);
+            self.switch_sealed(body);
+        } else {
+            // No nk calls: the parameters cross `H_ENTER` in a stack slot and the body
+            // takes them as block parameters, so no value lives across a call on any path
+            // but the error exits (which read the context from `ctx_saved`), and the
+            // function needs no callee-saved register. Their saves and restores were a
+            // fifth of a small callee's instructions.
+            for _ in args {
+                self.b.append_block_param(body, I64);
+            }
+            let pass: Vec<BlockArg> = args.iter().map(|&v| BlockArg::Value(v)).collect();
+            self.b.ins().brif(slow, slow_b, &[], body, &pass);
+            self.switch_sealed(slow_b);
+            let saved = self.b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                8 * args.len() as u32,
+                3,
+            ));
+            for (i, &v) in args.iter().enumerate() {
+                self.b.ins().stack_store(I64, v, saved, 8 * i as i32);
+            }
+            let call = self.call_helper(H_ENTER, &args);
+            let st = self.b.inst_results(call)[0];
+            let back: Vec<BlockArg> = (0..args.len())
+                .map(|i| BlockArg::Value(self.b.ins().stack_load(I64, I64, saved, 8 * i as i32)))
+                .collect();
+            self.b.ins().brif(st, self.fail, &[], body, &back);
+            self.switch_sealed(body);
+            let p = self.b.block_params(body).to_vec();
+            (self.ctx, self.slot, self.bs, self.ba) = (p[0], p[1], p[2], p[3]);
+            self.bs8 = self.b.ins().ishl_imm_s(self.bs, 3);
+            self.ba8 = self.b.ins().ishl_imm_s(self.ba, 3);
+        }
         let links = self.ctx_load(CTX_LINKS);
         let off = self.b.ins().ishl_imm_s(self.slot, 3);
         let at = self.b.ins().iadd(links, off);
@@ -1667,7 +1715,11 @@ impl Lower<'_, '_> {
         match self.f.code[pc] {
             Op::JmpIf { c, target } | Op::JmpIfNot { c, target } => {
                 let x = self.geti(c);
-                let cc = if matches!(self.f.code[pc], Op::JmpIf { .. }) {
+                let jump_if = matches!(self.f.code[pc], Op::JmpIf { .. });
+                if let Some(cond) = self.comparison_of(x, jump_if) {
+                    return (cond, target);
+                }
+                let cc = if jump_if {
                     IntCC::NotEqual
                 } else {
                     IntCC::Equal
@@ -3072,6 +3124,42 @@ impl Lower<'_, '_> {
                 Some(x) if self.b.func.dfg.value_type(x) == ty => x,
                 _ => self.b.ins().bitcast(ty, MemFlagsData::new(), v),
             }
+        }
+    }
+
+    /// A `bool` register's value that widens a comparison (`set_bool`) in the current
+    /// block, as that comparison (`want`: true) or its complement (false), redone here so
+    /// the branch tests the flags: `a == b` on floats otherwise costs two `set`s, an `and`,
+    /// a widening and a test before the jump (NaN compares as the complement says:
+    /// `FloatCC::complement` keeps unordered on the right side).
+    fn comparison_of(&mut self, v: V, want: bool) -> Option<V> {
+        let dfg = &self.b.func.dfg;
+        let ValueDef::Result(ext, _) = dfg.value_def(v) else {
+            return None;
+        };
+        let InstructionData::Unary {
+            opcode: Opcode::Uextend,
+            arg,
+        } = dfg.insts[ext]
+        else {
+            return None;
+        };
+        if self.b.func.layout.inst_block(ext) != self.b.current_block() {
+            return None;
+        }
+        let ValueDef::Result(cmp, _) = dfg.value_def(arg) else {
+            return None;
+        };
+        match dfg.insts[cmp] {
+            InstructionData::FloatCompare { cond, args, .. } => {
+                let cc = if want { cond } else { cond.complement() };
+                Some(self.b.ins().fcmp(cc, args[0], args[1]))
+            }
+            InstructionData::IntCompare { cond, args, .. } => {
+                let cc = if want { cond } else { cond.complement() };
+                Some(self.b.ins().icmp(cc, args[0], args[1]))
+            }
+            _ => None,
         }
     }
 
