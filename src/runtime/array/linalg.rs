@@ -1,7 +1,8 @@
-//! `dot` / `@` of `f64` and `f32` arrays through a GEMM library (the `matrixmultiply`
-//! crate: packed, cache-blocked kernels with AVX2/FMA picked at run time), for every
-//! layout — the kernels take a row and a column stride per operand, so C, Fortran,
-//! transposed, stepped and reversed views are read in place, without a copy.
+//! `dot` / `@` of `f64` and `f32` arrays through a GEMM library (the `gemm` crate, one
+//! thread: packed, cache-blocked kernels, AVX-512 or AVX2/FMA picked at run time), for
+//! every layout — the kernels take a row and a column stride per operand (any sign; a
+//! negative one is flipped or read as is), so C, Fortran, transposed, stepped and reversed
+//! views are read in place, without a copy.
 //!
 //! The 1-D forms are the 2-D product of a row or column vector: `v @ w` is `(1, k) @ (k, 1)`,
 //! `m @ v` is `(m, k) @ (k, 1)`, `v @ m` is `(1, k) @ (k, n)`. Integer dots stay nk loops
@@ -96,40 +97,57 @@ fn gemm(p: Prim, x: &Array, a: Mat, y: &Array, b: Mat, out: &Array) {
     // 1) that no other array or reference shares, so writing it through `c` (cells are
     // `Cell`s, which allow writes through a shared pointer) cannot be observed elsewhere,
     // and it overlaps neither input. The inputs are only read. `m`, `k`, `n` are positive.
+    // The `gemm` crate takes raw pointers and strides of any sign and reads or writes only
+    // the elements with in-range indices (a negative stride is flipped to a pointer at
+    // the other end of the same range) — checked against a naive product for every sign,
+    // step, zero unused stride and sizes 1-257, with NaN in the unused slots.
+    // `::gemm::gemm` computes `dst = alpha * dst + beta * lhs @ rhs` and takes each
+    // operand's column stride before its row stride; with `read_dst == false` the old
+    // contents of `dst` (and `alpha`) are ignored.
     unsafe {
         if p == Prim::F32 {
-            matrixmultiply::sgemm(
+            ::gemm::gemm(
                 m,
-                k,
                 n,
-                1.0,
-                x.ptr.cast::<f32>(),
-                a.rs,
-                a.cs,
-                y.ptr.cast::<f32>(),
-                b.rs,
-                b.cs,
-                0.0,
+                k,
                 c.cast::<f32>().cast_mut(),
-                n as isize,
                 1,
+                n as isize,
+                false,
+                x.ptr.cast::<f32>(),
+                a.cs,
+                a.rs,
+                y.ptr.cast::<f32>(),
+                b.cs,
+                b.rs,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                ::gemm::Parallelism::None,
             )
         } else {
-            matrixmultiply::dgemm(
+            ::gemm::gemm(
                 m,
-                k,
                 n,
-                1.0,
-                x.ptr.cast::<f64>(),
-                a.rs,
-                a.cs,
-                y.ptr.cast::<f64>(),
-                b.rs,
-                b.cs,
-                0.0,
+                k,
                 c.cast::<f64>().cast_mut(),
-                n as isize,
                 1,
+                n as isize,
+                false,
+                x.ptr.cast::<f64>(),
+                a.cs,
+                a.rs,
+                y.ptr.cast::<f64>(),
+                b.cs,
+                b.rs,
+                0.0,
+                1.0,
+                false,
+                false,
+                false,
+                ::gemm::Parallelism::None,
             )
         }
     }
