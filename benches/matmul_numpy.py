@@ -10,7 +10,7 @@ process start, compilation and setup cancel out. t is the child's CPU time (user
 system, from wait4), which a loaded machine inflates far less than wall time; the
 minimum over `--repeat` interleaved runs is reported (wall-time minima alongside).
 `--threads N` sets OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS for NumPy
-(nvm's GEMM, matrixmultiply without its `threading` feature, is single-threaded).
+(nvm's GEMM, the `gemm` crate called with `Parallelism::None`, is single-threaded).
 Prints NumPy's BLAS (from numpy.show_config) and one line per size.
 """
 import argparse
