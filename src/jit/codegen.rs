@@ -655,10 +655,13 @@ struct Lower<'a, 'b> {
     bs8: V,
     ba8: V,
     fail: Block,
-    /// In a function that calls no nk function: the context pointer, stored at entry. The
-    /// error exit reads it from there, so no error path's helper call keeps it live, and
-    /// the function needs no callee-saved register for it (a caller keeps it in one across
-    /// its calls anyway: there the slot would only add a store and reloads).
+    /// Whether the function calls no nk function (see `prologue`).
+    leaf: bool,
+    /// In a leaf without loops: the context pointer, stored at entry. The error exit reads
+    /// it from there, so no error path's helper call keeps it live, and the function needs
+    /// no callee-saved register for it (a caller keeps it in one across its calls anyway:
+    /// there the slot would only add a store and reloads; in a function with a loop,
+    /// `cold::reload_params` reloads it in every cold block, the error exit included).
     ctx_saved: Option<cranelift_codegen::ir::StackSlot>,
     /// The signature of every compiled function (a callee through the table).
     native_sig: SigRef,
@@ -816,7 +819,13 @@ pub fn lower(
     let ba8 = b.ins().ishl_imm_s(ba, 3);
     let fail = b.create_block();
     b.set_cold_block(fail);
-    let ctx_saved = f.callees().is_empty().then(|| {
+    let leaf = f.callees().is_empty();
+    let has_loop = f
+        .code
+        .iter()
+        .enumerate()
+        .any(|(pc, op)| op.jump_target().is_some_and(|t| t as usize <= pc));
+    let ctx_saved = (leaf && !has_loop).then(|| {
         let s = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
         b.ins().stack_store(I64, ctx, s, 0);
         s
@@ -850,6 +859,7 @@ pub fn lower(
         bs8,
         ba8,
         fail,
+        leaf,
         ctx_saved,
         native_sig,
         helper_sigs,
@@ -891,7 +901,25 @@ pub fn lower(
     l.b.ins().return_(&[one]);
     l.b.seal_all_blocks();
     let callees = std::mem::take(&mut l.callees);
+    // The parameters as the entry block has them and as the body reads them (the same
+    // values, or the leaf prologue's block parameters), with their byte offsets.
+    let entry_params = [ctx, bs, ba, slot];
+    let mut copies = Vec::new();
+    for (param, vals) in [(0, [ctx, l.ctx]), (1, [bs, l.bs]), (2, [ba, l.ba]), (3, [slot, l.slot])] {
+        for value in vals {
+            copies.push(super::cold::ParamCopy { value, param, shifted: false });
+        }
+    }
+    for (param, vals) in [(1, [bs8, l.bs8]), (2, [ba8, l.ba8])] {
+        for value in vals {
+            copies.push(super::cold::ParamCopy { value, param, shifted: true });
+        }
+    }
+    copies.dedup_by_key(|c| c.value);
     l.b.finalize(frontend);
+    if has_loop {
+        super::cold::reload_params(func, entry_params, &copies);
+    }
     super::phis::remove_trivial(func);
     super::peephole::rewrite(func);
     Ok(callees)
@@ -1638,7 +1666,7 @@ impl Lower<'_, '_> {
         let (slow_b, body) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
         let args = [self.ctx, self.slot, self.bs, self.ba];
-        if self.ctx_saved.is_none() {
+        if !self.leaf {
             self.b.ins().brif(slow, slow_b, &[], body, &[]);
             self.switch_sealed(slow_b);
             let call = self.call_helper(H_ENTER, &args);
@@ -3221,6 +3249,86 @@ mod tests {
             })
             .count();
         assert_eq!(moves, 0, "{asm}");
+    }
+
+    /// The Cranelift IR of `name`'s first specialization in `src`.
+    fn clif_of(src: &str, name: &str) -> String {
+        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
+        let prog = crate::types::check_program(&loaded).expect("checks");
+        let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).expect("the function");
+        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let mut jit = crate::jit::Jit::new(false).expect("native code");
+        jit.compile_bytes(&prog, &bc, true).expect("compiles").clif.expect("listing")
+    }
+
+    /// The instruction lines of each block whose header says `cold`.
+    fn cold_blocks(clif: &str) -> Vec<Vec<&str>> {
+        let mut out: Vec<Vec<&str>> = Vec::new();
+        let mut cold = false;
+        for line in clif.lines() {
+            if line.starts_with("block") {
+                cold = line.contains(" cold:");
+                if cold {
+                    out.push(Vec::new());
+                }
+            } else if cold && line.starts_with("    ") {
+                out.last_mut().expect("in a block").push(line);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn cold_blocks_of_a_loop_reload_the_parameters_and_a_leaf_keeps_none_across_calls() {
+        // In a function with a loop, no cold block (error exits, the poll's slow path)
+        // reads the entry's parameters v0..v3: each reloads them from the slot the entry
+        // fills, so they need no register through the loop.
+        let src = "fn f(a: f64[], b: f64[], n: i64) -> f64 {\n\
+                     let s = 0.0;\n\
+                     let i = 0;\n\
+                     while i < n { s += a[i] * b[n - 1 - i]; i += 1; }\n\
+                     return s;\n\
+                   }\n\
+                   fn g(x: f64, a: f64[]) -> i64 {\n\
+                     if x == a[0] { return 1; }\n\
+                     return int(x / a[1]);\n\
+                   }\n\
+                   print(f(zeros(4), zeros(4), 4), g(1.0, zeros(2)));";
+        let clif = clif_of(src, "f(");
+        let cold = cold_blocks(&clif);
+        assert!(cold.len() >= 3, "{clif}");
+        let param = regex_lite_word(&["v0", "v1", "v2", "v3"]);
+        for b in &cold {
+            for l in b {
+                assert!(!param(l), "a cold block reads a parameter: {l}\n{clif}");
+            }
+        }
+        // (The listing is legalized: a stack slot's store and load go through its address.)
+        assert!(clif.contains("store notrap v0, "), "{clif}");
+        assert!(cold.iter().any(|b| b.iter().any(|l| l.contains("stack_addr"))), "{clif}");
+        // A function that calls no nk function and has no loop: its prologue's slow path
+        // spills the parameters around the helper itself and its error exit reads the
+        // context from the stack, and its branch on `x == a[0]` tests the comparison.
+        let clif = clif_of(src, "g(");
+        assert!(clif.contains("stack_addr"), "{clif}");
+        let fcmps: Vec<&str> = clif
+            .lines()
+            .filter(|l| l.contains(" = fcmp"))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        let on_fcmp = clif.lines().any(|l| {
+            let mut w = l.split_whitespace();
+            w.next() == Some("brif") && w.next().is_some_and(|c| fcmps.contains(&c.trim_end_matches(',')))
+        });
+        assert!(on_fcmp, "{clif}");
+    }
+
+    /// Whether a line names one of `words` as a whole word (`v1` but not `v10`).
+    fn regex_lite_word(words: &'static [&'static str]) -> impl Fn(&str) -> bool {
+        move |line: &str| {
+            line.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|t| words.contains(&t))
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod code_memory;
 pub mod codegen;
+mod cold;
 mod diamonds;
 mod peephole;
 mod phis;
