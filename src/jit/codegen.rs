@@ -820,11 +820,7 @@ pub fn lower(
     let fail = b.create_block();
     b.set_cold_block(fail);
     let leaf = f.callees().is_empty();
-    let has_loop = f
-        .code
-        .iter()
-        .enumerate()
-        .any(|(pc, op)| op.jump_target().is_some_and(|t| t as usize <= pc));
+    let has_loop = f.has_loop();
     let ctx_saved = (leaf && !has_loop).then(|| {
         let s = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
         b.ins().stack_store(I64, ctx, s, 0);
