@@ -2896,9 +2896,13 @@ impl Gen {
             } else {
                 self.array(el, dims, 0)?
             };
+            // Unparenthesized only while `e` is a name: `e + 3 * 127` would parse as
+            // `e + (3 * 127)`, and `3 * 127` is no longer a literal (it does not take `e`'s
+            // kind), which the chain's type (`el`) does not model.
+            let bare = e.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             e = match self.rng.below(3) {
                 0 => format!("({y} {op} {e})"),
-                1 => format!("{e} {op} {y}"),
+                1 if bare => format!("{e} {op} {y}"),
                 _ => format!("({e} {op} {y})"),
             };
         }
