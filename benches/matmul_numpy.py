@@ -3,22 +3,24 @@
 
     python3 benches/matmul_numpy.py [--nvm PATH] [--sizes 250,1000] [--repeat 7] [--threads 1]
 
-Both sides are measured the same way: a program that makes two random matrices and
-multiplies them `reps` times (nvm: `nvm run --no-cache --tier=jit`; NumPy: `python3 -c`),
-run with `reps` and with 0; the time of one product is (t(reps) - t(0)) / reps, so
-process start, compilation and setup cancel out. t is the child's CPU time (user +
-system, from wait4), which a loaded machine inflates far less than wall time; the
-minimum over `--repeat` interleaved runs is reported (wall-time minima alongside).
+Both sides are timed in-process, as Numba's warm call is in `run.py`: nvm runs a program
+that makes two random matrices and multiplies them `reps` times, with `--repeat 2`, and the
+second call of `main` (`main_ms` of `--stats=json`: code and memory warm) with `reps`
+products less the same with 0, over `reps`, is one product; NumPy's script times its loop
+of `reps` products with `time.perf_counter` after one product to warm up. The minimum over
+`--repeat` interleaved runs is reported. (The script used to subtract whole-process CPU
+times; NumPy's start-up varies by more than 64 products at n = 250, which once gave a
+negative time.)
 `--threads N` sets OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS for NumPy
 (nvm's GEMM, the `gemm` crate called with `Parallelism::None`, is single-threaded).
 Prints NumPy's BLAS (from numpy.show_config) and one line per size.
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -37,27 +39,43 @@ fn main(n: i64, reps: i64) {
 """
 
 NUMPY = r"""
-import sys, numpy as np
+import json, sys, time, numpy as np
 n, reps = int(sys.argv[1]), int(sys.argv[2])
 rng = np.random.default_rng(0)
 a = rng.random((n, n)); b = rng.random((n, n))
-t = 0.0
+t = float((a @ b)[0, 0])
+start = time.perf_counter()
 for r in range(reps):
     c = a @ b
     t += c[r % n, 0]
+elapsed = time.perf_counter() - start
 print(t)
+print(json.dumps({"loop_s": elapsed}), file=sys.stderr)
 """
 
 
-def measure(cmd, env):
-    """(CPU seconds, wall seconds) of one run of `cmd`."""
-    t = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
-    _, status, ru = os.wait4(p.pid, 0)
-    w = time.perf_counter() - t
-    if status != 0:
-        sys.exit(f"failed ({status}): {' '.join(cmd)}")
-    return ru.ru_utime + ru.ru_stime, w
+def last_json(text):
+    """The last line of `text` that is a JSON object."""
+    for line in reversed(text.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    sys.exit(f"no JSON line in: {text}")
+
+
+def nvm_call_s(cmd, env):
+    """Seconds of `main`'s second call (`--repeat 2`) in one nvm run of `cmd`."""
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
+    return last_json(p.stderr)["main_ms"][1] / 1e3
+
+
+def numpy_loop_s(cmd, env):
+    """Seconds of the NumPy script's timed loop."""
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
+    return last_json(p.stderr)["loop_s"]
 
 
 def blas_name():
@@ -91,24 +109,19 @@ def main():
             f.write(NUMPY)
         for n in (int(s) for s in opts.sizes.split(",")):
             reps = max(3, int(2e9 / (2 * n**3)))  # ~2 GFLOP per timed run
-            sides = {
-                "nvm": [opts.nvm, "run", "--no-cache", "--tier=jit", prog, str(n)],
-                "numpy": [sys.executable, script, str(n)],
-            }
-            cpu = {k: [] for k in sides}
-            wl = {k: [] for k in sides}
+            nvm = [opts.nvm, "run", "--no-cache", "--tier=jit", "--repeat", "2", "--stats=json", prog, str(n)]
+            numpy = [sys.executable, script, str(n), str(reps)]
+            per = {"nvm": [], "numpy": []}
             for _ in range(opts.repeat):
-                for k, cmd in sides.items():
-                    c1, w1 = measure(cmd + [str(reps)], env)
-                    c0, w0 = measure(cmd + ["0"], env)
-                    cpu[k].append((c1 - c0) / reps)
-                    wl[k].append((w1 - w0) / reps)
-            nv, nt = min(cpu["nvm"]), min(cpu["numpy"])
+                with_reps = nvm_call_s(nvm + [str(reps)], env)
+                without = nvm_call_s(nvm + ["0"], env)
+                per["nvm"].append((with_reps - without) / reps)
+                per["numpy"].append(numpy_loop_s(numpy, env) / reps)
+            nv, nt = min(per["nvm"]), min(per["numpy"])
             print(
-                f"n={n:5}  CPU: nvm {nv * 1e3:9.3f} ms  numpy {nt * 1e3:9.3f} ms  ratio {nv / nt:5.2f}"
-                f"  ({2 * n**3 / nv / 1e9:.1f} vs {2 * n**3 / nt / 1e9:.1f} GFLOP/s)"
-                f" | wall: nvm {min(wl['nvm']) * 1e3:.3f} ms  numpy {min(wl['numpy']) * 1e3:.3f} ms"
-                f"  ({reps} products per run, min of {opts.repeat})"
+                f"n={n:5}  nvm {nv * 1e3:9.3f} ms  numpy {nt * 1e3:9.3f} ms  ratio {nv / nt:5.2f}"
+                f"  ({2 * n**3 / nv / 1e9:.1f} vs {2 * n**3 / nt / 1e9:.1f} GFLOP/s;"
+                f" {reps} products per run, min of {opts.repeat})"
             )
 
 
