@@ -192,3 +192,43 @@ kernel_tests! {
     lennard_jones lu mandelbrot matmul_dot matmul_loops mergesort nbody pairwise prefix_sum
     reductions sieve sum_squares
 }
+
+/// Each `benches/variants/KERNEL_*.nk` (a kernel rewritten to take one of its costs apart,
+/// benches/ANALYSIS.md) prints what `KERNEL.nk` prints at the kernel's size here, in the
+/// native tier, numbers to run.py's tolerance.
+#[test]
+fn every_variant_prints_what_its_kernel_prints() {
+    let variants = files_with_extension(&repo_path("benches/variants"), "nk");
+    assert!(!variants.is_empty(), "benches/variants/ holds the variants");
+    for v in variants {
+        let stem = v.file_stem().unwrap().to_string_lossy().into_owned();
+        let (name, size) = SIZES
+            .iter()
+            .find(|(k, _)| stem.starts_with(&format!("{k}_")))
+            .unwrap_or_else(|| panic!("{stem}.nk names no kernel (KERNEL_what.nk)"));
+        let args = [size.to_string()];
+        let printed = |prog: &PathBuf| {
+            let run = TierRun {
+                bin: nvm_bin(),
+                prog,
+                args: &args,
+                env: &[],
+                heap: &std::env::temp_dir(),
+                timeout: TIMEOUT,
+            };
+            let out = run
+                .run("jit")
+                .unwrap_or_else(|e| panic!("{}: {e}", prog.display()));
+            assert_eq!(out.status, 0, "{}: {}", prog.display(), out.stderr);
+            out.stdout.trim().to_string()
+        };
+        let (kernel, variant) = (
+            printed(&kernels_dir().join(format!("{name}.nk"))),
+            printed(&v),
+        );
+        assert!(
+            outputs_agree(&kernel, &variant),
+            "{stem}.nk printed `{variant}`, {name}.nk `{kernel}`"
+        );
+    }
+}
