@@ -628,6 +628,9 @@ struct Lower<'a, 'b> {
     fused_copies: Vec<bool>,
     /// Scalar registers that never hold a negative value (`ranges`): indices without wrap.
     non_negative: Vec<bool>,
+    /// Scalar registers that hold no negative value, overflow included
+    /// (`ranges::Bound::Exact`): division by a constant without the sign fix.
+    non_negative_exact: Vec<bool>,
     /// The header of each array register that inline code reads (`None`: never read
     /// inline), cached in variables and re-read after every call or helper, which may
     /// replace the array. Headers are immutable, so the cache is exact in between.
@@ -752,7 +755,8 @@ pub fn lower(
         .iter()
         .map(|&p| array_leaves(&func_ir.locals[p as usize].ty))
         .sum();
-    let non_negative = super::ranges::non_negative(f, prog, n_params);
+    let non_negative = super::ranges::non_negative(f, prog, n_params, super::ranges::Bound::Index);
+    let non_negative_exact = super::ranges::non_negative(f, prog, n_params, super::ranges::Bound::Exact);
     let fused_copies = (0..f.code.len())
         .map(|pc| fusable_copy(prog, f, &starts, pc, n_array_params))
         .collect();
@@ -840,6 +844,7 @@ pub fn lower(
         n_array_params,
         fused_copies,
         non_negative,
+        non_negative_exact,
         arrays,
         poll,
         for_limits,
@@ -2081,8 +2086,8 @@ impl Lower<'_, '_> {
                     // `m = x >> 63` (all ones for a negative `x`), `x ^ m` is `x` or
                     // `-x - 1`, never negative, and `x // k == m ^ ((x ^ m) / k)` in
                     // unsigned division, which Cranelift makes a multiply. A register
-                    // `ranges` proves non-negative needs no `m`.
-                    let m = (!self.non_negative[a as usize]).then(|| self.b.ins().sshr_imm_s(x, 63));
+                    // `ranges` proves non-negative, overflow included, needs no `m`.
+                    let m = (!self.non_negative_exact[a as usize]).then(|| self.b.ins().sshr_imm_s(x, 63));
                     let u = match m {
                         Some(m) => self.b.ins().bxor(x, m),
                         None => x,

@@ -23,8 +23,22 @@ use crate::ir::Program;
 /// Rounds of the fixed point before the registers still falling are given up.
 const ROUNDS: usize = 8;
 
-/// `out[r]`: register `r` of `f` holds a value `>= 0` wherever it is read.
-pub fn non_negative(f: &CompiledFn, prog: &Program, n_params: usize) -> Vec<bool> {
+/// How far a bound must hold.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Bound {
+    /// As an element index: `+ imm` of a non-negative value counts as non-negative,
+    /// although it may overflow (the argument above: the access still fails its unsigned
+    /// check, and the interpreter reports it).
+    Index,
+    /// For arithmetic whose result depends on the sign (`x // k`, `x % k` without the sign
+    /// fix): only writes that cannot overflow count — constants, copies, a `for` counter
+    /// (`i + 1` only while `i < end`), `len`, and `+ imm` with `imm <= 0`. A run of `i +=
+    /// 1000000000` from a large constant wraps within a few iterations.
+    Exact,
+}
+
+/// `out[r]`: register `r` of `f` holds a value `>= 0` wherever it is read, as `bound` says.
+pub fn non_negative(f: &CompiledFn, prog: &Program, n_params: usize, bound: Bound) -> Vec<bool> {
     let n = f.n_s;
     // The prologue's 0 reaches a register read before it is first written.
     let (mut first_read, mut first_write) = (vec![usize::MAX; n], vec![usize::MAX; n]);
@@ -35,7 +49,7 @@ pub fn non_negative(f: &CompiledFn, prog: &Program, n_params: usize) -> Vec<bool
                 first_read[r] = first_read[r].min(pc);
             }
         }
-        writes(f, prog, op, &[], |r, _| {
+        writes(f, prog, op, &[], bound, |r, _| {
             if r < n {
                 first_write[r] = first_write[r].min(pc);
             }
@@ -55,7 +69,7 @@ pub fn non_negative(f: &CompiledFn, prog: &Program, n_params: usize) -> Vec<bool
         let mut changed = vec![false; n];
         for op in &f.code {
             updates.clear();
-            writes(f, prog, op, &lb, |r, v| updates.push((r, v)));
+            writes(f, prog, op, &lb, bound, |r, v| updates.push((r, v)));
             for &(r, v) in &updates {
                 if r >= n {
                     continue;
@@ -91,10 +105,14 @@ fn writes(
     prog: &Program,
     op: &Op,
     lb: &[Option<i64>],
+    bound: Bound,
     mut out: impl FnMut(usize, Option<i64>),
 ) {
     let get = |r: u16| lb.get(r as usize).copied().flatten();
-    let small = |imm: i32| (imm.unsigned_abs() < 1 << 30).then_some(imm as i64);
+    let small = |imm: i32| {
+        let ok = imm.unsigned_abs() < 1 << 30 && (bound == Bound::Index || imm <= 0);
+        ok.then_some(imm as i64)
+    };
     match *op {
         Op::LoadK { dst, k } => out(dst as usize, Some(f.consts[k as usize] as i64)),
         Op::Mov { dst, src } => out(dst as usize, get(src)),
@@ -125,14 +143,20 @@ mod tests {
     use crate::ir::FuncId;
     use crate::loader::load_source;
 
-    /// Whether the indices of each `ALoad2` of specialization `name` in `src` are known
-    /// non-negative, in code order.
-    fn load_indices(src: &str, name: &str) -> Vec<(bool, bool)> {
+    /// The bytecode of specialization `name` in `src`, and its bounds under `bound`.
+    fn bounds(src: &str, name: &str, bound: Bound) -> (CompiledFn, Vec<bool>) {
         let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
         let prog = crate::types::check_program(&loaded).expect("checks");
         let id = prog.funcs.iter().position(|f| f.name == name).unwrap();
         let bc = crate::bytecode::compile(&prog, id as FuncId).unwrap();
-        let nn = non_negative(&bc, &prog, prog.funcs[id].params.len());
+        let nn = non_negative(&bc, &prog, prog.funcs[id].params.len(), bound);
+        (bc, nn)
+    }
+
+    /// Whether the indices of each `ALoad2` of specialization `name` in `src` are known
+    /// non-negative, in code order.
+    fn load_indices(src: &str, name: &str) -> Vec<(bool, bool)> {
+        let (bc, nn) = bounds(src, name, Bound::Index);
         bc.code
             .iter()
             .filter_map(|op| match *op {
@@ -154,6 +178,33 @@ mod tests {
             load_indices(src, "f(f64[,], i64)"),
             vec![(true, true), (true, true)]
         );
+    }
+
+    #[test]
+    fn an_exact_bound_excludes_additions_that_may_overflow() {
+        // `i += 1000000000` from a large constant wraps within a few iterations: as an index
+        // it stays "non-negative" (its access would fail the unsigned check anyway), but
+        // not for `//` and `%`, whose sign fix it needs. A `for` counter and `k - 1` from
+        // 1 cannot overflow.
+        let src = "fn f(n: i64) -> i64 {\n\
+                     let i = 9223372031854775807;\n\
+                     let s = 0;\n\
+                     for k in 1..n { i += 1000000000; s += i // 7 + k // 7 + (k - 1) % 7; }\n\
+                     return s;\n\
+                   }\n\
+                   print(f(3));";
+        let dividends = |bound| {
+            let (bc, nn) = bounds(src, "f(i64)", bound);
+            bc.code
+                .iter()
+                .filter_map(|op| match *op {
+                    Op::FloorDivIK { a, .. } | Op::ModIK { a, .. } => Some(nn[a as usize]),
+                    _ => None,
+                })
+                .collect::<Vec<bool>>()
+        };
+        assert_eq!(dividends(Bound::Index), vec![true, true, true]);
+        assert_eq!(dividends(Bound::Exact), vec![false, true, true]);
     }
 
     #[test]

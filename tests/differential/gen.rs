@@ -1716,6 +1716,7 @@ impl Gen {
             35 | 36 if nested && self.rng.chance(0.5) => self.prange_stmt(),
             37 if self.rng.chance(0.5) => self.lane_loop_stmt(),
             38 if self.rng.chance(0.4) => self.count_loop_stmt(),
+            39 if self.rng.chance(0.4) => self.wrap_div_stmt(),
             _ => self.let_stmt(d),
         }
     }
@@ -2033,6 +2034,26 @@ impl Gen {
         self.indent -= 1;
         self.line("}");
         self.line(&format!("print({c});"));
+    }
+
+    /// A counter that climbs past `i64::MAX` by `+= imm` from a large constant, divided
+    /// and reduced by a constant each step: native code may drop the sign fix of `//` and
+    /// `%` only for values that cannot overflow (`ranges::Bound::Exact`).
+    fn wrap_div_stmt(&mut self) {
+        let (c, k) = (self.fresh("w"), self.fresh("k"));
+        let start = i64::MAX - self.rng.range(0, 4) * 1_000_000_000 - self.rng.range(0, 999);
+        let step = self.rng.range(1, 1_000_000_000);
+        let n = self.rng.range(1, 8);
+        let d = *self.rng.pick(&[3, 7, 10, 1_000_003]);
+        self.line(&format!("let {c} = {start};"));
+        self.line(&format!("for {k} in 0..{n} {{"));
+        self.indent += 1;
+        self.line(&format!("{c} += {step};"));
+        self.line(&format!(
+            "print({c} // {d}, {c} % {d}, ({k} + {step}) % {d});"
+        ));
+        self.indent -= 1;
+        self.line("}");
     }
 
     fn loop_stmt(&mut self, depth: u32) {
