@@ -62,20 +62,13 @@ def last_json(text):
     sys.exit(f"no JSON line in: {text}")
 
 
-def nvm_call_s(cmd, env):
-    """Seconds of `main`'s second call (`--repeat 2`) in one nvm run of `cmd`."""
+def run_json(cmd, env):
+    """The JSON object that one run of `cmd` prints last on stderr (nvm's stats, the NumPy
+    script's timing)."""
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
-    return last_json(p.stderr)["main_ms"][1] / 1e3
-
-
-def numpy_loop_s(cmd, env):
-    """Seconds of the NumPy script's timed loop."""
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if p.returncode != 0:
-        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
-    return last_json(p.stderr)["loop_s"]
+    return last_json(p.stderr)
 
 
 def blas_name():
@@ -113,10 +106,10 @@ def main():
             numpy = [sys.executable, script, str(n), str(reps)]
             per = {"nvm": [], "numpy": []}
             for _ in range(opts.repeat):
-                with_reps = nvm_call_s(nvm + [str(reps)], env)
-                without = nvm_call_s(nvm + ["0"], env)
+                # `main`'s second call (`--repeat 2`), with `reps` products and with none.
+                with_reps, without = (run_json(nvm + [str(r)], env)["main_ms"][1] / 1e3 for r in (reps, 0))
                 per["nvm"].append((with_reps - without) / reps)
-                per["numpy"].append(numpy_loop_s(numpy, env) / reps)
+                per["numpy"].append(run_json(numpy, env)["loop_s"] / reps)
             nv, nt = min(per["nvm"]), min(per["numpy"])
             print(
                 f"n={n:5}  nvm {nv * 1e3:9.3f} ms  numpy {nt * 1e3:9.3f} ms  ratio {nv / nt:5.2f}"

@@ -83,8 +83,6 @@ CONFIGS = [("jit", "nvm jit"), ("auto", "nvm auto"), ("interp", "nvm interp"), (
 NVM_CONFIGS = ("jit", "auto", "interp")
 NVM_EMPTY = "nvm (empty program)"
 NVM_EMPTY_WARM = "nvm (empty program, warm)"
-# The same run's own `wall_ms` (from --stats=json: from nvm's start to its end, in-process).
-NVM_EMPTY_WARM_IN = "nvm (empty program, warm, in-process)"
 
 # Targets for the native tier (see "How to read this" in the report).
 TARGET_NUMBA = 1.2  # nvm warm call <= 1.2 x Numba's warm call, every kernel (issue 15)
@@ -342,12 +340,9 @@ def measure_startup(repeat, numba, timeout):
     try:
         for _ in range(repeat):
             for label, cmd in probes.items():
-                dt, err, _, errout = run_once(cmd, timeout)
+                dt, err, _, _ = run_once(cmd, timeout)
                 if dt is not None:
                     best[label] = min(dt, best.get(label, dt))
-                wall_ms = json_stats(errout or "").get("wall_ms") if label == NVM_EMPTY_WARM else None
-                if isinstance(wall_ms, (int, float)):
-                    best[NVM_EMPTY_WARM_IN] = min(wall_ms / 1e3, best.get(NVM_EMPTY_WARM_IN, wall_ms / 1e3))
     finally:
         os.unlink(empty)
         shutil.rmtree(heap, ignore_errors=True)

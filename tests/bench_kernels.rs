@@ -86,6 +86,30 @@ fn outputs_agree(a: &str, b: &str) -> bool {
         })
 }
 
+/// `prog ARGS` under `--tier=tier` (without a heap), which must succeed and print.
+fn run_ok(prog: &std::path::Path, args: &[String], tier: &str) -> Outcome {
+    let run = TierRun {
+        bin: nvm_bin(),
+        prog,
+        args,
+        env: &[],
+        heap: &std::env::temp_dir(), // unused by interp and jit (both run with --no-cache)
+        timeout: TIMEOUT,
+    };
+    let out = run
+        .run(tier)
+        .unwrap_or_else(|e| panic!("{} {args:?} under --tier={tier}: {e}", prog.display()));
+    assert!(
+        out.status == 0 && !out.stdout.is_empty(),
+        "{} {args:?} under --tier={tier}: status {}\nstdout:\n{}\nstderr:\n{}",
+        prog.display(),
+        out.status,
+        out.stdout,
+        out.stderr
+    );
+    out
+}
+
 /// The kernel `name` at its size: interp and jit print the same (and succeed), and so does
 /// the Python twin's first line when NumPy is there.
 fn check(name: &str) {
@@ -96,29 +120,8 @@ fn check(name: &str) {
         .1;
     let prog = kernels_dir().join(format!("{name}.nk"));
     let args = [size.to_string()];
-    let run = TierRun {
-        bin: nvm_bin(),
-        prog: &prog,
-        args: &args,
-        env: &[],
-        heap: &std::env::temp_dir(), // unused by interp and jit (both run with --no-cache)
-        timeout: TIMEOUT,
-    };
-    let outcome = |tier: &str| -> Outcome {
-        let out = run
-            .run(tier)
-            .unwrap_or_else(|e| panic!("{name} {size} under --tier={tier}: {e}"));
-        assert!(
-            out.status == 0 && !out.stdout.is_empty(),
-            "{name} {size} under --tier={tier}: status {}\nstdout:\n{}\nstderr:\n{}",
-            out.status,
-            out.stdout,
-            out.stderr
-        );
-        out
-    };
-    let interp = outcome("interp");
-    let jit = outcome("jit");
+    let interp = run_ok(&prog, &args, "interp");
+    let jit = run_ok(&prog, &args, "jit");
     assert_eq!(
         interp, jit,
         "{name} {size}: the interpreter and the native tier disagree"
@@ -207,21 +210,7 @@ fn every_variant_prints_what_its_kernel_prints() {
             .find(|(k, _)| stem.starts_with(&format!("{k}_")))
             .unwrap_or_else(|| panic!("{stem}.nk names no kernel (KERNEL_what.nk)"));
         let args = [size.to_string()];
-        let printed = |prog: &PathBuf| {
-            let run = TierRun {
-                bin: nvm_bin(),
-                prog,
-                args: &args,
-                env: &[],
-                heap: &std::env::temp_dir(),
-                timeout: TIMEOUT,
-            };
-            let out = run
-                .run("jit")
-                .unwrap_or_else(|e| panic!("{}: {e}", prog.display()));
-            assert_eq!(out.status, 0, "{}: {}", prog.display(), out.stderr);
-            out.stdout.trim().to_string()
-        };
+        let printed = |prog: &PathBuf| run_ok(prog, &args, "jit").stdout.trim().to_string();
         let (kernel, variant) = (
             printed(&kernels_dir().join(format!("{name}.nk"))),
             printed(&v),

@@ -660,12 +660,6 @@ struct Lower<'a, 'b> {
     fail: Block,
     /// Whether the function calls no nk function (see `prologue`).
     leaf: bool,
-    /// In a leaf without loops: the context pointer, stored at entry. The error exit reads
-    /// it from there, so no error path's helper call keeps it live, and the function needs
-    /// no callee-saved register for it (a caller keeps it in one across its calls anyway:
-    /// there the slot would only add a store and reloads; in a function with a loop,
-    /// `cold::reload_params` reloads it in every cold block, the error exit included).
-    ctx_saved: Option<cranelift_codegen::ir::StackSlot>,
     /// The signature of every compiled function (a callee through the table).
     native_sig: SigRef,
     /// Each helper's signature, by `H_*` index.
@@ -824,12 +818,6 @@ pub fn lower(
     let fail = b.create_block();
     b.set_cold_block(fail);
     let leaf = f.callees().is_empty();
-    let has_loop = f.has_loop();
-    let ctx_saved = (leaf && !has_loop).then(|| {
-        let s = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
-        b.ins().stack_store(I64, ctx, s, 0);
-        s
-    });
     let mut l = Lower {
         b,
         f,
@@ -861,7 +849,6 @@ pub fn lower(
         ba8,
         fail,
         leaf,
-        ctx_saved,
         native_sig,
         helper_sigs,
         mem,
@@ -894,17 +881,20 @@ pub fn lower(
     }
     // The shared error exit: leave the frame (depth - 1) and report failure.
     l.b.switch_to_block(l.fail);
-    if let Some(s) = l.ctx_saved {
-        l.ctx = l.b.ins().stack_load(I64, I64, s, 0);
-    }
     l.leave();
     let one = l.b.ins().iconst(I64, 1);
     l.b.ins().return_(&[one]);
     l.b.seal_all_blocks();
     let callees = std::mem::take(&mut l.callees);
     // The parameters as the entry block has them and as the body reads them (the same
-    // values, or the leaf prologue's block parameters), with their byte offsets.
+    // values, or the leaf prologue's block parameters), with their byte offsets. Cold
+    // blocks reload them (`cold`): all four in a function with a loop; in a leaf without
+    // one only the context, which the error exit reads after the helper calls that lead
+    // there (the leaf prologue's block parameter does not reach it from `H_ENTER`'s path);
+    // a function with nk calls and no loop keeps the context in a callee-saved register
+    // across its calls anyway.
     let entry_params = [ctx, bs, ba, slot];
+    let has_loop = f.has_loop();
     let mut copies = Vec::new();
     for (param, vals) in [(0, [ctx, l.ctx]), (1, [bs, l.bs]), (2, [ba, l.ba]), (3, [slot, l.slot])] {
         for value in vals {
@@ -916,9 +906,12 @@ pub fn lower(
             copies.push(super::cold::ParamCopy { value, param, shifted: true });
         }
     }
+    if !has_loop {
+        copies.retain(|c| c.param == 0);
+    }
     copies.dedup_by_key(|c| c.value);
     l.b.finalize(frontend);
-    if has_loop {
+    if has_loop || leaf {
         super::cold::reload_params(func, entry_params, &copies);
     }
     super::phis::remove_trivial(func);
@@ -1677,8 +1670,8 @@ impl Lower<'_, '_> {
         } else {
             // No nk calls: the parameters cross `H_ENTER` in a stack slot and the body
             // takes them as block parameters, so no value lives across a call on any path
-            // but the error exits (which read the context from `ctx_saved`), and the
-            // function needs no callee-saved register. Their saves and restores were a
+            // but the error exits (which reload the context: `cold`), and the function
+            // needs no callee-saved register. Their saves and restores were a
             // fifth of a small callee's instructions.
             for _ in args {
                 self.b.append_block_param(body, I64);

@@ -11,7 +11,9 @@
 //! own copies: a load of each parameter it reads from a slot the entry block fills, and
 //! `window << 3` (the byte offsets) recomputed from it. The hot path is unchanged; a
 //! function pays one store per parameter so reloaded, once per call, which is why only
-//! functions with a loop get it.
+//! functions with a loop get all four. A function without loops or nk calls gets the
+//! context alone: its error exit needs it after the helper calls that lead there, and
+//! nothing else would keep a callee-saved register for it.
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{
