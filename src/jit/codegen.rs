@@ -228,6 +228,25 @@ pub(super) fn register_classes(prog: &Program, f: &CompiledFn, starts: &[bool]) 
     ty
 }
 
+/// `(m, s)` with `u / k == (u * m) >> (64 + s)` for every `u < 2^63`, for a `k > 1`.
+///
+/// With `p = 64 + s` and `m = ceil(2^p / k)`, the error `e = m * k - 2^p` (`0 <= e < k`)
+/// adds `e * u / (k * 2^p)` to `u / k`, which stays below the next integer while
+/// `e * u < 2^p`: true for every `u < 2^63` when `e <= 2^(s + 1)`. The smallest `s` for
+/// which that holds is at most `ceil(log2 k) - 1`, where `m` still fits in 64 bits.
+fn magic_below_2_63(k: u64) -> (u64, u32) {
+    debug_assert!(k > 1);
+    for s in 0..64 {
+        let p = 64 + s;
+        let m = (1u128 << p).div_ceil(k as u128);
+        let e = m * k as u128 - (1u128 << p);
+        if m <= u64::MAX as u128 && e <= 1u128 << (s + 1) {
+            return (m as u64, s);
+        }
+    }
+    unreachable!("s = ceil(log2 k) - 1 always qualifies")
+}
+
 /// log2 of an element's size in bytes.
 fn elem_shift(e: Prim) -> i64 {
     match e.size() {
@@ -1968,6 +1987,20 @@ impl Lower<'_, '_> {
     }
 
     /// Python's floor division and modulo for a positive divisor `y` (no trap possible).
+    /// `u / k` for a `u` below 2^63 (`x ^ (x >> 63)` always is) and a constant `k > 0`
+    /// not a power of two: one high multiply and a shift (`magic_below_2_63`), where
+    /// Cranelift's `udiv` by a constant must serve every `u64` and for most `k` needs an
+    /// add-and-shift fix-up after the multiply.
+    fn udiv_below_2_63(&mut self, u: V, k: u64) -> V {
+        let (m, s) = magic_below_2_63(k);
+        let m = self.iconst(m as i64);
+        let hi = self.b.ins().umulhi(u, m);
+        match s {
+            0 => hi,
+            s => self.b.ins().ushr_imm(hi, s as i64),
+        }
+    }
+
     fn floor_divmod(&mut self, x: V, y: V) -> (V, V) {
         let q = self.b.ins().sdiv(x, y);
         let r = self.b.ins().srem(x, y);
@@ -2085,8 +2118,7 @@ impl Lower<'_, '_> {
                         Some(m) => self.b.ins().bxor(x, m),
                         None => x,
                     };
-                    let y = self.iconst(k as i64);
-                    let q = self.b.ins().udiv(u, y);
+                    let q = self.udiv_below_2_63(u, k);
                     let q = match m {
                         Some(m) => self.b.ins().bxor(q, m),
                         None => q,
@@ -3206,6 +3238,37 @@ impl Lower<'_, '_> {
 mod tests {
     use super::*;
     use crate::loader::load_source;
+
+    #[test]
+    fn magic_division_is_exact_below_2_63() {
+        // Divisors small and large, near powers of two and at the top of the range;
+        // dividends at the edges (multiples, one below them, the largest) and spread out.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut divisors: Vec<u64> = (3..2000).filter(|k: &u64| !k.is_power_of_two()).collect();
+        for b in 2..63 {
+            divisors.extend([(1u64 << b) - 1, (1u64 << b) + 1]);
+        }
+        divisors.extend([i64::MAX as u64, i64::MAX as u64 - 2, 1_000_000_007, 641 * 6_700_417]);
+        divisors.extend((0..300).map(|_| (next() >> (next() % 63)).max(3)));
+        divisors.retain(|k| !k.is_power_of_two());
+        let top = (1u64 << 63) - 1;
+        for k in divisors {
+            let (m, s) = magic_below_2_63(k);
+            let mut us = vec![0, 1, k - 1, k, k + 1, top, top - 1, top - top % k, top - top % k - 1];
+            us.extend((0..64).map(|_| next() >> 1));
+            us.extend((0..16).map(|_| (next() >> 1) / k * k));
+            for u in us.into_iter().filter(|&u| u <= top) {
+                let q = ((u as u128 * m as u128) >> (64 + s)) as u64;
+                assert_eq!(q, u / k, "{u} / {k} (m = {m}, s = {s})");
+            }
+        }
+    }
 
     #[test]
     fn temporaries_reused_across_classes_move_nothing_between_register_files() {
