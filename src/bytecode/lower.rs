@@ -502,15 +502,15 @@ impl FnCompiler<'_> {
                     self.block(then);
                     return;
                 }
-                let jf = self.jump_if_false(c);
+                let jf = self.jump_when(c, false);
                 self.block(then);
                 if els.is_empty() {
                     let end = self.here();
-                    self.patch(jf, end);
+                    jf.into_iter().for_each(|j| self.patch(j, end));
                 } else {
                     let jend = self.emit(Op::Jmp { target: 0 }, c.span);
                     let e = self.here();
-                    self.patch(jf, e);
+                    jf.into_iter().for_each(|j| self.patch(j, e));
                     self.block(els);
                     let end = self.here();
                     self.patch(jend, end);
@@ -521,9 +521,9 @@ impl FnCompiler<'_> {
                 // runs one conditional jump and no unconditional one.
                 let always = matches!(c.kind, ExprKind::Bool(true));
                 let entry = if always {
-                    None
+                    vec![]
                 } else {
-                    Some(self.jump_if_false(c))
+                    self.jump_when(c, false)
                 };
                 let top = self.here();
                 self.loops.push(LoopCx {
@@ -535,13 +535,12 @@ impl FnCompiler<'_> {
                 if always {
                     self.emit(Op::Jmp { target: top }, c.span);
                 } else {
-                    let back = self.jump_if_true(c);
-                    self.patch(back, top);
+                    for back in self.jump_when(c, true) {
+                        self.patch(back, top);
+                    }
                 }
                 let end = self.here();
-                if let Some(jf) = entry {
-                    self.patch(jf, end);
-                }
+                entry.into_iter().for_each(|j| self.patch(j, end));
                 let lp = self.loops.pop().expect("loop pushed above");
                 for b in lp.breaks {
                     self.patch(b, end);
@@ -718,6 +717,44 @@ impl FnCompiler<'_> {
                     *span,
                 );
             }
+        }
+    }
+
+    /// Emits the conditional jumps taken when `c` is `when`, all to one target; returns
+    /// them for patching. `and`, `or` and `not` become jumps, evaluating their operands as
+    /// their value would (left to right, the right one only when it decides), so a
+    /// condition made of comparisons fuses each into its jump and materializes no `bool`.
+    fn jump_when(&mut self, c: &Expr, when: bool) -> Vec<usize> {
+        let mut out = Vec::new();
+        self.jump_when_into(c, when, &mut out);
+        out
+    }
+
+    fn jump_when_into(&mut self, c: &Expr, when: bool, out: &mut Vec<usize>) {
+        match &c.kind {
+            ExprKind::And(a, b) | ExprKind::Or(a, b) => {
+                let and = matches!(c.kind, ExprKind::And(..));
+                if and != when {
+                    // `a and b` is false, `a or b` true, as soon as either operand is.
+                    self.jump_when_into(a, when, out);
+                    self.jump_when_into(b, when, out);
+                } else {
+                    // `a and b` is true only if `a` is (else it is false: past the jump),
+                    // then as `b` is; `a or b` false likewise.
+                    let mut decided = Vec::new();
+                    self.jump_when_into(a, !when, &mut decided);
+                    self.jump_when_into(b, when, out);
+                    let past = self.here();
+                    for j in decided {
+                        self.patch(j, past);
+                    }
+                }
+            }
+            ExprKind::Unary(UnOp::Not, x) if x.ty == Type::BOOL => self.jump_when_into(x, !when, out),
+            _ => out.push(match when {
+                true => self.jump_if_true(c),
+                false => self.jump_if_false(c),
+            }),
         }
     }
 
