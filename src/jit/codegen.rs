@@ -1997,7 +1997,7 @@ impl Lower<'_, '_> {
         let hi = self.b.ins().umulhi(u, m);
         match s {
             0 => hi,
-            s => self.b.ins().ushr_imm(hi, s as i64),
+            s => self.b.ins().ushr_imm_s(hi, s as i64),
         }
     }
 
