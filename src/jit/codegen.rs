@@ -16,7 +16,7 @@
 
 use crate::abi::*;
 use crate::bytecode::{
-    Class, CompiledFn, Ext, Loc, Op, Operand, PrintArg, Reg, Role, SliceOperand,
+    Class, CompiledFn, Ext, File, Loc, Op, Operand, PrintArg, Reg, Role, SliceOperand,
 };
 use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
@@ -679,6 +679,17 @@ struct Lower<'a, 'b> {
     fail: Block,
     /// Whether the function calls no nk function (see `prologue`).
     leaf: bool,
+    /// How many ops jump or fall through to each pc.
+    preds: Vec<u32>,
+    /// `checked` at the jump to a later op that it alone reaches, by that op's pc.
+    checked_at: Vec<(usize, Vec<(u16, Vec<u16>)>)>,
+    /// The op emitted last (`step`).
+    last_pc: Option<usize>,
+    /// Element accesses checked in bounds by earlier ops that every path to the current
+    /// op passes (it falls through from them), with neither the array register nor an
+    /// index register written since: `(array, indices)`. The same access again skips its
+    /// check (`hist[b] += 1`: the store after the load; a reload of `a[i]`).
+    checked: Vec<(u16, Vec<u16>)>,
     /// The signature of every compiled function (a callee through the table).
     native_sig: SigRef,
     /// Each helper's signature, by `H_*` index.
@@ -868,6 +879,21 @@ pub fn lower(
         ba8,
         fail,
         leaf,
+        preds: {
+            let mut n = vec![0u32; f.code.len() + 1];
+            for (pc, op) in f.code.iter().enumerate() {
+                if let Some(t) = op.jump_target() {
+                    n[t as usize] += 1;
+                }
+                if !matches!(op, Op::Jmp { .. } | Op::Ret { .. }) {
+                    n[pc + 1] += 1;
+                }
+            }
+            n
+        },
+        checked_at: Vec::new(),
+        last_pc: None,
+        checked: Vec::new(),
         native_sig,
         helper_sigs,
         mem,
@@ -948,6 +974,25 @@ impl Lower<'_, '_> {
             }
             self.b.switch_to_block(blk);
         }
+        // Checks carry over to an op that only the op before it in code order reaches, by
+        // falling through or by a forward jump; a loop run in two versions takes no
+        // checks from a jump (the two copies jump to one block).
+        let single = self.preds[pc] == 1;
+        let follows = single
+            && self.last_pc.is_some_and(|q| {
+                q + 1 == pc && !matches!(self.f.code[q], Op::Jmp { .. } | Op::Ret { .. })
+            });
+        let jumped = match self.checked_at.iter().position(|(t, _)| *t == pc) {
+            Some(k) => Some(self.checked_at.swap_remove(k).1),
+            None => None,
+        };
+        if !follows {
+            self.checked = match jumped {
+                Some(c) if single && !self.in_version(pc) => c,
+                _ => Vec::new(),
+            };
+        }
+        self.last_pc = None; // a chain or a diamond ends the run
         if let Some(chain) = chains.iter().find(|c| c.start == pc) {
             self.fused(chain)?;
             *open = true;
@@ -958,6 +1003,13 @@ impl Lower<'_, '_> {
             return self.if_converted(&d);
         }
         *open = self.op(pc)?;
+        self.forget_checks(pc);
+        self.last_pc = Some(pc);
+        if let Some(t) = self.f.code[pc].jump_target().map(|t| t as usize) {
+            if t > pc && self.preds[t] == 1 && !self.in_version(pc) {
+                self.checked_at.push((t, self.checked.clone()));
+            }
+        }
         let steps = |fc: &FastCopy| self.versions[fc.k].while_count.is_some_and(|w| w.at == pc);
         if self.fast.as_ref().is_some_and(steps) {
             self.step_offsets();
@@ -1335,6 +1387,28 @@ impl Lower<'_, '_> {
             self.set(x, v);
         }
         self.resume_fast_copy(counter, next, end, fc, fast, back);
+    }
+
+    /// Whether op `pc` is in a loop run in two versions (`versions`).
+    fn in_version(&self, pc: usize) -> bool {
+        self.versions.iter().any(|v| (v.head..=v.back).contains(&pc))
+    }
+
+    /// Drops the checked accesses that op `pc` may invalidate: those whose index registers
+    /// it writes, and all when it may replace an array register's array.
+    fn forget_checks(&mut self, pc: usize) {
+        let op = &self.f.code[pc];
+        let arrays = matches!(op, Op::Call { .. } | Op::Ext { .. } | Op::Ret { .. })
+            || op
+                .operands()
+                .into_iter()
+                .any(|o| o.role.file() == Some(File::A) && (o.role.writes() || o.role == Role::AWindow));
+        if arrays {
+            self.checked.clear();
+            return;
+        }
+        let written: Vec<u16> = op.s_writes().collect();
+        self.checked.retain(|(_, idx)| !idx.iter().any(|r| written.contains(r)));
     }
 
     /// A fast copy's counter stepped (the `for` loop's back-edge, a `while` loop's step
@@ -1902,6 +1976,11 @@ impl Lower<'_, '_> {
             Some((base, axes)) => (base, Some(axes)),
             None => (self.b.use_var(av.ptr), None),
         };
+        // The same element checked by an op that every path here passed (`checked`).
+        let seen = axes.is_none() && self.checked.iter().any(|(a, i)| *a == arr && i[..] == idx[..]);
+        if axes.is_none() && !seen {
+            self.checked.push((arr, idx.to_vec()));
+        }
         let mut ok: Option<V> = None;
         let mut off: Option<V> = None; // checked axes, in elements
         for (k, &r) in idx.iter().enumerate() {
@@ -1932,7 +2011,7 @@ impl Lower<'_, '_> {
                 let wrapped = self.b.ins().iadd(i, n);
                 self.b.ins().select(neg, wrapped, i)
             };
-            if axis == Axis::Checked {
+            if axis == Axis::Checked && !seen {
                 let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
                 ok = Some(match ok {
                     None => inb,
@@ -3378,6 +3457,41 @@ mod tests {
             w.next() == Some("brif") && w.next().is_some_and(|c| fcmps.contains(&c.trim_end_matches(',')))
         });
         assert!(on_fcmp, "{clif}");
+    }
+
+    #[test]
+    fn an_element_checked_on_every_path_here_is_not_checked_again() {
+        // Bounds checks are `icmp ult` of an index and a shape (the prologue's other one
+        // compares the stack pointer). `h[b] += 1` and the reload of `x[i]` in the branch
+        // its comparison chose check once; so does the `else` branch, reached by the jump
+        // alone. A store after its index changed, after a join with a path that did not
+        // load, or after a call (which may replace the array) checks again.
+        let checks = |src: &str| {
+            let clif = clif_of(src, "f(");
+            let sp: Vec<&str> = clif
+                .lines()
+                .filter(|l| l.contains("get_stack_pointer"))
+                .filter_map(|l| l.split_whitespace().next())
+                .collect();
+            let on_sp = |l: &str| sp.iter().any(|v| l.contains(&format!("icmp ult {v},")));
+            clif.lines().filter(|l| l.contains(" = icmp ult") && !on_sp(l)).count()
+        };
+        let once = "fn f(h: i64[], x: f64[], b: i64, i: i64) -> f64 {
+                      h[b] += 1;
+                      if x[i] <= 1.0 { return x[i]; } else { return x[i] * 2.0; }
+                    }
+                    print(f(full(3, 0), ones(3), 1, 2));";
+        assert_eq!(checks(once), 2);
+        let index_changed = "fn f(h: i64[], b: i64) -> f64 { let x = h[b]; b += 1; h[b] = x; return 0.0; }
+                             print(f(full(3, 0), 1));";
+        assert_eq!(checks(index_changed), 2);
+        let join = "fn f(h: i64[], b: i64, c: bool) -> f64 { let x = 0; if c { x = h[b]; } h[b] = x; return 0.0; }
+                    print(f(full(3, 0), 1, true));";
+        assert_eq!(checks(join), 2);
+        let call = "fn g(h: i64[]) -> i64 { return 1; }
+                    fn f(h: i64[], b: i64) -> f64 { let x = h[b]; x += g(h); h[b] = x; return 0.0; }
+                    print(f(full(3, 0), 1));";
+        assert_eq!(checks(call), 2);
     }
 
     /// Whether a line names one of `words` as a whole word (`v1` but not `v10`).
