@@ -682,20 +682,23 @@ struct Lower<'a, 'b> {
     /// How many ops jump or fall through to each pc.
     preds: Vec<u32>,
     /// `checked` at the jump to a later op that it alone reaches, by that op's pc.
-    checked_at: Vec<(usize, Vec<(u16, Vec<u16>)>)>,
+    checked_at: Vec<(usize, Checked)>,
     /// The op emitted last (`step`).
     last_pc: Option<usize>,
     /// Element accesses checked in bounds by earlier ops that every path to the current
     /// op passes (it falls through from them), with neither the array register nor an
     /// index register written since: `(array, indices)`. The same access again skips its
     /// check (`hist[b] += 1`: the store after the load; a reload of `a[i]`).
-    checked: Vec<(u16, Vec<u16>)>,
+    checked: Checked,
     /// The signature of every compiled function (a callee through the table).
     native_sig: SigRef,
     /// Each helper's signature, by `H_*` index.
     helper_sigs: [SigRef; N_HELPERS],
     mem: Mem,
 }
+
+/// Element accesses known in bounds: `(array register, index registers)`.
+type Checked = Vec<(u16, Vec<u16>)>;
 
 /// The fast copy of `versions[k]` being emitted: its addressing, computed where the loop
 /// is entered (see `versions`).
