@@ -3337,7 +3337,7 @@ mod tests {
             divisors.extend([(1u64 << b) - 1, (1u64 << b) + 1]);
         }
         divisors.extend([i64::MAX as u64, i64::MAX as u64 - 2, 1_000_000_007, 641 * 6_700_417]);
-        divisors.extend((0..300).map(|_| (next() >> (next() % 63)).max(3)));
+        divisors.extend((0..300).map(|_| (next() >> 1 >> (next() % 62)).max(3)));
         divisors.retain(|k| !k.is_power_of_two());
         let top = (1u64 << 63) - 1;
         for k in divisors {
