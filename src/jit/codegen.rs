@@ -979,11 +979,14 @@ impl Lower<'_, '_> {
         }
         // Checks carry over to an op that only the op before it in code order reaches, by
         // falling through or by a forward jump; a loop run in two versions takes no
-        // checks from a jump (the two copies jump to one block).
+        // checks from a jump, nor passes any on from its end (its two copies lead to one
+        // block).
         let single = self.preds[pc] == 1;
         let follows = single
             && self.last_pc.is_some_and(|q| {
-                q + 1 == pc && !matches!(self.f.code[q], Op::Jmp { .. } | Op::Ret { .. })
+                q + 1 == pc
+                    && !matches!(self.f.code[q], Op::Jmp { .. } | Op::Ret { .. })
+                    && !self.versions.iter().any(|v| v.back == q)
             });
         let jumped = match self.checked_at.iter().position(|(t, _)| *t == pc) {
             Some(k) => Some(self.checked_at.swap_remove(k).1),
@@ -2072,7 +2075,6 @@ impl Lower<'_, '_> {
         self.b.inst_results(call)[0]
     }
 
-    /// Python's floor division and modulo for a positive divisor `y` (no trap possible).
     /// `u / k` for a `u` below 2^63 (`x ^ (x >> 63)` always is) and a constant `k > 0`
     /// not a power of two: one high multiply and a shift (`magic_below_2_63`), where
     /// Cranelift's `udiv` by a constant must serve every `u64` and for most `k` needs an
@@ -2087,6 +2089,7 @@ impl Lower<'_, '_> {
         }
     }
 
+    /// Python's floor division and modulo for a positive divisor `y` (no trap possible).
     fn floor_divmod(&mut self, x: V, y: V) -> (V, V) {
         let q = self.b.ins().sdiv(x, y);
         let r = self.b.ins().srem(x, y);
