@@ -16,7 +16,6 @@ negative time.)
 Prints NumPy's BLAS (from numpy.show_config) and one line per size.
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -24,6 +23,8 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from run import json_stats  # noqa: E402
 
 NK = """
 fn main(n: i64, reps: i64) {
@@ -54,21 +55,13 @@ print(json.dumps({"loop_s": elapsed}), file=sys.stderr)
 """
 
 
-def last_json(text):
-    """The last line of `text` that is a JSON object."""
-    for line in reversed(text.strip().splitlines()):
-        if line.startswith("{"):
-            return json.loads(line)
-    sys.exit(f"no JSON line in: {text}")
-
-
 def run_json(cmd, env):
     """The JSON object that one run of `cmd` prints last on stderr (nvm's stats, the NumPy
     script's timing)."""
     p = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
         sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
-    return last_json(p.stderr)
+    return json_stats(p.stderr) or sys.exit(f"no JSON line in: {p.stderr}")
 
 
 def blas_name():

@@ -602,6 +602,17 @@ impl Op {
             .map(|r| r as Reg)
     }
 
+    /// Whether the op may put another array into an array register of its frame, or run
+    /// code that may: a call (its window), a return, an `Ext` op, a write of an array
+    /// register.
+    pub fn may_replace_arrays(&self) -> bool {
+        matches!(self, Op::Call { .. } | Op::Ret { .. } | Op::Ext { .. })
+            || self
+                .operands()
+                .iter()
+                .any(|o| matches!(o.role, Role::AWrite | Role::AResults))
+    }
+
     /// The scalar registers the op writes in its own frame (a call's results come back in
     /// its window, a return's leave the frame).
     pub fn s_writes(&self) -> impl Iterator<Item = Reg> {

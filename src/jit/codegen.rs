@@ -16,7 +16,7 @@
 
 use crate::abi::*;
 use crate::bytecode::{
-    Class, CompiledFn, Ext, File, Loc, Op, Operand, PrintArg, Reg, Role, SliceOperand,
+    Class, CompiledFn, Ext, Loc, Op, Operand, PrintArg, Reg, Role, SliceOperand,
 };
 use crate::ir::{FuncId, Program, Type};
 use crate::runtime::native_layout as AL;
@@ -783,7 +783,12 @@ pub fn lower(
         .map(|&p| array_leaves(&func_ir.locals[p as usize].ty))
         .sum();
     let non_negative = super::ranges::non_negative(f, prog, n_params, super::ranges::Bound::Index);
-    let non_negative_exact = super::ranges::non_negative(f, prog, n_params, super::ranges::Bound::Exact);
+    // Only a division by a constant reads it: no second fixed point for other functions.
+    let divides = f.code.iter().any(|op| matches!(op, Op::FloorDivIK { .. } | Op::ModIK { .. }));
+    let non_negative_exact = match divides {
+        true => super::ranges::non_negative(f, prog, n_params, super::ranges::Bound::Exact),
+        false => vec![false; f.n_s],
+    };
     let fused_copies = (0..f.code.len())
         .map(|pc| fusable_copy(prog, f, &starts, pc, n_array_params))
         .collect();
@@ -988,10 +993,9 @@ impl Lower<'_, '_> {
                     && !matches!(self.f.code[q], Op::Jmp { .. } | Op::Ret { .. })
                     && !self.versions.iter().any(|v| v.back == q)
             });
-        let jumped = match self.checked_at.iter().position(|(t, _)| *t == pc) {
-            Some(k) => Some(self.checked_at.swap_remove(k).1),
-            None => None,
-        };
+        let jumped = (self.checked_at.iter())
+            .position(|(t, _)| *t == pc)
+            .map(|k| self.checked_at.swap_remove(k).1);
         if !follows {
             self.checked = match jumped {
                 Some(c) if single && !self.in_version(pc) => c,
@@ -1404,12 +1408,7 @@ impl Lower<'_, '_> {
     /// it writes, and all when it may replace an array register's array.
     fn forget_checks(&mut self, pc: usize) {
         let op = &self.f.code[pc];
-        let arrays = matches!(op, Op::Call { .. } | Op::Ext { .. } | Op::Ret { .. })
-            || op
-                .operands()
-                .into_iter()
-                .any(|o| o.role.file() == Some(File::A) && (o.role.writes() || o.role == Role::AWindow));
-        if arrays {
+        if op.may_replace_arrays() {
             self.checked.clear();
             return;
         }

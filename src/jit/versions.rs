@@ -35,7 +35,7 @@
 //! products in the loop: an operand that is a constant is rematerialized in each block,
 //! which pins the instruction using it there).
 
-use crate::bytecode::{CompiledFn, Op, Role};
+use crate::bytecode::{CompiledFn, Op};
 use crate::vocab::Prim;
 
 /// Loops larger than this (in bytecode ops) run one copy: the second doubles their code.
@@ -231,21 +231,8 @@ fn version(f: &CompiledFn, starts: &[bool], shape: Version) -> Option<Version> {
         if while_count.is_some() && op.jump_target().is_some_and(|t| t as usize <= pc) {
             return None;
         }
-        if matches!(
-            op,
-            Op::Call { .. }
-                | Op::Ret { .. }
-                | Op::Ext { .. }
-                | Op::ForLoop { .. }
-                | Op::ForStep { .. }
-                | Op::ForStepPrep { .. }
-        ) {
-            return None;
-        }
-        let fields = op.operands();
-        if fields
-            .iter()
-            .any(|o| matches!(o.role, Role::AWrite | Role::AResults))
+        if op.may_replace_arrays()
+            || matches!(op, Op::ForLoop { .. } | Op::ForStep { .. } | Op::ForStepPrep { .. })
         {
             return None;
         }
