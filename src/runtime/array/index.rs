@@ -104,6 +104,14 @@ impl Array {
     /// `copy(self[v])` for the views [`Array::fast_view_layout`] takes, without making the
     /// view's header; `None` (nothing made) for any other.
     pub fn copy_of_view(&self, v: FastView) -> Option<ArrayRef> {
+        // `copy(a[lo:hi])` of a 1-D array of unit stride: one run of its storage.
+        if let (FastView::Range(lo, hi), 1, 1) = (v, self.ndim, self.strides[0]) {
+            if let Ok((lo, len, _)) = slice_axis(lo, hi, 1, self.shape[0]) {
+                if let Some(c) = super::pool::copy_run(self, lo as usize, len) {
+                    return Some(c);
+                }
+            }
+        }
         let l = self.fast_view_layout(v)?;
         let view = Array::view_of(
             self.elem,

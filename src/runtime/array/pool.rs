@@ -151,6 +151,19 @@ pub(super) fn take_array(width: usize, n: usize) -> Option<ArrayRef> {
     .flatten()
 }
 
+/// `copy` of elements `lo..lo + len` (`len >= 1`) of the 1-D, unit-stride array `a` into
+/// a kept array, its words copied as they are (a copy keeps the element type); `None`
+/// (nothing taken) when none has room or the run is not in `a`'s storage.
+pub(super) fn copy_run(a: &Array, lo: usize, len: usize) -> Option<ArrayRef> {
+    let at = a.offset.checked_add(lo)?;
+    let run = a.data.words().run(at, len)?;
+    let mut h = take_array(a.elem.size(), len)?;
+    let arr = Rc::get_mut(&mut h)?;
+    Rc::get_mut(&mut arr.data)?.refill_from(run)?;
+    arr.set_layout(a.elem, 1, [len, 1, 1], [1, 0, 0], 0);
+    Some(h)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +241,40 @@ mod tests {
             drop(d);
             assert_eq!(budget.used(), before);
         });
+    }
+
+    #[test]
+    fn a_copy_of_a_1d_range_is_made_in_a_kept_array_holding_exactly_the_range() {
+        use crate::runtime::array::FastView;
+        for p in [Prim::I64, Prim::U8, Prim::F32, Prim::Bool] {
+            let base = Rc::new(i(&[5, 0, 7, 1, 9, 2, 4]).astype(p));
+            // A source with an offset into its storage: elements 1.. of `base`.
+            let src = Rc::new(base.slice(&[Index::Range(Some(1), None)]).unwrap());
+            let spare = base.copy_ref();
+            let header = addr(&spare);
+            recycle(spare);
+            let ranges = [
+                (Some(1), Some(4)),
+                (None, Some(-1)),
+                (Some(-3), None),
+                (Some(2), Some(99)),
+                (None, None),
+                (Some(4), Some(2)),
+            ];
+            for (k, (lo, hi)) in ranges.into_iter().enumerate() {
+                let want = src.slice(&[Index::Range(lo, hi)]).unwrap();
+                let c = src.copy_of_view(FastView::Range(lo, hi)).unwrap();
+                if k == 0 {
+                    assert_eq!(addr(&c), header, "{p:?}: the kept array is reused");
+                }
+                assert_eq!(c.to_vec_bits(), want.to_vec_bits(), "{p:?} {lo:?}:{hi:?}");
+                assert_eq!((c.elem(), c.shape(), c.strides()), (p, want.shape(), &[1][..]));
+                assert!(!c.shares_storage(&src));
+                c.set(&[0], 1).ok();
+                assert_eq!(src.to_vec_bits(), base.to_vec_bits()[1..], "the source is unchanged");
+                recycle(c);
+            }
+        }
     }
 
     #[test]

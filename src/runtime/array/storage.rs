@@ -125,6 +125,18 @@ pub enum Words<'a> {
     W8(&'a [Cell<u64>]),
 }
 
+impl<'a> Words<'a> {
+    /// Words `at..at + len`, if they are all here.
+    pub(super) fn run(self, at: usize, len: usize) -> Option<Words<'a>> {
+        let r = at..at.checked_add(len)?;
+        Some(match self {
+            Words::W1(w) => Words::W1(w.get(r)?),
+            Words::W4(w) => Words::W4(w.get(r)?),
+            Words::W8(w) => Words::W8(w.get(r)?),
+        })
+    }
+}
+
 /// An owned buffer, by width.
 #[derive(Debug)]
 pub enum OwnedWords {
@@ -457,6 +469,19 @@ impl Storage {
                 b.stop.store(true, Ordering::Relaxed);
             }
         }
+    }
+
+    /// [`Storage::refill`] with a copy of `run`, words of this buffer's width; `None`
+    /// (the buffer left as it was) for another width.
+    pub(super) fn refill_from(&mut self, run: Words<'_>) -> Option<()> {
+        let mut same = true;
+        self.refill(|w| match (w, run) {
+            (OwnedWords::W1(v), Words::W1(r)) => v.extend_from_slice(r),
+            (OwnedWords::W4(v), Words::W4(r)) => v.extend_from_slice(r),
+            (OwnedWords::W8(v), Words::W8(r)) => v.extend_from_slice(r),
+            _ => same = false,
+        });
+        same.then_some(())
     }
 
     /// The owned elements (no longer counted against a budget), or the storage back
