@@ -227,7 +227,7 @@ impl Rewriter<'_> {
     }
 }
 
-fn new_local(func: &mut Func, name: &str, ty: Type) -> LocalId {
+pub(super) fn new_local(func: &mut Func, name: &str, ty: Type) -> LocalId {
     func.locals.push(Local {
         name: name.to_string(),
         ty,

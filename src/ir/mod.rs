@@ -12,6 +12,7 @@
 
 pub mod accumulate;
 pub mod effects;
+pub mod hoist;
 pub mod print;
 
 use crate::source::Span;

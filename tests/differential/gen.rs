@@ -2058,6 +2058,9 @@ impl Gen {
 
     fn loop_stmt(&mut self, depth: u32) {
         let kind = self.rng.below(5);
+        // A body that makes a row first (below), mostly under bounds that are not both
+        // literals, as `ir::hoist` wants them.
+        let row_first = kind <= 1 && self.rng.chance(0.25);
         let (iters, header, var): (u64, String, Option<(String, Ty)>) = match kind {
             0 | 1 => {
                 let i = self.fresh("i");
@@ -2068,7 +2071,7 @@ impl Gen {
                 } else {
                     self.rng.range(0, 6)
                 };
-                let hi = if self.rng.chance(0.2) {
+                let hi = if self.rng.chance(if row_first { 0.8 } else { 0.2 }) {
                     let vs = self.array_vars(|_, _| true);
                     if vs.is_empty() {
                         (lo + n).to_string()
@@ -2184,6 +2187,19 @@ impl Gen {
                 self.line(&format!("{name}[{to}] {op} {name}[{from}];"));
             }
         } else {
+            // Now and then a row made first in the body, of an array from outside the loop
+            // at a constant index: the view `ir::hoist` makes once before the loop (when
+            // the bounds are not both literals), which the body may then write through,
+            // rebind or pass on.
+            let rows =
+                self.array_vars(|_, ds| ds.len() >= 2 && matches!(ds[0], Dim::K(k) if k > 0));
+            if row_first && !rows.is_empty() {
+                let (name, el, dims) = self.rng.pick(&rows).clone();
+                let v = self.fresh("row");
+                let at = *self.rng.pick(&["0", "-1"]);
+                self.line(&format!("let {v} = {name}[{at}];"));
+                self.declare(&v, Ty::A(el, dims[1..].to_vec()), true);
+            }
             self.block(n, depth + 1);
         }
         if counted {
