@@ -28,37 +28,40 @@
 //! cost: the view lives until the function returns or the loop is entered again, and keeps
 //! `x`'s elements alive that long (they are alive while the loop runs anyway).
 //!
-//! Only `for` loops with a step of 1 and bounds that are not both literals (those may be
-//! unrolled, see `bytecode::lower`), and loops without `prange` inside.
+//! Only `for` loops with a step of 1 that the lowering does not unroll into copies of
+//! their body (it says which: `unrolled`), and loops without `prange` inside.
 
 use super::accumulate::new_local;
 use super::{Expr, ExprKind, Func, LocalId, SliceIdx, Stmt, Type};
 use crate::vocab::{BinOp, Prim};
 
+/// Whether the lowering unrolls `for v in start..end { body }` (step 1).
+pub type Unrolled<'a> = &'a dyn Fn(&Expr, &Expr, &[Stmt]) -> bool;
+
 /// `func` with the invariant first views of its loops made before the loops, or `None`
 /// when it has none.
-pub fn rewrite(func: &Func) -> Option<Func> {
+pub fn rewrite(func: &Func, unrolled: Unrolled<'_>) -> Option<Func> {
     let mut found = false;
-    super::walk(&func.body, &mut |s| found |= candidate(s).is_some(), &mut |_| {});
+    super::walk(&func.body, &mut |s| found |= candidate(s, unrolled), &mut |_| {});
     if !found {
         return None;
     }
     let mut out = func.clone();
     let body = std::mem::take(&mut out.body);
-    out.body = block(body, &mut out);
+    out.body = block(body, &mut out, unrolled);
     Some(out)
 }
 
-fn block(stmts: Vec<Stmt>, func: &mut Func) -> Vec<Stmt> {
+fn block(stmts: Vec<Stmt>, func: &mut Func, unrolled: Unrolled<'_>) -> Vec<Stmt> {
     let mut out = Vec::with_capacity(stmts.len());
     for s in stmts {
         match s {
             Stmt::If(c, then, els) => {
-                let (then, els) = (block(then, func), block(els, func));
+                let (then, els) = (block(then, func, unrolled), block(els, func, unrolled));
                 out.push(Stmt::If(c, then, els));
             }
             Stmt::While(c, body) => {
-                let body = block(body, func);
+                let body = block(body, func, unrolled);
                 out.push(Stmt::While(c, body));
             }
             Stmt::ForRange {
@@ -69,7 +72,7 @@ fn block(stmts: Vec<Stmt>, func: &mut Func) -> Vec<Stmt> {
                 body,
                 span,
             } => {
-                let body = block(body, func);
+                let body = block(body, func, unrolled);
                 let lp = Stmt::ForRange {
                     var,
                     start,
@@ -78,7 +81,7 @@ fn block(stmts: Vec<Stmt>, func: &mut Func) -> Vec<Stmt> {
                     body,
                     span,
                 };
-                if candidate(&lp).is_some() {
+                if candidate(&lp, unrolled) {
                     out.extend(hoisted(lp, func));
                 } else {
                     out.push(lp);
@@ -147,8 +150,8 @@ fn local(id: LocalId, ty: Type, span: crate::source::Span) -> Expr {
     }
 }
 
-/// For a `for` loop whose first view can move before it: that view's array local.
-fn candidate(s: &Stmt) -> Option<LocalId> {
+/// Whether `s` is a `for` loop whose first view can move before it.
+fn candidate(s: &Stmt, unrolled: Unrolled<'_>) -> bool {
     let Stmt::ForRange {
         var,
         start,
@@ -158,16 +161,19 @@ fn candidate(s: &Stmt) -> Option<LocalId> {
         ..
     } = s
     else {
-        return None;
+        return false;
     };
-    if matches!((&start.kind, &end.kind), (ExprKind::Int(_), ExprKind::Int(_))) {
-        return None;
+    if unrolled(start, end, body) {
+        return false;
     }
-    let ExprKind::Slice(base, index) = &first_view(body.first()?)?.0.kind else {
-        return None;
+    let Some((view, _)) = body.first().and_then(first_view) else {
+        return false;
+    };
+    let ExprKind::Slice(base, index) = &view.kind else {
+        return false;
     };
     let ExprKind::Local(x) = base.kind else {
-        return None;
+        return false;
     };
     // What the loop assigns: its counter, every local assigned in it; `prange` inside
     // (whose reductions assign) is not looked into.
@@ -194,7 +200,7 @@ fn candidate(s: &Stmt) -> Option<LocalId> {
         SliceIdx::Range(lo, hi, st) => invariant_opt(lo) && invariant_opt(hi) && invariant_opt(st),
         SliceIdx::NewAxis => true,
     });
-    (!par && indices && !assigned.contains(&x)).then_some(x)
+    !par && indices && !assigned.contains(&x)
 }
 
 /// A step into an expression, towards what it evaluates first.
