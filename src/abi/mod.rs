@@ -88,11 +88,14 @@ const _: () = assert!(
 macro_rules! for_each_helper {
     ($m:ident) => {
         $m! {
-            /// Runs bytecode op `pc` of the function in `slot` the way the interpreter does,
-            /// on the frame in memory (slow paths, rare ops, errors); returns the status.
+            /// `(ctx, bs, ba, slot, pc)`: runs bytecode op `pc` of the function in `slot` the
+            /// way the interpreter does, on the frame in memory (slow paths, rare ops,
+            /// errors); returns the status. The frame's values come first, in the order of
+            /// a function's own parameters (and `H_ENTER`'s), so that the register
+            /// allocator, which places them by their uses, leaves them where they arrived.
             (H_EXEC_OP, exec_op, fn(*mut Ctx, u64, u64, u64, u64) -> u64),
-            /// `(ctx, slot, bs, ba)`: the prologue's slow path — grows the register files for
-            /// the frame, or reports a stack overflow or an interrupt; returns the status.
+            /// `(ctx, bs, ba, slot)`: the prologue's slow path — grows the register files
+            /// for the frame, or reports a stack overflow or an interrupt; returns the status.
             (H_ENTER, enter, fn(*mut Ctx, u64, u64, u64) -> u64),
             /// `(ctx, slot, pc)`: adds the frame of a failed call (at op `pc`) to the error chain.
             (H_TRACE, trace, fn(*mut Ctx, u64, u64)),

@@ -1610,13 +1610,8 @@ impl Lower<'_, '_> {
     /// `reads`, calls `H_EXEC_OP`, fails on error, reloads `writes`.
     fn via_interp(&mut self, pc: usize, reads: &[u16], writes: &[u16]) {
         self.flush(reads);
-        let args = [
-            self.ctx,
-            self.slot,
-            self.iconst(pc as i64),
-            self.bs,
-            self.ba,
-        ];
+        let pc = self.iconst(pc as i64);
+        let args = [self.ctx, self.bs, self.ba, self.slot, pc];
         let call = self.call_helper(H_EXEC_OP, &args);
         let st = self.b.inst_results(call)[0];
         self.check(st);
@@ -1699,13 +1694,8 @@ impl Lower<'_, '_> {
         self.b.ins().brif(ok, cont, &[], slow_b, &[]);
         self.switch_sealed(slow_b);
         self.flush(&reads);
-        let args = [
-            self.ctx,
-            self.slot,
-            self.iconst(pc as i64),
-            self.bs,
-            self.ba,
-        ];
+        let pc = self.iconst(pc as i64);
+        let args = [self.ctx, self.bs, self.ba, self.slot, pc];
         self.call_helper(H_EXEC_OP, &args);
         // Status 0 here would be a bug (the check and the interpreter disagree); failing
         // without a pending error reports it as an internal error, never a wrong value.
@@ -1761,7 +1751,9 @@ impl Lower<'_, '_> {
         let slow = self.b.ins().bor(slow, flag);
         let (slow_b, body) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
-        let args = [self.ctx, self.slot, self.bs, self.ba];
+        // In the order of the function's own parameters (and `H_ENTER`'s), so that the
+        // leaf's body finds them where they arrived, with no moves on the hot path.
+        let args = [self.ctx, self.bs, self.ba, self.slot];
         if !self.leaf {
             self.b.ins().brif(slow, slow_b, &[], body, &[]);
             self.switch_sealed(slow_b);
@@ -1797,7 +1789,7 @@ impl Lower<'_, '_> {
             self.b.ins().brif(st, self.fail, &[], body, &back);
             self.switch_sealed(body);
             let p = self.b.block_params(body).to_vec();
-            (self.ctx, self.slot, self.bs, self.ba) = (p[0], p[1], p[2], p[3]);
+            (self.ctx, self.bs, self.ba, self.slot) = (p[0], p[1], p[2], p[3]);
             self.bs8 = self.b.ins().ishl_imm_s(self.bs, 3);
             self.ba8 = self.b.ins().ishl_imm_s(self.ba, 3);
         }

@@ -285,7 +285,7 @@ fn guard(ctx: *mut Ctx, f: impl FnOnce() -> u64) -> u64 {
 }
 
 /// `H_EXEC_OP`: runs one bytecode op the interpreter's way on the frame in memory.
-extern "C" fn exec_op(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
+extern "C" fn exec_op(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64, pc: u64) -> u64 {
     guard(ctx, || exec_op_inner(ctx, slot, pc, bs, ba))
 }
 
@@ -313,7 +313,7 @@ fn exec_op_inner(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
 }
 
 /// `H_ENTER`: the prologue's slow path: too deep, or the register files need to grow.
-extern "C" fn enter(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
+extern "C" fn enter(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
     guard(ctx, || enter_inner(ctx, slot, bs, ba))
 }
 
