@@ -619,6 +619,9 @@ struct Mem {
 struct ArrayVars {
     /// Axes read by inline code (only these are loaded).
     axes: usize,
+    /// Whether a `len` reads `ndim` (else it is not loaded: a header load nobody reads
+    /// stays in the code).
+    len: bool,
     ndim: Variable,
     ptr: Variable,
     shape: [Variable; 3],
@@ -795,7 +798,12 @@ pub fn lower(
     // Per array register: how many axes inline code indexes (0: none; Len needs axis 0):
     // an op's index registers, for the array whose header it reads.
     let mut axes = vec![0usize; f.n_a];
+    // Per array register: whether a `len` reads its `ndim` (the one reader of it inline).
+    let mut len_of = vec![false; f.n_a];
     for op in &f.code {
+        if let Op::Len { arr, .. } = *op {
+            len_of[arr as usize] = true;
+        }
         let fields = op.operands();
         let Some(arr) = fields.iter().find(|o| o.role == Role::AElems) else {
             continue;
@@ -811,9 +819,11 @@ pub fn lower(
     }
     let arrays: Vec<Option<ArrayVars>> = axes
         .iter()
-        .map(|&n| {
+        .zip(&len_of)
+        .map(|(&n, &len)| {
             (n > 0).then(|| ArrayVars {
                 axes: n,
+                len,
                 ndim: b.declare_var(I64),
                 ptr: b.declare_var(I64),
                 shape: [b.declare_var(I64), b.declare_var(I64), b.declare_var(I64)],
@@ -1653,8 +1663,10 @@ impl Lower<'_, '_> {
             // fails every bounds check, `ndim` 0 fails `len`'s.
             let empty = self.b.ins().iadd_imm_s(self.ctx, CTX_EMPTY_HEADER as i64);
             let hdr = self.b.ins().select(null, empty, hdr);
-            let ndim = self.header(hdr, AL::NDIM);
-            self.b.def_var(av.ndim, ndim);
+            if av.len {
+                let ndim = self.header(hdr, AL::NDIM);
+                self.b.def_var(av.ndim, ndim);
+            }
             let ptr = self.header(hdr, AL::PTR);
             self.b.def_var(av.ptr, ptr);
             for k in 0..av.axes {
@@ -2620,7 +2632,13 @@ impl Lower<'_, '_> {
                     let m = self.mem.sfile;
                     self.b.ins().store(m, v, base, k as i32 * 8);
                 }
-                if f.n_a > 0 {
+                // The parameters' registers are the caller's window: left to the caller,
+                // like its other temporaries (overwritten by its next call there, cleared
+                // by its own `Ret`). So a row view passed in a loop (`f(m[i])`) is still in
+                // the window at the next iteration, where `H_VIEW` rewrites it in place
+                // instead of allocating a new one.
+                let first = (na as usize).max(self.n_array_params) as i32;
+                if na > 0 || first < f.n_a as i32 {
                     // Moves the array results down and releases the frame's other arrays
                     // (as the interpreter's `Ret`: `a[k] = a[ra + k].take()`, then clear).
                     let Op::Ret { a: ra, .. } = f.code[pc] else {
@@ -2637,12 +2655,6 @@ impl Lower<'_, '_> {
                         self.b.ins().store(m, w, base, k * 8);
                         self.release(old);
                     }
-                    // The parameters' registers are the caller's window: left to the
-                    // caller, like its other temporaries (overwritten by its next call
-                    // there, cleared by its own `Ret`). So a row view passed in a loop
-                    // (`f(m[i])`) is still in the window at the next iteration, where
-                    // `H_VIEW` rewrites it in place instead of allocating a new one.
-                    let first = (na as usize).max(self.n_array_params) as i32;
                     for j in first..f.n_a as i32 {
                         let old = self.b.ins().load(I64, m, base, j * 8);
                         self.b.ins().store(m, zero, base, j * 8);
