@@ -2815,11 +2815,14 @@ impl Lower<'_, '_> {
         let m = self.mem.afile;
         let ws = self.b.ins().load(I64, m, a, src as i32 * 8);
         let wd = self.b.ins().load(I64, m, a, dst as i32 * 8);
+        let nonneg = self.non_negative[i as usize];
         let i = self.geti(i);
         let both = self.b.ins().umin(ws, wd);
         let filled = self.b.create_block();
         self.b.ins().brif(both, filled, &[], helper, &[]);
         self.b.switch_to_block(filled);
+        // The tests read only what they test; the rest of the header is read after them,
+        // so that little is live across the branch (the pair loop around spills less).
         let rc = self.mem.refcount;
         let strong = self.b.ins().load(I64, rc, wd, 0);
         let weak = self.b.ins().load(I64, rc, wd, 8);
@@ -2833,27 +2836,42 @@ impl Lower<'_, '_> {
         let ndim = self.header(hs, AL::NDIM);
         let n = self.header(hs, AL::SHAPE);
         let shape = [1, 2].map(|k| self.header(hs, AL::SHAPE + 8 * k));
-        let strides = [0, 1, 2].map(|k| self.header(hs, AL::STRIDES + 8 * k));
-        // NumPy's negative wrap, then one unsigned test for 0 <= j < n.
-        let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
-        let wrapped = self.b.ins().iadd(i, n);
-        let j = self.b.ins().select(neg, wrapped, i);
-        let mut ok = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
+        // NumPy's negative wrap (not for an index `ranges` proves non-negative: were it
+        // negative after all, the unsigned test sends it to the helper, which wraps it),
+        // then one unsigned test for 0 <= j < n.
+        let j = if nonneg {
+            i
+        } else {
+            let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
+            let wrapped = self.b.ins().iadd(i, n);
+            self.b.ins().select(neg, wrapped, i)
+        };
+        // The destination the only reference (both counts 1) to a header over the same
+        // storage and element kind: zero when all four hold.
+        let differ = [
+            self.b.ins().bxor_imm_s(strong, 1),
+            self.b.ins().bxor_imm_s(weak, 1),
+            self.b.ins().bxor(data_s, data_d),
+            self.b.ins().bxor(elem_s, elem_d),
+        ]
+        .into_iter()
+        .reduce(|x, y| self.b.ins().bor(x, y))
+        .expect("four values");
         let tests = [
-            self.b.ins().icmp_imm_s(IntCC::Equal, strong, 1),
-            self.b.ins().icmp_imm_s(IntCC::Equal, weak, 1),
-            self.b.ins().icmp(IntCC::Equal, data_s, data_d),
-            self.b.ins().icmp(IntCC::Equal, elem_s, elem_d),
+            self.b.ins().icmp_imm_s(IntCC::Equal, differ, 0),
+            self.b.ins().icmp(IntCC::UnsignedLessThan, j, n),
             self.b.ins().icmp_imm_s(IntCC::UnsignedGreaterThanOrEqual, ndim, 2),
-            self.b.ins().icmp_imm_s(IntCC::NotEqual, shape[0], 0),
-            self.b.ins().icmp_imm_s(IntCC::NotEqual, shape[1], 0),
         ];
+        // An empty row keeps the helper's offset rule.
+        let smaller = self.b.ins().umin(shape[0], shape[1]);
+        let mut ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, smaller, 0);
         for t in tests {
             ok = self.b.ins().band(ok, t);
         }
         let rewrite = self.b.create_block();
         self.b.ins().brif(ok, rewrite, &[], helper, &[]);
         self.b.switch_to_block(rewrite);
+        let strides = [0, 1, 2].map(|k| self.header(hs, AL::STRIDES + 8 * k));
         // The element size's log2 from the `elem` byte: two bits per `Prim` in a constant.
         let table = Prim::ALL
             .iter()
