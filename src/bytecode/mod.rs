@@ -594,6 +594,11 @@ impl Op {
         op.target_mut().copied()
     }
 
+    /// Whether the op can go on to the next one (every op but `Jmp` and `Ret`).
+    pub fn falls_through(&self) -> bool {
+        !matches!(self, Op::Jmp { .. } | Op::Ret { .. })
+    }
+
     /// The scalar registers the op reads (a call window's are the callee's business).
     pub fn s_reads(&self) -> impl Iterator<Item = Reg> {
         self.operands()

@@ -54,40 +54,22 @@ pub fn rewrite(func: &Func, unrolled: Unrolled<'_>) -> Option<Func> {
 
 fn block(stmts: Vec<Stmt>, func: &mut Func, unrolled: Unrolled<'_>) -> Vec<Stmt> {
     let mut out = Vec::with_capacity(stmts.len());
-    for s in stmts {
-        match s {
-            Stmt::If(c, then, els) => {
-                let (then, els) = (block(then, func, unrolled), block(els, func, unrolled));
-                out.push(Stmt::If(c, then, els));
+    for mut s in stmts {
+        // Inner loops first: a view moved out of one may be what the loop around it
+        // evaluates first.
+        let mut inner = |b: &mut Vec<Stmt>| *b = block(std::mem::take(b), func, unrolled);
+        match &mut s {
+            Stmt::If(_, then, els) => {
+                inner(then);
+                inner(els);
             }
-            Stmt::While(c, body) => {
-                let body = block(body, func, unrolled);
-                out.push(Stmt::While(c, body));
-            }
-            Stmt::ForRange {
-                var,
-                start,
-                end,
-                step,
-                body,
-                span,
-            } => {
-                let body = block(body, func, unrolled);
-                let lp = Stmt::ForRange {
-                    var,
-                    start,
-                    end,
-                    step,
-                    body,
-                    span,
-                };
-                if candidate(&lp, unrolled) {
-                    out.extend(hoisted(lp, func));
-                } else {
-                    out.push(lp);
-                }
-            }
-            s => out.push(s),
+            Stmt::While(_, body) | Stmt::ForRange { body, .. } => inner(body),
+            _ => {}
+        }
+        if candidate(&s, unrolled) {
+            out.extend(hoisted(s, func));
+        } else {
+            out.push(s);
         }
     }
     out

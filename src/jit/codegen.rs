@@ -903,7 +903,7 @@ pub fn lower(
                 if let Some(t) = op.jump_target() {
                     n[t as usize] += 1;
                 }
-                if !matches!(op, Op::Jmp { .. } | Op::Ret { .. }) {
+                if op.falls_through() {
                     n[pc + 1] += 1;
                 }
             }
@@ -1000,7 +1000,7 @@ impl Lower<'_, '_> {
         let follows = single
             && self.last_pc.is_some_and(|q| {
                 q + 1 == pc
-                    && !matches!(self.f.code[q], Op::Jmp { .. } | Op::Ret { .. })
+                    && self.f.code[q].falls_through()
                     && !self.versions.iter().any(|v| v.back == q)
             });
         let jumped = (self.checked_at.iter())
