@@ -671,7 +671,12 @@ struct Lower<'a, 'b> {
     simd: Vec<Option<super::simd::Plan>>,
     /// Per version: its counting copy, if it counts true `bool` elements (`simd::count`).
     counts: Vec<Option<super::simd::Count>>,
+    /// Per version: whether its fast copy runs several iterations per pass (`unroll`).
+    unrolled: Vec<bool>,
     fast: Option<FastCopy>,
+    /// In the unrolled copy (`unrolled_loop`): per access with a counter axis (by pc), its
+    /// address at the current iteration, every proven axis included.
+    unrolled_ptrs: Vec<(usize, V)>,
     /// Diamonds emitted without branches (`diamonds`), by test pc.
     diamonds: Vec<Diamond>,
     ctx: V,
@@ -705,6 +710,7 @@ type Checked = Vec<(u16, Vec<u16>)>;
 
 /// The fast copy of `versions[k]` being emitted: its addressing, computed where the loop
 /// is entered (see `versions`).
+#[derive(Clone)]
 struct FastCopy {
     k: usize,
     /// Per access (by pc): the array pointer plus the access's invariant terms, in bytes.
@@ -888,7 +894,9 @@ pub fn lower(
         versions: super::versions::versions(f, &starts),
         simd: Vec::new(),
         counts: Vec::new(),
+        unrolled: Vec::new(),
         fast: None,
+        unrolled_ptrs: Vec::new(),
         diamonds: Vec::new(),
         ctx,
         bs,
@@ -928,6 +936,9 @@ pub fn lower(
         .map(|v| super::simd::plan(f, v, &l.ty, &starts))
         .collect();
     l.counts = l.versions.iter().map(|v| super::simd::count(f, v)).collect();
+    l.unrolled = (l.versions.iter().enumerate())
+        .map(|(k, v)| l.simd[k].is_none() && l.counts[k].is_none() && super::unroll::unrolls(f, v, &starts))
+        .collect();
     l.prologue();
     let chains = fusable_chains(f, &l.blocks);
     let mut open = false; // whether the current block still needs a terminator
@@ -1070,6 +1081,11 @@ impl Lower<'_, '_> {
             self.b.ins().brif(ok, words, &[], checked, &[]);
             self.b.switch_to_block(words);
             self.count_by_words(k, count, &addressing, fast);
+        } else if self.unrolled[k] {
+            let passes = self.b.create_block();
+            self.b.ins().brif(ok, passes, &[], checked, &[]);
+            self.b.switch_to_block(passes);
+            self.unrolled_loop(k, &addressing, fast)?;
         } else {
             self.b.ins().brif(ok, fast, &[], checked, &[]);
         }
@@ -1292,6 +1308,99 @@ impl Lower<'_, '_> {
             }
         }
         self.resume_fast_copy(counter, next, end, fc, fast, back);
+    }
+
+    /// `versions[k]`'s loop `unroll::PER` iterations per pass (see `unroll`), from the
+    /// guard's block: the body once per iteration, the counter and the offsets stepped
+    /// once per pass, then on to `fast` (the scalar fast copy) for the last iterations or
+    /// to the loop's exit.
+    fn unrolled_loop(&mut self, k: usize, fc: &FastCopy, fast: Block) -> Result<(), String> {
+        const PER: usize = super::unroll::PER as usize;
+        let (head, back, counter, end_reg) = {
+            let v = &self.versions[k];
+            (v.head, v.back, v.counter, v.end)
+        };
+        let lo = self.geti(counter);
+        let end = self.geti(end_reg);
+        let yes = self.b.ins().iconst(types::I8, 1);
+        // Per access: a variable with its address at the pass's first iteration, and the
+        // distance in bytes to the pass's iteration `u` (`steps[u - 1]`; the last steps
+        // the address from pass to pass).
+        let mut ptrs: Vec<(usize, Variable, [V; PER], V)> = Vec::new();
+        let (pass, i) = self.open_pass_loop(yes, (lo, end), PER as i64, back, fast, |s| {
+            for &(pc, base) in &fc.bases {
+                let (arr, _, e) = super::versions::access(&s.f.code[pc]).expect("an access");
+                let shift = elem_shift(e);
+                let axes = s.versions[k].axes_at(pc).expect("a proven access").to_vec();
+                let (mut at, mut by) = (base, None::<V>);
+                for (axis, a) in axes.into_iter().enumerate() {
+                    if let Axis::Counter { .. } = a {
+                        let o = (fc.offsets.iter())
+                            .find(|o| (o.0, o.1, o.2) == (arr, axis, shift))
+                            .expect("every counter axis has its offset");
+                        let x = s.b.use_var(o.3);
+                        at = s.b.ins().iadd(at, x);
+                        by = Some(match by {
+                            None => o.4,
+                            Some(b) => s.b.ins().iadd(b, o.4),
+                        });
+                    }
+                }
+                let Some(by) = by else { continue };
+                // Accesses that step alike share their steps (`x[i, c]`, `x[j, c]`).
+                let steps = match ptrs.iter().find(|p| p.3 == by) {
+                    Some(p) => p.2,
+                    None => {
+                        let zero = s.iconst(0);
+                        let mut steps = [s.pinned_add(by, zero); PER];
+                        for u in 1..PER {
+                            steps[u] = s.pinned_add(steps[u - 1], steps[0]);
+                        }
+                        steps
+                    }
+                };
+                let var = s.b.declare_var(I64);
+                s.b.def_var(var, at);
+                ptrs.push((pc, var, steps, by));
+            }
+        });
+        self.fast = Some(fc.clone());
+        self.last_pc = None;
+        for u in 0..PER {
+            let x = if u == 0 { i } else { self.b.ins().iadd_imm_s(i, u as i64) };
+            self.set(counter, x);
+            self.unrolled_ptrs = (ptrs.iter())
+                .map(|&(pc, var, steps, _)| {
+                    let p = self.b.use_var(var);
+                    (pc, if u == 0 { p } else { self.b.ins().iadd(p, steps[u - 1]) })
+                })
+                .collect();
+            // Every copy starts an iteration: nothing is known checked from the last.
+            self.checked.clear();
+            for pc in head..back {
+                let open = self.op(pc)?;
+                debug_assert!(open, "an unrolled body is one block");
+                self.forget_checks(pc);
+            }
+        }
+        for &(_, var, steps, _) in &ptrs {
+            let p = self.b.use_var(var);
+            let p = self.b.ins().iadd(p, steps[PER - 1]);
+            self.b.def_var(var, p);
+        }
+        self.unrolled_ptrs.clear();
+        self.fast = None;
+        let next = self.close_pass_loop(&pass, i);
+        self.resume_fast_copy(counter, next, end, fc, fast, back);
+        Ok(())
+    }
+
+    /// `x + y`, computed where it is written: Cranelift moves no instruction with two
+    /// results (this is `uadd_overflow`, its carry unused). Its own code motion would
+    /// recompute a product of a stride and a constant inside the loop that uses it (the
+    /// constant is rematerialized in the loop's block, which pins its user there).
+    fn pinned_add(&mut self, x: V, y: V) -> V {
+        self.b.ins().uadd_overflow(x, y).0
     }
 
     /// Opens a loop that runs `per` iterations of a versioned loop per pass (the lanes, the
@@ -1989,6 +2098,10 @@ impl Lower<'_, '_> {
             Some((base, axes)) => (base, Some(axes)),
             None => (self.b.use_var(av.ptr), None),
         };
+        let unrolled = self.unrolled_ptrs.iter().find(|p| p.0 == pc).map(|p| p.1);
+        if let Some(at) = unrolled {
+            addr = at; // the base and every counter axis
+        }
         // The same element checked by an op that every path here passed (`checked`).
         let seen = axes.is_none() && self.checked.iter().any(|(a, i)| *a == arr && i[..] == idx[..]);
         if axes.is_none() && !seen {
@@ -2001,6 +2114,7 @@ impl Lower<'_, '_> {
             match axis {
                 Axis::Checked | Axis::Quotient { .. } => {}
                 Axis::Invariant { .. } => continue, // in the base
+                Axis::Counter { .. } if unrolled.is_some() => continue,
                 Axis::Counter { .. } => {
                     let fc = self.fast.as_ref().expect("a proven axis is in a fast copy");
                     let var = fc
@@ -3523,6 +3637,26 @@ mod tests {
                     fn f(h: i64[], b: i64) -> f64 { let x = h[b]; x += g(h); h[b] = x; return 0.0; }
                     print(f(full(3, 0), 1));";
         assert_eq!(checks(call), 2);
+    }
+
+    #[test]
+    fn small_inline_loops_run_four_iterations_per_pass() {
+        // The ordinary copy, the fast copy, and the unrolled copy's four: six products. A
+        // body that calls out (`** 0.5`... `exp`), a `while` loop and a body of two blocks
+        // keep their two copies.
+        let fmuls = |src: &str| clif_of(src, "f(").matches(" = fmul").count();
+        let reduction = "fn f(a: f64[,], b: f64[,], i: i64, j: i64) -> f64 {
+                           let s = 0.0; for k in 0..len(b) { s += a[i, k] * b[k, j]; } return s; }";
+        assert_eq!(fmuls(reduction), 6);
+        let calls = "fn f(a: f64[]) -> f64 {
+                       let s = 0.0; for k in 0..len(a) { s += exp(a[k] * 3.0); } return s; }";
+        assert_eq!(fmuls(calls), 2);
+        let branch = "fn f(a: f64[]) -> f64 {
+                        let s = 0.0; for k in 0..len(a) { if a[k] > 0.0 { s += a[k] * 3.0; } } return s; }";
+        assert_eq!(fmuls(branch), 2);
+        let counted = "fn f(a: f64[]) -> f64 {
+                         let s = 0.0; let k = 0; let n = len(a); while k < n { s += a[k] * 3.0; k += 2; } return s; }";
+        assert_eq!(fmuls(counted), 2);
     }
 
     #[test]

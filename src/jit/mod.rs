@@ -17,6 +17,7 @@ mod phis;
 pub mod pool;
 mod ranges;
 mod simd;
+mod unroll;
 mod versions;
 
 use crate::bytecode::CompiledFn;

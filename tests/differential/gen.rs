@@ -1715,6 +1715,7 @@ impl Gen {
             40..=43 => self.v2_stmt(d),
             35 | 36 if nested && self.rng.chance(0.5) => self.prange_stmt(),
             37 if self.rng.chance(0.5) => self.lane_loop_stmt(),
+            37 => self.unroll_loop_stmt(),
             38 if self.rng.chance(0.4) => self.count_loop_stmt(),
             39 if self.rng.chance(0.4) => self.wrap_div_stmt(),
             _ => self.let_stmt(d),
@@ -2001,6 +2002,49 @@ impl Gen {
         self.indent -= 1;
         self.line("}");
         self.line(&format!("print({last}, {a}, {b}, {dst});"));
+    }
+
+    /// A loop the native tier runs four iterations per pass (`jit::unroll`): a sum carried
+    /// from one iteration to the next (no lanes), over a view whose stride is not one now
+    /// and then, with an `i32` array and the counter as values, and now and then a store
+    /// that the next iteration reads back; 0–13 iterations, around a pass's four.
+    fn unroll_loop_stmt(&mut self) {
+        let (a, u, v, s, t, k) = (
+            self.fresh("ua"),
+            self.fresh("ui"),
+            self.fresh("uv"),
+            self.fresh("us"),
+            self.fresh("ut"),
+            self.fresh("k"),
+        );
+        let len = self.rng.range(0, 14);
+        let c = self.lit(El::F);
+        self.line(&format!(
+            "let {a} = astype(arange({len}), f64) * 0.25 + {c};"
+        ));
+        self.line(&format!("let {u} = astype(arange({len}) * 7 - 20, i32);"));
+        let (view, n) = match self.rng.below(4) {
+            0 => (format!("{a}[::2]"), (len + 1) / 2),
+            1 => (format!("{a}[::-1]"), len),
+            2 => (format!("{a}[1::3]"), (len + 1) / 3),
+            _ => (a.clone(), len),
+        };
+        self.line(&format!("let {v} = {view};"));
+        let (lo, hi) = (1.min(n), (n - 1).max(1.min(n)));
+        let off = *self.rng.pick(&["", " - 1", " + 1"]);
+        let s0 = self.lit(El::F);
+        self.line(&format!("let {s} = {s0};"));
+        self.line(&format!("let {t} = 0;"));
+        self.line(&format!("for {k} in {lo}..{hi} {{"));
+        self.indent += 1;
+        self.line(&format!("{s} = {s} * 0.5 + {v}[{k}] * {a}[{k}{off}];"));
+        self.line(&format!("{t} += {k} * 3 - {u}[{k}];"));
+        if self.rng.chance(0.4) {
+            self.line(&format!("{v}[{k}{off}] = {s} - 1.0;"));
+        }
+        self.indent -= 1;
+        self.line("}");
+        self.line(&format!("print({s}, {t}, {a});"));
     }
 
     /// A loop counting the true elements of a `bool` array (the native tier counts eight

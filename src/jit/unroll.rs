@@ -1,0 +1,89 @@
+//! A third copy of a versioned `for` loop (`versions`) that runs [`PER`] iterations per
+//! pass, one after the other, in order: the loop's body emitted [`PER`] times with one
+//! counter step, one compare and one branch per pass instead of per iteration. For a
+//! reduction such as matmul's `s += a[i, k] * b[k, j]` (no lanes: the sum's order is
+//! fixed) the loop control was half of the iteration's instructions.
+//!
+//! Each copy computes exactly what its iteration does, in the same order; only the
+//! loop's own bookkeeping moves. Its accesses' addresses are the pass's `base + i *
+//! stride` plus a multiple of the stride computed once before the loop, an operand of the
+//! load itself on x64. Errors (an unproven access out of bounds, an overflow check) leave
+//! from the copy that makes them with the counter and every register at that iteration's
+//! values, as the scalar fast copy does.
+//!
+//! A loop qualifies when it has a fast copy but no two-lane or counting copy (`simd`),
+//! its body is one basic block of at most [`MAX_BODY`] ops, and every op is inline
+//! arithmetic, a comparison, a move, a constant or an element access: nothing that calls
+//! out, which would make the loop's control a small part of its time.
+
+use super::versions::Version;
+use crate::bytecode::{CompiledFn, Op};
+
+/// Iterations per pass.
+pub const PER: i64 = 4;
+
+/// Bodies longer than this (in ops, the back-edge excluded) run as the scalar fast copy:
+/// their loop control is a small part of an iteration, and each copy adds code.
+const MAX_BODY: usize = 12;
+
+/// Whether `v`'s loop runs [`PER`] iterations per pass in its fast copy.
+pub fn unrolls(f: &CompiledFn, v: &Version, starts: &[bool]) -> bool {
+    let body = v.head..v.back;
+    v.while_count.is_none()
+        && !body.is_empty()
+        && body.len() <= MAX_BODY
+        && !starts[v.head + 1..=v.back].iter().any(|&s| s)
+        && f.code[body].iter().all(inline)
+}
+
+/// Ops that native code emits inline, without a branch out of the block but to an error.
+fn inline(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::LoadK { .. }
+            | Op::Mov { .. }
+            | Op::AddI { .. }
+            | Op::SubI { .. }
+            | Op::MulI { .. }
+            | Op::FloorDivIK { .. }
+            | Op::ModIK { .. }
+            | Op::AddIImm { .. }
+            | Op::AddF { .. }
+            | Op::SubF { .. }
+            | Op::MulF { .. }
+            | Op::DivF { .. }
+            | Op::MulAddI { .. }
+            | Op::MulSubI { .. }
+            | Op::SubMulI { .. }
+            | Op::MulAddF { .. }
+            | Op::MulSubF { .. }
+            | Op::SubMulF { .. }
+            | Op::NegI { .. }
+            | Op::AndI { .. }
+            | Op::OrI { .. }
+            | Op::XorI { .. }
+            | Op::NotI { .. }
+            | Op::NegF { .. }
+            | Op::Not { .. }
+            | Op::LtI { .. }
+            | Op::LeI { .. }
+            | Op::EqI { .. }
+            | Op::NeI { .. }
+            | Op::LtF { .. }
+            | Op::LeF { .. }
+            | Op::EqF { .. }
+            | Op::NeF { .. }
+            | Op::I2F { .. }
+            | Op::NarrowI { .. }
+            | Op::RoundF32 { .. }
+            | Op::AbsI { .. }
+            | Op::MinI { .. }
+            | Op::MaxI { .. }
+            | Op::ALoad1 { .. }
+            | Op::ALoad2 { .. }
+            | Op::ALoad3 { .. }
+            | Op::AStore1 { .. }
+            | Op::AStore2 { .. }
+            | Op::AStore3 { .. }
+    )
+}
