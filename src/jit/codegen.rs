@@ -648,6 +648,9 @@ struct Lower<'a, 'b> {
     /// Per op: a slice `t = a[lo:hi]` whose only use is the `copy(t)` right after it, `t`
     /// a dead temporary from then on (`fused_copy`): the two run as one `H_COPY_SLICE`.
     fused_copies: Vec<bool>,
+    /// Which array registers hold an array at each op (`held`): a `len` of one skips the
+    /// empty-register test.
+    held: super::held::Held,
     /// Scalar registers that never hold a negative value (`ranges`): indices without wrap.
     non_negative: Vec<bool>,
     /// Scalar registers that hold no negative value, overflow included
@@ -806,9 +809,10 @@ pub fn lower(
     let mut axes = vec![0usize; f.n_a];
     // Per array register: whether a `len` reads its `ndim` (the one reader of it inline).
     let mut len_of = vec![false; f.n_a];
-    for op in &f.code {
+    let held = super::held::held(prog, f, n_array_params);
+    for (pc, op) in f.code.iter().enumerate() {
         if let Op::Len { arr, .. } = *op {
-            len_of[arr as usize] = true;
+            len_of[arr as usize] |= !held.at(pc, arr);
         }
         let fields = op.operands();
         let Some(arr) = fields.iter().find(|o| o.role == Role::AElems) else {
@@ -885,6 +889,7 @@ pub fn lower(
         n_params,
         n_array_params,
         fused_copies,
+        held,
         non_negative,
         non_negative_exact,
         arrays,
@@ -2667,9 +2672,13 @@ impl Lower<'_, '_> {
             }
             Op::Len { dst, arr } => {
                 let av = self.array_vars(arr);
-                let ndim = self.b.use_var(av.ndim);
-                let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, ndim, 0);
-                self.or_fail(ok, pc);
+                // An empty register (its header's rank 0) fails in the interpreter's code,
+                // unless every path here put an array in it (`held`).
+                if !self.held.at(pc, arr) {
+                    let ndim = self.b.use_var(av.ndim);
+                    let ok = self.b.ins().icmp_imm_s(IntCC::NotEqual, ndim, 0);
+                    self.or_fail(ok, pc);
+                }
                 let n = self.b.use_var(av.shape[0]);
                 self.set(dst, n);
             }

@@ -12,6 +12,7 @@ pub mod code_memory;
 pub mod codegen;
 mod cold;
 mod diamonds;
+mod held;
 mod peephole;
 mod phis;
 pub mod pool;
