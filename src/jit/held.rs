@@ -77,8 +77,9 @@ fn transfer(prog: &Program, f: &CompiledFn, op: &Op, s: &mut [bool]) {
         }
         Op::Call { slot, a, .. } => {
             let na = prog.funcs.get(slot as usize).map_or(0, |c| array_leaves(&c.ret));
-            for r in a as usize..s.len() {
-                s[r] = r < a as usize + na;
+            let a = a as usize;
+            for (r, x) in s.iter_mut().enumerate().skip(a) {
+                *x = r < a + na;
             }
         }
         Op::Ext { i } => match &f.ext[i as usize] {
