@@ -648,6 +648,13 @@ struct Lower<'a, 'b> {
     /// Per op: a slice `t = a[lo:hi]` whose only use is the `copy(t)` right after it, `t`
     /// a dead temporary from then on (`fused_copy`): the two run as one `H_COPY_SLICE`.
     fused_copies: Vec<bool>,
+    /// Scalar registers that hold 0 wherever they are read: every write is a constant 0
+    /// (or none: the prologue's 0), and none is a parameter.
+    zero: Vec<bool>,
+    /// Registers a test `0 <= x` or `0 < x` that the current op falls through from (with
+    /// nothing else reaching it) found non-negative, not written since: indices without
+    /// the negative wrap (`if bin >= 0 { hist[bin] += 1; }`).
+    tested_non_negative: Vec<u16>,
     /// Which array registers hold an array at each op (`held`): a `len` of one skips the
     /// empty-register test.
     held: super::held::Held,
@@ -890,6 +897,19 @@ pub fn lower(
         n_array_params,
         fused_copies,
         held,
+        zero: {
+            let mut z: Vec<bool> = (0..f.n_s).map(|r| r >= n_params).collect();
+            for op in &f.code {
+                let constant_zero = matches!(*op, Op::LoadK { k, .. } if f.consts[k as usize] == 0);
+                for r in op.s_writes() {
+                    if let Some(x) = z.get_mut(r as usize) {
+                        *x &= constant_zero;
+                    }
+                }
+            }
+            z
+        },
+        tested_non_negative: Vec::new(),
         non_negative,
         non_negative_exact,
         arrays,
@@ -1027,6 +1047,7 @@ impl Lower<'_, '_> {
                 Some(c) if single && !self.in_version(pc) => c,
                 _ => Vec::new(),
             };
+            self.tested_non_negative.clear();
         }
         self.last_pc = None; // a chain or a diamond ends the run
         if let Some(chain) = chains.iter().find(|c| c.start == pc) {
@@ -1044,6 +1065,12 @@ impl Lower<'_, '_> {
         if let Some(t) = self.f.code[pc].jump_target().map(|t| t as usize) {
             if t > pc && self.preds[t] == 1 && !self.in_version(pc) {
                 self.checked_at.push((t, self.checked.clone()));
+            }
+        }
+        // Falling through `0 <= x` (`0 < x`): `x` is not negative until it is written.
+        if let Op::JmpNotLeI { a, b, .. } | Op::JmpNotLtI { a, b, .. } = self.f.code[pc] {
+            if self.holds_zero(a) {
+                self.tested_non_negative.push(b);
             }
         }
         let steps = |fc: &FastCopy| self.versions[fc.k].while_count.is_some_and(|w| w.at == pc);
@@ -1382,6 +1409,7 @@ impl Lower<'_, '_> {
                 .collect();
             // Every copy starts an iteration: nothing is known checked from the last.
             self.checked.clear();
+            self.tested_non_negative.clear();
             for pc in head..back {
                 let open = self.op(pc)?;
                 debug_assert!(open, "an unrolled body is one block");
@@ -1534,10 +1562,12 @@ impl Lower<'_, '_> {
         let op = &self.f.code[pc];
         if op.may_replace_arrays() {
             self.checked.clear();
+            self.tested_non_negative.clear();
             return;
         }
         let written: Vec<u16> = op.s_writes().collect();
         self.checked.retain(|(_, idx)| !idx.iter().any(|r| written.contains(r)));
+        self.tested_non_negative.retain(|r| !written.contains(r));
     }
 
     /// A fast copy's counter stepped (the `for` loop's back-edge, a `while` loop's step
@@ -2136,7 +2166,8 @@ impl Lower<'_, '_> {
             let n = self.b.use_var(av.shape[k]);
             let st = self.b.use_var(av.strides[k]);
             let i = self.geti(r);
-            let j = if self.non_negative[r as usize] || matches!(axis, Axis::Quotient { .. }) {
+            let tested = self.tested_non_negative.contains(&r);
+            let j = if self.non_negative[r as usize] || tested || matches!(axis, Axis::Quotient { .. }) {
                 i // (`ranges` or the version's guard: no wrap needed)
             } else {
                 let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, i, 0);
@@ -3451,6 +3482,20 @@ impl Lower<'_, '_> {
     }
 
     /// The value `v` is a bit-cast of, if a `bitcast` defines it.
+    /// Whether register `r` holds 0 here: it holds 0 wherever it is read (`zero`), or its
+    /// current value is the constant 0 (a temporary loaded in this block).
+    fn holds_zero(&mut self, r: u16) -> bool {
+        if self.zero[r as usize] {
+            return true;
+        }
+        let v = self.geti(r);
+        let dfg = &self.b.func.dfg;
+        let ValueDef::Result(inst, _) = dfg.value_def(v) else {
+            return false;
+        };
+        matches!(dfg.insts[inst], InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } if imm.bits() == 0)
+    }
+
     fn bit_cast_from(&self, v: V) -> Option<V> {
         let dfg = &self.b.func.dfg;
         let ValueDef::Result(inst, _) = dfg.value_def(v) else {
@@ -3646,6 +3691,28 @@ mod tests {
                     fn f(h: i64[], b: i64) -> f64 { let x = h[b]; x += g(h); h[b] = x; return 0.0; }
                     print(f(full(3, 0), 1));";
         assert_eq!(checks(call), 2);
+    }
+
+    #[test]
+    fn an_index_tested_non_negative_just_before_is_not_wrapped() {
+        // NumPy's wrap of a negative index tests `i < 0` (`slt`); after `b >= 0` (`0 < b`) falls
+        // through to the access, `b` cannot be negative. A test against 1, or a write of
+        // `b` in between keeps the wrap.
+        let selects = |cond: &str| {
+            let src = format!(
+                "fn f(h: i64[], b: i64, c: i64) -> i64 {{ if {cond} {{ h[b] += 1; }} return 0; }}\n\
+                 print(f(zeros(3, i64), 1, 1));"
+            );
+            clif_of(&src, "f(").matches(" slt ").count()
+        };
+        assert_eq!(selects("b >= 0"), 0);
+        assert_eq!(selects("b > 0"), 0);
+        assert_eq!(selects("0 <= b"), 0);
+        assert!(selects("b >= 1") > 0);
+        assert!(selects("c >= 0") > 0);
+        let written = "fn f(h: i64[], b: i64) -> i64 { if b >= 0 { b -= 5; h[b] += 1; } return 0; }\n\
+                       print(f(zeros(3, i64), 1));";
+        assert!(clif_of(written, "f(").matches(" slt ").count() > 0);
     }
 
     #[test]
