@@ -1347,7 +1347,7 @@ impl Lower<'_, '_> {
     /// once per pass, then on to `fast` (the scalar fast copy) for the last iterations or
     /// to the loop's exit.
     fn unrolled_loop(&mut self, k: usize, fc: &FastCopy, fast: Block) -> Result<(), String> {
-        const PER: usize = super::unroll::PER as usize;
+        const { assert!(super::unroll::PER == 4, "the addressing below is for four") };
         let (head, back, counter, end_reg) = {
             let v = &self.versions[k];
             (v.head, v.back, v.counter, v.end)
@@ -1355,11 +1355,11 @@ impl Lower<'_, '_> {
         let lo = self.geti(counter);
         let end = self.geti(end_reg);
         let yes = self.b.ins().iconst(types::I8, 1);
-        // Per access: a variable with its address at the pass's first iteration, and the
-        // distance in bytes to the pass's iteration `u` (`steps[u - 1]`; the last steps
-        // the address from pass to pass).
-        let mut ptrs: Vec<(usize, Variable, [V; PER], V)> = Vec::new();
-        let (pass, i) = self.open_pass_loop(yes, (lo, end), PER as i64, back, fast, |s| {
+        // Per access: a variable with its address at the pass's first iteration, and its
+        // step per iteration in bytes (one value per distinct step: `x[i, c]`, `x[j, c]`).
+        let mut ptrs: Vec<(usize, Variable, V)> = Vec::new();
+        let mut steps: Vec<(V, V)> = Vec::new(); // (step, the same made before the loop)
+        let (pass, i) = self.open_pass_loop(yes, (lo, end), 4, back, fast, |s| {
             for &(pc, base) in &fc.bases {
                 let (arr, _, e) = super::versions::access(&s.f.code[pc]).expect("an access");
                 let shift = elem_shift(e);
@@ -1379,32 +1379,44 @@ impl Lower<'_, '_> {
                     }
                 }
                 let Some(by) = by else { continue };
-                // Accesses that step alike share their steps (`x[i, c]`, `x[j, c]`).
-                let steps = match ptrs.iter().find(|p| p.3 == by) {
-                    Some(p) => p.2,
+                let step = match steps.iter().find(|p| p.0 == by) {
+                    Some(p) => p.1,
                     None => {
                         let zero = s.iconst(0);
-                        let mut steps = [s.pinned_add(by, zero); PER];
-                        for u in 1..PER {
-                            steps[u] = s.pinned_add(steps[u - 1], steps[0]);
-                        }
-                        steps
+                        let pinned = s.pinned_add(by, zero);
+                        steps.push((by, pinned));
+                        pinned
                     }
                 };
                 let var = s.b.declare_var(I64);
                 s.b.def_var(var, at);
-                ptrs.push((pc, var, steps, by));
+                ptrs.push((pc, var, step));
             }
         });
         self.fast = Some(fc.clone());
         self.last_pc = None;
-        for u in 0..PER {
-            let x = if u == 0 { i } else { self.b.ins().iadd_imm_s(i, u as i64) };
+        for u in 0..4 {
+            let x = if u == 0 { i } else { self.b.ins().iadd_imm_s(i, u) };
             self.set(counter, x);
+            // Iteration `u`'s address, `p + u * s`, as x64 addresses it: `p + s * 2` is one
+            // operand, `p + 3 * s` is `(p + s) + s * 2`.
             self.unrolled_ptrs = (ptrs.iter())
-                .map(|&(pc, var, steps, _)| {
+                .map(|&(pc, var, st)| {
                     let p = self.b.use_var(var);
-                    (pc, if u == 0 { p } else { self.b.ins().iadd(p, steps[u - 1]) })
+                    let at = match u {
+                        0 => p,
+                        1 => self.b.ins().iadd(p, st),
+                        2 => {
+                            let two = self.b.ins().ishl_imm_s(st, 1);
+                            self.b.ins().iadd(p, two)
+                        }
+                        _ => {
+                            let p1 = self.b.ins().iadd(p, st);
+                            let two = self.b.ins().ishl_imm_s(st, 1);
+                            self.b.ins().iadd(p1, two)
+                        }
+                    };
+                    (pc, at)
                 })
                 .collect();
             // Every copy starts an iteration: nothing is known checked from the last.
@@ -1416,9 +1428,10 @@ impl Lower<'_, '_> {
                 self.forget_checks(pc);
             }
         }
-        for &(_, var, steps, _) in &ptrs {
+        for &(_, var, st) in &ptrs {
             let p = self.b.use_var(var);
-            let p = self.b.ins().iadd(p, steps[PER - 1]);
+            let four = self.b.ins().ishl_imm_s(st, 2);
+            let p = self.b.ins().iadd(p, four);
             self.b.def_var(var, p);
         }
         self.unrolled_ptrs.clear();

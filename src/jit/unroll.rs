@@ -5,9 +5,9 @@
 //! fixed) the loop control was half of the iteration's instructions.
 //!
 //! Each copy computes exactly what its iteration does, in the same order; only the
-//! loop's own bookkeeping moves. Its accesses' addresses are the pass's `base + i *
-//! stride` plus a multiple of the stride computed once before the loop, an operand of the
-//! load itself on x64. Errors (an unproven access out of bounds, an overflow check) leave
+//! loop's own bookkeeping moves. Its accesses' addresses are a pointer at the pass's first
+//! iteration plus a multiple of the step, which x64 addresses as an operand of the load
+//! (`p + s`, `p + s * 2`, `(p + s) + s * 2`). Errors (an unproven access out of bounds, an overflow check) leave
 //! from the copy that makes them with the counter and every register at that iteration's
 //! values, as the scalar fast copy does.
 //!
