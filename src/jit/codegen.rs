@@ -648,8 +648,7 @@ struct Lower<'a, 'b> {
     /// Per op: a slice `t = a[lo:hi]` whose only use is the `copy(t)` right after it, `t`
     /// a dead temporary from then on (`fused_copy`): the two run as one `H_COPY_SLICE`.
     fused_copies: Vec<bool>,
-    /// Scalar registers that hold 0 wherever they are read: every write is a constant 0
-    /// (or none: the prologue's 0), and none is a parameter.
+    /// Scalar registers that hold 0 wherever they are read (`ranges::always_zero`).
     zero: Vec<bool>,
     /// Registers a test `0 <= x` or `0 < x` that the current op falls through from (with
     /// nothing else reaching it) found non-negative, not written since: indices without
@@ -897,18 +896,7 @@ pub fn lower(
         n_array_params,
         fused_copies,
         held,
-        zero: {
-            let mut z: Vec<bool> = (0..f.n_s).map(|r| r >= n_params).collect();
-            for op in &f.code {
-                let constant_zero = matches!(*op, Op::LoadK { k, .. } if f.consts[k as usize] == 0);
-                for r in op.s_writes() {
-                    if let Some(x) = z.get_mut(r as usize) {
-                        *x &= constant_zero;
-                    }
-                }
-            }
-            z
-        },
+        zero: super::ranges::always_zero(f, prog, n_params),
         tested_non_negative: Vec::new(),
         non_negative,
         non_negative_exact,
@@ -1343,9 +1331,9 @@ impl Lower<'_, '_> {
     }
 
     /// `versions[k]`'s loop `unroll::PER` iterations per pass (see `unroll`), from the
-    /// guard's block: the body once per iteration, the counter and the offsets stepped
-    /// once per pass, then on to `fast` (the scalar fast copy) for the last iterations or
-    /// to the loop's exit.
+    /// guard's block: the body once per iteration, the counter and each access's pointer
+    /// stepped once per pass, then on to `fast` (the scalar fast copy) for the last
+    /// iterations or to the loop's exit.
     fn unrolled_loop(&mut self, k: usize, fc: &FastCopy, fast: Block) -> Result<(), String> {
         const { assert!(super::unroll::PER == 4, "the addressing below is for four") };
         let (head, back, counter, end_reg) = {
@@ -3494,7 +3482,6 @@ impl Lower<'_, '_> {
         }
     }
 
-    /// The value `v` is a bit-cast of, if a `bitcast` defines it.
     /// Whether register `r` holds 0 here: it holds 0 wherever it is read (`zero`), or its
     /// current value is the constant 0 (a temporary loaded in this block).
     fn holds_zero(&mut self, r: u16) -> bool {
@@ -3509,6 +3496,7 @@ impl Lower<'_, '_> {
         matches!(dfg.insts[inst], InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } if imm.bits() == 0)
     }
 
+    /// The value `v` is a bit-cast of, if a `bitcast` defines it.
     fn bit_cast_from(&self, v: V) -> Option<V> {
         let dfg = &self.b.func.dfg;
         let ValueDef::Result(inst, _) = dfg.value_def(v) else {
@@ -3711,18 +3699,18 @@ mod tests {
         // NumPy's wrap of a negative index tests `i < 0` (`slt`); after `b >= 0` (`0 < b`) falls
         // through to the access, `b` cannot be negative. A test against 1, or a write of
         // `b` in between keeps the wrap.
-        let selects = |cond: &str| {
+        let wraps = |cond: &str| {
             let src = format!(
                 "fn f(h: i64[], b: i64, c: i64) -> i64 {{ if {cond} {{ h[b] += 1; }} return 0; }}\n\
                  print(f(zeros(3, i64), 1, 1));"
             );
             clif_of(&src, "f(").matches(" slt ").count()
         };
-        assert_eq!(selects("b >= 0"), 0);
-        assert_eq!(selects("b > 0"), 0);
-        assert_eq!(selects("0 <= b"), 0);
-        assert!(selects("b >= 1") > 0);
-        assert!(selects("c >= 0") > 0);
+        assert_eq!(wraps("b >= 0"), 0);
+        assert_eq!(wraps("b > 0"), 0);
+        assert_eq!(wraps("0 <= b"), 0);
+        assert!(wraps("b >= 1") > 0);
+        assert!(wraps("c >= 0") > 0);
         let written = "fn f(h: i64[], b: i64) -> i64 { if b >= 0 { b -= 5; h[b] += 1; } return 0; }\n\
                        print(f(zeros(3, i64), 1));";
         assert!(clif_of(written, "f(").matches(" slt ").count() > 0);
@@ -3731,8 +3719,8 @@ mod tests {
     #[test]
     fn small_inline_loops_run_four_iterations_per_pass() {
         // The ordinary copy, the fast copy, and the unrolled copy's four: six products. A
-        // body that calls out (`** 0.5`... `exp`), a `while` loop and a body of two blocks
-        // keep their two copies.
+        // body that calls out (`exp`), a body of two blocks and a `while` loop keep their
+        // two copies.
         let fmuls = |src: &str| clif_of(src, "f(").matches(" = fmul").count();
         let reduction = "fn f(a: f64[,], b: f64[,], i: i64, j: i64) -> f64 {
                            let s = 0.0; for k in 0..len(b) { s += a[i, k] * b[k, j]; } return s; }";

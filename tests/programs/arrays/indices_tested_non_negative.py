@@ -20,5 +20,22 @@ def counts(bins, n):
     return h
 
 
+def below():
+    return -5
+
+
+def shifted(bins, n, c):
+    h = np.zeros(n, dtype=np.int64)
+    lo = 0
+    if c:
+        lo = below()
+    for k in range(len(bins)):
+        b = bins[k]
+        if lo <= b:
+            h[b] += 1
+    return h
+
+
 bins = np.array([0, 3, -1, 2, -4, 4, 1, -2])
 nkprint(counts(bins, 5))
+nkprint(shifted(bins, 5, True), shifted(bins, 5, False))
