@@ -1047,6 +1047,12 @@ impl Lower<'_, '_> {
             *open = true;
             return self.if_converted(&d);
         }
+        // Falling through `0 <= x` (`0 < x`): `x` is not negative until it is written.
+        // (Asked before the op: its branch fills the block.)
+        let tests_non_negative = match self.f.code[pc] {
+            Op::JmpNotLeI { a, b, .. } | Op::JmpNotLtI { a, b, .. } => self.holds_zero(a).then_some(b),
+            _ => None,
+        };
         *open = self.op(pc)?;
         self.forget_checks(pc);
         self.last_pc = Some(pc);
@@ -1055,11 +1061,8 @@ impl Lower<'_, '_> {
                 self.checked_at.push((t, self.checked.clone()));
             }
         }
-        // Falling through `0 <= x` (`0 < x`): `x` is not negative until it is written.
-        if let Op::JmpNotLeI { a, b, .. } | Op::JmpNotLtI { a, b, .. } = self.f.code[pc] {
-            if self.holds_zero(a) {
-                self.tested_non_negative.push(b);
-            }
+        if let Some(b) = tests_non_negative {
+            self.tested_non_negative.push(b);
         }
         let steps = |fc: &FastCopy| self.versions[fc.k].while_count.is_some_and(|w| w.at == pc);
         if self.fast.as_ref().is_some_and(steps) {
