@@ -730,6 +730,13 @@ struct FastCopy {
     offsets: Vec<(u16, usize, i64, Variable, V)>,
 }
 
+impl FastCopy {
+    /// The offset of array `arr`'s `axis` for elements of `1 << shift` bytes.
+    fn offset(&self, arr: u16, axis: usize, shift: i64) -> Option<&(u16, usize, i64, Variable, V)> {
+        self.offsets.iter().find(|o| (o.0, o.1, o.2) == (arr, axis, shift))
+    }
+}
+
 /// A loop of several iterations per pass (`open_pass_loop`): its counter, the last
 /// counter value a pass may start at plus one, the iterations per pass, its blocks.
 struct PassLoop {
@@ -1350,7 +1357,8 @@ impl Lower<'_, '_> {
         // step per iteration in bytes (one value per distinct step: `x[i, c]`, `x[j, c]`).
         let mut ptrs: Vec<(usize, Variable, V)> = Vec::new();
         let mut steps: Vec<(V, V)> = Vec::new(); // (step, the same made before the loop)
-        let (pass, i) = self.open_pass_loop(yes, (lo, end), 4, back, fast, |s| {
+        const PER: i64 = super::unroll::PER;
+        let (pass, i) = self.open_pass_loop(yes, (lo, end), PER, back, fast, |s| {
             for &(pc, base) in &fc.bases {
                 let (arr, _, e) = super::versions::access(&s.f.code[pc]).expect("an access");
                 let shift = elem_shift(e);
@@ -1358,9 +1366,7 @@ impl Lower<'_, '_> {
                 let (mut at, mut by) = (base, None::<V>);
                 for (axis, a) in axes.into_iter().enumerate() {
                     if let Axis::Counter { .. } = a {
-                        let o = (fc.offsets.iter())
-                            .find(|o| (o.0, o.1, o.2) == (arr, axis, shift))
-                            .expect("every counter axis has its offset");
+                        let o = fc.offset(arr, axis, shift).expect("every counter axis has its offset");
                         let x = s.b.use_var(o.3);
                         at = s.b.ins().iadd(at, x);
                         by = Some(match by {
@@ -1386,7 +1392,7 @@ impl Lower<'_, '_> {
         });
         self.fast = Some(fc.clone());
         self.last_pc = None;
-        for u in 0..4 {
+        for u in 0..PER {
             let x = if u == 0 { i } else { self.b.ins().iadd_imm_s(i, u) };
             self.set(counter, x);
             // Iteration `u`'s address, `p + u * s`, as x64 addresses it: `p + s * 2` is one
@@ -1410,9 +1416,8 @@ impl Lower<'_, '_> {
                     (pc, at)
                 })
                 .collect();
-            // Every copy starts an iteration: nothing is known checked from the last.
-            self.checked.clear();
-            self.tested_non_negative.clear();
+            // Every copy starts an iteration: nothing is known from the last.
+            self.forget_facts();
             for pc in head..back {
                 let open = self.op(pc)?;
                 debug_assert!(open, "an unrolled body is one block");
@@ -1565,13 +1570,19 @@ impl Lower<'_, '_> {
     fn forget_checks(&mut self, pc: usize) {
         let op = &self.f.code[pc];
         if op.may_replace_arrays() {
-            self.checked.clear();
-            self.tested_non_negative.clear();
+            self.forget_facts();
             return;
         }
         let written: Vec<u16> = op.s_writes().collect();
         self.checked.retain(|(_, idx)| !idx.iter().any(|r| written.contains(r)));
         self.tested_non_negative.retain(|r| !written.contains(r));
+    }
+
+    /// Forgets what earlier ops established: the checked accesses and the indices tested
+    /// non-negative.
+    fn forget_facts(&mut self) {
+        self.checked.clear();
+        self.tested_non_negative.clear();
     }
 
     /// A fast copy's counter stepped (the `for` loop's back-edge, a `while` loop's step
@@ -1620,8 +1631,7 @@ impl Lower<'_, '_> {
                             let t = self.b.ins().imul_imm_s(st, offset as i64);
                             base = self.b.ins().iadd(base, t);
                         }
-                        let known = fc.offsets.iter().any(|o| (o.0, o.1, o.2) == (arr, axis, shift));
-                        if !known {
+                        if fc.offset(arr, axis, shift).is_none() {
                             let var = self.b.declare_var(I64);
                             let lo = self.geti(counter);
                             let first = self.b.ins().imul(lo, st);
@@ -2156,12 +2166,7 @@ impl Lower<'_, '_> {
                 Axis::Counter { .. } if unrolled.is_some() => continue,
                 Axis::Counter { .. } => {
                     let fc = self.fast.as_ref().expect("a proven axis is in a fast copy");
-                    let var = fc
-                        .offsets
-                        .iter()
-                        .find(|o| (o.0, o.1, o.2) == (arr, k, shift))
-                        .expect("every counter axis has its offset")
-                        .3;
+                    let var = fc.offset(arr, k, shift).expect("every counter axis has its offset").3;
                     let o = self.b.use_var(var);
                     addr = self.b.ins().iadd(addr, o);
                     continue;

@@ -32,8 +32,8 @@ impl Diamond {
     }
 }
 
-/// Ops an arm may hold: pure, without memory, helpers or failure.
-fn pure(op: &Op) -> bool {
+/// Ops an arm may hold: pure integer ops, without memory, helpers or failure.
+pub(super) fn pure(op: &Op) -> bool {
     matches!(
         op,
         Op::LoadK { .. }

@@ -41,7 +41,7 @@ pub fn held(prog: &Program, f: &CompiledFn, n_params: usize) -> Held {
         if let Some(t) = op.jump_target() {
             next.push(t as usize);
         }
-        if op.falls_through() && !matches!(op, Op::Ret { .. }) {
+        if op.falls_through() {
             next.push(pc + 1);
         }
         for t in next {

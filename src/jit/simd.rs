@@ -103,7 +103,7 @@ pub fn count(f: &CompiledFn, v: &Version) -> Option<Count> {
 
 /// The plan for `v`'s loop, if it qualifies. `ty`: the registers' classes.
 pub fn plan(f: &CompiledFn, v: &Version, ty: &[types::Type], starts: &[bool]) -> Option<Plan> {
-    if v.while_count.is_some() || starts[v.head + 1..=v.back].iter().any(|&s| s) {
+    if v.while_count.is_some() || !v.one_block(starts) {
         return None;
     }
     let body = v.head..v.back;

@@ -32,58 +32,40 @@ pub fn unrolls(f: &CompiledFn, v: &Version, starts: &[bool]) -> bool {
     v.while_count.is_none()
         && !body.is_empty()
         && body.len() <= MAX_BODY
-        && !starts[v.head + 1..=v.back].iter().any(|&s| s)
+        && v.one_block(starts)
         && f.code[body].iter().all(inline)
 }
 
-/// Ops that native code emits inline, without a branch out of the block but to an error.
+/// Ops that native code emits inline, without a branch out of the block but to an error:
+/// the integer ops an if-converted arm may hold (`diamonds::pure`), float arithmetic and
+/// comparisons, conversions, and element accesses.
 fn inline(op: &Op) -> bool {
-    matches!(
-        op,
-        Op::LoadK { .. }
-            | Op::Mov { .. }
-            | Op::AddI { .. }
-            | Op::SubI { .. }
-            | Op::MulI { .. }
-            | Op::FloorDivIK { .. }
-            | Op::ModIK { .. }
-            | Op::AddIImm { .. }
-            | Op::AddF { .. }
-            | Op::SubF { .. }
-            | Op::MulF { .. }
-            | Op::DivF { .. }
-            | Op::MulAddI { .. }
-            | Op::MulSubI { .. }
-            | Op::SubMulI { .. }
-            | Op::MulAddF { .. }
-            | Op::MulSubF { .. }
-            | Op::SubMulF { .. }
-            | Op::NegI { .. }
-            | Op::AndI { .. }
-            | Op::OrI { .. }
-            | Op::XorI { .. }
-            | Op::NotI { .. }
-            | Op::NegF { .. }
-            | Op::Not { .. }
-            | Op::LtI { .. }
-            | Op::LeI { .. }
-            | Op::EqI { .. }
-            | Op::NeI { .. }
-            | Op::LtF { .. }
-            | Op::LeF { .. }
-            | Op::EqF { .. }
-            | Op::NeF { .. }
-            | Op::I2F { .. }
-            | Op::NarrowI { .. }
-            | Op::RoundF32 { .. }
-            | Op::AbsI { .. }
-            | Op::MinI { .. }
-            | Op::MaxI { .. }
-            | Op::ALoad1 { .. }
-            | Op::ALoad2 { .. }
-            | Op::ALoad3 { .. }
-            | Op::AStore1 { .. }
-            | Op::AStore2 { .. }
-            | Op::AStore3 { .. }
-    )
+    super::diamonds::pure(op)
+        || matches!(
+            op,
+            Op::AddF { .. }
+                | Op::SubF { .. }
+                | Op::MulF { .. }
+                | Op::DivF { .. }
+                | Op::MulAddF { .. }
+                | Op::MulSubF { .. }
+                | Op::SubMulF { .. }
+                | Op::NotI { .. }
+                | Op::NegF { .. }
+                | Op::Not { .. }
+                | Op::LtF { .. }
+                | Op::LeF { .. }
+                | Op::EqF { .. }
+                | Op::NeF { .. }
+                | Op::I2F { .. }
+                | Op::NarrowI { .. }
+                | Op::RoundF32 { .. }
+                | Op::AbsI { .. }
+                | Op::ALoad1 { .. }
+                | Op::ALoad2 { .. }
+                | Op::ALoad3 { .. }
+                | Op::AStore1 { .. }
+                | Op::AStore2 { .. }
+                | Op::AStore3 { .. }
+        )
 }

@@ -114,6 +114,11 @@ pub struct Version {
 }
 
 impl Version {
+    /// Whether the loop's body is one basic block (`starts`: `codegen::block_starts`).
+    pub fn one_block(&self, starts: &[bool]) -> bool {
+        !starts[self.head + 1..=self.back].iter().any(|&s| s)
+    }
+
     /// The fast copy's axes for the access at `pc`, if any are proven.
     pub fn axes_at(&self, pc: usize) -> Option<&[Axis]> {
         let k = pc.checked_sub(self.head)?;
