@@ -688,6 +688,9 @@ struct Lower<'a, 'b> {
     unrolled_ptrs: Vec<(usize, V)>,
     /// Diamonds emitted without branches (`diamonds`), by test pc.
     diamonds: Vec<Diamond>,
+    /// The op a failed check reports, when not the op checking: a diamond's merged
+    /// store reports the store of the arm its condition picks (`if_converted`).
+    error_pc: Option<V>,
     ctx: V,
     bs: V,
     ba: V,
@@ -918,6 +921,7 @@ pub fn lower(
         fast: None,
         unrolled_ptrs: Vec::new(),
         diamonds: Vec::new(),
+        error_pc: None,
         ctx,
         bs,
         ba,
@@ -944,11 +948,14 @@ pub fn lower(
         helper_sigs,
         mem,
     };
-    // Diamonds whose arms write only integer registers (x64 selects those without a
-    // branch).
+    // Diamonds whose arms write only integer and `f64` registers (x64 selects a word
+    // without a branch; an `f32` register would need a conversion).
     l.diamonds = super::diamonds::diamonds(f)
         .into_iter()
-        .filter(|d| d.arms().flat_map(|q| f.code[q].s_writes()).all(|r| l.ty[r as usize] == I64))
+        .filter(|d| {
+            let mut w = d.arms().flat_map(|q| f.code[q].s_writes());
+            w.all(|r| matches!(l.ty[r as usize], I64 | F64))
+        })
         .collect();
     l.simd = l
         .versions
@@ -1050,7 +1057,9 @@ impl Lower<'_, '_> {
             *open = true;
             return Ok(chain.end);
         }
-        if let Some(d) = self.diamonds.iter().find(|d| d.test == pc).cloned() {
+        // (A diamond with loads only when each reads an element already checked.)
+        let diamond = self.diamonds.iter().find(|d| d.test == pc).cloned();
+        if let Some(d) = diamond.filter(|d| d.loads.iter().all(|&q| self.checked_already(q))) {
             *open = true;
             return self.if_converted(&d);
         }
@@ -1864,7 +1873,7 @@ impl Lower<'_, '_> {
         self.b.ins().brif(ok, cont, &[], slow_b, &[]);
         self.switch_sealed(slow_b);
         self.flush(&reads);
-        let pc = self.iconst(pc as i64);
+        let pc = self.error_pc.unwrap_or_else(|| self.iconst(pc as i64));
         let args = [self.ctx, self.bs, self.ba, self.slot, pc];
         self.call_helper(H_EXEC_OP, &args);
         // Status 0 here would be a bug (the check and the interpreter disagree); failing
@@ -2047,20 +2056,31 @@ impl Lower<'_, '_> {
         written.dedup();
         let (to_else, _) = self.jump_condition(d.test);
         let before: Vec<V> = written.iter().map(|&r| self.b.use_var(self.vars[r as usize])).collect();
+        let stores = d.store.map_or([usize::MAX; 2], |(a, b)| [a, b]);
         let arm = |l: &mut Self, ops: std::ops::Range<usize>| -> Result<Vec<V>, String> {
             for (&r, &v) in written.iter().zip(&before) {
                 l.set(r, v);
             }
-            for q in ops {
+            // The store is made once, after both arms.
+            for q in ops.filter(|q| !stores.contains(q)) {
                 l.op(q)?;
             }
-            Ok(written.iter().map(|&r| l.b.use_var(l.vars[r as usize])).collect())
+            // Selected as words: an `f64` select would branch.
+            Ok(written.iter().map(|&r| l.get(r, I64)).collect())
         };
         let then_v = arm(self, d.then_arm.clone())?;
         let else_v = arm(self, d.else_arm.clone())?;
         for ((&r, t), e) in written.iter().zip(then_v).zip(else_v) {
             let v = self.b.ins().select(to_else, e, t);
             self.set(r, v);
+        }
+        if let Some((then_store, else_store)) = d.store {
+            // Both stores' registers hold what the arm the condition picks stored; a
+            // failed check reports that arm's store.
+            let (t, e) = (self.iconst(then_store as i64), self.iconst(else_store as i64));
+            self.error_pc = Some(self.b.ins().select(to_else, e, t));
+            self.op(then_store)?;
+            self.error_pc = None;
         }
         Ok(d.join)
     }
@@ -2137,13 +2157,7 @@ impl Lower<'_, '_> {
     fn element(&mut self, pc: usize, arr: u16, idx: &[u16], e: Prim) -> (V, Option<V>) {
         let av = self.array_vars(arr);
         let shift = elem_shift(e);
-        // In a fast copy: the access's invariant base, and its proven axes.
-        let fast = self.fast.as_ref().and_then(|fc| {
-            let axes = self.versions[fc.k].axes_at(pc)?.to_vec();
-            let base = fc.bases.iter().find(|b| b.0 == pc)?.1;
-            Some((base, axes))
-        });
-        let (mut addr, axes) = match fast {
+        let (mut addr, axes) = match self.fast_access(pc) {
             Some((base, axes)) => (base, Some(axes)),
             None => (self.b.use_var(av.ptr), None),
         };
@@ -2151,8 +2165,7 @@ impl Lower<'_, '_> {
         if let Some(at) = unrolled {
             addr = at; // the base and every counter axis
         }
-        // The same element checked by an op that every path here passed (`checked`).
-        let seen = axes.is_none() && self.checked.iter().any(|(a, i)| *a == arr && i[..] == idx[..]);
+        let seen = axes.is_none() && self.seen(arr, idx);
         if axes.is_none() && !seen {
             self.checked.push((arr, idx.to_vec()));
         }
@@ -2201,6 +2214,31 @@ impl Lower<'_, '_> {
             addr = self.b.ins().iadd(addr, bytes);
         }
         (addr, ok)
+    }
+
+    /// In a fast copy: the invariant base of the access at `pc`, and its proven axes.
+    fn fast_access(&self, pc: usize) -> Option<(V, Vec<Axis>)> {
+        let fc = self.fast.as_ref()?;
+        let axes = self.versions[fc.k].axes_at(pc)?.to_vec();
+        let base = fc.bases.iter().find(|b| b.0 == pc)?.1;
+        Some((base, axes))
+    }
+
+    /// Whether an op that every path here passed checked the element `arr[idx]`
+    /// (`checked`).
+    fn seen(&self, arr: u16, idx: &[u16]) -> bool {
+        self.checked.iter().any(|(a, i)| *a == arr && i[..] == idx[..])
+    }
+
+    /// Whether the access at `pc` would be emitted without a bounds check here (`element`).
+    fn checked_already(&self, pc: usize) -> bool {
+        let Some((arr, idx, _)) = super::versions::access(&self.f.code[pc]) else {
+            return false;
+        };
+        match self.fast_access(pc) {
+            Some((_, axes)) => !axes.contains(&Axis::Checked),
+            None => self.seen(arr, &idx),
+        }
     }
 
     fn int_bin(&mut self, dst: u16, a: u16, b: u16, f: impl FnOnce(&mut Self, V, V) -> V) {
@@ -3700,6 +3738,60 @@ mod tests {
                     fn f(h: i64[], b: i64) -> f64 { let x = h[b]; x += g(h); h[b] = x; return 0.0; }
                     print(f(full(3, 0), 1));";
         assert_eq!(checks(call), 2);
+    }
+
+    #[test]
+    fn a_merge_step_selects_and_stores_once_and_unchecked_loads_keep_their_branch() {
+        // The comparison of the merge step feeds selects (of words: an `f64` select would
+        // branch), no branch, and the element is stored once. Arms that load elements no
+        // op before the test checked keep the branch on `c`.
+        let merge = "fn f(a: f64[], b: f64[], c: f64[]) -> i64 {
+                       let i = 0; let j = 0; let k = 0;
+                       while i < len(a) and j < len(b) {
+                         if a[i] <= b[j] { c[k] = a[i]; i += 1; } else { c[k] = b[j]; j += 1; }
+                         k += 1;
+                       }
+                       return k;
+                     }
+                     print(f(ones(2), ones(2), ones(4)));";
+        let clif = clif_of(merge, "f(");
+        let fcmp: Vec<&str> = (clif.lines())
+            .filter(|l| l.contains(" = fcmp"))
+            .filter_map(|l| l.split_whitespace().next())
+            .collect();
+        assert_eq!(fcmp.len(), 1, "{clif}");
+        // Lines whose instruction (`v1 = select ...`, `brif ...`) is `op` and reads the
+        // comparison.
+        let on_cond = |op: &str| {
+            let cond = format!("{},", fcmp[0]);
+            (clif.lines())
+                .filter(|l| {
+                    let inst = l.split_once(" = ").map_or(l.trim_start(), |(_, r)| r);
+                    inst.split(['.', ' ']).next() == Some(op) && l.split_whitespace().any(|w| w == cond)
+                })
+                .count()
+        };
+        assert_eq!(on_cond("brif"), 0, "{clif}");
+        assert!(on_cond("select") >= 3, "{clif}");
+        assert!(!clif.contains("select.f64"), "{clif}");
+        let element_stores = clif.lines().filter(|l| l.contains("store") && l.contains("region0")).count();
+        assert_eq!(element_stores, 1, "{clif}");
+        // The same choice after the elements were read once: one branch fewer (the
+        // loads' checks move before the test, where they are in both versions).
+        let choose = |before: &str| {
+            let src = format!(
+                "fn f(a: f64[], b: f64[], c: bool, i: i64) -> f64 {{
+                   let x = 0.0;
+                   {before}
+                   if c {{ x = a[i]; }} else {{ x = b[i]; }}
+                   return x;
+                 }}
+                 print(f(ones(2), ones(2), true, 1));"
+            );
+            let clif = clif_of(&src, "f(");
+            clif.lines().filter(|l| l.trim_start().starts_with("brif")).count()
+        };
+        assert_eq!(choose(""), choose("x = a[i] + b[i];") + 1);
     }
 
     #[test]

@@ -1717,6 +1717,7 @@ impl Gen {
             37 if self.rng.chance(0.5) => self.lane_loop_stmt(),
             37 => self.unroll_loop_stmt(),
             38 if self.rng.chance(0.4) => self.count_loop_stmt(),
+            38 if self.rng.chance(0.3) => self.merge_loop_stmt(),
             39 if self.rng.chance(0.4) => self.wrap_div_stmt(),
             _ => self.let_stmt(d),
         }
@@ -2078,6 +2079,68 @@ impl Gen {
         self.indent -= 1;
         self.line("}");
         self.line(&format!("print({c});"));
+    }
+
+    /// A merge of two arrays (the native tier runs its step `if a[i] <= b[j] { c[k] = a[i];
+    /// i += 1; } else { c[k] = b[j]; j += 1; }` without a branch, `jit::diamonds`): `f64`
+    /// values with ties, infinities and NaN, or `i64` ones, a comparison that may go either
+    /// way, the store's value computed in the arms now and then, the output a strided view
+    /// now and then, and (rarely) one element short, so the store fails in either arm.
+    fn merge_loop_stmt(&mut self) {
+        let (a, b, c) = (self.fresh("ma"), self.fresh("mb"), self.fresh("mc"));
+        let (i, j, k) = (self.fresh("i"), self.fresh("j"), self.fresh("k"));
+        let float = self.rng.chance(0.6);
+        let (na, nb) = (self.rng.range(0, 9), self.rng.range(0, 9));
+        let (el, one) = if float { ("f64", "1.0") } else { ("i64", "1") };
+        for (x, n) in [(&a, na), (&b, nb)] {
+            let parts: Vec<String> = (0..n)
+                .map(|_| match (float, self.rng.below(8)) {
+                    (true, 0) => "1.0 / 0.0".to_string(),
+                    (true, 1) if self.rng.chance(0.3) => "0.0 / 0.0".to_string(),
+                    (true, _) => format!("{}.5", self.rng.range(-3, 4)),
+                    (false, _) => self.rng.range(-3, 4).to_string(),
+                })
+                .collect();
+            if n == 0 {
+                self.line(&format!("let {x} = zeros(0, {el});"));
+            } else {
+                self.line(&format!("let {x} = [{}];", parts.join(", ")));
+            }
+        }
+        // The merge stores at most `na + nb - 1` elements (it stops when either side
+        // runs out).
+        let short = if self.oops() { self.rng.range(1, 3) } else { 0 };
+        let n = (na + nb - 1 - short).max(0);
+        let out = if self.rng.chance(0.25) {
+            let w = self.fresh("mw");
+            self.line(&format!("let {w} = zeros({}, {el});", 2 * n));
+            format!("{w}[::2]")
+        } else {
+            format!("zeros({n}, {el})")
+        };
+        self.line(&format!("let {c} = {out};"));
+        self.line(&format!("let {i} = 0;"));
+        self.line(&format!("let {j} = 0;"));
+        self.line(&format!("let {k} = 0;"));
+        self.line(&format!("while {i} < len({a}) and {j} < len({b}) {{"));
+        self.indent += 1;
+        let cmp = *self.rng.pick(&["<=", "<", ">", ">="]);
+        let (va, vb) = if self.rng.chance(0.3) {
+            (format!("{a}[{i}] * 2 + {one}"), format!("{b}[{j}] - {one}"))
+        } else {
+            (format!("{a}[{i}]"), format!("{b}[{j}]"))
+        };
+        self.line(&format!("if {a}[{i}] {cmp} {b}[{j}] {{"));
+        self.line(&format!("    {c}[{k}] = {va};"));
+        self.line(&format!("    {i} += 1;"));
+        self.line("} else {");
+        self.line(&format!("    {c}[{k}] = {vb};"));
+        self.line(&format!("    {j} += 1;"));
+        self.line("}");
+        self.line(&format!("{k} += 1;"));
+        self.indent -= 1;
+        self.line("}");
+        self.line(&format!("print({i}, {j}, {k}, {c});"));
     }
 
     /// A counter that climbs past `i64::MAX` by `+= imm` from a large constant, divided
