@@ -648,15 +648,12 @@ struct Lower<'a, 'b> {
     /// Per op: a slice `t = a[lo:hi]` whose only use is the `copy(t)` right after it, `t`
     /// a dead temporary from then on (`fused_copy`): the two run as one `H_COPY_SLICE`.
     fused_copies: Vec<bool>,
-    /// Scalar registers that hold 0 wherever they are read (`ranges::always_zero`).
-    zero: Vec<bool>,
-    /// Registers a test `0 <= x` or `0 < x` that the current op falls through from (with
-    /// nothing else reaching it) found non-negative, not written since: indices without
-    /// the negative wrap (`if bin >= 0 { hist[bin] += 1; }`).
-    tested_non_negative: Vec<u16>,
     /// Which array registers hold an array at each op (`held`): a `len` of one skips the
     /// empty-register test.
     held: super::held::Held,
+    /// Which 1-D accesses a test on every path proves in bounds, and which indices it
+    /// proves non-negative (`if bin >= 0 { hist[bin] += 1; }`): no check, no wrap.
+    bounds: super::bounds::Bounds,
     /// Scalar registers that never hold a negative value (`ranges`): indices without wrap.
     non_negative: Vec<bool>,
     /// Scalar registers that hold no negative value, overflow included
@@ -826,6 +823,7 @@ pub fn lower(
     // Per array register: whether a `len` reads its `ndim` (the one reader of it inline).
     let mut len_of = vec![false; f.n_a];
     let held = super::held::held(prog, f, n_array_params);
+    let bounds = super::bounds::bounds(f, n_params);
     for (pc, op) in f.code.iter().enumerate() {
         if let Op::Len { arr, .. } = *op {
             len_of[arr as usize] |= !held.at(pc, arr);
@@ -906,8 +904,7 @@ pub fn lower(
         n_array_params,
         fused_copies,
         held,
-        zero: super::ranges::always_zero(f, prog, n_params),
-        tested_non_negative: Vec::new(),
+        bounds,
         non_negative,
         non_negative_exact,
         arrays,
@@ -1052,7 +1049,6 @@ impl Lower<'_, '_> {
                 Some(c) if single && !self.in_version(pc) => c,
                 _ => Vec::new(),
             };
-            self.tested_non_negative.clear();
         }
         self.last_pc = None; // a chain or a diamond ends the run
         if let Some(chain) = chains.iter().find(|c| c.start == pc) {
@@ -1066,12 +1062,6 @@ impl Lower<'_, '_> {
             *open = true;
             return self.if_converted(&d);
         }
-        // Falling through `0 <= x` (`0 < x`): `x` is not negative until it is written.
-        // (Asked before the op: its branch fills the block.)
-        let tests_non_negative = match self.f.code[pc] {
-            Op::JmpNotLeI { a, b, .. } | Op::JmpNotLtI { a, b, .. } => self.holds_zero(a).then_some(b),
-            _ => None,
-        };
         *open = self.op(pc)?;
         self.forget_checks(pc);
         self.last_pc = Some(pc);
@@ -1079,9 +1069,6 @@ impl Lower<'_, '_> {
             if t > pc && self.preds[t] == 1 && !self.in_version(pc) {
                 self.checked_at.push((t, self.checked.clone()));
             }
-        }
-        if let Some(b) = tests_non_negative {
-            self.tested_non_negative.push(b);
         }
         let steps = |fc: &FastCopy| self.versions[fc.k].while_count.is_some_and(|w| w.at == pc);
         if self.fast.as_ref().is_some_and(steps) {
@@ -1587,14 +1574,11 @@ impl Lower<'_, '_> {
         }
         let written: Vec<u16> = op.s_writes().collect();
         self.checked.retain(|(_, idx)| !idx.iter().any(|r| written.contains(r)));
-        self.tested_non_negative.retain(|r| !written.contains(r));
     }
 
-    /// Forgets what earlier ops established: the checked accesses and the indices tested
-    /// non-negative.
+    /// Forgets the accesses earlier ops checked.
     fn forget_facts(&mut self) {
         self.checked.clear();
-        self.tested_non_negative.clear();
     }
 
     /// A fast copy's counter stepped (the `for` loop's back-edge, a `while` loop's step
@@ -2168,7 +2152,9 @@ impl Lower<'_, '_> {
         if let Some(at) = unrolled {
             addr = at; // the base and every counter axis
         }
-        let seen = axes.is_none() && self.seen(arr, idx);
+        // Proven by a test of the index against the length on every path (`bounds`).
+        let proven = axes.is_none() && matches!(idx, [i] if self.bounds.below(pc, arr, *i));
+        let seen = axes.is_none() && (proven || self.seen(arr, idx));
         if axes.is_none() && !seen {
             self.checked.push((arr, idx.to_vec()));
         }
@@ -2191,7 +2177,7 @@ impl Lower<'_, '_> {
             let n = self.b.use_var(av.shape[k]);
             let st = self.b.use_var(av.strides[k]);
             let i = self.geti(r);
-            let tested = self.tested_non_negative.contains(&r);
+            let tested = self.bounds.non_negative(pc, r);
             let j = if self.non_negative[r as usize] || tested || matches!(axis, Axis::Quotient { .. }) {
                 i // (`ranges` or the version's guard: no wrap needed)
             } else {
@@ -2240,7 +2226,7 @@ impl Lower<'_, '_> {
         };
         match self.fast_access(pc) {
             Some((_, axes)) => !axes.contains(&Axis::Checked),
-            None => self.seen(arr, &idx),
+            None => self.seen(arr, &idx) || matches!(idx[..], [i] if self.bounds.below(pc, arr, i)),
         }
     }
 
@@ -3529,20 +3515,6 @@ impl Lower<'_, '_> {
             }
             _ => None,
         }
-    }
-
-    /// Whether register `r` holds 0 here: it holds 0 wherever it is read (`zero`), or its
-    /// current value is the constant 0 (a temporary loaded in this block).
-    fn holds_zero(&mut self, r: u16) -> bool {
-        if self.zero[r as usize] {
-            return true;
-        }
-        let v = self.geti(r);
-        let dfg = &self.b.func.dfg;
-        let ValueDef::Result(inst, _) = dfg.value_def(v) else {
-            return false;
-        };
-        matches!(dfg.insts[inst], InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } if imm.bits() == 0)
     }
 
     /// The value `v` is a bit-cast of, if a `bitcast` defines it.

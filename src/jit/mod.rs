@@ -8,6 +8,7 @@
 //! a compilation that would need a relocation is refused, and the function stays
 //! interpreted (reported by `--stats`). Runtime helpers are declared in `crate::abi`.
 
+mod bounds;
 pub mod code_memory;
 pub mod codegen;
 mod cold;

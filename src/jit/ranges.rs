@@ -100,21 +100,6 @@ pub fn non_negative(f: &CompiledFn, prog: &Program, n_params: usize, bound: Boun
 
 /// Calls `out` with each register `op` writes and a lower bound of the value written
 /// (given the current bounds `lb`; a register past `lb`'s end has none), or `None`.
-/// `out[r]`: register `r` of `f` holds 0 wherever it is read: it is not a parameter, and
-/// every op that writes it (a call's results and `Ext` ops included) writes the constant
-/// 0, or none does (the prologue's 0).
-pub fn always_zero(f: &CompiledFn, prog: &Program, n_params: usize) -> Vec<bool> {
-    let mut z: Vec<bool> = (0..f.n_s).map(|r| r >= n_params).collect();
-    for op in &f.code {
-        writes(f, prog, op, &[], Bound::Exact, |r, v| {
-            if let Some(x) = z.get_mut(r) {
-                *x &= v == Some(0);
-            }
-        });
-    }
-    z
-}
-
 fn writes(
     f: &CompiledFn,
     prog: &Program,
@@ -166,40 +151,6 @@ mod tests {
         let bc = crate::bytecode::compile(&prog, id as FuncId).unwrap();
         let nn = non_negative(&bc, &prog, prog.funcs[id].params.len(), bound);
         (bc, nn)
-    }
-
-    #[test]
-    fn a_register_is_always_zero_only_if_every_write_is_a_constant_zero() {
-        // `z` is only ever 0; `r` and `t` are 0 until calls' results are moved into them;
-        // the calls' window gets their results; `n` is a parameter.
-        let src = "fn g() -> i64 { return -5; }
-                   fn f(n: i64, a: i64[]) -> i64 {
-                     let z = 0; let r = 0; let t = 0;
-                     if n > 1 { r = g(); t = sum(a); }
-                     return z + r + t + n; }
-                   print(f(2, ones(2, i64)));";
-        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).unwrap();
-        let bc = crate::bytecode::compile(&prog, id as FuncId).unwrap();
-        let z = always_zero(&bc, &prog, 1);
-        // The registers of `z`, `r` and `t`: the first three constants, in code order.
-        let lets: Vec<usize> = (bc.code.iter())
-            .filter_map(|op| match *op {
-                Op::LoadK { dst, .. } => Some(dst as usize),
-                _ => None,
-            })
-            .take(3)
-            .collect();
-        let window = (bc.code.iter())
-            .find_map(|op| match *op {
-                Op::Call { s, .. } => Some(s as usize),
-                _ => None,
-            })
-            .expect("a call");
-        assert_eq!([z[lets[0]], z[lets[1]], z[lets[2]]], [true, false, false]);
-        assert!(!z[window], "a call's result");
-        assert!(!z[0], "the parameter");
     }
 
     /// Whether the indices of each `ALoad2` of specialization `name` in `src` are known
