@@ -673,6 +673,10 @@ struct Lower<'a, 'b> {
     /// Innermost loops run in two versions (`versions`), and the one whose fast copy is
     /// being emitted.
     versions: Vec<Version>,
+    /// Loops run in two versions for their arrays' strides (`versions::UnitLoop`).
+    unit_loops: Vec<super::versions::UnitLoop>,
+    /// In a unit-stride copy: the arrays whose stride is 1 there.
+    unit: Vec<u16>,
     /// Per version: its two-lane copy, if it has one (`simd`).
     simd: Vec<Option<super::simd::Plan>>,
     /// Per version: its counting copy, if it counts true `bool` elements (`simd::count`).
@@ -912,6 +916,8 @@ pub fn lower(
         for_limits,
         blocks,
         versions: super::versions::versions(f, &starts),
+        unit_loops: Vec::new(),
+        unit: Vec::new(),
         simd: Vec::new(),
         counts: Vec::new(),
         unrolled: Vec::new(),
@@ -966,6 +972,9 @@ pub fn lower(
     l.unrolled = (l.versions.iter().enumerate())
         .map(|(k, v)| l.simd[k].is_none() && l.counts[k].is_none() && super::unroll::unrolls(f, v, &starts))
         .collect();
+    // (Not where the entry is a diamond's test: `step` would emit past the head.)
+    l.unit_loops = super::versions::unit_loops(f, &l.versions);
+    l.unit_loops.retain(|u| !l.diamonds.iter().any(|d| d.test == u.entry));
     l.prologue();
     let chains = fusable_chains(f, &l.blocks);
     let mut open = false; // whether the current block still needs a terminator
@@ -973,6 +982,8 @@ pub fn lower(
     while pc < f.code.len() {
         if let Some(k) = l.versions.iter().position(|v| v.entry == pc) {
             pc = l.versioned_loop(k, &chains, &mut open)?;
+        } else if let Some(k) = l.unit_loops.iter().position(|u| u.entry == pc) {
+            pc = l.unit_stride_loop(k, &chains, &mut open)?;
         } else {
             pc = l.step(pc, &chains, &mut open)?;
         }
@@ -1040,6 +1051,7 @@ impl Lower<'_, '_> {
                 q + 1 == pc
                     && self.f.code[q].falls_through()
                     && !self.versions.iter().any(|v| v.back == q)
+                    && !self.unit_loops.iter().any(|u| u.back == q)
             });
         let jumped = (self.checked_at.iter())
             .position(|(t, _)| *t == pc)
@@ -1136,6 +1148,56 @@ impl Lower<'_, '_> {
             pc = self.step(pc, chains, open)?;
         }
         self.fast = None;
+        self.blocks[head..=back].copy_from_slice(&saved);
+        Ok(pc)
+    }
+
+    /// Emits `unit_loops[k]` twice (see `versions::UnitLoop`): the entry op, falling into
+    /// the test of the arrays' strides, the ordinary copy, then the copy whose 1-D accesses
+    /// take the stride 1, in blocks of its own that leave to the same exits. Returns the pc
+    /// after the loop.
+    fn unit_stride_loop(&mut self, k: usize, chains: &[Chain], open: &mut bool) -> Result<usize, String> {
+        let (entry, head, back) = (self.unit_loops[k].entry, self.unit_loops[k].head, self.unit_loops[k].back);
+        let test = self.b.create_block();
+        let ordinary = self.blocks[head].replace(test).expect("a loop head starts a block");
+        let after = self.step(entry, chains, open)?;
+        if after != head {
+            return Err("internal: a unit-stride loop's entry does not fall into its head".into());
+        }
+        if *open {
+            self.b.ins().jump(test, &[]);
+        }
+        self.blocks[head] = Some(ordinary);
+        self.switch_sealed(test);
+        let mut ok = None;
+        for arr in self.unit_loops[k].arrays.clone() {
+            let st = self.b.use_var(self.array_vars(arr).strides[0]);
+            let one = self.b.ins().icmp_imm_s(IntCC::Equal, st, 1);
+            ok = Some(match ok {
+                None => one,
+                Some(o) => self.b.ins().band(o, one),
+            });
+        }
+        let fast = self.b.create_block();
+        self.b.ins().brif(ok.expect("a unit loop indexes an array"), fast, &[], ordinary, &[]);
+        *open = false;
+        let mut pc = head;
+        while pc <= back {
+            pc = self.step(pc, chains, open)?;
+        }
+        let saved = self.blocks[head..=back].to_vec();
+        for p in head..=back {
+            if self.blocks[p].is_some() {
+                let blk = if p == head { fast } else { self.b.create_block() };
+                self.blocks[p] = Some(blk);
+            }
+        }
+        self.unit = self.unit_loops[k].arrays.clone();
+        pc = head;
+        while pc <= back {
+            pc = self.step(pc, chains, open)?;
+        }
+        self.unit.clear();
         self.blocks[head..=back].copy_from_slice(&saved);
         Ok(pc)
     }
@@ -1562,6 +1624,7 @@ impl Lower<'_, '_> {
     /// Whether op `pc` is in a loop run in two versions (`versions`).
     fn in_version(&self, pc: usize) -> bool {
         self.versions.iter().any(|v| (v.head..=v.back).contains(&pc))
+            || self.unit_loops.iter().any(|u| (u.head..=u.back).contains(&pc))
     }
 
     /// Drops the checked accesses that op `pc` may invalidate: those whose index registers
@@ -2175,7 +2238,11 @@ impl Lower<'_, '_> {
                 }
             }
             let n = self.b.use_var(av.shape[k]);
-            let st = self.b.use_var(av.strides[k]);
+            // (A unit-stride copy's 1-D accesses: the stride its test found.)
+            let st = match idx.len() == 1 && self.unit.contains(&arr) {
+                true => self.iconst(1),
+                false => self.b.use_var(av.strides[k]),
+            };
             let i = self.geti(r);
             let tested = self.bounds.non_negative(pc, r);
             let j = if self.non_negative[r as usize] || tested || matches!(axis, Axis::Quotient { .. }) {
@@ -3729,16 +3796,17 @@ mod tests {
                        return k;
                      }
                      print(f(ones(2), ones(2), ones(4)));";
+        // (The loop runs in two copies, for its arrays' strides: each has one step.)
         let clif = clif_of(merge, "f(");
         let fcmp: Vec<&str> = (clif.lines())
             .filter(|l| l.contains(" = fcmp"))
             .filter_map(|l| l.split_whitespace().next())
             .collect();
-        assert_eq!(fcmp.len(), 1, "{clif}");
-        // Lines whose instruction (`v1 = select ...`, `brif ...`) is `op` and reads the
+        assert_eq!(fcmp.len(), 2, "{clif}");
+        // Lines whose instruction (`v1 = select ...`, `brif ...`) is `op` and reads a
         // comparison.
-        let on_cond = |op: &str| {
-            let cond = format!("{},", fcmp[0]);
+        let on_cond = |op: &str, c: &str| {
+            let cond = format!("{c},");
             (clif.lines())
                 .filter(|l| {
                     let inst = l.split_once(" = ").map_or(l.trim_start(), |(_, r)| r);
@@ -3746,11 +3814,13 @@ mod tests {
                 })
                 .count()
         };
-        assert_eq!(on_cond("brif"), 0, "{clif}");
-        assert!(on_cond("select") >= 3, "{clif}");
+        for c in &fcmp {
+            assert_eq!(on_cond("brif", c), 0, "{clif}");
+            assert!(on_cond("select", c) >= 3, "{clif}");
+        }
         assert!(!clif.contains("select.f64"), "{clif}");
         let element_stores = clif.lines().filter(|l| l.contains("store") && l.contains("region0")).count();
-        assert_eq!(element_stores, 1, "{clif}");
+        assert_eq!(element_stores, 2, "{clif}");
         // The same choice after the elements were read once: one branch fewer (the
         // loads' checks move before the test, where they are in both versions). Not for
         // an `f64` choice outside a merge step (a running maximum's branch is predicted).
@@ -3769,6 +3839,22 @@ mod tests {
         };
         assert_eq!(choose("i64", ""), choose("i64", "x = a[i] + b[i];") + 1);
         assert_eq!(choose("f64", ""), choose("f64", "x = a[i] + b[i];"));
+    }
+
+    #[test]
+    fn a_while_loop_with_two_cursors_has_a_copy_for_unit_strides() {
+        // Each access multiplies its index by its array's stride in the ordinary copy and
+        // by the constant 1 in the copy its entry's test of both strides picks.
+        let src = "fn f(a: f64[], b: f64[]) -> f64 {
+                     let s = 0.0; let i = 0; let j = 0;
+                     while i < len(a) and j < len(b) { s += a[i] * b[j]; i += 1; j += 2; }
+                     return s;
+                   }
+                   print(f(ones(4), ones(4)));";
+        let clif = clif_of(src, "f(");
+        let imuls: Vec<&str> = clif.lines().filter(|l| l.contains(" = imul ")).collect();
+        let by_one = imuls.iter().filter(|l| l.ends_with(" = 1")).count();
+        assert_eq!((imuls.len(), by_one), (4, 2), "{clif}");
     }
 
     #[test]

@@ -126,6 +126,76 @@ impl Version {
     }
 }
 
+/// An innermost loop run in two versions for its arrays' strides: where it is entered,
+/// one test of the arrays it indexes with one index (`a[i]`) picks a copy in which their
+/// stride is the constant 1 (the address `ptr + i * 8`, an x64 operand), else the
+/// ordinary copy runs. In mergesort's merge loop the `i * stride` products were three
+/// cycles on the chain from one iteration's comparison to the next one's loads.
+///
+/// Which loops: a `while` loop's back-edge is a conditional jump to its head, which only
+/// the op before it (the loop's entry test) and that jump reach; no other jump enters
+/// the loop or goes back inside it; no op in it can replace an array (no call, no `Ext`
+/// op, no array move), so the strides tested at the entry hold on every iteration. Loops
+/// run in two versions for their bounds (`versions`) keep that plan, whose fast copy
+/// steps `i * stride` with the counter.
+#[derive(Debug)]
+pub struct UnitLoop {
+    /// The op before the head, which falls into it (or jumps past the loop).
+    pub entry: usize,
+    pub head: usize,
+    /// The conditional jump back to `head`.
+    pub back: usize,
+    /// The array registers of the loop's 1-D accesses (`ALoad1`, `AStore1`).
+    pub arrays: Vec<u16>,
+}
+
+/// The loops of `f` worth a unit-stride copy (see [`UnitLoop`]), none overlapping a loop
+/// of `versions`.
+pub fn unit_loops(f: &CompiledFn, versions: &[Version]) -> Vec<UnitLoop> {
+    let code = &f.code;
+    let mut out = Vec::new();
+    for (back, op) in code.iter().enumerate() {
+        let conditional = op.falls_through() && !matches!(op, Op::ForLoop { .. } | Op::ForStep { .. });
+        let Some(head) = op.jump_target().map(|t| t as usize) else { continue };
+        let Some(entry) = head.checked_sub(1) else { continue };
+        if !conditional || head > back || back - head > MAX_BODY || !code[entry].falls_through() {
+            continue;
+        }
+        let taken = |x: usize| versions.iter().any(|v| (v.entry..=v.back).contains(&x));
+        if taken(entry) || taken(back) || versions.iter().any(|v| v.head <= back && head <= v.back) {
+            continue;
+        }
+        if out.iter().any(|u: &UnitLoop| (u.entry..=u.back).contains(&entry)) {
+            continue;
+        }
+        // Only the entry's fall-through and the back-edge reach the head; nothing else
+        // enters the loop; no other jump goes back inside it (innermost).
+        let inside = |x: usize| (head..=back).contains(&x);
+        let bad_jump = code.iter().enumerate().any(|(q, op)| {
+            op.jump_target().is_some_and(|t| {
+                let t = t as usize;
+                (inside(t) && !inside(q) && t != head) || (t == head && q != back) || (inside(q) && q != back && t <= q)
+            })
+        });
+        let replaces = code[head..=back].iter().any(|op| op.may_replace_arrays());
+        if bad_jump || replaces {
+            continue;
+        }
+        let mut arrays: Vec<u16> = (code[head..=back].iter())
+            .filter_map(|op| match *op {
+                Op::ALoad1 { arr, .. } | Op::AStore1 { arr, .. } => Some(arr),
+                _ => None,
+            })
+            .collect();
+        arrays.sort_unstable();
+        arrays.dedup();
+        if !arrays.is_empty() {
+            out.push(UnitLoop { entry, head, back, arrays });
+        }
+    }
+    out
+}
+
 /// The array register, index registers and element type of an element access.
 pub fn access(op: &Op) -> Option<(u16, Vec<u16>, Prim)> {
     Some(match *op {
@@ -340,6 +410,32 @@ mod tests {
         let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).expect("function");
         let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
         versions(&bc, &super::super::codegen::block_starts(&bc))
+    }
+
+    #[test]
+    fn unit_stride_copies_for_innermost_while_loops_that_keep_their_arrays() {
+        let units = |body: &str| {
+            let src = format!(
+                "fn g(x: f64) -> f64 {{ return x; }}\n\
+                 fn f(a: f64[], b: f64[], n: i64) -> f64 {{\n let s = 0.0; let i = 0; let j = 0;\n {body}\n return s;\n}}\n\
+                 print(f(ones(4), ones(4), 3));"
+            );
+            let loaded = crate::loader::load_source("t.nk", src, None).expect("loads");
+            let prog = crate::types::check_program(&loaded).expect("checks");
+            let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("function");
+            let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+            let vs = versions(&bc, &super::super::codegen::block_starts(&bc));
+            unit_loops(&bc, &vs).into_iter().map(|u| u.arrays.len()).collect::<Vec<_>>()
+        };
+        // A scan with two cursors; an inner loop (not the outer one).
+        assert_eq!(units("while i < n and j < n { s += a[i] * b[j]; i += 1; j += 2; }"), [2]);
+        assert_eq!(units("while j < n { i = 0; while i < j and i < n { s += a[i]; i += 1; } j += 1; }"), [1]);
+        // A call in the loop, an array replaced in it, a counted loop (run in two
+        // versions for its bounds), a loop that indexes no array.
+        assert!(units("while i < n and j < n { s += g(a[i]); i += 1; }").is_empty());
+        assert!(units("while i < n and j < n { s += a[i]; a = b; i += 1; }").is_empty());
+        assert!(units("while i < n { s += a[i]; i += 1; }").is_empty());
+        assert!(units("while i < n and j < n { s += 1.0; i += 1; }").is_empty());
     }
 
     #[test]
