@@ -692,6 +692,10 @@ struct Lower<'a, 'b> {
     /// The op a failed check reports, when not the op checking: a diamond's merged
     /// store reports the store of the arm its condition picks (`if_converted`).
     error_pc: Option<V>,
+    /// While a converted diamond's arms and merged store are emitted: its test's pc,
+    /// where `bounds`' facts hold on both paths. (Both arms run; what an arm's own path
+    /// proves, `if i < len(a) { a[i] = x; } else { ... }`, does not hold on the other.)
+    facts_at: Option<usize>,
     ctx: V,
     bs: V,
     ba: V,
@@ -925,6 +929,7 @@ pub fn lower(
         unrolled_ptrs: Vec::new(),
         diamonds: Vec::new(),
         error_pc: None,
+        facts_at: None,
         ctx,
         bs,
         ba,
@@ -1070,7 +1075,7 @@ impl Lower<'_, '_> {
         }
         // (A diamond with loads only when each reads an element already checked.)
         let diamond = self.diamonds.iter().find(|d| d.test == pc).cloned();
-        if let Some(d) = diamond.filter(|d| d.loads.iter().all(|&q| self.checked_already(q))) {
+        if let Some(d) = diamond.filter(|d| d.loads.iter().all(|&q| self.checked_already(q, pc))) {
             *open = true;
             return self.if_converted(&d);
         }
@@ -2107,6 +2112,7 @@ impl Lower<'_, '_> {
         let (to_else, _) = self.jump_condition(d.test);
         let before: Vec<V> = written.iter().map(|&r| self.b.use_var(self.vars[r as usize])).collect();
         let stores = d.store.map_or([usize::MAX; 2], |(a, b)| [a, b]);
+        self.facts_at = Some(d.test);
         let arm = |l: &mut Self, ops: std::ops::Range<usize>| -> Result<Vec<V>, String> {
             for (&r, &v) in written.iter().zip(&before) {
                 l.set(r, v);
@@ -2132,6 +2138,7 @@ impl Lower<'_, '_> {
             self.op(then_store)?;
             self.error_pc = None;
         }
+        self.facts_at = None;
         Ok(d.join)
     }
 
@@ -2216,7 +2223,8 @@ impl Lower<'_, '_> {
             addr = at; // the base and every counter axis
         }
         // Proven by a test of the index against the length on every path (`bounds`).
-        let proven = axes.is_none() && matches!(idx, [i] if self.bounds.below(pc, arr, *i));
+        let at = self.facts_at.unwrap_or(pc);
+        let proven = axes.is_none() && matches!(idx, [i] if self.bounds.below(at, arr, *i));
         let seen = axes.is_none() && (proven || self.seen(arr, idx));
         if axes.is_none() && !seen {
             self.checked.push((arr, idx.to_vec()));
@@ -2244,7 +2252,7 @@ impl Lower<'_, '_> {
                 false => self.b.use_var(av.strides[k]),
             };
             let i = self.geti(r);
-            let tested = self.bounds.non_negative(pc, r);
+            let tested = self.bounds.non_negative(at, r);
             let j = if self.non_negative[r as usize] || tested || matches!(axis, Axis::Quotient { .. }) {
                 i // (`ranges` or the version's guard: no wrap needed)
             } else {
@@ -2287,13 +2295,15 @@ impl Lower<'_, '_> {
     }
 
     /// Whether the access at `pc` would be emitted without a bounds check here (`element`).
-    fn checked_already(&self, pc: usize) -> bool {
+    /// (`bounds` facts taken as they hold at op `at`, which every path to `pc` passes
+    /// without writing the access's registers.)
+    fn checked_already(&self, pc: usize, at: usize) -> bool {
         let Some((arr, idx, _)) = super::versions::access(&self.f.code[pc]) else {
             return false;
         };
         match self.fast_access(pc) {
             Some((_, axes)) => !axes.contains(&Axis::Checked),
-            None => self.seen(arr, &idx) || matches!(idx[..], [i] if self.bounds.below(pc, arr, i)),
+            None => self.seen(arr, &idx) || matches!(idx[..], [i] if self.bounds.below(at, arr, i)),
         }
     }
 
@@ -3838,6 +3848,15 @@ mod tests {
             clif.lines().filter(|l| l.trim_start().starts_with("brif")).count()
         };
         assert_eq!(choose("i64", ""), choose("i64", "x = a[i] + b[i];") + 1);
+        // Both arms run: an arm's load takes what the test's path knows (`i` may be
+        // negative there), not what its own path proves (`i >= 0`), and keeps its wrap.
+        let src = "fn f(a: i64[], b: i64[], i: i64) -> i64 {
+                     let x = a[i] + b[i];
+                     if i >= 0 { x = a[i]; } else { x = b[i]; }
+                     return x;
+                   }
+                   print(f(ones(2, i64), ones(2, i64), -1));";
+        assert_eq!(clif_of(src, "f(").matches(" slt ").count(), 4);
         assert_eq!(choose("f64", ""), choose("f64", "x = a[i] + b[i];"));
     }
 

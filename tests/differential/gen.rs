@@ -2141,6 +2141,19 @@ impl Gen {
         self.indent -= 1;
         self.line("}");
         self.line(&format!("print({i}, {j}, {k}, {c});"));
+        // (At the error rate) a store that one arm's test proves in bounds and the other
+        // arm's is not: made as one store after both arms, it must keep its check.
+        if self.oops() {
+            let q = self.fresh("q");
+            let extra = self.rng.range(0, 2);
+            self.line(&format!("let {q} = {k} + {extra};"));
+            self.line(&format!("if {q} >= 0 {{"));
+            self.line(&format!(
+                "    if {q} < len({c}) {{ {c}[{q}] = {one}; }} else {{ {c}[{q}] = -{one}; }}"
+            ));
+            self.line("}");
+            self.line(&format!("print({c});"));
+        }
     }
 
     /// A counter that climbs past `i64::MAX` by `+= imm` from a large constant, divided
