@@ -158,7 +158,9 @@ pub fn unit_loops(f: &CompiledFn, versions: &[Version]) -> Vec<UnitLoop> {
         let conditional = op.falls_through() && !matches!(op, Op::ForLoop { .. } | Op::ForStep { .. });
         let Some(head) = op.jump_target().map(|t| t as usize) else { continue };
         let Some(entry) = head.checked_sub(1) else { continue };
-        if !conditional || head > back || back - head > MAX_BODY || !code[entry].falls_through() {
+        // (An `Ext` entry may start a fused chain, which codegen emits past the head.)
+        let entry_ok = code[entry].falls_through() && !matches!(code[entry], Op::Ext { .. });
+        if !conditional || head > back || back - head > MAX_BODY || !entry_ok {
             continue;
         }
         let taken = |x: usize| versions.iter().any(|v| (v.entry..=v.back).contains(&x));
