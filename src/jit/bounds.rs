@@ -24,10 +24,11 @@ use crate::bytecode::{CompiledFn, Ext, Op};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Fact {
+    // (In the order `capped` keeps them.)
+    Below(u16, u16),
     Len(u16, u16),
     NonNeg(u16),
     Zero(u16),
-    Below(u16, u16),
 }
 
 impl Fact {
@@ -68,17 +69,20 @@ impl Bounds {
 /// The analysis for `f`, whose first `n_params` scalar registers are its parameters.
 pub fn bounds(f: &CompiledFn, n_params: usize) -> Bounds {
     let n = f.code.len();
+    let relevant = relevant(f);
     // `None`: not reached yet (the top of the lattice).
     let mut state: Vec<Option<Vec<Fact>>> = vec![None; n + 1];
     let entry: Vec<Fact> = (n_params..f.n_s)
+        .filter(|&r| relevant[r])
         .flat_map(|r| [Fact::NonNeg(r as u16), Fact::Zero(r as u16)])
         .collect();
-    state[0] = Some(sorted(entry));
+    state[0] = Some(capped(sorted(entry)));
     let mut work = vec![0usize];
     while let Some(pc) = work.pop() {
         let Some(op) = f.code.get(pc) else { continue };
         let s = state[pc].clone().expect("a reached op has a state");
         let (through, jumped) = transfer(f, op, s);
+        let (through, jumped) = (capped(keep(through, &relevant)), capped(keep(jumped, &relevant)));
         let mut next = Vec::with_capacity(2);
         if let Some(t) = op.jump_target() {
             next.push((t as usize, jumped));
@@ -100,6 +104,60 @@ pub fn bounds(f: &CompiledFn, n_params: usize) -> Bounds {
     Bounds {
         at: state.into_iter().take(n).map(Option::unwrap_or_default).collect(),
     }
+}
+
+/// Facts kept per op at most: a state is copied at every op, so a function of many
+/// registers (a long script) must not make the analysis quadratic. Dropping facts only
+/// proves less, and states still only shrink, so the fixed point is still reached.
+const MAX_FACTS: usize = 128;
+
+fn capped(mut v: Vec<Fact>) -> Vec<Fact> {
+    v.truncate(MAX_FACTS);
+    v
+}
+
+/// The registers whose facts can matter: the indices of element accesses, the operands
+/// of integer comparisons that jump, and what is copied or stepped into them.
+fn relevant(f: &CompiledFn) -> Vec<bool> {
+    let mut r = vec![false; f.n_s];
+    let mark = |x: u16, r: &mut Vec<bool>| {
+        if let Some(b) = r.get_mut(x as usize) {
+            *b = true;
+        }
+    };
+    for op in &f.code {
+        if let Some((_, idx, _)) = super::versions::access(op) {
+            idx.into_iter().for_each(|i| mark(i, &mut r));
+        }
+        if let Op::JmpNotLtI { a, b, .. } | Op::JmpNotLeI { a, b, .. } = *op {
+            mark(a, &mut r);
+            mark(b, &mut r);
+        }
+    }
+    // Sources of copies and steps into relevant registers, to a fixed point.
+    loop {
+        let mut changed = false;
+        for op in &f.code {
+            if let Op::Mov { dst, src } | Op::AddIImm { dst, a: src, .. } = *op {
+                if r.get(dst as usize) == Some(&true) && r.get(src as usize) == Some(&false) {
+                    r[src as usize] = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return r;
+        }
+    }
+}
+
+/// The facts of `s` about relevant registers.
+fn keep(mut s: Vec<Fact>, relevant: &[bool]) -> Vec<Fact> {
+    let on = |r: u16| relevant.get(r as usize) == Some(&true);
+    s.retain(|f| match *f {
+        Fact::Len(n, _) | Fact::NonNeg(n) | Fact::Zero(n) | Fact::Below(n, _) => on(n),
+    });
+    s
 }
 
 fn sorted(mut v: Vec<Fact>) -> Vec<Fact> {
@@ -250,6 +308,23 @@ mod tests {
         let reads = bc.code.iter().filter(|op| matches!(op, Op::ALoad1 { .. })).count();
         assert_eq!(p.len(), reads, "{p:?}\n{:#?}", bc.code);
         assert!(p.iter().all(|&(pc, _, _)| matches!(bc.code[pc], Op::ALoad1 { .. })));
+    }
+
+    #[test]
+    fn a_function_of_many_compared_registers_keeps_few_facts_per_op() {
+        // 400 integer variables, each compared with others: every state stays within
+        // `MAX_FACTS`, and the access after them is still proven.
+        let mut src = String::from("fn f(a: f64[]) -> f64 {\n let s = 0.0; let i = 0;\n");
+        for j in 0..400 {
+            src += &format!(" let v{j} = {j};\n");
+        }
+        for j in 0..400 {
+            src += &format!(" if v{j} < v{} {{ v{} = v{j} + 1; }}\n", (j * 7 + 3) % 400, (j * 13 + 1) % 400);
+        }
+        src += " while i < len(a) { s += a[i]; i += 1; }\n return s;\n}\nprint(f(ones(3)));";
+        let (bc, b) = analysed(&src, "f(");
+        assert!(b.at.iter().all(|s| s.len() <= MAX_FACTS));
+        assert_eq!(proven(&bc, &b).len(), 1);
     }
 
     #[test]
