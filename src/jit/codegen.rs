@@ -3861,6 +3861,32 @@ mod tests {
     }
 
     #[test]
+    fn a_len_of_an_array_held_on_every_path_has_no_empty_register_test() {
+        // The empty-register test of `len` fails through the interpreter's code: a call of
+        // `H_EXEC_OP` with the `len`'s pc. A parameter, and a local written on every path,
+        // hold arrays (`held`): no such call.
+        for src in [
+            "fn f(a: f64[], c: bool) -> i64 { return len(a); }\nprint(f(ones(2), true));",
+            "fn f(a: f64[], c: bool) -> i64 { let b = a; if c { b = ones(3); } return len(b) + len(a); }\n\
+             print(f(ones(2), true));",
+        ] {
+            let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
+            let prog = crate::types::check_program(&loaded).expect("checks");
+            let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("f");
+            let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+            let lens: Vec<usize> = (bc.code.iter().enumerate())
+                .filter_map(|(pc, op)| matches!(op, Op::Len { .. }).then_some(pc))
+                .collect();
+            assert!(!lens.is_empty());
+            let clif = clif_of(src, "f(");
+            for pc in lens {
+                let at_len = |l: &&str| l.contains("call_indirect") && l.ends_with(&format!(" = {pc}"));
+                assert!(!clif.lines().any(|l| at_len(&l)), "len at {pc}:\n{clif}");
+            }
+        }
+    }
+
+    #[test]
     fn a_while_loop_with_two_cursors_has_a_copy_for_unit_strides() {
         // Each access multiplies its index by its array's stride in the ordinary copy and
         // by the constant 1 in the copy its entry's test of both strides picks.
