@@ -38,11 +38,10 @@ impl Fact {
         matches!(self, Fact::Len(..) | Fact::Below(..))
     }
 
-    fn mentions_scalar(self, r: u16) -> bool {
+    /// The scalar register the fact is about.
+    fn scalar(self) -> u16 {
         match self {
-            Fact::Len(n, _) => n == r,
-            Fact::NonNeg(x) | Fact::Zero(x) => x == r,
-            Fact::Below(i, _) => i == r,
+            Fact::Len(r, _) | Fact::NonNeg(r) | Fact::Zero(r) | Fact::Below(r, _) => r,
         }
     }
 }
@@ -60,10 +59,18 @@ impl Bounds {
 
     /// `s[r] >= 0` whenever op `pc` runs.
     pub fn non_negative(&self, pc: usize, r: u16) -> bool {
-        self.at.get(pc).is_some_and(|s| {
-            s.binary_search(&Fact::NonNeg(r)).is_ok() || s.iter().any(|f| matches!(*f, Fact::Below(i, _) if i == r))
-        })
+        self.at.get(pc).is_some_and(|s| non_neg(s, r))
     }
+}
+
+/// Whether the facts `s` (sorted) hold `r >= 0`, or `r` below a length.
+fn non_neg(s: &[Fact], r: u16) -> bool {
+    s.binary_search(&Fact::NonNeg(r)).is_ok() || below_some(s, r)
+}
+
+/// Whether the facts `s` hold `r` below some array's length.
+fn below_some(s: &[Fact], r: u16) -> bool {
+    s.iter().any(|f| matches!(*f, Fact::Below(i, _) if i == r))
 }
 
 /// The analysis for `f`, whose first `n_params` scalar registers are its parameters.
@@ -154,9 +161,7 @@ fn relevant(f: &CompiledFn) -> Vec<bool> {
 /// The facts of `s` about relevant registers.
 fn keep(mut s: Vec<Fact>, relevant: &[bool]) -> Vec<Fact> {
     let on = |r: u16| relevant.get(r as usize) == Some(&true);
-    s.retain(|f| match *f {
-        Fact::Len(n, _) | Fact::NonNeg(n) | Fact::Zero(n) | Fact::Below(n, _) => on(n),
-    });
+    s.retain(|f| on(f.scalar()));
     s
 }
 
@@ -168,8 +173,6 @@ fn sorted(mut v: Vec<Fact>) -> Vec<Fact> {
 
 /// The facts after `op` on its fall-through edge and on its jump edge.
 fn transfer(f: &CompiledFn, op: &Op, mut s: Vec<Fact>) -> (Vec<Fact>, Vec<Fact>) {
-    let has = |s: &[Fact], x: Fact| s.binary_search(&x).is_ok();
-    let below_some = |s: &[Fact], r: u16| s.iter().any(|x| matches!(*x, Fact::Below(i, _) if i == r));
     // What the op establishes, from the facts before it.
     let mut gen = Vec::new();
     match *op {
@@ -196,26 +199,23 @@ fn transfer(f: &CompiledFn, op: &Op, mut s: Vec<Fact>) -> (Vec<Fact>, Vec<Fact>)
         Op::Len { dst, arr } => gen.extend([Fact::Len(dst, arr), Fact::NonNeg(dst)]),
         Op::AddIImm { dst, a, imm } if imm >= 0 && below_some(&s, a) => gen.push(Fact::NonNeg(dst)),
         // (Not when the load overwrites its own index.)
-        Op::ALoad1 { dst, arr, i, .. } if dst != i && (has(&s, Fact::NonNeg(i)) || below_some(&s, i)) => {
-            gen.push(Fact::Below(i, arr))
-        }
-        Op::AStore1 { arr, i, .. } if has(&s, Fact::NonNeg(i)) || below_some(&s, i) => gen.push(Fact::Below(i, arr)),
+        Op::ALoad1 { dst, arr, i, .. } if dst != i && non_neg(&s, i) => gen.push(Fact::Below(i, arr)),
+        Op::AStore1 { arr, i, .. } if non_neg(&s, i) => gen.push(Fact::Below(i, arr)),
         _ => {}
     }
     // What the op's writes make unknown.
     if let Op::Call { s: ws, a: wa, .. } = *op {
         // The callee's frame starts at the window: the registers below it keep their
         // values, and so do the arrays below its array window.
-        s.retain(|x| match *x {
-            Fact::Len(n, a) | Fact::Below(n, a) => n < ws && a < wa,
-            Fact::NonNeg(r) | Fact::Zero(r) => r < ws,
+        s.retain(|x| {
+            x.scalar() < ws && !matches!(*x, Fact::Len(_, a) | Fact::Below(_, a) if a >= wa)
         });
     } else if let Op::Ext { i } = *op {
         match &f.ext[i as usize] {
             Ext::ParFor { .. } => s.clear(), // its body's frame is the window and above
             e => {
                 let (_, written) = super::codegen::ext_regs(e);
-                s.retain(|x| !x.about_arrays() && !written.iter().any(|&r| x.mentions_scalar(r)));
+                s.retain(|x| !x.about_arrays() && !written.contains(&x.scalar()));
             }
         }
     } else {
@@ -223,7 +223,7 @@ fn transfer(f: &CompiledFn, op: &Op, mut s: Vec<Fact>) -> (Vec<Fact>, Vec<Fact>)
             s.retain(|x| !x.about_arrays());
         }
         for r in op.s_writes() {
-            s.retain(|x| !x.mentions_scalar(r));
+            s.retain(|x| x.scalar() != r);
         }
     }
     s.extend(gen);
@@ -248,12 +248,10 @@ fn transfer(f: &CompiledFn, op: &Op, mut s: Vec<Fact>) -> (Vec<Fact>, Vec<Fact>)
 
 /// Adds to `out` what `x < y` (`x <= y` when not `strict`) proves, given the facts `s`.
 fn less(s: &[Fact], x: u16, y: u16, strict: bool, out: &mut Vec<Fact>) {
-    let has = |f: Fact| s.binary_search(&f).is_ok();
-    let non_neg = has(Fact::NonNeg(x)) || s.iter().any(|f| matches!(*f, Fact::Below(i, _) if i == x));
-    if has(Fact::Zero(x)) {
+    if s.binary_search(&Fact::Zero(x)).is_ok() {
         out.push(Fact::NonNeg(y));
     }
-    if strict && non_neg {
+    if strict && non_neg(s, x) {
         for f in s {
             if let Fact::Len(n, a) = *f {
                 if n == y {
@@ -269,10 +267,7 @@ mod tests {
     use super::*;
 
     fn analysed(src: &str, name: &str) -> (CompiledFn, Bounds) {
-        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).expect("function");
-        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let (prog, id, bc) = crate::jit::compiled_for_test(src, name);
         let n_params = prog.funcs[id].params.len();
         let b = bounds(&bc, n_params);
         (bc, b)

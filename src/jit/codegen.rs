@@ -1108,11 +1108,7 @@ impl Lower<'_, '_> {
             (v.entry, v.head, v.back)
         };
         // The entry test skips an empty loop; otherwise it falls into the guard.
-        let guard = self.b.create_block();
-        let checked = self.blocks[head].replace(guard).expect("a loop head starts a block");
-        let after = self.step(entry, chains, open)?;
-        debug_assert_eq!(after, head);
-        self.blocks[head] = Some(checked);
+        let (guard, checked) = self.enter_loop(entry, head, chains, open)?;
         self.b.switch_to_block(guard);
         let ok = self.guard(k);
         let addressing = self.fast_addressing(k);
@@ -1135,6 +1131,43 @@ impl Lower<'_, '_> {
         } else {
             self.b.ins().brif(ok, fast, &[], checked, &[]);
         }
+        self.both_copies(head, back, fast, chains, open, |l| l.fast = Some(addressing))
+    }
+
+    /// Emits the op `entry` before a loop run in two copies with its head's block
+    /// replaced by a new one, where the test that picks a copy goes; returns that block
+    /// and the head's own (the ordinary copy's).
+    fn enter_loop(
+        &mut self,
+        entry: usize,
+        head: usize,
+        chains: &[Chain],
+        open: &mut bool,
+    ) -> Result<(Block, Block), String> {
+        let test = self.b.create_block();
+        let ordinary = self.blocks[head].replace(test).expect("a loop head starts a block");
+        if self.step(entry, chains, open)? != head {
+            return Err("internal: a loop's entry does not fall into its head".into());
+        }
+        if *open {
+            self.b.ins().jump(test, &[]);
+        }
+        self.blocks[head] = Some(ordinary);
+        Ok((test, ordinary))
+    }
+
+    /// Emits the loop `head..=back` twice: the ordinary copy in its own blocks, then the
+    /// copy that `second` sets up (a fast copy, unit strides) in new blocks from `fast`,
+    /// leaving to the same exits. Returns the pc after the loop.
+    fn both_copies(
+        &mut self,
+        head: usize,
+        back: usize,
+        fast: Block,
+        chains: &[Chain],
+        open: &mut bool,
+        second: impl FnOnce(&mut Self),
+    ) -> Result<usize, String> {
         *open = false;
         let mut pc = head;
         while pc <= back {
@@ -1147,12 +1180,13 @@ impl Lower<'_, '_> {
                 self.blocks[p] = Some(blk);
             }
         }
-        self.fast = Some(addressing);
+        second(self);
         pc = head;
         while pc <= back {
             pc = self.step(pc, chains, open)?;
         }
         self.fast = None;
+        self.unit.clear();
         self.blocks[head..=back].copy_from_slice(&saved);
         Ok(pc)
     }
@@ -1163,48 +1197,26 @@ impl Lower<'_, '_> {
     /// after the loop.
     fn unit_stride_loop(&mut self, k: usize, chains: &[Chain], open: &mut bool) -> Result<usize, String> {
         let (entry, head, back) = (self.unit_loops[k].entry, self.unit_loops[k].head, self.unit_loops[k].back);
-        let test = self.b.create_block();
-        let ordinary = self.blocks[head].replace(test).expect("a loop head starts a block");
-        let after = self.step(entry, chains, open)?;
-        if after != head {
-            return Err("internal: a unit-stride loop's entry does not fall into its head".into());
-        }
-        if *open {
-            self.b.ins().jump(test, &[]);
-        }
-        self.blocks[head] = Some(ordinary);
+        let arrays = self.unit_loops[k].arrays.clone();
+        let (test, ordinary) = self.enter_loop(entry, head, chains, open)?;
         self.switch_sealed(test);
         let mut ok = None;
-        for arr in self.unit_loops[k].arrays.clone() {
+        for &arr in &arrays {
             let st = self.b.use_var(self.array_vars(arr).strides[0]);
             let one = self.b.ins().icmp_imm_s(IntCC::Equal, st, 1);
-            ok = Some(match ok {
-                None => one,
-                Some(o) => self.b.ins().band(o, one),
-            });
+            ok = Some(self.and_also(ok, one));
         }
         let fast = self.b.create_block();
         self.b.ins().brif(ok.expect("a unit loop indexes an array"), fast, &[], ordinary, &[]);
-        *open = false;
-        let mut pc = head;
-        while pc <= back {
-            pc = self.step(pc, chains, open)?;
+        self.both_copies(head, back, fast, chains, open, |l| l.unit = arrays)
+    }
+
+    /// `acc && c`, or `c` when there is nothing before it.
+    fn and_also(&mut self, acc: Option<V>, c: V) -> V {
+        match acc {
+            None => c,
+            Some(a) => self.b.ins().band(a, c),
         }
-        let saved = self.blocks[head..=back].to_vec();
-        for p in head..=back {
-            if self.blocks[p].is_some() {
-                let blk = if p == head { fast } else { self.b.create_block() };
-                self.blocks[p] = Some(blk);
-            }
-        }
-        self.unit = self.unit_loops[k].arrays.clone();
-        pc = head;
-        while pc <= back {
-            pc = self.step(pc, chains, open)?;
-        }
-        self.unit.clear();
-        self.blocks[head..=back].copy_from_slice(&saved);
-        Ok(pc)
     }
 
     /// Whether every access `versions[k]`'s fast copy leaves unchecked is in bounds on
@@ -1265,10 +1277,7 @@ impl Lower<'_, '_> {
                     self.b.ins().band(from, to)
                 }
             };
-            ok = Some(match ok {
-                None => holds,
-                Some(o) => self.b.ins().band(o, holds),
-            });
+            ok = Some(self.and_also(ok, holds));
         }
         ok.expect("a version has a guard")
     }
@@ -2262,10 +2271,7 @@ impl Lower<'_, '_> {
             };
             if axis == Axis::Checked && !seen {
                 let inb = self.b.ins().icmp(IntCC::UnsignedLessThan, j, n);
-                ok = Some(match ok {
-                    None => inb,
-                    Some(o) => self.b.ins().band(o, inb),
-                });
+                ok = Some(self.and_also(ok, inb));
             }
             let t = self.b.ins().imul(j, st);
             off = Some(match off {
@@ -3661,10 +3667,7 @@ mod tests {
                      return s;\n\
                    }\n\
                    print(f(zeros(4), 4));";
-        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("f");
-        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let (prog, _, bc) = crate::jit::compiled_for_test(src, "f(");
         let ty = register_classes(&prog, &bc, &block_starts(&bc));
         assert!(
             (0..bc.n_s).any(|r| ty[r] == I64 && bc.code.iter().any(|op| op.operands().iter().any(
@@ -3687,10 +3690,7 @@ mod tests {
 
     /// The Cranelift IR of `name`'s first specialization in `src`.
     fn clif_of(src: &str, name: &str) -> String {
-        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).expect("the function");
-        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let (prog, _, bc) = crate::jit::compiled_for_test(src, name);
         let mut jit = crate::jit::Jit::new(false).expect("native code");
         jit.compile_bytes(&prog, &bc, true).expect("compiles").clif.expect("listing")
     }
@@ -3870,10 +3870,7 @@ mod tests {
             "fn f(a: f64[], c: bool) -> i64 { let b = a; if c { b = ones(3); } return len(b) + len(a); }\n\
              print(f(ones(2), true));",
         ] {
-            let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
-            let prog = crate::types::check_program(&loaded).expect("checks");
-            let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("f");
-            let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+            let (_, _, bc) = crate::jit::compiled_for_test(src, "f(");
             let lens: Vec<usize> = (bc.code.iter().enumerate())
                 .filter_map(|(pc, op)| matches!(op, Op::Len { .. }).then_some(pc))
                 .collect();
@@ -4034,10 +4031,7 @@ mod tests {
                    let e = i / 2;\n\
                    print(a, b, c, d, e);\n}\n\
                    f(ones(2, f32), ones(2, f32), ones(2, i32), ones(2, u8));";
-        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).unwrap();
-        let bc = crate::bytecode::compile(&prog, id as FuncId).unwrap();
+        let (_, _, bc) = crate::jit::compiled_for_test(src, "f(");
         let blocks = vec![None; bc.code.len()];
         let chains = fusable_chains(&bc, &blocks);
         let kinds: Vec<(Prim, usize)> = chains.iter().map(|c| (c.elem, c.ops.len())).collect();

@@ -11,9 +11,9 @@
 //!
 //! Two more kinds of op make a merge step (`if a[i] <= b[j] { c[k] = a[i]; i += 1; } else
 //! { c[k] = b[j]; j += 1; }`, whose branch follows the data) branch-free, as LLVM makes it:
-//! - an element load whose array and index registers no arm writes: safe to run on the
-//!   path not taken when codegen knows the element checked on every path to the test
-//!   (`Lower::checked`); else the diamond is emitted with its branch;
+//! - an element load whose index registers no earlier op of its arm writes: safe to run
+//!   on the path not taken when codegen knows the element checked on every path to the
+//!   test (`Lower::checked`, `bounds` at the test); else the diamond keeps its branch;
 //! - one element store in each arm of a diamond, to the same element (same array and index
 //!   registers, which no arm writes, same type), after the arm's loads and with only pure
 //!   ops after it, none writing its value's register: codegen stores the selected value
@@ -113,14 +113,12 @@ fn with_memory(code: &[Op], mut d: Diamond) -> Option<Diamond> {
             }
             // A load runs with the registers as they are at the test; the store after
             // both arms, with them as the arm the condition picks leaves them.
-            let changed = match store_src(op) {
-                Some(_) => in_arms.clone(),
-                None => written(arm.start..q),
-            };
+            let is_store = store_src(op).is_some();
+            let changed = if is_store { in_arms.clone() } else { written(arm.start..q) };
             if idx.iter().any(|r| changed.contains(r)) {
                 return None;
             }
-            if store_src(op).is_some() {
+            if is_store {
                 stored = Some(q);
             } else {
                 d.loads.push(q);
@@ -210,10 +208,7 @@ mod tests {
     use super::*;
 
     fn diamonds_of(src: &str) -> (CompiledFn, Vec<Diamond>) {
-        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).unwrap();
-        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).unwrap();
+        let (_, _, bc) = crate::jit::compiled_for_test(src, "f(");
         let ds = diamonds(&bc);
         (bc, ds)
     }
@@ -266,10 +261,7 @@ mod tests {
                    }\n\
                    return s;\n}\n\
                    print(f(7));";
-        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).unwrap();
-        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).unwrap();
+        let (_, _, bc) = crate::jit::compiled_for_test(src, "f(");
         let ds = diamonds(&bc);
         // The even/odd step (a diamond) and the maximum (a triangle); not the `if` that
         // prints, nor the loop's own test.

@@ -111,10 +111,7 @@ mod tests {
     use super::*;
 
     fn held_of(src: &str, name: &str) -> (CompiledFn, Held) {
-        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).expect("function");
-        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let (prog, id, bc) = crate::jit::compiled_for_test(src, name);
         let n_params: usize = prog.funcs[id]
             .params
             .iter()

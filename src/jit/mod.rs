@@ -269,3 +269,14 @@ fn fingerprint_of(isa: &dyn cranelift_codegen::isa::TargetIsa, rc_off: i64) -> [
     );
     xxhash_rust::xxh3::xxh3_128(text.as_bytes()).to_le_bytes()
 }
+
+/// For the analyses' tests: the checked program of `src` and the index and bytecode of
+/// its first specialization whose name starts with `name`.
+#[cfg(test)]
+pub(crate) fn compiled_for_test(src: &str, name: &str) -> (Program, usize, CompiledFn) {
+    let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
+    let prog = crate::types::check_program(&loaded).expect("checks");
+    let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).expect("the function");
+    let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+    (prog, id, bc)
+}

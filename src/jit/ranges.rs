@@ -140,15 +140,10 @@ fn writes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::FuncId;
-    use crate::loader::load_source;
 
     /// The bytecode of specialization `name` in `src`, and its bounds under `bound`.
     fn bounds(src: &str, name: &str, bound: Bound) -> (CompiledFn, Vec<bool>) {
-        let loaded = load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name == name).unwrap();
-        let bc = crate::bytecode::compile(&prog, id as FuncId).unwrap();
+        let (prog, id, bc) = crate::jit::compiled_for_test(src, name);
         let nn = non_negative(&bc, &prog, prog.funcs[id].params.len(), bound);
         (bc, nn)
     }

@@ -226,10 +226,7 @@ mod tests {
     use super::*;
 
     fn plans(src: &str) -> Vec<Option<Plan>> {
-        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("f");
-        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let (prog, _, bc) = crate::jit::compiled_for_test(src, "f(");
         let starts = super::super::codegen::block_starts(&bc);
         let ty = super::super::codegen::register_classes(&prog, &bc, &starts);
         super::super::versions::versions(&bc, &starts)
@@ -277,10 +274,7 @@ mod tests {
                      return c;\n\
                    }\n\
                    print(f(zeros(3) < 1.0, zeros(3, u8), 3));";
-        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("f");
-        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let (_, _, bc) = crate::jit::compiled_for_test(src, "f(");
         let starts = super::super::codegen::block_starts(&bc);
         let counts: Vec<Option<Count>> = super::super::versions::versions(&bc, &starts)
             .iter()

@@ -407,10 +407,7 @@ mod tests {
     use super::*;
 
     fn versions_of(src: &str, name: &str) -> Vec<Version> {
-        let loaded = crate::loader::load_source("t.nk", src.to_string(), None).expect("loads");
-        let prog = crate::types::check_program(&loaded).expect("checks");
-        let id = prog.funcs.iter().position(|f| f.name.starts_with(name)).expect("function");
-        let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+        let (_, _, bc) = crate::jit::compiled_for_test(src, name);
         versions(&bc, &super::super::codegen::block_starts(&bc))
     }
 
@@ -422,10 +419,7 @@ mod tests {
                  fn f(a: f64[], b: f64[], n: i64) -> f64 {{\n let s = 0.0; let i = 0; let j = 0;\n {body}\n return s;\n}}\n\
                  print(f(ones(4), ones(4), 3));"
             );
-            let loaded = crate::loader::load_source("t.nk", src, None).expect("loads");
-            let prog = crate::types::check_program(&loaded).expect("checks");
-            let id = prog.funcs.iter().position(|f| f.name.starts_with("f(")).expect("function");
-            let bc = crate::bytecode::compile(&prog, id as crate::ir::FuncId).expect("lowers");
+            let (_, _, bc) = crate::jit::compiled_for_test(&src, "f(");
             let vs = versions(&bc, &super::super::codegen::block_starts(&bc));
             unit_loops(&bc, &vs).into_iter().map(|u| u.arrays.len()).collect::<Vec<_>>()
         };
