@@ -62,7 +62,7 @@ pub fn array_leaves(t: &Type) -> usize {
 /// The signature every compiled specialization has (see [`NativeFn`]).
 pub fn native_signature(cc: CallConv) -> Signature {
     let mut s = Signature::new(cc);
-    for _ in 0..4 {
+    for _ in 0..5 {
         s.params.push(AbiParam::new(I64));
     }
     s.returns.push(AbiParam::new(I64));
@@ -635,6 +635,8 @@ struct Lower<'a, 'b> {
     /// This function's slot (the 4th parameter) and link vector.
     slot: V,
     links: V,
+    /// Its `depth` (the 5th parameter: nk frames active, its own counted).
+    depth: V,
     /// Callees in link-vector order.
     callees: Vec<FuncId>,
     rc_off: i64,
@@ -872,7 +874,7 @@ pub fn lower(
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
     let p = b.block_params(entry).to_vec();
-    let (ctx, bs, ba, slot) = (p[0], p[1], p[2], p[3]);
+    let (ctx, bs, ba, slot, depth) = (p[0], p[1], p[2], p[3], p[4]);
     let first_poll = b.ins().iconst(I64, POLL_EVERY);
     b.def_var(poll, first_poll);
     // A `for` loop's polling limit, by the pc of its `ForLoop` op and of the `JmpNotLtI`
@@ -903,6 +905,7 @@ pub fn lower(
         f,
         prog,
         slot,
+        depth,
         links: slot, // set by the prologue
         callees: f.callees(),
         rc_off,
@@ -996,9 +999,8 @@ pub fn lower(
     if open {
         return Err("internal: bytecode runs off its end".into());
     }
-    // The shared error exit: leave the frame (depth - 1) and report failure.
+    // The shared error exit: report failure.
     l.b.switch_to_block(l.fail);
-    l.leave();
     let one = l.b.ins().iconst(I64, 1);
     l.b.ins().return_(&[one]);
     l.b.seal_all_blocks();
@@ -1851,6 +1853,13 @@ impl Lower<'_, '_> {
     /// `reads`, calls `H_EXEC_OP`, fails on error, reloads `writes`.
     fn via_interp(&mut self, pc: usize, reads: &[u16], writes: &[u16]) {
         self.flush(reads);
+        if let Op::Ext { i } = self.f.code[pc] {
+            if matches!(self.f.ext[i as usize], Ext::ParFor { .. }) {
+                // The loop's body runs one frame deeper (`Host::run_par_for` reads it).
+                let m = self.mem.ctx;
+                self.b.ins().store(m, self.depth, self.ctx, CTX_DEPTH);
+            }
+        }
         let pc = self.iconst(pc as i64);
         let args = [self.ctx, self.bs, self.ba, self.slot, pc];
         let call = self.call_helper(H_EXEC_OP, &args);
@@ -1966,37 +1975,45 @@ impl Lower<'_, '_> {
 
     fn prologue(&mut self) {
         let f = self.f;
-        let depth = self.ctx_load(CTX_DEPTH);
-        let d1 = self.b.ins().iadd_imm_s(depth, 1);
-        let m = self.mem.ctx;
-        self.b.ins().store(m, d1, self.ctx, CTX_DEPTH);
-        let max = self.ctx_load(CTX_MAX_DEPTH);
-        let too_deep = self.b.ins().icmp(IntCC::UnsignedGreaterThan, d1, max);
-        let s_len = self.ctx_load(CTX_S_LEN);
-        let need_s = self.b.ins().iadd_imm_s(self.bs, f.n_s as i64 + 1);
-        let s_short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_s, s_len);
-        let mut x = self.b.ins().bor(too_deep, s_short);
+        let (slow_b, body) = (self.b.create_block(), self.b.create_block());
+        self.b.set_cold_block(slow_b);
+        // A compare and a branch per test: fewer instructions than or-ing the tests' flags
+        // into one branch (fib_rec's prologue 19 → 15).
+        let test = |l: &mut Self, cond: &dyn Fn(&mut Self) -> V| {
+            let c = cond(l);
+            let next = l.b.create_block();
+            l.b.ins().brif(c, slow_b, &[], next, &[]);
+            l.switch_sealed(next);
+        };
+        test(self, &|l| {
+            let max = l.ctx_load(CTX_MAX_DEPTH);
+            l.b.ins().icmp(IntCC::UnsignedGreaterThan, l.depth, max)
+        });
+        test(self, &|l| {
+            let s_len = l.ctx_load(CTX_S_LEN);
+            let need_s = l.b.ins().iadd_imm_s(l.bs, f.n_s as i64 + 1);
+            l.b.ins().icmp(IntCC::UnsignedGreaterThan, need_s, s_len)
+        });
         // A frame without array registers never touches the array file (a callee's
         // window there is the callee's to test).
         if f.n_a > 0 {
-            let a_len = self.ctx_load(CTX_A_LEN);
-            let need_a = self.b.ins().iadd_imm_s(self.ba, f.n_a as i64 + 1);
-            let a_short = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_a, a_len);
-            x = self.b.ins().bor(x, a_short);
+            test(self, &|l| {
+                let a_len = l.ctx_load(CTX_A_LEN);
+                let need_a = l.b.ins().iadd_imm_s(l.ba, f.n_a as i64 + 1);
+                l.b.ins().icmp(IntCC::UnsignedGreaterThan, need_a, a_len)
+            });
         }
-        let sp = self.b.ins().get_stack_pointer(I64);
-        let limit = self.ctx_load(CTX_STACK_LIMIT);
-        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
-        let slow = self.b.ins().bor(x, low);
+        test(self, &|l| {
+            let sp = l.b.ins().get_stack_pointer(I64);
+            let limit = l.ctx_load(CTX_STACK_LIMIT);
+            l.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit)
+        });
         // An interrupt also stops recursion that has no loop to poll it (`H_ENTER` raises it).
         let p = self.ctx_load(CTX_INTERRUPT);
-        let flag = self.b.ins().load(types::I8, self.mem.ctx, p, 0);
-        let slow = self.b.ins().bor(slow, flag);
-        let (slow_b, body) = (self.b.create_block(), self.b.create_block());
-        self.b.set_cold_block(slow_b);
+        let slow = self.b.ins().load(types::I8, self.mem.ctx, p, 0);
         // In the order of the function's own parameters (and `H_ENTER`'s), so that the
         // leaf's body finds them where they arrived, with no moves on the hot path.
-        let args = [self.ctx, self.bs, self.ba, self.slot];
+        let args = [self.ctx, self.bs, self.ba, self.slot, self.depth];
         if !self.leaf {
             self.b.ins().brif(slow, slow_b, &[], body, &[]);
             self.switch_sealed(slow_b);
@@ -2032,7 +2049,7 @@ impl Lower<'_, '_> {
             self.b.ins().brif(st, self.fail, &[], body, &back);
             self.switch_sealed(body);
             let p = self.b.block_params(body).to_vec();
-            (self.ctx, self.bs, self.ba, self.slot) = (p[0], p[1], p[2], p[3]);
+            (self.ctx, self.bs, self.ba, self.slot, self.depth) = (p[0], p[1], p[2], p[3], p[4]);
             self.bs8 = self.b.ins().ishl_imm_s(self.bs, 3);
             self.ba8 = self.b.ins().ishl_imm_s(self.ba, 3);
         }
@@ -2056,13 +2073,6 @@ impl Lower<'_, '_> {
         }
         let first = self.blocks[0].expect("pc 0 starts a block");
         self.b.ins().jump(first, &[]);
-    }
-
-    fn leave(&mut self) {
-        let depth = self.ctx_load(CTX_DEPTH);
-        let d = self.b.ins().iadd_imm_s(depth, -1);
-        let m = self.mem.ctx;
-        self.b.ins().store(m, d, self.ctx, CTX_DEPTH);
     }
 
     fn block(&self, pc: u32) -> Block {
@@ -2876,10 +2886,9 @@ impl Lower<'_, '_> {
                 let target = self.b.ins().load(I64, m, entry, 0);
                 let cbs = self.b.ins().iadd_imm_s(self.bs, ws as i64);
                 let cba = self.b.ins().iadd_imm_s(self.ba, wa as i64);
-                let call =
-                    self.b
-                        .ins()
-                        .call_indirect(self.native_sig, target, &[self.ctx, cbs, cba, sl]);
+                let d = self.b.ins().iadd_imm_s(self.depth, 1);
+                let call = (self.b.ins())
+                    .call_indirect(self.native_sig, target, &[self.ctx, cbs, cba, sl, d]);
                 let st = self.b.inst_results(call)[0];
                 // On failure: add this frame to the chain, then fail too.
                 let (bad, ok) = (self.b.create_block(), self.b.create_block());
@@ -2934,7 +2943,6 @@ impl Lower<'_, '_> {
                         self.release(old);
                     }
                 }
-                self.leave();
                 let zero = self.iconst(0);
                 self.b.ins().return_(&[zero]);
                 return Ok(false);

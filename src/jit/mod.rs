@@ -40,7 +40,7 @@ const _: () = assert!(
 /// revision is then never loaded (it is part of [`Jit::fingerprint`], with a hash of the
 /// code generator's sources taken at build time by `build.rs`, so an edit that forgets
 /// the bump is still safe).
-pub const CODEGEN_REVISION: u32 = 1;
+pub const CODEGEN_REVISION: u32 = 2;
 
 /// The largest function (in bytecode ops) the native tier compiles. Cranelift's time and
 /// memory grow with a function's size (about 25 µs and 60 KB per op in a generated

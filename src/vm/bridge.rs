@@ -245,8 +245,9 @@ pub(super) trait Host {
     fn take_stop(&mut self) -> bool;
     /// Runs the `prange` loop of op `pc` (ext `i`) of `slot`; returns the status.
     fn run_par_for(&mut self, ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64, i: usize) -> u64;
-    /// A call into `slot`, which has no native code; returns the status.
-    fn call_without_code(&mut self, ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64;
+    /// A call into `slot`, which has no native code, as the `depth`-th active frame;
+    /// returns the status.
+    fn call_without_code(&mut self, ctx: *mut Ctx, bs: u64, ba: u64, slot: u64, depth: u64) -> u64;
 }
 
 /// The host behind a context.
@@ -313,15 +314,15 @@ fn exec_op_inner(ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64) -> u64 {
 }
 
 /// `H_ENTER`: the prologue's slow path: too deep, or the register files need to grow.
-extern "C" fn enter(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
-    guard(ctx, || enter_inner(ctx, slot, bs, ba))
+extern "C" fn enter(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64, depth: u64) -> u64 {
+    guard(ctx, || enter_inner(ctx, slot, bs, ba, depth))
 }
 
-fn enter_inner(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64) -> u64 {
+fn enter_inner(ctx: *mut Ctx, slot: u64, bs: u64, ba: u64, depth: u64) -> u64 {
     // SAFETY: as in `exec_op`.
     let h = unsafe { host_of(ctx) };
-    // SAFETY: `ctx` is valid (see above); plain reads of three words.
-    let (depth, max, limit) = unsafe { ((*ctx).depth, (*ctx).max_depth, (*ctx).stack_limit) };
+    // SAFETY: `ctx` is valid (see above); plain reads of two words.
+    let (max, limit) = unsafe { ((*ctx).max_depth, (*ctx).stack_limit) };
     let here = &depth as *const u64 as u64; // this helper's frame: below the caller's
     let ok = depth <= max && here >= limit && {
         let (bc, m) = h.parts(slot);
@@ -524,9 +525,9 @@ fn copy_slice_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 
 
 /// Table entry for slots that are not native: runs the callee in the interpreter (after
 /// resolving it, which may compile it to native code — then that runs instead).
-extern "C" fn call_interp(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
+extern "C" fn call_interp(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64, depth: u64) -> u64 {
     // SAFETY: as in `exec_op`.
-    guard(ctx, || unsafe { host_of(ctx) }.call_without_code(ctx, bs, ba, slot))
+    guard(ctx, || unsafe { host_of(ctx) }.call_without_code(ctx, bs, ba, slot, depth))
 }
 
 impl Host for Vm<'static> {
@@ -574,15 +575,13 @@ impl Host for Vm<'static> {
 
     fn run_par_for(&mut self, ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64, i: usize) -> u64 {
         let bc = self.running_bytecode(slot);
-        // SAFETY: `ctx` is this VM's context, valid while its native code runs; plain
-        // reads and writes of one word.
+        // SAFETY: `ctx` is this VM's context, valid while its native code runs; a plain
+        // read of one word.
         let depth = unsafe { (*ctx).depth };
-        // `ctx.depth` counts this native frame already (its prologue did): the frames
+        // The loop's frame stored its own depth there just before this call: the frames
         // active with the loop's own, as the interpreter passes them.
         let r = self.par_for(&bc, i, pc as usize, bs as usize, ba as usize, depth as usize);
         self.sync_ctx();
-        // SAFETY: as above; nested runs restore the depth they change, but be exact.
-        unsafe { (*ctx).depth = depth };
         match r {
             Ok(()) => 0,
             Err(mut e) => {
@@ -595,13 +594,11 @@ impl Host for Vm<'static> {
         }
     }
 
-    fn call_without_code(&mut self, ctx: *mut Ctx, bs: u64, ba: u64, slot: u64) -> u64 {
-        // SAFETY: `ctx` is valid; a plain read.
-        let depth = unsafe { (*ctx).depth };
-        let r = self.enter_from_native(slot as u32, bs as usize, ba as usize, depth as usize);
+    fn call_without_code(&mut self, _: *mut Ctx, bs: u64, ba: u64, slot: u64, depth: u64) -> u64 {
+        // `depth` counts the callee; `enter_from_native` takes the frames outside it.
+        let outside = depth.saturating_sub(1) as usize;
+        let r = self.enter_from_native(slot as u32, bs as usize, ba as usize, outside);
         self.sync_ctx();
-        // SAFETY: `ctx` is valid; nested runs restore the depth they change, but be exact.
-        unsafe { (*ctx).depth = depth };
         match r {
             Ok(()) => 0,
             Err(()) => 1,
@@ -689,14 +686,10 @@ impl Vm<'_> {
         // for the call: `self` is borrowed mutably here and not touched until it returns,
         // so the helpers' `interp_of` is the only access meanwhile.
         let status = unsafe {
-            let saved = (*c).depth;
-            (*c).depth = depth as u64;
             (*c).interp = self as *mut Vm<'_> as *mut c_void;
             // The frame bases are inside the files (the caller's window), and `entry` is
             // native code compiled for this program's slots and helpers.
-            let st = entry(c, bs as u64, ba as u64, slot as u64);
-            (*c).depth = saved;
-            st
+            entry(c, bs as u64, ba as u64, slot as u64, depth as u64 + 1)
         };
         if status == 0 {
             return Ok(());

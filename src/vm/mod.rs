@@ -1160,6 +1160,48 @@ mod tests {
     }
 
     #[test]
+    fn the_depth_limit_is_exact_through_calls_between_the_tiers() {
+        // `small` compiles; `big` is too large for the native tier (its bulk never runs),
+        // so every other frame is a native call into the interpreter (`call_interp`) or
+        // back: each passes the depth on, and the limit falls at the same frame as in the
+        // interpreter alone.
+        let mut src = String::from(
+            "fn small(n: i64) -> i64 { return big(n + 1) + 1; }\n\
+             fn big(n: i64) -> i64 {\n  let k = n;\n  if n < 0 {\n",
+        );
+        for i in 0..crate::jit::MAX_NATIVE_OPS / 3 + 100 {
+            src += &format!("    k = (k * {} + {i}) % 1000003;\n", i % 7 + 2);
+        }
+        src += "  }\n  return small(k + 1) + 1;\n}\nprint(small(0));";
+        let p = program(&src);
+        let run = |tier| {
+            let p = p.clone();
+            std::thread::Builder::new()
+                .stack_size(256 << 20)
+                .spawn(move || {
+                    let mut out = Vec::new();
+                    let mut it = Vm::with_policy(Rc::new(p.clone()), Box::new(&mut out), TierPolicy {
+                        tier,
+                        jit_calls: 0,
+                    });
+                    let e = it.call(p.script, &[]).unwrap_err();
+                    let tiers = (it.slot_tier(find(&p, "small(i64)")), it.slot_tier(find(&p, "big(i64)")));
+                    (e.message, e.chain.len(), tiers)
+                })
+                .unwrap()
+                .join()
+                .expect("no crash")
+        };
+        let (msg, frames, _) = run(Tier::Interp);
+        assert!(msg.starts_with("stack overflow"), "{msg}");
+        assert_eq!(frames, MAX_CALL_DEPTH + 1);
+        let (msg, frames, tiers) = run(Tier::Jit);
+        assert_eq!(tiers, ("native", "interpreter"));
+        assert!(msg.starts_with("stack overflow"), "{msg}");
+        assert_eq!(frames, MAX_CALL_DEPTH + 1);
+    }
+
+    #[test]
     fn runtime_errors_carry_the_nk_call_chain() {
         let p = program(
             "fn inner(a) { return a[5]; }\nfn outer() { return inner(zeros(3)); }\nprint(outer());",

@@ -491,6 +491,8 @@ fn pool(threads: usize) -> Option<Arc<rayon::ThreadPool>> {
 /// A worker of a `prange` loop: what the VM is to native code on its own thread.
 pub(super) struct Worker<'a> {
     ctx: Box<Ctx>,
+    /// The nk frames active outside the loop's body.
+    depth: u64,
     m: Machine<'static>,
     out: Rc<RefCell<Vec<u8>>>,
     shared: &'a Shared<'a>,
@@ -521,10 +523,10 @@ impl<'a> Worker<'a> {
         ctx.table = shared.table;
         ctx.links = shared.links;
         ctx.helpers = shared.helpers;
-        ctx.depth = depth;
         ctx.stack_limit = thread_stack_limit();
         Worker {
             ctx,
+            depth,
             m,
             out,
             shared,
@@ -559,7 +561,7 @@ impl<'a> Worker<'a> {
         for (k, a) in arrays.iter().enumerate() {
             self.m.a[k] = a.clone();
         }
-        let status = self.call(code.entry, w.slot as u64, 0, 0);
+        let status = self.call(code.entry, w.slot as u64, 0, 0, self.depth + 1);
         if status != 0 {
             let e = self.pending.take();
             let at_caller = std::mem::take(&mut self.at_caller);
@@ -570,8 +572,9 @@ impl<'a> Worker<'a> {
         Ok(self.m.s[..w.reds.len()].to_vec())
     }
 
-    /// Enters native code `entry` for `slot` with the frame at (`bs`, `ba`).
-    fn call(&mut self, entry: NativeFn, slot: u64, bs: u64, ba: u64) -> u64 {
+    /// Enters native code `entry` for `slot` with the frame at (`bs`, `ba`), as the
+    /// `depth`-th active frame.
+    fn call(&mut self, entry: NativeFn, slot: u64, bs: u64, ba: u64, depth: u64) -> u64 {
         self.refresh_ctx();
         let me = self as *mut Worker<'a> as *mut c_void;
         let c: *mut Ctx = &mut *self.ctx;
@@ -582,7 +585,7 @@ impl<'a> Worker<'a> {
         // only access meanwhile.
         unsafe {
             (*c).worker = me;
-            entry(c, bs, ba, slot)
+            entry(c, bs, ba, slot, depth)
         }
     }
 }
@@ -661,9 +664,7 @@ impl Host for Worker<'_> {
         let body_code = self.code(body as u64);
         // SAFETY: `ctx` is this worker's context; plain reads and writes of one word.
         let depth = unsafe { (*ctx).depth };
-        let status = self.call(body_code.entry, body as u64, bs + s as u64, ba + a as u64);
-        // SAFETY: as above.
-        unsafe { (*ctx).depth = depth };
+        let status = self.call(body_code.entry, body as u64, bs + s as u64, ba + a as u64, depth + 1);
         self.refresh_ctx();
         if status != 0 {
             let e = self.pending.take();
@@ -675,7 +676,7 @@ impl Host for Worker<'_> {
         status
     }
 
-    fn call_without_code(&mut self, _: *mut Ctx, _: u64, _: u64, _: u64) -> u64 {
+    fn call_without_code(&mut self, _: *mut Ctx, _: u64, _: u64, _: u64, _: u64) -> u64 {
         // Unreachable: every function the body may call was compiled before the loop.
         self.record_error_at_caller("internal: a prange worker called a function without native code".into());
         1
