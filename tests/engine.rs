@@ -452,6 +452,20 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
             other => panic!("{other:?}"),
         }
         assert_eq!(e.call::<i64>("fib", (20_i64,)).unwrap(), 6765);
+        // A loop whose every iteration calls a function without loops or calls (which
+        // does not look at the flag itself: its caller's loop does).
+        e.load_str(
+            "l",
+            "fn inc(x: i64) -> i64 { return (x + 1) % 1000; }
+             fn spin_calls() -> i64 { let i = 0; while true { i = inc(i); } return i; }",
+        )
+        .unwrap();
+        match e.call::<i64>("spin_calls", ()) {
+            Err(Error::Runtime { message, .. }) => {
+                assert!(message.contains("time limit exceeded"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
         // Without a limit: the interrupt handle, set from another thread.
         let mut e = Engine::builder().tier(tier).build();
         e.load_str(
