@@ -2008,19 +2008,19 @@ impl Lower<'_, '_> {
                 l.b.ins().icmp(IntCC::UnsignedGreaterThan, need_a, a_len)
             });
         }
-        let sp = self.b.ins().get_stack_pointer(I64);
-        let limit = self.ctx_load(CTX_STACK_LIMIT);
-        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
+        let stack_low = |l: &mut Self| {
+            let sp = l.b.ins().get_stack_pointer(I64);
+            let limit = l.ctx_load(CTX_STACK_LIMIT);
+            l.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit)
+        };
         // An interrupt also stops recursion that has no loop to poll it (`H_ENTER` raises
         // it). A function without calls or loops runs a bounded number of ops and returns
         // to a caller that polls (in its loop, or in its own prologue when it recurses):
         // it need not look.
         let slow = if self.leaf && !f.has_loop() {
-            low
+            stack_low(self)
         } else {
-            let next = self.b.create_block();
-            self.b.ins().brif(low, slow_b, &[], next, &[]);
-            self.switch_sealed(next);
+            test(self, &stack_low);
             let p = self.ctx_load(CTX_INTERRUPT);
             self.b.ins().load(types::I8, self.mem.ctx, p, 0)
         };
