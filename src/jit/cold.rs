@@ -13,10 +13,10 @@
 //! function pays one store per parameter so reloaded, once per call, which is why only
 //! functions with a loop get all four. The prologue's slow path (`H_ENTER`) keeps its
 //! reads: it runs before any loop, and its reloads made every call store the windows'
-//! bases, which no loop's cold block of fib_rec reads (with them, also a move on the
-//! prologue's way into the body: fib_rec's warm call 1.05x, histogram's 1.12x). A function without loops or nk calls gets the
-//! context alone: its error exit needs it after the helper calls that lead there, and
-//! nothing else would keep a callee-saved register for it.
+//! bases, which no cold block in fib_rec's loop reads, and put a move on the prologue's
+//! way into the body (fib_rec ran 1.03x, histogram 1.13x). A function without loops or
+//! nk calls gets the context alone: its error exit needs it after the helper calls that
+//! lead there, and nothing else would keep a callee-saved register for it.
 
 use cranelift_codegen::cursor::{Cursor, FuncCursor};
 use cranelift_codegen::ir::{

@@ -662,7 +662,8 @@ impl Host for Worker<'_> {
             _ => unreachable!("run_par_for runs a ParFor op"),
         };
         let body_code = self.code(body as u64);
-        // SAFETY: `ctx` is this worker's context; plain reads and writes of one word.
+        // SAFETY: `ctx` is this worker's context; a plain read of one word (the loop's
+        // frame stored its depth there just before this call).
         let depth = unsafe { (*ctx).depth };
         let status = self.call(body_code.entry, body as u64, bs + s as u64, ba + a as u64, depth + 1);
         self.refresh_ctx();
