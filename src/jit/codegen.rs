@@ -637,8 +637,6 @@ struct Lower<'a, 'b> {
     links: V,
     /// Its `depth` (the 5th parameter: nk frames active, its own counted).
     depth: V,
-    /// The prologue's slow path (`H_ENTER`), which `cold` leaves as it is.
-    entry_slow: Option<Block>,
     /// Callees in link-vector order.
     callees: Vec<FuncId>,
     rc_off: i64,
@@ -908,7 +906,6 @@ pub fn lower(
         prog,
         slot,
         depth,
-        entry_slow: None,
         links: slot, // set by the prologue
         callees: f.callees(),
         rc_off,
@@ -986,7 +983,7 @@ pub fn lower(
     // (Not where the entry is a diamond's test: `step` would emit past the head.)
     l.unit_loops = super::versions::unit_loops(f, &l.versions);
     l.unit_loops.retain(|u| !l.diamonds.iter().any(|d| d.test == u.entry));
-    l.prologue();
+    let entry_slow = l.prologue();
     let chains = fusable_chains(f, &l.blocks);
     let mut open = false; // whether the current block still needs a terminator
     let mut pc = 0;
@@ -1032,7 +1029,6 @@ pub fn lower(
         copies.retain(|c| c.param == 0);
     }
     copies.dedup_by_key(|c| c.value);
-    let entry_slow = l.entry_slow;
     l.b.finalize(frontend);
     if has_loop || leaf {
         super::cold::reload_params(func, entry_params, &copies, entry_slow);
@@ -1857,12 +1853,10 @@ impl Lower<'_, '_> {
     /// `reads`, calls `H_EXEC_OP`, fails on error, reloads `writes`.
     fn via_interp(&mut self, pc: usize, reads: &[u16], writes: &[u16]) {
         self.flush(reads);
-        if let Op::Ext { i } = self.f.code[pc] {
-            if matches!(self.f.ext[i as usize], Ext::ParFor { .. }) {
-                // The loop's body runs one frame deeper (`Host::run_par_for` reads it).
-                let m = self.mem.ctx;
-                self.b.ins().store(m, self.depth, self.ctx, CTX_DEPTH);
-            }
+        if matches!(self.f.code[pc], Op::Ext { i } if matches!(self.f.ext[i as usize], Ext::ParFor { .. })) {
+            // The loop's body runs one frame deeper (`Host::run_par_for` reads it).
+            let m = self.mem.ctx;
+            self.b.ins().store(m, self.depth, self.ctx, CTX_DEPTH);
         }
         let pc = self.iconst(pc as i64);
         let args = [self.ctx, self.bs, self.ba, self.slot, pc];
@@ -1977,50 +1971,40 @@ impl Lower<'_, '_> {
         self.b.switch_to_block(join);
     }
 
-    fn prologue(&mut self) {
+    /// Emits the frame's entry tests and the parameters' loads; returns the tests' slow
+    /// path (`H_ENTER`), which `cold` leaves as it is.
+    fn prologue(&mut self) -> Block {
         let f = self.f;
         let (slow_b, body) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(slow_b);
-        self.entry_slow = Some(slow_b);
         // A compare and a branch per test: fewer instructions than or-ing the tests' flags
         // into one branch (fib_rec's prologue 19 → 15).
-        let test = |l: &mut Self, cond: &dyn Fn(&mut Self) -> V| {
-            let c = cond(l);
-            let next = l.b.create_block();
-            l.b.ins().brif(c, slow_b, &[], next, &[]);
-            l.switch_sealed(next);
-        };
-        test(self, &|l| {
-            let max = l.ctx_load(CTX_MAX_DEPTH);
-            l.b.ins().icmp(IntCC::UnsignedGreaterThan, l.depth, max)
-        });
-        test(self, &|l| {
-            let s_len = l.ctx_load(CTX_S_LEN);
-            let need_s = l.b.ins().iadd_imm_s(l.bs, f.n_s as i64 + 1);
-            l.b.ins().icmp(IntCC::UnsignedGreaterThan, need_s, s_len)
-        });
+        let max = self.ctx_load(CTX_MAX_DEPTH);
+        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThan, self.depth, max);
+        self.branch_out(c, slow_b);
+        let s_len = self.ctx_load(CTX_S_LEN);
+        let need_s = self.b.ins().iadd_imm_s(self.bs, f.n_s as i64 + 1);
+        let c = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_s, s_len);
+        self.branch_out(c, slow_b);
         // A frame without array registers never touches the array file (a callee's
         // window there is the callee's to test).
         if f.n_a > 0 {
-            test(self, &|l| {
-                let a_len = l.ctx_load(CTX_A_LEN);
-                let need_a = l.b.ins().iadd_imm_s(l.ba, f.n_a as i64 + 1);
-                l.b.ins().icmp(IntCC::UnsignedGreaterThan, need_a, a_len)
-            });
+            let a_len = self.ctx_load(CTX_A_LEN);
+            let need_a = self.b.ins().iadd_imm_s(self.ba, f.n_a as i64 + 1);
+            let c = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need_a, a_len);
+            self.branch_out(c, slow_b);
         }
-        let stack_low = |l: &mut Self| {
-            let sp = l.b.ins().get_stack_pointer(I64);
-            let limit = l.ctx_load(CTX_STACK_LIMIT);
-            l.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit)
-        };
+        let sp = self.b.ins().get_stack_pointer(I64);
+        let limit = self.ctx_load(CTX_STACK_LIMIT);
+        let low = self.b.ins().icmp(IntCC::UnsignedLessThan, sp, limit);
         // An interrupt also stops recursion that has no loop to poll it (`H_ENTER` raises
         // it). A function without calls or loops runs a bounded number of ops and returns
         // to a caller that polls (in its loop, or in its own prologue when it recurses):
         // it need not look.
         let slow = if self.leaf && !f.has_loop() {
-            stack_low(self)
+            low
         } else {
-            test(self, &stack_low);
+            self.branch_out(low, slow_b);
             let p = self.ctx_load(CTX_INTERRUPT);
             self.b.ins().load(types::I8, self.mem.ctx, p, 0)
         };
@@ -2086,6 +2070,14 @@ impl Lower<'_, '_> {
         }
         let first = self.blocks[0].expect("pc 0 starts a block");
         self.b.ins().jump(first, &[]);
+        slow_b
+    }
+
+    /// `brif cond → out`, else on in a new block (current on return).
+    fn branch_out(&mut self, cond: V, out: Block) {
+        let next = self.b.create_block();
+        self.b.ins().brif(cond, out, &[], next, &[]);
+        self.switch_sealed(next);
     }
 
     fn block(&self, pc: u32) -> Block {

@@ -41,10 +41,10 @@ pub fn reload_params(
     func: &mut Function,
     entry_params: [Value; 4],
     copies: &[ParamCopy],
-    skip: Option<Block>,
+    skip: Block,
 ) -> usize {
     let blocks: Vec<_> = (func.layout.blocks())
-        .filter(|&b| func.layout.is_cold(b) && Some(b) != skip)
+        .filter(|&b| func.layout.is_cold(b) && b != skip)
         .collect();
     let slot = func.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 32, 3));
     let mut used = [false; 4];

@@ -247,7 +247,7 @@ pub(super) trait Host {
     fn run_par_for(&mut self, ctx: *mut Ctx, slot: u64, pc: u64, bs: u64, ba: u64, i: usize) -> u64;
     /// A call into `slot`, which has no native code, as the `depth`-th active frame;
     /// returns the status.
-    fn call_without_code(&mut self, ctx: *mut Ctx, bs: u64, ba: u64, slot: u64, depth: u64) -> u64;
+    fn call_without_code(&mut self, bs: u64, ba: u64, slot: u64, depth: u64) -> u64;
 }
 
 /// The host behind a context.
@@ -527,7 +527,7 @@ fn copy_slice_inner(ctx: *mut Ctx, ba: u64, packed: u64, x: u64, y: u64) -> u64 
 /// resolving it, which may compile it to native code — then that runs instead).
 extern "C" fn call_interp(ctx: *mut Ctx, bs: u64, ba: u64, slot: u64, depth: u64) -> u64 {
     // SAFETY: as in `exec_op`.
-    guard(ctx, || unsafe { host_of(ctx) }.call_without_code(ctx, bs, ba, slot, depth))
+    guard(ctx, || unsafe { host_of(ctx) }.call_without_code(bs, ba, slot, depth))
 }
 
 impl Host for Vm<'static> {
@@ -594,7 +594,7 @@ impl Host for Vm<'static> {
         }
     }
 
-    fn call_without_code(&mut self, _: *mut Ctx, bs: u64, ba: u64, slot: u64, depth: u64) -> u64 {
+    fn call_without_code(&mut self, bs: u64, ba: u64, slot: u64, depth: u64) -> u64 {
         // `depth` counts the callee; `enter_from_native` takes the frames outside it.
         let outside = depth.saturating_sub(1) as usize;
         let r = self.enter_from_native(slot as u32, bs as usize, ba as usize, outside);

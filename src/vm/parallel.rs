@@ -677,7 +677,7 @@ impl Host for Worker<'_> {
         status
     }
 
-    fn call_without_code(&mut self, _: *mut Ctx, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    fn call_without_code(&mut self, _: u64, _: u64, _: u64, _: u64) -> u64 {
         // Unreachable: every function the body may call was compiled before the loop.
         self.record_error_at_caller("internal: a prange worker called a function without native code".into());
         1
