@@ -988,13 +988,7 @@ pub fn lower(
     let mut open = false; // whether the current block still needs a terminator
     let mut pc = 0;
     while pc < f.code.len() {
-        if let Some(k) = l.versions.iter().position(|v| v.entry == pc) {
-            pc = l.versioned_loop(k, &chains, &mut open)?;
-        } else if let Some(k) = l.unit_loops.iter().position(|u| u.entry == pc) {
-            pc = l.unit_stride_loop(k, &chains, &mut open)?;
-        } else {
-            pc = l.step(pc, &chains, &mut open)?;
-        }
+        pc = l.emit_at(pc, &chains, &mut open)?;
     }
     if open {
         return Err("internal: bytecode runs off its end".into());
@@ -1039,6 +1033,20 @@ pub fn lower(
 }
 
 impl Lower<'_, '_> {
+    /// Emits the loop whose entry is op `pc` in its versions (`versions`: inside a nest's
+    /// fast copy, its inner loop's fast copy alone) or with its unit-stride copy, else the
+    /// op (or the fused chain starting there); returns the next pc.
+    fn emit_at(&mut self, pc: usize, chains: &[Chain], open: &mut bool) -> Result<usize, String> {
+        if let Some(k) = self.versions.iter().position(|v| v.entry == pc) {
+            let proven = (self.fast.as_ref()).is_some_and(|fc| self.versions[fc.k].inner == Some(k));
+            self.versioned_loop(k, proven, chains, open)
+        } else if let Some(k) = self.unit_loops.iter().position(|u| u.entry == pc) {
+            self.unit_stride_loop(k, chains, open)
+        } else {
+            self.step(pc, chains, open)
+        }
+    }
+
     /// Emits op `pc` (or the fused chain starting there) in its block; returns the next pc.
     /// `open`: whether the current block still needs a terminator.
     fn step(&mut self, pc: usize, chains: &[Chain], open: &mut bool) -> Result<usize, String> {
@@ -1098,10 +1106,13 @@ impl Lower<'_, '_> {
 
     /// Emits `versions[k]`'s loop twice (see `versions`): the entry test, then the guard
     /// choosing a copy, the ordinary copy, and the fast copy in blocks of its own that
-    /// leave to the same exit. Returns the pc after the loop.
+    /// leave to the same exit. Returns the pc after the loop. `proven`: the loop is a
+    /// nest's inner loop in the nest's fast copy, whose guard holds; only its fast copy
+    /// is emitted, in the loop's own blocks.
     fn versioned_loop(
         &mut self,
         k: usize,
+        proven: bool,
         chains: &[Chain],
         open: &mut bool,
     ) -> Result<usize, String> {
@@ -1112,28 +1123,42 @@ impl Lower<'_, '_> {
         // The entry test skips an empty loop; otherwise it falls into the guard.
         let (guard, checked) = self.enter_loop(entry, head, chains, open)?;
         self.b.switch_to_block(guard);
-        let ok = self.guard(k);
+        let ok = (!proven).then(|| self.guard(k));
         let addressing = self.fast_addressing(k);
-        let fast = self.b.create_block();
+        let fast = if proven { checked } else { self.b.create_block() };
+        let enter = |s: &mut Self, to: Block| match ok {
+            Some(ok) => s.b.ins().brif(ok, to, &[], checked, &[]),
+            None => s.b.ins().jump(to, &[]),
+        };
         if self.simd[k].is_some() {
             let lanes = self.b.create_block();
-            self.b.ins().brif(ok, lanes, &[], checked, &[]);
+            enter(self, lanes);
             self.b.switch_to_block(lanes);
             self.two_lane_loop(k, &addressing, fast);
         } else if let Some(count) = self.counts[k] {
             let words = self.b.create_block();
-            self.b.ins().brif(ok, words, &[], checked, &[]);
+            enter(self, words);
             self.b.switch_to_block(words);
             self.count_by_words(k, count, &addressing, fast);
         } else if self.unrolled[k] {
             let passes = self.b.create_block();
-            self.b.ins().brif(ok, passes, &[], checked, &[]);
+            enter(self, passes);
             self.b.switch_to_block(passes);
             self.unrolled_loop(k, &addressing, fast)?;
         } else {
-            self.b.ins().brif(ok, fast, &[], checked, &[]);
+            enter(self, fast);
         }
-        self.both_copies(head, back, fast, chains, open, |l| l.fast = Some(addressing))
+        if !proven {
+            return self.both_copies(head, back, fast, chains, open, |l| l.fast = Some(addressing));
+        }
+        let outer = self.fast.replace(addressing);
+        *open = false;
+        let mut pc = head;
+        while pc <= back {
+            pc = self.step(pc, chains, open)?;
+        }
+        self.fast = outer;
+        Ok(pc)
     }
 
     /// Emits the op `entry` before a loop run in two copies with its head's block
@@ -1173,7 +1198,7 @@ impl Lower<'_, '_> {
         *open = false;
         let mut pc = head;
         while pc <= back {
-            pc = self.step(pc, chains, open)?;
+            pc = self.emit_at(pc, chains, open)?;
         }
         let saved = self.blocks[head..=back].to_vec();
         for p in head..=back {
@@ -1185,7 +1210,7 @@ impl Lower<'_, '_> {
         second(self);
         pc = head;
         while pc <= back {
-            pc = self.step(pc, chains, open)?;
+            pc = self.emit_at(pc, chains, open)?;
         }
         self.fast = None;
         self.unit.clear();
@@ -1257,12 +1282,11 @@ impl Lower<'_, '_> {
         for g in guards {
             let n = self.b.use_var(self.array_vars(g.arr).shape[g.axis]);
             let holds = match g.kind {
-                GuardKind::Counter { offset } => {
-                    let c = offset as i64;
-                    let from = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, -c);
-                    let lim = self.b.ins().iadd_imm_s(n, -c);
-                    let to = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, end, lim);
-                    self.b.ins().band(from, to)
+                GuardKind::Counter { offset } => self.spans_in(offset, (lo, end), n),
+                GuardKind::Inner { offset, lo, end } => {
+                    let lo = self.bound_value(lo);
+                    let end = self.bound_value(end);
+                    self.spans_in(offset, (lo, end), n)
                 }
                 GuardKind::Invariant { reg, offset } => {
                     let r = self.invariant_index(reg, offset);
@@ -1282,6 +1306,28 @@ impl Lower<'_, '_> {
             ok = Some(self.and_also(ok, holds));
         }
         ok.expect("a version has a guard")
+    }
+
+    /// Whether `i + offset` is in `0..n` for every `i` in `lo..end` (when that is not
+    /// empty): `lo >= -offset && end <= n - offset`, exact (`offset` is an `i32`, `n` a
+    /// shape).
+    fn spans_in(&mut self, offset: i32, (lo, end): (V, V), n: V) -> V {
+        let c = offset as i64;
+        let from = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, -c);
+        let lim = self.b.ins().iadd_imm_s(n, -c);
+        let to = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, end, lim);
+        self.b.ins().band(from, to)
+    }
+
+    /// A nest's inner bound (`versions::Bound`) at the outer loop's entry.
+    fn bound_value(&mut self, bound: super::versions::Bound) -> V {
+        match bound.reg {
+            Some(r) => {
+                let x = self.geti(r);
+                self.b.ins().iadd_imm_s(x, bound.offset)
+            }
+            None => self.iconst(bound.offset),
+        }
     }
 
     /// `versions[k]`'s loop two iterations at a time in `f64x2` lanes (see `simd`), four per
@@ -1467,7 +1513,8 @@ impl Lower<'_, '_> {
                 ptrs.push((pc, var, step));
             }
         });
-        self.fast = Some(fc.clone());
+        // (A nest's fast copy around this loop takes its own back after the passes.)
+        let around = self.fast.replace(fc.clone());
         self.last_pc = None;
         for u in 0..PER {
             let x = if u == 0 { i } else { self.b.ins().iadd_imm_s(i, u) };
@@ -1508,7 +1555,7 @@ impl Lower<'_, '_> {
             self.b.def_var(var, p);
         }
         self.unrolled_ptrs.clear();
-        self.fast = None;
+        self.fast = around;
         let next = self.close_pass_loop(&pass, i);
         self.resume_fast_copy(counter, next, end, fc, fast, back);
         Ok(())

@@ -28,6 +28,16 @@
 //! changes. The guard compares without overflow: `c` is an `i32` and a shape is at most
 //! `isize::MAX`, so `-c` and `n - c` are exact.
 //!
+//! A `for` loop around exactly one such inner `for` loop (and no other loop) runs in two
+//! versions too when the inner loop's guard can be tested once where the outer loop is
+//! entered (a *nest*: pairwise distances' `j` loop around its 3-iteration `c` loop, a row
+//! loop around a column loop). That is when the inner loop's first counter value and its
+//! end are, where it is entered, a constant or an outer-invariant register plus a
+//! constant, and its invariant indices are the outer counter plus a constant or registers
+//! the outer loop does not write. The outer guard then holds the inner guard's conditions
+//! for every outer iteration, and the outer fast copy runs the inner loop's fast copy
+//! with no test of its own (its ordinary copy keeps the inner loop's two versions).
+//!
 //! Besides the checks, the fast copy computes each access's invariant part of the address
 //! (the pointer, invariant axes, `c * stride`) once where the loop is entered, and keeps
 //! `i * stride` per array and axis in a variable the back-edge steps by the stride: an
@@ -71,6 +81,17 @@ pub enum GuardKind {
     Invariant { reg: u16, offset: i64 },
     /// ...holds `i // k` for every `i` in `lo..end`: `lo >= 0 && (end - 1) // k < n`.
     Quotient { k: u64 },
+    /// ...holds `c + offset` for every counter value `c` of the inner loop of a nest,
+    /// which runs over `lo..end` on every outer iteration: the `Counter` test with those.
+    Inner { offset: i32, lo: Bound, end: Bound },
+}
+
+/// An inner loop's first counter value or end as the outer loop's entry sees it:
+/// `s[reg] + offset` (wrapping, as `AddIImm` computes it), or `offset` without a register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Bound {
+    pub reg: Option<u16>,
+    pub offset: i64,
 }
 
 /// How a `while` loop's counter steps (the last op of its body).
@@ -109,8 +130,11 @@ pub struct Version {
     /// The guard: every condition must hold.
     pub guards: Vec<Guard>,
     /// Per op of the loop (`head..=back`, by `pc - head`): its access's axes, if it is an
-    /// element access with at least one proven axis.
+    /// element access with at least one proven axis (a nest: outside its inner loop).
     pub axes: Vec<Option<Vec<Axis>>>,
+    /// A nest: the index of its inner loop's version, which the fast copy runs without
+    /// a guard of its own.
+    pub inner: Option<usize>,
 }
 
 impl Version {
@@ -267,115 +291,142 @@ pub fn versions(f: &CompiledFn, starts: &[bool]) -> Vec<Version> {
             end,
             guards: Vec::new(),
             axes: Vec::new(),
+            inner: None,
         };
         if let Some(v) = version(f, starts, shape) {
+            out.push(v);
+        }
+    }
+    // Nests: a `for` loop around one of these (found after them: its back-edge is later).
+    let innermost = out.len();
+    for (back, op) in f.code.iter().enumerate() {
+        let Op::ForLoop { i, end, target } = *op else { continue };
+        let head = target as usize;
+        let Some(entry) = head.checked_sub(1) else { continue };
+        let entered = matches!(f.code[entry], Op::JmpNotLtI { a, b, target }
+            if a == i && b == end && target as usize == back + 1);
+        if !entered || head > back || back - head > MAX_BODY {
+            continue;
+        }
+        let mut inside = (0..innermost).filter(|&k| (head..back).contains(&out[k].entry));
+        let (Some(at), None) = (inside.next(), inside.next()) else { continue };
+        let shape = Version {
+            entry,
+            head,
+            back,
+            while_count: None,
+            counter: i,
+            end,
+            guards: Vec::new(),
+            axes: Vec::new(),
+            inner: Some(at),
+        };
+        if let Some(v) = nest(f, starts, shape, &out[at]) {
             out.push(v);
         }
     }
     out
 }
 
-/// `shape` (a loop's ops, counter and end) with its guard and proven axes, if the loop
-/// qualifies and proves at least one access.
-fn version(f: &CompiledFn, starts: &[bool], shape: Version) -> Option<Version> {
-    let (entry, head, back) = (shape.entry, shape.head, shape.back);
-    let (i, end, while_count) = (shape.counter, shape.end, shape.while_count);
+/// Whether the ops outside `body` jump into it only at `head` (from `entry` and `back`),
+/// and the ops inside it only within it or to `back + 1`.
+fn enters_only_at_head(f: &CompiledFn, entry: usize, head: usize, back: usize) -> bool {
     let body = head..back;
-    // A `while` loop's step op writes its counter; nothing else may, nor its step register.
-    let step_at = while_count.map(|w| w.at);
-    let step_reg = match while_count.map(|w| w.step) {
-        Some(Step::Reg(r)) => Some(r),
-        _ => None,
-    };
-    // Straight code with branches inside the loop (or out of it), nothing that replaces an
-    // array register, writes the counter or the end, or enters from elsewhere.
-    for (pc, op) in f.code.iter().enumerate() {
+    f.code.iter().enumerate().all(|(pc, op)| {
+        let Some(t) = op.jump_target().map(|t| t as usize) else { return true };
         let inside = body.contains(&pc);
-        if let Some(t) = op.jump_target() {
-            let t = t as usize;
-            let into = t > head && t <= back;
-            if inside && !(head..=back + 1).contains(&t) || !inside && pc != back && into {
-                return None;
+        let into = t > head && t <= back;
+        let escapes = inside && !(head..=back + 1).contains(&t);
+        let enters = !inside && pc != back && into;
+        let to_head = !inside && pc != entry && pc != back && t == head;
+        !(escapes || enters || to_head)
+    })
+}
+
+/// The index `r`'s axis in an access at `at` of the loop `head..` (counter `i`): the
+/// counter, a register `unwritten` by the loop, or one of those plus a constant or the
+/// counter divided by one, written earlier in the access's basic block.
+fn classify(
+    f: &CompiledFn,
+    starts: &[bool],
+    (head, i): (usize, u16),
+    unwritten: &dyn Fn(u16) -> bool,
+    r: u16,
+    at: usize,
+) -> Axis {
+    if r == i {
+        return Axis::Counter { offset: 0 };
+    }
+    if unwritten(r) {
+        return Axis::Invariant { reg: r, offset: 0 };
+    }
+    // The write of `r` that reaches the access from earlier in its basic block (the
+    // lowering reuses registers, so `r` may be written elsewhere in the loop too).
+    let Some(def) = reaching_write(f, starts, head, r, at) else {
+        return Axis::Checked;
+    };
+    match f.code[def] {
+        Op::AddIImm { dst, a, imm } if dst == r => {
+            if a == i {
+                Axis::Counter { offset: imm }
+            } else if unwritten(a) {
+                Axis::Invariant {
+                    reg: a,
+                    offset: imm as i64,
+                }
+            } else {
+                Axis::Checked
             }
-            if !inside && pc != entry && pc != back && t == head {
-                return None;
-            }
         }
-        if !inside {
-            continue;
-        }
-        // A `while` loop: innermost only (its counter proves nothing about an inner one's).
-        if while_count.is_some() && op.jump_target().is_some_and(|t| t as usize <= pc) {
+        Op::FloorDivIK { dst, a, d } if dst == r && a == i => Axis::Quotient {
+            k: f.divisors[d as usize].get(),
+        },
+        _ => Axis::Checked,
+    }
+}
+
+/// The op at or after `from` and before `at`, in `at`'s basic block, whose write of `r`
+/// reaches `at`.
+fn reaching_write(f: &CompiledFn, starts: &[bool], from: usize, r: u16, at: usize) -> Option<usize> {
+    for p in (from..at).rev() {
+        if starts[p + 1] {
             return None;
         }
-        if op.may_replace_arrays()
-            || matches!(op, Op::ForLoop { .. } | Op::ForStep { .. } | Op::ForStepPrep { .. })
-        {
-            return None;
-        }
-        if Some(pc) != step_at && op.s_writes().any(|r| r == i || r == end || Some(r) == step_reg)
-        {
-            return None;
+        if f.code[p].s_writes().any(|w| w == r) {
+            return Some(p);
         }
     }
-    // Writes per register inside the loop.
+    None
+}
+
+/// Writes per scalar register by the ops of `body`.
+fn writes_in(f: &CompiledFn, body: std::ops::Range<usize>) -> Vec<u32> {
     let mut writes: Vec<u32> = vec![0; f.n_s];
-    for pc in body.clone() {
+    for pc in body {
         for r in f.code[pc].s_writes() {
             if let Some(w) = writes.get_mut(r as usize) {
                 *w += 1;
             }
         }
     }
-    let classify = |r: u16, at: usize| -> Axis {
-        if r == i {
-            return Axis::Counter { offset: 0 };
-        }
-        let unwritten = |r: u16| writes.get(r as usize).is_some_and(|&w| w == 0);
-        if unwritten(r) {
-            return Axis::Invariant { reg: r, offset: 0 };
-        }
-        // The write of `r` that reaches the access from earlier in its basic block (the
-        // lowering reuses registers, so `r` may be written elsewhere in the loop too).
-        let mut def = None;
-        for p in (head..at).rev() {
-            if starts[p + 1] {
-                break;
-            }
-            if f.code[p].s_writes().any(|w| w == r) {
-                def = Some(p);
-                break;
-            }
-        }
-        let Some(def) = def else {
-            return Axis::Checked;
-        };
-        match f.code[def] {
-            Op::AddIImm { dst, a, imm } if dst == r => {
-                if a == i {
-                    Axis::Counter { offset: imm }
-                } else if unwritten(a) {
-                    Axis::Invariant {
-                        reg: a,
-                        offset: imm as i64,
-                    }
-                } else {
-                    Axis::Checked
-                }
-            }
-            Op::FloorDivIK { dst, a, d } if dst == r && a == i => Axis::Quotient {
-                k: f.divisors[d as usize].get(),
-            },
-            _ => Axis::Checked,
-        }
-    };
+    writes
+}
+
+/// The guard and axes of the accesses at `pcs` of the loop `head..` (counter `i`).
+fn proven_accesses(
+    f: &CompiledFn,
+    starts: &[bool],
+    (head, i): (usize, u16),
+    unwritten: &dyn Fn(u16) -> bool,
+    pcs: impl Iterator<Item = usize>,
+    axes: &mut [Option<Vec<Axis>>],
+) -> Vec<Guard> {
     let mut guards = Vec::new();
-    let mut axes = vec![None; back + 1 - head];
-    for pc in body {
+    for pc in pcs {
         let Some((arr, idx, _)) = access(&f.code[pc]) else {
             continue;
         };
-        let ax: Vec<Axis> = idx.iter().map(|&r| classify(r, pc)).collect();
+        let ax: Vec<Axis> = idx.iter().map(|&r| classify(f, starts, (head, i), unwritten, r, pc)).collect();
         if ax.iter().all(|a| *a == Axis::Checked) {
             continue;
         }
@@ -390,6 +441,103 @@ fn version(f: &CompiledFn, starts: &[bool], shape: Version) -> Option<Version> {
         }
         axes[pc - head] = Some(ax);
     }
+    guards
+}
+
+/// `shape`, a `for` loop around exactly one other loop, `inner` (innermost, run in two
+/// versions), with its guard (its own accesses' and `inner`'s, lifted to its entry) and
+/// its own accesses' axes, if it qualifies (see the module's documentation).
+fn nest(f: &CompiledFn, starts: &[bool], shape: Version, inner: &Version) -> Option<Version> {
+    let (entry, head, back, i, end) = (shape.entry, shape.head, shape.back, shape.counter, shape.end);
+    if inner.while_count.is_some() || !enters_only_at_head(f, entry, head, back) {
+        return None;
+    }
+    for (pc, op) in f.code.iter().enumerate().take(back).skip(head) {
+        // No other loop, nothing that replaces an array, writes the counter or the end.
+        let loops = op.jump_target().is_some_and(|t| t as usize <= pc)
+            || matches!(op, Op::ForLoop { .. } | Op::ForStep { .. } | Op::ForStepPrep { .. });
+        if loops && pc != inner.back || op.may_replace_arrays() || op.s_writes().any(|r| r == i || r == end) {
+            return None;
+        }
+    }
+    let writes = writes_in(f, head..back);
+    // Not written by the loop (its counter is, by the back-edge).
+    let unwritten = |r: u16| r != i && writes.get(r as usize).is_some_and(|&w| w == 0);
+    // The inner loop's first counter value and end where it is entered, as the same
+    // value on every outer iteration.
+    let bound = |r: u16| -> Option<Bound> {
+        let Some(def) = reaching_write(f, starts, head, r, inner.entry) else {
+            return unwritten(r).then_some(Bound { reg: Some(r), offset: 0 });
+        };
+        match f.code[def] {
+            Op::LoadK { dst, k } if dst == r => Some(Bound {
+                reg: None,
+                offset: f.consts[k as usize] as i64,
+            }),
+            Op::Mov { dst, src } if dst == r && unwritten(src) => Some(Bound { reg: Some(src), offset: 0 }),
+            Op::AddIImm { dst, a, imm } if dst == r && unwritten(a) => Some(Bound {
+                reg: Some(a),
+                offset: imm as i64,
+            }),
+            _ => None,
+        }
+    };
+    let (lo, inner_end) = (bound(inner.counter)?, bound(inner.end)?);
+    let mut guards = Vec::new();
+    for g in &inner.guards {
+        let kind = match g.kind {
+            GuardKind::Counter { offset } => GuardKind::Inner { offset, lo, end: inner_end },
+            GuardKind::Invariant { reg, offset } if reg == i => GuardKind::Counter {
+                offset: i32::try_from(offset).ok()?,
+            },
+            GuardKind::Invariant { reg, .. } if unwritten(reg) => g.kind,
+            _ => return None,
+        };
+        guards.push(Guard { kind, ..*g });
+    }
+    let mut axes = vec![None; back + 1 - head];
+    let own = (head..back).filter(|pc| !(inner.entry..=inner.back).contains(pc));
+    guards.extend(proven_accesses(f, starts, (head, i), &unwritten, own, &mut axes));
+    guards.sort();
+    guards.dedup();
+    Some(Version { guards, axes, ..shape })
+}
+
+/// `shape` (a loop's ops, counter and end) with its guard and proven axes, if the loop
+/// qualifies and proves at least one access.
+fn version(f: &CompiledFn, starts: &[bool], shape: Version) -> Option<Version> {
+    let (entry, head, back) = (shape.entry, shape.head, shape.back);
+    let (i, end, while_count) = (shape.counter, shape.end, shape.while_count);
+    // A `while` loop's step op writes its counter; nothing else may, nor its step register.
+    let step_at = while_count.map(|w| w.at);
+    let step_reg = match while_count.map(|w| w.step) {
+        Some(Step::Reg(r)) => Some(r),
+        _ => None,
+    };
+    // Straight code with branches inside the loop (or out of it), nothing that replaces an
+    // array register, writes the counter or the end, or enters from elsewhere.
+    if !enters_only_at_head(f, entry, head, back) {
+        return None;
+    }
+    for (pc, op) in f.code.iter().enumerate().take(back).skip(head) {
+        // A `while` loop: innermost only (its counter proves nothing about an inner one's).
+        if while_count.is_some() && op.jump_target().is_some_and(|t| t as usize <= pc) {
+            return None;
+        }
+        if op.may_replace_arrays()
+            || matches!(op, Op::ForLoop { .. } | Op::ForStep { .. } | Op::ForStepPrep { .. })
+        {
+            return None;
+        }
+        if Some(pc) != step_at && op.s_writes().any(|r| r == i || r == end || Some(r) == step_reg)
+        {
+            return None;
+        }
+    }
+    let writes = writes_in(f, head..back);
+    let unwritten = |r: u16| writes.get(r as usize).is_some_and(|&w| w == 0);
+    let mut axes = vec![None; back + 1 - head];
+    let mut guards = proven_accesses(f, starts, (head, i), &unwritten, head..back, &mut axes);
     if guards.is_empty() {
         return None;
     }
@@ -447,7 +595,9 @@ mod tests {
              f(zeros((3, 3)), zeros((3, 3)), 3);",
             "f(",
         );
-        assert_eq!(v.len(), 1, "only the inner loop: {v:?}");
+        // The inner loop, and the outer one as a nest around it.
+        assert_eq!(v.len(), 2, "{v:?}");
+        assert_eq!((v[0].inner, v[1].inner), (None, Some(0)), "{v:?}");
         let kinds: Vec<_> = v[0].guards.iter().map(|g| (g.axis, g.kind)).collect();
         // `v[i, j]`: a 2-D store's row (`i`, not written in the loop).
         assert!(kinds.iter().any(|(a, k)| *a == 0
@@ -505,6 +655,48 @@ mod tests {
         // `(i + 1) // 2` divides another register than the counter: checked.
         let kinds: Vec<_> = v[1].guards.iter().map(|g| g.kind).collect();
         assert_eq!(kinds, [GuardKind::Counter { offset: 0 }], "{kinds:?}");
+    }
+
+    #[test]
+    fn a_loop_around_one_inner_loop_is_a_nest_when_the_inner_guard_lifts() {
+        let nests = |body: &str| {
+            let src = format!(
+                "fn g(x: i64) -> i64 {{ return x; }}\n\
+                 fn f(x: f64[,], d: f64[,], k: i64, m: i64) {{\n{body}\n}}\n\
+                 f(zeros((4, 3)), zeros((4, 4)), 3, 4);"
+            );
+            let v = versions_of(&src, "f(");
+            v.iter().filter(|n| n.inner.is_some()).map(|n| n.guards.clone()).collect::<Vec<_>>()
+        };
+        // Pairwise distances: the row `j` is the outer counter, the column the inner one
+        // over `0..k` (a constant and an outer-invariant end).
+        let pairwise = "for i in 0..m { for j in 0..m { let s = 0.0;\n\
+                          for c in 0..k { let t = x[i, c] - x[j, c]; s += t * t; }\n\
+                          d[i, j] = s; } }";
+        let found = nests(pairwise);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let kinds: Vec<_> = found[0].iter().map(|g| (g.arr, g.axis, g.kind)).collect();
+        assert!(kinds.contains(&(0, 0, GuardKind::Counter { offset: 0 })), "{kinds:?}");
+        let lifted = |&(a, axis, kind): &(u16, usize, GuardKind)| {
+            let zero = Bound { reg: None, offset: 0 };
+            matches!(kind, GuardKind::Inner { offset: 0, lo, end: Bound { reg: Some(_), offset: 0 } }
+                if (a, axis, lo) == (0, 1, zero))
+        };
+        assert!(kinds.iter().any(lifted), "{kinds:?}");
+        assert!(kinds.contains(&(1, 1, GuardKind::Counter { offset: 0 })), "{kinds:?}");
+        // An inner end of an outer-invariant register plus a constant lifts too.
+        assert_eq!(nests("for j in 0..m { for c in 1..k - 1 { d[j, c] = x[j, c + 1]; } }").len(), 1);
+        // A triangular inner loop (its first value is the outer counter), an inner end the
+        // outer loop computes from its counter, two inner loops, a call, a `while` inside.
+        assert!(nests("for j in 0..m { for c in j..k { d[j, c] = 1.0; } }").is_empty());
+        assert!(nests("for j in 0..m { for c in 0..j + 1 { d[j, c] = 1.0; } }").is_empty());
+        assert!(nests("for j in 0..m { for c in 0..k { d[j, c] = 1.0; } for c in 0..k { d[c, j] = 2.0; } }")
+            .is_empty());
+        assert!(nests("for j in 0..m { for c in 0..k { d[j, c] = 1.0; } d[j, g(j)] = 0.0; }").is_empty());
+        assert!(nests("for j in 0..m { let c = 0; while c < k { c += 1; } for c in 0..k { d[j, c] = 1.0; } }")
+            .is_empty());
+        // An inner index the outer loop writes other than by its counter.
+        assert!(nests("for j in 0..m { let r = j * 2; for c in 0..k { d[r, c] = 1.0; } }").is_empty());
     }
 
     #[test]

@@ -1719,6 +1719,7 @@ impl Gen {
             38 if self.rng.chance(0.4) => self.count_loop_stmt(),
             38 if self.rng.chance(0.3) => self.merge_loop_stmt(),
             39 if self.rng.chance(0.4) => self.wrap_div_stmt(),
+            39 if self.rng.chance(0.4) => self.nest_loop_stmt(),
             _ => self.let_stmt(d),
         }
     }
@@ -2051,6 +2052,60 @@ impl Gen {
     /// A loop counting the true elements of a `bool` array (the native tier counts eight
     /// at a time where it can): lengths around the word size, a start and an index offset
     /// that may wrap, a strided view now and then.
+    /// A loop around one inner loop over a 2-D array or view (jit::versions' nests):
+    /// inner ranges of constants and of the view's shape, rows and columns at an offset
+    /// (a negative one wraps: the checked copy runs), a store in the outer loop's body.
+    fn nest_loop_stmt(&mut self) {
+        let (a, v, s, j, c) = (
+            self.fresh("na"),
+            self.fresh("nv"),
+            self.fresh("ns"),
+            self.fresh("nj"),
+            self.fresh("nc"),
+        );
+        let (r, w) = (self.rng.range(0, 6), self.rng.range(0, 7));
+        let c0 = self.lit(El::F);
+        self.line(&format!("let {a} = zeros(({r}, {w}));"));
+        self.line(&format!(
+            "for {j} in 0..{r} {{ for {c} in 0..{w} {{ {a}[{j}, {c}] = float({j} * {w} + {c}) * 0.25 + {c0}; }} }}"
+        ));
+        let (view, rows, cols) = match self.rng.below(5) {
+            0 => (format!("{a}.T"), w, r),
+            1 => (format!("{a}[::-1]"), r, w),
+            2 => (format!("{a}[:, ::2]"), r, (w + 1) / 2),
+            3 => (format!("{a}[1:]"), (r - 1).max(0), w),
+            _ => (a.clone(), r, w),
+        };
+        self.line(&format!("let {v} = {view};"));
+        let s0 = self.lit(El::F);
+        self.line(&format!("let {s} = {s0};"));
+        // Rows `j` or `j - 1` (wraps at 0); columns `c`, `c - 1` (wraps when the range
+        // starts at 0) or `c + 1` (the range stops one short).
+        let row = *self.rng.pick(&["", " - 1"]);
+        let col = *self.rng.pick(&["", " - 1", " + 1"]);
+        let lo = self.rng.range(0, 2);
+        let hi = match (col, self.rng.below(3)) {
+            (" + 1", _) | (_, 0) => format!("shape({v}).1 - 1"),
+            (_, 1) => format!("{}", (cols - 1).max(0)),
+            _ => format!("shape({v}).1"),
+        };
+        self.line(&format!("for {j} in 0..{rows} {{"));
+        self.indent += 1;
+        self.line(&format!("for {c} in {lo}..{hi} {{"));
+        self.indent += 1;
+        self.line(&format!(
+            "{s} = {s} * 0.5 + {v}[{j}, {c}] * {v}[{j}{row}, {c}{col}];"
+        ));
+        self.indent -= 1;
+        self.line("}");
+        if cols > 0 && self.rng.chance(0.5) {
+            self.line(&format!("{v}[{j}, 0] = {s} - 1.0;"));
+        }
+        self.indent -= 1;
+        self.line("}");
+        self.line(&format!("print({s}, {v});"));
+    }
+
     fn count_loop_stmt(&mut self) {
         let (m, c, k) = (self.fresh("m"), self.fresh("c"), self.fresh("k"));
         let len = self.rng.range(0, 30);
