@@ -466,6 +466,24 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
             }
             other => panic!("{other:?}"),
         }
+        // A loop nest (native code polls at the outer loop's back-edges and the inner
+        // loop's 1,024th iterations, not at the inner loop's entry): ~2 s of square roots
+        // in 4,000 rows of 1,000 columns.
+        let body = "s = sqrt(s + x[r, c]);".repeat(100);
+        e.load_str(
+            "n",
+            &format!(
+                "fn nest() -> f64 {{ let x = ones((4000, 1000)); let s = 0.0;
+                 for r in 0..shape(x).0 {{ for c in 0..shape(x).1 {{ {body} }} }} return s; }}"
+            ),
+        )
+        .unwrap();
+        match e.call::<f64>("nest", ()) {
+            Err(Error::Runtime { message, .. }) => {
+                assert!(message.contains("time limit exceeded"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
         // Without a limit: the interrupt handle, set from another thread.
         let mut e = Engine::builder().tier(tier).build();
         e.load_str(

@@ -686,6 +686,9 @@ struct Lower<'a, 'b> {
     /// Per version: whether its fast copy runs several iterations per pass (`unroll`).
     unrolled: Vec<bool>,
     fast: Option<FastCopy>,
+    /// The entry op of a nest's inner loop whose fast copy alone is being emitted (its
+    /// polling limit starts at its first multiple of 1,024: see `FastCopy::interrupt`).
+    unpolled_entry: Option<usize>,
     /// In the unrolled copy (`unrolled_loop`): per access with a counter axis (by pc), its
     /// address at the current iteration, every proven axis included.
     unrolled_ptrs: Vec<(usize, V)>,
@@ -738,6 +741,9 @@ struct FastCopy {
     /// stepped with the counter, and its step in bytes (the stride times the counter's
     /// step: 1 in a `for` loop).
     offsets: Vec<(u16, usize, i64, Variable, V)>,
+    /// A nest's: the interrupt flag's address, read at every outer back-edge (its inner
+    /// loop, entered with no poll, counts its first 1,024 iterations unpolled).
+    interrupt: Option<V>,
 }
 
 impl FastCopy {
@@ -929,6 +935,7 @@ pub fn lower(
         counts: Vec::new(),
         unrolled: Vec::new(),
         fast: None,
+        unpolled_entry: None,
         unrolled_ptrs: Vec::new(),
         diamonds: Vec::new(),
         error_pc: None,
@@ -1121,7 +1128,10 @@ impl Lower<'_, '_> {
             (v.entry, v.head, v.back)
         };
         // The entry test skips an empty loop; otherwise it falls into the guard.
-        let (guard, checked) = self.enter_loop(entry, head, chains, open)?;
+        self.unpolled_entry = proven.then_some(entry);
+        let entered = self.enter_loop(entry, head, chains, open);
+        self.unpolled_entry = None;
+        let (guard, checked) = entered?;
         self.b.switch_to_block(guard);
         let ok = (!proven).then(|| self.guard(k));
         let addressing = self.fast_addressing(k);
@@ -1321,13 +1331,13 @@ impl Lower<'_, '_> {
 
     /// A nest's inner bound (`versions::Bound`) at the outer loop's entry.
     fn bound_value(&mut self, bound: super::versions::Bound) -> V {
-        match bound.reg {
-            Some(r) => {
-                let x = self.geti(r);
-                self.b.ins().iadd_imm_s(x, bound.offset)
-            }
-            None => self.iconst(bound.offset),
-        }
+        use super::versions::Term;
+        let x = match bound.of {
+            Term::Zero => return self.iconst(bound.offset),
+            Term::Reg(r) => self.geti(r),
+            Term::Shape { arr, axis } => self.b.use_var(self.array_vars(arr).shape[axis]),
+        };
+        self.b.ins().iadd_imm_s(x, bound.offset)
     }
 
     /// `versions[k]`'s loop two iterations at a time in `f64x2` lanes (see `simd`), four per
@@ -1725,10 +1735,17 @@ impl Lower<'_, '_> {
             let v = &self.versions[k];
             (v.head, v.back, v.counter, v.while_count.map(|w| w.step))
         };
+        let nest = self.versions[k].inner.is_some();
+        let zero = self.iconst(0);
+        let interrupt = nest.then(|| {
+            let p = self.ctx_load(CTX_INTERRUPT);
+            self.pinned_add(p, zero)
+        });
         let mut fc = FastCopy {
             k,
             bases: Vec::new(),
             offsets: Vec::new(),
+            interrupt,
         };
         for pc in head..back {
             let Some(axes) = self.versions[k].axes_at(pc).map(<[Axis]>::to_vec) else {
@@ -1766,11 +1783,15 @@ impl Lower<'_, '_> {
                                     self.b.ins().imul(x, st)
                                 }
                             };
+                            let by = if nest { self.pinned_add(by, zero) } else { by };
                             fc.offsets.push((arr, axis, shift, var, by));
                         }
                     }
                 }
             }
+            // (A nest's accesses are in blocks after its inner loop: Cranelift would
+            // compute them there, per iteration.)
+            let base = if nest { self.pinned_add(base, zero) } else { base };
             fc.bases.push((pc, base));
         }
         fc
@@ -2435,6 +2456,14 @@ impl Lower<'_, '_> {
         (q, r)
     }
 
+    /// A `for` loop's polling limit from counter value `n`: its next multiple of
+    /// `POLL_EVERY`, or its end.
+    fn next_poll_limit(&mut self, n: V, end: V) -> V {
+        let base = self.b.ins().band_imm_s(n, !(POLL_EVERY - 1));
+        let at = self.b.ins().iadd_imm_s(base, POLL_EVERY);
+        self.b.ins().smin(end, at)
+    }
+
     /// At a loop back-edge: stop if the run was interrupted (`ctx.interrupt`).
     fn poll_interrupt(&mut self, pc: usize) {
         if matches!(self.f.code[pc], Op::ForLoop { .. }) && self.for_limits[pc].is_some() {
@@ -2484,10 +2513,17 @@ impl Lower<'_, '_> {
         if f.code[pc].jump_target().is_some_and(|t| t as usize <= pc) {
             self.poll_interrupt(pc);
         }
-        if let (Op::JmpNotLtI { .. }, Some(lim)) = (&f.code[pc], self.for_limits[pc]) {
-            // Entering a `for` loop: its polling limit starts below any counter.
-            let lowest = self.iconst(i64::MIN);
-            self.b.def_var(lim, lowest);
+        if let (&Op::JmpNotLtI { a, b, .. }, Some(lim)) = (&f.code[pc], self.for_limits[pc]) {
+            // Entering a `for` loop: its polling limit starts below any counter (its first
+            // back-edge polls), or in a nest's fast copy at the inner loop's first multiple
+            // of 1,024 (the outer loop polls at each of its back-edges).
+            let first = if self.unpolled_entry == Some(pc) {
+                let (lo, end) = (self.geti(a), self.geti(b));
+                self.next_poll_limit(lo, end)
+            } else {
+                self.iconst(i64::MIN)
+            };
+            self.b.def_var(lim, first);
         }
         match f.code[pc] {
             Op::LoadK { dst, k } => {
@@ -2798,9 +2834,20 @@ impl Lower<'_, '_> {
                 let x = self.geti(i);
                 let n = self.b.ins().iadd_imm_s(x, 1);
                 self.set(i, n);
-                // A fast copy's back-edge: every `i * stride` steps with the counter.
-                if self.fast.as_ref().is_some_and(|fc| self.versions[fc.k].back == pc) {
+                // A fast copy's back-edge: every `i * stride` steps with the counter; a
+                // nest's reads the interrupt flag.
+                if let Some(fc) = self.fast.as_ref().filter(|fc| self.versions[fc.k].back == pc) {
+                    let interrupt = fc.interrupt;
                     self.step_offsets();
+                    if let Some(p) = interrupt {
+                        let flag = self.b.ins().load(types::I8, self.mem.ctx, p, 0);
+                        let (stop, go) = (self.b.create_block(), self.b.create_block());
+                        self.b.set_cold_block(stop);
+                        self.b.ins().brif(flag, stop, &[], go, &[]);
+                        self.switch_sealed(stop);
+                        self.stop_interrupted(pc);
+                        self.switch_sealed(go);
+                    }
                 }
                 let Some(lim) = self.for_limits[pc] else {
                     let e = self.geti(end);
@@ -2830,9 +2877,7 @@ impl Lower<'_, '_> {
                 self.b.switch_to_block(stop);
                 self.stop_interrupted(pc);
                 self.b.switch_to_block(relimit);
-                let base = self.b.ins().band_imm_s(n, !(POLL_EVERY - 1));
-                let at = self.b.ins().iadd_imm_s(base, POLL_EVERY);
-                let new = self.b.ins().smin(e, at);
+                let new = self.next_poll_limit(n, e);
                 self.b.def_var(lim, new);
                 self.b.ins().jump(t, &[]);
                 return Ok(false);

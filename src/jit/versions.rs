@@ -45,7 +45,8 @@
 //! products in the loop: an operand that is a constant is rematerialized in each block,
 //! which pins the instruction using it there).
 
-use crate::bytecode::{CompiledFn, Op};
+use crate::bytecode::{CompiledFn, Ext, Loc, Op};
+use crate::ir::Builtin;
 use crate::vocab::Prim;
 
 /// Loops larger than this (in bytecode ops) run one copy: the second doubles their code.
@@ -87,11 +88,21 @@ pub enum GuardKind {
 }
 
 /// An inner loop's first counter value or end as the outer loop's entry sees it:
-/// `s[reg] + offset` (wrapping, as `AddIImm` computes it), or `offset` without a register.
+/// `of + offset` (wrapping, as `AddIImm` computes it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Bound {
-    pub reg: Option<u16>,
+    pub of: Term,
     pub offset: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Term {
+    /// Nothing: the bound is the constant `offset`.
+    Zero,
+    /// A scalar register the outer loop does not write.
+    Reg(u16),
+    /// An axis of an array register's shape (`shape(x).1`, `len(x)` in the outer loop).
+    Shape { arr: u16, axis: usize },
 }
 
 /// How a `while` loop's counter steps (the last op of its body).
@@ -392,18 +403,26 @@ fn reaching_write(f: &CompiledFn, starts: &[bool], from: usize, r: u16, at: usiz
         if starts[p + 1] {
             return None;
         }
-        if f.code[p].s_writes().any(|w| w == r) {
+        if scalar_writes(f, p).contains(&r) {
             return Some(p);
         }
     }
     None
 }
 
+/// The scalar registers op `pc` writes in its frame (an `Ext` op's included).
+fn scalar_writes(f: &CompiledFn, pc: usize) -> Vec<u16> {
+    match f.code[pc] {
+        Op::Ext { i } => super::codegen::ext_regs(&f.ext[i as usize]).1,
+        ref op => op.s_writes().collect(),
+    }
+}
+
 /// Writes per scalar register by the ops of `body`.
 fn writes_in(f: &CompiledFn, body: std::ops::Range<usize>) -> Vec<u32> {
     let mut writes: Vec<u32> = vec![0; f.n_s];
     for pc in body {
-        for r in f.code[pc].s_writes() {
+        for r in scalar_writes(f, pc) {
             if let Some(w) = writes.get_mut(r as usize) {
                 *w += 1;
             }
@@ -444,6 +463,67 @@ fn proven_accesses(
     guards
 }
 
+/// The array register and destination registers (by axis) of a read of an array's
+/// shape at `pc` (`shape(x)`, `len(x)`).
+fn shape_read(f: &CompiledFn, pc: usize) -> Option<(u16, Vec<Option<u16>>)> {
+    match f.code[pc] {
+        Op::Len { dst, arr } => Some((arr, vec![Some(dst)])),
+        Op::Ext { i } => match &f.ext[i as usize] {
+            Ext::Builtin {
+                b: Builtin::Shape,
+                args,
+                dst: Loc::Tuple(dims),
+            } => match args[..] {
+                [(_, Loc::A(arr))] => {
+                    let regs = dims.iter().map(|d| if let Loc::S(r) = d { Some(*r) } else { None });
+                    Some((arr, regs.collect()))
+                }
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Register `r`'s value at op `at` of a nest's body from `head` as the same value on every
+/// outer iteration: a constant, an `unwritten` register or an array's shape, plus a
+/// constant, written earlier in `at`'s basic block (through moves and `AddIImm`s).
+fn bound_at(
+    f: &CompiledFn,
+    starts: &[bool],
+    head: usize,
+    unwritten: &dyn Fn(u16) -> bool,
+    r: u16,
+    at: usize,
+) -> Option<Bound> {
+    let Some(def) = reaching_write(f, starts, head, r, at) else {
+        return unwritten(r).then_some(Bound { of: Term::Reg(r), offset: 0 });
+    };
+    match f.code[def] {
+        Op::LoadK { dst, k } if dst == r => Some(Bound {
+            of: Term::Zero,
+            offset: f.consts[k as usize] as i64,
+        }),
+        Op::Mov { dst, src } if dst == r => bound_at(f, starts, head, unwritten, src, def),
+        Op::AddIImm { dst, a, imm } if dst == r => {
+            let b = bound_at(f, starts, head, unwritten, a, def)?;
+            Some(Bound {
+                offset: b.offset.wrapping_add(imm as i64),
+                ..b
+            })
+        }
+        _ => {
+            let (arr, dims) = shape_read(f, def)?;
+            let axis = dims.iter().position(|d| *d == Some(r))?;
+            Some(Bound {
+                of: Term::Shape { arr, axis },
+                offset: 0,
+            })
+        }
+    }
+}
+
 /// `shape`, a `for` loop around exactly one other loop, `inner` (innermost, run in two
 /// versions), with its guard (its own accesses' and `inner`'s, lifted to its entry) and
 /// its own accesses' axes, if it qualifies (see the module's documentation).
@@ -453,36 +533,20 @@ fn nest(f: &CompiledFn, starts: &[bool], shape: Version, inner: &Version) -> Opt
         return None;
     }
     for (pc, op) in f.code.iter().enumerate().take(back).skip(head) {
-        // No other loop, nothing that replaces an array, writes the counter or the end.
+        // No other loop, nothing that replaces an array (reading a shape does not),
+        // writes the counter or the end.
         let loops = op.jump_target().is_some_and(|t| t as usize <= pc)
             || matches!(op, Op::ForLoop { .. } | Op::ForStep { .. } | Op::ForStepPrep { .. });
-        if loops && pc != inner.back || op.may_replace_arrays() || op.s_writes().any(|r| r == i || r == end) {
+        let replaces = op.may_replace_arrays() && shape_read(f, pc).is_none();
+        if loops && pc != inner.back || replaces || scalar_writes(f, pc).iter().any(|&r| r == i || r == end) {
             return None;
         }
     }
     let writes = writes_in(f, head..back);
     // Not written by the loop (its counter is, by the back-edge).
     let unwritten = |r: u16| r != i && writes.get(r as usize).is_some_and(|&w| w == 0);
-    // The inner loop's first counter value and end where it is entered, as the same
-    // value on every outer iteration.
-    let bound = |r: u16| -> Option<Bound> {
-        let Some(def) = reaching_write(f, starts, head, r, inner.entry) else {
-            return unwritten(r).then_some(Bound { reg: Some(r), offset: 0 });
-        };
-        match f.code[def] {
-            Op::LoadK { dst, k } if dst == r => Some(Bound {
-                reg: None,
-                offset: f.consts[k as usize] as i64,
-            }),
-            Op::Mov { dst, src } if dst == r && unwritten(src) => Some(Bound { reg: Some(src), offset: 0 }),
-            Op::AddIImm { dst, a, imm } if dst == r && unwritten(a) => Some(Bound {
-                reg: Some(a),
-                offset: imm as i64,
-            }),
-            _ => None,
-        }
-    };
-    let (lo, inner_end) = (bound(inner.counter)?, bound(inner.end)?);
+    let value = |r: u16| bound_at(f, starts, head, &unwritten, r, inner.entry);
+    let (lo, inner_end) = (value(inner.counter)?, value(inner.end)?);
     let mut guards = Vec::new();
     for g in &inner.guards {
         let kind = match g.kind {
@@ -678,14 +742,19 @@ mod tests {
         let kinds: Vec<_> = found[0].iter().map(|g| (g.arr, g.axis, g.kind)).collect();
         assert!(kinds.contains(&(0, 0, GuardKind::Counter { offset: 0 })), "{kinds:?}");
         let lifted = |&(a, axis, kind): &(u16, usize, GuardKind)| {
-            let zero = Bound { reg: None, offset: 0 };
-            matches!(kind, GuardKind::Inner { offset: 0, lo, end: Bound { reg: Some(_), offset: 0 } }
+            let zero = Bound { of: Term::Zero, offset: 0 };
+            matches!(kind, GuardKind::Inner { offset: 0, lo, end: Bound { of: Term::Reg(_), offset: 0 } }
                 if (a, axis, lo) == (0, 1, zero))
         };
         assert!(kinds.iter().any(lifted), "{kinds:?}");
         assert!(kinds.contains(&(1, 1, GuardKind::Counter { offset: 0 })), "{kinds:?}");
-        // An inner end of an outer-invariant register plus a constant lifts too.
+        // An inner end of an outer-invariant register plus a constant lifts too, and one
+        // of an array's shape read in the outer loop.
         assert_eq!(nests("for j in 0..m { for c in 1..k - 1 { d[j, c] = x[j, c + 1]; } }").len(), 1);
+        let shaped = nests("for j in 0..shape(x).0 { for c in 1..shape(x).1 - 1 { d[j, c] = x[j, c + 1]; } }");
+        let end = Bound { of: Term::Shape { arr: 0, axis: 1 }, offset: -1 };
+        assert!(shaped[0].iter().any(|g| matches!(g.kind, GuardKind::Inner { end: e, .. } if e == end)), "{shaped:?}");
+        assert_eq!(nests("for j in 0..len(d) { for c in 0..len(x) { d[j, c] = 1.0; } }").len(), 1);
         // A triangular inner loop (its first value is the outer counter), an inner end the
         // outer loop computes from its counter, two inner loops, a call, a `while` inside.
         assert!(nests("for j in 0..m { for c in j..k { d[j, c] = 1.0; } }").is_empty());
