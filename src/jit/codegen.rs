@@ -1345,7 +1345,7 @@ impl Lower<'_, '_> {
     /// scalar loop leaves them, and on to `fast` (the scalar fast copy) for the last
     /// iterations or to the loop's exit.
     fn two_lane_loop(&mut self, k: usize, fc: &FastCopy, fast: Block) {
-        let plan = self.simd[k].take().expect("a plan");
+        let plan = self.simd[k].clone().expect("a plan"); // (a nest emits its inner loop twice)
         let (head, back, counter, end_reg) = {
             let v = &self.versions[k];
             (v.head, v.back, v.counter, v.end)
@@ -4128,6 +4128,28 @@ mod tests {
         let g = chains_of("g(f64[])");
         assert_eq!(g.len(), 2);
         assert!(g.iter().all(|c| c.ops.len() == 1));
+    }
+
+    #[test]
+    fn a_nest_runs_its_inner_loops_lanes_in_both_copies() {
+        // The stencil's row loop is a nest around the column loop (which has a two-lane
+        // copy); a call in the row loop makes it an ordinary loop around a versioned one.
+        let lanes = |extra: &str| {
+            let src = format!(
+                "fn g(x: i64) -> i64 {{ return x; }}\n\
+                 fn f(u: f64[,], v: f64[,], n: i64) {{\n\
+                   for i in 1..n - 1 {{\n\
+                     for j in 1..n - 1 {{ v[i, j] = 0.25 * (u[i - 1, j] + u[i + 1, j] + u[i, j - 1]); }}\n\
+                     {extra}\n\
+                   }}\n\
+                 }}\n\
+                 f(zeros((3, 3)), zeros((3, 3)), 3);"
+            );
+            clif_of(&src, "f(").lines().filter(|l| l.contains("load.f64x2")).count()
+        };
+        let single = lanes("v[i, 0] = float(g(i));");
+        assert!(single > 0);
+        assert_eq!(lanes(""), 2 * single, "the nest's ordinary copy and its fast copy");
     }
 
     #[test]

@@ -26,7 +26,7 @@ use crate::bytecode::{CompiledFn, Op};
 use cranelift_codegen::ir::types;
 
 /// The two-lane copy of a loop.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Plan {
     /// The body's element accesses, by pc.
     pub accesses: Vec<usize>,
