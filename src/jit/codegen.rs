@@ -1293,10 +1293,20 @@ impl Lower<'_, '_> {
             let n = self.b.use_var(self.array_vars(g.arr).shape[g.axis]);
             let holds = match g.kind {
                 GuardKind::Counter { offset } => self.spans_in(offset, (lo, end), n),
-                GuardKind::Inner { offset, lo, end } => {
-                    let lo = self.bound_value(lo);
-                    let end = self.bound_value(end);
-                    self.spans_in(offset, (lo, end), n)
+                GuardKind::Inner { offset, lo: from, end: to } => {
+                    use super::versions::Term;
+                    if from.of == Term::Counter || to.of == Term::Counter {
+                        // The outer counter plus `|c| < 2^31` wraps nowhere in `±2^62`.
+                        let low = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, -(1 << 62));
+                        let high = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, end, 1 << 62);
+                        let within = self.b.ins().band(low, high);
+                        ok = Some(self.and_also(ok, within));
+                    }
+                    // Least first value: the outer counter's first; greatest end: its last.
+                    let last = self.b.ins().iadd_imm_s(end, -1);
+                    let from = self.bound_value(from, lo);
+                    let to = self.bound_value(to, last);
+                    self.spans_in(offset, (from, to), n)
                 }
                 GuardKind::Invariant { reg, offset } => {
                     let r = self.invariant_index(reg, offset);
@@ -1329,13 +1339,15 @@ impl Lower<'_, '_> {
         self.b.ins().band(from, to)
     }
 
-    /// A nest's inner bound (`versions::Bound`) at the outer loop's entry.
-    fn bound_value(&mut self, bound: super::versions::Bound) -> V {
+    /// A nest's inner bound (`versions::Bound`) at the outer loop's entry, with `counter`
+    /// for the outer counter's value.
+    fn bound_value(&mut self, bound: super::versions::Bound, counter: V) -> V {
         use super::versions::Term;
         let x = match bound.of {
             Term::Zero => return self.iconst(bound.offset),
             Term::Reg(r) => self.geti(r),
             Term::Shape { arr, axis } => self.b.use_var(self.array_vars(arr).shape[axis]),
+            Term::Counter => counter,
         };
         self.b.ins().iadd_imm_s(x, bound.offset)
     }

@@ -32,9 +32,10 @@
 //! versions too when the inner loop's guard can be tested once where the outer loop is
 //! entered (a *nest*: pairwise distances' `j` loop around its 3-iteration `c` loop, a row
 //! loop around a column loop). That is when the inner loop's first counter value and its
-//! end are, where it is entered, a constant or an outer-invariant register plus a
-//! constant, and its invariant indices are the outer counter plus a constant or registers
-//! the outer loop does not write. The outer guard then holds the inner guard's conditions
+//! end are, where it is entered, a constant, an outer-invariant register, an array's
+//! shape or the outer counter (a triangular nest, `for j in i + 1..n`), plus a constant,
+//! and its invariant indices are the outer counter plus a constant or registers the outer
+//! loop does not write. The outer guard then holds the inner guard's conditions
 //! for every outer iteration, and the outer fast copy runs the inner loop's fast copy
 //! with no test of its own (its ordinary copy keeps the inner loop's two versions).
 //!
@@ -83,7 +84,10 @@ pub enum GuardKind {
     /// ...holds `i // k` for every `i` in `lo..end`: `lo >= 0 && (end - 1) // k < n`.
     Quotient { k: u64 },
     /// ...holds `c + offset` for every counter value `c` of the inner loop of a nest,
-    /// which runs over `lo..end` on every outer iteration: the `Counter` test with those.
+    /// which runs over `lo..end` on every outer iteration: the `Counter` test with the
+    /// least `lo` and the greatest `end` (the outer counter's first and last value where
+    /// they are `Term::Counter`; then the outer range must also be within `±2^62`, so
+    /// that neither wraps).
     Inner { offset: i32, lo: Bound, end: Bound },
 }
 
@@ -103,6 +107,9 @@ pub enum Term {
     Reg(u16),
     /// An axis of an array register's shape (`shape(x).1`, `len(x)` in the outer loop).
     Shape { arr: u16, axis: usize },
+    /// The outer loop's counter (a triangular nest: `for j in i + 1..n`): the guard takes
+    /// its first value for a first value, its last for an end.
+    Counter,
 }
 
 /// How a `while` loop's counter steps (the last op of its body).
@@ -492,26 +499,32 @@ fn shape_read(f: &CompiledFn, pc: usize) -> Option<(u16, Vec<Option<u16>>)> {
 fn bound_at(
     f: &CompiledFn,
     starts: &[bool],
-    head: usize,
+    (head, counter): (usize, u16),
     unwritten: &dyn Fn(u16) -> bool,
     r: u16,
     at: usize,
 ) -> Option<Bound> {
     let Some(def) = reaching_write(f, starts, head, r, at) else {
-        return unwritten(r).then_some(Bound { of: Term::Reg(r), offset: 0 });
+        let of = match r == counter {
+            true => Term::Counter,
+            false => unwritten(r).then_some(Term::Reg(r))?,
+        };
+        return Some(Bound { of, offset: 0 });
     };
     match f.code[def] {
         Op::LoadK { dst, k } if dst == r => Some(Bound {
             of: Term::Zero,
             offset: f.consts[k as usize] as i64,
         }),
-        Op::Mov { dst, src } if dst == r => bound_at(f, starts, head, unwritten, src, def),
+        Op::Mov { dst, src } if dst == r => bound_at(f, starts, (head, counter), unwritten, src, def),
         Op::AddIImm { dst, a, imm } if dst == r => {
-            let b = bound_at(f, starts, head, unwritten, a, def)?;
-            Some(Bound {
-                offset: b.offset.wrapping_add(imm as i64),
-                ..b
-            })
+            let b = bound_at(f, starts, (head, counter), unwritten, a, def)?;
+            let offset = b.offset.wrapping_add(imm as i64);
+            // (The counter plus a constant: the guard's no-wrap test allows `|c| < 2^31`.)
+            if b.of == Term::Counter && offset.unsigned_abs() >= 1 << 31 {
+                return None;
+            }
+            Some(Bound { offset, ..b })
         }
         _ => {
             let (arr, dims) = shape_read(f, def)?;
@@ -545,7 +558,7 @@ fn nest(f: &CompiledFn, starts: &[bool], shape: Version, inner: &Version) -> Opt
     let writes = writes_in(f, head..back);
     // Not written by the loop (its counter is, by the back-edge).
     let unwritten = |r: u16| r != i && writes.get(r as usize).is_some_and(|&w| w == 0);
-    let value = |r: u16| bound_at(f, starts, head, &unwritten, r, inner.entry);
+    let value = |r: u16| bound_at(f, starts, (head, i), &unwritten, r, inner.entry);
     let (lo, inner_end) = (value(inner.counter)?, value(inner.end)?);
     let mut guards = Vec::new();
     for g in &inner.guards {
@@ -755,10 +768,16 @@ mod tests {
         let end = Bound { of: Term::Shape { arr: 0, axis: 1 }, offset: -1 };
         assert!(shaped[0].iter().any(|g| matches!(g.kind, GuardKind::Inner { end: e, .. } if e == end)), "{shaped:?}");
         assert_eq!(nests("for j in 0..len(d) { for c in 0..len(x) { d[j, c] = 1.0; } }").len(), 1);
-        // A triangular inner loop (its first value is the outer counter), an inner end the
-        // outer loop computes from its counter, two inner loops, a call, a `while` inside.
-        assert!(nests("for j in 0..m { for c in j..k { d[j, c] = 1.0; } }").is_empty());
-        assert!(nests("for j in 0..m { for c in 0..j + 1 { d[j, c] = 1.0; } }").is_empty());
+        // Triangular nests: an inner first value or end of the outer counter plus a
+        // constant.
+        let counter = |off: i64| Bound { of: Term::Counter, offset: off };
+        let tri = nests("for j in 0..m { for c in j + 1..k { d[j, c] = 1.0; } }");
+        assert!(tri[0].iter().any(|g| matches!(g.kind, GuardKind::Inner { lo, .. } if lo == counter(1))), "{tri:?}");
+        let tri = nests("for j in 0..m { for c in 0..j + 1 { d[j, c] = 1.0; } }");
+        assert!(tri[0].iter().any(|g| matches!(g.kind, GuardKind::Inner { end, .. } if end == counter(1))), "{tri:?}");
+        // An inner end the outer loop computes otherwise, two inner loops, a call, a
+        // `while` inside.
+        assert!(nests("for j in 0..m { for c in 0..j * 2 { d[j, c] = 1.0; } }").is_empty());
         assert!(nests("for j in 0..m { for c in 0..k { d[j, c] = 1.0; } for c in 0..k { d[c, j] = 2.0; } }")
             .is_empty());
         assert!(nests("for j in 0..m { for c in 0..k { d[j, c] = 1.0; } d[j, g(j)] = 0.0; }").is_empty());

@@ -2053,7 +2053,7 @@ impl Gen {
     /// at a time where it can): lengths around the word size, a start and an index offset
     /// that may wrap, a strided view now and then.
     /// A loop around one inner loop over a 2-D array or view (jit::versions' nests):
-    /// inner ranges of constants and of the view's shape, rows and columns at an offset
+    /// inner ranges of constants, of the view's shape and of the row, rows and columns at an offset
     /// (a negative one wraps: the checked copy runs), a store in the outer loop's body.
     fn nest_loop_stmt(&mut self) {
         let (a, v, s, j, c) = (
@@ -2083,8 +2083,16 @@ impl Gen {
         // starts at 0) or `c + 1` (the range stops one short).
         let row = *self.rng.pick(&["", " - 1"]);
         let col = *self.rng.pick(&["", " - 1", " + 1"]);
-        let lo = self.rng.range(0, 2);
-        let hi = match (col, self.rng.below(3)) {
+        // Triangular ranges too: from the row (`j`, `j + 1`) or, where every row has a
+        // column `j`, to it.
+        let lo = match self.rng.below(4) {
+            0 => j.clone(),
+            1 => format!("{j} + 1"),
+            k => format!("{}", k - 2),
+        };
+        let room = if col == " + 1" { cols - 1 } else { cols };
+        let hi = match (col, self.rng.below(4)) {
+            (_, 3) if rows <= room => format!("{j} + 1"),
             (" + 1", _) | (_, 0) => format!("shape({v}).1 - 1"),
             (_, 1) => format!("{}", (cols - 1).max(0)),
             _ => format!("shape({v}).1"),

@@ -50,6 +50,28 @@ def row_sums(m, out):
         out[j] = acc
 
 
+def upper(d):
+    s = 0.0
+    for i in range(d.shape[0]):
+        for j in range(i + 1, d.shape[1]):
+            s += d[i, j] * float(j - i)
+    return s
+
+
+def lower(d, y):
+    for i in range(d.shape[0]):
+        for j in range(0, i + 1):
+            y[i, j] = d[i, j] + d[j, i]
+
+
+def band(d):
+    s = 0.0
+    for i in range(d.shape[0]):
+        for j in range(i - 2, i + 1):
+            s += d[i, j] * 0.5
+    return s
+
+
 def total(d):
     t = 0.0
     for i in range(d.shape[0]):
@@ -75,6 +97,12 @@ def main(n):
             nkprint("cols", lo, hi, cols(pts, lo, hi), cols(pts.T, lo, hi))
     nkprint("smooth", total(smooth(pts)), total(smooth(pts[:, :2])), smooth(pts[:2, :4]))
     nkprint("previous rows", previous_rows(pts), previous_rows(pts[3:6]))
+    d = pairwise(pts)
+    nkprint("upper", upper(d), upper(d[2:, 1:]), upper(d[::-1, ::2]))
+    y = np.zeros((n, n))
+    lower(d, y)
+    nkprint("lower", total(y), y[n - 1])
+    nkprint("band", band(d), band(d.T), band(d[3:7, 2:6]))
     m = np.zeros((n, 5), dtype=np.int32)
     for i in range(n):
         for c in range(5):
