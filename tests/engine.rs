@@ -467,14 +467,16 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
             other => panic!("{other:?}"),
         }
         // A loop nest (native code polls at the outer loop's back-edges and the inner
-        // loop's 1,024th iterations, not at the inner loop's entry): ~2 s of square roots
-        // in 4,000 rows of 1,000 columns.
+        // loop's 1,024th iterations, not at the inner loop's entry): ~2 s of square roots,
+        // 100 times 40 rows of 1,000 columns (a small array: another test here measures
+        // the process's memory).
         let body = "s = sqrt(s + x[r, c]);".repeat(100);
         e.load_str(
             "n",
             &format!(
-                "fn nest() -> f64 {{ let x = ones((4000, 1000)); let s = 0.0;
-                 for r in 0..shape(x).0 {{ for c in 0..shape(x).1 {{ {body} }} }} return s; }}"
+                "fn nest() -> f64 {{ let x = ones((40, 1000)); let s = 0.0;
+                 for t in 0..100 {{ for r in 0..shape(x).0 {{ for c in 0..shape(x).1 {{ {body} }} }} }}
+                 return s; }}"
             ),
         )
         .unwrap();

@@ -1303,9 +1303,14 @@ impl Lower<'_, '_> {
                         ok = Some(self.and_also(ok, within));
                     }
                     // Least first value: the outer counter's first; greatest end: its last.
-                    let last = self.b.ins().iadd_imm_s(end, -1);
                     let from = self.bound_value(from, lo);
-                    let to = self.bound_value(to, last);
+                    let to = match to.of {
+                        Term::Counter => {
+                            let last = self.b.ins().iadd_imm_s(end, -1);
+                            self.bound_value(to, last)
+                        }
+                        _ => self.bound_value(to, end),
+                    };
                     self.spans_in(offset, (from, to), n)
                 }
                 GuardKind::Invariant { reg, offset } => {
