@@ -687,7 +687,8 @@ struct Lower<'a, 'b> {
     unrolled: Vec<bool>,
     fast: Option<FastCopy>,
     /// The entry op of a nest's inner loop whose fast copy alone is being emitted (its
-    /// polling limit starts at its first multiple of 1,024: see `FastCopy::interrupt`).
+    /// polling limit starts at its first multiple of 1,024; the nest's back-edge reads the
+    /// interrupt flag).
     unpolled_entry: Option<usize>,
     /// In the unrolled copy (`unrolled_loop`): per access with a counter axis (by pc), its
     /// address at the current iteration, every proven axis included.
@@ -741,9 +742,6 @@ struct FastCopy {
     /// stepped with the counter, and its step in bytes (the stride times the counter's
     /// step: 1 in a `for` loop).
     offsets: Vec<(u16, usize, i64, Variable, V)>,
-    /// A nest's: the interrupt flag's address, read at every outer back-edge (its inner
-    /// loop, entered with no poll, counts its first 1,024 iterations unpolled).
-    interrupt: Option<V>,
 }
 
 impl FastCopy {
@@ -1162,12 +1160,19 @@ impl Lower<'_, '_> {
             return self.both_copies(head, back, fast, chains, open, |l| l.fast = Some(addressing));
         }
         let outer = self.fast.replace(addressing);
+        let pc = self.emit_range(head, back, chains, open)?;
+        self.fast = outer;
+        Ok(pc)
+    }
+
+    /// Emits ops `head..=back` (a loop's, its head's block not yet entered); returns the
+    /// pc after them.
+    fn emit_range(&mut self, head: usize, back: usize, chains: &[Chain], open: &mut bool) -> Result<usize, String> {
         *open = false;
         let mut pc = head;
         while pc <= back {
-            pc = self.step(pc, chains, open)?;
+            pc = self.emit_at(pc, chains, open)?;
         }
-        self.fast = outer;
         Ok(pc)
     }
 
@@ -1205,11 +1210,7 @@ impl Lower<'_, '_> {
         open: &mut bool,
         second: impl FnOnce(&mut Self),
     ) -> Result<usize, String> {
-        *open = false;
-        let mut pc = head;
-        while pc <= back {
-            pc = self.emit_at(pc, chains, open)?;
-        }
+        self.emit_range(head, back, chains, open)?;
         let saved = self.blocks[head..=back].to_vec();
         for p in head..=back {
             if self.blocks[p].is_some() {
@@ -1218,10 +1219,7 @@ impl Lower<'_, '_> {
             }
         }
         second(self);
-        pc = head;
-        while pc <= back {
-            pc = self.emit_at(pc, chains, open)?;
-        }
+        let pc = self.emit_range(head, back, chains, open)?;
         self.fast = None;
         self.unit.clear();
         self.blocks[head..=back].copy_from_slice(&saved);
@@ -1289,19 +1287,24 @@ impl Lower<'_, '_> {
                 end = self.b.ins().iadd_imm_s(end, 1);
             }
         }
+        // A bound of the outer counter (a triangular nest) plus `|c| < 2^31` wraps nowhere
+        // when the outer range is within `±2^62`.
+        let counter_bound = |g: &super::versions::Guard| match g.kind {
+            GuardKind::Inner { lo, end, .. } => [lo, end].iter().any(|b| b.of == super::versions::Term::Counter),
+            _ => false,
+        };
+        if guards.iter().any(counter_bound) {
+            let low = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, -(1 << 62));
+            let high = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, end, 1 << 62);
+            let within = self.b.ins().band(low, high);
+            ok = Some(self.and_also(ok, within));
+        }
         for g in guards {
             let n = self.b.use_var(self.array_vars(g.arr).shape[g.axis]);
             let holds = match g.kind {
                 GuardKind::Counter { offset } => self.spans_in(offset, (lo, end), n),
                 GuardKind::Inner { offset, lo: from, end: to } => {
                     use super::versions::Term;
-                    if from.of == Term::Counter || to.of == Term::Counter {
-                        // The outer counter plus `|c| < 2^31` wraps nowhere in `±2^62`.
-                        let low = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, -(1 << 62));
-                        let high = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, end, 1 << 62);
-                        let within = self.b.ins().band(low, high);
-                        ok = Some(self.and_also(ok, within));
-                    }
                     // Least first value: the outer counter's first; greatest end: its last.
                     let from = self.bound_value(from, lo);
                     let to = match to.of {
@@ -1529,8 +1532,7 @@ impl Lower<'_, '_> {
                 let step = match steps.iter().find(|p| p.0 == by) {
                     Some(p) => p.1,
                     None => {
-                        let zero = s.iconst(0);
-                        let pinned = s.pinned_add(by, zero);
+                        let pinned = s.pinned(by);
                         steps.push((by, pinned));
                         pinned
                     }
@@ -1588,12 +1590,13 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
-    /// `x + y`, computed where it is written: Cranelift moves no instruction with two
-    /// results (this is `uadd_overflow`, its carry unused). Its own code motion would
+    /// `x`, computed where it is written: Cranelift moves no instruction with two results
+    /// (this is `uadd_overflow` of `x` and 0, its carry unused). Its own code motion would
     /// recompute a product of a stride and a constant inside the loop that uses it (the
     /// constant is rematerialized in the loop's block, which pins its user there).
-    fn pinned_add(&mut self, x: V, y: V) -> V {
-        self.b.ins().uadd_overflow(x, y).0
+    fn pinned(&mut self, x: V) -> V {
+        let zero = self.iconst(0);
+        self.b.ins().uadd_overflow(x, zero).0
     }
 
     /// Opens a loop that runs `per` iterations of a versioned loop per pass (the lanes, the
@@ -1753,16 +1756,10 @@ impl Lower<'_, '_> {
             (v.head, v.back, v.counter, v.while_count.map(|w| w.step))
         };
         let nest = self.versions[k].inner.is_some();
-        let zero = self.iconst(0);
-        let interrupt = nest.then(|| {
-            let p = self.ctx_load(CTX_INTERRUPT);
-            self.pinned_add(p, zero)
-        });
         let mut fc = FastCopy {
             k,
             bases: Vec::new(),
             offsets: Vec::new(),
-            interrupt,
         };
         for pc in head..back {
             let Some(axes) = self.versions[k].axes_at(pc).map(<[Axis]>::to_vec) else {
@@ -1800,7 +1797,7 @@ impl Lower<'_, '_> {
                                     self.b.ins().imul(x, st)
                                 }
                             };
-                            let by = if nest { self.pinned_add(by, zero) } else { by };
+                            let by = if nest { self.pinned(by) } else { by };
                             fc.offsets.push((arr, axis, shift, var, by));
                         }
                     }
@@ -1808,7 +1805,7 @@ impl Lower<'_, '_> {
             }
             // (A nest's accesses are in blocks after its inner loop: Cranelift would
             // compute them there, per iteration.)
-            let base = if nest { self.pinned_add(base, zero) } else { base };
+            let base = if nest { self.pinned(base) } else { base };
             fc.bases.push((pc, base));
         }
         fc
@@ -2496,25 +2493,28 @@ impl Lower<'_, '_> {
         let left = self.b.use_var(self.poll);
         let left = self.b.ins().iadd_imm_s(left, -1);
         self.b.def_var(self.poll, left);
-        let (look, stop, go) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
+        let (look, go) = (self.b.create_block(), self.b.create_block());
         self.b.set_cold_block(look);
-        self.b.set_cold_block(stop);
         self.b.ins().brif(left, go, &[], look, &[]);
         // Every POLL_EVERY back-edges: read the flag.
         self.switch_sealed(look);
         let again = self.iconst(POLL_EVERY);
         self.b.def_var(self.poll, again);
+        self.stop_if_interrupted(pc, go);
+        self.switch_sealed(go);
+    }
+
+    /// Reads the interrupt flag (`ctx.interrupt`): set, a cold block stops the run as
+    /// interrupted at op `pc`; else on to `go`. Leaves the builder in the cold block's
+    /// successor-less end: the caller switches to `go`.
+    fn stop_if_interrupted(&mut self, pc: usize, go: Block) {
         let p = self.ctx_load(CTX_INTERRUPT);
-        let m = self.mem.ctx;
-        let flag = self.b.ins().load(types::I8, m, p, 0);
+        let flag = self.b.ins().load(types::I8, self.mem.ctx, p, 0);
+        let stop = self.b.create_block();
+        self.b.set_cold_block(stop);
         self.b.ins().brif(flag, stop, &[], go, &[]);
         self.switch_sealed(stop);
         self.stop_interrupted(pc);
-        self.switch_sealed(go);
     }
 
     /// In a block of its own: op `pc` was interrupted; record it and fail.
@@ -2852,17 +2852,13 @@ impl Lower<'_, '_> {
                 let n = self.b.ins().iadd_imm_s(x, 1);
                 self.set(i, n);
                 // A fast copy's back-edge: every `i * stride` steps with the counter; a
-                // nest's reads the interrupt flag.
+                // nest's reads the interrupt flag (its inner loop is entered unpolled).
                 if let Some(fc) = self.fast.as_ref().filter(|fc| self.versions[fc.k].back == pc) {
-                    let interrupt = fc.interrupt;
+                    let nest = self.versions[fc.k].inner.is_some();
                     self.step_offsets();
-                    if let Some(p) = interrupt {
-                        let flag = self.b.ins().load(types::I8, self.mem.ctx, p, 0);
-                        let (stop, go) = (self.b.create_block(), self.b.create_block());
-                        self.b.set_cold_block(stop);
-                        self.b.ins().brif(flag, stop, &[], go, &[]);
-                        self.switch_sealed(stop);
-                        self.stop_interrupted(pc);
+                    if nest {
+                        let go = self.b.create_block();
+                        self.stop_if_interrupted(pc, go);
                         self.switch_sealed(go);
                     }
                 }
@@ -2877,22 +2873,18 @@ impl Lower<'_, '_> {
                 let l = self.b.use_var(lim);
                 let fast = self.b.ins().icmp(IntCC::SignedLessThan, n, l);
                 let (t, next) = (self.block(target), self.block(pc as u32 + 1));
-                let blocks = [(); 4].map(|_| self.b.create_block());
-                let [slow, look, stop, relimit] = blocks;
+                let blocks = [(); 3].map(|_| self.b.create_block());
+                let [slow, look, relimit] = blocks;
                 // `slow` (where the loop ends) stays in line, right after the back-edge: a
                 // cold one would make the back-edge a test and a jump, two instructions.
-                [look, stop, relimit].iter().for_each(|&k| self.b.set_cold_block(k));
+                [look, relimit].iter().for_each(|&k| self.b.set_cold_block(k));
                 self.b.ins().brif(fast, t, &[], slow, &[]);
                 self.b.switch_to_block(slow);
                 let e = self.geti(end);
                 let more = self.b.ins().icmp(IntCC::SignedLessThan, n, e);
                 self.b.ins().brif(more, look, &[], next, &[]);
                 self.b.switch_to_block(look);
-                let p = self.ctx_load(CTX_INTERRUPT);
-                let flag = self.b.ins().load(types::I8, self.mem.ctx, p, 0);
-                self.b.ins().brif(flag, stop, &[], relimit, &[]);
-                self.b.switch_to_block(stop);
-                self.stop_interrupted(pc);
+                self.stop_if_interrupted(pc, relimit);
                 self.b.switch_to_block(relimit);
                 let new = self.next_poll_limit(n, e);
                 self.b.def_var(lim, new);

@@ -493,9 +493,9 @@ fn shape_read(f: &CompiledFn, pc: usize) -> Option<(u16, Vec<Option<u16>>)> {
     }
 }
 
-/// Register `r`'s value at op `at` of a nest's body from `head` as the same value on every
-/// outer iteration: a constant, an `unwritten` register or an array's shape, plus a
-/// constant, written earlier in `at`'s basic block (through moves and `AddIImm`s).
+/// Register `r`'s value at op `at` of a nest's body from `head`, as a constant, an
+/// `unwritten` register, an array's shape or the outer `counter`, plus a constant, written
+/// earlier in `at`'s basic block (through moves and `AddIImm`s).
 fn bound_at(
     f: &CompiledFn,
     starts: &[bool],
