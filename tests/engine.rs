@@ -466,25 +466,35 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
             }
             other => panic!("{other:?}"),
         }
-        // A loop nest (native code polls at the outer loop's back-edges and the inner
-        // loop's 1,024th iterations, not at the inner loop's entry): ~2 s of square roots,
-        // 100 times 40 rows of 1,000 columns (a small array: another test here measures
-        // the process's memory).
-        let body = "s = sqrt(s + x[r, c]);".repeat(100);
-        e.load_str(
-            "n",
-            &format!(
-                "fn nest() -> f64 {{ let x = ones((40, 1000)); let s = 0.0;
-                 for t in 0..100 {{ for r in 0..shape(x).0 {{ for c in 0..shape(x).1 {{ {body} }} }} }}
-                 return s; }}"
-            ),
-        )
-        .unwrap();
-        match e.call::<f64>("nest", ()) {
-            Err(Error::Runtime { message, .. }) => {
-                assert!(message.contains("time limit exceeded"), "{message}")
+        // Loop nests entered once, 2,000 rows of 1,000 columns or 1,000 rows of 2,000,
+        // each ~1.7 s of powers (`u8` elements: another test here measures the process's
+        // memory). In native code an inner loop of at most 1,024 iterations does not poll
+        // (the outer loop's back-edge does); a longer one polls every 1,024 iterations.
+        // Either stops within a row of the limit; a nest that did not poll would run to
+        // its end (and report the limit after).
+        let nest = |name: &str, shape: &str| {
+            let body = "s = (s + x[r, c]) ** 0.37;".repeat(60);
+            format!(
+                "fn {name}() -> f64 {{ let x = ones({shape}, u8); let s = 0.0;
+                 for r in 0..shape(x).0 {{ for c in 0..shape(x).1 {{ {body} }} }}
+                 return s; }}\n"
+            )
+        };
+        let src = nest("short", "(2000, 1000)") + &nest("long", "(1000, 2000)");
+        e.load_str("n", &src).unwrap();
+        for name in ["short", "long"] {
+            let t0 = std::time::Instant::now();
+            match e.call::<f64>(name, ()) {
+                Err(Error::Runtime { message, .. }) => {
+                    assert!(message.contains("time limit exceeded"), "{message}")
+                }
+                other => panic!("{other:?}"),
             }
-            other => panic!("{other:?}"),
+            let took = t0.elapsed();
+            assert!(
+                took < std::time::Duration::from_secs(1),
+                "{name} ({tier:?}) stopped after {took:?}"
+            );
         }
         // Without a limit: the interrupt handle, set from another thread.
         let mut e = Engine::builder().tier(tier).build();

@@ -686,10 +686,10 @@ struct Lower<'a, 'b> {
     /// Per version: whether its fast copy runs several iterations per pass (`unroll`).
     unrolled: Vec<bool>,
     fast: Option<FastCopy>,
-    /// The entry op of a nest's inner loop whose fast copy alone is being emitted (its
-    /// polling limit starts at its first multiple of 1,024; the nest's back-edge reads the
-    /// interrupt flag).
-    unpolled_entry: Option<usize>,
+    /// The ops (entry to back-edge) of a nest's inner loop whose fast copy alone is being
+    /// emitted: it does not poll (the nest's guard holds it to `POLL_EVERY` iterations, and
+    /// the nest's back-edge reads the interrupt flag).
+    unpolled: Option<(usize, usize)>,
     /// In the unrolled copy (`unrolled_loop`): per access with a counter axis (by pc), its
     /// address at the current iteration, every proven axis included.
     unrolled_ptrs: Vec<(usize, V)>,
@@ -933,7 +933,7 @@ pub fn lower(
         counts: Vec::new(),
         unrolled: Vec::new(),
         fast: None,
-        unpolled_entry: None,
+        unpolled: None,
         unrolled_ptrs: Vec::new(),
         diamonds: Vec::new(),
         error_pc: None,
@@ -1043,7 +1043,7 @@ impl Lower<'_, '_> {
     /// op (or the fused chain starting there); returns the next pc.
     fn emit_at(&mut self, pc: usize, chains: &[Chain], open: &mut bool) -> Result<usize, String> {
         if let Some(k) = self.versions.iter().position(|v| v.entry == pc) {
-            let proven = (self.fast.as_ref()).is_some_and(|fc| self.versions[fc.k].inner == Some(k));
+            let proven = (self.fast.as_ref()).is_some_and(|fc| self.versions[fc.k].inner.map(|n| n.at) == Some(k));
             self.versioned_loop(k, proven, chains, open)
         } else if let Some(k) = self.unit_loops.iter().position(|u| u.entry == pc) {
             self.unit_stride_loop(k, chains, open)
@@ -1125,11 +1125,10 @@ impl Lower<'_, '_> {
             let v = &self.versions[k];
             (v.entry, v.head, v.back)
         };
+        // (An error ends the whole function's lowering: no need to reset this then.)
+        self.unpolled = proven.then_some((entry, back));
         // The entry test skips an empty loop; otherwise it falls into the guard.
-        self.unpolled_entry = proven.then_some(entry);
-        let entered = self.enter_loop(entry, head, chains, open);
-        self.unpolled_entry = None;
-        let (guard, checked) = entered?;
+        let (guard, checked) = self.enter_loop(entry, head, chains, open)?;
         self.b.switch_to_block(guard);
         let ok = (!proven).then(|| self.guard(k));
         let addressing = self.fast_addressing(k);
@@ -1162,6 +1161,7 @@ impl Lower<'_, '_> {
         let outer = self.fast.replace(addressing);
         let pc = self.emit_range(head, back, chains, open)?;
         self.fast = outer;
+        self.unpolled = None;
         Ok(pc)
     }
 
@@ -1257,9 +1257,9 @@ impl Lower<'_, '_> {
     /// Whether every access `versions[k]`'s fast copy leaves unchecked is in bounds on
     /// every iteration (emitted where the loop is entered: the counter holds `lo`).
     fn guard(&mut self, k: usize) -> V {
-        let (counter, end, guards, while_count) = {
+        let (counter, end, guards, while_count, inner) = {
             let v = &self.versions[k];
-            (v.counter, v.end, v.guards.clone(), v.while_count)
+            (v.counter, v.end, v.guards.clone(), v.while_count, v.inner)
         };
         let lo = self.geti(counter);
         let mut end = self.geti(end);
@@ -1287,34 +1287,43 @@ impl Lower<'_, '_> {
                 end = self.b.ins().iadd_imm_s(end, 1);
             }
         }
-        // A bound of the outer counter (a triangular nest) plus `|c| < 2^31` wraps nowhere
-        // when the outer range is within `±2^62`.
-        let counter_bound = |g: &super::versions::Guard| match g.kind {
-            GuardKind::Inner { lo, end, .. } => [lo, end].iter().any(|b| b.of == super::versions::Term::Counter),
-            _ => false,
-        };
-        if guards.iter().any(counter_bound) {
-            let low = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, -(1 << 62));
-            let high = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, end, 1 << 62);
-            let within = self.b.ins().band(low, high);
-            ok = Some(self.and_also(ok, within));
+        // A nest: the inner loop's least first value and greatest end over the outer range.
+        let mut span = None;
+        if let Some(n) = inner {
+            use super::versions::Term;
+            // A bound of the outer counter (a triangular nest) plus `|c| < 2^31` wraps
+            // nowhere when the outer range is within `±2^62`.
+            if [n.lo, n.end].iter().any(|b| b.of == Term::Counter) {
+                let low = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lo, -(1 << 62));
+                let high = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, end, 1 << 62);
+                let within = self.b.ins().band(low, high);
+                ok = Some(self.and_also(ok, within));
+            }
+            // Least first value: the outer counter's first; greatest end: its last.
+            let from = self.bound_value(n.lo, lo);
+            let to = match n.end.of {
+                Term::Counter => {
+                    let last = self.b.ins().iadd_imm_s(end, -1);
+                    self.bound_value(n.end, last)
+                }
+                _ => self.bound_value(n.end, end),
+            };
+            // At most `POLL_EVERY` inner iterations per outer one (its fast copy does not
+            // poll): `to <= from`, or `to - from` (exact as unsigned when `to > from`) small.
+            let none = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, to, from);
+            let trips = self.b.ins().isub(to, from);
+            let few = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, trips, POLL_EVERY);
+            let short = self.b.ins().bor(none, few);
+            ok = Some(self.and_also(ok, short));
+            span = Some((from, to));
         }
         for g in guards {
             let n = self.b.use_var(self.array_vars(g.arr).shape[g.axis]);
             let holds = match g.kind {
                 GuardKind::Counter { offset } => self.spans_in(offset, (lo, end), n),
-                GuardKind::Inner { offset, lo: from, end: to } => {
-                    use super::versions::Term;
-                    // Least first value: the outer counter's first; greatest end: its last.
-                    let from = self.bound_value(from, lo);
-                    let to = match to.of {
-                        Term::Counter => {
-                            let last = self.b.ins().iadd_imm_s(end, -1);
-                            self.bound_value(to, last)
-                        }
-                        _ => self.bound_value(to, end),
-                    };
-                    self.spans_in(offset, (from, to), n)
+                GuardKind::Inner { offset } => {
+                    let span = span.expect("an `Inner` guard is a nest's");
+                    self.spans_in(offset, span, n)
                 }
                 GuardKind::Invariant { reg, offset } => {
                     let r = self.invariant_index(reg, offset);
@@ -1625,7 +1634,9 @@ impl Lower<'_, '_> {
         let last = self.b.ins().iadd_imm_s(end, 1 - per);
         self.b.ins().jump(body, &[]);
         self.b.switch_to_block(body);
-        self.poll_count(back);
+        if !self.unpolled_at(back) {
+            self.poll_count(back);
+        }
         let i = self.b.use_var(counter);
         let pass = PassLoop {
             counter,
@@ -2480,10 +2491,22 @@ impl Lower<'_, '_> {
 
     /// At a loop back-edge: stop if the run was interrupted (`ctx.interrupt`).
     fn poll_interrupt(&mut self, pc: usize) {
-        if matches!(self.f.code[pc], Op::ForLoop { .. }) && self.for_limits[pc].is_some() {
-            return; // checked in the loop's own back-edge (`Op::ForLoop`)
+        if self.unpolled_at(pc) || matches!(self.f.code[pc], Op::ForLoop { .. }) && self.for_limits[pc].is_some() {
+            return; // checked by the nest around, or in the loop's own back-edge (`Op::ForLoop`)
         }
         self.poll_count(pc);
+    }
+
+    /// Whether op `pc` is in a nest's inner loop whose fast copy is being emitted (see
+    /// `unpolled`).
+    fn unpolled_at(&self, pc: usize) -> bool {
+        self.unpolled.is_some_and(|(entry, back)| (entry..=back).contains(&pc))
+    }
+
+    /// The polling limit of the `for` loop entered or stepped at op `pc` (see `for_limits`),
+    /// unless it does not poll.
+    fn for_limit(&self, pc: usize) -> Option<Variable> {
+        self.for_limits[pc].filter(|_| !self.unpolled_at(pc))
     }
 
     /// Counts a back-edge in `poll`; every `POLL_EVERY`, reads the interrupt flag and stops
@@ -2530,16 +2553,10 @@ impl Lower<'_, '_> {
         if f.code[pc].jump_target().is_some_and(|t| t as usize <= pc) {
             self.poll_interrupt(pc);
         }
-        if let (&Op::JmpNotLtI { a, b, .. }, Some(lim)) = (&f.code[pc], self.for_limits[pc]) {
+        if let (&Op::JmpNotLtI { .. }, Some(lim)) = (&f.code[pc], self.for_limit(pc)) {
             // Entering a `for` loop: its polling limit starts below any counter (its first
-            // back-edge polls), or in a nest's fast copy at the inner loop's first multiple
-            // of 1,024 (the outer loop polls at each of its back-edges).
-            let first = if self.unpolled_entry == Some(pc) {
-                let (lo, end) = (self.geti(a), self.geti(b));
-                self.next_poll_limit(lo, end)
-            } else {
-                self.iconst(i64::MIN)
-            };
+            // back-edge polls).
+            let first = self.iconst(i64::MIN);
             self.b.def_var(lim, first);
         }
         match f.code[pc] {
@@ -2862,7 +2879,7 @@ impl Lower<'_, '_> {
                         self.switch_sealed(go);
                     }
                 }
-                let Some(lim) = self.for_limits[pc] else {
+                let Some(lim) = self.for_limit(pc) else {
                     let e = self.geti(end);
                     let cond = self.b.ins().icmp(IntCC::SignedLessThan, n, e);
                     self.branch(cond, target, pc);

@@ -37,7 +37,10 @@
 //! and its invariant indices are the outer counter plus a constant or registers the outer
 //! loop does not write. The outer guard then holds the inner guard's conditions
 //! for every outer iteration, and the outer fast copy runs the inner loop's fast copy
-//! with no test of its own (its ordinary copy keeps the inner loop's two versions).
+//! with no test of its own (its ordinary copy keeps the inner loop's two versions). Its
+//! guard also holds the inner loop to at most 1,024 iterations per outer iteration, so
+//! that the inner fast copy needs no polling: the outer back-edge reads the interrupt
+//! flag (a longer inner loop pays for its own guard and polls many times over).
 //!
 //! Besides the checks, the fast copy computes each access's invariant part of the address
 //! (the pointer, invariant axes, `c * stride`) once where the loop is entered, and keeps
@@ -84,11 +87,11 @@ pub enum GuardKind {
     /// ...holds `i // k` for every `i` in `lo..end`: `lo >= 0 && (end - 1) // k < n`.
     Quotient { k: u64 },
     /// ...holds `c + offset` for every counter value `c` of the inner loop of a nest,
-    /// which runs over `lo..end` on every outer iteration: the `Counter` test with the
-    /// least `lo` and the greatest `end` (the outer counter's first and last value where
-    /// they are `Term::Counter`; then the outer range must also be within `±2^62`, so
-    /// that neither wraps).
-    Inner { offset: i32, lo: Bound, end: Bound },
+    /// which runs over `lo..end` on every outer iteration ([`Inner`]): the `Counter` test
+    /// with the least `lo` and the greatest `end` (the outer counter's first and last value
+    /// where they are `Term::Counter`; then the outer range must also be within `±2^62`,
+    /// so that neither wraps).
+    Inner { offset: i32 },
 }
 
 /// An inner loop's first counter value or end as the outer loop's entry sees it:
@@ -150,9 +153,19 @@ pub struct Version {
     /// Per op of the loop (`head..=back`, by `pc - head`): its access's axes, if it is an
     /// element access with at least one proven axis (a nest: outside its inner loop).
     pub axes: Vec<Option<Vec<Axis>>>,
-    /// A nest: the index of its inner loop's version, which the fast copy runs without
-    /// a guard of its own.
-    pub inner: Option<usize>,
+    /// A nest: its inner loop, which the fast copy runs without a guard of its own.
+    pub inner: Option<Inner>,
+}
+
+/// A nest's inner loop: its version's index, and its first counter value and end as the
+/// outer loop's entry sees them. The guard also tests that the inner loop runs at most
+/// `POLL_EVERY` iterations per outer iteration, so that its fast copy needs no polling
+/// of its own (the outer back-edge reads the interrupt flag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Inner {
+    pub at: usize,
+    pub lo: Bound,
+    pub end: Bound,
 }
 
 impl Version {
@@ -337,9 +350,9 @@ pub fn versions(f: &CompiledFn, starts: &[bool]) -> Vec<Version> {
             end,
             guards: Vec::new(),
             axes: Vec::new(),
-            inner: Some(at),
+            inner: None,
         };
-        if let Some(v) = nest(f, starts, shape, &out[at]) {
+        if let Some(v) = nest(f, starts, shape, &out[at], at) {
             out.push(v);
         }
     }
@@ -538,9 +551,9 @@ fn bound_at(
 }
 
 /// `shape`, a `for` loop around exactly one other loop, `inner` (innermost, run in two
-/// versions), with its guard (its own accesses' and `inner`'s, lifted to its entry) and
+/// versions; `out[at]`), with its guard (its own accesses' and `inner`'s, lifted to its entry) and
 /// its own accesses' axes, if it qualifies (see the module's documentation).
-fn nest(f: &CompiledFn, starts: &[bool], shape: Version, inner: &Version) -> Option<Version> {
+fn nest(f: &CompiledFn, starts: &[bool], shape: Version, inner: &Version, at: usize) -> Option<Version> {
     let (entry, head, back, i, end) = (shape.entry, shape.head, shape.back, shape.counter, shape.end);
     if inner.while_count.is_some() || !enters_only_at_head(f, entry, head, back) {
         return None;
@@ -563,7 +576,7 @@ fn nest(f: &CompiledFn, starts: &[bool], shape: Version, inner: &Version) -> Opt
     let mut guards = Vec::new();
     for g in &inner.guards {
         let kind = match g.kind {
-            GuardKind::Counter { offset } => GuardKind::Inner { offset, lo, end: inner_end },
+            GuardKind::Counter { offset } => GuardKind::Inner { offset },
             GuardKind::Invariant { reg, offset } if reg == i => GuardKind::Counter {
                 offset: i32::try_from(offset).ok()?,
             },
@@ -577,7 +590,8 @@ fn nest(f: &CompiledFn, starts: &[bool], shape: Version, inner: &Version) -> Opt
     guards.extend(proven_accesses(f, starts, (head, i), &unwritten, own, &mut axes));
     guards.sort();
     guards.dedup();
-    Some(Version { guards, axes, ..shape })
+    let inner = Some(Inner { at, lo, end: inner_end });
+    Some(Version { guards, axes, inner, ..shape })
 }
 
 /// `shape` (a loop's ops, counter and end) with its guard and proven axes, if the loop
@@ -674,7 +688,7 @@ mod tests {
         );
         // The inner loop, and the outer one as a nest around it.
         assert_eq!(v.len(), 2, "{v:?}");
-        assert_eq!((v[0].inner, v[1].inner), (None, Some(0)), "{v:?}");
+        assert_eq!((v[0].inner, v[1].inner.map(|n| n.at)), (None, Some(0)), "{v:?}");
         let kinds: Vec<_> = v[0].guards.iter().map(|g| (g.axis, g.kind)).collect();
         // `v[i, j]`: a 2-D store's row (`i`, not written in the loop).
         assert!(kinds.iter().any(|(a, k)| *a == 0
@@ -743,7 +757,7 @@ mod tests {
                  f(zeros((4, 3)), zeros((4, 4)), 3, 4);"
             );
             let v = versions_of(&src, "f(");
-            v.iter().filter(|n| n.inner.is_some()).map(|n| n.guards.clone()).collect::<Vec<_>>()
+            v.iter().filter_map(|n| Some((n.guards.clone(), n.inner?))).collect::<Vec<_>>()
         };
         // Pairwise distances: the row `j` is the outer counter, the column the inner one
         // over `0..k` (a constant and an outer-invariant end).
@@ -752,29 +766,27 @@ mod tests {
                           d[i, j] = s; } }";
         let found = nests(pairwise);
         assert_eq!(found.len(), 1, "{found:?}");
-        let kinds: Vec<_> = found[0].iter().map(|g| (g.arr, g.axis, g.kind)).collect();
+        let kinds: Vec<_> = found[0].0.iter().map(|g| (g.arr, g.axis, g.kind)).collect();
         assert!(kinds.contains(&(0, 0, GuardKind::Counter { offset: 0 })), "{kinds:?}");
-        let lifted = |&(a, axis, kind): &(u16, usize, GuardKind)| {
-            let zero = Bound { of: Term::Zero, offset: 0 };
-            matches!(kind, GuardKind::Inner { offset: 0, lo, end: Bound { of: Term::Reg(_), offset: 0 } }
-                if (a, axis, lo) == (0, 1, zero))
-        };
-        assert!(kinds.iter().any(lifted), "{kinds:?}");
+        assert!(kinds.contains(&(0, 1, GuardKind::Inner { offset: 0 })), "{kinds:?}");
+        let zero = Bound { of: Term::Zero, offset: 0 };
+        let inner = found[0].1;
+        assert!(matches!((inner.lo, inner.end.of, inner.end.offset), (l, Term::Reg(_), 0) if l == zero), "{inner:?}");
         assert!(kinds.contains(&(1, 1, GuardKind::Counter { offset: 0 })), "{kinds:?}");
         // An inner end of an outer-invariant register plus a constant lifts too, and one
         // of an array's shape read in the outer loop.
         assert_eq!(nests("for j in 0..m { for c in 1..k - 1 { d[j, c] = x[j, c + 1]; } }").len(), 1);
         let shaped = nests("for j in 0..shape(x).0 { for c in 1..shape(x).1 - 1 { d[j, c] = x[j, c + 1]; } }");
         let end = Bound { of: Term::Shape { arr: 0, axis: 1 }, offset: -1 };
-        assert!(shaped[0].iter().any(|g| matches!(g.kind, GuardKind::Inner { end: e, .. } if e == end)), "{shaped:?}");
+        assert_eq!(shaped[0].1.end, end, "{shaped:?}");
         assert_eq!(nests("for j in 0..len(d) { for c in 0..len(x) { d[j, c] = 1.0; } }").len(), 1);
         // Triangular nests: an inner first value or end of the outer counter plus a
         // constant.
         let counter = |off: i64| Bound { of: Term::Counter, offset: off };
         let tri = nests("for j in 0..m { for c in j + 1..k { d[j, c] = 1.0; } }");
-        assert!(tri[0].iter().any(|g| matches!(g.kind, GuardKind::Inner { lo, .. } if lo == counter(1))), "{tri:?}");
+        assert_eq!(tri[0].1.lo, counter(1), "{tri:?}");
         let tri = nests("for j in 0..m { for c in 0..j + 1 { d[j, c] = 1.0; } }");
-        assert!(tri[0].iter().any(|g| matches!(g.kind, GuardKind::Inner { end, .. } if end == counter(1))), "{tri:?}");
+        assert_eq!(tri[0].1.end, counter(1), "{tri:?}");
         // An inner end the outer loop computes otherwise, two inner loops, a call, a
         // `while` inside.
         assert!(nests("for j in 0..m { for c in 0..j * 2 { d[j, c] = 1.0; } }").is_empty());

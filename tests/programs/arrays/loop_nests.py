@@ -113,6 +113,12 @@ def main(n):
     few = np.zeros(3, dtype=np.int64)
     row_sums(m[::-2], few)
     nkprint("row sums", few)
+    wide = np.zeros((3, 1100))
+    for j in range(3):
+        for c in range(1100):
+            wide[j, c] = float((j + 1) * c % 7)
+    nkprint("wide", cols(wide, 0, 1024), cols(wide, 0, 1025), cols(wide, 1, 1025), cols(wide, -3, 1100))
+    nkprint("wide", total(smooth(wide)), total(smooth(wide[:, :1026])), total(smooth(wide[:, ::-1])))
 
 
 main(int(sys.argv[1]))
