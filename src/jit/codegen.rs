@@ -736,6 +736,9 @@ type Checked = Vec<(u16, Vec<u16>)>;
 #[derive(Clone)]
 struct FastCopy {
     k: usize,
+    /// The copy for unit strides: every counter axis's stride is 1 (a nest's third copy,
+    /// and its inner loop's copy in it).
+    unit: bool,
     /// Per access (by pc): the array pointer plus the access's invariant terms, in bytes.
     bases: Vec<(usize, V)>,
     /// Per array register, axis and element size (as a shift): `i * stride` in bytes,
@@ -1131,8 +1134,20 @@ impl Lower<'_, '_> {
         let (guard, checked) = self.enter_loop(entry, head, chains, open)?;
         self.b.switch_to_block(guard);
         let ok = (!proven).then(|| self.guard(k));
-        let addressing = self.fast_addressing(k);
+        // Inside a nest's copy for unit strides, its inner loop's copy takes them too.
+        let unit = proven && self.fast.as_ref().is_some_and(|fc| fc.unit);
+        let addressing = self.fast_addressing(k, unit);
         let fast = if proven { checked } else { self.b.create_block() };
+        // A nest whose counters index arrays: a third copy where those axes' strides are 1
+        // (a contiguous row), picked after the guard.
+        let plain = self.simd[k].is_none() && self.counts[k].is_none() && !self.unrolled[k];
+        let unit_nest = match (proven, self.versions[k].inner) {
+            (false, Some(_)) if plain => self.counter_strides_are_one(k).map(|one| {
+                let unit_addressing = self.fast_addressing(k, true);
+                (one, self.b.create_block(), unit_addressing)
+            }),
+            _ => None,
+        };
         let enter = |s: &mut Self, to: Block| match ok {
             Some(ok) => s.b.ins().brif(ok, to, &[], checked, &[]),
             None => s.b.ins().jump(to, &[]),
@@ -1152,11 +1167,20 @@ impl Lower<'_, '_> {
             enter(self, passes);
             self.b.switch_to_block(passes);
             self.unrolled_loop(k, &addressing, fast)?;
+        } else if let Some((one, unit_fast, _)) = &unit_nest {
+            let pick = self.b.create_block();
+            enter(self, pick);
+            self.switch_sealed(pick);
+            self.b.ins().brif(*one, *unit_fast, &[], fast, &[]);
         } else {
             enter(self, fast);
         }
         if !proven {
-            return self.both_copies(head, back, fast, chains, open, |l| l.fast = Some(addressing));
+            let pc = self.both_copies(head, back, fast, chains, open, |l| l.fast = Some(addressing))?;
+            if let Some((_, unit_fast, unit_addressing)) = unit_nest {
+                self.copy_again(head, back, unit_fast, chains, open, |l| l.fast = Some(unit_addressing))?;
+            }
+            return Ok(pc);
         }
         let outer = self.fast.replace(addressing);
         let pc = self.emit_range(head, back, chains, open)?;
@@ -1211,14 +1235,29 @@ impl Lower<'_, '_> {
         second: impl FnOnce(&mut Self),
     ) -> Result<usize, String> {
         self.emit_range(head, back, chains, open)?;
+        self.copy_again(head, back, fast, chains, open, second)
+    }
+
+    /// Emits ops `head..=back` once more, the copy that `setup` sets up, in new blocks
+    /// from `first` that leave to the loop's exits; the loop's own blocks are kept.
+    /// Returns the pc after the loop.
+    fn copy_again(
+        &mut self,
+        head: usize,
+        back: usize,
+        first: Block,
+        chains: &[Chain],
+        open: &mut bool,
+        setup: impl FnOnce(&mut Self),
+    ) -> Result<usize, String> {
         let saved = self.blocks[head..=back].to_vec();
         for p in head..=back {
             if self.blocks[p].is_some() {
-                let blk = if p == head { fast } else { self.b.create_block() };
+                let blk = if p == head { first } else { self.b.create_block() };
                 self.blocks[p] = Some(blk);
             }
         }
-        second(self);
+        setup(self);
         let pc = self.emit_range(head, back, chains, open)?;
         self.fast = None;
         self.unit.clear();
@@ -1528,12 +1567,11 @@ impl Lower<'_, '_> {
                 let (mut at, mut by) = (base, None::<V>);
                 for (axis, a) in axes.into_iter().enumerate() {
                     if let Axis::Counter { .. } = a {
-                        let o = fc.offset(arr, axis, shift).expect("every counter axis has its offset");
-                        let x = s.b.use_var(o.3);
+                        let (x, step) = s.counter_offset(fc, arr, axis, shift);
                         at = s.b.ins().iadd(at, x);
                         by = Some(match by {
-                            None => o.4,
-                            Some(b) => s.b.ins().iadd(b, o.4),
+                            None => step,
+                            Some(b) => s.b.ins().iadd(b, step),
                         });
                     }
                 }
@@ -1541,7 +1579,8 @@ impl Lower<'_, '_> {
                 let step = match steps.iter().find(|p| p.0 == by) {
                     Some(p) => p.1,
                     None => {
-                        let pinned = s.pinned(by);
+                        // (A unit copy's step stays an immediate.)
+                        let pinned = if fc.unit { by } else { s.pinned(by) };
                         steps.push((by, pinned));
                         pinned
                     }
@@ -1760,8 +1799,47 @@ impl Lower<'_, '_> {
         }
     }
 
-    /// The invariant parts of the fast copy's addresses (emitted with the guard).
-    fn fast_addressing(&mut self, k: usize) -> FastCopy {
+    /// In fast copy `fc`: the offset in bytes of array `arr`'s counter axis `axis`
+    /// (elements of `1 << shift` bytes) at the current iteration, and its step per
+    /// iteration. A unit copy computes it from the counter (an x64 operand scales it).
+    fn counter_offset(&mut self, fc: &FastCopy, arr: u16, axis: usize, shift: i64) -> (V, V) {
+        if fc.unit {
+            let i = self.geti(self.versions[fc.k].counter);
+            return (self.b.ins().ishl_imm_s(i, shift), self.iconst(1 << shift));
+        }
+        let o = fc.offset(arr, axis, shift).expect("every counter axis has its offset");
+        (self.b.use_var(o.3), o.4)
+    }
+
+    /// For nest `k`: whether every array axis that its counter or its inner loop's indexes
+    /// has stride 1, or `None` if there is none.
+    fn counter_strides_are_one(&mut self, k: usize) -> Option<V> {
+        let inner = self.versions[k].inner.expect("a nest").at;
+        let mut axes: Vec<(u16, usize)> = Vec::new();
+        for v in [k, inner] {
+            let v = &self.versions[v];
+            for pc in v.head..=v.back {
+                let (Some(ax), Some((arr, _, _))) = (v.axes_at(pc), super::versions::access(&self.f.code[pc])) else {
+                    continue;
+                };
+                let counted = ax.iter().enumerate().filter(|(_, a)| matches!(a, Axis::Counter { .. }));
+                axes.extend(counted.map(|(axis, _)| (arr, axis)));
+            }
+        }
+        axes.sort_unstable();
+        axes.dedup();
+        let mut one = None;
+        for (arr, axis) in axes {
+            let st = self.b.use_var(self.array_vars(arr).strides[axis]);
+            let is_one = self.b.ins().icmp_imm_s(IntCC::Equal, st, 1);
+            one = Some(self.and_also(one, is_one));
+        }
+        one
+    }
+
+    /// The invariant parts of the fast copy's addresses (emitted with the guard); `unit`:
+    /// for the copy where every counter axis's stride is 1.
+    fn fast_addressing(&mut self, k: usize, unit: bool) -> FastCopy {
         let (head, back, counter, step) = {
             let v = &self.versions[k];
             (v.head, v.back, v.counter, v.while_count.map(|w| w.step))
@@ -1769,6 +1847,7 @@ impl Lower<'_, '_> {
         let nest = self.versions[k].inner.is_some();
         let mut fc = FastCopy {
             k,
+            unit,
             bases: Vec::new(),
             offsets: Vec::new(),
         };
@@ -1791,11 +1870,13 @@ impl Lower<'_, '_> {
                         base = self.b.ins().iadd(base, t);
                     }
                     Axis::Counter { offset } => {
+                        let st = if unit { self.iconst(1 << shift) } else { st };
                         if offset != 0 {
                             let t = self.b.ins().imul_imm_s(st, offset as i64);
                             base = self.b.ins().iadd(base, t);
                         }
-                        if fc.offset(arr, axis, shift).is_none() {
+                        // (A unit copy addresses by the counter itself: `counter_offset`.)
+                        if !unit && fc.offset(arr, axis, shift).is_none() {
                             let var = self.b.declare_var(I64);
                             let lo = self.geti(counter);
                             let first = self.b.ins().imul(lo, st);
@@ -2355,9 +2436,8 @@ impl Lower<'_, '_> {
                 Axis::Invariant { .. } => continue, // in the base
                 Axis::Counter { .. } if unrolled.is_some() => continue,
                 Axis::Counter { .. } => {
-                    let fc = self.fast.as_ref().expect("a proven axis is in a fast copy");
-                    let var = fc.offset(arr, k, shift).expect("every counter axis has its offset").3;
-                    let o = self.b.use_var(var);
+                    let fc = self.fast.clone().expect("a proven axis is in a fast copy");
+                    let (o, _) = self.counter_offset(&fc, arr, k, shift);
                     addr = self.b.ins().iadd(addr, o);
                     continue;
                 }
@@ -4157,9 +4237,11 @@ mod tests {
     }
 
     #[test]
-    fn a_nest_runs_its_inner_loops_lanes_in_both_copies() {
+    fn a_nest_runs_its_inner_loops_lanes_in_every_copy() {
         // The stencil's row loop is a nest around the column loop (which has a two-lane
-        // copy); a call in the row loop makes it an ordinary loop around a versioned one.
+        // copy): its ordinary copy, its fast copy and its copy for unit strides each hold
+        // the lanes. A call in the row loop makes it an ordinary loop around a versioned
+        // one.
         let lanes = |extra: &str| {
             let src = format!(
                 "fn g(x: i64) -> i64 {{ return x; }}\n\
@@ -4175,7 +4257,7 @@ mod tests {
         };
         let single = lanes("v[i, 0] = float(g(i));");
         assert!(single > 0);
-        assert_eq!(lanes(""), 2 * single, "the nest's ordinary copy and its fast copy");
+        assert_eq!(lanes(""), 3 * single, "the nest's ordinary, fast and unit-stride copies");
     }
 
     #[test]
