@@ -466,12 +466,13 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
             }
             other => panic!("{other:?}"),
         }
-        // Loop nests entered once, 2,000 rows of 1,000 columns or 1,000 rows of 2,000,
-        // each ~1.7 s of powers (`u8` elements: another test here measures the process's
-        // memory). In native code an inner loop of at most 1,024 iterations does not poll
-        // (the outer loop's back-edge does); a longer one polls every 1,024 iterations.
-        // Either stops within a row of the limit; a nest that did not poll would run to
-        // its end (and report the limit after).
+        // Loop nests entered once, 2,000 rows of 1,000 columns, 1,000 rows of 2,000 or
+        // 300,000 rows of 3, each ~1.5 s of powers (`u8` elements: another test here
+        // measures the process's memory). In native code an inner loop of at most 1,024
+        // iterations does not poll (the outer loop's back-edge does, every `1,024 / columns`
+        // rows); a longer one polls every 1,024 iterations. Each stops within a few rows of
+        // the limit; a nest that did not poll would run to its end (and report the limit
+        // after).
         let nest = |name: &str, shape: &str| {
             let body = "s = (s + x[r, c]) ** 0.37;".repeat(60);
             format!(
@@ -480,9 +481,11 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
                  return s; }}\n"
             )
         };
-        let src = nest("short", "(2000, 1000)") + &nest("long", "(1000, 2000)");
+        let src = nest("short", "(2000, 1000)")
+            + &nest("long", "(1000, 2000)")
+            + &nest("narrow", "(300000, 3)");
         e.load_str("n", &src).unwrap();
-        for name in ["short", "long"] {
+        for name in ["short", "long", "narrow"] {
             let t0 = std::time::Instant::now();
             match e.call::<f64>(name, ()) {
                 Err(Error::Runtime { message, .. }) => {

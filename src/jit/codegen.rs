@@ -26,7 +26,7 @@ use crate::vocab::{BinOp, MathFn, MathFn2, Prim};
 use cranelift_codegen::ir::condcodes::{CondCode, FloatCC, IntCC};
 use cranelift_codegen::ir::{
     types, AbiParam, AliasRegionData, Block, BlockArg, Function, Inst, InstBuilder,
-    InstructionData, MemFlagsData, Opcode, SigRef, Signature, StackSlotData, StackSlotKind,
+    InstructionData, MemFlagsData, Opcode, SigRef, Signature, StackSlot, StackSlotData, StackSlotKind,
     Value as V, ValueDef,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
@@ -739,6 +739,9 @@ struct FastCopy {
     /// The copy for unit strides: every counter axis's stride is 1 (a nest's third copy,
     /// and its inner loop's copy in it).
     unit: bool,
+    /// A nest's: the outer iterations left before its back-edge reads the interrupt flag,
+    /// and the slot of how many it runs between two reads (`nest_poll`).
+    poll: Option<(Variable, StackSlot)>,
     /// Per access (by pc): the array pointer plus the access's invariant terms, in bytes.
     bases: Vec<(usize, V)>,
     /// Per array register, axis and element size (as a shift): `i * stride` in bytes,
@@ -1133,17 +1136,25 @@ impl Lower<'_, '_> {
         // The entry test skips an empty loop; otherwise it falls into the guard.
         let (guard, checked) = self.enter_loop(entry, head, chains, open)?;
         self.b.switch_to_block(guard);
-        let ok = (!proven).then(|| self.guard(k));
+        let (ok, span) = match proven {
+            false => {
+                let (ok, span) = self.guard(k);
+                (Some(ok), span)
+            }
+            true => (None, None),
+        };
         // Inside a nest's copy for unit strides, its inner loop's copy takes them too.
         let unit = proven && self.fast.as_ref().is_some_and(|fc| fc.unit);
-        let addressing = self.fast_addressing(k, unit);
+        let mut addressing = self.fast_addressing(k, unit);
+        addressing.poll = span.map(|span| self.nest_poll(span));
         let fast = if proven { checked } else { self.b.create_block() };
         // A nest whose counters index arrays: a third copy where those axes' strides are 1
         // (a contiguous row), picked after the guard.
         let plain = self.simd[k].is_none() && self.counts[k].is_none() && !self.unrolled[k];
         let unit_nest = match (proven, self.versions[k].inner) {
             (false, Some(_)) if plain => self.counter_strides_are_one(k).map(|one| {
-                let unit_addressing = self.fast_addressing(k, true);
+                let mut unit_addressing = self.fast_addressing(k, true);
+                unit_addressing.poll = addressing.poll;
                 (one, self.b.create_block(), unit_addressing)
             }),
             _ => None,
@@ -1295,7 +1306,7 @@ impl Lower<'_, '_> {
 
     /// Whether every access `versions[k]`'s fast copy leaves unchecked is in bounds on
     /// every iteration (emitted where the loop is entered: the counter holds `lo`).
-    fn guard(&mut self, k: usize) -> V {
+    fn guard(&mut self, k: usize) -> (V, Option<(V, V)>) {
         let (counter, end, guards, while_count, inner) = {
             let v = &self.versions[k];
             (v.counter, v.end, v.guards.clone(), v.while_count, v.inner)
@@ -1381,7 +1392,7 @@ impl Lower<'_, '_> {
             };
             ok = Some(self.and_also(ok, holds));
         }
-        ok.expect("a version has a guard")
+        (ok.expect("a version has a guard"), span)
     }
 
     /// Whether `i + offset` is in `0..n` for every `i` in `lo..end` (when that is not
@@ -1811,6 +1822,28 @@ impl Lower<'_, '_> {
         (self.b.use_var(o.3), o.4)
     }
 
+    /// A nest's polling (`FastCopy::poll`), from its inner loop's least first value and
+    /// greatest end (`span`, where the guard holds at most `POLL_EVERY` iterations): it
+    /// reads the interrupt flag every `POLL_EVERY / iterations` outer iterations, so that
+    /// at most `POLL_EVERY` inner iterations pass between two reads. (A read per outer
+    /// iteration cost a register and four instructions per pair of pairwise's nest.)
+    fn nest_poll(&mut self, (from, to): (V, V)) -> (Variable, StackSlot) {
+        let trips = self.b.ins().isub(to, from);
+        let none = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, to, from);
+        let one = self.iconst(1);
+        let trips = self.b.ins().select(none, one, trips);
+        let trips = self.b.ins().umax(trips, one);
+        let every = self.iconst(POLL_EVERY);
+        // (When the guard fails, `trips` may be anything: the value is not used.)
+        let trips = self.b.ins().umin(trips, every);
+        let period = self.b.ins().udiv(every, trips);
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+        self.b.ins().stack_store(I64, period, slot, 0);
+        let left = self.b.declare_var(I64);
+        self.b.def_var(left, period);
+        (left, slot)
+    }
+
     /// For nest `k`: whether every array axis that its counter or its inner loop's indexes
     /// has stride 1, or `None` if there is none.
     fn counter_strides_are_one(&mut self, k: usize) -> Option<V> {
@@ -1848,6 +1881,7 @@ impl Lower<'_, '_> {
         let mut fc = FastCopy {
             k,
             unit,
+            poll: None,
             bases: Vec::new(),
             offsets: Vec::new(),
         };
@@ -2951,10 +2985,18 @@ impl Lower<'_, '_> {
                 // A fast copy's back-edge: every `i * stride` steps with the counter; a
                 // nest's reads the interrupt flag (its inner loop is entered unpolled).
                 if let Some(fc) = self.fast.as_ref().filter(|fc| self.versions[fc.k].back == pc) {
-                    let nest = self.versions[fc.k].inner.is_some();
+                    let poll = fc.poll;
                     self.step_offsets();
-                    if nest {
-                        let go = self.b.create_block();
+                    if let Some((left, period)) = poll {
+                        let n = self.b.use_var(left);
+                        let n = self.b.ins().iadd_imm_s(n, -1);
+                        self.b.def_var(left, n);
+                        let (look, go) = (self.b.create_block(), self.b.create_block());
+                        self.b.set_cold_block(look);
+                        self.b.ins().brif(n, go, &[], look, &[]);
+                        self.switch_sealed(look);
+                        let again = self.b.ins().stack_load(I64, I64, period, 0);
+                        self.b.def_var(left, again);
                         self.stop_if_interrupted(pc, go);
                         self.switch_sealed(go);
                     }
