@@ -1831,11 +1831,10 @@ impl Lower<'_, '_> {
         let trips = self.b.ins().isub(to, from);
         let none = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, to, from);
         let one = self.iconst(1);
+        // At least 1, so the division cannot trap (and when the guard fails, `trips` may
+        // be above `POLL_EVERY`: the period is then 0, and not used).
         let trips = self.b.ins().select(none, one, trips);
-        let trips = self.b.ins().umax(trips, one);
         let every = self.iconst(POLL_EVERY);
-        // (When the guard fails, `trips` may be anything: the value is not used.)
-        let trips = self.b.ins().umin(trips, every);
         let period = self.b.ins().udiv(every, trips);
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
         self.b.ins().stack_store(I64, period, slot, 0);
@@ -2470,8 +2469,9 @@ impl Lower<'_, '_> {
                 Axis::Invariant { .. } => continue, // in the base
                 Axis::Counter { .. } if unrolled.is_some() => continue,
                 Axis::Counter { .. } => {
-                    let fc = self.fast.clone().expect("a proven axis is in a fast copy");
+                    let fc = self.fast.take().expect("a proven axis is in a fast copy");
                     let (o, _) = self.counter_offset(&fc, arr, k, shift);
+                    self.fast = Some(fc);
                     addr = self.b.ins().iadd(addr, o);
                     continue;
                 }
@@ -2983,7 +2983,8 @@ impl Lower<'_, '_> {
                 let n = self.b.ins().iadd_imm_s(x, 1);
                 self.set(i, n);
                 // A fast copy's back-edge: every `i * stride` steps with the counter; a
-                // nest's reads the interrupt flag (its inner loop is entered unpolled).
+                // nest's counts down to its reads of the interrupt flag (`nest_poll`: its
+                // inner loop does not poll).
                 if let Some(fc) = self.fast.as_ref().filter(|fc| self.versions[fc.k].back == pc) {
                     let poll = fc.poll;
                     self.step_offsets();
