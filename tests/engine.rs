@@ -473,21 +473,21 @@ fn a_time_limit_or_interrupt_stops_runaway_loops_in_every_tier() {
         // rows); a longer one polls every 1,024 iterations. Each stops within a few rows of
         // the limit; a nest that did not poll would run to its end (and report the limit
         // after).
-        let nest = |name: &str, shape: &str| {
+        let nest = |name: &str, cols: usize| {
             let body = "s = (s + x[r, c]) ** 0.37;".repeat(60);
             format!(
-                "fn {name}() -> f64 {{ let x = ones({shape}, u8); let s = 0.0;
+                "fn {name}(rows: i64) -> f64 {{ let x = ones((rows, {cols}), u8); let s = 0.0;
                  for r in 0..shape(x).0 {{ for c in 0..shape(x).1 {{ {body} }} }}
                  return s; }}\n"
             )
         };
-        let src = nest("short", "(2000, 1000)")
-            + &nest("long", "(1000, 2000)")
-            + &nest("narrow", "(300000, 3)");
+        let src = nest("short", 1000) + &nest("long", 2000) + &nest("narrow", 3);
         e.load_str("n", &src).unwrap();
-        for name in ["short", "long", "narrow"] {
+        for (name, rows) in [("short", 2000_i64), ("long", 1000), ("narrow", 300_000)] {
+            // A first, small call: the timed one below compiles nothing.
+            assert!(e.call::<f64>(name, (1_i64,)).unwrap() > 0.0);
             let t0 = std::time::Instant::now();
-            match e.call::<f64>(name, ()) {
+            match e.call::<f64>(name, (rows,)) {
                 Err(Error::Runtime { message, .. }) => {
                     assert!(message.contains("time limit exceeded"), "{message}")
                 }
