@@ -688,7 +688,7 @@ struct Lower<'a, 'b> {
     fast: Option<FastCopy>,
     /// The ops (entry to back-edge) of a nest's inner loop whose fast copy alone is being
     /// emitted: it does not poll (the nest's guard holds it to `POLL_EVERY` iterations, and
-    /// the nest's back-edge reads the interrupt flag).
+    /// the nest's back-edge counts down to its reads of the interrupt flag).
     unpolled: Option<(usize, usize)>,
     /// In the unrolled copy (`unrolled_loop`): per access with a counter axis (by pc), its
     /// address at the current iteration, every proven axis included.
@@ -1136,23 +1136,23 @@ impl Lower<'_, '_> {
         // The entry test skips an empty loop; otherwise it falls into the guard.
         let (guard, checked) = self.enter_loop(entry, head, chains, open)?;
         self.b.switch_to_block(guard);
-        let (ok, span) = match proven {
+        let (ok, inner_trips) = match proven {
             false => {
-                let (ok, span) = self.guard(k);
-                (Some(ok), span)
+                let (ok, trips) = self.guard(k);
+                (Some(ok), trips)
             }
             true => (None, None),
         };
         // Inside a nest's copy for unit strides, its inner loop's copy takes them too.
         let unit = proven && self.fast.as_ref().is_some_and(|fc| fc.unit);
         let mut addressing = self.fast_addressing(k, unit);
-        addressing.poll = span.map(|span| self.nest_poll(span));
+        addressing.poll = inner_trips.map(|trips| self.nest_poll(trips));
         let fast = if proven { checked } else { self.b.create_block() };
         // A nest whose counters index arrays: a third copy where those axes' strides are 1
-        // (a contiguous row), picked after the guard.
-        let plain = self.simd[k].is_none() && self.counts[k].is_none() && !self.unrolled[k];
+        // (a contiguous row), picked after the guard. (A nest has no lanes, counting or
+        // passes of its own: its body holds a loop.)
         let unit_nest = match (proven, self.versions[k].inner) {
-            (false, Some(_)) if plain => self.counter_strides_are_one(k).map(|one| {
+            (false, Some(_)) => self.counter_strides_are_one(k).map(|one| {
                 let mut unit_addressing = self.fast_addressing(k, true);
                 unit_addressing.poll = addressing.poll;
                 (one, self.b.create_block(), unit_addressing)
@@ -1187,7 +1187,8 @@ impl Lower<'_, '_> {
             enter(self, fast);
         }
         if !proven {
-            let pc = self.both_copies(head, back, fast, chains, open, |l| l.fast = Some(addressing))?;
+            self.emit_range(head, back, chains, open)?;
+            let pc = self.copy_again(head, back, fast, chains, open, |l| l.fast = Some(addressing))?;
             if let Some((_, unit_fast, unit_addressing)) = unit_nest {
                 self.copy_again(head, back, unit_fast, chains, open, |l| l.fast = Some(unit_addressing))?;
             }
@@ -1233,25 +1234,10 @@ impl Lower<'_, '_> {
         Ok((test, ordinary))
     }
 
-    /// Emits the loop `head..=back` twice: the ordinary copy in its own blocks, then the
-    /// copy that `second` sets up (a fast copy, unit strides) in new blocks from `fast`,
-    /// leaving to the same exits. Returns the pc after the loop.
-    fn both_copies(
-        &mut self,
-        head: usize,
-        back: usize,
-        fast: Block,
-        chains: &[Chain],
-        open: &mut bool,
-        second: impl FnOnce(&mut Self),
-    ) -> Result<usize, String> {
-        self.emit_range(head, back, chains, open)?;
-        self.copy_again(head, back, fast, chains, open, second)
-    }
-
-    /// Emits ops `head..=back` once more, the copy that `setup` sets up, in new blocks
-    /// from `first` that leave to the loop's exits; the loop's own blocks are kept.
-    /// Returns the pc after the loop.
+    /// Emits the ops `head..=back` of a loop whose ordinary copy is emitted once more, the
+    /// copy that `setup` sets up (a fast copy, unit strides), in new blocks from `first`
+    /// that leave to the loop's exits; the loop's own blocks are kept. Returns the pc
+    /// after the loop.
     fn copy_again(
         &mut self,
         head: usize,
@@ -1293,7 +1279,8 @@ impl Lower<'_, '_> {
         }
         let fast = self.b.create_block();
         self.b.ins().brif(ok.expect("a unit loop indexes an array"), fast, &[], ordinary, &[]);
-        self.both_copies(head, back, fast, chains, open, |l| l.unit = arrays)
+        self.emit_range(head, back, chains, open)?;
+        self.copy_again(head, back, fast, chains, open, |l| l.unit = arrays)
     }
 
     /// `acc && c`, or `c` when there is nothing before it.
@@ -1305,8 +1292,9 @@ impl Lower<'_, '_> {
     }
 
     /// Whether every access `versions[k]`'s fast copy leaves unchecked is in bounds on
-    /// every iteration (emitted where the loop is entered: the counter holds `lo`).
-    fn guard(&mut self, k: usize) -> (V, Option<(V, V)>) {
+    /// every iteration (emitted where the loop is entered: the counter holds `lo`); for a
+    /// nest, also the most iterations of its inner loop per outer one (at least 1).
+    fn guard(&mut self, k: usize) -> (V, Option<V>) {
         let (counter, end, guards, while_count, inner) = {
             let v = &self.versions[k];
             (v.counter, v.end, v.guards.clone(), v.while_count, v.inner)
@@ -1338,7 +1326,7 @@ impl Lower<'_, '_> {
             }
         }
         // A nest: the inner loop's least first value and greatest end over the outer range.
-        let mut span = None;
+        let (mut span, mut inner_trips) = (None, None);
         if let Some(n) = inner {
             use super::versions::Term;
             // A bound of the outer counter (a triangular nest) plus `|c| < 2^31` wraps
@@ -1359,13 +1347,14 @@ impl Lower<'_, '_> {
                 _ => self.bound_value(n.end, end),
             };
             // At most `POLL_EVERY` inner iterations per outer one (its fast copy does not
-            // poll): `to <= from`, or `to - from` (exact as unsigned when `to > from`) small.
+            // poll): 1 when `to <= from`, else `to - from` (exact as unsigned).
             let none = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, to, from);
-            let trips = self.b.ins().isub(to, from);
+            let diff = self.b.ins().isub(to, from);
+            let one = self.iconst(1);
+            let trips = self.b.ins().select(none, one, diff);
             let few = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThanOrEqual, trips, POLL_EVERY);
-            let short = self.b.ins().bor(none, few);
-            ok = Some(self.and_also(ok, short));
-            span = Some((from, to));
+            ok = Some(self.and_also(ok, few));
+            (span, inner_trips) = (Some((from, to)), Some(trips));
         }
         for g in guards {
             let n = self.b.use_var(self.array_vars(g.arr).shape[g.axis]);
@@ -1392,7 +1381,7 @@ impl Lower<'_, '_> {
             };
             ok = Some(self.and_also(ok, holds));
         }
-        (ok.expect("a version has a guard"), span)
+        (ok.expect("a version has a guard"), inner_trips)
     }
 
     /// Whether `i + offset` is in `0..n` for every `i` in `lo..end` (when that is not
@@ -1822,18 +1811,13 @@ impl Lower<'_, '_> {
         (self.b.use_var(o.3), o.4)
     }
 
-    /// A nest's polling (`FastCopy::poll`), from its inner loop's least first value and
-    /// greatest end (`span`, where the guard holds at most `POLL_EVERY` iterations): it
-    /// reads the interrupt flag every `POLL_EVERY / iterations` outer iterations, so that
-    /// at most `POLL_EVERY` inner iterations pass between two reads. (A read per outer
-    /// iteration cost a register and four instructions per pair of pairwise's nest.)
-    fn nest_poll(&mut self, (from, to): (V, V)) -> (Variable, StackSlot) {
-        let trips = self.b.ins().isub(to, from);
-        let none = self.b.ins().icmp(IntCC::SignedLessThanOrEqual, to, from);
-        let one = self.iconst(1);
-        // At least 1, so the division cannot trap (and when the guard fails, `trips` may
-        // be above `POLL_EVERY`: the period is then 0, and not used).
-        let trips = self.b.ins().select(none, one, trips);
+    /// A nest's polling (`FastCopy::poll`), from the most iterations of its inner loop
+    /// per outer one (`trips`, at least 1, which the guard holds to `POLL_EVERY`): it reads
+    /// the interrupt flag every `POLL_EVERY / trips` outer iterations, so that at most
+    /// `POLL_EVERY` inner iterations pass between two reads. (A read per outer iteration
+    /// cost a register and four instructions per pair of pairwise's nest.) When the guard
+    /// fails, the period may be 0: it is not used then.
+    fn nest_poll(&mut self, trips: V) -> (Variable, StackSlot) {
         let every = self.iconst(POLL_EVERY);
         let period = self.b.ins().udiv(every, trips);
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));

@@ -40,7 +40,8 @@
 //! with no test of its own (its ordinary copy keeps the inner loop's two versions). Its
 //! guard also holds the inner loop to at most 1,024 iterations per outer iteration, so
 //! that the inner fast copy needs no polling: the outer back-edge reads the interrupt
-//! flag (a longer inner loop pays for its own guard and polls many times over).
+//! flag often enough (a longer inner loop pays for its own guard and polls many times
+//! over).
 //!
 //! Besides the checks, the fast copy computes each access's invariant part of the address
 //! (the pointer, invariant axes, `c * stride`) once where the loop is entered, and keeps
@@ -160,7 +161,7 @@ pub struct Version {
 /// A nest's inner loop: its version's index, and its first counter value and end as the
 /// outer loop's entry sees them. The guard also tests that the inner loop runs at most
 /// `POLL_EVERY` iterations per outer iteration, so that its fast copy needs no polling
-/// of its own (the outer back-edge reads the interrupt flag).
+/// of its own (the outer back-edge counts down to its reads of the interrupt flag).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Inner {
     pub at: usize,
